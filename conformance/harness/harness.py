@@ -1,0 +1,132 @@
+"""The harness as one object: all capture servers plus the control server, in this process."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import codegen
+from .control import ControlApp
+from .httpbase import HOST, HarnessHTTPServer
+from .ingest_grpc import GRPCIngestServer
+from .ingest_http import EXPORT_PATH, HTTPIngestApp
+from .otlp import OTLPApp
+from .printer import Printer
+from .ratings import RatingsApp
+from .script import ScriptBook
+from .store import Capture, CaptureStore
+
+
+class Harness:
+    """Start with `with Harness() as h:` (or start()/close()).
+
+    h.ports   {"http", "grpc", "otlp", "api", "control"} -> port on 127.0.0.1
+    h.urls    ready-made endpoints for the engine's configuration
+    h.wait(kind, count, timeout) -> captures, raising TimeoutError when too few arrived
+    h.script(target, responses), h.stall(target, delay_ms), h.reset(), h.captures(kind)
+    h.pb2 / h.pb2_grpc are the generated sigil.v1 modules (for building requests in tests).
+    """
+
+    def __init__(self, *, proto_root: Path | None = None, gen_dir: Path | None = None,
+                 print_to: TextIO | None = None, verbose: bool = False) -> None:
+        self._proto_root = proto_root
+        self._gen_dir = gen_dir
+        self._print_to = print_to
+        self._verbose = verbose
+        self._shutdown_requested = threading.Event()
+        self._http_servers: list[HarnessHTTPServer] = []
+        self._grpc: GRPCIngestServer | None = None
+        self.store = CaptureStore()
+        self.scripts = ScriptBook()
+        self.ports: dict[str, int] = {}
+        self.pb2 = self.pb2_grpc = None
+
+    # ---- lifecycle ----
+
+    def start(self) -> "Harness":
+        self.pb2, self.pb2_grpc = codegen.load(self._proto_root, self._gen_dir)
+        if self._print_to is not None:
+            self.store.subscribe(Printer(self._print_to))
+        try:
+            apps = {
+                "http": HTTPIngestApp(self.pb2, self.store, self.scripts),
+                "otlp": OTLPApp(self.store, self.scripts),
+                "api": RatingsApp(self.store, self.scripts),
+                "control": ControlApp(self),
+            }
+            for name, app in apps.items():
+                self._http_servers.append(HarnessHTTPServer(name, app, self._verbose))
+            self._grpc = GRPCIngestServer(self.pb2, self.store, self.scripts)
+            self._grpc.start()
+            for server in self._http_servers:
+                server.start()
+        except BaseException:
+            self.close()
+            raise
+        self.ports = {server.name: server.port for server in self._http_servers}
+        self.ports["grpc"] = self._grpc.port
+        self.ports = {key: self.ports[key] for key in ("http", "grpc", "otlp", "api", "control")}
+        return self
+
+    def close(self) -> None:
+        """Release held requests and waiters, then stop every server. Idempotent."""
+        self.scripts.close()
+        self.store.close()
+        stoppers = [threading.Thread(target=s.stop) for s in self._http_servers]
+        if self._grpc is not None:
+            stoppers.append(threading.Thread(target=self._grpc.stop))
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
+        self._http_servers, self._grpc = [], None
+
+    def __enter__(self) -> "Harness":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def request_shutdown(self) -> None:
+        """Called by POST /shutdown; whoever owns the harness waits for it and closes."""
+        self._shutdown_requested.set()
+
+    def wait_for_shutdown_request(self, timeout: float | None = None) -> bool:
+        return self._shutdown_requested.wait(timeout)
+
+    # ---- endpoints ----
+
+    @property
+    def urls(self) -> dict[str, str]:
+        p = self.ports
+        return {
+            "http_export": f"http://{HOST}:{p['http']}{EXPORT_PATH}",
+            "http_base": f"http://{HOST}:{p['http']}",
+            "grpc": f"{HOST}:{p['grpc']}",
+            "otlp": f"http://{HOST}:{p['otlp']}",
+            "api": f"http://{HOST}:{p['api']}",
+            "control": f"http://{HOST}:{p['control']}",
+        }
+
+    # ---- captures and scripting ----
+
+    def captures(self, kind: str | None = None) -> Any:
+        return self.store.snapshot() if kind is None else self.store.get(kind)
+
+    def wait(self, kind: str, count: int = 1, timeout: float = 5.0) -> list[Capture]:
+        captures, complete = self.store.wait(kind, count, timeout)
+        if not complete:
+            raise TimeoutError(f"waited {timeout}s for {count} {kind}, got {len(captures)}")
+        return captures
+
+    def script(self, target: str, responses: list[dict[str, Any]]) -> int:
+        return self.scripts.push(target, responses)
+
+    def stall(self, target: str, delay_ms: int) -> None:
+        self.scripts.set_stall(target, delay_ms)
+
+    def reset(self) -> None:
+        """Forget captures, scripts and stalls (held requests are released)."""
+        self.scripts.reset()
+        self.store.reset()

@@ -1,0 +1,633 @@
+/*
+ * libsigil — normalized LLM telemetry for any language.
+ *
+ * This header is the whole public contract of libsigil. Anything not declared
+ * here (or in the generated sigil/version.h it includes) is not API.
+ *
+ * ---------------------------------------------------------------------------
+ * Conventions used throughout
+ * ---------------------------------------------------------------------------
+ *
+ * NOTE ON STRINGS. Every string is UTF-8. A `const char *` argument without a
+ * length is NUL-terminated; a `(const char *, size_t)` pair is not and may
+ * contain any valid UTF-8. Invalid UTF-8 is never sent: the call or the
+ * recorder reports SIGIL_E_INVALID_UTF8 with the offending field's path.
+ *
+ * NOTE ON JSON. Complex values (messages, parts, tools, usage, tags, metadata,
+ * artifacts) cross the ABI as JSON in the sigil.v1 protojson shape: snake_case
+ * field names, enum names ("MESSAGE_ROLE_USER"), int64 as number or string.
+ * As an extension, the bytes fields that hold JSON (`input_json`,
+ * `content_json`, `input_schema_json`) also accept a JSON object or array in
+ * place of the base64 string protojson would use. docs/abi-json.md describes
+ * every accepted field.
+ *
+ * OWNERSHIP. Each function says one of:
+ *  - "borrowed for the duration of the call": the library copies what it keeps;
+ *  - "owned by the caller; free with sigil_X_free": the library returned it;
+ *  - "owned by the library; valid until ...; do not free".
+ * Every constructor has exactly one destructor, and every destructor accepts
+ * NULL as a no-op.
+ *
+ * ERRORS. Functions return a sigil_status_t. Where more detail helps, an
+ * optional `sigil_error_t **error` out-parameter receives an owned error
+ * object (code + message); pass NULL to ignore it. No function aborts or
+ * lets an exception escape; recording calls on a NULL handle are no-ops.
+ *
+ * THREADING. A sigil_client_t is fully thread-safe. A recorder
+ * (sigil_generation_t, sigil_tool_execution_t, sigil_embedding_t) has one
+ * owner at a time: calls on the same recorder must not overlap, but
+ * recorders may move between threads. Options objects are not thread-safe.
+ *
+ * TIME. Timestamps are int64_t nanoseconds since the Unix epoch (UTC);
+ * 0 means "now" or "unset" as each function says. Durations are uint32_t
+ * milliseconds.
+ */
+#ifndef SIGIL_SIGIL_H
+#define SIGIL_SIGIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sigil/version.h"
+
+#if defined(_WIN32) && defined(SIGIL_BUILDING_SHARED)
+#define SIGIL_API __declspec(dllexport)
+#elif defined(__GNUC__) && defined(SIGIL_BUILDING)
+#define SIGIL_API __attribute__((visibility("default")))
+#else
+#define SIGIL_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ===========================================================================
+ * Version
+ * ======================================================================== */
+
+/** The library's version as "MAJOR.MINOR.PATCH"; owned by the library; do
+ *  not free. Compare with SIGIL_VERSION_STRING to detect a header/library
+ *  mismatch. */
+SIGIL_API const char *sigil_version_string(void);
+
+/** The library's version as MAJOR * 10000 + MINOR * 100 + PATCH. */
+SIGIL_API uint32_t sigil_version_number(void);
+
+/** The ABI generation: bumped only when a symbol's meaning or a struct layout
+ *  changes incompatibly (which also changes the SONAME). Bindings check it at
+ *  load time against SIGIL_ABI_VERSION. */
+SIGIL_API uint32_t sigil_abi_version(void);
+
+/* ===========================================================================
+ * Status codes and errors
+ *
+ * Values are pinned: they never change meaning and are never reused.
+ * ======================================================================== */
+
+typedef uint32_t sigil_status_t;
+
+#define SIGIL_OK 0u
+/** A required argument was NULL or out of range. */
+#define SIGIL_E_INVALID_ARGUMENT 1u
+/** The generation (or embedding) failed validation; nothing was exported. */
+#define SIGIL_E_VALIDATION 2u
+/** The export queue is full (item count); the record was dropped. */
+#define SIGIL_E_QUEUE_FULL 3u
+/** The encoded record exceeds the payload limit; the record was dropped. */
+#define SIGIL_E_PAYLOAD_TOO_LARGE 4u
+/** The client is shut down (or shutting down); nothing was recorded. */
+#define SIGIL_E_SHUTDOWN 5u
+/** A string was not valid UTF-8. */
+#define SIGIL_E_INVALID_UTF8 6u
+/** A JSON argument did not parse or had the wrong shape. */
+#define SIGIL_E_INVALID_JSON 7u
+/** The configuration (options or SIGIL_* environment) is invalid. */
+#define SIGIL_E_CONFIG 8u
+/** A deadline passed before the operation completed. */
+#define SIGIL_E_TIMEOUT 9u
+/** A network or protocol failure talking to a server. */
+#define SIGIL_E_TRANSPORT 10u
+/** The recorder was already ended. */
+#define SIGIL_E_ALREADY_ENDED 11u
+/** Memory could not be allocated. */
+#define SIGIL_E_NO_MEMORY 12u
+/** An internal invariant failed; please report it. */
+#define SIGIL_E_INTERNAL 13u
+/** The queue's byte budget is exhausted; the record was dropped. */
+#define SIGIL_E_BYTE_BUDGET 14u
+/** The server rejected the request as invalid (not retried). */
+#define SIGIL_E_REJECTED 15u
+/** A rating failed validation before it was sent. */
+#define SIGIL_E_RATING_VALIDATION 16u
+/** The server reported a conflicting rating with the same id (HTTP 409). */
+#define SIGIL_E_RATING_CONFLICT 17u
+/** The operation is not supported by this build or configuration. */
+#define SIGIL_E_UNSUPPORTED 18u
+
+/** An owned error: a status code and a human-readable message. */
+typedef struct sigil_error sigil_error_t;
+
+/** The error's status code. Returns SIGIL_OK for NULL. */
+SIGIL_API sigil_status_t sigil_error_code(const sigil_error_t *error);
+
+/** The error's message, NUL-terminated UTF-8; owned by the error; valid until
+ *  sigil_error_free. Returns "" for NULL. */
+SIGIL_API const char *sigil_error_message(const sigil_error_t *error);
+
+/** Frees an error. NULL is a no-op. */
+SIGIL_API void sigil_error_free(sigil_error_t *error);
+
+/** A static, stable name for a status code ("SIGIL_E_QUEUE_FULL"); owned by
+ *  the library; do not free. Unknown codes give "SIGIL_E_UNKNOWN". */
+SIGIL_API const char *sigil_status_name(sigil_status_t status);
+
+/* ===========================================================================
+ * Options
+ *
+ * Explicit options win over SIGIL_* environment variables, which win over
+ * defaults; resolution happens once, in sigil_client_new. Setters copy their
+ * arguments (borrowed for the duration of the call). Every setter returns
+ * SIGIL_E_INVALID_ARGUMENT for a NULL options object and SIGIL_E_INVALID_UTF8
+ * for invalid strings.
+ * ======================================================================== */
+
+typedef struct sigil_options sigil_options_t;
+
+/** Generation export protocol. */
+#define SIGIL_PROTOCOL_GRPC 0u
+#define SIGIL_PROTOCOL_HTTP 1u
+#define SIGIL_PROTOCOL_NONE 2u
+
+/** Generation export authentication mode. */
+#define SIGIL_AUTH_NONE 0u
+#define SIGIL_AUTH_TENANT 1u
+#define SIGIL_AUTH_BEARER 2u
+#define SIGIL_AUTH_BASIC 3u
+
+/** Log levels passed to the logger callback. */
+#define SIGIL_LOG_DEBUG 0u
+#define SIGIL_LOG_INFO 1u
+#define SIGIL_LOG_WARN 2u
+#define SIGIL_LOG_ERROR 3u
+
+/** Receives the library's background diagnostics (export failures, drops).
+ *  `message` is borrowed for the duration of the call. Called from library
+ *  threads; must not call back into the same client's flush or shutdown. */
+typedef void (*sigil_log_fn)(void *user_data, uint32_t level,
+                             const char *message, size_t message_len);
+
+/** Creates an options object with every knob unset. The result is owned by
+ *  the caller; free with sigil_options_free. */
+SIGIL_API sigil_status_t sigil_options_new(sigil_options_t **out);
+
+/** Frees an options object. NULL is a no-op. */
+SIGIL_API void sigil_options_free(sigil_options_t *options);
+
+/** Whether SIGIL_* / OTEL_* environment variables are consulted (default 1). */
+SIGIL_API sigil_status_t sigil_options_set_use_environment(sigil_options_t *options, int enabled);
+
+/** SIGIL_PROTOCOL_GRPC (default), _HTTP or _NONE. Env: SIGIL_PROTOCOL. */
+SIGIL_API sigil_status_t sigil_options_set_protocol(sigil_options_t *options, uint32_t protocol);
+
+/** Generation ingest endpoint: "host:port", "http://host:port[/path]",
+ *  "https://...", "grpc://host:port". Default "localhost:4317".
+ *  Env: SIGIL_ENDPOINT. For HTTP, "/api/v1/generations:export" is appended
+ *  when the endpoint has no path. */
+SIGIL_API sigil_status_t sigil_options_set_endpoint(sigil_options_t *options, const char *endpoint);
+
+/** Allow plaintext (no TLS) for endpoints without a scheme (default 1 for
+ *  gRPC host:port as in the reference; "https://" always uses TLS with
+ *  certificate verification). Env: SIGIL_INSECURE. */
+SIGIL_API sigil_status_t sigil_options_set_insecure(sigil_options_t *options, int insecure);
+
+/** Adds (or replaces, case-insensitively) one export header. Explicit headers
+ *  win over the Authorization / X-Scope-OrgID headers derived from auth.
+ *  Env: SIGIL_HEADERS ("k=v,k2=v2"). */
+SIGIL_API sigil_status_t sigil_options_set_header(sigil_options_t *options, const char *name,
+                                                  const char *value);
+
+/** SIGIL_AUTH_NONE (default), _TENANT, _BEARER or _BASIC. Env: SIGIL_AUTH_MODE. */
+SIGIL_API sigil_status_t sigil_options_set_auth_mode(sigil_options_t *options, uint32_t mode);
+/** Tenant id (X-Scope-OrgID; basic-auth user fallback). Env: SIGIL_AUTH_TENANT_ID. */
+SIGIL_API sigil_status_t sigil_options_set_auth_tenant_id(sigil_options_t *options, const char *tenant_id);
+/** Bearer token (a leading "Bearer " is accepted). Env: SIGIL_AUTH_TOKEN. */
+SIGIL_API sigil_status_t sigil_options_set_auth_bearer_token(sigil_options_t *options, const char *token);
+/** Basic-auth user; the tenant id is used when unset. */
+SIGIL_API sigil_status_t sigil_options_set_auth_basic_user(sigil_options_t *options, const char *user);
+/** Basic-auth password. Env: SIGIL_AUTH_TOKEN (for mode basic). */
+SIGIL_API sigil_status_t sigil_options_set_auth_basic_password(sigil_options_t *options, const char *password);
+
+/** Default agent name, version and user id for records that set none
+ *  (lowest precedence). Env: SIGIL_AGENT_NAME, SIGIL_AGENT_VERSION, SIGIL_USER_ID. */
+SIGIL_API sigil_status_t sigil_options_set_agent_name(sigil_options_t *options, const char *name);
+SIGIL_API sigil_status_t sigil_options_set_agent_version(sigil_options_t *options, const char *version);
+SIGIL_API sigil_status_t sigil_options_set_user_id(sigil_options_t *options, const char *user_id);
+
+/** Adds one client-wide tag, merged under every generation's own tags.
+ *  Env: SIGIL_TAGS ("k=v,k2=v2"). */
+SIGIL_API sigil_status_t sigil_options_set_tag(sigil_options_t *options, const char *key, const char *value);
+
+/** The SDK identity stamped as metadata `sigil.sdk.name` (default "sdk-c").
+ *  Bindings set their own ("sdk-python", "sdk-go", ...). */
+SIGIL_API sigil_status_t sigil_options_set_sdk_name(sigil_options_t *options, const char *sdk_name);
+
+/** Export batching, queueing and retry knobs (0 keeps the default).
+ *  Defaults: batch 100 generations, flush interval 1000 ms, queue 2000
+ *  generations and 64 MiB, 5 retries, backoff 100 ms doubling to 5000 ms
+ *  with jitter, 10000 ms per attempt, payload limit 16 MiB. */
+SIGIL_API sigil_status_t sigil_options_set_batch_size(sigil_options_t *options, uint32_t generations);
+SIGIL_API sigil_status_t sigil_options_set_flush_interval_ms(sigil_options_t *options, uint32_t ms);
+SIGIL_API sigil_status_t sigil_options_set_queue_size(sigil_options_t *options, uint32_t generations);
+SIGIL_API sigil_status_t sigil_options_set_queue_max_bytes(sigil_options_t *options, uint64_t bytes);
+/** Retries after the first attempt; use sigil_options_set_no_retries for 0. */
+SIGIL_API sigil_status_t sigil_options_set_max_retries(sigil_options_t *options, uint32_t retries);
+SIGIL_API sigil_status_t sigil_options_set_no_retries(sigil_options_t *options);
+SIGIL_API sigil_status_t sigil_options_set_initial_backoff_ms(sigil_options_t *options, uint32_t ms);
+SIGIL_API sigil_status_t sigil_options_set_max_backoff_ms(sigil_options_t *options, uint32_t ms);
+SIGIL_API sigil_status_t sigil_options_set_attempt_timeout_ms(sigil_options_t *options, uint32_t ms);
+SIGIL_API sigil_status_t sigil_options_set_payload_max_bytes(sigil_options_t *options, uint64_t bytes);
+
+/** Receives background diagnostics. Without a logger, warnings and errors go
+ *  to stderr when SIGIL_DEBUG is true and are otherwise only counted.
+ *  `user_data` is borrowed until the client is freed. */
+SIGIL_API sigil_status_t sigil_options_set_logger(sigil_options_t *options, sigil_log_fn fn,
+                                                  void *user_data);
+
+/** Log debug-level diagnostics too (default 0). Env: SIGIL_DEBUG. */
+SIGIL_API sigil_status_t sigil_options_set_debug(sigil_options_t *options, int debug);
+
+/* ===========================================================================
+ * Client
+ * ======================================================================== */
+
+typedef struct sigil_client sigil_client_t;
+
+/** Creates a client: resolves options + environment + defaults, validates
+ *  them, and starts one background export worker.
+ *  `options` is borrowed for the duration of the call and may be NULL
+ *  (environment and defaults only). On success `*out` is owned by the caller;
+ *  free with sigil_client_free. On failure `*out` is NULL and `*error` (if
+ *  given) says what is wrong (SIGIL_E_CONFIG). */
+SIGIL_API sigil_status_t sigil_client_new(const sigil_options_t *options, sigil_client_t **out,
+                                          sigil_error_t **error);
+
+/** Blocks until every generation enqueued before the call has been delivered
+ *  or dropped, or until `timeout_ms` passes (SIGIL_E_TIMEOUT). Drops are
+ *  reported through the logger and sigil_client_stats.
+ *  Returns SIGIL_E_SHUTDOWN after shutdown. */
+SIGIL_API sigil_status_t sigil_client_flush(sigil_client_t *client, uint32_t timeout_ms,
+                                            sigil_error_t **error);
+
+/** Stops accepting records, flushes within `timeout_ms`, then stops the
+ *  worker. What could not be delivered by the deadline is dropped and
+ *  counted (reason shutdown_timeout); the return is SIGIL_E_TIMEOUT then.
+ *  Idempotent: later calls return SIGIL_OK at once. */
+SIGIL_API sigil_status_t sigil_client_shutdown(sigil_client_t *client, uint32_t timeout_ms,
+                                               sigil_error_t **error);
+
+/** Shuts the client down (5 s deadline) if it is still running, then frees
+ *  it. Recorders still open become no-ops. NULL is a no-op. */
+SIGIL_API void sigil_client_free(sigil_client_t *client);
+
+/** Export counters since the client started. */
+typedef struct sigil_stats {
+  uint32_t version; /* set to SIGIL_STATS_VERSION before the call */
+  uint64_t generations_enqueued;
+  uint64_t generations_exported;   /* accepted by the server */
+  uint64_t generations_rejected;   /* refused by the server (per item or request) */
+  uint64_t dropped_queue_full;
+  uint64_t dropped_byte_budget;
+  uint64_t dropped_payload_too_large;
+  uint64_t dropped_retry_exhausted;
+  uint64_t dropped_shutdown_timeout;
+  uint64_t validation_failures;
+  uint64_t export_attempts;
+  uint64_t export_retries;
+  uint64_t queue_items;            /* currently queued */
+  uint64_t queue_bytes;            /* currently queued, estimated */
+} sigil_stats_t;
+
+#define SIGIL_STATS_VERSION 1u
+#define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+
+/** Fills `*out` (caller-owned, with `version` set). Thread-safe. */
+SIGIL_API sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out);
+
+/* ===========================================================================
+ * Generations
+ *
+ * Lifecycle: sigil_generation_start[_streaming] -> set result / call error /
+ * first token (any order, any number of times; the last wins) ->
+ * sigil_generation_end -> sigil_generation_free.
+ *
+ * Identity resolution (explicit > context > metadata > client default):
+ * conversation id, conversation title, user id, agent name and version.
+ * Bindings pass their language's context values in the `context_*` fields;
+ * C callers usually leave them NULL.
+ * ======================================================================== */
+
+typedef struct sigil_generation sigil_generation_t;
+
+/** Optional values are present when their `has_` flag is non-zero. */
+typedef struct sigil_generation_start {
+  uint32_t version; /* SIGIL_GENERATION_START_VERSION */
+  const char *id;   /* generation id; generated ("gen_" + 16 hex) when NULL */
+  const char *conversation_id;
+  const char *conversation_title;
+  const char *user_id;
+  const char *agent_name;
+  const char *agent_version;
+  const char *operation_name; /* default "generateText" / "streamText" by mode */
+  const char *model_provider; /* required by validation at end */
+  const char *model_name;     /* required by validation at end */
+  const char *system_prompt;
+  int has_max_tokens;
+  int64_t max_tokens;
+  int has_temperature;
+  double temperature;
+  int has_top_p;
+  double top_p;
+  const char *tool_choice; /* NULL = unset */
+  int has_thinking_enabled;
+  int thinking_enabled;
+  /* JSON array of sigil.v1 ToolDefinition objects. */
+  const char *tools_json;
+  size_t tools_json_len;
+  /* JSON object of string -> string. */
+  const char *tags_json;
+  size_t tags_json_len;
+  /* JSON object of string -> any JSON value. */
+  const char *metadata_json;
+  size_t metadata_json_len;
+  int64_t started_at_ns; /* 0 = now */
+  /* Values from the binding's context mechanism (lower precedence). */
+  const char *context_conversation_id;
+  const char *context_conversation_title;
+  const char *context_user_id;
+  const char *context_agent_name;
+  const char *context_agent_version;
+  /* W3C traceparent of the parent span; NULL starts a new trace. */
+  const char *parent_traceparent;
+} sigil_generation_start_t;
+
+#define SIGIL_GENERATION_START_VERSION 1u
+#define SIGIL_GENERATION_START_INIT {SIGIL_GENERATION_START_VERSION}
+
+/** Initializes `*start` exactly as SIGIL_GENERATION_START_INIT does. */
+SIGIL_API sigil_status_t sigil_generation_start_init(sigil_generation_start_t *start);
+
+/** Starts a synchronous generation (mode SYNC, operation "generateText").
+ *  `start` and everything it points to are borrowed for the duration of the
+ *  call. On success `*out` is owned by the caller; free with
+ *  sigil_generation_free. With a NULL or shut-down client, `*out` is a no-op
+ *  recorder and the return is SIGIL_E_INVALID_ARGUMENT / SIGIL_E_SHUTDOWN.
+ *  Malformed start fields (JSON, UTF-8) are kept as the recorder's error and
+ *  reported by sigil_generation_end. */
+SIGIL_API sigil_status_t sigil_generation_start(sigil_client_t *client,
+                                                const sigil_generation_start_t *start,
+                                                sigil_generation_t **out);
+
+/** As sigil_generation_start, for streaming calls (mode STREAM,
+ *  operation "streamText"). */
+SIGIL_API sigil_status_t sigil_generation_start_streaming(sigil_client_t *client,
+                                                          const sigil_generation_start_t *start,
+                                                          sigil_generation_t **out);
+
+/** Sets the result from JSON in the sigil.v1 Generation protojson shape: any
+ *  of input, output, usage, stop_reason, response_id, response_model, tags,
+ *  metadata, raw_artifacts, agent_name, agent_version, conversation_id, model,
+ *  system_prompt, tools, max_tokens, temperature, top_p, tool_choice,
+ *  thinking_enabled, parent_generation_ids, effective_version, started_at,
+ *  completed_at, plus conversation_title and user_id. Non-empty result fields
+ *  win over start fields; tags and metadata merge (result keys win).
+ *  `json` is borrowed for the duration of the call. A parse or UTF-8 failure
+ *  is returned and also kept as the recorder's error (the generation will not
+ *  be exported). */
+SIGIL_API sigil_status_t sigil_generation_set_result_json(sigil_generation_t *generation,
+                                                          const char *json, size_t json_len);
+
+/** Message roles. */
+#define SIGIL_ROLE_USER 1u
+#define SIGIL_ROLE_ASSISTANT 2u
+#define SIGIL_ROLE_TOOL 3u
+
+/** Which side of the call a message belongs to. */
+#define SIGIL_INPUT 0u
+#define SIGIL_OUTPUT 1u
+
+/** Typed result helpers for C callers. Each appends to the result the same
+ *  way the JSON form would. Strings are borrowed for the duration of the
+ *  call; `name` may be NULL. Parts attach to the last message added on the
+ *  same side; adding a part before any message is SIGIL_E_INVALID_ARGUMENT. */
+SIGIL_API sigil_status_t sigil_generation_add_message(sigil_generation_t *generation, uint32_t side,
+                                                      uint32_t role, const char *name);
+SIGIL_API sigil_status_t sigil_generation_add_text(sigil_generation_t *generation, uint32_t side,
+                                                   const char *text, size_t text_len);
+SIGIL_API sigil_status_t sigil_generation_add_thinking(sigil_generation_t *generation, uint32_t side,
+                                                       const char *thinking, size_t thinking_len);
+SIGIL_API sigil_status_t sigil_generation_add_tool_call(sigil_generation_t *generation, uint32_t side,
+                                                        const char *id, const char *name,
+                                                        const char *input_json, size_t input_json_len);
+SIGIL_API sigil_status_t sigil_generation_add_tool_result(sigil_generation_t *generation, uint32_t side,
+                                                          const char *tool_call_id, const char *name,
+                                                          const char *content, size_t content_len,
+                                                          int is_error);
+SIGIL_API sigil_status_t sigil_generation_add_media(sigil_generation_t *generation, uint32_t side,
+                                                    const char *kind, const char *url,
+                                                    const char *mime_type, const char *name);
+
+/** Token counters; zero counters are omitted. total is input + output when 0. */
+typedef struct sigil_token_usage {
+  uint32_t version; /* SIGIL_TOKEN_USAGE_VERSION */
+  int64_t input_tokens;
+  int64_t output_tokens;
+  int64_t total_tokens;
+  int64_t cache_read_input_tokens;
+  int64_t cache_write_input_tokens;
+  int64_t cache_creation_input_tokens; /* spans and metrics only */
+  int64_t reasoning_tokens;
+} sigil_token_usage_t;
+
+#define SIGIL_TOKEN_USAGE_VERSION 1u
+#define SIGIL_TOKEN_USAGE_INIT {SIGIL_TOKEN_USAGE_VERSION, 0, 0, 0, 0, 0, 0, 0}
+
+SIGIL_API sigil_status_t sigil_generation_set_usage(sigil_generation_t *generation,
+                                                    const sigil_token_usage_t *usage);
+
+/** Response identity and stop reason; NULL leaves a value unchanged. */
+SIGIL_API sigil_status_t sigil_generation_set_response(sigil_generation_t *generation,
+                                                       const char *response_id,
+                                                       const char *response_model,
+                                                       const char *stop_reason);
+
+/** Agent identity known only once the call returns (wins over start). */
+SIGIL_API sigil_status_t sigil_generation_set_agent(sigil_generation_t *generation,
+                                                    const char *agent_name,
+                                                    const char *agent_version);
+
+/** Adds one tag or one string metadata entry to the result. */
+SIGIL_API sigil_status_t sigil_generation_set_tag(sigil_generation_t *generation, const char *key,
+                                                  const char *value);
+SIGIL_API sigil_status_t sigil_generation_set_metadata_string(sigil_generation_t *generation,
+                                                              const char *key, const char *value);
+
+/** Records that the provider call failed. The generation is still exported,
+ *  with `call_error` and metadata `call_error` set to the message.
+ *  `http_status` (0 if unknown) classifies error.category; without it the
+ *  message is searched for a status code. */
+SIGIL_API sigil_status_t sigil_generation_set_call_error(sigil_generation_t *generation,
+                                                         const char *message, size_t message_len,
+                                                         int32_t http_status);
+
+/** Records when the first streamed token arrived (0 = now). */
+SIGIL_API sigil_status_t sigil_generation_set_first_token_at(sigil_generation_t *generation,
+                                                             int64_t unix_ns);
+
+/** Ends the generation: resolves identity, validates, stamps SDK identity,
+ *  and enqueues it for export. Never blocks on I/O. Returns the local error,
+ *  if any: SIGIL_E_VALIDATION, SIGIL_E_INVALID_UTF8, SIGIL_E_INVALID_JSON,
+ *  SIGIL_E_QUEUE_FULL, SIGIL_E_BYTE_BUDGET, SIGIL_E_PAYLOAD_TOO_LARGE,
+ *  SIGIL_E_SHUTDOWN, or SIGIL_E_ALREADY_ENDED on a second call. `*error`
+ *  (optional) is owned by the caller; free with sigil_error_free.
+ *  A provider call error is not a local error. NULL is a no-op (SIGIL_OK). */
+SIGIL_API sigil_status_t sigil_generation_end(sigil_generation_t *generation, sigil_error_t **error);
+
+/** The generation id; owned by the recorder; valid until sigil_generation_free. */
+SIGIL_API const char *sigil_generation_id(const sigil_generation_t *generation);
+
+/** Writes this generation's W3C traceparent ("00-<trace>-<span>-01", 55
+ *  characters plus NUL) into `buf`. `buf_len` must be at least 56. */
+SIGIL_API sigil_status_t sigil_generation_traceparent(const sigil_generation_t *generation,
+                                                      char *buf, size_t buf_len);
+
+/** Ends the generation if needed (discarding its error), then frees it.
+ *  NULL is a no-op. */
+SIGIL_API void sigil_generation_free(sigil_generation_t *generation);
+
+/** Validates a generation given as sigil.v1 protojson with the same rules end
+ *  applies. Returns SIGIL_OK or the error (with `*error` if given). */
+SIGIL_API sigil_status_t sigil_validate_generation_json(const char *json, size_t json_len,
+                                                        sigil_error_t **error);
+
+/* ===========================================================================
+ * Tool executions (spans and metrics only; no generation export)
+ * ======================================================================== */
+
+typedef struct sigil_tool_execution sigil_tool_execution_t;
+
+typedef struct sigil_tool_execution_start {
+  uint32_t version; /* SIGIL_TOOL_EXECUTION_START_VERSION */
+  const char *tool_name; /* required; a blank name yields a no-op recorder */
+  const char *tool_call_id;
+  const char *tool_type;
+  const char *tool_description;
+  const char *conversation_id;
+  const char *conversation_title;
+  const char *agent_name;
+  const char *agent_version;
+  const char *request_model;    /* the model that asked for the tool call */
+  const char *request_provider; /* the provider that served that model */
+  int include_content;          /* capture arguments and result on the span */
+  int64_t started_at_ns;        /* 0 = now */
+  const char *context_conversation_id;
+  const char *context_conversation_title;
+  const char *context_agent_name;
+  const char *context_agent_version;
+  const char *parent_traceparent;
+} sigil_tool_execution_start_t;
+
+#define SIGIL_TOOL_EXECUTION_START_VERSION 1u
+#define SIGIL_TOOL_EXECUTION_START_INIT {SIGIL_TOOL_EXECUTION_START_VERSION}
+
+SIGIL_API sigil_status_t sigil_tool_execution_start_init(sigil_tool_execution_start_t *start);
+
+/** Starts a tool execution. Borrowing and no-op rules as for generations. */
+SIGIL_API sigil_status_t sigil_tool_execution_start(sigil_client_t *client,
+                                                    const sigil_tool_execution_start_t *start,
+                                                    sigil_tool_execution_t **out);
+
+/** Tool arguments and result; each may be JSON or plain text (plain text is
+ *  captured as a JSON string). `completed_at_ns` 0 means "at end". */
+SIGIL_API sigil_status_t sigil_tool_execution_set_result(sigil_tool_execution_t *execution,
+                                                         const char *arguments, size_t arguments_len,
+                                                         const char *result, size_t result_len,
+                                                         int64_t completed_at_ns);
+
+/** Records that the tool failed. `http_status` as for generations. */
+SIGIL_API sigil_status_t sigil_tool_execution_set_error(sigil_tool_execution_t *execution,
+                                                        const char *message, size_t message_len,
+                                                        int32_t http_status);
+
+/** Ends the execution. Returns the execution's error if one was recorded
+ *  (as SIGIL_E_VALIDATION for malformed input, otherwise SIGIL_OK: a tool
+ *  failure is not a local error), or SIGIL_E_ALREADY_ENDED. */
+SIGIL_API sigil_status_t sigil_tool_execution_end(sigil_tool_execution_t *execution,
+                                                  sigil_error_t **error);
+
+SIGIL_API sigil_status_t sigil_tool_execution_traceparent(const sigil_tool_execution_t *execution,
+                                                          char *buf, size_t buf_len);
+
+SIGIL_API void sigil_tool_execution_free(sigil_tool_execution_t *execution);
+
+/* ===========================================================================
+ * Embeddings (spans and metrics only; no generation export)
+ * ======================================================================== */
+
+typedef struct sigil_embedding sigil_embedding_t;
+
+typedef struct sigil_embedding_start {
+  uint32_t version; /* SIGIL_EMBEDDING_START_VERSION */
+  const char *model_provider;
+  const char *model_name;
+  const char *agent_name;
+  const char *agent_version;
+  int has_dimensions;
+  int64_t dimensions;
+  const char *encoding_format;
+  int64_t started_at_ns;
+  const char *context_agent_name;
+  const char *context_agent_version;
+  const char *parent_traceparent;
+} sigil_embedding_start_t;
+
+#define SIGIL_EMBEDDING_START_VERSION 1u
+#define SIGIL_EMBEDDING_START_INIT {SIGIL_EMBEDDING_START_VERSION}
+
+SIGIL_API sigil_status_t sigil_embedding_start_init(sigil_embedding_start_t *start);
+
+typedef struct sigil_embedding_result {
+  uint32_t version; /* SIGIL_EMBEDDING_RESULT_VERSION */
+  int64_t input_count;
+  int64_t input_tokens;
+  const char *response_model;
+  int has_dimensions;
+  int64_t dimensions;
+  /* Input texts, captured on the span only when embedding capture is on. */
+  const char *const *input_texts;
+  size_t input_texts_count;
+} sigil_embedding_result_t;
+
+#define SIGIL_EMBEDDING_RESULT_VERSION 1u
+#define SIGIL_EMBEDDING_RESULT_INIT {SIGIL_EMBEDDING_RESULT_VERSION}
+
+SIGIL_API sigil_status_t sigil_embedding_start(sigil_client_t *client,
+                                               const sigil_embedding_start_t *start,
+                                               sigil_embedding_t **out);
+SIGIL_API sigil_status_t sigil_embedding_set_result(sigil_embedding_t *embedding,
+                                                    const sigil_embedding_result_t *result);
+SIGIL_API sigil_status_t sigil_embedding_set_call_error(sigil_embedding_t *embedding,
+                                                        const char *message, size_t message_len,
+                                                        int32_t http_status);
+/** Ends the embedding; returns SIGIL_E_VALIDATION for an invalid start or
+ *  result (reference rules), else SIGIL_OK, or SIGIL_E_ALREADY_ENDED. */
+SIGIL_API sigil_status_t sigil_embedding_end(sigil_embedding_t *embedding, sigil_error_t **error);
+SIGIL_API sigil_status_t sigil_embedding_traceparent(const sigil_embedding_t *embedding, char *buf,
+                                                     size_t buf_len);
+SIGIL_API void sigil_embedding_free(sigil_embedding_t *embedding);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SIGIL_SIGIL_H */

@@ -1,0 +1,60 @@
+// Section: Client.
+#include <chrono>
+
+#include "abi/handles.h"
+
+using sigil::abi::guard;
+using sigil::abi::report;
+using sigil::detail::Status;
+
+namespace {
+std::chrono::steady_clock::time_point deadline_after(uint32_t timeout_ms) {
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+}
+}  // namespace
+
+extern "C" {
+
+sigil_status_t sigil_client_new(const sigil_options_t *options, sigil_client_t **out, sigil_error_t **error) {
+  if (error != nullptr) *error = nullptr;
+  if (out == nullptr) return report(sigil::abi::invalid_argument("out is NULL"), error);
+  *out = nullptr;
+  return guard([&] {
+    static const sigil::detail::Options defaults;
+    auto client = sigil::detail::Client::create(options != nullptr ? options->options : defaults,
+                                                sigil::detail::process_environment());
+    if (!client) return report(client.error(), error);
+    *out = new sigil_client{std::move(client.value())};
+    return SIGIL_OK;
+  });
+}
+
+sigil_status_t sigil_client_flush(sigil_client_t *client, uint32_t timeout_ms, sigil_error_t **error) {
+  if (error != nullptr) *error = nullptr;
+  if (client == nullptr) return report(sigil::abi::invalid_argument("client is NULL"), error);
+  return guard([&] { return report(client->client->flush(deadline_after(timeout_ms)), error); });
+}
+
+sigil_status_t sigil_client_shutdown(sigil_client_t *client, uint32_t timeout_ms, sigil_error_t **error) {
+  if (error != nullptr) *error = nullptr;
+  if (client == nullptr) return report(sigil::abi::invalid_argument("client is NULL"), error);
+  return guard([&] { return report(client->client->shutdown(deadline_after(timeout_ms)), error); });
+}
+
+void sigil_client_free(sigil_client_t *client) {
+  if (client == nullptr) return;
+  sigil::abi::guard_void([&] { client->client->shutdown(deadline_after(5000)); });
+  delete client;
+}
+
+sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out) {
+  if (client == nullptr || out == nullptr || out->version != SIGIL_STATS_VERSION) return SIGIL_E_INVALID_ARGUMENT;
+  return guard([&] {
+    sigil_stats_t fresh = SIGIL_STATS_INIT;
+    client->client->stats(fresh);
+    *out = fresh;
+    return SIGIL_OK;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,72 @@
+// The opaque ABI handles and the shared shim helpers: argument checks,
+// UTF-8 checks, Status -> status code + owned error, exception firewall.
+#pragma once
+
+#include <memory>
+#include <new>
+#include <string>
+
+#include "core/client.h"
+#include "core/config.h"
+#include "core/utf8.h"
+#include "sigil/sigil.h"
+
+struct sigil_error {
+  sigil_status_t code;
+  std::string message;
+};
+
+struct sigil_options {
+  sigil::detail::Options options;
+};
+
+struct sigil_client {
+  std::shared_ptr<sigil::detail::Client> client;
+};
+
+struct sigil_generation {
+  sigil::detail::GenerationRecorder recorder;
+};
+
+struct sigil_tool_execution {
+  sigil::detail::ToolExecutionRecorder recorder;
+};
+
+struct sigil_embedding {
+  sigil::detail::EmbeddingRecorder recorder;
+};
+
+namespace sigil::abi {
+
+using detail::Status;
+
+// Stores `st` in `*error` (when requested) and returns its code.
+sigil_status_t report(const Status &st, sigil_error_t **error);
+
+inline Status invalid_argument(const char *what) { return Status(SIGIL_E_INVALID_ARGUMENT, what); }
+
+// Copies an optional NUL-terminated string, checking UTF-8.
+Status copy_cstr(const char *in, const char *field, std::string &out);
+Status copy_str(const char *in, size_t len, const char *field, std::string &out);
+
+// Runs `fn`, turning any escaping exception into a status code.
+template <typename F>
+sigil_status_t guard(F &&fn) noexcept {
+  try {
+    return fn();
+  } catch (const std::bad_alloc &) {
+    return SIGIL_E_NO_MEMORY;
+  } catch (...) {
+    return SIGIL_E_INTERNAL;
+  }
+}
+
+template <typename F>
+void guard_void(F &&fn) noexcept {
+  try {
+    fn();
+  } catch (...) {
+  }
+}
+
+}  // namespace sigil::abi

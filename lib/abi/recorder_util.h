@@ -1,0 +1,46 @@
+// Shared conversion helpers for the recorder sections.
+#pragma once
+
+#include <cstring>
+
+#include "abi/handles.h"
+
+namespace sigil::abi {
+
+// Copies `in` into `out` unless an earlier copy already failed (first error wins).
+inline void take(Status &first_error, const char *in, const char *field, std::string &out) {
+  if (!first_error.is_ok()) return;
+  first_error = copy_cstr(in, field, out);
+}
+
+inline detail::ContextValues context_values(Status &first_error, const char *conversation_id, const char *title,
+                                            const char *user_id, const char *agent_name, const char *agent_version) {
+  detail::ContextValues ctx;
+  take(first_error, conversation_id, "context_conversation_id", ctx.conversation_id);
+  take(first_error, title, "context_conversation_title", ctx.conversation_title);
+  take(first_error, user_id, "context_user_id", ctx.user_id);
+  take(first_error, agent_name, "context_agent_name", ctx.agent_name);
+  take(first_error, agent_version, "context_agent_version", ctx.agent_version);
+  return ctx;
+}
+
+// Writes a traceparent for the recorder's span into a caller buffer.
+inline sigil_status_t write_traceparent(const detail::TraceContext &tc, char *buf, size_t len) {
+  if (buf == nullptr || len < 56) return SIGIL_E_INVALID_ARGUMENT;
+  if (tc.trace_id.empty()) {
+    buf[0] = '\0';
+    return SIGIL_E_INVALID_ARGUMENT;
+  }
+  std::string tp = detail::format_traceparent(tc.trace_id, tc.span_id, tc.sampled);
+  std::memcpy(buf, tp.c_str(), tp.size() + 1);
+  return SIGIL_OK;
+}
+
+// The client behind a handle, or the status a start call reports.
+inline sigil_status_t usable_client(sigil_client_t *client) {
+  if (client == nullptr) return SIGIL_E_INVALID_ARGUMENT;
+  if (client->client->is_shutdown()) return SIGIL_E_SHUTDOWN;
+  return SIGIL_OK;
+}
+
+}  // namespace sigil::abi

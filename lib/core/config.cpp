@@ -1,0 +1,214 @@
+#include "core/config.h"
+
+#include <cstdlib>
+
+#include "core/base64.h"
+#include "core/strings.h"
+#include "core/utf8.h"
+
+namespace sigil::detail {
+
+void set_header(HeaderList &headers, std::string name, std::string value) {
+  for (auto &h : headers) {
+    if (iequals(h.first, name)) {
+      h.second = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::move(name), std::move(value));
+}
+
+bool has_header(const HeaderList &headers, std::string_view name) {
+  for (const auto &h : headers) {
+    if (iequals(h.first, name)) return true;
+  }
+  return false;
+}
+
+EnvLookup process_environment() {
+  return [](const char *name) -> std::optional<std::string> {
+    const char *v = std::getenv(name);
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = trim_view(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    size_t eq = item.find('=');
+    if (item.empty() || eq == std::string_view::npos || eq == 0) continue;
+    std::string key = trim(item.substr(0, eq));
+    if (key.empty()) continue;
+    out.emplace_back(std::move(key), trim(item.substr(eq + 1)));
+  }
+  return out;
+}
+
+bool parse_bool(std::string_view text) {
+  std::string v = to_lower(trim_view(text));
+  return v == "1" || v == "true" || v == "yes" || v == "on";
+}
+
+namespace {
+
+Status config_error(std::string message) { return Status(SIGIL_E_CONFIG, std::move(message)); }
+
+// Environment values: trimmed; blank counts as unset (as in the reference).
+std::optional<std::string> env_value(const EnvLookup &env, const char *name) {
+  if (!env) return std::nullopt;
+  auto v = env(name);
+  if (!v) return std::nullopt;
+  std::string t = trim(*v);
+  if (t.empty()) return std::nullopt;
+  return t;
+}
+
+template <typename T>
+T pick(const std::optional<T> &explicit_value, const std::optional<T> &env_value_, T fallback) {
+  if (explicit_value) return *explicit_value;
+  if (env_value_) return *env_value_;
+  return fallback;
+}
+
+std::string bearer_value(std::string token) {
+  std::string t = trim(token);
+  if (t.size() >= 7 && iequals(std::string_view(t).substr(0, 7), "bearer ")) t = trim(std::string_view(t).substr(7));
+  return "Bearer " + t;
+}
+
+// Adds Authorization / X-Scope-OrgID per the auth mode unless the explicit
+// headers already carry them (explicit headers win).
+Status apply_auth(AuthMode mode, const std::string &tenant_raw, const std::string &bearer_raw,
+                  const std::string &user_raw, const std::string &password_raw, HeaderList &headers) {
+  const std::string tenant = trim(tenant_raw), bearer = trim(bearer_raw), user = trim(user_raw),
+                    password = trim(password_raw);
+  switch (mode) {
+    case AuthMode::kNone:
+      return Status::ok();
+    case AuthMode::kTenant:
+      if (tenant.empty()) return config_error("auth mode tenant requires a tenant id (SIGIL_AUTH_TENANT_ID)");
+      if (!has_header(headers, "X-Scope-OrgID")) headers.emplace_back("X-Scope-OrgID", tenant);
+      return Status::ok();
+    case AuthMode::kBearer:
+      if (bearer.empty()) return config_error("auth mode bearer requires a token (SIGIL_AUTH_TOKEN)");
+      if (!has_header(headers, "Authorization")) headers.emplace_back("Authorization", bearer_value(bearer));
+      return Status::ok();
+    case AuthMode::kBasic: {
+      if (password.empty()) return config_error("auth mode basic requires a password (SIGIL_AUTH_TOKEN)");
+      std::string u = user.empty() ? tenant : user;
+      if (u.empty()) return config_error("auth mode basic requires a user or a tenant id");
+      if (!has_header(headers, "Authorization")) {
+        std::string encoded;
+        base64_append(encoded, u + ":" + password);
+        headers.emplace_back("Authorization", "Basic " + encoded);
+      }
+      if (!tenant.empty() && !has_header(headers, "X-Scope-OrgID")) headers.emplace_back("X-Scope-OrgID", tenant);
+      return Status::ok();
+    }
+  }
+  return config_error("unsupported auth mode");
+}
+
+}  // namespace
+
+Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in) {
+  EnvLookup env = o.use_environment ? env_in : EnvLookup();
+  ClientConfig cfg;
+  ExportConfig &ex = cfg.exporter;
+
+  // Protocol.
+  std::optional<Protocol> env_protocol;
+  if (auto v = env_value(env, "SIGIL_PROTOCOL")) {
+    std::string p = to_lower(*v);
+    if (p == "grpc") env_protocol = Protocol::kGrpc;
+    else if (p == "http" || p == "http/json" || p == "http/protobuf") env_protocol = Protocol::kHttp;
+    else if (p == "none") env_protocol = Protocol::kNone;
+    else return config_error("invalid SIGIL_PROTOCOL \"" + *v + "\" (expected grpc, http or none)");
+  }
+  ex.protocol = pick(o.protocol, env_protocol, Protocol::kGrpc);
+  ex.endpoint = pick(o.endpoint, env_value(env, "SIGIL_ENDPOINT"), std::string("localhost:4317"));
+  if (is_blank(ex.endpoint)) return config_error("the generation export endpoint is empty");
+  std::optional<bool> env_insecure;
+  if (auto v = env_value(env, "SIGIL_INSECURE")) env_insecure = parse_bool(*v);
+  ex.insecure = o.insecure ? o.insecure : env_insecure;
+
+  // Headers: environment first, explicit headers replace same-named ones.
+  if (auto v = env_value(env, "SIGIL_HEADERS")) {
+    for (auto &kv : parse_key_values(*v)) set_header(ex.headers, kv.first, kv.second);
+  }
+  for (const auto &h : o.headers) set_header(ex.headers, h.first, h.second);
+
+  // Auth.
+  std::optional<AuthMode> env_mode;
+  if (auto v = env_value(env, "SIGIL_AUTH_MODE")) {
+    std::string m = to_lower(*v);
+    if (m == "none") env_mode = AuthMode::kNone;
+    else if (m == "tenant") env_mode = AuthMode::kTenant;
+    else if (m == "bearer") env_mode = AuthMode::kBearer;
+    else if (m == "basic") env_mode = AuthMode::kBasic;
+    else return config_error("invalid SIGIL_AUTH_MODE \"" + *v + "\" (expected none, tenant, bearer or basic)");
+  }
+  AuthMode mode = pick(o.auth_mode, env_mode, AuthMode::kNone);
+  auto env_token = env_value(env, "SIGIL_AUTH_TOKEN");
+  std::string tenant = pick(o.tenant_id, env_value(env, "SIGIL_AUTH_TENANT_ID"), std::string());
+  std::string bearer = pick(o.bearer_token, env_token, std::string());
+  std::string user = o.basic_user.value_or("");
+  std::string password = pick(o.basic_password, env_token, std::string());
+  if (mode == AuthMode::kNone && o.auth_mode) {
+    if (!trim(tenant).empty() || !trim(bearer).empty() || !trim(user).empty() || !trim(password).empty()) {
+      if (o.tenant_id || o.bearer_token || o.basic_user || o.basic_password) {
+        return config_error("auth mode none does not allow credentials");
+      }
+    }
+  }
+  if (mode == AuthMode::kTenant && o.bearer_token && !trim(*o.bearer_token).empty()) {
+    return config_error("auth mode tenant does not allow a bearer token");
+  }
+  if (mode == AuthMode::kBearer && o.tenant_id && !trim(*o.tenant_id).empty()) {
+    return config_error("auth mode bearer does not allow a tenant id");
+  }
+  Status st = apply_auth(mode, tenant, bearer, user, password, ex.headers);
+  if (!st.is_ok()) return st;
+
+  // Identity defaults.
+  cfg.agent_name = trim(pick(o.agent_name, env_value(env, "SIGIL_AGENT_NAME"), std::string()));
+  cfg.agent_version = trim(pick(o.agent_version, env_value(env, "SIGIL_AGENT_VERSION"), std::string()));
+  cfg.user_id = trim(pick(o.user_id, env_value(env, "SIGIL_USER_ID"), std::string()));
+  if (auto v = env_value(env, "SIGIL_TAGS")) {
+    for (auto &kv : parse_key_values(*v)) cfg.tags[kv.first] = kv.second;
+  }
+  for (const auto &kv : o.tags) cfg.tags[kv.first] = kv.second;
+  if (o.sdk_name && !is_blank(*o.sdk_name)) cfg.sdk_name = trim(*o.sdk_name);
+
+  // Export knobs (0 keeps the default; see sigil.h).
+  auto knob = [](const std::optional<uint32_t> &v, uint32_t def) { return v && *v > 0 ? *v : def; };
+  ex.batch_size = knob(o.batch_size, ex.batch_size);
+  ex.flush_interval_ms = knob(o.flush_interval_ms, ex.flush_interval_ms);
+  ex.queue_size = knob(o.queue_size, ex.queue_size);
+  ex.max_retries = o.max_retries ? *o.max_retries : ex.max_retries;
+  ex.initial_backoff_ms = knob(o.initial_backoff_ms, ex.initial_backoff_ms);
+  ex.max_backoff_ms = knob(o.max_backoff_ms, ex.max_backoff_ms);
+  ex.attempt_timeout_ms = knob(o.attempt_timeout_ms, ex.attempt_timeout_ms);
+  if (o.queue_max_bytes && *o.queue_max_bytes > 0) ex.queue_max_bytes = *o.queue_max_bytes;
+  if (o.payload_max_bytes && *o.payload_max_bytes > 0) ex.payload_max_bytes = *o.payload_max_bytes;
+  if (ex.max_backoff_ms < ex.initial_backoff_ms) ex.max_backoff_ms = ex.initial_backoff_ms;
+
+  std::optional<bool> env_debug;
+  if (auto v = env_value(env, "SIGIL_DEBUG")) env_debug = parse_bool(*v);
+  cfg.debug = pick(o.debug, env_debug, false);
+  cfg.logger = Logger(o.log_fn, o.log_user_data, cfg.debug);
+
+  for (const auto &h : ex.headers) {
+    if (!valid_utf8(h.first) || !valid_utf8(h.second)) return Status(SIGIL_E_INVALID_UTF8, "a header is not valid UTF-8");
+    if (h.first.find_first_of("\r\n:") != std::string::npos || h.second.find_first_of("\r\n") != std::string::npos) {
+      return config_error("header \"" + h.first + "\" contains a line break or colon");
+    }
+  }
+  return cfg;
+}
+
+}  // namespace sigil::detail

@@ -1,0 +1,93 @@
+// Client configuration: what the host set explicitly (Options), and the
+// finalized form resolved once from options > environment > defaults.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/logger.h"
+#include "core/model.h"
+#include "core/status.h"
+
+namespace sigil::detail {
+
+enum class Protocol : uint32_t { kGrpc = SIGIL_PROTOCOL_GRPC, kHttp = SIGIL_PROTOCOL_HTTP, kNone = SIGIL_PROTOCOL_NONE };
+enum class AuthMode : uint32_t {
+  kNone = SIGIL_AUTH_NONE,
+  kTenant = SIGIL_AUTH_TENANT,
+  kBearer = SIGIL_AUTH_BEARER,
+  kBasic = SIGIL_AUTH_BASIC
+};
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Sets or replaces a header, matching names case-insensitively.
+void set_header(HeaderList &headers, std::string name, std::string value);
+bool has_header(const HeaderList &headers, std::string_view name);
+
+// Everything a host may set explicitly; unset knobs are empty optionals.
+struct Options {
+  bool use_environment = true;
+  std::optional<Protocol> protocol;
+  std::optional<std::string> endpoint;
+  std::optional<bool> insecure;
+  HeaderList headers;
+  bool headers_set = false;
+  std::optional<AuthMode> auth_mode;
+  std::optional<std::string> tenant_id, bearer_token, basic_user, basic_password;
+  std::optional<std::string> agent_name, agent_version, user_id;
+  Tags tags;
+  bool tags_set = false;
+  std::optional<std::string> sdk_name;
+  std::optional<uint32_t> batch_size, flush_interval_ms, queue_size, max_retries, initial_backoff_ms,
+      max_backoff_ms, attempt_timeout_ms;
+  std::optional<uint64_t> queue_max_bytes, payload_max_bytes;
+  sigil_log_fn log_fn = nullptr;
+  void *log_user_data = nullptr;
+  std::optional<bool> debug;
+};
+
+struct ExportConfig {
+  Protocol protocol = Protocol::kGrpc;
+  std::string endpoint = "localhost:4317";
+  std::optional<bool> insecure;  // unset: plaintext only for loopback hosts
+  HeaderList headers;            // explicit headers plus those derived from auth
+  uint32_t batch_size = 100;
+  uint32_t flush_interval_ms = 1000;
+  uint32_t queue_size = 2000;
+  uint64_t queue_max_bytes = 64ull << 20;
+  uint32_t max_retries = 5;
+  uint32_t initial_backoff_ms = 100;
+  uint32_t max_backoff_ms = 5000;
+  uint32_t attempt_timeout_ms = 10000;
+  uint64_t payload_max_bytes = 16ull << 20;
+};
+
+struct ClientConfig {
+  ExportConfig exporter;
+  std::string agent_name;
+  std::string agent_version;
+  std::string user_id;
+  Tags tags;
+  std::string sdk_name = "sdk-c";
+  bool debug = false;
+  Logger logger;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const char *name)>;
+EnvLookup process_environment();
+
+// Resolves options > environment > defaults and validates the result
+// (including the auth mode's required credentials).
+Expected<ClientConfig> resolve_config(const Options &options, const EnvLookup &env);
+
+// Parses "k=v,k2=v2" (blank entries and entries without '=' are skipped).
+std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_view text);
+// "1/true/yes/on" (any case) -> true; anything else false.
+bool parse_bool(std::string_view text);
+
+}  // namespace sigil::detail

@@ -1,0 +1,16 @@
+// RFC 3339 timestamps as protojson writes google.protobuf.Timestamp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sigil::detail {
+
+int64_t now_unix_ns();
+// "2026-01-02T03:04:05.123Z": 0, 3, 6 or 9 fractional digits, as protojson.
+void append_rfc3339(std::string &out, int64_t unix_ns);
+// Parses RFC 3339 with 'Z' or a numeric offset; false when malformed.
+bool parse_rfc3339(std::string_view s, int64_t &unix_ns);
+
+}  // namespace sigil::detail

@@ -1,0 +1,113 @@
+#include "export/http_client.h"
+
+#include <curl/curl.h>
+
+#include <mutex>
+
+#include "core/strings.h"
+
+namespace sigil::detail {
+
+namespace {
+
+size_t on_body(char *data, size_t size, size_t n, void *user) {
+  static_cast<HttpResponse *>(user)->body.append(data, size * n);
+  return size * n;
+}
+
+size_t on_header(char *data, size_t size, size_t n, void *user) {
+  auto *resp = static_cast<HttpResponse *>(user);
+  std::string_view line(data, size * n);
+  if (line.substr(0, 5) == "HTTP/") {  // a new response (e.g. after 100-continue) resets headers
+    resp->headers.clear();
+    return size * n;
+  }
+  size_t colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    resp->headers.emplace_back(to_lower(trim_view(line.substr(0, colon))), trim(line.substr(colon + 1)));
+  }
+  return size * n;
+}
+
+int on_progress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto *cancel = static_cast<const std::atomic<bool> *>(user);
+  return (cancel != nullptr && cancel->load(std::memory_order_relaxed)) ? 1 : 0;
+}
+
+}  // namespace
+
+const std::string *HttpResponse::header(std::string_view lower_name) const {
+  for (const auto &h : headers) {
+    if (h.first == lower_name) return &h.second;
+  }
+  return nullptr;
+}
+
+void ensure_curl_initialized() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string user_agent() { return std::string("libsigil/") + SIGIL_VERSION_STRING; }
+
+HttpSession::HttpSession() {
+  ensure_curl_initialized();
+  curl_ = curl_easy_init();
+}
+
+HttpSession::~HttpSession() {
+  if (curl_ != nullptr) curl_easy_cleanup(curl_);
+}
+
+HttpResponse HttpSession::perform(const HttpRequest &req) {
+  HttpResponse resp;
+  if (curl_ == nullptr) {
+    resp.curl_code = CURLE_FAILED_INIT;
+    resp.error = "libcurl could not create a handle";
+    return resp;
+  }
+  CURL *h = curl_;
+  curl_easy_reset(h);  // keeps the connection cache
+  curl_slist *headers = nullptr;
+  if (req.headers != nullptr) {
+    for (const auto &kv : *req.headers) headers = curl_slist_append(headers, (kv.first + ": " + kv.second).c_str());
+  }
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+  std::string ua = user_agent();
+  curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, ua.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, long(req.timeout_ms));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, long(req.timeout_ms));
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp);
+  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, req.cancel);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  if (req.method == "POST") {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(req.body.size()));
+  } else if (req.method != "GET") {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  }
+  CURLcode rc = curl_easy_perform(h);
+  resp.curl_code = rc;
+  if (rc != CURLE_OK) {
+    resp.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+    resp.cancelled = rc == CURLE_ABORTED_BY_CALLBACK;
+    resp.error = curl_easy_strerror(rc);
+  }
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
+  curl_slist_free_all(headers);
+  return resp;
+}
+
+}  // namespace sigil::detail

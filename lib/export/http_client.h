@@ -1,0 +1,54 @@
+// One libcurl easy handle, reused across requests (keep-alive), used by one
+// thread at a time. Shared by the HTTP generation transport, the OTLP
+// exporters and the rating client.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "core/config.h"
+
+typedef void CURL;
+
+namespace sigil::detail {
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;
+  const HeaderList *headers = nullptr;  // borrowed
+  std::string_view body;
+  uint32_t timeout_ms = 10000;
+  const std::atomic<bool> *cancel = nullptr;  // aborts the transfer when set
+};
+
+struct HttpResponse {
+  int curl_code = 0;         // CURLE_OK on a completed exchange
+  std::string error;         // curl's message when curl_code != 0
+  bool timed_out = false;
+  bool cancelled = false;
+  long status = 0;
+  std::string body;
+  HeaderList headers;        // names lowercased, in arrival order
+
+  const std::string *header(std::string_view lower_name) const;
+};
+
+// Initializes libcurl's globals once per process.
+void ensure_curl_initialized();
+
+class HttpSession {
+ public:
+  HttpSession();
+  ~HttpSession();
+  HttpSession(const HttpSession &) = delete;
+  HttpSession &operator=(const HttpSession &) = delete;
+
+  HttpResponse perform(const HttpRequest &request);
+
+ private:
+  CURL *curl_ = nullptr;
+};
+
+std::string user_agent();
+
+}  // namespace sigil::detail

@@ -1,0 +1,29 @@
+// A generation transport encodes a batch once and sends it (possibly several
+// times). Transports are used by one worker thread at a time.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/model.h"
+#include "core/status.h"
+#include "export/export_result.h"
+
+namespace sigil::detail {
+
+class GenerationTransport {
+ public:
+  virtual ~GenerationTransport() = default;
+  virtual Status encode(const std::vector<const Generation *> &batch, std::string &payload) = 0;
+  // Sends one attempt; returns early (kRetryable) once `cancel` becomes true.
+  virtual AttemptResult send(const std::string &payload, uint32_t timeout_ms, const std::atomic<bool> &cancel) = 0;
+  virtual const char *name() const = 0;
+};
+
+Expected<std::unique_ptr<GenerationTransport>> make_http_transport(const ExportConfig &config);
+Expected<std::unique_ptr<GenerationTransport>> make_grpc_transport(const ExportConfig &config);
+
+}  // namespace sigil::detail

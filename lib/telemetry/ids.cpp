@@ -1,0 +1,149 @@
+#include "telemetry/ids.h"
+
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+
+namespace sigil::detail {
+
+namespace {
+
+struct Xoshiro256 {
+  uint64_t s[4];
+  pid_t pid = 0;
+
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+  void seed() {
+    pid = getpid();
+    if (getrandom(s, sizeof s, 0) != static_cast<ssize_t>(sizeof s)) {
+      uint64_t t = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+      uint64_t x = t ^ (static_cast<uint64_t>(pid) << 32) ^ reinterpret_cast<uintptr_t>(this);
+      for (auto &w : s) {  // splitmix64
+        x += 0x9e3779b97f4a7c15ull;
+        uint64_t z = x;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        w = z ^ (z >> 31);
+      }
+    }
+  }
+
+  uint64_t next() {
+    // Re-seed in a forked child so parent and child never share ids.
+    if (pid != getpid()) seed();
+    const uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+  }
+};
+
+thread_local Xoshiro256 tls_rng;
+thread_local bool tls_seeded = false;
+
+void append_hex(std::string &out, uint64_t v, int digits) {
+  static const char hex[] = "0123456789abcdef";
+  for (int i = digits - 1; i >= 0; --i) out.push_back(hex[(v >> (i * 4)) & 0xF]);
+}
+
+bool is_lower_hex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool all_zero(std::string_view s) {
+  for (char c : s) {
+    if (c != '0') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+uint64_t random_u64() {
+  if (!tls_seeded) {
+    tls_rng.seed();
+    tls_seeded = true;
+  }
+  return tls_rng.next();
+}
+
+std::string new_trace_id() {
+  std::string out;
+  out.reserve(32);
+  uint64_t hi, lo;
+  do {
+    hi = random_u64();
+    lo = random_u64();
+  } while (hi == 0 && lo == 0);
+  append_hex(out, hi, 16);
+  append_hex(out, lo, 16);
+  return out;
+}
+
+std::string new_span_id() {
+  std::string out;
+  out.reserve(16);
+  uint64_t v;
+  do {
+    v = random_u64();
+  } while (v == 0);
+  append_hex(out, v, 16);
+  return out;
+}
+
+std::string new_generation_id() {
+  std::string out = "gen_";
+  append_hex(out, random_u64(), 16);
+  return out;
+}
+
+bool parse_traceparent(std::string_view h, std::string &trace_id, std::string &span_id, bool &sampled) {
+  while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.remove_prefix(1);
+  while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.remove_suffix(1);
+  if (h.size() < 55 || h[2] != '-' || h[35] != '-' || h[52] != '-') return false;
+  std::string_view version = h.substr(0, 2), tid = h.substr(3, 32), sid = h.substr(36, 16), flags = h.substr(53, 2);
+  if (!is_lower_hex(version) || version == "ff" || !is_lower_hex(tid) || !is_lower_hex(sid) ||
+      !is_lower_hex(flags)) {
+    return false;
+  }
+  if (version == "00" && h.size() != 55) return false;
+  if (version != "00" && h.size() > 55 && h[55] != '-') return false;
+  if (all_zero(tid) || all_zero(sid)) return false;
+  trace_id.assign(tid);
+  span_id.assign(sid);
+  unsigned f = unsigned(std::stoul(std::string(flags), nullptr, 16));
+  sampled = (f & 1u) != 0;
+  return true;
+}
+
+std::string format_traceparent(const std::string &trace_id, const std::string &span_id, bool sampled) {
+  return "00-" + trace_id + "-" + span_id + (sampled ? "-01" : "-00");
+}
+
+TraceContext start_trace(std::string_view parent) {
+  TraceContext tc;
+  std::string parent_trace, parent_span;
+  bool sampled = true;
+  if (!parent.empty() && parse_traceparent(parent, parent_trace, parent_span, sampled)) {
+    tc.trace_id = std::move(parent_trace);
+    tc.parent_span_id = std::move(parent_span);
+    tc.sampled = sampled;
+  } else {
+    tc.trace_id = new_trace_id();
+  }
+  tc.span_id = new_span_id();
+  return tc;
+}
+
+}  // namespace sigil::detail

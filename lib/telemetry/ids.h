@@ -1,0 +1,32 @@
+// W3C trace-context identifiers and generation ids.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sigil::detail {
+
+struct TraceContext {
+  std::string trace_id;        // 32 lowercase hex digits
+  std::string span_id;         // 16 lowercase hex digits
+  std::string parent_span_id;  // empty for a root span
+  bool sampled = true;
+};
+
+// Fast, thread-safe random bits (per-thread generator seeded from the OS).
+uint64_t random_u64();
+std::string new_trace_id();
+std::string new_span_id();
+// "gen_" + 16 lowercase hex digits, as the reference SDKs.
+std::string new_generation_id();
+
+// Parses "00-<32 hex>-<16 hex>-<2 hex>" (version 00 exactly, or a future
+// version with extra fields). Rejects all-zero ids. False when malformed.
+bool parse_traceparent(std::string_view header, std::string &trace_id, std::string &span_id, bool &sampled);
+std::string format_traceparent(const std::string &trace_id, const std::string &span_id, bool sampled);
+
+// A child of `parent_traceparent` when it parses, else a new root.
+TraceContext start_trace(std::string_view parent_traceparent);
+
+}  // namespace sigil::detail
