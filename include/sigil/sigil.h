@@ -58,6 +58,15 @@
 #define SIGIL_API
 #endif
 
+/* Versioned structs start zeroed with their version set. C gets a designated
+ * initializer (no missing-initializer warnings); C++ value-initializes the
+ * rest. The matching sigil_*_init() functions do the same at run time. */
+#ifdef __cplusplus
+#define SIGIL__VERSIONED_INIT(v) {v}
+#else
+#define SIGIL__VERSIONED_INIT(v) {.version = (v)}
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -372,7 +381,7 @@ typedef struct sigil_generation_start {
 } sigil_generation_start_t;
 
 #define SIGIL_GENERATION_START_VERSION 1u
-#define SIGIL_GENERATION_START_INIT {SIGIL_GENERATION_START_VERSION}
+#define SIGIL_GENERATION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_GENERATION_START_VERSION)
 
 /** Initializes `*start` exactly as SIGIL_GENERATION_START_INIT does. */
 SIGIL_API sigil_status_t sigil_generation_start_init(sigil_generation_start_t *start);
@@ -538,7 +547,7 @@ typedef struct sigil_tool_execution_start {
 } sigil_tool_execution_start_t;
 
 #define SIGIL_TOOL_EXECUTION_START_VERSION 1u
-#define SIGIL_TOOL_EXECUTION_START_INIT {SIGIL_TOOL_EXECUTION_START_VERSION}
+#define SIGIL_TOOL_EXECUTION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_TOOL_EXECUTION_START_VERSION)
 
 SIGIL_API sigil_status_t sigil_tool_execution_start_init(sigil_tool_execution_start_t *start);
 
@@ -592,7 +601,7 @@ typedef struct sigil_embedding_start {
 } sigil_embedding_start_t;
 
 #define SIGIL_EMBEDDING_START_VERSION 1u
-#define SIGIL_EMBEDDING_START_INIT {SIGIL_EMBEDDING_START_VERSION}
+#define SIGIL_EMBEDDING_START_INIT SIGIL__VERSIONED_INIT(SIGIL_EMBEDDING_START_VERSION)
 
 SIGIL_API sigil_status_t sigil_embedding_start_init(sigil_embedding_start_t *start);
 
@@ -609,7 +618,7 @@ typedef struct sigil_embedding_result {
 } sigil_embedding_result_t;
 
 #define SIGIL_EMBEDDING_RESULT_VERSION 1u
-#define SIGIL_EMBEDDING_RESULT_INIT {SIGIL_EMBEDDING_RESULT_VERSION}
+#define SIGIL_EMBEDDING_RESULT_INIT SIGIL__VERSIONED_INIT(SIGIL_EMBEDDING_RESULT_VERSION)
 
 SIGIL_API sigil_status_t sigil_embedding_start(sigil_client_t *client,
                                                const sigil_embedding_start_t *start,
@@ -625,6 +634,134 @@ SIGIL_API sigil_status_t sigil_embedding_end(sigil_embedding_t *embedding, sigil
 SIGIL_API sigil_status_t sigil_embedding_traceparent(const sigil_embedding_t *embedding, char *buf,
                                                      size_t buf_len);
 SIGIL_API void sigil_embedding_free(sigil_embedding_t *embedding);
+
+/* ===========================================================================
+ * Ratings (the Sigil API client)
+ *
+ * A conversation rating goes to the Sigil API at once, synchronously, not
+ * through the export queue: POST <api endpoint>/api/v1/conversations/
+ * {conversation_id}/ratings with a JSON body, carrying the same auth and
+ * custom headers as generation export. It is never retried by the library;
+ * the rating id makes a retry by the caller safe (the server treats it as an
+ * idempotency key).
+ *
+ * Status mapping of sigil_client_submit_rating:
+ *   SIGIL_OK                   HTTP 200; `*out` holds the stored rating and
+ *                              the conversation's summary
+ *   SIGIL_E_INVALID_ARGUMENT   NULL client, input or out, or an unknown
+ *                              input version
+ *   SIGIL_E_INVALID_UTF8       a string field is not valid UTF-8
+ *   SIGIL_E_RATING_VALIDATION  the input failed validation; nothing was sent
+ *   SIGIL_E_CONFIG             the API endpoint is empty or malformed
+ *   SIGIL_E_REJECTED           HTTP 400: the server refused the rating as
+ *                              invalid (the reference SDKs report this as a
+ *                              rating validation failure)
+ *   SIGIL_E_RATING_CONFLICT    HTTP 409: the rating id was already used for a
+ *                              different rating
+ *   SIGIL_E_TIMEOUT            no answer within the timeout
+ *   SIGIL_E_TRANSPORT          no connection, any other HTTP status, or a 200
+ *                              whose body is not the expected JSON
+ *   SIGIL_E_SHUTDOWN           the client is shut down
+ * The error message carries the server's answer (or the HTTP reason).
+ * ======================================================================== */
+
+/** Sigil API base URL, used for ratings: "http://host:port" or
+ *  "https://host:port" (a path is ignored, as in the reference SDKs), or
+ *  "host:port" (plaintext or TLS as for the export endpoint, see
+ *  sigil_options_set_insecure). Default "http://localhost:8080".
+ *  Env: SIGIL_API_ENDPOINT. An options setter: the Options rules apply. */
+SIGIL_API sigil_status_t sigil_options_set_api_endpoint(sigil_options_t *options, const char *endpoint);
+
+/** Rating values (wire names "CONVERSATION_RATING_VALUE_GOOD" / "_BAD"). */
+#define SIGIL_RATING_UNSPECIFIED 0u
+#define SIGIL_RATING_GOOD 1u
+#define SIGIL_RATING_BAD 2u
+
+/** One rating. Strings are trimmed; NULL or blank optional fields are left
+ *  out of the request. Limits (bytes, after trimming) follow the reference. */
+typedef struct sigil_rating_input {
+  uint32_t version;            /* SIGIL_RATING_INPUT_VERSION */
+  const char *conversation_id; /* required; at most 255 */
+  const char *rating_id;       /* required; idempotency key; at most 128 */
+  uint32_t rating;             /* required: SIGIL_RATING_GOOD or SIGIL_RATING_BAD */
+  const char *comment;         /* at most 4096 */
+  /* A JSON object of string -> any JSON value; at most 16384 bytes compact.
+   * NULL, empty or "{}" sends none. */
+  const char *metadata_json;
+  size_t metadata_json_len;
+  const char *generation_id;   /* the rated generation; at most 255 */
+  const char *rater_id;        /* who rated; at most 255 */
+  const char *source;          /* e.g. "sdk", "ui"; at most 64 */
+} sigil_rating_input_t;
+
+#define SIGIL_RATING_INPUT_VERSION 1u
+#define SIGIL_RATING_INPUT_INIT SIGIL__VERSIONED_INIT(SIGIL_RATING_INPUT_VERSION)
+
+/** Initializes `*input` exactly as SIGIL_RATING_INPUT_INIT does. */
+SIGIL_API sigil_status_t sigil_rating_input_init(sigil_rating_input_t *input);
+
+/** The server's answer to a rating: the stored rating and the conversation's
+ *  rating summary. */
+typedef struct sigil_rating_result sigil_rating_result_t;
+
+/** Validates `input` and sends it, waiting at most `timeout_ms` (0 means
+ *  10000, the reference's timeout). Blocks the calling thread; safe to call
+ *  from several threads at once. `input` and everything it points to are
+ *  borrowed for the duration of the call. On success `*out` is owned by the
+ *  caller; free with sigil_rating_result_free. On failure `*out` is NULL and
+ *  `*error` (optional, owned by the caller; free with sigil_error_free) says
+ *  why; see the status mapping above. */
+SIGIL_API sigil_status_t sigil_client_submit_rating(sigil_client_t *client, const sigil_rating_input_t *input,
+                                                    uint32_t timeout_ms, sigil_rating_result_t **out,
+                                                    sigil_error_t **error);
+
+/** The response body as received: JSON `{"rating": {...}, "summary": {...}}`.
+ *  Owned by the result; valid until sigil_rating_result_free. `len`
+ *  (optional) receives its length. Returns "" for NULL. */
+SIGIL_API const char *sigil_rating_result_json(const sigil_rating_result_t *result, size_t *len);
+
+/** Fields of the stored rating as NUL-terminated UTF-8; "" when the server
+ *  sent none, and for NULL. Owned by the result; valid until
+ *  sigil_rating_result_free. */
+SIGIL_API const char *sigil_rating_result_rating_id(const sigil_rating_result_t *result);
+SIGIL_API const char *sigil_rating_result_conversation_id(const sigil_rating_result_t *result);
+SIGIL_API const char *sigil_rating_result_generation_id(const sigil_rating_result_t *result);
+SIGIL_API const char *sigil_rating_result_comment(const sigil_rating_result_t *result);
+SIGIL_API const char *sigil_rating_result_rater_id(const sigil_rating_result_t *result);
+SIGIL_API const char *sigil_rating_result_source(const sigil_rating_result_t *result);
+/** The rating's metadata as compact JSON object text ("" when none). */
+SIGIL_API const char *sigil_rating_result_metadata_json(const sigil_rating_result_t *result);
+/** The creation time as the server wrote it (RFC 3339). */
+SIGIL_API const char *sigil_rating_result_created_at(const sigil_rating_result_t *result);
+
+/** The stored rating value: SIGIL_RATING_GOOD, SIGIL_RATING_BAD, or
+ *  SIGIL_RATING_UNSPECIFIED for anything else and for NULL. */
+SIGIL_API uint32_t sigil_rating_result_rating(const sigil_rating_result_t *result);
+
+/** The creation time in Unix nanoseconds; 0 when absent or unparseable. */
+SIGIL_API int64_t sigil_rating_result_created_at_ns(const sigil_rating_result_t *result);
+
+/** The conversation's ratings, as the server summarized them after this one. */
+typedef struct sigil_rating_summary {
+  uint32_t version; /* set to SIGIL_RATING_SUMMARY_VERSION before the call */
+  uint64_t total_count;
+  uint64_t good_count;
+  uint64_t bad_count;
+  uint32_t latest_rating;     /* SIGIL_RATING_*; UNSPECIFIED when none */
+  int has_bad_rating;
+  int64_t latest_rated_at_ns; /* Unix ns; 0 when absent */
+  int64_t latest_bad_at_ns;   /* Unix ns; 0 when there was no bad rating */
+} sigil_rating_summary_t;
+
+#define SIGIL_RATING_SUMMARY_VERSION 1u
+#define SIGIL_RATING_SUMMARY_INIT SIGIL__VERSIONED_INIT(SIGIL_RATING_SUMMARY_VERSION)
+
+/** Fills `*out` (caller-owned, with `version` set). */
+SIGIL_API sigil_status_t sigil_rating_result_summary(const sigil_rating_result_t *result,
+                                                     sigil_rating_summary_t *out);
+
+/** Frees a rating result. NULL is a no-op. */
+SIGIL_API void sigil_rating_result_free(sigil_rating_result_t *result);
 
 #ifdef __cplusplus
 }

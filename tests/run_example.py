@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Runs an example binary against the independent capture harness and checks
+what arrived on the wire (the harness decodes with google.protobuf, unknown
+fields rejected).
+
+    run_example.py --protocol http|grpc [--otlp] EXAMPLE [ARGS...]
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "conformance"))
+
+from harness import Harness  # noqa: E402
+
+PART_KINDS = ("text", "thinking", "tool_call", "tool_result")
+
+
+def fail(msg):
+    print(f"FAIL: {msg}")
+    sys.exit(1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--protocol", choices=("http", "grpc"), required=True)
+    ap.add_argument("--otlp", action="store_true", help="also send spans and metrics to the harness")
+    ap.add_argument("cmd", nargs=argparse.REMAINDER)
+    args = ap.parse_args()
+
+    with Harness() as h:
+        env = dict(os.environ)
+        env["SIGIL_PROTOCOL"] = args.protocol
+        env["SIGIL_ENDPOINT"] = h.urls["http_base"] if args.protocol == "http" else h.urls["grpc"]
+        env["SIGIL_API_ENDPOINT"] = h.urls["api"]
+        if args.otlp:
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = h.urls["otlp"]
+        proc = subprocess.run(args.cmd, env=env, capture_output=True, text=True, timeout=90)
+        sys.stdout.write(proc.stdout)
+        sys.stderr.write(proc.stderr)
+        if proc.returncode != 0:
+            fail(f"example exited {proc.returncode}")
+
+        kind = "http_exports" if args.protocol == "http" else "grpc_exports"
+        captures = h.captures(kind)
+        if not captures:
+            fail("no export arrived")
+        for cap in captures:
+            if cap.get("error"):
+                fail(f"the server could not decode an export: {cap['error']}")
+        gens = [g for cap in captures for g in cap.get("generations", [])]
+        modes = {g.get("mode") for g in gens}
+        if not {"GENERATION_MODE_SYNC", "GENERATION_MODE_STREAM"} <= modes:
+            fail(f"expected sync and streaming generations, got modes {modes}")
+        kinds = set()
+        for g in gens:
+            for msg in g.get("input", []) + g.get("output", []):
+                for part in msg.get("parts", []):
+                    kinds.update(k for k in PART_KINDS if k in part)
+        if set(PART_KINDS) - kinds:
+            fail(f"missing part kinds: {set(PART_KINDS) - kinds}")
+        if not any(g.get("call_error") for g in gens):
+            fail("no generation carries a call_error")
+        names = {(g.get("metadata") or {}).get("sigil.sdk.name") for g in gens}
+        if names != {"sdk-c"}:
+            fail(f"sigil.sdk.name should be sdk-c on every generation, got {names}")
+        print(f"PASS: {len(gens)} generations arrived over {args.protocol} and decoded as sigil.v1")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+// Configuration resolution, auth headers, endpoints and retry policy.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "core/config.h"
+#include "export/endpoint.h"
+#include "export/retry_policy.h"
+
+using namespace sigil::detail;
+
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const char *name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string header(const HeaderList &h, const char *name) {
+  for (const auto &kv : h) {
+    if (kv.first == name) return kv.second;
+  }
+  return "<absent>";
+}
+
+}  // namespace
+
+TEST(Config, DefaultsMatchTheReference) {
+  auto cfg = resolve_config(Options(), env_of({}));
+  ASSERT_TRUE(cfg.has_value());
+  const ExportConfig &ex = cfg->exporter;
+  EXPECT_EQ(ex.protocol, Protocol::kGrpc);
+  EXPECT_EQ(ex.endpoint, "localhost:4317");
+  EXPECT_EQ(ex.batch_size, 100u);
+  EXPECT_EQ(ex.flush_interval_ms, 1000u);
+  EXPECT_EQ(ex.queue_size, 2000u);
+  EXPECT_EQ(ex.max_retries, 5u);
+  EXPECT_EQ(ex.initial_backoff_ms, 100u);
+  EXPECT_EQ(ex.max_backoff_ms, 5000u);
+  EXPECT_EQ(ex.attempt_timeout_ms, 10000u);
+  EXPECT_EQ(ex.payload_max_bytes, 16u << 20);
+  EXPECT_EQ(cfg->sdk_name, "sdk-c");
+}
+
+TEST(Config, ExplicitBeatsEnvironmentBeatsDefault) {
+  auto env = env_of({{"SIGIL_ENDPOINT", " http://env:1 "},
+                     {"SIGIL_PROTOCOL", "HTTP"},
+                     {"SIGIL_AGENT_NAME", "env-agent"},
+                     {"SIGIL_USER_ID", "env-user"},
+                     {"SIGIL_TAGS", "a=1, b = 2 ,bad,=x"},
+                     {"SIGIL_HEADERS", "X-One=1,X-Two=2"},
+                     {"SIGIL_DEBUG", "yes"}});
+  Options o;
+  o.endpoint = "http://explicit:2";
+  o.headers.emplace_back("x-two", "explicit");
+  auto cfg = resolve_config(o, env);
+  ASSERT_TRUE(cfg.has_value());
+  EXPECT_EQ(cfg->exporter.endpoint, "http://explicit:2");
+  EXPECT_EQ(cfg->exporter.protocol, Protocol::kHttp);
+  EXPECT_EQ(cfg->agent_name, "env-agent");
+  EXPECT_EQ(cfg->user_id, "env-user");
+  EXPECT_EQ(cfg->tags.size(), 2u);
+  EXPECT_EQ(cfg->tags.at("b"), "2");
+  EXPECT_EQ(header(cfg->exporter.headers, "X-One"), "1");
+  EXPECT_EQ(header(cfg->exporter.headers, "X-Two"), "explicit");
+  EXPECT_TRUE(cfg->debug);
+
+  Options no_env;
+  no_env.use_environment = false;
+  auto plain = resolve_config(no_env, env);
+  EXPECT_EQ(plain->exporter.endpoint, "localhost:4317");
+}
+
+TEST(Config, InvalidValuesAreClearErrors) {
+  auto bad_protocol = resolve_config(Options(), env_of({{"SIGIL_PROTOCOL", "carrier-pigeon"}}));
+  ASSERT_FALSE(bad_protocol.has_value());
+  EXPECT_EQ(bad_protocol.error().code(), SIGIL_E_CONFIG);
+  EXPECT_NE(bad_protocol.error().message().find("SIGIL_PROTOCOL"), std::string::npos);
+  EXPECT_FALSE(resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "magic"}})).has_value());
+}
+
+TEST(Auth, ModesProduceTheReferenceHeaders) {
+  auto tenant = resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "tenant"}, {"SIGIL_AUTH_TENANT_ID", "42"}}));
+  EXPECT_EQ(header(tenant->exporter.headers, "X-Scope-OrgID"), "42");
+
+  auto bearer = resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "bearer"}, {"SIGIL_AUTH_TOKEN", "Bearer tok"}}));
+  EXPECT_EQ(header(bearer->exporter.headers, "Authorization"), "Bearer tok");
+
+  auto basic = resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "basic"},
+                                                 {"SIGIL_AUTH_TENANT_ID", "inst"},
+                                                 {"SIGIL_AUTH_TOKEN", "key"}}));
+  EXPECT_EQ(header(basic->exporter.headers, "Authorization"), "Basic aW5zdDprZXk=");  // inst:key
+  EXPECT_EQ(header(basic->exporter.headers, "X-Scope-OrgID"), "inst");
+
+  Options explicit_header;
+  explicit_header.auth_mode = AuthMode::kBearer;
+  explicit_header.bearer_token = "derived";
+  explicit_header.headers.emplace_back("authorization", "Custom x");
+  auto wins = resolve_config(explicit_header, env_of({}));
+  EXPECT_EQ(header(wins->exporter.headers, "authorization"), "Custom x");
+  EXPECT_EQ(header(wins->exporter.headers, "Authorization"), "<absent>");
+
+  EXPECT_FALSE(resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "tenant"}})).has_value());
+  EXPECT_FALSE(resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "bearer"}})).has_value());
+  EXPECT_FALSE(resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "basic"}, {"SIGIL_AUTH_TOKEN", "k"}})).has_value());
+  Options none_with_creds;
+  none_with_creds.auth_mode = AuthMode::kNone;
+  none_with_creds.tenant_id = "t";
+  EXPECT_FALSE(resolve_config(none_with_creds, env_of({})).has_value());
+}
+
+TEST(Endpoint, FormsAndDefaults) {
+  auto a = parse_endpoint("localhost:8080", std::nullopt, "/api/v1/generations:export");
+  EXPECT_EQ(a->url(), "http://localhost:8080/api/v1/generations:export");
+  auto b = parse_endpoint("sigil.example.com:443", std::nullopt, "/x");
+  EXPECT_TRUE(b->tls);
+  auto c = parse_endpoint("https://h/custom/", std::nullopt, "/x");
+  EXPECT_EQ(c->url(), "https://h/custom");
+  auto d = parse_endpoint("grpc://10.0.0.1:4317", true, "/x");
+  EXPECT_FALSE(d->tls);
+  EXPECT_EQ(d->authority, "10.0.0.1:4317");
+  EXPECT_TRUE(parse_endpoint("http://[::1]:9/", std::nullopt, "/p")->url() == "http://[::1]:9/p");
+  EXPECT_FALSE(parse_endpoint("ftp://h", std::nullopt, "/x").has_value());
+  EXPECT_FALSE(parse_endpoint("  ", std::nullopt, "/x").has_value());
+}
+
+TEST(Retry, BackoffIsCappedJitteredExponential) {
+  RetryPolicy p(5, 100, 1000);
+  for (int i = 0; i < 200; ++i) {
+    int64_t first = p.backoff_ms(1), third = p.backoff_ms(3), tenth = p.backoff_ms(10);
+    EXPECT_GE(first, 50);
+    EXPECT_LE(first, 100);
+    EXPECT_GE(third, 200);
+    EXPECT_LE(third, 400);
+    EXPECT_GE(tenth, 500);
+    EXPECT_LE(tenth, 1000);
+  }
+  EXPECT_EQ(p.retry_after_ms(2000), 2000);
+  EXPECT_EQ(p.retry_after_ms(10'000'000), 30000);
+}
+
+TEST(Retry, WhatIsRetriedAndRetryAfterForms) {
+  for (long s : {408L, 429L, 500L, 502L, 503L, 504L}) EXPECT_TRUE(http_status_retryable(s)) << s;
+  for (long s : {400L, 401L, 403L, 404L, 413L, 422L, 501L}) EXPECT_FALSE(http_status_retryable(s)) << s;
+  EXPECT_EQ(parse_retry_after_ms("3", 0), 3000);
+  EXPECT_EQ(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:10 GMT", 1445412480), 10000);
+  EXPECT_EQ(parse_retry_after_ms("soon", 0), -1);
+}
