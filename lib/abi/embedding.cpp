@@ -21,7 +21,7 @@ sigil_status_t sigil_embedding_start(sigil_client_t *client, const sigil_embeddi
   *out = nullptr;
   return guard([&]() -> sigil_status_t {
     sigil_status_t usable = sigil::abi::usable_client(client);
-    if (usable != SIGIL_OK || s == nullptr || s->version != SIGIL_EMBEDDING_START_VERSION) {
+    if (client == nullptr || s == nullptr || s->version != SIGIL_EMBEDDING_START_VERSION) {
       *out = new sigil_embedding{};
       return usable != SIGIL_OK ? usable : SIGIL_E_INVALID_ARGUMENT;
     }
@@ -40,7 +40,7 @@ sigil_status_t sigil_embedding_start(sigil_client_t *client, const sigil_embeddi
     std::string parent;
     take(err, s->parent_traceparent, "parent_traceparent", parent);
     *out = new sigil_embedding{sigil::detail::EmbeddingRecorder(client->client, std::move(d), ctx, parent, err)};
-    return SIGIL_OK;
+    return usable;  // SIGIL_E_SHUTDOWN: the recorder's end reports it too
   });
 }
 

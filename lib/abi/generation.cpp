@@ -22,7 +22,7 @@ sigil_status_t start(sigil_client_t *client, const sigil_generation_start_t *s, 
   *out = nullptr;
   return guard([&]() -> sigil_status_t {
     sigil_status_t usable = sigil::abi::usable_client(client);
-    if (usable != SIGIL_OK || s == nullptr || s->version != SIGIL_GENERATION_START_VERSION) {
+    if (client == nullptr || s == nullptr || s->version != SIGIL_GENERATION_START_VERSION) {
       *out = new sigil_generation{};  // a no-op recorder keeps host code simple
       return usable != SIGIL_OK ? usable : SIGIL_E_INVALID_ARGUMENT;
     }
@@ -63,7 +63,7 @@ sigil_status_t start(sigil_client_t *client, const sigil_generation_start_t *s, 
     take(err, s->parent_traceparent, "parent_traceparent", parent);
     *out = new sigil_generation{
         sigil::detail::GenerationRecorder(client->client, mode, std::move(seed), ctx, parent, err)};
-    return SIGIL_OK;
+    return usable;  // SIGIL_E_SHUTDOWN: the recorder's end reports it too
   });
 }
 

@@ -22,7 +22,7 @@ sigil_status_t sigil_tool_execution_start(sigil_client_t *client, const sigil_to
   *out = nullptr;
   return guard([&]() -> sigil_status_t {
     sigil_status_t usable = sigil::abi::usable_client(client);
-    if (usable != SIGIL_OK || s == nullptr || s->version != SIGIL_TOOL_EXECUTION_START_VERSION) {
+    if (client == nullptr || s == nullptr || s->version != SIGIL_TOOL_EXECUTION_START_VERSION) {
       *out = new sigil_tool_execution{};
       return usable != SIGIL_OK ? usable : SIGIL_E_INVALID_ARGUMENT;
     }
@@ -51,7 +51,7 @@ sigil_status_t sigil_tool_execution_start(sigil_client_t *client, const sigil_to
     take(err, s->parent_traceparent, "parent_traceparent", parent);
     *out = new sigil_tool_execution{
         sigil::detail::ToolExecutionRecorder(client->client, std::move(d), ctx, parent, err)};
-    return SIGIL_OK;
+    return usable;  // SIGIL_E_SHUTDOWN: the recorder's end reports it too
   });
 }
 

@@ -1,0 +1,54 @@
+# Task front for libsigil. CMake builds everything; each binding uses its own
+# ecosystem's tool on top of the built library.
+BUILD    ?= build
+PREFIX   ?= /usr/local
+PYTHON   ?= python3
+JOBS     ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-dev nanopb libnanopb-dev \
+	protobuf-compiler libprotobuf-dev python3-protobuf libcjson-dev libsimdjson-dev libgtest-dev \
+	libbenchmark-dev
+
+.PHONY: all deps deps-apt deps-python build test test-unit test-integration demo install clean
+
+all: build
+
+# Idempotent: installs only what is missing.
+deps: deps-apt deps-python
+
+deps-apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+deps-python:
+	@$(PYTHON) -m pip install -q --disable-pip-version-check -r conformance/requirements.txt
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(PYTHON) -m pytest -q conformance/harness
+
+test-unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -L 'unit|abi'
+
+test-integration: build
+	ctest --test-dir $(BUILD) --output-on-failure -L 'integration|example'
+
+demo: build
+	$(PYTHON) tools/demo.py $(BUILD)/examples/c/quickstart
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD)
