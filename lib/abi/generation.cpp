@@ -47,14 +47,18 @@ sigil_status_t start(sigil_client_t *client, const sigil_generation_start_t *s, 
       seed.tool_choice = std::move(v);
     }
     if (s->has_thinking_enabled) seed.thinking_enabled = s->thinking_enabled != 0;
-    if (err.is_ok() && s->tools_json != nullptr && s->tools_json_len > 0) {
-      err = sigil::detail::parse_tools_json(std::string_view(s->tools_json, s->tools_json_len), seed.tools);
+    auto keep_first = [&err](Status st) {
+      if (!st.is_ok() && err.is_ok()) err = std::move(st);
+    };
+    if (s->tools_json != nullptr && s->tools_json_len > 0) {
+      keep_first(sigil::detail::parse_tools_json(std::string_view(s->tools_json, s->tools_json_len), seed.tools));
     }
-    if (err.is_ok() && s->tags_json != nullptr && s->tags_json_len > 0) {
-      err = sigil::detail::parse_tags_json(std::string_view(s->tags_json, s->tags_json_len), seed.tags);
+    if (s->tags_json != nullptr && s->tags_json_len > 0) {
+      keep_first(sigil::detail::parse_tags_json(std::string_view(s->tags_json, s->tags_json_len), seed.tags));
     }
-    if (err.is_ok() && s->metadata_json != nullptr && s->metadata_json_len > 0) {
-      err = sigil::detail::parse_metadata_json(std::string_view(s->metadata_json, s->metadata_json_len), seed.metadata);
+    if (s->metadata_json != nullptr && s->metadata_json_len > 0) {
+      keep_first(
+          sigil::detail::parse_metadata_json(std::string_view(s->metadata_json, s->metadata_json_len), seed.metadata));
     }
     seed.started_at_ns = s->started_at_ns;
     auto ctx = sigil::abi::context_values(err, s->context_conversation_id, s->context_conversation_title,

@@ -7,10 +7,12 @@
 
 namespace sigil::abi {
 
-// Copies `in` into `out` unless an earlier copy already failed (first error wins).
+// Copies `in` into `out`; an invalid value is left out and its error kept
+// (the first error wins) while the other fields are still copied, so spans
+// and metrics keep the model and provider of a record that will be refused.
 inline void take(Status &first_error, const char *in, const char *field, std::string &out) {
-  if (!first_error.is_ok()) return;
-  first_error = copy_cstr(in, field, out);
+  Status st = copy_cstr(in, field, out);
+  if (!st.is_ok() && first_error.is_ok()) first_error = std::move(st);
 }
 
 inline detail::ContextValues context_values(Status &first_error, const char *conversation_id, const char *title,

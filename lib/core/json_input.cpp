@@ -15,15 +15,57 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
+// Paths ---------------------------------------------------------------------
+
+// Where a value sits ("generation.input[0].parts[1].text"). A chain of stack
+// frames, turned into a string only when an error is reported, so the
+// success path allocates nothing for it.
+class Path {
+ public:
+  Path(const char *root) : root_(root) {}  // NOLINT: implicit from a root name
+  Path(const Path *parent, std::string_view key) : parent_(parent), key_(key) {}
+  Path(const Path *parent, size_t index) : parent_(parent), index_(index), is_index_(true) {}
+
+  std::string str() const {
+    std::string out;
+    append_to(out);
+    return out;
+  }
+
+ private:
+  void append_to(std::string &out) const {
+    if (parent_ != nullptr) parent_->append_to(out);
+    if (root_ != nullptr) {
+      out += root_;
+    } else if (is_index_) {
+      out += '[';
+      out += std::to_string(index_);
+      out += ']';
+    } else {
+      out += '.';
+      out.append(key_);
+    }
+  }
+
+  const Path *parent_ = nullptr;
+  const char *root_ = nullptr;
+  std::string_view key_;
+  size_t index_ = 0;
+  bool is_index_ = false;
+};
+
+Path field_path(const Path &parent, std::string_view key) { return Path(&parent, key); }
+Path index_path(const Path &parent, size_t i) { return Path(&parent, i); }
+
 // Error helpers -------------------------------------------------------------
 
-Status json_error(const std::string &path, const char *what) {
-  return Status(SIGIL_E_INVALID_JSON, path + ": " + what);
+Status json_error(const Path &path, const char *what) {
+  return Status(SIGIL_E_INVALID_JSON, path.str() + ": " + what);
 }
 
-Status from_simdjson(simdjson::error_code code, const std::string &path) {
-  if (code == simdjson::UTF8_ERROR) return Status(SIGIL_E_INVALID_UTF8, path + ": invalid UTF-8");
-  return Status(SIGIL_E_INVALID_JSON, path + ": " + simdjson::error_message(code));
+Status from_simdjson(simdjson::error_code code, const Path &path) {
+  if (code == simdjson::UTF8_ERROR) return Status(SIGIL_E_INVALID_UTF8, path.str() + ": invalid UTF-8");
+  return Status(SIGIL_E_INVALID_JSON, path.str() + ": " + simdjson::error_message(code));
 }
 
 #define SIGIL_TRY_JSON(expr, path)                 \
@@ -38,29 +80,49 @@ Status from_simdjson(simdjson::error_code code, const std::string &path) {
     if (!_st.is_ok()) return _st;     \
   } while (0)
 
-std::string field_path(const std::string &parent, std::string_view key) {
-  std::string p = parent;
-  p.push_back('.');
-  p.append(key);
-  return p;
-}
-
-std::string index_path(const std::string &parent, size_t i) {
-  return parent + "[" + std::to_string(i) + "]";
-}
-
 // Scalars --------------------------------------------------------------------
 
-Status read_string(od::value v, std::string &out, const std::string &path) {
+// Set only while re-reading a document that failed UTF-8 validation: the
+// first invalid byte (in the re-read copy), so the value holding it can be
+// named by its path. Null on the normal path.
+thread_local const char *tls_invalid_utf8_at = nullptr;
+
+bool holds_invalid_utf8(std::string_view raw) {
+  return tls_invalid_utf8_at != nullptr && tls_invalid_utf8_at >= raw.data() &&
+         tls_invalid_utf8_at < raw.data() + raw.size();
+}
+
+Status invalid_utf8(const Path &path, const char *detail = "invalid UTF-8") {
+  return Status(SIGIL_E_INVALID_UTF8, path.str() + ": " + detail);
+}
+
+// A \uD800-\uDFFF escape not part of a valid pair cannot become UTF-8.
+bool has_surrogate_escape(std::string_view raw) {
+  for (size_t i = 0; i + 3 < raw.size(); ++i) {
+    if (raw[i] == '\\' && raw[i + 1] == 'u' && (raw[i + 2] == 'd' || raw[i + 2] == 'D')) {
+      char c = raw[i + 3];
+      if ((c >= '8' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) return true;
+    }
+    if (raw[i] == '\\') ++i;  // skip the escaped character
+  }
+  return false;
+}
+
+Status read_string(od::value v, std::string &out, const Path &path) {
+  std::string_view raw = v.raw_json_token();
+  if (holds_invalid_utf8(raw)) return invalid_utf8(path);
   std::string_view s;
   auto err = v.get_string().get(s);
   if (err == simdjson::INCORRECT_TYPE) return json_error(path, "expected a string");
+  if (err == simdjson::STRING_ERROR && has_surrogate_escape(raw)) {
+    return invalid_utf8(path, "invalid UTF-8 (an unpaired surrogate escape)");
+  }
   SIGIL_TRY_JSON(err, path);
   out.assign(s.data(), s.size());
   return Status::ok();
 }
 
-Status read_bool(od::value v, bool &out, const std::string &path) {
+Status read_bool(od::value v, bool &out, const Path &path) {
   auto err = v.get_bool().get(out);
   if (err == simdjson::INCORRECT_TYPE) return json_error(path, "expected true or false");
   SIGIL_TRY_JSON(err, path);
@@ -68,7 +130,7 @@ Status read_bool(od::value v, bool &out, const std::string &path) {
 }
 
 // protojson writes int64 as a string but accepts numbers too.
-Status read_int64(od::value v, int64_t &out, const std::string &path) {
+Status read_int64(od::value v, int64_t &out, const Path &path) {
   od::json_type t;
   SIGIL_TRY_JSON(v.type().get(t), path);
   if (t == od::json_type::string) {
@@ -103,7 +165,7 @@ Status read_int64(od::value v, int64_t &out, const std::string &path) {
   return Status::ok();
 }
 
-Status read_double(od::value v, double &out, const std::string &path) {
+Status read_double(od::value v, double &out, const Path &path) {
   od::json_type t;
   SIGIL_TRY_JSON(v.type().get(t), path);
   if (t == od::json_type::string) {  // protojson: "NaN", "Infinity", "-Infinity", or a numeral
@@ -128,14 +190,14 @@ Status read_double(od::value v, double &out, const std::string &path) {
 
 // A bytes field holding JSON: a base64 string (protojson) or, as our
 // extension, the JSON value itself (object, array, number, bool).
-Status read_json_bytes(od::value v, std::string &out, const std::string &path) {
+Status read_json_bytes(od::value v, std::string &out, const Path &path) {
   od::json_type t;
   SIGIL_TRY_JSON(v.type().get(t), path);
   if (t == od::json_type::string) {
     std::string_view s;
     SIGIL_TRY_JSON(v.get_string().get(s), path);
     if (!base64_decode(s, out)) return json_error(path, "expected base64 (bytes) or a JSON value");
-    if (!valid_utf8(out)) return Status(SIGIL_E_INVALID_UTF8, path + ": invalid UTF-8 in decoded bytes");
+    if (!valid_utf8(out)) return Status(SIGIL_E_INVALID_UTF8, path.str() + ": invalid UTF-8 in decoded bytes");
     return Status::ok();
   }
   std::string_view raw;
@@ -156,12 +218,13 @@ Status read_json_bytes(od::value v, std::string &out, const std::string &path) {
   while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' || raw.back() == '\r')) {
     raw.remove_suffix(1);
   }
+  if (holds_invalid_utf8(raw)) return invalid_utf8(path);
   out.assign(raw.data(), raw.size());
   return Status::ok();
 }
 
 // Plain bytes (artifact payloads): base64 per protojson, or raw JSON.
-Status read_bytes(od::value v, std::string &out, const std::string &path) {
+Status read_bytes(od::value v, std::string &out, const Path &path) {
   od::json_type t;
   SIGIL_TRY_JSON(v.type().get(t), path);
   if (t == od::json_type::string) {
@@ -173,7 +236,7 @@ Status read_bytes(od::value v, std::string &out, const std::string &path) {
   return read_json_bytes(v, out, path);
 }
 
-Status read_timestamp(od::value v, int64_t &out, const std::string &path) {
+Status read_timestamp(od::value v, int64_t &out, const Path &path) {
   od::json_type t;
   SIGIL_TRY_JSON(v.type().get(t), path);
   if (t == od::json_type::number) return read_int64(v, out, path);  // extension: Unix ns
@@ -184,7 +247,7 @@ Status read_timestamp(od::value v, int64_t &out, const std::string &path) {
 }
 
 template <typename F>
-Status for_each_field(od::value v, const std::string &path, F &&fn) {
+Status for_each_field(od::value v, const Path &path, F &&fn) {
   od::object obj;
   auto err = v.get_object().get(obj);
   if (err == simdjson::INCORRECT_TYPE) return json_error(path, "expected an object");
@@ -200,7 +263,7 @@ Status for_each_field(od::value v, const std::string &path, F &&fn) {
 }
 
 template <typename F>
-Status for_each_item(od::value v, const std::string &path, F &&fn) {
+Status for_each_item(od::value v, const Path &path, F &&fn) {
   od::array arr;
   auto err = v.get_array().get(arr);
   if (err == simdjson::INCORRECT_TYPE) return json_error(path, "expected an array");
@@ -220,13 +283,13 @@ bool is_null(od::value &v) {
   return !v.type().get(t) && t == od::json_type::null;
 }
 
-Status unknown_field(const std::string &path, std::string_view key) {
+Status unknown_field(const Path &path, std::string_view key) {
   return json_error(field_path(path, key), "unknown field");
 }
 
 // Enums accept the protojson name, the short name, or the number.
 template <typename E>
-Status read_enum(od::value v, E &out, const std::string &path,
+Status read_enum(od::value v, E &out, const Path &path,
                  std::initializer_list<std::pair<std::string_view, E>> names, int max_value) {
   od::json_type t;
   SIGIL_TRY_JSON(v.type().get(t), path);
@@ -250,7 +313,7 @@ Status read_enum(od::value v, E &out, const std::string &path,
   return json_error(path, "unknown enum value");
 }
 
-Status read_role(od::value v, Role &out, const std::string &path) {
+Status read_role(od::value v, Role &out, const Path &path) {
   return read_enum<Role>(v, out, path,
                          {{"MESSAGE_ROLE_USER", Role::kUser},
                           {"MESSAGE_ROLE_ASSISTANT", Role::kAssistant},
@@ -264,10 +327,10 @@ Status read_role(od::value v, Role &out, const std::string &path) {
 
 // Messages -------------------------------------------------------------------
 
-Status parse_part(od::value v, Part &part, const std::string &path) {
+Status parse_part(od::value v, Part &part, const Path &path) {
   int payloads = 0;
   Status st = for_each_field(v, path, [&](std::string_view key, od::value value) -> Status {
-    std::string p = field_path(path, key);
+    Path p = field_path(path, key);
     if (is_null(value)) return Status::ok();
     if (key == "text") {
       ++payloads;
@@ -283,7 +346,7 @@ Status parse_part(od::value v, Part &part, const std::string &path) {
       ++payloads;
       part.kind = PartKind::kToolCall;
       return for_each_field(value, p, [&](std::string_view k, od::value fv) -> Status {
-        std::string fp = field_path(p, k);
+        Path fp = field_path(p, k);
         if (k == "id") return read_string(fv, part.tool_call.id, fp);
         if (k == "name") return read_string(fv, part.tool_call.name, fp);
         if (k == "input_json") return read_json_bytes(fv, part.tool_call.input_json, fp);
@@ -294,7 +357,7 @@ Status parse_part(od::value v, Part &part, const std::string &path) {
       ++payloads;
       part.kind = PartKind::kToolResult;
       return for_each_field(value, p, [&](std::string_view k, od::value fv) -> Status {
-        std::string fp = field_path(p, k);
+        Path fp = field_path(p, k);
         if (k == "tool_call_id") return read_string(fv, part.tool_result.tool_call_id, fp);
         if (k == "name") return read_string(fv, part.tool_result.name, fp);
         if (k == "content") return read_string(fv, part.tool_result.content, fp);
@@ -307,7 +370,7 @@ Status parse_part(od::value v, Part &part, const std::string &path) {
       ++payloads;
       part.kind = PartKind::kMedia;
       return for_each_field(value, p, [&](std::string_view k, od::value fv) -> Status {
-        std::string fp = field_path(p, k);
+        Path fp = field_path(p, k);
         if (k == "kind") return read_string(fv, part.media.kind, fp);
         if (k == "url") return read_string(fv, part.media.url, fp);
         if (k == "mime_type") return read_string(fv, part.media.mime_type, fp);
@@ -325,17 +388,17 @@ Status parse_part(od::value v, Part &part, const std::string &path) {
   });
   if (!st.is_ok()) return st;
   if (payloads != 1) {
-    return Status(SIGIL_E_VALIDATION, path + " must set exactly one payload field");
+    return Status(SIGIL_E_VALIDATION, path.str() + " must set exactly one payload field");
   }
   return Status::ok();
 }
 
-Status parse_messages(od::value v, std::vector<Message> &out, const std::string &path) {
+Status parse_messages(od::value v, std::vector<Message> &out, const Path &path) {
   return for_each_item(v, path, [&](size_t i, od::value item) -> Status {
-    std::string mp = index_path(path, i);
+    Path mp = index_path(path, i);
     Message msg;
     SIGIL_TRY(for_each_field(item, mp, [&](std::string_view key, od::value value) -> Status {
-      std::string p = field_path(mp, key);
+      Path p = field_path(mp, key);
       if (key == "role") return read_role(value, msg.role, p);
       if (key == "name") return read_string(value, msg.name, p);
       if (key == "parts") {
@@ -353,12 +416,12 @@ Status parse_messages(od::value v, std::vector<Message> &out, const std::string 
 
 // Tools, usage, artifacts ----------------------------------------------------------
 
-Status parse_tools_value(od::value v, std::vector<ToolDefinition> &out, const std::string &path) {
+Status parse_tools_value(od::value v, std::vector<ToolDefinition> &out, const Path &path) {
   return for_each_item(v, path, [&](size_t i, od::value item) -> Status {
-    std::string tp = index_path(path, i);
+    Path tp = index_path(path, i);
     ToolDefinition tool;
     SIGIL_TRY(for_each_field(item, tp, [&](std::string_view key, od::value value) -> Status {
-      std::string p = field_path(tp, key);
+      Path p = field_path(tp, key);
       if (key == "name") return read_string(value, tool.name, p);
       if (key == "description") return read_string(value, tool.description, p);
       if (key == "type") return read_string(value, tool.type, p);
@@ -371,9 +434,9 @@ Status parse_tools_value(od::value v, std::vector<ToolDefinition> &out, const st
   });
 }
 
-Status parse_usage(od::value v, TokenUsage &u, const std::string &path) {
+Status parse_usage(od::value v, TokenUsage &u, const Path &path) {
   return for_each_field(v, path, [&](std::string_view key, od::value value) -> Status {
-    std::string p = field_path(path, key);
+    Path p = field_path(path, key);
     if (key == "input_tokens") return read_int64(value, u.input_tokens, p);
     if (key == "output_tokens") return read_int64(value, u.output_tokens, p);
     if (key == "total_tokens") return read_int64(value, u.total_tokens, p);
@@ -385,12 +448,12 @@ Status parse_usage(od::value v, TokenUsage &u, const std::string &path) {
   });
 }
 
-Status parse_artifacts(od::value v, std::vector<Artifact> &out, const std::string &path) {
+Status parse_artifacts(od::value v, std::vector<Artifact> &out, const Path &path) {
   return for_each_item(v, path, [&](size_t i, od::value item) -> Status {
-    std::string ap = index_path(path, i);
+    Path ap = index_path(path, i);
     Artifact a;
     SIGIL_TRY(for_each_field(item, ap, [&](std::string_view key, od::value value) -> Status {
-      std::string p = field_path(ap, key);
+      Path p = field_path(ap, key);
       if (key == "kind") {
         return read_enum<ArtifactKind>(value, a.kind, p,
                                        {{"ARTIFACT_KIND_REQUEST", ArtifactKind::kRequest},
@@ -418,7 +481,7 @@ Status parse_artifacts(od::value v, std::vector<Artifact> &out, const std::strin
 
 // Tags and metadata ------------------------------------------------------------------
 
-Status parse_tags_value(od::value v, Tags &out, const std::string &path) {
+Status parse_tags_value(od::value v, Tags &out, const Path &path) {
   return for_each_field(v, path, [&](std::string_view key, od::value value) -> Status {
     std::string s;
     SIGIL_TRY(read_string(value, s, field_path(path, key)));
@@ -427,7 +490,7 @@ Status parse_tags_value(od::value v, Tags &out, const std::string &path) {
   });
 }
 
-Status parse_json_value(od::value v, JsonValue &out, const std::string &path, int depth) {
+Status parse_json_value(od::value v, JsonValue &out, const Path &path, int depth) {
   if (depth > 64) return json_error(path, "nested too deeply");
   od::json_type t;
   SIGIL_TRY_JSON(v.type().get(t), path);
@@ -474,13 +537,13 @@ Status parse_json_value(od::value v, JsonValue &out, const std::string &path, in
   return json_error(path, "unexpected value");
 }
 
-Status parse_metadata_value(od::value v, Metadata &out, const std::string &path) {
+Status parse_metadata_value(od::value v, Metadata &out, const Path &path) {
   return for_each_field(v, path, [&](std::string_view key, od::value value) -> Status {
     return parse_json_value(value, out[std::string(key)], field_path(path, key), 1);
   });
 }
 
-Status parse_string_list(od::value v, std::vector<std::string> &out, const std::string &path) {
+Status parse_string_list(od::value v, std::vector<std::string> &out, const Path &path) {
   return for_each_item(v, path, [&](size_t i, od::value item) -> Status {
     out.emplace_back();
     return read_string(item, out.back(), index_path(path, i));
@@ -489,6 +552,28 @@ Status parse_string_list(od::value v, std::vector<std::string> &out, const std::
 
 // Documents ----------------------------------------------------------------
 
+// Cold path: the document has invalid UTF-8. Re-read a copy in which the
+// invalid bytes are replaced, remembering where the first one was, so the
+// error names the field that holds it.
+template <typename F>
+Status locate_invalid_utf8(std::string_view json, const char *root, F &&fn) {
+  std::string copy(json);
+  size_t first = first_invalid_utf8(copy);
+  for (size_t at = first; at != std::string_view::npos; at = first_invalid_utf8(copy)) copy[at] = '?';
+  Status generic = Status(SIGIL_E_INVALID_UTF8, std::string(root) + ": invalid UTF-8 at byte " +
+                                                    std::to_string(first == std::string_view::npos ? 0 : first));
+  if (first == std::string_view::npos) return generic;
+  simdjson::padded_string padded(copy.data(), copy.size());
+  od::parser parser;
+  od::document doc;
+  od::value v;
+  if (parser.iterate(padded).get(doc) || doc.get_value().get(v)) return generic;
+  tls_invalid_utf8_at = padded.data() + first;
+  Status st = fn(v);
+  tls_invalid_utf8_at = nullptr;
+  return st.code() == SIGIL_E_INVALID_UTF8 ? st : generic;
+}
+
 // Runs `fn` on the document's root value with a per-thread parser.
 template <typename F>
 Status with_document(std::string_view json, const char *root, F &&fn) {
@@ -496,11 +581,7 @@ Status with_document(std::string_view json, const char *root, F &&fn) {
   simdjson::padded_string padded(json.data(), json.size());
   od::document doc;
   auto err = parser.iterate(padded).get(doc);
-  if (err == simdjson::UTF8_ERROR || (!err && !valid_utf8(json))) {
-    size_t at = first_invalid_utf8(json);
-    return Status(SIGIL_E_INVALID_UTF8,
-                  std::string(root) + ": invalid UTF-8 at byte " + std::to_string(at == std::string_view::npos ? 0 : at));
-  }
+  if (err == simdjson::UTF8_ERROR) return locate_invalid_utf8(json, root, fn);
   if (err) return from_simdjson(err, root);
   od::value v;
   err = doc.get_value().get(v);
@@ -514,10 +595,10 @@ Status with_document(std::string_view json, const char *root, F &&fn) {
 }  // namespace
 
 Status parse_generation_json(std::string_view json, Generation &g, GenerationFieldsSet *set) {
-  const std::string root = "generation";
+  const Path root("generation");
   return with_document(json, "generation", [&](od::value v) -> Status {
     return for_each_field(v, root, [&](std::string_view key, od::value value) -> Status {
-      std::string p = field_path(root, key);
+      Path p = field_path(root, key);
       if (is_null(value)) return Status::ok();
       if (key == "id") return read_string(value, g.id, p);
       if (key == "conversation_id") return read_string(value, g.conversation_id, p);

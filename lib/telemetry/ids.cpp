@@ -1,8 +1,10 @@
 #include "telemetry/ids.h"
 
+#include <pthread.h>
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 
@@ -10,14 +12,28 @@ namespace sigil::detail {
 
 namespace {
 
+// Bumped in every forked child, so per-thread generators re-seed there and
+// parent and child never share ids (without a getpid() syscall per id).
+std::atomic<uint32_t> fork_epoch{1};
+
+void register_fork_handler() {
+  static const bool registered = [] {
+    pthread_atfork(nullptr, nullptr, [] { fork_epoch.fetch_add(1, std::memory_order_relaxed); });
+    return true;
+  }();
+  (void)registered;
+}
+
 struct Xoshiro256 {
   uint64_t s[4];
-  pid_t pid = 0;
+  uint32_t epoch = 0;
 
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
   void seed() {
-    pid = getpid();
+    register_fork_handler();
+    epoch = fork_epoch.load(std::memory_order_relaxed);
+    pid_t pid = getpid();
     if (getrandom(s, sizeof s, 0) != static_cast<ssize_t>(sizeof s)) {
       uint64_t t = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
       uint64_t x = t ^ (static_cast<uint64_t>(pid) << 32) ^ reinterpret_cast<uintptr_t>(this);
@@ -32,8 +48,7 @@ struct Xoshiro256 {
   }
 
   uint64_t next() {
-    // Re-seed in a forked child so parent and child never share ids.
-    if (pid != getpid()) seed();
+    if (epoch != fork_epoch.load(std::memory_order_relaxed)) seed();
     const uint64_t result = rotl(s[1] * 5, 7) * 9;
     const uint64_t t = s[1] << 17;
     s[2] ^= s[0];
@@ -47,7 +62,6 @@ struct Xoshiro256 {
 };
 
 thread_local Xoshiro256 tls_rng;
-thread_local bool tls_seeded = false;
 
 void append_hex(std::string &out, uint64_t v, int digits) {
   static const char hex[] = "0123456789abcdef";
@@ -70,13 +84,7 @@ bool all_zero(std::string_view s) {
 
 }  // namespace
 
-uint64_t random_u64() {
-  if (!tls_seeded) {
-    tls_rng.seed();
-    tls_seeded = true;
-  }
-  return tls_rng.next();
-}
+uint64_t random_u64() { return tls_rng.next(); }  // epoch 0 never matches: seeds on first use
 
 std::string new_trace_id() {
   std::string out;

@@ -70,6 +70,28 @@ TEST(JsonInput, RejectsInvalidUtf8) {
   EXPECT_EQ(st.code(), SIGIL_E_INVALID_UTF8) << st.message();
 }
 
+TEST(JsonInput, InvalidUtf8IsReportedWithTheFieldPath) {
+  Generation g;
+  std::string bad = "{\"output\":[{\"role\":\"assistant\",\"parts\":[{\"text\":\"ok\"},{\"text\":\"x\xED\xA0\x80y\"}]}]}";
+  Status st = parse_generation_json(bad, g);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_UTF8);
+  EXPECT_EQ(st.message(), "generation.output[0].parts[1].text: invalid UTF-8");
+  Metadata md;
+  st = parse_metadata_json("{\"k\":{\"n\":[\"\xff\"]}}", md);
+  EXPECT_EQ(st.message(), "metadata.k.n[0]: invalid UTF-8");
+  st = parse_generation_json("{\"output\":[{\"role\":\"assistant\",\"parts\":[{\"tool_call\":{\"name\":\"t\",\"input_json\":{\"a\":\"\xc3\"}}}]}]}", g);
+  EXPECT_EQ(st.message(), "generation.output[0].parts[0].tool_call.input_json: invalid UTF-8");
+}
+
+TEST(JsonInput, UnpairedSurrogateEscapeIsInvalidUtf8) {
+  Generation g;
+  Status st = parse_generation_json(R"({"system_prompt":"a\ud800b"})", g);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_UTF8) << st.message();
+  EXPECT_NE(st.message().find("generation.system_prompt"), std::string::npos) << st.message();
+  EXPECT_TRUE(parse_generation_json(R"({"system_prompt":"pair \ud83d\ude00 ok"})", g).is_ok());
+  EXPECT_EQ(parse_generation_json(R"({"system_prompt":"bad \q escape"})", g).code(), SIGIL_E_INVALID_JSON);
+}
+
 TEST(JsonInput, RejectsTwoPayloadsInOnePart) {
   Generation g;
   Status st = parse_generation_json(R"({"output":[{"role":"assistant","parts":[{"text":"a","thinking":"b"}]}]})", g);
