@@ -205,9 +205,11 @@ SIGIL_API sigil_status_t sigil_options_set_protocol(sigil_options_t *options, ui
  *  when the endpoint has no path. */
 SIGIL_API sigil_status_t sigil_options_set_endpoint(sigil_options_t *options, const char *endpoint);
 
-/** Allow plaintext (no TLS) for endpoints without a scheme (default 1 for
- *  gRPC host:port as in the reference; "https://" always uses TLS with
- *  certificate verification). Env: SIGIL_INSECURE. */
+/** Plaintext (1) or TLS (0) for endpoints without an http/https scheme.
+ *  Unset: plaintext only for loopback hosts (localhost, 127.0.0.0/8, [::1]),
+ *  TLS otherwise, so credentials never travel in clear text by accident.
+ *  "http://" is always plaintext; "https://" always TLS with certificate
+ *  verification. Env: SIGIL_INSECURE. */
 SIGIL_API sigil_status_t sigil_options_set_insecure(sigil_options_t *options, int insecure);
 
 /** Adds (or replaces, case-insensitively) one export header. Explicit headers
@@ -283,14 +285,16 @@ SIGIL_API sigil_status_t sigil_client_new(const sigil_options_t *options, sigil_
 
 /** Blocks until every generation enqueued before the call has been delivered
  *  or dropped, or until `timeout_ms` passes (SIGIL_E_TIMEOUT). Drops are
- *  reported through the logger and sigil_client_stats.
- *  Returns SIGIL_E_SHUTDOWN after shutdown. */
+ *  reported through the logger and sigil_client_stats. With OTLP export
+ *  configured, queued spans and a metrics snapshot are then sent within the
+ *  same deadline (see Telemetry). Returns SIGIL_E_SHUTDOWN after shutdown. */
 SIGIL_API sigil_status_t sigil_client_flush(sigil_client_t *client, uint32_t timeout_ms,
                                             sigil_error_t **error);
 
-/** Stops accepting records, flushes within `timeout_ms`, then stops the
- *  worker. What could not be delivered by the deadline is dropped and
- *  counted (reason shutdown_timeout); the return is SIGIL_E_TIMEOUT then.
+/** Stops accepting records, flushes within `timeout_ms` (generations, then
+ *  spans and a final metrics export), then stops the workers. What could not
+ *  be delivered by the deadline is dropped and counted (reason
+ *  shutdown_timeout); the return is SIGIL_E_TIMEOUT then.
  *  Idempotent: later calls return SIGIL_OK at once. */
 SIGIL_API sigil_status_t sigil_client_shutdown(sigil_client_t *client, uint32_t timeout_ms,
                                                sigil_error_t **error);
@@ -389,8 +393,9 @@ SIGIL_API sigil_status_t sigil_generation_start_init(sigil_generation_start_t *s
 /** Starts a synchronous generation (mode SYNC, operation "generateText").
  *  `start` and everything it points to are borrowed for the duration of the
  *  call. On success `*out` is owned by the caller; free with
- *  sigil_generation_free. With a NULL or shut-down client, `*out` is a no-op
- *  recorder and the return is SIGIL_E_INVALID_ARGUMENT / SIGIL_E_SHUTDOWN.
+ *  sigil_generation_free. With a NULL client `*out` is a no-op recorder and
+ *  the return is SIGIL_E_INVALID_ARGUMENT; with a shut-down client the return
+ *  is SIGIL_E_SHUTDOWN and sigil_generation_end reports it again.
  *  Malformed start fields (JSON, UTF-8) are kept as the recorder's error and
  *  reported by sigil_generation_end. */
 SIGIL_API sigil_status_t sigil_generation_start(sigil_client_t *client,
@@ -568,9 +573,9 @@ SIGIL_API sigil_status_t sigil_tool_execution_set_error(sigil_tool_execution_t *
                                                         const char *message, size_t message_len,
                                                         int32_t http_status);
 
-/** Ends the execution. Returns the execution's error if one was recorded
- *  (as SIGIL_E_VALIDATION for malformed input, otherwise SIGIL_OK: a tool
- *  failure is not a local error), or SIGIL_E_ALREADY_ENDED. */
+/** Ends the execution. Returns SIGIL_OK (a tool failure is not a local
+ *  error), the first malformed-input error recorded (SIGIL_E_INVALID_UTF8,
+ *  SIGIL_E_INVALID_ARGUMENT), SIGIL_E_SHUTDOWN, or SIGIL_E_ALREADY_ENDED. */
 SIGIL_API sigil_status_t sigil_tool_execution_end(sigil_tool_execution_t *execution,
                                                   sigil_error_t **error);
 
@@ -762,6 +767,188 @@ SIGIL_API sigil_status_t sigil_rating_result_summary(const sigil_rating_result_t
 
 /** Frees a rating result. NULL is a no-op. */
 SIGIL_API void sigil_rating_result_free(sigil_rating_result_t *result);
+
+/* ===========================================================================
+ * Telemetry: spans, GenAI metrics, OTLP export
+ *
+ * Every generation, tool execution and embedding ends as one span (named,
+ * attributed and classified as in the Sigil semantic conventions; see
+ * docs/telemetry.md) and updates four GenAI histograms:
+ * gen_ai.client.operation.duration, gen_ai.client.token.usage,
+ * gen_ai.client.time_to_first_token and gen_ai.client.tool_calls_per_operation.
+ * Metrics are aggregated in the library for every operation (cumulative since
+ * the client started), whether or not anything is exported.
+ *
+ * A generation's exported trace_id and span_id are its span's ids; a span's
+ * parent is the start struct's `parent_traceparent`. A span whose parent
+ * traceparent is not sampled (flags 00) still gets ids and metrics but is
+ * neither exported nor passed to the span callback.
+ *
+ * OTLP/HTTP protobuf export (POST .../v1/traces and .../v1/metrics) happens on
+ * a background thread of the client: spans in batches, metrics every export
+ * interval, and both on sigil_client_flush and sigil_client_shutdown (within
+ * the same deadline as generations). Without an OTLP endpoint nothing is
+ * exported over OTLP; the span callback and sigil_client_metrics_snapshot
+ * still work. OTLP export does not depend on the generation export protocol
+ * (it also runs with SIGIL_PROTOCOL_NONE).
+ *
+ * Environment (OpenTelemetry names; explicit options win):
+ *   OTEL_EXPORTER_OTLP_ENDPOINT          base URL; "/v1/traces" and
+ *                                        "/v1/metrics" are appended
+ *   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT   full URL for spans, used as is
+ *   OTEL_EXPORTER_OTLP_METRICS_ENDPOINT  full URL for metrics, used as is
+ *   OTEL_EXPORTER_OTLP_HEADERS           "k=v,k2=v2", values percent-decoded;
+ *   OTEL_EXPORTER_OTLP_TRACES_HEADERS,   per-signal headers win over the
+ *   OTEL_EXPORTER_OTLP_METRICS_HEADERS   shared ones
+ *   OTEL_EXPORTER_OTLP_TIMEOUT           per-request timeout, ms (10000)
+ *   OTEL_SERVICE_NAME                    resource service.name
+ *   OTEL_RESOURCE_ATTRIBUTES             "k=v,k2=v2", values percent-decoded
+ *   OTEL_METRIC_EXPORT_INTERVAL          ms between metric exports (60000)
+ *   OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_MAX_QUEUE_SIZE,
+ *   OTEL_BSP_MAX_EXPORT_BATCH_SIZE       span batching (5000 ms, 2048, 512)
+ *   OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none,
+ *   OTEL_METRICS_EXPORTER=none           turn off the environment's endpoints
+ *
+ * The option setters below follow the Options rules: arguments are borrowed
+ * for the duration of the call (copied), a NULL options object gives
+ * SIGIL_E_INVALID_ARGUMENT and an invalid string SIGIL_E_INVALID_UTF8; a
+ * malformed endpoint makes sigil_client_new fail with SIGIL_E_CONFIG.
+ * docs/telemetry.md lists every span attribute, metric and bucket boundary.
+ * ======================================================================== */
+
+/** OTLP base endpoint, e.g. "http://localhost:4318"; "/v1/traces" and
+ *  "/v1/metrics" are appended to its path. "host:port" without a scheme
+ *  is plaintext for loopback hosts and TLS otherwise. NULL unsets.
+ *  Env: OTEL_EXPORTER_OTLP_ENDPOINT. */
+SIGIL_API sigil_status_t sigil_options_set_otlp_endpoint(sigil_options_t *options, const char *endpoint);
+
+/** Full OTLP URLs for one signal, used as is (they win over the base
+ *  endpoint). NULL unsets. Env: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+ *  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT. */
+SIGIL_API sigil_status_t sigil_options_set_otlp_traces_endpoint(sigil_options_t *options, const char *url);
+SIGIL_API sigil_status_t sigil_options_set_otlp_metrics_endpoint(sigil_options_t *options, const char *url);
+
+/** Adds (or replaces, case-insensitively) one header sent with every OTLP
+ *  request; wins over OTEL_EXPORTER_OTLP_*HEADERS. */
+SIGIL_API sigil_status_t sigil_options_set_otlp_header(sigil_options_t *options, const char *name,
+                                                       const char *value);
+
+/** Resource service.name (default "unknown_service"). Env: OTEL_SERVICE_NAME,
+ *  then service.name in OTEL_RESOURCE_ATTRIBUTES. */
+SIGIL_API sigil_status_t sigil_options_set_service_name(sigil_options_t *options, const char *service_name);
+
+/** Adds (or replaces) one resource attribute (a string). Wins over
+ *  OTEL_RESOURCE_ATTRIBUTES and over the telemetry.sdk.* defaults
+ *  (telemetry.sdk.name "libsigil", telemetry.sdk.version the library
+ *  version, telemetry.sdk.language from sigil_options_set_sdk_language). */
+SIGIL_API sigil_status_t sigil_options_set_resource_attribute(sigil_options_t *options, const char *key,
+                                                              const char *value);
+
+/** Resource telemetry.sdk.language: the host language ("python", "go",
+ *  "rust", "nodejs", ...). Default: derived from the SDK name
+ *  (sigil_options_set_sdk_name: sdk-python -> python, sdk-go -> go, sdk-rust
+ *  -> rust, sdk-js -> nodejs), else "cpp". */
+SIGIL_API sigil_status_t sigil_options_set_sdk_language(sigil_options_t *options, const char *language);
+
+/** Milliseconds between periodic metric exports (0 keeps the default,
+ *  60000). Env: OTEL_METRIC_EXPORT_INTERVAL. */
+SIGIL_API sigil_status_t sigil_options_set_metric_export_interval_ms(sigil_options_t *options, uint32_t ms);
+
+/** Embedding input texts on spans (gen_ai.embeddings.input_texts): off by
+ *  default; when on, the first `max_input_items` texts (0 keeps the default,
+ *  20), each cut to `max_text_length` Unicode code points ending in "..."
+ *  (0 keeps the default, 1024). */
+SIGIL_API sigil_status_t sigil_options_set_embedding_capture(sigil_options_t *options, int capture_input,
+                                                             uint32_t max_input_items, uint32_t max_text_length);
+
+/** Span kinds and status codes (OTLP numbering). */
+#define SIGIL_SPAN_KIND_INTERNAL 1u
+#define SIGIL_SPAN_KIND_CLIENT 3u
+#define SIGIL_SPAN_STATUS_UNSET 0u
+#define SIGIL_SPAN_STATUS_OK 1u
+#define SIGIL_SPAN_STATUS_ERROR 2u
+
+/** Attribute value types. */
+#define SIGIL_ATTRIBUTE_STRING 1u
+#define SIGIL_ATTRIBUTE_BOOL 2u
+#define SIGIL_ATTRIBUTE_INT 3u
+#define SIGIL_ATTRIBUTE_DOUBLE 4u
+#define SIGIL_ATTRIBUTE_STRING_ARRAY 5u
+
+/** One span attribute. Strings are UTF-8 with a length, and NUL-terminated. */
+typedef struct sigil_attribute {
+  const char *key;
+  size_t key_len;
+  uint32_t type;                    /* SIGIL_ATTRIBUTE_* */
+  const char *string_value;         /* STRING */
+  size_t string_value_len;
+  int64_t int_value;                /* INT; BOOL as 0 or 1 */
+  double double_value;              /* DOUBLE */
+  const char *const *string_values; /* STRING_ARRAY: string_values_count strings */
+  const size_t *string_value_lens;
+  size_t string_values_count;
+} sigil_attribute_t;
+
+/** A span event ("exception" with exception.type and exception.message). */
+typedef struct sigil_span_event {
+  const char *name;
+  size_t name_len;
+  int64_t time_ns;
+  const sigil_attribute_t *attributes;
+  size_t attributes_count;
+} sigil_span_event_t;
+
+/** A finished span. The library fills it; `version` says which fields exist
+ *  (fields are only ever appended, and a field is present when the library's
+ *  SIGIL_SPAN_VERSION is at least the version that added it). */
+typedef struct sigil_span {
+  uint32_t version; /* SIGIL_SPAN_VERSION of the library that filled it */
+  const char *name;
+  size_t name_len;
+  uint32_t kind;            /* SIGIL_SPAN_KIND_* */
+  char trace_id[33];        /* 32 lowercase hex digits, NUL-terminated */
+  char span_id[17];         /* 16 lowercase hex digits, NUL-terminated */
+  char parent_span_id[17];  /* "" for a root span */
+  uint32_t trace_flags;     /* W3C trace flags: 0x01 = sampled */
+  int64_t start_ns;
+  int64_t end_ns;
+  uint32_t status_code;     /* SIGIL_SPAN_STATUS_* */
+  const char *status_message; /* "" unless status_code is ERROR */
+  size_t status_message_len;
+  const sigil_attribute_t *attributes;
+  size_t attributes_count;
+  const sigil_span_event_t *events;
+  size_t events_count;
+} sigil_span_t;
+
+#define SIGIL_SPAN_VERSION 1u
+
+/** Receives every finished (sampled) span: for bridging into the host's own
+ *  tracer, or for tests. `span` and everything it points to are borrowed for
+ *  the duration of the call. Called on the thread that ends the recorder,
+ *  before the end call returns; must not call back into the same client's
+ *  flush or shutdown, and should be quick. */
+typedef void (*sigil_span_fn)(void *user_data, const sigil_span_t *span);
+
+/** Registers the span callback (NULL removes it). `user_data` is borrowed
+ *  until the client is freed. */
+SIGIL_API sigil_status_t sigil_options_set_span_callback(sigil_options_t *options, sigil_span_fn fn,
+                                                         void *user_data);
+
+/** The aggregated GenAI histograms as JSON: {"resource": {...}, "scope":
+ *  {"name", "version"}, "metrics": [{"name", "unit", "description", "type":
+ *  "histogram", "temporality": "cumulative", "explicit_bounds": [...],
+ *  "points": [{"attributes": {...}, "count", "sum", "min", "max",
+ *  "bucket_counts": [...], "start_time_unix_nano", "time_unix_nano"}]}],
+ *  "otlp": {export counters}}. Instruments without data are left out.
+ *  Thread-safe. On success `*json_out` (NUL-terminated; `*json_len`, which
+ *  may be NULL, receives its length) is owned by the caller; free with
+ *  sigil_metrics_snapshot_free. Works after shutdown too. */
+SIGIL_API sigil_status_t sigil_client_metrics_snapshot(const sigil_client_t *client, char **json_out,
+                                                       size_t *json_len, sigil_error_t **error);
+
+/** Frees a snapshot from sigil_client_metrics_snapshot. NULL is a no-op. */
+SIGIL_API void sigil_metrics_snapshot_free(char *json);
 
 #ifdef __cplusplus
 }

@@ -179,4 +179,8 @@ sigil_status_t sigil_options_set_debug(sigil_options_t *o, int debug) {
   });
 }
 
+sigil_status_t sigil_options_set_api_endpoint(sigil_options_t *o, const char *endpoint) {
+  return set_string(o, endpoint, "api_endpoint", &sigil::detail::Options::api_endpoint);
+}
+
 }  // extern "C"

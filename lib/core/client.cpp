@@ -1,10 +1,13 @@
 #include "core/client.h"
 
+#include "core/error_category.h"
 #include "core/size_estimate.h"
 #include "core/strings.h"
 #include "core/timefmt.h"
 #include "core/validation.h"
 #include "encode/protobuf.h"
+#include "telemetry/genai_spans.h"
+#include "telemetry/semconv.h"
 
 namespace sigil::detail {
 
@@ -42,6 +45,25 @@ void fill_if_unset(std::optional<T> &target, const std::optional<T> &fallback) {
 
 Status shutdown_error() { return Status(SIGIL_E_SHUTDOWN, "the client is shut down"); }
 
+// The first failure wins.
+Status first_error(Status a, Status b) { return a.is_ok() ? b : a; }
+
+// How a recorder's end classifies its failure on the span and in metrics.
+struct Outcome {
+  const char *error_type = nullptr;  // semconv::kErr*, or null when none
+  const char *error_category = nullptr;
+  std::string message;  // the span status message
+};
+
+void finish_span(Telemetry &telemetry, SpanData &span, const Outcome &outcome) {
+  if (outcome.error_type != nullptr) {
+    span_set_error(span, outcome.error_type, outcome.error_category, outcome.message);
+  } else {
+    span_set_ok(span);
+  }
+  telemetry.end_span(std::move(span));
+}
+
 }  // namespace
 
 // Client ------------------------------------------------------------------------
@@ -56,6 +78,7 @@ Expected<std::shared_ptr<Client>> Client::create(const Options &options, const E
     if (!transport) return transport.error();
     client->exporter_ = std::make_unique<Exporter>(ex, std::move(transport.value()), client->config_.logger);
   }
+  client->telemetry_ = std::make_unique<Telemetry>(client->config_.telemetry, client->config_.logger);
   return client;
 }
 
@@ -78,14 +101,17 @@ Status Client::submit(Generation g) {
   return exporter_->enqueue(std::move(g), bytes);
 }
 
+// Generations first, then spans and metrics, all against the one deadline.
 Status Client::flush(Clock::time_point deadline) {
   if (is_shutdown()) return shutdown_error();
-  return exporter_ ? exporter_->flush(deadline) : Status::ok();
+  Status st = exporter_ ? exporter_->flush(deadline) : Status::ok();
+  return first_error(std::move(st), telemetry_ ? telemetry_->flush(deadline) : Status::ok());
 }
 
 Status Client::shutdown(Clock::time_point deadline) {
   if (shutdown_.exchange(true, std::memory_order_acq_rel)) return Status::ok();
-  return exporter_ ? exporter_->shutdown(deadline) : Status::ok();
+  Status st = exporter_ ? exporter_->shutdown(deadline) : Status::ok();
+  return first_error(std::move(st), telemetry_ ? telemetry_->shutdown(deadline) : Status::ok());
 }
 
 void Client::stats(sigil_stats_t &out) const {
@@ -234,15 +260,42 @@ Status GenerationRecorder::end() {
   if (is_noop()) return Status::ok();
   if (client_->is_shutdown()) return shutdown_error();
   Generation g = normalize(now_unix_ns());
-  Status st = input_error_;
-  if (st.is_ok()) st = validate_generation(g);
-  if (!st.is_ok()) {
-    client_->count_validation_failure();
-    last_ = std::move(g);
-    return Status(st.code(), "generation validation failed: " + st.message());
+  Telemetry &telemetry = client_->telemetry();
+  const bool want_span = trace_.sampled && telemetry.wants_spans();
+  SpanData span;
+  if (want_span) span = generation_span(g, trace_, client_->config().sdk_name);
+
+  // Local failures: malformed input (mapping), validation, enqueue.
+  Status local = input_error_;
+  const char *local_type = local.is_ok() ? nullptr : semconv::kErrMapping;
+  if (local.is_ok()) {
+    local = validate_generation(g);
+    if (!local.is_ok()) local_type = semconv::kErrValidation;
   }
-  last_ = g;
-  return client_->submit(std::move(g));
+  if (!local.is_ok()) {
+    client_->count_validation_failure();
+    local = Status(local.code(), "generation validation failed: " + local.message());
+    last_ = std::move(g);
+  } else {
+    last_ = g;
+    local = client_->submit(std::move(g));
+    if (!local.is_ok()) local_type = semconv::kErrEnqueue;
+  }
+
+  // A provider call error wins the classification, as in the reference.
+  Outcome outcome;
+  if (call_error_) {
+    outcome = {semconv::kErrProviderCall, classify_error_category(call_error_status_, *call_error_), *call_error_};
+  } else if (local_type != nullptr) {
+    outcome = {local_type, semconv::kCategorySdk, local.message()};
+  }
+  telemetry.metrics().record_generation(last_, outcome.error_type, outcome.error_category, first_token_ns_);
+  if (want_span) {
+    if (call_error_) span_add_exception(span, semconv::kErrProviderCall, *call_error_, span.end_ns);
+    if (!local.is_ok()) span_add_exception(span, sigil_status_name(local.code()), local.message(), span.end_ns);
+    finish_span(telemetry, span, outcome);
+  }
+  return local;
 }
 
 // Tool executions ------------------------------------------------------------------
@@ -282,6 +335,52 @@ Status ToolExecutionRecorder::end() {
   if (is_noop()) return Status::ok();
   if (client_->is_shutdown()) return shutdown_error();
   if (completed_at_ns_ == 0) completed_at_ns_ = now_unix_ns();
+
+  // The tool's own failure and malformed input (the reference's content
+  // serialization error) are both tool_execution_error.
+  Outcome outcome;
+  if (error_ || !input_error_.is_ok()) {
+    outcome.error_type = semconv::kErrToolExecution;
+    if (error_) {
+      outcome.message = *error_;
+      outcome.error_category = classify_error_category(error_status_, *error_);
+      if (!input_error_.is_ok()) outcome.message += "\n" + input_error_.message();
+    } else {
+      outcome.message = input_error_.message();
+      outcome.error_category = semconv::kCategorySdk;
+    }
+  }
+  Telemetry &telemetry = client_->telemetry();
+  telemetry.metrics().record_tool_execution(data_.request_provider, data_.request_model, data_.tool_name,
+                                            data_.agent_name, data_.started_at_ns, completed_at_ns_,
+                                            outcome.error_type, outcome.error_category);
+  if (trace_.sampled && telemetry.wants_spans()) {
+    ToolSpanInput in;
+    in.tool_name = data_.tool_name;
+    in.tool_call_id = data_.tool_call_id;
+    in.tool_type = data_.tool_type;
+    in.tool_description = data_.tool_description;
+    in.conversation_id = data_.conversation_id;
+    in.conversation_title = data_.conversation_title;
+    in.agent_name = data_.agent_name;
+    in.agent_version = data_.agent_version;
+    in.request_model = data_.request_model;
+    in.request_provider = data_.request_provider;
+    in.started_at_ns = data_.started_at_ns;
+    in.completed_at_ns = completed_at_ns_;
+    SpanData span = tool_execution_span(in, trace_, client_->config().sdk_name);
+    if (data_.include_content) {
+      std::string arguments = tool_content_attribute(arguments_);
+      std::string result = tool_content_attribute(result_);
+      if (!arguments.empty()) span.attributes.set_string(semconv::kToolCallArguments, std::move(arguments));
+      if (!result.empty()) span.attributes.set_string(semconv::kToolCallResult, std::move(result));
+    }
+    if (error_) span_add_exception(span, semconv::kErrToolExecution, *error_, span.end_ns);
+    if (!input_error_.is_ok()) {
+      span_add_exception(span, sigil_status_name(input_error_.code()), input_error_.message(), span.end_ns);
+    }
+    finish_span(telemetry, span, outcome);
+  }
   return input_error_;
 }
 
@@ -315,6 +414,46 @@ Status EmbeddingRecorder::end() {
   ended_ = true;
   if (is_noop()) return Status::ok();
   if (client_->is_shutdown()) return shutdown_error();
+  const int64_t completed_at_ns = now_unix_ns();
+  Status local = validate();
+
+  Outcome outcome;
+  if (call_error_) {
+    outcome = {semconv::kErrProviderCall, classify_error_category(call_error_status_, *call_error_), *call_error_};
+  } else if (!local.is_ok()) {
+    outcome = {semconv::kErrValidation, semconv::kCategorySdk, local.message()};
+  }
+  Telemetry &telemetry = client_->telemetry();
+  telemetry.metrics().record_embedding(data_.model.provider, data_.model.name, data_.agent_name, data_.started_at_ns,
+                                       completed_at_ns, result_ ? result_->input_tokens : 0, outcome.error_type,
+                                       outcome.error_category);
+  if (trace_.sampled && telemetry.wants_spans()) {
+    EmbeddingSpanInput in;
+    in.provider = data_.model.provider;
+    in.model = data_.model.name;
+    in.agent_name = data_.agent_name;
+    in.agent_version = data_.agent_version;
+    in.encoding_format = data_.encoding_format;
+    in.start_dimensions = data_.dimensions;
+    in.started_at_ns = data_.started_at_ns;
+    in.completed_at_ns = completed_at_ns;
+    if (result_) {
+      in.has_result = true;
+      in.input_count = result_->input_count;
+      in.input_tokens = result_->input_tokens;
+      in.response_model = result_->response_model;
+      in.result_dimensions = result_->dimensions;
+      in.input_texts = &result_->input_texts;
+    }
+    SpanData span = embedding_span(in, telemetry.embedding_capture(), trace_, client_->config().sdk_name);
+    if (call_error_) span_add_exception(span, semconv::kErrProviderCall, *call_error_, span.end_ns);
+    if (!local.is_ok()) span_add_exception(span, sigil_status_name(local.code()), local.message(), span.end_ns);
+    finish_span(telemetry, span, outcome);
+  }
+  return local;
+}
+
+Status EmbeddingRecorder::validate() const {
   if (!input_error_.is_ok()) return input_error_;
   EmbeddingCheck check;
   check.provider = data_.model.provider;

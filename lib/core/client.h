@@ -15,6 +15,7 @@
 #include "core/status.h"
 #include "export/exporter.h"
 #include "telemetry/ids.h"
+#include "telemetry/telemetry.h"
 
 namespace sigil::detail {
 
@@ -35,12 +36,16 @@ class Client : public std::enable_shared_from_this<Client> {
   Status shutdown(Clock::time_point deadline);
   void stats(sigil_stats_t &out) const;
   void count_validation_failure() { validation_failures_.fetch_add(1, std::memory_order_relaxed); }
+  // Spans and GenAI metrics (never null).
+  Telemetry &telemetry() { return *telemetry_; }
+  const Telemetry &telemetry() const { return *telemetry_; }
 
  private:
   explicit Client(ClientConfig config) : config_(std::move(config)) {}
 
   ClientConfig config_;
   std::unique_ptr<Exporter> exporter_;  // null for protocol "none"
+  std::unique_ptr<Telemetry> telemetry_;
   std::atomic<bool> shutdown_{false};
   std::atomic<uint64_t> validation_failures_{0};
 };
@@ -149,6 +154,8 @@ class EmbeddingRecorder {
   Status end();
 
  private:
+  Status validate() const;  // the local error end reports (input, then reference rules)
+
   std::shared_ptr<Client> client_;
   EmbeddingData data_;
   std::optional<EmbeddingResultData> result_;

@@ -174,6 +174,10 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   Status st = apply_auth(mode, tenant, bearer, user, password, ex.headers);
   if (!st.is_ok()) return st;
 
+  // Sigil API (ratings). Checked when a rating is sent, so that a bad value
+  // never stops generation export.
+  cfg.api_endpoint = trim(pick(o.api_endpoint, env_value(env, "SIGIL_API_ENDPOINT"), cfg.api_endpoint));
+
   // Identity defaults.
   cfg.agent_name = trim(pick(o.agent_name, env_value(env, "SIGIL_AGENT_NAME"), std::string()));
   cfg.agent_version = trim(pick(o.agent_version, env_value(env, "SIGIL_AGENT_VERSION"), std::string()));
@@ -208,6 +212,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
       return config_error("header \"" + h.first + "\" contains a line break or colon");
     }
   }
+  st = resolve_telemetry_config(o, env, cfg);
+  if (!st.is_ok()) return st;
   return cfg;
 }
 

@@ -12,6 +12,7 @@
 #include "core/logger.h"
 #include "core/model.h"
 #include "core/status.h"
+#include "core/telemetry_config.h"
 
 namespace sigil::detail {
 
@@ -49,6 +50,8 @@ struct Options {
   sigil_log_fn log_fn = nullptr;
   void *log_user_data = nullptr;
   std::optional<bool> debug;
+  TelemetryOptions telemetry;  // spans, metrics, OTLP (core/telemetry_config.h)
+  std::optional<std::string> api_endpoint;  // Sigil API (ratings)
 };
 
 struct ExportConfig {
@@ -69,6 +72,7 @@ struct ExportConfig {
 
 struct ClientConfig {
   ExportConfig exporter;
+  std::string api_endpoint = "http://localhost:8080";  // Sigil API base (ratings); checked when used
   std::string agent_name;
   std::string agent_version;
   std::string user_id;
@@ -76,6 +80,7 @@ struct ClientConfig {
   std::string sdk_name = "sdk-c";
   bool debug = false;
   Logger logger;
+  TelemetryConfig telemetry;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const char *name)>;
@@ -84,6 +89,9 @@ EnvLookup process_environment();
 // Resolves options > environment > defaults and validates the result
 // (including the auth mode's required credentials).
 Expected<ClientConfig> resolve_config(const Options &options, const EnvLookup &env);
+// The telemetry part of resolve_config (core/telemetry_config.cpp); expects
+// the rest of `cfg` (exporter knobs, sdk_name, logger) already resolved.
+Status resolve_telemetry_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
 
 // Parses "k=v,k2=v2" (blank entries and entries without '=' are skipped).
 std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_view text);

@@ -15,16 +15,32 @@ size_t on_body(char *data, size_t size, size_t n, void *user) {
   return size * n;
 }
 
+// Header lines of one exchange. With `capture_trailers`, lines after the
+// blank line that ends the final response's headers are trailers (libcurl
+// hands HTTP/2 and chunked trailers to the header callback after the body).
+struct HeaderSink {
+  HttpResponse *resp;
+  bool capture_trailers;
+  bool headers_done = false;
+};
+
 size_t on_header(char *data, size_t size, size_t n, void *user) {
-  auto *resp = static_cast<HttpResponse *>(user);
+  auto *sink = static_cast<HeaderSink *>(user);
+  HttpResponse *resp = sink->resp;
   std::string_view line(data, size * n);
   if (line.substr(0, 5) == "HTTP/") {  // a new response (e.g. after 100-continue) resets headers
     resp->headers.clear();
+    sink->headers_done = false;
+    return size * n;
+  }
+  if (trim_view(line).empty()) {
+    sink->headers_done = true;
     return size * n;
   }
   size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
-    resp->headers.emplace_back(to_lower(trim_view(line.substr(0, colon))), trim(line.substr(colon + 1)));
+    HeaderList &into = sink->capture_trailers && sink->headers_done ? resp->trailers : resp->headers;
+    into.emplace_back(to_lower(trim_view(line.substr(0, colon))), trim(line.substr(colon + 1)));
   }
   return size * n;
 }
@@ -82,15 +98,30 @@ HttpResponse HttpSession::perform(const HttpRequest &req) {
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, long(req.timeout_ms));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+  HeaderSink sink{&resp, req.capture_trailers};
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
   curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(h, CURLOPT_XFERINFODATA, req.cancel);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  if (req.accept_encoding) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  switch (req.version) {
+    case HttpRequest::Version::kDefault:
+      break;
+    case HttpRequest::Version::kHttp2PriorKnowledge:
+      curl_easy_setopt(h, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE));
+      break;
+    case HttpRequest::Version::kHttp2OverTls:
+      curl_easy_setopt(h, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_2TLS));
+      break;
+  }
+  if (req.fresh_connection) {
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+  }
   if (req.method == "POST") {
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.data());

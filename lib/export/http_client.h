@@ -1,6 +1,6 @@
 // One libcurl easy handle, reused across requests (keep-alive), used by one
-// thread at a time. Shared by the HTTP generation transport, the OTLP
-// exporters and the rating client.
+// thread at a time. Shared by the HTTP and gRPC generation transports, the
+// OTLP exporters and the rating client.
 #pragma once
 
 #include <atomic>
@@ -19,6 +19,13 @@ struct HttpRequest {
   std::string_view body;
   uint32_t timeout_ms = 10000;
   const std::atomic<bool> *cancel = nullptr;  // aborts the transfer when set
+
+  // For gRPC; the defaults are what the HTTP/1.1 users want.
+  enum class Version { kDefault, kHttp2PriorKnowledge, kHttp2OverTls };
+  Version version = Version::kDefault;  // kHttp2PriorKnowledge: h2c without upgrade
+  bool fresh_connection = false;        // a new connection, closed after this request
+  bool capture_trailers = false;        // header lines after the body go to `trailers`
+  bool accept_encoding = true;          // offer and transparently decode gzip/deflate
 };
 
 struct HttpResponse {
@@ -29,6 +36,7 @@ struct HttpResponse {
   long status = 0;
   std::string body;
   HeaderList headers;        // names lowercased, in arrival order
+  HeaderList trailers;       // likewise, when the request asked for them
 
   const std::string *header(std::string_view lower_name) const;
 };

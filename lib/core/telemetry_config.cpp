@@ -1,0 +1,239 @@
+#include "core/telemetry_config.h"
+
+#include <cstdlib>
+
+#include "core/config.h"
+#include "core/strings.h"
+#include "core/utf8.h"
+#include "export/endpoint.h"
+
+namespace sigil::detail {
+
+namespace {
+
+std::optional<std::string> env_value(const EnvLookup &env, const char *name) {
+  if (!env) return std::nullopt;
+  auto v = env(name);
+  if (!v) return std::nullopt;
+  std::string t = trim(*v);
+  if (t.empty()) return std::nullopt;
+  return t;
+}
+
+// A positive integer from the environment; invalid values are ignored with a
+// warning, as OpenTelemetry SDKs do.
+std::optional<uint32_t> env_uint(const EnvLookup &env, const char *name, const Logger &logger) {
+  auto v = env_value(env, name);
+  if (!v) return std::nullopt;
+  char *end = nullptr;
+  unsigned long long n = std::strtoull(v->c_str(), &end, 10);
+  if (end != v->c_str() + v->size() || n == 0 || n > 0xFFFFFFFFull || (*v)[0] == '-') {
+    logger.warn(std::string("ignoring invalid ") + name + "=\"" + *v + "\"");
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(n);
+}
+
+void set_pair(StringPairs &list, std::string key, std::string value, bool case_insensitive) {
+  for (auto &kv : list) {
+    if (case_insensitive ? iequals(kv.first, key) : kv.first == key) {
+      kv.second = std::move(value);
+      return;
+    }
+  }
+  list.emplace_back(std::move(key), std::move(value));
+}
+
+// "k=v,k2=v2" with percent-encoded values (the W3C baggage form OpenTelemetry
+// uses for OTEL_EXPORTER_OTLP_HEADERS and OTEL_RESOURCE_ATTRIBUTES).
+StringPairs parse_encoded_pairs(std::string_view text) {
+  StringPairs out;
+  for (auto &kv : parse_key_values(text)) out.emplace_back(percent_decode(kv.first), percent_decode(kv.second));
+  return out;
+}
+
+// A usable URL for an OTLP endpoint, or an error.
+Expected<std::string> endpoint_url(std::string_view raw, const char *signal, const char *what) {
+  Expected<Endpoint> ep = parse_endpoint(raw, std::nullopt, "/");
+  if (!ep) return Status(SIGIL_E_CONFIG, std::string("invalid ") + what + " \"" + std::string(raw) + "\": " + ep.error().message());
+  if (signal == nullptr) return ep->url();
+  std::string path = ep->path == "/" ? std::string() : ep->path;
+  Endpoint out = *ep;
+  out.path = path + "/v1/" + signal;
+  return out.url();
+}
+
+std::string language_for_sdk(const std::string &sdk_name) {
+  if (sdk_name == "sdk-python") return "python";
+  if (sdk_name == "sdk-go") return "go";
+  if (sdk_name == "sdk-rust") return "rust";
+  if (sdk_name == "sdk-js" || sdk_name == "sdk-node") return "nodejs";
+  return "cpp";
+}
+
+bool exporter_off(const EnvLookup &env, const char *name) {
+  auto v = env_value(env, name);
+  return v && to_lower(*v) == "none";
+}
+
+Status check_pairs(const StringPairs &pairs, const char *what, bool header) {
+  for (const auto &kv : pairs) {
+    if (!valid_utf8(kv.first) || !valid_utf8(kv.second)) {
+      return Status(SIGIL_E_INVALID_UTF8, std::string("an ") + what + " is not valid UTF-8");
+    }
+    if (header && (kv.first.find_first_of("\r\n: ") != std::string::npos || kv.first.empty() ||
+                   kv.second.find_first_of("\r\n") != std::string::npos)) {
+      return Status(SIGIL_E_CONFIG, std::string(what) + " \"" + kv.first + "\" is malformed");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+std::string percent_decode(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+std::string otlp_signal_url(std::string_view base, const char *signal) {
+  auto url = endpoint_url(base, signal, "OTLP endpoint");
+  return url ? url.value() : std::string();
+}
+
+Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientConfig &cfg) {
+  const TelemetryOptions &t = o.telemetry;
+  TelemetryConfig &tc = cfg.telemetry;
+  OtlpConfig &otlp = tc.otlp;
+  const Logger &logger = cfg.logger;
+
+  // Endpoints: explicit per-signal > explicit base > environment per-signal
+  // > environment base. The environment can be switched off per signal.
+  const bool sdk_disabled = env_value(env, "OTEL_SDK_DISABLED") && parse_bool(*env_value(env, "OTEL_SDK_DISABLED"));
+  auto resolve_url = [&](const std::optional<std::string> &explicit_signal, const char *signal_env,
+                         const char *exporter_env, const char *signal, std::string &out) -> Status {
+    std::optional<std::string> raw_signal = explicit_signal;
+    std::optional<std::string> raw_base = t.otlp_endpoint;
+    if (!raw_signal && !raw_base && !sdk_disabled && !exporter_off(env, exporter_env)) {
+      raw_signal = env_value(env, signal_env);
+      if (!raw_signal) raw_base = env_value(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
+    }
+    if (raw_signal && !is_blank(*raw_signal)) {
+      auto url = endpoint_url(*raw_signal, nullptr, signal_env);
+      if (!url) return url.error();
+      out = url.value();
+    } else if (raw_base && !is_blank(*raw_base)) {
+      auto url = endpoint_url(*raw_base, signal, "OTLP endpoint");
+      if (!url) return url.error();
+      out = url.value();
+    }
+    return Status::ok();
+  };
+  Status st = resolve_url(t.otlp_traces_endpoint, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER",
+                          "traces", otlp.traces_url);
+  if (!st.is_ok()) return st;
+  st = resolve_url(t.otlp_metrics_endpoint, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_METRICS_EXPORTER", "metrics",
+                   otlp.metrics_url);
+  if (!st.is_ok()) return st;
+  if (otlp.enabled()) {
+    for (const char *name : {"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+                             "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"}) {
+      auto v = env_value(env, name);
+      if (v && to_lower(*v) != "http/protobuf") {
+        logger.warn(std::string(name) + "=\"" + *v + "\" is not supported; libsigil exports OTLP as http/protobuf");
+      }
+    }
+  }
+
+  // Headers: shared environment < per-signal environment < explicit.
+  StringPairs shared;
+  if (auto v = env_value(env, "OTEL_EXPORTER_OTLP_HEADERS")) {
+    for (auto &kv : parse_encoded_pairs(*v)) set_pair(shared, kv.first, kv.second, true);
+  }
+  otlp.traces_headers = shared;
+  otlp.metrics_headers = shared;
+  if (auto v = env_value(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS")) {
+    for (auto &kv : parse_encoded_pairs(*v)) set_pair(otlp.traces_headers, kv.first, kv.second, true);
+  }
+  if (auto v = env_value(env, "OTEL_EXPORTER_OTLP_METRICS_HEADERS")) {
+    for (auto &kv : parse_encoded_pairs(*v)) set_pair(otlp.metrics_headers, kv.first, kv.second, true);
+  }
+  for (const auto &kv : t.otlp_headers) {
+    set_pair(otlp.traces_headers, kv.first, kv.second, true);
+    set_pair(otlp.metrics_headers, kv.first, kv.second, true);
+  }
+  st = check_pairs(otlp.traces_headers, "OTLP header", true);
+  if (st.is_ok()) st = check_pairs(otlp.metrics_headers, "OTLP header", true);
+  if (!st.is_ok()) return st;
+
+  // Timing and batching.
+  if (auto v = env_uint(env, "OTEL_EXPORTER_OTLP_TIMEOUT", logger)) otlp.timeout_ms = *v;
+  if (auto v = env_uint(env, "OTEL_METRIC_EXPORT_INTERVAL", logger)) otlp.metric_export_interval_ms = *v;
+  if (t.metric_export_interval_ms && *t.metric_export_interval_ms > 0) {
+    otlp.metric_export_interval_ms = *t.metric_export_interval_ms;
+  }
+  if (auto v = env_uint(env, "OTEL_BSP_SCHEDULE_DELAY", logger)) otlp.span_schedule_delay_ms = *v;
+  if (auto v = env_uint(env, "OTEL_BSP_MAX_QUEUE_SIZE", logger)) otlp.span_queue_size = *v;
+  if (auto v = env_uint(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", logger)) otlp.span_batch_size = *v;
+  if (otlp.span_batch_size > otlp.span_queue_size) otlp.span_batch_size = otlp.span_queue_size;
+  otlp.max_retries = cfg.exporter.max_retries;
+  otlp.initial_backoff_ms = cfg.exporter.initial_backoff_ms;
+  otlp.max_backoff_ms = cfg.exporter.max_backoff_ms;
+
+  // Resource: service.name, then the telemetry.sdk.* defaults, then the
+  // environment's attributes, then explicit ones (later wins per key).
+  StringPairs env_attrs;
+  if (auto v = env_value(env, "OTEL_RESOURCE_ATTRIBUTES")) env_attrs = parse_encoded_pairs(*v);
+  std::string service = "unknown_service";
+  for (const auto &kv : env_attrs) {
+    if (kv.first == "service.name" && !is_blank(kv.second)) service = kv.second;
+  }
+  if (auto v = env_value(env, "OTEL_SERVICE_NAME")) service = *v;
+  for (const auto &kv : t.resource_attributes) {
+    if (kv.first == "service.name" && !is_blank(kv.second)) service = kv.second;
+  }
+  if (t.service_name && !is_blank(*t.service_name)) service = trim(*t.service_name);
+  StringPairs &res = tc.resource;
+  res.clear();
+  res.emplace_back("service.name", service);
+  std::string language = t.sdk_language && !is_blank(*t.sdk_language) ? trim(*t.sdk_language) : language_for_sdk(cfg.sdk_name);
+  res.emplace_back("telemetry.sdk.language", language);
+  res.emplace_back("telemetry.sdk.name", "libsigil");
+  res.emplace_back("telemetry.sdk.version", SIGIL_VERSION_STRING);
+  for (const StringPairs *list : {static_cast<const StringPairs *>(&env_attrs), &t.resource_attributes}) {
+    for (const auto &kv : *list) {
+      if (kv.first == "service.name" || kv.first.empty()) continue;
+      set_pair(res, kv.first, kv.second, false);
+    }
+  }
+  st = check_pairs(res, "OTEL_RESOURCE_ATTRIBUTES entry", false);
+  if (!st.is_ok()) return st;
+
+  // Span callback and embedding capture.
+  tc.span_fn = t.span_fn;
+  tc.span_user_data = t.span_user_data;
+  tc.embedding_capture.capture_input = t.embedding_capture_input.value_or(false);
+  if (t.embedding_max_input_items > 0) tc.embedding_capture.max_input_items = t.embedding_max_input_items;
+  if (t.embedding_max_text_length > 0) tc.embedding_capture.max_text_length = t.embedding_max_text_length;
+  return Status::ok();
+}
+
+}  // namespace sigil::detail

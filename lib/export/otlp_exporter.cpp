@@ -1,0 +1,257 @@
+#include "export/otlp_exporter.h"
+
+#include <algorithm>
+
+#include "core/config.h"
+#include "core/timefmt.h"
+#include "export/http_client.h"
+
+namespace sigil::detail {
+
+namespace {
+
+HeaderList request_headers(const StringPairs &configured) {
+  HeaderList h;
+  h.emplace_back("Content-Type", "application/x-protobuf");
+  for (const auto &kv : configured) set_header(h, kv.first, kv.second);
+  return h;
+}
+
+std::string describe(const HttpResponse &r) {
+  if (r.curl_code != 0) return r.error.empty() ? "transport error" : r.error;
+  std::string m = "HTTP " + std::to_string(r.status);
+  if (!r.body.empty() && r.body.size() < 512) {
+    bool text = std::all_of(r.body.begin(), r.body.end(), [](char c) { return c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f); });
+    if (text) m += ": " + r.body;
+  }
+  return m;
+}
+
+}  // namespace
+
+OtlpExporter::OtlpExporter(const TelemetryConfig &config, const GenAIMetrics &metrics, const Logger &logger)
+    : config_(config),
+      metrics_(metrics),
+      logger_(logger),
+      retry_(config.otlp.max_retries, config.otlp.initial_backoff_ms, config.otlp.max_backoff_ms),
+      traces_headers_(request_headers(config.otlp.traces_headers)),
+      metrics_headers_(request_headers(config.otlp.metrics_headers)) {
+  origin_.resource = &config_.resource;
+  origin_.scope_name = config_.scope_name;
+  origin_.scope_version = config_.scope_version;
+  next_metrics_ = Clock::now() + std::chrono::milliseconds(config_.otlp.metric_export_interval_ms);
+  worker_ = std::thread([this] { run(); });
+}
+
+OtlpExporter::~OtlpExporter() { shutdown(Clock::now()); }
+
+void OtlpExporter::enqueue(SpanData span) {
+  if (!exports_spans()) return;
+  size_t bytes = span.estimated_bytes();
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return;
+  const OtlpConfig &c = config_.otlp;
+  if (queue_.size() >= c.span_queue_size || queue_bytes_ + bytes > c.span_queue_max_bytes) {
+    uint64_t dropped = counters_.spans_dropped.fetch_add(1, std::memory_order_relaxed) + 1;
+    lock.unlock();
+    // Log the first drop and then every 1000th, not every span.
+    if (dropped == 1 || dropped % 1000 == 0) {
+      logger_.warn("OTLP span queue is full; " + std::to_string(dropped) + " spans dropped so far");
+    }
+    return;
+  }
+  queue_.push_back(Item{std::move(span), bytes, Clock::now()});
+  queue_bytes_ += bytes;
+  counters_.spans_enqueued.fetch_add(1, std::memory_order_relaxed);
+  bool wake = queue_.size() == 1 || queue_.size() >= c.span_batch_size;
+  lock.unlock();
+  if (wake) work_cv_.notify_one();
+}
+
+Status OtlpExporter::flush(Clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_ || exited_) return Status::ok();
+  uint64_t target = ++flush_requested_;
+  work_cv_.notify_one();
+  if (!done_cv_.wait_until(lock, deadline, [&] { return flush_done_ >= target || exited_; })) {
+    return Status(SIGIL_E_TIMEOUT, "flush deadline passed with " + std::to_string(queue_.size()) +
+                                       " spans and the metrics export still pending");
+  }
+  return Status::ok();
+}
+
+Status OtlpExporter::shutdown(Clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!worker_.joinable()) return Status::ok();
+  stopping_ = true;
+  work_cv_.notify_one();
+  bool drained = done_cv_.wait_until(lock, deadline, [&] { return exited_; });
+  if (!drained) {
+    abort_.store(true);
+    work_cv_.notify_all();
+  }
+  lock.unlock();
+  worker_.join();
+  if (!drained) {
+    return Status(SIGIL_E_TIMEOUT, "shutdown deadline passed before the OTLP export finished");
+  }
+  return Status::ok();
+}
+
+void OtlpExporter::run() {
+  const OtlpConfig &c = config_.otlp;
+  const auto delay = std::chrono::milliseconds(c.span_schedule_delay_ms);
+  const auto interval = std::chrono::milliseconds(c.metric_export_interval_ms);
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (abort_.load()) break;
+    Clock::time_point now = Clock::now();
+    const bool flushing = flush_done_ < flush_requested_ || stopping_;
+    const bool spans_due = !queue_.empty() && (flushing || queue_.size() >= c.span_batch_size ||
+                                               now - queue_.front().enqueued_at >= delay);
+    if (spans_due) {
+      std::deque<Item> batch;
+      while (!queue_.empty() && batch.size() < c.span_batch_size) {
+        queue_bytes_ -= queue_.front().bytes;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      lock.unlock();
+      export_spans(batch);
+      lock.lock();
+      continue;
+    }
+    if (flushing) {  // every span queued before the flush request is out
+      uint64_t target = flush_requested_;
+      bool stop = stopping_;
+      lock.unlock();
+      export_metrics();
+      lock.lock();
+      next_metrics_ = Clock::now() + interval;
+      flush_done_ = std::max(flush_done_, target);
+      done_cv_.notify_all();
+      if (stop) break;
+      continue;
+    }
+    if (exports_metrics() && now >= next_metrics_) {
+      lock.unlock();
+      export_metrics();
+      lock.lock();
+      next_metrics_ = Clock::now() + interval;
+      continue;
+    }
+    bool timed = false;
+    Clock::time_point wake_at = Clock::time_point::max();
+    if (exports_metrics()) {
+      wake_at = next_metrics_;
+      timed = true;
+    }
+    if (!queue_.empty()) {
+      wake_at = std::min(wake_at, queue_.front().enqueued_at + delay);
+      timed = true;
+    }
+    if (timed) {
+      work_cv_.wait_until(lock, wake_at);
+    } else {
+      work_cv_.wait(lock);
+    }
+  }
+  // Whatever is left was abandoned at the shutdown deadline.
+  if (!queue_.empty()) {
+    counters_.spans_dropped.fetch_add(queue_.size(), std::memory_order_relaxed);
+    logger_.warn("dropping " + std::to_string(queue_.size()) + " queued spans: shutdown deadline passed");
+    queue_.clear();
+    queue_bytes_ = 0;
+  }
+  exited_ = true;
+  done_cv_.notify_all();
+}
+
+void OtlpExporter::export_spans(std::deque<Item> &batch) {
+  std::vector<const SpanData *> spans;
+  spans.reserve(batch.size());
+  for (const Item &it : batch) spans.push_back(&it.span);
+  std::string body;
+  Status st = encode_otlp_traces(spans, origin_, body);
+  if (!st.is_ok()) {
+    counters_.spans_dropped.fetch_add(batch.size(), std::memory_order_relaxed);
+    logger_.error("dropping " + std::to_string(batch.size()) + " spans: " + st.message());
+    return;
+  }
+  int64_t rejected = 0;
+  if (post(config_.otlp.traces_url, traces_headers_, body, "span", &rejected)) {
+    uint64_t n = batch.size();
+    uint64_t r = std::min<uint64_t>(n, rejected > 0 ? uint64_t(rejected) : 0);
+    counters_.spans_exported.fetch_add(n - r, std::memory_order_relaxed);
+    counters_.spans_dropped.fetch_add(r, std::memory_order_relaxed);
+  } else {
+    counters_.spans_dropped.fetch_add(batch.size(), std::memory_order_relaxed);
+  }
+}
+
+void OtlpExporter::export_metrics() {
+  if (!exports_metrics()) return;
+  std::vector<MetricSnapshot> snap = metrics_.snapshot();
+  if (snap.empty()) return;  // nothing recorded yet
+  std::string body;
+  Status st = encode_otlp_metrics(snap, metrics_.start_ns(), now_unix_ns(), origin_, body);
+  if (!st.is_ok()) {
+    counters_.metric_export_failures.fetch_add(1, std::memory_order_relaxed);
+    logger_.error("metrics export: " + st.message());
+    return;
+  }
+  if (post(config_.otlp.metrics_url, metrics_headers_, body, "metrics", nullptr)) {
+    counters_.metric_exports.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    counters_.metric_export_failures.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+bool OtlpExporter::wait_backoff(int64_t delay_ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return !work_cv_.wait_for(lock, std::chrono::milliseconds(delay_ms), [&] { return abort_.load(); });
+}
+
+bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const std::string &body, const char *what,
+                        int64_t *rejected) {
+  if (!session_) session_ = std::make_unique<HttpSession>();
+  for (uint32_t attempt = 0;; ++attempt) {
+    if (abort_.load()) {
+      logger_.warn(std::string("OTLP ") + what + " export abandoned: shutdown deadline passed");
+      return false;
+    }
+    counters_.requests.fetch_add(1, std::memory_order_relaxed);
+    if (attempt > 0) counters_.retries.fetch_add(1, std::memory_order_relaxed);
+    HttpRequest req;
+    req.url = url;
+    req.headers = &headers;
+    req.body = body;
+    req.timeout_ms = config_.otlp.timeout_ms;
+    req.cancel = &abort_;
+    HttpResponse resp = session_->perform(req);
+    if (resp.curl_code == 0 && resp.status >= 200 && resp.status < 300) {
+      int64_t n = 0;
+      std::string message;
+      if (decode_otlp_partial_success(resp.body, n, message) && (n > 0 || !message.empty())) {
+        logger_.warn(std::string("OTLP ") + what + " export partially rejected (" + std::to_string(n) +
+                     " rejected): " + message);
+      }
+      if (rejected != nullptr) *rejected = n;
+      return true;
+    }
+    bool retryable = resp.curl_code != 0 ? !resp.cancelled : http_status_retryable(resp.status);
+    if (!retryable || attempt >= retry_.max_retries()) {
+      logger_.error(std::string("OTLP ") + what + " export to " + url + " failed after " +
+                    std::to_string(attempt + 1) + " attempt(s): " + describe(resp));
+      return false;
+    }
+    int64_t delay = -1;
+    if (const std::string *ra = resp.header("retry-after")) delay = parse_retry_after_ms(*ra, now_unix_ns() / 1000000000);
+    delay = delay >= 0 ? retry_.retry_after_ms(delay) : retry_.backoff_ms(attempt + 1);
+    logger_.debug(std::string("OTLP ") + what + " export attempt " + std::to_string(attempt + 1) + " failed (" +
+                  describe(resp) + "), retrying in " + std::to_string(delay) + " ms");
+    wait_backoff(delay);
+  }
+}
+
+}  // namespace sigil::detail

@@ -1,0 +1,96 @@
+// OTLP/HTTP protobuf export of one client's spans and GenAI metrics: a span
+// queue bounded by count and bytes, batched by size and delay, and periodic
+// cumulative metric exports, all on one background thread that never blocks
+// a recorder. Flush and shutdown export both signals within a deadline.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/config.h"
+#include "core/logger.h"
+#include "core/status.h"
+#include "core/telemetry_config.h"
+#include "encode/otlp.h"
+#include "export/retry_policy.h"
+#include "telemetry/genai_metrics.h"
+#include "telemetry/span.h"
+
+namespace sigil::detail {
+
+class HttpSession;
+
+struct OtlpCounters {
+  std::atomic<uint64_t> spans_enqueued{0}, spans_exported{0}, spans_dropped{0};
+  std::atomic<uint64_t> metric_exports{0}, metric_export_failures{0};
+  std::atomic<uint64_t> requests{0}, retries{0};
+};
+
+class OtlpExporter {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `metrics` is borrowed and must outlive the exporter.
+  OtlpExporter(const TelemetryConfig &config, const GenAIMetrics &metrics, const Logger &logger);
+  ~OtlpExporter();
+  OtlpExporter(const OtlpExporter &) = delete;
+  OtlpExporter &operator=(const OtlpExporter &) = delete;
+
+  bool exports_spans() const { return !config_.otlp.traces_url.empty(); }
+  bool exports_metrics() const { return !config_.otlp.metrics_url.empty(); }
+
+  // Hot path: queues a span (dropping and counting it when the queue is full).
+  void enqueue(SpanData span);
+  // Sends every queued span and a metrics snapshot; SIGIL_E_TIMEOUT if the
+  // deadline passes first.
+  Status flush(Clock::time_point deadline);
+  // Flushes, then stops the worker; abandons what is left at the deadline.
+  Status shutdown(Clock::time_point deadline);
+
+  const OtlpCounters &counters() const { return counters_; }
+
+ private:
+  struct Item {
+    SpanData span;
+    size_t bytes;
+    Clock::time_point enqueued_at;
+  };
+
+  void run();
+  void export_spans(std::deque<Item> &batch);
+  void export_metrics();
+  // POSTs with retries; true when the server accepted the request.
+  bool post(const std::string &url, const HeaderList &headers, const std::string &body, const char *what,
+            int64_t *rejected);
+  bool wait_backoff(int64_t delay_ms);
+
+  TelemetryConfig config_;
+  const GenAIMetrics &metrics_;
+  Logger logger_;
+  RetryPolicy retry_;
+  OtlpOrigin origin_;
+  HeaderList traces_headers_, metrics_headers_;
+  OtlpCounters counters_;
+  std::unique_ptr<HttpSession> session_;  // the worker's only
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;  // wakes the worker
+  std::condition_variable done_cv_;  // wakes flush / shutdown waiters
+  std::deque<Item> queue_;
+  size_t queue_bytes_ = 0;
+  uint64_t flush_requested_ = 0;  // flush generations asked for
+  uint64_t flush_done_ = 0;       // flush generations completed
+  bool stopping_ = false;
+  bool exited_ = false;
+  std::atomic<bool> abort_{false};
+  Clock::time_point next_metrics_;
+  std::thread worker_;
+};
+
+}  // namespace sigil::detail

@@ -1,0 +1,216 @@
+#include "telemetry/genai_metrics.h"
+
+#include "core/strings.h"
+#include "encode/json_writer.h"
+#include "telemetry/genai_spans.h"
+#include "telemetry/semconv.h"
+
+namespace sigil::detail {
+
+namespace sc = semconv;
+
+// OpenTelemetry GenAI semantic conventions, advisory ExplicitBucketBoundaries:
+// gen_ai.client.operation.duration and gen_ai.client.token.usage as advised;
+// time to first token as advised for gen_ai.server.time_to_first_token (the
+// client-side instrument has no advice of its own).
+const std::vector<double> kDurationBuckets = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
+                                              1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
+const std::vector<double> kTokenUsageBuckets = {1,      4,       16,      64,       256,      1024,     4096,
+                                                16384,  65536,   262144,  1048576,  4194304,  16777216, 67108864};
+const std::vector<double> kTimeToFirstTokenBuckets = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
+                                                      0.25,  0.5,   0.75, 1.0,  2.5,  5.0,  7.5,  10.0};
+// No semantic-convention advice: the OpenTelemetry SDK default boundaries.
+const std::vector<double> kToolCallsBuckets = {0,   5,    10,   25,   50,   75,   100, 250,
+                                               500, 750, 1000, 2500, 5000, 7500, 10000};
+
+namespace {
+
+std::string trimmed(std::string_view s) { return std::string(trim_view(s)); }
+
+double seconds_between(int64_t start_ns, int64_t end_ns) {
+  double d = double(end_ns - start_ns) / 1e9;
+  return d < 0 ? 0 : d;
+}
+
+void append_attrs(std::string &out, const MetricAttrs &attrs) {
+  JsonObjectWriter w(out);
+  for (const MetricAttr &a : attrs) w.string(a.key, a.value);
+  w.end();
+}
+
+void append_time(std::string &out, int64_t ns) {  // protojson-style uint64 string
+  out.push_back('"');
+  json_append_int(out, ns);
+  out.push_back('"');
+}
+
+}  // namespace
+
+GenAIMetrics::GenAIMetrics(int64_t start_ns)
+    : start_ns_(start_ns),
+      duration_(sc::kMetricOperationDuration, "s", "GenAI operation duration.", kDurationBuckets),
+      token_usage_(sc::kMetricTokenUsage, "token", "Number of tokens used per GenAI operation, by token type.",
+                   kTokenUsageBuckets),
+      ttft_(sc::kMetricTimeToFirstToken, "s", "Time from the start of a streaming GenAI operation to its first token.",
+            kTimeToFirstTokenBuckets),
+      tool_calls_(sc::kMetricToolCallsPerOperation, "count", "Number of tool calls a GenAI operation requested.",
+                  kToolCallsBuckets) {}
+
+void GenAIMetrics::record_generation(const Generation &g, const char *error_type, const char *error_category,
+                                     int64_t first_token_ns) {
+  if (g.started_at_ns == 0 || g.completed_at_ns == 0) return;
+  const std::string op = generation_operation_name(g);
+  const std::string provider = trimmed(g.model.provider), model = trimmed(g.model.name),
+                    agent = trimmed(g.agent_name);
+
+  duration_.record(seconds_between(g.started_at_ns, g.completed_at_ns),
+                   {{sc::kOperationName, op},
+                    {sc::kProviderName, provider},
+                    {sc::kRequestModel, model},
+                    {sc::kAgentName, agent},
+                    {sc::kErrorType, error_type != nullptr ? error_type : ""},
+                    {sc::kErrorCategory, error_category != nullptr ? error_category : ""}});
+
+  auto record_tokens = [&](const char *token_type, int64_t value) {
+    if (value <= 0) return;
+    token_usage_.record(double(value), {{sc::kOperationName, op},
+                                        {sc::kProviderName, provider},
+                                        {sc::kRequestModel, model},
+                                        {sc::kAgentName, agent},
+                                        {sc::kTokenType, token_type}});
+  };
+  record_tokens("input", g.usage.input_tokens);
+  record_tokens("output", g.usage.output_tokens);
+  record_tokens("cache_read", g.usage.cache_read_input_tokens);
+  record_tokens("cache_write", g.usage.cache_write_input_tokens);
+  record_tokens("cache_creation", g.usage.cache_creation_input_tokens);
+  record_tokens("reasoning", g.usage.reasoning_tokens);
+
+  int64_t tool_calls = 0;
+  for (const Message &m : g.output) {
+    for (const Part &p : m.parts) tool_calls += p.kind == PartKind::kToolCall;
+  }
+  tool_calls_.record(double(tool_calls),
+                     {{sc::kProviderName, provider}, {sc::kRequestModel, model}, {sc::kAgentName, agent}});
+
+  // As the reference: by operation name, and only with a first-token time.
+  if (op == sc::kOpStream && first_token_ns != 0 && first_token_ns >= g.started_at_ns) {
+    ttft_.record(double(first_token_ns - g.started_at_ns) / 1e9,
+                 {{sc::kProviderName, provider}, {sc::kRequestModel, model}, {sc::kAgentName, agent}});
+  }
+}
+
+void GenAIMetrics::record_embedding(std::string_view provider, std::string_view model, std::string_view agent_name,
+                                    int64_t started_at_ns, int64_t completed_at_ns, int64_t input_tokens,
+                                    const char *error_type, const char *error_category) {
+  if (started_at_ns == 0 || completed_at_ns == 0) return;
+  const std::string p = trimmed(provider), m = trimmed(model), a = trimmed(agent_name);
+  duration_.record(seconds_between(started_at_ns, completed_at_ns),
+                   {{sc::kOperationName, sc::kOpEmbeddings},
+                    {sc::kProviderName, p},
+                    {sc::kRequestModel, m},
+                    {sc::kAgentName, a},
+                    {sc::kErrorType, error_type != nullptr ? error_type : ""},
+                    {sc::kErrorCategory, error_category != nullptr ? error_category : ""}});
+  if (input_tokens > 0) {
+    token_usage_.record(double(input_tokens), {{sc::kOperationName, sc::kOpEmbeddings},
+                                               {sc::kProviderName, p},
+                                               {sc::kRequestModel, m},
+                                               {sc::kAgentName, a},
+                                               {sc::kTokenType, "input"}});
+  }
+}
+
+void GenAIMetrics::record_tool_execution(std::string_view request_provider, std::string_view request_model,
+                                         std::string_view tool_name, std::string_view agent_name,
+                                         int64_t started_at_ns, int64_t completed_at_ns, const char *error_type,
+                                         const char *error_category) {
+  if (started_at_ns == 0 || completed_at_ns == 0) return;
+  duration_.record(seconds_between(started_at_ns, completed_at_ns),
+                   {{sc::kOperationName, sc::kOpExecuteTool},
+                    {sc::kProviderName, trimmed(request_provider)},
+                    {sc::kRequestModel, trimmed(request_model)},
+                    {sc::kToolName, trimmed(tool_name)},
+                    {sc::kAgentName, trimmed(agent_name)},
+                    {sc::kErrorType, error_type != nullptr ? error_type : ""},
+                    {sc::kErrorCategory, error_category != nullptr ? error_category : ""}});
+}
+
+std::vector<const Histogram *> GenAIMetrics::instruments() const {
+  return {&duration_, &token_usage_, &ttft_, &tool_calls_};
+}
+
+std::vector<MetricSnapshot> GenAIMetrics::snapshot() const {
+  std::vector<MetricSnapshot> out;
+  for (const Histogram *h : instruments()) {
+    std::vector<HistogramPoint> points = h->points();
+    if (!points.empty()) out.push_back(MetricSnapshot{h, std::move(points)});
+  }
+  return out;
+}
+
+std::string GenAIMetrics::snapshot_json(int64_t now_ns, std::string_view extra) const {
+  std::string out;
+  out.reserve(1024);
+  out.append("{\"metrics\":[");
+  bool first_metric = true;
+  for (const MetricSnapshot &snap : snapshot()) {
+    const Histogram *h = snap.instrument;
+    const std::vector<HistogramPoint> &points = snap.points;
+    if (!first_metric) out.push_back(',');
+    first_metric = false;
+    JsonObjectWriter m(out);
+    m.string("name", h->name());
+    m.string("unit", h->unit());
+    m.string("description", h->description());
+    m.string("type", "histogram");
+    m.string("temporality", "cumulative");
+    m.key("explicit_bounds");
+    out.push_back('[');
+    for (size_t i = 0; i < h->bounds().size(); ++i) {
+      if (i) out.push_back(',');
+      json_append_double(out, h->bounds()[i]);
+    }
+    out.push_back(']');
+    m.key("points");
+    out.push_back('[');
+    for (size_t i = 0; i < points.size(); ++i) {
+      const HistogramPoint &p = points[i];
+      if (i) out.push_back(',');
+      JsonObjectWriter pw(out);
+      pw.key("attributes");
+      append_attrs(out, p.attributes);
+      pw.key("count");
+      json_append_int(out, int64_t(p.count));
+      pw.key("sum");
+      json_append_double(out, p.sum);
+      pw.key("min");
+      json_append_double(out, p.min);
+      pw.key("max");
+      json_append_double(out, p.max);
+      pw.key("bucket_counts");
+      out.push_back('[');
+      for (size_t b = 0; b < p.bucket_counts.size(); ++b) {
+        if (b) out.push_back(',');
+        json_append_int(out, int64_t(p.bucket_counts[b]));
+      }
+      out.push_back(']');
+      pw.key("start_time_unix_nano");
+      append_time(out, start_ns_);
+      pw.key("time_unix_nano");
+      append_time(out, now_ns);
+      pw.end();
+    }
+    out.push_back(']');
+    m.end();
+  }
+  out.push_back(']');
+  if (!extra.empty()) {
+    out.push_back(',');
+    out.append(extra);
+  }
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace sigil::detail

@@ -1,0 +1,83 @@
+#include "telemetry/histogram.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+namespace sigil::detail {
+
+namespace {
+
+// An unambiguous key for an attribute set: length-prefixed keys and values.
+std::string attribute_key(const MetricAttrs &attrs) {
+  std::string key;
+  size_t n = 0;
+  for (const MetricAttr &a : attrs) n += std::strlen(a.key) + a.value.size() + 8;
+  key.reserve(n);
+  auto put = [&](const char *data, size_t len) {
+    uint32_t l = static_cast<uint32_t>(len);
+    key.append(reinterpret_cast<const char *>(&l), sizeof(l));
+    key.append(data, len);
+  };
+  for (const MetricAttr &a : attrs) {
+    put(a.key, std::strlen(a.key));
+    put(a.value.data(), a.value.size());
+  }
+  return key;
+}
+
+}  // namespace
+
+Histogram::Histogram(const char *name, const char *unit, const char *description, std::vector<double> bounds)
+    : name_(name), unit_(unit), description_(description), bounds_(std::move(bounds)) {}
+
+size_t Histogram::bucket_index(double value) const {
+  // First bound >= value: buckets are upper-inclusive.
+  return static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+}
+
+void Histogram::record(double value, MetricAttrs attributes) {
+  if (std::isnan(value)) return;
+  std::string key = attribute_key(attributes);
+  Shard &shard = shards_[std::hash<std::string>()(key) % kShards];
+  size_t bucket = bucket_index(value);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto it = shard.points.find(key);
+  if (it == shard.points.end()) {
+    HistogramPoint p;
+    p.attributes = std::move(attributes);
+    p.bucket_counts.assign(bounds_.size() + 1, 0);
+    p.min = value;
+    p.max = value;
+    it = shard.points.emplace(std::move(key), std::move(p)).first;
+  }
+  HistogramPoint &p = it->second;
+  ++p.count;
+  p.sum += value;
+  p.min = std::min(p.min, value);
+  p.max = std::max(p.max, value);
+  ++p.bucket_counts[bucket];
+}
+
+std::vector<HistogramPoint> Histogram::points() const {
+  std::map<std::string, HistogramPoint> ordered;
+  for (const Shard &shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    for (const auto &kv : shard.points) ordered.emplace(kv.first, kv.second);
+  }
+  std::vector<HistogramPoint> out;
+  out.reserve(ordered.size());
+  for (auto &kv : ordered) out.push_back(std::move(kv.second));
+  return out;
+}
+
+bool Histogram::empty() const {
+  for (const Shard &shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    if (!shard.points.empty()) return false;
+  }
+  return true;
+}
+
+}  // namespace sigil::detail

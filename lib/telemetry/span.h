@@ -1,0 +1,80 @@
+// A finished span as the engine records it: compact, typed attributes with
+// static keys (no JSON, no maps). Built once at the end of a recorder, then
+// handed to the span callback and the OTLP exporter.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sigil::detail {
+
+// OTLP numbering (opentelemetry.proto.trace.v1.Span.SpanKind / Status.StatusCode).
+enum class SpanKind : uint8_t { kInternal = 1, kClient = 3 };
+enum class SpanStatus : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
+
+enum class AttrType : uint8_t { kString, kBool, kInt, kDouble, kStringArray };
+
+struct Attribute {
+  const char *key = "";  // a string literal: keys are the engine's own constants
+  AttrType type = AttrType::kString;
+  bool b = false;
+  int64_t i = 0;
+  double d = 0;
+  std::string s;
+  std::vector<std::string> strings;
+};
+
+// An ordered attribute list; `set_*` replaces an earlier value of the same
+// key (as OpenTelemetry's SetAttributes does), `add_*` appends blindly.
+class AttrList {
+ public:
+  void reserve(size_t n) { items_.reserve(n); }
+  void set_string(const char *key, std::string v) { slot(key, AttrType::kString).s = std::move(v); }
+  void set_bool(const char *key, bool v) { slot(key, AttrType::kBool).b = v; }
+  void set_int(const char *key, int64_t v) { slot(key, AttrType::kInt).i = v; }
+  void set_double(const char *key, double v) { slot(key, AttrType::kDouble).d = v; }
+  void set_strings(const char *key, std::vector<std::string> v) {
+    slot(key, AttrType::kStringArray).strings = std::move(v);
+  }
+  // Only when non-empty.
+  void set_string_if(const char *key, const std::string &v) {
+    if (!v.empty()) set_string(key, v);
+  }
+
+  const Attribute *find(const char *key) const;
+  const std::vector<Attribute> &items() const { return items_; }
+  std::vector<Attribute> &items() { return items_; }
+  size_t size() const { return items_.size(); }
+
+ private:
+  Attribute &slot(const char *key, AttrType type);
+  std::vector<Attribute> items_;
+};
+
+struct SpanEvent {
+  const char *name = "";
+  int64_t time_ns = 0;
+  AttrList attributes;
+};
+
+struct SpanData {
+  std::string name;
+  SpanKind kind = SpanKind::kInternal;
+  std::string trace_id;        // 32 lowercase hex digits
+  std::string span_id;         // 16 lowercase hex digits
+  std::string parent_span_id;  // empty for a root span
+  bool sampled = true;
+  int64_t start_ns = 0;
+  int64_t end_ns = 0;
+  SpanStatus status = SpanStatus::kUnset;
+  std::string status_message;  // only with kError
+  AttrList attributes;
+  std::vector<SpanEvent> events;
+
+  // Rough in-memory size, for the exporter's byte budget.
+  size_t estimated_bytes() const;
+};
+
+}  // namespace sigil::detail

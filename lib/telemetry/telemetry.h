@@ -1,0 +1,54 @@
+// One client's telemetry pipeline: the GenAI metrics, the span sink (the
+// host's span callback and the OTLP exporter) and their lifecycle.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "core/logger.h"
+#include "core/status.h"
+#include "core/telemetry_config.h"
+#include "telemetry/genai_metrics.h"
+#include "telemetry/span.h"
+
+namespace sigil::detail {
+
+class OtlpExporter;
+
+class Telemetry {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Telemetry(const TelemetryConfig &config, const Logger &logger);
+  ~Telemetry();
+  Telemetry(const Telemetry &) = delete;
+  Telemetry &operator=(const Telemetry &) = delete;
+
+  GenAIMetrics &metrics() { return metrics_; }
+  const GenAIMetrics &metrics() const { return metrics_; }
+  const EmbeddingCaptureConfig &embedding_capture() const { return config_.embedding_capture; }
+
+  // Whether a finished span has anyone to go to (callback or OTLP traces);
+  // recorders skip building spans when not.
+  bool wants_spans() const { return wants_spans_; }
+  // Hands a finished span to the callback (on this thread) and the exporter.
+  void end_span(SpanData span);
+
+  Status flush(Clock::time_point deadline);
+  Status shutdown(Clock::time_point deadline);
+
+  // The metrics snapshot of sigil_client_metrics_snapshot (see sigil.h).
+  std::string metrics_json() const;
+
+ private:
+  void invoke_callback(const SpanData &span) const;
+
+  TelemetryConfig config_;
+  Logger logger_;
+  GenAIMetrics metrics_;
+  std::unique_ptr<OtlpExporter> exporter_;  // null without an OTLP endpoint
+  bool wants_spans_ = false;
+};
+
+}  // namespace sigil::detail

@@ -1,0 +1,465 @@
+// OTLP/HTTP export of spans and GenAI metrics against the capture harness's
+// OTLP receiver (which decodes with the official opentelemetry-proto).
+#include <gtest/gtest.h>
+#include <sigil/sigil.h>
+
+#include <chrono>
+#include <cstring>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "support/harness.h"
+
+using sigil_test::at;
+using sigil_test::Harness;
+using sigil_test::Json;
+using sigil_test::str_at;
+
+namespace {
+
+struct ClientOptions {
+  uint32_t protocol = SIGIL_PROTOCOL_HTTP;
+  std::string endpoint;       // generation export
+  std::string otlp_endpoint;  // OTLP base
+  std::string traces_endpoint, metrics_endpoint;
+  uint32_t metric_interval_ms = 0;
+  uint32_t max_retries = 3;
+};
+
+sigil_client_t *make_client(const ClientOptions &c) {
+  sigil_options_t *o = nullptr;
+  sigil_options_new(&o);
+  sigil_options_set_use_environment(o, 0);
+  sigil_options_set_protocol(o, c.protocol);
+  if (!c.endpoint.empty()) sigil_options_set_endpoint(o, c.endpoint.c_str());
+  if (!c.otlp_endpoint.empty()) sigil_options_set_otlp_endpoint(o, c.otlp_endpoint.c_str());
+  if (!c.traces_endpoint.empty()) sigil_options_set_otlp_traces_endpoint(o, c.traces_endpoint.c_str());
+  if (!c.metrics_endpoint.empty()) sigil_options_set_otlp_metrics_endpoint(o, c.metrics_endpoint.c_str());
+  if (c.metric_interval_ms) sigil_options_set_metric_export_interval_ms(o, c.metric_interval_ms);
+  sigil_options_set_max_retries(o, c.max_retries);
+  sigil_options_set_initial_backoff_ms(o, 10);
+  sigil_options_set_max_backoff_ms(o, 50);
+  sigil_options_set_service_name(o, "otlp-test-service");
+  sigil_options_set_resource_attribute(o, "deployment.environment", "test");
+  sigil_options_set_otlp_header(o, "X-Otlp-Token", "secret");
+  sigil_client_t *client = nullptr;
+  sigil_error_t *err = nullptr;
+  EXPECT_EQ(sigil_client_new(o, &client, &err), SIGIL_OK) << sigil_error_message(err);
+  sigil_error_free(err);
+  sigil_options_free(o);
+  return client;
+}
+
+// Starts, fills and ends one generation; returns its traceparent.
+std::string record_generation(sigil_client_t *client, const char *conversation, const char *parent = nullptr,
+                              bool streaming = false, const char *call_error = nullptr) {
+  sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
+  s.conversation_id = conversation;
+  s.agent_name = "otlp-agent";
+  s.model_provider = "openai";
+  s.model_name = "gpt-4o";
+  s.parent_traceparent = parent;
+  sigil_generation_t *g = nullptr;
+  if (streaming) {
+    sigil_generation_start_streaming(client, &s, &g);
+    sigil_generation_set_first_token_at(g, 0);
+  } else {
+    sigil_generation_start(client, &s, &g);
+  }
+  sigil_generation_add_message(g, SIGIL_INPUT, SIGIL_ROLE_USER, nullptr);
+  sigil_generation_add_text(g, SIGIL_INPUT, "hi", 2);
+  sigil_generation_add_message(g, SIGIL_OUTPUT, SIGIL_ROLE_ASSISTANT, nullptr);
+  sigil_generation_add_tool_call(g, SIGIL_OUTPUT, "call-1", "weather", "{\"city\":\"Paris\"}", 16);
+  sigil_token_usage_t u = SIGIL_TOKEN_USAGE_INIT;
+  u.input_tokens = 11;
+  u.output_tokens = 7;
+  sigil_generation_set_usage(g, &u);
+  sigil_generation_set_response(g, "resp-1", "gpt-4o-2024", "stop");
+  if (call_error != nullptr) sigil_generation_set_call_error(g, call_error, std::strlen(call_error), 0);
+  sigil_error_t *err = nullptr;
+  EXPECT_EQ(sigil_generation_end(g, &err), SIGIL_OK) << sigil_error_message(err);
+  sigil_error_free(err);
+  char tp[56];
+  EXPECT_EQ(sigil_generation_traceparent(g, tp, sizeof tp), SIGIL_OK);
+  sigil_generation_free(g);
+  return tp;
+}
+
+// Every span in the captures, as one owned JSON array.
+Json all_spans(const cJSON *captures) {
+  Json out(cJSON_CreateArray());
+  const cJSON *cap = nullptr;
+  cJSON_ArrayForEach(cap, captures) {
+    const cJSON *span = nullptr;
+    cJSON_ArrayForEach(span, cJSON_GetObjectItemCaseSensitive(cap, "spans")) {
+      cJSON_AddItemToArray(out.get(), cJSON_Duplicate(span, 1));
+    }
+  }
+  return out;
+}
+
+const cJSON *span_named(const cJSON *spans, const std::string &name) {
+  const cJSON *span = nullptr;
+  cJSON_ArrayForEach(span, spans) {
+    if (str_at(span, {"name"}) == name) return span;
+  }
+  return nullptr;
+}
+
+const cJSON *span_with_attr(const cJSON *spans, const char *key, const std::string &value) {
+  const cJSON *span = nullptr;
+  cJSON_ArrayForEach(span, spans) {
+    if (str_at(span, {"attributes", key}) == value) return span;
+  }
+  return nullptr;
+}
+
+double num_at(const cJSON *node, std::initializer_list<const char *> path) {
+  const cJSON *v = at(node, path);
+  return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+// The first metric point named `name` whose attributes include `key`=`value`
+// (any point when key is null), in the last metrics capture that has one.
+const cJSON *metric_point(const cJSON *captures, const char *name, const char *key = nullptr,
+                          const char *value = nullptr) {
+  const cJSON *found = nullptr;
+  const cJSON *cap = nullptr;
+  cJSON_ArrayForEach(cap, captures) {
+    const cJSON *p = nullptr;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cap, "points")) {
+      if (str_at(p, {"name"}) != name) continue;
+      if (key != nullptr && str_at(p, {"attributes", key}) != value) continue;
+      found = p;
+    }
+  }
+  return found;
+}
+
+class Otlp : public ::testing::Test {
+ protected:
+  void SetUp() override { Harness::shared().reset(); }
+  Harness &h() { return Harness::shared(); }
+  ClientOptions opts() {
+    ClientOptions c;
+    c.endpoint = h().http_endpoint();
+    c.otlp_endpoint = h().otlp_endpoint();
+    return c;
+  }
+};
+
+}  // namespace
+
+TEST_F(Otlp, GenerationSpanArrivesLinkedToItsExport) {
+  sigil_client_t *client = make_client(opts());
+  const char *parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  std::string tp = record_generation(client, "conv-otlp-1", parent);
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+
+  Json traces = h().wait("otlp_traces", 1);
+  Json spans = all_spans(traces.get());
+  ASSERT_EQ(cJSON_GetArraySize(spans.get()), 1);
+  const cJSON *s = cJSON_GetArrayItem(spans.get(), 0);
+  EXPECT_EQ(str_at(s, {"name"}), "generateText gpt-4o");
+  EXPECT_EQ(str_at(s, {"kind"}), "SPAN_KIND_CLIENT");
+  EXPECT_EQ(str_at(s, {"trace_id"}), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(str_at(s, {"parent_span_id"}), "b7ad6b7169203331");
+  EXPECT_EQ(tp, "00-" + str_at(s, {"trace_id"}) + "-" + str_at(s, {"span_id"}) + "-01");
+  EXPECT_EQ(str_at(s, {"status", "code"}), "STATUS_CODE_OK");
+  EXPECT_EQ(str_at(s, {"attributes", "gen_ai.operation.name"}), "generateText");
+  EXPECT_EQ(str_at(s, {"attributes", "gen_ai.provider.name"}), "openai");
+  EXPECT_EQ(str_at(s, {"attributes", "gen_ai.request.model"}), "gpt-4o");
+  EXPECT_EQ(str_at(s, {"attributes", "gen_ai.conversation.id"}), "conv-otlp-1");
+  EXPECT_EQ(str_at(s, {"attributes", "gen_ai.agent.name"}), "otlp-agent");
+  EXPECT_EQ(str_at(s, {"attributes", "gen_ai.response.id"}), "resp-1");
+  EXPECT_EQ(str_at(s, {"attributes", "sigil.sdk.name"}), "sdk-c");
+  EXPECT_EQ(str_at(s, {"attributes", "gen_ai.response.finish_reasons", "0"}), "stop");
+  EXPECT_EQ(num_at(s, {"attributes", "gen_ai.usage.input_tokens"}), 11);
+  EXPECT_EQ(num_at(s, {"attributes", "gen_ai.usage.output_tokens"}), 7);
+  EXPECT_LE(num_at(s, {"start_time_unix_nano"}), num_at(s, {"end_time_unix_nano"}));
+  // Resource and scope.
+  EXPECT_EQ(str_at(s, {"resource", "service.name"}), "otlp-test-service");
+  EXPECT_EQ(str_at(s, {"resource", "deployment.environment"}), "test");
+  EXPECT_EQ(str_at(s, {"resource", "telemetry.sdk.name"}), "libsigil");
+  EXPECT_EQ(str_at(s, {"resource", "telemetry.sdk.language"}), "cpp");
+  EXPECT_EQ(str_at(s, {"resource", "telemetry.sdk.version"}), sigil_version_string());
+  EXPECT_EQ(str_at(s, {"scope", "name"}), "libsigil");
+  EXPECT_EQ(str_at(s, {"scope", "version"}), sigil_version_string());
+  // Request headers.
+  const cJSON *cap = cJSON_GetArrayItem(traces.get(), 0);
+  EXPECT_EQ(str_at(cap, {"headers", "content-type"}), "application/x-protobuf");
+  EXPECT_EQ(str_at(cap, {"headers", "x-otlp-token"}), "secret");
+
+  // The exported generation carries the span's ids.
+  Json exports = h().wait("http_exports", 1);
+  Json gens = sigil_test::all_generations(exports.get());
+  ASSERT_EQ(cJSON_GetArraySize(gens.get()), 1);
+  const cJSON *g = cJSON_GetArrayItem(gens.get(), 0);
+  EXPECT_EQ(str_at(g, {"trace_id"}), str_at(s, {"trace_id"}));
+  EXPECT_EQ(str_at(g, {"span_id"}), str_at(s, {"span_id"}));
+  EXPECT_EQ(str_at(s, {"attributes", "sigil.generation.id"}), str_at(g, {"id"}));
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, EveryExportedGenerationHasItsSpan) {
+  sigil_client_t *client = make_client(opts());
+  for (int i = 0; i < 12; ++i) record_generation(client, ("conv-many-" + std::to_string(i)).c_str(), nullptr, i % 2);
+  ASSERT_EQ(sigil_client_shutdown(client, 10000, nullptr), SIGIL_OK);
+  Json spans = all_spans(h().captures("otlp_traces").get());
+  Json gens = sigil_test::all_generations(h().captures("http_exports").get());
+  ASSERT_EQ(cJSON_GetArraySize(gens.get()), 12);
+  ASSERT_EQ(cJSON_GetArraySize(spans.get()), 12);
+  std::set<std::string> ids;
+  const cJSON *s = nullptr;
+  cJSON_ArrayForEach(s, spans.get()) ids.insert(str_at(s, {"trace_id"}) + "/" + str_at(s, {"span_id"}));
+  const cJSON *g = nullptr;
+  cJSON_ArrayForEach(g, gens.get()) {
+    EXPECT_EQ(ids.count(str_at(g, {"trace_id"}) + "/" + str_at(g, {"span_id"})), 1u) << str_at(g, {"id"});
+    const cJSON *span = span_with_attr(spans.get(), "sigil.generation.id", str_at(g, {"id"}));
+    ASSERT_NE(span, nullptr);
+    EXPECT_EQ(str_at(span, {"span_id"}), str_at(g, {"span_id"}));
+    EXPECT_EQ(str_at(span, {"attributes", "gen_ai.operation.name"}), str_at(g, {"operation_name"}));
+  }
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, ToolAndEmbeddingSpansNestUnderTheGeneration) {
+  sigil_client_t *client = make_client(opts());
+  sigil_generation_start_t gs = SIGIL_GENERATION_START_INIT;
+  gs.model_provider = "openai";
+  gs.model_name = "gpt-4o";
+  gs.conversation_id = "conv-nest";
+  sigil_generation_t *g = nullptr;
+  ASSERT_EQ(sigil_generation_start(client, &gs, &g), SIGIL_OK);
+  char tp[56];
+  ASSERT_EQ(sigil_generation_traceparent(g, tp, sizeof tp), SIGIL_OK);
+
+  sigil_tool_execution_start_t ts = SIGIL_TOOL_EXECUTION_START_INIT;
+  ts.tool_name = "weather";
+  ts.tool_call_id = "call-1";
+  ts.tool_type = "function";
+  ts.request_model = "gpt-4o";
+  ts.request_provider = "openai";
+  ts.include_content = 1;
+  ts.parent_traceparent = tp;
+  sigil_tool_execution_t *t = nullptr;
+  ASSERT_EQ(sigil_tool_execution_start(client, &ts, &t), SIGIL_OK);
+  const char args[] = "{\"city\":\"Paris\"}";
+  const char result[] = "18C and sunny";
+  sigil_tool_execution_set_result(t, args, sizeof args - 1, result, sizeof result - 1, 0);
+  ASSERT_EQ(sigil_tool_execution_end(t, nullptr), SIGIL_OK);
+  sigil_tool_execution_free(t);
+
+  sigil_embedding_start_t es = SIGIL_EMBEDDING_START_INIT;
+  es.model_provider = "openai";
+  es.model_name = "text-embedding-3-small";
+  es.has_dimensions = 1;
+  es.dimensions = 256;
+  es.encoding_format = "float";
+  es.parent_traceparent = tp;
+  sigil_embedding_t *e = nullptr;
+  ASSERT_EQ(sigil_embedding_start(client, &es, &e), SIGIL_OK);
+  sigil_embedding_result_t er = SIGIL_EMBEDDING_RESULT_INIT;
+  er.input_count = 2;
+  er.input_tokens = 9;
+  sigil_embedding_set_result(e, &er);
+  ASSERT_EQ(sigil_embedding_end(e, nullptr), SIGIL_OK);
+  sigil_embedding_free(e);
+
+  sigil_generation_add_message(g, SIGIL_INPUT, SIGIL_ROLE_USER, nullptr);
+  sigil_generation_add_text(g, SIGIL_INPUT, "weather?", 8);
+  ASSERT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+
+  Json spans = all_spans(h().wait("otlp_traces", 1).get());
+  ASSERT_EQ(cJSON_GetArraySize(spans.get()), 3);
+  const cJSON *gen = span_named(spans.get(), "generateText gpt-4o");
+  const cJSON *tool = span_named(spans.get(), "execute_tool weather");
+  const cJSON *emb = span_named(spans.get(), "embeddings text-embedding-3-small");
+  ASSERT_TRUE(gen && tool && emb);
+  EXPECT_EQ(str_at(tool, {"kind"}), "SPAN_KIND_INTERNAL");
+  EXPECT_EQ(str_at(emb, {"kind"}), "SPAN_KIND_CLIENT");
+  EXPECT_EQ(str_at(gen, {"parent_span_id"}), "");
+  for (const cJSON *child : {tool, emb}) {
+    EXPECT_EQ(str_at(child, {"trace_id"}), str_at(gen, {"trace_id"}));
+    EXPECT_EQ(str_at(child, {"parent_span_id"}), str_at(gen, {"span_id"}));
+  }
+  EXPECT_EQ(str_at(tool, {"attributes", "gen_ai.tool.name"}), "weather");
+  EXPECT_EQ(str_at(tool, {"attributes", "gen_ai.tool.call.id"}), "call-1");
+  EXPECT_EQ(str_at(tool, {"attributes", "gen_ai.tool.call.arguments"}), "{\"city\":\"Paris\"}");
+  EXPECT_EQ(str_at(tool, {"attributes", "gen_ai.tool.call.result"}), "\"18C and sunny\"");
+  EXPECT_EQ(num_at(emb, {"attributes", "gen_ai.embeddings.input_count"}), 2);
+  EXPECT_EQ(num_at(emb, {"attributes", "gen_ai.embeddings.dimension.count"}), 256);
+  EXPECT_EQ(str_at(emb, {"attributes", "gen_ai.request.encoding_formats", "0"}), "float");
+  // Tool executions and embeddings are not generation exports.
+  Json gens = sigil_test::all_generations(h().captures("http_exports").get());
+  EXPECT_EQ(cJSON_GetArraySize(gens.get()), 1);
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, MetricsArriveAsCumulativeHistograms) {
+  sigil_client_t *client = make_client(opts());
+  record_generation(client, "conv-m-1");
+  record_generation(client, "conv-m-2", nullptr, true);
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  Json caps = h().wait("otlp_metrics", 1);
+
+  const cJSON *dur = metric_point(caps.get(), "gen_ai.client.operation.duration", "gen_ai.operation.name", "generateText");
+  ASSERT_NE(dur, nullptr);
+  EXPECT_EQ(str_at(dur, {"type"}), "histogram");
+  EXPECT_EQ(str_at(dur, {"unit"}), "s");
+  EXPECT_EQ(str_at(dur, {"temporality"}), "AGGREGATION_TEMPORALITY_CUMULATIVE");
+  EXPECT_EQ(num_at(dur, {"count"}), 1);
+  EXPECT_EQ(str_at(dur, {"attributes", "gen_ai.provider.name"}), "openai");
+  EXPECT_EQ(str_at(dur, {"attributes", "gen_ai.request.model"}), "gpt-4o");
+  EXPECT_EQ(str_at(dur, {"attributes", "gen_ai.agent.name"}), "otlp-agent");
+  EXPECT_EQ(str_at(dur, {"attributes", "error.type"}), "");
+  EXPECT_EQ(cJSON_GetArraySize(at(dur, {"attributes"})), 6);
+  EXPECT_EQ(cJSON_GetArraySize(at(dur, {"explicit_bounds"})), 14);
+  EXPECT_EQ(num_at(dur, {"explicit_bounds", "0"}), 0.01);
+  EXPECT_EQ(cJSON_GetArraySize(at(dur, {"bucket_counts"})), 15);
+  EXPECT_EQ(str_at(dur, {"resource", "service.name"}), "otlp-test-service");
+  EXPECT_EQ(str_at(dur, {"scope", "name"}), "libsigil");
+  EXPECT_GT(num_at(dur, {"time_unix_nano"}), num_at(dur, {"start_time_unix_nano"}));
+
+  // One token-usage point per operation and token type.
+  int token_points = 0;
+  const cJSON *cap = cJSON_GetArrayItem(caps.get(), 0), *p = nullptr;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cap, "points")) {
+    if (str_at(p, {"name"}) != "gen_ai.client.token.usage") continue;
+    ++token_points;
+    EXPECT_EQ(str_at(p, {"unit"}), "token");
+    EXPECT_EQ(num_at(p, {"count"}), 1);
+    EXPECT_EQ(num_at(p, {"sum"}), str_at(p, {"attributes", "gen_ai.token.type"}) == "input" ? 11 : 7);
+  }
+  EXPECT_EQ(token_points, 4);  // {generateText, streamText} x {input, output}
+  const cJSON *ttft = metric_point(caps.get(), "gen_ai.client.time_to_first_token");
+  ASSERT_NE(ttft, nullptr);
+  EXPECT_EQ(num_at(ttft, {"count"}), 1);
+  EXPECT_EQ(cJSON_GetArraySize(at(ttft, {"attributes"})), 3);
+  const cJSON *calls = metric_point(caps.get(), "gen_ai.client.tool_calls_per_operation");
+  ASSERT_NE(calls, nullptr);
+  EXPECT_EQ(num_at(calls, {"count"}), 2);
+  EXPECT_EQ(num_at(calls, {"sum"}), 2);
+  EXPECT_EQ(str_at(calls, {"unit"}), "count");
+
+  // Cumulative: a second export still counts the first recordings.
+  h().reset();
+  record_generation(client, "conv-m-3");
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  caps = h().wait("otlp_metrics", 1);
+  dur = metric_point(caps.get(), "gen_ai.client.operation.duration", "gen_ai.operation.name", "generateText");
+  ASSERT_NE(dur, nullptr);
+  EXPECT_EQ(num_at(dur, {"count"}), 2);
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, ProviderErrorsShowOnSpanAndMetrics) {
+  sigil_client_t *client = make_client(opts());
+  record_generation(client, "conv-err", nullptr, false, "upstream returned 503 Service Unavailable");
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  Json spans = all_spans(h().wait("otlp_traces", 1).get());
+  const cJSON *s = cJSON_GetArrayItem(spans.get(), 0);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(str_at(s, {"status", "code"}), "STATUS_CODE_ERROR");
+  EXPECT_EQ(str_at(s, {"status", "message"}), "upstream returned 503 Service Unavailable");
+  EXPECT_EQ(str_at(s, {"attributes", "error.type"}), "provider_call_error");
+  EXPECT_EQ(str_at(s, {"attributes", "error.category"}), "server_error");
+  EXPECT_EQ(str_at(s, {"events", "0", "name"}), "exception");
+  EXPECT_EQ(str_at(s, {"events", "0", "attributes", "exception.message"}), "upstream returned 503 Service Unavailable");
+  Json caps = h().wait("otlp_metrics", 1);
+  const cJSON *dur = metric_point(caps.get(), "gen_ai.client.operation.duration", "error.type", "provider_call_error");
+  ASSERT_NE(dur, nullptr);
+  EXPECT_EQ(str_at(dur, {"attributes", "error.category"}), "server_error");
+  // The generation is still exported, with its call error.
+  Json gens = sigil_test::all_generations(h().wait("http_exports", 1).get());
+  EXPECT_EQ(str_at(cJSON_GetArrayItem(gens.get(), 0), {"call_error"}), "upstream returned 503 Service Unavailable");
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, ExportedWithProtocolNone) {
+  ClientOptions c = opts();
+  c.protocol = SIGIL_PROTOCOL_NONE;
+  sigil_client_t *client = make_client(c);
+  record_generation(client, "conv-none");
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  Json spans = all_spans(h().wait("otlp_traces", 1).get());
+  EXPECT_EQ(cJSON_GetArraySize(spans.get()), 1);
+  EXPECT_NE(metric_point(h().wait("otlp_metrics", 1).get(), "gen_ai.client.operation.duration"), nullptr);
+  sigil_client_free(client);
+  EXPECT_EQ(cJSON_GetArraySize(h().captures("http_exports").get()), 0);
+}
+
+TEST_F(Otlp, SignalEndpointsAreUsedAsIs) {
+  ClientOptions c = opts();
+  c.otlp_endpoint.clear();
+  c.traces_endpoint = h().otlp_endpoint() + "/v1/traces";
+  c.metrics_endpoint = "";  // metrics not exported
+  sigil_client_t *client = make_client(c);
+  record_generation(client, "conv-signal");
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  EXPECT_EQ(cJSON_GetArraySize(all_spans(h().wait("otlp_traces", 1).get()).get()), 1);
+  sigil_client_free(client);
+  EXPECT_EQ(cJSON_GetArraySize(h().captures("otlp_metrics").get()), 0);
+  EXPECT_EQ(cJSON_GetArraySize(h().captures("unmatched").get()), 0);
+}
+
+TEST_F(Otlp, RetriesRetryableAnswers) {
+  h().script("otlp", R"([{"status": 503}, {"status": 429, "headers": {"Retry-After": "0"}}])");
+  sigil_client_t *client = make_client(opts());
+  record_generation(client, "conv-retry");
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  // Two refused attempts, then the span (and the metrics) get through.
+  Json traces = h().wait("otlp_traces", 3);
+  ASSERT_GE(cJSON_GetArraySize(traces.get()), 2);
+  int accepted = 0;
+  const cJSON *cap = nullptr;
+  cJSON_ArrayForEach(cap, traces.get()) accepted += num_at(cap, {"response", "status"}) == 200;
+  Json metrics = h().captures("otlp_metrics");
+  cJSON_ArrayForEach(cap, metrics.get()) accepted += num_at(cap, {"response", "status"}) == 200;
+  EXPECT_EQ(accepted, 2);
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, PeriodicMetricExport) {
+  ClientOptions c = opts();
+  c.metric_interval_ms = 200;
+  sigil_client_t *client = make_client(c);
+  record_generation(client, "conv-periodic");
+  // No flush: the interval alone sends the metrics (twice within the wait).
+  Json caps = h().wait("otlp_metrics", 2, 5000);
+  EXPECT_GE(cJSON_GetArraySize(caps.get()), 2);
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, ShutdownExportsWhatIsQueued) {
+  sigil_client_t *client = make_client(opts());
+  for (int i = 0; i < 5; ++i) record_generation(client, "conv-shutdown");
+  // The batch delay (5 s) has not passed: nothing has been sent yet.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(cJSON_GetArraySize(h().captures("otlp_traces").get()), 0);
+  ASSERT_EQ(sigil_client_shutdown(client, 10000, nullptr), SIGIL_OK);
+  EXPECT_EQ(cJSON_GetArraySize(all_spans(h().captures("otlp_traces").get()).get()), 5);
+  EXPECT_NE(metric_point(h().captures("otlp_metrics").get(), "gen_ai.client.operation.duration"), nullptr);
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, UnreachableCollectorNeverBlocksRecording) {
+  ClientOptions c = opts();
+  c.otlp_endpoint = "http://127.0.0.1:9";  // discard port: connection refused
+  c.max_retries = 1;
+  sigil_client_t *client = make_client(c);
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 50; ++i) record_generation(client, "conv-unreachable");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  sigil_client_flush(client, 5000, nullptr);
+  char *json = nullptr;
+  ASSERT_EQ(sigil_client_metrics_snapshot(client, &json, nullptr, nullptr), SIGIL_OK);
+  Json snap = sigil_test::parse_json(json);
+  sigil_metrics_snapshot_free(json);
+  EXPECT_EQ(num_at(snap.get(), {"otlp", "spans_dropped"}), 50);
+  EXPECT_EQ(num_at(snap.get(), {"otlp", "spans_exported"}), 0);
+  sigil_client_free(client);
+}
