@@ -1,0 +1,930 @@
+/*
+ * The C conformance driver: speaks the line protocol of conformance/README.md
+ * on stdin/stdout and performs every operation through the public C ABI
+ * (include/sigil/sigil.h) only. One JSON request per line in, one JSON reply
+ * per line out; diagnostics go to stderr.
+ *
+ * Context values arrive in the request's "context" object; C has no ambient
+ * context mechanism, so they go into the start structs' context_* fields and
+ * parent_traceparent, which is exactly what the header asks of C callers and
+ * bindings. The SDK name is left at its default ("sdk-c").
+ */
+#define _POSIX_C_SOURCE 200809L /* getline */
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <sigil/sigil.h>
+
+#define PROTOCOL_VERSION 1
+#define DEFAULT_TIMEOUT_MS 5000u
+
+/* ---------------------------------------------------------------------------
+ * Replies
+ * ------------------------------------------------------------------------ */
+
+/* Canonical, language-neutral error names (conformance/README.md). */
+static const char *error_name(sigil_status_t status) {
+  switch (status) {
+    case SIGIL_OK: return NULL;
+    case SIGIL_E_INVALID_ARGUMENT: return "InvalidArgument";
+    case SIGIL_E_VALIDATION: return "ValidationFailed";
+    case SIGIL_E_QUEUE_FULL: return "QueueFull";
+    case SIGIL_E_PAYLOAD_TOO_LARGE: return "PayloadTooLarge";
+    case SIGIL_E_SHUTDOWN: return "ClientShutdown";
+    case SIGIL_E_INVALID_UTF8: return "InvalidUTF8";
+    case SIGIL_E_INVALID_JSON: return "InvalidJSON";
+    case SIGIL_E_CONFIG: return "InvalidConfig";
+    case SIGIL_E_TIMEOUT: return "Timeout";
+    case SIGIL_E_TRANSPORT: return "TransportError";
+    case SIGIL_E_ALREADY_ENDED: return "AlreadyEnded";
+    case SIGIL_E_NO_MEMORY: return "OutOfMemory";
+    case SIGIL_E_INTERNAL: return "InternalError";
+    case SIGIL_E_BYTE_BUDGET: return "ByteBudgetExceeded";
+    case SIGIL_E_REJECTED: return "Rejected";
+    case SIGIL_E_RATING_VALIDATION: return "RatingValidationFailed";
+    case SIGIL_E_RATING_CONFLICT: return "RatingConflict";
+    case SIGIL_E_UNSUPPORTED: return "Unsupported";
+    default: return "InternalError";
+  }
+}
+
+static cJSON *reply_new(void) {
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddBoolToObject(r, "ok", 1);
+  cJSON_AddNullToObject(r, "error");
+  cJSON_AddNullToObject(r, "message");
+  return r;
+}
+
+/* Records the SDK's answer: error name plus message (from `err` when given). */
+static void reply_status(cJSON *r, sigil_status_t status, sigil_error_t *err) {
+  const char *name = error_name(status);
+  if (name != NULL) {
+    cJSON_ReplaceItemInObject(r, "error", cJSON_CreateString(name));
+    const char *msg = err != NULL ? sigil_error_message(err) : sigil_status_name(status);
+    cJSON_ReplaceItemInObject(r, "message", cJSON_CreateString(msg));
+  }
+  sigil_error_free(err);
+}
+
+static void write_reply(cJSON *r) {
+  char *text = cJSON_PrintUnformatted(r);
+  if (text == NULL) {
+    fputs("{\"ok\":false,\"error\":null,\"message\":\"driver could not print its reply\"}\n", stdout);
+  } else {
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    cJSON_free(text);
+  }
+  fflush(stdout);
+  cJSON_Delete(r);
+}
+
+/* A request the driver could not carry out (not an SDK error). */
+static void write_protocol_error(const char *message, int unsupported) {
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddBoolToObject(r, "ok", 0);
+  cJSON_AddNullToObject(r, "error");
+  cJSON_AddStringToObject(r, "message", message);
+  if (unsupported) cJSON_AddBoolToObject(r, "unsupported", 1);
+  write_reply(r);
+}
+
+/* ---------------------------------------------------------------------------
+ * Request helpers. A failed check stores its message in `bad` and every later
+ * check becomes a no-op, so an op validates its whole request before calling
+ * the SDK.
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+  char message[512];
+  int failed;
+} bad_t;
+
+static void fail(bad_t *bad, const char *fmt, const char *arg) {
+  if (bad->failed) return;
+  bad->failed = 1;
+  snprintf(bad->message, sizeof bad->message, fmt, arg);
+}
+
+/* Every key of `obj` must be in `allowed` (NULL-terminated): a typo in a
+ * scenario fails loudly instead of being ignored. */
+static void only_keys(bad_t *bad, const cJSON *obj, const char *what, const char *const *allowed) {
+  if (obj == NULL || bad->failed) return;
+  if (!cJSON_IsObject(obj)) {
+    fail(bad, "%s must be an object", what);
+    return;
+  }
+  for (const cJSON *it = obj->child; it != NULL; it = it->next) {
+    int known = 0;
+    for (const char *const *a = allowed; *a != NULL; ++a) {
+      if (strcmp(*a, it->string) == 0) known = 1;
+    }
+    if (!known) {
+      char msg[256];
+      snprintf(msg, sizeof msg, "%s: unknown key \"%s\"", what, it->string);
+      fail(bad, "%s", msg);
+    }
+  }
+}
+
+static const cJSON *field(const cJSON *obj, const char *key) {
+  return obj == NULL ? NULL : cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+static int present(const cJSON *obj, const char *key) {
+  const cJSON *v = field(obj, key);
+  return v != NULL && !cJSON_IsNull(v);
+}
+
+/* A string field, or NULL when absent or null. */
+static const char *str(bad_t *bad, const cJSON *obj, const char *key) {
+  const cJSON *v = field(obj, key);
+  if (v == NULL || cJSON_IsNull(v)) return NULL;
+  if (!cJSON_IsString(v)) {
+    fail(bad, "\"%s\" must be a string", key);
+    return NULL;
+  }
+  return v->valuestring;
+}
+
+/* An integer given as a JSON number or a decimal string (int64 as protojson). */
+static int64_t int_value(bad_t *bad, const cJSON *obj, const char *key, int64_t fallback) {
+  const cJSON *v = field(obj, key);
+  if (v == NULL || cJSON_IsNull(v)) return fallback;
+  if (cJSON_IsNumber(v)) return (int64_t)v->valuedouble;
+  if (cJSON_IsString(v)) {
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(v->valuestring, &end, 10);
+    if (errno == 0 && end != v->valuestring && *end == '\0') return (int64_t)n;
+  }
+  fail(bad, "\"%s\" must be an integer", key);
+  return fallback;
+}
+
+static double double_value(bad_t *bad, const cJSON *obj, const char *key) {
+  const cJSON *v = field(obj, key);
+  if (!cJSON_IsNumber(v)) {
+    fail(bad, "\"%s\" must be a number", key);
+    return 0.0;
+  }
+  return v->valuedouble;
+}
+
+static int bool_value(bad_t *bad, const cJSON *obj, const char *key) {
+  const cJSON *v = field(obj, key);
+  if (v == NULL || cJSON_IsNull(v)) return 0;
+  if (!cJSON_IsBool(v)) {
+    fail(bad, "\"%s\" must be a boolean", key);
+    return 0;
+  }
+  return cJSON_IsTrue(v);
+}
+
+/* Compact JSON text of a field (caller frees with cJSON_free), or NULL. */
+static char *json_text(const cJSON *obj, const char *key) {
+  const cJSON *v = field(obj, key);
+  if (v == NULL || cJSON_IsNull(v)) return NULL;
+  return cJSON_PrintUnformatted(v);
+}
+
+/* A tool argument/result: a JSON string is passed as its text, any other JSON
+ * value as its compact JSON text (caller frees with cJSON_free). */
+static char *tool_payload(const cJSON *obj, const char *key) {
+  const cJSON *v = field(obj, key);
+  if (v == NULL || cJSON_IsNull(v)) return NULL;
+  if (cJSON_IsString(v)) {
+    size_t n = strlen(v->valuestring);
+    char *copy = (char *)cJSON_malloc(n + 1);
+    if (copy != NULL) memcpy(copy, v->valuestring, n + 1);
+    return copy;
+  }
+  return cJSON_PrintUnformatted(v);
+}
+
+/* ---------------------------------------------------------------------------
+ * Raw bytes: {"$bytes": "<base64>"} anywhere in a request stands for a string
+ * holding exactly those bytes (how the protocol carries invalid UTF-8).
+ * ------------------------------------------------------------------------ */
+
+static int b64_value(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+/* Decodes base64 into a NUL-terminated buffer (malloc'ed); NULL when the
+ * input is malformed or decodes to a NUL byte (C strings cannot hold one). */
+static char *b64_decode(const char *in) {
+  size_t n = strlen(in);
+  char *out = (char *)malloc(n / 4 * 3 + 4);
+  if (out == NULL) return NULL;
+  size_t o = 0;
+  unsigned acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (in[i] == '=') break;
+    int v = b64_value((unsigned char)in[i]);
+    if (v < 0) {
+      free(out);
+      return NULL;
+    }
+    acc = (acc << 6) | (unsigned)v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o] = (char)((acc >> bits) & 0xFF);
+      if (out[o] == '\0') {
+        free(out);
+        return NULL;
+      }
+      ++o;
+    }
+  }
+  out[o] = '\0';
+  return out;
+}
+
+static int is_bytes_marker(const cJSON *v) {
+  return cJSON_IsObject(v) && v->child != NULL && v->child->next == NULL && v->child->string != NULL &&
+         strcmp(v->child->string, "$bytes") == 0;
+}
+
+/* Replaces every {"$bytes": ...} in the tree; returns 0 on a malformed marker. */
+static int expand_bytes(cJSON *node) {
+  for (cJSON *child = node->child; child != NULL; child = child->next) {
+    if (is_bytes_marker(child)) {
+      if (!cJSON_IsString(child->child)) return 0;
+      char *raw = b64_decode(child->child->valuestring);
+      if (raw == NULL) return 0;
+      /* cJSON copies strings with strlen and checks no encoding, so the raw
+       * bytes survive as they are. */
+      cJSON *s = cJSON_CreateString(raw);
+      free(raw);
+      if (child->string != NULL) { /* an object member keeps its key */
+        s->string = (char *)cJSON_malloc(strlen(child->string) + 1);
+        memcpy(s->string, child->string, strlen(child->string) + 1);
+      }
+      cJSON_ReplaceItemViaPointer(node, child, s);
+      child = s;
+    } else if (cJSON_IsObject(child) || cJSON_IsArray(child)) {
+      if (!expand_bytes(child)) return 0;
+    }
+  }
+  return 1;
+}
+
+/* ---------------------------------------------------------------------------
+ * Handles: recorder names chosen by the runner, alive until the driver exits
+ * (so a recorder can still be asked for its traceparent or ended twice).
+ * ------------------------------------------------------------------------ */
+
+typedef enum { KIND_GENERATION, KIND_TOOL, KIND_EMBEDDING } kind_t;
+
+typedef struct {
+  char *name;
+  kind_t kind;
+  void *ptr;
+} handle_t;
+
+static sigil_client_t *g_client;
+static handle_t *g_handles;
+static size_t g_handles_len, g_handles_cap;
+
+static handle_t *find_handle(const char *name) {
+  for (size_t i = 0; i < g_handles_len; ++i) {
+    if (strcmp(g_handles[i].name, name) == 0) return &g_handles[i];
+  }
+  return NULL;
+}
+
+static void add_handle(const char *name, kind_t kind, void *ptr) {
+  if (g_handles_len == g_handles_cap) {
+    g_handles_cap = g_handles_cap ? g_handles_cap * 2 : 16;
+    g_handles = (handle_t *)realloc(g_handles, g_handles_cap * sizeof *g_handles);
+    if (g_handles == NULL) abort();
+  }
+  size_t n = strlen(name) + 1;
+  char *copy = (char *)malloc(n);
+  if (copy == NULL) abort();
+  memcpy(copy, name, n);
+  g_handles[g_handles_len].name = copy;
+  g_handles[g_handles_len].kind = kind;
+  g_handles[g_handles_len].ptr = ptr;
+  g_handles_len++;
+}
+
+static void free_all(void) {
+  for (size_t i = 0; i < g_handles_len; ++i) {
+    switch (g_handles[i].kind) {
+      case KIND_GENERATION: sigil_generation_free((sigil_generation_t *)g_handles[i].ptr); break;
+      case KIND_TOOL: sigil_tool_execution_free((sigil_tool_execution_t *)g_handles[i].ptr); break;
+      case KIND_EMBEDDING: sigil_embedding_free((sigil_embedding_t *)g_handles[i].ptr); break;
+    }
+    free(g_handles[i].name);
+  }
+  free(g_handles);
+  g_handles = NULL;
+  g_handles_len = g_handles_cap = 0;
+  sigil_client_free(g_client);
+  g_client = NULL;
+}
+
+/* The recorder a request names, checked against the op's kind. */
+static void *recorder(bad_t *bad, const cJSON *req, kind_t kind) {
+  const char *name = str(bad, req, "handle");
+  if (bad->failed) return NULL;
+  if (name == NULL) {
+    fail(bad, "%s", "\"handle\" is required");
+    return NULL;
+  }
+  handle_t *h = find_handle(name);
+  if (h == NULL) {
+    fail(bad, "unknown handle \"%s\"", name);
+    return NULL;
+  }
+  if (h->kind != kind) {
+    fail(bad, "handle \"%s\" is a different kind of recorder", name);
+    return NULL;
+  }
+  return h->ptr;
+}
+
+static const char *new_handle_name(bad_t *bad, const cJSON *req) {
+  const char *name = str(bad, req, "handle");
+  if (!bad->failed && name == NULL) fail(bad, "%s", "\"handle\" is required");
+  if (!bad->failed && find_handle(name) != NULL) fail(bad, "handle \"%s\" already exists", name);
+  return name;
+}
+
+static int need_client(bad_t *bad) {
+  if (g_client == NULL) fail(bad, "%s", "no client: send client.new first");
+  return g_client != NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * client.*
+ * ------------------------------------------------------------------------ */
+
+static const char *const kConfigKeys[] = {
+    "protocol", "endpoint", "api_endpoint", "otlp_endpoint", "headers", "agent_name", "agent_version",
+    "user_id", "tags", "batch_size", "flush_interval_ms", "queue_size", "max_retries", "payload_max_bytes",
+    NULL};
+
+static sigil_status_t set_pairs(bad_t *bad, sigil_options_t *o, const cJSON *obj, const char *what,
+                                sigil_status_t (*set)(sigil_options_t *, const char *, const char *)) {
+  if (obj == NULL || cJSON_IsNull(obj)) return SIGIL_OK;
+  if (!cJSON_IsObject(obj)) {
+    fail(bad, "%s must be an object of strings", what);
+    return SIGIL_OK;
+  }
+  for (const cJSON *it = obj->child; it != NULL; it = it->next) {
+    if (!cJSON_IsString(it)) {
+      fail(bad, "%s values must be strings", what);
+      return SIGIL_OK;
+    }
+    sigil_status_t st = set(o, it->string, it->valuestring);
+    if (st != SIGIL_OK) return st;
+  }
+  return SIGIL_OK;
+}
+
+static void op_client_new(bad_t *bad, const cJSON *req, cJSON *r) {
+  if (g_client != NULL) {
+    fail(bad, "%s", "client.new: the driver already has a client");
+    return;
+  }
+  const cJSON *cfg = field(req, "config");
+  sigil_options_t *o = NULL;
+  sigil_status_t st = SIGIL_OK;
+  if (cfg != NULL && !cJSON_IsNull(cfg)) {
+    only_keys(bad, cfg, "config", kConfigKeys);
+    if (bad->failed) return;
+    sigil_options_new(&o);
+    const char *protocol = str(bad, cfg, "protocol");
+    if (protocol != NULL) {
+      if (strcmp(protocol, "grpc") == 0) st = sigil_options_set_protocol(o, SIGIL_PROTOCOL_GRPC);
+      else if (strcmp(protocol, "http") == 0) st = sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+      else if (strcmp(protocol, "none") == 0) st = sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
+      else fail(bad, "unknown protocol \"%s\"", protocol);
+    }
+#define SET_STR(key, setter) \
+  if (st == SIGIL_OK && str(bad, cfg, key) != NULL) st = setter(o, str(bad, cfg, key))
+#define SET_U32(key, setter) \
+  if (st == SIGIL_OK && present(cfg, key)) st = setter(o, (uint32_t)int_value(bad, cfg, key, 0))
+    SET_STR("endpoint", sigil_options_set_endpoint);
+    SET_STR("api_endpoint", sigil_options_set_api_endpoint);
+    SET_STR("otlp_endpoint", sigil_options_set_otlp_endpoint);
+    SET_STR("agent_name", sigil_options_set_agent_name);
+    SET_STR("agent_version", sigil_options_set_agent_version);
+    SET_STR("user_id", sigil_options_set_user_id);
+    SET_U32("batch_size", sigil_options_set_batch_size);
+    SET_U32("flush_interval_ms", sigil_options_set_flush_interval_ms);
+    SET_U32("queue_size", sigil_options_set_queue_size);
+#undef SET_STR
+#undef SET_U32
+    if (st == SIGIL_OK && present(cfg, "max_retries")) {
+      int64_t n = int_value(bad, cfg, "max_retries", 0);
+      st = n == 0 ? sigil_options_set_no_retries(o) : sigil_options_set_max_retries(o, (uint32_t)n);
+    }
+    if (st == SIGIL_OK && present(cfg, "payload_max_bytes")) {
+      st = sigil_options_set_payload_max_bytes(o, (uint64_t)int_value(bad, cfg, "payload_max_bytes", 0));
+    }
+    if (st == SIGIL_OK) st = set_pairs(bad, o, field(cfg, "headers"), "config.headers", sigil_options_set_header);
+    if (st == SIGIL_OK) st = set_pairs(bad, o, field(cfg, "tags"), "config.tags", sigil_options_set_tag);
+  }
+  if (bad->failed) {
+    sigil_options_free(o);
+    return;
+  }
+  sigil_error_t *err = NULL;
+  if (st == SIGIL_OK) st = sigil_client_new(o, &g_client, &err); /* o == NULL: environment only */
+  sigil_options_free(o);
+  reply_status(r, st, err);
+}
+
+static uint32_t timeout_ms(bad_t *bad, const cJSON *req) {
+  return (uint32_t)int_value(bad, req, "timeout_ms", DEFAULT_TIMEOUT_MS);
+}
+
+static void op_client_flush(bad_t *bad, const cJSON *req, cJSON *r) {
+  uint32_t t = timeout_ms(bad, req);
+  if (!need_client(bad) || bad->failed) return;
+  sigil_error_t *err = NULL;
+  sigil_status_t st = sigil_client_flush(g_client, t, &err);
+  reply_status(r, st, err);
+}
+
+static void op_client_shutdown(bad_t *bad, const cJSON *req, cJSON *r) {
+  uint32_t t = timeout_ms(bad, req);
+  if (!need_client(bad) || bad->failed) return;
+  sigil_error_t *err = NULL;
+  sigil_status_t st = sigil_client_shutdown(g_client, t, &err);
+  reply_status(r, st, err);
+}
+
+static void op_client_stats(bad_t *bad, const cJSON *req, cJSON *r) {
+  (void)req;
+  if (!need_client(bad)) return;
+  sigil_stats_t s = SIGIL_STATS_INIT;
+  sigil_status_t st = sigil_client_stats(g_client, &s);
+  reply_status(r, st, NULL);
+  cJSON *o = cJSON_AddObjectToObject(r, "stats");
+#define STAT(name) cJSON_AddNumberToObject(o, #name, (double)s.name)
+  STAT(generations_enqueued);
+  STAT(generations_exported);
+  STAT(generations_rejected);
+  STAT(dropped_queue_full);
+  STAT(dropped_byte_budget);
+  STAT(dropped_payload_too_large);
+  STAT(dropped_retry_exhausted);
+  STAT(dropped_shutdown_timeout);
+  STAT(validation_failures);
+  STAT(export_attempts);
+  STAT(export_retries);
+  STAT(queue_items);
+  STAT(queue_bytes);
+#undef STAT
+}
+
+/* ---------------------------------------------------------------------------
+ * generation.*
+ * ------------------------------------------------------------------------ */
+
+static const char *const kGenerationStartKeys[] = {
+    "id", "conversation_id", "conversation_title", "user_id", "agent_name", "agent_version",
+    "operation_name", "model", "system_prompt", "max_tokens", "temperature", "top_p", "tool_choice",
+    "thinking_enabled", "tools", "tags", "metadata", NULL};
+static const char *const kGenerationContextKeys[] = {
+    "conversation_id", "conversation_title", "user_id", "agent_name", "agent_version", "parent_traceparent",
+    NULL};
+static const char *const kModelKeys[] = {"provider", "name", NULL};
+
+static void op_generation_start(bad_t *bad, const cJSON *req, cJSON *r) {
+  const char *name = new_handle_name(bad, req);
+  const char *mode = str(bad, req, "mode");
+  const cJSON *s = field(req, "start");
+  const cJSON *c = field(req, "context");
+  const cJSON *model = field(s, "model");
+  only_keys(bad, s, "start", kGenerationStartKeys);
+  only_keys(bad, c, "context", kGenerationContextKeys);
+  only_keys(bad, model, "start.model", kModelKeys);
+  int streaming = mode != NULL && strcmp(mode, "stream") == 0;
+  if (mode != NULL && !streaming && strcmp(mode, "sync") != 0) fail(bad, "unknown mode \"%s\"", mode);
+  if (!need_client(bad)) return;
+
+  sigil_generation_start_t gs = SIGIL_GENERATION_START_INIT;
+  gs.id = str(bad, s, "id");
+  gs.conversation_id = str(bad, s, "conversation_id");
+  gs.conversation_title = str(bad, s, "conversation_title");
+  gs.user_id = str(bad, s, "user_id");
+  gs.agent_name = str(bad, s, "agent_name");
+  gs.agent_version = str(bad, s, "agent_version");
+  gs.operation_name = str(bad, s, "operation_name");
+  gs.model_provider = str(bad, model, "provider");
+  gs.model_name = str(bad, model, "name");
+  gs.system_prompt = str(bad, s, "system_prompt");
+  gs.tool_choice = str(bad, s, "tool_choice");
+  if ((gs.has_max_tokens = present(s, "max_tokens"))) gs.max_tokens = int_value(bad, s, "max_tokens", 0);
+  if ((gs.has_temperature = present(s, "temperature"))) gs.temperature = double_value(bad, s, "temperature");
+  if ((gs.has_top_p = present(s, "top_p"))) gs.top_p = double_value(bad, s, "top_p");
+  if ((gs.has_thinking_enabled = present(s, "thinking_enabled"))) {
+    gs.thinking_enabled = bool_value(bad, s, "thinking_enabled");
+  }
+  gs.context_conversation_id = str(bad, c, "conversation_id");
+  gs.context_conversation_title = str(bad, c, "conversation_title");
+  gs.context_user_id = str(bad, c, "user_id");
+  gs.context_agent_name = str(bad, c, "agent_name");
+  gs.context_agent_version = str(bad, c, "agent_version");
+  gs.parent_traceparent = str(bad, c, "parent_traceparent");
+  if (bad->failed) return;
+  char *tools = json_text(s, "tools");
+  char *tags = json_text(s, "tags");
+  char *metadata = json_text(s, "metadata");
+  gs.tools_json = tools;
+  gs.tools_json_len = tools ? strlen(tools) : 0;
+  gs.tags_json = tags;
+  gs.tags_json_len = tags ? strlen(tags) : 0;
+  gs.metadata_json = metadata;
+  gs.metadata_json_len = metadata ? strlen(metadata) : 0;
+
+  sigil_generation_t *g = NULL;
+  sigil_status_t st = streaming ? sigil_generation_start_streaming(g_client, &gs, &g)
+                                : sigil_generation_start(g_client, &gs, &g);
+  cJSON_free(tools);
+  cJSON_free(tags);
+  cJSON_free(metadata);
+  if (g != NULL) add_handle(name, KIND_GENERATION, g);
+  reply_status(r, st, NULL);
+}
+
+static void op_generation_set_result(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_generation_t *g = (sigil_generation_t *)recorder(bad, req, KIND_GENERATION);
+  if (!bad->failed && !cJSON_IsObject(field(req, "result"))) fail(bad, "%s", "\"result\" must be an object");
+  if (bad->failed) return;
+  char *json = json_text(req, "result");
+  sigil_status_t st = sigil_generation_set_result_json(g, json, strlen(json));
+  cJSON_free(json);
+  reply_status(r, st, NULL);
+}
+
+static void op_generation_set_call_error(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_generation_t *g = (sigil_generation_t *)recorder(bad, req, KIND_GENERATION);
+  const char *message = str(bad, req, "message");
+  int32_t http_status = (int32_t)int_value(bad, req, "http_status", 0);
+  if (bad->failed) return;
+  if (message == NULL) message = "";
+  reply_status(r, sigil_generation_set_call_error(g, message, strlen(message), http_status), NULL);
+}
+
+static void op_generation_set_first_token_at(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_generation_t *g = (sigil_generation_t *)recorder(bad, req, KIND_GENERATION);
+  int64_t at = int_value(bad, req, "unix_ns", 0);
+  if (bad->failed) return;
+  reply_status(r, sigil_generation_set_first_token_at(g, at), NULL);
+}
+
+static void op_generation_end(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_generation_t *g = (sigil_generation_t *)recorder(bad, req, KIND_GENERATION);
+  if (bad->failed) return;
+  sigil_error_t *err = NULL;
+  sigil_status_t st = sigil_generation_end(g, &err);
+  reply_status(r, st, err);
+}
+
+/* ---------------------------------------------------------------------------
+ * tool_execution.*
+ * ------------------------------------------------------------------------ */
+
+static const char *const kToolStartKeys[] = {
+    "tool_name", "tool_call_id", "tool_type", "tool_description", "conversation_id", "conversation_title",
+    "agent_name", "agent_version", "request_model", "request_provider", "include_content", NULL};
+static const char *const kToolContextKeys[] = {
+    "conversation_id", "conversation_title", "agent_name", "agent_version", "parent_traceparent", NULL};
+
+static void op_tool_start(bad_t *bad, const cJSON *req, cJSON *r) {
+  const char *name = new_handle_name(bad, req);
+  const cJSON *s = field(req, "start");
+  const cJSON *c = field(req, "context");
+  only_keys(bad, s, "start", kToolStartKeys);
+  only_keys(bad, c, "context", kToolContextKeys);
+  if (!need_client(bad)) return;
+  sigil_tool_execution_start_t ts = SIGIL_TOOL_EXECUTION_START_INIT;
+  ts.tool_name = str(bad, s, "tool_name");
+  ts.tool_call_id = str(bad, s, "tool_call_id");
+  ts.tool_type = str(bad, s, "tool_type");
+  ts.tool_description = str(bad, s, "tool_description");
+  ts.conversation_id = str(bad, s, "conversation_id");
+  ts.conversation_title = str(bad, s, "conversation_title");
+  ts.agent_name = str(bad, s, "agent_name");
+  ts.agent_version = str(bad, s, "agent_version");
+  ts.request_model = str(bad, s, "request_model");
+  ts.request_provider = str(bad, s, "request_provider");
+  ts.include_content = bool_value(bad, s, "include_content");
+  ts.context_conversation_id = str(bad, c, "conversation_id");
+  ts.context_conversation_title = str(bad, c, "conversation_title");
+  ts.context_agent_name = str(bad, c, "agent_name");
+  ts.context_agent_version = str(bad, c, "agent_version");
+  ts.parent_traceparent = str(bad, c, "parent_traceparent");
+  if (bad->failed) return;
+  sigil_tool_execution_t *t = NULL;
+  sigil_status_t st = sigil_tool_execution_start(g_client, &ts, &t);
+  if (t != NULL) add_handle(name, KIND_TOOL, t);
+  reply_status(r, st, NULL);
+}
+
+static void op_tool_set_result(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_tool_execution_t *t = (sigil_tool_execution_t *)recorder(bad, req, KIND_TOOL);
+  int64_t completed = int_value(bad, req, "completed_at_unix_ns", 0);
+  if (bad->failed) return;
+  char *args = tool_payload(req, "arguments");
+  char *result = tool_payload(req, "result");
+  sigil_status_t st = sigil_tool_execution_set_result(t, args, args ? strlen(args) : 0, result,
+                                                      result ? strlen(result) : 0, completed);
+  cJSON_free(args);
+  cJSON_free(result);
+  reply_status(r, st, NULL);
+}
+
+static void op_tool_set_error(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_tool_execution_t *t = (sigil_tool_execution_t *)recorder(bad, req, KIND_TOOL);
+  const char *message = str(bad, req, "message");
+  int32_t http_status = (int32_t)int_value(bad, req, "http_status", 0);
+  if (bad->failed) return;
+  if (message == NULL) message = "";
+  reply_status(r, sigil_tool_execution_set_error(t, message, strlen(message), http_status), NULL);
+}
+
+static void op_tool_end(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_tool_execution_t *t = (sigil_tool_execution_t *)recorder(bad, req, KIND_TOOL);
+  if (bad->failed) return;
+  sigil_error_t *err = NULL;
+  sigil_status_t st = sigil_tool_execution_end(t, &err);
+  reply_status(r, st, err);
+}
+
+/* ---------------------------------------------------------------------------
+ * embedding.*
+ * ------------------------------------------------------------------------ */
+
+static const char *const kEmbeddingStartKeys[] = {"model", "agent_name", "agent_version", "dimensions",
+                                                  "encoding_format", NULL};
+static const char *const kEmbeddingContextKeys[] = {"agent_name", "agent_version", "parent_traceparent", NULL};
+static const char *const kEmbeddingResultKeys[] = {"input_count", "input_tokens", "response_model",
+                                                   "dimensions", "input_texts", NULL};
+
+static void op_embedding_start(bad_t *bad, const cJSON *req, cJSON *r) {
+  const char *name = new_handle_name(bad, req);
+  const cJSON *s = field(req, "start");
+  const cJSON *c = field(req, "context");
+  const cJSON *model = field(s, "model");
+  only_keys(bad, s, "start", kEmbeddingStartKeys);
+  only_keys(bad, c, "context", kEmbeddingContextKeys);
+  only_keys(bad, model, "start.model", kModelKeys);
+  if (!need_client(bad)) return;
+  sigil_embedding_start_t es = SIGIL_EMBEDDING_START_INIT;
+  es.model_provider = str(bad, model, "provider");
+  es.model_name = str(bad, model, "name");
+  es.agent_name = str(bad, s, "agent_name");
+  es.agent_version = str(bad, s, "agent_version");
+  if ((es.has_dimensions = present(s, "dimensions"))) es.dimensions = int_value(bad, s, "dimensions", 0);
+  es.encoding_format = str(bad, s, "encoding_format");
+  es.context_agent_name = str(bad, c, "agent_name");
+  es.context_agent_version = str(bad, c, "agent_version");
+  es.parent_traceparent = str(bad, c, "parent_traceparent");
+  if (bad->failed) return;
+  sigil_embedding_t *e = NULL;
+  sigil_status_t st = sigil_embedding_start(g_client, &es, &e);
+  if (e != NULL) add_handle(name, KIND_EMBEDDING, e);
+  reply_status(r, st, NULL);
+}
+
+static void op_embedding_set_result(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_embedding_t *e = (sigil_embedding_t *)recorder(bad, req, KIND_EMBEDDING);
+  const cJSON *res = field(req, "result");
+  only_keys(bad, res, "result", kEmbeddingResultKeys);
+  sigil_embedding_result_t er = SIGIL_EMBEDDING_RESULT_INIT;
+  er.input_count = int_value(bad, res, "input_count", 0);
+  er.input_tokens = int_value(bad, res, "input_tokens", 0);
+  er.response_model = str(bad, res, "response_model");
+  if ((er.has_dimensions = present(res, "dimensions"))) er.dimensions = int_value(bad, res, "dimensions", 0);
+  const cJSON *texts = field(res, "input_texts");
+  const char **list = NULL;
+  if (texts != NULL && !cJSON_IsNull(texts)) {
+    if (!cJSON_IsArray(texts)) fail(bad, "%s", "\"input_texts\" must be an array of strings");
+    int n = cJSON_GetArraySize(texts);
+    list = (const char **)calloc((size_t)n + 1, sizeof *list);
+    int i = 0;
+    for (const cJSON *it = texts->child; it != NULL && list != NULL; it = it->next, ++i) {
+      if (!cJSON_IsString(it)) fail(bad, "%s", "\"input_texts\" must be an array of strings");
+      else list[i] = it->valuestring;
+    }
+    er.input_texts = list;
+    er.input_texts_count = (size_t)n;
+  }
+  if (!bad->failed) reply_status(r, sigil_embedding_set_result(e, &er), NULL);
+  free((void *)list);
+}
+
+static void op_embedding_set_call_error(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_embedding_t *e = (sigil_embedding_t *)recorder(bad, req, KIND_EMBEDDING);
+  const char *message = str(bad, req, "message");
+  int32_t http_status = (int32_t)int_value(bad, req, "http_status", 0);
+  if (bad->failed) return;
+  if (message == NULL) message = "";
+  reply_status(r, sigil_embedding_set_call_error(e, message, strlen(message), http_status), NULL);
+}
+
+static void op_embedding_end(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_embedding_t *e = (sigil_embedding_t *)recorder(bad, req, KIND_EMBEDDING);
+  if (bad->failed) return;
+  sigil_error_t *err = NULL;
+  sigil_status_t st = sigil_embedding_end(e, &err);
+  reply_status(r, st, err);
+}
+
+/* ---------------------------------------------------------------------------
+ * traceparent, rating.submit
+ * ------------------------------------------------------------------------ */
+
+static void op_traceparent(bad_t *bad, const cJSON *req, cJSON *r) {
+  const char *name = str(bad, req, "handle");
+  handle_t *h = name != NULL ? find_handle(name) : NULL;
+  if (h == NULL) fail(bad, "unknown handle \"%s\"", name ? name : "(none)");
+  if (bad->failed) return;
+  char buf[64] = {0};
+  sigil_status_t st = SIGIL_E_INVALID_ARGUMENT;
+  switch (h->kind) {
+    case KIND_GENERATION: st = sigil_generation_traceparent((sigil_generation_t *)h->ptr, buf, sizeof buf); break;
+    case KIND_TOOL: st = sigil_tool_execution_traceparent((sigil_tool_execution_t *)h->ptr, buf, sizeof buf); break;
+    case KIND_EMBEDDING: st = sigil_embedding_traceparent((sigil_embedding_t *)h->ptr, buf, sizeof buf); break;
+  }
+  reply_status(r, st, NULL);
+  if (st == SIGIL_OK) cJSON_AddStringToObject(r, "traceparent", buf);
+  else cJSON_AddNullToObject(r, "traceparent");
+}
+
+static const char *const kRatingKeys[] = {"conversation_id", "rating_id", "rating", "comment", "metadata",
+                                          "generation_id", "rater_id", "source", NULL};
+
+static const char *rating_name(uint32_t v) {
+  switch (v) {
+    case SIGIL_RATING_GOOD: return "CONVERSATION_RATING_VALUE_GOOD";
+    case SIGIL_RATING_BAD: return "CONVERSATION_RATING_VALUE_BAD";
+    default: return "CONVERSATION_RATING_VALUE_UNSPECIFIED";
+  }
+}
+
+/* What the SDK parsed from the server's answer, in the protocol's shape. */
+static cJSON *rating_response(const sigil_rating_result_t *res) {
+  cJSON *out = cJSON_CreateObject();
+  cJSON *rating = cJSON_AddObjectToObject(out, "rating");
+  cJSON_AddStringToObject(rating, "rating_id", sigil_rating_result_rating_id(res));
+  cJSON_AddStringToObject(rating, "conversation_id", sigil_rating_result_conversation_id(res));
+  cJSON_AddStringToObject(rating, "rating", rating_name(sigil_rating_result_rating(res)));
+  cJSON_AddStringToObject(rating, "comment", sigil_rating_result_comment(res));
+  const char *md = sigil_rating_result_metadata_json(res);
+  cJSON *metadata = md[0] != '\0' ? cJSON_Parse(md) : NULL;
+  cJSON_AddItemToObject(rating, "metadata", metadata != NULL ? metadata : cJSON_CreateObject());
+  cJSON_AddStringToObject(rating, "generation_id", sigil_rating_result_generation_id(res));
+  cJSON_AddStringToObject(rating, "rater_id", sigil_rating_result_rater_id(res));
+  cJSON_AddStringToObject(rating, "source", sigil_rating_result_source(res));
+  cJSON_AddStringToObject(rating, "created_at", sigil_rating_result_created_at(res));
+  sigil_rating_summary_t s = SIGIL_RATING_SUMMARY_INIT;
+  sigil_rating_result_summary(res, &s);
+  cJSON *summary = cJSON_AddObjectToObject(out, "summary");
+  cJSON_AddNumberToObject(summary, "total_count", (double)s.total_count);
+  cJSON_AddNumberToObject(summary, "good_count", (double)s.good_count);
+  cJSON_AddNumberToObject(summary, "bad_count", (double)s.bad_count);
+  cJSON_AddStringToObject(summary, "latest_rating", rating_name(s.latest_rating));
+  cJSON_AddBoolToObject(summary, "has_bad_rating", s.has_bad_rating != 0);
+  return out;
+}
+
+static void op_rating_submit(bad_t *bad, const cJSON *req, cJSON *r) {
+  const cJSON *in = field(req, "input");
+  only_keys(bad, in, "input", kRatingKeys);
+  uint32_t t = (uint32_t)int_value(bad, req, "timeout_ms", 0);
+  if (!need_client(bad)) return;
+  sigil_rating_input_t ri = SIGIL_RATING_INPUT_INIT;
+  ri.conversation_id = str(bad, in, "conversation_id");
+  ri.rating_id = str(bad, in, "rating_id");
+  ri.comment = str(bad, in, "comment");
+  ri.generation_id = str(bad, in, "generation_id");
+  ri.rater_id = str(bad, in, "rater_id");
+  ri.source = str(bad, in, "source");
+  const char *value = str(bad, in, "rating");
+  if (value == NULL || strcmp(value, "CONVERSATION_RATING_VALUE_UNSPECIFIED") == 0) ri.rating = SIGIL_RATING_UNSPECIFIED;
+  else if (strcmp(value, "CONVERSATION_RATING_VALUE_GOOD") == 0) ri.rating = SIGIL_RATING_GOOD;
+  else if (strcmp(value, "CONVERSATION_RATING_VALUE_BAD") == 0) ri.rating = SIGIL_RATING_BAD;
+  else fail(bad, "unknown rating value \"%s\"", value);
+  if (bad->failed) return;
+  char *metadata = json_text(in, "metadata");
+  ri.metadata_json = metadata;
+  ri.metadata_json_len = metadata ? strlen(metadata) : 0;
+  sigil_rating_result_t *res = NULL;
+  sigil_error_t *err = NULL;
+  sigil_status_t st = sigil_client_submit_rating(g_client, &ri, t, &res, &err);
+  cJSON_free(metadata);
+  reply_status(r, st, err);
+  cJSON_AddItemToObject(r, "response", res != NULL ? rating_response(res) : cJSON_CreateNull());
+  sigil_rating_result_free(res);
+}
+
+static void op_hello(bad_t *bad, const cJSON *req, cJSON *r) {
+  (void)bad;
+  (void)req;
+  cJSON_AddNumberToObject(r, "protocol", PROTOCOL_VERSION);
+  cJSON_AddStringToObject(r, "language", "c");
+  cJSON_AddStringToObject(r, "library_version", sigil_version_string());
+}
+
+/* ---------------------------------------------------------------------------
+ * Dispatch
+ * ------------------------------------------------------------------------ */
+
+typedef void (*op_fn)(bad_t *, const cJSON *, cJSON *);
+
+static const struct {
+  const char *name;
+  op_fn fn;
+} kOps[] = {
+    {"hello", op_hello},
+    {"client.new", op_client_new},
+    {"client.flush", op_client_flush},
+    {"client.shutdown", op_client_shutdown},
+    {"client.stats", op_client_stats},
+    {"generation.start", op_generation_start},
+    {"generation.set_result", op_generation_set_result},
+    {"generation.set_call_error", op_generation_set_call_error},
+    {"generation.set_first_token_at", op_generation_set_first_token_at},
+    {"generation.end", op_generation_end},
+    {"tool_execution.start", op_tool_start},
+    {"tool_execution.set_result", op_tool_set_result},
+    {"tool_execution.set_error", op_tool_set_error},
+    {"tool_execution.end", op_tool_end},
+    {"embedding.start", op_embedding_start},
+    {"embedding.set_result", op_embedding_set_result},
+    {"embedding.set_call_error", op_embedding_set_call_error},
+    {"embedding.end", op_embedding_end},
+    {"traceparent", op_traceparent},
+    {"rating.submit", op_rating_submit},
+};
+
+static void handle_line(const char *line) {
+  cJSON *req = cJSON_Parse(line);
+  if (req == NULL || !cJSON_IsObject(req)) {
+    cJSON_Delete(req);
+    write_protocol_error("request is not a JSON object", 0);
+    return;
+  }
+  if (!expand_bytes(req)) {
+    cJSON_Delete(req);
+    write_protocol_error("malformed {\"$bytes\": ...} value (bad base64, or a NUL byte)", 0);
+    return;
+  }
+  const cJSON *op = field(req, "op");
+  op_fn fn = NULL;
+  for (size_t i = 0; cJSON_IsString(op) && i < sizeof kOps / sizeof kOps[0]; ++i) {
+    if (strcmp(kOps[i].name, op->valuestring) == 0) fn = kOps[i].fn;
+  }
+  if (fn == NULL) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "unknown op \"%s\"", cJSON_IsString(op) ? op->valuestring : "(none)");
+    write_protocol_error(msg, 1);
+  } else {
+    bad_t bad = {{0}, 0};
+    cJSON *r = reply_new();
+    fn(&bad, req, r);
+    if (bad.failed) {
+      cJSON_Delete(r);
+      write_protocol_error(bad.message, 0);
+    } else {
+      write_reply(r);
+    }
+  }
+  cJSON_Delete(req);
+}
+
+int main(void) {
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline(&line, &cap, stdin)) >= 0) {
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+    if (n == 0) continue;
+    handle_line(line);
+  }
+  free(line);
+  free_all(); /* end of input: free recorders, then the client (shutdown within 5 s) */
+  return 0;
+}
