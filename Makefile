@@ -10,7 +10,7 @@ APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-de
 	protobuf-compiler libprotobuf-dev python3-protobuf libcjson-dev libsimdjson-dev libgtest-dev \
 	libbenchmark-dev
 
-.PHONY: all deps deps-apt deps-python build test test-unit test-integration demo install clean
+.PHONY: all deps deps-apt deps-python build test test-unit test-integration test-python conformance demo install clean
 
 all: build
 
@@ -34,9 +34,24 @@ $(BUILD)/build.ninja: CMakeLists.txt
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Bindings run against the library in $(BUILD), not an installed copy.
+PY_SIGIL_ENV = SIGIL_LIBRARY=$(abspath $(BUILD))/libsigil.so PYTHONPATH=$(CURDIR)/bindings/python
+
+# Tiers in order: C/C++ (unit, ABI, integration, examples), the harness, each
+# binding, then the cross-language conformance suite.
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
-	$(PYTHON) -m pytest -q conformance/harness
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE conformance
+	$(PYTHON) -m pytest -q -p no:cacheprovider conformance/harness
+	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+	$(MAKE) --no-print-directory conformance
+
+test-python: build
+	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+
+# Every language whose driver is available; e.g. CONFORMANCE_ARGS="--lang c --scenario rating"
+conformance: build
+	SIGIL_BUILD_DIR=$(BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider conformance/tests
+	$(PYTHON) conformance/runner.py --build-dir $(BUILD) $(CONFORMANCE_ARGS)
 
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -L 'unit|abi'

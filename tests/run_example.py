@@ -23,6 +23,32 @@ def fail(msg):
     sys.exit(1)
 
 
+def check_otlp(h, gens):
+    """Spans and metrics decoded by opentelemetry-proto: every generation has
+    its span, the four operations are named as the reference names them, and
+    the four GenAI histograms arrived."""
+    spans = [s for cap in h.captures("otlp_traces") for s in cap.get("spans", [])]
+    by_id = {(s["trace_id"], s["span_id"]): s for s in spans}
+    for g in gens:
+        span = by_id.get((g.get("trace_id"), g.get("span_id")))
+        if span is None:
+            fail(f"generation {g.get('id')} has no exported span with its trace/span id")
+        if span["attributes"].get("sigil.generation.id") != g.get("id"):
+            fail(f"span {span['name']} does not carry sigil.generation.id {g.get('id')}")
+    expected = {"generateText claude-sonnet-4-5": "SPAN_KIND_CLIENT", "streamText gpt-4o-mini": "SPAN_KIND_CLIENT",
+                "execute_tool get_weather": "SPAN_KIND_INTERNAL", "embeddings text-embedding-3-small": "SPAN_KIND_CLIENT"}
+    kinds = {s["name"]: s["kind"] for s in spans}
+    for name, kind in expected.items():
+        if kinds.get(name) != kind:
+            fail(f"expected span {name!r} of kind {kind}, got {kinds.get(name)}")
+    metrics = {p["name"] for cap in h.captures("otlp_metrics") for p in cap.get("points", [])}
+    wanted = {"gen_ai.client.operation.duration", "gen_ai.client.token.usage",
+              "gen_ai.client.time_to_first_token", "gen_ai.client.tool_calls_per_operation"}
+    if wanted - metrics:
+        fail(f"missing metrics: {wanted - metrics}")
+    print(f"PASS: {len(spans)} spans and {len(metrics)} metrics decoded with opentelemetry-proto")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--protocol", choices=("http", "grpc"), required=True)
@@ -66,6 +92,13 @@ def main():
         names = {(g.get("metadata") or {}).get("sigil.sdk.name") for g in gens}
         if names != {"sdk-c"}:
             fail(f"sigil.sdk.name should be sdk-c on every generation, got {names}")
+
+        ratings = h.captures("ratings")
+        if len(ratings) != 1 or not ratings[0]["path"].endswith("/ratings"):
+            fail(f"expected one rating request, got {len(ratings)}")
+
+        if args.otlp:
+            check_otlp(h, gens)
         print(f"PASS: {len(gens)} generations arrived over {args.protocol} and decoded as sigil.v1")
 
 

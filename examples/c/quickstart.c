@@ -4,13 +4,15 @@
  * Configured only through the environment, for example:
  *   SIGIL_PROTOCOL=http SIGIL_ENDPOINT=http://127.0.0.1:8080 ./quickstart
  *   SIGIL_PROTOCOL=grpc SIGIL_ENDPOINT=127.0.0.1:4317 ./quickstart
- * (OTEL_EXPORTER_OTLP_ENDPOINT adds spans and metrics where supported.)
+ * OTEL_EXPORTER_OTLP_ENDPOINT adds OTLP spans and metrics; SIGIL_API_ENDPOINT
+ * adds one conversation rating.
  *
  * Exit status: 0 when everything was recorded and delivered, 1 otherwise.
  */
 #include <sigil/sigil.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -39,6 +41,8 @@ static int64_t now_ns(void) {
 static const char TOOLS_JSON[] =
     "[{\"name\":\"get_weather\",\"description\":\"Current weather for a city\",\"type\":\"function\","
     "\"input_schema_json\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}]";
+
+static char sync_generation_id[64];
 
 static void record_sync_generation(sigil_client_t *client) {
   sigil_generation_start_t start = SIGIL_GENERATION_START_INIT;
@@ -95,6 +99,7 @@ static void record_sync_generation(sigil_client_t *client) {
   sigil_error_t *err = NULL;
   check("end sync generation", sigil_generation_end(gen, &err), err);
   printf("        id=%s\n", sigil_generation_id(gen));
+  snprintf(sync_generation_id, sizeof sync_generation_id, "%s", sigil_generation_id(gen));
   sigil_generation_free(gen);
 }
 
@@ -187,6 +192,32 @@ static void record_embedding(sigil_client_t *client) {
   sigil_embedding_free(emb);
 }
 
+/* Submits one rating when a Sigil API endpoint is configured. */
+static void submit_rating(sigil_client_t *client, const char *generation_id) {
+  if (getenv("SIGIL_API_ENDPOINT") == NULL) return;
+  sigil_rating_input_t input = SIGIL_RATING_INPUT_INIT;
+  input.conversation_id = "conv-quickstart";
+  input.rating_id = "rating-quickstart-1";
+  input.rating = SIGIL_RATING_GOOD;
+  input.comment = "Accurate and short.";
+  input.metadata_json = "{\"channel\":\"quickstart\"}";
+  input.metadata_json_len = strlen(input.metadata_json);
+  input.generation_id = generation_id;
+  input.rater_id = "user-42";
+  input.source = "sdk";
+  sigil_rating_result_t *result = NULL;
+  sigil_error_t *err = NULL;
+  sigil_status_t status = sigil_client_submit_rating(client, &input, 10000, &result, &err);
+  check("submit rating", status, err);
+  if (status == SIGIL_OK) {
+    sigil_rating_summary_t summary = SIGIL_RATING_SUMMARY_INIT;
+    sigil_rating_result_summary(result, &summary);
+    printf("        rating %s stored; conversation has %llu rating(s)\n", sigil_rating_result_rating_id(result),
+           (unsigned long long)summary.total_count);
+  }
+  sigil_rating_result_free(result);
+}
+
 static void log_to_stderr(void *user_data, uint32_t level, const char *message, size_t len) {
   (void)user_data;
   static const char *const names[] = {"debug", "info", "warn", "error"};
@@ -215,6 +246,7 @@ int main(void) {
   record_failed_generation(client);
   record_tool_execution(client);
   record_embedding(client);
+  submit_rating(client, sync_generation_id);
 
   err = NULL;
   check("shutdown (flush within 10 s)", sigil_client_shutdown(client, 10000, &err), err);
