@@ -10,7 +10,7 @@ APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-de
 	protobuf-compiler libprotobuf-dev python3-protobuf libcjson-dev libsimdjson-dev libgtest-dev \
 	libbenchmark-dev
 
-.PHONY: all deps deps-apt deps-python build test test-unit test-integration test-python conformance demo install clean
+.PHONY: all deps deps-apt deps-python build test test-unit test-integration test-python test-go bench-go conformance demo install clean
 
 all: build
 
@@ -43,10 +43,22 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE conformance
 	$(PYTHON) -m pytest -q -p no:cacheprovider conformance/harness
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory conformance
 
 test-python: build
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+
+GO ?= go
+GO_SIGIL_ENV = eval "$$(sh bindings/go/env.sh $(BUILD))"
+
+test-go: build
+	$(GO_SIGIL_ENV) && cd bindings/go && $(GO) test -race -count=1 ./...
+	$(GO_SIGIL_ENV) && cd examples/go && $(GO) vet ./...
+	sh conformance/drivers/go/build.sh $(BUILD)
+
+bench-go: build
+	$(GO_SIGIL_ENV) && cd bindings/go && $(GO) test -run '^$$' -bench . -benchmem ./sigil
 
 # Every language whose driver is available; e.g. CONFORMANCE_ARGS="--lang c --scenario rating"
 conformance: build

@@ -1,0 +1,3 @@
+module github.com/libsigil/libsigil/bindings/go
+
+go 1.19

@@ -1,0 +1,176 @@
+package sigil
+
+import (
+	"log"
+	"time"
+)
+
+// Config controls a Client. Start from DefaultConfig.
+//
+// Precedence is libsigil's: explicit settings > SIGIL_* environment
+// variables > defaults. A field left at its zero value or at its
+// DefaultConfig value counts as "not set", so the environment can still
+// configure it (SIGIL_PROTOCOL, SIGIL_ENDPOINT, SIGIL_AUTH_*, SIGIL_HEADERS,
+// SIGIL_API_ENDPOINT, ...). Insecure is the exception: it is a plain bool and
+// always applies, as in the reference SDK.
+type Config struct {
+	GenerationExport GenerationExportConfig
+	API              APIConfig
+	EmbeddingCapture EmbeddingCaptureConfig
+	// Logger receives libsigil's background diagnostics (export failures,
+	// drops). Nil means log.Default().
+	Logger *log.Logger
+	// Now overrides the clock for start and completion times (tests).
+	// Nil uses libsigil's clock.
+	Now func() time.Time
+
+	// Telemetry configures OTLP export of libsigil's spans and GenAI metrics
+	// (a libsigil extension; the OTEL_* environment variables also work).
+	Telemetry TelemetryConfig
+	// Defaults are the identity and tags of records that set none (a
+	// libsigil extension; also SIGIL_AGENT_NAME, SIGIL_AGENT_VERSION,
+	// SIGIL_USER_ID, SIGIL_TAGS).
+	Defaults RecordDefaults
+
+	// Tracer and Meter exist for source compatibility with the reference
+	// SDK and are ignored: libsigil emits its own spans and GenAI metrics
+	// (OTLP via OTEL_EXPORTER_OTLP_ENDPOINT). Use ContextWithTraceparent to
+	// parent recorders under a span of the host's tracer.
+	Tracer any
+	Meter  any
+}
+
+// TelemetryConfig configures OTLP/HTTP export of spans and metrics. Empty
+// fields leave the OTEL_* environment variables and libsigil's defaults in
+// charge; with no endpoint anywhere nothing is sent over OTLP.
+type TelemetryConfig struct {
+	// OTLPEndpoint is the OTLP base URL ("http://localhost:4318");
+	// "/v1/traces" and "/v1/metrics" are appended.
+	OTLPEndpoint string
+	// OTLPHeaders are sent with every OTLP request.
+	OTLPHeaders map[string]string
+	// ServiceName is the resource's service.name.
+	ServiceName string
+	// ResourceAttributes are added to the resource.
+	ResourceAttributes map[string]string
+	// MetricExportInterval is the time between periodic metric exports.
+	MetricExportInterval time.Duration
+}
+
+// RecordDefaults apply to records that set no identity of their own (lowest
+// precedence, below start fields and context values).
+type RecordDefaults struct {
+	AgentName    string
+	AgentVersion string
+	UserID       string
+	// Tags are merged under every generation's own tags.
+	Tags map[string]string
+}
+
+// ExportAuthMode selects how generation export authenticates.
+type ExportAuthMode string
+
+const (
+	ExportAuthModeNone   ExportAuthMode = "none"
+	ExportAuthModeTenant ExportAuthMode = "tenant"
+	ExportAuthModeBearer ExportAuthMode = "bearer"
+	ExportAuthModeBasic  ExportAuthMode = "basic"
+)
+
+// AuthConfig holds generation export credentials. Tenant mode sends
+// X-Scope-OrgID, bearer mode Authorization: Bearer, basic mode
+// Authorization: Basic (plus X-Scope-OrgID when TenantID is set). Explicit
+// Headers win over the derived ones.
+type AuthConfig struct {
+	Mode        ExportAuthMode
+	TenantID    string
+	BearerToken string
+	// BasicUser is the basic-auth user; TenantID is used when it is empty.
+	BasicUser string
+	// BasicPassword is the basic-auth password or token.
+	BasicPassword string
+}
+
+// GenerationExportProtocol selects the generation export transport.
+type GenerationExportProtocol string
+
+const (
+	GenerationExportProtocolGRPC GenerationExportProtocol = "grpc"
+	GenerationExportProtocolHTTP GenerationExportProtocol = "http"
+	// GenerationExportProtocolNone records spans and metrics only.
+	GenerationExportProtocolNone GenerationExportProtocol = "none"
+)
+
+// GenerationExportConfig configures where and how generations are exported.
+// Zero numbers keep libsigil's defaults (the reference's).
+type GenerationExportConfig struct {
+	Protocol GenerationExportProtocol
+	// Endpoint is "host:port", "grpc://host:port", "http://host:port[/path]"
+	// or "https://...". For HTTP, "/api/v1/generations:export" is appended
+	// when there is no path.
+	Endpoint string
+	Headers  map[string]string
+	Auth     AuthConfig
+	// Insecure allows plaintext for endpoints without a scheme.
+	Insecure bool
+	// GRPCMaxSendMessageBytes and GRPCMaxReceiveMessageBytes are accepted for
+	// compatibility and not used: PayloadMaxBytes bounds what is sent.
+	GRPCMaxSendMessageBytes    int
+	GRPCMaxReceiveMessageBytes int
+	BatchSize                  int
+	FlushInterval              time.Duration
+	QueueSize                  int
+	// MaxRetries is the number of retries after the first attempt; 0 keeps
+	// the default (5) and a negative value disables retries (extension).
+	MaxRetries      int
+	InitialBackoff  time.Duration
+	MaxBackoff      time.Duration
+	PayloadMaxBytes int
+}
+
+// APIConfig configures the Sigil API used by SubmitConversationRating.
+type APIConfig struct {
+	// Endpoint is the API base URL ("http://host:port"); a path is ignored.
+	Endpoint string
+}
+
+// EmbeddingCaptureConfig controls capture of embedding input texts on spans.
+// Keep it off in production: the texts may contain personal data.
+type EmbeddingCaptureConfig struct {
+	CaptureInput  bool
+	MaxInputItems int
+	MaxTextLength int
+}
+
+const (
+	defaultEndpoint    = "localhost:4317"
+	defaultAPIEndpoint = "http://localhost:8080"
+	defaultMaxMessage  = 16 << 20
+)
+
+// DefaultConfig returns the reference SDK's defaults: gRPC to localhost:4317
+// (plaintext), batches of 100 every second, a queue of 2000, 5 retries with
+// backoff from 100 ms to 5 s, a 16 MiB payload limit, the API at
+// http://localhost:8080, embedding capture off, logging to log.Default().
+func DefaultConfig() Config {
+	return Config{
+		GenerationExport: GenerationExportConfig{
+			Protocol:                   GenerationExportProtocolGRPC,
+			Endpoint:                   defaultEndpoint,
+			Auth:                       AuthConfig{Mode: ExportAuthModeNone},
+			Insecure:                   true,
+			GRPCMaxSendMessageBytes:    defaultMaxMessage,
+			GRPCMaxReceiveMessageBytes: defaultMaxMessage,
+			BatchSize:                  100,
+			FlushInterval:              time.Second,
+			QueueSize:                  2000,
+			MaxRetries:                 5,
+			InitialBackoff:             100 * time.Millisecond,
+			MaxBackoff:                 5 * time.Second,
+			PayloadMaxBytes:            defaultMaxMessage,
+		},
+		API:              APIConfig{Endpoint: defaultAPIEndpoint},
+		EmbeddingCapture: EmbeddingCaptureConfig{MaxInputItems: 20, MaxTextLength: 1024},
+		Logger:           log.Default(),
+	}
+}

@@ -1,0 +1,185 @@
+/* C shims between the Go binding and libsigil; see shim.h. */
+#include <stdlib.h>
+#include <string.h>
+#include "shim.h"
+
+/* Offsets into the caller's buffer of NUL-terminated strings; -1 means NULL. */
+#define SGO_STR(buf, off) ((off) >= 0 ? (buf) + (off) : NULL)
+
+sigil_status_t sgo_generation_start(sigil_client_t *client, const sgo_generation_start_args *a, const char *buf,
+                                    sigil_generation_t **out, char *traceparent) {
+  sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
+  s.id = SGO_STR(buf, a->id);
+  s.conversation_id = SGO_STR(buf, a->conversation_id);
+  s.conversation_title = SGO_STR(buf, a->conversation_title);
+  s.user_id = SGO_STR(buf, a->user_id);
+  s.agent_name = SGO_STR(buf, a->agent_name);
+  s.agent_version = SGO_STR(buf, a->agent_version);
+  s.operation_name = SGO_STR(buf, a->operation_name);
+  s.model_provider = SGO_STR(buf, a->model_provider);
+  s.model_name = SGO_STR(buf, a->model_name);
+  s.system_prompt = SGO_STR(buf, a->system_prompt);
+  s.has_max_tokens = a->has_max_tokens;
+  s.max_tokens = a->max_tokens;
+  s.has_temperature = a->has_temperature;
+  s.temperature = a->temperature;
+  s.has_top_p = a->has_top_p;
+  s.top_p = a->top_p;
+  s.tool_choice = SGO_STR(buf, a->tool_choice);
+  s.has_thinking_enabled = a->has_thinking_enabled;
+  s.thinking_enabled = a->thinking_enabled;
+  s.tools_json = SGO_STR(buf, a->tools_json);
+  s.tools_json_len = (size_t)a->tools_json_len;
+  s.tags_json = SGO_STR(buf, a->tags_json);
+  s.tags_json_len = (size_t)a->tags_json_len;
+  s.metadata_json = SGO_STR(buf, a->metadata_json);
+  s.metadata_json_len = (size_t)a->metadata_json_len;
+  s.started_at_ns = a->started_at_ns;
+  s.context_conversation_id = SGO_STR(buf, a->ctx_conversation_id);
+  s.context_conversation_title = SGO_STR(buf, a->ctx_conversation_title);
+  s.context_user_id = SGO_STR(buf, a->ctx_user_id);
+  s.context_agent_name = SGO_STR(buf, a->ctx_agent_name);
+  s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
+  s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
+  sigil_status_t st = a->streaming ? sigil_generation_start_streaming(client, &s, out)
+                                   : sigil_generation_start(client, &s, out);
+  if (*out == NULL || sigil_generation_traceparent(*out, traceparent, 56) != SIGIL_OK) traceparent[0] = '\0';
+  return st;
+}
+
+sigil_status_t sgo_generation_finish(sigil_generation_t *g, const char *json, size_t json_len,
+                                     int has_call_error, const char *call_error, size_t call_error_len,
+                                     int32_t http_status, int64_t first_token_ns, sigil_error_t **error) {
+  if (has_call_error) {
+    sigil_generation_set_call_error(g, call_error != NULL ? call_error : "", call_error_len, http_status);
+  }
+  if (first_token_ns != 0) sigil_generation_set_first_token_at(g, first_token_ns);
+  if (json != NULL) sigil_generation_set_result_json(g, json, json_len);  /* end reports its error */
+  sigil_status_t st = sigil_generation_end(g, error);
+  sigil_generation_free(g);
+  return st;
+}
+
+
+sigil_status_t sgo_tool_start(sigil_client_t *client, const sgo_tool_start_args *a, const char *buf,
+                              sigil_tool_execution_t **out, char *traceparent) {
+  sigil_tool_execution_start_t s = SIGIL_TOOL_EXECUTION_START_INIT;
+  s.tool_name = SGO_STR(buf, a->tool_name);
+  s.tool_call_id = SGO_STR(buf, a->tool_call_id);
+  s.tool_type = SGO_STR(buf, a->tool_type);
+  s.tool_description = SGO_STR(buf, a->tool_description);
+  s.conversation_id = SGO_STR(buf, a->conversation_id);
+  s.conversation_title = SGO_STR(buf, a->conversation_title);
+  s.agent_name = SGO_STR(buf, a->agent_name);
+  s.agent_version = SGO_STR(buf, a->agent_version);
+  s.request_model = SGO_STR(buf, a->request_model);
+  s.request_provider = SGO_STR(buf, a->request_provider);
+  s.include_content = a->include_content;
+  s.started_at_ns = a->started_at_ns;
+  s.context_conversation_id = SGO_STR(buf, a->ctx_conversation_id);
+  s.context_conversation_title = SGO_STR(buf, a->ctx_conversation_title);
+  s.context_agent_name = SGO_STR(buf, a->ctx_agent_name);
+  s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
+  s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
+  sigil_status_t st = sigil_tool_execution_start(client, &s, out);
+  if (*out == NULL || sigil_tool_execution_traceparent(*out, traceparent, 56) != SIGIL_OK) traceparent[0] = '\0';
+  return st;
+}
+
+sigil_status_t sgo_tool_finish(sigil_tool_execution_t *e, int has_result, const char *arguments,
+                               size_t arguments_len, const char *result, size_t result_len,
+                               int64_t completed_at_ns, int has_error, const char *message,
+                               size_t message_len, int32_t http_status, sigil_error_t **error) {
+  if (has_result) {
+    sigil_tool_execution_set_result(e, arguments != NULL ? arguments : "", arguments_len,
+                                    result != NULL ? result : "", result_len, completed_at_ns);
+  }
+  if (has_error) sigil_tool_execution_set_error(e, message != NULL ? message : "", message_len, http_status);
+  sigil_status_t st = sigil_tool_execution_end(e, error);
+  sigil_tool_execution_free(e);
+  return st;
+}
+
+
+sigil_status_t sgo_embedding_start(sigil_client_t *client, const sgo_embedding_start_args *a, const char *buf,
+                                   sigil_embedding_t **out, char *traceparent) {
+  sigil_embedding_start_t s = SIGIL_EMBEDDING_START_INIT;
+  s.model_provider = SGO_STR(buf, a->model_provider);
+  s.model_name = SGO_STR(buf, a->model_name);
+  s.agent_name = SGO_STR(buf, a->agent_name);
+  s.agent_version = SGO_STR(buf, a->agent_version);
+  s.has_dimensions = a->has_dimensions;
+  s.dimensions = a->dimensions;
+  s.encoding_format = SGO_STR(buf, a->encoding_format);
+  s.started_at_ns = a->started_at_ns;
+  s.context_agent_name = SGO_STR(buf, a->ctx_agent_name);
+  s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
+  s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
+  sigil_status_t st = sigil_embedding_start(client, &s, out);
+  if (*out == NULL || sigil_embedding_traceparent(*out, traceparent, 56) != SIGIL_OK) traceparent[0] = '\0';
+  return st;
+}
+
+
+/* `buf` holds the response model and then `texts_count` NUL-terminated texts
+ * back to back, starting at offset `texts`. */
+sigil_status_t sgo_embedding_finish(sigil_embedding_t *e, const sgo_embedding_result_args *a, const char *buf,
+                                    int has_error, const char *message, size_t message_len,
+                                    int32_t http_status, sigil_error_t **error) {
+  if (a->has_result) {
+    sigil_embedding_result_t r = SIGIL_EMBEDDING_RESULT_INIT;
+    r.input_count = a->input_count;
+    r.input_tokens = a->input_tokens;
+    r.response_model = SGO_STR(buf, a->response_model);
+    r.has_dimensions = a->has_dimensions;
+    r.dimensions = a->dimensions;
+    const char **texts = NULL;
+    if (a->texts_count > 0) {
+      texts = (const char **)malloc(sizeof(char *) * (size_t)a->texts_count);
+      if (texts != NULL) {
+        const char *p = buf + a->texts;
+        for (int64_t i = 0; i < a->texts_count; ++i) {
+          texts[i] = p;
+          p += strlen(p) + 1;
+        }
+        r.input_texts = texts;
+        r.input_texts_count = (size_t)a->texts_count;
+      }
+    }
+    sigil_embedding_set_result(e, &r);
+    free(texts);
+  }
+  if (has_error) sigil_embedding_set_call_error(e, message != NULL ? message : "", message_len, http_status);
+  sigil_status_t st = sigil_embedding_end(e, error);
+  sigil_embedding_free(e);
+  return st;
+}
+
+sigil_status_t sgo_submit_rating(sigil_client_t *client, const sgo_rating_input_args *a, const char *buf,
+                                 uint32_t timeout_ms, sigil_rating_result_t **out, sigil_error_t **error) {
+  sigil_rating_input_t in = SIGIL_RATING_INPUT_INIT;
+  in.conversation_id = SGO_STR(buf, a->conversation_id);
+  in.rating_id = SGO_STR(buf, a->rating_id);
+  in.rating = a->rating;
+  in.comment = SGO_STR(buf, a->comment);
+  in.metadata_json = SGO_STR(buf, a->metadata_json);
+  in.metadata_json_len = (size_t)a->metadata_json_len;
+  in.generation_id = SGO_STR(buf, a->generation_id);
+  in.rater_id = SGO_STR(buf, a->rater_id);
+  in.source = SGO_STR(buf, a->source);
+  return sigil_client_submit_rating(client, &in, timeout_ms, out, error);
+}
+
+/* Defined by cgo from the //export in log.go. */
+extern void sigilGoLog(uintptr_t handle, uint32_t level, char *message, size_t message_len);
+
+static void sgo_log_trampoline(void *user_data, uint32_t level, const char *message, size_t message_len) {
+  sigilGoLog((uintptr_t)user_data, level, (char *)message, message_len);
+}
+
+sigil_status_t sgo_options_set_go_logger(sigil_options_t *options, uintptr_t handle) {
+  return sigil_options_set_logger(options, sgo_log_trampoline, (void *)handle);
+}
+
+/* The ABI this package was compiled against. */
+uint32_t sgo_abi_version_header(void) { return SIGIL_ABI_VERSION; }

@@ -1,0 +1,81 @@
+/* C shims between the Go binding and libsigil (see cgo.go). Each shim turns
+ * one Go-side operation into one cgo crossing. Strings arrive packed in one
+ * caller buffer of NUL-terminated strings and are referred to by offset
+ * (-1 means NULL), so Go never passes memory that holds Go pointers. */
+#ifndef SIGIL_GO_SHIM_H
+#define SIGIL_GO_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sigil/sigil.h>
+
+typedef struct {
+  int64_t id, conversation_id, conversation_title, user_id, agent_name, agent_version, operation_name,
+      model_provider, model_name, system_prompt, tool_choice, tools_json, tags_json, metadata_json,
+      ctx_conversation_id, ctx_conversation_title, ctx_user_id, ctx_agent_name, ctx_agent_version,
+      parent_traceparent;
+  int64_t tools_json_len, tags_json_len, metadata_json_len;
+  int64_t max_tokens, started_at_ns;
+  double temperature, top_p;
+  int32_t has_max_tokens, has_temperature, has_top_p, has_thinking_enabled, thinking_enabled, streaming;
+} sgo_generation_start_args;
+
+typedef struct {
+  int64_t tool_name, tool_call_id, tool_type, tool_description, conversation_id, conversation_title, agent_name,
+      agent_version, request_model, request_provider, ctx_conversation_id, ctx_conversation_title,
+      ctx_agent_name, ctx_agent_version, parent_traceparent;
+  int64_t started_at_ns;
+  int32_t include_content;
+} sgo_tool_start_args;
+
+typedef struct {
+  int64_t model_provider, model_name, agent_name, agent_version, encoding_format, ctx_agent_name,
+      ctx_agent_version, parent_traceparent;
+  int64_t dimensions, started_at_ns;
+  int32_t has_dimensions;
+} sgo_embedding_start_args;
+
+/* `texts` is the offset of `texts_count` NUL-terminated strings back to back. */
+typedef struct {
+  int64_t input_count, input_tokens, dimensions, response_model, texts, texts_count;
+  int32_t has_result, has_dimensions;
+} sgo_embedding_result_args;
+
+/* Start shims write the recorder's traceparent (or "") into `traceparent`
+ * (56 bytes). */
+sigil_status_t sgo_generation_start(sigil_client_t *client, const sgo_generation_start_args *a, const char *buf,
+                                    sigil_generation_t **out, char *traceparent);
+/* Applies the call error, first-token time and result JSON (each optional),
+ * ends and frees the recorder; returns what end returned. */
+sigil_status_t sgo_generation_finish(sigil_generation_t *g, const char *json, size_t json_len, int has_call_error,
+                                     const char *call_error, size_t call_error_len, int32_t http_status,
+                                     int64_t first_token_ns, sigil_error_t **error);
+
+sigil_status_t sgo_tool_start(sigil_client_t *client, const sgo_tool_start_args *a, const char *buf,
+                              sigil_tool_execution_t **out, char *traceparent);
+sigil_status_t sgo_tool_finish(sigil_tool_execution_t *e, int has_result, const char *arguments, size_t arguments_len,
+                               const char *result, size_t result_len, int64_t completed_at_ns, int has_error,
+                               const char *message, size_t message_len, int32_t http_status, sigil_error_t **error);
+
+sigil_status_t sgo_embedding_start(sigil_client_t *client, const sgo_embedding_start_args *a, const char *buf,
+                                   sigil_embedding_t **out, char *traceparent);
+sigil_status_t sgo_embedding_finish(sigil_embedding_t *e, const sgo_embedding_result_args *a, const char *buf,
+                                    int has_error, const char *message, size_t message_len, int32_t http_status,
+                                    sigil_error_t **error);
+
+typedef struct {
+  int64_t conversation_id, rating_id, comment, metadata_json, generation_id, rater_id, source;
+  int64_t metadata_json_len;
+  uint32_t rating;
+} sgo_rating_input_args;
+
+sigil_status_t sgo_submit_rating(sigil_client_t *client, const sgo_rating_input_args *a, const char *buf,
+                                 uint32_t timeout_ms, sigil_rating_result_t **out, sigil_error_t **error);
+
+/* Registers the Go logger bridge; `handle` is a runtime/cgo.Handle. */
+sigil_status_t sgo_options_set_go_logger(sigil_options_t *options, uintptr_t handle);
+
+/* The ABI version of the header this package was compiled against. */
+uint32_t sgo_abi_version_header(void);
+
+#endif

@@ -1,0 +1,373 @@
+"""ctypes declarations for libsigil's C ABI (include/sigil/sigil.h).
+
+This module is a translation table: it finds the shared library once, checks
+its ABI version, and declares every prototype and struct the binding uses.
+Nothing here has behaviour of its own. ctypes releases the GIL around every
+call into the library.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_char,
+    c_char_p,
+    c_double,
+    c_int,
+    c_int32,
+    c_int64,
+    c_size_t,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
+from pathlib import Path
+
+# The ABI generation this binding was written against (SIGIL_ABI_VERSION).
+EXPECTED_ABI_VERSION = 1
+
+SIGIL_OK = 0
+SIGIL_E_INVALID_ARGUMENT = 1
+SIGIL_E_VALIDATION = 2
+SIGIL_E_SHUTDOWN = 5
+SIGIL_E_ALREADY_ENDED = 11
+SIGIL_E_UNSUPPORTED = 18
+
+PROTOCOLS = {"grpc": 0, "http": 1, "none": 2}
+AUTH_MODES = {"none": 0, "tenant": 1, "bearer": 2, "basic": 3}
+LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR = 0, 1, 2, 3
+RATING_UNSPECIFIED, RATING_GOOD, RATING_BAD = 0, 1, 2
+TRACEPARENT_BUF = 64
+
+
+def _library_candidates() -> list[str]:
+    """Where libsigil is looked for, in order."""
+    explicit = os.environ.get("SIGIL_LIBRARY", "").strip()
+    if explicit:
+        return [explicit]  # an explicit choice is never second-guessed
+    if sys.platform == "darwin":
+        names = ["libsigil.dylib", "libsigil.1.dylib"]
+    else:
+        names = ["libsigil.so", "libsigil.so.1"]
+    here = Path(__file__).resolve().parent
+    out = [str(here / n) for n in names]  # bundled by `pip install`
+    repo = here.parents[2]  # bindings/python/sigil_sdk -> repository root (source checkouts)
+    if (repo / "include" / "sigil" / "sigil.h").is_file():
+        out += [str(repo / "build" / n) for n in names]
+    found = ctypes.util.find_library("sigil")  # an installed libsigil
+    if found:
+        out.append(found)
+    return out
+
+
+def _load() -> tuple[ctypes.CDLL, str]:
+    tried = []
+    for path in _library_candidates():
+        if os.sep in path and not os.path.exists(path):
+            tried.append(f"{path} (missing)")
+            continue
+        try:
+            return ctypes.CDLL(path), path
+        except OSError as exc:
+            tried.append(f"{path} ({exc})")
+    raise ImportError(
+        "sigil_sdk: cannot load libsigil. Install the package with `pip install bindings/python` "
+        "(it builds and bundles the library), build the repository (`make build`), or point "
+        "SIGIL_LIBRARY at libsigil.so. Tried: " + "; ".join(tried)
+    )
+
+
+lib, library_path = _load()
+
+
+def _fn(name: str, restype, *argtypes):
+    try:
+        f = getattr(lib, name)
+    except AttributeError:
+        raise ImportError(f"sigil_sdk: {library_path} lacks {name}; it is older than this binding") from None
+    f.restype = restype
+    f.argtypes = argtypes
+    return f
+
+
+# --- version -------------------------------------------------------------------
+sigil_abi_version = _fn("sigil_abi_version", c_uint32)
+sigil_version_string = _fn("sigil_version_string", c_char_p)
+
+abi_version = sigil_abi_version()
+if abi_version != EXPECTED_ABI_VERSION:
+    raise ImportError(
+        f"sigil_sdk: {library_path} has ABI version {abi_version}, but this sigil_sdk needs "
+        f"ABI version {EXPECTED_ABI_VERSION}. Reinstall sigil_sdk from the same source tree as the "
+        "library, or set SIGIL_LIBRARY to a matching libsigil."
+    )
+version = sigil_version_string().decode()
+
+# --- errors --------------------------------------------------------------------
+sigil_error_code = _fn("sigil_error_code", c_uint32, c_void_p)
+sigil_error_message = _fn("sigil_error_message", c_char_p, c_void_p)
+sigil_error_free = _fn("sigil_error_free", None, c_void_p)
+sigil_status_name = _fn("sigil_status_name", c_char_p, c_uint32)
+
+# --- options -------------------------------------------------------------------
+LOG_FN = CFUNCTYPE(None, c_void_p, c_uint32, POINTER(c_char), c_size_t)
+
+P = c_void_p  # every handle is opaque
+sigil_options_new = _fn("sigil_options_new", c_uint32, POINTER(c_void_p))
+sigil_options_free = _fn("sigil_options_free", None, P)
+_opt = {
+    "use_environment": (c_int,),
+    "protocol": (c_uint32,),
+    "endpoint": (c_char_p,),
+    "insecure": (c_int,),
+    "header": (c_char_p, c_char_p),
+    "auth_mode": (c_uint32,),
+    "auth_tenant_id": (c_char_p,),
+    "auth_bearer_token": (c_char_p,),
+    "auth_basic_user": (c_char_p,),
+    "auth_basic_password": (c_char_p,),
+    "agent_name": (c_char_p,),
+    "agent_version": (c_char_p,),
+    "user_id": (c_char_p,),
+    "tag": (c_char_p, c_char_p),
+    "sdk_name": (c_char_p,),
+    "batch_size": (c_uint32,),
+    "flush_interval_ms": (c_uint32,),
+    "queue_size": (c_uint32,),
+    "queue_max_bytes": (c_uint64,),
+    "max_retries": (c_uint32,),
+    "no_retries": (),
+    "initial_backoff_ms": (c_uint32,),
+    "max_backoff_ms": (c_uint32,),
+    "attempt_timeout_ms": (c_uint32,),
+    "payload_max_bytes": (c_uint64,),
+    "logger": (LOG_FN, c_void_p),
+    "debug": (c_int,),
+    "api_endpoint": (c_char_p,),
+    "otlp_endpoint": (c_char_p,),
+    "otlp_header": (c_char_p, c_char_p),
+    "service_name": (c_char_p,),
+    "resource_attribute": (c_char_p, c_char_p),
+    "embedding_capture": (c_int, c_uint32, c_uint32),
+}
+options_set = {k: _fn(f"sigil_options_set_{k}", c_uint32, P, *a) for k, a in _opt.items()}
+
+# --- client --------------------------------------------------------------------
+
+
+class Stats(Structure):
+    _fields_ = [("version", c_uint32)] + [
+        (name, c_uint64)
+        for name in (
+            "generations_enqueued",
+            "generations_exported",
+            "generations_rejected",
+            "dropped_queue_full",
+            "dropped_byte_budget",
+            "dropped_payload_too_large",
+            "dropped_retry_exhausted",
+            "dropped_shutdown_timeout",
+            "validation_failures",
+            "export_attempts",
+            "export_retries",
+            "queue_items",
+            "queue_bytes",
+        )
+    ]
+
+
+STATS_VERSION = 1
+E = POINTER(c_void_p)  # sigil_error_t ** out-parameter
+sigil_client_new = _fn("sigil_client_new", c_uint32, P, POINTER(c_void_p), E)
+sigil_client_flush = _fn("sigil_client_flush", c_uint32, P, c_uint32, E)
+sigil_client_shutdown = _fn("sigil_client_shutdown", c_uint32, P, c_uint32, E)
+sigil_client_free = _fn("sigil_client_free", None, P)
+sigil_client_stats = _fn("sigil_client_stats", c_uint32, P, POINTER(Stats))
+sigil_client_metrics_snapshot = _fn("sigil_client_metrics_snapshot", c_uint32, P, POINTER(c_void_p), POINTER(c_size_t), E)
+sigil_metrics_snapshot_free = _fn("sigil_metrics_snapshot_free", None, c_void_p)
+
+# --- generations ---------------------------------------------------------------
+
+
+class GenerationStart(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("id", c_char_p),
+        ("conversation_id", c_char_p),
+        ("conversation_title", c_char_p),
+        ("user_id", c_char_p),
+        ("agent_name", c_char_p),
+        ("agent_version", c_char_p),
+        ("operation_name", c_char_p),
+        ("model_provider", c_char_p),
+        ("model_name", c_char_p),
+        ("system_prompt", c_char_p),
+        ("has_max_tokens", c_int),
+        ("max_tokens", c_int64),
+        ("has_temperature", c_int),
+        ("temperature", c_double),
+        ("has_top_p", c_int),
+        ("top_p", c_double),
+        ("tool_choice", c_char_p),
+        ("has_thinking_enabled", c_int),
+        ("thinking_enabled", c_int),
+        ("tools_json", c_char_p),
+        ("tools_json_len", c_size_t),
+        ("tags_json", c_char_p),
+        ("tags_json_len", c_size_t),
+        ("metadata_json", c_char_p),
+        ("metadata_json_len", c_size_t),
+        ("started_at_ns", c_int64),
+        ("context_conversation_id", c_char_p),
+        ("context_conversation_title", c_char_p),
+        ("context_user_id", c_char_p),
+        ("context_agent_name", c_char_p),
+        ("context_agent_version", c_char_p),
+        ("parent_traceparent", c_char_p),
+    ]
+
+
+GENERATION_START_VERSION = 1
+sigil_generation_start = _fn("sigil_generation_start", c_uint32, P, POINTER(GenerationStart), POINTER(c_void_p))
+sigil_generation_start_streaming = _fn(
+    "sigil_generation_start_streaming", c_uint32, P, POINTER(GenerationStart), POINTER(c_void_p)
+)
+sigil_generation_set_result_json = _fn("sigil_generation_set_result_json", c_uint32, P, c_char_p, c_size_t)
+sigil_generation_set_call_error = _fn("sigil_generation_set_call_error", c_uint32, P, c_char_p, c_size_t, c_int32)
+sigil_generation_set_first_token_at = _fn("sigil_generation_set_first_token_at", c_uint32, P, c_int64)
+sigil_generation_end = _fn("sigil_generation_end", c_uint32, P, E)
+sigil_generation_id = _fn("sigil_generation_id", c_char_p, P)
+sigil_generation_traceparent = _fn("sigil_generation_traceparent", c_uint32, P, c_char_p, c_size_t)
+sigil_generation_free = _fn("sigil_generation_free", None, P)
+sigil_validate_generation_json = _fn("sigil_validate_generation_json", c_uint32, c_char_p, c_size_t, E)
+
+# --- tool executions -----------------------------------------------------------
+
+
+class ToolExecutionStart(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("tool_name", c_char_p),
+        ("tool_call_id", c_char_p),
+        ("tool_type", c_char_p),
+        ("tool_description", c_char_p),
+        ("conversation_id", c_char_p),
+        ("conversation_title", c_char_p),
+        ("agent_name", c_char_p),
+        ("agent_version", c_char_p),
+        ("request_model", c_char_p),
+        ("request_provider", c_char_p),
+        ("include_content", c_int),
+        ("started_at_ns", c_int64),
+        ("context_conversation_id", c_char_p),
+        ("context_conversation_title", c_char_p),
+        ("context_agent_name", c_char_p),
+        ("context_agent_version", c_char_p),
+        ("parent_traceparent", c_char_p),
+    ]
+
+
+TOOL_EXECUTION_START_VERSION = 1
+sigil_tool_execution_start = _fn(
+    "sigil_tool_execution_start", c_uint32, P, POINTER(ToolExecutionStart), POINTER(c_void_p)
+)
+sigil_tool_execution_set_result = _fn(
+    "sigil_tool_execution_set_result", c_uint32, P, c_char_p, c_size_t, c_char_p, c_size_t, c_int64
+)
+sigil_tool_execution_set_error = _fn("sigil_tool_execution_set_error", c_uint32, P, c_char_p, c_size_t, c_int32)
+sigil_tool_execution_end = _fn("sigil_tool_execution_end", c_uint32, P, E)
+sigil_tool_execution_traceparent = _fn("sigil_tool_execution_traceparent", c_uint32, P, c_char_p, c_size_t)
+sigil_tool_execution_free = _fn("sigil_tool_execution_free", None, P)
+
+# --- embeddings ----------------------------------------------------------------
+
+
+class EmbeddingStart(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("model_provider", c_char_p),
+        ("model_name", c_char_p),
+        ("agent_name", c_char_p),
+        ("agent_version", c_char_p),
+        ("has_dimensions", c_int),
+        ("dimensions", c_int64),
+        ("encoding_format", c_char_p),
+        ("started_at_ns", c_int64),
+        ("context_agent_name", c_char_p),
+        ("context_agent_version", c_char_p),
+        ("parent_traceparent", c_char_p),
+    ]
+
+
+class EmbeddingResult(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("input_count", c_int64),
+        ("input_tokens", c_int64),
+        ("response_model", c_char_p),
+        ("has_dimensions", c_int),
+        ("dimensions", c_int64),
+        ("input_texts", POINTER(c_char_p)),
+        ("input_texts_count", c_size_t),
+    ]
+
+
+EMBEDDING_START_VERSION = 1
+EMBEDDING_RESULT_VERSION = 1
+sigil_embedding_start = _fn("sigil_embedding_start", c_uint32, P, POINTER(EmbeddingStart), POINTER(c_void_p))
+sigil_embedding_set_result = _fn("sigil_embedding_set_result", c_uint32, P, POINTER(EmbeddingResult))
+sigil_embedding_set_call_error = _fn("sigil_embedding_set_call_error", c_uint32, P, c_char_p, c_size_t, c_int32)
+sigil_embedding_end = _fn("sigil_embedding_end", c_uint32, P, E)
+sigil_embedding_traceparent = _fn("sigil_embedding_traceparent", c_uint32, P, c_char_p, c_size_t)
+sigil_embedding_free = _fn("sigil_embedding_free", None, P)
+
+# --- ratings -------------------------------------------------------------------
+
+
+class RatingInput(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("conversation_id", c_char_p),
+        ("rating_id", c_char_p),
+        ("rating", c_uint32),
+        ("comment", c_char_p),
+        ("metadata_json", c_char_p),
+        ("metadata_json_len", c_size_t),
+        ("generation_id", c_char_p),
+        ("rater_id", c_char_p),
+        ("source", c_char_p),
+    ]
+
+
+class RatingSummary(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("total_count", c_uint64),
+        ("good_count", c_uint64),
+        ("bad_count", c_uint64),
+        ("latest_rating", c_uint32),
+        ("has_bad_rating", c_int),
+        ("latest_rated_at_ns", c_int64),
+        ("latest_bad_at_ns", c_int64),
+    ]
+
+
+RATING_INPUT_VERSION = 1
+RATING_SUMMARY_VERSION = 1
+sigil_client_submit_rating = _fn(
+    "sigil_client_submit_rating", c_uint32, P, POINTER(RatingInput), c_uint32, POINTER(c_void_p), E
+)
+sigil_rating_result_free = _fn("sigil_rating_result_free", None, P)
+sigil_rating_result_rating = _fn("sigil_rating_result_rating", c_uint32, P)
+sigil_rating_result_created_at_ns = _fn("sigil_rating_result_created_at_ns", c_int64, P)
+sigil_rating_result_summary = _fn("sigil_rating_result_summary", c_uint32, P, POINTER(RatingSummary))
+rating_result_str = {
+    k: _fn(f"sigil_rating_result_{k}", c_char_p, P)
+    for k in ("rating_id", "conversation_id", "generation_id", "comment", "rater_id", "source", "metadata_json")
+}

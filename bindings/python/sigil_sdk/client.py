@@ -1,0 +1,782 @@
+"""The client and its recorders: Python idioms over libsigil's C ABI.
+
+Everything a record means — identity resolution, defaults, validation, SDK
+stamping, spans, metrics, batching, retries — happens in the engine. This
+module turns dataclasses into start structs and protojson documents, reads
+identity defaults from contextvars, maps status codes to exceptions, and owns
+handles explicitly: ``Client.shutdown()`` (or ``with Client() as c``) and the
+recorders' ``end()`` (or ``with``); ``__del__`` is only a safety net.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import json
+import logging
+import sys
+import threading
+import weakref
+from ctypes import byref, c_char_p, c_size_t, c_void_p
+from datetime import datetime, timedelta
+from typing import Any, Optional
+
+from . import _encode as enc
+from . import _native as N
+from .config import ClientConfig
+from .context import (
+    _agent_name,
+    _agent_version,
+    _conversation_id,
+    _conversation_title,
+    _parent_traceparent,
+    _user_id,
+)
+from .errors import (
+    RATING_STATUS_ERRORS,
+    STATUS_ERRORS,
+    ClientShutdownError,
+    ConfigError,
+    SigilError,
+)
+from .models import (
+    ConversationRating,
+    ConversationRatingInput,
+    ConversationRatingSummary,
+    ConversationRatingValue,
+    EmbeddingResult,
+    EmbeddingStart,
+    Generation,
+    GenerationMode,
+    GenerationStart,
+    ToolExecutionEnd,
+    ToolExecutionStart,
+    SubmitConversationRatingResponse,
+)
+
+SDK_NAME = "sdk-python"
+DEFAULT_TIMEOUT = 10.0  # seconds, for flush() and shutdown()
+
+_OK = N.SIGIL_OK
+_RATING_CODES = {"CONVERSATION_RATING_VALUE_GOOD": N.RATING_GOOD, "CONVERSATION_RATING_VALUE_BAD": N.RATING_BAD}
+_RATING_VALUES = {N.RATING_GOOD: ConversationRatingValue.GOOD, N.RATING_BAD: ConversationRatingValue.BAD}
+_LOG_LEVELS = {N.LOG_DEBUG: logging.DEBUG, N.LOG_INFO: logging.INFO, N.LOG_WARN: logging.WARNING, N.LOG_ERROR: logging.ERROR}
+
+
+# --- errors --------------------------------------------------------------------
+
+
+def _error(status: int, err: c_void_p, table: dict = STATUS_ERRORS) -> SigilError:
+    """The exception for a status, taking ownership of the engine's error object."""
+    name = N.sigil_status_name(status).decode()
+    message = ""
+    if err.value:
+        message = N.sigil_error_message(err).decode("utf-8", "replace")
+        N.sigil_error_free(err)
+        err.value = None
+    return table.get(status, SigilError)(message or name, code=status, status=name)
+
+
+def _http_status(error: BaseException) -> int:
+    """An HTTP status carried by a provider exception (status, status_code, response.status_code...)."""
+    try:
+        holders = (error, getattr(error, "response", None), getattr(error, "error", None))
+        for holder in holders:
+            for attr in ("status", "status_code", "Status", "StatusCode"):
+                value = getattr(holder, attr, None)
+                if isinstance(value, str) and value.strip().isdigit():
+                    value = int(value)
+                if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
+                    return value
+    except Exception:  # noqa: BLE001 - foreign objects; a status is only a hint
+        pass
+    return 0  # the engine looks for a status code in the message
+
+
+def _call_error_args(error: Any) -> tuple[bytes, int]:
+    if isinstance(error, BaseException):
+        message = str(error) or type(error).__name__
+        return message.encode("utf-8", "surrogatepass"), _http_status(error)
+    return str(error).encode("utf-8", "surrogatepass"), 0
+
+
+# --- trace context -------------------------------------------------------------
+
+
+def _parent() -> Optional[bytes]:
+    """The parent span: with_parent_traceparent, else the current OpenTelemetry span (if in use)."""
+    tp = _parent_traceparent.get()
+    if tp:
+        return tp.encode()
+    otel = sys.modules.get("opentelemetry.trace")  # never imported by us: only if the host uses it
+    if otel is None:
+        return None
+    try:
+        sc = otel.get_current_span().get_span_context()
+        if not sc.is_valid:
+            return None
+        return b"00-%032x-%016x-%02x" % (sc.trace_id, sc.span_id, int(sc.trace_flags))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+_TraceparentBuffer = ctypes.c_char * N.TRACEPARENT_BUF
+
+
+def _traceparent(fn, handle) -> str:
+    if not handle:
+        return ""
+    buf = _TraceparentBuffer()
+    return buf.value.decode() if fn(handle, buf, N.TRACEPARENT_BUF) == _OK else ""
+
+
+def _c(value: Optional[str]) -> Optional[bytes]:
+    """A C string for an optional text field: None (NULL) when empty."""
+    return value.encode("utf-8", "surrogatepass") if value else None
+
+
+def _ms(value: Any) -> int:
+    """Milliseconds for an options knob given as timedelta or seconds."""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return max(0, min(int(round(seconds * 1000)), 0xFFFFFFFF))
+
+
+# --- client --------------------------------------------------------------------
+
+_live_clients: "weakref.WeakSet[Client]" = weakref.WeakSet()
+
+
+@atexit.register
+def _shutdown_live_clients() -> None:
+    # The engine's worker threads must be stopped while the interpreter can
+    # still run the logger callback.
+    for client in list(_live_clients):
+        try:
+            client.shutdown()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+class Client:
+    """Records generations, tool executions and embeddings and exports them in the background.
+
+    Thread-safe and asyncio-safe. Call ``shutdown()`` when done (or use it as
+    a context manager); an open client is shut down at interpreter exit.
+    """
+
+    def __init__(self, config: Optional[ClientConfig] = None) -> None:
+        self._handle = c_void_p()
+        self._log_cb = None
+        self._lock = threading.Lock()
+        self._shut_down = False
+        cfg = config if config is not None else ClientConfig()
+        if cfg.generation_exporter is not None:
+            raise ConfigError("sigil_sdk: custom generation exporters are not supported; the engine exports",
+                              code=8, status="SIGIL_E_CONFIG")
+        self._logger = cfg.logger if cfg.logger is not None else logging.getLogger("sigil_sdk")
+
+        opts = c_void_p()
+        if N.sigil_options_new(byref(opts)) != _OK:
+            raise MemoryError("sigil_sdk: cannot allocate options")
+        try:
+            self._log_cb = _log_callback(self._logger)
+            _apply_config(opts, cfg, self._log_cb)
+            err = c_void_p()
+            status = N.sigil_client_new(opts, byref(self._handle), byref(err))
+            if status != _OK:
+                raise _error(status, err)
+        finally:
+            N.sigil_options_free(opts)
+        _live_clients.add(self)
+
+    # -- recorders --
+
+    def start_generation(self, start: GenerationStart) -> "GenerationRecorder":
+        """Starts recording a non-streaming generation (mode SYNC unless ``start.mode`` says otherwise)."""
+        return self._start_generation(start, GenerationMode.SYNC)
+
+    def start_streaming_generation(self, start: GenerationStart) -> "GenerationRecorder":
+        """Starts recording a streaming generation (mode STREAM unless ``start.mode`` says otherwise)."""
+        return self._start_generation(start, GenerationMode.STREAM)
+
+    def _start_generation(self, start: GenerationStart, default_mode: GenerationMode) -> "GenerationRecorder":
+        # Only what is set is written: a ctypes field write costs about as much as the C call.
+        s = N.GenerationStart(N.GENERATION_START_VERSION)
+        if start.id:
+            s.id = _c(start.id)
+        if start.conversation_id:
+            s.conversation_id = _c(start.conversation_id)
+        if start.conversation_title:
+            s.conversation_title = _c(start.conversation_title)
+        if start.user_id:
+            s.user_id = _c(start.user_id)
+        if start.agent_name:
+            s.agent_name = _c(start.agent_name)
+        if start.agent_version:
+            s.agent_version = _c(start.agent_version)
+        if start.operation_name:
+            s.operation_name = _c(start.operation_name)
+        model = start.model
+        if model is not None:
+            if model.provider:
+                s.model_provider = _c(model.provider)
+            if model.name:
+                s.model_name = _c(model.name)
+        if start.system_prompt:
+            s.system_prompt = _c(start.system_prompt)
+        if start.max_tokens is not None:
+            s.has_max_tokens, s.max_tokens = 1, start.max_tokens
+        if start.temperature is not None:
+            s.has_temperature, s.temperature = 1, start.temperature
+        if start.top_p is not None:
+            s.has_top_p, s.top_p = 1, start.top_p
+        if start.tool_choice is not None:
+            s.tool_choice = start.tool_choice.encode("utf-8", "surrogatepass")
+        if start.thinking_enabled is not None:
+            s.has_thinking_enabled, s.thinking_enabled = 1, int(bool(start.thinking_enabled))
+        if start.tools:
+            doc = enc.dumps([enc.tool(t) for t in start.tools])
+            s.tools_json, s.tools_json_len = doc, len(doc)
+        if start.tags:
+            doc = enc.dumps(start.tags)
+            s.tags_json, s.tags_json_len = doc, len(doc)
+        if start.metadata:
+            doc = enc.dumps(start.metadata)
+            s.metadata_json, s.metadata_json_len = doc, len(doc)
+        if start.started_at is not None:
+            s.started_at_ns = enc.ns(start.started_at)
+        # Context values: the engine applies them below explicit fields.
+        v = _conversation_id.get()
+        if v:
+            s.context_conversation_id = _c(v)
+        v = _conversation_title.get()
+        if v:
+            s.context_conversation_title = _c(v)
+        v = _user_id.get()
+        if v:
+            s.context_user_id = _c(v)
+        v = _agent_name.get()
+        if v:
+            s.context_agent_name = _c(v)
+        v = _agent_version.get()
+        if v:
+            s.context_agent_version = _c(v)
+        v = _parent()
+        if v:
+            s.parent_traceparent = v
+
+        mode = start.mode if start.mode is not None else default_mode
+        fn = N.sigil_generation_start_streaming if mode == "STREAM" else N.sigil_generation_start
+        out = c_void_p()
+        # A start problem (including a shut-down client) is kept by the recorder and
+        # reported by end(), so starting never raises.
+        fn(self._live_handle(), byref(s), byref(out))
+        return GenerationRecorder(self, out)
+
+    def start_tool_execution(self, start: ToolExecutionStart) -> "ToolExecutionRecorder":
+        """Starts recording a tool execution (a span and metrics; nothing is exported as a generation)."""
+        s = N.ToolExecutionStart()
+        s.version = N.TOOL_EXECUTION_START_VERSION
+        u = enc.utf8
+        s.tool_name = u(start.tool_name)
+        s.tool_call_id = u(start.tool_call_id)
+        s.tool_type = u(start.tool_type)
+        s.tool_description = u(start.tool_description)
+        s.conversation_id = u(start.conversation_id)
+        s.conversation_title = u(start.conversation_title)
+        s.agent_name = u(start.agent_name)
+        s.agent_version = u(start.agent_version)
+        s.request_model = u(start.request_model)
+        s.request_provider = u(start.request_provider)
+        s.include_content = int(bool(start.include_content))
+        if start.started_at is not None:
+            s.started_at_ns = enc.ns(start.started_at)
+        s.context_conversation_id = u(_conversation_id.get())
+        s.context_conversation_title = u(_conversation_title.get())
+        s.context_agent_name = u(_agent_name.get())
+        s.context_agent_version = u(_agent_version.get())
+        s.parent_traceparent = _parent()
+        out = c_void_p()
+        N.sigil_tool_execution_start(self._live_handle(), byref(s), byref(out))
+        return ToolExecutionRecorder(self, out)
+
+    def start_embedding(self, start: EmbeddingStart) -> "EmbeddingRecorder":
+        """Starts recording an embedding call (a span and metrics; nothing is exported as a generation)."""
+        s = N.EmbeddingStart()
+        s.version = N.EMBEDDING_START_VERSION
+        u = enc.utf8
+        model = start.model
+        if model is not None:
+            s.model_provider = u(model.provider)
+            s.model_name = u(model.name)
+        s.agent_name = u(start.agent_name)
+        s.agent_version = u(start.agent_version)
+        if start.dimensions is not None:
+            s.has_dimensions, s.dimensions = 1, start.dimensions
+        s.encoding_format = u(start.encoding_format)
+        if start.started_at is not None:
+            s.started_at_ns = enc.ns(start.started_at)
+        s.context_agent_name = u(_agent_name.get())
+        s.context_agent_version = u(_agent_version.get())
+        s.parent_traceparent = _parent()
+        out = c_void_p()
+        N.sigil_embedding_start(self._live_handle(), byref(s), byref(out))
+        return EmbeddingRecorder(self, out)
+
+    def _live_handle(self) -> c_void_p:
+        if not self._handle:
+            raise ClientShutdownError("sigil: client is shut down", code=5, status="SIGIL_E_SHUTDOWN")
+        return self._handle
+
+    # -- ratings --
+
+    def submit_conversation_rating(
+        self, conversation_id: str, rating: ConversationRatingInput, *, timeout: Optional[float] = None
+    ) -> SubmitConversationRatingResponse:
+        """Sends a rating to the Sigil API now (blocking, at most ``timeout`` seconds, default 10).
+
+        Raises ValidationError (invalid input, or refused by the server as
+        invalid), RatingConflictError, RatingTransportError or ClientShutdownError.
+        """
+        u = enc.utf8
+        value = rating.rating.value if isinstance(rating.rating, ConversationRatingValue) else str(rating.rating)
+        inp = N.RatingInput()
+        inp.version = N.RATING_INPUT_VERSION
+        inp.conversation_id = u(conversation_id) or b""
+        inp.rating_id = u(rating.rating_id) or b""
+        inp.rating = _RATING_CODES.get(value.strip(), N.RATING_UNSPECIFIED)
+        inp.comment = u(rating.comment)
+        if rating.metadata:
+            doc = enc.dumps(rating.metadata)
+            inp.metadata_json, inp.metadata_json_len = doc, len(doc)
+        inp.generation_id = u(rating.generation_id)
+        inp.rater_id = u(rating.rater_id)
+        inp.source = u(rating.source)
+
+        out, err = c_void_p(), c_void_p()
+        status = N.sigil_client_submit_rating(
+            self._live_handle(), byref(inp), 0 if timeout is None else max(1, _ms(timeout)), byref(out), byref(err)
+        )
+        if status != _OK:
+            raise _error(status, err, RATING_STATUS_ERRORS)
+        try:
+            return _rating_response(out)
+        finally:
+            N.sigil_rating_result_free(out)
+
+    # -- lifecycle --
+
+    def flush(self, timeout: Optional[float] = None) -> None:
+        """Waits until everything recorded so far is delivered or dropped (default deadline 10 s).
+
+        Raises SigilTimeoutError when the deadline passes, ClientShutdownError after shutdown.
+        """
+        err = c_void_p()
+        status = N.sigil_client_flush(self._live_handle(), _ms(DEFAULT_TIMEOUT if timeout is None else timeout),
+                                      byref(err))
+        if status != _OK:
+            raise _error(status, err)
+
+    def shutdown(self, timeout: Optional[float] = None) -> None:
+        """Stops accepting records and flushes within ``timeout`` seconds (default 10). Idempotent.
+
+        What cannot be delivered in time is dropped, counted in ``stats()`` and
+        logged; shutdown itself never raises.
+        """
+        with self._lock:
+            if self._shut_down or not self._handle:
+                return
+            self._shut_down = True
+        err = c_void_p()
+        status = N.sigil_client_shutdown(self._handle, _ms(DEFAULT_TIMEOUT if timeout is None else timeout),
+                                         byref(err))
+        if status != _OK:
+            self._logger.warning("sigil: shutdown: %s", _error(status, err))
+        _live_clients.discard(self)
+
+    close = shutdown
+
+    def stats(self) -> dict[str, int]:
+        """Export counters since the client started (extension)."""
+        out = N.Stats()
+        out.version = N.STATS_VERSION
+        if self._handle:
+            N.sigil_client_stats(self._handle, byref(out))
+        return {name: getattr(out, name) for name, _ in N.Stats._fields_[1:]}
+
+    def metrics_snapshot(self) -> dict[str, Any]:
+        """The aggregated GenAI histograms as a dict (extension; see sigil_client_metrics_snapshot)."""
+        out, n, err = c_void_p(), c_size_t(), c_void_p()
+        status = N.sigil_client_metrics_snapshot(self._live_handle(), byref(out), byref(n), byref(err))
+        if status != _OK:
+            raise _error(status, err)
+        try:
+            return json.loads(ctypes.string_at(out, n.value))
+        finally:
+            N.sigil_metrics_snapshot_free(out)
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.shutdown()
+
+    def __del__(self) -> None:
+        # Safety net only: frees the engine client (which shuts it down first).
+        handle = getattr(self, "_handle", None)
+        if handle:
+            try:
+                N.sigil_client_free(handle)
+            except Exception:  # noqa: BLE001 - interpreter teardown
+                pass
+            self._handle = c_void_p()
+
+
+def _log_callback(logger: logging.Logger):
+    def log(_user_data, level, message, length):
+        try:
+            logger.log(_LOG_LEVELS.get(level, logging.WARNING), "%s",
+                       ctypes.string_at(message, length).decode("utf-8", "replace"))
+        except Exception:  # noqa: BLE001 - never raise into the engine
+            pass
+
+    return N.LOG_FN(log)
+
+
+def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
+    """Passes every field the caller set as an explicit option."""
+    def check(status: int, what: str) -> None:
+        if status != _OK:
+            name = N.sigil_status_name(status).decode()
+            raise ConfigError(f"sigil: invalid {what} ({name})", code=status, status=name)
+
+    def text(key: str, value: Optional[str], what: str) -> None:
+        if value:
+            check(N.options_set[key](opts, value.encode("utf-8", "surrogatepass")), what)
+
+    def choice(key: str, value: Optional[str], table: dict, what: str) -> None:
+        if value is None:
+            return
+        code = table.get(value.strip().lower())
+        if code is None:
+            raise ConfigError(f"sigil: unsupported {what} {value!r}", code=8, status="SIGIL_E_CONFIG")
+        check(N.options_set[key](opts, code), what)
+
+    S = N.options_set
+    check(S["sdk_name"](opts, SDK_NAME.encode()), "sdk name")
+    check(S["logger"](opts, log_cb, None), "logger")
+    if not cfg.use_environment:
+        check(S["use_environment"](opts, 0), "use_environment")
+    if cfg.debug is not None:
+        check(S["debug"](opts, int(cfg.debug)), "debug")
+
+    ex = cfg.generation_export
+    choice("protocol", ex.protocol, N.PROTOCOLS, "generation export protocol")
+    text("endpoint", cfg.generation_export_endpoint or ex.endpoint, "generation export endpoint")
+    if ex.insecure is not None:
+        check(S["insecure"](opts, int(bool(ex.insecure))), "insecure")
+    for name, value in (ex.headers or {}).items():
+        check(S["header"](opts, name.encode(), str(value).encode("utf-8", "surrogatepass")), f"header {name!r}")
+    auth = ex.auth
+    if auth is not None:
+        choice("auth_mode", auth.mode, N.AUTH_MODES, "auth mode")
+        text("auth_tenant_id", auth.tenant_id, "auth tenant id")
+        text("auth_bearer_token", auth.bearer_token, "auth bearer token")
+        text("auth_basic_user", auth.basic_user, "auth basic user")
+        text("auth_basic_password", auth.basic_password, "auth basic password")
+    if ex.batch_size is not None:
+        check(S["batch_size"](opts, max(1, ex.batch_size)), "batch size")
+    if ex.queue_size is not None:
+        check(S["queue_size"](opts, max(1, ex.queue_size)), "queue size")
+    if ex.flush_interval is not None:
+        check(S["flush_interval_ms"](opts, max(1, _ms(ex.flush_interval))), "flush interval")
+    if ex.max_retries is not None:
+        if ex.max_retries <= 0:
+            check(S["no_retries"](opts), "max retries")
+        else:
+            check(S["max_retries"](opts, ex.max_retries), "max retries")
+    if ex.initial_backoff is not None:
+        check(S["initial_backoff_ms"](opts, _ms(ex.initial_backoff)), "initial backoff")
+    if ex.max_backoff is not None:
+        check(S["max_backoff_ms"](opts, _ms(ex.max_backoff)), "max backoff")
+    if ex.attempt_timeout is not None:
+        check(S["attempt_timeout_ms"](opts, _ms(ex.attempt_timeout)), "attempt timeout")
+    if ex.payload_max_bytes is not None and ex.payload_max_bytes > 0:
+        check(S["payload_max_bytes"](opts, ex.payload_max_bytes), "payload max bytes")
+    if ex.queue_max_bytes is not None and ex.queue_max_bytes > 0:
+        check(S["queue_max_bytes"](opts, ex.queue_max_bytes), "queue max bytes")
+
+    if cfg.api is not None:
+        text("api_endpoint", cfg.api.endpoint, "api endpoint")
+    text("agent_name", cfg.agent_name, "agent name")
+    text("agent_version", cfg.agent_version, "agent version")
+    text("user_id", cfg.user_id, "user id")
+    for key, value in (cfg.tags or {}).items():
+        check(S["tag"](opts, key.encode("utf-8", "surrogatepass"), str(value).encode("utf-8", "surrogatepass")),
+              f"tag {key!r}")
+
+    ec = cfg.embedding_capture
+    if ec is not None and ec.capture_input:
+        check(S["embedding_capture"](opts, 1, max(0, ec.max_input_items or 0), max(0, ec.max_text_length or 0)),
+              "embedding capture")
+    text("otlp_endpoint", cfg.otlp_endpoint, "OTLP endpoint")
+    for name, value in (cfg.otlp_headers or {}).items():
+        check(S["otlp_header"](opts, name.encode(), str(value).encode("utf-8", "surrogatepass")),
+              f"OTLP header {name!r}")
+    text("service_name", cfg.service_name, "service name")
+    for key, value in (cfg.resource_attributes or {}).items():
+        check(S["resource_attribute"](opts, key.encode("utf-8", "surrogatepass"),
+                                      str(value).encode("utf-8", "surrogatepass")), f"resource attribute {key!r}")
+
+
+def _rating_response(out: c_void_p) -> SubmitConversationRatingResponse:
+    s = {k: (f(out) or b"").decode("utf-8", "replace") for k, f in N.rating_result_str.items()}
+    created = N.sigil_rating_result_created_at_ns(out)
+    summary = N.RatingSummary()
+    summary.version = N.RATING_SUMMARY_VERSION
+    N.sigil_rating_result_summary(out, byref(summary))
+    rating = ConversationRating(
+        rating_id=s["rating_id"],
+        conversation_id=s["conversation_id"],
+        rating=_RATING_VALUES.get(N.sigil_rating_result_rating(out)),
+        created_at=enc.from_ns(created) if created else None,
+        comment=s["comment"],
+        metadata=json.loads(s["metadata_json"]) if s["metadata_json"] else {},
+        generation_id=s["generation_id"],
+        rater_id=s["rater_id"],
+        source=s["source"],
+    )
+    return SubmitConversationRatingResponse(
+        rating=rating,
+        summary=ConversationRatingSummary(
+            total_count=summary.total_count,
+            good_count=summary.good_count,
+            bad_count=summary.bad_count,
+            latest_rated_at=enc.from_ns(summary.latest_rated_at_ns) if summary.latest_rated_at_ns else None,
+            has_bad_rating=bool(summary.has_bad_rating),
+            latest_rating=_RATING_VALUES.get(summary.latest_rating),
+            latest_bad_at=enc.from_ns(summary.latest_bad_at_ns) if summary.latest_bad_at_ns else None,
+        ),
+    )
+
+
+# --- recorders -----------------------------------------------------------------
+
+
+class _Recorder:
+    """A recorder handle with one owner at a time: a lock serializes calls; end() frees the handle."""
+
+    __slots__ = ("client", "_handle", "_lock", "_ended", "_error", "_call_error", "_traceparent", "__weakref__")
+    _end = _free = _traceparent_fn = None  # set by subclasses
+
+    def __init__(self, client: Client, handle: c_void_p) -> None:
+        self.client = client
+        self._handle = handle
+        self._lock = threading.Lock()
+        self._ended = False
+        self._error: Optional[BaseException] = None
+        self._call_error: Optional[BaseException] = None
+        self._traceparent = ""
+
+    def end(self) -> None:
+        """Ends the recording and hands it to the engine. Safe to call more than once (later calls do nothing)."""
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+            handle, self._handle = self._handle, None
+            self._keep(handle)
+            err = c_void_p()
+            status = type(self)._end(handle, byref(err))
+            if status not in (_OK, N.SIGIL_E_ALREADY_ENDED):
+                self._error = _error(status, err)
+            type(self)._free(handle)
+
+    def _keep(self, handle: c_void_p) -> None:
+        """Copies out what stays readable after the handle is freed."""
+        self._traceparent = _traceparent(type(self)._traceparent_fn, handle)
+
+    def err(self) -> Optional[BaseException]:
+        """The local error of end() (validation, queue full, shutdown...), or None. Not provider failures."""
+        with self._lock:
+            return self._error
+
+    @property
+    def ended(self) -> bool:
+        """Whether end() was called."""
+        return self._ended
+
+    @property
+    def traceparent(self) -> str:
+        """The W3C traceparent of this recording's span, for propagating it to child work."""
+        with self._lock:
+            if self._handle:
+                return _traceparent(type(self)._traceparent_fn, self._handle)
+            return self._traceparent
+
+    def _input_error(self, status: int) -> Optional[SigilError]:
+        # Setters never raise (as in the reference SDK); a malformed value is kept
+        # by the engine as the recorder's error, reported by end(), and returned here.
+        return None if status == _OK else _error(status, c_void_p())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is not None and self._call_error is None:
+            self.set_call_error(exc)
+        self.end()
+        return False
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb) -> bool:
+        return self.__exit__(exc_type, exc, tb)
+
+    def __del__(self) -> None:
+        # Safety net: a recorder dropped without end() is ended (and exported) by the engine.
+        handle = getattr(self, "_handle", None)
+        if handle:
+            try:
+                type(self)._free(handle)
+            except Exception:  # noqa: BLE001 - interpreter teardown
+                pass
+
+    def set_call_error(self, error: Any) -> None:  # overridden
+        raise NotImplementedError
+
+
+class GenerationRecorder(_Recorder):
+    """Records one generation. Use as a context manager or call ``end()``."""
+
+    __slots__ = ("_id", "_mapping_error")
+    _end = staticmethod(N.sigil_generation_end)
+    _free = staticmethod(N.sigil_generation_free)
+    _traceparent_fn = staticmethod(N.sigil_generation_traceparent)
+
+    def __init__(self, client: Client, handle: c_void_p) -> None:
+        super().__init__(client, handle)
+        self._id: Optional[str] = None
+        self._mapping_error: Optional[BaseException] = None
+
+    @property
+    def id(self) -> str:
+        """The generation id (given at start or generated by the engine)."""
+        with self._lock:
+            if self._id is None and self._handle:
+                self._id = (N.sigil_generation_id(self._handle) or b"").decode()
+            return self._id or ""
+
+    def _keep(self, handle: c_void_p) -> None:
+        super()._keep(handle)
+        if self._id is None:
+            self._id = (N.sigil_generation_id(handle) or b"").decode()
+
+    def set_result(self, generation: Optional[Generation] = None, mapping_error: Optional[BaseException] = None,
+                   **fields: Any) -> None:
+        """Sets the result (a Generation, or its fields as keywords). The last call wins."""
+        if generation is None:
+            generation = Generation(**fields)
+        elif fields:
+            raise ValueError("set_result accepts either a generation object or keyword fields")
+        doc = enc.generation(generation)
+        with self._lock:
+            if mapping_error is not None:
+                self._mapping_error = mapping_error
+            if self._handle:
+                return self._input_error(N.sigil_generation_set_result_json(self._handle, doc, len(doc)))
+        return None
+
+    def set_call_error(self, error: Any) -> None:
+        """Records that the provider call failed; the generation is still exported, with call_error set."""
+        if error is None:
+            return
+        message, http_status = _call_error_args(error)
+        with self._lock:
+            self._call_error = error if isinstance(error, BaseException) else RuntimeError(str(error))
+            if self._handle:
+                N.sigil_generation_set_call_error(self._handle, message, len(message), http_status)
+
+    def set_first_token_at(self, first_token_at: Optional[datetime] = None) -> None:
+        """Records when the first streamed token arrived (now when omitted)."""
+        with self._lock:
+            if self._handle:
+                N.sigil_generation_set_first_token_at(self._handle, enc.ns(first_token_at))
+
+
+class ToolExecutionRecorder(_Recorder):
+    """Records one tool execution. Use as a context manager or call ``end()``."""
+
+    __slots__ = ()
+    _end = staticmethod(N.sigil_tool_execution_end)
+    _free = staticmethod(N.sigil_tool_execution_free)
+    _traceparent_fn = staticmethod(N.sigil_tool_execution_traceparent)
+
+    def set_result(self, end: Optional[ToolExecutionEnd] = None, **fields: Any) -> Optional[SigilError]:
+        """Sets the tool's arguments and result (text, JSON text, or any JSON value); returns an input error."""
+        payload = ToolExecutionEnd(**fields) if end is None else end
+        args = enc.tool_content(payload.arguments)
+        result = enc.tool_content(payload.result)
+        with self._lock:
+            if self._handle:
+                return self._input_error(N.sigil_tool_execution_set_result(
+                    self._handle, args, len(args) if args else 0, result, len(result) if result else 0,
+                    enc.ns(payload.completed_at)))
+        return None
+
+    def set_exec_error(self, error: Any) -> None:
+        """Records that the tool failed (the span gets error status)."""
+        if error is None:
+            return
+        message, http_status = _call_error_args(error)
+        with self._lock:
+            self._call_error = error if isinstance(error, BaseException) else RuntimeError(str(error))
+            if self._handle:
+                N.sigil_tool_execution_set_error(self._handle, message, len(message), http_status)
+
+    set_call_error = set_exec_error
+
+    def err(self) -> Optional[BaseException]:
+        """The local error of end(), else the tool's own error (as the reference SDK reports it)."""
+        with self._lock:
+            return self._error if self._error is not None else (self._call_error if self._ended else None)
+
+
+class EmbeddingRecorder(_Recorder):
+    """Records one embedding call. Use as a context manager or call ``end()``."""
+
+    __slots__ = ()
+    _end = staticmethod(N.sigil_embedding_end)
+    _free = staticmethod(N.sigil_embedding_free)
+    _traceparent_fn = staticmethod(N.sigil_embedding_traceparent)
+
+    def set_result(self, result: Optional[EmbeddingResult] = None, **fields: Any) -> Optional[SigilError]:
+        """Sets the embedding call's outcome (an EmbeddingResult, or its fields as keywords); returns an input error."""
+        payload = EmbeddingResult(**fields) if result is None else result
+        r = N.EmbeddingResult()
+        r.version = N.EMBEDDING_RESULT_VERSION
+        r.input_count = payload.input_count
+        r.input_tokens = payload.input_tokens
+        r.response_model = enc.utf8(payload.response_model)
+        if payload.dimensions is not None:
+            r.has_dimensions, r.dimensions = 1, payload.dimensions
+        if payload.input_texts:
+            texts = (c_char_p * len(payload.input_texts))(
+                *[str(t).encode("utf-8", "surrogatepass") for t in payload.input_texts])
+            r.input_texts, r.input_texts_count = texts, len(payload.input_texts)
+        with self._lock:
+            if self._handle:
+                return self._input_error(N.sigil_embedding_set_result(self._handle, byref(r)))
+        return None
+
+    def set_call_error(self, error: Any) -> None:
+        """Records that the embedding call failed."""
+        if error is None:
+            return
+        message, http_status = _call_error_args(error)
+        with self._lock:
+            self._call_error = error if isinstance(error, BaseException) else RuntimeError(str(error))
+            if self._handle:
+                N.sigil_embedding_set_call_error(self._handle, message, len(message), http_status)
+

@@ -1,0 +1,115 @@
+"""Client configuration.
+
+The dataclasses have the reference SDK's names and fields. A field left at
+``None`` (or an empty string) is not passed to the engine, which then applies
+the ``SIGIL_*`` environment variable for it and otherwise its own default
+(see the project README). Everything that is set is passed as an explicit
+option and wins over the environment. The engine validates the result when the
+``Client`` is created and raises ``ConfigError`` (a ``ValueError``) if it is
+inconsistent, e.g. auth mode "tenant" without a tenant id.
+
+Fields marked *extension* go beyond the reference SDK's configuration.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Optional
+
+
+@dataclass(slots=True)
+class AuthConfig:
+    """Authentication for generation export and ratings.
+
+    ``mode`` is "none", "tenant" (X-Scope-OrgID), "bearer" or "basic".
+    """
+
+    mode: Optional[str] = None
+    tenant_id: str = ""
+    bearer_token: str = ""
+    basic_user: str = ""
+    basic_password: str = ""
+
+
+@dataclass(slots=True)
+class GenerationExportConfig:
+    """Where and how generations are exported.
+
+    ``protocol`` is "grpc", "http" or "none". Durations are ``timedelta`` (or
+    seconds). ``insecure=None`` means plaintext only for loopback hosts.
+    """
+
+    protocol: Optional[str] = None
+    endpoint: Optional[str] = None
+    headers: dict[str, str] = field(default_factory=dict)
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    insecure: Optional[bool] = None
+    batch_size: Optional[int] = None
+    flush_interval: Optional[timedelta] = None
+    queue_size: Optional[int] = None
+    max_retries: Optional[int] = None
+    initial_backoff: Optional[timedelta] = None
+    max_backoff: Optional[timedelta] = None
+    payload_max_bytes: Optional[int] = None
+    queue_max_bytes: Optional[int] = None  # extension: the queue's memory budget
+    attempt_timeout: Optional[timedelta] = None  # extension: per export attempt
+
+
+@dataclass(slots=True)
+class ApiConfig:
+    """The Sigil HTTP API (used for ratings), e.g. "http://localhost:8080"."""
+
+    endpoint: Optional[str] = None
+
+
+@dataclass(slots=True)
+class EmbeddingCaptureConfig:
+    """Whether embedding input texts are recorded on spans (may contain PII)."""
+
+    capture_input: bool = False
+    max_input_items: int = 20
+    max_text_length: int = 1024
+
+
+@dataclass(slots=True)
+class ClientConfig:
+    """Everything a ``Client`` is configured with.
+
+    ``tracer``, ``meter``, ``now`` and ``sleep`` are accepted for compatibility
+    and not used: spans and metrics are produced by the engine and exported over
+    OTLP (``OTEL_EXPORTER_OTLP_ENDPOINT`` or ``otlp_endpoint``). ``logger``
+    receives the engine's background diagnostics (default: the "sigil_sdk"
+    logger). A custom ``generation_exporter`` is not supported.
+    """
+
+    generation_export: GenerationExportConfig = field(default_factory=GenerationExportConfig)
+    api: ApiConfig = field(default_factory=ApiConfig)
+    embedding_capture: EmbeddingCaptureConfig = field(default_factory=EmbeddingCaptureConfig)
+    tracer: Any = None
+    meter: Any = None
+    logger: Optional[logging.Logger] = None
+    now: Optional[Callable[[], datetime]] = None
+    sleep: Optional[Callable[[float], None]] = None
+    generation_exporter: Any = None
+
+    # Shorthand for generation_export.endpoint (wins when set).
+    generation_export_endpoint: str = ""
+
+    # Extensions.
+    use_environment: bool = True  # consult SIGIL_* / OTEL_* variables
+    debug: Optional[bool] = None  # log debug-level diagnostics too
+    agent_name: str = ""  # client-wide defaults (lowest precedence)
+    agent_version: str = ""
+    user_id: str = ""
+    tags: dict[str, str] = field(default_factory=dict)  # merged under every generation's tags
+    otlp_endpoint: str = ""  # OTLP/HTTP base URL for spans and metrics
+    otlp_headers: dict[str, str] = field(default_factory=dict)  # sent with every OTLP request
+    service_name: str = ""  # resource service.name
+    resource_attributes: dict[str, str] = field(default_factory=dict)  # OTLP resource attributes
+
+
+def default_config() -> ClientConfig:
+    """A configuration with nothing set: environment variables and engine defaults apply."""
+    return ClientConfig()

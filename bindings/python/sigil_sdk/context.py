@@ -1,0 +1,99 @@
+"""Identity defaults carried in contextvars.
+
+Values set here follow the code through threads started with
+``contextvars.copy_context()`` and through asyncio tasks (each task copies the
+context it was created in). The client reads them when a recorder starts and
+hands them to the engine as *context* values: explicit start fields still win,
+and the engine falls back to metadata and client defaults when both are empty.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+_conversation_id: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("sigil_conversation_id", default=None)
+_conversation_title: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(
+    "sigil_conversation_title", default=None
+)
+_user_id: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("sigil_user_id", default=None)
+_agent_name: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("sigil_agent_name", default=None)
+_agent_version: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("sigil_agent_version", default=None)
+
+
+@contextmanager
+def _scope(var: contextvars.ContextVar[Optional[str]], value: str) -> Iterator[None]:
+    token = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(token)
+
+
+def with_conversation_id(conversation_id: str):
+    """Sets the conversation id for recorders started inside the ``with`` block."""
+    return _scope(_conversation_id, conversation_id)
+
+
+def with_conversation_title(conversation_title: str):
+    """Sets the conversation title for recorders started inside the ``with`` block."""
+    return _scope(_conversation_title, conversation_title)
+
+
+def with_user_id(user_id: str):
+    """Sets the end-user id for recorders started inside the ``with`` block."""
+    return _scope(_user_id, user_id)
+
+
+def with_agent_name(agent_name: str):
+    """Sets the agent name for recorders started inside the ``with`` block."""
+    return _scope(_agent_name, agent_name)
+
+
+def with_agent_version(agent_version: str):
+    """Sets the agent version for recorders started inside the ``with`` block."""
+    return _scope(_agent_version, agent_version)
+
+
+def conversation_id_from_context() -> Optional[str]:
+    """The conversation id set by the innermost ``with_conversation_id``, if any."""
+    return _conversation_id.get()
+
+
+def conversation_title_from_context() -> Optional[str]:
+    """The conversation title set by the innermost ``with_conversation_title``, if any."""
+    return _conversation_title.get()
+
+
+def user_id_from_context() -> Optional[str]:
+    """The user id set by the innermost ``with_user_id``, if any."""
+    return _user_id.get()
+
+
+def agent_name_from_context() -> Optional[str]:
+    """The agent name set by the innermost ``with_agent_name``, if any."""
+    return _agent_name.get()
+
+
+def agent_version_from_context() -> Optional[str]:
+    """The agent version set by the innermost ``with_agent_version``, if any."""
+    return _agent_version.get()
+
+
+# Extension: the W3C traceparent of the span that recorders started inside the
+# block should be children of. Without it, the current OpenTelemetry span (when
+# opentelemetry is in use) is the parent.
+_parent_traceparent: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(
+    "sigil_parent_traceparent", default=None
+)
+
+
+def with_parent_traceparent(traceparent: str):
+    """Makes recorders started inside the ``with`` block children of ``traceparent``."""
+    return _scope(_parent_traceparent, traceparent)
+
+
+def parent_traceparent_from_context() -> Optional[str]:
+    """The traceparent set by the innermost ``with_parent_traceparent``, if any."""
+    return _parent_traceparent.get()

@@ -1,0 +1,85 @@
+"""Fixtures: the capture harness (conformance/harness) on loopback and clients pointed at it.
+
+The harness decodes everything with google.protobuf (unknown fields rejected), so a test that reads
+a capture reads what a real Sigil server would have parsed. Clients ignore the developer's SIGIL_*
+environment (use_environment=False) unless a test sets the environment on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO / "conformance"))
+
+from harness import Harness  # noqa: E402
+
+import sigil_sdk as sigil  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def harness_session():
+    gen_dir = os.environ.get("SIGIL_HARNESS_GEN_DIR")
+    with Harness(gen_dir=Path(gen_dir) if gen_dir else None) as h:
+        yield h
+
+
+@pytest.fixture
+def harness(harness_session):
+    harness_session.reset()
+    yield harness_session
+    harness_session.reset()
+
+
+def config_for(h, protocol: str = "http", **export: object) -> sigil.ClientConfig:
+    endpoint = {"http": h.urls["http_base"], "grpc": h.urls["grpc"], "none": None}[protocol]
+    export.setdefault("max_retries", 0)
+    return sigil.ClientConfig(
+        generation_export=sigil.GenerationExportConfig(protocol=protocol, endpoint=endpoint, **export),
+        api=sigil.ApiConfig(endpoint=h.urls["api"]),
+        otlp_endpoint=h.urls["otlp"],
+        use_environment=False,
+    )
+
+
+@pytest.fixture
+def make_client(harness):
+    """make_client(protocol="http", **GenerationExportConfig fields) -> Client, shut down after the test."""
+    clients = []
+
+    def make(protocol: str = "http", **export: object) -> sigil.Client:
+        client = sigil.Client(config_for(harness, protocol, **export))
+        clients.append(client)
+        return client
+
+    yield make
+    for c in clients:
+        c.shutdown(timeout=5)
+
+
+@pytest.fixture
+def client(make_client):
+    return make_client("http")
+
+
+def generations(h, count: int = 1, kind: str = "http_exports", timeout: float = 5.0) -> list[dict]:
+    """The decoded generations of the first `count` export captures' worth (waits for them)."""
+    out: list[dict] = []
+    for cap in h.wait(kind, 1, timeout):
+        out.extend(cap["generations"])
+    while len(out) < count:
+        caps = h.wait(kind, len(h.captures(kind)) + 1, timeout)
+        out = [g for cap in caps for g in cap["generations"]]
+    return out
+
+
+def spans(h) -> list[dict]:
+    return [s for cap in h.captures("otlp_traces") for s in cap.get("spans") or []]
+
+
+BATCH_NOW = {"batch_size": 1, "flush_interval": timedelta(milliseconds=10)}

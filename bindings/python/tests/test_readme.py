@@ -1,0 +1,30 @@
+"""The README's quick start runs as written (configured by SIGIL_* against the local receiver)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import sigil_sdk
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_quick_start_runs(harness, tmp_path):
+    section = README.read_text().split("## Quick start", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    script = tmp_path / "quick_start.py"
+    script.write_text(code)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGIL_", "OTEL_"))}
+    env.update({"PYTHONPATH": str(Path(sigil_sdk.__file__).resolve().parent.parent),
+                "SIGIL_LIBRARY": sigil_sdk._native.library_path,
+                "SIGIL_PROTOCOL": "http", "SIGIL_ENDPOINT": harness.urls["http_base"]})
+    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    (cap,) = harness.wait("http_exports")
+    (g,) = cap["generations"]
+    assert g["conversation_id"] == "conv-1"
+    assert g["output"][0]["parts"][0]["text"] == "It is 18°C and sunny."
