@@ -314,7 +314,7 @@ typedef struct sigil_stats {
   uint64_t dropped_payload_too_large;
   uint64_t dropped_retry_exhausted;
   uint64_t dropped_shutdown_timeout;
-  uint64_t validation_failures;
+  uint64_t validation_failures;    /* refused at end: invalid or malformed input */
   uint64_t export_attempts;
   uint64_t export_retries;
   uint64_t queue_items;            /* currently queued */

@@ -274,7 +274,9 @@ Status GenerationRecorder::end() {
   }
   if (!local.is_ok()) {
     client_->count_validation_failure();
-    local = Status(local.code(), "generation validation failed: " + local.message());
+    if (local.code() == SIGIL_E_VALIDATION) {
+      local = Status(local.code(), "generation validation failed: " + local.message());
+    }
     last_ = std::move(g);
   } else {
     last_ = g;
