@@ -169,20 +169,6 @@ sigil_stats_t stats(sigil_client_t *c) {
 
 int count(const Json &array) { return cJSON_GetArraySize(array.get()); }
 
-// A loopback port nothing listens on (bound once, then released).
-int closed_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 class GrpcExport : public ::testing::Test {
  protected:
   void SetUp() override { Harness::shared().reset(); }
@@ -447,7 +433,7 @@ TEST_F(GrpcExport, BatchNearThePayloadLimitArrivesWhole) {
 
 TEST_F(GrpcExport, AbsentServerExhaustsRetriesAndCountsTheDrop) {
   GrpcClientOptions c = opts();
-  c.endpoint = "127.0.0.1:" + std::to_string(closed_port());
+  c.endpoint = "127.0.0.1:" + std::to_string(sigil_test::closed_loopback_port());
   c.max_retries = 2;
   sigil_client_t *client = make_grpc_client(c);
   record_small(client);

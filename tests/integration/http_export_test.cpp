@@ -252,7 +252,7 @@ TEST_F(HttpExport, DroppedConnectionThenSuccess) {
 
 TEST_F(HttpExport, ServerDownIsRetriedThenCountedAsDropped) {
   ClientOptions c = opts();
-  c.endpoint = "http://127.0.0.1:9";  // discard port: nothing listens
+  c.endpoint = "http://127.0.0.1:" + std::to_string(sigil_test::closed_loopback_port());
   c.max_retries = 2;
   sigil_client_t *client = make_client(c);
   record(client);

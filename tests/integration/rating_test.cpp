@@ -75,18 +75,6 @@ sigil_rating_input_t minimal_input(const char *conversation = "conv-1", const ch
   return in;
 }
 
-int closed_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 class Ratings : public ::testing::Test {
  protected:
   void SetUp() override { Harness::shared().reset(); }
@@ -320,7 +308,7 @@ TEST_F(Ratings, SlowServerTimesOut) {
 
 TEST_F(Ratings, AbsentServerIsATransportError) {
   RatingClientOptions c = opts();
-  c.api_endpoint = "http://127.0.0.1:" + std::to_string(closed_port()) + "/some/prefix";
+  c.api_endpoint = "http://127.0.0.1:" + std::to_string(sigil_test::closed_loopback_port()) + "/some/prefix";
   sigil_client_t *client = make_rating_client(c);
   Submitted out;
   submit(client, minimal_input(), out);

@@ -1,6 +1,9 @@
 #include "support/harness.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -168,6 +171,18 @@ Json Harness::captures(const std::string &kind) {
   Json resp = parse_json(control("GET", "/captures?kind=" + kind));
   cJSON *caps = cJSON_DetachItemFromObjectCaseSensitive(resp.get(), kind.c_str());
   return Json(caps != nullptr ? caps : cJSON_CreateArray());
+}
+
+int closed_loopback_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+  getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
 }
 
 Json all_generations(const cJSON *captures) {

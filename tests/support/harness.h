@@ -53,6 +53,10 @@ class Harness {
   Json ports_;
 };
 
+// A loopback TCP port nothing listens on (bound once, then released), for
+// "server absent" tests.
+int closed_loopback_port();
+
 // Every generation in the captured exports of `kind` ("http_exports" or
 // "grpc_exports"), as one JSON array (owned).
 Json all_generations(const cJSON *captures);
