@@ -25,7 +25,6 @@ const std::vector<double> kToolCallsBuckets = {0,   5,    10,   25,   50,   75, 
 
 namespace {
 
-std::string trimmed(std::string_view s) { return std::string(trim_view(s)); }
 
 double seconds_between(int64_t start_ns, int64_t end_ns) {
   double d = double(end_ns - start_ns) / 1e9;
@@ -60,8 +59,8 @@ void GenAIMetrics::record_generation(const Generation &g, const char *error_type
                                      int64_t first_token_ns) {
   if (g.started_at_ns == 0 || g.completed_at_ns == 0) return;
   const std::string op = generation_operation_name(g);
-  const std::string provider = trimmed(g.model.provider), model = trimmed(g.model.name),
-                    agent = trimmed(g.agent_name);
+  const std::string_view provider = trim_view(g.model.provider), model = trim_view(g.model.name),
+                         agent = trim_view(g.agent_name);
 
   duration_.record(seconds_between(g.started_at_ns, g.completed_at_ns),
                    {{sc::kOperationName, op},
@@ -104,7 +103,7 @@ void GenAIMetrics::record_embedding(std::string_view provider, std::string_view 
                                     int64_t started_at_ns, int64_t completed_at_ns, int64_t input_tokens,
                                     const char *error_type, const char *error_category) {
   if (started_at_ns == 0 || completed_at_ns == 0) return;
-  const std::string p = trimmed(provider), m = trimmed(model), a = trimmed(agent_name);
+  const std::string_view p = trim_view(provider), m = trim_view(model), a = trim_view(agent_name);
   duration_.record(seconds_between(started_at_ns, completed_at_ns),
                    {{sc::kOperationName, sc::kOpEmbeddings},
                     {sc::kProviderName, p},
@@ -128,10 +127,10 @@ void GenAIMetrics::record_tool_execution(std::string_view request_provider, std:
   if (started_at_ns == 0 || completed_at_ns == 0) return;
   duration_.record(seconds_between(started_at_ns, completed_at_ns),
                    {{sc::kOperationName, sc::kOpExecuteTool},
-                    {sc::kProviderName, trimmed(request_provider)},
-                    {sc::kRequestModel, trimmed(request_model)},
-                    {sc::kToolName, trimmed(tool_name)},
-                    {sc::kAgentName, trimmed(agent_name)},
+                    {sc::kProviderName, trim_view(request_provider)},
+                    {sc::kRequestModel, trim_view(request_model)},
+                    {sc::kToolName, trim_view(tool_name)},
+                    {sc::kAgentName, trim_view(agent_name)},
                     {sc::kErrorType, error_type != nullptr ? error_type : ""},
                     {sc::kErrorCategory, error_category != nullptr ? error_category : ""}});
 }
@@ -212,5 +211,6 @@ std::string GenAIMetrics::snapshot_json(int64_t now_ns, std::string_view extra) 
   out.push_back('}');
   return out;
 }
+
 
 }  // namespace sigil::detail

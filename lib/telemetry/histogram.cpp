@@ -9,22 +9,19 @@ namespace sigil::detail {
 
 namespace {
 
-// An unambiguous key for an attribute set: length-prefixed keys and values.
-std::string attribute_key(const MetricAttrs &attrs) {
-  std::string key;
-  size_t n = 0;
-  for (const MetricAttr &a : attrs) n += std::strlen(a.key) + a.value.size() + 8;
-  key.reserve(n);
+// An unambiguous key for an attribute set (length-prefixed keys and values),
+// written into `key` so a caller can reuse one buffer.
+void attribute_key(std::initializer_list<MetricAttrView> attrs, std::string &key) {
+  key.clear();
   auto put = [&](const char *data, size_t len) {
     uint32_t l = static_cast<uint32_t>(len);
     key.append(reinterpret_cast<const char *>(&l), sizeof(l));
     key.append(data, len);
   };
-  for (const MetricAttr &a : attrs) {
+  for (const MetricAttrView &a : attrs) {
     put(a.key, std::strlen(a.key));
     put(a.value.data(), a.value.size());
   }
-  return key;
 }
 
 }  // namespace
@@ -37,20 +34,22 @@ size_t Histogram::bucket_index(double value) const {
   return static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
 }
 
-void Histogram::record(double value, MetricAttrs attributes) {
+void Histogram::record(double value, std::initializer_list<MetricAttrView> attributes) {
   if (std::isnan(value)) return;
-  std::string key = attribute_key(attributes);
+  thread_local std::string key;  // reused: no allocation once warm
+  attribute_key(attributes, key);
   Shard &shard = shards_[std::hash<std::string>()(key) % kShards];
   size_t bucket = bucket_index(value);
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.points.find(key);
   if (it == shard.points.end()) {
     HistogramPoint p;
-    p.attributes = std::move(attributes);
+    p.attributes.reserve(attributes.size());
+    for (const MetricAttrView &a : attributes) p.attributes.push_back(MetricAttr{a.key, std::string(a.value)});
     p.bucket_counts.assign(bounds_.size() + 1, 0);
     p.min = value;
     p.max = value;
-    it = shard.points.emplace(std::move(key), std::move(p)).first;
+    it = shard.points.emplace(key, std::move(p)).first;
   }
   HistogramPoint &p = it->second;
   ++p.count;
@@ -79,5 +78,8 @@ bool Histogram::empty() const {
   }
   return true;
 }
+
+
+
 
 }  // namespace sigil::detail

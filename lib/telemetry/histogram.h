@@ -7,8 +7,10 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -20,6 +22,13 @@ struct MetricAttr {
   std::string value;
 };
 using MetricAttrs = std::vector<MetricAttr>;
+
+// A borrowed attribute, as callers pass them to record(): nothing is copied
+// unless the attribute set is new to the histogram.
+struct MetricAttrView {
+  const char *key;
+  std::string_view value;
+};
 
 struct HistogramPoint {
   MetricAttrs attributes;
@@ -36,7 +45,7 @@ class Histogram {
   Histogram(const Histogram &) = delete;
   Histogram &operator=(const Histogram &) = delete;
 
-  void record(double value, MetricAttrs attributes);
+  void record(double value, std::initializer_list<MetricAttrView> attributes);
   // Every point, ordered by attribute set (deterministic output).
   std::vector<HistogramPoint> points() const;
   bool empty() const;
