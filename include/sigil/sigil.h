@@ -319,12 +319,25 @@ typedef struct sigil_stats {
   uint64_t export_retries;
   uint64_t queue_items;            /* currently queued */
   uint64_t queue_bytes;            /* currently queued, estimated */
+  /* --- version 2 --- */
+  uint64_t dropped_spool_full;     /* the spool's byte or age budget refused it */
+  uint64_t dropped_total;          /* the sum of every dropped_* counter */
+  uint64_t generations_spooled;    /* undeliverable, kept in the spool (see Spool) */
+  uint64_t generations_replayed;   /* delivered from the spool and accepted */
 } sigil_stats_t;
 
-#define SIGIL_STATS_VERSION 1u
-#define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+/* Version 1 callers (no version 2 fields) keep working: the library writes
+ * only the fields of the version the caller set. Accounting: every generation
+ * that reached the exporter (sigil_generation_end returned SIGIL_OK or a
+ * queue_full / byte_budget / payload_too_large status) ends in exactly one of
+ * generations_exported, generations_rejected, generations_spooled or a
+ * dropped_* reason; after a successful flush their sum equals the number of
+ * such generations. generations_replayed counts spooled records (of this or
+ * an earlier process) delivered later; they are not counted as exported. */
+#define SIGIL_STATS_VERSION 2u
+#define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
-/** Fills `*out` (caller-owned, with `version` set). Thread-safe. */
+/** Fills `*out` (caller-owned, with `version` set to 1 or 2). Thread-safe. */
 SIGIL_API sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out);
 
 /* ===========================================================================
@@ -382,9 +395,13 @@ typedef struct sigil_generation_start {
   const char *context_agent_version;
   /* W3C traceparent of the parent span; NULL starts a new trace. */
   const char *parent_traceparent;
+  /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*;
+   * DEFAULT defers to the resolver and the client). See Privacy. */
+  uint32_t content_capture;
 } sigil_generation_start_t;
 
-#define SIGIL_GENERATION_START_VERSION 1u
+/* Version 1 (without content_capture) is still accepted. */
+#define SIGIL_GENERATION_START_VERSION 2u
 #define SIGIL_GENERATION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_GENERATION_START_VERSION)
 
 /** Initializes `*start` exactly as SIGIL_GENERATION_START_INIT does. */
@@ -549,9 +566,13 @@ typedef struct sigil_tool_execution_start {
   const char *context_agent_name;
   const char *context_agent_version;
   const char *parent_traceparent;
+  /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*).
+   * Bindings pass the enclosing generation's mode here. See Privacy. */
+  uint32_t content_capture;
 } sigil_tool_execution_start_t;
 
-#define SIGIL_TOOL_EXECUTION_START_VERSION 1u
+/* Version 1 (without content_capture) is still accepted. */
+#define SIGIL_TOOL_EXECUTION_START_VERSION 2u
 #define SIGIL_TOOL_EXECUTION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_TOOL_EXECUTION_START_VERSION)
 
 SIGIL_API sigil_status_t sigil_tool_execution_start_init(sigil_tool_execution_start_t *start);
@@ -603,9 +624,12 @@ typedef struct sigil_embedding_start {
   const char *context_agent_name;
   const char *context_agent_version;
   const char *parent_traceparent;
+  /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*). */
+  uint32_t content_capture;
 } sigil_embedding_start_t;
 
-#define SIGIL_EMBEDDING_START_VERSION 1u
+/* Version 1 (without content_capture) is still accepted. */
+#define SIGIL_EMBEDDING_START_VERSION 2u
 #define SIGIL_EMBEDDING_START_INIT SIGIL__VERSIONED_INIT(SIGIL_EMBEDDING_START_VERSION)
 
 SIGIL_API sigil_status_t sigil_embedding_start_init(sigil_embedding_start_t *start);
@@ -949,6 +973,221 @@ SIGIL_API sigil_status_t sigil_client_metrics_snapshot(const sigil_client_t *cli
 
 /** Frees a snapshot from sigil_client_metrics_snapshot. NULL is a no-op. */
 SIGIL_API void sigil_metrics_snapshot_free(char *json);
+
+/* ===========================================================================
+ * Privacy: content capture modes, redaction, sanitizer, size limits
+ *
+ * CONTENT CAPTURE decides which content fields leave the process at all:
+ *
+ *   mode                      generation export   generation span  tool span       embedding span
+ *   FULL                      everything          title            args + result   input texts*
+ *   NO_TOOL_CONTENT (default) everything          title            only with       input texts*
+ *                                                                  include_content
+ *   METADATA_ONLY             structure only**    no title         no content      no input texts
+ *   FULL_WITH_METADATA_SPANS  everything          no title         no content      no input texts
+ *   (* when embedding capture is on)
+ *
+ * ** METADATA_ONLY keeps roles, part kinds, tool names and ids, media kind
+ * and MIME type, model, usage, timing, ids, tags and user metadata, and
+ * removes text, thinking, tool-call arguments, tool results, media URLs,
+ * the system prompt, the conversation title (and its metadata key), raw
+ * artifacts, tool descriptions and input schemas; call_error becomes its
+ * error category ("rate_limit", ..., "sdk_error") and metadata "call_error"
+ * is removed. Under METADATA_ONLY and FULL_WITH_METADATA_SPANS, span error
+ * statuses and exception messages carry only the error category, tool spans
+ * lose their description, and a rating's comment is dropped (METADATA_ONLY).
+ *
+ * Resolution, per record: the start struct's `content_capture` (version 2)
+ * > the resolver callback > sigil_options_set_content_capture_mode >
+ * SIGIL_CONTENT_CAPTURE_MODE (full | no_tool_content | metadata_only |
+ * full_with_metadata_spans | default) > NO_TOOL_CONTENT. DEFAULT at any
+ * layer defers to the next. A resolver that fails (non-zero return, or an
+ * unknown mode) yields METADATA_ONLY: fail closed. The resolved mode is
+ * exported as generation metadata "sigil.sdk.content_capture_mode".
+ *
+ * REDACTION runs in the engine on everything that leaves the process,
+ * after content capture: every text value of an exported generation
+ * (message parts, system prompt, tool-call arguments, tool results, media
+ * URLs, tool descriptions and schemas, artifact payloads, conversation
+ * title, call_error, tag values and string metadata values at any depth),
+ * every string span attribute, span status and exception message, and the
+ * rating comment. The spool (disk persistence) only ever sees redacted
+ * data. A match is replaced by "[REDACTED:<kind>]" (for env-style
+ * assignments only the value: "API_KEY=[REDACTED:env-secret-value]").
+ * Categories (SIGIL_REDACT_* bits; all on by default):
+ *   SECRETS       cloud and API tokens (grafana-cloud-token,
+ *                 grafana-service-account-token, aws-access-token,
+ *                 github-pat, github-oauth, github-app-token,
+ *                 github-fine-grained-pat, anthropic-api-key,
+ *                 anthropic-admin-key, openai-api-key, openai-project-key,
+ *                 openai-svcacct-key, gcp-api-key, slack-token, stripe-key,
+ *                 sendgrid-api-key, twilio-api-key, npm-token, pypi-token),
+ *                 private-key (PEM blocks), connection-string
+ *                 (postgres|mysql|mongodb|redis|amqp://user:pw@host),
+ *                 bearer-token, jwt
+ *   EMAIL         email
+ *   ENV_SECRETS   env-secret-value: PASSWORD=, SECRET:, TOKEN=, ..._KEY=
+ *                 (not applied to assistant text, thinking, titles, errors
+ *                 or metadata, where it would mangle prose)
+ *   PAYMENT_CARD  payment-card: 13-19 digits (spaces/dashes allowed) that
+ *                 pass the Luhn check
+ *   NATIONAL_ID   us-ssn (AAA-GG-SSSS, invalid areas excluded), uk-nino
+ *   PHONE         phone: +E.164 and separated North American numbers
+ *   INJECTION     no replacement: when an input message, tool result or the
+ *                 system prompt contains a prompt-injection phrase ("ignore
+ *                 previous instructions", "disregard the system prompt",
+ *                 "reveal your system prompt", "you are now DAN", ...), the
+ *                 generation gets metadata
+ *                 "sigil.content.injection_suspected": true
+ * Env: SIGIL_REDACT, a comma list of category names (secrets, email,
+ * env_secrets, payment_card, national_id, phone, injection), or "all",
+ * "none"; the explicit option wins.
+ *
+ * The SANITIZER callback adds custom rules: it sees every text value after
+ * the built-in redaction, with its field path, and may replace it.
+ *
+ * SIZE LIMITS. Content text values (message text, thinking, tool-call
+ * arguments, tool results, system prompt, artifact payloads, tool span
+ * arguments and results) longer than the per-field limit are cut at a UTF-8
+ * boundary and end in the marker "…[truncated N bytes]" (N = bytes removed,
+ * "…" is U+2026); the result, marker included, is at most the limit.
+ * Default: no limit. Env: SIGIL_MAX_FIELD_BYTES. Also configurable by the
+ * environment: SIGIL_PAYLOAD_MAX_BYTES (sigil_options_set_payload_max_bytes),
+ * SIGIL_EMBEDDING_CAPTURE_INPUT (true/false), SIGIL_EMBEDDING_CAPTURE_MAX_ITEMS,
+ * SIGIL_EMBEDDING_CAPTURE_MAX_LENGTH (sigil_options_set_embedding_capture).
+ *
+ * The setters below follow the Options rules.
+ * ======================================================================== */
+
+/** Content capture modes. */
+#define SIGIL_CONTENT_CAPTURE_DEFAULT 0u
+#define SIGIL_CONTENT_CAPTURE_FULL 1u
+#define SIGIL_CONTENT_CAPTURE_NO_TOOL_CONTENT 2u
+#define SIGIL_CONTENT_CAPTURE_METADATA_ONLY 3u
+#define SIGIL_CONTENT_CAPTURE_FULL_WITH_METADATA_SPANS 4u
+
+/** Record kinds passed to the resolver. */
+#define SIGIL_RECORD_GENERATION 1u
+#define SIGIL_RECORD_TOOL_EXECUTION 2u
+#define SIGIL_RECORD_EMBEDDING 3u
+#define SIGIL_RECORD_RATING 4u
+
+/** The client's content capture mode (SIGIL_CONTENT_CAPTURE_*; DEFAULT
+ *  unsets). Env: SIGIL_CONTENT_CAPTURE_MODE. An unknown value makes
+ *  sigil_client_new fail with SIGIL_E_CONFIG. */
+SIGIL_API sigil_status_t sigil_options_set_content_capture_mode(sigil_options_t *options, uint32_t mode);
+
+/** Decides the mode of one record: called on the thread that starts a
+ *  generation, tool execution or embedding, or submits a rating, when the
+ *  start struct leaves `content_capture` DEFAULT. `metadata_json` is the
+ *  start's (or rating's) metadata as given (NULL with length 0 when none),
+ *  borrowed for the call. Store a SIGIL_CONTENT_CAPTURE_* value in `*mode`
+ *  (DEFAULT defers to the client's mode) and return 0. Any other return,
+ *  or an unknown mode, means METADATA_ONLY. Must not call back into the
+ *  client. */
+typedef int (*sigil_content_capture_resolver_fn)(void *user_data, uint32_t record_kind, const char *metadata_json,
+                                                 size_t metadata_json_len, uint32_t *mode);
+
+/** Registers the resolver (NULL removes it). `user_data` is borrowed until
+ *  the client is freed. */
+SIGIL_API sigil_status_t sigil_options_set_content_capture_resolver(sigil_options_t *options,
+                                                                    sigil_content_capture_resolver_fn fn,
+                                                                    void *user_data);
+
+/** Redaction categories (bits). */
+#define SIGIL_REDACT_SECRETS 0x01u
+#define SIGIL_REDACT_EMAIL 0x02u
+#define SIGIL_REDACT_ENV_SECRETS 0x04u
+#define SIGIL_REDACT_PAYMENT_CARD 0x08u
+#define SIGIL_REDACT_NATIONAL_ID 0x10u
+#define SIGIL_REDACT_PHONE 0x20u
+#define SIGIL_REDACT_INJECTION 0x40u
+#define SIGIL_REDACT_NONE 0u
+#define SIGIL_REDACT_ALL 0x7Fu
+
+/** The redaction categories to apply (an OR of SIGIL_REDACT_*; default
+ *  SIGIL_REDACT_ALL). Unknown bits are SIGIL_E_INVALID_ARGUMENT.
+ *  Env: SIGIL_REDACT. */
+SIGIL_API sigil_status_t sigil_options_set_redaction(sigil_options_t *options, uint32_t categories);
+
+/** Where a sanitizer puts a replacement; valid only during the call. */
+typedef struct sigil_sanitized sigil_sanitized_t;
+
+/** Replaces the value being sanitized with `value` (copied; must be valid
+ *  UTF-8, else SIGIL_E_INVALID_UTF8 and the value is redacted). Only valid
+ *  inside a sanitizer call, on the `out` it received. */
+SIGIL_API sigil_status_t sigil_sanitized_set(sigil_sanitized_t *out, const char *value, size_t value_len);
+
+/** Receives each text value about to leave the process, after built-in
+ *  redaction, with its field path ("generation.input[0].parts[1].text",
+ *  "generation.system_prompt", "generation.metadata.<key>",
+ *  "span.gen_ai.tool.call.arguments", "rating.comment", ...); both
+ *  borrowed for the call, not NUL-terminated. Keep the value by returning
+ *  0, replace it by calling sigil_sanitized_set(out, ...) and returning 0.
+ *  Any non-zero return replaces the value with
+ *  "[REDACTED:sanitizer_error]" (fail closed). Called on the thread that
+ *  ends the recorder, possibly many times per record; must be quick,
+ *  thread-safe, and must not call back into the client. */
+typedef int (*sigil_sanitizer_fn)(void *user_data, const char *path, size_t path_len, const char *value,
+                                  size_t value_len, sigil_sanitized_t *out);
+
+/** Registers the sanitizer (NULL removes it). `user_data` is borrowed until
+ *  the client is freed. */
+SIGIL_API sigil_status_t sigil_options_set_sanitizer(sigil_options_t *options, sigil_sanitizer_fn fn,
+                                                     void *user_data);
+
+/** Per-field byte limit for content text values (0 = no limit, the
+ *  default; otherwise at least 64). Env: SIGIL_MAX_FIELD_BYTES. */
+SIGIL_API sigil_status_t sigil_options_set_max_field_bytes(sigil_options_t *options, uint64_t bytes);
+
+/** The content capture mode a generation resolved at its start
+ *  (SIGIL_CONTENT_CAPTURE_FULL .. _FULL_WITH_METADATA_SPANS), so that a
+ *  binding can pass it on to the tool executions the generation runs (the
+ *  reference SDKs' "parent generation's mode" layer). DEFAULT for NULL and
+ *  no-op recorders. */
+SIGIL_API uint32_t sigil_generation_content_capture_mode(const sigil_generation_t *generation);
+
+/** The name of a content capture mode ("full", "no_tool_content",
+ *  "metadata_only", "full_with_metadata_spans", "default"); owned by the
+ *  library; do not free. Unknown values give "". */
+SIGIL_API const char *sigil_content_capture_mode_name(uint32_t mode);
+
+/* ===========================================================================
+ * Spool (durable delivery)
+ *
+ * With a spool directory, generations that cannot be delivered — the retry
+ * budget is exhausted, or the shutdown deadline passes — are written to
+ * append-only segment files (length + CRC32 framing; a torn tail from a
+ * crash is cut off on read) instead of being dropped, and counted in
+ * generations_spooled. The export worker replays them as soon as the backend
+ * answers again (backoff between tries), and so does the next process that
+ * opens the same directory; a record is removed only after the server
+ * answered it. Generation ids make a replay idempotent. Several processes may
+ * share a directory: each writes its own segments, and a lock file lets one
+ * replay at a time. Records are kept in the transport's encoding: a spool
+ * written over HTTP is replayed by HTTP clients, one written over gRPC by
+ * gRPC clients. Files are created 0600 in a 0700 directory.
+ * Environment: SIGIL_SPOOL_DIR, SIGIL_SPOOL_MAX_BYTES, SIGIL_SPOOL_SYNC
+ * (none|batch|record).
+ * ======================================================================== */
+
+/** Durability of spool writes. */
+#define SIGIL_SPOOL_SYNC_NONE 0u   /* left to the kernel: survives a crash of the process, not of the machine */
+#define SIGIL_SPOOL_SYNC_BATCH 1u  /* fdatasync once per spooled batch (default) */
+#define SIGIL_SPOOL_SYNC_RECORD 2u /* fdatasync after every record */
+
+/** The spool directory (created 0700 if missing; NULL or "" disables the
+ *  spool). `dir` is borrowed for the duration of the call. sigil_client_new
+ *  fails with SIGIL_E_INVALID_ARGUMENT when it cannot be created. */
+SIGIL_API sigil_status_t sigil_options_set_spool_dir(sigil_options_t *options, const char *dir);
+/** Byte budget of all segment files together (default 256 MiB); a record
+ *  that does not fit is dropped (reason spool_full). 0 keeps the default. */
+SIGIL_API sigil_status_t sigil_options_set_spool_max_bytes(sigil_options_t *options, uint64_t bytes);
+/** Age budget (default 7 days): older records are dropped at replay
+ *  (reason spool_full). 0 keeps the default. */
+SIGIL_API sigil_status_t sigil_options_set_spool_max_age_ms(sigil_options_t *options, uint64_t ms);
+/** One of SIGIL_SPOOL_SYNC_*; anything else is SIGIL_E_INVALID_ARGUMENT. */
+SIGIL_API sigil_status_t sigil_options_set_spool_sync(sigil_options_t *options, uint32_t policy);
 
 #ifdef __cplusplus
 }

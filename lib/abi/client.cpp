@@ -1,5 +1,7 @@
 // Section: Client.
 #include <chrono>
+#include <cstddef>
+#include <cstring>
 
 #include "abi/handles.h"
 
@@ -48,11 +50,16 @@ void sigil_client_free(sigil_client_t *client) {
 }
 
 sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out) {
-  if (client == nullptr || out == nullptr || out->version != SIGIL_STATS_VERSION) return SIGIL_E_INVALID_ARGUMENT;
+  if (client == nullptr || out == nullptr || out->version < 1 || out->version > SIGIL_STATS_VERSION) {
+    return SIGIL_E_INVALID_ARGUMENT;
+  }
   return guard([&] {
     sigil_stats_t fresh = SIGIL_STATS_INIT;
     client->client->stats(fresh);
-    *out = fresh;
+    // A version 1 caller's struct ends before the version 2 fields.
+    size_t size = out->version == 1 ? offsetof(sigil_stats_t, dropped_spool_full) : sizeof fresh;
+    fresh.version = out->version;
+    std::memcpy(out, &fresh, size);
     return SIGIL_OK;
   });
 }

@@ -21,7 +21,7 @@ sigil_status_t sigil_embedding_start(sigil_client_t *client, const sigil_embeddi
   *out = nullptr;
   return guard([&]() -> sigil_status_t {
     sigil_status_t usable = sigil::abi::usable_client(client);
-    if (client == nullptr || s == nullptr || s->version != SIGIL_EMBEDDING_START_VERSION) {
+    if (client == nullptr || s == nullptr || s->version < 1 || s->version > SIGIL_EMBEDDING_START_VERSION) {
       *out = new sigil_embedding{};
       return usable != SIGIL_OK ? usable : SIGIL_E_INVALID_ARGUMENT;
     }
@@ -39,7 +39,13 @@ sigil_status_t sigil_embedding_start(sigil_client_t *client, const sigil_embeddi
                                           s->context_agent_version);
     std::string parent;
     take(err, s->parent_traceparent, "parent_traceparent", parent);
+    auto capture = sigil::detail::ContentCaptureMode::kDefault;
+    if (s->version >= 2) {
+      capture = sigil::detail::content_capture_mode_from_abi(s->content_capture)
+                    .value_or(sigil::detail::ContentCaptureMode::kMetadataOnly);
+    }
     *out = new sigil_embedding{sigil::detail::EmbeddingRecorder(client->client, std::move(d), ctx, parent, err)};
+    (*out)->recorder.resolve_content_capture(capture);
     return usable;  // SIGIL_E_SHUTDOWN: the recorder's end reports it too
   });
 }

@@ -22,7 +22,7 @@ sigil_status_t start(sigil_client_t *client, const sigil_generation_start_t *s, 
   *out = nullptr;
   return guard([&]() -> sigil_status_t {
     sigil_status_t usable = sigil::abi::usable_client(client);
-    if (client == nullptr || s == nullptr || s->version != SIGIL_GENERATION_START_VERSION) {
+    if (client == nullptr || s == nullptr || s->version < 1 || s->version > SIGIL_GENERATION_START_VERSION) {
       *out = new sigil_generation{};  // a no-op recorder keeps host code simple
       return usable != SIGIL_OK ? usable : SIGIL_E_INVALID_ARGUMENT;
     }
@@ -65,8 +65,17 @@ sigil_status_t start(sigil_client_t *client, const sigil_generation_start_t *s, 
                                           s->context_user_id, s->context_agent_name, s->context_agent_version);
     std::string parent;
     take(err, s->parent_traceparent, "parent_traceparent", parent);
+    // Version 2 adds content_capture; an unknown mode fails closed.
+    auto capture = sigil::detail::ContentCaptureMode::kDefault;
+    if (s->version >= 2) {
+      capture = sigil::detail::content_capture_mode_from_abi(s->content_capture)
+                    .value_or(sigil::detail::ContentCaptureMode::kMetadataOnly);
+    }
     *out = new sigil_generation{
         sigil::detail::GenerationRecorder(client->client, mode, std::move(seed), ctx, parent, err)};
+    (*out)->recorder.resolve_content_capture(
+        capture, s->metadata_json != nullptr ? std::string_view(s->metadata_json, s->metadata_json_len)
+                                             : std::string_view());
     return usable;  // SIGIL_E_SHUTDOWN: the recorder's end reports it too
   });
 }

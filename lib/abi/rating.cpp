@@ -60,6 +60,7 @@ sigil_status_t sigil_client_submit_rating(sigil_client_t *client, const sigil_ra
     RatingInput in;
     Status st = read_input(*input, in);
     if (!st.is_ok()) return report(st, error);
+    client->client->privacy().apply_rating(in.comment, in.metadata_json);
     auto response = sigil::detail::submit_rating(client->client->config(), std::move(in), timeout_ms);
     if (!response) return report(response.error(), error);
     *out = new sigil_rating_result{std::move(response.value())};

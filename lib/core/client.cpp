@@ -1,6 +1,7 @@
 #include "core/client.h"
 
 #include "core/error_category.h"
+#include "core/fork_safety.h"
 #include "core/size_estimate.h"
 #include "core/strings.h"
 #include "core/timefmt.h"
@@ -43,6 +44,31 @@ void fill_if_unset(std::optional<T> &target, const std::optional<T> &fallback) {
   if (!target) target = fallback;
 }
 
+// sigil.sdk.generations.{exported,rejected,dropped{reason}} (docs/telemetry.md);
+// a counter or reason that is still zero is left out.
+std::vector<CounterMetric> generation_self_metrics(const ExportCounters &c) {
+  std::vector<CounterMetric> out(5);
+  out[0].name = "sigil.sdk.generations.exported";
+  out[0].description = "Generations the ingest server accepted.";
+  out[1].name = "sigil.sdk.generations.rejected";
+  out[1].description = "Generations the ingest server refused (per item or per request).";
+  out[2].name = "sigil.sdk.generations.dropped";
+  out[2].description = "Generations the SDK could not deliver, by reason.";
+  out[3].name = "sigil.sdk.generations.spooled";
+  out[3].description = "Generations written to the durable spool instead of being dropped.";
+  out[4].name = "sigil.sdk.generations.replayed";
+  out[4].description = "Spooled generations delivered later and accepted by the server.";
+  for (CounterMetric &m : out) m.unit = "{generation}";
+  if (uint64_t n = c.spooled.load()) out[3].points.push_back({{}, n});
+  if (uint64_t n = c.replayed.load()) out[4].points.push_back({{}, n});
+  if (uint64_t n = c.exported.load()) out[0].points.push_back({{}, n});
+  if (uint64_t n = c.rejected.load()) out[1].points.push_back({{}, n});
+  for (const DropCount &d : drop_counts(c)) {
+    if (d.count > 0) out[2].points.push_back({{{"reason", d.reason}}, d.count});
+  }
+  return out;
+}
+
 Status shutdown_error() { return Status(SIGIL_E_SHUTDOWN, "the client is shut down"); }
 
 // The first failure wins.
@@ -55,13 +81,32 @@ struct Outcome {
   std::string message;  // the span status message
 };
 
-void finish_span(Telemetry &telemetry, SpanData &span, const Outcome &outcome) {
+// Every span passes the privacy pass (redaction, sanitizer) on its way out.
+void finish_span(Telemetry &telemetry, const Privacy &privacy, SpanData &span, const Outcome &outcome) {
   if (outcome.error_type != nullptr) {
     span_set_error(span, outcome.error_type, outcome.error_category, outcome.message);
   } else {
     span_set_ok(span);
   }
+  privacy.apply_span(span);
   telemetry.end_span(std::move(span));
+}
+
+// Under METADATA_ONLY and FULL_WITH_METADATA_SPANS a span's error texts are
+// reduced to the error category: provider messages may echo content.
+std::string span_error_text(ContentCaptureMode mode, const char *category, std::string message) {
+  if (spans_carry_content(mode)) return message;
+  return category != nullptr && *category != '\0' ? category : semconv::kCategorySdk;
+}
+
+void erase_attribute(SpanData &span, const char *key) {
+  auto &items = span.attributes.items();
+  for (auto it = items.begin(); it != items.end(); ++it) {
+    if (std::string_view(it->key) == key) {
+      items.erase(it);
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -76,13 +121,57 @@ Expected<std::shared_ptr<Client>> Client::create(const Options &options, const E
   if (ex.protocol != Protocol::kNone) {
     auto transport = ex.protocol == Protocol::kHttp ? make_http_transport(ex) : make_grpc_transport(ex);
     if (!transport) return transport.error();
-    client->exporter_ = std::make_unique<Exporter>(ex, std::move(transport.value()), client->config_.logger);
+    std::unique_ptr<Spool> spool;
+    if (!ex.spool.dir.empty()) {
+      auto opened = Spool::open(ex.spool, client->config_.logger);
+      if (!opened) return opened.error();
+      spool = std::move(opened.value());
+    }
+    client->exporter_ =
+        std::make_unique<Exporter>(ex, std::move(transport.value()), client->config_.logger, std::move(spool));
   }
   client->telemetry_ = std::make_unique<Telemetry>(client->config_.telemetry, client->config_.logger);
+  client->privacy_ = std::make_unique<Privacy>(client->config_.privacy, client->config_.logger);
+  if (client->exporter_) {
+    // The exporter outlives the telemetry pipeline (members die in reverse order).
+    const Exporter *exporter = client->exporter_.get();
+    client->telemetry_->set_counter_source([exporter] { return generation_self_metrics(exporter->counters()); });
+  }
+  register_for_fork(client.get());
   return client;
 }
 
-Client::~Client() { shutdown(Clock::now() + std::chrono::seconds(5)); }
+Client::~Client() {
+  unregister_for_fork(this);
+  shutdown(Clock::now() + std::chrono::seconds(5));
+}
+
+// Locks are taken exporter first, then telemetry, and released in reverse.
+void Client::fork_prepare() {
+  if (exporter_) exporter_->fork_prepare();
+  if (telemetry_) telemetry_->fork_prepare();
+}
+
+void Client::fork_parent() {
+  if (telemetry_) telemetry_->fork_parent();
+  if (exporter_) exporter_->fork_parent();
+}
+
+void Client::fork_child() {
+  privacy_stale_.store(true, std::memory_order_release);
+  if (telemetry_) telemetry_->fork_child();
+  if (exporter_) exporter_->fork_child();
+  validation_failures_.store(0, std::memory_order_relaxed);
+}
+
+void Client::rebuild_privacy() const {
+  std::lock_guard<std::mutex> lock(privacy_mu_);
+  if (!privacy_stale_.load(std::memory_order_acquire)) return;
+  // The parent's patterns are leaked on purpose: their locks may be held.
+  (void)privacy_.release();
+  privacy_ = std::make_unique<Privacy>(config_.privacy, config_.logger);
+  privacy_stale_.store(false, std::memory_order_release);
+}
 
 Status Client::submit(Generation g) {
   if (is_shutdown()) return shutdown_error();
@@ -126,6 +215,10 @@ void Client::stats(sigil_stats_t &out) const {
   out.dropped_payload_too_large = c.dropped_payload_too_large.load();
   out.dropped_retry_exhausted = c.dropped_retry_exhausted.load();
   out.dropped_shutdown_timeout = c.dropped_shutdown_timeout.load();
+  out.dropped_spool_full = c.dropped_spool_full.load();
+  out.dropped_total = drops_total(c);
+  out.generations_spooled = c.spooled.load();
+  out.generations_replayed = c.replayed.load();
   out.export_attempts = c.attempts.load();
   out.export_retries = c.retries.load();
   exporter_->queue_usage(out.queue_items, out.queue_bytes);
@@ -254,6 +347,15 @@ Generation GenerationRecorder::normalize(int64_t completed_at_ns) {
   return g;
 }
 
+void GenerationRecorder::resolve_content_capture(ContentCaptureMode per_call, std::string_view metadata_json) {
+  if (!is_noop()) capture_ = client_->privacy().resolve(per_call, SIGIL_RECORD_GENERATION, metadata_json);
+}
+
+ContentCaptureMode GenerationRecorder::content_capture() const {
+  if (is_noop()) return ContentCaptureMode::kDefault;
+  return capture_.value_or(client_->privacy().config().content_capture);
+}
+
 Status GenerationRecorder::end() {
   if (ended_) return Status(SIGIL_E_ALREADY_ENDED, "the generation was already ended");
   ended_ = true;
@@ -262,8 +364,9 @@ Status GenerationRecorder::end() {
   Generation g = normalize(now_unix_ns());
   Telemetry &telemetry = client_->telemetry();
   const bool want_span = trace_.sampled && telemetry.wants_spans();
-  SpanData span;
-  if (want_span) span = generation_span(g, trace_, client_->config().sdk_name);
+  const ContentCaptureMode mode = capture_.value_or(client_->privacy().config().content_capture);
+  const char *call_category =
+      call_error_ ? classify_error_category(call_error_status_, *call_error_) : nullptr;
 
   // Local failures: malformed input (mapping), validation, enqueue.
   Status local = input_error_;
@@ -271,6 +374,14 @@ Status GenerationRecorder::end() {
   if (local.is_ok()) {
     local = validate_generation(g);
     if (!local.is_ok()) local_type = semconv::kErrValidation;
+  }
+  // Validation sees the content as recorded; everything after this point
+  // (export queue, spool, span) sees only the privacy pass's output.
+  client_->privacy().apply_generation(g, mode, call_category);
+  SpanData span;
+  if (want_span) {
+    span = generation_span(g, trace_, client_->config().sdk_name);
+    if (!spans_carry_content(mode)) erase_attribute(span, semconv::kConversationTitle);
   }
   if (!local.is_ok()) {
     client_->count_validation_failure();
@@ -285,17 +396,23 @@ Status GenerationRecorder::end() {
   }
 
   // A provider call error wins the classification, as in the reference.
+  // Mapping errors may quote the input: category only on content-free spans.
+  const std::string local_text =
+      local_type == semconv::kErrMapping ? span_error_text(mode, semconv::kCategorySdk, local.message()) : local.message();
   Outcome outcome;
   if (call_error_) {
-    outcome = {semconv::kErrProviderCall, classify_error_category(call_error_status_, *call_error_), *call_error_};
+    outcome = {semconv::kErrProviderCall, call_category, span_error_text(mode, call_category, *call_error_)};
   } else if (local_type != nullptr) {
-    outcome = {local_type, semconv::kCategorySdk, local.message()};
+    outcome = {local_type, semconv::kCategorySdk, local_text};
   }
   telemetry.metrics().record_generation(last_, outcome.error_type, outcome.error_category, first_token_ns_);
   if (want_span) {
-    if (call_error_) span_add_exception(span, semconv::kErrProviderCall, *call_error_, span.end_ns);
-    if (!local.is_ok()) span_add_exception(span, sigil_status_name(local.code()), local.message(), span.end_ns);
-    finish_span(telemetry, span, outcome);
+    if (call_error_) {
+      span_add_exception(span, semconv::kErrProviderCall, span_error_text(mode, call_category, *call_error_),
+                         span.end_ns);
+    }
+    if (!local.is_ok()) span_add_exception(span, sigil_status_name(local.code()), local_text, span.end_ns);
+    finish_span(telemetry, client_->privacy(), span, outcome);
   }
   return local;
 }
@@ -331,6 +448,10 @@ void ToolExecutionRecorder::record_input_error(const Status &st) {
   if (input_error_.is_ok() && !st.is_ok()) input_error_ = st;
 }
 
+void ToolExecutionRecorder::resolve_content_capture(ContentCaptureMode per_call) {
+  if (!is_noop()) capture_ = client_->privacy().resolve(per_call, SIGIL_RECORD_TOOL_EXECUTION, {});
+}
+
 Status ToolExecutionRecorder::end() {
   if (ended_) return Status(SIGIL_E_ALREADY_ENDED, "the tool execution was already ended");
   ended_ = true;
@@ -338,6 +459,11 @@ Status ToolExecutionRecorder::end() {
   if (client_->is_shutdown()) return shutdown_error();
   if (completed_at_ns_ == 0) completed_at_ns_ = now_unix_ns();
 
+  const ContentCaptureMode mode = capture_.value_or(client_->privacy().config().content_capture);
+  // Tools have no export of their own: both stripped modes keep content,
+  // the title and the description off the span.
+  const bool include_content = mode == ContentCaptureMode::kFull ||
+                               (mode == ContentCaptureMode::kNoToolContent && data_.include_content);
   // The tool's own failure and malformed input (the reference's content
   // serialization error) are both tool_execution_error.
   Outcome outcome;
@@ -356,14 +482,19 @@ Status ToolExecutionRecorder::end() {
   telemetry.metrics().record_tool_execution(data_.request_provider, data_.request_model, data_.tool_name,
                                             data_.agent_name, data_.started_at_ns, completed_at_ns_,
                                             outcome.error_type, outcome.error_category);
+  if (!spans_carry_content(mode) && outcome.error_type != nullptr) {
+    outcome.message = span_error_text(mode, outcome.error_category, outcome.message);
+  }
   if (trace_.sampled && telemetry.wants_spans()) {
     ToolSpanInput in;
     in.tool_name = data_.tool_name;
     in.tool_call_id = data_.tool_call_id;
     in.tool_type = data_.tool_type;
-    in.tool_description = data_.tool_description;
+    if (spans_carry_content(mode)) {
+      in.tool_description = data_.tool_description;
+      in.conversation_title = data_.conversation_title;
+    }
     in.conversation_id = data_.conversation_id;
-    in.conversation_title = data_.conversation_title;
     in.agent_name = data_.agent_name;
     in.agent_version = data_.agent_version;
     in.request_model = data_.request_model;
@@ -371,17 +502,21 @@ Status ToolExecutionRecorder::end() {
     in.started_at_ns = data_.started_at_ns;
     in.completed_at_ns = completed_at_ns_;
     SpanData span = tool_execution_span(in, trace_, client_->config().sdk_name);
-    if (data_.include_content) {
+    if (include_content) {
       std::string arguments = tool_content_attribute(arguments_);
       std::string result = tool_content_attribute(result_);
       if (!arguments.empty()) span.attributes.set_string(semconv::kToolCallArguments, std::move(arguments));
       if (!result.empty()) span.attributes.set_string(semconv::kToolCallResult, std::move(result));
     }
-    if (error_) span_add_exception(span, semconv::kErrToolExecution, *error_, span.end_ns);
-    if (!input_error_.is_ok()) {
-      span_add_exception(span, sigil_status_name(input_error_.code()), input_error_.message(), span.end_ns);
+    if (error_) {
+      span_add_exception(span, semconv::kErrToolExecution,
+                         span_error_text(mode, outcome.error_category, *error_), span.end_ns);
     }
-    finish_span(telemetry, span, outcome);
+    if (!input_error_.is_ok()) {
+      span_add_exception(span, sigil_status_name(input_error_.code()),
+                         span_error_text(mode, semconv::kCategorySdk, input_error_.message()), span.end_ns);
+    }
+    finish_span(telemetry, client_->privacy(), span, outcome);
   }
   return input_error_;
 }
@@ -411,6 +546,10 @@ void EmbeddingRecorder::record_input_error(const Status &st) {
   if (input_error_.is_ok() && !st.is_ok()) input_error_ = st;
 }
 
+void EmbeddingRecorder::resolve_content_capture(ContentCaptureMode per_call) {
+  if (!is_noop()) capture_ = client_->privacy().resolve(per_call, SIGIL_RECORD_EMBEDDING, {});
+}
+
 Status EmbeddingRecorder::end() {
   if (ended_) return Status(SIGIL_E_ALREADY_ENDED, "the embedding was already ended");
   ended_ = true;
@@ -419,9 +558,11 @@ Status EmbeddingRecorder::end() {
   const int64_t completed_at_ns = now_unix_ns();
   Status local = validate();
 
+  const ContentCaptureMode mode = capture_.value_or(client_->privacy().config().content_capture);
   Outcome outcome;
   if (call_error_) {
-    outcome = {semconv::kErrProviderCall, classify_error_category(call_error_status_, *call_error_), *call_error_};
+    const char *category = classify_error_category(call_error_status_, *call_error_);
+    outcome = {semconv::kErrProviderCall, category, span_error_text(mode, category, *call_error_)};
   } else if (!local.is_ok()) {
     outcome = {semconv::kErrValidation, semconv::kCategorySdk, local.message()};
   }
@@ -445,12 +586,12 @@ Status EmbeddingRecorder::end() {
       in.input_tokens = result_->input_tokens;
       in.response_model = result_->response_model;
       in.result_dimensions = result_->dimensions;
-      in.input_texts = &result_->input_texts;
+      if (spans_carry_content(mode)) in.input_texts = &result_->input_texts;
     }
     SpanData span = embedding_span(in, telemetry.embedding_capture(), trace_, client_->config().sdk_name);
-    if (call_error_) span_add_exception(span, semconv::kErrProviderCall, *call_error_, span.end_ns);
+    if (call_error_) span_add_exception(span, semconv::kErrProviderCall, outcome.message, span.end_ns);
     if (!local.is_ok()) span_add_exception(span, sigil_status_name(local.code()), local.message(), span.end_ns);
-    finish_span(telemetry, span, outcome);
+    finish_span(telemetry, client_->privacy(), span, outcome);
   }
   return local;
 }

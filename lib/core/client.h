@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,19 @@ class Client : public std::enable_shared_from_this<Client> {
   // Spans and GenAI metrics (never null).
   Telemetry &telemetry() { return *telemetry_; }
   const Telemetry &telemetry() const { return *telemetry_; }
+  // Content capture, redaction, sanitizer and field limits (never null).
+  // Everything submit() receives has already been through
+  // Privacy::apply_generation.
+  const Privacy &privacy() const {
+    if (privacy_stale_.load(std::memory_order_acquire)) rebuild_privacy();
+    return *privacy_;
+  }
+
+  // fork() handlers (core/fork_safety.h), called with every client's locks
+  // held across the fork: the parent keeps its queues, the child starts empty.
+  void fork_prepare();
+  void fork_parent();
+  void fork_child();
 
  private:
   explicit Client(ClientConfig config) : config_(std::move(config)) {}
@@ -46,6 +60,12 @@ class Client : public std::enable_shared_from_this<Client> {
   ClientConfig config_;
   std::unique_ptr<Exporter> exporter_;  // null for protocol "none"
   std::unique_ptr<Telemetry> telemetry_;
+  // RE2 has internal locks a parent thread may hold at fork(): the child
+  // recompiles its patterns on first use (see fork_child).
+  mutable std::unique_ptr<Privacy> privacy_;
+  mutable std::atomic<bool> privacy_stale_{false};
+  mutable std::mutex privacy_mu_;
+  void rebuild_privacy() const;
   std::atomic<bool> shutdown_{false};
   std::atomic<uint64_t> validation_failures_{0};
 };
@@ -71,6 +91,10 @@ class GenerationRecorder {
   void record_input_error(const Status &st);
   void set_call_error(std::string message, int32_t http_status);
   void set_first_token_at(int64_t unix_ns);
+  // Resolves the record's content capture mode (per call > resolver >
+  // client); called once at start. Without it, end uses the client's mode.
+  void resolve_content_capture(ContentCaptureMode per_call, std::string_view metadata_json);
+  ContentCaptureMode content_capture() const;  // the resolved mode (kDefault for a no-op recorder)
   Status end();
 
   // The generation as normalized at end (for tests and telemetry).
@@ -90,6 +114,7 @@ class GenerationRecorder {
   TraceContext trace_;
   bool ended_ = false;
   Generation last_;
+  std::optional<ContentCaptureMode> capture_;
 };
 
 struct ToolExecutionData {
@@ -110,10 +135,12 @@ class ToolExecutionRecorder {
   void set_result(std::string arguments, std::string result, int64_t completed_at_ns);
   void set_error(std::string message, int32_t http_status);
   void record_input_error(const Status &st);
+  void resolve_content_capture(ContentCaptureMode per_call);
   Status end();
 
  private:
   std::shared_ptr<Client> client_;
+  std::optional<ContentCaptureMode> capture_;
   ToolExecutionData data_;
   std::string arguments_, result_;
   int64_t completed_at_ns_ = 0;
@@ -151,10 +178,12 @@ class EmbeddingRecorder {
   void set_result(EmbeddingResultData result);
   void set_call_error(std::string message, int32_t http_status);
   void record_input_error(const Status &st);
+  void resolve_content_capture(ContentCaptureMode per_call);
   Status end();
 
  private:
   Status validate() const;  // the local error end reports (input, then reference rules)
+  std::optional<ContentCaptureMode> capture_;
 
   std::shared_ptr<Client> client_;
   EmbeddingData data_;

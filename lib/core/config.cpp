@@ -201,6 +201,30 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   if (o.payload_max_bytes && *o.payload_max_bytes > 0) ex.payload_max_bytes = *o.payload_max_bytes;
   if (ex.max_backoff_ms < ex.initial_backoff_ms) ex.max_backoff_ms = ex.initial_backoff_ms;
 
+  // Durable spool (export/spool.h): off unless a directory is given.
+  ex.spool.dir = trim(pick(o.spool_dir, env_value(env, "SIGIL_SPOOL_DIR"), std::string()));
+  if (auto v = env_value(env, "SIGIL_SPOOL_MAX_BYTES")) {
+    char *end = nullptr;
+    unsigned long long n = std::strtoull(v->c_str(), &end, 10);
+    if (end == v->c_str() || *end != '\0' || n == 0) {
+      return config_error("invalid SIGIL_SPOOL_MAX_BYTES \"" + *v + "\" (expected a positive byte count)");
+    }
+    ex.spool.max_bytes = n;
+  }
+  if (o.spool_max_bytes && *o.spool_max_bytes > 0) ex.spool.max_bytes = *o.spool_max_bytes;
+  if (o.spool_max_age_ms && *o.spool_max_age_ms > 0) ex.spool.max_age_ms = *o.spool_max_age_ms;
+  std::optional<uint32_t> env_sync;
+  if (auto v = env_value(env, "SIGIL_SPOOL_SYNC")) {
+    std::string m = to_lower(trim_view(*v));
+    if (m == "none") env_sync = 0;
+    else if (m == "batch") env_sync = 1;
+    else if (m == "record") env_sync = 2;
+    else return config_error("invalid SIGIL_SPOOL_SYNC \"" + *v + "\" (expected none, batch or record)");
+  }
+  uint32_t sync = pick(o.spool_sync, env_sync, uint32_t(SpoolSync::kBatch));
+  if (sync > 2) return config_error("invalid spool sync policy " + std::to_string(sync));
+  ex.spool.sync = static_cast<SpoolSync>(sync);
+
   std::optional<bool> env_debug;
   if (auto v = env_value(env, "SIGIL_DEBUG")) env_debug = parse_bool(*v);
   cfg.debug = pick(o.debug, env_debug, false);
@@ -213,6 +237,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
     }
   }
   st = resolve_telemetry_config(o, env, cfg);
+  if (!st.is_ok()) return st;
+  st = resolve_privacy_config(o, env, cfg);
   if (!st.is_ok()) return st;
   return cfg;
 }

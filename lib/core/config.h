@@ -11,8 +11,10 @@
 
 #include "core/logger.h"
 #include "core/model.h"
+#include "core/privacy.h"
 #include "core/status.h"
 #include "core/telemetry_config.h"
+#include "export/spool.h"
 
 namespace sigil::detail {
 
@@ -52,6 +54,10 @@ struct Options {
   std::optional<bool> debug;
   TelemetryOptions telemetry;  // spans, metrics, OTLP (core/telemetry_config.h)
   std::optional<std::string> api_endpoint;  // Sigil API (ratings)
+  std::optional<std::string> spool_dir;     // durable spool (export/spool.h)
+  std::optional<uint64_t> spool_max_bytes, spool_max_age_ms;
+  std::optional<uint32_t> spool_sync;
+  PrivacyOptions privacy;  // content capture, redaction, sanitizer, field limits (core/privacy.h)
 };
 
 struct ExportConfig {
@@ -68,6 +74,7 @@ struct ExportConfig {
   uint32_t max_backoff_ms = 5000;
   uint32_t attempt_timeout_ms = 10000;
   uint64_t payload_max_bytes = 16ull << 20;
+  SpoolConfig spool;  // spool.dir empty: no spool
 };
 
 struct ClientConfig {
@@ -81,6 +88,7 @@ struct ClientConfig {
   bool debug = false;
   Logger logger;
   TelemetryConfig telemetry;
+  PrivacyConfig privacy;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const char *name)>;
@@ -92,6 +100,8 @@ Expected<ClientConfig> resolve_config(const Options &options, const EnvLookup &e
 // The telemetry part of resolve_config (core/telemetry_config.cpp); expects
 // the rest of `cfg` (exporter knobs, sdk_name, logger) already resolved.
 Status resolve_telemetry_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
+// The privacy part (core/privacy_config.cpp); runs after the telemetry part.
+Status resolve_privacy_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
 
 // Parses "k=v,k2=v2" (blank entries and entries without '=' are skipped).
 std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_view text);

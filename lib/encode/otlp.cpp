@@ -84,6 +84,14 @@ constexpr uint32_t kPointBounds = opentelemetry_proto_metrics_v1_HistogramDataPo
 constexpr uint32_t kPointMin = opentelemetry_proto_metrics_v1_HistogramDataPoint_min_tag;
 constexpr uint32_t kPointMax = opentelemetry_proto_metrics_v1_HistogramDataPoint_max_tag;
 constexpr uint32_t kCumulative = opentelemetry_proto_metrics_v1_AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE;
+constexpr uint32_t kSum = opentelemetry_proto_metrics_v1_Metric_sum_tag;
+constexpr uint32_t kSumDataPoints = opentelemetry_proto_metrics_v1_Sum_data_points_tag;
+constexpr uint32_t kSumTemporality = opentelemetry_proto_metrics_v1_Sum_aggregation_temporality_tag;
+constexpr uint32_t kSumMonotonic = opentelemetry_proto_metrics_v1_Sum_is_monotonic_tag;
+constexpr uint32_t kNumAttributes = opentelemetry_proto_metrics_v1_NumberDataPoint_attributes_tag;
+constexpr uint32_t kNumStart = opentelemetry_proto_metrics_v1_NumberDataPoint_start_time_unix_nano_tag;
+constexpr uint32_t kNumTime = opentelemetry_proto_metrics_v1_NumberDataPoint_time_unix_nano_tag;
+constexpr uint32_t kNumAsInt = opentelemetry_proto_metrics_v1_NumberDataPoint_as_int_tag;
 }  // namespace mt
 
 // W3C flags in the low byte; bit 8 says whether bit 9 (parent is remote) is known.
@@ -294,7 +302,7 @@ Status encode_otlp_traces(const std::vector<const SpanData *> &spans, const Otlp
 }
 
 Status encode_otlp_metrics(const std::vector<MetricSnapshot> &metrics, int64_t start_ns, int64_t now_ns,
-                           const OtlpOrigin &origin, std::string &out) {
+                           const OtlpOrigin &origin, std::string &out, const std::vector<CounterMetric> &counters) {
   Writer w(out);
   size_t rm = w.begin(mt::kRequestResourceMetrics);
   write_resource(w, mt::kResource, origin);
@@ -310,6 +318,26 @@ Status encode_otlp_metrics(const std::vector<MetricSnapshot> &metrics, int64_t s
     for (const HistogramPoint &p : snap.points) write_point(w, h, p, start_ns, now_ns);
     w.varint(mt::kTemporality, mt::kCumulative);
     w.end(hist);
+    w.end(m);
+  }
+  for (const CounterMetric &c : counters) {
+    if (c.points.empty()) continue;
+    size_t m = w.begin(mt::kMetrics);
+    w.string(mt::kName, c.name);
+    w.string_if(mt::kDescription, c.description);
+    w.string_if(mt::kUnit, c.unit);
+    size_t sum = w.begin(mt::kSum);
+    for (const CounterPoint &p : c.points) {
+      size_t pt = w.begin(mt::kSumDataPoints);
+      w.fixed64(mt::kNumStart, static_cast<uint64_t>(start_ns));
+      w.fixed64(mt::kNumTime, static_cast<uint64_t>(now_ns));
+      w.fixed64(mt::kNumAsInt, p.value);
+      for (const MetricAttr &a : p.attributes) write_string_attribute(w, mt::kNumAttributes, a.key, a.value);
+      w.end(pt);
+    }
+    w.varint(mt::kSumTemporality, mt::kCumulative);
+    w.varint(mt::kSumMonotonic, 1);
+    w.end(sum);
     w.end(m);
   }
   w.end(sm);

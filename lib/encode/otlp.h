@@ -26,10 +26,22 @@ struct OtlpOrigin {
 // An ExportTraceServiceRequest with one ResourceSpans / ScopeSpans.
 Status encode_otlp_traces(const std::vector<const SpanData *> &spans, const OtlpOrigin &origin, std::string &out);
 
+// A monotonic cumulative counter (the SDK's self-metrics, sigil.sdk.*).
+struct CounterPoint {
+  std::vector<MetricAttr> attributes;
+  uint64_t value = 0;
+};
+struct CounterMetric {
+  std::string name, description, unit;
+  std::vector<CounterPoint> points;  // a counter without points is left out
+};
+
 // An ExportMetricsServiceRequest: every instrument in `metrics` as a
-// cumulative histogram; points start at `start_ns` and are stamped `now_ns`.
+// cumulative histogram, then every counter in `counters` as a monotonic
+// cumulative sum; points start at `start_ns` and are stamped `now_ns`.
 Status encode_otlp_metrics(const std::vector<MetricSnapshot> &metrics, int64_t start_ns, int64_t now_ns,
-                           const OtlpOrigin &origin, std::string &out);
+                           const OtlpOrigin &origin, std::string &out,
+                           const std::vector<CounterMetric> &counters = {});
 
 // Reads partial_success (field 1: rejected count, error message) from an
 // Export{Trace,Metrics}ServiceResponse body; false when it does not decode.

@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "core/model.h"
 #include "core/status.h"
 #include "export/retry_policy.h"
+#include "export/spool.h"
 #include "export/transport.h"
 
 namespace sigil::detail {
@@ -23,15 +25,29 @@ namespace sigil::detail {
 struct ExportCounters {
   std::atomic<uint64_t> enqueued{0}, exported{0}, rejected{0};
   std::atomic<uint64_t> dropped_queue_full{0}, dropped_byte_budget{0}, dropped_payload_too_large{0},
-      dropped_retry_exhausted{0}, dropped_shutdown_timeout{0};
+      dropped_retry_exhausted{0}, dropped_shutdown_timeout{0}, dropped_spool_full{0};
+  std::atomic<uint64_t> spooled{0};   // written to the spool instead of being dropped
+  std::atomic<uint64_t> replayed{0};  // delivered from the spool (any process's) and accepted
   std::atomic<uint64_t> attempts{0}, retries{0};
 };
+
+// The drop reasons, in the order stats, logs and self-metrics list them.
+struct DropCount {
+  const char *reason;  // queue_full, byte_budget, payload_too_large, ...
+  uint64_t count;
+};
+std::vector<DropCount> drop_counts(const ExportCounters &c);
+uint64_t drops_total(const ExportCounters &c);
+// "queue_full=2, retry_exhausted=5" (reasons with a zero count left out).
+std::string format_drops(const ExportCounters &c);
 
 class Exporter {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Exporter(const ExportConfig &config, std::unique_ptr<GenerationTransport> transport, const Logger &logger);
+  // `spool` (optional) keeps what cannot be delivered; see export/spool.h.
+  Exporter(const ExportConfig &config, std::unique_ptr<GenerationTransport> transport, const Logger &logger,
+           std::unique_ptr<Spool> spool = nullptr);
   ~Exporter();
   Exporter(const Exporter &) = delete;
   Exporter &operator=(const Exporter &) = delete;
@@ -45,6 +61,13 @@ class Exporter {
   void count_payload_too_large() { counters_.dropped_payload_too_large.fetch_add(1, std::memory_order_relaxed); }
   void queue_usage(uint64_t &items, uint64_t &bytes) const;
 
+  // fork() (see fork_safety.h): the parent keeps its queue and worker; the
+  // child starts with an empty queue, zeroed counters and no worker, which it
+  // starts on first use.
+  void fork_prepare();
+  void fork_parent();
+  void fork_child();
+
  private:
   struct Item {
     Generation generation;
@@ -53,13 +76,20 @@ class Exporter {
   };
 
   void run();
+  void ensure_worker_locked();  // starts the worker in a forked child
   bool batch_ready(Clock::time_point now) const;
   void deliver(std::vector<Item> &batch);
   void account(const std::vector<Item> &batch, const AttemptResult &result);
+  // Spools batch items (all of them); false when there is no spool.
+  bool spool_items(std::vector<Item> &items, const char *why);
+  void replay_spool();
   bool wait_backoff(int64_t delay_ms);  // false when aborted
 
   ExportConfig config_;
   std::unique_ptr<GenerationTransport> transport_;
+  std::unique_ptr<Spool> spool_;        // used by the worker thread only
+  Clock::time_point next_replay_{};     // worker only
+  int64_t replay_backoff_ms_ = 0;       // worker only
   Logger logger_;
   RetryPolicy retry_;
   ExportCounters counters_;
@@ -74,6 +104,7 @@ class Exporter {
   uint64_t flush_target_ = 0;   // send at once while completed_seq_ < flush_target_
   bool stopping_ = false;       // no new records; drain what is queued
   bool exited_ = false;
+  bool restart_worker_ = false;     // forked child: no worker until first use
   std::atomic<bool> abort_{false};  // deadline passed: drop the rest, cancel I/O
   std::thread worker_;
 };

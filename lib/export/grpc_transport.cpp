@@ -42,12 +42,29 @@ class GrpcTransport final : public GenerationTransport {
   }
 
   const char *name() const override { return "grpc"; }
+  void after_fork_in_child() override { session_.abandon_after_fork(); }
 
   Status encode(const std::vector<const Generation *> &batch, std::string &payload) override {
     size_t start = payload.size();
     append_grpc_frame_header(payload, 0);
     Status st = encode_export_request_proto(batch, payload);
     if (!st.is_ok()) return st;
+    if (payload.size() - start - kGrpcFrameHeaderBytes > 0xffffffffu) {
+      return Status(SIGIL_E_PAYLOAD_TOO_LARGE, "the export request exceeds the 4 GiB gRPC message limit");
+    }
+    patch_grpc_frame_length(payload, start);
+    return Status::ok();
+  }
+
+  char spool_format() const override { return 'P'; }
+  void encode_for_spool(const Generation &g, std::string &out) override {
+    std::vector<const Generation *> one{&g};
+    (void)encode_export_request_proto(one, out);  // field 1, length-delimited
+  }
+  Status encode_spooled(const std::vector<const std::string *> &records, std::string &payload) override {
+    size_t start = payload.size();
+    append_grpc_frame_header(payload, 0);
+    for (const std::string *r : records) payload.append(*r);  // repeated field 1
     if (payload.size() - start - kGrpcFrameHeaderBytes > 0xffffffffu) {
       return Status(SIGIL_E_PAYLOAD_TOO_LARGE, "the export request exceeds the 4 GiB gRPC message limit");
     }

@@ -77,6 +77,7 @@ HttpSession::~HttpSession() {
 
 HttpResponse HttpSession::perform(const HttpRequest &req) {
   HttpResponse resp;
+  if (curl_ == nullptr) curl_ = curl_easy_init();
   if (curl_ == nullptr) {
     resp.curl_code = CURLE_FAILED_INIT;
     resp.error = "libcurl could not create a handle";

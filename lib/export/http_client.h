@@ -53,6 +53,11 @@ class HttpSession {
 
   HttpResponse perform(const HttpRequest &request);
 
+  // In a forked child: forget the handle without cleaning it up. Its
+  // connections (and TLS state) belong to the parent; closing or reusing them
+  // here would corrupt the parent's. The next perform opens a new handle.
+  void abandon_after_fork() { curl_ = nullptr; }
+
  private:
   CURL *curl_ = nullptr;
 };

@@ -28,9 +28,22 @@ class HttpTransport final : public GenerationTransport {
   }
 
   const char *name() const override { return "http"; }
+  void after_fork_in_child() override { session_.abandon_after_fork(); }
 
   Status encode(const std::vector<const Generation *> &batch, std::string &payload) override {
     append_export_request_json(payload, batch);
+    return Status::ok();
+  }
+
+  char spool_format() const override { return 'J'; }
+  void encode_for_spool(const Generation &g, std::string &out) override { append_generation_json(out, g); }
+  Status encode_spooled(const std::vector<const std::string *> &records, std::string &payload) override {
+    payload.append("{\"generations\":[");
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (i) payload.push_back(',');
+      payload.append(*records[i]);
+    }
+    payload.append("]}");
     return Status::ok();
   }
 

@@ -1,6 +1,7 @@
 #include "export/otlp_exporter.h"
 
 #include <algorithm>
+#include <new>
 
 #include "core/config.h"
 #include "core/timefmt.h"
@@ -50,6 +51,7 @@ void OtlpExporter::enqueue(SpanData span) {
   size_t bytes = span.estimated_bytes();
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return;
+  ensure_worker_locked();
   const OtlpConfig &c = config_.otlp;
   if (queue_.size() >= c.span_queue_size || queue_bytes_ + bytes > c.span_queue_max_bytes) {
     uint64_t dropped = counters_.spans_dropped.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -70,6 +72,7 @@ void OtlpExporter::enqueue(SpanData span) {
 
 Status OtlpExporter::flush(Clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
+  ensure_worker_locked();
   if (stopping_ || exited_) return Status::ok();
   uint64_t target = ++flush_requested_;
   work_cv_.notify_one();
@@ -82,6 +85,7 @@ Status OtlpExporter::flush(Clock::time_point deadline) {
 
 Status OtlpExporter::shutdown(Clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
+  ensure_worker_locked();  // a forked child still sends its final metrics
   if (!worker_.joinable()) return Status::ok();
   stopping_ = true;
   work_cv_.notify_one();
@@ -189,12 +193,65 @@ void OtlpExporter::export_spans(std::deque<Item> &batch) {
   }
 }
 
+void OtlpExporter::ensure_worker_locked() {
+  if (!restart_worker_) return;
+  restart_worker_ = false;
+  exited_ = false;
+  worker_ = std::thread([this] { run(); });
+}
+
+void OtlpExporter::fork_prepare() {
+  source_mu_.lock();
+  mu_.lock();
+}
+
+void OtlpExporter::fork_parent() {
+  mu_.unlock();
+  source_mu_.unlock();
+}
+
+void OtlpExporter::fork_child() {
+  // Only the forking thread exists now (see Exporter::fork_child).
+  new (&worker_) std::thread();
+  new (&work_cv_) std::condition_variable();
+  new (&done_cv_) std::condition_variable();
+  queue_.clear();
+  queue_bytes_ = 0;
+  flush_requested_ = flush_done_ = 0;
+  for (auto *c : {&counters_.spans_enqueued, &counters_.spans_exported, &counters_.spans_dropped,
+                  &counters_.metric_exports, &counters_.metric_export_failures, &counters_.requests,
+                  &counters_.retries}) {
+    c->store(0, std::memory_order_relaxed);
+  }
+  if (session_) {
+    session_->abandon_after_fork();  // the parent's handle: never cleaned up here
+    session_.reset();
+  }
+  next_metrics_ = Clock::now() + std::chrono::milliseconds(config_.otlp.metric_export_interval_ms);
+  restart_worker_ = !stopping_ && !abort_.load();
+  exited_ = !restart_worker_;
+  mu_.unlock();
+  source_mu_.unlock();
+}
+
+void OtlpExporter::set_counter_source(CounterSource source) {
+  std::lock_guard<std::mutex> lock(source_mu_);
+  counter_source_ = std::move(source);
+}
+
 void OtlpExporter::export_metrics() {
   if (!exports_metrics()) return;
   std::vector<MetricSnapshot> snap = metrics_.snapshot();
-  if (snap.empty()) return;  // nothing recorded yet
+  std::vector<CounterMetric> counters;
+  {
+    std::lock_guard<std::mutex> lock(source_mu_);
+    if (counter_source_) counters = counter_source_();
+  }
+  bool any_counter = false;
+  for (const CounterMetric &c : counters) any_counter = any_counter || !c.points.empty();
+  if (snap.empty() && !any_counter) return;  // nothing recorded yet
   std::string body;
-  Status st = encode_otlp_metrics(snap, metrics_.start_ns(), now_unix_ns(), origin_, body);
+  Status st = encode_otlp_metrics(snap, metrics_.start_ns(), now_unix_ns(), origin_, body, counters);
   if (!st.is_ok()) {
     counters_.metric_export_failures.fetch_add(1, std::memory_order_relaxed);
     logger_.error("metrics export: " + st.message());

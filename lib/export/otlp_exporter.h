@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,6 +56,17 @@ class OtlpExporter {
 
   const OtlpCounters &counters() const { return counters_; }
 
+  // Self-metrics (sigil.sdk.*) sent with every metrics export; called on the
+  // worker thread. Set once, right after construction.
+  using CounterSource = std::function<std::vector<CounterMetric>()>;
+  void set_counter_source(CounterSource source);
+
+  // fork(): as Exporter's — the child starts empty, with a fresh HTTP handle
+  // and no worker until its first span, flush or shutdown.
+  void fork_prepare();
+  void fork_parent();
+  void fork_child();
+
  private:
   struct Item {
     SpanData span;
@@ -63,6 +75,7 @@ class OtlpExporter {
   };
 
   void run();
+  void ensure_worker_locked();
   void export_spans(std::deque<Item> &batch);
   void export_metrics();
   // POSTs with retries; true when the server accepted the request.
@@ -79,6 +92,9 @@ class OtlpExporter {
   OtlpCounters counters_;
   std::unique_ptr<HttpSession> session_;  // the worker's only
 
+  std::mutex source_mu_;
+  CounterSource counter_source_;
+
   std::mutex mu_;
   std::condition_variable work_cv_;  // wakes the worker
   std::condition_variable done_cv_;  // wakes flush / shutdown waiters
@@ -88,6 +104,7 @@ class OtlpExporter {
   uint64_t flush_done_ = 0;       // flush generations completed
   bool stopping_ = false;
   bool exited_ = false;
+  bool restart_worker_ = false;
   std::atomic<bool> abort_{false};
   Clock::time_point next_metrics_;
   std::thread worker_;

@@ -93,8 +93,13 @@ void GenAIMetrics::record_generation(const Generation &g, const char *error_type
                      {{sc::kProviderName, provider}, {sc::kRequestModel, model}, {sc::kAgentName, agent}});
 
   // As the reference: by operation name, and only with a first-token time.
-  if (op == sc::kOpStream && first_token_ns != 0 && first_token_ns >= g.started_at_ns) {
-    ttft_.record(double(first_token_ns - g.started_at_ns) / 1e9,
+  // A first token stamped with a millisecond clock (JavaScript's Date) can
+  // read up to 1 ms before the nanosecond start: that is "at the start", not
+  // a value to drop. Anything earlier is a caller error and is dropped.
+  constexpr int64_t kClockSlackNs = 1000000;
+  if (op == sc::kOpStream && first_token_ns != 0 && first_token_ns + kClockSlackNs >= g.started_at_ns) {
+    const int64_t ttft_ns = first_token_ns > g.started_at_ns ? first_token_ns - g.started_at_ns : 0;
+    ttft_.record(double(ttft_ns) / 1e9,
                  {{sc::kProviderName, provider}, {sc::kRequestModel, model}, {sc::kAgentName, agent}});
   }
 }
@@ -212,5 +217,26 @@ std::string GenAIMetrics::snapshot_json(int64_t now_ns, std::string_view extra) 
   return out;
 }
 
+void GenAIMetrics::fork_prepare() {
+  duration_.fork_prepare();
+  token_usage_.fork_prepare();
+  ttft_.fork_prepare();
+  tool_calls_.fork_prepare();
+}
+
+void GenAIMetrics::fork_parent() {
+  tool_calls_.fork_parent();
+  ttft_.fork_parent();
+  token_usage_.fork_parent();
+  duration_.fork_parent();
+}
+
+void GenAIMetrics::fork_child(int64_t child_start_ns) {
+  tool_calls_.fork_child();
+  ttft_.fork_child();
+  token_usage_.fork_child();
+  duration_.fork_child();
+  start_ns_ = child_start_ns;
+}
 
 }  // namespace sigil::detail

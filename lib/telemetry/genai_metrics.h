@@ -43,6 +43,12 @@ class GenAIMetrics {
                              int64_t completed_at_ns, const char *error_type, const char *error_category);
 
   int64_t start_ns() const { return start_ns_; }
+
+  // fork(): the child's cumulative series start over at `child_start_ns`
+  // (the parent keeps reporting what it recorded before the fork).
+  void fork_prepare();
+  void fork_parent();
+  void fork_child(int64_t child_start_ns);
   // The instruments in a fixed order.
   std::vector<const Histogram *> instruments() const;
   // Every instrument with data, in that order.

@@ -79,7 +79,19 @@ bool Histogram::empty() const {
   return true;
 }
 
+void Histogram::fork_prepare() {
+  for (Shard &s : shards_) s.mu.lock();
+}
 
+void Histogram::fork_parent() {
+  for (size_t i = kShards; i-- > 0;) shards_[i].mu.unlock();
+}
 
+void Histogram::fork_child() {
+  for (size_t i = kShards; i-- > 0;) {
+    shards_[i].points.clear();
+    shards_[i].mu.unlock();
+  }
+}
 
 }  // namespace sigil::detail

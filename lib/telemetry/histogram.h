@@ -56,6 +56,12 @@ class Histogram {
   const std::vector<double> &bounds() const { return bounds_; }
   size_t bucket_index(double value) const;
 
+  // fork(): hold every shard across the fork so neither side inherits a lock
+  // taken mid-update; the child starts over with no points.
+  void fork_prepare();
+  void fork_parent();
+  void fork_child();
+
  private:
   static constexpr size_t kShards = 8;
   struct Shard {

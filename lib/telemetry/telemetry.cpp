@@ -131,6 +131,25 @@ void Telemetry::end_span(SpanData span) {
   if (exporter_) exporter_->enqueue(std::move(span));
 }
 
+void Telemetry::set_counter_source(std::function<std::vector<CounterMetric>()> source) {
+  if (exporter_) exporter_->set_counter_source(std::move(source));
+}
+
+void Telemetry::fork_prepare() {
+  if (exporter_) exporter_->fork_prepare();
+  metrics_.fork_prepare();
+}
+
+void Telemetry::fork_parent() {
+  metrics_.fork_parent();
+  if (exporter_) exporter_->fork_parent();
+}
+
+void Telemetry::fork_child() {
+  metrics_.fork_child(now_unix_ns());
+  if (exporter_) exporter_->fork_child();
+}
+
 Status Telemetry::flush(Clock::time_point deadline) { return exporter_ ? exporter_->flush(deadline) : Status::ok(); }
 
 Status Telemetry::shutdown(Clock::time_point deadline) {

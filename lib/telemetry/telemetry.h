@@ -3,12 +3,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "core/logger.h"
 #include "core/status.h"
 #include "core/telemetry_config.h"
+#include "encode/otlp.h"
 #include "telemetry/genai_metrics.h"
 #include "telemetry/span.h"
 
@@ -37,6 +39,14 @@ class Telemetry {
 
   Status flush(Clock::time_point deadline);
   Status shutdown(Clock::time_point deadline);
+
+  // Self-metrics (sigil.sdk.*) added to every OTLP metrics export.
+  void set_counter_source(std::function<std::vector<CounterMetric>()> source);
+
+  // fork(): see core/fork_safety.h.
+  void fork_prepare();
+  void fork_parent();
+  void fork_child();
 
   // The metrics snapshot of sigil_client_metrics_snapshot (see sigil.h).
   std::string metrics_json() const;

@@ -84,10 +84,12 @@ TEST(GrpcFrame, HeaderIsFlagThenBigEndianLength) {
 }
 
 TEST(GrpcFrame, ParsesExactlyOneMessage) {
-  GrpcFrame f = parse_grpc_unary_body(frame("hello"));
+  const std::string hello = frame("hello");  // the result points into the body: keep it alive
+  GrpcFrame f = parse_grpc_unary_body(hello);
   EXPECT_EQ(f.error, GrpcFrameError::kNone);
   EXPECT_EQ(f.message, "hello");
-  GrpcFrame empty_message = parse_grpc_unary_body(frame(""));  // a valid, empty protobuf
+  const std::string empty_body = frame("");  // a valid, empty protobuf
+  GrpcFrame empty_message = parse_grpc_unary_body(empty_body);
   EXPECT_EQ(empty_message.error, GrpcFrameError::kNone);
   EXPECT_EQ(empty_message.message, "");
 }

@@ -1525,3 +1525,22 @@ TEST(OtlpEncoding, HexToBytes) {
   EXPECT_EQ(hex_to_bytes("0"), "");
   EXPECT_EQ(hex_to_bytes("zz"), "");
 }
+
+// A first-token time from a millisecond clock can read just before the
+// nanosecond start; it counts as zero, while earlier values are dropped.
+TEST(GenAIMetricsRules, TimeToFirstTokenToleratesMillisecondClocks) {
+  GenAIMetrics m(1000);
+  Generation g;
+  g.model = {"openai", "gpt-5"};
+  g.operation_name = "streamText";
+  g.mode = GenerationMode::kStream;
+  g.started_at_ns = 2'000'400'000;
+  g.completed_at_ns = 2'500'000'000;
+  m.record_generation(g, "", "", 2'000'000'000);  // 0.4 ms "before" the start
+  m.record_generation(g, "", "", 1'000'000'000);  // a second before: a caller error
+  const MetricSnapshot *ttft = instrument(m.snapshot(), sc::kMetricTimeToFirstToken);
+  ASSERT_NE(ttft, nullptr);
+  ASSERT_EQ(ttft->points.size(), 1u);
+  EXPECT_EQ(ttft->points[0].count, 1u);
+  EXPECT_DOUBLE_EQ(ttft->points[0].sum, 0.0);
+}

@@ -74,7 +74,8 @@ func newClient(config Config) (*Client, error) {
 		return c, c.initErr
 	}
 	defer C.sigil_options_free(opts)
-	handle := cgo.NewHandle(c.logger)
+	handle := cgo.NewHandle(&goCallbacks{logger: c.logger, resolver: config.ContentCaptureResolver,
+		sanitizer: config.Privacy.Sanitizer})
 	if err := applyConfig(opts, &config, handle); err != nil {
 		handle.Delete()
 		c.initErr = err
@@ -225,9 +226,12 @@ func applyConfig(o *C.sigil_options_t, cfg *Config, logHandle cgo.Handle) error 
 		check("tag "+k, C.sigil_options_set_tag(o, cs(k), cs(v)))
 	}
 
-	capture := &cfg.EmbeddingCapture
-	check("embedding capture", C.sigil_options_set_embedding_capture(o, C.int(cbool(capture.CaptureInput)),
-		clampU32(int64(capture.MaxInputItems)), clampU32(int64(capture.MaxTextLength))))
+	// Only an explicit opt-in is passed on, so SIGIL_EMBEDDING_CAPTURE_* apply otherwise.
+	if capture := &cfg.EmbeddingCapture; capture.CaptureInput {
+		check("embedding capture", C.sigil_options_set_embedding_capture(o, 1,
+			clampU32(int64(capture.MaxInputItems)), clampU32(int64(capture.MaxTextLength))))
+	}
+	applyPrivacy(o, cfg, logHandle, check)
 	return firstErr
 }
 

@@ -1,6 +1,7 @@
 package sigil
 
 import (
+	"context"
 	"log"
 	"time"
 )
@@ -27,6 +28,17 @@ type Config struct {
 	// Telemetry configures OTLP export of libsigil's spans and GenAI metrics
 	// (a libsigil extension; the OTEL_* environment variables also work).
 	Telemetry TelemetryConfig
+
+	// ContentCapture is the client's content capture mode (Default: the
+	// SIGIL_CONTENT_CAPTURE_MODE variable, else NoToolContent).
+	ContentCapture ContentCaptureMode
+	// ContentCaptureResolver decides the mode per record at its start
+	// (generations get their start metadata). Returning Default defers to
+	// ContentCapture; a panic means MetadataOnly (fail closed). It gets
+	// context.Background(): libsigil calls it from the start call.
+	ContentCaptureResolver func(ctx context.Context, metadata map[string]any) ContentCaptureMode
+	// Privacy holds libsigil's redaction, sanitizer and size-limit knobs.
+	Privacy PrivacyConfig
 	// Defaults are the identity and tags of records that set none (a
 	// libsigil extension; also SIGIL_AGENT_NAME, SIGIL_AGENT_VERSION,
 	// SIGIL_USER_ID, SIGIL_TAGS).

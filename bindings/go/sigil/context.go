@@ -15,6 +15,9 @@ type contextValues struct {
 	// traceparent is the W3C traceparent of the innermost recorder started
 	// from this context; recorders started from it become its children.
 	traceparent string
+	// contentCapture is the resolved mode of the innermost generation started
+	// from this context; tool executions inherit it.
+	contentCapture ContentCaptureMode
 }
 
 var emptyContextValues contextValues
@@ -45,6 +48,19 @@ func (cv *contextValues) withTraceparent(ctx context.Context, tp string) context
 	}
 	v := *cv
 	v.traceparent = tp
+	return context.WithValue(ctx, contextKey{}, &v)
+}
+
+// withRecorder is withTraceparent that also records a generation's mode.
+func (cv *contextValues) withRecorder(ctx context.Context, tp string, mode ContentCaptureMode) context.Context {
+	if tp == "" && mode == cv.contentCapture {
+		return ctx
+	}
+	v := *cv
+	if tp != "" {
+		v.traceparent = tp
+	}
+	v.contentCapture = mode
 	return context.WithValue(ctx, contextKey{}, &v)
 }
 

@@ -18,6 +18,9 @@ type EmbeddingStart struct {
 	Tags      map[string]string
 	Metadata  map[string]any
 	StartedAt time.Time
+	// ContentCapture overrides the client's mode for this call (a libsigil
+	// extension; the reference resolves embeddings from the client only).
+	ContentCapture ContentCaptureMode
 }
 
 // EmbeddingResult is what the embedding call returned. InputTexts are
@@ -66,6 +69,7 @@ func (c *Client) StartEmbedding(ctx context.Context, start EmbeddingStart) (cont
 		cs.has_dimensions, cs.dimensions = 1, cInt64(*start.Dimensions)
 	}
 	cs.started_at_ns = c.startTime(start.StartedAt)
+	cs.content_capture = cmode(start.ContentCapture)
 	cs.ctx_agent_name = a.str(cv.agentName)
 	cs.ctx_agent_version = a.str(cv.agentVersion)
 	cs.parent_traceparent = a.str(cv.traceparent)

@@ -101,6 +101,9 @@ type GenerationStart struct {
 	Tags            map[string]string
 	Metadata        map[string]any
 	StartedAt       time.Time
+	// ContentCapture overrides the client's mode for this generation
+	// (ContentCaptureModeDefault defers to the resolver and the client).
+	ContentCapture ContentCaptureMode
 }
 
 // GenerationRecorder records one in-flight generation:
@@ -212,6 +215,7 @@ func (c *Client) startGeneration(ctx context.Context, s *GenerationStart, stream
 		putJSON(j)
 	}
 	cs.started_at_ns = c.startTime(s.StartedAt)
+	cs.content_capture = cmode(s.ContentCapture)
 	cs.ctx_conversation_id = a.str(cv.conversationID)
 	cs.ctx_conversation_title = a.str(cv.conversationTitle)
 	cs.ctx_user_id = a.str(cv.userID)
@@ -227,6 +231,9 @@ func (c *Client) startGeneration(ctx context.Context, s *GenerationStart, stream
 	}
 	if handle != nil {
 		setCleanup(rec, finalizeGeneration)
+		// Tool executions started from the returned context inherit the
+		// generation's resolved mode (the reference's parent-generation layer).
+		return cv.withRecorder(ctx, traceparent, generationCaptureMode(handle)), rec
 	}
 	return cv.withTraceparent(ctx, traceparent), rec
 }

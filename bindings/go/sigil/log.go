@@ -9,7 +9,6 @@ package sigil
 import "C"
 
 import (
-	"log"
 	"runtime/cgo"
 )
 
@@ -20,10 +19,11 @@ var levelNames = [...]string{"debug", "info", "warn", "error"}
 //
 //export sigilGoLog
 func sigilGoLog(handle C.uintptr_t, level C.uint32_t, message *C.char, n C.size_t) {
-	logger, ok := cgo.Handle(handle).Value().(*log.Logger)
-	if !ok || logger == nil {
+	cb, ok := cgo.Handle(handle).Value().(*goCallbacks)
+	if !ok || cb.logger == nil {
 		return
 	}
+	logger := cb.logger
 	name := "log"
 	if int(level) < len(levelNames) {
 		name = levelNames[level]

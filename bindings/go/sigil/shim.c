@@ -41,6 +41,7 @@ sigil_status_t sgo_generation_start(sigil_client_t *client, const sgo_generation
   s.context_agent_name = SGO_STR(buf, a->ctx_agent_name);
   s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
   s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
+  s.content_capture = a->content_capture;
   sigil_status_t st = a->streaming ? sigil_generation_start_streaming(client, &s, out)
                                    : sigil_generation_start(client, &s, out);
   if (*out == NULL || sigil_generation_traceparent(*out, traceparent, 56) != SIGIL_OK) traceparent[0] = '\0';
@@ -81,6 +82,7 @@ sigil_status_t sgo_tool_start(sigil_client_t *client, const sgo_tool_start_args 
   s.context_agent_name = SGO_STR(buf, a->ctx_agent_name);
   s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
   s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
+  s.content_capture = a->content_capture;
   sigil_status_t st = sigil_tool_execution_start(client, &s, out);
   if (*out == NULL || sigil_tool_execution_traceparent(*out, traceparent, 56) != SIGIL_OK) traceparent[0] = '\0';
   return st;
@@ -115,6 +117,7 @@ sigil_status_t sgo_embedding_start(sigil_client_t *client, const sgo_embedding_s
   s.context_agent_name = SGO_STR(buf, a->ctx_agent_name);
   s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
   s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
+  s.content_capture = a->content_capture;
   sigil_status_t st = sigil_embedding_start(client, &s, out);
   if (*out == NULL || sigil_embedding_traceparent(*out, traceparent, 56) != SIGIL_OK) traceparent[0] = '\0';
   return st;
@@ -179,6 +182,28 @@ static void sgo_log_trampoline(void *user_data, uint32_t level, const char *mess
 
 sigil_status_t sgo_options_set_go_logger(sigil_options_t *options, uintptr_t handle) {
   return sigil_options_set_logger(options, sgo_log_trampoline, (void *)handle);
+}
+
+/* Defined by cgo from the //exports in privacy.go. */
+extern int sigilGoResolve(uintptr_t handle, uint32_t kind, char *metadata, size_t metadata_len, uint32_t *mode);
+extern int sigilGoSanitize(uintptr_t handle, char *path, size_t path_len, char *value, size_t value_len, void *out);
+
+static int sgo_resolve_trampoline(void *user_data, uint32_t kind, const char *metadata, size_t metadata_len,
+                                  uint32_t *mode) {
+  return sigilGoResolve((uintptr_t)user_data, kind, (char *)metadata, metadata_len, mode);
+}
+
+static int sgo_sanitize_trampoline(void *user_data, const char *path, size_t path_len, const char *value,
+                                   size_t value_len, sigil_sanitized_t *out) {
+  return sigilGoSanitize((uintptr_t)user_data, (char *)path, path_len, (char *)value, value_len, out);
+}
+
+sigil_status_t sgo_options_set_go_resolver(sigil_options_t *options, uintptr_t handle) {
+  return sigil_options_set_content_capture_resolver(options, sgo_resolve_trampoline, (void *)handle);
+}
+
+sigil_status_t sgo_options_set_go_sanitizer(sigil_options_t *options, uintptr_t handle) {
+  return sigil_options_set_sanitizer(options, sgo_sanitize_trampoline, (void *)handle);
 }
 
 /* The ABI this package was compiled against. */

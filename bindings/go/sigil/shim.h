@@ -18,6 +18,7 @@ typedef struct {
   int64_t max_tokens, started_at_ns;
   double temperature, top_p;
   int32_t has_max_tokens, has_temperature, has_top_p, has_thinking_enabled, thinking_enabled, streaming;
+  uint32_t content_capture; /* SIGIL_CONTENT_CAPTURE_* */
 } sgo_generation_start_args;
 
 typedef struct {
@@ -26,6 +27,7 @@ typedef struct {
       ctx_agent_name, ctx_agent_version, parent_traceparent;
   int64_t started_at_ns;
   int32_t include_content;
+  uint32_t content_capture;
 } sgo_tool_start_args;
 
 typedef struct {
@@ -33,6 +35,7 @@ typedef struct {
       ctx_agent_version, parent_traceparent;
   int64_t dimensions, started_at_ns;
   int32_t has_dimensions;
+  uint32_t content_capture;
 } sgo_embedding_start_args;
 
 /* `texts` is the offset of `texts_count` NUL-terminated strings back to back. */
@@ -74,6 +77,9 @@ sigil_status_t sgo_submit_rating(sigil_client_t *client, const sgo_rating_input_
 
 /* Registers the Go logger bridge; `handle` is a runtime/cgo.Handle. */
 sigil_status_t sgo_options_set_go_logger(sigil_options_t *options, uintptr_t handle);
+/* Registers the Go content capture resolver and sanitizer bridges (privacy.go). */
+sigil_status_t sgo_options_set_go_resolver(sigil_options_t *options, uintptr_t handle);
+sigil_status_t sgo_options_set_go_sanitizer(sigil_options_t *options, uintptr_t handle);
 
 /* The ABI version of the header this package was compiled against. */
 uint32_t sgo_abi_version_header(void);

@@ -26,6 +26,8 @@ type ToolExecutionStart struct {
 	// IncludeContent records the arguments and result on the span
 	// (gen_ai.tool.call.arguments, gen_ai.tool.call.result).
 	IncludeContent bool
+	// ContentCapture overrides the client's mode for this execution.
+	ContentCapture ContentCaptureMode
 }
 
 // ToolExecutionEnd is what the tool was called with and returned. A string
@@ -78,6 +80,11 @@ func (c *Client) StartToolExecution(ctx context.Context, start ToolExecutionStar
 	cs.request_provider = a.str(start.RequestProvider)
 	cs.include_content = cbool(start.IncludeContent)
 	cs.started_at_ns = c.startTime(start.StartedAt)
+	mode := start.ContentCapture
+	if mode == ContentCaptureModeDefault {
+		mode = cv.contentCapture // the enclosing generation's mode, if any
+	}
+	cs.content_capture = cmode(mode)
 	cs.ctx_conversation_id = a.str(cv.conversationID)
 	cs.ctx_conversation_title = a.str(cv.conversationTitle)
 	cs.ctx_agent_name = a.str(cv.agentName)

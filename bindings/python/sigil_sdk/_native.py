@@ -117,6 +117,28 @@ sigil_status_name = _fn("sigil_status_name", c_char_p, c_uint32)
 
 # --- options -------------------------------------------------------------------
 LOG_FN = CFUNCTYPE(None, c_void_p, c_uint32, POINTER(c_char), c_size_t)
+# int (*)(void *user_data, uint32_t record_kind, const char *metadata_json, size_t len, uint32_t *mode)
+RESOLVER_FN = CFUNCTYPE(c_int, c_void_p, c_uint32, POINTER(c_char), c_size_t, POINTER(c_uint32))
+# int (*)(void *user_data, const char *path, size_t, const char *value, size_t, sigil_sanitized_t *out)
+SANITIZER_FN = CFUNCTYPE(c_int, c_void_p, POINTER(c_char), c_size_t, POINTER(c_char), c_size_t, c_void_p)
+
+CONTENT_CAPTURE_MODES = {
+    "default": 0,
+    "full": 1,
+    "no_tool_content": 2,
+    "metadata_only": 3,
+    "full_with_metadata_spans": 4,
+}
+RECORD_KINDS = {1: "generation", 2: "tool_execution", 3: "embedding", 4: "rating"}
+REDACT_CATEGORIES = {
+    "secrets": 0x01,
+    "email": 0x02,
+    "env_secrets": 0x04,
+    "payment_card": 0x08,
+    "national_id": 0x10,
+    "phone": 0x20,
+    "injection": 0x40,
+}
 
 P = c_void_p  # every handle is opaque
 sigil_options_new = _fn("sigil_options_new", c_uint32, POINTER(c_void_p))
@@ -155,6 +177,12 @@ _opt = {
     "service_name": (c_char_p,),
     "resource_attribute": (c_char_p, c_char_p),
     "embedding_capture": (c_int, c_uint32, c_uint32),
+    # Privacy (sigil.h, "Privacy").
+    "content_capture_mode": (c_uint32,),
+    "content_capture_resolver": (RESOLVER_FN, c_void_p),
+    "redaction": (c_uint32,),
+    "sanitizer": (SANITIZER_FN, c_void_p),
+    "max_field_bytes": (c_uint64,),
 }
 options_set = {k: _fn(f"sigil_options_set_{k}", c_uint32, P, *a) for k, a in _opt.items()}
 
@@ -178,11 +206,16 @@ class Stats(Structure):
             "export_retries",
             "queue_items",
             "queue_bytes",
+            # version 2
+            "dropped_spool_full",
+            "dropped_total",
+            "generations_spooled",
+            "generations_replayed",
         )
     ]
 
 
-STATS_VERSION = 1
+STATS_VERSION = 2
 E = POINTER(c_void_p)  # sigil_error_t ** out-parameter
 sigil_client_new = _fn("sigil_client_new", c_uint32, P, POINTER(c_void_p), E)
 sigil_client_flush = _fn("sigil_client_flush", c_uint32, P, c_uint32, E)
@@ -230,10 +263,11 @@ class GenerationStart(Structure):
         ("context_agent_name", c_char_p),
         ("context_agent_version", c_char_p),
         ("parent_traceparent", c_char_p),
+        ("content_capture", c_uint32),  # version 2
     ]
 
 
-GENERATION_START_VERSION = 1
+GENERATION_START_VERSION = 2
 sigil_generation_start = _fn("sigil_generation_start", c_uint32, P, POINTER(GenerationStart), POINTER(c_void_p))
 sigil_generation_start_streaming = _fn(
     "sigil_generation_start_streaming", c_uint32, P, POINTER(GenerationStart), POINTER(c_void_p)
@@ -270,10 +304,11 @@ class ToolExecutionStart(Structure):
         ("context_agent_name", c_char_p),
         ("context_agent_version", c_char_p),
         ("parent_traceparent", c_char_p),
+        ("content_capture", c_uint32),  # version 2
     ]
 
 
-TOOL_EXECUTION_START_VERSION = 1
+TOOL_EXECUTION_START_VERSION = 2
 sigil_tool_execution_start = _fn(
     "sigil_tool_execution_start", c_uint32, P, POINTER(ToolExecutionStart), POINTER(c_void_p)
 )
@@ -302,6 +337,7 @@ class EmbeddingStart(Structure):
         ("context_agent_name", c_char_p),
         ("context_agent_version", c_char_p),
         ("parent_traceparent", c_char_p),
+        ("content_capture", c_uint32),  # version 2
     ]
 
 
@@ -318,7 +354,7 @@ class EmbeddingResult(Structure):
     ]
 
 
-EMBEDDING_START_VERSION = 1
+EMBEDDING_START_VERSION = 2
 EMBEDDING_RESULT_VERSION = 1
 sigil_embedding_start = _fn("sigil_embedding_start", c_uint32, P, POINTER(EmbeddingStart), POINTER(c_void_p))
 sigil_embedding_set_result = _fn("sigil_embedding_set_result", c_uint32, P, POINTER(EmbeddingResult))
@@ -371,3 +407,8 @@ rating_result_str = {
     k: _fn(f"sigil_rating_result_{k}", c_char_p, P)
     for k in ("rating_id", "conversation_id", "generation_id", "comment", "rater_id", "source", "metadata_json")
 }
+
+# --- privacy ---------------------------------------------------------------------
+
+sigil_sanitized_set = _fn("sigil_sanitized_set", c_uint32, c_void_p, c_char_p, c_size_t)
+sigil_content_capture_mode_name = _fn("sigil_content_capture_mode_name", c_char_p, c_uint32)

@@ -37,6 +37,7 @@ from .errors import (
     STATUS_ERRORS,
     ClientShutdownError,
     ConfigError,
+    InvalidArgumentError,
     SigilError,
 )
 from .models import (
@@ -180,7 +181,10 @@ class Client:
             raise MemoryError("sigil_sdk: cannot allocate options")
         try:
             self._log_cb = _log_callback(self._logger)
+            # The engine keeps the callbacks for the client's lifetime; so do we.
+            self._privacy_cbs = _privacy_callbacks(cfg)
             _apply_config(opts, cfg, self._log_cb)
+            _apply_privacy(opts, cfg, self._privacy_cbs)
             err = c_void_p()
             status = N.sigil_client_new(opts, byref(self._handle), byref(err))
             if status != _OK:
@@ -245,6 +249,8 @@ class Client:
             s.metadata_json, s.metadata_json_len = doc, len(doc)
         if start.started_at is not None:
             s.started_at_ns = enc.ns(start.started_at)
+        if start.content_capture:
+            s.content_capture = _capture_mode(start.content_capture)
         # Context values: the engine applies them below explicit fields.
         v = _conversation_id.get()
         if v:
@@ -289,6 +295,8 @@ class Client:
         s.request_model = u(start.request_model)
         s.request_provider = u(start.request_provider)
         s.include_content = int(bool(start.include_content))
+        if start.content_capture:
+            s.content_capture = _capture_mode(start.content_capture)
         if start.started_at is not None:
             s.started_at_ns = enc.ns(start.started_at)
         s.context_conversation_id = u(_conversation_id.get())
@@ -314,6 +322,8 @@ class Client:
         if start.dimensions is not None:
             s.has_dimensions, s.dimensions = 1, start.dimensions
         s.encoding_format = u(start.encoding_format)
+        if start.content_capture:
+            s.content_capture = _capture_mode(start.content_capture)
         if start.started_at is not None:
             s.started_at_ns = enc.ns(start.started_at)
         s.context_agent_name = u(_agent_name.get())
@@ -441,6 +451,76 @@ def _log_callback(logger: logging.Logger):
             pass
 
     return N.LOG_FN(log)
+
+
+def _capture_mode(name: str) -> int:
+    code = N.CONTENT_CAPTURE_MODES.get(name.strip().lower())
+    if code is None:
+        raise InvalidArgumentError(f"sigil: unknown content capture mode {name!r}", code=1,
+                                   status="SIGIL_E_INVALID_ARGUMENT")
+    return code
+
+
+def _privacy_callbacks(cfg: ClientConfig) -> dict:
+    """ctypes trampolines for the resolver and the sanitizer; any exception fails closed."""
+    cbs: dict = {}
+    resolver = cfg.content_capture_resolver
+    if resolver is not None:
+        def resolve(_user_data, kind, md, md_len, mode_out):
+            try:
+                metadata = json.loads(ctypes.string_at(md, md_len)) if md and md_len else {}
+                name = resolver(N.RECORD_KINDS.get(kind, "generation"), metadata)
+                mode_out[0] = 0 if name is None else N.CONTENT_CAPTURE_MODES[name.strip().lower()]
+                return 0
+            except BaseException:  # noqa: BLE001 - the engine treats failure as metadata_only
+                return 1
+
+        cbs["resolver"] = N.RESOLVER_FN(resolve)
+    sanitizer = cfg.sanitizer
+    if sanitizer is not None:
+        def sanitize(_user_data, path, path_len, value, value_len, out):
+            try:
+                text = ctypes.string_at(value, value_len).decode("utf-8")
+                replacement = sanitizer(ctypes.string_at(path, path_len).decode("utf-8"), text)
+                if replacement is not None and replacement != text:
+                    raw = replacement.encode("utf-8")
+                    if N.sigil_sanitized_set(out, raw, len(raw)) != _OK:
+                        return 1
+                return 0
+            except BaseException:  # noqa: BLE001 - the engine redacts the value
+                return 1
+
+        cbs["sanitizer"] = N.SANITIZER_FN(sanitize)
+    return cbs
+
+
+def _apply_privacy(opts: c_void_p, cfg: ClientConfig, cbs: dict) -> None:
+    def check(status: int, what: str) -> None:
+        if status != _OK:
+            name = N.sigil_status_name(status).decode()
+            raise ConfigError(f"sigil: invalid {what} ({name})", code=status, status=name)
+
+    S = N.options_set
+    if cfg.content_capture:
+        code = N.CONTENT_CAPTURE_MODES.get(cfg.content_capture.strip().lower())
+        if code is None:
+            raise ConfigError(f"sigil: unsupported content capture mode {cfg.content_capture!r}", code=8,
+                              status="SIGIL_E_CONFIG")
+        check(S["content_capture_mode"](opts, code), "content capture mode")
+    if "resolver" in cbs:
+        check(S["content_capture_resolver"](opts, cbs["resolver"], None), "content capture resolver")
+    if cfg.redact is not None:
+        mask = 0
+        for name in cfg.redact:
+            bit = N.REDACT_CATEGORIES.get(name.strip().lower())
+            if bit is None:
+                raise ConfigError(f"sigil: unknown redaction category {name!r}", code=8, status="SIGIL_E_CONFIG")
+            mask |= bit
+        check(S["redaction"](opts, mask), "redaction")
+    if "sanitizer" in cbs:
+        check(S["sanitizer"](opts, cbs["sanitizer"], None), "sanitizer")
+    if cfg.max_field_bytes is not None and cfg.max_field_bytes > 0:
+        check(S["max_field_bytes"](opts, cfg.max_field_bytes), "max field bytes")
 
 
 def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:

@@ -109,6 +109,23 @@ class ClientConfig:
     service_name: str = ""  # resource service.name
     resource_attributes: dict[str, str] = field(default_factory=dict)  # OTLP resource attributes
 
+    # Privacy (the engine applies all of it; see docs/privacy.md).
+    # "full", "no_tool_content" (engine default), "metadata_only", "full_with_metadata_spans",
+    # or None for SIGIL_CONTENT_CAPTURE_MODE / the default.
+    content_capture: Optional[str] = None
+    # Called at each record's start: (kind, metadata) -> mode name or None (= client mode).
+    # kind is "generation", "tool_execution", "embedding" or "rating". Raising means
+    # "metadata_only" (fail closed).
+    content_capture_resolver: Optional[Callable[[str, dict[str, Any]], Optional[str]]] = None
+    # Redaction categories to apply (None: SIGIL_REDACT, else all): "secrets", "email",
+    # "env_secrets", "payment_card", "national_id", "phone", "injection"; [] turns redaction off.
+    redact: Optional[list[str]] = None
+    # Custom rules: (field path, text) -> replacement, or None to keep the text. Raising
+    # replaces the text with "[REDACTED:sanitizer_error]" (fail closed).
+    sanitizer: Optional[Callable[[str, str], Optional[str]]] = None
+    # Per-field byte limit for content text (None: SIGIL_MAX_FIELD_BYTES, else no limit).
+    max_field_bytes: Optional[int] = None
+
 
 def default_config() -> ClientConfig:
     """A configuration with nothing set: environment variables and engine defaults apply."""

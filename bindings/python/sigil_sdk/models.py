@@ -193,6 +193,9 @@ class GenerationStart:
     tags: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     started_at: Optional[datetime] = None
+    # Per-call content capture mode ("full", "no_tool_content", "metadata_only",
+    # "full_with_metadata_spans"); None defers to the resolver and the client.
+    content_capture: Optional[str] = None
 
 
 @dataclass(slots=True)
@@ -207,6 +210,7 @@ class EmbeddingStart:
     tags: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     started_at: Optional[datetime] = None
+    content_capture: Optional[str] = None  # per-call mode, as for GenerationStart
 
 
 @dataclass(slots=True)
@@ -277,6 +281,7 @@ class ToolExecutionStart:
     request_provider: str = ""
     include_content: bool = False
     started_at: Optional[datetime] = None
+    content_capture: Optional[str] = None  # per-call mode, as for GenerationStart
 
 
 @dataclass(slots=True)

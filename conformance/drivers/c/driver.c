@@ -503,11 +503,22 @@ static void op_client_stats(bad_t *bad, const cJSON *req, cJSON *r) {
 static const char *const kGenerationStartKeys[] = {
     "id", "conversation_id", "conversation_title", "user_id", "agent_name", "agent_version",
     "operation_name", "model", "system_prompt", "max_tokens", "temperature", "top_p", "tool_choice",
-    "thinking_enabled", "tools", "tags", "metadata", NULL};
+    "thinking_enabled", "tools", "tags", "metadata", "content_capture", NULL};
 static const char *const kGenerationContextKeys[] = {
     "conversation_id", "conversation_title", "user_id", "agent_name", "agent_version", "parent_traceparent",
     NULL};
 static const char *const kModelKeys[] = {"provider", "name", NULL};
+
+/* The start's optional "content_capture" mode name (protocol addition). */
+static uint32_t content_capture_value(bad_t *bad, const cJSON *start) {
+  const char *name = str(bad, start, "content_capture");
+  if (name == NULL || strcmp(name, "default") == 0) return SIGIL_CONTENT_CAPTURE_DEFAULT;
+  for (uint32_t m = SIGIL_CONTENT_CAPTURE_FULL; m <= SIGIL_CONTENT_CAPTURE_FULL_WITH_METADATA_SPANS; ++m) {
+    if (strcmp(name, sigil_content_capture_mode_name(m)) == 0) return m;
+  }
+  fail(bad, "unknown content_capture \"%s\"", name);
+  return SIGIL_CONTENT_CAPTURE_DEFAULT;
+}
 
 static void op_generation_start(bad_t *bad, const cJSON *req, cJSON *r) {
   const char *name = new_handle_name(bad, req);
@@ -546,6 +557,7 @@ static void op_generation_start(bad_t *bad, const cJSON *req, cJSON *r) {
   gs.context_agent_name = str(bad, c, "agent_name");
   gs.context_agent_version = str(bad, c, "agent_version");
   gs.parent_traceparent = str(bad, c, "parent_traceparent");
+  gs.content_capture = content_capture_value(bad, s);
   if (bad->failed) return;
   char *tools = json_text(s, "tools");
   char *tags = json_text(s, "tags");
@@ -607,7 +619,7 @@ static void op_generation_end(bad_t *bad, const cJSON *req, cJSON *r) {
 
 static const char *const kToolStartKeys[] = {
     "tool_name", "tool_call_id", "tool_type", "tool_description", "conversation_id", "conversation_title",
-    "agent_name", "agent_version", "request_model", "request_provider", "include_content", NULL};
+    "agent_name", "agent_version", "request_model", "request_provider", "include_content", "content_capture", NULL};
 static const char *const kToolContextKeys[] = {
     "conversation_id", "conversation_title", "agent_name", "agent_version", "parent_traceparent", NULL};
 
@@ -635,6 +647,7 @@ static void op_tool_start(bad_t *bad, const cJSON *req, cJSON *r) {
   ts.context_agent_name = str(bad, c, "agent_name");
   ts.context_agent_version = str(bad, c, "agent_version");
   ts.parent_traceparent = str(bad, c, "parent_traceparent");
+  ts.content_capture = content_capture_value(bad, s);
   if (bad->failed) return;
   sigil_tool_execution_t *t = NULL;
   sigil_status_t st = sigil_tool_execution_start(g_client, &ts, &t);
@@ -677,7 +690,7 @@ static void op_tool_end(bad_t *bad, const cJSON *req, cJSON *r) {
  * ------------------------------------------------------------------------ */
 
 static const char *const kEmbeddingStartKeys[] = {"model", "agent_name", "agent_version", "dimensions",
-                                                  "encoding_format", NULL};
+                                                  "encoding_format", "content_capture", NULL};
 static const char *const kEmbeddingContextKeys[] = {"agent_name", "agent_version", "parent_traceparent", NULL};
 static const char *const kEmbeddingResultKeys[] = {"input_count", "input_tokens", "response_model",
                                                    "dimensions", "input_texts", NULL};
@@ -701,6 +714,7 @@ static void op_embedding_start(bad_t *bad, const cJSON *req, cJSON *r) {
   es.context_agent_name = str(bad, c, "agent_name");
   es.context_agent_version = str(bad, c, "agent_version");
   es.parent_traceparent = str(bad, c, "parent_traceparent");
+  es.content_capture = content_capture_value(bad, s);
   if (bad->failed) return;
   sigil_embedding_t *e = NULL;
   sigil_status_t st = sigil_embedding_start(g_client, &es, &e);

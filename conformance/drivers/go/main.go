@@ -552,7 +552,7 @@ func generationStart(req *object) (sigil.GenerationStart, error) {
 	}
 	if err := o.only("id", "conversation_id", "conversation_title", "user_id", "agent_name", "agent_version",
 		"operation_name", "model", "system_prompt", "max_tokens", "temperature", "top_p", "tool_choice",
-		"thinking_enabled", "tools", "tags", "metadata"); err != nil {
+		"thinking_enabled", "tools", "tags", "metadata", "content_capture"); err != nil {
 		return s, err
 	}
 	e := &collector{}
@@ -573,6 +573,7 @@ func generationStart(req *object) (sigil.GenerationStart, error) {
 	s.Tools = e.tools(o, "tools")
 	s.Tags = e.strMap(o, "tags")
 	s.Metadata = e.anyMap(o, "metadata")
+	s.ContentCapture = e.captureMode(o, "content_capture")
 	return s, e.err
 }
 
@@ -665,7 +666,7 @@ func (d *driver) toolStart(req *object) (reply, error) {
 	} else if ok {
 		if err := o.only("tool_name", "tool_call_id", "tool_type", "tool_description", "conversation_id",
 			"conversation_title", "agent_name", "agent_version", "request_model", "request_provider",
-			"include_content"); err != nil {
+			"include_content", "content_capture"); err != nil {
 			return reply{}, err
 		}
 		e := &collector{}
@@ -682,6 +683,7 @@ func (d *driver) toolStart(req *object) (reply, error) {
 		if b := e.boolPtr(o, "include_content"); b != nil {
 			s.IncludeContent = *b
 		}
+		s.ContentCapture = e.captureMode(o, "content_capture")
 		if e.err != nil {
 			return reply{}, e.err
 		}
@@ -777,7 +779,8 @@ func (d *driver) embeddingStart(req *object) (reply, error) {
 	if o, ok, err := req.obj("start"); err != nil {
 		return reply{}, err
 	} else if ok {
-		if err := o.only("model", "agent_name", "agent_version", "dimensions", "encoding_format"); err != nil {
+		if err := o.only("model", "agent_name", "agent_version", "dimensions", "encoding_format",
+			"content_capture"); err != nil {
 			return reply{}, err
 		}
 		e := &collector{}
@@ -786,6 +789,7 @@ func (d *driver) embeddingStart(req *object) (reply, error) {
 		s.AgentVersion = e.str(o, "agent_version")
 		s.Dimensions = e.intPtr(o, "dimensions")
 		s.EncodingFormat = e.str(o, "encoding_format")
+		s.ContentCapture = e.captureMode(o, "content_capture")
 		if e.err != nil {
 			return reply{}, e.err
 		}
@@ -1349,4 +1353,25 @@ func (e *collector) artifacts(o *object, key string) []sigil.Artifact {
 			Payload: e.bytesField(a, "payload"), RecordID: e.str(a, "record_id"), URI: e.str(a, "uri")})
 	}
 	return out
+}
+
+// captureMode reads the optional "content_capture" mode name of a start.
+func (e *collector) captureMode(o *object, key string) sigil.ContentCaptureMode {
+	name := e.str(o, key)
+	switch name {
+	case "", "default":
+		return sigil.ContentCaptureModeDefault
+	case "full":
+		return sigil.ContentCaptureModeFull
+	case "no_tool_content":
+		return sigil.ContentCaptureModeNoToolContent
+	case "metadata_only":
+		return sigil.ContentCaptureModeMetadataOnly
+	case "full_with_metadata_spans":
+		return sigil.ContentCaptureModeFullWithMetadataSpans
+	}
+	if e.err == nil {
+		e.err = fmt.Errorf("unknown content_capture %q", name)
+	}
+	return sigil.ContentCaptureModeDefault
 }

@@ -278,14 +278,14 @@ def error_reply(error: BaseException | None) -> dict[str, Any]:
 
 GENERATION_START_KEYS = {"id", "conversation_id", "conversation_title", "user_id", "agent_name", "agent_version",
                          "operation_name", "model", "system_prompt", "max_tokens", "temperature", "top_p",
-                         "tool_choice", "thinking_enabled", "tools", "tags", "metadata"}
+                         "tool_choice", "thinking_enabled", "tools", "tags", "metadata", "content_capture"}
 GENERATION_CONTEXT_KEYS = {"conversation_id", "conversation_title", "user_id", "agent_name", "agent_version",
                            "parent_traceparent"}
 TOOL_START_KEYS = {"tool_name", "tool_call_id", "tool_type", "tool_description", "conversation_id",
                    "conversation_title", "agent_name", "agent_version", "request_model", "request_provider",
-                   "include_content"}
+                   "include_content", "content_capture"}
 TOOL_CONTEXT_KEYS = {"conversation_id", "conversation_title", "agent_name", "agent_version", "parent_traceparent"}
-EMBEDDING_START_KEYS = {"model", "agent_name", "agent_version", "dimensions", "encoding_format"}
+EMBEDDING_START_KEYS = {"model", "agent_name", "agent_version", "dimensions", "encoding_format", "content_capture"}
 EMBEDDING_CONTEXT_KEYS = {"agent_name", "agent_version", "parent_traceparent"}
 EMBEDDING_RESULT_KEYS = {"input_count", "input_tokens", "response_model", "dimensions", "input_texts"}
 CONFIG_KEYS = {"protocol", "endpoint", "api_endpoint", "otlp_endpoint", "headers", "agent_name", "agent_version",
@@ -416,6 +416,7 @@ class Driver:
             tools=[tool_definition(t) for t in s.get("tools") or []],
             tags=dict(s.get("tags") or {}),
             metadata=dict(s.get("metadata") or {}),
+            content_capture=s.get("content_capture"),
         )
         client = self.need_client()
         with context(req.get("context"), GENERATION_CONTEXT_KEYS):
@@ -460,6 +461,7 @@ class Driver:
             request_model=text(s, "request_model"),
             request_provider=text(s, "request_provider"),
             include_content=bool(boolean(s, "include_content")),
+            content_capture=s.get("content_capture"),
         )
         client = self.need_client()
         with context(req.get("context"), TOOL_CONTEXT_KEYS):
@@ -490,6 +492,7 @@ class Driver:
             agent_version=text(s, "agent_version"),
             dimensions=integer(s, "dimensions"),
             encoding_format=text(s, "encoding_format"),
+            content_capture=s.get("content_capture"),
         )
         client = self.need_client()
         with context(req.get("context"), EMBEDDING_CONTEXT_KEYS):

@@ -1,0 +1,43 @@
+// Section: Spool (durable delivery).
+#include "abi/handles.h"
+
+using sigil::abi::copy_cstr;
+using sigil::abi::guard;
+using sigil::detail::Status;
+
+extern "C" {
+
+sigil_status_t sigil_options_set_spool_dir(sigil_options_t *o, const char *dir) {
+  if (o == nullptr) return SIGIL_E_INVALID_ARGUMENT;
+  return guard([&] {
+    if (dir == nullptr) {
+      o->options.spool_dir.reset();
+      return SIGIL_OK;
+    }
+    std::string v;
+    Status st = copy_cstr(dir, "spool directory", v);
+    if (!st.is_ok()) return st.code();
+    o->options.spool_dir = std::move(v);
+    return SIGIL_OK;
+  });
+}
+
+sigil_status_t sigil_options_set_spool_max_bytes(sigil_options_t *o, uint64_t bytes) {
+  if (o == nullptr) return SIGIL_E_INVALID_ARGUMENT;
+  o->options.spool_max_bytes = bytes;
+  return SIGIL_OK;
+}
+
+sigil_status_t sigil_options_set_spool_max_age_ms(sigil_options_t *o, uint64_t ms) {
+  if (o == nullptr) return SIGIL_E_INVALID_ARGUMENT;
+  o->options.spool_max_age_ms = ms;
+  return SIGIL_OK;
+}
+
+sigil_status_t sigil_options_set_spool_sync(sigil_options_t *o, uint32_t policy) {
+  if (o == nullptr || policy > SIGIL_SPOOL_SYNC_RECORD) return SIGIL_E_INVALID_ARGUMENT;
+  o->options.spool_sync = policy;
+  return SIGIL_OK;
+}
+
+}  // extern "C"

@@ -1,0 +1,219 @@
+#include "core/privacy.h"
+
+#include "core/utf8.h"
+
+namespace sigil::detail {
+
+namespace {
+
+constexpr char kSanitizerError[] = "[REDACTED:sanitizer_error]";
+
+void append_index(std::string &path, const char *name, size_t i) {
+  path.append(name).push_back('[');
+  path.append(std::to_string(i)).push_back(']');
+}
+
+bool has_content(ContentCaptureMode m) { return m != ContentCaptureMode::kMetadataOnly; }
+
+}  // namespace
+
+Privacy::Privacy(PrivacyConfig config, Logger logger)
+    : config_(config), logger_(std::move(logger)), redactor_(config.redact) {}
+
+ContentCaptureMode Privacy::resolve(ContentCaptureMode per_call, uint32_t record_kind,
+                                    std::string_view metadata_json) const {
+  if (per_call != ContentCaptureMode::kDefault) return per_call;
+  if (config_.resolver != nullptr) {
+    uint32_t mode = SIGIL_CONTENT_CAPTURE_DEFAULT;
+    int rc = 1;
+    try {
+      rc = config_.resolver(config_.resolver_user_data, record_kind,
+                            metadata_json.empty() ? nullptr : metadata_json.data(), metadata_json.size(), &mode);
+    } catch (...) {
+      rc = 1;
+    }
+    auto parsed = content_capture_mode_from_abi(mode);
+    if (rc != 0 || !parsed) {
+      logger_.warn("content capture resolver failed; using metadata_only");
+      return ContentCaptureMode::kMetadataOnly;
+    }
+    if (*parsed != ContentCaptureMode::kDefault) return *parsed;
+  }
+  return config_.content_capture;
+}
+
+void Privacy::sanitize(std::string &value, std::string_view path) const {
+  if (config_.sanitizer == nullptr) return;
+  sigil_sanitized out;
+  int rc = 1;
+  try {
+    rc = config_.sanitizer(config_.sanitizer_user_data, path.data(), path.size(), value.data(), value.size(), &out);
+  } catch (...) {
+    rc = 1;
+  }
+  if (rc != 0 || out.invalid) {
+    value = kSanitizerError;
+  } else if (out.set) {
+    value = std::move(out.value);
+  }
+}
+
+void Privacy::apply_text(std::string &value, std::string_view path, RedactTier tier, bool content) const {
+  if (value.empty()) return;
+  redactor_.redact(value, tier);
+  sanitize(value, path);
+  if (content) truncate_field(value, config_.max_field_bytes);
+}
+
+void Privacy::apply_json_value(JsonValue &v, std::string &path) const {
+  switch (v.kind) {
+    case JsonValue::Kind::kString:
+      apply_text(v.string, path, RedactTier::kLight, false);
+      break;
+    case JsonValue::Kind::kList:
+      for (size_t i = 0; i < v.list.size(); ++i) {
+        size_t n = path.size();
+        append_index(path, "", i);
+        apply_json_value(v.list[i], path);
+        path.resize(n);
+      }
+      break;
+    case JsonValue::Kind::kObject:
+      if (v.object) {
+        // Copy-on-write: JsonValue objects are shared_ptr and may alias.
+        auto copy = std::make_shared<JsonObject>(*v.object);
+        for (auto &kv : *copy) {
+          size_t n = path.size();
+          path.push_back('.');
+          path.append(kv.first);
+          apply_json_value(kv.second, path);
+          path.resize(n);
+        }
+        v.object = std::move(copy);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void Privacy::apply_generation(Generation &g, ContentCaptureMode mode, const char *error_category) const {
+  // Injection detection looks at what the model was given, before stripping.
+  if ((config_.redact & SIGIL_REDACT_INJECTION) != 0) {
+    bool suspected = redactor_.injection_suspected(g.system_prompt);
+    for (const Message &m : g.input) {
+      for (const Part &p : m.parts) {
+        if (suspected) break;
+        if (p.kind == PartKind::kText) suspected = redactor_.injection_suspected(p.text);
+        else if (p.kind == PartKind::kToolResult) {
+          suspected = redactor_.injection_suspected(p.tool_result.content) ||
+                      redactor_.injection_suspected(p.tool_result.content_json);
+        }
+      }
+    }
+    if (suspected) g.metadata[kMetaInjectionSuspected] = JsonValue::Bool(true);
+  }
+  if (!has_content(mode)) strip_generation_content(g, error_category);
+
+  std::string path = "generation.";
+  auto field = [&](std::string &value, const char *name, RedactTier tier, bool content) {
+    path.resize(11);
+    path.append(name);
+    apply_text(value, path, tier, content);
+  };
+  field(g.system_prompt, "system_prompt", RedactTier::kFull, true);
+  field(g.conversation_title, "conversation_title", RedactTier::kLight, false);
+  field(g.call_error, "call_error", RedactTier::kLight, false);
+  auto messages = [&](std::vector<Message> &msgs, const char *side) {
+    for (size_t i = 0; i < msgs.size(); ++i) {
+      const RedactTier text_tier = msgs[i].role == Role::kAssistant ? RedactTier::kLight : RedactTier::kFull;
+      for (size_t j = 0; j < msgs[i].parts.size(); ++j) {
+        Part &p = msgs[i].parts[j];
+        path.resize(11);
+        append_index(path, side, i);
+        append_index(path, ".parts", j);
+        const size_t base = path.size();
+        auto sub = [&](std::string &value, const char *name, RedactTier tier, bool content) {
+          path.resize(base);
+          path.append(name);
+          apply_text(value, path, tier, content);
+        };
+        switch (p.kind) {
+          case PartKind::kText: sub(p.text, ".text", text_tier, true); break;
+          case PartKind::kThinking: sub(p.text, ".thinking", RedactTier::kLight, true); break;
+          case PartKind::kToolCall: sub(p.tool_call.input_json, ".tool_call.input_json", RedactTier::kFull, true); break;
+          case PartKind::kToolResult:
+            sub(p.tool_result.content, ".tool_result.content", RedactTier::kFull, true);
+            sub(p.tool_result.content_json, ".tool_result.content_json", RedactTier::kFull, true);
+            break;
+          case PartKind::kMedia: sub(p.media.url, ".media.url", RedactTier::kLight, false); break;
+        }
+      }
+    }
+  };
+  messages(g.input, "input");
+  messages(g.output, "output");
+  for (size_t i = 0; i < g.tools.size(); ++i) {
+    path.resize(11);
+    append_index(path, "tools", i);
+    const size_t base = path.size();
+    path.append(".description");
+    apply_text(g.tools[i].description, path, RedactTier::kLight, false);
+    path.resize(base);
+    path.append(".input_schema_json");
+    apply_text(g.tools[i].input_schema_json, path, RedactTier::kLight, false);
+  }
+  for (size_t i = 0; i < g.artifacts.size(); ++i) {
+    path.resize(11);
+    append_index(path, "raw_artifacts", i);
+    path.append(".payload");
+    apply_text(g.artifacts[i].payload, path, RedactTier::kFull, true);
+  }
+  for (auto &kv : g.tags) {
+    path.resize(11);
+    path.append("tags.").append(kv.first);
+    apply_text(kv.second, path, RedactTier::kLight, false);
+  }
+  for (auto &kv : g.metadata) {
+    path.resize(11);
+    path.append("metadata.").append(kv.first);
+    apply_json_value(kv.second, path);
+  }
+  // The metadata mirrors carry exactly the processed canonical values.
+  if (!g.conversation_title.empty() && g.metadata.count("sigil.conversation.title")) {
+    g.metadata["sigil.conversation.title"] = JsonValue::String(g.conversation_title);
+  }
+  if (!g.call_error.empty() && g.metadata.count("call_error")) {
+    g.metadata["call_error"] = JsonValue::String(g.call_error);
+  }
+  g.metadata[kMetaContentCaptureMode] = JsonValue::String(content_capture_mode_name(mode));
+}
+
+void Privacy::apply_rating(std::string &comment, std::string &metadata_json) const {
+  ContentCaptureMode mode = resolve(ContentCaptureMode::kDefault, SIGIL_RECORD_RATING, metadata_json);
+  if (mode == ContentCaptureMode::kMetadataOnly) comment.clear();
+  apply_text(comment, "rating.comment", RedactTier::kLight, false);
+  // Replacements contain no JSON metacharacters, so the text stays JSON.
+  if (!metadata_json.empty()) redactor_.redact(metadata_json, RedactTier::kLight);
+}
+
+void Privacy::apply_span(SpanData &span) const {
+  std::string path;
+  auto attrs = [&](AttrList &list, const char *prefix) {
+    for (Attribute &a : list.items()) {
+      path.assign(prefix).append(a.key);
+      const bool tool_io = std::string_view(a.key) == "gen_ai.tool.call.arguments" ||
+                           std::string_view(a.key) == "gen_ai.tool.call.result";
+      if (a.type == AttrType::kString) {
+        apply_text(a.s, path, tool_io ? RedactTier::kFull : RedactTier::kLight, tool_io);
+      } else if (a.type == AttrType::kStringArray) {
+        for (std::string &s : a.strings) apply_text(s, path, RedactTier::kLight, false);
+      }
+    }
+  };
+  attrs(span.attributes, "span.");
+  for (SpanEvent &e : span.events) attrs(e.attributes, "span.event.");
+  apply_text(span.status_message, "span.status_message", RedactTier::kLight, false);
+}
+
+}  // namespace sigil::detail

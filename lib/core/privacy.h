@@ -1,0 +1,90 @@
+// The privacy pass: content capture resolution, built-in redaction, the
+// host's sanitizer and per-field size limits, applied by the engine to
+// everything that leaves the process (export payloads, spans, ratings).
+// The exporter and the spool only ever receive the output of
+// Privacy::apply_generation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/content_capture.h"
+#include "core/logger.h"
+#include "core/model.h"
+#include "core/redaction.h"
+#include "telemetry/span.h"
+
+namespace sigil::detail {
+
+// What the host set explicitly (part of Options).
+struct PrivacyOptions {
+  std::optional<ContentCaptureMode> content_capture;  // kDefault counts as unset
+  sigil_content_capture_resolver_fn resolver = nullptr;
+  void *resolver_user_data = nullptr;
+  std::optional<uint32_t> redact;
+  sigil_sanitizer_fn sanitizer = nullptr;
+  void *sanitizer_user_data = nullptr;
+  std::optional<uint64_t> max_field_bytes;
+};
+
+// Resolved once with the client configuration.
+struct PrivacyConfig {
+  ContentCaptureMode content_capture = ContentCaptureMode::kNoToolContent;  // never kDefault
+  sigil_content_capture_resolver_fn resolver = nullptr;
+  void *resolver_user_data = nullptr;
+  uint32_t redact = SIGIL_REDACT_ALL;
+  sigil_sanitizer_fn sanitizer = nullptr;
+  void *sanitizer_user_data = nullptr;
+  uint64_t max_field_bytes = 0;  // 0: no limit
+};
+
+inline constexpr char kMetaInjectionSuspected[] = "sigil.content.injection_suspected";
+
+class Privacy {
+ public:
+  Privacy(PrivacyConfig config, Logger logger);
+
+  const PrivacyConfig &config() const { return config_; }
+  const Redactor &redactor() const { return redactor_; }
+
+  // Per call > resolver (fail closed) > client mode. Never kDefault.
+  ContentCaptureMode resolve(ContentCaptureMode per_call, uint32_t record_kind, std::string_view metadata_json) const;
+
+  // The export form of a normalized, validated generation: injection flag,
+  // METADATA_ONLY stripping, redaction, sanitizer, truncation, and the
+  // sigil.sdk.content_capture_mode stamp. `error_category` is the call
+  // error's category (METADATA_ONLY replaces call_error with it).
+  void apply_generation(Generation &g, ContentCaptureMode mode, const char *error_category) const;
+
+  // A rating before it is sent: the mode (resolver > client) drops the
+  // comment under METADATA_ONLY; the comment is redacted and sanitized
+  // ("rating.comment"); the metadata JSON text gets built-in redaction only.
+  void apply_rating(std::string &comment, std::string &metadata_json) const;
+
+  // Redaction + sanitizer over every string attribute, event attribute and
+  // status message of a finished span (paths "span.<key>").
+  void apply_span(SpanData &span) const;
+
+  // One text value: built-in redaction, sanitizer, and (for content fields)
+  // truncation.
+  void apply_text(std::string &value, std::string_view path, RedactTier tier, bool content) const;
+
+ private:
+  void sanitize(std::string &value, std::string_view path) const;
+  void apply_json_value(JsonValue &v, std::string &path) const;
+
+  PrivacyConfig config_;
+  Logger logger_;
+  Redactor redactor_;
+};
+
+}  // namespace sigil::detail
+
+// The out-parameter of a sanitizer call (opaque in the ABI).
+struct sigil_sanitized {
+  std::string value;
+  bool set = false;
+  bool invalid = false;  // sigil_sanitized_set got invalid UTF-8
+};

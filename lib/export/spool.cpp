@@ -1,0 +1,330 @@
+#include "export/spool.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "telemetry/ids.h"
+
+namespace sigil::detail {
+
+namespace {
+
+constexpr size_t kFrameHeader = 8;
+constexpr size_t kBodyFixed = 1 + 8 + 2;
+constexpr uint32_t kMaxBody = 1u << 30;
+
+const std::array<uint32_t, 256> &crc_table() {
+  static const std::array<uint32_t, 256> table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  return table;
+}
+
+void put_u16(std::string &out, uint16_t v) {
+  for (int i = 0; i < 2; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
+}
+void put_u32(std::string &out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
+}
+void put_u64(std::string &out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
+}
+uint64_t get_le(const char *p, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = (v << 8) | uint8_t(p[i]);
+  return v;
+}
+
+uint64_t now_unix_ms() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
+}
+
+bool write_all(int fd, const std::string &data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    off += size_t(n);
+  }
+  return true;
+}
+
+bool read_file(int fd, std::string &out) {
+  out.clear();
+  if (::lseek(fd, 0, SEEK_SET) < 0) return false;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) return true;
+    out.append(buf, size_t(n));
+  }
+}
+
+bool is_segment_name(const char *name) {
+  size_t n = std::strlen(name);
+  return n > 8 && std::strncmp(name, "seg-", 4) == 0 && std::strcmp(name + n - 4, ".sgs") == 0;
+}
+
+}  // namespace
+
+uint32_t crc32(std::string_view data) {
+  const auto &t = crc_table();
+  uint32_t c = 0xFFFFFFFFu;
+  for (unsigned char b : data) c = t[(c ^ b) & 0xff] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+void append_spool_frame(std::string &out, const SpoolRecord &r) {
+  std::string body;
+  body.reserve(kBodyFixed + r.id.size() + r.payload.size());
+  body.push_back(r.format);
+  put_u64(body, r.written_unix_ms);
+  uint16_t id_len = uint16_t(std::min<size_t>(r.id.size(), 0xffff));
+  put_u16(body, id_len);
+  body.append(r.id.data(), id_len);
+  body.append(r.payload);
+  put_u32(out, uint32_t(body.size()));
+  put_u32(out, crc32(body));
+  out.append(body);
+}
+
+size_t parse_spool_frames(std::string_view file, std::vector<SpoolRecord> &out) {
+  if (file.size() < kSpoolFileMagic.size() || file.substr(0, kSpoolFileMagic.size()) != kSpoolFileMagic) return 0;
+  size_t off = kSpoolFileMagic.size();
+  while (file.size() - off >= kFrameHeader) {
+    const char *h = file.data() + off;
+    uint64_t len = get_le(h, 4);
+    uint32_t crc = uint32_t(get_le(h + 4, 4));
+    if (len < kBodyFixed || len > kMaxBody || len > file.size() - off - kFrameHeader) break;
+    std::string_view body = file.substr(off + kFrameHeader, size_t(len));
+    if (crc32(body) != crc) break;
+    uint64_t id_len = get_le(body.data() + 9, 2);
+    if (kBodyFixed + id_len > body.size()) break;
+    SpoolRecord r;
+    r.format = body[0];
+    r.written_unix_ms = get_le(body.data() + 1, 8);
+    r.id.assign(body.data() + kBodyFixed, size_t(id_len));
+    r.payload.assign(body.substr(kBodyFixed + size_t(id_len)));
+    out.push_back(std::move(r));
+    off += kFrameHeader + size_t(len);
+  }
+  return off;
+}
+
+Expected<std::unique_ptr<Spool>> Spool::open(const SpoolConfig &config, const Logger &logger) {
+  if (::mkdir(config.dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status(SIGIL_E_INVALID_ARGUMENT, "cannot create the spool directory " + config.dir + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::stat(config.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return Status(SIGIL_E_INVALID_ARGUMENT, "the spool path " + config.dir + " is not a directory");
+  }
+  if ((st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) ::chmod(config.dir.c_str(), 0700);
+  std::unique_ptr<Spool> s(new Spool(config, logger));
+  s->bytes_ = s->scan_bytes();
+  s->pending_ = !s->segments().empty();
+  return s;
+}
+
+Spool::~Spool() {
+  seal();
+  unlock_replay();
+}
+
+uint64_t Spool::scan_bytes() const {
+  uint64_t total = 0;
+  for (const std::string &p : segments()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0) total += uint64_t(st.st_size);
+  }
+  return total;
+}
+
+std::vector<std::string> Spool::segments() const {
+  std::vector<std::string> out;
+  DIR *d = ::opendir(config_.dir.c_str());
+  if (d == nullptr) return out;
+  while (struct dirent *e = ::readdir(d)) {
+    if (is_segment_name(e->d_name)) out.push_back(config_.dir + "/" + e->d_name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());  // names start with the creation time
+  return out;
+}
+
+bool Spool::open_segment() {
+  char name[96];
+  std::snprintf(name, sizeof name, "/seg-%013llu-%d-%08llx.sgs", static_cast<unsigned long long>(now_unix_ms()),
+                int(::getpid()), static_cast<unsigned long long>(random_u64() & 0xffffffffu));
+  std::string path = config_.dir + name;
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    logger_.error("spool: cannot create " + path + ": " + std::strerror(errno));
+    return false;
+  }
+  ::flock(fd, LOCK_EX);  // ours until sealed or this process dies
+  if (!write_all(fd, std::string(kSpoolFileMagic))) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    return false;
+  }
+  fd_ = fd;
+  fd_bytes_ = kSpoolFileMagic.size();
+  bytes_ += fd_bytes_;
+  return true;
+}
+
+size_t Spool::append(const std::vector<SpoolRecord> &records) {
+  // Frames are gathered and written with one write() per segment (per record
+  // with SpoolSync::kRecord); a failed write counts none of its records.
+  size_t written = 0, buffered = 0;
+  std::string buf;
+  auto write_buffer = [&]() -> bool {
+    if (buf.empty()) return true;
+    if (!write_all(fd_, buf)) {
+      // A short write (disk full, RLIMIT_FSIZE) leaves a torn tail that the
+      // reader cuts off; the next append starts a new segment.
+      logger_.error(std::string("spool: write failed: ") + std::strerror(errno));
+      bytes_ -= std::min<uint64_t>(bytes_, buf.size());
+      fd_bytes_ -= std::min<uint64_t>(fd_bytes_, buf.size());
+      seal();
+      buf.clear();
+      buffered = 0;
+      return false;
+    }
+    if (config_.sync == SpoolSync::kRecord) ::fdatasync(fd_);
+    written += buffered;
+    buf.clear();
+    buffered = 0;
+    return true;
+  };
+  for (const SpoolRecord &r : records) {
+    std::string frame;
+    append_spool_frame(frame, r);
+    if (bytes_ + frame.size() > config_.max_bytes) break;
+    if (fd_ >= 0 && fd_bytes_ + frame.size() > config_.segment_bytes && fd_bytes_ > kSpoolFileMagic.size()) {
+      if (!write_buffer()) break;
+      seal();
+    }
+    if (fd_ < 0 && !open_segment()) break;
+    buf.append(frame);
+    ++buffered;
+    fd_bytes_ += frame.size();
+    bytes_ += frame.size();
+    if (config_.sync == SpoolSync::kRecord && !write_buffer()) break;
+  }
+  if (fd_ >= 0) write_buffer();
+  if (written > 0) {
+    pending_ = true;
+    if (config_.sync == SpoolSync::kBatch && fd_ >= 0) ::fdatasync(fd_);
+  }
+  return written;
+}
+
+void Spool::seal() {
+  if (fd_ < 0) return;
+  ::close(fd_);  // releases the flock
+  fd_ = -1;
+  fd_bytes_ = 0;
+}
+
+bool Spool::try_lock_replay() {
+  if (replay_fd_ >= 0) return true;
+  std::string path = config_.dir + "/replay.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return false;
+  }
+  replay_fd_ = fd;
+  return true;
+}
+
+void Spool::unlock_replay() {
+  if (replay_fd_ < 0) return;
+  ::close(replay_fd_);
+  replay_fd_ = -1;
+}
+
+bool Spool::claim(const std::string &path, SpoolSegment &out) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {  // a live writer
+    ::close(fd);
+    return false;
+  }
+  std::string data;
+  if (!read_file(fd, data)) {
+    ::close(fd);
+    return false;
+  }
+  out = SpoolSegment();
+  out.path = path;
+  out.fd = fd;
+  out.file_bytes = data.size();
+  size_t valid = parse_spool_frames(data, out.records);
+  out.torn = valid != data.size();
+  if (out.torn) {
+    logger_.warn("spool: " + path + " has a damaged tail (" + std::to_string(data.size() - valid) +
+                 " bytes after the last good record); keeping " + std::to_string(out.records.size()) + " records");
+  }
+  return true;
+}
+
+void Spool::release(SpoolSegment &seg, const std::vector<SpoolRecord> &remaining) {
+  if (seg.fd < 0) return;
+  bytes_ -= std::min(bytes_, seg.file_bytes);
+  if (remaining.empty()) {
+    ::unlink(seg.path.c_str());
+  } else if (remaining.size() != seg.records.size() || seg.torn) {
+    // Rewrite what is left, atomically; the old file stays until the rename.
+    std::string data(kSpoolFileMagic);
+    for (const SpoolRecord &r : remaining) append_spool_frame(data, r);
+    std::string tmp = seg.path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && write_all(fd, data) && (config_.sync == SpoolSync::kNone || ::fdatasync(fd) == 0);
+    if (fd >= 0) ::close(fd);
+    if (ok && ::rename(tmp.c_str(), seg.path.c_str()) == 0) {
+      bytes_ += data.size();
+    } else {
+      ::unlink(tmp.c_str());
+      bytes_ += seg.file_bytes;
+    }
+  } else {
+    bytes_ += seg.file_bytes;
+  }
+  ::close(seg.fd);
+  seg.fd = -1;
+}
+
+void Spool::after_fork_in_child() {
+  // The descriptors are shared with the parent (and so are their flocks):
+  // closing our copies leaves the parent's locks in place.
+  if (fd_ >= 0) ::close(fd_);
+  if (replay_fd_ >= 0) ::close(replay_fd_);
+  fd_ = replay_fd_ = -1;
+  fd_bytes_ = 0;
+}
+
+}  // namespace sigil::detail

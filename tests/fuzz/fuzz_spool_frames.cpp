@@ -1,0 +1,19 @@
+// Spool segment files (export/spool.h): whatever is on disk after a crash.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "export/spool.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  std::string_view in(reinterpret_cast<const char *>(data), size);
+  std::vector<sigil::detail::SpoolRecord> out;
+  size_t valid = sigil::detail::parse_spool_frames(in, out);
+  if (valid > size) __builtin_trap();
+  // What parsed re-frames to the same bytes.
+  std::string again(sigil::detail::kSpoolFileMagic);
+  for (const auto &r : out) sigil::detail::append_spool_frame(again, r);
+  if (valid > 0 && again != in.substr(0, valid)) __builtin_trap();
+  return 0;
+}
