@@ -1,0 +1,668 @@
+'use strict';
+// The client and its recorders: the reference JavaScript SDK's API over
+// libsigil. Everything a record means (identity resolution, defaults,
+// validation, SDK stamping, spans, metrics, batching, retries, export) happens
+// in the engine; this file turns options into option setters, start objects
+// into start calls, results into one protojson document, context into the
+// start calls' context fields, and engine statuses into Error subclasses.
+// Handles are owned explicitly (shutdown(), end()); the addon's finalizers
+// are only a safety net.
+const N = require('./native.js');
+const context = require('./context.js');
+const { generationResult, toolsJSON, objectJSON, toolContent } = require('./encode.js');
+const {
+  ConfigError,
+  ValidationError,
+  fromStatus,
+  RATING_CLASSES,
+} = require('./errors.js');
+
+const SDK_NAME = 'sdk-js';
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+const PROTOCOLS = { grpc: 0, http: 1, none: 2 };
+const AUTH_MODES = { none: 0, tenant: 1, bearer: 2, basic: 3 };
+const RATING_VALUES = { CONVERSATION_RATING_VALUE_GOOD: 1, CONVERSATION_RATING_VALUE_BAD: 2 };
+const RATING_NAMES = { 1: 'CONVERSATION_RATING_VALUE_GOOD', 2: 'CONVERSATION_RATING_VALUE_BAD' };
+const SPOOL_SYNC = { none: 0, batch: 1, record: 2 };
+const CAPTURE_MODES = { default: 0, full: 1, no_tool_content: 2, metadata_only: 3, full_with_metadata_spans: 4 };
+
+// ---------------------------------------------------------------------------
+// Configuration -> option setters
+// ---------------------------------------------------------------------------
+
+function choice(table, value, what) {
+  const code = table[String(value).trim().toLowerCase()];
+  if (code === undefined) {
+    throw new ConfigError(`sigil: unsupported ${what} ${JSON.stringify(value)} (expected ${Object.keys(table).join(', ')})`, 8);
+  }
+  return code;
+}
+
+/** [setter, ...args] for everything the caller set; unset fields are left to the environment and the engine. */
+function optionOps(config) {
+  const ops = [['sdk_name', SDK_NAME]];
+  const text = (name, value) => {
+    if (value !== undefined && value !== null && value !== '') ops.push([name, String(value)]);
+  };
+  const count = (name, value) => {
+    if (typeof value === 'number' && value > 0) ops.push([name, value]);
+  };
+  const pairs = (name, obj) => {
+    if (obj) for (const [k, v] of Object.entries(obj)) ops.push([name, k, String(v)]);
+  };
+
+  const c = config ?? {};
+  if (c.generationExporter !== undefined) {
+    throw new ConfigError('sigil: custom generation exporters are not supported; the engine exports generations', 8);
+  }
+  if (c.useEnvironment === false) ops.push(['use_environment', false]);
+  if (c.debug !== undefined) ops.push(['debug', Boolean(c.debug)]);
+
+  const ge = c.generationExport ?? {};
+  if (ge.protocol !== undefined) ops.push(['protocol', choice(PROTOCOLS, ge.protocol, 'generation export protocol')]);
+  text('endpoint', ge.endpoint);
+  if (ge.insecure !== undefined) ops.push(['insecure', Boolean(ge.insecure)]);
+  pairs('header', ge.headers);
+  const auth = ge.auth;
+  if (auth) {
+    if (auth.mode !== undefined) ops.push(['auth_mode', choice(AUTH_MODES, auth.mode, 'auth mode')]);
+    text('auth_tenant_id', auth.tenantId);
+    text('auth_bearer_token', auth.bearerToken);
+    text('auth_basic_user', auth.basicUser);
+    text('auth_basic_password', auth.basicPassword);
+  }
+  count('batch_size', ge.batchSize);
+  count('flush_interval_ms', ge.flushIntervalMs);
+  count('queue_size', ge.queueSize);
+  if (typeof ge.maxRetries === 'number') {
+    ops.push(ge.maxRetries <= 0 ? ['no_retries'] : ['max_retries', ge.maxRetries]);
+  }
+  count('initial_backoff_ms', ge.initialBackoffMs);
+  count('max_backoff_ms', ge.maxBackoffMs);
+  count('attempt_timeout_ms', ge.attemptTimeoutMs);
+  count('payload_max_bytes', ge.payloadMaxBytes);
+  count('queue_max_bytes', ge.queueMaxBytes);
+
+  text('api_endpoint', c.api?.endpoint);
+
+  const ec = c.embeddingCapture;
+  if (ec && ec.captureInput !== undefined) {
+    ops.push(['embedding_capture', Boolean(ec.captureInput), ec.maxInputItems ?? 0, ec.maxTextLength ?? 0]);
+  }
+
+  text('agent_name', c.agentName);
+  text('agent_version', c.agentVersion);
+  text('user_id', c.userId);
+  pairs('tag', c.tags);
+
+  if (c.contentCapture !== undefined) {
+    ops.push(['content_capture_mode', choice(CAPTURE_MODES, c.contentCapture, 'content capture mode')]);
+  }
+  if (c.redaction !== undefined) ops.push(['redaction', redactionBits(c.redaction)]);
+  count('max_field_bytes', c.maxFieldBytes);
+
+  const spool = c.spool ?? {};
+  text('spool_dir', spool.dir);
+  count('spool_max_bytes', spool.maxBytes);
+  count('spool_max_age_ms', spool.maxAgeMs);
+  if (spool.sync !== undefined) ops.push(['spool_sync', choice(SPOOL_SYNC, spool.sync, 'spool sync policy')]);
+
+  const otlp = c.otlp ?? {};
+  text('otlp_endpoint', otlp.endpoint);
+  text('otlp_traces_endpoint', otlp.tracesEndpoint);
+  text('otlp_metrics_endpoint', otlp.metricsEndpoint);
+  pairs('otlp_header', otlp.headers);
+  text('service_name', otlp.serviceName);
+  pairs('resource_attribute', otlp.resourceAttributes);
+  count('metric_export_interval_ms', otlp.metricExportIntervalMs);
+  return ops;
+}
+
+const REDACTION = {
+  secrets: 0x01, email: 0x02, env_secrets: 0x04, payment_card: 0x08, national_id: 0x10, phone: 0x20,
+  injection: 0x40,
+};
+
+/** "all", "none", or a list of category names -> SIGIL_REDACT_* bits. */
+function redactionBits(value) {
+  if (value === 'all' || value === true) return 0x7f;
+  if (value === 'none' || value === false) return 0;
+  const names = Array.isArray(value) ? value : String(value).split(',');
+  let bits = 0;
+  for (const name of names) bits |= choice(REDACTION, name, 'redaction category');
+  return bits;
+}
+
+const RECORD_KINDS = { 1: 'generation', 2: 'tool_execution', 3: 'embedding', 4: 'rating' };
+
+/** The engine's (kind, metadata JSON) -> the resolver's (metadata, kind) -> a mode number, -1 failing closed. */
+function resolverFunction(resolver) {
+  return (kind, metadataJson) => {
+    try {
+      const metadata = metadataJson === undefined || metadataJson === '' ? undefined : JSON.parse(metadataJson);
+      const mode = resolver(metadata, RECORD_KINDS[kind]);
+      return CAPTURE_MODES[String(mode ?? 'default').trim().toLowerCase()] ?? -1;
+    } catch {
+      return -1;
+    }
+  };
+}
+
+/** The engine's (path, value) -> the sanitizer's (value, path): a replacement, undefined to keep, false on failure. */
+function sanitizerFunction(sanitizer) {
+  return (path, value) => {
+    try {
+      const out = sanitizer(value, path);
+      return out === undefined || out === null || out === value ? undefined : String(out);
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** The engine's (level, message) -> the SigilLogger's methods. */
+function logFunction(logger) {
+  return (level, message) => {
+    const fn = level >= 3 ? logger.error : level === 2 ? logger.warn : level === 1 ? (logger.info ?? logger.debug) : logger.debug;
+    if (typeof fn === 'function') fn.call(logger, message);
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Small conversions
+// ---------------------------------------------------------------------------
+
+/** A start or completion time for the addon: ms since the epoch, or ns as a bigint. */
+function timeArg(value) {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Date) return value.getTime();
+  return value; // a number of milliseconds, or a bigint of nanoseconds
+}
+
+/** What setCallError records: the message, and an HTTP status when the error carries one. */
+function callErrorArgs(error) {
+  if (error instanceof Error) {
+    const message = error.message || error.name || String(error);
+    return [message, httpStatus(error)];
+  }
+  if (error !== null && typeof error === 'object') {
+    const message = typeof error.message === 'string' ? error.message : String(error);
+    return [message, httpStatus(error)];
+  }
+  return [String(error), 0];
+}
+
+function statusOf(value) {
+  const n = typeof value === 'string' && /^\d{3}$/.test(value.trim()) ? Number(value) : value;
+  return Number.isInteger(n) && n >= 100 && n <= 599 ? n : 0;
+}
+
+/** The HTTP status a provider error carries (status, statusCode, response.status...), else 0. */
+function httpStatus(error) {
+  try {
+    for (const holder of [error, error.response, error.error, error.cause]) {
+      if (holder === null || typeof holder !== 'object') continue;
+      for (const key of ['status', 'statusCode', 'httpStatus', 'code']) {
+        const s = statusOf(holder[key]);
+        if (s !== 0) return s;
+      }
+    }
+  } catch {
+    // foreign objects: a status is only a hint
+  }
+  return 0; // the engine looks for a status code in the message
+}
+
+function toError(result) {
+  return result === 0 ? undefined : fromStatus(result[0], result[1]);
+}
+
+/** A per-record content capture mode for the addon; an unknown name fails closed (metadata only). */
+function captureMode(mode) {
+  if (mode === undefined || mode === null) return undefined;
+  return CAPTURE_MODES[String(mode).trim().toLowerCase()] ?? CAPTURE_MODES.metadata_only;
+}
+
+/** What the addon's start returns: the handle, or [status, handle] (see src/recorders.c, started()). */
+function splitStart(started) {
+  if (!Array.isArray(started)) return [started, undefined];
+  return [started[1], fromStatus(started[0], `sigil: the recorder did not start (${started[0] === 1
+    ? 'invalid start arguments, or a start struct newer than the loaded libsigil' : 'see the status'})`)];
+}
+
+// ---------------------------------------------------------------------------
+// Recorders
+// ---------------------------------------------------------------------------
+
+/** Records one generation. Call end() when the provider call is done. */
+class GenerationRecorder {
+  #h;
+  #ended = false;
+  #error = undefined;
+  #startError = undefined;
+  #encodeError = undefined;
+  #id = undefined;
+
+  /** @internal */
+  constructor(started) {
+    [this.#h, this.#startError] = splitStart(started);
+  }
+
+  /** The generation id (given at start or generated by the engine). */
+  get id() {
+    return (this.#id ??= N.generationId(this.#h));
+  }
+
+  /** The W3C traceparent of this generation's span, for propagating it to child work. */
+  get traceparent() {
+    return N.generationTraceparent(this.#h) ?? '';
+  }
+
+  /** Whether end() was called. */
+  get ended() {
+    return this.#ended;
+  }
+
+  /**
+   * Sets the result; the last call wins. Never throws: a malformed value is
+   * returned here and reported again by end() (the generation is then not exported).
+   */
+  setResult(result) {
+    if (this.#ended) return undefined;
+    let doc;
+    try {
+      doc = generationResult(result ?? {});
+    } catch (err) {
+      // e.g. circular metadata: make the engine keep an input error, say why here
+      this.#encodeError = new ValidationError(`sigil: the generation result cannot be serialized: ${err.message}`, 7,
+        { cause: err });
+      N.generationSetResult(this.#h, 'null');
+      return this.#encodeError;
+    }
+    const st = doc.length === 1 ? N.generationSetResult(this.#h, doc[0]) : N.generationSetResult(this.#h, ...doc);
+    return st === 0 ? undefined : fromStatus(st);
+  }
+
+  /** Records that the provider call failed; the generation is still exported, with call_error set. */
+  setCallError(error) {
+    if (this.#ended) return;
+    const [message, status] = callErrorArgs(error);
+    N.generationSetCallError(this.#h, message, status);
+  }
+
+  /** Records when the first streamed token arrived (now when omitted). */
+  setFirstTokenAt(firstTokenAt) {
+    if (this.#ended) return;
+    let at = timeArg(firstTokenAt);
+    if (Number.isNaN(at)) return;
+    // A Date of the current millisecond is "now": the engine's clock is finer,
+    // and the millisecond could fall before the (nanosecond) start.
+    if (typeof at === 'number' && at === Date.now()) at = undefined;
+    N.generationSetFirstTokenAt(this.#h, at);
+  }
+
+  /**
+   * Ends the recording and hands it to the engine (which validates and queues
+   * it; it never waits on the network). Returns the local error, also kept for
+   * getError(). Calling it again changes nothing and returns an AlreadyEnded error.
+   */
+  end() {
+    const r = N.generationEnd(this.#h);
+    if (this.#ended) return toError(r);
+    this.#ended = true;
+    if (r !== 0) {
+      this.#error = this.#encodeError !== undefined && r[0] === 7 ? this.#encodeError : fromStatus(r[0], r[1]);
+    } else {
+      this.#error = this.#startError;
+    }
+    return this.#error;
+  }
+
+  /** The local error of end() (validation, queue full, shut down...), never a provider failure. */
+  getError() {
+    return this.#error;
+  }
+}
+
+/** Records one tool execution (a span and metrics; never exported as a generation). */
+class ToolExecutionRecorder {
+  #h;
+  #ended = false;
+  #error = undefined;
+  #startError = undefined;
+  #callError = undefined;
+
+  /** @internal */
+  constructor(started) {
+    [this.#h, this.#startError] = splitStart(started);
+  }
+
+  get traceparent() {
+    return N.toolTraceparent(this.#h) ?? '';
+  }
+
+  get ended() {
+    return this.#ended;
+  }
+
+  /** Sets the arguments and result: text as is, any other value as JSON. Returns an input error, if any. */
+  setResult(result) {
+    if (this.#ended) return undefined;
+    const r = result ?? {};
+    const st = N.toolSetResult(this.#h, toolContent(r.arguments), toolContent(r.result), timeArg(r.completedAt));
+    return st === 0 ? undefined : fromStatus(st);
+  }
+
+  /** Records that the tool failed (the span gets error status). */
+  setCallError(error) {
+    if (this.#ended) return;
+    const [message, status] = callErrorArgs(error);
+    this.#callError = error instanceof Error ? error : new Error(message);
+    N.toolSetError(this.#h, message, status);
+  }
+
+  /** Ends the recording. Returns the local error; calling it again returns an AlreadyEnded error. */
+  end() {
+    const r = N.toolEnd(this.#h);
+    if (this.#ended) return toError(r);
+    this.#ended = true;
+    this.#error = r !== 0 ? fromStatus(r[0], r[1]) : this.#startError;
+    return this.#error;
+  }
+
+  /** The local error of end(), else the tool's own failure (as the reference SDK reports it). */
+  getError() {
+    return this.#error ?? this.#callError;
+  }
+}
+
+/** Records one embedding call (a span and metrics; never exported as a generation). */
+class EmbeddingRecorder {
+  #h;
+  #ended = false;
+  #error = undefined;
+  #startError = undefined;
+
+  /** @internal */
+  constructor(started) {
+    [this.#h, this.#startError] = splitStart(started);
+  }
+
+  get traceparent() {
+    return N.embeddingTraceparent(this.#h) ?? '';
+  }
+
+  get ended() {
+    return this.#ended;
+  }
+
+  /** Sets the call's outcome. Returns an input error, if any. */
+  setResult(result) {
+    if (this.#ended) return undefined;
+    const r = result ?? {};
+    const st = N.embeddingSetResult(this.#h, r.inputCount, r.inputTokens, r.responseModel, r.dimensions, r.inputTexts);
+    return st === 0 ? undefined : fromStatus(st);
+  }
+
+  /** Records that the embedding call failed. */
+  setCallError(error) {
+    if (this.#ended) return;
+    const [message, status] = callErrorArgs(error);
+    N.embeddingSetCallError(this.#h, message, status);
+  }
+
+  /** Ends the recording. Returns the local error; calling it again returns an AlreadyEnded error. */
+  end() {
+    const r = N.embeddingEnd(this.#h);
+    if (this.#ended) return toError(r);
+    this.#ended = true;
+    this.#error = r !== 0 ? fromStatus(r[0], r[1]) : this.#startError;
+    return this.#error;
+  }
+
+  /** The local error of end() (validation, shut down). */
+  getError() {
+    return this.#error;
+  }
+}
+
+/**
+ * The callback form: runs `callback(recorder)`, records a thrown error as the
+ * call error and rethrows it, always ends the recorder, and throws the
+ * recorder's local error when the callback itself succeeded.
+ */
+async function runWithRecorder(recorder, callback) {
+  let failed = false;
+  try {
+    return await callback(recorder);
+  } catch (err) {
+    failed = true;
+    recorder.setCallError(err);
+    throw err;
+  } finally {
+    recorder.end();
+    const localError = recorder.getError();
+    if (!failed && localError !== undefined) throw localError; // eslint-disable-line no-unsafe-finally
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------
+
+function ratingResponse(r) {
+  const opt = (s) => (s === '' ? undefined : s);
+  const iso = (ns) => (ns > 0n ? new Date(Number(ns / 1_000_000n)).toISOString() : undefined);
+  let metadata;
+  if (r.metadataJson !== '') {
+    try {
+      metadata = JSON.parse(r.metadataJson);
+    } catch {
+      metadata = undefined;
+    }
+  }
+  const s = r.summary;
+  return {
+    rating: {
+      ratingId: r.ratingId,
+      conversationId: r.conversationId,
+      generationId: opt(r.generationId),
+      rating: RATING_NAMES[r.rating],
+      comment: opt(r.comment),
+      metadata,
+      raterId: opt(r.raterId),
+      source: opt(r.source),
+      createdAt: r.createdAt,
+    },
+    summary: {
+      totalCount: s.totalCount,
+      goodCount: s.goodCount,
+      badCount: s.badCount,
+      latestRating: RATING_NAMES[s.latestRating],
+      latestRatedAt: iso(s.latestRatedAtNs) ?? '',
+      latestBadAt: iso(s.latestBadAtNs),
+      hasBadRating: s.hasBadRating,
+    },
+  };
+}
+
+/**
+ * Records generations, tool executions and embeddings, and exports them in
+ * the background. Call shutdown() when done: it delivers what is queued.
+ */
+class SigilClient {
+  #h;
+  #logger;
+  #shutdown = undefined;
+  #runningFlush = undefined;
+  #queuedFlush = undefined;
+
+  /**
+   * Creates the client. Fields left unset fall back to the SIGIL_* / OTEL_*
+   * environment variables and then to the engine's defaults. Throws a
+   * ConfigError (name "InvalidConfig") for an invalid configuration.
+   */
+  constructor(config = {}) {
+    const ops = optionOps(config);
+    this.#logger = config?.logger;
+    const resolver = config?.contentCaptureResolver;
+    const sanitizer = config?.sanitizer;
+    const r = N.clientNew(ops, this.#logger ? logFunction(this.#logger) : undefined,
+      typeof resolver === 'function' ? resolverFunction(resolver) : undefined,
+      typeof sanitizer === 'function' ? sanitizerFunction(sanitizer) : undefined);
+    if (r[0] !== 0) throw fromStatus(r[0], r[1]);
+    this.#h = r[1];
+  }
+
+  /** Starts recording a generation (mode SYNC unless start.mode says otherwise). */
+  startGeneration(start, callback) {
+    return this.#generation(start, false, callback);
+  }
+
+  /** Starts recording a streaming generation (mode STREAM unless start.mode says otherwise). */
+  startStreamingGeneration(start, callback) {
+    return this.#generation(start, true, callback);
+  }
+
+  #generation(start, streaming, callback) {
+    const s = start ?? {};
+    const ctx = context.current();
+    const model = s.model;
+    if (s.mode !== undefined) streaming = s.mode === 'STREAM' || s.mode === 'GENERATION_MODE_STREAM';
+    const h = N.generationStart(this.#h, streaming, s.id, s.conversationId, s.conversationTitle, s.userId,
+      s.agentName, s.agentVersion, s.operationName, model?.provider, model?.name, s.systemPrompt, s.maxTokens,
+      s.temperature, s.topP, s.toolChoice, s.thinkingEnabled, toolsJSON(s.tools), objectJSON(s.tags),
+      objectJSON(s.metadata), timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.userId,
+      ctx.agentName, ctx.agentVersion, ctx.parentTraceparent, captureMode(s.contentCapture));
+    const recorder = new GenerationRecorder(h);
+    return callback === undefined ? recorder : runWithRecorder(recorder, callback);
+  }
+
+  /** Starts recording a tool execution. A blank tool name gives a recorder that records nothing. */
+  startToolExecution(start, callback) {
+    const s = start ?? {};
+    const ctx = context.current();
+    const h = N.toolStart(this.#h, s.toolName, s.toolCallId, s.toolType, s.toolDescription, s.conversationId,
+      s.conversationTitle, s.agentName, s.agentVersion, s.requestModel, s.requestProvider,
+      Boolean(s.includeContent), timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.agentName,
+      ctx.agentVersion, ctx.parentTraceparent, captureMode(s.contentCapture));
+    const recorder = new ToolExecutionRecorder(h);
+    return callback === undefined ? recorder : runWithRecorder(recorder, callback);
+  }
+
+  /** Starts recording an embedding call. */
+  startEmbedding(start, callback) {
+    const s = start ?? {};
+    const ctx = context.current();
+    const model = s.model;
+    const h = N.embeddingStart(this.#h, model?.provider, model?.name, s.agentName, s.agentVersion, s.dimensions,
+      s.encodingFormat, timeArg(s.startedAt), ctx.agentName, ctx.agentVersion, ctx.parentTraceparent,
+      captureMode(s.contentCapture));
+    const recorder = new EmbeddingRecorder(h);
+    return callback === undefined ? recorder : runWithRecorder(recorder, callback);
+  }
+
+  /**
+   * Sends a conversation rating to the Sigil API now (off the event loop).
+   * Rejects with a ValidationError (invalid input, or refused by the server),
+   * RatingConflictError, RatingTransportError or ClientShutdownError.
+   */
+  async submitConversationRating(conversationId, input, options = undefined) {
+    const i = input ?? {};
+    const rating = RATING_VALUES[typeof i.rating === 'string' ? i.rating.trim() : ''] ?? 0;
+    const r = await N.submitRating(this.#h, conversationId, i.ratingId, rating, i.comment, objectJSON(i.metadata),
+      i.generationId, i.raterId, i.source, options?.timeoutMs ?? 0);
+    if (r[0] !== 0) throw fromStatus(r[0], r[1], RATING_CLASSES);
+    return ratingResponse(r[1]);
+  }
+
+  /**
+   * Waits (off the event loop) until everything recorded so far is delivered
+   * or dropped. Rejects with a TimeoutError after `timeoutMs` (default 10 s)
+   * and with a ClientShutdownError after shutdown.
+   */
+  flush(timeoutMs = DEFAULT_TIMEOUT_MS) {
+    // Each flush parks a thread of libuv's pool until it is done; concurrent
+    // calls share the flush queued behind the running one (which covers every
+    // record they could be waiting for), so a burst uses at most two threads.
+    if (this.#queuedFlush !== undefined) return this.#queuedFlush;
+    if (this.#runningFlush === undefined) return this.#startFlush(timeoutMs);
+    this.#queuedFlush = this.#runningFlush.then(() => {
+      this.#queuedFlush = undefined;
+      return this.#startFlush(timeoutMs);
+    });
+    return this.#queuedFlush;
+  }
+
+  #startFlush(timeoutMs) {
+    const settled = N.clientFlush(this.#h, timeoutMs); // resolves with the status, never rejects
+    this.#runningFlush = settled.then(() => {
+      this.#runningFlush = undefined;
+    });
+    return settled.then((r) => {
+      if (r !== 0) throw fromStatus(r[0], r[1]);
+    });
+  }
+
+  /**
+   * Stops accepting records and delivers what is queued within `timeoutMs`
+   * (default 10 s), off the event loop. Idempotent; never rejects: what cannot
+   * be delivered in time is dropped, counted in stats() and logged.
+   */
+  shutdown(timeoutMs = DEFAULT_TIMEOUT_MS) {
+    this.#shutdown ??= N.clientShutdown(this.#h, timeoutMs).then((r) => {
+      if (r !== 0) this.#logger?.warn?.(`sigil: shutdown: ${r[1]}`);
+    });
+    return this.#shutdown;
+  }
+
+  /** Extension: export counters since the client started. */
+  stats() {
+    return N.clientStats(this.#h);
+  }
+
+  /** Extension: the aggregated GenAI histograms (see sigil_client_metrics_snapshot). */
+  metricsSnapshot() {
+    const r = N.clientMetricsSnapshot(this.#h);
+    if (typeof r !== 'string') throw fromStatus(r[0], r[1]);
+    return JSON.parse(r);
+  }
+}
+
+if (typeof Symbol.asyncDispose === 'symbol') {
+  SigilClient.prototype[Symbol.asyncDispose] = function asyncDispose() {
+    return this.shutdown();
+  };
+}
+
+/** Convenience factory equivalent to `new SigilClient(config)`. */
+function createSigilClient(config = {}) {
+  return new SigilClient(config);
+}
+
+/** A configuration with nothing set: the environment and the engine's defaults apply. */
+function defaultConfig() {
+  return { generationExport: {}, api: {}, embeddingCapture: {} };
+}
+
+/**
+ * Extension: validates a generation result (the GenerationResult shape, plus
+ * `model`) with the rules end() applies. Returns the error, or undefined.
+ */
+function validateGeneration(generation) {
+  const r = N.validateGenerationJson(...generationResult(generation ?? {}));
+  return toError(r);
+}
+
+module.exports = {
+  SigilClient,
+  GenerationRecorder,
+  ToolExecutionRecorder,
+  EmbeddingRecorder,
+  createSigilClient,
+  defaultConfig,
+  validateGeneration,
+  SDK_NAME,
+  libraryVersion: N.libraryVersion,
+};

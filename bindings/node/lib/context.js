@@ -1,0 +1,119 @@
+'use strict';
+// Identity defaults carried by AsyncLocalStorage: they follow the code across
+// awaits, timers and callbacks started inside the helper's callback. The client
+// reads them when a recorder starts and hands them to the engine as *context*
+// values: explicit start fields still win, and the engine falls back to
+// metadata and client defaults when both are empty (it also trims them and
+// ignores blank ones).
+const { AsyncLocalStorage } = require('node:async_hooks');
+
+/** @type {AsyncLocalStorage<Readonly<Record<string, string | undefined>>>} */
+const storage = new AsyncLocalStorage();
+
+function runWith(key, value, callback) {
+  const current = storage.getStore();
+  const next = current === undefined ? { [key]: value } : { ...current, [key]: value };
+  return storage.run(next, callback);
+}
+
+/** Runs `callback` with a conversation id for the recorders it starts. */
+function withConversationId(conversationId, callback) {
+  return runWith('conversationId', conversationId, callback);
+}
+
+/** Runs `callback` with a conversation title for the recorders it starts. */
+function withConversationTitle(conversationTitle, callback) {
+  return runWith('conversationTitle', conversationTitle, callback);
+}
+
+/** Runs `callback` with an end-user id for the generations it starts. */
+function withUserId(userId, callback) {
+  return runWith('userId', userId, callback);
+}
+
+/** Runs `callback` with an agent name for the recorders it starts. */
+function withAgentName(agentName, callback) {
+  return runWith('agentName', agentName, callback);
+}
+
+/** Runs `callback` with an agent version for the recorders it starts. */
+function withAgentVersion(agentVersion, callback) {
+  return runWith('agentVersion', agentVersion, callback);
+}
+
+/**
+ * Extension: runs `callback` so that recorders it starts are children of the
+ * span named by a W3C `traceparent`. Without it, the active OpenTelemetry span
+ * (when @opentelemetry/api is in use) is the parent.
+ */
+function withParentTraceparent(traceparent, callback) {
+  return runWith('parentTraceparent', traceparent, callback);
+}
+
+/** Extension: sets several values at once (keys as the with* helpers name them). */
+function withSigilContext(values, callback) {
+  const current = storage.getStore();
+  return storage.run({ ...current, ...values }, callback);
+}
+
+const get = (key) => storage.getStore()?.[key];
+
+const conversationIdFromContext = () => get('conversationId');
+const conversationTitleFromContext = () => get('conversationTitle');
+const userIdFromContext = () => get('userId');
+const agentNameFromContext = () => get('agentName');
+const agentVersionFromContext = () => get('agentVersion');
+const parentTraceparentFromContext = () => get('parentTraceparent');
+
+// The active OpenTelemetry span, when the host uses @opentelemetry/api (which
+// registers itself on a global symbol); read without depending on it.
+const OTEL_API = Symbol.for('opentelemetry.js.api.1');
+const OTEL_SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
+
+function otelTraceparent() {
+  const api = globalThis[OTEL_API];
+  if (api === undefined) return undefined;
+  try {
+    const sc = api.context?.active()?.getValue(OTEL_SPAN_KEY)?.spanContext();
+    if (sc === undefined || !/^[0-9a-f]{32}$/.test(sc.traceId) || !/^[0-9a-f]{16}$/.test(sc.spanId) ||
+        /^0+$/.test(sc.traceId) || /^0+$/.test(sc.spanId)) {
+      return undefined;
+    }
+    return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The context values a recorder starts with (internal). */
+function current() {
+  const store = storage.getStore();
+  if (store === undefined) {
+    const parent = otelTraceparent();
+    return parent === undefined ? EMPTY : { parentTraceparent: parent };
+  }
+  if (store.parentTraceparent === undefined || store.parentTraceparent === '') {
+    const parent = otelTraceparent();
+    if (parent !== undefined) return { ...store, parentTraceparent: parent };
+  }
+  return store;
+}
+
+const EMPTY = Object.freeze({});
+
+module.exports = {
+  withConversationId,
+  withConversationTitle,
+  withUserId,
+  withAgentName,
+  withAgentVersion,
+  withParentTraceparent,
+  withSigilContext,
+  conversationIdFromContext,
+  conversationTitleFromContext,
+  userIdFromContext,
+  agentNameFromContext,
+  agentVersionFromContext,
+  parentTraceparentFromContext,
+  current,
+};

@@ -1,0 +1,647 @@
+// Type declarations for sigil-sdk: the Grafana Sigil JavaScript SDK's API over
+// libsigil. Names and shapes follow the reference SDK (@grafana/sigil-sdk-js);
+// members marked "Extension" go beyond it.
+
+// ---------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------
+
+/** Generation export protocol. */
+export type GenerationExportProtocol = 'grpc' | 'http' | 'none';
+/** Generation mode. */
+export type GenerationMode = 'SYNC' | 'STREAM';
+/** Export authentication mode. */
+export type ExportAuthMode = 'none' | 'tenant' | 'bearer' | 'basic';
+/** Content capture mode (which content leaves the process). */
+export type ContentCaptureMode =
+  | 'default'
+  | 'full'
+  | 'no_tool_content'
+  | 'metadata_only'
+  | 'full_with_metadata_spans';
+
+/** Authentication for generation export (and ratings). */
+export interface ExportAuthConfig {
+  mode: ExportAuthMode;
+  tenantId?: string;
+  bearerToken?: string;
+  /** Basic-auth user; the tenant id when empty. */
+  basicUser?: string;
+  basicPassword?: string;
+}
+
+/** Where and how generations are exported. Unset fields fall back to SIGIL_* variables, then defaults. */
+export interface GenerationExportConfig {
+  /** Default "grpc" (env SIGIL_PROTOCOL). */
+  protocol: GenerationExportProtocol;
+  /** Default "localhost:4317" (env SIGIL_ENDPOINT). */
+  endpoint: string;
+  headers?: Record<string, string>;
+  auth: ExportAuthConfig;
+  /** Plaintext for scheme-less endpoints; unset: plaintext only for loopback hosts. */
+  insecure: boolean;
+  batchSize: number;
+  flushIntervalMs: number;
+  queueSize: number;
+  /** Retries after the first attempt; 0 disables retries. */
+  maxRetries: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  payloadMaxBytes: number;
+  /** Extension: the queue's memory budget in bytes. */
+  queueMaxBytes: number;
+  /** Extension: timeout of one export attempt. */
+  attemptTimeoutMs: number;
+}
+
+/** The Sigil HTTP API (ratings). */
+export interface ApiConfig {
+  /** Default "http://localhost:8080" (env SIGIL_API_ENDPOINT). */
+  endpoint: string;
+}
+
+/** Embedding input texts on spans (may contain PII; off by default). */
+export interface EmbeddingCaptureConfig {
+  captureInput: boolean;
+  maxInputItems: number;
+  maxTextLength: number;
+}
+
+/** Extension: OTLP/HTTP export of spans and metrics (OTEL_* variables apply when unset). */
+export interface OtlpConfig {
+  /** Base URL, e.g. "http://localhost:4318"; "/v1/traces" and "/v1/metrics" are appended. */
+  endpoint?: string;
+  tracesEndpoint?: string;
+  metricsEndpoint?: string;
+  headers?: Record<string, string>;
+  serviceName?: string;
+  resourceAttributes?: Record<string, string>;
+  metricExportIntervalMs?: number;
+}
+
+/** Receives the engine's background diagnostics (export failures, drops). */
+export interface SigilLogger {
+  debug?: (message: string, ...args: unknown[]) => void;
+  /** Extension: info-level messages (debug is used when absent). */
+  info?: (message: string, ...args: unknown[]) => void;
+  warn?: (message: string, ...args: unknown[]) => void;
+  error?: (message: string, ...args: unknown[]) => void;
+}
+
+/** Client configuration. Everything is optional. */
+export interface SigilSdkConfigInput {
+  generationExport?: Partial<GenerationExportConfig> & { auth?: ExportAuthConfig };
+  api?: Partial<ApiConfig>;
+  embeddingCapture?: Partial<EmbeddingCaptureConfig>;
+  logger?: SigilLogger;
+  /** Not supported: the engine exports generations. Setting it throws a ConfigError. */
+  generationExporter?: never;
+  /** Accepted for compatibility and not used: spans and metrics come from the engine (see `otlp`). */
+  tracer?: unknown;
+  /** Accepted for compatibility and not used. */
+  meter?: unknown;
+  /** Accepted for compatibility and not used. */
+  now?: () => Date;
+  /** Accepted for compatibility and not used. */
+  sleep?: (durationMs: number) => Promise<void>;
+  /** Extension: consult SIGIL_* / OTEL_* variables (default true). */
+  useEnvironment?: boolean;
+  /** Extension: log debug-level diagnostics too (env SIGIL_DEBUG). */
+  debug?: boolean;
+  /** Extension: default agent name for records that set none (env SIGIL_AGENT_NAME). */
+  agentName?: string;
+  /** Extension: default agent version (env SIGIL_AGENT_VERSION). */
+  agentVersion?: string;
+  /** Extension: default end-user id (env SIGIL_USER_ID). */
+  userId?: string;
+  /** Extension: tags merged under every generation's own (env SIGIL_TAGS). */
+  tags?: Record<string, string>;
+  /** Extension: OTLP export of spans and metrics. */
+  otlp?: OtlpConfig;
+  /**
+   * Extension: which content leaves the process (env SIGIL_CONTENT_CAPTURE_MODE; the engine's
+   * default is "no_tool_content"). A start's own `contentCapture` and the resolver win over it.
+   */
+  contentCapture?: ContentCaptureMode;
+  /**
+   * Extension: decides each record's mode from the metadata it starts with (undefined for tool
+   * executions). Return "default" to defer to `contentCapture`; a throw or an unknown mode fails
+   * closed (metadata_only). Called synchronously on the event loop; must not record through this client.
+   */
+  contentCaptureResolver?: (
+    metadata: Record<string, unknown> | undefined,
+    recordKind: 'generation' | 'tool_execution' | 'embedding' | 'rating',
+  ) => ContentCaptureMode | undefined;
+  /** Extension: built-in redaction categories (env SIGIL_REDACT; default "all"). */
+  redaction?: 'all' | 'none' | RedactionCategory[];
+  /**
+   * Extension: sees every text value about to leave the process, after built-in redaction, with
+   * its field path ("generation.output[0].parts[0].text", "rating.comment", ...); return a
+   * replacement, or undefined to keep it. A throw replaces it with "[REDACTED:sanitizer_error]".
+   * Called synchronously on the event loop, often: keep it quick; must not record through this client.
+   */
+  sanitizer?: (value: string, path: string) => string | undefined | void;
+  /** Extension: per-field byte limit for content text values (env SIGIL_MAX_FIELD_BYTES; none by default). */
+  maxFieldBytes?: number;
+  /** Extension: keep undeliverable generations on disk and replay them (env SIGIL_SPOOL_*). */
+  spool?: SpoolConfig;
+}
+
+/** Extension: the disk spool (see the Spool section of sigil.h). */
+export interface SpoolConfig {
+  /** Directory of the segment files (created 0700); unset or "" disables the spool. */
+  dir?: string;
+  /** Byte budget of all segments (default 256 MiB). */
+  maxBytes?: number;
+  /** Age budget (default 7 days). */
+  maxAgeMs?: number;
+  /** Durability of writes (default "batch"). */
+  sync?: 'none' | 'batch' | 'record';
+}
+
+/** Redaction categories (see the Privacy section of sigil.h). */
+export type RedactionCategory =
+  | 'secrets'
+  | 'email'
+  | 'env_secrets'
+  | 'payment_card'
+  | 'national_id'
+  | 'phone'
+  | 'injection';
+
+/** The resolved shape of a configuration (what defaultConfig returns: nothing set). */
+export interface SigilSdkConfig extends SigilSdkConfigInput {
+  generationExport: Partial<GenerationExportConfig>;
+  api: Partial<ApiConfig>;
+  embeddingCapture: Partial<EmbeddingCaptureConfig>;
+}
+
+// ---------------------------------------------------------------------------
+// Records
+// ---------------------------------------------------------------------------
+
+/** Provider and model. */
+export interface ModelRef {
+  provider: string;
+  name: string;
+}
+
+/**
+ * A sigil.v1 bytes field: a string is sent as its UTF-8 bytes, a Uint8Array
+ * exactly; any other JSON value (object, array, number, boolean) as its
+ * compact JSON text (extension).
+ */
+export type BytesValue = string | Uint8Array | Record<string, unknown> | unknown[] | number | boolean;
+
+/** A tool the model may call. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  type?: string;
+  /** JSON schema of the input. */
+  inputSchemaJSON?: BytesValue;
+  /** Extension: the tool is loaded on demand. */
+  deferred?: boolean;
+}
+
+/** Token counters (bigints for values beyond 2^53). */
+export interface TokenUsage {
+  inputTokens?: number | bigint;
+  outputTokens?: number | bigint;
+  /** input + output when unset. */
+  totalTokens?: number | bigint;
+  cacheReadInputTokens?: number | bigint;
+  cacheWriteInputTokens?: number | bigint;
+  cacheCreationInputTokens?: number | bigint;
+  reasoningTokens?: number | bigint;
+}
+
+export interface PartMetadata {
+  providerType?: string;
+}
+
+export interface ToolCallPart {
+  id?: string;
+  name: string;
+  inputJSON?: BytesValue;
+}
+
+export interface ToolResultPart {
+  toolCallId?: string;
+  name?: string;
+  content?: string;
+  contentJSON?: BytesValue;
+  isError?: boolean;
+}
+
+/** Extension: a media part. */
+export interface MediaPart {
+  kind?: string;
+  url?: string;
+  mimeType?: string;
+  name?: string;
+}
+
+export type MessagePart =
+  | { type: 'text'; text: string; metadata?: PartMetadata }
+  | { type: 'thinking'; thinking: string; metadata?: PartMetadata }
+  | { type: 'tool_call'; toolCall: ToolCallPart; metadata?: PartMetadata }
+  | { type: 'tool_result'; toolResult: ToolResultPart; metadata?: PartMetadata }
+  | { type: 'media'; media: MediaPart; metadata?: PartMetadata };
+
+export interface Message {
+  /** "user", "assistant" or "tool" (the MESSAGE_ROLE_* names are accepted too). */
+  role: string;
+  /** Text shorthand: one text part, used when `parts` is empty. */
+  content?: string;
+  name?: string;
+  parts?: MessagePart[];
+}
+
+/** A raw provider artifact. */
+export interface Artifact {
+  /** "request", "response", "tools" or "provider_event". */
+  type: string;
+  name?: string;
+  payload?: BytesValue;
+  mimeType?: string;
+  recordId?: string;
+  uri?: string;
+}
+
+/** What a generation starts with. */
+export interface GenerationStart {
+  id?: string;
+  conversationId?: string;
+  conversationTitle?: string;
+  userId?: string;
+  agentName?: string;
+  agentVersion?: string;
+  mode?: GenerationMode;
+  operationName?: string;
+  model: ModelRef;
+  systemPrompt?: string;
+  maxTokens?: number | bigint;
+  temperature?: number;
+  topP?: number;
+  toolChoice?: string;
+  thinkingEnabled?: boolean;
+  tools?: ToolDefinition[];
+  tags?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+  /** A Date, milliseconds since the epoch, or (extension) nanoseconds as a bigint. */
+  startedAt?: Date | number | bigint;
+  /** Extension: this record's content capture mode (wins over the client's). */
+  contentCapture?: ContentCaptureMode;
+}
+
+/** What a generation produced. Result fields win over start fields; tags and metadata merge. */
+export interface GenerationResult {
+  conversationId?: string;
+  conversationTitle?: string;
+  userId?: string;
+  agentName?: string;
+  agentVersion?: string;
+  operationName?: string;
+  responseId?: string;
+  responseModel?: string;
+  maxTokens?: number | bigint;
+  temperature?: number;
+  topP?: number;
+  toolChoice?: string;
+  thinkingEnabled?: boolean;
+  input?: Message[];
+  output?: Message[];
+  tools?: ToolDefinition[];
+  usage?: TokenUsage;
+  stopReason?: string;
+  completedAt?: Date | number;
+  tags?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+  artifacts?: Artifact[];
+  /** Extension. */
+  id?: string;
+  /** Extension. */
+  systemPrompt?: string;
+  /** Extension. */
+  model?: ModelRef;
+  /** Extension. */
+  mode?: GenerationMode;
+  /** Extension. */
+  startedAt?: Date | number;
+  /** Extension. */
+  parentGenerationIds?: string[];
+  /** Extension: "sha256:" + 64 lowercase hex digits. */
+  effectiveVersion?: string;
+}
+
+export interface EmbeddingStart {
+  model: ModelRef;
+  agentName?: string;
+  agentVersion?: string;
+  dimensions?: number | bigint;
+  encodingFormat?: string;
+  /** Accepted for compatibility and not recorded. */
+  tags?: Record<string, string>;
+  /** Accepted for compatibility and not recorded. */
+  metadata?: Record<string, unknown>;
+  startedAt?: Date | number | bigint;
+  /** Extension: this record's content capture mode. */
+  contentCapture?: ContentCaptureMode;
+}
+
+export interface EmbeddingResult {
+  inputCount: number | bigint;
+  inputTokens?: number | bigint;
+  /** Captured on the span only with embeddingCapture.captureInput. */
+  inputTexts?: string[];
+  responseModel?: string;
+  dimensions?: number | bigint;
+}
+
+export interface ToolExecutionStart {
+  /** A blank name gives a recorder that records nothing. */
+  toolName: string;
+  toolCallId?: string;
+  toolType?: string;
+  toolDescription?: string;
+  conversationId?: string;
+  conversationTitle?: string;
+  agentName?: string;
+  agentVersion?: string;
+  /** The model that asked for the tool call. */
+  requestModel?: string;
+  /** The provider that served that model. */
+  requestProvider?: string;
+  /** Capture arguments and result on the span. */
+  includeContent?: boolean;
+  startedAt?: Date | number | bigint;
+  /** Extension: this record's content capture mode. */
+  contentCapture?: ContentCaptureMode;
+}
+
+export interface ToolExecutionResult {
+  /** Text as is; any other value as JSON. */
+  arguments?: unknown;
+  /** Text as is; any other value as JSON. */
+  result?: unknown;
+  completedAt?: Date | number | bigint;
+}
+
+// ---------------------------------------------------------------------------
+// Recorders
+// ---------------------------------------------------------------------------
+
+/** Records one generation. */
+export declare class GenerationRecorder {
+  private constructor();
+  /** Extension: the generation id (given at start or generated). */
+  readonly id: string;
+  /** Extension: the W3C traceparent of the generation's span ("" when it has none). */
+  readonly traceparent: string;
+  /** Extension: whether end() was called. */
+  readonly ended: boolean;
+  /** Sets the result (the last call wins). Returns an input error (extension; also reported by end()). */
+  setResult(result: GenerationResult): SigilError | undefined;
+  /** Records a provider failure: the generation is still exported, with call_error set. */
+  setCallError(error: unknown): void;
+  /** Records when the first streamed token arrived (now when omitted). */
+  setFirstTokenAt(firstTokenAt?: Date | number | bigint): void;
+  /** Ends the recording; returns the local error (extension), also kept for getError(). */
+  end(): SigilError | undefined;
+  /** The local error of end(): validation, queue full, shut down... Never a provider failure. */
+  getError(): SigilError | undefined;
+}
+
+/** Records one tool execution (a span and metrics). */
+export declare class ToolExecutionRecorder {
+  private constructor();
+  readonly traceparent: string;
+  readonly ended: boolean;
+  setResult(result: ToolExecutionResult): SigilError | undefined;
+  /** Records that the tool failed. */
+  setCallError(error: unknown): void;
+  end(): SigilError | undefined;
+  /** The local error of end(), else the tool's own failure. */
+  getError(): Error | undefined;
+}
+
+/** Records one embedding call (a span and metrics). */
+export declare class EmbeddingRecorder {
+  private constructor();
+  readonly traceparent: string;
+  readonly ended: boolean;
+  setResult(result: EmbeddingResult): SigilError | undefined;
+  setCallError(error: unknown): void;
+  end(): SigilError | undefined;
+  getError(): SigilError | undefined;
+}
+
+/** The callback form of the start methods. */
+export type RecorderCallback<TRecorder, TResult> = (recorder: TRecorder) => TResult | Promise<TResult>;
+
+// ---------------------------------------------------------------------------
+// Ratings
+// ---------------------------------------------------------------------------
+
+export type ConversationRatingValue = 'CONVERSATION_RATING_VALUE_GOOD' | 'CONVERSATION_RATING_VALUE_BAD';
+
+export interface ConversationRatingInput {
+  ratingId: string;
+  rating: ConversationRatingValue;
+  comment?: string;
+  metadata?: Record<string, unknown>;
+  generationId?: string;
+  raterId?: string;
+  source?: string;
+}
+
+export interface ConversationRating {
+  ratingId: string;
+  conversationId: string;
+  generationId?: string;
+  rating: ConversationRatingValue;
+  comment?: string;
+  metadata?: Record<string, unknown>;
+  raterId?: string;
+  source?: string;
+  createdAt: string;
+}
+
+export interface ConversationRatingSummary {
+  totalCount: number;
+  goodCount: number;
+  badCount: number;
+  latestRating?: ConversationRatingValue;
+  latestRatedAt: string;
+  latestBadAt?: string;
+  hasBadRating: boolean;
+}
+
+export interface SubmitConversationRatingResponse {
+  rating: ConversationRating;
+  summary: ConversationRatingSummary;
+}
+
+// ---------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------
+
+/** Extension: export counters since the client started. */
+export interface SigilStats {
+  generationsEnqueued: number;
+  generationsExported: number;
+  generationsRejected: number;
+  droppedQueueFull: number;
+  droppedByteBudget: number;
+  droppedPayloadTooLarge: number;
+  droppedRetryExhausted: number;
+  droppedShutdownTimeout: number;
+  droppedSpoolFull: number;
+  droppedTotal: number;
+  /** Undeliverable generations kept in the spool (with a spool directory). */
+  generationsSpooled: number;
+  /** Spooled generations delivered later and accepted. */
+  generationsReplayed: number;
+  validationFailures: number;
+  exportAttempts: number;
+  exportRetries: number;
+  queueItems: number;
+  queueBytes: number;
+}
+
+export declare class SigilClient {
+  /** Throws a ConfigError (name "InvalidConfig") for an invalid configuration. */
+  constructor(config?: SigilSdkConfigInput);
+
+  startGeneration(start: GenerationStart): GenerationRecorder;
+  startGeneration<TResult>(
+    start: GenerationStart,
+    callback: RecorderCallback<GenerationRecorder, TResult>,
+  ): Promise<TResult>;
+
+  startStreamingGeneration(start: GenerationStart): GenerationRecorder;
+  startStreamingGeneration<TResult>(
+    start: GenerationStart,
+    callback: RecorderCallback<GenerationRecorder, TResult>,
+  ): Promise<TResult>;
+
+  startToolExecution(start: ToolExecutionStart): ToolExecutionRecorder;
+  startToolExecution<TResult>(
+    start: ToolExecutionStart,
+    callback: RecorderCallback<ToolExecutionRecorder, TResult>,
+  ): Promise<TResult>;
+
+  startEmbedding(start: EmbeddingStart): EmbeddingRecorder;
+  startEmbedding<TResult>(
+    start: EmbeddingStart,
+    callback: RecorderCallback<EmbeddingRecorder, TResult>,
+  ): Promise<TResult>;
+
+  /** Sends a rating now, off the event loop. `options` is an extension. */
+  submitConversationRating(
+    conversationId: string,
+    input: ConversationRatingInput,
+    options?: { timeoutMs?: number },
+  ): Promise<SubmitConversationRatingResponse>;
+
+  /** Waits, off the event loop, until what was recorded is delivered or dropped (default 10 s). */
+  flush(timeoutMs?: number): Promise<void>;
+  /** Stops accepting records and delivers what is queued (default 10 s). Idempotent; never rejects. */
+  shutdown(timeoutMs?: number): Promise<void>;
+
+  /** Extension. */
+  stats(): SigilStats;
+  /** Extension: the aggregated GenAI histograms (see sigil_client_metrics_snapshot). */
+  metricsSnapshot(): Record<string, unknown>;
+}
+
+/** Equivalent to `new SigilClient(config)`. */
+export declare function createSigilClient(config?: SigilSdkConfigInput): SigilClient;
+/** A configuration with nothing set: the environment and the engine's defaults apply. */
+export declare function defaultConfig(): SigilSdkConfig;
+/** Extension: validates a result (plus `model`) with the rules end() applies. */
+export declare function validateGeneration(generation: GenerationResult): SigilError | undefined;
+/** Extension: the SDK identity this package stamps ("sdk-js"). */
+export declare const SDK_NAME: string;
+/** Extension: the loaded libsigil's version. */
+export declare const libraryVersion: string;
+
+// ---------------------------------------------------------------------------
+// Context (AsyncLocalStorage)
+// ---------------------------------------------------------------------------
+
+export declare function withConversationId<T>(conversationId: string, callback: () => T): T;
+export declare function withConversationTitle<T>(conversationTitle: string, callback: () => T): T;
+export declare function withUserId<T>(userId: string, callback: () => T): T;
+export declare function withAgentName<T>(agentName: string, callback: () => T): T;
+export declare function withAgentVersion<T>(agentVersion: string, callback: () => T): T;
+/** Extension: recorders started inside are children of this W3C traceparent. */
+export declare function withParentTraceparent<T>(traceparent: string, callback: () => T): T;
+/** Extension: several values at once. */
+export declare function withSigilContext<T>(
+  values: {
+    conversationId?: string;
+    conversationTitle?: string;
+    userId?: string;
+    agentName?: string;
+    agentVersion?: string;
+    parentTraceparent?: string;
+  },
+  callback: () => T,
+): T;
+export declare function conversationIdFromContext(): string | undefined;
+export declare function conversationTitleFromContext(): string | undefined;
+export declare function userIdFromContext(): string | undefined;
+export declare function agentNameFromContext(): string | undefined;
+export declare function agentVersionFromContext(): string | undefined;
+export declare function parentTraceparentFromContext(): string | undefined;
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/** Canonical error names, shared by every libsigil binding. */
+export type SigilErrorName =
+  | 'InvalidArgument'
+  | 'ValidationFailed'
+  | 'QueueFull'
+  | 'PayloadTooLarge'
+  | 'ClientShutdown'
+  | 'InvalidUTF8'
+  | 'InvalidJSON'
+  | 'InvalidConfig'
+  | 'Timeout'
+  | 'TransportError'
+  | 'AlreadyEnded'
+  | 'OutOfMemory'
+  | 'InternalError'
+  | 'ByteBudgetExceeded'
+  | 'Rejected'
+  | 'RatingValidationFailed'
+  | 'RatingConflict'
+  | 'Unsupported';
+
+/** Base class of every error the SDK throws or reports. */
+export declare class SigilError extends Error {
+  /** The canonical name ("QueueFull"). */
+  name: SigilErrorName | string;
+  /** The C status name ("SIGIL_E_QUEUE_FULL"). */
+  readonly code: string;
+  /** The pinned engine status number. */
+  readonly status: number;
+}
+export declare class ValidationError extends SigilError {}
+export declare class EnqueueError extends SigilError {}
+export declare class QueueFullError extends EnqueueError {}
+export declare class PayloadTooLargeError extends EnqueueError {}
+export declare class ClientShutdownError extends EnqueueError {}
+export declare class ConfigError extends SigilError {}
+export declare class InvalidArgumentError extends SigilError {}
+export declare class TimeoutError extends SigilError {}
+export declare class TransportError extends SigilError {}
+export declare class AlreadyEndedError extends SigilError {}
+export declare class RatingConflictError extends SigilError {}
+export declare class RatingTransportError extends SigilError {}
+export declare class UnsupportedError extends SigilError {}
+export declare class EngineError extends SigilError {}

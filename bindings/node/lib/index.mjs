@@ -1,0 +1,43 @@
+// ESM entry point: the same module instance as require('sigil-sdk').
+import sdk from './index.js';
+
+export const {
+  SigilClient,
+  GenerationRecorder,
+  ToolExecutionRecorder,
+  EmbeddingRecorder,
+  createSigilClient,
+  defaultConfig,
+  validateGeneration,
+  SDK_NAME,
+  libraryVersion,
+  withConversationId,
+  withConversationTitle,
+  withUserId,
+  withAgentName,
+  withAgentVersion,
+  withParentTraceparent,
+  withSigilContext,
+  conversationIdFromContext,
+  conversationTitleFromContext,
+  userIdFromContext,
+  agentNameFromContext,
+  agentVersionFromContext,
+  parentTraceparentFromContext,
+  SigilError,
+  ValidationError,
+  EnqueueError,
+  QueueFullError,
+  PayloadTooLargeError,
+  ClientShutdownError,
+  ConfigError,
+  InvalidArgumentError,
+  TimeoutError,
+  TransportError,
+  AlreadyEndedError,
+  RatingConflictError,
+  RatingTransportError,
+  UnsupportedError,
+  EngineError
+} = sdk;
+export default sdk;

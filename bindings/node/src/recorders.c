@@ -1,0 +1,545 @@
+/* Generations, tool executions and embeddings. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "addon.h"
+
+/* The JavaScript side of a recorder. end() ends the engine recorder and
+ * frees it at once (so its memory is reused while it is hot), keeping the id
+ * and the traceparent, which stay readable; later recording calls are no-ops
+ * and a later end() reports SIGIL_E_ALREADY_ENDED. A recorder that is never
+ * ended is ended and freed by the finalizer, as a safety net. */
+typedef enum { REC_GENERATION, REC_TOOL, REC_EMBEDDING } rec_kind_t;
+
+typedef struct {
+  void *rec; /* the engine recorder; NULL once ended */
+  rec_kind_t kind;
+  char traceparent[64]; /* kept at end; "" without a span */
+  char *id;             /* kept at end (generations) */
+} rec_t;
+
+static void rec_free_engine(rec_t *w) {
+  switch (w->kind) {
+    case REC_GENERATION: sigil_generation_free((sigil_generation_t *)w->rec); break;
+    case REC_TOOL: sigil_tool_execution_free((sigil_tool_execution_t *)w->rec); break;
+    case REC_EMBEDDING: sigil_embedding_free((sigil_embedding_t *)w->rec); break;
+  }
+  w->rec = NULL;
+}
+
+static void rec_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  rec_t *w = (rec_t *)data;
+  if (w->rec != NULL) rec_free_engine(w);
+  free(w->id);
+  free(w);
+}
+
+static napi_value wrap_recorder(napi_env env, void *p, rec_kind_t kind) {
+  rec_t *w = (rec_t *)malloc(sizeof *w);
+  if (w == NULL) {
+    rec_t tmp = {p, kind, {0}, NULL};
+    rec_free_engine(&tmp);
+    return throw_type(env, "out of memory");
+  }
+  w->rec = p;
+  w->kind = kind;
+  w->traceparent[0] = '\0';
+  w->id = NULL;
+  napi_value ext;
+  if (napi_create_external(env, w, rec_finalize, NULL, &ext) != napi_ok) {
+    rec_finalize(env, w, NULL);
+    return throw_last_error(env, "napi_create_external");
+  }
+  return ext;
+}
+
+static rec_t *rec_arg(napi_env env, napi_value v, rec_kind_t kind) {
+  rec_t *w = (rec_t *)external_ptr(env, v);
+  if (w == NULL || w->kind != kind) {
+    throw_type(env, "expected a recorder handle of the right kind");
+    return NULL;
+  }
+  return w;
+}
+
+static const char *const kAlreadyEnded[] = {
+    "the generation was already ended",
+    "the tool execution was already ended",
+    "the embedding was already ended",
+};
+
+/* Ends and frees the engine recorder, keeping what stays readable.
+ * -> 0 | [status, message] */
+static napi_value rec_end(napi_env env, napi_callback_info info, rec_kind_t kind) {
+  napi_value a[1];
+  CHECK(env, get_args(env, info, 1, a));
+  rec_t *w = rec_arg(env, a[0], kind);
+  if (w == NULL) return NULL;
+  if (w->rec == NULL) return status_value(env, SIGIL_E_ALREADY_ENDED, NULL);
+  sigil_error_t *err = NULL;
+  sigil_status_t st = SIGIL_OK;
+  switch (kind) {
+    case REC_GENERATION: {
+      sigil_generation_t *g = (sigil_generation_t *)w->rec;
+      st = sigil_generation_end(g, &err);
+      if (sigil_generation_traceparent(g, w->traceparent, sizeof w->traceparent) != SIGIL_OK) w->traceparent[0] = '\0';
+      const char *id = sigil_generation_id(g);
+      size_t n = strlen(id);
+      w->id = (char *)malloc(n + 1);
+      if (w->id != NULL) memcpy(w->id, id, n + 1);
+      break;
+    }
+    case REC_TOOL:
+      st = sigil_tool_execution_end((sigil_tool_execution_t *)w->rec, &err);
+      if (sigil_tool_execution_traceparent((sigil_tool_execution_t *)w->rec, w->traceparent,
+                                           sizeof w->traceparent) != SIGIL_OK) {
+        w->traceparent[0] = '\0';
+      }
+      break;
+    case REC_EMBEDDING:
+      st = sigil_embedding_end((sigil_embedding_t *)w->rec, &err);
+      if (sigil_embedding_traceparent((sigil_embedding_t *)w->rec, w->traceparent, sizeof w->traceparent) !=
+          SIGIL_OK) {
+        w->traceparent[0] = '\0';
+      }
+      break;
+  }
+  rec_free_engine(w);
+  if (st == SIGIL_OK) return make_int(env, 0);
+  if (st == SIGIL_E_ALREADY_ENDED && err == NULL) {
+    napi_value arr = status_value(env, st, NULL);
+    napi_set_element(env, arr, 1, make_cstring(env, kAlreadyEnded[kind]));
+    return arr;
+  }
+  return status_value(env, st, err);
+}
+
+/* -> the W3C traceparent, or undefined when the recorder has no span */
+static napi_value rec_traceparent(napi_env env, napi_callback_info info, rec_kind_t kind) {
+  napi_value a[1];
+  CHECK(env, get_args(env, info, 1, a));
+  rec_t *w = rec_arg(env, a[0], kind);
+  if (w == NULL) return NULL;
+  char buf[64];
+  const char *tp = w->traceparent;
+  if (w->rec != NULL) {
+    sigil_status_t st = SIGIL_E_INVALID_ARGUMENT;
+    switch (kind) {
+      case REC_GENERATION: st = sigil_generation_traceparent((sigil_generation_t *)w->rec, buf, sizeof buf); break;
+      case REC_TOOL: st = sigil_tool_execution_traceparent((sigil_tool_execution_t *)w->rec, buf, sizeof buf); break;
+      case REC_EMBEDDING: st = sigil_embedding_traceparent((sigil_embedding_t *)w->rec, buf, sizeof buf); break;
+    }
+    tp = st == SIGIL_OK ? buf : "";
+  }
+  if (tp[0] == '\0') {
+    napi_value undef;
+    napi_get_undefined(env, &undef);
+    return undef;
+  }
+  return make_cstring(env, tp);
+}
+
+/* A SIGIL_CONTENT_CAPTURE_* number, or DEFAULT when unset. */
+static uint32_t capture_mode(napi_env env, napi_value v) {
+  double d = 0;
+  return opt_double(env, v, &d) && d > 0 && d < 16 ? (uint32_t)d : SIGIL_CONTENT_CAPTURE_DEFAULT;
+}
+
+/* A started recorder: the handle, or [status, handle] when the start reported
+ * something its end will not (an invalid argument, e.g. a start struct newer
+ * than the library); a shut-down client is reported by end itself. */
+static napi_value started(napi_env env, sigil_status_t st, napi_value handle) {
+  if (handle == NULL || st == SIGIL_OK || st == SIGIL_E_SHUTDOWN) return handle;
+  napi_value arr;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_set_element(env, arr, 0, make_int(env, st));
+  napi_set_element(env, arr, 1, handle);
+  return arr;
+}
+
+/* generationStart(client, streaming, id, conversationId, conversationTitle, userId,
+ *   agentName, agentVersion, operationName, modelProvider, modelName, systemPrompt,
+ *   maxTokens, temperature, topP, toolChoice, thinkingEnabled, toolsJson, tagsJson,
+ *   metadataJson, startedAt, ctxConversationId, ctxConversationTitle, ctxUserId,
+ *   ctxAgentName, ctxAgentVersion, parentTraceparent, contentCapture) -> recorder
+ * A start problem (shut-down client, malformed field) is kept by the recorder
+ * and reported by end; see started() for the rest. */
+napi_value generation_start(napi_env env, napi_callback_info info) {
+  napi_value a[28];
+  CHECK(env, get_args(env, info, 28, a));
+  client_wrap_t *cw = client_arg(env, a[0]);
+  if (cw == NULL) return NULL;
+  bool streaming = false;
+  napi_get_value_bool(env, a[1], &streaming);
+
+  scratch_t *s = scratch_begin();
+  static const int kStr[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 15, 17, 18, 19, 21, 22, 23, 24, 25, 26};
+  sref_t r[27];
+  for (size_t i = 0; i < sizeof kStr / sizeof kStr[0]; ++i) {
+    int json = kStr[i] >= 17 && kStr[i] <= 19; /* tools, tags, metadata */
+    if ((json ? put_json : put_string)(env, a[kStr[i]], s, &r[kStr[i]]) != napi_ok) {
+      scratch_end();
+      return throw_last_error(env, "generationStart: string conversion");
+    }
+  }
+  sigil_generation_start_t g = SIGIL_GENERATION_START_INIT;
+  g.id = sptr(s, r[2]);
+  g.conversation_id = sptr(s, r[3]);
+  g.conversation_title = sptr(s, r[4]);
+  g.user_id = sptr(s, r[5]);
+  g.agent_name = sptr(s, r[6]);
+  g.agent_version = sptr(s, r[7]);
+  g.operation_name = sptr(s, r[8]);
+  g.model_provider = sptr(s, r[9]);
+  g.model_name = sptr(s, r[10]);
+  g.system_prompt = sptr(s, r[11]);
+  g.has_max_tokens = opt_int64(env, a[12], &g.max_tokens);
+  g.has_temperature = opt_double(env, a[13], &g.temperature);
+  g.has_top_p = opt_double(env, a[14], &g.top_p);
+  g.tool_choice = sptr(s, r[15]);
+  g.has_thinking_enabled = opt_bool(env, a[16], &g.thinking_enabled);
+  g.tools_json = sptr(s, r[17]);
+  g.tools_json_len = r[17].len;
+  g.tags_json = sptr(s, r[18]);
+  g.tags_json_len = r[18].len;
+  g.metadata_json = sptr(s, r[19]);
+  g.metadata_json_len = r[19].len;
+  g.started_at_ns = time_ns(env, a[20]);
+  g.context_conversation_id = sptr(s, r[21]);
+  g.context_conversation_title = sptr(s, r[22]);
+  g.context_user_id = sptr(s, r[23]);
+  g.context_agent_name = sptr(s, r[24]);
+  g.context_agent_version = sptr(s, r[25]);
+  g.parent_traceparent = sptr(s, r[26]);
+
+  g.content_capture = capture_mode(env, a[27]);
+  sigil_generation_t *out = NULL;
+  sigil_status_t st = streaming ? sigil_generation_start_streaming(cw->client, &g, &out)
+                                : sigil_generation_start(cw->client, &g, &out);
+  scratch_end();
+  if (out == NULL) return throw_type(env, "out of memory");
+  return started(env, st, wrap_recorder(env, out, REC_GENERATION));
+}
+
+/* The engine generation behind a handle (NULL once ended: calls are no-ops);
+ * *ok is 0 after a TypeError was thrown. */
+static sigil_generation_t *generation_arg(napi_env env, napi_value v, int *ok) {
+  rec_t *w = rec_arg(env, v, REC_GENERATION);
+  *ok = w != NULL;
+  return w != NULL ? (sigil_generation_t *)w->rec : NULL;
+}
+
+/* generationSetResult(recorder, json, ...long) -> status (see put_document) */
+napi_value generation_set_result(napi_env env, napi_callback_info info) {
+  napi_value a[2 + MAX_LONG];
+  size_t argc = 2 + MAX_LONG;
+  CHECK(env, napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 2) return throw_type(env, "generationSetResult: expected a recorder and a document");
+  int ok;
+  sigil_generation_t *g = generation_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t json;
+  if (put_document(env, a + 1, argc - 1, s, &json) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "generationSetResult: string conversion");
+  }
+  sigil_status_t st = json.off < 0 ? SIGIL_OK : sigil_generation_set_result_json(g, sptr(s, json), json.len);
+  scratch_end();
+  return make_int(env, st);
+}
+
+/* generationSetCallError(recorder, message, httpStatus) -> status */
+napi_value generation_set_call_error(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  CHECK(env, get_args(env, info, 3, a));
+  int ok;
+  sigil_generation_t *g = generation_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t msg;
+  double status = 0;
+  if (put_string(env, a[1], s, &msg) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "generationSetCallError: string conversion");
+  }
+  opt_double(env, a[2], &status);
+  sigil_status_t st =
+      sigil_generation_set_call_error(g, msg.off < 0 ? "" : sptr(s, msg), msg.len, (int32_t)status);
+  scratch_end();
+  return make_int(env, st);
+}
+
+/* generationSetFirstTokenAt(recorder, time?) -> status */
+napi_value generation_set_first_token_at(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  CHECK(env, get_args(env, info, 2, a));
+  int ok;
+  sigil_generation_t *g = generation_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  return make_int(env, sigil_generation_set_first_token_at(g, time_ns(env, a[1])));
+}
+
+/* generationEnd(recorder) -> 0 | [status, message]; frees the engine recorder */
+napi_value generation_end(napi_env env, napi_callback_info info) {
+  return rec_end(env, info, REC_GENERATION);
+}
+
+/* generationId(recorder) -> string */
+napi_value generation_id(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  CHECK(env, get_args(env, info, 1, a));
+  rec_t *w = rec_arg(env, a[0], REC_GENERATION);
+  if (w == NULL) return NULL;
+  return make_cstring(env, w->rec != NULL ? sigil_generation_id((sigil_generation_t *)w->rec) : w->id);
+}
+
+napi_value generation_traceparent(napi_env env, napi_callback_info info) {
+  return rec_traceparent(env, info, REC_GENERATION);
+}
+
+/* toolStart(client, toolName, toolCallId, toolType, toolDescription, conversationId,
+ *   conversationTitle, agentName, agentVersion, requestModel, requestProvider,
+ *   includeContent, startedAt, ctxConversationId, ctxConversationTitle,
+ *   ctxAgentName, ctxAgentVersion, parentTraceparent, contentCapture) -> recorder */
+napi_value tool_start(napi_env env, napi_callback_info info) {
+  napi_value a[19];
+  CHECK(env, get_args(env, info, 19, a));
+  client_wrap_t *cw = client_arg(env, a[0]);
+  if (cw == NULL) return NULL;
+  scratch_t *s = scratch_begin();
+  static const int kStr[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16, 17};
+  sref_t r[18];
+  for (size_t i = 0; i < sizeof kStr / sizeof kStr[0]; ++i) {
+    if (put_string(env, a[kStr[i]], s, &r[kStr[i]]) != napi_ok) {
+      scratch_end();
+      return throw_last_error(env, "toolStart: string conversion");
+    }
+  }
+  sigil_tool_execution_start_t t = SIGIL_TOOL_EXECUTION_START_INIT;
+  t.tool_name = sptr(s, r[1]);
+  t.tool_call_id = sptr(s, r[2]);
+  t.tool_type = sptr(s, r[3]);
+  t.tool_description = sptr(s, r[4]);
+  t.conversation_id = sptr(s, r[5]);
+  t.conversation_title = sptr(s, r[6]);
+  t.agent_name = sptr(s, r[7]);
+  t.agent_version = sptr(s, r[8]);
+  t.request_model = sptr(s, r[9]);
+  t.request_provider = sptr(s, r[10]);
+  opt_bool(env, a[11], &t.include_content);
+  t.started_at_ns = time_ns(env, a[12]);
+  t.context_conversation_id = sptr(s, r[13]);
+  t.context_conversation_title = sptr(s, r[14]);
+  t.context_agent_name = sptr(s, r[15]);
+  t.context_agent_version = sptr(s, r[16]);
+  t.parent_traceparent = sptr(s, r[17]);
+  t.content_capture = capture_mode(env, a[18]);
+  sigil_tool_execution_t *out = NULL;
+  sigil_status_t st = sigil_tool_execution_start(cw->client, &t, &out);
+  scratch_end();
+  if (out == NULL) return throw_type(env, "out of memory");
+  return started(env, st, wrap_recorder(env, out, REC_TOOL));
+}
+
+static sigil_tool_execution_t *tool_arg(napi_env env, napi_value v, int *ok) {
+  rec_t *w = rec_arg(env, v, REC_TOOL);
+  *ok = w != NULL;
+  return w != NULL ? (sigil_tool_execution_t *)w->rec : NULL;
+}
+
+/* toolSetResult(recorder, argumentsText?, resultText?, completedAt?) -> status */
+napi_value tool_set_result(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  CHECK(env, get_args(env, info, 4, a));
+  int ok;
+  sigil_tool_execution_t *t = tool_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t args, result;
+  if (put_string(env, a[1], s, &args) != napi_ok || put_string(env, a[2], s, &result) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "toolSetResult: string conversion");
+  }
+  sigil_status_t st = sigil_tool_execution_set_result(t, sptr(s, args), args.len, sptr(s, result), result.len,
+                                                      time_ns(env, a[3]));
+  scratch_end();
+  return make_int(env, st);
+}
+
+/* toolSetError(recorder, message, httpStatus) -> status */
+napi_value tool_set_error(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  CHECK(env, get_args(env, info, 3, a));
+  int ok;
+  sigil_tool_execution_t *t = tool_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t msg;
+  double status = 0;
+  if (put_string(env, a[1], s, &msg) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "toolSetError: string conversion");
+  }
+  opt_double(env, a[2], &status);
+  sigil_status_t st = sigil_tool_execution_set_error(t, msg.off < 0 ? "" : sptr(s, msg), msg.len, (int32_t)status);
+  scratch_end();
+  return make_int(env, st);
+}
+
+napi_value tool_end(napi_env env, napi_callback_info info) { return rec_end(env, info, REC_TOOL); }
+
+napi_value tool_traceparent(napi_env env, napi_callback_info info) {
+  return rec_traceparent(env, info, REC_TOOL);
+}
+
+/* embeddingStart(client, modelProvider, modelName, agentName, agentVersion, dimensions,
+ *   encodingFormat, startedAt, ctxAgentName, ctxAgentVersion, parentTraceparent,
+ *   contentCapture) -> recorder */
+napi_value embedding_start(napi_env env, napi_callback_info info) {
+  napi_value a[12];
+  CHECK(env, get_args(env, info, 12, a));
+  client_wrap_t *cw = client_arg(env, a[0]);
+  if (cw == NULL) return NULL;
+  scratch_t *s = scratch_begin();
+  static const int kStr[] = {1, 2, 3, 4, 6, 8, 9, 10};
+  sref_t r[11];
+  for (size_t i = 0; i < sizeof kStr / sizeof kStr[0]; ++i) {
+    if (put_string(env, a[kStr[i]], s, &r[kStr[i]]) != napi_ok) {
+      scratch_end();
+      return throw_last_error(env, "embeddingStart: string conversion");
+    }
+  }
+  sigil_embedding_start_t e = SIGIL_EMBEDDING_START_INIT;
+  e.model_provider = sptr(s, r[1]);
+  e.model_name = sptr(s, r[2]);
+  e.agent_name = sptr(s, r[3]);
+  e.agent_version = sptr(s, r[4]);
+  e.has_dimensions = opt_int64(env, a[5], &e.dimensions);
+  e.encoding_format = sptr(s, r[6]);
+  e.started_at_ns = time_ns(env, a[7]);
+  e.context_agent_name = sptr(s, r[8]);
+  e.context_agent_version = sptr(s, r[9]);
+  e.parent_traceparent = sptr(s, r[10]);
+  e.content_capture = capture_mode(env, a[11]);
+  sigil_embedding_t *out = NULL;
+  sigil_status_t st = sigil_embedding_start(cw->client, &e, &out);
+  scratch_end();
+  if (out == NULL) return throw_type(env, "out of memory");
+  return started(env, st, wrap_recorder(env, out, REC_EMBEDDING));
+}
+
+static sigil_embedding_t *embedding_arg(napi_env env, napi_value v, int *ok) {
+  rec_t *w = rec_arg(env, v, REC_EMBEDDING);
+  *ok = w != NULL;
+  return w != NULL ? (sigil_embedding_t *)w->rec : NULL;
+}
+
+/* embeddingSetResult(recorder, inputCount, inputTokens, responseModel, dimensions,
+ *   inputTexts?: string[]) -> status */
+napi_value embedding_set_result(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  CHECK(env, get_args(env, info, 6, a));
+  int ok;
+  sigil_embedding_t *e = embedding_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sigil_embedding_result_t r = SIGIL_EMBEDDING_RESULT_INIT;
+  opt_int64(env, a[1], &r.input_count);
+  opt_int64(env, a[2], &r.input_tokens);
+  r.has_dimensions = opt_int64(env, a[4], &r.dimensions);
+  sref_t model;
+  if (put_string(env, a[3], s, &model) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "embeddingSetResult: string conversion");
+  }
+  uint32_t n = 0;
+  sref_t *refs = NULL;
+  const char **texts = NULL;
+  bool is_array = false;
+  if (!is_nullish(env, a[5]) && napi_is_array(env, a[5], &is_array) == napi_ok && is_array) {
+    napi_get_array_length(env, a[5], &n);
+    refs = (sref_t *)malloc((n ? n : 1) * sizeof *refs);
+    texts = (const char **)malloc((n ? n : 1) * sizeof *texts);
+    if (refs == NULL || texts == NULL) {
+      free(refs);
+      free(texts);
+      scratch_end();
+      return throw_type(env, "out of memory");
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      napi_value v;
+      if (napi_get_element(env, a[5], i, &v) != napi_ok || put_string(env, v, s, &refs[i]) != napi_ok) {
+        free(refs);
+        free(texts);
+        scratch_end();
+        return throw_last_error(env, "embeddingSetResult: input texts");
+      }
+    }
+    for (uint32_t i = 0; i < n; ++i) texts[i] = refs[i].off < 0 ? "" : sptr(s, refs[i]);
+    r.input_texts = texts;
+    r.input_texts_count = n;
+  }
+  r.response_model = sptr(s, model);
+  sigil_status_t st = sigil_embedding_set_result(e, &r);
+  free(refs);
+  free(texts);
+  scratch_end();
+  return make_int(env, st);
+}
+
+napi_value embedding_set_call_error(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  CHECK(env, get_args(env, info, 3, a));
+  int ok;
+  sigil_embedding_t *e = embedding_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t msg;
+  double status = 0;
+  if (put_string(env, a[1], s, &msg) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "embeddingSetCallError: string conversion");
+  }
+  opt_double(env, a[2], &status);
+  sigil_status_t st = sigil_embedding_set_call_error(e, msg.off < 0 ? "" : sptr(s, msg), msg.len, (int32_t)status);
+  scratch_end();
+  return make_int(env, st);
+}
+
+napi_value embedding_end(napi_env env, napi_callback_info info) {
+  return rec_end(env, info, REC_EMBEDDING);
+}
+
+napi_value embedding_traceparent(napi_env env, napi_callback_info info) {
+  return rec_traceparent(env, info, REC_EMBEDDING);
+}
+
+/* validateGenerationJson(json, ...long) -> 0 | [status, message] */
+napi_value validate_generation_json(napi_env env, napi_callback_info info) {
+  napi_value a[1 + MAX_LONG];
+  size_t argc = 1 + MAX_LONG;
+  CHECK(env, napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 1) return throw_type(env, "validateGenerationJson: expected a document");
+  scratch_t *s = scratch_begin();
+  sref_t json;
+  if (put_document(env, a, argc, s, &json) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "validateGenerationJson: string conversion");
+  }
+  sigil_error_t *err = NULL;
+  sigil_status_t st = sigil_validate_generation_json(json.off < 0 ? "" : sptr(s, json), json.len, &err);
+  scratch_end();
+  return status_value(env, st, err);
+}
+
+/* statusName(status) -> "SIGIL_E_..." */
+napi_value status_name(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  CHECK(env, get_args(env, info, 1, a));
+  double st = 0;
+  opt_double(env, a[0], &st);
+  return make_cstring(env, sigil_status_name((sigil_status_t)st));
+}

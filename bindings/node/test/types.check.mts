@@ -1,0 +1,63 @@
+// Compiled (not run) by `npm run typecheck`: the declarations accept what the
+// README shows and reject obvious misuse.
+import {
+  SigilClient,
+  ClientShutdownError,
+  SigilError,
+  withConversationId,
+  withParentTraceparent,
+  type GenerationResult,
+  type SubmitConversationRatingResponse,
+} from 'sigil-sdk';
+
+const client = new SigilClient({
+  generationExport: { protocol: 'http', endpoint: 'http://localhost:8080', auth: { mode: 'tenant', tenantId: 't' } },
+  api: { endpoint: 'http://localhost:8080' },
+  otlp: { endpoint: 'http://localhost:4318' },
+  logger: { warn: (m: string) => console.warn(m) },
+});
+
+const result: GenerationResult = {
+  input: [{ role: 'user', content: 'hi' }],
+  output: [{ role: 'assistant', parts: [{ type: 'text', text: 'hello' }, { type: 'tool_call', toolCall: { name: 'w', inputJSON: { city: 'Paris' } } }] }],
+  usage: { inputTokens: 3, outputTokens: 2 },
+};
+
+const answer: string = await withConversationId('conv-1', () =>
+  client.startGeneration({ model: { provider: 'openai', name: 'gpt-5' } }, async (rec) => {
+    rec.setResult(result);
+    return 'done';
+  }));
+
+const rec = client.startStreamingGeneration({ model: { provider: 'openai', name: 'gpt-5' }, contentCapture: 'full' });
+rec.setFirstTokenAt(new Date());
+const err: SigilError | undefined = rec.end();
+if (err instanceof ClientShutdownError) console.log(err.name, err.code, err.status);
+
+await withParentTraceparent(rec.traceparent, async () => {
+  const tool = client.startToolExecution({ toolName: 'weather', includeContent: true });
+  tool.setResult({ arguments: { city: 'Paris' }, result: 'sunny' });
+  tool.end();
+});
+
+const rating: SubmitConversationRatingResponse = await client.submitConversationRating('conv-1', {
+  ratingId: 'r1',
+  rating: 'CONVERSATION_RATING_VALUE_GOOD',
+});
+console.log(answer, rating.summary.totalCount, client.stats().queueItems);
+await client.flush(1000);
+await client.shutdown();
+
+// @ts-expect-error: a start needs a model
+client.startGeneration({ conversationId: 'x' });
+// @ts-expect-error: unknown rating value
+void client.submitConversationRating('c', { ratingId: 'r', rating: 'GOOD' });
+
+const privacy = new SigilClient({
+  contentCapture: 'no_tool_content',
+  contentCaptureResolver: (metadata) => (metadata?.['tenant'] === 'health' ? 'metadata_only' : 'default'),
+  redaction: ['secrets', 'email'],
+  sanitizer: (value) => value.replaceAll('secret', '[x]'),
+  maxFieldBytes: 4096,
+});
+await privacy.shutdown();
