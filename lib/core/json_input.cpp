@@ -115,7 +115,7 @@ Status read_string(od::value v, std::string &out, const Path &path) {
   auto err = v.get_string().get(s);
   if (err == simdjson::INCORRECT_TYPE) return json_error(path, "expected a string");
   if (err == simdjson::STRING_ERROR && has_surrogate_escape(raw)) {
-    return invalid_utf8(path, "invalid UTF-8 (an unpaired surrogate escape)");
+    return invalid_utf8(path);  // same error as raw invalid bytes: bindings need not care which they sent
   }
   SIGIL_TRY_JSON(err, path);
   out.assign(s.data(), s.size());
