@@ -1538,7 +1538,8 @@ TEST(GenAIMetricsRules, TimeToFirstTokenToleratesMillisecondClocks) {
   g.completed_at_ns = 2'500'000'000;
   m.record_generation(g, "", "", 2'000'000'000);  // 0.4 ms "before" the start
   m.record_generation(g, "", "", 1'000'000'000);  // a second before: a caller error
-  const MetricSnapshot *ttft = instrument(m.snapshot(), sc::kMetricTimeToFirstToken);
+  const std::vector<MetricSnapshot> snap = m.snapshot();
+  const MetricSnapshot *ttft = instrument(snap, sc::kMetricTimeToFirstToken);
   ASSERT_NE(ttft, nullptr);
   ASSERT_EQ(ttft->points.size(), 1u);
   EXPECT_EQ(ttft->points[0].count, 1u);
