@@ -3,9 +3,8 @@
 // durability policies. Records of `size` bytes, appended in batches of
 // `batch` (one spooled export batch), then read back once.
 //
-//   c++ -O2 -std=c++17 -I lib -I build-rel/gen/include -I include bench/spool_bench.cpp \
-//       lib/export/spool.cpp lib/telemetry/ids.cpp lib/core/logger.cpp -lsqlite3 -o /tmp/spool_bench
-//   /tmp/spool_bench /tmp/spool-bench 5000 2048 100
+//   (built when libsqlite3-dev is installed)
+//   cmake --build build --target spool_bench && build/bench/spool_bench /tmp/spool-bench 5000 2048 100
 #include <sqlite3.h>
 
 #include <chrono>
