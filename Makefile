@@ -10,7 +10,7 @@ APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-de
 	protobuf-compiler libprotobuf-dev python3-protobuf libcjson-dev libsimdjson-dev libre2-dev \
 	libgtest-dev libbenchmark-dev
 
-.PHONY: all deps deps-apt deps-python deps-rust build test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-sanitize conformance demo install clean
+.PHONY: all deps deps-apt deps-python deps-rust build bench test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-sanitize conformance demo install clean
 
 all: build
 
@@ -105,6 +105,12 @@ test-sanitize: deps
 	cmake --build build-tsan -j $(JOBS)
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -E 'installed_package|conformance_runner_selftest'
+
+# Benchmarks side by side with the reference SDKs (BENCHMARKS.md); the
+# references go into build/bench-env, never into the project.
+BENCH_ARGS ?=
+bench: build
+	$(PYTHON) bench/run.py --build-dir $(BUILD) $(BENCH_ARGS)
 
 demo: build
 	$(PYTHON) tools/demo.py $(BUILD)/examples/c/quickstart

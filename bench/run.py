@@ -1,0 +1,596 @@
+"""`make bench`: every workload, language and implementation side by side in one run.
+
+    python3 bench/run.py --build-dir build [--quick] [--lang c,python,...] [--workload record,...]
+                         [--go-reference-bin PATH]
+
+Builds the benchmark programs, prepares its own environment under BUILD/bench-env (a venv with the
+reference Python SDK from PyPI and the OpenTelemetry SDK, matplotlib for the chart; Go, Rust and
+Node programs built against BUILD), starts the local sinks (bench/sink.py), runs each program per
+bench/README.md and writes:
+
+  bench/results/latest.json      rows {workload, language, impl, metric, value, unit}
+  bench/results/record_cost.png  per-record caller cost by language
+  BENCHMARKS.md                  the section between the "results" markers
+
+The reference Go SDK (github.com/grafana/sigil/sdks/go) comes from the Go module proxy; where the
+proxy does not serve it, its rows are missing and BENCHMARKS.md says why. --go-reference-bin runs
+an already built reference program instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+WORKLOAD = BENCH / "workload.json"
+
+REFERENCE_PY = ["sigil-sdk==0.9.3", "opentelemetry-sdk==1.45.2"]
+TOOLS_PY = ["matplotlib==3.9.2"]
+
+# Sizes. --quick divides the record/export counts by 10 and shortens the overload.
+RECORD_N = {"c": 20000, "python": 10000, "go": 20000, "rust": 20000, "node": 20000}
+RECORD_N_REFERENCE = {"python": 3000, "go": 20000}
+EXPORT_N = 20000
+EXPORT_N_REFERENCE = {"python": 5000, "go": 20000}
+ROUNDS = 3                     # record: alternating rounds, median of the rounds' medians
+OVERLOAD = {"rate": 1000, "duration_s": 15.0, "stall_s": 10.0, "stall_at_s": 2.0,
+            "queue_bytes": 8 << 20}
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=True, **kw)
+
+
+# --- environment -----------------------------------------------------------------------------
+
+class Env:
+    """Everything the programs need; unavailable programs are recorded with the reason."""
+
+    def __init__(self, build: Path, args) -> None:
+        self.build = build
+        self.args = args
+        self.dir = build / "bench-env"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.venv_python = self.dir / "venv" / "bin" / "python"
+        self.unavailable: dict[tuple[str, str], str] = {}
+        self.programs: dict[tuple[str, str], tuple[list[str], dict]] = {}
+
+    def base_env(self) -> dict:
+        env = dict(os.environ)
+        for k in list(env):  # the programs configure themselves from params only
+            if k.startswith(("SIGIL_", "OTEL_")):
+                del env[k]
+        return env
+
+    def prepare(self, langs: set[str]) -> None:
+        if not self.args.no_build:
+            log("building the engine's benchmark targets")
+            run(["cmake", "--build", str(self.build), "--target", "sigil", "sigil_static", "sigil_bench",
+                 "lower_bound", "internals_bench", "redaction_bench"])
+        env = self.base_env()
+        self.programs[("c", "libsigil")] = ([str(self.build / "bench" / "sigil_bench")], env)
+        self.programs[("c", "lower-bound")] = ([str(self.build / "bench" / "lower_bound")], env)
+        self._venv()
+        if "python" in langs:
+            self._python()
+        if "go" in langs:
+            self._go()
+        if "rust" in langs:
+            self._rust()
+        if "node" in langs:
+            self._node()
+
+    def _venv(self) -> None:
+        if not self.venv_python.exists():
+            log("creating the bench venv")
+            run([sys.executable, "-m", "venv", str(self.dir / "venv")])
+        run([str(self.venv_python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+             *REFERENCE_PY, *TOOLS_PY])
+
+    def _python(self) -> None:
+        env = self.base_env()
+        env["SIGIL_LIBRARY"] = str(self.build / "libsigil.so")
+        env["PYTHONPATH"] = str(ROOT / "bindings" / "python")
+        script = str(BENCH / "python" / "bench.py")
+        self.programs[("python", "libsigil")] = ([sys.executable, script, "--impl", "libsigil"], env)
+        ref_env = self.base_env()
+        ref_env.pop("PYTHONPATH", None)
+        self.programs[("python", "reference")] = ([str(self.venv_python), script, "--impl", "reference"], ref_env)
+
+    def _go_env(self) -> dict:
+        env = self.base_env()
+        out = subprocess.run(["sh", str(ROOT / "bindings" / "go" / "env.sh"), str(self.build)],
+                             check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith("export "):
+                key, _, value = line[len("export "):].partition("=")
+                env[key] = value.strip("'")
+        return env
+
+    def _go(self) -> None:
+        env = self._go_env()
+        out = self.dir / "go-libsigil"
+        try:
+            run(["go", "build", "-o", str(out), "."], cwd=BENCH / "go" / "libsigil", env=env)
+            self.programs[("go", "libsigil")] = ([str(out)], self.base_env())
+        except subprocess.CalledProcessError as exc:
+            self.unavailable[("go", "libsigil")] = f"go build failed ({exc.returncode})"
+        if self.args.go_reference_bin:
+            self.programs[("go", "reference")] = ([self.args.go_reference_bin], self.base_env())
+            return
+        ref_out = self.dir / "go-reference"
+        res = subprocess.run(["go", "build", "-o", str(ref_out), "."], cwd=BENCH / "go" / "reference",
+                             env=self.base_env(), capture_output=True, text=True)
+        if res.returncode == 0:
+            self.programs[("go", "reference")] = ([str(ref_out)], self.base_env())
+        else:
+            reason = next((ln.strip() for ln in res.stderr.splitlines() if "github.com/grafana/sigil" in ln),
+                          res.stderr.strip().splitlines()[-1] if res.stderr.strip() else "go build failed")
+            self.unavailable[("go", "reference")] = reason
+            log(f"Go reference unavailable: {reason}")
+
+    def _rust(self) -> None:
+        env = self.base_env()
+        env["SIGIL_BUILD_DIR"] = str(self.build)
+        env["CARGO_TARGET_DIR"] = str(self.build / "cargo")
+        try:
+            run(["cargo", "build", "--release", "--quiet"], cwd=BENCH / "rust", env=env)
+            exe = self.build / "cargo" / "release" / "sigil-bench"
+            self.programs[("rust", "libsigil")] = ([str(exe)], self.base_env())
+        except subprocess.CalledProcessError as exc:
+            self.unavailable[("rust", "libsigil")] = f"cargo build failed ({exc.returncode})"
+
+    def _node(self) -> None:
+        env = self.base_env()
+        env["SIGIL_BUILD_DIR"] = str(self.build)
+        try:
+            run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=ROOT / "bindings" / "node", env=env)
+            self.programs[("node", "libsigil")] = (["node", str(BENCH / "node" / "bench.mjs")], env)
+        except subprocess.CalledProcessError as exc:
+            self.unavailable[("node", "libsigil")] = f"npm install failed ({exc.returncode})"
+
+
+# --- the sink --------------------------------------------------------------------------------
+
+class Sink:
+    def __init__(self, workdir: Path) -> None:
+        self.ports_file = workdir / "sink-ports.json"
+        self.proc = subprocess.Popen([sys.executable, str(BENCH / "sink.py"), "--ports-file", str(self.ports_file)])
+        deadline = time.monotonic() + 60
+        while not self.ports_file.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("bench sink did not start")
+            time.sleep(0.05)  # polling for the ports file the sink writes when it listens
+        self.ports = json.loads(self.ports_file.read_text())
+
+    def _call(self, method: str, path: str) -> dict:
+        req = urllib.request.Request(f"http://127.0.0.1:{self.ports['control']}{path}", method=method,
+                                     data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            return json.loads(resp.read() or b"{}")
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+
+    def count(self) -> dict:
+        return self._call("GET", "/count")
+
+    def stall(self, seconds: float) -> None:
+        self._call("POST", f"/stall?seconds={seconds}")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+# --- running one program ---------------------------------------------------------------------
+
+def invoke(env: Env, lang: str, impl: str, params: dict, during=None) -> dict | None:
+    cmd, penv = env.programs[(lang, impl)]
+    text = json.dumps(params)
+    argv = cmd + ([text] if lang == "c" else ["--params", text])
+    proc = subprocess.Popen(argv, env=penv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    if during is not None:
+        during()
+    out, _ = proc.communicate(timeout=900)
+    if proc.returncode != 0:
+        log(f"{lang}/{impl} {params['workload']} exited {proc.returncode}")
+        return None
+    lines = [ln for ln in out.strip().splitlines() if ln.startswith("{")]
+    return json.loads(lines[-1]) if lines else None
+
+
+def params_for(workload: str, sink: Sink, **extra) -> dict:
+    p = {"workload": workload, "workload_file": str(WORKLOAD), "n": 0, "warmup": 0, "protocol": "none",
+         "endpoint": "", "otlp_endpoint": f"http://127.0.0.1:{sink.ports['otlp']}", "rate": 0,
+         "duration_s": 0, "queue_bytes": 0, "queue_items": 0, "batch_size": 100}
+    p.update(extra)
+    return p
+
+
+class Rows:
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def add(self, workload: str, language: str, impl: str, metric: str, value, unit: str) -> None:
+        if value is None:
+            return
+        self.rows.append({"workload": workload, "language": language, "impl": impl, "metric": metric,
+                          "value": round(value, 3) if isinstance(value, float) else value, "unit": unit})
+
+    def get(self, workload: str, language: str, impl: str, metric: str):
+        for r in self.rows:
+            if (r["workload"], r["language"], r["impl"], r["metric"]) == (workload, language, impl, metric):
+                return r["value"]
+        return None
+
+
+def common_rows(rows: Rows, workload: str, lang: str, impl: str, res: dict) -> None:
+    ops = res["ops"]
+    rows.add(workload, lang, impl, "cpu_s_per_10k", res["cpu_s"] * 10000 / ops, "s")
+    rows.add(workload, lang, impl, "rss_peak_bytes", res.get("rss_peak_bytes"), "bytes")
+
+
+def bench_record(env: Env, sink: Sink, rows: Rows, pairs: list[tuple[str, str]], scale: float) -> None:
+    results: dict[tuple[str, str], list[dict]] = {k: [] for k in pairs}
+    for rnd in range(ROUNDS):
+        for lang, impl in pairs:
+            n = RECORD_N_REFERENCE.get(lang, 20000) if impl == "reference" else RECORD_N.get(lang, 20000)
+            n = max(200, int(n * scale))
+            log(f"record round {rnd + 1}/{ROUNDS}: {lang}/{impl} n={n}")
+            p = params_for("record", sink, n=n, warmup=max(100, n // 10))
+            res = invoke(env, lang, impl, p)
+            if res:
+                results[(lang, impl)].append(res)
+    for (lang, impl), rs in results.items():
+        if not rs:
+            continue
+        med = statistics.median(r["caller_ns"]["median"] for r in rs)
+        p99 = statistics.median(r["caller_ns"]["p99"] for r in rs)
+        best = min(rs, key=lambda r: abs(r["caller_ns"]["median"] - med))
+        rows.add("record", lang, impl, "caller_ns_per_op", med, "ns")
+        rows.add("record", lang, impl, "caller_ns_p99", p99, "ns")
+        rows.add("record", lang, impl, "records_per_s_one_thread", best["ops"] / best["wall_s"], "1/s")
+        common_rows(rows, "record", lang, impl, best)
+
+
+def bench_export(env: Env, sink: Sink, rows: Rows, pairs: list[tuple[str, str]], scale: float) -> None:
+    for proto in ("grpc", "http"):
+        endpoint = (f"127.0.0.1:{sink.ports['grpc']}" if proto == "grpc"
+                    else f"http://127.0.0.1:{sink.ports['http']}")
+        for lang, impl in pairs:
+            if impl == "lower-bound":
+                continue
+            n = EXPORT_N_REFERENCE.get(lang, EXPORT_N) if impl == "reference" else EXPORT_N
+            n = max(500, int(n * scale))
+            warm = max(100, n // 20)
+            log(f"export {proto}: {lang}/{impl} n={n}")
+            sink.reset()
+            p = params_for("export", sink, n=n, warmup=warm, protocol=proto, endpoint=endpoint,
+                           queue_items=n + warm + 100, queue_bytes=1 << 31)
+            res = invoke(env, lang, impl, p)
+            if not res:
+                continue
+            counted = sink.count()["generations"]
+            workload = f"export_{proto}"
+            if counted < n + warm:
+                log(f"  {lang}/{impl}: the sink counted {counted} of {n + warm}")
+            rows.add(workload, lang, impl, "gen_per_s_delivered", n / res["wall_s"], "1/s")
+            rows.add(workload, lang, impl, "delivered_fraction", min(1.0, counted / (n + warm)), "ratio")
+            rows.add(workload, lang, impl, "caller_ns_per_op", res["caller_ns"]["median"], "ns")
+            common_rows(rows, workload, lang, impl, res)
+
+
+def bench_overload(env: Env, sink: Sink, rows: Rows, pairs: list[tuple[str, str]], scale: float) -> None:
+    o = dict(OVERLOAD)
+    if scale < 1:
+        o.update(duration_s=6.0, stall_s=4.0, stall_at_s=1.0)
+    endpoint = f"127.0.0.1:{sink.ports['grpc']}"
+    for lang, impl in pairs:
+        if impl == "lower-bound":
+            continue
+        log(f"overload: {lang}/{impl} {o['rate']}/s for {o['duration_s']} s, sink stalled {o['stall_s']} s")
+        sink.reset()
+        p = params_for("overload", sink, protocol="grpc", endpoint=endpoint, rate=o["rate"],
+                       duration_s=o["duration_s"], queue_bytes=o["queue_bytes"])
+
+        def stall_later():
+            time.sleep(o["stall_at_s"])  # into the offered load; the program has started its clock
+            sink.stall(o["stall_s"])
+
+        res = invoke(env, lang, impl, p, during=stall_later)
+        if not res:
+            continue
+        growth = res["rss_peak_bytes"] - res.get("rss_baseline_bytes", 0)
+        rows.add("overload", lang, impl, "caller_ns_max", res["caller_ns"]["max"], "ns")
+        rows.add("overload", lang, impl, "caller_ns_p99", res["caller_ns"]["p99"], "ns")
+        rows.add("overload", lang, impl, "rss_peak_bytes", res["rss_peak_bytes"], "bytes")
+        rows.add("overload", lang, impl, "rss_growth_bytes", growth, "bytes")
+        if impl == "libsigil":
+            rows.add("overload", lang, impl, "queue_budget_bytes", o["queue_bytes"], "bytes")
+            rows.add("overload", lang, impl, "rss_growth_over_budget", growth / o["queue_bytes"], "ratio")
+        for key in ("delivered", "dropped", "spooled"):
+            if key in res:
+                rows.add("overload", lang, impl, key, res[key], "generations")
+        rows.add("overload", lang, impl, "offered", res["ops"], "generations")
+
+
+def bench_internals(build: Path, rows: Rows, quick: bool) -> None:
+    for exe in ("internals_bench", "redaction_bench"):
+        out = subprocess.run([str(build / "bench" / exe), "--benchmark_format=json",
+                              f"--benchmark_min_time={0.05 if quick else 0.3}"],
+                             check=True, capture_output=True, text=True).stdout
+        for b in json.loads(out)["benchmarks"]:
+            ns = b["cpu_time"] * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
+            rows.add("internals", "C++", "libsigil", b["name"], ns, "ns_cpu")
+
+
+# --- report ----------------------------------------------------------------------------------
+
+LANG_ORDER = ["c", "python", "go", "rust", "node"]
+LANG_NAME = {"c": "C", "python": "Python", "go": "Go", "rust": "Rust", "node": "Node"}
+
+
+def machine_info() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+
+    def ver(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return "n/a"
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "kernel": platform.release(),
+            "load_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+            "gcc": ver(["gcc", "--version"]), "python": platform.python_version(),
+            "go": ver(["go", "version"]), "rustc": ver(["rustc", "--version"]), "node": ver(["node", "--version"])}
+
+
+def fmt_ns(v) -> str:
+    if v is None:
+        return "–"
+    return f"{v / 1000:.1f} µs" if v >= 1000 else f"{v:.0f} ns"
+
+
+def fmt_num(v, unit="") -> str:
+    if v is None:
+        return "–"
+    if unit == "bytes":
+        return f"{v / 1048576:.1f} MiB"
+    if v >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.2f}"
+
+
+def ratio(a, b) -> str:
+    if a is None or b is None or b == 0:
+        return "–"
+    return f"{a / b:.2f}x"
+
+
+def render(rows: Rows, machine: dict, unavailable: dict, started: str, elapsed_s: float, cmdline: str) -> str:
+    g = rows.get
+    out = [f"Run: {started} UTC, {elapsed_s / 60:.1f} min, `{cmdline}`  ",
+           f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory']}, Linux {machine['kernel']}, "
+           f"load average at start {machine['load_at_start']}  ",
+           f"Toolchains: {machine['gcc']}; Python {machine['python']}; {machine['go']}; {machine['rustc']}; "
+           f"Node {machine['node']}", ""]
+
+    out += ["### Record: caller cost per generation (median of 3 rounds' medians)", "",
+            "| language | libsigil | p99 | reference | p99 | reference / libsigil | CPU s per 10k (libsigil / reference) | peak RSS (libsigil / reference) |",
+            "|---|---|---|---|---|---|---|---|"]
+    for lang in LANG_ORDER:
+        ours = g("record", lang, "libsigil", "caller_ns_per_op")
+        if ours is None:
+            continue
+        ref = g("record", lang, "reference", "caller_ns_per_op")
+        out.append(
+            f"| {LANG_NAME[lang]} | {fmt_ns(ours)} | {fmt_ns(g('record', lang, 'libsigil', 'caller_ns_p99'))} | "
+            f"{fmt_ns(ref)} | {fmt_ns(g('record', lang, 'reference', 'caller_ns_p99'))} | {ratio(ref, ours)} | "
+            f"{fmt_num(g('record', lang, 'libsigil', 'cpu_s_per_10k'))} / {fmt_num(g('record', lang, 'reference', 'cpu_s_per_10k'))} | "
+            f"{fmt_num(g('record', lang, 'libsigil', 'rss_peak_bytes'), 'bytes')} / {fmt_num(g('record', lang, 'reference', 'rss_peak_bytes'), 'bytes')} |")
+    lb = g("record", "c", "lower-bound", "caller_ns_per_op")
+    c_ours = g("record", "c", "libsigil", "caller_ns_per_op")
+    out += ["", f"C lower bound (copy once + protobuf-encode once): {fmt_ns(lb)} per generation; "
+                f"libsigil C / lower bound = **{ratio(c_ours, lb)}**.", ""]
+
+    out += ["### Export: generations per second delivered to a local sink", "",
+            "| language | transport | libsigil gen/s | reference gen/s | libsigil / reference | CPU s per 10k (libsigil / reference) | peak RSS (libsigil / reference) |",
+            "|---|---|---|---|---|---|---|"]
+    for proto in ("grpc", "http"):
+        w = f"export_{proto}"
+        for lang in LANG_ORDER:
+            ours = g(w, lang, "libsigil", "gen_per_s_delivered")
+            if ours is None:
+                continue
+            ref = g(w, lang, "reference", "gen_per_s_delivered")
+            out.append(f"| {LANG_NAME[lang]} | {proto} | {fmt_num(ours)} | {fmt_num(ref)} | {ratio(ours, ref)} | "
+                       f"{fmt_num(g(w, lang, 'libsigil', 'cpu_s_per_10k'))} / {fmt_num(g(w, lang, 'reference', 'cpu_s_per_10k'))} | "
+                       f"{fmt_num(g(w, lang, 'libsigil', 'rss_peak_bytes'), 'bytes')} / {fmt_num(g(w, lang, 'reference', 'rss_peak_bytes'), 'bytes')} |")
+
+    o = OVERLOAD
+    out += ["", f"### Overload: {o['rate']} generations/s for {o['duration_s']:.0f} s, the gRPC sink stalled for "
+                f"{o['stall_s']:.0f} s, export queue byte budget {o['queue_bytes'] >> 20} MiB", "",
+            "| language | impl | worst caller time | p99 | peak RSS | RSS growth | growth / budget | delivered | dropped | spooled |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for lang in LANG_ORDER:
+        for impl in ("libsigil", "reference"):
+            mx = g("overload", lang, impl, "caller_ns_max")
+            if mx is None:
+                continue
+            out.append(f"| {LANG_NAME[lang]} | {impl} | {fmt_ns(mx)} | {fmt_ns(g('overload', lang, impl, 'caller_ns_p99'))} | "
+                       f"{fmt_num(g('overload', lang, impl, 'rss_peak_bytes'), 'bytes')} | "
+                       f"{fmt_num(g('overload', lang, impl, 'rss_growth_bytes'), 'bytes')} | "
+                       f"{ratio(g('overload', lang, impl, 'rss_growth_over_budget'), 1) if impl == 'libsigil' else 'no byte budget'} | "
+                       f"{fmt_num(g('overload', lang, impl, 'delivered'))} | {fmt_num(g('overload', lang, impl, 'dropped'))} | "
+                       f"{fmt_num(g('overload', lang, impl, 'spooled'))} |")
+
+    internals = [r for r in rows.rows if r["workload"] == "internals"]
+    if internals:
+        out += ["", "### Engine internals (Google Benchmark, CPU time per iteration)", "", "| benchmark | CPU time |",
+                "|---|---|"]
+        out += [f"| {r['metric']} | {fmt_ns(r['value'])} |" for r in internals]
+
+    targets = [
+        ("Python record ≥ 10x cheaper than the reference Python SDK",
+         g("record", "python", "reference", "caller_ns_per_op"), g("record", "python", "libsigil", "caller_ns_per_op"), 10, "ge"),
+        ("Go record ≥ 3x cheaper than the reference Go SDK",
+         g("record", "go", "reference", "caller_ns_per_op"), g("record", "go", "libsigil", "caller_ns_per_op"), 3, "ge"),
+        ("C record within 3x of the lower bound", c_ours, lb, 3, "le"),
+        ("Export throughput ≥ 10x the reference Python SDK (gRPC)",
+         g("export_grpc", "python", "libsigil", "gen_per_s_delivered"), g("export_grpc", "python", "reference", "gen_per_s_delivered"), 10, "ge"),
+        ("RSS growth under overload ≤ 1.5x the byte budget (C)",
+         g("overload", "c", "libsigil", "rss_growth_over_budget"), 1, 1.5, "le"),
+    ]
+    out += ["", "### Targets", "", "| target | measured | met |", "|---|---|---|"]
+    for name, a, b, limit, how in targets:
+        if a is None or b is None or b == 0:
+            out.append(f"| {name} | not measured | – |")
+            continue
+        r = a / b
+        met = r >= limit if how == "ge" else r <= limit
+        out.append(f"| {name} | {r:.2f}x | {'yes' if met else '**no**'} |")
+
+    if unavailable:
+        out += ["", "### Not measured in this run", ""]
+        out += [f"- {LANG_NAME.get(lang, lang)} {impl}: {why}" for (lang, impl), why in sorted(unavailable.items())]
+    return "\n".join(out) + "\n"
+
+
+def chart(env: Env, rows: Rows, path: Path) -> bool:
+    data = {lang: {impl: rows.get("record", lang, impl, "caller_ns_per_op") for impl in ("libsigil", "reference", "lower-bound")}
+            for lang in LANG_ORDER}
+    script = r"""
+import json, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+data, path = json.loads(sys.argv[1]), sys.argv[2]
+langs = [l for l in data if any(v is not None for v in data[l].values())]
+names = {"c": "C", "python": "Python", "go": "Go", "rust": "Rust", "node": "Node"}
+colors = {"libsigil": "#2b6cb0", "reference": "#c05621", "lower-bound": "#718096"}
+fig, ax = plt.subplots(figsize=(8, 4.2), dpi=120)
+width = 0.27
+for i, impl in enumerate(["libsigil", "reference", "lower-bound"]):
+    xs = [j + (i - 1) * width for j, l in enumerate(langs) if data[l][impl] is not None]
+    ys = [data[l][impl] / 1000 for l in langs if data[l][impl] is not None]
+    if not xs:
+        continue
+    bars = ax.bar(xs, ys, width, label=impl, color=colors[impl])
+    for b, y in zip(bars, ys):
+        ax.annotate(f"{y:.1f}" if y < 100 else f"{y:.0f}", (b.get_x() + b.get_width() / 2, y), ha="center",
+                    va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
+ax.set_xticks(range(len(langs)))
+ax.set_xticklabels([names[l] for l in langs])
+ax.set_yscale("log")
+ax.set_ylabel("caller time per generation (µs, log scale)")
+ax.set_title("record workload: start + set result + end (median)")
+ax.legend(frameon=False)
+ax.grid(axis="y", alpha=0.3)
+fig.tight_layout()
+fig.savefig(path)
+"""
+    res = subprocess.run([str(env.venv_python), "-c", script, json.dumps(data), str(path)], capture_output=True, text=True)
+    if res.returncode != 0:
+        log(f"chart failed: {res.stderr.strip()[-400:]}")
+        return False
+    return True
+
+
+def update_benchmarks_md(section: str) -> None:
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text()
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    a, b = text.index(start) + len(start), text.index(end)
+    path.write_text(text[:a] + "\n" + section + text[b:])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build-dir", default="build")
+    ap.add_argument("--quick", action="store_true", help="a tenth of the records, a short overload (smoke run)")
+    ap.add_argument("--lang", default="c,python,go,rust,node")
+    ap.add_argument("--workload", default="record,export,overload,internals")
+    ap.add_argument("--go-reference-bin", default="")
+    ap.add_argument("--no-build", action="store_true", help="use the programs already built in --build-dir")
+    ap.add_argument("--no-write", action="store_true", help="print the report instead of writing results")
+    args = ap.parse_args()
+    build = (ROOT / args.build_dir).resolve() if not Path(args.build_dir).is_absolute() else Path(args.build_dir)
+    langs = set(args.lang.split(","))
+    workloads = args.workload.split(",")
+    scale = 0.1 if args.quick else 1.0
+
+    started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    t0 = time.monotonic()
+    machine = machine_info()
+    env = Env(build, args)
+    env.prepare(langs)
+    pairs = [(lang, impl) for lang in LANG_ORDER if lang in langs
+             for impl in ("libsigil", "reference", "lower-bound") if (lang, impl) in env.programs]
+    rows = Rows()
+    with tempfile.TemporaryDirectory(prefix="sigil-bench-") as tmp:
+        sink = Sink(Path(tmp))
+        try:
+            if "record" in workloads:
+                bench_record(env, sink, rows, pairs, scale)
+            if "export" in workloads:
+                bench_export(env, sink, rows, pairs, scale)
+            if "overload" in workloads:
+                bench_overload(env, sink, rows, pairs, scale)
+        finally:
+            sink.close()
+    if "internals" in workloads:
+        bench_internals(build, rows, args.quick)
+    elapsed = time.monotonic() - t0
+    cmdline = "make bench" if not args.quick else "make bench BENCH_ARGS=--quick"
+    section = render(rows, machine, env.unavailable, started, elapsed, cmdline)
+    if args.no_write:
+        print(section)
+        return 0
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(rows.rows, indent=1) + "\n")
+    (RESULTS / "machine.json").write_text(json.dumps({"started_utc": started, "elapsed_s": round(elapsed, 1),
+                                                      "machine": machine,
+                                                      "not_measured": {f"{k[0]}/{k[1]}": v for k, v in env.unavailable.items()}},
+                                                     indent=1) + "\n")
+    if chart(env, rows, RESULTS / "record_cost.png"):
+        section += "\n![record cost per language](bench/results/record_cost.png)\n"
+    update_benchmarks_md(section)
+    print(section)
+    log(f"wrote bench/results/latest.json, bench/results/record_cost.png and BENCHMARKS.md in {elapsed / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
