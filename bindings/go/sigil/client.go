@@ -191,6 +191,9 @@ func applyConfig(o *C.sigil_options_t, cfg *Config, logHandle cgo.Handle) error 
 	if n := ex.PayloadMaxBytes; n > 0 {
 		check("payload max bytes", C.sigil_options_set_payload_max_bytes(o, C.uint64_t(n)))
 	}
+	if n := ex.QueueMaxBytes; n > 0 {
+		check("queue max bytes", C.sigil_options_set_queue_max_bytes(o, C.uint64_t(n)))
+	}
 
 	if e := cfg.API.Endpoint; e != "" && e != defaultAPIEndpoint {
 		check("API endpoint", C.sigil_options_set_api_endpoint(o, cs(e)))
@@ -354,6 +357,10 @@ type Stats struct {
 	ExportRetries          uint64
 	QueueItems             uint64
 	QueueBytes             uint64
+	DroppedSpoolFull       uint64 // refused by the spool's byte or age budget
+	DroppedTotal           uint64 // the sum of every Dropped* counter
+	GenerationsSpooled     uint64 // undeliverable, kept in the spool
+	GenerationsReplayed    uint64 // delivered from the spool later and accepted
 }
 
 // Stats returns the client's export counters.
@@ -385,6 +392,10 @@ func (c *Client) Stats() (Stats, error) {
 		ExportRetries:          uint64(s.export_retries),
 		QueueItems:             uint64(s.queue_items),
 		QueueBytes:             uint64(s.queue_bytes),
+		DroppedSpoolFull:       uint64(s.dropped_spool_full),
+		DroppedTotal:           uint64(s.dropped_total),
+		GenerationsSpooled:     uint64(s.generations_spooled),
+		GenerationsReplayed:    uint64(s.generations_replayed),
 	}, nil
 }
 

@@ -138,6 +138,10 @@ type GenerationExportConfig struct {
 	InitialBackoff  time.Duration
 	MaxBackoff      time.Duration
 	PayloadMaxBytes int
+	// QueueMaxBytes is the export queue's memory budget in bytes (a libsigil
+	// extension; 0 keeps the default, 64 MiB). A generation that would exceed
+	// it is dropped and End reports ErrQueueFull.
+	QueueMaxBytes int64
 }
 
 // APIConfig configures the Sigil API used by SubmitConversationRating.

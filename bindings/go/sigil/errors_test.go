@@ -138,6 +138,49 @@ func TestPayloadTooLarge(t *testing.T) {
 	}
 }
 
+func TestQueueByteBudget(t *testing.T) {
+	h := needHarness(t)
+	client := newClient(t, func(c *sigil.Config) {
+		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
+		c.GenerationExport.Endpoint = h.httpEndpoint()
+		c.GenerationExport.QueueMaxBytes = 12000
+		c.GenerationExport.FlushInterval = time.Minute
+	})
+	conv := unique("conv-bytes")
+	ctx := sigil.WithConversationID(context.Background(), conv)
+	text := strings.Repeat("x", 2000)
+	var kept, dropped int
+	for i := 0; i < 10; i++ {
+		_, rec := client.StartGeneration(ctx, sigil.GenerationStart{Model: model})
+		rec.SetResult(sigil.Generation{Input: []sigil.Message{sigil.UserTextMessage(text)}}, nil)
+		rec.End()
+		switch err := rec.Err(); {
+		case err == nil:
+			kept++
+		case errors.Is(err, sigil.ErrQueueFull):
+			dropped++
+		default:
+			t.Fatalf("Err() = %v", err)
+		}
+	}
+	if kept == 0 || dropped == 0 {
+		t.Fatalf("kept %d, dropped %d of 10 generations of 2 KB under a 12000-byte budget", kept, dropped)
+	}
+	st, _ := client.Stats()
+	if st.DroppedByteBudget != uint64(dropped) || st.DroppedTotal != uint64(dropped) {
+		t.Errorf("stats = %+v, want %d dropped for the byte budget", st, dropped)
+	}
+	if err := client.Shutdown(ctxTimeout(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if gens := h.generations(t, "http_exports", kept, withConversation(conv)); len(gens) != kept {
+		t.Errorf("exported %d generations, want %d", len(gens), kept)
+	}
+	if st, _ := client.Stats(); st.GenerationsExported != uint64(kept) {
+		t.Errorf("GenerationsExported = %d, want %d", st.GenerationsExported, kept)
+	}
+}
+
 func TestShutdown(t *testing.T) {
 	h := needHarness(t)
 	client := newClient(t, func(c *sigil.Config) {
