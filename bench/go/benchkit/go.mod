@@ -1,0 +1,3 @@
+module github.com/libsigil/libsigil/bench/go/benchkit
+
+go 1.19
