@@ -142,8 +142,13 @@ class Env:
         if res.returncode == 0:
             self.programs[("go", "reference")] = ([str(ref_out)], self.base_env())
         else:
-            reason = next((ln.strip() for ln in res.stderr.splitlines() if "github.com/grafana/sigil" in ln),
-                          res.stderr.strip().splitlines()[-1] if res.stderr.strip() else "go build failed")
+            # The usual cause: the module proxy does not serve the reference module.
+            # Ask it directly so the report names the real reason, not a go.sum line.
+            dl = subprocess.run(["go", "mod", "download", "github.com/grafana/sigil/sdks/go"],
+                                cwd=BENCH / "go" / "reference", env=self.base_env(), capture_output=True, text=True)
+            lines = (dl.stderr.strip() or res.stderr.strip()).splitlines()
+            reason = ("the Go module proxy did not serve github.com/grafana/sigil/sdks/go: " + " ".join(
+                ln.strip() for ln in lines[-2:])) if dl.returncode != 0 else (lines[-1] if lines else "go build failed")
             self.unavailable[("go", "reference")] = reason
             log(f"Go reference unavailable: {reason}")
 
