@@ -1011,8 +1011,8 @@ SIGIL_API void sigil_metrics_snapshot_free(char *json);
  * URLs, tool descriptions and schemas, artifact payloads, conversation
  * title, call_error, tag values and string metadata values at any depth),
  * every string span attribute, span status and exception message, and the
- * rating comment. The spool (disk persistence) only ever sees redacted
- * data. A match is replaced by "[REDACTED:<kind>]" (for env-style
+ * rating comment and metadata. The spool (disk persistence) only ever sees
+ * redacted data. A match is replaced by "[REDACTED:<kind>]" (for env-style
  * assignments only the value: "API_KEY=[REDACTED:env-secret-value]").
  * Categories (SIGIL_REDACT_* bits; all on by default):
  *   SECRETS       cloud and API tokens (grafana-cloud-token,
@@ -1045,14 +1045,21 @@ SIGIL_API void sigil_metrics_snapshot_free(char *json);
  *
  * The SANITIZER callback adds custom rules: it sees every text value after
  * the built-in redaction, with its field path, and may replace it.
+ * Fields that hold JSON (tool-call arguments, JSON tool results, JSON
+ * artifact payloads, tool span arguments and results) stay valid JSON: one
+ * that a replacement leaves unparsable becomes a JSON string of that text.
  *
  * SIZE LIMITS. Content text values (message text, thinking, tool-call
  * arguments, tool results, system prompt, artifact payloads, tool span
  * arguments and results) longer than the per-field limit are cut at a UTF-8
  * boundary and end in the marker "…[truncated N bytes]" (N = bytes removed,
- * "…" is U+2026); the result, marker included, is at most the limit.
- * Default: no limit. Env: SIGIL_MAX_FIELD_BYTES. Also configurable by the
- * environment: SIGIL_PAYLOAD_MAX_BYTES (sigil_options_set_payload_max_bytes),
+ * "…" is U+2026); the result, marker included, is at most the limit. A
+ * field that holds JSON stays valid JSON: it becomes a JSON string of the
+ * cut text and the marker (the text is the value's own text when it is one
+ * JSON string, else its JSON text; N counts bytes of that text), at most
+ * the limit with quotes and escapes. Default: no limit. Env:
+ * SIGIL_MAX_FIELD_BYTES. Also configurable by the environment:
+ * SIGIL_PAYLOAD_MAX_BYTES (sigil_options_set_payload_max_bytes),
  * SIGIL_EMBEDDING_CAPTURE_INPUT (true/false), SIGIL_EMBEDDING_CAPTURE_MAX_ITEMS,
  * SIGIL_EMBEDDING_CAPTURE_MAX_LENGTH (sigil_options_set_embedding_capture).
  *
@@ -1121,7 +1128,8 @@ SIGIL_API sigil_status_t sigil_sanitized_set(sigil_sanitized_t *out, const char 
 /** Receives each text value about to leave the process, after built-in
  *  redaction, with its field path ("generation.input[0].parts[1].text",
  *  "generation.system_prompt", "generation.metadata.<key>",
- *  "span.gen_ai.tool.call.arguments", "rating.comment", ...); both
+ *  "span.gen_ai.tool.call.arguments", "rating.comment",
+ *  "rating.metadata.<key>", ...); both
  *  borrowed for the call, not NUL-terminated. Keep the value by returning
  *  0, replace it by calling sigil_sanitized_set(out, ...) and returning 0.
  *  Any non-zero return replaces the value with

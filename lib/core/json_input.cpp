@@ -702,6 +702,31 @@ Status parse_metadata_json(std::string_view json, Metadata &out) {
   return with_document(json, "metadata", [&](od::value v) { return parse_metadata_value(v, out, "metadata"); });
 }
 
+namespace {
+
+// The DOM parser validates the whole document (on-demand would not). Cold
+// paths only: privacy checks of changed or truncated JSON fields.
+simdjson::dom::parser &dom_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+}  // namespace
+
+bool valid_json(std::string_view text) {
+  simdjson::dom::element doc;
+  return dom_parser().parse(text.data(), text.size()).get(doc) == simdjson::SUCCESS;
+}
+
+bool decode_json_string(std::string_view json, std::string &out) {
+  simdjson::dom::element doc;
+  std::string_view s;
+  if (dom_parser().parse(json.data(), json.size()).get(doc) != simdjson::SUCCESS) return false;
+  if (doc.get_string().get(s) != simdjson::SUCCESS) return false;
+  out.assign(s.data(), s.size());
+  return true;
+}
+
 bool operator==(const JsonValue &a, const JsonValue &b) {
   if (a.kind != b.kind) return false;
   switch (a.kind) {

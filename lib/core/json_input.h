@@ -26,4 +26,10 @@ Status parse_tools_json(std::string_view json, std::vector<ToolDefinition> &out)
 Status parse_tags_json(std::string_view json, Tags &out);
 Status parse_metadata_json(std::string_view json, Metadata &out);
 
+// Whether `text` is one complete JSON document (validated in full).
+bool valid_json(std::string_view text);
+// When `json` is exactly one JSON string (surrounding whitespace allowed),
+// stores its decoded text in `out` and returns true.
+bool decode_json_string(std::string_view json, std::string &out);
+
 }  // namespace sigil::detail

@@ -1,12 +1,43 @@
 #include "core/privacy.h"
 
+#include <algorithm>
+
+#include "core/json_input.h"
 #include "core/utf8.h"
+#include "encode/json_writer.h"
+#include "encode/protojson.h"
 
 namespace sigil::detail {
 
 namespace {
 
 constexpr char kSanitizerError[] = "[REDACTED:sanitizer_error]";
+
+std::string truncation_marker(size_t removed) {
+  return "\xE2\x80\xA6[truncated " + std::to_string(removed) + " bytes]";
+}
+
+// Bytes one input byte takes inside a JSON string (json_append_string's rules).
+size_t json_escaped_size(unsigned char c) {
+  switch (c) {
+    case '"': case '\\': case '\n': case '\r': case '\t': case '\b': case '\f': return 2;
+    default: return c < 0x20 ? 6 : 1;
+  }
+}
+
+// Length of the UTF-8 sequence starting with `lead` (valid input assumed).
+size_t utf8_sequence_size(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if (lead < 0xE0) return 2;
+  if (lead < 0xF0) return 3;
+  return 4;
+}
+
+std::string as_json_string(std::string_view text) {
+  std::string out;
+  json_append_string(out, text);
+  return out;
+}
 
 void append_index(std::string &path, const char *name, size_t i) {
   path.append(name).push_back('[');
@@ -42,8 +73,8 @@ ContentCaptureMode Privacy::resolve(ContentCaptureMode per_call, uint32_t record
   return config_.content_capture;
 }
 
-void Privacy::sanitize(std::string &value, std::string_view path) const {
-  if (config_.sanitizer == nullptr) return;
+bool Privacy::sanitize(std::string &value, std::string_view path) const {
+  if (config_.sanitizer == nullptr) return false;
   sigil_sanitized out;
   int rc = 1;
   try {
@@ -53,9 +84,13 @@ void Privacy::sanitize(std::string &value, std::string_view path) const {
   }
   if (rc != 0 || out.invalid) {
     value = kSanitizerError;
-  } else if (out.set) {
-    value = std::move(out.value);
+    return true;
   }
+  if (out.set && out.value != value) {
+    value = std::move(out.value);
+    return true;
+  }
+  return false;
 }
 
 void Privacy::apply_text(std::string &value, std::string_view path, RedactTier tier, bool content) const {
@@ -65,16 +100,29 @@ void Privacy::apply_text(std::string &value, std::string_view path, RedactTier t
   if (content) truncate_field(value, config_.max_field_bytes);
 }
 
-void Privacy::apply_json_value(JsonValue &v, std::string &path) const {
+void Privacy::apply_json_text(std::string &value, std::string_view path, RedactTier tier) const {
+  if (value.empty()) return;
+  bool changed = redactor_.redact(value, tier);
+  changed = sanitize(value, path) || changed;
+  // Only a changed value needs the check: what was recorded is sent as is.
+  if (changed && !valid_json(value)) value = as_json_string(value);
+  truncate_json_field(value, config_.max_field_bytes);
+}
+
+bool Privacy::apply_json_value(JsonValue &v, std::string &path) const {
+  bool changed = false;
   switch (v.kind) {
-    case JsonValue::Kind::kString:
-      apply_text(v.string, path, RedactTier::kLight, false);
+    case JsonValue::Kind::kString: {
+      if (v.string.empty()) break;
+      changed = redactor_.redact(v.string, RedactTier::kLight);
+      changed = sanitize(v.string, path) || changed;
       break;
+    }
     case JsonValue::Kind::kList:
       for (size_t i = 0; i < v.list.size(); ++i) {
         size_t n = path.size();
         append_index(path, "", i);
-        apply_json_value(v.list[i], path);
+        changed = apply_json_value(v.list[i], path) || changed;
         path.resize(n);
       }
       break;
@@ -86,7 +134,7 @@ void Privacy::apply_json_value(JsonValue &v, std::string &path) const {
           size_t n = path.size();
           path.push_back('.');
           path.append(kv.first);
-          apply_json_value(kv.second, path);
+          changed = apply_json_value(kv.second, path) || changed;
           path.resize(n);
         }
         v.object = std::move(copy);
@@ -95,6 +143,7 @@ void Privacy::apply_json_value(JsonValue &v, std::string &path) const {
     default:
       break;
   }
+  return changed;
 }
 
 void Privacy::apply_generation(Generation &g, ContentCaptureMode mode, const char *error_category) const {
@@ -141,10 +190,15 @@ void Privacy::apply_generation(Generation &g, ContentCaptureMode mode, const cha
         switch (p.kind) {
           case PartKind::kText: sub(p.text, ".text", text_tier, true); break;
           case PartKind::kThinking: sub(p.text, ".thinking", RedactTier::kLight, true); break;
-          case PartKind::kToolCall: sub(p.tool_call.input_json, ".tool_call.input_json", RedactTier::kFull, true); break;
+          case PartKind::kToolCall:
+            path.append(".tool_call.input_json");
+            apply_json_text(p.tool_call.input_json, path, RedactTier::kFull);
+            break;
           case PartKind::kToolResult:
             sub(p.tool_result.content, ".tool_result.content", RedactTier::kFull, true);
-            sub(p.tool_result.content_json, ".tool_result.content_json", RedactTier::kFull, true);
+            path.resize(base);
+            path.append(".tool_result.content_json");
+            apply_json_text(p.tool_result.content_json, path, RedactTier::kFull);
             break;
           case PartKind::kMedia: sub(p.media.url, ".media.url", RedactTier::kLight, false); break;
         }
@@ -167,7 +221,13 @@ void Privacy::apply_generation(Generation &g, ContentCaptureMode mode, const cha
     path.resize(11);
     append_index(path, "raw_artifacts", i);
     path.append(".payload");
-    apply_text(g.artifacts[i].payload, path, RedactTier::kFull, true);
+    // A payload that is JSON (provider requests and responses) stays JSON.
+    std::string &payload = g.artifacts[i].payload;
+    if (!payload.empty() && valid_json(payload)) {
+      apply_json_text(payload, path, RedactTier::kFull);
+    } else {
+      apply_text(payload, path, RedactTier::kFull, true);
+    }
   }
   for (auto &kv : g.tags) {
     path.resize(11);
@@ -193,8 +253,23 @@ void Privacy::apply_rating(std::string &comment, std::string &metadata_json) con
   ContentCaptureMode mode = resolve(ContentCaptureMode::kDefault, SIGIL_RECORD_RATING, metadata_json);
   if (mode == ContentCaptureMode::kMetadataOnly) comment.clear();
   apply_text(comment, "rating.comment", RedactTier::kLight, false);
-  // Replacements contain no JSON metacharacters, so the text stays JSON.
-  if (!metadata_json.empty()) redactor_.redact(metadata_json, RedactTier::kLight);
+  if (metadata_json.empty()) return;
+  // The metadata goes through the same pass as a generation's: each string
+  // value, at any depth, is redacted and sanitized. It is rewritten only
+  // when something changed, so untouched metadata is sent as given.
+  Metadata md;
+  if (!parse_metadata_json(metadata_json, md).is_ok()) return;  // validation rejects it; nothing is sent
+  bool changed = false;
+  std::string path = "rating.metadata";
+  for (auto &kv : md) {
+    path.resize(15);
+    path.push_back('.');
+    path.append(kv.first);
+    changed = apply_json_value(kv.second, path) || changed;
+  }
+  if (!changed) return;
+  metadata_json.clear();
+  append_json_value(metadata_json, JsonValue::Object(std::move(md)));
 }
 
 void Privacy::apply_span(SpanData &span) const {
@@ -205,7 +280,11 @@ void Privacy::apply_span(SpanData &span) const {
       const bool tool_io = std::string_view(a.key) == "gen_ai.tool.call.arguments" ||
                            std::string_view(a.key) == "gen_ai.tool.call.result";
       if (a.type == AttrType::kString) {
-        apply_text(a.s, path, tool_io ? RedactTier::kFull : RedactTier::kLight, tool_io);
+        if (tool_io) {
+          apply_json_text(a.s, path, RedactTier::kFull);  // the engine stores tool I/O as JSON
+        } else {
+          apply_text(a.s, path, RedactTier::kLight, false);
+        }
       } else if (a.type == AttrType::kStringArray) {
         for (std::string &s : a.strings) apply_text(s, path, RedactTier::kLight, false);
       }
@@ -214,6 +293,31 @@ void Privacy::apply_span(SpanData &span) const {
   attrs(span.attributes, "span.");
   for (SpanEvent &e : span.events) attrs(e.attributes, "span.event.");
   apply_text(span.status_message, "span.status_message", RedactTier::kLight, false);
+}
+
+bool truncate_json_field(std::string &json, uint64_t max_bytes) {
+  if (max_bytes == 0 || json.size() <= max_bytes) return false;
+  std::string text;
+  if (!decode_json_string(json, text)) text = json;
+  // Budget for the text: the limit less the quotes and the longest marker
+  // (the one for removing everything); the real marker is never longer.
+  const size_t fixed = 2 + truncation_marker(text.size()).size();
+  const size_t budget = max_bytes > fixed ? static_cast<size_t>(max_bytes) - fixed : 0;
+  size_t keep = 0;
+  size_t used = 0;
+  while (keep < text.size()) {
+    size_t n = std::min(utf8_sequence_size(static_cast<unsigned char>(text[keep])), text.size() - keep);
+    size_t cost = 0;
+    for (size_t i = 0; i < n; ++i) cost += json_escaped_size(static_cast<unsigned char>(text[keep + i]));
+    if (used + cost > budget) break;
+    used += cost;
+    keep += n;
+  }
+  const size_t removed = text.size() - keep;
+  text.resize(keep);
+  text += truncation_marker(removed);
+  json = as_json_string(text);
+  return true;
 }
 
 }  // namespace sigil::detail

@@ -59,8 +59,10 @@ class Privacy {
   void apply_generation(Generation &g, ContentCaptureMode mode, const char *error_category) const;
 
   // A rating before it is sent: the mode (resolver > client) drops the
-  // comment under METADATA_ONLY; the comment is redacted and sanitized
-  // ("rating.comment"); the metadata JSON text gets built-in redaction only.
+  // comment under METADATA_ONLY; the comment ("rating.comment") and every
+  // string in the metadata ("rating.metadata.<key>...") are redacted and
+  // sanitized. Metadata that is not a JSON object is left for validation
+  // to reject (nothing is sent then).
   void apply_rating(std::string &comment, std::string &metadata_json) const;
 
   // Redaction + sanitizer over every string attribute, event attribute and
@@ -71,14 +73,30 @@ class Privacy {
   // truncation.
   void apply_text(std::string &value, std::string_view path, RedactTier tier, bool content) const;
 
+  // One content value that holds JSON (tool-call arguments, JSON tool
+  // results, JSON artifact payloads, tool span arguments and results): as
+  // apply_text, and it stays valid JSON. A value the redaction or the
+  // sanitizer left invalid becomes a JSON string of that text; truncation
+  // uses truncate_json_field.
+  void apply_json_text(std::string &value, std::string_view path, RedactTier tier) const;
+
  private:
-  void sanitize(std::string &value, std::string_view path) const;
-  void apply_json_value(JsonValue &v, std::string &path) const;
+  // Each returns whether it changed the value.
+  bool sanitize(std::string &value, std::string_view path) const;
+  bool apply_json_value(JsonValue &v, std::string &path) const;
 
   PrivacyConfig config_;
   Logger logger_;
   Redactor redactor_;
 };
+
+// The size limit for a field that holds JSON: cuts it to at most
+// `max_bytes` bytes and keeps it valid JSON. The result is a JSON string
+// holding the cut text and the marker "…[truncated N bytes]"; the text is
+// the string's own text when the value is one JSON string, else the JSON
+// text itself, and N counts the bytes of that text removed. Returns whether
+// it was cut; max_bytes 0 = no limit.
+bool truncate_json_field(std::string &json, uint64_t max_bytes);
 
 }  // namespace sigil::detail
 

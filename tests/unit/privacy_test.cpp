@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "core/client.h"
+#include "core/json_input.h"
 #include "core/privacy.h"
 #include "core/redaction.h"
 #include "core/utf8.h"
@@ -433,6 +434,47 @@ TEST(ContentCaptureRating, MetadataOnlyDropsTheCommentAndRedacts) {
   EXPECT_EQ(comment, "contact [REDACTED:email]");
 }
 
+// The custom sanitizer sees the rating's comment and every string in its
+// metadata (at any depth), not only the built-in patterns.
+struct RatingSanitizer {
+  std::vector<std::string> paths;
+  static int fn(void *user, const char *path, size_t path_len, const char *value, size_t value_len,
+                sigil_sanitized_t *out) {
+    auto *self = static_cast<RatingSanitizer *>(user);
+    std::string p(path, path_len);
+    self->paths.push_back(p);
+    std::string v(value, value_len);
+    if (p == "rating.metadata.nested.deep") return 1;  // fails closed
+    if (v.find("ACCT-") != std::string::npos) return sigil_sanitized_set(out, "[ACCOUNT]", 9) == SIGIL_OK ? 0 : 1;
+    return 0;
+  }
+};
+
+TEST(ContentCaptureRating, SanitizerAppliesToCommentAndMetadata) {
+  RatingSanitizer st;
+  PrivacyConfig cfg;
+  cfg.sanitizer = RatingSanitizer::fn;
+  cfg.sanitizer_user_data = &st;
+  Privacy privacy(cfg, Logger());
+  std::string comment = "refund ACCT-991 please";
+  std::string md = R"({"account":"ACCT-12","count":3,"list":["ACCT-7","ok"],"nested":{"deep":"x"},"who":"jane@example.com"})";
+  privacy.apply_rating(comment, md);
+  EXPECT_EQ(comment, "[ACCOUNT]");
+  EXPECT_EQ(md, R"({"account":"[ACCOUNT]","count":3,"list":["[ACCOUNT]","ok"],)"
+                R"("nested":{"deep":"[REDACTED:sanitizer_error]"},"who":"[REDACTED:email]"})");
+  EXPECT_NE(std::find(st.paths.begin(), st.paths.end(), "rating.comment"), st.paths.end());
+  EXPECT_NE(std::find(st.paths.begin(), st.paths.end(), "rating.metadata.list[0]"), st.paths.end());
+
+  // Untouched metadata is sent exactly as given (no reformatting).
+  std::string plain = R"({"z":1, "a":"fine"})";
+  privacy.apply_rating(comment, plain);
+  EXPECT_EQ(plain, R"({"z":1, "a":"fine"})");
+  // Metadata that is not a JSON object is left for validation to reject.
+  std::string broken = R"({"a":"ACCT-1")";
+  privacy.apply_rating(comment, broken);
+  EXPECT_EQ(broken, R"({"a":"ACCT-1")");
+}
+
 // ---- built-in patterns ---------------------------------------------------------------------
 
 std::string redacted(const std::string &in, RedactTier tier = RedactTier::kFull, uint32_t cats = SIGIL_REDACT_ALL) {
@@ -724,6 +766,133 @@ TEST(Truncation, NeverSplitsAUtf8Sequence) {
     EXPECT_EQ(kept % 3, 0u) << "limit " << limit;
     EXPECT_TRUE(valid_utf8(s));
   }
+}
+
+TEST(Truncation, JsonFieldsStayValidJson) {
+  // An object, an array, a JSON string, text with characters that need
+  // escaping, and multi-byte UTF-8: every limit gives valid JSON within it.
+  std::string big_object = R"({"city":"Paris","notes":")" + std::string(400, 'n') + R"("})";
+  std::string quoted;
+  for (int i = 0; i < 100; ++i) quoted += "say \"hi\"\n\t\u0001 ";
+  const std::vector<std::string> inputs = {
+      big_object,
+      "[" + std::string(300, '1') + "]",
+      "\"" + std::string(300, 's') + "\"",
+      "{\"q\":\"" + quoted + "\"}",
+      "\"" + quoted + "\"",
+      R"({"t":")" + [] { std::string e; for (int i = 0; i < 150; ++i) e += "\xE2\x82\xAC"; return e; }() + "\"}",
+  };
+  for (const std::string &in : inputs) {
+    for (uint64_t limit = 64; limit < 200; limit += 7) {
+      std::string s = in;
+      ASSERT_TRUE(truncate_json_field(s, limit)) << in;
+      EXPECT_LE(s.size(), limit) << in;
+      ASSERT_TRUE(valid_json(s)) << s;
+      std::string text;
+      ASSERT_TRUE(decode_json_string(s, text)) << s;
+      EXPECT_TRUE(valid_utf8(text));
+      EXPECT_NE(text.find("\xE2\x80\xA6[truncated "), std::string::npos) << s;
+    }
+  }
+  // A JSON string is cut inside its text, not wrapped again; N counts text bytes.
+  std::string str = "\"" + std::string(200, 'a') + "\"";
+  ASSERT_TRUE(truncate_json_field(str, 64));
+  std::string text;
+  ASSERT_TRUE(decode_json_string(str, text));
+  const size_t kept = text.find("\xE2\x80\xA6");
+  EXPECT_EQ(text.substr(0, kept), std::string(kept, 'a'));
+  EXPECT_EQ(text.substr(kept), "\xE2\x80\xA6[truncated " + std::to_string(200 - kept) + " bytes]");
+  // An object becomes a string holding its text's beginning.
+  std::string obj = big_object;
+  ASSERT_TRUE(truncate_json_field(obj, 80));
+  ASSERT_TRUE(decode_json_string(obj, text));
+  EXPECT_EQ(text.rfind(R"({"city":"Paris","notes":"nnn)", 0), 0u) << text;
+  // The example in docs/privacy.md.
+  obj = big_object;
+  ASSERT_TRUE(truncate_json_field(obj, 64));
+  EXPECT_EQ(obj, R"("{\"city\":\"Paris\",\"notes\":\"nnnnnn)" "\xE2\x80\xA6" R"([truncated 396 bytes]")");
+  // Within the limit: untouched.
+  std::string small = R"({"a":1})";
+  EXPECT_FALSE(truncate_json_field(small, 64));
+  EXPECT_FALSE(truncate_json_field(big_object, 0));
+  EXPECT_EQ(small, R"({"a":1})");
+}
+
+TEST(Truncation, JsonFieldsOnExportAndSpansStayValidJson) {
+  Options o;
+  o.privacy.max_field_bytes = 64;
+  Sink sink;
+  auto client = make_client(&sink, o);
+  GenerationRecorder rec(client, GenerationMode::kSync, rich_seed(), ContextValues(), "", Status::ok());
+  rec.resolve_content_capture(ContentCaptureMode::kFull, "");
+  fill_result(rec.result());
+  const std::string long_args = R"({"city":"Paris","details":")" + std::string(300, 'd') + R"("})";
+  rec.result().output[0].parts[1].tool_call.input_json = long_args;
+  rec.result().output[1].parts[0].tool_result.content_json = "[" + std::string(200, '7') + "]";
+  rec.result().artifacts[0].payload = R"({"prompt":")" + std::string(300, 'p') + R"("})";
+  ASSERT_TRUE(rec.end().is_ok());
+  const Generation &g = rec.last_generation();
+  for (const std::string *v : {&g.output[0].parts[1].tool_call.input_json,
+                               &g.output[1].parts[0].tool_result.content_json, &g.artifacts[0].payload}) {
+    EXPECT_LE(v->size(), 64u) << *v;
+    EXPECT_TRUE(valid_json(*v)) << *v;
+    EXPECT_NE(v->find("[truncated "), std::string::npos) << *v;
+  }
+  // A short JSON field is sent exactly as recorded.
+  EXPECT_EQ(g.input[0].parts.size(), 2u);
+
+  ToolExecutionData d;
+  d.tool_name = "weather";
+  ToolExecutionRecorder tool(client, d, ContextValues(), "", Status::ok());
+  tool.resolve_content_capture(ContentCaptureMode::kFull);
+  tool.set_result(long_args, "plain text result " + std::string(200, 'r'), 0);
+  ASSERT_TRUE(tool.end().is_ok());
+  CapturedSpan span = sink.last();
+  for (const char *key : {sc::kToolCallArguments, sc::kToolCallResult}) {
+    ASSERT_TRUE(span.has(key)) << key;
+    const std::string &v = span.attrs.at(key);
+    EXPECT_LE(v.size(), 64u) << v;
+    EXPECT_TRUE(valid_json(v)) << v;
+  }
+  std::string text;
+  ASSERT_TRUE(decode_json_string(span.attrs.at(sc::kToolCallResult), text));
+  EXPECT_EQ(text.rfind("plain text result rrr", 0), 0u) << text;  // cut inside the string, not wrapped twice
+}
+
+// A sanitizer (or a redaction) that leaves a JSON field invalid makes it a
+// JSON string of the new text, so the field still parses.
+int break_json_sanitizer(void *, const char *path, size_t path_len, const char *, size_t, sigil_sanitized_t *out) {
+  std::string p(path, path_len);
+  if (p.find("input_json") != std::string::npos || p == "span.gen_ai.tool.call.arguments") {
+    return sigil_sanitized_set(out, "{not json", 9) == SIGIL_OK ? 0 : 1;
+  }
+  if (p.find("content_json") != std::string::npos) return 1;  // fails closed
+  return 0;
+}
+
+TEST(Sanitizer, JsonFieldsStayValidJson) {
+  Options o;
+  o.privacy.sanitizer = break_json_sanitizer;
+  Sink sink;
+  auto client = make_client(&sink, o);
+  GenerationRecorder rec(client, GenerationMode::kSync, rich_seed(), ContextValues(), "", Status::ok());
+  rec.resolve_content_capture(ContentCaptureMode::kFull, "");
+  fill_result(rec.result());
+  ASSERT_TRUE(rec.end().is_ok());
+  const Generation &g = rec.last_generation();
+  EXPECT_EQ(g.output[0].parts[1].tool_call.input_json, R"("{not json")");
+  EXPECT_EQ(g.output[1].parts[0].tool_result.content_json, R"("[REDACTED:sanitizer_error]")");
+  EXPECT_EQ(g.artifacts[0].payload, R"({"prompt":"secret"})");  // untouched JSON is kept as is
+
+  ToolExecutionData d;
+  d.tool_name = "weather";
+  ToolExecutionRecorder tool(client, d, ContextValues(), "", Status::ok());
+  tool.resolve_content_capture(ContentCaptureMode::kFull);
+  tool.set_result(R"({"city":"Paris"})", R"({"temp_c":18})", 0);
+  ASSERT_TRUE(tool.end().is_ok());
+  CapturedSpan span = sink.last();
+  EXPECT_EQ(span.attrs.at(sc::kToolCallArguments), R"("{not json")");
+  EXPECT_EQ(span.attrs.at(sc::kToolCallResult), R"({"temp_c":18})");
 }
 
 TEST(Truncation, AppliedToContentFieldsOnExport) {
