@@ -129,6 +129,7 @@ CONTENT_CAPTURE_MODES = {
     "metadata_only": 3,
     "full_with_metadata_spans": 4,
 }
+CONTENT_CAPTURE_MODE_NAMES = {code: name for name, code in CONTENT_CAPTURE_MODES.items()}
 RECORD_KINDS = {1: "generation", 2: "tool_execution", 3: "embedding", 4: "rating"}
 REDACT_CATEGORIES = {
     "secrets": 0x01,
@@ -139,6 +140,7 @@ REDACT_CATEGORIES = {
     "phone": 0x20,
     "injection": 0x40,
 }
+REDACT_ALL = 0x7F
 
 P = c_void_p  # every handle is opaque
 sigil_options_new = _fn("sigil_options_new", c_uint32, POINTER(c_void_p))
@@ -278,6 +280,7 @@ sigil_generation_set_first_token_at = _fn("sigil_generation_set_first_token_at",
 sigil_generation_end = _fn("sigil_generation_end", c_uint32, P, E)
 sigil_generation_id = _fn("sigil_generation_id", c_char_p, P)
 sigil_generation_traceparent = _fn("sigil_generation_traceparent", c_uint32, P, c_char_p, c_size_t)
+sigil_generation_content_capture_mode = _fn("sigil_generation_content_capture_mode", c_uint32, P)
 sigil_generation_free = _fn("sigil_generation_free", None, P)
 sigil_validate_generation_json = _fn("sigil_validate_generation_json", c_uint32, c_char_p, c_size_t, E)
 

@@ -29,8 +29,12 @@ from .context import (
     _agent_version,
     _conversation_id,
     _conversation_title,
+    _mode_name,
     _parent_traceparent,
+    _pop_capture_mode,
+    _push_capture_mode,
     _user_id,
+    content_capture_mode_from_context,
 )
 from .errors import (
     RATING_STATUS_ERRORS,
@@ -41,6 +45,7 @@ from .errors import (
     SigilError,
 )
 from .models import (
+    ContentCaptureMode,
     ConversationRating,
     ConversationRatingInput,
     ConversationRatingSummary,
@@ -249,8 +254,7 @@ class Client:
             s.metadata_json, s.metadata_json_len = doc, len(doc)
         if start.started_at is not None:
             s.started_at_ns = enc.ns(start.started_at)
-        if start.content_capture:
-            s.content_capture = _capture_mode(start.content_capture)
+        s.content_capture = _record_capture_mode(start.content_capture)
         # Context values: the engine applies them below explicit fields.
         v = _conversation_id.get()
         if v:
@@ -277,7 +281,13 @@ class Client:
         # A start problem (including a shut-down client) is kept by the recorder and
         # reported by end(), so starting never raises.
         fn(self._live_handle(), byref(s), byref(out))
-        return GenerationRecorder(self, out)
+        recorder = GenerationRecorder(self, out)
+        if out:
+            # Until it ends, the tool executions started in this context follow
+            # this generation's mode (the reference's parent-generation layer).
+            _push_capture_mode(recorder)
+            recorder._pushed = True
+        return recorder
 
     def start_tool_execution(self, start: ToolExecutionStart) -> "ToolExecutionRecorder":
         """Starts recording a tool execution (a span and metrics; nothing is exported as a generation)."""
@@ -295,8 +305,7 @@ class Client:
         s.request_model = u(start.request_model)
         s.request_provider = u(start.request_provider)
         s.include_content = int(bool(start.include_content))
-        if start.content_capture:
-            s.content_capture = _capture_mode(start.content_capture)
+        s.content_capture = _record_capture_mode(start.content_capture)
         if start.started_at is not None:
             s.started_at_ns = enc.ns(start.started_at)
         s.context_conversation_id = u(_conversation_id.get())
@@ -453,12 +462,24 @@ def _log_callback(logger: logging.Logger):
     return N.LOG_FN(log)
 
 
-def _capture_mode(name: str) -> int:
-    code = N.CONTENT_CAPTURE_MODES.get(name.strip().lower())
+def _capture_mode(mode: Any) -> int:
+    code = N.CONTENT_CAPTURE_MODES.get(_mode_name(mode))
     if code is None:
-        raise InvalidArgumentError(f"sigil: unknown content capture mode {name!r}", code=1,
+        raise InvalidArgumentError(f"sigil: unknown content capture mode {mode!r}", code=1,
                                    status="SIGIL_E_INVALID_ARGUMENT")
     return code
+
+
+def _record_capture_mode(per_call: Any) -> int:
+    """A generation's or tool execution's mode for the engine: its own, else the
+    context's (with_content_capture_mode or the enclosing generation), else
+    DEFAULT (the resolver and the client decide)."""
+    if per_call:
+        code = _capture_mode(per_call)
+        if code != 0:
+            return code
+    inherited = content_capture_mode_from_context()
+    return N.CONTENT_CAPTURE_MODES.get(inherited, 0) if inherited else 0
 
 
 def _privacy_callbacks(cfg: ClientConfig) -> dict:
@@ -469,8 +490,8 @@ def _privacy_callbacks(cfg: ClientConfig) -> dict:
         def resolve(_user_data, kind, md, md_len, mode_out):
             try:
                 metadata = json.loads(ctypes.string_at(md, md_len)) if md and md_len else {}
-                name = resolver(N.RECORD_KINDS.get(kind, "generation"), metadata)
-                mode_out[0] = 0 if name is None else N.CONTENT_CAPTURE_MODES[name.strip().lower()]
+                mode = resolver(N.RECORD_KINDS.get(kind, "generation"), metadata)
+                mode_out[0] = 0 if mode is None else N.CONTENT_CAPTURE_MODES[_mode_name(mode)]
                 return 0
             except BaseException:  # noqa: BLE001 - the engine treats failure as metadata_only
                 return 1
@@ -494,6 +515,23 @@ def _privacy_callbacks(cfg: ClientConfig) -> dict:
     return cbs
 
 
+def _redaction_bits(value: Any) -> int:
+    """"all", "none", a comma list, or a list of category names -> SIGIL_REDACT_* bits."""
+    if isinstance(value, str):
+        if value.strip().lower() == "all":
+            return N.REDACT_ALL
+        if value.strip().lower() == "none":
+            return 0
+        value = [v for v in value.split(",") if v.strip()]
+    mask = 0
+    for name in value:
+        bit = N.REDACT_CATEGORIES.get(str(name).strip().lower())
+        if bit is None:
+            raise ConfigError(f"sigil: unknown redaction category {name!r}", code=8, status="SIGIL_E_CONFIG")
+        mask |= bit
+    return mask
+
+
 def _apply_privacy(opts: c_void_p, cfg: ClientConfig, cbs: dict) -> None:
     def check(status: int, what: str) -> None:
         if status != _OK:
@@ -502,21 +540,15 @@ def _apply_privacy(opts: c_void_p, cfg: ClientConfig, cbs: dict) -> None:
 
     S = N.options_set
     if cfg.content_capture:
-        code = N.CONTENT_CAPTURE_MODES.get(cfg.content_capture.strip().lower())
+        code = N.CONTENT_CAPTURE_MODES.get(_mode_name(cfg.content_capture))
         if code is None:
             raise ConfigError(f"sigil: unsupported content capture mode {cfg.content_capture!r}", code=8,
                               status="SIGIL_E_CONFIG")
         check(S["content_capture_mode"](opts, code), "content capture mode")
     if "resolver" in cbs:
         check(S["content_capture_resolver"](opts, cbs["resolver"], None), "content capture resolver")
-    if cfg.redact is not None:
-        mask = 0
-        for name in cfg.redact:
-            bit = N.REDACT_CATEGORIES.get(name.strip().lower())
-            if bit is None:
-                raise ConfigError(f"sigil: unknown redaction category {name!r}", code=8, status="SIGIL_E_CONFIG")
-            mask |= bit
-        check(S["redaction"](opts, mask), "redaction")
+    if cfg.redaction is not None:
+        check(S["redaction"](opts, _redaction_bits(cfg.redaction)), "redaction")
     if "sanitizer" in cbs:
         check(S["sanitizer"](opts, cbs["sanitizer"], None), "sanitizer")
     if cfg.max_field_bytes is not None and cfg.max_field_bytes > 0:
@@ -728,9 +760,13 @@ class _Recorder:
 
 
 class GenerationRecorder(_Recorder):
-    """Records one generation. Use as a context manager or call ``end()``."""
+    """Records one generation. Use as a context manager or call ``end()``.
 
-    __slots__ = ("_id", "_mapping_error")
+    Until it ends, tool executions started in the same context that set no mode
+    of their own follow this generation's content capture mode.
+    """
+
+    __slots__ = ("_id", "_mapping_error", "_capture_mode", "_pushed")
     _end = staticmethod(N.sigil_generation_end)
     _free = staticmethod(N.sigil_generation_free)
     _traceparent_fn = staticmethod(N.sigil_generation_traceparent)
@@ -739,6 +775,29 @@ class GenerationRecorder(_Recorder):
         super().__init__(client, handle)
         self._id: Optional[str] = None
         self._mapping_error: Optional[BaseException] = None
+        self._capture_mode: Optional[str] = None  # read from the engine on first use
+        self._pushed = False
+
+    def _capture_mode_name(self) -> str:
+        with self._lock:
+            if self._capture_mode is None:
+                code = N.sigil_generation_content_capture_mode(self._handle) if self._handle else 0
+                self._capture_mode = N.CONTENT_CAPTURE_MODE_NAMES.get(code, "") if code else ""
+            return self._capture_mode
+
+    @property
+    def content_capture_mode(self) -> Optional[ContentCaptureMode]:
+        """The mode the engine resolved at start (start > context > resolver > client); None if it did not start."""
+        name = self._capture_mode_name()
+        return ContentCaptureMode(name) if name else None
+
+    def end(self) -> None:
+        try:
+            super().end()
+        finally:
+            if self._pushed:
+                self._pushed = False
+                _pop_capture_mode(self)
 
     @property
     def id(self) -> str:
@@ -752,6 +811,9 @@ class GenerationRecorder(_Recorder):
         super()._keep(handle)
         if self._id is None:
             self._id = (N.sigil_generation_id(handle) or b"").decode()
+        if self._capture_mode is None:
+            code = N.sigil_generation_content_capture_mode(handle)
+            self._capture_mode = N.CONTENT_CAPTURE_MODE_NAMES.get(code, "") if code else ""
 
     def set_result(self, generation: Optional[Generation] = None, mapping_error: Optional[BaseException] = None,
                    **fields: Any) -> None:

@@ -110,20 +110,26 @@ class ClientConfig:
     resource_attributes: dict[str, str] = field(default_factory=dict)  # OTLP resource attributes
 
     # Privacy (the engine applies all of it; see docs/privacy.md).
-    # "full", "no_tool_content" (engine default), "metadata_only", "full_with_metadata_spans",
-    # or None for SIGIL_CONTENT_CAPTURE_MODE / the default.
-    content_capture: Optional[str] = None
-    # Called at each record's start: (kind, metadata) -> mode name or None (= client mode).
-    # kind is "generation", "tool_execution", "embedding" or "rating". Raising means
-    # "metadata_only" (fail closed).
-    content_capture_resolver: Optional[Callable[[str, dict[str, Any]], Optional[str]]] = None
-    # Redaction categories to apply (None: SIGIL_REDACT, else all): "secrets", "email",
-    # "env_secrets", "payment_card", "national_id", "phone", "injection"; [] turns redaction off.
-    redact: Optional[list[str]] = None
+    # A ContentCaptureMode or its name: "full", "no_tool_content" (engine default),
+    # "metadata_only", "full_with_metadata_spans"; None for SIGIL_CONTENT_CAPTURE_MODE / the default.
+    content_capture: Optional[Any] = None
+    # Decides a record's mode when neither its start nor the context sets one:
+    # (kind, metadata) -> ContentCaptureMode, its name, or None/"default" (= the client's mode).
+    # kind is "generation", "tool_execution", "embedding" or "rating"; metadata is the start's
+    # (or rating's) metadata dict. It runs on the thread that starts the record, inside the
+    # caller's context, so the *_from_context() helpers (conversation id, agent, ...) work in
+    # it. Raising, or an unknown mode, means "metadata_only" (fail closed).
+    content_capture_resolver: Optional[Callable[[str, dict[str, Any]], Any]] = None
+    # Built-in redaction categories (None: SIGIL_REDACT, else all): a list of "secrets",
+    # "email", "env_secrets", "payment_card", "national_id", "phone", "injection", or "all" /
+    # "none"; [] also turns redaction off.
+    redaction: Optional[Any] = None
     # Custom rules: (field path, text) -> replacement, or None to keep the text. Raising
-    # replaces the text with "[REDACTED:sanitizer_error]" (fail closed).
+    # replaces the text with "[REDACTED:sanitizer_error]" (fail closed). Runs on the thread
+    # that ends the recorder (or submits the rating); must be thread-safe.
     sanitizer: Optional[Callable[[str, str], Optional[str]]] = None
-    # Per-field byte limit for content text (None: SIGIL_MAX_FIELD_BYTES, else no limit).
+    # Per-field byte limit for content text (None: SIGIL_MAX_FIELD_BYTES, else no limit; at
+    # least 64). Cut fields end in "…[truncated N bytes]"; JSON fields stay valid JSON.
     max_field_bytes: Optional[int] = None
 
 

@@ -10,8 +10,9 @@ and the engine falls back to metadata and client defaults when both are empty.
 from __future__ import annotations
 
 import contextvars
+import weakref
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 _conversation_id: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("sigil_conversation_id", default=None)
 _conversation_title: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(
@@ -97,3 +98,69 @@ def with_parent_traceparent(traceparent: str):
 def parent_traceparent_from_context() -> Optional[str]:
     """The traceparent set by the innermost ``with_parent_traceparent``, if any."""
     return _parent_traceparent.get()
+
+
+
+# Content capture modes in effect for the records started in this context that
+# set none themselves, innermost last: with_content_capture_mode scopes, and
+# generations between their start and their end (so the tool executions a
+# generation runs follow its mode, as in the reference SDK). An entry is
+# (mode, recorder weakref or None for a scope); a generation that ended or was
+# dropped without end() no longer counts. Generations and tool executions
+# follow these modes; embeddings do not.
+_capture_modes: contextvars.ContextVar[tuple[tuple[str, Any], ...]] = contextvars.ContextVar(
+    "sigil_capture_modes", default=()
+)
+
+
+def _mode_name(mode: object) -> str:
+    return str(getattr(mode, "value", mode)).strip().lower()
+
+
+@contextmanager
+def with_content_capture_mode(mode: object) -> Iterator[None]:
+    """Sets the content capture mode (a ContentCaptureMode or its name) for the
+    generations and tool executions started inside the ``with`` block that set
+    none themselves. It wins over the resolver and the client's mode;
+    embeddings are not affected."""
+    token = _capture_modes.set((*_capture_modes.get(), (_mode_name(mode), None)))
+    try:
+        yield
+    finally:
+        _capture_modes.reset(token)
+
+
+def content_capture_mode_from_context() -> Optional[str]:
+    """The mode recorders started here follow (the innermost of
+    with_content_capture_mode and the open generations started here), as a
+    name, or None."""
+    for entry in reversed(_capture_modes.get()):
+        if _open(entry):
+            mode = _entry_mode(entry)
+            return None if mode in ("default", "") else mode
+    return None
+
+
+def _open(entry: tuple[str, Any]) -> bool:
+    """A scope, or a generation that is still alive and not ended."""
+    if entry[1] is None:
+        return True
+    recorder = entry[1]()
+    return recorder is not None and not recorder.ended
+
+
+def _entry_mode(entry: tuple[str, Any]) -> str:
+    # A generation's mode is read from the engine only when a record needs it.
+    return entry[0] if entry[1] is None else entry[1]()._capture_mode_name()
+
+
+def _push_capture_mode(recorder: Any) -> None:
+    modes = tuple(e for e in _capture_modes.get() if _open(e))  # drops generations ended elsewhere
+    _capture_modes.set((*modes, ("", weakref.ref(recorder))))
+
+
+def _pop_capture_mode(recorder: Any) -> None:
+    modes = _capture_modes.get()
+    kept = tuple(e for e in modes if e[1] is None or (e[1]() is not None and e[1]() is not recorder))
+    if len(kept) != len(modes):
+        _capture_modes.set(kept)

@@ -47,6 +47,19 @@ class ArtifactKind(str, Enum):
     PROVIDER_EVENT = "provider_event"
 
 
+class ContentCaptureMode(str, Enum):
+    """Which content leaves the process (the engine's modes; see docs/privacy.md).
+
+    Wherever a mode is accepted, its name as a string ("metadata_only") works too.
+    """
+
+    DEFAULT = "default"  # defer to the next layer
+    FULL = "full"
+    NO_TOOL_CONTENT = "no_tool_content"
+    METADATA_ONLY = "metadata_only"
+    FULL_WITH_METADATA_SPANS = "full_with_metadata_spans"
+
+
 class ConversationRatingValue(str, Enum):
     """A conversation rating (the wire names)."""
 
@@ -193,9 +206,9 @@ class GenerationStart:
     tags: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     started_at: Optional[datetime] = None
-    # Per-call content capture mode ("full", "no_tool_content", "metadata_only",
-    # "full_with_metadata_spans"); None defers to the resolver and the client.
-    content_capture: Optional[str] = None
+    # Per-call content capture mode (a ContentCaptureMode or its name); None defers to
+    # with_content_capture_mode / the enclosing generation, then the resolver and the client.
+    content_capture: Optional[str | ContentCaptureMode] = None
 
 
 @dataclass(slots=True)
@@ -210,7 +223,9 @@ class EmbeddingStart:
     tags: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     started_at: Optional[datetime] = None
-    content_capture: Optional[str] = None  # per-call mode, as for GenerationStart
+    # Per-call mode; None defers to the resolver and the client (embeddings do not follow
+    # with_content_capture_mode or an enclosing generation, as in the reference SDKs).
+    content_capture: Optional[str | ContentCaptureMode] = None
 
 
 @dataclass(slots=True)
@@ -281,7 +296,9 @@ class ToolExecutionStart:
     request_provider: str = ""
     include_content: bool = False
     started_at: Optional[datetime] = None
-    content_capture: Optional[str] = None  # per-call mode, as for GenerationStart
+    # Per-call mode; None takes the enclosing generation's mode (or with_content_capture_mode),
+    # then the resolver's and the client's.
+    content_capture: Optional[str | ContentCaptureMode] = None
 
 
 @dataclass(slots=True)
