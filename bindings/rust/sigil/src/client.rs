@@ -7,6 +7,7 @@ use std::time::Duration;
 use sigil_sys as sys;
 
 use crate::config::{Config, LogLevel, Logger, Options, SpanCallback};
+use crate::context::{Context, ContextGuard};
 use crate::error::{check, Error, Result};
 use crate::ffi::millis;
 use crate::privacy::{ContentCaptureResolver, RecordKind, Sanitizer};
@@ -42,6 +43,7 @@ pub(crate) struct ClientInner {
     _span_callback: Option<Box<SpanCallback>>,
     _resolver: Option<Box<ContentCaptureResolver>>,
     _sanitizer: Option<Box<Sanitizer>>,
+    has_resolver: bool,
 }
 
 // SAFETY: a sigil_client_t is fully thread-safe (sigil.h, THREADING), and the
@@ -84,15 +86,16 @@ unsafe extern "C" fn resolver_trampoline(
 ) -> std::ffi::c_int {
     let decided = catch_unwind(AssertUnwindSafe(|| {
         let resolver = &*(user_data as *const ContentCaptureResolver);
-        let json = if metadata.is_null() {
-            None
+        let metadata = if metadata.is_null() || len == 0 {
+            serde_json::Map::new()
         } else {
-            Some(String::from_utf8_lossy(std::slice::from_raw_parts(metadata.cast::<u8>(), len)))
+            // The engine hands over the metadata JSON object it was given.
+            serde_json::from_slice(std::slice::from_raw_parts(metadata.cast::<u8>(), len)).ok()?
         };
-        resolver(RecordKind::from_raw(kind), json.as_deref())
+        Some(resolver(RecordKind::from_raw(kind), &metadata))
     }));
     match decided {
-        Ok(m) if !mode.is_null() => {
+        Ok(Some(m)) if !mode.is_null() => {
             *mode = crate::privacy::raw_mode(m);
             0
         }
@@ -222,6 +225,7 @@ impl Client {
                 ptr,
                 _logger: logger,
                 _span_callback: span_callback,
+                has_resolver: resolver.is_some(),
                 _resolver: resolver,
                 _sanitizer: sanitizer,
             }),
@@ -236,6 +240,13 @@ impl Client {
 
     pub(crate) fn raw(&self) -> *mut sys::sigil_client_t {
         self.inner.ptr.as_ptr()
+    }
+
+    /// For a start under an explicit context: makes `ctx` current on this
+    /// thread for the call, so that the resolver (which the engine calls
+    /// during the start) sees the record's context. Only with a resolver.
+    pub(crate) fn resolver_scope(&self, ctx: &Context) -> Option<ContextGuard> {
+        self.inner.has_resolver.then(|| ctx.clone().attach())
     }
 
     /// Blocks until every generation ended before the call has been delivered

@@ -114,7 +114,7 @@ pub struct Config {
     pub(crate) metric_export_interval: Option<Duration>,
     pub(crate) embedding_capture: Option<EmbeddingCapture>,
     pub(crate) debug: Option<bool>,
-    pub(crate) content_capture_mode: Option<ContentCaptureMode>,
+    pub(crate) content_capture: Option<ContentCaptureMode>,
     pub(crate) redaction: Option<Redaction>,
     pub(crate) max_field_bytes: Option<u64>,
     pub(crate) spool_dir: Option<std::path::PathBuf>,
@@ -213,11 +213,12 @@ impl ConfigBuilder {
         debug: bool;
         /// Which content leaves the process (default
         /// [`NoToolContent`](ContentCaptureMode::NoToolContent)). Env: `SIGIL_CONTENT_CAPTURE_MODE`.
-        content_capture_mode: ContentCaptureMode;
+        content_capture: ContentCaptureMode;
         /// Built-in redaction categories (default [`Redaction::ALL`]). Env: `SIGIL_REDACT`.
         redaction: Redaction;
         /// Per-field byte limit for content text values (default: none; at
-        /// least 64). Longer values are cut and marked. Env: `SIGIL_MAX_FIELD_BYTES`.
+        /// least 64). Longer values are cut and marked; fields that hold JSON
+        /// stay valid JSON. Env: `SIGIL_MAX_FIELD_BYTES`.
         max_field_bytes: u64;
         /// Byte budget of the spool's files together (default 256 MiB). Env: `SIGIL_SPOOL_MAX_BYTES`.
         spool_max_bytes: u64;
@@ -304,17 +305,21 @@ impl ConfigBuilder {
         self
     }
 
-    /// Decides each record's content capture mode when its start sets none;
-    /// see [`ContentCaptureResolver`].
+    /// Decides each record's content capture mode when neither its start nor
+    /// its context sets one; see [`ContentCaptureResolver`].
     pub fn content_capture_resolver(
         mut self,
-        resolver: impl Fn(RecordKind, Option<&str>) -> Option<ContentCaptureMode> + Send + Sync + 'static,
+        resolver: impl Fn(RecordKind, &serde_json::Map<String, serde_json::Value>) -> Option<ContentCaptureMode>
+            + Send
+            + Sync
+            + 'static,
     ) -> Self {
         self.0.content_capture_resolver = Some(Arc::new(resolver));
         self
     }
 
-    /// Custom redaction after the built-in one; see [`Sanitizer`].
+    /// Custom redaction after the built-in one, for every text value that
+    /// leaves the process (rating comments and metadata too); see [`Sanitizer`].
     pub fn sanitizer(mut self, sanitizer: impl Fn(&str, &str) -> Option<String> + Send + Sync + 'static) -> Self {
         self.0.sanitizer = Some(Arc::new(sanitizer));
         self
@@ -367,7 +372,7 @@ impl fmt::Debug for Config {
             .field("metric_export_interval", &self.metric_export_interval)
             .field("embedding_capture", &self.embedding_capture)
             .field("debug", &self.debug)
-            .field("content_capture_mode", &self.content_capture_mode)
+            .field("content_capture", &self.content_capture)
             .field("redaction", &self.redaction)
             .field("max_field_bytes", &self.max_field_bytes)
             .field("spool_dir", &self.spool_dir)
@@ -522,7 +527,7 @@ impl Options {
         if let Some(v) = config.debug {
             setter.status("debug", unsafe { sys::sigil_options_set_debug(o, v.into()) });
         }
-        if let Some(m) = config.content_capture_mode {
+        if let Some(m) = config.content_capture {
             setter.status("content capture mode", unsafe { sys::sigil_options_set_content_capture_mode(o, m.raw()) });
         }
         if let Some(r) = config.redaction {

@@ -118,17 +118,19 @@ impl Context {
         with_parent_traceparent, parent_traceparent
     );
 
-    /// Sets the content capture mode of the records started under this
-    /// context that set none themselves. A generation's
-    /// [`context`](crate::GenerationRecorder::context) carries the mode its
-    /// start asked for, so tool executions inside it follow it.
-    pub fn with_content_capture(mut self, mode: ContentCaptureMode) -> Context {
+    /// Sets the content capture mode of the generations and tool executions
+    /// started under this context that set none themselves; it wins over the
+    /// resolver and the client's mode. Embeddings do not follow it (as in the
+    /// reference SDKs). A generation's
+    /// [`context`](crate::GenerationRecorder::context) carries the mode the
+    /// engine resolved for it, so the tool executions it runs follow it.
+    pub fn with_content_capture_mode(mut self, mode: ContentCaptureMode) -> Context {
         self.data_mut().content_capture = Some(mode);
         self
     }
 
     /// The content capture mode, if set.
-    pub fn content_capture(&self) -> Option<ContentCaptureMode> {
+    pub fn content_capture_mode(&self) -> Option<ContentCaptureMode> {
         self.0.as_ref().and_then(|d| d.content_capture)
     }
 

@@ -25,9 +25,9 @@ pub struct EmbeddingStart {
     pub encoding_format: String,
     /// Default: now.
     pub started_at: Option<SystemTime>,
-    /// This record's content capture mode; `None` takes the context's (a
-    /// generation's context carries its mode), then the resolver's and
-    /// the client's.
+    /// This record's content capture mode; `None` takes the resolver's, then
+    /// the client's (a context's mode does not apply to embeddings, as in
+    /// the reference SDKs).
     pub content_capture: Option<crate::ContentCaptureMode>,
 }
 
@@ -65,11 +65,16 @@ unsafe impl Send for EmbeddingRecorder {}
 impl Client {
     /// Starts an embedding call under this thread's current [`Context`].
     pub fn start_embedding(&self, start: &EmbeddingStart) -> EmbeddingRecorder {
-        Context::with_current(|ctx| self.start_embedding_with_context(start, ctx))
+        Context::with_current(|ctx| self.start_embedding_impl(start, ctx))
     }
 
     /// Starts an embedding call under an explicit context.
     pub fn start_embedding_with_context(&self, s: &EmbeddingStart, ctx: &Context) -> EmbeddingRecorder {
+        let _scope = self.resolver_scope(ctx);
+        self.start_embedding_impl(s, ctx)
+    }
+
+    fn start_embedding_impl(&self, s: &EmbeddingStart, ctx: &Context) -> EmbeddingRecorder {
         let mut a = Args::new();
         let model_provider = a.str("model.provider", &s.model.provider);
         let model_name = a.str("model.name", &s.model.name);
@@ -77,7 +82,9 @@ impl Client {
         let agent_version = a.str("agent_version", &s.agent_version);
         let encoding_format = a.str("encoding_format", &s.encoding_format);
         let c = ctx.data();
-        let mode = s.content_capture.or_else(|| ctx.content_capture());
+        // Only the call's own mode: embeddings do not follow a context's (or
+        // an enclosing generation's) mode, as in the reference SDKs.
+        let mode = s.content_capture;
         let ctx_agent_name = a.opt("context agent_name", c.and_then(|c| c.agent_name.as_deref()));
         let ctx_agent_version = a.opt("context agent_version", c.and_then(|c| c.agent_version.as_deref()));
         let parent = a.opt("context parent_traceparent", c.and_then(|c| c.parent_traceparent.as_deref()));

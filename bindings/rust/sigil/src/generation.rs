@@ -68,6 +68,7 @@ impl Client {
 
     /// [`start_generation`](Self::start_generation) under an explicit context.
     pub fn start_generation_with_context(&self, start: &GenerationStart, context: &Context) -> GenerationRecorder {
+        let _scope = self.resolver_scope(context);
         self.start_generation_impl(start, context, false)
     }
 
@@ -77,6 +78,7 @@ impl Client {
         start: &GenerationStart,
         context: &Context,
     ) -> GenerationRecorder {
+        let _scope = self.resolver_scope(context);
         self.start_generation_impl(start, context, true)
     }
 
@@ -97,7 +99,7 @@ impl Client {
         let tags = (!s.tags.is_empty()).then(|| a.json(|b| crate::encode::tags(b, &s.tags))).flatten();
         let metadata = (!s.metadata.is_empty()).then(|| a.json(|b| crate::encode::metadata(b, &s.metadata))).flatten();
         let c = ctx.data();
-        let mode = s.content_capture.or_else(|| ctx.content_capture());
+        let mode = s.content_capture.or_else(|| ctx.content_capture_mode());
         let ctx_conversation_id = a.opt("context conversation_id", c.and_then(|c| c.conversation_id.as_deref()));
         let ctx_conversation_title =
             a.opt("context conversation_title", c.and_then(|c| c.conversation_title.as_deref()));
@@ -323,7 +325,7 @@ pub(crate) fn traceparent(write: impl FnOnce(*mut c_char, usize) -> u32) -> Opti
 /// content capture mode its start asked for.
 pub(crate) fn record_context(ctx: &Context, mode: Option<crate::ContentCaptureMode>) -> Context {
     match mode {
-        Some(m) => ctx.clone().with_content_capture(m),
+        Some(m) => ctx.clone().with_content_capture_mode(m),
         None => ctx.clone(),
     }
 }

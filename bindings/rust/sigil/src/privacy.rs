@@ -5,6 +5,7 @@
 use std::ops::{BitOr, BitOrAssign};
 use std::sync::Arc;
 
+use serde_json::{Map, Value};
 use sigil_sys as sys;
 
 /// Which content leaves the process (sigil.h, "Privacy", has the full table).
@@ -80,12 +81,16 @@ impl RecordKind {
     }
 }
 
-/// Decides one record's content capture mode when its start sets none:
-/// called on the thread that starts the record, with the start's (or
-/// rating's) metadata as JSON text. `None` defers to the client's mode. A
-/// panic means [`ContentCaptureMode::MetadataOnly`] (fail closed). Must not
-/// call back into the client.
-pub type ContentCaptureResolver = Arc<dyn Fn(RecordKind, Option<&str>) -> Option<ContentCaptureMode> + Send + Sync>;
+/// Decides one record's content capture mode when neither its start nor its
+/// context sets one: called with the record's kind and its start's (or
+/// rating's) metadata (empty when it has none), on the thread that starts the
+/// record, with the record's [`Context`](crate::Context) current there (also
+/// for the `*_with_context` starts), so `Context::current()` tells the
+/// conversation, user and agent. `None` defers to the client's mode. A panic
+/// means [`ContentCaptureMode::MetadataOnly`] (fail closed). Must not call
+/// back into the client.
+pub type ContentCaptureResolver =
+    Arc<dyn Fn(RecordKind, &Map<String, Value>) -> Option<ContentCaptureMode> + Send + Sync>;
 
 /// Sees each text value about to leave the process, after the built-in
 /// redaction, with its field path (`generation.input[0].parts[1].text`,

@@ -146,11 +146,18 @@ unsafe impl Send for ToolExecutionRecorder {}
 impl Client {
     /// Starts a tool execution under this thread's current [`Context`].
     pub fn start_tool_execution(&self, start: &ToolExecutionStart) -> ToolExecutionRecorder {
-        Context::with_current(|ctx| self.start_tool_execution_with_context(start, ctx))
+        Context::with_current(|ctx| self.start_tool_execution_impl(start, ctx))
     }
 
-    /// Starts a tool execution under an explicit context.
+    /// Starts a tool execution under an explicit context (a generation's
+    /// [`context`](crate::GenerationRecorder::context) makes it a child of
+    /// that generation that follows its content capture mode).
     pub fn start_tool_execution_with_context(&self, s: &ToolExecutionStart, ctx: &Context) -> ToolExecutionRecorder {
+        let _scope = self.resolver_scope(ctx);
+        self.start_tool_execution_impl(s, ctx)
+    }
+
+    fn start_tool_execution_impl(&self, s: &ToolExecutionStart, ctx: &Context) -> ToolExecutionRecorder {
         let mut a = Args::new();
         let tool_name = a.str("tool_name", &s.tool_name);
         let tool_call_id = a.str("tool_call_id", &s.tool_call_id);
@@ -163,7 +170,7 @@ impl Client {
         let request_model = a.str("request_model", &s.request_model);
         let request_provider = a.str("request_provider", &s.request_provider);
         let c = ctx.data();
-        let mode = s.content_capture.or_else(|| ctx.content_capture());
+        let mode = s.content_capture.or_else(|| ctx.content_capture_mode());
         let ctx_conversation_id = a.opt("context conversation_id", c.and_then(|c| c.conversation_id.as_deref()));
         let ctx_conversation_title =
             a.opt("context conversation_title", c.and_then(|c| c.conversation_title.as_deref()));
