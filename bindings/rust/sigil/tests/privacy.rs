@@ -96,7 +96,8 @@ fn the_resolver_decides_per_record_and_fails_closed() {
                 if metadata.contains_key("panic") {
                     panic!("resolver bug");
                 }
-                (metadata.get("tier").and_then(Value::as_str) == Some("free")).then_some(ContentCaptureMode::MetadataOnly)
+                (metadata.get("tier").and_then(Value::as_str) == Some("free"))
+                    .then_some(ContentCaptureMode::MetadataOnly)
             })
             .build(),
     )
@@ -214,8 +215,12 @@ fn metadata_only_leaks_no_content_on_any_path() {
     tool.set_result(&ToolExecutionEnd::new(json!({"q": SECRET}), format!("Result {SECRET}")));
     tool.end().unwrap();
     let mut emb = client.start_embedding(&EmbeddingStart::new(ModelRef::new("openai", "te3")));
-    emb.set_result(&EmbeddingResult { input_count: 1, input_texts: vec![format!("Embed {SECRET}")], ..Default::default() })
-        .unwrap();
+    emb.set_result(&EmbeddingResult {
+        input_count: 1,
+        input_texts: vec![format!("Embed {SECRET}")],
+        ..Default::default()
+    })
+    .unwrap();
     emb.end().unwrap();
     client
         .submit_conversation_rating(
@@ -292,7 +297,9 @@ fn embeddings_follow_only_their_own_mode() {
     own.end().unwrap();
     client.shutdown(Duration::from_secs(10)).unwrap();
     let spans = h.spans();
-    let texts = |n: &str| spans.iter().find(|s| s["name"] == n).unwrap()["attributes"].get("gen_ai.embeddings.input_texts").cloned();
+    let texts = |n: &str| {
+        spans.iter().find(|s| s["name"] == n).unwrap()["attributes"].get("gen_ai.embeddings.input_texts").cloned()
+    };
     assert_eq!(texts("embeddings te3"), Some(json!(["visible"])));
     assert_eq!(texts("embeddings te-own"), None);
 }
@@ -374,7 +381,8 @@ fn redaction_off_sanitizer_on_ratings_and_json_fields_stay_json() {
 
     let gens = h.generations("http");
     assert_eq!(by_id(&gens, "gen-plain")["input"][0]["parts"][0]["text"], "mail jane.doe@example.com");
-    let input = by_id(&gens, "gen-json")["output"][0]["parts"][0]["tool_call"]["input_json"].as_str().unwrap().to_string();
+    let input =
+        by_id(&gens, "gen-json")["output"][0]["parts"][0]["tool_call"]["input_json"].as_str().unwrap().to_string();
     let bytes = base64_decode(&input);
     assert!(bytes.len() <= 64, "{}", String::from_utf8_lossy(&bytes));
     let text: String = serde_json::from_slice(&bytes).expect("a cut JSON field is still JSON");
