@@ -26,6 +26,7 @@ const RATING_VALUES = { CONVERSATION_RATING_VALUE_GOOD: 1, CONVERSATION_RATING_V
 const RATING_NAMES = { 1: 'CONVERSATION_RATING_VALUE_GOOD', 2: 'CONVERSATION_RATING_VALUE_BAD' };
 const SPOOL_SYNC = { none: 0, batch: 1, record: 2 };
 const CAPTURE_MODES = { default: 0, full: 1, no_tool_content: 2, metadata_only: 3, full_with_metadata_spans: 4 };
+const CAPTURE_MODE_NAMES = Object.fromEntries(Object.entries(CAPTURE_MODES).map(([name, code]) => [code, name]));
 
 // ---------------------------------------------------------------------------
 // Configuration -> option setters
@@ -136,12 +137,31 @@ function redactionBits(value) {
 
 const RECORD_KINDS = { 1: 'generation', 2: 'tool_execution', 3: 'embedding', 4: 'rating' };
 
-/** The engine's (kind, metadata JSON) -> the resolver's (metadata, kind) -> a mode number, -1 failing closed. */
+// Contexts of the ratings in flight, by call token: the engine calls the
+// resolver for a rating from the thread pool, and the resolver must still run
+// in the submitting call's context (AsyncLocalStorage).
+const pendingContexts = new Map();
+let nextCallToken = 0;
+
+function registerContext() {
+  nextCallToken = nextCallToken >= 0x7fffffff ? 1 : nextCallToken + 1;
+  pendingContexts.set(nextCallToken, context.store());
+  return nextCallToken;
+}
+
+/**
+ * The engine's (kind, metadata JSON, call token) -> the resolver's (metadata, kind) -> a mode
+ * number, -1 failing closed. Recorder starts call it synchronously, in the caller's context;
+ * a rating passes the token of its submitting call, whose context is restored around it.
+ */
 function resolverFunction(resolver) {
-  return (kind, metadataJson) => {
+  return (kind, metadataJson, token) => {
     try {
       const metadata = metadataJson === undefined || metadataJson === '' ? undefined : JSON.parse(metadataJson);
-      const mode = resolver(metadata, RECORD_KINDS[kind]);
+      const decide = () => resolver(metadata, RECORD_KINDS[kind]);
+      const mode = token > 0 && pendingContexts.has(token)
+        ? context.runInStore(pendingContexts.get(token), decide)
+        : decide();
       return CAPTURE_MODES[String(mode ?? 'default').trim().toLowerCase()] ?? -1;
     } catch {
       return -1;
@@ -224,6 +244,17 @@ function captureMode(mode) {
   return CAPTURE_MODES[String(mode).trim().toLowerCase()] ?? CAPTURE_MODES.metadata_only;
 }
 
+/**
+ * A generation's or tool execution's mode: its own, else the context's
+ * (withContentCaptureMode, or the generation whose callback is running), else
+ * DEFAULT (the resolver and the client decide).
+ */
+function recordCaptureMode(own, ctx) {
+  const mode = captureMode(own);
+  if (mode !== undefined && mode !== CAPTURE_MODES.default) return mode;
+  return captureMode(ctx.contentCaptureMode);
+}
+
 /** What the addon's start returns: the handle, or [status, handle] (see src/recorders.c, started()). */
 function splitStart(started) {
   if (!Array.isArray(started)) return [started, undefined];
@@ -257,6 +288,14 @@ class GenerationRecorder {
   /** The W3C traceparent of this generation's span, for propagating it to child work. */
   get traceparent() {
     return N.generationTraceparent(this.#h) ?? '';
+  }
+
+  /**
+   * Extension: the content capture mode the engine resolved at start (own > context >
+   * resolver > client), or undefined for a recorder that did not start.
+   */
+  get contentCaptureMode() {
+    return CAPTURE_MODE_NAMES[N.generationContentCaptureMode(this.#h)] || undefined;
   }
 
   /** Whether end() was called. */
@@ -494,6 +533,7 @@ function ratingResponse(r) {
 class SigilClient {
   #h;
   #logger;
+  #hasResolver = false;
   #shutdown = undefined;
   #runningFlush = undefined;
   #queuedFlush = undefined;
@@ -508,6 +548,7 @@ class SigilClient {
     this.#logger = config?.logger;
     const resolver = config?.contentCaptureResolver;
     const sanitizer = config?.sanitizer;
+    this.#hasResolver = typeof resolver === 'function';
     const r = N.clientNew(ops, this.#logger ? logFunction(this.#logger) : undefined,
       typeof resolver === 'function' ? resolverFunction(resolver) : undefined,
       typeof sanitizer === 'function' ? sanitizerFunction(sanitizer) : undefined);
@@ -534,9 +575,14 @@ class SigilClient {
       s.agentName, s.agentVersion, s.operationName, model?.provider, model?.name, s.systemPrompt, s.maxTokens,
       s.temperature, s.topP, s.toolChoice, s.thinkingEnabled, toolsJSON(s.tools), objectJSON(s.tags),
       objectJSON(s.metadata), timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.userId,
-      ctx.agentName, ctx.agentVersion, ctx.parentTraceparent, captureMode(s.contentCapture));
+      ctx.agentName, ctx.agentVersion, ctx.parentTraceparent, recordCaptureMode(s.contentCapture, ctx));
     const recorder = new GenerationRecorder(h);
-    return callback === undefined ? recorder : runWithRecorder(recorder, callback);
+    if (callback === undefined) return recorder;
+    // Tool executions started by the callback follow this generation's mode.
+    const mode = recorder.contentCaptureMode;
+    return mode === undefined
+      ? runWithRecorder(recorder, callback)
+      : context.withContentCaptureMode(mode, () => runWithRecorder(recorder, callback));
   }
 
   /** Starts recording a tool execution. A blank tool name gives a recorder that records nothing. */
@@ -546,7 +592,7 @@ class SigilClient {
     const h = N.toolStart(this.#h, s.toolName, s.toolCallId, s.toolType, s.toolDescription, s.conversationId,
       s.conversationTitle, s.agentName, s.agentVersion, s.requestModel, s.requestProvider,
       Boolean(s.includeContent), timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.agentName,
-      ctx.agentVersion, ctx.parentTraceparent, captureMode(s.contentCapture));
+      ctx.agentVersion, ctx.parentTraceparent, recordCaptureMode(s.contentCapture, ctx));
     const recorder = new ToolExecutionRecorder(h);
     return callback === undefined ? recorder : runWithRecorder(recorder, callback);
   }
@@ -571,10 +617,15 @@ class SigilClient {
   async submitConversationRating(conversationId, input, options = undefined) {
     const i = input ?? {};
     const rating = RATING_VALUES[typeof i.rating === 'string' ? i.rating.trim() : ''] ?? 0;
-    const r = await N.submitRating(this.#h, conversationId, i.ratingId, rating, i.comment, objectJSON(i.metadata),
-      i.generationId, i.raterId, i.source, options?.timeoutMs ?? 0);
-    if (r[0] !== 0) throw fromStatus(r[0], r[1], RATING_CLASSES);
-    return ratingResponse(r[1]);
+    const token = this.#hasResolver ? registerContext() : 0;
+    try {
+      const r = await N.submitRating(this.#h, conversationId, i.ratingId, rating, i.comment, objectJSON(i.metadata),
+        i.generationId, i.raterId, i.source, options?.timeoutMs ?? 0, token);
+      if (r[0] !== 0) throw fromStatus(r[0], r[1], RATING_CLASSES);
+      return ratingResponse(r[1]);
+    } finally {
+      if (token !== 0) pendingContexts.delete(token);
+    }
   }
 
   /**

@@ -50,6 +50,16 @@ function withParentTraceparent(traceparent, callback) {
   return runWith('parentTraceparent', traceparent, callback);
 }
 
+/**
+ * Extension: runs `callback` with a content capture mode ("full", "no_tool_content",
+ * "metadata_only", "full_with_metadata_spans", or "default" to clear it) for the
+ * generations and tool executions it starts that set none themselves. It wins over the
+ * resolver and the client's mode; embeddings do not follow it (as in the reference SDKs).
+ */
+function withContentCaptureMode(mode, callback) {
+  return runWith('contentCaptureMode', mode, callback);
+}
+
 /** Extension: sets several values at once (keys as the with* helpers name them). */
 function withSigilContext(values, callback) {
   const current = storage.getStore();
@@ -64,6 +74,15 @@ const userIdFromContext = () => get('userId');
 const agentNameFromContext = () => get('agentName');
 const agentVersionFromContext = () => get('agentVersion');
 const parentTraceparentFromContext = () => get('parentTraceparent');
+const contentCaptureModeFromContext = () => {
+  const mode = get('contentCaptureMode');
+  return mode === undefined || String(mode).trim().toLowerCase() === 'default' ? undefined : String(mode);
+};
+
+/** The store of the calling context, to run later work in it (internal). */
+const store = () => storage.getStore();
+/** Runs `fn` in a store captured with store() (internal). */
+const runInStore = (s, fn) => storage.run(s, fn);
 
 // The active OpenTelemetry span, when the host uses @opentelemetry/api (which
 // registers itself on a global symbol); read without depending on it.
@@ -108,6 +127,7 @@ module.exports = {
   withAgentName,
   withAgentVersion,
   withParentTraceparent,
+  withContentCaptureMode,
   withSigilContext,
   conversationIdFromContext,
   conversationTitleFromContext,
@@ -115,5 +135,8 @@ module.exports = {
   agentNameFromContext,
   agentVersionFromContext,
   parentTraceparentFromContext,
+  contentCaptureModeFromContext,
   current,
+  store,
+  runInStore,
 };

@@ -120,28 +120,34 @@ export interface SigilSdkConfigInput {
   otlp?: OtlpConfig;
   /**
    * Extension: which content leaves the process (env SIGIL_CONTENT_CAPTURE_MODE; the engine's
-   * default is "no_tool_content"). A start's own `contentCapture` and the resolver win over it.
+   * default is "no_tool_content"). A start's own `contentCapture`, the context's
+   * (withContentCaptureMode, a generation's callback) and the resolver win over it.
    */
   contentCapture?: ContentCaptureMode;
   /**
-   * Extension: decides each record's mode from the metadata it starts with (undefined for tool
-   * executions). Return "default" to defer to `contentCapture`; a throw or an unknown mode fails
-   * closed (metadata_only). Called synchronously on the event loop; must not record through this client.
+   * Extension: decides a record's mode when neither its start nor the context sets one, from the
+   * metadata it starts with (a generation's or rating's; undefined for tool executions and
+   * embeddings) and its kind. It runs on the event loop in the async context of the call that
+   * started the record (or submitted the rating), so the *FromContext() helpers tell the
+   * conversation, user and agent. Return undefined or "default" to defer to `contentCapture`;
+   * a throw or an unknown mode fails closed (metadata_only). Must not record through this client.
    */
-  contentCaptureResolver?: (
-    metadata: Record<string, unknown> | undefined,
-    recordKind: 'generation' | 'tool_execution' | 'embedding' | 'rating',
-  ) => ContentCaptureMode | undefined;
+  contentCaptureResolver?: ContentCaptureResolver;
   /** Extension: built-in redaction categories (env SIGIL_REDACT; default "all"). */
   redaction?: 'all' | 'none' | RedactionCategory[];
   /**
    * Extension: sees every text value about to leave the process, after built-in redaction, with
-   * its field path ("generation.output[0].parts[0].text", "rating.comment", ...); return a
-   * replacement, or undefined to keep it. A throw replaces it with "[REDACTED:sanitizer_error]".
-   * Called synchronously on the event loop, often: keep it quick; must not record through this client.
+   * its field path ("generation.output[0].parts[0].text", "rating.comment",
+   * "rating.metadata.<key>", ...); return a replacement, or undefined to keep it. A throw
+   * replaces it with "[REDACTED:sanitizer_error]". Called on the event loop, often: keep it
+   * quick; must not record through this client.
    */
-  sanitizer?: (value: string, path: string) => string | undefined | void;
-  /** Extension: per-field byte limit for content text values (env SIGIL_MAX_FIELD_BYTES; none by default). */
+  sanitizer?: Sanitizer;
+  /**
+   * Extension: per-field byte limit for content text values (env SIGIL_MAX_FIELD_BYTES; none by
+   * default; at least 64). Cut values end in "…[truncated N bytes]"; fields that hold JSON stay
+   * valid JSON.
+   */
   maxFieldBytes?: number;
   /** Extension: keep undeliverable generations on disk and replay them (env SIGIL_SPOOL_*). */
   spool?: SpoolConfig;
@@ -158,6 +164,16 @@ export interface SpoolConfig {
   /** Durability of writes (default "batch"). */
   sync?: 'none' | 'batch' | 'record';
 }
+
+/** The kinds of record a content capture resolver decides for. */
+export type RecordKind = 'generation' | 'tool_execution' | 'embedding' | 'rating';
+/** Extension: see SigilSdkConfigInput.contentCaptureResolver. */
+export type ContentCaptureResolver = (
+  metadata: Record<string, unknown> | undefined,
+  recordKind: RecordKind,
+) => ContentCaptureMode | undefined;
+/** Extension: see SigilSdkConfigInput.sanitizer. */
+export type Sanitizer = (value: string, path: string) => string | undefined | void;
 
 /** Redaction categories (see the Privacy section of sigil.h). */
 export type RedactionCategory =
@@ -291,7 +307,10 @@ export interface GenerationStart {
   metadata?: Record<string, unknown>;
   /** A Date, milliseconds since the epoch, or (extension) nanoseconds as a bigint. */
   startedAt?: Date | number | bigint;
-  /** Extension: this record's content capture mode (wins over the client's). */
+  /**
+   * Extension: this generation's content capture mode; unset takes the context's
+   * (withContentCaptureMode), then the resolver's and the client's.
+   */
   contentCapture?: ContentCaptureMode;
 }
 
@@ -346,7 +365,7 @@ export interface EmbeddingStart {
   /** Accepted for compatibility and not recorded. */
   metadata?: Record<string, unknown>;
   startedAt?: Date | number | bigint;
-  /** Extension: this record's content capture mode. */
+  /** Extension: this embedding's mode; unset takes the resolver's, then the client's (not the context's). */
   contentCapture?: ContentCaptureMode;
 }
 
@@ -376,7 +395,10 @@ export interface ToolExecutionStart {
   /** Capture arguments and result on the span. */
   includeContent?: boolean;
   startedAt?: Date | number | bigint;
-  /** Extension: this record's content capture mode. */
+  /**
+   * Extension: this tool execution's mode; unset takes the context's (the generation whose
+   * callback runs it, or withContentCaptureMode), then the resolver's and the client's.
+   */
   contentCapture?: ContentCaptureMode;
 }
 
@@ -401,6 +423,12 @@ export declare class GenerationRecorder {
   readonly traceparent: string;
   /** Extension: whether end() was called. */
   readonly ended: boolean;
+  /**
+   * Extension: the content capture mode resolved at start (own > context > resolver > client);
+   * undefined for a recorder that did not start. Tool executions started in the generation's
+   * callback follow it.
+   */
+  readonly contentCaptureMode: Exclude<ContentCaptureMode, 'default'> | undefined;
   /** Sets the result (the last call wins). Returns an input error (extension; also reported by end()). */
   setResult(result: GenerationResult): SigilError | undefined;
   /** Records a provider failure: the generation is still exported, with call_error set. */
@@ -578,6 +606,11 @@ export declare function withAgentName<T>(agentName: string, callback: () => T): 
 export declare function withAgentVersion<T>(agentVersion: string, callback: () => T): T;
 /** Extension: recorders started inside are children of this W3C traceparent. */
 export declare function withParentTraceparent<T>(traceparent: string, callback: () => T): T;
+/**
+ * Extension: a content capture mode for the generations and tool executions started inside that
+ * set none themselves (wins over the resolver and the client; not for embeddings).
+ */
+export declare function withContentCaptureMode<T>(mode: ContentCaptureMode, callback: () => T): T;
 /** Extension: several values at once. */
 export declare function withSigilContext<T>(
   values: {
@@ -587,6 +620,7 @@ export declare function withSigilContext<T>(
     agentName?: string;
     agentVersion?: string;
     parentTraceparent?: string;
+    contentCaptureMode?: ContentCaptureMode;
   },
   callback: () => T,
 ): T;
@@ -596,6 +630,8 @@ export declare function userIdFromContext(): string | undefined;
 export declare function agentNameFromContext(): string | undefined;
 export declare function agentVersionFromContext(): string | undefined;
 export declare function parentTraceparentFromContext(): string | undefined;
+/** Extension: the mode set by withContentCaptureMode or the running generation callback. */
+export declare function contentCaptureModeFromContext(): ContentCaptureMode | undefined;
 
 // ---------------------------------------------------------------------------
 // Errors

@@ -22,6 +22,7 @@ exports.withUserId = context.withUserId;
 exports.withAgentName = context.withAgentName;
 exports.withAgentVersion = context.withAgentVersion;
 exports.withParentTraceparent = context.withParentTraceparent;
+exports.withContentCaptureMode = context.withContentCaptureMode;
 exports.withSigilContext = context.withSigilContext;
 exports.conversationIdFromContext = context.conversationIdFromContext;
 exports.conversationTitleFromContext = context.conversationTitleFromContext;
@@ -29,6 +30,7 @@ exports.userIdFromContext = context.userIdFromContext;
 exports.agentNameFromContext = context.agentNameFromContext;
 exports.agentVersionFromContext = context.agentVersionFromContext;
 exports.parentTraceparentFromContext = context.parentTraceparentFromContext;
+exports.contentCaptureModeFromContext = context.contentCaptureModeFromContext;
 
 exports.SigilError = errors.SigilError;
 exports.ValidationError = errors.ValidationError;

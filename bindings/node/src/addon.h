@@ -104,7 +104,7 @@ typedef struct {
   pthread_mutex_t mu;
   napi_env env;
   pthread_t js_thread;
-  napi_ref resolver;  /* (recordKind, metadataJson?) => mode, or -1 */
+  napi_ref resolver;  /* (recordKind, metadataJson?, callToken) => mode, or -1 */
   napi_ref sanitizer; /* (path, value) => replacement | undefined (keep) | false (failure) */
   napi_threadsafe_function tsfn;
   int alive; /* tsfn usable */
@@ -116,6 +116,10 @@ void engine_log(void *user_data, uint32_t level, const char *message, size_t len
 void log_call_js(napi_env env, napi_value fn, void *context, void *data);
 void log_finalize(napi_env env, void *data, void *hint);
 hooks_t *hooks_new(napi_env env, napi_value resolver, napi_value sanitizer, int *failed);
+/* Set by a thread-pool job around its engine call (0 otherwise): the token of
+ * the JavaScript call that queued it, passed to the resolver so that it runs
+ * in that call's context. */
+extern _Thread_local uint32_t t_call_token;
 void hooks_release(hooks_t *hk);
 int engine_resolver(void *user_data, uint32_t record_kind, const char *metadata_json, size_t len, uint32_t *mode);
 int engine_sanitizer(void *user_data, const char *path, size_t path_len, const char *value, size_t value_len,
@@ -161,6 +165,7 @@ napi_value generation_set_first_token_at(napi_env env, napi_callback_info info);
 napi_value generation_end(napi_env env, napi_callback_info info);
 napi_value generation_id(napi_env env, napi_callback_info info);
 napi_value generation_traceparent(napi_env env, napi_callback_info info);
+napi_value generation_content_capture_mode(napi_env env, napi_callback_info info);
 napi_value tool_start(napi_env env, napi_callback_info info);
 napi_value tool_set_result(napi_env env, napi_callback_info info);
 napi_value tool_set_error(napi_env env, napi_callback_info info);

@@ -78,9 +78,12 @@ void log_finalize(napi_env env, void *data, void *hint) {
 
 typedef enum { HOOK_RESOLVE, HOOK_SANITIZE } hook_kind_t;
 
+_Thread_local uint32_t t_call_token;
+
 typedef struct {
   hook_kind_t kind;
   uint32_t record_kind;
+  uint32_t call_token; /* the queuing call's token (thread-pool jobs), else 0 */
   const char *a; /* metadata JSON (resolver) or path (sanitizer) */
   size_t a_len;
   const char *b; /* the value (sanitizer) */
@@ -110,20 +113,24 @@ static void hook_run(napi_env env, hooks_t *hk, hook_call_t *c) {
   c->rc = -1;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value fn = NULL, undef, argv[2], result;
+  napi_value fn = NULL, undef, argv[3], result;
+  size_t argc = 2;
   napi_get_undefined(env, &undef);
   napi_ref ref = c->kind == HOOK_RESOLVE ? hk->resolver : hk->sanitizer;
   if (ref != NULL && napi_get_reference_value(env, ref, &fn) == napi_ok && fn != NULL) {
     if (c->kind == HOOK_RESOLVE) {
       argv[0] = make_int(env, c->record_kind);
       argv[1] = c->a != NULL ? make_string(env, c->a, c->a_len) : undef;
+      argv[2] = make_int(env, c->call_token);
+      argc = 3;
     } else {
       argv[0] = make_string(env, c->a, c->a_len);
       argv[1] = make_string(env, c->b, c->b_len);
     }
     scratch_t outer = scratch_set_aside();
-    napi_status called = argv[0] != NULL && argv[1] != NULL ? napi_call_function(env, undef, fn, 2, argv, &result)
-                                                            : napi_invalid_arg;
+    napi_status called = argv[0] != NULL && argv[1] != NULL && (argc < 3 || argv[2] != NULL)
+                             ? napi_call_function(env, undef, fn, argc, argv, &result)
+                             : napi_invalid_arg;
     scratch_restore(outer);
     if (called == napi_ok) {
       napi_valuetype t = napi_undefined;
@@ -194,6 +201,7 @@ int engine_resolver(void *user_data, uint32_t record_kind, const char *metadata_
   memset(&c, 0, sizeof c);
   c.kind = HOOK_RESOLVE;
   c.record_kind = record_kind;
+  c.call_token = t_call_token;
   c.a = metadata_json;
   c.a_len = len;
   if (hook_call((hooks_t *)user_data, &c) != 0) return -1;

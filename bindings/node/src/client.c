@@ -412,6 +412,7 @@ typedef struct {
   sigil_rating_input_t input;
   char *strings; /* the input's strings */
   sigil_rating_result_t *result;
+  uint32_t call_token; /* see t_call_token */
 } job_t;
 
 static void job_execute(napi_env env, void *data) {
@@ -421,7 +422,9 @@ static void job_execute(napi_env env, void *data) {
     case JOB_FLUSH: j->st = sigil_client_flush(j->cw->client, j->timeout_ms, &j->err); break;
     case JOB_SHUTDOWN: j->st = sigil_client_shutdown(j->cw->client, j->timeout_ms, &j->err); break;
     case JOB_RATING:
+      t_call_token = j->call_token; /* the resolver runs in the submitting call's context */
       j->st = sigil_client_submit_rating(j->cw->client, &j->input, j->timeout_ms, &j->result, &j->err);
+      t_call_token = 0;
       break;
   }
 }
@@ -522,16 +525,16 @@ napi_value client_shutdown(napi_env env, napi_callback_info info) {
 }
 
 /* submitRating(client, conversationId, ratingId, rating, comment, metadataJson,
- *              generationId, raterId, source, timeoutMs)
+ *              generationId, raterId, source, timeoutMs, callToken)
  *   -> Promise<[0, result] | [status, message]> */
 napi_value submit_rating(napi_env env, napi_callback_info info) {
-  napi_value argv[10];
-  CHECK(env, get_args(env, info, 10, argv));
+  napi_value argv[11];
+  CHECK(env, get_args(env, info, 11, argv));
   client_wrap_t *cw = client_arg(env, argv[0]);
   if (cw == NULL) return NULL;
   scratch_t *s = scratch_begin();
   sref_t conv, rid, comment, md, gen, rater, source;
-  double rating = 0, t = 0;
+  double rating = 0, t = 0, token = 0;
   if (put_string(env, argv[1], s, &conv) != napi_ok || put_string(env, argv[2], s, &rid) != napi_ok ||
       put_string(env, argv[4], s, &comment) != napi_ok || put_json(env, argv[5], s, &md) != napi_ok ||
       put_string(env, argv[6], s, &gen) != napi_ok || put_string(env, argv[7], s, &rater) != napi_ok ||
@@ -541,6 +544,7 @@ napi_value submit_rating(napi_env env, napi_callback_info info) {
   }
   opt_double(env, argv[3], &rating);
   opt_double(env, argv[9], &t);
+  opt_double(env, argv[10], &token);
   job_t *j = (job_t *)calloc(1, sizeof *j);
   char *copy = (char *)malloc(s->len ? s->len : 1);
   if (j == NULL || copy == NULL) {
@@ -555,6 +559,7 @@ napi_value submit_rating(napi_env env, napi_callback_info info) {
   j->cw = cw;
   j->kind = JOB_RATING;
   j->timeout_ms = clamp_u32(t);
+  j->call_token = clamp_u32(token);
   j->strings = copy;
   sigil_rating_input_init(&j->input);
   j->input.conversation_id = P(conv);

@@ -26,6 +26,7 @@ NAPI_MODULE_INIT() {
       FN("generationEnd", generation_end),
       FN("generationId", generation_id),
       FN("generationTraceparent", generation_traceparent),
+      FN("generationContentCaptureMode", generation_content_capture_mode),
       FN("toolStart", tool_start),
       FN("toolSetResult", tool_set_result),
       FN("toolSetError", tool_set_error),

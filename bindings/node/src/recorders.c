@@ -16,6 +16,7 @@ typedef struct {
   rec_kind_t kind;
   char traceparent[64]; /* kept at end; "" without a span */
   char *id;             /* kept at end (generations) */
+  uint32_t capture_mode; /* kept at end (generations): the resolved mode */
 } rec_t;
 
 static void rec_free_engine(rec_t *w) {
@@ -39,7 +40,7 @@ static void rec_finalize(napi_env env, void *data, void *hint) {
 static napi_value wrap_recorder(napi_env env, void *p, rec_kind_t kind) {
   rec_t *w = (rec_t *)malloc(sizeof *w);
   if (w == NULL) {
-    rec_t tmp = {p, kind, {0}, NULL};
+    rec_t tmp = {p, kind, {0}, NULL, 0};
     rec_free_engine(&tmp);
     return throw_type(env, "out of memory");
   }
@@ -47,6 +48,7 @@ static napi_value wrap_recorder(napi_env env, void *p, rec_kind_t kind) {
   w->kind = kind;
   w->traceparent[0] = '\0';
   w->id = NULL;
+  w->capture_mode = SIGIL_CONTENT_CAPTURE_DEFAULT;
   napi_value ext;
   if (napi_create_external(env, w, rec_finalize, NULL, &ext) != napi_ok) {
     rec_finalize(env, w, NULL);
@@ -85,6 +87,7 @@ static napi_value rec_end(napi_env env, napi_callback_info info, rec_kind_t kind
       sigil_generation_t *g = (sigil_generation_t *)w->rec;
       st = sigil_generation_end(g, &err);
       if (sigil_generation_traceparent(g, w->traceparent, sizeof w->traceparent) != SIGIL_OK) w->traceparent[0] = '\0';
+      w->capture_mode = sigil_generation_content_capture_mode(g);
       const char *id = sigil_generation_id(g);
       size_t n = strlen(id);
       w->id = (char *)malloc(n + 1);
@@ -298,6 +301,17 @@ napi_value generation_id(napi_env env, napi_callback_info info) {
 
 napi_value generation_traceparent(napi_env env, napi_callback_info info) {
   return rec_traceparent(env, info, REC_GENERATION);
+}
+
+/* generationContentCaptureMode(recorder) -> the SIGIL_CONTENT_CAPTURE_* number
+ * resolved at start (0 for a recorder that did not start) */
+napi_value generation_content_capture_mode(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  CHECK(env, get_args(env, info, 1, a));
+  rec_t *w = rec_arg(env, a[0], REC_GENERATION);
+  if (w == NULL) return NULL;
+  return make_int(env, w->rec != NULL ? sigil_generation_content_capture_mode((sigil_generation_t *)w->rec)
+                                      : w->capture_mode);
 }
 
 /* toolStart(client, toolName, toolCallId, toolType, toolDescription, conversationId,

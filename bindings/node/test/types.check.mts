@@ -6,6 +6,12 @@ import {
   SigilError,
   withConversationId,
   withParentTraceparent,
+  withContentCaptureMode,
+  contentCaptureModeFromContext,
+  conversationIdFromContext,
+  type ContentCaptureMode,
+  type ContentCaptureResolver,
+  type Sanitizer,
   type GenerationResult,
   type SubmitConversationRatingResponse,
 } from 'sigil-sdk';
@@ -59,5 +65,21 @@ const privacy = new SigilClient({
   redaction: ['secrets', 'email'],
   sanitizer: (value) => value.replaceAll('secret', '[x]'),
   maxFieldBytes: 4096,
+  embeddingCapture: { captureInput: true, maxInputItems: 5, maxTextLength: 200 },
+  generationExport: { payloadMaxBytes: 4 << 20 },
 });
+const resolver: ContentCaptureResolver = (_metadata, kind) =>
+  kind === 'rating' || conversationIdFromContext() === 'conv-hr' ? 'metadata_only' : undefined;
+const sanitizer: Sanitizer = (value, path) => (path.startsWith('rating.') ? value.toUpperCase() : undefined);
+new SigilClient({ contentCaptureResolver: resolver, sanitizer, redaction: 'none' });
+await privacy.startGeneration({ model: { provider: 'openai', name: 'gpt-5' } }, async (g) => {
+  const mode: ContentCaptureMode | undefined = g.contentCaptureMode;
+  console.log(mode, contentCaptureModeFromContext());
+});
+withContentCaptureMode('metadata_only', () => privacy.startToolExecution({ toolName: 't' }).end());
+privacy.startEmbedding({ model: { provider: 'openai', name: 'te3' }, contentCapture: 'full' }).end();
+// @ts-expect-error: unknown mode
+void new SigilClient({ contentCapture: 'everything' });
+// @ts-expect-error: unknown redaction category
+void new SigilClient({ redaction: ['emails'] });
 await privacy.shutdown();
