@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include "encode/proto_wire.h"
 #include "sigil/v1/generation_ingest.pb.h"
@@ -439,6 +440,16 @@ bool dec_parts(pb_istream_t *s, const pb_field_t *, void **arg) {
   return true;
 }
 
+// nanopb stores whatever number arrived in a C enum field; read it as an
+// integer, since loading a value the enum does not declare is undefined
+// behaviour (UBSan -fsanitize=enum reports it).
+template <typename E>
+int64_t raw_enum(const E &field) {
+  std::underlying_type_t<E> v;
+  std::memcpy(&v, &field, sizeof v);
+  return static_cast<int64_t>(v);
+}
+
 bool dec_messages(pb_istream_t *s, const pb_field_t *, void **arg) {
   auto *msgs = static_cast<std::vector<Message> *>(*arg);
   Message &m = msgs->emplace_back();
@@ -447,10 +458,11 @@ bool dec_messages(pb_istream_t *s, const pb_field_t *, void **arg) {
   msg.parts.funcs.decode = dec_parts;
   msg.parts.arg = &m.parts;
   if (!pb_decode(s, sigil_v1_Message_fields, &msg)) return false;
-  if (msg.role < sigil_v1_MessageRole_MESSAGE_ROLE_UNSPECIFIED || msg.role > sigil_v1_MessageRole_MESSAGE_ROLE_TOOL) {
+  const int64_t role = raw_enum(msg.role);
+  if (role < sigil_v1_MessageRole_MESSAGE_ROLE_UNSPECIFIED || role > sigil_v1_MessageRole_MESSAGE_ROLE_TOOL) {
     PB_RETURN_ERROR(s, "unknown MessageRole");
   }
-  m.role = static_cast<Role>(msg.role);
+  m.role = static_cast<Role>(role);
   return true;
 }
 
@@ -477,11 +489,11 @@ bool dec_artifacts(pb_istream_t *s, const pb_field_t *, void **arg) {
   bind_string(msg.record_id, a.record_id);
   bind_string(msg.uri, a.uri);
   if (!pb_decode(s, sigil_v1_Artifact_fields, &msg)) return false;
-  if (msg.kind < sigil_v1_ArtifactKind_ARTIFACT_KIND_UNSPECIFIED ||
-      msg.kind > sigil_v1_ArtifactKind_ARTIFACT_KIND_PROVIDER_EVENT) {
+  const int64_t kind = raw_enum(msg.kind);
+  if (kind < sigil_v1_ArtifactKind_ARTIFACT_KIND_UNSPECIFIED || kind > sigil_v1_ArtifactKind_ARTIFACT_KIND_PROVIDER_EVENT) {
     PB_RETURN_ERROR(s, "unknown ArtifactKind");
   }
-  a.kind = static_cast<ArtifactKind>(msg.kind);
+  a.kind = static_cast<ArtifactKind>(kind);
   return true;
 }
 
@@ -678,11 +690,11 @@ Status decode_generation_proto(std::string_view bytes, Generation &g) {
   if (!pb_decode(&stream, sigil_v1_Generation_fields, &msg)) {
     return Status(SIGIL_E_INVALID_ARGUMENT, std::string("malformed sigil.v1 Generation: ") + PB_GET_ERROR(&stream));
   }
-  if (msg.mode < sigil_v1_GenerationMode_GENERATION_MODE_UNSPECIFIED ||
-      msg.mode > sigil_v1_GenerationMode_GENERATION_MODE_STREAM) {
+  const int64_t mode = raw_enum(msg.mode);
+  if (mode < sigil_v1_GenerationMode_GENERATION_MODE_UNSPECIFIED || mode > sigil_v1_GenerationMode_GENERATION_MODE_STREAM) {
     return Status(SIGIL_E_INVALID_ARGUMENT, "malformed sigil.v1 Generation: unknown GenerationMode");
   }
-  g.mode = static_cast<GenerationMode>(msg.mode);
+  g.mode = static_cast<GenerationMode>(mode);
   const sigil_v1_TokenUsage &u = msg.usage;
   g.usage.input_tokens = u.input_tokens;
   g.usage.output_tokens = u.output_tokens;
