@@ -207,7 +207,8 @@ Generation large_strings() {
 Generation unicode() {
   Generation g;
   g.id = "unicode-\xc3\xa9";
-  g.system_prompt = std::string("\xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80 nul:\0:end", 27);
+  static const char kPrompt[] = "\xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80 nul:\0:end";
+  g.system_prompt = std::string(kPrompt, sizeof kPrompt - 1);
   g.tags = {{"\xc3\xa9t\xc3\xa9", "\xf0\x9f\x8c\x8d"}, {"z", "\xce\xa9"}};
   g.metadata["\xe2\x82\xac"] = JsonValue::List({JsonValue::String("\xe2\x82\xac 5"), JsonValue::String("")});
   g.input = {message(Role::kUser, {text_part("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82")}, "\xe5\x90\x8d")};
