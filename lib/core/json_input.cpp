@@ -278,9 +278,11 @@ Status for_each_item(od::value v, const Path &path, F &&fn) {
   return Status::ok();
 }
 
+// type() only peeks at the first byte ("nope" is json_type::null);
+// is_null() checks the literal, and consumes it.
 bool is_null(od::value &v) {
-  od::json_type t;
-  return !v.type().get(t) && t == od::json_type::null;
+  bool null = false;
+  return !v.is_null().get(null) && null;
 }
 
 Status unknown_field(const Path &path, std::string_view key) {
@@ -496,6 +498,7 @@ Status parse_json_value(od::value v, JsonValue &out, const Path &path, int depth
   SIGIL_TRY_JSON(v.type().get(t), path);
   switch (t) {
     case od::json_type::null:
+      if (!is_null(v)) return json_error(path, "invalid literal (expected null)");
       out = JsonValue::Null();
       return Status::ok();
     case od::json_type::boolean: {

@@ -9,11 +9,14 @@ using namespace sigil::detail;
 
 namespace {
 
+// Records finish on the ending thread and keep the generation as the
+// privacy pass left it (GenerationRecorder::last_generation).
 std::shared_ptr<Client> offline_client(Options o = Options()) {
   o.use_environment = false;
   o.protocol = Protocol::kNone;
   auto c = Client::create(o, EnvLookup());
   EXPECT_TRUE(c.has_value()) << c.error().message();
+  c.value()->retain_generations_for_testing();
   return c.value();
 }
 
@@ -106,6 +109,27 @@ TEST(JsonInput, RejectsTrailingContentAndWrongTypes) {
   EXPECT_EQ(parse_generation_json(R"([])", g).code(), SIGIL_E_INVALID_JSON);
   Tags tags;
   EXPECT_EQ(parse_tags_json(R"({"a":1})", tags).code(), SIGIL_E_INVALID_JSON);
+}
+
+// A token that starts like null is not null: it is an error, not a skipped
+// field or a null value.
+TEST(JsonInput, RejectsBadLiterals) {
+  Generation g;
+  EXPECT_EQ(parse_generation_json(R"({"id":nope})", g).code(), SIGIL_E_INVALID_JSON);
+  EXPECT_EQ(parse_generation_json(R"({"input":[{"role":"user","parts":[{"text":nul}]}]})", g).code(),
+            SIGIL_E_INVALID_JSON);
+  Metadata md;
+  Status st = parse_metadata_json(R"({"a":[1, n ]})", md);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
+  EXPECT_NE(st.message().find("metadata.a[1]"), std::string::npos) << st.message();
+  EXPECT_EQ(parse_metadata_json(R"({"a":nulls})", md).code(), SIGIL_E_INVALID_JSON);
+  EXPECT_EQ(parse_metadata_json(R"({"a":tru})", md).code(), SIGIL_E_INVALID_JSON);
+  md.clear();
+  ASSERT_TRUE(parse_metadata_json(R"({"a":null,"b":[null],"c":{"d":null}})", md).is_ok());
+  EXPECT_EQ(md.at("a").kind, JsonValue::Kind::kNull);
+  g = Generation();
+  ASSERT_TRUE(parse_generation_json(R"({"id":null,"conversation_id":"c"})", g).is_ok());
+  EXPECT_EQ(g.conversation_id, "c");
 }
 
 TEST(Validation, ReferenceRules) {
