@@ -8,9 +8,10 @@ CMAKE_FLAGS ?=
 
 APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-dev nanopb libnanopb-dev \
 	protobuf-compiler libprotobuf-dev python3-protobuf libcjson-dev libsimdjson-dev libre2-dev \
-	libgtest-dev libbenchmark-dev
+	libgtest-dev libbenchmark-dev \
+	clang libclang-rt-14-dev
 
-.PHONY: all deps deps-apt deps-python deps-rust build bench test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-sanitize conformance demo install clean
+.PHONY: all deps deps-apt deps-python deps-rust build bench test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-sanitize fuzz conformance demo install clean
 
 all: build
 
@@ -95,16 +96,38 @@ test-unit: build
 test-integration: build
 	ctest --test-dir $(BUILD) --output-on-failure -L 'integration|example'
 
-# ASan+UBSan and TSan builds of the engine running the C/C++ tests.
+# ASan+UBSan, then TSan: the engine and every C/C++ test (unit, ABI,
+# integration against the harness, fuzz seed corpora) plus the C conformance
+# driver (ctest's conformance_c runs conformance/runner.py --lang c on the
+# sanitized build). A sanitizer report fails the test; the options reach the
+# driver through the runner's environment. Not run here: installed_package
+# (cmake --install and a consumer build, no engine code of its own) and
+# conformance_runner_selftest (the Python runner's own tests).
+SANITIZE_CMAKE = -G Ninja -DSIGIL_BUILD_EXAMPLES=OFF -DSIGIL_BUILD_BENCH=OFF
+SANITIZE_CTEST = --output-on-failure -j $(JOBS) -E 'installed_package|conformance_runner_selftest'
 test-sanitize: deps
-	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIGIL_SANITIZE=address,undefined -DSIGIL_BUILD_EXAMPLES=OFF
+	cmake -S . -B build-asan $(SANITIZE_CMAKE) -DCMAKE_BUILD_TYPE=Debug -DSIGIL_SANITIZE=address,undefined
 	cmake --build build-asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir build-asan --output-on-failure -j $(JOBS) -E 'installed_package|conformance_runner_selftest'
-	cmake -S . -B build-tsan -G Ninja -DSIGIL_SANITIZE=thread -DSIGIL_BUILD_EXAMPLES=OFF
+	  ctest --test-dir build-asan $(SANITIZE_CTEST)
+	cmake -S . -B build-tsan $(SANITIZE_CMAKE) -DSIGIL_SANITIZE=thread
 	cmake --build build-tsan -j $(JOBS)
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	  ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -E 'installed_package|conformance_runner_selftest'
+	  ctest --test-dir build-tsan $(SANITIZE_CTEST)
+
+# libFuzzer (clang, ASan+UBSan) on every fuzz target in tests/fuzz for
+# FUZZ_SECONDS each, FUZZ_JOBS at a time, from copies of the seed corpora.
+# Crash, leak and timeout inputs land in build-fuzz/artifacts. E.g.
+# make fuzz FUZZ_SECONDS=300 FUZZ_TARGETS=redaction
+FUZZ_SECONDS ?= 20
+FUZZ_JOBS    ?= $(JOBS)
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.cpp,%,$(wildcard tests/fuzz/fuzz_*.cpp))
+fuzz: deps
+	cmake -S . -B build-fuzz $(SANITIZE_CMAKE) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS=-O1 -DCMAKE_CXX_FLAGS=-O1 \
+	  -DSIGIL_SANITIZE=address,undefined -DSIGIL_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS:%=sigil_fuzz_%)
+	sh tests/fuzz/run_fuzzers.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
 # Benchmarks side by side with the reference SDKs (BENCHMARKS.md); the
 # references go into build/bench-env, never into the project.

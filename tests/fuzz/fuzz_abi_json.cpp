@@ -1,9 +1,24 @@
 // The ABI's JSON inputs (core/json_input.h): generation results, tools, tags, metadata.
+#include <simdjson.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/json_input.h"
+#include "encode/protobuf.h"
+#include "encode/protojson.h"
+
+namespace {
+
+bool strict_json(const std::string &text) {
+  static simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  return parser.parse(text.data(), text.size()).get(doc) == simdjson::SUCCESS;
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0) return 0;
@@ -13,7 +28,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 0: {
       Generation g;
       GenerationFieldsSet set;
-      (void)parse_generation_json(in, g, &set);
+      if (!parse_generation_json(in, g, &set).is_ok()) break;
+      // Whatever parses encodes: protojson that is valid JSON, and protobuf.
+      std::string json;
+      append_generation_json(json, g);
+      if (!strict_json(json)) __builtin_trap();
+      std::string proto;
+      const Generation *batch[] = {&g};
+      (void)encode_export_request_proto({batch, batch + 1}, proto);
       break;
     }
     case 1: {

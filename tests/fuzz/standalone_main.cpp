@@ -24,9 +24,16 @@ int main(int argc, char **argv) {
   int n = 0;
   for (int i = 1; i < argc; ++i) {
     struct stat st {};
-    if (stat(argv[i], &st) != 0) continue;
+    if (stat(argv[i], &st) != 0) {
+      std::fprintf(stderr, "%s: no such file or directory\n", argv[i]);
+      return 1;
+    }
     if (S_ISDIR(st.st_mode)) {
       DIR *d = opendir(argv[i]);
+      if (d == nullptr) {
+        std::fprintf(stderr, "%s: cannot open\n", argv[i]);
+        return 1;
+      }
       while (dirent *e = readdir(d)) {
         if (e->d_name[0] == '.') continue;
         n += run_file(std::string(argv[i]) + "/" + e->d_name);
@@ -37,5 +44,9 @@ int main(int argc, char **argv) {
     }
   }
   std::printf("ran %d inputs\n", n);
+  if (n == 0) {
+    std::fprintf(stderr, "no inputs: a seed corpus is missing\n");
+    return 1;
+  }
   return 0;
 }
