@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/json_input.h"
 #include "core/strings.h"
 #include "core/timefmt.h"
 #include "encode/json_writer.h"
@@ -198,9 +199,13 @@ Status normalize_rating(RatingInput &in) {
     in.metadata_json.clear();
     return Status::ok();
   }
-  JsonPtr parsed = parse_json_text(md);
-  if (!parsed || !cJSON_IsObject(parsed.get())) return invalid("metadata must be a JSON object");
-  if (parsed->child == nullptr) {  // "{}" is sent as no metadata, as in the reference
+  // The strict (RFC 8259) parser the privacy pass reads the metadata with:
+  // cJSON lets raw control characters in strings through, and metadata the
+  // privacy pass could not read would go out unredacted and as invalid JSON.
+  Metadata parsed;
+  Status shape = parse_metadata_json(md, parsed);
+  if (!shape.is_ok()) return invalid("metadata must be a JSON object (" + shape.message() + ")");
+  if (parsed.empty()) {  // "{}" is sent as no metadata, as in the reference
     in.metadata_json.clear();
     return Status::ok();
   }

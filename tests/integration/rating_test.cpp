@@ -222,6 +222,11 @@ TEST_F(Ratings, InvalidInputFailsLocallyAndSendsNothing) {
   sigil_rating_input_t broken_metadata = minimal_input();
   broken_metadata.metadata_json = "{\"a\":";
   broken_metadata.metadata_json_len = 5;
+  // A raw newline inside a string is not JSON (RFC 8259), though lenient
+  // parsers accept it; the privacy pass could not read it either.
+  sigil_rating_input_t raw_newline_metadata = minimal_input();
+  raw_newline_metadata.metadata_json = "{\"note\":\"line 1\nline 2\"}";
+  raw_newline_metadata.metadata_json_len = std::strlen(raw_newline_metadata.metadata_json);
   sigil_rating_input_t bad_utf8 = minimal_input();
   bad_utf8.comment = "bad \xff";
   sigil_rating_input_t wrong_version = minimal_input();
@@ -236,6 +241,7 @@ TEST_F(Ratings, InvalidInputFailsLocallyAndSendsNothing) {
       {"long conversation", too_long_conversation, SIGIL_E_RATING_VALIDATION, "conversation id is too long"},
       {"array metadata", array_metadata, SIGIL_E_RATING_VALIDATION, "metadata must be a JSON object"},
       {"broken metadata", broken_metadata, SIGIL_E_RATING_VALIDATION, "metadata must be a JSON object"},
+      {"raw newline in metadata", raw_newline_metadata, SIGIL_E_RATING_VALIDATION, "metadata must be a JSON object"},
       {"invalid UTF-8", bad_utf8, SIGIL_E_INVALID_UTF8, "comment"},
       {"wrong version", wrong_version, SIGIL_E_INVALID_ARGUMENT, "version"},
   };
