@@ -26,6 +26,8 @@ type Client struct {
 	initErr error
 	now     func() time.Time
 	logger  *log.Logger
+	// hasResolver: starts pass their context to the resolver (privacy.go).
+	hasResolver bool
 }
 
 // clientState is what the finalizer needs; it must not point back to Client.
@@ -60,7 +62,7 @@ func NewClientWithError(config Config) (*Client, error) {
 }
 
 func newClient(config Config) (*Client, error) {
-	c := &Client{now: config.Now, logger: config.Logger}
+	c := &Client{now: config.Now, logger: config.Logger, hasResolver: config.ContentCaptureResolver != nil}
 	if c.logger == nil {
 		c.logger = log.Default()
 	}

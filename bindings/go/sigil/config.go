@@ -32,10 +32,14 @@ type Config struct {
 	// ContentCapture is the client's content capture mode (Default: the
 	// SIGIL_CONTENT_CAPTURE_MODE variable, else NoToolContent).
 	ContentCapture ContentCaptureMode
-	// ContentCaptureResolver decides the mode per record at its start
-	// (generations get their start metadata). Returning Default defers to
-	// ContentCapture; a panic means MetadataOnly (fail closed). It gets
-	// context.Background(): libsigil calls it from the start call.
+	// ContentCaptureResolver decides a record's mode at its start when
+	// neither the start nor the context (WithContentCaptureMode, an
+	// enclosing generation) sets one. It gets the context passed to the
+	// Start call (or SubmitConversationRating), so ConversationIDFromContext
+	// and the other helpers work, RecordKindFromContext tells the record's
+	// kind, and metadata is the start's (or rating's) metadata. Returning
+	// Default defers to ContentCapture; a panic means MetadataOnly (fail
+	// closed). libsigil calls it from inside the Start call.
 	ContentCaptureResolver func(ctx context.Context, metadata map[string]any) ContentCaptureMode
 	// Privacy holds libsigil's redaction, sanitizer and size-limit knobs.
 	Privacy PrivacyConfig

@@ -19,7 +19,9 @@ type EmbeddingStart struct {
 	Metadata  map[string]any
 	StartedAt time.Time
 	// ContentCapture overrides the client's mode for this call (a libsigil
-	// extension; the reference resolves embeddings from the client only).
+	// extension; the reference resolves embeddings from the resolver and the
+	// client only, and so does libsigil without it: the context's mode does
+	// not apply to embeddings).
 	ContentCapture ContentCaptureMode
 }
 
@@ -69,7 +71,10 @@ func (c *Client) StartEmbedding(ctx context.Context, start EmbeddingStart) (cont
 		cs.has_dimensions, cs.dimensions = 1, cInt64(*start.Dimensions)
 	}
 	cs.started_at_ns = c.startTime(start.StartedAt)
-	cs.content_capture = cmode(start.ContentCapture)
+	cs.content_capture = cmode(start.ContentCapture) // not the context's: as in the reference SDKs
+	var release func()
+	cs.call_ctx, release = c.resolverContext(ctx)
+	defer release()
 	cs.ctx_agent_name = a.str(cv.agentName)
 	cs.ctx_agent_version = a.str(cv.agentVersion)
 	cs.parent_traceparent = a.str(cv.traceparent)

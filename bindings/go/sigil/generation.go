@@ -102,7 +102,8 @@ type GenerationStart struct {
 	Metadata        map[string]any
 	StartedAt       time.Time
 	// ContentCapture overrides the client's mode for this generation
-	// (ContentCaptureModeDefault defers to the resolver and the client).
+	// (ContentCaptureModeDefault defers to the context's mode, see
+	// WithContentCaptureMode, then to the resolver and the client).
 	ContentCapture ContentCaptureMode
 }
 
@@ -130,6 +131,7 @@ type GenerationRecorder struct {
 	encodeErr    error          // a start or result value the binding could not encode
 	inputErr     error          // the first result libsigil rejected
 	finalErr     error
+	captureMode  ContentCaptureMode // resolved at start
 }
 
 // StartGeneration starts a synchronous generation and returns a context for
@@ -215,7 +217,14 @@ func (c *Client) startGeneration(ctx context.Context, s *GenerationStart, stream
 		putJSON(j)
 	}
 	cs.started_at_ns = c.startTime(s.StartedAt)
-	cs.content_capture = cmode(s.ContentCapture)
+	mode := s.ContentCapture
+	if mode == ContentCaptureModeDefault {
+		mode = cv.contentCapture // WithContentCaptureMode, or the enclosing generation's mode
+	}
+	cs.content_capture = cmode(mode)
+	var release func()
+	cs.call_ctx, release = c.resolverContext(ctx)
+	defer release()
 	cs.ctx_conversation_id = a.str(cv.conversationID)
 	cs.ctx_conversation_title = a.str(cv.conversationTitle)
 	cs.ctx_user_id = a.str(cv.userID)
@@ -226,6 +235,9 @@ func (c *Client) startGeneration(ctx context.Context, s *GenerationStart, stream
 
 	handle, traceparent := c.generationStart(&cs, a)
 	rec := &GenerationRecorder{client: c, handle: handle, encodeErr: encodeErr}
+	if handle != nil {
+		rec.captureMode = generationCaptureMode(handle)
+	}
 	if s.Mode != "" && s.Mode != GenerationModeSync && s.Mode != GenerationModeStream {
 		rec.startMode = s.Mode // libsigil's validation rejects it at End
 	}
@@ -233,9 +245,20 @@ func (c *Client) startGeneration(ctx context.Context, s *GenerationStart, stream
 		setCleanup(rec, finalizeGeneration)
 		// Tool executions started from the returned context inherit the
 		// generation's resolved mode (the reference's parent-generation layer).
-		return cv.withRecorder(ctx, traceparent, generationCaptureMode(handle)), rec
+		return cv.withRecorder(ctx, traceparent, rec.captureMode), rec
 	}
 	return cv.withTraceparent(ctx, traceparent), rec
+}
+
+// ContentCaptureMode returns the content capture mode libsigil resolved at
+// the start (start > context > resolver > client); Default for a no-op
+// recorder. The context StartGeneration returned carries it to the tool
+// executions started from it.
+func (r *GenerationRecorder) ContentCaptureMode() ContentCaptureMode {
+	if r == nil {
+		return ContentCaptureModeDefault
+	}
+	return r.captureMode
 }
 
 // SetCallError records that the provider call failed. The generation is

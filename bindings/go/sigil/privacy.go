@@ -44,6 +44,60 @@ func (m ContentCaptureMode) String() string {
 	return C.GoString(C.sigil_content_capture_mode_name(C.uint32_t(m)))
 }
 
+// RecordKind is the kind of record a ContentCaptureResolver decides for.
+type RecordKind int
+
+const (
+	RecordGeneration    RecordKind = C.SIGIL_RECORD_GENERATION
+	RecordToolExecution RecordKind = C.SIGIL_RECORD_TOOL_EXECUTION
+	RecordEmbedding     RecordKind = C.SIGIL_RECORD_EMBEDDING
+	RecordRating        RecordKind = C.SIGIL_RECORD_RATING
+)
+
+// String returns "generation", "tool_execution", "embedding" or "rating".
+func (k RecordKind) String() string {
+	switch k {
+	case RecordGeneration:
+		return "generation"
+	case RecordToolExecution:
+		return "tool_execution"
+	case RecordEmbedding:
+		return "embedding"
+	case RecordRating:
+		return "rating"
+	}
+	return "unknown"
+}
+
+type recordKindKey struct{}
+
+// RecordKindFromContext returns the kind of record a ContentCaptureResolver
+// is deciding for (set on the context it receives).
+func RecordKindFromContext(ctx context.Context) (RecordKind, bool) {
+	if ctx == nil {
+		return 0, false
+	}
+	k, ok := ctx.Value(recordKindKey{}).(RecordKind)
+	return k, ok
+}
+
+// WithContentCaptureMode sets the content capture mode of the generations
+// and tool executions started from ctx that set none themselves; it wins
+// over the resolver and Config.ContentCapture. Embeddings do not follow it
+// (as in the reference SDKs). The context a StartGeneration returns carries
+// the generation's resolved mode the same way, so the tool executions it
+// runs follow it. ContentCaptureModeDefault clears it.
+func WithContentCaptureMode(ctx context.Context, mode ContentCaptureMode) context.Context {
+	return withValue(ctx, func(v *contextValues) { v.contentCapture = mode })
+}
+
+// ContentCaptureModeFromContext returns the mode WithContentCaptureMode (or
+// the innermost generation started from ctx) stored.
+func ContentCaptureModeFromContext(ctx context.Context) (ContentCaptureMode, bool) {
+	m := contextValuesOf(ctx).contentCapture
+	return m, m != ContentCaptureModeDefault
+}
+
 // RedactCategory selects built-in redaction categories (bits).
 type RedactCategory uint32
 
@@ -61,17 +115,20 @@ const (
 
 // PrivacyConfig holds libsigil's privacy knobs (extensions).
 type PrivacyConfig struct {
-	// Redact selects the built-in redaction categories; nil means
-	// SIGIL_REDACT, else RedactAll.
-	Redact *RedactCategory
+	// Redaction selects the built-in redaction categories; nil means
+	// SIGIL_REDACT, else RedactAll (RedactNone turns redaction off).
+	Redaction *RedactCategory
 	// Sanitizer sees every text value about to leave the process (after
-	// built-in redaction) with its field path and returns what to send.
-	// An error or a panic replaces the value with
+	// built-in redaction) with its field path ("generation.system_prompt",
+	// "rating.comment", "rating.metadata.<key>", ...) and returns what to
+	// send. An error or a panic replaces the value with
 	// "[REDACTED:sanitizer_error]" (fail closed). Called on the goroutine
-	// that ends the recorder; must be safe for concurrent use.
+	// that ends the recorder (or submits the rating); must be safe for
+	// concurrent use.
 	Sanitizer func(path, value string) (string, error)
 	// MaxFieldBytes cuts content text fields (0: SIGIL_MAX_FIELD_BYTES, else
-	// no limit), ending them in "…[truncated N bytes]".
+	// no limit; at least 64), ending them in "…[truncated N bytes]"; fields
+	// that hold JSON stay valid JSON.
 	MaxFieldBytes uint64
 }
 
@@ -98,8 +155,8 @@ func applyPrivacy(o *C.sigil_options_t, cfg *Config, handle cgo.Handle, check fu
 		check("content capture resolver", C.sgo_options_set_go_resolver(o, C.uintptr_t(handle)))
 	}
 	p := &cfg.Privacy
-	if p.Redact != nil {
-		check("redaction", C.sigil_options_set_redaction(o, C.uint32_t(*p.Redact)))
+	if p.Redaction != nil {
+		check("redaction", C.sigil_options_set_redaction(o, C.uint32_t(*p.Redaction)))
 	}
 	if p.Sanitizer != nil {
 		check("sanitizer", C.sgo_options_set_go_sanitizer(o, C.uintptr_t(handle)))
@@ -109,8 +166,20 @@ func applyPrivacy(o *C.sigil_options_t, cfg *Config, handle cgo.Handle, check fu
 	}
 }
 
+// resolverContext makes the caller's ctx the resolver's for one start or
+// rating call (see sgo_call_ctx in shim.c). Without a resolver it costs
+// nothing: 0 and a no-op release.
+func (c *Client) resolverContext(ctx context.Context) (C.uintptr_t, func()) {
+	if !c.hasResolver {
+		return 0, func() {}
+	}
+	h := cgo.NewHandle(ctx)
+	return C.uintptr_t(h), h.Delete
+}
+
 //export sigilGoResolve
-func sigilGoResolve(handle C.uintptr_t, kind C.uint32_t, metadata *C.char, n C.size_t, mode *C.uint32_t) (rc C.int) {
+func sigilGoResolve(handle, callCtx C.uintptr_t, kind C.uint32_t, metadata *C.char, n C.size_t,
+	mode *C.uint32_t) (rc C.int) {
 	defer func() {
 		if recover() != nil {
 			rc = 1 // libsigil treats a failure as metadata_only
@@ -126,7 +195,14 @@ func sigilGoResolve(handle C.uintptr_t, kind C.uint32_t, metadata *C.char, n C.s
 			return 1
 		}
 	}
-	*mode = C.uint32_t(cb.resolver(context.Background(), md))
+	ctx := context.Background()
+	if callCtx != 0 {
+		if c, ok := cgo.Handle(callCtx).Value().(context.Context); ok {
+			ctx = c
+		}
+	}
+	ctx = context.WithValue(ctx, recordKindKey{}, RecordKind(kind))
+	*mode = C.uint32_t(cb.resolver(ctx, md))
 	return 0
 }
 

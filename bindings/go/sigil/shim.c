@@ -6,6 +6,11 @@
 /* Offsets into the caller's buffer of NUL-terminated strings; -1 means NULL. */
 #define SGO_STR(buf, off) ((off) >= 0 ? (buf) + (off) : NULL)
 
+/* The Go context of the start or rating call running on this thread (a
+ * cgo.Handle, 0 for none): libsigil calls the resolver from inside that call,
+ * on the same thread, and the resolver bridge hands it to the Go resolver. */
+static __thread uintptr_t sgo_call_ctx;
+
 sigil_status_t sgo_generation_start(sigil_client_t *client, const sgo_generation_start_args *a, const char *buf,
                                     sigil_generation_t **out, char *traceparent) {
   sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
@@ -42,8 +47,10 @@ sigil_status_t sgo_generation_start(sigil_client_t *client, const sgo_generation
   s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
   s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
   s.content_capture = a->content_capture;
+  sgo_call_ctx = a->call_ctx;
   sigil_status_t st = a->streaming ? sigil_generation_start_streaming(client, &s, out)
                                    : sigil_generation_start(client, &s, out);
+  sgo_call_ctx = 0;
   if (*out == NULL || sigil_generation_traceparent(*out, traceparent, 56) != SIGIL_OK) traceparent[0] = '\0';
   return st;
 }
@@ -83,7 +90,9 @@ sigil_status_t sgo_tool_start(sigil_client_t *client, const sgo_tool_start_args 
   s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
   s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
   s.content_capture = a->content_capture;
+  sgo_call_ctx = a->call_ctx;
   sigil_status_t st = sigil_tool_execution_start(client, &s, out);
+  sgo_call_ctx = 0;
   if (*out == NULL || sigil_tool_execution_traceparent(*out, traceparent, 56) != SIGIL_OK) traceparent[0] = '\0';
   return st;
 }
@@ -118,7 +127,9 @@ sigil_status_t sgo_embedding_start(sigil_client_t *client, const sgo_embedding_s
   s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
   s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
   s.content_capture = a->content_capture;
+  sgo_call_ctx = a->call_ctx;
   sigil_status_t st = sigil_embedding_start(client, &s, out);
+  sgo_call_ctx = 0;
   if (*out == NULL || sigil_embedding_traceparent(*out, traceparent, 56) != SIGIL_OK) traceparent[0] = '\0';
   return st;
 }
@@ -170,7 +181,10 @@ sigil_status_t sgo_submit_rating(sigil_client_t *client, const sgo_rating_input_
   in.generation_id = SGO_STR(buf, a->generation_id);
   in.rater_id = SGO_STR(buf, a->rater_id);
   in.source = SGO_STR(buf, a->source);
-  return sigil_client_submit_rating(client, &in, timeout_ms, out, error);
+  sgo_call_ctx = a->call_ctx;
+  sigil_status_t st = sigil_client_submit_rating(client, &in, timeout_ms, out, error);
+  sgo_call_ctx = 0;
+  return st;
 }
 
 /* Defined by cgo from the //export in log.go. */
@@ -185,12 +199,13 @@ sigil_status_t sgo_options_set_go_logger(sigil_options_t *options, uintptr_t han
 }
 
 /* Defined by cgo from the //exports in privacy.go. */
-extern int sigilGoResolve(uintptr_t handle, uint32_t kind, char *metadata, size_t metadata_len, uint32_t *mode);
+extern int sigilGoResolve(uintptr_t handle, uintptr_t call_ctx, uint32_t kind, char *metadata, size_t metadata_len,
+                          uint32_t *mode);
 extern int sigilGoSanitize(uintptr_t handle, char *path, size_t path_len, char *value, size_t value_len, void *out);
 
 static int sgo_resolve_trampoline(void *user_data, uint32_t kind, const char *metadata, size_t metadata_len,
                                   uint32_t *mode) {
-  return sigilGoResolve((uintptr_t)user_data, kind, (char *)metadata, metadata_len, mode);
+  return sigilGoResolve((uintptr_t)user_data, sgo_call_ctx, kind, (char *)metadata, metadata_len, mode);
 }
 
 static int sgo_sanitize_trampoline(void *user_data, const char *path, size_t path_len, const char *value,

@@ -19,6 +19,7 @@ typedef struct {
   double temperature, top_p;
   int32_t has_max_tokens, has_temperature, has_top_p, has_thinking_enabled, thinking_enabled, streaming;
   uint32_t content_capture; /* SIGIL_CONTENT_CAPTURE_* */
+  uintptr_t call_ctx;       /* see sgo_call_ctx */
 } sgo_generation_start_args;
 
 typedef struct {
@@ -28,6 +29,7 @@ typedef struct {
   int64_t started_at_ns;
   int32_t include_content;
   uint32_t content_capture;
+  uintptr_t call_ctx;
 } sgo_tool_start_args;
 
 typedef struct {
@@ -36,6 +38,7 @@ typedef struct {
   int64_t dimensions, started_at_ns;
   int32_t has_dimensions;
   uint32_t content_capture;
+  uintptr_t call_ctx;
 } sgo_embedding_start_args;
 
 /* `texts` is the offset of `texts_count` NUL-terminated strings back to back. */
@@ -70,6 +73,7 @@ typedef struct {
   int64_t conversation_id, rating_id, comment, metadata_json, generation_id, rater_id, source;
   int64_t metadata_json_len;
   uint32_t rating;
+  uintptr_t call_ctx;
 } sgo_rating_input_args;
 
 sigil_status_t sgo_submit_rating(sigil_client_t *client, const sgo_rating_input_args *a, const char *buf,
@@ -77,7 +81,10 @@ sigil_status_t sgo_submit_rating(sigil_client_t *client, const sgo_rating_input_
 
 /* Registers the Go logger bridge; `handle` is a runtime/cgo.Handle. */
 sigil_status_t sgo_options_set_go_logger(sigil_options_t *options, uintptr_t handle);
-/* Registers the Go content capture resolver and sanitizer bridges (privacy.go). */
+/* Registers the Go content capture resolver and sanitizer bridges (privacy.go).
+ * The start and rating shims make their args' `call_ctx` (a runtime/cgo.Handle
+ * of the caller's context.Context, or 0) the resolver's for the duration of
+ * the engine call, which invokes the resolver on the same thread. */
 sigil_status_t sgo_options_set_go_resolver(sigil_options_t *options, uintptr_t handle);
 sigil_status_t sgo_options_set_go_sanitizer(sigil_options_t *options, uintptr_t handle);
 

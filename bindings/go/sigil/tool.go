@@ -26,7 +26,10 @@ type ToolExecutionStart struct {
 	// IncludeContent records the arguments and result on the span
 	// (gen_ai.tool.call.arguments, gen_ai.tool.call.result).
 	IncludeContent bool
-	// ContentCapture overrides the client's mode for this execution.
+	// ContentCapture overrides the client's mode for this execution
+	// (ContentCaptureModeDefault defers to the context's mode: the enclosing
+	// generation's or WithContentCaptureMode's, then the resolver's and the
+	// client's).
 	ContentCapture ContentCaptureMode
 }
 
@@ -85,6 +88,9 @@ func (c *Client) StartToolExecution(ctx context.Context, start ToolExecutionStar
 		mode = cv.contentCapture // the enclosing generation's mode, if any
 	}
 	cs.content_capture = cmode(mode)
+	var release func()
+	cs.call_ctx, release = c.resolverContext(ctx)
+	defer release()
 	cs.ctx_conversation_id = a.str(cv.conversationID)
 	cs.ctx_conversation_title = a.str(cv.conversationTitle)
 	cs.ctx_agent_name = a.str(cv.agentName)
