@@ -5,6 +5,7 @@
 #include <new>
 
 #include "core/timefmt.h"
+#include "encode/protobuf.h"
 
 namespace sigil::detail {
 
@@ -35,11 +36,17 @@ std::string format_drops(const ExportCounters &c) {
   return out;
 }
 
+int64_t next_replay_backoff_ms(int64_t previous_ms, uint32_t initial_ms, uint32_t max_ms) {
+  const int64_t cap = std::max<int64_t>(1, std::min<int64_t>(max_ms, kReplayProbeMaxMs));
+  const int64_t next = previous_ms <= 0 ? int64_t(initial_ms) : previous_ms * 2;
+  return std::clamp<int64_t>(next, 1, cap);
+}
+
 Exporter::Exporter(const ExportConfig &config, std::unique_ptr<GenerationTransport> transport, const Logger &logger,
                    std::unique_ptr<Spool> spool)
     : config_(config),
       transport_(std::move(transport)),
-      spool_(transport_->spool_format() != 0 ? std::move(spool) : nullptr),
+      spool_(std::move(spool)),
       logger_(logger),
       retry_(config.max_retries, config.initial_backoff_ms, config.max_backoff_ms) {
   worker_ = std::thread([this] { run(); });
@@ -53,11 +60,18 @@ Status Exporter::enqueue(Generation generation, size_t bytes) {
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return Status(SIGIL_E_SHUTDOWN, "the client is shut down");
   ensure_worker_locked();
-  if (queue_.size() >= config_.queue_size) {
-    counters_.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
-    return Status(SIGIL_E_QUEUE_FULL, "the generation queue is full (" + std::to_string(config_.queue_size) + " items)");
-  }
-  if (queue_bytes_ + bytes > config_.queue_max_bytes) {
+  const bool queue_full = queue_.size() >= config_.queue_size;
+  if (queue_full || queue_bytes_ + bytes > config_.queue_max_bytes) {
+    if (spool_) {
+      const bool idle = queue_.empty();
+      lock.unlock();
+      return spool_overflow(generation, queue_full, idle);
+    }
+    if (queue_full) {
+      counters_.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
+      return Status(SIGIL_E_QUEUE_FULL,
+                    "the generation queue is full (" + std::to_string(config_.queue_size) + " items)");
+    }
     counters_.dropped_byte_budget.fetch_add(1, std::memory_order_relaxed);
     return Status(SIGIL_E_BYTE_BUDGET,
                   "the generation queue's byte budget is exhausted (" + std::to_string(config_.queue_max_bytes) + " bytes)");
@@ -70,6 +84,45 @@ Status Exporter::enqueue(Generation generation, size_t bytes) {
   bool wake = was_empty || queue_.size() >= config_.batch_size;
   lock.unlock();
   if (wake) work_cv_.notify_one();
+  return Status::ok();
+}
+
+// Overload with a spool: this thread encodes the record (sigil.v1 protobuf,
+// the spool's canonical form) and appends it under the spool's writer lock,
+// with the configured durability (kBatch: group commit, see
+// Spool::append_overflow). No memory is held beyond the one frame, so the
+// process stays within the queue's byte budget however long the overload
+// lasts; what the spool's own budget refuses is dropped as spool_full.
+// Replay delivers these records like any other spooled ones. Measured and
+// compared with a hand-off to a writer thread in docs/reliability.md.
+Status Exporter::spool_overflow(const Generation &generation, bool queue_full, bool worker_idle) {
+  SpoolRecord record;
+  record.written_unix_ms = uint64_t(now_unix_ns() / 1000000);
+  record.id = generation.id;
+  Status st = encode_generation_proto(generation, record.payload);
+  if (!st.is_ok()) {  // cannot happen for validated input; account for it anyway
+    counters_.dropped_payload_too_large.fetch_add(1, std::memory_order_relaxed);
+    return st;
+  }
+  const std::string what = queue_full ? "the generation queue is full (" + std::to_string(config_.queue_size) + " items)"
+                                      : "the generation queue's byte budget is exhausted (" +
+                                            std::to_string(config_.queue_max_bytes) + " bytes)";
+  if (!spool_->append_overflow(record)) {
+    counters_.dropped_spool_full.fetch_add(1, std::memory_order_relaxed);
+    return Status(queue_full ? SIGIL_E_QUEUE_FULL : SIGIL_E_BYTE_BUDGET,
+                  what + " and the spool refused the record (spool_full)");
+  }
+  counters_.spooled.fetch_add(1, std::memory_order_relaxed);
+  if (!overflow_warned_.exchange(true, std::memory_order_relaxed)) {
+    logger_.warn(what + "; spooling generations to " + spool_->config().dir + " until it drains");
+  }
+  if (worker_idle) {  // nothing queued would trigger a replay: ask for one
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      replay_nudge_ = true;
+    }
+    work_cv_.notify_one();
+  }
   return Status::ok();
 }
 
@@ -137,9 +190,15 @@ void Exporter::ensure_worker_locked() {
   worker_ = std::thread([this] { run(); });
 }
 
-void Exporter::fork_prepare() { mu_.lock(); }
+void Exporter::fork_prepare() {
+  mu_.lock();
+  if (spool_) spool_->lock_for_fork();  // lock order: mu_, then the spool's writer lock
+}
 
-void Exporter::fork_parent() { mu_.unlock(); }
+void Exporter::fork_parent() {
+  if (spool_) spool_->unlock_after_fork();
+  mu_.unlock();
+}
 
 void Exporter::fork_child() {
   // Only the forking thread exists now. The parent's worker (and whatever
@@ -160,7 +219,16 @@ void Exporter::fork_child() {
     c->store(0, std::memory_order_relaxed);
   }
   transport_->after_fork_in_child();
-  if (spool_) spool_->after_fork_in_child();
+  if (spool_) {
+    spool_->after_fork_in_child();
+    spool_->unlock_after_fork();
+  }
+  replay_nudge_ = false;
+  replay_pending_ = true;  // the parent's worker state is not ours
+  replay_seen_appends_ = 0;
+  replay_backoff_ms_ = 0;
+  next_replay_ = Clock::time_point{};
+  overflow_warned_.store(false, std::memory_order_relaxed);
   restart_worker_ = !stopping_ && !abort_.load();
   exited_ = !restart_worker_;
   mu_.unlock();
@@ -183,19 +251,37 @@ void Exporter::run() {
   for (;;) {
     if (abort_.load()) break;
     if (stopping_ && queue_.empty()) break;
-    if (queue_.empty() && spool_ && !stopping_ && Clock::now() >= next_replay_) {
-      lock.unlock();
-      replay_spool();
-      lock.lock();
-      continue;
+    Clock::time_point now = Clock::now();
+    if (replay_nudge_) {
+      replay_nudge_ = false;
+      if (replay_backoff_ms_ == 0) next_replay_ = std::min(next_replay_, now);  // not while the backend is down
     }
-    if (!batch_ready(Clock::now())) {
-      if (queue_.empty() && spool_) {
-        work_cv_.wait_until(lock, next_replay_);
-      } else if (queue_.empty()) {
+    if (!batch_ready(now)) {
+      if (queue_.empty()) overflow_warned_.store(false, std::memory_order_relaxed);  // the overload is over
+      // Replay when it is due and no live batch is waiting: with the
+      // backend down it probes on its own backoff (next_replay_backoff_ms),
+      // and right after any live success it runs at once.
+      if (spool_ && !stopping_ && now >= next_replay_) {
+        lock.unlock();
+        replay_spool();
+        lock.lock();
+        continue;
+      }
+      bool sync_owed = spool_ && spool_->sync_owed();  // the tail of an overflow burst (kBatch)
+      if (sync_owed) {
+        lock.unlock();
+        bool synced = spool_->sync_pending();
+        lock.lock();
+        if (synced) continue;
+      }
+      Clock::time_point until = Clock::time_point::max();
+      if (!queue_.empty()) until = queue_.front().enqueued_at + std::chrono::milliseconds(config_.flush_interval_ms);
+      if (spool_ && !stopping_) until = std::min(until, next_replay_);
+      if (sync_owed) until = std::min(until, now + Spool::kOverflowSyncInterval);  // another thread's sync runs
+      if (until == Clock::time_point::max()) {
         work_cv_.wait(lock);
       } else {
-        work_cv_.wait_until(lock, queue_.front().enqueued_at + std::chrono::milliseconds(config_.flush_interval_ms));
+        work_cv_.wait_until(lock, until);
       }
       continue;
     }
@@ -211,6 +297,7 @@ void Exporter::run() {
     }
     lock.unlock();
     deliver(batch);
+    if (spool_) spool_->sync_pending();  // overflow writes while this batch was out (kBatch)
     lock.lock();
     completed_seq_ += batch.size();
     done_cv_.notify_all();
@@ -230,6 +317,7 @@ void Exporter::run() {
     queue_.clear();
     queue_bytes_ = 0;
   }
+  if (spool_) spool_->sync_pending();
   exited_ = true;
   done_cv_.notify_all();
 }
@@ -280,7 +368,7 @@ void Exporter::deliver(std::vector<Item> &batch) {
       case AttemptResult::Outcome::kAccepted:
         if (!r.message.empty()) logger_.warn("generation export: " + r.message);
         account(batch, r);
-        if (spool_ && spool_->has_pending()) next_replay_ = Clock::now();  // the backend is back
+        replay_after_live_success();
         return;
       case AttemptResult::Outcome::kRejected:
         counters_.rejected.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -317,117 +405,184 @@ void Exporter::account(const std::vector<Item> &batch, const AttemptResult &r) {
   counters_.exported.fetch_add(batch.size() - rejected, std::memory_order_relaxed);
 }
 
+void Exporter::replay_after_live_success() {
+  // The backend answers: replay at once what waits in the spool.
+  if (!spool_) return;
+  if (replay_pending_ || spool_->append_count() != replay_seen_appends_) {
+    next_replay_ = Clock::now();
+    replay_backoff_ms_ = 0;
+  }
+}
+
 bool Exporter::spool_items(std::vector<Item> &items, const char *why) {
   if (!spool_ || items.empty()) return false;
-  const char format = transport_->spool_format();
   const uint64_t now_ms = uint64_t(now_unix_ns() / 1000000);
   std::vector<SpoolRecord> records(items.size());
+  size_t encoded = 0;
   for (size_t i = 0; i < items.size(); ++i) {
-    records[i].format = format;
-    records[i].written_unix_ms = now_ms;
-    records[i].id = items[i].generation.id;
-    transport_->encode_for_spool(items[i].generation, records[i].payload);
+    SpoolRecord &r = records[encoded];
+    r.written_unix_ms = now_ms;
+    r.id = items[i].generation.id;
+    if (encode_generation_proto(items[i].generation, r.payload).is_ok()) {
+      ++encoded;
+    } else {  // cannot happen for validated input; account for it anyway
+      r.payload.clear();
+      counters_.dropped_payload_too_large.fetch_add(1, std::memory_order_relaxed);
+    }
   }
+  records.resize(encoded);
   size_t written = spool_->append(records);
   counters_.spooled.fetch_add(written, std::memory_order_relaxed);
-  counters_.dropped_spool_full.fetch_add(items.size() - written, std::memory_order_relaxed);
+  counters_.dropped_spool_full.fetch_add(encoded - written, std::memory_order_relaxed);
   logger_.warn(std::string(why) + "; spooled " + std::to_string(written) + " generations" +
-               (written < items.size() ? ", dropped " + std::to_string(items.size() - written) + " (spool_full)"
-                                       : std::string()));
+               (written < encoded ? ", dropped " + std::to_string(encoded - written) + " (spool_full)"
+                                  : std::string()));
   // Try again soon: replay backs off on its own while the backend stays down.
   next_replay_ = std::min(next_replay_, Clock::now() + std::chrono::milliseconds(config_.initial_backoff_ms));
   return true;
 }
 
+bool Exporter::live_batch_waiting() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopping_ || batch_ready(Clock::now());
+}
+
 void Exporter::replay_spool() {
-  const auto now = Clock::now();
   constexpr auto kRescan = std::chrono::seconds(30);  // look for other processes' leftovers
   if (!spool_->try_lock_replay()) {  // another process is replaying
-    next_replay_ = now + std::chrono::seconds(1);
+    next_replay_ = Clock::now() + std::chrono::seconds(1);
     return;
   }
-  spool_->seal();
-  const char format = transport_->spool_format();
+  const uint64_t appends_before = spool_->append_count();
+  spool_->seal();  // our own records become claimable
   const uint64_t now_ms = uint64_t(now_unix_ns() / 1000000);
   const uint64_t max_age = spool_->config().max_age_ms;
   auto expired = [&](const SpoolRecord &r) { return r.written_unix_ms + max_age < now_ms; };
-  bool failed = false, left = false;
+  bool failed = false, yielded = false;
   int64_t retry_after = -1;
+  size_t unreadable = 0;
+  std::string unreadable_why;
   for (const std::string &path : spool_->segments()) {
     if (failed || abort_.load()) break;
-    SpoolSegment seg;
-    if (!spool_->claim(path, seg)) {  // a live writer's
-      left = true;
-      continue;
+    if (live_batch_waiting()) {  // live records first; the pass resumes right after
+      yielded = true;
+      break;
     }
+    SpoolSegment seg;
+    if (!spool_->claim(path, seg)) continue;  // a live writer's (that process replays it)
     std::vector<SpoolRecord> &recs = seg.records;
     std::vector<SpoolRecord> remaining;
     size_t i = 0;
     while (i < recs.size()) {
-      if (expired(recs[i])) {
-        counters_.dropped_spool_full.fetch_add(1, std::memory_order_relaxed);
-        logger_.warn("spool: dropping generation " + recs[i].id + ": older than the spool's age budget");
-        ++i;
-        continue;
-      }
-      if (recs[i].format != format || failed || abort_.load()) {  // another transport's, or later
-        left = left || recs[i].format != format;
+      if (failed || abort_.load()) {
         remaining.push_back(std::move(recs[i++]));
         continue;
       }
+      // One request's worth: up to batch_size records and payload_max_bytes
+      // (by stored size; the transport's encoding is checked below).
       std::vector<size_t> idx;
-      std::vector<const std::string *> payloads;
+      std::vector<Generation> gens;
       size_t bytes = 0;
-      while (i < recs.size() && idx.size() < config_.batch_size && recs[i].format == format && !expired(recs[i]) &&
+      while (i < recs.size() && idx.size() < config_.batch_size &&
              (idx.empty() || bytes + recs[i].payload.size() <= config_.payload_max_bytes)) {
-        bytes += recs[i].payload.size();
-        payloads.push_back(&recs[i].payload);
+        SpoolRecord &r = recs[i];
+        if (expired(r)) {
+          counters_.dropped_spool_full.fetch_add(1, std::memory_order_relaxed);
+          logger_.warn("spool: dropping generation " + r.id + ": older than the spool's age budget");
+          ++i;
+          continue;
+        }
+        Generation g;
+        Status st = r.format == kSpoolGenerationProto
+                        ? decode_generation_proto(r.payload, g)
+                        : Status(SIGIL_E_INVALID_ARGUMENT, std::string("unknown record format '") + r.format + "'");
+        if (!st.is_ok()) {  // a newer writer's record: keep it for a version that understands it
+          if (unreadable++ == 0) unreadable_why = r.id + ": " + st.message();
+          remaining.push_back(std::move(r));
+          ++i;
+          continue;
+        }
+        bytes += r.payload.size();
+        gens.push_back(std::move(g));
         idx.push_back(i++);
       }
-      std::string payload;
-      Status st = transport_->encode_spooled(payloads, payload);
-      AttemptResult r;
-      if (st.is_ok()) {
-        counters_.attempts.fetch_add(1, std::memory_order_relaxed);
-        r = transport_->send(payload, config_.attempt_timeout_ms, abort_);
-      } else {
-        r.outcome = AttemptResult::Outcome::kRejected;
-        r.message = st.message();
-      }
-      if (r.outcome == AttemptResult::Outcome::kAccepted) {
-        uint64_t rejected = 0;
-        for (const ItemResult &item : r.items) {
-          if (item.accepted) continue;
-          ++rejected;
-          logger_.error("spooled generation " + item.generation_id + " rejected by the server: " + item.error);
+      size_t done = 0;
+      while (done < gens.size()) {
+        if (failed || abort_.load()) {
+          for (size_t k = done; k < gens.size(); ++k) remaining.push_back(std::move(recs[idx[k]]));
+          break;
         }
-        rejected = std::min<uint64_t>(rejected, idx.size());
-        counters_.rejected.fetch_add(rejected, std::memory_order_relaxed);
-        counters_.replayed.fetch_add(idx.size() - rejected, std::memory_order_relaxed);
-      } else if (r.outcome == AttemptResult::Outcome::kRejected) {
-        counters_.rejected.fetch_add(idx.size(), std::memory_order_relaxed);
-        logger_.error("spooled generations rejected, not retrying (" + std::to_string(idx.size()) +
-                      " removed from the spool): " + r.message);
-      } else {
-        failed = true;
-        retry_after = r.retry_after_ms;
-        logger_.debug("spool replay deferred: " + r.message);
-        for (size_t k : idx) remaining.push_back(std::move(recs[k]));
+        // Encode for this transport; halve the request while it is too large.
+        size_t count = gens.size() - done;
+        std::string payload;
+        Status st;
+        for (;;) {
+          std::vector<const Generation *> refs;
+          for (size_t k = done; k < done + count; ++k) refs.push_back(&gens[k]);
+          payload.clear();
+          st = transport_->encode(refs, payload);
+          if (!st.is_ok() || payload.size() <= config_.payload_max_bytes || count == 1) break;
+          count /= 2;
+        }
+        if (!st.is_ok() || payload.size() > config_.payload_max_bytes) {
+          counters_.dropped_payload_too_large.fetch_add(count, std::memory_order_relaxed);
+          logger_.error("spool: dropping generation " + gens[done].id + ": " +
+                        (st.is_ok() ? "encoded size " + std::to_string(payload.size()) + " exceeds the payload limit"
+                                    : st.message()));
+          done += count;
+          continue;
+        }
+        counters_.attempts.fetch_add(1, std::memory_order_relaxed);
+        AttemptResult r = transport_->send(payload, config_.attempt_timeout_ms, abort_);
+        if (r.outcome == AttemptResult::Outcome::kRetryable) {
+          failed = true;
+          retry_after = r.retry_after_ms;
+          logger_.debug("spool replay deferred: " + r.message);
+          continue;  // the records from `done` on stay
+        }
+        if (r.outcome == AttemptResult::Outcome::kAccepted) {
+          uint64_t rejected = 0;
+          for (const ItemResult &item : r.items) {
+            if (item.accepted) continue;
+            ++rejected;
+            logger_.error("spooled generation " + item.generation_id + " rejected by the server: " + item.error);
+          }
+          rejected = std::min<uint64_t>(rejected, count);
+          counters_.rejected.fetch_add(rejected, std::memory_order_relaxed);
+          counters_.replayed.fetch_add(count - rejected, std::memory_order_relaxed);
+        } else {
+          counters_.rejected.fetch_add(count, std::memory_order_relaxed);
+          logger_.error("spooled generations rejected, not retrying (" + std::to_string(count) +
+                        " removed from the spool): " + r.message);
+        }
+        done += count;
       }
     }
     spool_->release(seg, remaining);
   }
   spool_->unlock_replay();
+  if (unreadable > 0) {
+    std::string line = "spool: keeping " + std::to_string(unreadable) +
+                       " records this version cannot replay (first: " + unreadable_why + ")";
+    if (!warned_unreadable_) logger_.warn(line);
+    else logger_.debug(line);
+    warned_unreadable_ = true;
+  }
+  const auto now = Clock::now();
   if (failed || abort_.load()) {
-    replay_backoff_ms_ = replay_backoff_ms_ == 0 ? int64_t(config_.initial_backoff_ms)
-                                                 : std::min<int64_t>(replay_backoff_ms_ * 2, config_.max_backoff_ms);
+    replay_backoff_ms_ = next_replay_backoff_ms(replay_backoff_ms_, config_.initial_backoff_ms, config_.max_backoff_ms);
     int64_t delay = retry_after >= 0 ? retry_.retry_after_ms(retry_after) : replay_backoff_ms_;
-    next_replay_ = Clock::now() + std::chrono::milliseconds(delay);
-    spool_->set_pending(true);
+    next_replay_ = now + std::chrono::milliseconds(delay);
+    replay_pending_ = true;
+  } else if (yielded) {
+    next_replay_ = now;
+    replay_pending_ = true;
   } else {
     replay_backoff_ms_ = 0;
-    spool_->set_pending(left);
-    next_replay_ = Clock::now() + kRescan;
+    replay_pending_ = false;
+    replay_seen_appends_ = appends_before;
+    // Records spooled during the pass (overflow) go in the next one.
+    next_replay_ = spool_->append_count() != appends_before ? now : now + kRescan;
   }
 }
 

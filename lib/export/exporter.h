@@ -1,6 +1,7 @@
 // The export pipeline of one client: a queue bounded by items and bytes, and
-// one worker thread that batches, encodes, sends, retries, and accounts for
-// every generation as exported, rejected or dropped with a reason.
+// one worker thread that batches, encodes, sends, retries, replays the spool,
+// and accounts for every generation as exported, rejected, spooled or
+// dropped with a reason.
 #pragma once
 
 #include <atomic>
@@ -41,6 +42,14 @@ uint64_t drops_total(const ExportCounters &c);
 // "queue_full=2, retry_exhausted=5" (reasons with a zero count left out).
 std::string format_drops(const ExportCounters &c);
 
+// The spool replay schedule: the delay after a failed replay attempt, given
+// the previous one (0: none yet). Doubles from `initial_ms` and is capped at
+// min(max_ms, kReplayProbeMaxMs), so that a client with spooled records and
+// no new traffic notices a recovered backend within a few seconds even with
+// a long retry backoff configured.
+constexpr int64_t kReplayProbeMaxMs = 5000;
+int64_t next_replay_backoff_ms(int64_t previous_ms, uint32_t initial_ms, uint32_t max_ms);
+
 class Exporter {
  public:
   using Clock = std::chrono::steady_clock;
@@ -52,7 +61,10 @@ class Exporter {
   Exporter(const Exporter &) = delete;
   Exporter &operator=(const Exporter &) = delete;
 
-  // Hot path: never blocks on I/O. `bytes` is the record's estimated size.
+  // Hot path: never blocks on I/O while the queue has room. When it is full
+  // (items or bytes) and a spool is configured, the record is written to the
+  // spool on this thread instead of being dropped (see spool_overflow).
+  // `bytes` is the record's estimated size.
   Status enqueue(Generation generation, size_t bytes);
   Status flush(Clock::time_point deadline);
   Status shutdown(Clock::time_point deadline);
@@ -82,14 +94,23 @@ class Exporter {
   void account(const std::vector<Item> &batch, const AttemptResult &result);
   // Spools batch items (all of them); false when there is no spool.
   bool spool_items(std::vector<Item> &items, const char *why);
+  // The overload path of enqueue, on the caller's thread, without mu_.
+  Status spool_overflow(const Generation &generation, bool queue_full, bool worker_idle);
   void replay_spool();
+  bool live_batch_waiting();            // replay yields to live traffic
+  void replay_after_live_success();
   bool wait_backoff(int64_t delay_ms);  // false when aborted
 
   ExportConfig config_;
   std::unique_ptr<GenerationTransport> transport_;
-  std::unique_ptr<Spool> spool_;        // used by the worker thread only
-  Clock::time_point next_replay_{};     // worker only
-  int64_t replay_backoff_ms_ = 0;       // worker only
+  std::unique_ptr<Spool> spool_;  // writes from any thread (see Spool), replay by the worker
+  // Replay state, worker only.
+  Clock::time_point next_replay_{};
+  int64_t replay_backoff_ms_ = 0;
+  bool replay_pending_ = true;         // the last pass failed or did not finish
+  uint64_t replay_seen_appends_ = 0;   // spool_->append_count() at the start of the last complete pass
+  bool warned_unreadable_ = false;
+  std::atomic<bool> overflow_warned_{false};
   Logger logger_;
   RetryPolicy retry_;
   ExportCounters counters_;
@@ -105,6 +126,7 @@ class Exporter {
   bool stopping_ = false;       // no new records; drain what is queued
   bool exited_ = false;
   bool restart_worker_ = false;     // forked child: no worker until first use
+  bool replay_nudge_ = false;       // a caller spooled while the worker was idle
   std::atomic<bool> abort_{false};  // deadline passed: drop the rest, cancel I/O
   std::thread worker_;
 };

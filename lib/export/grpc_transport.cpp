@@ -56,22 +56,6 @@ class GrpcTransport final : public GenerationTransport {
     return Status::ok();
   }
 
-  char spool_format() const override { return 'P'; }
-  void encode_for_spool(const Generation &g, std::string &out) override {
-    std::vector<const Generation *> one{&g};
-    (void)encode_export_request_proto(one, out);  // field 1, length-delimited
-  }
-  Status encode_spooled(const std::vector<const std::string *> &records, std::string &payload) override {
-    size_t start = payload.size();
-    append_grpc_frame_header(payload, 0);
-    for (const std::string *r : records) payload.append(*r);  // repeated field 1
-    if (payload.size() - start - kGrpcFrameHeaderBytes > 0xffffffffu) {
-      return Status(SIGIL_E_PAYLOAD_TOO_LARGE, "the export request exceeds the 4 GiB gRPC message limit");
-    }
-    patch_grpc_frame_length(payload, start);
-    return Status::ok();
-  }
-
   AttemptResult send(const std::string &payload, uint32_t timeout_ms, const std::atomic<bool> &cancel) override {
     HeaderList headers = headers_;
     std::string timeout = format_grpc_timeout(timeout_ms);

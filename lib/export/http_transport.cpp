@@ -35,18 +35,6 @@ class HttpTransport final : public GenerationTransport {
     return Status::ok();
   }
 
-  char spool_format() const override { return 'J'; }
-  void encode_for_spool(const Generation &g, std::string &out) override { append_generation_json(out, g); }
-  Status encode_spooled(const std::vector<const std::string *> &records, std::string &payload) override {
-    payload.append("{\"generations\":[");
-    for (size_t i = 0; i < records.size(); ++i) {
-      if (i) payload.push_back(',');
-      payload.append(*records[i]);
-    }
-    payload.append("]}");
-    return Status::ok();
-  }
-
   AttemptResult send(const std::string &payload, uint32_t timeout_ms, const std::atomic<bool> &cancel) override {
     HttpRequest req;
     req.url = url_;

@@ -56,7 +56,7 @@ uint64_t now_unix_ms() {
                       .count());
 }
 
-bool write_all(int fd, const std::string &data) {
+bool write_all(int fd, std::string_view data) {
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::write(fd, data.data() + off, data.size() - off);
@@ -142,7 +142,6 @@ Expected<std::unique_ptr<Spool>> Spool::open(const SpoolConfig &config, const Lo
   if ((st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) ::chmod(config.dir.c_str(), 0700);
   std::unique_ptr<Spool> s(new Spool(config, logger));
   s->bytes_ = s->scan_bytes();
-  s->pending_ = !s->segments().empty();
   return s;
 }
 
@@ -172,7 +171,12 @@ std::vector<std::string> Spool::segments() const {
   return out;
 }
 
-bool Spool::open_segment() {
+uint64_t Spool::bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
+}
+
+bool Spool::open_segment_locked() {
   char name[96];
   std::snprintf(name, sizeof name, "/seg-%013llu-%d-%08llx.sgs", static_cast<unsigned long long>(now_unix_ms()),
                 int(::getpid()), static_cast<unsigned long long>(random_u64() & 0xffffffffu));
@@ -184,6 +188,7 @@ bool Spool::open_segment() {
   }
   ::flock(fd, LOCK_EX);  // ours until sealed or this process dies
   if (!write_all(fd, std::string(kSpoolFileMagic))) {
+    logger_.error("spool: cannot write " + path + ": " + std::strerror(errno));
     ::close(fd);
     ::unlink(path.c_str());
     return false;
@@ -194,55 +199,139 @@ bool Spool::open_segment() {
   return true;
 }
 
-size_t Spool::append(const std::vector<SpoolRecord> &records) {
+size_t Spool::append_locked(const SpoolRecord *records, size_t n) {
   // Frames are gathered and written with one write() per segment (per record
-  // with SpoolSync::kRecord); a failed write counts none of its records.
-  size_t written = 0, buffered = 0;
+  // with SpoolSync::kRecord).
+  size_t written = 0;
   std::string buf;
+  std::vector<size_t> frames;  // sizes of the frames in buf
+  auto cut_back = [&] {
+    if (::ftruncate(fd_, off_t(fd_bytes_)) != 0) {  // the reader stops at the torn frame anyway
+      logger_.error(std::string("spool: cannot cut a failed write back: ") + std::strerror(errno));
+    }
+  };
+  auto commit = [&](size_t bytes, size_t count) {
+    fd_bytes_ += bytes;
+    bytes_ += bytes;
+    written += count;
+    if (config_.sync == SpoolSync::kBatch) unsynced_.store(true, std::memory_order_relaxed);
+  };
+  // A failed write (disk full, RLIMIT_FSIZE, I/O error) is cut back off the
+  // file, so that no record counted as not spooled is replayed later; its
+  // frames are retried one at a time so that what fits is kept; then the
+  // segment is sealed and the next append starts a new one.
   auto write_buffer = [&]() -> bool {
     if (buf.empty()) return true;
-    if (!write_all(fd_, buf)) {
-      // A short write (disk full, RLIMIT_FSIZE) leaves a torn tail that the
-      // reader cuts off; the next append starts a new segment.
-      logger_.error(std::string("spool: write failed: ") + std::strerror(errno));
-      bytes_ -= std::min<uint64_t>(bytes_, buf.size());
-      fd_bytes_ -= std::min<uint64_t>(fd_bytes_, buf.size());
-      seal();
-      buf.clear();
-      buffered = 0;
-      return false;
+    bool ok = write_all(fd_, buf);
+    if (ok) {
+      commit(buf.size(), frames.size());
+    } else {
+      int err = errno;
+      cut_back();
+      size_t kept = 0, off = 0;
+      for (size_t i = 0; frames.size() > 1 && i < frames.size(); ++i) {
+        if (!write_all(fd_, std::string_view(buf).substr(off, frames[i]))) {
+          err = errno;
+          cut_back();
+          break;
+        }
+        commit(frames[i], 1);
+        off += frames[i];
+        ++kept;
+      }
+      logger_.error("spool: write failed, " + std::to_string(frames.size() - kept) +
+                    " records not spooled: " + std::strerror(err));
+      seal_locked();
     }
-    if (config_.sync == SpoolSync::kRecord) ::fdatasync(fd_);
-    written += buffered;
     buf.clear();
-    buffered = 0;
-    return true;
+    frames.clear();
+    return ok;
   };
-  for (const SpoolRecord &r : records) {
+  for (size_t i = 0; i < n; ++i) {
     std::string frame;
-    append_spool_frame(frame, r);
-    if (bytes_ + frame.size() > config_.max_bytes) break;
-    if (fd_ >= 0 && fd_bytes_ + frame.size() > config_.segment_bytes && fd_bytes_ > kSpoolFileMagic.size()) {
+    append_spool_frame(frame, records[i]);
+    if (bytes_ + buf.size() + frame.size() > config_.max_bytes) break;
+    if (fd_ >= 0 && fd_bytes_ + buf.size() + frame.size() > config_.segment_bytes &&
+        fd_bytes_ + buf.size() > kSpoolFileMagic.size()) {
       if (!write_buffer()) break;
-      seal();
+      seal_locked();
     }
-    if (fd_ < 0 && !open_segment()) break;
+    if (fd_ < 0 && !open_segment_locked()) break;
     buf.append(frame);
-    ++buffered;
-    fd_bytes_ += frame.size();
-    bytes_ += frame.size();
-    if (config_.sync == SpoolSync::kRecord && !write_buffer()) break;
+    frames.push_back(frame.size());
+    if (config_.sync == SpoolSync::kRecord) {
+      if (!write_buffer()) break;
+      ::fdatasync(fd_);
+    }
   }
   if (fd_ >= 0) write_buffer();
-  if (written > 0) {
-    pending_ = true;
-    if (config_.sync == SpoolSync::kBatch && fd_ >= 0) ::fdatasync(fd_);
+  appends_.fetch_add(written, std::memory_order_relaxed);
+  return written;
+}
+
+size_t Spool::append(const std::vector<SpoolRecord> &records) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t written = append_locked(records.data(), records.size());
+  if (written > 0 && config_.sync == SpoolSync::kBatch && fd_ >= 0) {
+    ::fdatasync(fd_);  // also covers overflow writes before it
+    unsynced_.store(false, std::memory_order_relaxed);
+    last_sync_ = Clock::now();
   }
   return written;
 }
 
+bool Spool::append_overflow(const SpoolRecord &record) {
+  int sync_fd = -1;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (append_locked(&record, 1) == 0) return false;
+    if (config_.sync == SpoolSync::kBatch && Clock::now() - last_sync_ >= kOverflowSyncInterval) {
+      sync_fd = begin_sync_locked();
+    }
+  }
+  if (sync_fd >= 0) end_sync(sync_fd);
+  return true;
+}
+
+bool Spool::sync_pending() {
+  if (!unsynced_.load(std::memory_order_relaxed)) return false;
+  int sync_fd;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sync_fd = begin_sync_locked();
+  }
+  if (sync_fd < 0) return false;
+  end_sync(sync_fd);
+  return true;
+}
+
+int Spool::begin_sync_locked() {
+  if (fd_ < 0 || !unsynced_.load(std::memory_order_relaxed) || syncing_.exchange(true)) return -1;
+  int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) {
+    syncing_.store(false);
+    return -1;
+  }
+  // Writes after this point set unsynced_ again and get a later sync.
+  unsynced_.store(false, std::memory_order_relaxed);
+  last_sync_ = Clock::now();
+  return fd;
+}
+
+void Spool::end_sync(int fd) {
+  ::fdatasync(fd);
+  ::close(fd);
+  syncing_.store(false);
+}
+
 void Spool::seal() {
+  std::lock_guard<std::mutex> lock(mu_);
+  seal_locked();
+}
+
+void Spool::seal_locked() {
   if (fd_ < 0) return;
+  if (unsynced_.exchange(false, std::memory_order_relaxed)) ::fdatasync(fd_);
   ::close(fd_);  // releases the flock
   fd_ = -1;
   fd_bytes_ = 0;
@@ -294,7 +383,7 @@ bool Spool::claim(const std::string &path, SpoolSegment &out) {
 
 void Spool::release(SpoolSegment &seg, const std::vector<SpoolRecord> &remaining) {
   if (seg.fd < 0) return;
-  bytes_ -= std::min(bytes_, seg.file_bytes);
+  uint64_t kept = 0;  // bytes of this segment still on disk afterwards
   if (remaining.empty()) {
     ::unlink(seg.path.c_str());
   } else if (remaining.size() != seg.records.size() || seg.torn) {
@@ -306,13 +395,18 @@ void Spool::release(SpoolSegment &seg, const std::vector<SpoolRecord> &remaining
     bool ok = fd >= 0 && write_all(fd, data) && (config_.sync == SpoolSync::kNone || ::fdatasync(fd) == 0);
     if (fd >= 0) ::close(fd);
     if (ok && ::rename(tmp.c_str(), seg.path.c_str()) == 0) {
-      bytes_ += data.size();
+      kept = data.size();
     } else {
       ::unlink(tmp.c_str());
-      bytes_ += seg.file_bytes;
+      kept = seg.file_bytes;
     }
   } else {
-    bytes_ += seg.file_bytes;
+    kept = seg.file_bytes;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    bytes_ -= std::min(bytes_, seg.file_bytes);
+    bytes_ += kept;
   }
   ::close(seg.fd);
   seg.fd = -1;
@@ -320,11 +414,15 @@ void Spool::release(SpoolSegment &seg, const std::vector<SpoolRecord> &remaining
 
 void Spool::after_fork_in_child() {
   // The descriptors are shared with the parent (and so are their flocks):
-  // closing our copies leaves the parent's locks in place.
+  // closing our copies leaves the parent's locks in place. A sync another
+  // thread had under way stayed in the parent.
   if (fd_ >= 0) ::close(fd_);
   if (replay_fd_ >= 0) ::close(replay_fd_);
   fd_ = replay_fd_ = -1;
   fd_bytes_ = 0;
+  unsynced_.store(false);
+  syncing_.store(false);
+  appends_.store(0);
 }
 
 }  // namespace sigil::detail

@@ -1,18 +1,31 @@
-/* A producer for the crash tests (tests/integration/spool_test.cpp): records
- * N generations against ENDPOINT with the spool in SPOOL_DIR, no retries,
- * flushes (so undeliverable ones are spooled, durably), prints
- * "spooled <n> exported <n>" and then waits to be killed (kill -9). */
+/* A producer for the crash and full-disk tests (tests/integration/spool_test.cpp):
+ * records N generations against ENDPOINT with the spool in SPOOL_DIR, no
+ * retries, flushes (so undeliverable ones are spooled, durably), prints
+ * "spooled <n> exported <n> spool_full <n>" and then waits to be killed
+ * (kill -9). With MAX_FILE_BYTES, files it writes cannot grow beyond that
+ * (RLIMIT_FSIZE, SIGXFSZ ignored): writes fail like on a full disk. */
+#include <signal.h>
 #include <sigil/sigil.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: %s ENDPOINT SPOOL_DIR N\n", argv[0]);
+  if (argc != 4 && argc != 5) {
+    fprintf(stderr, "usage: %s ENDPOINT SPOOL_DIR N [MAX_FILE_BYTES]\n", argv[0]);
     return 2;
   }
   int n = atoi(argv[3]);
+  if (argc == 5) {
+    struct rlimit limit;
+    limit.rlim_cur = limit.rlim_max = (rlim_t)strtoull(argv[4], NULL, 10);
+    signal(SIGXFSZ, SIG_IGN); /* write() fails with EFBIG instead */
+    if (setrlimit(RLIMIT_FSIZE, &limit) != 0) {
+      perror("setrlimit");
+      return 1;
+    }
+  }
   sigil_options_t *o = NULL;
   sigil_options_new(&o);
   sigil_options_set_use_environment(o, 0);
@@ -47,8 +60,8 @@ int main(int argc, char **argv) {
   sigil_client_flush(client, 10000, NULL);
   sigil_stats_t st = SIGIL_STATS_INIT;
   sigil_client_stats(client, &st);
-  printf("spooled %llu exported %llu\n", (unsigned long long)st.generations_spooled,
-         (unsigned long long)st.generations_exported);
+  printf("spooled %llu exported %llu spool_full %llu\n", (unsigned long long)st.generations_spooled,
+         (unsigned long long)st.generations_exported, (unsigned long long)st.dropped_spool_full);
   fflush(stdout);
   for (;;) pause(); /* killed with SIGKILL: no shutdown, no cleanup */
 }

@@ -112,3 +112,128 @@ TEST(Protojson, ResponseParsing) {
   EXPECT_FALSE(r[0].accepted);
   EXPECT_FALSE(parse_export_response_json("<html>", r).is_ok());
 }
+
+namespace {
+
+// Every field of the model that is on the sigil.v1 wire, every part kind,
+// and metadata with every JSON kind nested.
+Generation every_field() {
+  Generation g;
+  g.id = "gen_every";
+  g.conversation_id = "conv";
+  g.operation_name = "streamText";
+  g.mode = GenerationMode::kStream;
+  g.trace_id = "0123456789abcdef0123456789abcdef";
+  g.span_id = "0123456789abcdef";
+  g.model = {"anthropic", "claude"};
+  g.response_id = "resp";
+  g.response_model = "claude-x";
+  g.system_prompt = "sys \xe2\x9c\x93";
+  Message in;
+  in.role = Role::kUser;
+  in.name = "alice";
+  Part text;
+  text.text = "";  // present though empty (oneof)
+  Part media;
+  media.kind = PartKind::kMedia;
+  media.media = {"image", "https://x/y.png", "image/png", "y.png"};
+  in.parts = {text, media};
+  Message out;
+  out.role = Role::kAssistant;
+  Part thinking;
+  thinking.kind = PartKind::kThinking;
+  thinking.text = "hmm";
+  thinking.provider_type = "reasoning";
+  Part call;
+  call.kind = PartKind::kToolCall;
+  call.tool_call = {"call_1", "weather", R"({"city":"Paris"})"};
+  out.parts = {thinking, call};
+  Message tool;
+  tool.role = Role::kTool;
+  Part result;
+  result.kind = PartKind::kToolResult;
+  result.tool_result = {"call_1", "weather", "sunny", std::string("\x00\xff", 2), true};
+  tool.parts = {result};
+  g.input = {in};
+  g.output = {out, tool};
+  g.tools = {{"weather", "the weather", "function", R"({"type":"object"})", true}};
+  g.usage.input_tokens = 9007199254740993;
+  g.usage.output_tokens = 2;
+  g.usage.total_tokens = -3;
+  g.usage.cache_read_input_tokens = 4;
+  g.usage.cache_write_input_tokens = 5;
+  g.usage.reasoning_tokens = 6;
+  g.stop_reason = "end_turn";
+  g.started_at_ns = 1700000000123456789;
+  g.completed_at_ns = -1500000000;  // before 1970: negative seconds, positive nanos
+  g.tags = {{"a", "1"}, {"b", ""}};
+  JsonObject inner{{"deep", JsonValue::List({JsonValue::Null(), JsonValue::Bool(true), JsonValue::Number(-0.25),
+                                             JsonValue::String("s"), JsonValue::Object({}), JsonValue::List({})})}};
+  g.metadata = {{"n", JsonValue::Number(1e300)}, {"o", JsonValue::Object(inner)}, {"z", JsonValue::Bool(false)}};
+  g.artifacts = {{ArtifactKind::kProviderEvent, "ev", "application/json", std::string("{\0}", 3), "rec", "s3://b/k"}};
+  g.call_error = "boom";
+  g.agent_name = "agent";
+  g.agent_version = "1.0";
+  g.max_tokens = 0;
+  g.temperature = 0.7;
+  g.top_p = 1;
+  g.tool_choice = "";
+  g.thinking_enabled = false;
+  g.parent_generation_ids = {"gen_0", "gen_00"};
+  g.effective_version = "sha256:" + std::string(64, 'a');
+  return g;
+}
+
+}  // namespace
+
+// The spool's canonical form: a Generation decodes to the same model (so
+// either transport can send it), checked through both encoders.
+TEST(Protobuf, GenerationDecodesToTheSameModel) {
+  for (const Generation &g : {every_field(), sample(), Generation()}) {
+    std::string bytes;
+    ASSERT_TRUE(encode_generation_proto(g, bytes).is_ok());
+    Generation back;
+    Status st = decode_generation_proto(bytes, back);
+    ASSERT_TRUE(st.is_ok()) << st.message();
+    std::string json, json_back;
+    append_generation_json(json, g);
+    append_generation_json(json_back, back);
+    EXPECT_EQ(json_back, json);
+    std::vector<const Generation *> one{&g}, one_back{&back};
+    std::string req, req_back;
+    ASSERT_TRUE(encode_export_request_proto(one, req).is_ok());
+    ASSERT_TRUE(encode_export_request_proto(one_back, req_back).is_ok());
+    EXPECT_EQ(req_back, req);
+  }
+  Generation g = every_field(), back;
+  std::string bytes;
+  ASSERT_TRUE(encode_generation_proto(g, bytes).is_ok());
+  ASSERT_TRUE(decode_generation_proto(bytes, back).is_ok());
+  EXPECT_EQ(back.completed_at_ns, -1500000000);
+  EXPECT_EQ(back.output[1].parts[0].tool_result.content_json, std::string("\x00\xff", 2));
+  EXPECT_TRUE(back.output[1].parts[0].tool_result.is_error);
+  EXPECT_EQ(back.input[0].parts[0].kind, PartKind::kText);
+  ASSERT_TRUE(back.tool_choice.has_value());
+  EXPECT_EQ(*back.tool_choice, "");
+  EXPECT_EQ(back.metadata.at("o").object->at("deep").list.size(), 6u);
+}
+
+// What this version cannot represent exactly is refused, not exported with
+// parts missing: an unknown field, an unknown enum value, an empty oneof,
+// and damaged bytes.
+TEST(Protobuf, GenerationDecodeRefusesWhatItCannotRepresent) {
+  std::string bytes;
+  ASSERT_TRUE(encode_generation_proto(every_field(), bytes).is_ok());
+  Generation g;
+  EXPECT_FALSE(decode_generation_proto(bytes + std::string("\xf8\x06\x01", 3), g).is_ok());  // field 111 = 1
+  EXPECT_FALSE(decode_generation_proto(bytes.substr(0, bytes.size() - 3), g).is_ok());
+  EXPECT_FALSE(decode_generation_proto(std::string("\x20\x07", 2), g).is_ok());  // mode = 7
+  // input: [Message{parts: [Part{}]}]: a part with no payload.
+  EXPECT_FALSE(decode_generation_proto(std::string("\x5a\x02\x1a\x00", 4), g).is_ok());
+  // input: [Message{role: 9}]
+  EXPECT_FALSE(decode_generation_proto(std::string("\x5a\x02\x08\x09", 4), g).is_ok());
+  // metadata: Struct{fields: {"k": Value{}}}: a value of no kind.
+  EXPECT_FALSE(decode_generation_proto(std::string("\x9a\x01\x07\x0a\x05\x0a\x01k\x12\x00", 10), g).is_ok());
+  EXPECT_TRUE(decode_generation_proto(std::string("\x0a\x01x", 3), g).is_ok());
+  EXPECT_EQ(g.id, "x");
+}

@@ -1,9 +1,13 @@
-// The export queue and worker, driven through a scripted in-memory transport
-// (the network paths are covered by the integration tests).
+// The export queue and worker, driven through scripted in-memory transports
+// (the network paths are covered by the integration tests); the spool is real.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
+#include <thread>
 
 #include "export/exporter.h"
 
@@ -166,4 +170,139 @@ TEST(Exporter, IntervalTriggersASendWithoutFlush) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(ex.counters().exported.load(), 1u);
+}
+
+TEST(Exporter, ReplayBackoffDoublesAndIsCappedAtAFewSeconds) {
+  EXPECT_EQ(next_replay_backoff_ms(0, 100, 5000), 100);
+  EXPECT_EQ(next_replay_backoff_ms(100, 100, 5000), 200);
+  EXPECT_EQ(next_replay_backoff_ms(3200, 100, 5000), 5000);
+  EXPECT_EQ(next_replay_backoff_ms(5000, 100, 5000), 5000);
+  // A long live-retry backoff does not slow the replay probe beyond the cap.
+  int64_t d = 0;
+  for (int i = 0; i < 20; ++i) d = next_replay_backoff_ms(d, 100, 60000);
+  EXPECT_EQ(d, kReplayProbeMaxMs);
+  EXPECT_EQ(next_replay_backoff_ms(0, 20, 200), 20);
+  EXPECT_EQ(next_replay_backoff_ms(160, 20, 200), 200);
+  EXPECT_EQ(next_replay_backoff_ms(0, 0, 0), 1);
+}
+
+namespace {
+
+// Holds every send until opened, like a backend that stalls; then accepts.
+class GatedTransport : public GenerationTransport {
+ public:
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  std::vector<std::string> sent_ids;
+
+  Status encode(const std::vector<const Generation *> &batch, std::string &payload) override {
+    for (const Generation *g : batch) payload += g->id + ";";
+    return Status::ok();
+  }
+  AttemptResult send(const std::string &payload, uint32_t, const std::atomic<bool> &cancel) override {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return open || cancel.load(); });
+    AttemptResult r;
+    if (!open) {
+      r.outcome = AttemptResult::Outcome::kRetryable;
+      return r;
+    }
+    size_t start = 0;
+    for (size_t semi; (semi = payload.find(';', start)) != std::string::npos; start = semi + 1) {
+      sent_ids.push_back(payload.substr(start, semi - start));
+    }
+    r.outcome = AttemptResult::Outcome::kAccepted;
+    return r;
+  }
+  void let_through() {
+    std::lock_guard<std::mutex> lock(mu);
+    open = true;
+    cv.notify_all();
+  }
+  size_t sent() {
+    std::lock_guard<std::mutex> lock(mu);
+    return sent_ids.size();
+  }
+  const char *name() const override { return "gated"; }
+};
+
+std::unique_ptr<Spool> temp_spool(std::string &dir, uint64_t max_bytes = 1ull << 30) {
+  char tmpl[] = "/tmp/sigil-exporter-unit-XXXXXX";
+  dir = std::string(mkdtemp(tmpl));
+  SpoolConfig c;
+  c.dir = dir + "/spool";
+  c.max_bytes = max_bytes;
+  c.sync = SpoolSync::kBatch;
+  return std::move(Spool::open(c, Logger()).value());
+}
+
+}  // namespace
+
+// The queue is full while the backend stalls: with a spool, records go to
+// disk on the caller's thread instead of being dropped, and are replayed
+// once the backend answers; nothing is lost or sent twice.
+TEST(Exporter, QueueOverflowIsSpooledAndReplayed) {
+  auto *t = new GatedTransport;
+  ExportConfig c = fast_config();
+  c.queue_size = 5;
+  c.batch_size = 5;
+  std::string dir;
+  Exporter ex(c, std::unique_ptr<GenerationTransport>(t), Logger(), temp_spool(dir));
+  constexpr int kRecords = 40;
+  for (int i = 0; i < kRecords; ++i) {
+    ASSERT_TRUE(ex.enqueue(gen("g" + std::to_string(i)), 100).is_ok()) << i;
+  }
+  const uint64_t spooled = ex.counters().spooled.load();
+  // One batch is with the stalled transport, at most one queue's worth waits.
+  EXPECT_GE(spooled, uint64_t(kRecords - 2 * 5));
+  EXPECT_EQ(ex.counters().enqueued.load() + spooled, uint64_t(kRecords));
+  EXPECT_EQ(drops_total(ex.counters()), 0u);
+  t->let_through();
+  ASSERT_TRUE(ex.flush(soon()).is_ok());
+  for (int i = 0; i < 1000 && ex.counters().replayed.load() < spooled; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(ex.counters().replayed.load(), spooled);
+  EXPECT_EQ(ex.counters().exported.load() + ex.counters().replayed.load(), uint64_t(kRecords));
+  std::vector<std::string> ids;
+  {
+    std::lock_guard<std::mutex> lock(t->mu);
+    ids = t->sent_ids;
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end()) << "a record was sent twice";
+  EXPECT_EQ(ids.size(), size_t(kRecords));
+  std::system(("rm -rf '" + dir + "'").c_str());
+}
+
+// The byte budget, too, overflows into the spool; a record the spool's own
+// budget refuses is dropped as spool_full with the queue's status.
+TEST(Exporter, OverflowBeyondTheSpoolBudgetIsDroppedAsSpoolFull) {
+  auto *t = new GatedTransport;
+  ExportConfig c = fast_config();
+  c.queue_max_bytes = 250;
+  c.batch_size = 100;
+  std::string dir;
+  Exporter ex(c, std::unique_ptr<GenerationTransport>(t), Logger(), temp_spool(dir, 8 + 3 * 30));
+  ASSERT_TRUE(ex.enqueue(gen("a"), 200).is_ok());  // queued
+  int spooled = 0, refused = 0;
+  for (int i = 0; i < 10; ++i) {
+    Status st = ex.enqueue(gen("b" + std::to_string(i)), 200);
+    if (st.is_ok()) {
+      ++spooled;
+    } else {
+      EXPECT_EQ(st.code(), SIGIL_E_BYTE_BUDGET);
+      EXPECT_NE(st.message().find("spool_full"), std::string::npos) << st.message();
+      ++refused;
+    }
+  }
+  EXPECT_GT(spooled, 0);
+  EXPECT_GT(refused, 0);
+  EXPECT_EQ(ex.counters().spooled.load(), uint64_t(spooled));
+  EXPECT_EQ(ex.counters().dropped_spool_full.load(), uint64_t(refused));
+  EXPECT_EQ(ex.counters().dropped_byte_budget.load(), 0u);
+  t->let_through();
+  ASSERT_TRUE(ex.shutdown(soon()).is_ok());
+  std::system(("rm -rf '" + dir + "'").c_str());
 }
