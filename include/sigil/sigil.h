@@ -1164,17 +1164,22 @@ SIGIL_API const char *sigil_content_capture_mode_name(uint32_t mode);
  * Spool (durable delivery)
  *
  * With a spool directory, generations that cannot be delivered — the retry
- * budget is exhausted, or the shutdown deadline passes — are written to
- * append-only segment files (length + CRC32 framing; a torn tail from a
- * crash is cut off on read) instead of being dropped, and counted in
- * generations_spooled. The export worker replays them as soon as the backend
- * answers again (backoff between tries), and so does the next process that
- * opens the same directory; a record is removed only after the server
- * answered it. Generation ids make a replay idempotent. Several processes may
- * share a directory: each writes its own segments, and a lock file lets one
- * replay at a time. Records are kept in the transport's encoding: a spool
- * written over HTTP is replayed by HTTP clients, one written over gRPC by
- * gRPC clients. Files are created 0600 in a 0700 directory.
+ * budget is exhausted, the shutdown deadline passes, or the export queue is
+ * full (items or bytes) — are written to append-only segment files (length +
+ * CRC32 framing; a torn tail from a crash is cut off on read) instead of
+ * being dropped, and counted in generations_spooled. A record that finds the
+ * queue full is written by the recording thread itself (sigil_generation_end
+ * then returns SIGIL_OK); only what the spool's budgets refuse is dropped
+ * (spool_full). The export worker replays spooled records right after any
+ * accepted export, and otherwise probes with capped backoff (at most every
+ * 5 s) while the backend is down; so does the next process that opens the
+ * same directory. A record is removed only after the server answered it.
+ * Generation ids make a replay idempotent. Several processes may share a
+ * directory: each writes its own segments, and a lock file lets one replay
+ * at a time. Records are sigil.v1 Generation protobuf whatever the
+ * transport: a spool written over HTTP is replayed over gRPC and the other
+ * way round; a record this version cannot read (a newer version's) is kept.
+ * Files are created 0600 in a 0700 directory.
  * Environment: SIGIL_SPOOL_DIR, SIGIL_SPOOL_MAX_BYTES, SIGIL_SPOOL_SYNC
  * (none|batch|record).
  * ======================================================================== */

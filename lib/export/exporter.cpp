@@ -89,8 +89,8 @@ Status Exporter::enqueue(Generation generation, size_t bytes) {
 
 // Overload with a spool: this thread encodes the record (sigil.v1 protobuf,
 // the spool's canonical form) and appends it under the spool's writer lock,
-// with the configured durability (kBatch: group commit, see
-// Spool::append_overflow). No memory is held beyond the one frame, so the
+// with the configured durability (kBatch: group commit by the spool's syncer
+// thread, see Spool::append_overflow). No memory is held beyond the one frame, so the
 // process stays within the queue's byte budget however long the overload
 // lasts; what the spool's own budget refuses is dropped as spool_full.
 // Replay delivers these records like any other spooled ones. Measured and
@@ -267,17 +267,9 @@ void Exporter::run() {
         lock.lock();
         continue;
       }
-      bool sync_owed = spool_ && spool_->sync_owed();  // the tail of an overflow burst (kBatch)
-      if (sync_owed) {
-        lock.unlock();
-        bool synced = spool_->sync_pending();
-        lock.lock();
-        if (synced) continue;
-      }
       Clock::time_point until = Clock::time_point::max();
       if (!queue_.empty()) until = queue_.front().enqueued_at + std::chrono::milliseconds(config_.flush_interval_ms);
       if (spool_ && !stopping_) until = std::min(until, next_replay_);
-      if (sync_owed) until = std::min(until, now + Spool::kOverflowSyncInterval);  // another thread's sync runs
       if (until == Clock::time_point::max()) {
         work_cv_.wait(lock);
       } else {
@@ -297,7 +289,6 @@ void Exporter::run() {
     }
     lock.unlock();
     deliver(batch);
-    if (spool_) spool_->sync_pending();  // overflow writes while this batch was out (kBatch)
     lock.lock();
     completed_seq_ += batch.size();
     done_cv_.notify_all();
@@ -317,7 +308,6 @@ void Exporter::run() {
     queue_.clear();
     queue_bytes_ = 0;
   }
-  if (spool_) spool_->sync_pending();
   exited_ = true;
   done_cv_.notify_all();
 }
@@ -462,14 +452,18 @@ void Exporter::replay_spool() {
   int64_t retry_after = -1;
   size_t unreadable = 0;
   std::string unreadable_why;
+  bool claimed = false;
   for (const std::string &path : spool_->segments()) {
     if (failed || abort_.load()) break;
-    if (live_batch_waiting()) {  // live records first; the pass resumes right after
+    // A waiting live batch goes next, after at least one segment of this
+    // pass (so that neither starves the other); the pass resumes right after.
+    if (claimed && live_batch_waiting()) {
       yielded = true;
       break;
     }
     SpoolSegment seg;
     if (!spool_->claim(path, seg)) continue;  // a live writer's (that process replays it)
+    claimed = true;
     std::vector<SpoolRecord> &recs = seg.records;
     std::vector<SpoolRecord> remaining;
     size_t i = 0;

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <new>
+#include <system_error>
 
 #include "telemetry/ids.h"
 
@@ -69,6 +71,8 @@ bool write_all(int fd, std::string_view data) {
 
 bool read_file(int fd, std::string &out) {
   out.clear();
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(size_t(st.st_size));  // no doubling on growth
   if (::lseek(fd, 0, SEEK_SET) < 0) return false;
   char buf[65536];
   for (;;) {
@@ -146,6 +150,12 @@ Expected<std::unique_ptr<Spool>> Spool::open(const SpoolConfig &config, const Lo
 }
 
 Spool::~Spool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_syncer_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
   seal();
   unlock_replay();
 }
@@ -275,53 +285,52 @@ size_t Spool::append(const std::vector<SpoolRecord> &records) {
   if (written > 0 && config_.sync == SpoolSync::kBatch && fd_ >= 0) {
     ::fdatasync(fd_);  // also covers overflow writes before it
     unsynced_.store(false, std::memory_order_relaxed);
-    last_sync_ = Clock::now();
   }
   return written;
 }
 
 bool Spool::append_overflow(const SpoolRecord &record) {
-  int sync_fd = -1;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (append_locked(&record, 1) == 0) return false;
-    if (config_.sync == SpoolSync::kBatch && Clock::now() - last_sync_ >= kOverflowSyncInterval) {
-      sync_fd = begin_sync_locked();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (append_locked(&record, 1) == 0) return false;
+  if (config_.sync == SpoolSync::kBatch) {
+    start_syncer_locked();
+    sync_cv_.notify_one();
+  }
+  return true;
+}
+
+void Spool::start_syncer_locked() {
+  if (syncer_started_) return;
+  try {
+    syncer_ = std::thread([this] { run_syncer(); });
+    syncer_started_ = true;
+  } catch (const std::system_error &e) {  // no thread: sync on this one, as kRecord would
+    logger_.warn(std::string("spool: cannot start the sync thread (") + e.what() + "); syncing each overflow write");
+    if (fd_ >= 0) ::fdatasync(fd_);
+    unsynced_.store(false, std::memory_order_relaxed);
+  }
+}
+
+void Spool::run_syncer() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    sync_cv_.wait(lock, [&] { return stop_syncer_ || unsynced_.load(std::memory_order_relaxed); });
+    if (stop_syncer_) return;  // the destructor's seal syncs what is left
+    // Group commit: let the writes of one interval gather, then sync them
+    // all, on a duplicate of the descriptor so that writers go on meanwhile.
+    sync_cv_.wait_for(lock, kOverflowSyncInterval, [&] { return stop_syncer_; });
+    if (stop_syncer_) return;
+    if (fd_ < 0 || !unsynced_.exchange(false, std::memory_order_relaxed)) continue;
+    int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+      ::fdatasync(fd_);
+      continue;
     }
+    lock.unlock();
+    ::fdatasync(fd);  // writes after the exchange above set unsynced_ again
+    ::close(fd);
+    lock.lock();
   }
-  if (sync_fd >= 0) end_sync(sync_fd);
-  return true;
-}
-
-bool Spool::sync_pending() {
-  if (!unsynced_.load(std::memory_order_relaxed)) return false;
-  int sync_fd;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    sync_fd = begin_sync_locked();
-  }
-  if (sync_fd < 0) return false;
-  end_sync(sync_fd);
-  return true;
-}
-
-int Spool::begin_sync_locked() {
-  if (fd_ < 0 || !unsynced_.load(std::memory_order_relaxed) || syncing_.exchange(true)) return -1;
-  int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
-  if (fd < 0) {
-    syncing_.store(false);
-    return -1;
-  }
-  // Writes after this point set unsynced_ again and get a later sync.
-  unsynced_.store(false, std::memory_order_relaxed);
-  last_sync_ = Clock::now();
-  return fd;
-}
-
-void Spool::end_sync(int fd) {
-  ::fdatasync(fd);
-  ::close(fd);
-  syncing_.store(false);
 }
 
 void Spool::seal() {
@@ -374,8 +383,9 @@ bool Spool::claim(const std::string &path, SpoolSegment &out) {
   out.file_bytes = data.size();
   size_t valid = parse_spool_frames(data, out.records);
   out.torn = valid != data.size();
+  std::string().swap(data);  // only the parsed records stay in memory
   if (out.torn) {
-    logger_.warn("spool: " + path + " has a damaged tail (" + std::to_string(data.size() - valid) +
+    logger_.warn("spool: " + path + " has a damaged tail (" + std::to_string(out.file_bytes - valid) +
                  " bytes after the last good record); keeping " + std::to_string(out.records.size()) + " records");
   }
   return true;
@@ -414,15 +424,18 @@ void Spool::release(SpoolSegment &seg, const std::vector<SpoolRecord> &remaining
 
 void Spool::after_fork_in_child() {
   // The descriptors are shared with the parent (and so are their flocks):
-  // closing our copies leaves the parent's locks in place. A sync another
-  // thread had under way stayed in the parent.
+  // closing our copies leaves the parent's locks in place.
   if (fd_ >= 0) ::close(fd_);
   if (replay_fd_ >= 0) ::close(replay_fd_);
   fd_ = replay_fd_ = -1;
   fd_bytes_ = 0;
   unsynced_.store(false);
-  syncing_.store(false);
   appends_.store(0);
+  // The syncer stayed in the parent: forget it (never join it) and start
+  // afresh on first use; its condition variable may hold parent state.
+  new (&syncer_) std::thread();
+  new (&sync_cv_) std::condition_variable();
+  syncer_started_ = false;
 }
 
 }  // namespace sigil::detail

@@ -21,11 +21,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/logger.h"
@@ -44,7 +46,9 @@ struct SpoolConfig {
   uint64_t max_bytes = 256ull << 20;         // all segments together
   uint64_t max_age_ms = 7ull * 24 * 3600 * 1000;  // older records are dropped (spool_full) at replay
   SpoolSync sync = SpoolSync::kBatch;
-  uint64_t segment_bytes = 4ull << 20;       // a writer starts a new segment past this
+  // A writer starts a new segment past this. Replay holds one segment in
+  // memory at a time, so this also bounds what replay adds to the process.
+  uint64_t segment_bytes = 1ull << 20;
 };
 
 // The record format this version writes and replays (see the top comment).
@@ -74,12 +78,12 @@ struct SpoolSegment {
   bool torn = false;  // a damaged tail was cut off
 };
 
-// Writing (append, append_overflow, sync_pending, seal) is thread-safe;
-// replay (try_lock_replay .. release) belongs to the export worker.
+// Writing (append, append_overflow, seal) is thread-safe; replay
+// (try_lock_replay .. release) belongs to the export worker.
 class Spool {
  public:
   using Clock = std::chrono::steady_clock;
-  // kBatch on the overflow path: at most one fdatasync per this interval.
+  // kBatch on the overflow path: the group-commit window of the syncer.
   static constexpr std::chrono::milliseconds kOverflowSyncInterval{100};
 
   static Expected<std::unique_ptr<Spool>> open(const SpoolConfig &config, const Logger &logger);
@@ -91,22 +95,20 @@ class Spool {
   // stops; returns how many were written. Durable per the sync policy before
   // it returns (kBatch: one fdatasync for the call).
   size_t append(const std::vector<SpoolRecord> &records);
-  // One record from a recording thread whose export queue is full. kRecord:
-  // synced before it returns. kBatch: group commit, so that an overload does
-  // not cost one fdatasync per record: this call syncs when the last sync is
-  // older than kOverflowSyncInterval, otherwise a later append or
-  // sync_pending() (the export worker's, after each batch) does. The sync
-  // runs on a dup of the descriptor, outside the writer lock.
+  // One record from a recording thread whose export queue is full: one
+  // write() under the writer lock. kRecord: synced before it returns. kBatch:
+  // group commit, so that an overload costs neither one fdatasync per record
+  // nor any fdatasync on a recording thread: a syncer thread (started with
+  // the first such record) syncs within kOverflowSyncInterval of a write.
+  // kNone: never synced.
   bool append_overflow(const SpoolRecord &record);
-  // Syncs writes that are not yet synced (kBatch); false when there were
-  // none or another thread's sync is under way.
-  bool sync_pending();
-  bool sync_owed() const { return unsynced_.load(std::memory_order_relaxed); }
   // Closes the open segment (synced first when needed) so that replay may claim it.
   void seal();
   // Records written by this process so far; the replayer compares it before
   // and after a pass to know whether new records arrived meanwhile.
   uint64_t append_count() const { return appends_.load(std::memory_order_relaxed); }
+  // Whether overflow writes still wait for the syncer (for tests).
+  bool sync_owed() const { return unsynced_.load(std::memory_order_relaxed); }
 
   bool try_lock_replay();
   void unlock_replay();
@@ -122,7 +124,7 @@ class Spool {
   const SpoolConfig &config() const { return config_; }
   // fork(): the writer lock is held across it (lock_for_fork, then
   // unlock_after_fork in both processes); in the child, after_fork_in_child
-  // (lock held) forgets the parent's open segment and replay lock.
+  // (lock held) forgets the parent's open segment, replay lock and syncer.
   void lock_for_fork() { mu_.lock(); }
   void unlock_after_fork() { mu_.unlock(); }
   void after_fork_in_child();
@@ -132,20 +134,22 @@ class Spool {
   bool open_segment_locked();
   size_t append_locked(const SpoolRecord *records, size_t n);
   void seal_locked();
-  int begin_sync_locked();  // a dup of the open segment to fdatasync, or -1
-  void end_sync(int fd);
+  void start_syncer_locked();
+  void run_syncer();
   uint64_t scan_bytes() const;
 
   SpoolConfig config_;
   Logger logger_;
-  mutable std::mutex mu_;  // the writer state below (fd_ .. last_sync_)
+  mutable std::mutex mu_;  // the writer state below (fd_ .. stop_syncer_)
   int fd_ = -1;            // the open segment (flock held)
   uint64_t fd_bytes_ = 0;  // its size
   uint64_t bytes_ = 0;     // every segment in the directory, as last known
-  Clock::time_point last_sync_{};
-  std::atomic<bool> unsynced_{false};  // kBatch overflow writes not yet synced
-  std::atomic<bool> syncing_{false};   // a sync runs outside the lock
+  std::atomic<bool> unsynced_{false};  // kBatch writes not yet synced
   std::atomic<uint64_t> appends_{0};
+  std::condition_variable sync_cv_;  // wakes the syncer
+  std::thread syncer_;
+  bool syncer_started_ = false;
+  bool stop_syncer_ = false;
   int replay_fd_ = -1;  // replay.lock while held (worker only)
 };
 
