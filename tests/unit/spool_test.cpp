@@ -156,6 +156,9 @@ TEST(SpoolStore, ConcurrentOverflowAppendsLandWhole) {
 // fork() while the syncer runs (as the exporter's atfork handlers do it): the
 // child gets a spool it can append to, with a syncer of its own.
 TEST(SpoolStore, ForkedChildAppendsAndSyncsOnItsOwn) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "TSan cannot start threads in the child of a multi-threaded fork (as in Reliability.Fork*)";
+#endif
   SpoolConfig c;
   c.dir = temp_dir();
   c.sync = SpoolSync::kBatch;
