@@ -7,6 +7,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "core/utf8.h"
 #include "encode/proto_wire.h"
 #include "sigil/v1/generation_ingest.pb.h"
 
@@ -356,13 +357,25 @@ Status encode_appending(std::string &out, Emit &&emit) {
 
 // --- decoding (nanopb) -------------------------------------------------------
 
-bool read_string(pb_istream_t *s, std::string &out) {
+bool read_bytes(pb_istream_t *s, std::string &out) {
   out.resize(s->bytes_left);
   return pb_read(s, reinterpret_cast<pb_byte_t *>(out.data()), out.size());
 }
 
+// A proto3 `string` is UTF-8. A spooled record that is not would export as
+// invalid protojson, and the server would refuse its whole batch.
+bool read_string(pb_istream_t *s, std::string &out) {
+  if (!read_bytes(s, out)) return false;
+  if (!valid_utf8(out)) PB_RETURN_ERROR(s, "invalid UTF-8 in a string field");
+  return true;
+}
+
 bool dec_string(pb_istream_t *s, const pb_field_t *, void **arg) {
   return read_string(s, *static_cast<std::string *>(*arg));
+}
+
+bool dec_bytes(pb_istream_t *s, const pb_field_t *, void **arg) {
+  return read_bytes(s, *static_cast<std::string *>(*arg));
 }
 
 void bind_string(pb_callback_t &cb, std::string &out) {
@@ -370,12 +383,18 @@ void bind_string(pb_callback_t &cb, std::string &out) {
   cb.arg = &out;
 }
 
+void bind_bytes(pb_callback_t &cb, std::string &out) {
+  cb.funcs.decode = dec_bytes;
+  cb.arg = &out;
+}
+
 bool dec_result(pb_istream_t *s, const pb_field_t *, void **arg) {
   auto *results = static_cast<std::vector<ItemResult> *>(*arg);
   ItemResult item;
   sigil_v1_ExportGenerationResult msg = sigil_v1_ExportGenerationResult_init_zero;
-  bind_string(msg.generation_id, item.generation_id);
-  bind_string(msg.error, item.error);
+  // The server's words are only matched and logged: taken as they come.
+  bind_bytes(msg.generation_id, item.generation_id);
+  bind_bytes(msg.error, item.error);
   if (!pb_decode(s, sigil_v1_ExportGenerationResult_fields, &msg)) return false;
   item.accepted = msg.accepted;
   results->push_back(std::move(item));
@@ -422,11 +441,11 @@ bool dec_parts(pb_istream_t *s, const pb_field_t *, void **arg) {
   msg.thinking.arg = &p;
   bind_string(msg.tool_call.id, p.tool_call.id);
   bind_string(msg.tool_call.name, p.tool_call.name);
-  bind_string(msg.tool_call.input_json, p.tool_call.input_json);
+  bind_bytes(msg.tool_call.input_json, p.tool_call.input_json);
   bind_string(msg.tool_result.tool_call_id, p.tool_result.tool_call_id);
   bind_string(msg.tool_result.name, p.tool_result.name);
   bind_string(msg.tool_result.content, p.tool_result.content);
-  bind_string(msg.tool_result.content_json, p.tool_result.content_json);
+  bind_bytes(msg.tool_result.content_json, p.tool_result.content_json);
   bind_string(msg.media.kind, p.media.kind);
   bind_string(msg.media.url, p.media.url);
   bind_string(msg.media.mime_type, p.media.mime_type);
@@ -473,7 +492,7 @@ bool dec_tools(pb_istream_t *s, const pb_field_t *, void **arg) {
   bind_string(msg.name, t.name);
   bind_string(msg.description, t.description);
   bind_string(msg.type, t.type);
-  bind_string(msg.input_schema_json, t.input_schema_json);
+  bind_bytes(msg.input_schema_json, t.input_schema_json);
   if (!pb_decode(s, sigil_v1_ToolDefinition_fields, &msg)) return false;
   t.deferred = msg.deferred;
   return true;
@@ -485,7 +504,7 @@ bool dec_artifacts(pb_istream_t *s, const pb_field_t *, void **arg) {
   sigil_v1_Artifact msg = sigil_v1_Artifact_init_zero;
   bind_string(msg.name, a.name);
   bind_string(msg.content_type, a.content_type);
-  bind_string(msg.payload, a.payload);
+  bind_bytes(msg.payload, a.payload);
   bind_string(msg.record_id, a.record_id);
   bind_string(msg.uri, a.uri);
   if (!pb_decode(s, sigil_v1_Artifact_fields, &msg)) return false;

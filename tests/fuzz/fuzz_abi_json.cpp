@@ -1,6 +1,4 @@
 // The ABI's JSON inputs (core/json_input.h): generation results, tools, tags, metadata.
-#include <simdjson.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,16 +7,7 @@
 #include "core/json_input.h"
 #include "encode/protobuf.h"
 #include "encode/protojson.h"
-
-namespace {
-
-bool strict_json(const std::string &text) {
-  static simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  return parser.parse(text.data(), text.size()).get(doc) == simdjson::SUCCESS;
-}
-
-}  // namespace
+#include "json_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0) return 0;
@@ -32,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       // Whatever parses encodes: protojson that is valid JSON, and protobuf.
       std::string json;
       append_generation_json(json, g);
-      if (!strict_json(json)) __builtin_trap();
+      if (!sigil_fuzz::strict_json(json)) __builtin_trap();
       std::string proto;
       const Generation *batch[] = {&g};
       (void)encode_export_request_proto({batch, batch + 1}, proto);

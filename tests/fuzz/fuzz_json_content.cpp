@@ -4,8 +4,6 @@
 // of a few field limits, bytes 1-2 a free limit for truncate_json_field; the
 // rest is the content. Valid UTF-8 in must give valid JSON out, within the
 // limit unless the truncation marker alone is longer.
-#include <simdjson.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,16 +13,11 @@
 #include "core/privacy.h"
 #include "core/utf8.h"
 #include "telemetry/genai_spans.h"
+#include "json_check.h"
 
 using namespace sigil::detail;
 
 namespace {
-
-bool strict_json(const std::string &text) {
-  static simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  return parser.parse(text.data(), text.size()).get(doc) == simdjson::SUCCESS;
-}
 
 // The longest a cut JSON field can be: the limit, or the quoted marker for
 // removing all `n` bytes when that alone is longer.
@@ -50,16 +43,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!valid_utf8(raw)) return 0;  // the ABI refuses invalid UTF-8 before any of this
 
   std::string attr = tool_content_attribute(raw);
-  if (!attr.empty() && !strict_json(attr)) __builtin_trap();
+  if (!attr.empty() && !sigil_fuzz::strict_json(attr)) __builtin_trap();
   const size_t before = attr.size();
   privacy.apply_json_text(attr, "span.gen_ai.tool.call.arguments", RedactTier::kFull);
-  if (before != 0 && !strict_json(attr)) __builtin_trap();
+  if (before != 0 && !sigil_fuzz::strict_json(attr)) __builtin_trap();
   const uint64_t max = privacy.config().max_field_bytes;
   if (max != 0 && attr.size() > cut_bound(max, SIZE_MAX)) __builtin_trap();  // N unknown: widest marker
 
   std::string json = raw;
   if (truncate_json_field(json, limit)) {
-    if (!strict_json(json)) __builtin_trap();
+    if (!sigil_fuzz::strict_json(json)) __builtin_trap();
     if (json.size() > cut_bound(limit, raw.size())) __builtin_trap();
   } else if (json != raw || (limit != 0 && raw.size() > limit)) {
     __builtin_trap();

@@ -4,8 +4,6 @@
 // ("g" good, "b" bad, else unspecified), comment, metadata JSON, generation
 // id, rater id, source. Whatever validation lets through must make a valid
 // JSON request body and a URL path segment without reserved characters.
-#include <simdjson.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -16,16 +14,11 @@
 #include "core/rating.h"
 #include "core/utf8.h"
 #include "fuzz_fields.h"
+#include "json_check.h"
 
 using namespace sigil::detail;
 
 namespace {
-
-bool strict_json(const std::string &text) {
-  static simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  return parser.parse(text.data(), text.size()).get(doc) == simdjson::SUCCESS;
-}
 
 bool plain_segment(const std::string &segment) {
   for (size_t i = 0; i < segment.size(); ++i) {
@@ -61,8 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   if (!normalize_rating(in).is_ok()) return 0;
   std::string body = rating_request_json(in);
-  if (!strict_json(body)) __builtin_trap();
-  if (!in.metadata_json.empty() && !strict_json(in.metadata_json)) __builtin_trap();
+  if (!sigil_fuzz::strict_json(body)) __builtin_trap();
+  if (!in.metadata_json.empty() && !sigil_fuzz::strict_json(in.metadata_json)) __builtin_trap();
 
   std::string segment = escape_path_segment(in.conversation_id);
   if (!plain_segment(segment)) __builtin_trap();

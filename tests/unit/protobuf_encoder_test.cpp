@@ -386,6 +386,30 @@ TEST(ProtobufEncoder, DecodeRefusesWhatTheModelCannotCarry) {
     EXPECT_FALSE(decode_generation_proto(std::string_view(good).substr(0, n), back).is_ok()) << n;
   }
 
+  // A string that is not UTF-8 (id "\xff"), in a tag and in metadata; a bytes
+  // field (tool-call input_json) may hold any bytes.
+  EXPECT_EQ(decode_generation_proto(std::string("\x0a\x01\xff", 3), back).code(), SIGIL_E_INVALID_ARGUMENT);
+  Generation tagged;
+  tagged.tags["k"] = "\xc3\xa9";
+  tagged.metadata["m"] = JsonValue::String("\xc3\xa9");
+  std::string bytes;
+  ASSERT_TRUE(encode_generation_proto(tagged, bytes).is_ok());
+  EXPECT_TRUE(decode_generation_proto(bytes, back).is_ok());
+  int broken_strings = 0;
+  for (size_t at = bytes.find('\xc3'); at != std::string::npos; at = bytes.find('\xc3', at + 1)) {
+    std::string broken = bytes;
+    broken[at + 1] = '\x28';  // C3 28: a lead byte without its continuation
+    EXPECT_EQ(decode_generation_proto(broken, back).code(), SIGIL_E_INVALID_ARGUMENT) << at;
+    ++broken_strings;
+  }
+  EXPECT_EQ(broken_strings, 2);
+  Generation tool;
+  tool.output = {message(Role::kAssistant, {tool_call_part("c1", "f", "\xff\xfe")})};
+  std::string raw;
+  ASSERT_TRUE(encode_generation_proto(tool, raw).is_ok());
+  ASSERT_TRUE(decode_generation_proto(raw, back).is_ok());
+  EXPECT_EQ(back.output[0].parts[0].tool_call.input_json, "\xff\xfe");
+
   // Nothing at all is a Generation with every field at its default.
   ASSERT_TRUE(decode_generation_proto("", back).is_ok());
   EXPECT_EQ(protojson(back), protojson(Generation()));
