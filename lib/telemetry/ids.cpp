@@ -63,9 +63,11 @@ struct Xoshiro256 {
 
 thread_local Xoshiro256 tls_rng;
 
-void append_hex(std::string &out, uint64_t v, int digits) {
+void append_hex(std::string &out, uint64_t v, int digits) {  // digits <= 16
   static const char hex[] = "0123456789abcdef";
-  for (int i = digits - 1; i >= 0; --i) out.push_back(hex[(v >> (i * 4)) & 0xF]);
+  char buf[16];
+  for (int i = digits - 1; i >= 0; --i, v >>= 4) buf[i] = hex[v & 0xF];
+  out.append(buf, size_t(digits));
 }
 
 bool is_lower_hex(std::string_view s) {
