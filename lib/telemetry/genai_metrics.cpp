@@ -55,12 +55,24 @@ GenAIMetrics::GenAIMetrics(int64_t start_ns)
       tool_calls_(sc::kMetricToolCallsPerOperation, "count", "Number of tool calls a GenAI operation requested.",
                   kToolCallsBuckets) {}
 
-void GenAIMetrics::record_generation(const Generation &g, const char *error_type, const char *error_category,
-                                     int64_t first_token_ns) {
+GenerationMetricsInput::GenerationMetricsInput(const Generation &g)
+    : operation(generation_operation_name(g)),
+      provider(trim_view(g.model.provider)),
+      model(trim_view(g.model.name)),
+      agent(trim_view(g.agent_name)),
+      started_at_ns(g.started_at_ns),
+      completed_at_ns(g.completed_at_ns),
+      usage(g.usage) {
+  for (const Message &m : g.output) {
+    for (const Part &p : m.parts) tool_calls += p.kind == PartKind::kToolCall;
+  }
+}
+
+void GenAIMetrics::record_generation(const GenerationMetricsInput &g, const char *error_type,
+                                     const char *error_category, int64_t first_token_ns) {
   if (g.started_at_ns == 0 || g.completed_at_ns == 0) return;
-  const std::string op = generation_operation_name(g);
-  const std::string_view provider = trim_view(g.model.provider), model = trim_view(g.model.name),
-                         agent = trim_view(g.agent_name);
+  const std::string &op = g.operation;
+  const std::string_view provider = g.provider, model = g.model, agent = g.agent;
 
   duration_.record(seconds_between(g.started_at_ns, g.completed_at_ns),
                    {{sc::kOperationName, op},
@@ -85,11 +97,7 @@ void GenAIMetrics::record_generation(const Generation &g, const char *error_type
   record_tokens("cache_creation", g.usage.cache_creation_input_tokens);
   record_tokens("reasoning", g.usage.reasoning_tokens);
 
-  int64_t tool_calls = 0;
-  for (const Message &m : g.output) {
-    for (const Part &p : m.parts) tool_calls += p.kind == PartKind::kToolCall;
-  }
-  tool_calls_.record(double(tool_calls),
+  tool_calls_.record(double(g.tool_calls),
                      {{sc::kProviderName, provider}, {sc::kRequestModel, model}, {sc::kAgentName, agent}});
 
   // As the reference: by operation name, and only with a first-token time.

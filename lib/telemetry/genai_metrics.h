@@ -28,13 +28,28 @@ struct MetricSnapshot {
   std::vector<HistogramPoint> points;
 };
 
+// What a generation's metrics need, taken before the generation itself
+// moves on (to the export queue).
+struct GenerationMetricsInput {
+  explicit GenerationMetricsInput(const Generation &g);
+
+  std::string operation, provider, model, agent;  // trimmed
+  int64_t started_at_ns = 0, completed_at_ns = 0;
+  TokenUsage usage;
+  int64_t tool_calls = 0;  // tool-call parts in the output
+};
+
 class GenAIMetrics {
  public:
   explicit GenAIMetrics(int64_t start_ns);
 
   // A generation (sync or streaming), errors as the span reports them ("" if none).
-  void record_generation(const Generation &g, const char *error_type, const char *error_category,
+  void record_generation(const GenerationMetricsInput &g, const char *error_type, const char *error_category,
                          int64_t first_token_ns);
+  void record_generation(const Generation &g, const char *error_type, const char *error_category,
+                         int64_t first_token_ns) {
+    record_generation(GenerationMetricsInput(g), error_type, error_category, first_token_ns);
+  }
   void record_embedding(std::string_view provider, std::string_view model, std::string_view agent_name,
                         int64_t started_at_ns, int64_t completed_at_ns, int64_t input_tokens,
                         const char *error_type, const char *error_category);
