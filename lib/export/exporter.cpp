@@ -60,8 +60,8 @@ Status Exporter::enqueue(Generation generation, size_t bytes) {
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return Status(SIGIL_E_SHUTDOWN, "the client is shut down");
   ensure_worker_locked();
-  const bool queue_full = queue_.size() >= config_.queue_size;
-  if (queue_full || queue_bytes_ + bytes > config_.queue_max_bytes) {
+  const bool queue_full = queue_.size() + reserved_items_ >= config_.queue_size;
+  if (queue_full || queue_bytes_ + reserved_bytes_ + bytes > config_.queue_max_bytes) {
     if (spool_) {
       const bool idle = queue_.empty();
       lock.unlock();
@@ -85,6 +85,53 @@ Status Exporter::enqueue(Generation generation, size_t bytes) {
   lock.unlock();
   if (wake) work_cv_.notify_one();
   return Status::ok();
+}
+
+Status Exporter::reserve(size_t bytes, bool &reserved) {
+  reserved = false;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return Status(SIGIL_E_SHUTDOWN, "the client is shut down");
+  const bool queue_full = queue_.size() + reserved_items_ >= config_.queue_size;
+  if (queue_full || queue_bytes_ + reserved_bytes_ + bytes > config_.queue_max_bytes) {
+    if (spool_) return Status::ok();
+    if (queue_full) {
+      counters_.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
+      return Status(SIGIL_E_QUEUE_FULL,
+                    "the generation queue is full (" + std::to_string(config_.queue_size) + " items)");
+    }
+    counters_.dropped_byte_budget.fetch_add(1, std::memory_order_relaxed);
+    return Status(SIGIL_E_BYTE_BUDGET,
+                  "the generation queue's byte budget is exhausted (" + std::to_string(config_.queue_max_bytes) + " bytes)");
+  }
+  ++reserved_items_;
+  reserved_bytes_ += bytes;
+  reserved = true;
+  return Status::ok();
+}
+
+void Exporter::enqueue_reserved(Generation generation, size_t reserved_bytes, size_t bytes) {
+  std::unique_lock<std::mutex> lock(mu_);
+  --reserved_items_;
+  reserved_bytes_ -= reserved_bytes;
+  if (stopping_) {  // the client drains its finisher before stopping the exporter
+    counters_.dropped_shutdown_timeout.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  ensure_worker_locked();
+  bool was_empty = queue_.empty();
+  queue_.push_back(Item{std::move(generation), bytes, Clock::now()});
+  queue_bytes_ += bytes;
+  ++accepted_seq_;
+  counters_.enqueued.fetch_add(1, std::memory_order_relaxed);
+  bool wake = was_empty || queue_.size() >= config_.batch_size;
+  lock.unlock();
+  if (wake) work_cv_.notify_one();
+}
+
+void Exporter::release_reservation(size_t reserved_bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  --reserved_items_;
+  reserved_bytes_ -= reserved_bytes;
 }
 
 // Overload with a spool: this thread encodes the record (sigil.v1 protobuf,
@@ -210,6 +257,7 @@ void Exporter::fork_child() {
   new (&done_cv_) std::condition_variable();
   queue_.clear();
   queue_bytes_ = 0;
+  reserved_items_ = reserved_bytes_ = 0;  // the child's finisher drops the tasks that held them
   accepted_seq_ = completed_seq_ = flush_target_ = 0;
   for (auto *c : {&counters_.enqueued, &counters_.exported, &counters_.rejected, &counters_.dropped_queue_full,
                   &counters_.dropped_byte_budget, &counters_.dropped_payload_too_large,

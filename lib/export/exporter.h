@@ -66,11 +66,23 @@ class Exporter {
   // spool on this thread instead of being dropped (see spool_overflow).
   // `bytes` is the record's estimated size.
   Status enqueue(Generation generation, size_t bytes);
+  // For a record finished later on another thread (the client's finisher):
+  // takes one item slot and `bytes` of the byte budget now, so that the end
+  // call reports QUEUE_FULL / BYTE_BUDGET / SHUTDOWN (counted as enqueue
+  // counts them) and enqueue_reserved cannot be refused. `reserved` is false
+  // with an OK status when the queue is full and a spool is configured: the
+  // record then goes through enqueue (which spools it) once it is redacted.
+  Status reserve(size_t bytes, bool &reserved);
+  // Queues a reserved record; `bytes` is its estimated size now.
+  void enqueue_reserved(Generation generation, size_t reserved_bytes, size_t bytes);
+  // Gives a reservation back (the caller counts the record's drop).
+  void release_reservation(size_t reserved_bytes);
   Status flush(Clock::time_point deadline);
   Status shutdown(Clock::time_point deadline);
 
   const ExportCounters &counters() const { return counters_; }
   void count_payload_too_large() { counters_.dropped_payload_too_large.fetch_add(1, std::memory_order_relaxed); }
+  void count_shutdown_timeout() { counters_.dropped_shutdown_timeout.fetch_add(1, std::memory_order_relaxed); }
   void queue_usage(uint64_t &items, uint64_t &bytes) const;
 
   // fork() (see fork_safety.h): the parent keeps its queue and worker; the
@@ -120,6 +132,8 @@ class Exporter {
   std::condition_variable done_cv_;  // wakes flush / shutdown waiters
   std::deque<Item> queue_;
   size_t queue_bytes_ = 0;
+  size_t reserved_items_ = 0;  // slots taken by reserve, not yet enqueued or released
+  size_t reserved_bytes_ = 0;
   uint64_t accepted_seq_ = 0;   // items ever accepted into the queue
   uint64_t completed_seq_ = 0;  // items finished (exported, rejected or dropped)
   uint64_t flush_target_ = 0;   // send at once while completed_seq_ < flush_target_
