@@ -283,17 +283,19 @@ typedef struct sigil_client sigil_client_t;
 SIGIL_API sigil_status_t sigil_client_new(const sigil_options_t *options, sigil_client_t **out,
                                           sigil_error_t **error);
 
-/** Blocks until every generation enqueued before the call has been delivered
- *  or dropped, or until `timeout_ms` passes (SIGIL_E_TIMEOUT). Drops are
+/** Blocks until every record ended before the call has been finished (see
+ *  sigil_generation_end) and every generation delivered or dropped, or
+ *  until `timeout_ms` passes (SIGIL_E_TIMEOUT). Drops are
  *  reported through the logger and sigil_client_stats. With OTLP export
  *  configured, queued spans and a metrics snapshot are then sent within the
  *  same deadline (see Telemetry). Returns SIGIL_E_SHUTDOWN after shutdown. */
 SIGIL_API sigil_status_t sigil_client_flush(sigil_client_t *client, uint32_t timeout_ms,
                                             sigil_error_t **error);
 
-/** Stops accepting records, flushes within `timeout_ms` (generations, then
- *  spans and a final metrics export), then stops the workers. What could not
- *  be delivered by the deadline is dropped and counted (reason
+/** Stops accepting records, finishes the ones already ended and flushes
+ *  within `timeout_ms` (generations, then spans and a final metrics
+ *  export), then stops the workers. What could not be finished or
+ *  delivered by the deadline is dropped and counted (reason
  *  shutdown_timeout); the return is SIGIL_E_TIMEOUT then.
  *  Idempotent: later calls return SIGIL_OK at once. */
 SIGIL_API sigil_status_t sigil_client_shutdown(sigil_client_t *client, uint32_t timeout_ms,
@@ -337,7 +339,8 @@ typedef struct sigil_stats {
 #define SIGIL_STATS_VERSION 2u
 #define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
-/** Fills `*out` (caller-owned, with `version` set to 1 or 2). Thread-safe. */
+/** Fills `*out` (caller-owned, with `version` set to 1 or 2), counting every
+ *  record ended before the call. Thread-safe. */
 SIGIL_API sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out);
 
 /* ===========================================================================
@@ -516,7 +519,10 @@ SIGIL_API sigil_status_t sigil_generation_set_first_token_at(sigil_generation_t 
                                                              int64_t unix_ns);
 
 /** Ends the generation: resolves identity, validates, stamps SDK identity,
- *  and enqueues it for export. Never blocks on I/O. Returns the local error,
+ *  and takes its place in the export queue. The privacy pass, the span, the
+ *  metrics and the enqueue itself then run on a background thread of the
+ *  client (on this thread when a span callback or a sanitizer is configured;
+ *  see docs/conventions.md). Never blocks on I/O. Returns the local error,
  *  if any: SIGIL_E_VALIDATION, SIGIL_E_INVALID_UTF8, SIGIL_E_INVALID_JSON,
  *  SIGIL_E_QUEUE_FULL, SIGIL_E_BYTE_BUDGET, SIGIL_E_PAYLOAD_TOO_LARGE,
  *  SIGIL_E_SHUTDOWN, or SIGIL_E_ALREADY_ENDED on a second call. `*error`
@@ -965,9 +971,10 @@ SIGIL_API sigil_status_t sigil_options_set_span_callback(sigil_options_t *option
  *  "points": [{"attributes": {...}, "count", "sum", "min", "max",
  *  "bucket_counts": [...], "start_time_unix_nano", "time_unix_nano"}]}],
  *  "otlp": {export counters}}. Instruments without data are left out.
- *  Thread-safe. On success `*json_out` (NUL-terminated; `*json_len`, which
- *  may be NULL, receives its length) is owned by the caller; free with
- *  sigil_metrics_snapshot_free. Works after shutdown too. */
+ *  Includes every record ended before the call. Thread-safe. On success
+ *  `*json_out` (NUL-terminated; `*json_len`, which may be NULL, receives its
+ *  length) is owned by the caller; free with sigil_metrics_snapshot_free.
+ *  Works after shutdown too. */
 SIGIL_API sigil_status_t sigil_client_metrics_snapshot(const sigil_client_t *client, char **json_out,
                                                        size_t *json_len, sigil_error_t **error);
 

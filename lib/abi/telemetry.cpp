@@ -121,7 +121,7 @@ sigil_status_t sigil_client_metrics_snapshot(const sigil_client_t *client, char 
     return report(sigil::abi::invalid_argument("client or json_out is NULL"), error);
   }
   return guard([&] {
-    std::string json = client->client->telemetry().metrics_json();
+    std::string json = client->client->metrics_json();
     char *buf = static_cast<char *>(std::malloc(json.size() + 1));
     if (buf == nullptr) return report(Status(SIGIL_E_NO_MEMORY, "out of memory"), error);
     std::memcpy(buf, json.c_str(), json.size() + 1);

@@ -20,23 +20,40 @@ constexpr const char *kMetaUserId = "sigil.user.id";
 constexpr const char *kMetaLegacyUserId = "user.id";
 constexpr const char *kMetaCallError = "call_error";
 
-std::string metadata_string(const Metadata &md, const char *key) {
+// Keys looked up on every record, built once (a lookup by `const char *`
+// would build a temporary std::string each time).
+const std::string &title_key() {
+  static const std::string key(kMetaTitle);
+  return key;
+}
+const std::string &user_id_key() {
+  static const std::string key(kMetaUserId);
+  return key;
+}
+const std::string &legacy_user_id_key() {
+  static const std::string key(kMetaLegacyUserId);
+  return key;
+}
+
+std::string metadata_string(const Metadata &md, const std::string &key) {
   auto it = md.find(key);
   if (it == md.end() || !it->second.is_string()) return std::string();
   return trim(it->second.string);
 }
 
-// First non-blank of the candidates, trimmed.
-std::string first_of(std::initializer_list<const std::string *> candidates) {
-  for (const std::string *c : candidates) {
-    std::string_view t = trim_view(*c);
-    if (!t.empty()) return std::string(t);
-  }
-  return std::string();
-}
-
 void fill_if_empty(std::string &target, const std::string &fallback) {
   if (target.empty()) target = fallback;
+}
+
+void take_if_empty(std::string &target, std::string &fallback) {
+  if (target.empty()) target = std::move(fallback);
+}
+
+void trim_in_place(std::string &s) {
+  std::string_view t = trim_view(s);
+  if (t.size() == s.size()) return;
+  s.erase(0, size_t(t.data() - s.data()));
+  s.resize(t.size());
 }
 
 template <typename T>
@@ -111,7 +128,67 @@ void erase_attribute(SpanData &span, const char *key) {
 
 }  // namespace
 
+// Recorder ends ---------------------------------------------------------------------
+// What a recorder's end leaves for the finishing step, decided on the caller's
+// thread (the returned status, the outcome's classification inputs).
+
+struct GenerationEnd final : FinisherTask {
+  Client *client = nullptr;
+  Generation g;  // normalized and validated, not yet through the privacy pass
+  ContentCaptureMode mode = ContentCaptureMode::kNoToolContent;
+  std::optional<std::string> call_error;
+  const char *call_category = nullptr;
+  Status local;                       // mapping, validation or enqueue error
+  const char *local_type = nullptr;   // its semconv::kErr*
+  bool export_it = false;             // valid, and there is an exporter
+  bool reserved = false;              // holds a queue slot of `reserved_bytes`
+  size_t reserved_bytes = 0;
+  bool want_span = false;
+  TraceContext trace;  // when want_span
+  int64_t first_token_ns = 0;
+
+  void finish() override { client->finish_generation(*this, nullptr); }
+  void abandon() override { client->abandon_generation(*this); }
+};
+
+struct ToolExecutionEnd final : FinisherTask {
+  Client *client = nullptr;
+  ToolExecutionData data;
+  ContentCaptureMode mode = ContentCaptureMode::kNoToolContent;
+  std::string arguments, result;
+  int64_t completed_at_ns = 0;
+  std::optional<std::string> error;
+  int32_t error_status = 0;
+  Status input_error;
+  bool want_span = false;
+  TraceContext trace;  // when want_span
+
+  void finish() override { client->finish_tool_execution(*this); }
+  void abandon() override {}  // spans and metrics only: nothing to account
+};
+
+struct EmbeddingEnd final : FinisherTask {
+  Client *client = nullptr;
+  EmbeddingData data;
+  ContentCaptureMode mode = ContentCaptureMode::kNoToolContent;
+  std::optional<EmbeddingResultData> result;
+  std::optional<std::string> call_error;
+  int32_t call_error_status = 0;
+  Status local;  // input or validation error
+  int64_t completed_at_ns = 0;
+  bool want_span = false;
+  TraceContext trace;  // when want_span
+
+  void finish() override { client->finish_embedding(*this); }
+  void abandon() override {}
+};
+
 // Client ------------------------------------------------------------------------
+
+Client::Client(ClientConfig config)
+    : config_(std::move(config)),
+      finishes_inline_(config_.telemetry.span_fn != nullptr || config_.privacy.sanitizer != nullptr),
+      finisher_(config_.exporter.queue_size, config_.exporter.queue_max_bytes) {}
 
 Expected<std::shared_ptr<Client>> Client::create(const Options &options, const EnvLookup &env) {
   auto cfg = resolve_config(options, env);
@@ -146,8 +223,10 @@ Client::~Client() {
   shutdown(Clock::now() + std::chrono::seconds(5));
 }
 
-// Locks are taken exporter first, then telemetry, and released in reverse.
+// Locks are taken finisher first (end_generation reserves export budget
+// under it), then exporter, then telemetry, and released in reverse.
 void Client::fork_prepare() {
+  finisher_.fork_prepare();
   if (exporter_) exporter_->fork_prepare();
   if (telemetry_) telemetry_->fork_prepare();
 }
@@ -155,12 +234,14 @@ void Client::fork_prepare() {
 void Client::fork_parent() {
   if (telemetry_) telemetry_->fork_parent();
   if (exporter_) exporter_->fork_parent();
+  finisher_.fork_parent();
 }
 
 void Client::fork_child() {
   privacy_stale_.store(true, std::memory_order_release);
   if (telemetry_) telemetry_->fork_child();
-  if (exporter_) exporter_->fork_child();
+  if (exporter_) exporter_->fork_child();  // forgets the reservations of the tasks dropped next
+  finisher_.fork_child();
   validation_failures_.store(0, std::memory_order_relaxed);
 }
 
@@ -173,37 +254,75 @@ void Client::rebuild_privacy() const {
   privacy_stale_.store(false, std::memory_order_release);
 }
 
+Status Client::check_payload_size(const Generation &g, size_t estimated_bytes) {
+  const uint64_t max_payload = config_.exporter.payload_max_bytes;
+  if (estimated_bytes <= max_payload) return Status::ok();
+  // The estimate over-counts; only an exact size may refuse a record.
+  size_t exact = generation_proto_size(g);
+  if (exact <= max_payload) return Status::ok();
+  exporter_->count_payload_too_large();
+  return Status(SIGIL_E_PAYLOAD_TOO_LARGE, "generation payload exceeds max bytes (" + std::to_string(exact) + " > " +
+                                               std::to_string(max_payload) + ")");
+}
+
 Status Client::submit(Generation g) {
   if (is_shutdown()) return shutdown_error();
   if (!exporter_) return Status::ok();  // protocol none: recorded for telemetry only
-  const uint64_t max_payload = config_.exporter.payload_max_bytes;
   size_t bytes = estimate_generation_bytes(g);
-  if (bytes > max_payload) {
-    // The estimate over-counts; only an exact size may refuse a record.
-    size_t exact = generation_proto_size(g);
-    if (exact > max_payload) {
-      exporter_->count_payload_too_large();
-      return Status(SIGIL_E_PAYLOAD_TOO_LARGE, "generation payload exceeds max bytes (" + std::to_string(exact) +
-                                                   " > " + std::to_string(max_payload) + ")");
-    }
-  }
+  Status st = check_payload_size(g, bytes);
+  if (!st.is_ok()) return st;
   return exporter_->enqueue(std::move(g), bytes);
 }
 
-// Generations first, then spans and metrics, all against the one deadline.
+Status Client::submit_reserved(Generation g, size_t reserved_bytes) {
+  // The privacy pass can make a record larger (redaction markers): it is
+  // sized again. end returned SIGIL_OK for it, so a refusal is logged.
+  size_t bytes = estimate_generation_bytes(g);
+  Status st = check_payload_size(g, bytes);
+  if (!st.is_ok()) {
+    exporter_->release_reservation(reserved_bytes);
+    config_.logger.error("dropping generation " + g.id + " after the privacy pass: " + st.message());
+    return st;
+  }
+  exporter_->enqueue_reserved(std::move(g), reserved_bytes, bytes);
+  return Status::ok();
+}
+
+// Records ended before the call are finished first, then generations, spans
+// and metrics are flushed, all against the one deadline.
 Status Client::flush(Clock::time_point deadline) {
   if (is_shutdown()) return shutdown_error();
+  if (uint64_t pending = finisher_.drain(deadline)) {
+    return Status(SIGIL_E_TIMEOUT,
+                  "flush deadline passed with " + std::to_string(pending) + " records still being finished");
+  }
   Status st = exporter_ ? exporter_->flush(deadline) : Status::ok();
   return first_error(std::move(st), telemetry_ ? telemetry_->flush(deadline) : Status::ok());
 }
 
 Status Client::shutdown(Clock::time_point deadline) {
   if (shutdown_.exchange(true, std::memory_order_acq_rel)) return Status::ok();
+  // Records still waiting for the finisher at the deadline are dropped;
+  // their export reservations count as shutdown_timeout.
+  Status finishing;
+  if (uint64_t abandoned = finisher_.shutdown(deadline)) {
+    std::string message = "shutdown deadline passed with " + std::to_string(abandoned) +
+                          " records still being finished (dropped, without spans or metrics)";
+    config_.logger.warn(message);
+    finishing = Status(SIGIL_E_TIMEOUT, std::move(message));
+  }
   Status st = exporter_ ? exporter_->shutdown(deadline) : Status::ok();
+  st = first_error(std::move(st), std::move(finishing));
   return first_error(std::move(st), telemetry_ ? telemetry_->shutdown(deadline) : Status::ok());
 }
 
+std::string Client::metrics_json() const {
+  finisher_.drain(Clock::time_point::max());
+  return telemetry_->metrics_json();
+}
+
 void Client::stats(sigil_stats_t &out) const {
+  finisher_.drain(Clock::time_point::max());
   out.validation_failures = validation_failures_.load(std::memory_order_relaxed);
   if (!exporter_) return;
   const ExportCounters &c = exporter_->counters();
@@ -256,19 +375,32 @@ GenerationRecorder::GenerationRecorder(std::shared_ptr<Client> client, Generatio
 
 Status GenerationRecorder::set_result_json(std::string_view json) {
   if (is_noop()) return Status::ok();
-  Generation parsed;
   GenerationFieldsSet set;
-  Status st = parse_generation_json(json, parsed, &set);
-  if (!st.is_ok()) {
-    record_input_error(st);
-    return st;
+  if (!result_written_) {  // the usual case: parse in place, nothing to keep on failure
+    Status st = parse_generation_json(json, result_, &set);
+    if (!st.is_ok()) {
+      result_ = Generation();
+      record_input_error(st);
+      return st;
+    }
+  } else {
+    Generation parsed;
+    Status st = parse_generation_json(json, parsed, &set);
+    if (!st.is_ok()) {
+      record_input_error(st);
+      return st;
+    }
+    result_ = std::move(parsed);
   }
-  result_ = std::move(parsed);
+  result_written_ = true;
   result_set_ = set;
   return Status::ok();
 }
 
-Generation &GenerationRecorder::result() { return result_; }
+Generation &GenerationRecorder::result() {
+  result_written_ = true;
+  return result_;
+}
 
 void GenerationRecorder::record_input_error(const Status &st) {
   if (input_error_.is_ok() && !st.is_ok()) input_error_ = st;
@@ -281,56 +413,50 @@ void GenerationRecorder::set_call_error(std::string message, int32_t http_status
 
 void GenerationRecorder::set_first_token_at(int64_t unix_ns) { first_token_ns_ = unix_ns == 0 ? now_unix_ns() : unix_ns; }
 
-Generation GenerationRecorder::normalize(int64_t completed_at_ns) {
-  Generation g = std::move(result_);
-  const Generation &s = seed_;
+// Normalization moves what it takes from the seed (only the id is read after
+// end) and from the result, into `g`.
+void GenerationRecorder::normalize(Generation &g, int64_t completed_at_ns) {
+  g = std::move(result_);
+  Generation &s = seed_;
   fill_if_empty(g.id, s.id);
-  fill_if_empty(g.conversation_id, s.conversation_id);
-  fill_if_empty(g.conversation_title, s.conversation_title);
-  fill_if_empty(g.user_id, s.user_id);
-  fill_if_empty(g.agent_name, s.agent_name);
-  fill_if_empty(g.agent_version, s.agent_version);
+  take_if_empty(g.conversation_id, s.conversation_id);
+  take_if_empty(g.conversation_title, s.conversation_title);
+  take_if_empty(g.user_id, s.user_id);
+  take_if_empty(g.agent_name, s.agent_name);
+  take_if_empty(g.agent_version, s.agent_version);
   if (g.mode == GenerationMode::kUnspecified) g.mode = s.mode;
-  fill_if_empty(g.operation_name, s.operation_name);
-  fill_if_empty(g.model.provider, s.model.provider);
-  fill_if_empty(g.model.name, s.model.name);
-  fill_if_empty(g.system_prompt, s.system_prompt);
-  if (g.tools.empty()) g.tools = s.tools;
+  take_if_empty(g.operation_name, s.operation_name);
+  take_if_empty(g.model.provider, s.model.provider);
+  take_if_empty(g.model.name, s.model.name);
+  take_if_empty(g.system_prompt, s.system_prompt);
+  if (g.tools.empty()) g.tools = std::move(s.tools);
   fill_if_unset(g.max_tokens, s.max_tokens);
   fill_if_unset(g.temperature, s.temperature);
   fill_if_unset(g.top_p, s.top_p);
   fill_if_unset(g.tool_choice, s.tool_choice);
   fill_if_unset(g.thinking_enabled, s.thinking_enabled);
-  if (g.parent_generation_ids.empty()) g.parent_generation_ids = s.parent_generation_ids;
+  if (g.parent_generation_ids.empty()) g.parent_generation_ids = std::move(s.parent_generation_ids);
   fill_if_unset(g.effective_version, s.effective_version);
 
-  // Tags and metadata: start values under result values.
-  if (!s.tags.empty()) {
-    Tags merged = s.tags;
-    for (auto &kv : g.tags) merged[kv.first] = std::move(kv.second);
-    g.tags = std::move(merged);
-  }
-  if (!s.metadata.empty()) {
-    Metadata merged = s.metadata;
-    for (auto &kv : g.metadata) merged[kv.first] = std::move(kv.second);
-    g.metadata = std::move(merged);
-  }
+  // Tags and metadata: start values under result values (merge moves only
+  // the nodes whose keys the result does not have).
+  g.tags.merge(s.tags);
+  g.metadata.merge(s.metadata);
 
-  g.conversation_id = trim(g.conversation_id);
-  g.agent_name = trim(g.agent_name);
-  g.agent_version = trim(g.agent_version);
+  trim_in_place(g.conversation_id);
+  trim_in_place(g.agent_name);
+  trim_in_place(g.agent_version);
 
   // Conversation title: explicit > context > metadata; blank means absent.
-  std::string title = trim(g.conversation_title);
-  if (title.empty()) title = metadata_string(g.metadata, kMetaTitle);
-  g.conversation_title = title;
-  if (!title.empty()) g.metadata[kMetaTitle] = JsonValue::String(title);
+  trim_in_place(g.conversation_title);
+  if (g.conversation_title.empty()) g.conversation_title = metadata_string(g.metadata, title_key());
+  if (!g.conversation_title.empty()) g.metadata[title_key()] = JsonValue::String(g.conversation_title);
 
   // User id: explicit > context > sigil.user.id > user.id metadata.
-  std::string meta_user = metadata_string(g.metadata, kMetaUserId);
-  std::string legacy_user = metadata_string(g.metadata, kMetaLegacyUserId);
-  g.user_id = first_of({&g.user_id, &meta_user, &legacy_user});
-  if (!g.user_id.empty()) g.metadata[kMetaUserId] = JsonValue::String(g.user_id);
+  trim_in_place(g.user_id);
+  if (g.user_id.empty()) g.user_id = metadata_string(g.metadata, user_id_key());
+  if (g.user_id.empty()) g.user_id = metadata_string(g.metadata, legacy_user_id_key());
+  if (!g.user_id.empty()) g.metadata[user_id_key()] = JsonValue::String(g.user_id);
 
   // SDK identity is engine-owned and always wins.
   g.metadata[kMetaSdkName] = JsonValue::String(client_->config().sdk_name);
@@ -344,7 +470,6 @@ Generation GenerationRecorder::normalize(int64_t completed_at_ns) {
   if (g.usage.total_tokens == 0) g.usage.total_tokens = g.usage.input_tokens + g.usage.output_tokens;
   g.trace_id = trace_.trace_id;
   g.span_id = trace_.span_id;
-  return g;
 }
 
 void GenerationRecorder::resolve_content_capture(ContentCaptureMode per_call, std::string_view metadata_json) {
@@ -361,60 +486,131 @@ Status GenerationRecorder::end() {
   ended_ = true;
   if (is_noop()) return Status::ok();
   if (client_->is_shutdown()) return shutdown_error();
-  Generation g = normalize(now_unix_ns());
-  Telemetry &telemetry = client_->telemetry();
-  const bool want_span = trace_.sampled && telemetry.wants_spans();
-  const ContentCaptureMode mode = capture_.value_or(client_->privacy().config().content_capture);
-  const char *call_category =
-      call_error_ ? classify_error_category(call_error_status_, *call_error_) : nullptr;
+  auto end = std::make_unique<GenerationEnd>();
+  GenerationEnd &e = *end;
+  e.client = client_.get();
+  normalize(e.g, now_unix_ns());
+  e.mode = capture_.value_or(client_->privacy().config().content_capture);
+  e.call_error = std::move(call_error_);
+  e.call_category = e.call_error ? classify_error_category(call_error_status_, *e.call_error) : nullptr;
+  e.first_token_ns = first_token_ns_;
+  e.want_span = trace_.sampled && client_->telemetry().wants_spans();
+  if (e.want_span) e.trace = trace_;
 
-  // Local failures: malformed input (mapping), validation, enqueue.
-  Status local = input_error_;
-  const char *local_type = local.is_ok() ? nullptr : semconv::kErrMapping;
-  if (local.is_ok()) {
-    local = validate_generation(g);
-    if (!local.is_ok()) local_type = semconv::kErrValidation;
-  }
-  // Validation sees the content as recorded; everything after this point
-  // (export queue, spool, span) sees only the privacy pass's output.
-  client_->privacy().apply_generation(g, mode, call_category);
-  SpanData span;
-  if (want_span) {
-    span = generation_span(g, trace_, client_->config().sdk_name);
-    if (!spans_carry_content(mode)) erase_attribute(span, semconv::kConversationTitle);
-  }
-  if (!local.is_ok()) {
-    client_->count_validation_failure();
-    if (local.code() == SIGIL_E_VALIDATION) {
-      local = Status(local.code(), "generation validation failed: " + local.message());
-    }
-    last_ = std::move(g);
+  // Local failures: malformed input (mapping), validation; the export budget
+  // (enqueue) is checked by the client. Validation sees the content as
+  // recorded; the export queue, the spool and the span see only the privacy
+  // pass's output.
+  e.local = input_error_;
+  if (!e.local.is_ok()) {
+    e.local_type = semconv::kErrMapping;
   } else {
-    last_ = g;
-    local = client_->submit(std::move(g));
-    if (!local.is_ok()) local_type = semconv::kErrEnqueue;
+    e.local = validate_generation(e.g);
+    if (!e.local.is_ok()) e.local_type = semconv::kErrValidation;
+  }
+  if (!e.local.is_ok()) {
+    client_->count_validation_failure();
+    if (e.local.code() == SIGIL_E_VALIDATION) {
+      e.local = Status(e.local.code(), "generation validation failed: " + e.local.message());
+    }
+  }
+  e.export_it = e.local.is_ok();
+  const bool retain = client_->finishes_inline() || client_->retains_generations_for_testing();
+  return client_->end_generation(std::move(end), retain ? &last_ : nullptr);
+}
+
+Status Client::end_generation(std::unique_ptr<GenerationEnd> end, Generation *retain) {
+  GenerationEnd &e = *end;
+  if (!exporter_) e.export_it = false;
+  if (finishes_inline_ || retain_for_testing_) {
+    finish_generation(e, retain);
+    return std::move(e.local);
+  }
+  e.bytes = estimate_generation_bytes(e.g);
+  // A record near the payload limit is sized exactly after the privacy pass
+  // (which may shrink or grow it) before end returns: it finishes here.
+  if (e.export_it && e.bytes > config_.exporter.payload_max_bytes / 2) {
+    finish_generation(e, retain);
+    return std::move(e.local);
+  }
+  Status result = e.local;
+  std::unique_ptr<FinisherTask> task = std::move(end);
+  // The export budget is taken together with the hand-off, so that a
+  // shutdown either drains the reservation or accounts for it.
+  const bool queued = finisher_.submit(task, [&] {
+    if (!e.export_it) return true;
+    bool reserved = false;
+    Status st = exporter_->reserve(e.bytes, reserved);
+    if (!st.is_ok()) {  // queue full, byte budget, shut down: spans and metrics still follow
+      e.export_it = false;
+      e.local = st;
+      e.local_type = semconv::kErrEnqueue;
+      result = std::move(st);
+      return true;
+    }
+    if (!reserved) return false;  // full with a spool: enqueue spools it, here
+    e.reserved = true;
+    e.reserved_bytes = e.bytes;
+    return true;
+  });
+  if (queued) return result;
+  finish_generation(e, retain);  // `task` still owns `e`
+  return std::move(e.local);
+}
+
+void Client::finish_generation(GenerationEnd &e, Generation *retain) {
+  const Privacy &privacy = this->privacy();
+  privacy.apply_generation(e.g, e.mode, e.call_category);
+  SpanData span;
+  if (e.want_span) {
+    span = generation_span(e.g, e.trace, config_.sdk_name);
+    if (!spans_carry_content(e.mode)) erase_attribute(span, semconv::kConversationTitle);
+  }
+  const GenerationMetricsInput metrics(e.g);
+  if (retain != nullptr && e.export_it && retain_for_testing_) *retain = e.g;
+  if (e.export_it) {
+    Status st = e.reserved ? submit_reserved(std::move(e.g), e.reserved_bytes) : submit(std::move(e.g));
+    e.reserved = false;
+    if (!st.is_ok()) {
+      e.local = std::move(st);
+      e.local_type = semconv::kErrEnqueue;
+    }
+  } else if (retain != nullptr) {
+    *retain = std::move(e.g);
   }
 
   // A provider call error wins the classification, as in the reference.
   // Mapping errors may quote the input: category only on content-free spans.
-  const std::string local_text =
-      local_type == semconv::kErrMapping ? span_error_text(mode, semconv::kCategorySdk, local.message()) : local.message();
+  const std::string local_text = e.local_type == semconv::kErrMapping
+                                     ? span_error_text(e.mode, semconv::kCategorySdk, e.local.message())
+                                     : e.local.message();
   Outcome outcome;
-  if (call_error_) {
-    outcome = {semconv::kErrProviderCall, call_category, span_error_text(mode, call_category, *call_error_)};
-  } else if (local_type != nullptr) {
-    outcome = {local_type, semconv::kCategorySdk, local_text};
+  if (e.call_error) {
+    outcome = {semconv::kErrProviderCall, e.call_category, span_error_text(e.mode, e.call_category, *e.call_error)};
+  } else if (e.local_type != nullptr) {
+    outcome = {e.local_type, semconv::kCategorySdk, local_text};
   }
-  telemetry.metrics().record_generation(last_, outcome.error_type, outcome.error_category, first_token_ns_);
-  if (want_span) {
-    if (call_error_) {
-      span_add_exception(span, semconv::kErrProviderCall, span_error_text(mode, call_category, *call_error_),
+  telemetry_->metrics().record_generation(metrics, outcome.error_type, outcome.error_category, e.first_token_ns);
+  if (e.want_span) {
+    if (e.call_error) {
+      span_add_exception(span, semconv::kErrProviderCall, span_error_text(e.mode, e.call_category, *e.call_error),
                          span.end_ns);
     }
-    if (!local.is_ok()) span_add_exception(span, sigil_status_name(local.code()), local_text, span.end_ns);
-    finish_span(telemetry, client_->privacy(), span, outcome);
+    if (!e.local.is_ok()) span_add_exception(span, sigil_status_name(e.local.code()), local_text, span.end_ns);
+    finish_span(*telemetry_, privacy, span, outcome);
   }
-  return local;
+}
+
+void Client::abandon_generation(GenerationEnd &e) {
+  if (!e.reserved) return;
+  exporter_->release_reservation(e.reserved_bytes);
+  exporter_->count_shutdown_timeout();
+  e.reserved = false;
+}
+
+void Client::hand_off(std::unique_ptr<FinisherTask> task) {
+  if (!finishes_inline_ && !retain_for_testing_ && finisher_.submit(task, [] { return true; })) return;
+  task->finish();
 }
 
 // Tool executions ------------------------------------------------------------------
@@ -457,68 +653,86 @@ Status ToolExecutionRecorder::end() {
   ended_ = true;
   if (is_noop()) return Status::ok();
   if (client_->is_shutdown()) return shutdown_error();
-  if (completed_at_ns_ == 0) completed_at_ns_ = now_unix_ns();
+  auto end = std::make_unique<ToolExecutionEnd>();
+  ToolExecutionEnd &e = *end;
+  e.client = client_.get();
+  e.mode = capture_.value_or(client_->privacy().config().content_capture);
+  e.completed_at_ns = completed_at_ns_ != 0 ? completed_at_ns_ : now_unix_ns();
+  e.data = std::move(data_);
+  e.arguments = std::move(arguments_);
+  e.result = std::move(result_);
+  e.error = std::move(error_);
+  e.error_status = error_status_;
+  e.input_error = input_error_;
+  e.want_span = trace_.sampled && client_->telemetry().wants_spans();
+  if (e.want_span) e.trace = trace_;
+  e.bytes = sizeof(ToolExecutionEnd) + e.arguments.size() + e.result.size();
+  client_->end_tool_execution(std::move(end));
+  return input_error_;
+}
 
-  const ContentCaptureMode mode = capture_.value_or(client_->privacy().config().content_capture);
+void Client::end_tool_execution(std::unique_ptr<ToolExecutionEnd> end) { hand_off(std::move(end)); }
+
+void Client::finish_tool_execution(ToolExecutionEnd &e) {
+  const ToolExecutionData &data = e.data;
+  const ContentCaptureMode mode = e.mode;
   // Tools have no export of their own: both stripped modes keep content,
   // the title and the description off the span.
   const bool include_content = mode == ContentCaptureMode::kFull ||
-                               (mode == ContentCaptureMode::kNoToolContent && data_.include_content);
+                               (mode == ContentCaptureMode::kNoToolContent && data.include_content);
   // The tool's own failure and malformed input (the reference's content
   // serialization error) are both tool_execution_error.
   Outcome outcome;
-  if (error_ || !input_error_.is_ok()) {
+  if (e.error || !e.input_error.is_ok()) {
     outcome.error_type = semconv::kErrToolExecution;
-    if (error_) {
-      outcome.message = *error_;
-      outcome.error_category = classify_error_category(error_status_, *error_);
-      if (!input_error_.is_ok()) outcome.message += "\n" + input_error_.message();
+    if (e.error) {
+      outcome.message = *e.error;
+      outcome.error_category = classify_error_category(e.error_status, *e.error);
+      if (!e.input_error.is_ok()) outcome.message += "\n" + e.input_error.message();
     } else {
-      outcome.message = input_error_.message();
+      outcome.message = e.input_error.message();
       outcome.error_category = semconv::kCategorySdk;
     }
   }
-  Telemetry &telemetry = client_->telemetry();
-  telemetry.metrics().record_tool_execution(data_.request_provider, data_.request_model, data_.tool_name,
-                                            data_.agent_name, data_.started_at_ns, completed_at_ns_,
-                                            outcome.error_type, outcome.error_category);
+  telemetry_->metrics().record_tool_execution(data.request_provider, data.request_model, data.tool_name,
+                                              data.agent_name, data.started_at_ns, e.completed_at_ns,
+                                              outcome.error_type, outcome.error_category);
   if (!spans_carry_content(mode) && outcome.error_type != nullptr) {
     outcome.message = span_error_text(mode, outcome.error_category, outcome.message);
   }
-  if (trace_.sampled && telemetry.wants_spans()) {
+  if (e.want_span) {
     ToolSpanInput in;
-    in.tool_name = data_.tool_name;
-    in.tool_call_id = data_.tool_call_id;
-    in.tool_type = data_.tool_type;
+    in.tool_name = data.tool_name;
+    in.tool_call_id = data.tool_call_id;
+    in.tool_type = data.tool_type;
     if (spans_carry_content(mode)) {
-      in.tool_description = data_.tool_description;
-      in.conversation_title = data_.conversation_title;
+      in.tool_description = data.tool_description;
+      in.conversation_title = data.conversation_title;
     }
-    in.conversation_id = data_.conversation_id;
-    in.agent_name = data_.agent_name;
-    in.agent_version = data_.agent_version;
-    in.request_model = data_.request_model;
-    in.request_provider = data_.request_provider;
-    in.started_at_ns = data_.started_at_ns;
-    in.completed_at_ns = completed_at_ns_;
-    SpanData span = tool_execution_span(in, trace_, client_->config().sdk_name);
+    in.conversation_id = data.conversation_id;
+    in.agent_name = data.agent_name;
+    in.agent_version = data.agent_version;
+    in.request_model = data.request_model;
+    in.request_provider = data.request_provider;
+    in.started_at_ns = data.started_at_ns;
+    in.completed_at_ns = e.completed_at_ns;
+    SpanData span = tool_execution_span(in, e.trace, config_.sdk_name);
     if (include_content) {
-      std::string arguments = tool_content_attribute(arguments_);
-      std::string result = tool_content_attribute(result_);
+      std::string arguments = tool_content_attribute(e.arguments);
+      std::string result = tool_content_attribute(e.result);
       if (!arguments.empty()) span.attributes.set_string(semconv::kToolCallArguments, std::move(arguments));
       if (!result.empty()) span.attributes.set_string(semconv::kToolCallResult, std::move(result));
     }
-    if (error_) {
-      span_add_exception(span, semconv::kErrToolExecution,
-                         span_error_text(mode, outcome.error_category, *error_), span.end_ns);
+    if (e.error) {
+      span_add_exception(span, semconv::kErrToolExecution, span_error_text(mode, outcome.error_category, *e.error),
+                         span.end_ns);
     }
-    if (!input_error_.is_ok()) {
-      span_add_exception(span, sigil_status_name(input_error_.code()),
-                         span_error_text(mode, semconv::kCategorySdk, input_error_.message()), span.end_ns);
+    if (!e.input_error.is_ok()) {
+      span_add_exception(span, sigil_status_name(e.input_error.code()),
+                         span_error_text(mode, semconv::kCategorySdk, e.input_error.message()), span.end_ns);
     }
-    finish_span(telemetry, client_->privacy(), span, outcome);
+    finish_span(*telemetry_, privacy(), span, outcome);
   }
-  return input_error_;
 }
 
 // Embeddings -----------------------------------------------------------------------
@@ -555,45 +769,65 @@ Status EmbeddingRecorder::end() {
   ended_ = true;
   if (is_noop()) return Status::ok();
   if (client_->is_shutdown()) return shutdown_error();
-  const int64_t completed_at_ns = now_unix_ns();
-  Status local = validate();
-
-  const ContentCaptureMode mode = capture_.value_or(client_->privacy().config().content_capture);
-  Outcome outcome;
-  if (call_error_) {
-    const char *category = classify_error_category(call_error_status_, *call_error_);
-    outcome = {semconv::kErrProviderCall, category, span_error_text(mode, category, *call_error_)};
-  } else if (!local.is_ok()) {
-    outcome = {semconv::kErrValidation, semconv::kCategorySdk, local.message()};
+  auto end = std::make_unique<EmbeddingEnd>();
+  EmbeddingEnd &e = *end;
+  e.client = client_.get();
+  e.completed_at_ns = now_unix_ns();
+  e.local = validate();
+  e.mode = capture_.value_or(client_->privacy().config().content_capture);
+  e.data = std::move(data_);
+  e.result = std::move(result_);
+  e.call_error = std::move(call_error_);
+  e.call_error_status = call_error_status_;
+  e.want_span = trace_.sampled && client_->telemetry().wants_spans();
+  if (e.want_span) e.trace = trace_;
+  e.bytes = sizeof(EmbeddingEnd);
+  if (e.result) {
+    for (const std::string &t : e.result->input_texts) e.bytes += t.size();
   }
-  Telemetry &telemetry = client_->telemetry();
-  telemetry.metrics().record_embedding(data_.model.provider, data_.model.name, data_.agent_name, data_.started_at_ns,
-                                       completed_at_ns, result_ ? result_->input_tokens : 0, outcome.error_type,
-                                       outcome.error_category);
-  if (trace_.sampled && telemetry.wants_spans()) {
-    EmbeddingSpanInput in;
-    in.provider = data_.model.provider;
-    in.model = data_.model.name;
-    in.agent_name = data_.agent_name;
-    in.agent_version = data_.agent_version;
-    in.encoding_format = data_.encoding_format;
-    in.start_dimensions = data_.dimensions;
-    in.started_at_ns = data_.started_at_ns;
-    in.completed_at_ns = completed_at_ns;
-    if (result_) {
-      in.has_result = true;
-      in.input_count = result_->input_count;
-      in.input_tokens = result_->input_tokens;
-      in.response_model = result_->response_model;
-      in.result_dimensions = result_->dimensions;
-      if (spans_carry_content(mode)) in.input_texts = &result_->input_texts;
-    }
-    SpanData span = embedding_span(in, telemetry.embedding_capture(), trace_, client_->config().sdk_name);
-    if (call_error_) span_add_exception(span, semconv::kErrProviderCall, outcome.message, span.end_ns);
-    if (!local.is_ok()) span_add_exception(span, sigil_status_name(local.code()), local.message(), span.end_ns);
-    finish_span(telemetry, client_->privacy(), span, outcome);
-  }
+  Status local = e.local;
+  client_->end_embedding(std::move(end));
   return local;
+}
+
+void Client::end_embedding(std::unique_ptr<EmbeddingEnd> end) { hand_off(std::move(end)); }
+
+void Client::finish_embedding(EmbeddingEnd &e) {
+  const EmbeddingData &data = e.data;
+  const ContentCaptureMode mode = e.mode;
+  Outcome outcome;
+  if (e.call_error) {
+    const char *category = classify_error_category(e.call_error_status, *e.call_error);
+    outcome = {semconv::kErrProviderCall, category, span_error_text(mode, category, *e.call_error)};
+  } else if (!e.local.is_ok()) {
+    outcome = {semconv::kErrValidation, semconv::kCategorySdk, e.local.message()};
+  }
+  telemetry_->metrics().record_embedding(data.model.provider, data.model.name, data.agent_name, data.started_at_ns,
+                                         e.completed_at_ns, e.result ? e.result->input_tokens : 0,
+                                         outcome.error_type, outcome.error_category);
+  if (e.want_span) {
+    EmbeddingSpanInput in;
+    in.provider = data.model.provider;
+    in.model = data.model.name;
+    in.agent_name = data.agent_name;
+    in.agent_version = data.agent_version;
+    in.encoding_format = data.encoding_format;
+    in.start_dimensions = data.dimensions;
+    in.started_at_ns = data.started_at_ns;
+    in.completed_at_ns = e.completed_at_ns;
+    if (e.result) {
+      in.has_result = true;
+      in.input_count = e.result->input_count;
+      in.input_tokens = e.result->input_tokens;
+      in.response_model = e.result->response_model;
+      in.result_dimensions = e.result->dimensions;
+      if (spans_carry_content(mode)) in.input_texts = &e.result->input_texts;
+    }
+    SpanData span = embedding_span(in, telemetry_->embedding_capture(), e.trace, config_.sdk_name);
+    if (e.call_error) span_add_exception(span, semconv::kErrProviderCall, outcome.message, span.end_ns);
+    if (!e.local.is_ok()) span_add_exception(span, sigil_status_name(e.local.code()), e.local.message(), span.end_ns);
+    finish_span(*telemetry_, privacy(), span, outcome);
+  }
 }
 
 Status EmbeddingRecorder::validate() const {

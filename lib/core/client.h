@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/finisher.h"
 #include "core/json_input.h"
 #include "core/model.h"
 #include "core/status.h"
@@ -19,6 +20,11 @@
 #include "telemetry/telemetry.h"
 
 namespace sigil::detail {
+
+// A recorder's end, handed from the recorder to the client (client.cpp).
+struct GenerationEnd;
+struct ToolExecutionEnd;
+struct EmbeddingEnd;
 
 class Client : public std::enable_shared_from_this<Client> {
  public:
@@ -30,18 +36,46 @@ class Client : public std::enable_shared_from_this<Client> {
   const ClientConfig &config() const { return config_; }
   bool is_shutdown() const { return shutdown_.load(std::memory_order_acquire); }
 
-  // Validates, sizes and enqueues a normalized generation (the end of a
-  // generation recorder). Never blocks on I/O.
-  Status submit(Generation generation);
+  // The second half of a recorder's end. A generation arrives normalized and
+  // validated; its export budget is taken here (QUEUE_FULL and BYTE_BUDGET are
+  // returned at once) and the rest — privacy pass, span, metrics, enqueue —
+  // runs on the finisher thread, or on this thread when a callback whose
+  // thread matters is configured (finishes_inline), when the hand-off queue is
+  // full, or when the record is too large to size before the privacy pass.
+  // `retain` (may be null) receives the generation as the privacy pass left it
+  // when that costs no copy (finished here and not exported), or always with
+  // retain_generations_for_testing (which finishes every record here).
+  Status end_generation(std::unique_ptr<GenerationEnd> end, Generation *retain);
+  void end_tool_execution(std::unique_ptr<ToolExecutionEnd> end);
+  void end_embedding(std::unique_ptr<EmbeddingEnd> end);
+  // What the finisher runs for each (see client.cpp).
+  void finish_generation(GenerationEnd &end, Generation *retain);
+  void abandon_generation(GenerationEnd &end);
+  void finish_tool_execution(ToolExecutionEnd &end);
+  void finish_embedding(EmbeddingEnd &end);
+
+  // Records finish on the thread that ends them: a span callback or a
+  // sanitizer is configured (both are documented to run on that thread).
+  bool finishes_inline() const { return finishes_inline_; }
+  // Unit tests: every record finishes on its thread and its recorder keeps
+  // the generation as exported (GenerationRecorder::last_generation).
+  void retain_generations_for_testing() { retain_for_testing_ = true; }
+  bool retains_generations_for_testing() const { return retain_for_testing_; }
+
+  // Everything ended before the call is finished first (the finisher is
+  // drained): flush and shutdown within their deadline, stats and
+  // metrics_json without one.
   Status flush(Clock::time_point deadline);
   Status shutdown(Clock::time_point deadline);
   void stats(sigil_stats_t &out) const;
+  // The metrics snapshot of sigil_client_metrics_snapshot (see sigil.h).
+  std::string metrics_json() const;
   void count_validation_failure() { validation_failures_.fetch_add(1, std::memory_order_relaxed); }
   // Spans and GenAI metrics (never null).
   Telemetry &telemetry() { return *telemetry_; }
   const Telemetry &telemetry() const { return *telemetry_; }
   // Content capture, redaction, sanitizer and field limits (never null).
-  // Everything submit() receives has already been through
+  // Everything the exporter receives has already been through
   // Privacy::apply_generation.
   const Privacy &privacy() const {
     if (privacy_stale_.load(std::memory_order_acquire)) rebuild_privacy();
@@ -55,7 +89,14 @@ class Client : public std::enable_shared_from_this<Client> {
   void fork_child();
 
  private:
-  explicit Client(ClientConfig config) : config_(std::move(config)) {}
+  explicit Client(ClientConfig config);
+  // Sizes and enqueues a generation after the privacy pass (inline finishing).
+  Status submit(Generation generation);
+  // The same for a generation whose queue slot end_generation reserved.
+  Status submit_reserved(Generation generation, size_t reserved_bytes);
+  Status check_payload_size(const Generation &g, size_t estimated_bytes);
+  // Runs `task` on the finisher thread, or here (see end_generation).
+  void hand_off(std::unique_ptr<FinisherTask> task);
 
   ClientConfig config_;
   std::unique_ptr<Exporter> exporter_;  // null for protocol "none"
@@ -68,6 +109,10 @@ class Client : public std::enable_shared_from_this<Client> {
   void rebuild_privacy() const;
   std::atomic<bool> shutdown_{false};
   std::atomic<uint64_t> validation_failures_{0};
+  bool finishes_inline_ = false;
+  bool retain_for_testing_ = false;
+  // Declared last: stopped (its thread joined) before the members its tasks use.
+  mutable Finisher finisher_;
 };
 
 // Identity a binding supplies from its context mechanism.
@@ -97,15 +142,18 @@ class GenerationRecorder {
   ContentCaptureMode content_capture() const;  // the resolved mode (kDefault for a no-op recorder)
   Status end();
 
-  // The generation as normalized at end (for tests and telemetry).
+  // The generation as the privacy pass left it, for tests: kept when that
+  // costs no copy (the record finished on this thread and was not exported)
+  // or with Client::retain_generations_for_testing; empty otherwise.
   const Generation &last_generation() const { return last_; }
 
  private:
-  Generation normalize(int64_t completed_at_ns);
+  void normalize(Generation &out, int64_t completed_at_ns);
 
   std::shared_ptr<Client> client_;
   Generation seed_;
   Generation result_;
+  bool result_written_ = false;  // by set_result_json or a typed helper
   GenerationFieldsSet result_set_;
   Status input_error_;
   std::optional<std::string> call_error_;

@@ -9,11 +9,14 @@ using namespace sigil::detail;
 
 namespace {
 
+// Records finish on the ending thread and keep the generation as the
+// privacy pass left it (GenerationRecorder::last_generation).
 std::shared_ptr<Client> offline_client(Options o = Options()) {
   o.use_environment = false;
   o.protocol = Protocol::kNone;
   auto c = Client::create(o, EnvLookup());
   EXPECT_TRUE(c.has_value()) << c.error().message();
+  c.value()->retain_generations_for_testing();
   return c.value();
 }
 

@@ -1,0 +1,134 @@
+#include "core/finisher.h"
+
+#include <new>
+#include <system_error>
+
+namespace sigil::detail {
+
+Finisher::Finisher(size_t max_items, size_t max_bytes) : max_items_(max_items), max_bytes_(max_bytes) {}
+
+Finisher::~Finisher() { shutdown(Clock::now()); }
+
+bool Finisher::accepts_locked(size_t bytes) const {
+  return !stopping_ && queue_.size() < max_items_ && queue_bytes_ + bytes <= max_bytes_;
+}
+
+bool Finisher::ensure_thread_locked() {
+  if (thread_.joinable()) return true;
+  try {
+    exited_ = false;
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::system_error &) {
+    exited_ = true;
+    return false;  // the caller finishes its record itself
+  }
+  return true;
+}
+
+void Finisher::push_locked(std::unique_ptr<FinisherTask> &task, std::unique_lock<std::mutex> &lock) {
+  queue_bytes_ += task->bytes;
+  queue_.push_back(std::move(task));
+  ++queued_seq_;
+  // Waking a waiting thread is a system call: only when it waits.
+  const bool wake = idle_;
+  lock.unlock();
+  if (wake) work_cv_.notify_one();
+}
+
+void Finisher::run() {
+  thread_id_.store(std::this_thread::get_id());
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (abort_) break;
+    if (queue_.empty()) {
+      if (stopping_) break;
+      idle_ = true;
+      work_cv_.wait(lock);
+      idle_ = false;
+      continue;
+    }
+    std::unique_ptr<FinisherTask> task = std::move(queue_.front());
+    queue_.pop_front();
+    queue_bytes_ -= task->bytes;
+    lock.unlock();
+    try {
+      task->finish();
+    } catch (...) {  // out of memory while finishing: the record is lost, the thread is not
+    }
+    task.reset();
+    lock.lock();
+    ++finished_seq_;
+    if (waiters_ > 0) done_cv_.notify_all();
+  }
+  exited_ = true;
+  done_cv_.notify_all();
+}
+
+uint64_t Finisher::drain(Clock::time_point deadline) {
+  if (on_finisher_thread()) return 0;
+  std::unique_lock<std::mutex> lock(mu_);
+  const uint64_t target = queued_seq_;
+  if (finished_seq_ >= target) return 0;
+  ++waiters_;
+  auto done = [&] { return finished_seq_ >= target; };
+  if (deadline == Clock::time_point::max()) {
+    done_cv_.wait(lock, done);
+  } else {
+    done_cv_.wait_until(lock, deadline, done);
+  }
+  --waiters_;
+  return finished_seq_ >= target ? 0 : target - finished_seq_;
+}
+
+uint64_t Finisher::shutdown(Clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return 0;
+  stopping_ = true;
+  if (!thread_.joinable()) return 0;  // never started: nothing was queued
+  work_cv_.notify_one();
+  ++waiters_;
+  if (!done_cv_.wait_until(lock, deadline, [&] { return exited_; })) {
+    abort_ = true;
+    work_cv_.notify_one();
+  }
+  --waiters_;
+  lock.unlock();
+  thread_.join();
+  lock.lock();
+  std::deque<std::unique_ptr<FinisherTask>> rest = std::move(queue_);
+  queue_.clear();
+  queue_bytes_ = 0;
+  lock.unlock();
+  for (auto &task : rest) task->abandon();
+  const uint64_t abandoned = rest.size();
+  rest.clear();
+  lock.lock();
+  finished_seq_ += abandoned;
+  done_cv_.notify_all();
+  return abandoned;
+}
+
+void Finisher::fork_prepare() { mu_.lock(); }
+
+void Finisher::fork_parent() { mu_.unlock(); }
+
+void Finisher::fork_child() {
+  // Only the forking thread exists now. The parent's thread, and the task it
+  // had in progress, stayed in the parent, which finishes every queued task:
+  // the child's copies are discarded without accounting, the std::thread is
+  // overwritten (never joined or detached) and the condition variables,
+  // whose waiters did not come along, start fresh.
+  new (&thread_) std::thread();
+  new (&work_cv_) std::condition_variable();
+  new (&done_cv_) std::condition_variable();
+  thread_id_.store(std::thread::id());
+  queue_.clear();
+  queue_bytes_ = 0;
+  queued_seq_ = finished_seq_ = 0;
+  waiters_ = 0;
+  idle_ = false;
+  exited_ = true;
+  mu_.unlock();
+}
+
+}  // namespace sigil::detail
