@@ -341,6 +341,41 @@ def bench_overload(env: Env, sink: Sink, rows: Rows, pairs: list[tuple[str, str]
         rows.add("overload", lang, impl, "offered", res["ops"], "generations")
 
 
+def bench_overload_spool(env: Env, sink: Sink, rows: Rows, scale: float, tmp: Path) -> None:
+    """C with a spool directory: what overflows the queue goes to disk instead of being dropped."""
+    if ("c", "libsigil") not in env.programs:
+        return
+    o = dict(OVERLOAD)
+    if scale < 1:
+        o.update(duration_s=6.0, stall_s=4.0, stall_at_s=1.0)
+    spool = tmp / "spool"
+    log(f"overload with a spool: c/libsigil {o['rate']}/s for {o['duration_s']} s, sink stalled {o['stall_s']} s")
+    sink.reset()
+    p = params_for("overload", sink, protocol="grpc", endpoint=f"127.0.0.1:{sink.ports['grpc']}", rate=o["rate"],
+                   duration_s=o["duration_s"], queue_bytes=o["queue_bytes"], queue_items=1_000_000,
+                   spool_dir=str(spool))
+
+    def stall_later():
+        time.sleep(o["stall_at_s"])
+        sink.stall(o["stall_s"])
+
+    res = invoke(env, "c", "libsigil", p, during=stall_later)
+    if not res:
+        return
+    growth = res["rss_peak_bytes"] - res.get("rss_baseline_bytes", 0)
+    w = "overload_spool"
+    rows.add(w, "c", "libsigil", "caller_ns_max", res["caller_ns"]["max"], "ns")
+    rows.add(w, "c", "libsigil", "caller_ns_p99", res["caller_ns"]["p99"], "ns")
+    rows.add(w, "c", "libsigil", "rss_peak_bytes", res["rss_peak_bytes"], "bytes")
+    rows.add(w, "c", "libsigil", "rss_growth_bytes", growth, "bytes")
+    rows.add(w, "c", "libsigil", "queue_budget_bytes", o["queue_bytes"], "bytes")
+    rows.add(w, "c", "libsigil", "rss_growth_over_budget", growth / o["queue_bytes"], "ratio")
+    for key in ("delivered", "dropped", "spooled", "replayed"):
+        if key in res:
+            rows.add(w, "c", "libsigil", key, res[key], "generations")
+    rows.add(w, "c", "libsigil", "offered", res["ops"], "generations")
+
+
 def bench_internals(build: Path, rows: Rows, quick: bool) -> None:
     for exe in ("internals_bench", "redaction_bench"):
         out = subprocess.run([str(build / "bench" / exe), "--benchmark_format=json",
@@ -464,6 +499,15 @@ def render(rows: Rows, machine: dict, unavailable: dict, started: str, elapsed_s
                        f"{fmt_num(g('overload', lang, impl, 'delivered'))} | {fmt_num(g('overload', lang, impl, 'dropped'))} | "
                        f"{fmt_num(g('overload', lang, impl, 'spooled'))} |")
 
+    if g("overload_spool", "c", "libsigil", "caller_ns_max") is not None:
+        w = "overload_spool"
+        out.append(f"| C | libsigil + spool | {fmt_ns(g(w, 'c', 'libsigil', 'caller_ns_max'))} | "
+                   f"{fmt_ns(g(w, 'c', 'libsigil', 'caller_ns_p99'))} | {fmt_num(g(w, 'c', 'libsigil', 'rss_peak_bytes'), 'bytes')} | "
+                   f"{fmt_num(g(w, 'c', 'libsigil', 'rss_growth_bytes'), 'bytes')} | "
+                   f"{ratio(g(w, 'c', 'libsigil', 'rss_growth_over_budget'), 1)} | {fmt_num(g(w, 'c', 'libsigil', 'delivered'))} | "
+                   f"{fmt_num(g(w, 'c', 'libsigil', 'dropped'))} | {fmt_num(g(w, 'c', 'libsigil', 'spooled'))} "
+                   f"({fmt_num(g(w, 'c', 'libsigil', 'replayed'))} replayed) |")
+
     internals = [r for r in rows.rows if r["workload"] == "internals"]
     if internals:
         out += ["", "### Engine internals (Google Benchmark, CPU time per iteration)", "", "| benchmark | CPU time |",
@@ -576,6 +620,7 @@ def main() -> int:
                 bench_export(env, sink, rows, pairs, scale)
             if "overload" in workloads:
                 bench_overload(env, sink, rows, pairs, scale)
+                bench_overload_spool(env, sink, rows, scale, Path(tmp))
         finally:
             sink.close()
     if "internals" in workloads:
