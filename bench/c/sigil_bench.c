@@ -4,9 +4,11 @@
  *   sigil_bench '<params json>'
  *
  * The workload file is mapped once to what a C caller holds: a start struct
- * and the result as sigil.v1 protojson. The timed region per record is
- * sigil_generation_start -> sigil_generation_set_result_json ->
- * sigil_generation_end (+ free).
+ * and the result, either as sigil.v1 protojson ("api": "json", what the
+ * bindings pass) or as the typed calls a C application writes ("api":
+ * "typed": sigil_generation_add_message/_text/_tool_call, set_usage,
+ * set_response, set_tag, set_metadata_string). The timed region per record
+ * is sigil_generation_start -> set the result -> sigil_generation_end (+ free).
  */
 #include <sigil/sigil.h>
 
@@ -27,14 +29,21 @@ static void die(const char *what, sigil_status_t status, sigil_error_t *error) {
   exit(2);
 }
 
+static int typed_api = 0;                 /* params "api": "typed" or "json" (default) */
+static sigil_generation_start_t typed_start; /* rec->start with the system prompt, no tags JSON */
+
 /* One record; returns the caller time in ns. */
 static int64_t record_once(sigil_client_t *client, const record_t *rec) {
   int64_t t0 = bench_now_ns();
   sigil_generation_t *gen = NULL;
   sigil_error_t *error = NULL;
-  sigil_status_t st = sigil_generation_start(client, &rec->start, &gen);
+  sigil_status_t st = sigil_generation_start(client, typed_api ? &typed_start : &rec->start, &gen);
   if (st != SIGIL_OK) die("start", st, NULL);
-  sigil_generation_set_result_json(gen, rec->result_json, rec->result_len);
+  if (typed_api) {
+    set_result_typed(gen, rec);
+  } else {
+    sigil_generation_set_result_json(gen, rec->result_json, rec->result_len);
+  }
   st = sigil_generation_end(gen, &error);
   sigil_generation_free(gen);
   int64_t t1 = bench_now_ns();
@@ -93,6 +102,11 @@ int main(int argc, char **argv) {
   };
   record_t rec;
   load_record(p.workload_file, &rec);
+  typed_api = strcmp(str_param(pj, "api", "json"), "typed") == 0;
+  typed_start = rec.start;
+  typed_start.system_prompt = rec.typed_system_prompt;
+  typed_start.tags_json = NULL;
+  typed_start.tags_json_len = 0;
   sigil_client_t *client = make_client(&p);
   int overload = strcmp(p.workload, "overload") == 0;
 
