@@ -56,25 +56,36 @@ Exporter::~Exporter() {
   shutdown(Clock::now());
 }
 
+// Whether one more record of `bytes` (queued or reserved) exceeds the item or
+// byte bound; `queue_full` says which. Caller holds mu_.
+bool Exporter::over_budget_locked(size_t bytes, bool &queue_full) const {
+  queue_full = queue_.size() + reserved_items_ >= config_.queue_size;
+  return queue_full || queue_bytes_ + reserved_bytes_ + bytes > config_.queue_max_bytes;
+}
+
+// Counts a record refused by the bounds (no spool) and says why.
+Status Exporter::count_budget_drop(bool queue_full) {
+  if (queue_full) {
+    counters_.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
+    return Status(SIGIL_E_QUEUE_FULL, "the generation queue is full (" + std::to_string(config_.queue_size) + " items)");
+  }
+  counters_.dropped_byte_budget.fetch_add(1, std::memory_order_relaxed);
+  return Status(SIGIL_E_BYTE_BUDGET, "the generation queue's byte budget is exhausted (" +
+                                         std::to_string(config_.queue_max_bytes) + " bytes)");
+}
+
 Status Exporter::enqueue(Generation generation, size_t bytes) {
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return Status(SIGIL_E_SHUTDOWN, "the client is shut down");
   ensure_worker_locked();
-  const bool queue_full = queue_.size() + reserved_items_ >= config_.queue_size;
-  if (queue_full || queue_bytes_ + reserved_bytes_ + bytes > config_.queue_max_bytes) {
+  bool queue_full = false;
+  if (over_budget_locked(bytes, queue_full)) {
     if (spool_) {
       const bool idle = queue_.empty();
       lock.unlock();
       return spool_overflow(generation, queue_full, idle);
     }
-    if (queue_full) {
-      counters_.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
-      return Status(SIGIL_E_QUEUE_FULL,
-                    "the generation queue is full (" + std::to_string(config_.queue_size) + " items)");
-    }
-    counters_.dropped_byte_budget.fetch_add(1, std::memory_order_relaxed);
-    return Status(SIGIL_E_BYTE_BUDGET,
-                  "the generation queue's byte budget is exhausted (" + std::to_string(config_.queue_max_bytes) + " bytes)");
+    return count_budget_drop(queue_full);
   }
   bool was_empty = queue_.empty();
   queue_.push_back(Item{std::move(generation), bytes, Clock::now()});
@@ -91,18 +102,8 @@ Status Exporter::reserve(size_t bytes, bool &reserved) {
   reserved = false;
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return Status(SIGIL_E_SHUTDOWN, "the client is shut down");
-  const bool queue_full = queue_.size() + reserved_items_ >= config_.queue_size;
-  if (queue_full || queue_bytes_ + reserved_bytes_ + bytes > config_.queue_max_bytes) {
-    if (spool_) return Status::ok();
-    if (queue_full) {
-      counters_.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
-      return Status(SIGIL_E_QUEUE_FULL,
-                    "the generation queue is full (" + std::to_string(config_.queue_size) + " items)");
-    }
-    counters_.dropped_byte_budget.fetch_add(1, std::memory_order_relaxed);
-    return Status(SIGIL_E_BYTE_BUDGET,
-                  "the generation queue's byte budget is exhausted (" + std::to_string(config_.queue_max_bytes) + " bytes)");
-  }
+  bool queue_full = false;
+  if (over_budget_locked(bytes, queue_full)) return spool_ ? Status::ok() : count_budget_drop(queue_full);
   ++reserved_items_;
   reserved_bytes_ += bytes;
   reserved = true;

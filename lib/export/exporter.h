@@ -99,6 +99,8 @@ class Exporter {
     Clock::time_point enqueued_at;
   };
 
+  bool over_budget_locked(size_t bytes, bool &queue_full) const;
+  Status count_budget_drop(bool queue_full);
   void run();
   void ensure_worker_locked();  // starts the worker in a forked child
   bool batch_ready(Clock::time_point now) const;
