@@ -102,9 +102,11 @@ test-integration: build
 # sanitized build). A sanitizer report fails the test; the options reach the
 # driver through the runner's environment. Not run here: installed_package
 # (cmake --install and a consumer build, no engine code of its own) and
-# conformance_runner_selftest (the Python runner's own tests).
+# conformance_runner_selftest (the Python runner's own tests). A test that
+# hangs (e.g. a deadlocked forked child) fails after 300 s instead of ctest's
+# 1500 s default.
 SANITIZE_CMAKE = -G Ninja -DSIGIL_BUILD_EXAMPLES=OFF -DSIGIL_BUILD_BENCH=OFF
-SANITIZE_CTEST = --output-on-failure -j $(JOBS) -E 'installed_package|conformance_runner_selftest'
+SANITIZE_CTEST = --output-on-failure -j $(JOBS) --timeout 300 -E 'installed_package|conformance_runner_selftest'
 test-sanitize: deps
 	cmake -S . -B build-asan $(SANITIZE_CMAKE) -DCMAKE_BUILD_TYPE=Debug -DSIGIL_SANITIZE=address,undefined
 	cmake --build build-asan -j $(JOBS)
