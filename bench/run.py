@@ -316,21 +316,24 @@ def bench_export(env: Env, sink: Sink, rows: Rows, pairs: list[tuple[str, str]],
             common_rows(rows, workload, lang, impl, res)
 
 
-def bench_overload(env: Env, sink: Sink, rows: Rows, pairs: list[tuple[str, str]], scale: float) -> None:
+def bench_overload(env: Env, sink: Sink, rows: Rows, pairs: list[tuple[str, str]], scale: float, tmp: Path) -> None:
+    """Every implementation under a stalled sink, then C again with a spool directory (workload
+    overload_spool: what overflows the queue goes to disk and is replayed instead of dropped)."""
     o = dict(OVERLOAD)
     if scale < 1:
         o.update(duration_s=6.0, stall_s=4.0, stall_at_s=1.0)
     endpoint = f"127.0.0.1:{sink.ports['grpc']}"
-    for lang, impl in pairs:
-        if impl == "lower-bound":
-            continue
-        log(f"overload: {lang}/{impl} {o['rate']}/s for {o['duration_s']} s, sink stalled {o['stall_s']} s")
+    runs = [(lang, impl, "overload", {}) for lang, impl in pairs if impl != "lower-bound"]
+    if ("c", "libsigil") in env.programs:
+        runs.append(("c", "libsigil", "overload_spool", {"spool_dir": str(tmp / "spool")}))
+    for lang, impl, workload, extra in runs:
+        log(f"{workload}: {lang}/{impl} {o['rate']}/s for {o['duration_s']} s, sink stalled {o['stall_s']} s")
         sink.reset()
         # libsigil: the byte budget is the binding bound (items unbounded in practice);
         # the references keep their default item bound.
         p = params_for("overload", sink, protocol="grpc", endpoint=endpoint, rate=o["rate"],
                        duration_s=o["duration_s"], queue_bytes=o["queue_bytes"],
-                       queue_items=1_000_000 if impl == "libsigil" else 0)
+                       queue_items=1_000_000 if impl == "libsigil" else 0, **extra)
 
         def stall_later():
             time.sleep(o["stall_at_s"])  # into the offered load; the program has started its clock
@@ -340,52 +343,17 @@ def bench_overload(env: Env, sink: Sink, rows: Rows, pairs: list[tuple[str, str]
         if not res:
             continue
         growth = res["rss_peak_bytes"] - res.get("rss_baseline_bytes", 0)
-        rows.add("overload", lang, impl, "caller_ns_max", res["caller_ns"]["max"], "ns")
-        rows.add("overload", lang, impl, "caller_ns_p99", res["caller_ns"]["p99"], "ns")
-        rows.add("overload", lang, impl, "rss_peak_bytes", res["rss_peak_bytes"], "bytes")
-        rows.add("overload", lang, impl, "rss_growth_bytes", growth, "bytes")
+        rows.add(workload, lang, impl, "caller_ns_max", res["caller_ns"]["max"], "ns")
+        rows.add(workload, lang, impl, "caller_ns_p99", res["caller_ns"]["p99"], "ns")
+        rows.add(workload, lang, impl, "rss_peak_bytes", res["rss_peak_bytes"], "bytes")
+        rows.add(workload, lang, impl, "rss_growth_bytes", growth, "bytes")
         if impl == "libsigil":
-            rows.add("overload", lang, impl, "queue_budget_bytes", o["queue_bytes"], "bytes")
-            rows.add("overload", lang, impl, "rss_growth_over_budget", growth / o["queue_bytes"], "ratio")
-        for key in ("delivered", "dropped", "spooled"):
+            rows.add(workload, lang, impl, "queue_budget_bytes", o["queue_bytes"], "bytes")
+            rows.add(workload, lang, impl, "rss_growth_over_budget", growth / o["queue_bytes"], "ratio")
+        for key in ("delivered", "dropped", "spooled", "replayed"):
             if key in res:
-                rows.add("overload", lang, impl, key, res[key], "generations")
-        rows.add("overload", lang, impl, "offered", res["ops"], "generations")
-
-
-def bench_overload_spool(env: Env, sink: Sink, rows: Rows, scale: float, tmp: Path) -> None:
-    """C with a spool directory: what overflows the queue goes to disk instead of being dropped."""
-    if ("c", "libsigil") not in env.programs:
-        return
-    o = dict(OVERLOAD)
-    if scale < 1:
-        o.update(duration_s=6.0, stall_s=4.0, stall_at_s=1.0)
-    spool = tmp / "spool"
-    log(f"overload with a spool: c/libsigil {o['rate']}/s for {o['duration_s']} s, sink stalled {o['stall_s']} s")
-    sink.reset()
-    p = params_for("overload", sink, protocol="grpc", endpoint=f"127.0.0.1:{sink.ports['grpc']}", rate=o["rate"],
-                   duration_s=o["duration_s"], queue_bytes=o["queue_bytes"], queue_items=1_000_000,
-                   spool_dir=str(spool))
-
-    def stall_later():
-        time.sleep(o["stall_at_s"])
-        sink.stall(o["stall_s"])
-
-    res = invoke(env, "c", "libsigil", p, during=stall_later)
-    if not res:
-        return
-    growth = res["rss_peak_bytes"] - res.get("rss_baseline_bytes", 0)
-    w = "overload_spool"
-    rows.add(w, "c", "libsigil", "caller_ns_max", res["caller_ns"]["max"], "ns")
-    rows.add(w, "c", "libsigil", "caller_ns_p99", res["caller_ns"]["p99"], "ns")
-    rows.add(w, "c", "libsigil", "rss_peak_bytes", res["rss_peak_bytes"], "bytes")
-    rows.add(w, "c", "libsigil", "rss_growth_bytes", growth, "bytes")
-    rows.add(w, "c", "libsigil", "queue_budget_bytes", o["queue_bytes"], "bytes")
-    rows.add(w, "c", "libsigil", "rss_growth_over_budget", growth / o["queue_bytes"], "ratio")
-    for key in ("delivered", "dropped", "spooled", "replayed"):
-        if key in res:
-            rows.add(w, "c", "libsigil", key, res[key], "generations")
-    rows.add(w, "c", "libsigil", "offered", res["ops"], "generations")
+                rows.add(workload, lang, impl, key, res[key], "generations")
+        rows.add(workload, lang, impl, "offered", res["ops"], "generations")
 
 
 def bench_internals(build: Path, rows: Rows, quick: bool) -> None:
@@ -637,8 +605,7 @@ def main() -> int:
             if "export" in workloads:
                 bench_export(env, sink, rows, pairs, scale)
             if "overload" in workloads:
-                bench_overload(env, sink, rows, pairs, scale)
-                bench_overload_spool(env, sink, rows, scale, Path(tmp))
+                bench_overload(env, sink, rows, pairs, scale, Path(tmp))
         finally:
             sink.close()
     if "internals" in workloads:
