@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 
+#include <cmath>
 #include <memory>
 
 #include "core/json_input.h"
@@ -117,8 +118,13 @@ Status read_string(const cJSON *obj, const char *key, std::string &out) {
 Status read_count(const cJSON *obj, const char *key, uint64_t &out) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (v == nullptr || cJSON_IsNull(v)) return Status::ok();
-  if (!cJSON_IsNumber(v) || v->valuedouble < 0) return malformed(std::string("\"") + key + "\" is not a count");
-  out = static_cast<uint64_t>(v->valuedouble);
+  // cJSON holds numbers as doubles: accept only whole values a uint64 can hold
+  // (2^64 is exactly representable; anything from it up, NaN and infinities are not).
+  const double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
+  if (!(d >= 0 && d < 18446744073709551616.0) || d != std::floor(d)) {
+    return malformed(std::string("\"") + key + "\" is not a count");
+  }
+  out = static_cast<uint64_t>(d);
   return Status::ok();
 }
 
