@@ -5,6 +5,14 @@
 
 namespace sigil::detail {
 
+namespace {
+// Finished tasks kept for a submitting thread to free: enough for the
+// records finished between two submits of a busy caller, little memory.
+constexpr size_t kMaxDone = 64;
+// How long an idle finisher keeps them before freeing them itself.
+constexpr std::chrono::milliseconds kDoneLinger{100};
+}  // namespace
+
 Finisher::Finisher(size_t max_items, size_t max_bytes) : max_items_(max_items), max_bytes_(max_bytes) {}
 
 Finisher::~Finisher() { shutdown(Clock::now()); }
@@ -25,14 +33,31 @@ bool Finisher::ensure_thread_locked() {
   return true;
 }
 
-void Finisher::push_locked(std::unique_ptr<FinisherTask> &task, std::unique_lock<std::mutex> &lock) {
+FinisherTask *Finisher::push_locked(std::unique_ptr<FinisherTask> &task, std::unique_lock<std::mutex> &lock) {
   queue_bytes_ += task->bytes;
   queue_.push_back(std::move(task));
   ++queued_seq_;
+  FinisherTask *done = take_done_locked();
   // Waking a waiting thread is a system call: only when it waits.
   const bool wake = idle_;
   lock.unlock();
   if (wake) work_cv_.notify_one();
+  return done;
+}
+
+FinisherTask *Finisher::take_done_locked() {
+  FinisherTask *list = done_;
+  done_ = nullptr;
+  done_count_ = 0;
+  return list;
+}
+
+void Finisher::free_tasks(FinisherTask *list) {
+  while (list != nullptr) {
+    FinisherTask *next = list->next_done_;
+    delete list;
+    list = next;
+  }
 }
 
 void Finisher::run() {
@@ -43,7 +68,15 @@ void Finisher::run() {
     if (queue_.empty()) {
       if (stopping_) break;
       idle_ = true;
-      work_cv_.wait(lock);
+      if (done_ == nullptr) {
+        work_cv_.wait(lock);
+      } else if (work_cv_.wait_for(lock, kDoneLinger) == std::cv_status::timeout && queue_.empty()) {
+        // No submit came to take the finished tasks: free them here.
+        FinisherTask *done = take_done_locked();
+        lock.unlock();
+        free_tasks(done);
+        lock.lock();
+      }
       idle_ = false;
       continue;
     }
@@ -55,10 +88,19 @@ void Finisher::run() {
       task->finish();
     } catch (...) {  // out of memory while finishing: the record is lost, the thread is not
     }
-    task.reset();
     lock.lock();
+    FinisherTask *overflow = nullptr;
+    if (done_count_ >= kMaxDone) overflow = take_done_locked();
+    task->next_done_ = done_;
+    done_ = task.release();
+    ++done_count_;
     ++finished_seq_;
     if (waiters_ > 0) done_cv_.notify_all();
+    if (overflow != nullptr) {
+      lock.unlock();
+      free_tasks(overflow);
+      lock.lock();
+    }
   }
   exited_ = true;
   done_cv_.notify_all();
@@ -98,7 +140,9 @@ uint64_t Finisher::shutdown(Clock::time_point deadline) {
   std::deque<std::unique_ptr<FinisherTask>> rest = std::move(queue_);
   queue_.clear();
   queue_bytes_ = 0;
+  FinisherTask *done = take_done_locked();
   lock.unlock();
+  free_tasks(done);
   for (auto &task : rest) task->abandon();
   const uint64_t abandoned = rest.size();
   rest.clear();
@@ -124,6 +168,7 @@ void Finisher::fork_child() {
   thread_id_.store(std::thread::id());
   queue_.clear();
   queue_bytes_ = 0;
+  free_tasks(take_done_locked());
   queued_seq_ = finished_seq_ = 0;
   waiters_ = 0;
   idle_ = false;

@@ -8,6 +8,16 @@
 // bounded by items and estimated bytes; a task that does not fit is finished
 // by its caller, as is every task while a user callback whose thread matters
 // (span callback, sanitizer) is configured. See docs/conventions.md.
+//
+// A finished task is freed by the next thread that submits one, not by the
+// finisher thread. A record's memory is allocated by the recording thread;
+// freed from another thread, glibc's allocator takes the owning arena's lock
+// for each block while the recording thread takes it to allocate, and the
+// two threads wait on each other (measured: caller median 11.7 -> 6.6 us on
+// the record benchmark). Freed by its own kind of thread, the memory goes
+// back to that thread's cache and serves the next record. The finisher frees
+// them itself when more than kMaxDone wait or when no submit comes for
+// kDoneLinger.
 #pragma once
 
 #include <atomic>
@@ -32,6 +42,10 @@ class FinisherTask {
   virtual void abandon() = 0;
 
   size_t bytes = 0;  // estimated memory held, for the hand-off queue's budget
+
+ private:
+  friend class Finisher;
+  FinisherTask *next_done_ = nullptr;  // the finisher's list of finished tasks
 };
 
 class Finisher {
@@ -53,7 +67,7 @@ class Finisher {
   bool submit(std::unique_ptr<FinisherTask> &task, Admit &&admit) {
     std::unique_lock<std::mutex> lock(mu_);
     if (!accepts_locked(task->bytes) || !ensure_thread_locked() || !admit()) return false;
-    push_locked(task, lock);
+    free_tasks(push_locked(task, lock));  // outside the lock, on the submitting thread
     return true;
   }
 
@@ -80,7 +94,11 @@ class Finisher {
  private:
   bool accepts_locked(size_t bytes) const;
   bool ensure_thread_locked();  // false if no thread can be started
-  void push_locked(std::unique_ptr<FinisherTask> &task, std::unique_lock<std::mutex> &lock);
+  // Queues `task`, takes the finished tasks, unlocks and wakes the thread if
+  // it waits. Returns the finished tasks for the caller to free.
+  FinisherTask *push_locked(std::unique_ptr<FinisherTask> &task, std::unique_lock<std::mutex> &lock);
+  FinisherTask *take_done_locked();
+  static void free_tasks(FinisherTask *list);
   void run();
 
   const size_t max_items_, max_bytes_;
@@ -89,6 +107,8 @@ class Finisher {
   std::condition_variable done_cv_;  // wakes drain / shutdown
   std::deque<std::unique_ptr<FinisherTask>> queue_;
   size_t queue_bytes_ = 0;
+  FinisherTask *done_ = nullptr;  // finished, not yet freed (see the top of this file)
+  size_t done_count_ = 0;
   uint64_t queued_seq_ = 0;    // tasks ever queued
   uint64_t finished_seq_ = 0;  // tasks finished or abandoned
   uint32_t waiters_ = 0;       // threads in drain / shutdown
