@@ -2,9 +2,29 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
+#include <cstring>
+
 namespace sigil::detail {
 
-bool valid_utf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }
+bool valid_utf8(std::string_view s) {
+  // Most strings crossing the ABI are short ASCII (ids, names, keys): a word
+  // at a time settles them in a few instructions, where the SIMD validator's
+  // dispatch alone costs more. Anything else goes to the SIMD validator.
+  if (s.size() <= 64) {
+    const char *p = s.data();
+    size_t n = s.size();
+    uint64_t high = 0;
+    for (; n >= 8; p += 8, n -= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      high |= w;
+    }
+    for (; n > 0; ++p, --n) high |= static_cast<unsigned char>(*p);
+    if ((high & 0x8080808080808080ull) == 0) return true;
+  }
+  return simdjson::validate_utf8(s.data(), s.size());
+}
 
 size_t first_invalid_utf8(std::string_view s) {
   // Cold path (only after valid_utf8 said no): a plain scalar decoder.

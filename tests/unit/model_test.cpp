@@ -3,6 +3,7 @@
 
 #include "core/client.h"
 #include "core/json_input.h"
+#include "core/utf8.h"
 #include "core/validation.h"
 
 using namespace sigil::detail;
@@ -326,4 +327,28 @@ TEST(Resolution, EndReportsValidationShutdownAndDoubleEnd) {
   GenerationRecorder pending(client, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
   ASSERT_TRUE(client->shutdown(Client::Clock::now()).is_ok());
   EXPECT_EQ(pending.end().code(), SIGIL_E_SHUTDOWN);
+}
+
+// valid_utf8 takes a word-at-a-time path for short ASCII strings and the SIMD
+// validator otherwise: every length around the 8-byte words and the 64-byte
+// cut, with one bad byte (a lone continuation, a truncated lead, an overlong
+// form, a surrogate) at every position, must agree with the scalar decoder.
+TEST(Utf8, ShortAndLongStringsAgreeWithTheScalarDecoder) {
+  const std::string bad[] = {"\x80", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xff"};
+  for (size_t len = 0; len <= 72; ++len) {
+    std::string ascii(len, 'a');
+    EXPECT_TRUE(valid_utf8(ascii)) << len;
+    EXPECT_EQ(first_invalid_utf8(ascii), std::string::npos) << len;
+    for (size_t at = 0; at < len; ++at) {
+      std::string two = ascii;
+      two.replace(at, 1, "\xc3\xa9");  // é: valid, not ASCII
+      EXPECT_TRUE(valid_utf8(two)) << len << "@" << at;
+      for (const std::string &b : bad) {
+        std::string s = ascii;
+        s.replace(at, 1, b);
+        EXPECT_FALSE(valid_utf8(s)) << len << "@" << at;
+        EXPECT_EQ(first_invalid_utf8(s), at) << len << "@" << at;
+      }
+    }
+  }
 }
