@@ -1,5 +1,6 @@
 #include "core/finisher.h"
 
+#include <algorithm>
 #include <new>
 #include <system_error>
 
@@ -11,9 +12,12 @@ namespace {
 constexpr size_t kMaxDone = 64;
 // How long an idle finisher keeps them before freeing them itself.
 constexpr std::chrono::milliseconds kDoneLinger{100};
+// How long the thread waits for more work, without asking to be woken, before it sleeps.
+constexpr std::chrono::milliseconds kDoze{1};
 }  // namespace
 
-Finisher::Finisher(size_t max_items, size_t max_bytes) : max_items_(max_items), max_bytes_(max_bytes) {}
+Finisher::Finisher(size_t max_items, size_t max_bytes)
+    : max_items_(max_items), max_bytes_(max_bytes), wake_backlog_(std::clamp<size_t>(max_items / 4, 1, 64)) {}
 
 Finisher::~Finisher() { shutdown(Clock::now()); }
 
@@ -38,8 +42,10 @@ FinisherTask *Finisher::push_locked(std::unique_ptr<FinisherTask> &task, std::un
   queue_.push_back(std::move(task));
   ++queued_seq_;
   FinisherTask *done = take_done_locked();
-  // Waking a waiting thread is a system call: only when it waits.
-  const bool wake = idle_;
+  // Waking a waiting thread is a system call and, measured in a VM, costs the
+  // waker ~8 us: only when it sleeps, or dozes with a backlog worth waking for.
+  const bool wake = state_ == State::kAsleep || (state_ == State::kDozing && queue_.size() >= wake_backlog_);
+  if (wake) ++wakeups_;
   lock.unlock();
   if (wake) work_cv_.notify_one();
   return done;
@@ -50,6 +56,11 @@ FinisherTask *Finisher::take_done_locked() {
   done_ = nullptr;
   done_count_ = 0;
   return list;
+}
+
+uint64_t Finisher::wakeups() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return wakeups_;
 }
 
 void Finisher::free_tasks(FinisherTask *list) {
@@ -67,7 +78,17 @@ void Finisher::run() {
     if (abort_) break;
     if (queue_.empty()) {
       if (stopping_) break;
-      idle_ = true;
+      if (state_ == State::kBusy) {
+        // Doze first: records arriving within kDoze are picked up without
+        // their callers paying for a wake-up.
+        state_ = State::kDozing;
+        work_cv_.wait_for(lock, kDoze);
+        if (!queue_.empty() || stopping_ || abort_) {
+          state_ = State::kBusy;
+          continue;
+        }
+      }
+      state_ = State::kAsleep;  // from now on a submit wakes the thread
       if (done_ == nullptr) {
         work_cv_.wait(lock);
       } else if (work_cv_.wait_for(lock, kDoneLinger) == std::cv_status::timeout && queue_.empty()) {
@@ -76,8 +97,9 @@ void Finisher::run() {
         lock.unlock();
         free_tasks(done);
         lock.lock();
+        continue;  // still asleep: wait without a timeout
       }
-      idle_ = false;
+      state_ = State::kBusy;
       continue;
     }
     std::unique_ptr<FinisherTask> task = std::move(queue_.front());
@@ -111,6 +133,7 @@ uint64_t Finisher::drain(Clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   const uint64_t target = queued_seq_;
   if (finished_seq_ >= target) return 0;
+  if (state_ != State::kBusy) work_cv_.notify_one();  // a dozing thread may hold queued tasks
   ++waiters_;
   auto done = [&] { return finished_seq_ >= target; };
   if (deadline == Clock::time_point::max()) {
@@ -171,7 +194,7 @@ void Finisher::fork_child() {
   free_tasks(take_done_locked());
   queued_seq_ = finished_seq_ = 0;
   waiters_ = 0;
-  idle_ = false;
+  state_ = State::kBusy;
   exited_ = true;
   mu_.unlock();
 }

@@ -153,6 +153,33 @@ TEST(Finisher, ShutdownFreesFinishedTasks) {
   }
 }
 
+// Records arriving more often than every kDoze (1 ms) find the thread
+// dozing and are picked up without their caller waking it; after a quiet
+// spell it sleeps and the next submit wakes it.
+TEST(Finisher, ASteadyStreamNeedsNoWakeUps) {
+  Counts c;
+  Finisher f(1000, 1 << 20);
+  ASSERT_TRUE(submit(f, c));
+  ASSERT_EQ(f.drain(Clock::time_point::max()), 0u);
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(submit(f, c));
+    const auto until = Clock::now() + std::chrono::microseconds(300);
+    while (Clock::now() < until) {
+    }
+  }
+  ASSERT_EQ(f.drain(Clock::time_point::max()), 0u);
+  EXPECT_EQ(c.finished.load(), 201);
+  // Each task takes far less than 300 us, so a thread that slept whenever the
+  // queue ran dry would need a wake-up per submit.
+  EXPECT_LT(f.wakeups(), 100u);
+  // After a quiet spell the thread sleeps: a submit alone (no drain) must wake it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(submit(f, c));
+  const auto until = in_ms(10000);
+  while (c.finished.load() < 202 && Clock::now() < until) std::this_thread::yield();
+  EXPECT_EQ(c.finished.load(), 202);
+}
+
 TEST(Finisher, FullQueueAndAdmitRefusalLeaveTheTaskWithTheCaller) {
   Counts c;
   Finisher f(2, 100);
