@@ -111,18 +111,17 @@ void Finisher::run() {
     } catch (...) {  // out of memory while finishing: the record is lost, the thread is not
     }
     lock.lock();
-    FinisherTask *overflow = nullptr;
-    if (done_count_ >= kMaxDone) overflow = take_done_locked();
+    if (done_count_ >= kMaxDone) {  // nobody is submitting: free them here
+      FinisherTask *overflow = take_done_locked();
+      lock.unlock();
+      free_tasks(overflow);
+      lock.lock();
+    }
     task->next_done_ = done_;
     done_ = task.release();
     ++done_count_;
     ++finished_seq_;
     if (waiters_ > 0) done_cv_.notify_all();
-    if (overflow != nullptr) {
-      lock.unlock();
-      free_tasks(overflow);
-      lock.lock();
-    }
   }
   exited_ = true;
   done_cv_.notify_all();
