@@ -183,6 +183,13 @@ struct EmbeddingEnd final : FinisherTask {
   void abandon() override {}
 };
 
+// Generations the exporter has delivered, waiting to be freed (Finisher::adopt).
+struct DeliveredBatch final : FinisherTask {
+  std::vector<Generation> generations;
+  void finish() override {}
+  void abandon() override {}
+};
+
 // Client ------------------------------------------------------------------------
 
 Client::Client(ClientConfig config)
@@ -206,6 +213,16 @@ Expected<std::shared_ptr<Client>> Client::create(const Options &options, const E
     }
     client->exporter_ =
         std::make_unique<Exporter>(ex, std::move(transport.value()), client->config_.logger, std::move(spool));
+    // Delivered generations go back to be freed by a recording thread, whose
+    // allocator arena they came from (core/finisher.h). The exporter's worker
+    // has stopped before the finisher is destroyed (~Client shuts both down).
+    Finisher *finisher = &client->finisher_;
+    client->exporter_->set_recycler([finisher](std::vector<Generation> &&generations, size_t bytes) {
+      auto garbage = std::make_unique<DeliveredBatch>();
+      garbage->generations = std::move(generations);
+      garbage->bytes = bytes;
+      finisher->adopt(std::move(garbage));
+    });
   }
   client->telemetry_ = std::make_unique<Telemetry>(client->config_.telemetry, client->config_.logger);
   client->privacy_ = std::make_unique<Privacy>(client->config_.privacy, client->config_.logger);
@@ -571,6 +588,7 @@ void Client::finish_generation(GenerationEnd &e, Generation *retain) {
   if (e.export_it) {
     Status st = e.reserved ? submit_reserved(std::move(e.g), e.reserved_bytes) : submit(std::move(e.g));
     e.reserved = false;
+    e.bytes = 0;  // what the task still holds, once it is finished (Finisher's done list)
     if (!st.is_ok()) {
       e.local = std::move(st);
       e.local_type = semconv::kErrEnqueue;

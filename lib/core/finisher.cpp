@@ -10,6 +10,7 @@ namespace {
 // Finished tasks kept for a submitting thread to free: enough for the
 // records finished between two submits of a busy caller, little memory.
 constexpr size_t kMaxDone = 64;
+constexpr size_t kMaxDoneBytes = 4u << 20;
 // How long an idle finisher keeps them before freeing them itself.
 constexpr std::chrono::milliseconds kDoneLinger{100};
 // How long the thread waits for more work, without asking to be woken, before it sleeps.
@@ -55,7 +56,30 @@ FinisherTask *Finisher::take_done_locked() {
   FinisherTask *list = done_;
   done_ = nullptr;
   done_count_ = 0;
+  done_bytes_ = 0;
   return list;
+}
+
+void Finisher::push_done_locked(FinisherTask *task) {
+  task->next_done_ = done_;
+  done_ = task;
+  ++done_count_;
+  done_bytes_ += task->bytes;
+}
+
+void Finisher::adopt(std::unique_ptr<FinisherTask> garbage) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_ || !thread_.joinable() || done_count_ >= kMaxDone || done_bytes_ + garbage->bytes > kMaxDoneBytes) {
+    lock.unlock();
+    garbage.reset();  // freed on this thread
+    return;
+  }
+  push_done_locked(garbage.release());
+  // A sleeping finisher frees the list after kDoneLinger once woken; a busy
+  // or dozing one gets there by itself.
+  const bool wake = state_ == State::kAsleep;
+  lock.unlock();
+  if (wake) work_cv_.notify_one();
 }
 
 uint64_t Finisher::wakeups() {
@@ -111,15 +135,13 @@ void Finisher::run() {
     } catch (...) {  // out of memory while finishing: the record is lost, the thread is not
     }
     lock.lock();
-    if (done_count_ >= kMaxDone) {  // nobody is submitting: free them here
+    if (done_count_ >= kMaxDone || done_bytes_ >= kMaxDoneBytes) {  // nobody is submitting: free them here
       FinisherTask *overflow = take_done_locked();
       lock.unlock();
       free_tasks(overflow);
       lock.lock();
     }
-    task->next_done_ = done_;
-    done_ = task.release();
-    ++done_count_;
+    push_done_locked(task.release());
     ++finished_seq_;
     if (waiters_ > 0) done_cv_.notify_all();
   }

@@ -16,8 +16,9 @@
 // two threads wait on each other (measured: caller median 11.7 -> 6.6 us on
 // the record benchmark). Freed by its own kind of thread, the memory goes
 // back to that thread's cache and serves the next record. The finisher frees
-// them itself when more than kMaxDone wait or when no submit comes for
-// kDoneLinger.
+// them itself when more than kMaxDone (or kMaxDoneBytes) wait or when no
+// submit comes for kDoneLinger. The exporter's worker hands its delivered
+// batches over the same way (adopt).
 //
 // Waking a waiting thread costs its waker a system call (measured ~8 us in
 // this project's VM, more than a whole record). So when the queue runs dry
@@ -78,6 +79,12 @@ class Finisher {
     return true;
   }
 
+  // Memory another background thread is done with (the exporter's delivered
+  // generations) joins the finished tasks, to be freed by the next submitting
+  // thread; it is freed here instead when the list is full or the finisher
+  // has stopped. `garbage->bytes` counts against the list's byte bound.
+  void adopt(std::unique_ptr<FinisherTask> garbage);
+
   // How many submits had to wake the thread (see the top of this file).
   uint64_t wakeups();
 
@@ -108,6 +115,7 @@ class Finisher {
   // it waits. Returns the finished tasks for the caller to free.
   FinisherTask *push_locked(std::unique_ptr<FinisherTask> &task, std::unique_lock<std::mutex> &lock);
   FinisherTask *take_done_locked();
+  void push_done_locked(FinisherTask *task);
   static void free_tasks(FinisherTask *list);
   void run();
 
@@ -120,6 +128,7 @@ class Finisher {
   size_t queue_bytes_ = 0;
   FinisherTask *done_ = nullptr;  // finished, not yet freed (see the top of this file)
   size_t done_count_ = 0;
+  size_t done_bytes_ = 0;  // their `bytes`
   uint64_t queued_seq_ = 0;    // tasks ever queued
   uint64_t finished_seq_ = 0;  // tasks finished or abandoned
   uint64_t wakeups_ = 0;

@@ -338,8 +338,10 @@ void Exporter::run() {
     }
     lock.unlock();
     deliver(batch);
+    const size_t delivered = batch.size();
+    recycle(batch, bytes);
     lock.lock();
-    completed_seq_ += batch.size();
+    completed_seq_ += delivered;
     done_cv_.notify_all();
   }
   // Whatever is left was abandoned at the shutdown deadline.
@@ -359,6 +361,15 @@ void Exporter::run() {
   }
   exited_ = true;
   done_cv_.notify_all();
+}
+
+void Exporter::recycle(std::vector<Item> &batch, size_t bytes) {
+  if (!recycler_ || batch.empty()) return;  // freed here, with the batch
+  std::vector<Generation> generations;
+  generations.reserve(batch.size());
+  for (Item &it : batch) generations.push_back(std::move(it.generation));
+  batch.clear();
+  recycler_(std::move(generations), bytes);
 }
 
 bool Exporter::wait_backoff(int64_t delay_ms) {

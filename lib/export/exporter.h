@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -80,6 +81,12 @@ class Exporter {
   Status flush(Clock::time_point deadline);
   Status shutdown(Clock::time_point deadline);
 
+  // Where delivered (or dropped) generations go instead of being freed on the
+  // worker thread: the client hands them to its finisher, whose next caller
+  // frees them (core/finisher.h). Set before the first enqueue.
+  using Recycler = std::function<void(std::vector<Generation> &&generations, size_t bytes)>;
+  void set_recycler(Recycler recycler) { recycler_ = std::move(recycler); }
+
   const ExportCounters &counters() const { return counters_; }
   void count_payload_too_large() { counters_.dropped_payload_too_large.fetch_add(1, std::memory_order_relaxed); }
   void count_shutdown_timeout() { counters_.dropped_shutdown_timeout.fetch_add(1, std::memory_order_relaxed); }
@@ -102,6 +109,7 @@ class Exporter {
   bool over_budget_locked(size_t bytes, bool &queue_full) const;
   Status count_budget_drop(bool queue_full);
   void run();
+  void recycle(std::vector<Item> &batch, size_t bytes);
   void ensure_worker_locked();  // starts the worker in a forked child
   bool batch_ready(Clock::time_point now) const;
   void deliver(std::vector<Item> &batch);
@@ -117,6 +125,7 @@ class Exporter {
 
   ExportConfig config_;
   std::unique_ptr<GenerationTransport> transport_;
+  Recycler recycler_;
   std::unique_ptr<Spool> spool_;  // writes from any thread (see Spool), replay by the worker
   // Replay state, worker only.
   Clock::time_point next_replay_{};

@@ -84,6 +84,28 @@ TEST(Exporter, FlushDeliversEverythingQueuedBefore) {
   EXPECT_EQ(total, 25u);
 }
 
+// Delivered generations are handed to the recycler (the client's finisher,
+// so that a recording thread frees them), each exactly once, with the bytes
+// they were queued with; a flush returns after they were handed over.
+TEST(Exporter, DeliveredGenerationsGoToTheRecycler) {
+  std::mutex mu;
+  std::vector<std::string> recycled;
+  size_t recycled_bytes = 0;
+  Exporter ex(fast_config(), std::make_unique<ScriptedTransport>(), Logger());
+  ex.set_recycler([&](std::vector<Generation> &&generations, size_t bytes) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const Generation &g : generations) recycled.push_back(g.id);
+    recycled_bytes += bytes;
+  });
+  for (int i = 0; i < 25; ++i) ASSERT_TRUE(ex.enqueue(gen("g" + std::to_string(i)), 100).is_ok());
+  ASSERT_TRUE(ex.flush(soon()).is_ok());
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(recycled.size(), 25u);
+  std::sort(recycled.begin(), recycled.end());
+  EXPECT_EQ(std::unique(recycled.begin(), recycled.end()), recycled.end());
+  EXPECT_EQ(recycled_bytes, 2500u);
+}
+
 TEST(Exporter, QueueIsBoundedByItemsAndBytes) {
   ExportConfig c = fast_config();
   c.queue_size = 3;

@@ -154,6 +154,46 @@ TEST(Finisher, FinishedTasksWaitingForASubmitterAreBounded) {
   for (auto id : c.freed_on) EXPECT_NE(id, std::this_thread::get_id());
 }
 
+// Memory the exporter is done with joins the same list (Finisher::adopt).
+TEST(Finisher, AdoptedMemoryIsFreedByTheNextSubmitter) {
+  Counts c;
+  Finisher f(100, 1 << 20);
+  ASSERT_TRUE(submit(f, c));  // starts the thread
+  ASSERT_EQ(f.drain(Clock::time_point::max()), 0u);
+  std::thread::id adopter;
+  std::thread other([&] {
+    adopter = std::this_thread::get_id();
+    f.adopt(std::make_unique<CountingTask>(c));
+  });
+  other.join();
+  ASSERT_TRUE(submit(f, c));  // takes the finished task and the adopted one
+  std::lock_guard<std::mutex> lock(c.mu);
+  ASSERT_GE(c.freed_on.size(), 2u);
+  for (auto id : c.freed_on) EXPECT_NE(id, adopter);  // never freed by the thread that was done with it
+}
+
+TEST(Finisher, AdoptFreesAtOnceBeyondTheBoundOrAfterShutdown) {
+  Counts c;
+  Finisher f(100, 1 << 20);
+  ASSERT_TRUE(submit(f, c));
+  ASSERT_EQ(f.drain(Clock::time_point::max()), 0u);
+  auto big = std::make_unique<CountingTask>(c);
+  big->bytes = size_t(64) << 20;  // beyond the list's byte bound
+  f.adopt(std::move(big));
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    EXPECT_EQ(c.freed_on.back(), std::this_thread::get_id());
+  }
+  EXPECT_EQ(f.shutdown(Clock::time_point::max()), 0u);
+  const size_t before = [&] {
+    std::lock_guard<std::mutex> lock(c.mu);
+    return c.freed_on.size();
+  }();
+  f.adopt(std::make_unique<CountingTask>(c));
+  std::lock_guard<std::mutex> lock(c.mu);
+  EXPECT_EQ(c.freed_on.size(), before + 1);
+}
+
 TEST(Finisher, ShutdownFreesFinishedTasks) {
   Counts c;
   {
