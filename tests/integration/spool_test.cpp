@@ -121,6 +121,17 @@ sigil_stats_t stats_of(sigil_client_t *c) {
   return s;
 }
 
+// The client's counters and what waits in the spool: printed when a wait fails.
+std::string describe(sigil_client_t *c, const std::string &dir) {
+  sigil_stats_t s = stats_of(c);
+  return "enqueued " + std::to_string(s.generations_enqueued) + ", exported " +
+         std::to_string(s.generations_exported) + ", rejected " + std::to_string(s.generations_rejected) +
+         ", spooled " + std::to_string(s.generations_spooled) + ", replayed " +
+         std::to_string(s.generations_replayed) + ", dropped " + std::to_string(s.dropped_total) + ", attempts " +
+         std::to_string(s.export_attempts) + ", retries " + std::to_string(s.export_retries) + ", queued " +
+         std::to_string(s.queue_items) + ", segment files " + std::to_string(segment_files(dir).size());
+}
+
 // Generation ids the harness received (any number of times), and how many arrived.
 std::multiset<std::string> received_ids() {
   Json caps = Harness::shared().captures("http_exports");
@@ -574,7 +585,7 @@ TEST_F(Spool, QueueOverflowIsSpooledAndReplayedWhenTheBackendAnswers) {
   EXPECT_EQ(s.dropped_total, 0u);
   EXPECT_FALSE(segment_files(dir_).empty());
   h().stall("http", 0);  // the backend answers again
-  ASSERT_TRUE(wait_for_ids(ids, 20000));
+  ASSERT_TRUE(wait_for_ids(ids, 20000)) << describe(client, dir_) << "; received " << received_ids().size();
   ASSERT_EQ(sigil_client_shutdown(client, 10000, nullptr), SIGIL_OK);
   s = stats_of(client);
   EXPECT_EQ(s.generations_replayed, s.generations_spooled);
