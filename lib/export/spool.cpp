@@ -204,6 +204,7 @@ bool Spool::open_segment_locked() {
     return false;
   }
   fd_ = fd;
+  fd_path_ = std::move(path);
   fd_bytes_ = kSpoolFileMagic.size();
   bytes_ += fd_bytes_;
   return true;
@@ -321,14 +322,18 @@ void Spool::run_syncer() {
     sync_cv_.wait_for(lock, kOverflowSyncInterval, [&] { return stop_syncer_; });
     if (stop_syncer_) return;
     if (fd_ < 0 || !unsynced_.exchange(false, std::memory_order_relaxed)) continue;
-    int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) {
-      ::fdatasync(fd_);
-      continue;
-    }
+    // Sync through a descriptor of our own, opened anew, so that writers go on
+    // meanwhile. Not a dup of fd_: a dup shares fd_'s flock, which would then
+    // outlive a seal() that closes fd_ during the sync, and the replay would
+    // take the just-sealed segment for another live writer's and skip it
+    // until its next rescan. fdatasync flushes the file whichever descriptor wrote it.
+    const std::string path = fd_path_;
     lock.unlock();
-    ::fdatasync(fd);  // writes after the exchange above set unsynced_ again
-    ::close(fd);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {  // gone: sealed, replayed and removed meanwhile
+      ::fdatasync(fd);  // writes after the exchange above set unsynced_ again
+      ::close(fd);
+    }
     lock.lock();
   }
 }
@@ -343,6 +348,7 @@ void Spool::seal_locked() {
   if (unsynced_.exchange(false, std::memory_order_relaxed)) ::fdatasync(fd_);
   ::close(fd_);  // releases the flock
   fd_ = -1;
+  fd_path_.clear();
   fd_bytes_ = 0;
 }
 
@@ -428,6 +434,7 @@ void Spool::after_fork_in_child() {
   if (fd_ >= 0) ::close(fd_);
   if (replay_fd_ >= 0) ::close(replay_fd_);
   fd_ = replay_fd_ = -1;
+  fd_path_.clear();
   fd_bytes_ = 0;
   unsynced_.store(false);
   appends_.store(0);

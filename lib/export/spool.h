@@ -142,6 +142,7 @@ class Spool {
   Logger logger_;
   mutable std::mutex mu_;  // the writer state below (fd_ .. stop_syncer_)
   int fd_ = -1;            // the open segment (flock held)
+  std::string fd_path_;    // its path
   uint64_t fd_bytes_ = 0;  // its size
   uint64_t bytes_ = 0;     // every segment in the directory, as last known
   std::atomic<bool> unsynced_{false};  // kBatch writes not yet synced
