@@ -331,6 +331,7 @@ void Spool::run_syncer() {
     lock.unlock();
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {  // gone: sealed, replayed and removed meanwhile
+      if (sync_hook_) sync_hook_();
       ::fdatasync(fd);  // writes after the exchange above set unsynced_ again
       ::close(fd);
     }

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -125,6 +126,10 @@ class Spool {
   // fork(): the writer lock is held across it (lock_for_fork, then
   // unlock_after_fork in both processes); in the child, after_fork_in_child
   // (lock held) forgets the parent's open segment, replay lock and syncer.
+  // Tests only: runs on the syncer thread while it holds the descriptor it
+  // syncs through. Set before the first append.
+  void set_sync_hook_for_testing(std::function<void()> hook) { sync_hook_ = std::move(hook); }
+
   void lock_for_fork() { mu_.lock(); }
   void unlock_after_fork() { mu_.unlock(); }
   void after_fork_in_child();
@@ -152,6 +157,7 @@ class Spool {
   bool syncer_started_ = false;
   bool stop_syncer_ = false;
   int replay_fd_ = -1;  // replay.lock while held (worker only)
+  std::function<void()> sync_hook_;
 };
 
 }  // namespace sigil::detail

@@ -12,6 +12,8 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <condition_variable>
+#include <mutex>
 #include <vector>
 
 using namespace sigil::detail;
@@ -150,6 +152,49 @@ TEST(SpoolStore, ConcurrentOverflowAppendsLandWhole) {
   EXPECT_EQ(records, size_t(kThreads * kEach + 20));
   EXPECT_EQ(ids.size(), records);
   EXPECT_EQ(s->bytes(), 0u);
+  std::system(("rm -rf '" + c.dir.substr(0, c.dir.rfind('/')) + "'").c_str());
+}
+
+// The replay seals the segment being written and claims it while the
+// syncer may be inside a sync of it: the syncer must not hold the segment's
+// lock then, or the replay takes it for another live writer's and skips it.
+TEST(SpoolStore, ASegmentSealedDuringASyncCanBeClaimed) {
+  SpoolConfig c;
+  c.dir = temp_dir();
+  c.sync = SpoolSync::kBatch;
+  auto opened = Spool::open(c, Logger());
+  ASSERT_TRUE(opened);
+  std::unique_ptr<Spool> s = std::move(opened.value());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool syncing = false, go_on = false;
+  s->set_sync_hook_for_testing([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    syncing = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return go_on; });
+  });
+  ASSERT_TRUE(s->append_overflow(rec("gen_1", "0123456789")));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return syncing; }));
+  }
+  s->seal();  // the syncer is mid-sync
+  ASSERT_TRUE(s->try_lock_replay());
+  std::vector<std::string> segs = s->segments();
+  ASSERT_EQ(segs.size(), 1u);
+  SpoolSegment seg;
+  EXPECT_TRUE(s->claim(segs[0], seg));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    go_on = true;
+    cv.notify_all();
+  }
+  ASSERT_EQ(seg.records.size(), 1u);
+  EXPECT_EQ(seg.records[0].id, "gen_1");
+  s->release(seg, {});
+  s->unlock_replay();
+  s.reset();
   std::system(("rm -rf '" + c.dir.substr(0, c.dir.rfind('/')) + "'").c_str());
 }
 
