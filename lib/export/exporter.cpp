@@ -87,15 +87,20 @@ Status Exporter::enqueue(Generation generation, size_t bytes) {
     }
     return count_budget_drop(queue_full);
   }
-  bool was_empty = queue_.empty();
+  push_locked(std::move(generation), bytes, lock);
+  return Status::ok();
+}
+
+void Exporter::push_locked(Generation generation, size_t bytes, std::unique_lock<std::mutex> &lock) {
+  const bool was_empty = queue_.empty();
   queue_.push_back(Item{std::move(generation), bytes, Clock::now()});
   queue_bytes_ += bytes;
   ++accepted_seq_;
   counters_.enqueued.fetch_add(1, std::memory_order_relaxed);
-  bool wake = was_empty || queue_.size() >= config_.batch_size;
+  // The worker waits for a batch or the interval: wake it for the first item and a full batch.
+  const bool wake = was_empty || queue_.size() >= config_.batch_size;
   lock.unlock();
   if (wake) work_cv_.notify_one();
-  return Status::ok();
 }
 
 Status Exporter::reserve(size_t bytes, bool &reserved) {
@@ -119,14 +124,7 @@ void Exporter::enqueue_reserved(Generation generation, size_t reserved_bytes, si
     return;
   }
   ensure_worker_locked();
-  bool was_empty = queue_.empty();
-  queue_.push_back(Item{std::move(generation), bytes, Clock::now()});
-  queue_bytes_ += bytes;
-  ++accepted_seq_;
-  counters_.enqueued.fetch_add(1, std::memory_order_relaxed);
-  bool wake = was_empty || queue_.size() >= config_.batch_size;
-  lock.unlock();
-  if (wake) work_cv_.notify_one();
+  push_locked(std::move(generation), bytes, lock);
 }
 
 void Exporter::release_reservation(size_t reserved_bytes) {

@@ -110,6 +110,8 @@ class Exporter {
   Status count_budget_drop(bool queue_full);
   void run();
   void recycle(std::vector<Item> &batch, size_t bytes);
+  // Queues an admitted record, unlocks, and wakes the worker when it should send.
+  void push_locked(Generation generation, size_t bytes, std::unique_lock<std::mutex> &lock);
   void ensure_worker_locked();  // starts the worker in a forked child
   bool batch_ready(Clock::time_point now) const;
   void deliver(std::vector<Item> &batch);
