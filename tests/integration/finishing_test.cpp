@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/fork_skip.h"
 #include "support/harness.h"
 
 using sigil_test::Harness;
@@ -125,18 +126,6 @@ std::string read_tree(const std::string &dir) {
   closedir(d);
   return out;
 }
-
-#if defined(__SANITIZE_THREAD__)
-#define SKIP_FORK_UNDER_SANITIZERS() GTEST_SKIP() << "fork() of a multi-threaded process is unsupported by TSan"
-#elif defined(__SANITIZE_ADDRESS__)
-// GCC 12's ASan allocator installs no fork handlers: a child forked while one
-// of the client's threads is inside malloc deadlocks on the sanitizer's
-// allocator lock (glibc's malloc, which these tests use everywhere else, is
-// fork-safe). The plain build runs the fork tests.
-#define SKIP_FORK_UNDER_SANITIZERS() GTEST_SKIP() << "fork() with other threads in malloc deadlocks GCC 12's ASan allocator"
-#else
-#define SKIP_FORK_UNDER_SANITIZERS() (void)0
-#endif
 
 class Finishing : public ::testing::Test {
  protected:

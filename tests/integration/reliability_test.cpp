@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/fork_skip.h"
 #include "support/harness.h"
 
 using sigil_test::Harness;
@@ -115,21 +116,6 @@ std::set<std::string> exported_ids(const cJSON *captures, size_t *total = nullpt
   if (total) *total = n;
   return out;
 }
-
-// ThreadSanitizer cannot follow threads started in the child of a
-// multi-threaded fork ("dup thread with used id"), and ASan's allocator (GCC 12)
-// is not fork-safe: the fork tests run in the plain build.
-#if defined(__SANITIZE_THREAD__)
-#define SKIP_FORK_UNDER_SANITIZERS() GTEST_SKIP() << "fork() of a multi-threaded process is unsupported by TSan"
-#elif defined(__SANITIZE_ADDRESS__)
-// GCC 12's ASan allocator installs no fork handlers: a child forked while one
-// of the client's threads is inside malloc deadlocks on the sanitizer's
-// allocator lock (glibc's malloc, which these tests use everywhere else, is
-// fork-safe). The plain build runs the fork tests.
-#define SKIP_FORK_UNDER_SANITIZERS() GTEST_SKIP() << "fork() with other threads in malloc deadlocks GCC 12's ASan allocator"
-#else
-#define SKIP_FORK_UNDER_SANITIZERS() (void)0
-#endif
 
 class Reliability : public ::testing::Test {
  protected:

@@ -20,6 +20,7 @@
 #include "core/client.h"
 #include "core/finisher.h"
 #include "export/exporter.h"
+#include "support/fork_skip.h"
 
 using namespace sigil::detail;
 using Clock = std::chrono::steady_clock;
@@ -81,14 +82,6 @@ bool submit(Finisher &f, Counts &c, Gate *gate = nullptr, size_t bytes = 0) {
 }
 
 Clock::time_point in_ms(int ms) { return Clock::now() + std::chrono::milliseconds(ms); }
-
-// ThreadSanitizer cannot follow threads started in the child of a
-// multi-threaded fork: the fork test runs in the plain and ASan builds only.
-#if defined(__SANITIZE_THREAD__)
-#define SKIP_FORK_UNDER_TSAN() GTEST_SKIP() << "fork() of a multi-threaded process is unsupported by TSan"
-#else
-#define SKIP_FORK_UNDER_TSAN() (void)0
-#endif
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 // Spool framing and crash recovery (export/spool.h).
 #include "export/spool.h"
+#include "support/fork_skip.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -201,9 +202,7 @@ TEST(SpoolStore, ASegmentSealedDuringASyncCanBeClaimed) {
 // fork() while the syncer runs (as the exporter's atfork handlers do it): the
 // child gets a spool it can append to, with a syncer of its own.
 TEST(SpoolStore, ForkedChildAppendsAndSyncsOnItsOwn) {
-#if defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "TSan cannot start threads in the child of a multi-threaded fork (as in Reliability.Fork*)";
-#endif
+  SKIP_FORK_UNDER_TSAN();
   SpoolConfig c;
   c.dir = temp_dir();
   c.sync = SpoolSync::kBatch;
