@@ -20,6 +20,7 @@
 #include "support/harness.h"
 
 using sigil_test::Harness;
+using sigil_test::stats_of;
 using sigil_test::Json;
 using sigil_test::str_at;
 
@@ -58,23 +59,7 @@ sigil_client_t *make_client(const Config &c) {
 }
 
 sigil_status_t record(sigil_client_t *client, const char *conversation, const std::string &text = "hello") {
-  sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
-  s.conversation_id = conversation;
-  s.model_provider = "openai";
-  s.model_name = "gpt-4o";
-  sigil_generation_t *g = nullptr;
-  sigil_generation_start(client, &s, &g);
-  sigil_generation_add_message(g, SIGIL_INPUT, SIGIL_ROLE_USER, nullptr);
-  sigil_generation_add_text(g, SIGIL_INPUT, text.data(), text.size());
-  sigil_status_t st = sigil_generation_end(g, nullptr);
-  sigil_generation_free(g);
-  return st;
-}
-
-sigil_stats_t stats_of(sigil_client_t *c) {
-  sigil_stats_t s = SIGIL_STATS_INIT;
-  EXPECT_EQ(sigil_client_stats(c, &s), SIGIL_OK);
-  return s;
+  return sigil_test::record_text(client, conversation, text);
 }
 
 std::set<std::string> exported_ids(const cJSON *captures, size_t *total) {

@@ -18,6 +18,7 @@
 #include "support/harness.h"
 
 using sigil_test::Harness;
+using sigil_test::stats_of;
 using sigil_test::Json;
 using sigil_test::str_at;
 
@@ -73,24 +74,7 @@ sigil_client_t *make_client(const Config &c, LogSink *sink = nullptr) {
 }
 
 sigil_status_t record(sigil_client_t *client, const char *conversation, std::string *id_out = nullptr) {
-  sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
-  s.conversation_id = conversation;
-  s.model_provider = "openai";
-  s.model_name = "gpt-4o";
-  sigil_generation_t *g = nullptr;
-  sigil_generation_start(client, &s, &g);
-  sigil_generation_add_message(g, SIGIL_INPUT, SIGIL_ROLE_USER, nullptr);
-  sigil_generation_add_text(g, SIGIL_INPUT, "hi", 2);
-  sigil_status_t st = sigil_generation_end(g, nullptr);
-  if (id_out) *id_out = sigil_generation_id(g);
-  sigil_generation_free(g);
-  return st;
-}
-
-sigil_stats_t stats_of(sigil_client_t *c) {
-  sigil_stats_t s = SIGIL_STATS_INIT;
-  EXPECT_EQ(sigil_client_stats(c, &s), SIGIL_OK);
-  return s;
+  return sigil_test::record_text(client, conversation, "hi", id_out);
 }
 
 // exported + rejected + every drop reason: what the client accounted for.

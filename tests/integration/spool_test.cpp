@@ -26,6 +26,7 @@
 #include "support/harness.h"
 
 using sigil_test::Harness;
+using sigil_test::stats_of;
 using sigil_test::Json;
 using sigil_test::str_at;
 
@@ -101,24 +102,9 @@ sigil_client_t *make_client(const Config &c) {
 }
 
 std::string record(sigil_client_t *client, const char *conversation) {
-  sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
-  s.conversation_id = conversation;
-  s.model_provider = "openai";
-  s.model_name = "gpt-4o";
-  sigil_generation_t *g = nullptr;
-  sigil_generation_start(client, &s, &g);
-  sigil_generation_add_message(g, SIGIL_INPUT, SIGIL_ROLE_USER, nullptr);
-  sigil_generation_add_text(g, SIGIL_INPUT, "hi", 2);
-  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
-  std::string id = sigil_generation_id(g);
-  sigil_generation_free(g);
+  std::string id;
+  EXPECT_EQ(sigil_test::record_text(client, conversation, "hi", &id), SIGIL_OK);
   return id;
-}
-
-sigil_stats_t stats_of(sigil_client_t *c) {
-  sigil_stats_t s = SIGIL_STATS_INIT;
-  EXPECT_EQ(sigil_client_stats(c, &s), SIGIL_OK);
-  return s;
 }
 
 // The client's counters and what waits in the spool: printed when a wait fails.

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <signal.h>
@@ -195,6 +196,28 @@ Json all_generations(const cJSON *captures) {
     cJSON_ArrayForEach(g, gens) { cJSON_AddItemToArray(out.get(), cJSON_Duplicate(g, 1)); }
   }
   return out;
+}
+
+sigil_status_t record_text(sigil_client_t *client, const char *conversation, const std::string &text,
+                           std::string *id_out) {
+  sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
+  s.conversation_id = conversation;
+  s.model_provider = "openai";
+  s.model_name = "gpt-4o";
+  sigil_generation_t *g = nullptr;
+  sigil_generation_start(client, &s, &g);
+  sigil_generation_add_message(g, SIGIL_INPUT, SIGIL_ROLE_USER, nullptr);
+  sigil_generation_add_text(g, SIGIL_INPUT, text.data(), text.size());
+  sigil_status_t st = sigil_generation_end(g, nullptr);
+  if (id_out != nullptr) *id_out = sigil_generation_id(g);
+  sigil_generation_free(g);
+  return st;
+}
+
+sigil_stats_t stats_of(sigil_client_t *client) {
+  sigil_stats_t s = SIGIL_STATS_INIT;
+  EXPECT_EQ(sigil_client_stats(client, &s), SIGIL_OK);
+  return s;
 }
 
 }  // namespace sigil_test

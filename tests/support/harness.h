@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cjson/cJSON.h>
+#include <sigil/sigil.h>
 
 #include <memory>
 #include <string>
@@ -60,5 +61,13 @@ int closed_loopback_port();
 // Every generation in the captured exports of `kind` ("http_exports" or
 // "grpc_exports"), as one JSON array (owned).
 Json all_generations(const cJSON *captures);
+
+// Records one small valid generation (a user message with `text`, model
+// openai/gpt-4o); returns end's status and, with `id_out`, the generation id.
+sigil_status_t record_text(sigil_client_t *client, const char *conversation, const std::string &text = "hi",
+                           std::string *id_out = nullptr);
+
+// The client's counters (a failed call fails the test).
+sigil_stats_t stats_of(sigil_client_t *client);
 
 }  // namespace sigil_test
