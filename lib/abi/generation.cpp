@@ -103,10 +103,8 @@ sigil_status_t add_part(sigil_generation_t *g, uint32_t side, F &&fill) {
     auto *msgs = side_of(r, side);
     if (msgs == nullptr) return Status(SIGIL_E_INVALID_ARGUMENT, "side must be SIGIL_INPUT or SIGIL_OUTPUT");
     if (msgs->empty()) return Status(SIGIL_E_INVALID_ARGUMENT, "add a message before adding parts");
-    // Filled in place: a Part is a dozen strings, too many to move.
     std::vector<Part> &parts = msgs->back().parts;
-    if (parts.empty()) parts.reserve(2);  // text and a tool call: one allocation
-    Status st = fill(parts.emplace_back());
+    Status st = fill(append_part(parts));
     if (!st.is_ok()) parts.pop_back();
     return st;
   });

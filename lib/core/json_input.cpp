@@ -405,9 +405,7 @@ Status parse_messages(od::value v, std::vector<Message> &out, const Path &path) 
       if (key == "name") return read_string(value, msg.name, p);
       if (key == "parts") {
         return for_each_item(value, p, [&](size_t j, od::value pv) -> Status {
-          if (msg.parts.empty()) msg.parts.reserve(2);  // a Part is a dozen strings: grow once, not 0 -> 1 -> 2
-          msg.parts.emplace_back();
-          return parse_part(pv, msg.parts.back(), index_path(p, j));
+          return parse_part(pv, append_part(msg.parts), index_path(p, j));
         });
       }
       return unknown_field(mp, key);

@@ -66,6 +66,13 @@ struct Message {
   std::vector<Part> parts;
 };
 
+// Appends an empty part to fill in place. A Part is a dozen strings, too many
+// to move as the vector grows: room for two (text and a tool call) at once.
+inline Part &append_part(std::vector<Part> &parts) {
+  if (parts.empty()) parts.reserve(2);
+  return parts.emplace_back();
+}
+
 struct ToolDefinition {
   std::string name;
   std::string description;
