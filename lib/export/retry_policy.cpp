@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "core/saturating.h"
 #include "core/strings.h"
 #include "telemetry/ids.h"
 
@@ -33,14 +34,22 @@ bool http_status_retryable(long status) {
 int64_t parse_retry_after_ms(std::string_view value, int64_t now_unix_s) {
   std::string v = trim(value);
   if (v.empty()) return -1;
+  // Any delay this long is capped by RetryPolicy::retry_after_ms anyway; the
+  // bound only keeps the arithmetic below in range.
+  constexpr int64_t kLongestSeconds = int64_t(1) << 40;
   bool digits = std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  int64_t seconds;
   if (digits) {
-    if (v.size() > 9) return -1;
-    return std::stoll(v) * 1000;
+    size_t first = v.find_first_not_of('0');
+    seconds = first == std::string::npos ? 0
+              : v.size() - first > 12   ? kLongestSeconds
+                                        : std::min<int64_t>(std::stoll(v.substr(first)), kLongestSeconds);
+  } else {
+    time_t when = curl_getdate(v.c_str(), nullptr);
+    if (when < 0) return -1;
+    seconds = std::clamp<int64_t>(saturating_sub(int64_t(when), now_unix_s), 0, kLongestSeconds);
   }
-  time_t when = curl_getdate(v.c_str(), nullptr);
-  if (when < 0) return -1;
-  return std::max<int64_t>(0, (int64_t(when) - now_unix_s) * 1000);
+  return seconds * 1000;
 }
 
 }  // namespace sigil::detail

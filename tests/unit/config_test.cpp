@@ -1,6 +1,8 @@
 // Configuration resolution, auth headers, endpoints and retry policy.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <map>
 
 #include "core/config.h"
@@ -148,4 +150,20 @@ TEST(Retry, WhatIsRetriedAndRetryAfterForms) {
   EXPECT_EQ(parse_retry_after_ms("3", 0), 3000);
   EXPECT_EQ(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:10 GMT", 1445412480), 10000);
   EXPECT_EQ(parse_retry_after_ms("soon", 0), -1);
+  EXPECT_EQ(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:10 GMT", 1445412500), 0);  // already past
+}
+
+TEST(Retry, RetryAfterBeyondAnyUsefulDelaySaturates) {
+  // Beyond 2^40 s every value means "much later than the policy's cap": the
+  // result stays a valid, huge delay instead of overflowing int64.
+  const int64_t longest = (int64_t(1) << 40) * 1000;
+  EXPECT_EQ(parse_retry_after_ms("000000000000000000000000007", 0), 7000);
+  EXPECT_EQ(parse_retry_after_ms("999999999999", 0), 999999999999000);
+  EXPECT_EQ(parse_retry_after_ms("1099511627777", 0), longest);
+  EXPECT_EQ(parse_retry_after_ms("99999999999999999999999999999", 0), longest);
+  EXPECT_EQ(parse_retry_after_ms("Jan 1 2010000000 GMT", 1445412480), longest);
+  EXPECT_EQ(parse_retry_after_ms("Jan 1 2010000000 GMT", std::numeric_limits<int64_t>::min()), longest);
+  EXPECT_EQ(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:10 GMT", std::numeric_limits<int64_t>::max()), 0);
+  RetryPolicy p(5, 100, 1000);
+  EXPECT_EQ(p.retry_after_ms(parse_retry_after_ms("Jan 1 2010000000 GMT", 0)), 30000);
 }
