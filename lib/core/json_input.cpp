@@ -242,7 +242,7 @@ Status read_timestamp(od::value v, int64_t &out, const Path &path) {
   if (t == od::json_type::number) return read_int64(v, out, path);  // extension: Unix ns
   std::string s;
   SIGIL_TRY(read_string(v, s, path));
-  if (!parse_rfc3339(s, out)) return json_error(path, "expected an RFC 3339 timestamp");
+  if (!parse_rfc3339(s, out)) return json_error(path, "expected an RFC 3339 timestamp between 1677-09-21T00:12:44Z and 2262-04-11T23:47:15Z");
   return Status::ok();
 }
 

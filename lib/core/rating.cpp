@@ -139,13 +139,6 @@ Status read_bool(const cJSON *obj, const char *key, bool &out) {
 // Unix ns of an RFC 3339 time; 0 when absent, unparseable, or outside the
 // int64 nanosecond range (the Go zero time "0001-01-01T00:00:00Z" means unset).
 int64_t time_ns(const std::string &s) {
-  if (s.size() < 4) return 0;
-  int year = 0;
-  for (size_t i = 0; i < 4; ++i) {
-    if (s[i] < '0' || s[i] > '9') return 0;
-    year = year * 10 + (s[i] - '0');
-  }
-  if (year < 1678 || year > 2261) return 0;
   int64_t ns = 0;
   return parse_rfc3339(s, ns) ? ns : 0;
 }

@@ -120,6 +120,8 @@ bool parse_rfc3339(std::string_view s, int64_t &unix_ns) {
   if (pos != s.size()) return false;
   int64_t secs = days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day)) * 86400 +
                  hh * 3600 + mm * 60 + ss - offset;
+  // Four-digit years reach far beyond what int64 nanoseconds can hold.
+  if (secs < kMinRfc3339Seconds || secs > kMaxRfc3339Seconds) return false;
   unix_ns = secs * 1000000000 + nanos;
   return true;
 }

@@ -85,6 +85,24 @@ TEST(Protojson, DoublesAndTimestamps) {
   EXPECT_FALSE(parse_rfc3339("2023-11-14 garbage", ns));
 }
 
+TEST(Rfc3339, OnlyInstantsThatFitInt64NanosecondsParse) {
+  int64_t ns = 0;
+  ASSERT_TRUE(parse_rfc3339("2262-04-11T23:47:15.999999999Z", ns));
+  EXPECT_EQ(ns, kMaxRfc3339Seconds * 1000000000 + 999999999);
+  ASSERT_TRUE(parse_rfc3339("1677-09-21T00:12:44Z", ns));
+  EXPECT_EQ(ns, kMinRfc3339Seconds * 1000000000);
+  std::string back;
+  append_rfc3339(back, ns);
+  EXPECT_EQ(back, "1677-09-21T00:12:44Z");
+  ns = 42;
+  for (const char *out_of_range : {"2262-04-11T23:47:16Z", "9999-12-31T23:59:59.999999999Z", "0001-01-01T00:00:00Z",
+                                   "1677-09-21T00:12:43.999999999Z", "2262-04-11T23:47:15-00:01",
+                                   "1677-09-21T00:12:44+00:01"}) {
+    EXPECT_FALSE(parse_rfc3339(out_of_range, ns)) << out_of_range;
+  }
+  EXPECT_EQ(ns, 42);  // untouched when refused
+}
+
 TEST(Protobuf, EncodesAndResponseDecodes) {
   Generation g = sample();
   std::vector<const Generation *> batch{&g, &g};
