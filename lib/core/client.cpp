@@ -3,6 +3,7 @@
 #include "core/error_category.h"
 #include "core/fork_safety.h"
 #include "core/size_estimate.h"
+#include "core/saturating.h"
 #include "core/strings.h"
 #include "core/timefmt.h"
 #include "core/validation.h"
@@ -484,7 +485,7 @@ void GenerationRecorder::normalize(Generation &g, int64_t completed_at_ns) {
     if (g.call_error.empty()) g.call_error = *call_error_;
     g.metadata[kMetaCallError] = JsonValue::String(*call_error_);
   }
-  if (g.usage.total_tokens == 0) g.usage.total_tokens = g.usage.input_tokens + g.usage.output_tokens;
+  if (g.usage.total_tokens == 0) g.usage.total_tokens = saturating_add(g.usage.input_tokens, g.usage.output_tokens);
   g.trace_id = trace_.trace_id;
   g.span_id = trace_.span_id;
 }

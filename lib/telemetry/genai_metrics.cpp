@@ -1,5 +1,6 @@
 #include "telemetry/genai_metrics.h"
 
+#include "core/saturating.h"
 #include "core/strings.h"
 #include "encode/json_writer.h"
 #include "telemetry/genai_spans.h"
@@ -27,7 +28,7 @@ namespace {
 
 
 double seconds_between(int64_t start_ns, int64_t end_ns) {
-  double d = double(end_ns - start_ns) / 1e9;
+  double d = double(saturating_sub(end_ns, start_ns)) / 1e9;
   return d < 0 ? 0 : d;
 }
 
@@ -105,9 +106,9 @@ void GenAIMetrics::record_generation(const GenerationMetricsInput &g, const char
   // read up to 1 ms before the nanosecond start: that is "at the start", not
   // a value to drop. Anything earlier is a caller error and is dropped.
   constexpr int64_t kClockSlackNs = 1000000;
-  if (op == sc::kOpStream && first_token_ns != 0 && first_token_ns + kClockSlackNs >= g.started_at_ns) {
-    const int64_t ttft_ns = first_token_ns > g.started_at_ns ? first_token_ns - g.started_at_ns : 0;
-    ttft_.record(double(ttft_ns) / 1e9,
+  const int64_t ttft_ns = saturating_sub(first_token_ns, g.started_at_ns);
+  if (op == sc::kOpStream && first_token_ns != 0 && ttft_ns >= -kClockSlackNs) {
+    ttft_.record(double(std::max<int64_t>(ttft_ns, 0)) / 1e9,
                  {{sc::kProviderName, provider}, {sc::kRequestModel, model}, {sc::kAgentName, agent}});
   }
 }

@@ -1,6 +1,8 @@
 // Model parsing (ABI JSON), validation rules and identity resolution.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "core/client.h"
 #include "core/json_input.h"
 #include "core/utf8.h"
@@ -268,6 +270,33 @@ TEST(Resolution, AgentIdentityIncludingResultTimeOverride) {
     ASSERT_TRUE(rec.end().is_ok());
     EXPECT_EQ(rec.last_generation().agent_name, "client-default");
   }
+}
+
+// Token counts and timestamps are the caller's numbers: the extremes of int64
+// must neither overflow (undefined behaviour; the sanitizer builds run this)
+// nor be refused.
+TEST(Resolution, ExtremeTokenCountsAndTimestampsSaturate) {
+  auto client = offline_client(Options());
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max(), kMin = std::numeric_limits<int64_t>::min();
+  Generation s = seed();
+  s.started_at_ns = kMin;
+  GenerationRecorder rec(client, GenerationMode::kStream, s, ContextValues(), "", Status::ok());
+  rec.set_first_token_at(kMax);
+  rec.result().usage.input_tokens = kMax;
+  rec.result().usage.output_tokens = 5;
+  rec.result().completed_at_ns = kMax;
+  ASSERT_TRUE(rec.end().is_ok());
+  EXPECT_EQ(rec.last_generation().usage.total_tokens, kMax);
+
+  Generation late = seed();
+  late.started_at_ns = kMax;
+  GenerationRecorder back(client, GenerationMode::kStream, late, ContextValues(), "", Status::ok());
+  back.set_first_token_at(kMin);  // long before the start: no time to first token
+  back.result().usage.input_tokens = kMin;
+  back.result().usage.output_tokens = -5;
+  back.result().completed_at_ns = kMin;
+  ASSERT_TRUE(back.end().is_ok());
+  EXPECT_EQ(back.last_generation().usage.total_tokens, kMin);
 }
 
 TEST(Resolution, ModeOperationSdkNameTagsMetadataAndCallError) {
