@@ -33,8 +33,9 @@ func unixNano(t time.Time) C.int64_t {
 	if t.IsZero() {
 		return 0
 	}
-	return C.int64_t(t.UnixNano())
+	return C.int64_t(saturatingUnixNano(t))
 }
+
 
 func (c *Client) generationStart(cs *C.sgo_generation_start_args, a *args) (*C.sigil_generation_t, string) {
 	var out *C.sigil_generation_t

@@ -155,7 +155,7 @@ func appendTime(b []byte, k string, t time.Time) []byte {
 	if t.IsZero() {
 		return b
 	}
-	return strconv.AppendInt(key(b, k), t.UnixNano(), 10) // Unix ns (abi-json extension)
+	return strconv.AppendInt(key(b, k), saturatingUnixNano(t), 10) // Unix ns (abi-json extension)
 }
 
 func appendTags(b []byte, tags map[string]string) []byte {
@@ -432,4 +432,17 @@ func appendGeneration(b []byte, g *Generation) ([]byte, error) {
 	}
 	b = strField(b, "call_error", g.CallError)
 	return append(b, '}'), nil
+}
+
+// saturatingUnixNano is t.UnixNano() for the instants int64 nanoseconds can
+// hold (1678 to 2262) and the nearest end of that range beyond them, where
+// UnixNano's result is undefined. The Rust binding clamps the same way.
+func saturatingUnixNano(t time.Time) int64 {
+	switch s := t.Unix(); {
+	case s > 9223372035:
+		return math.MaxInt64
+	case s < -9223372036:
+		return -math.MaxInt64
+	}
+	return t.UnixNano()
 }

@@ -305,6 +305,30 @@ func TestCallErrorIsExported(t *testing.T) {
 	}
 }
 
+// time.Time reaches far beyond int64 nanoseconds (1678 to 2262), where
+// UnixNano is undefined: such times arrive as the nearest end of the range.
+func TestTimesBeyondInt64NanosecondsAreClamped(t *testing.T) {
+	h := needHarness(t)
+	client := httpClient(t)
+	conv := unique("conv-far-times")
+	ctx := ctxTimeout(t, 10*time.Second)
+	_, rec := client.StartGeneration(ctx, sigil.GenerationStart{ConversationID: conv,
+		Model: sigil.ModelRef{Provider: "openai", Name: "gpt-5"}, StartedAt: time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)})
+	rec.SetResult(sigil.Generation{CompletedAt: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)}, nil)
+	rec.End()
+	if err := rec.Err(); err != nil {
+		t.Fatalf("end: %v", err)
+	}
+	_ = client.Flush(ctx)
+	gens := h.generations(t, "http_exports", 1, withConversation(conv))
+	if len(gens) != 1 {
+		t.Fatalf("got %d generations", len(gens))
+	}
+	if gens[0]["started_at"] != "1677-09-21T00:12:43.145224193Z" || gens[0]["completed_at"] != "2262-04-11T23:47:16.854775807Z" {
+		t.Errorf("started_at %v, completed_at %v", gens[0]["started_at"], gens[0]["completed_at"])
+	}
+}
+
 type statusError struct{ code int }
 
 func (e statusError) Error() string   { return "provider said no" }

@@ -396,10 +396,10 @@ func wrapEnqueue(err error) error {
 // configured clock, else 0 (libsigil's clock).
 func (c *Client) startTime(t time.Time) cInt64T {
 	if !t.IsZero() {
-		return cInt64T(t.UnixNano())
+		return cInt64T(saturatingUnixNano(t))
 	}
 	if c.now != nil {
-		return cInt64T(c.now().UnixNano())
+		return cInt64T(saturatingUnixNano(c.now()))
 	}
 	return 0
 }

@@ -66,13 +66,20 @@ def to_utc(value: datetime) -> datetime:
 
 
 def ns(value: Optional[datetime]) -> int:
-    """Unix nanoseconds (exact to the microsecond); 0 for None. Naive datetimes are UTC."""
+    """Unix nanoseconds (exact to the microsecond); 0 for None. Naive datetimes are UTC;
+    instants beyond what int64 nanoseconds hold are clamped to its ends."""
     if value is None:
         return 0
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     d = value - _EPOCH
-    return (d.days * 86400 + d.seconds) * 1_000_000_000 + d.microseconds * 1000
+    v = (d.days * 86400 + d.seconds) * 1_000_000_000 + d.microseconds * 1000
+    # Beyond 1677-2262 int64 nanoseconds run out: the nearest end of the
+    # range, as the Go and Rust bindings do.
+    return max(-_INT64_MAX, min(v, _INT64_MAX))
+
+
+_INT64_MAX = (1 << 63) - 1
 
 
 def from_ns(value: int) -> datetime:

@@ -135,6 +135,18 @@ def test_keyword_result_and_streaming(harness, client):
     assert g["usage"]["total_tokens"] == "3"
 
 
+def test_times_beyond_int64_nanoseconds_are_clamped(harness, client):
+    # datetime reaches year 9999; int64 Unix nanoseconds end in 2262.
+    with client.start_generation(GenerationStart(model=ModelRef("openai", "gpt-5"),
+                                                 started_at=datetime(1, 1, 1, tzinfo=timezone.utc))) as rec:
+        rec.set_result(completed_at=datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc))
+    assert rec.err() is None
+    client.flush()
+    (g,) = generations(harness)
+    assert g["started_at"] == "1677-09-21T00:12:43.145224193Z"
+    assert g["completed_at"] == "2262-04-11T23:47:16.854775807Z"
+
+
 def test_start_mode_overrides_the_method(harness, client):
     with client.start_generation(GenerationStart(model=ModelRef("openai", "gpt-5"),
                                                  mode=sigil.GenerationMode.STREAM)):
