@@ -560,8 +560,13 @@ Status parse_string_list(od::value v, std::vector<std::string> &out, const Path 
 template <typename F>
 Status locate_invalid_utf8(std::string_view json, const char *root, F &&fn) {
   std::string copy(json);
-  size_t first = first_invalid_utf8(copy);
-  for (size_t at = first; at != std::string_view::npos; at = first_invalid_utf8(copy)) copy[at] = '?';
+  const size_t first = first_invalid_utf8(copy);
+  // One pass: each scan resumes after the byte just replaced.
+  for (size_t at = first; at != std::string_view::npos;) {
+    copy[at] = '?';
+    size_t next = first_invalid_utf8(std::string_view(copy).substr(at + 1));
+    at = next == std::string_view::npos ? next : at + 1 + next;
+  }
   Status generic = Status(SIGIL_E_INVALID_UTF8, std::string(root) + ": invalid UTF-8 at byte " +
                                                     std::to_string(first == std::string_view::npos ? 0 : first));
   if (first == std::string_view::npos) return generic;
@@ -570,9 +575,11 @@ Status locate_invalid_utf8(std::string_view json, const char *root, F &&fn) {
   od::document doc;
   od::value v;
   if (parser.iterate(padded).get(doc) || doc.get_value().get(v)) return generic;
-  tls_invalid_utf8_at = padded.data() + first;
+  struct Mark {  // cleared however fn returns
+    explicit Mark(const char *at) { tls_invalid_utf8_at = at; }
+    ~Mark() { tls_invalid_utf8_at = nullptr; }
+  } mark(padded.data() + first);
   Status st = fn(v);
-  tls_invalid_utf8_at = nullptr;
   return st.code() == SIGIL_E_INVALID_UTF8 ? st : generic;
 }
 

@@ -89,6 +89,18 @@ TEST(JsonInput, InvalidUtf8IsReportedWithTheFieldPath) {
   EXPECT_EQ(st.message(), "generation.output[0].parts[0].tool_call.input_json: invalid UTF-8");
 }
 
+// Locating the field costs one pass however many bytes are invalid (it was
+// a rescan per byte: a megabyte of them took minutes).
+TEST(JsonInput, ManyInvalidBytesAreLocatedInOnePass) {
+  Generation g;
+  std::string bad = "{\"system_prompt\":\"fine\",\"output\":[{\"role\":\"assistant\",\"parts\":[{\"text\":\"";
+  bad.append(1 << 20, '\xff');
+  bad += "\xC3\x28 \xE2\x82\"}]}]}";
+  Status st = parse_generation_json(bad, g);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_UTF8);
+  EXPECT_EQ(st.message(), "generation.output[0].parts[0].text: invalid UTF-8");
+}
+
 TEST(JsonInput, UnpairedSurrogateEscapeIsInvalidUtf8) {
   Generation g;
   Status st = parse_generation_json(R"({"system_prompt":"a\ud800b"})", g);
