@@ -69,10 +69,10 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
-bool read_file(int fd, std::string &out) {
+// Reads the whole file, refusing (false) one that grows beyond max_bytes.
+bool read_file(int fd, uint64_t size_hint, uint64_t max_bytes, std::string &out) {
   out.clear();
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(size_t(st.st_size));  // no doubling on growth
+  out.reserve(size_t(std::min(size_hint, max_bytes)));  // no doubling on growth
   if (::lseek(fd, 0, SEEK_SET) < 0) return false;
   char buf[65536];
   for (;;) {
@@ -80,6 +80,7 @@ bool read_file(int fd, std::string &out) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return false;
     if (n == 0) return true;
+    if (out.size() + size_t(n) > max_bytes) return false;
     out.append(buf, size_t(n));
   }
 }
@@ -163,8 +164,12 @@ Spool::~Spool() {
 uint64_t Spool::scan_bytes() const {
   uint64_t total = 0;
   for (const std::string &p : segments()) {
+    // Only what replay would read counts (see claim): a symlink, device or
+    // oversized file under a segment's name must not fill the budget.
     struct stat st {};
-    if (::stat(p.c_str(), &st) == 0) total += uint64_t(st.st_size);
+    if (::lstat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && uint64_t(st.st_size) <= largest_segment_bytes()) {
+      total += uint64_t(st.st_size);
+    }
   }
   return total;
 }
@@ -366,6 +371,20 @@ bool Spool::try_lock_replay() {
   return true;
 }
 
+uint64_t Spool::largest_segment_bytes() const {
+  // A segment holds at most the whole budget (one record may exceed
+  // segment_bytes, never max_bytes), after the magic.
+  return std::max(config_.max_bytes, config_.segment_bytes) + kSpoolFileMagic.size();
+}
+
+void Spool::refuse_once(const std::string &path, const std::string &why) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!refused_.insert(path).second) return;
+  }
+  logger_.warn("spool: not replaying " + path + ": it " + why + "; left in place");
+}
+
 void Spool::unlock_replay() {
   if (replay_fd_ < 0) return;
   ::close(replay_fd_);
@@ -373,14 +392,34 @@ void Spool::unlock_replay() {
 }
 
 bool Spool::claim(const std::string &path, SpoolSegment &out) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return false;
+  // Whatever else sits in the directory under a segment's name is left
+  // alone, with one warning: a symlink (not followed), a device or FIFO, a
+  // file larger than any segment this spool writes (sparse, or another
+  // configuration's), which replay would otherwise read into memory.
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ELOOP) refuse_once(path, "is a symbolic link");
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    refuse_once(path, "is not a regular file");
+    return false;
+  }
+  const uint64_t largest = largest_segment_bytes();
+  if (uint64_t(st.st_size) > largest) {
+    ::close(fd);
+    refuse_once(path, "holds " + std::to_string(st.st_size) + " bytes, more than this spool's budget (" +
+                          std::to_string(config_.max_bytes) + ")");
+    return false;
+  }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {  // a live writer
     ::close(fd);
     return false;
   }
   std::string data;
-  if (!read_file(fd, data)) {
+  if (!read_file(fd, uint64_t(st.st_size), largest, data)) {
     ::close(fd);
     return false;
   }

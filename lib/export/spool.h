@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -142,6 +143,8 @@ class Spool {
   void start_syncer_locked();
   void run_syncer();
   uint64_t scan_bytes() const;
+  uint64_t largest_segment_bytes() const;
+  void refuse_once(const std::string &path, const std::string &why);
 
   SpoolConfig config_;
   Logger logger_;
@@ -158,6 +161,7 @@ class Spool {
   bool stop_syncer_ = false;
   int replay_fd_ = -1;  // replay.lock while held (worker only)
   std::function<void()> sync_hook_;
+  std::set<std::string> refused_;  // paths claim warned about (under mu_)
 };
 
 }  // namespace sigil::detail

@@ -101,6 +101,59 @@ TEST(SpoolStore, AppendClaimReleaseAndBudget) {
   std::system(("rm -rf '" + c.dir.substr(0, c.dir.rfind('/')) + "'").c_str());
 }
 
+// Files under a segment's name that this spool never wrote — a symlink (to
+// /dev/zero, which never ends), a FIFO, a sparse file of terabytes — are not
+// read, not counted against the budget, and warned about once each; the real
+// segment beside them replays.
+TEST(SpoolStore, ForeignFilesUnderSegmentNamesAreLeftAlone) {
+  SpoolConfig c;
+  c.dir = temp_dir();
+  c.sync = SpoolSync::kNone;
+  c.max_bytes = 1 << 20;
+  struct Warnings {
+    std::vector<std::string> lines;
+    static void log(void *self, uint32_t level, const char *msg, size_t len) {
+      if (level == SIGIL_LOG_WARN) static_cast<Warnings *>(self)->lines.emplace_back(msg, len);
+    }
+  } warnings;
+  ASSERT_EQ(mkdir(c.dir.c_str(), 0700), 0);
+  const std::string link = c.dir + "/seg-0000000000001-1-00000001.sgs";
+  const std::string fifo = c.dir + "/seg-0000000000002-1-00000002.sgs";
+  const std::string sparse = c.dir + "/seg-0000000000003-1-00000003.sgs";
+  ASSERT_EQ(symlink("/dev/zero", link.c_str()), 0);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::ofstream(sparse).close();
+  ASSERT_EQ(truncate(sparse.c_str(), int64_t(1) << 40), 0);
+  auto opened = Spool::open(c, Logger(&Warnings::log, &warnings, false));
+  ASSERT_TRUE(opened) << opened.error().message();
+  std::unique_ptr<Spool> s = std::move(opened.value());
+  EXPECT_EQ(s->bytes(), 0u);  // the foreign files do not fill the budget
+  ASSERT_EQ(s->append({rec("gen_real", "payload")}), 1u);
+  s->seal();
+  ASSERT_TRUE(s->try_lock_replay());
+  std::vector<std::string> replayed;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const std::string &path : s->segments()) {
+      SpoolSegment seg;
+      if (!s->claim(path, seg)) continue;
+      for (const SpoolRecord &r : seg.records) replayed.push_back(r.id);
+      s->release(seg, {});
+    }
+  }
+  s->unlock_replay();
+  EXPECT_EQ(replayed, std::vector<std::string>{"gen_real"});
+  ASSERT_EQ(warnings.lines.size(), 3u);  // once per file over both passes
+  EXPECT_NE(warnings.lines[0].find("is a symbolic link"), std::string::npos) << warnings.lines[0];
+  EXPECT_NE(warnings.lines[1].find("is not a regular file"), std::string::npos) << warnings.lines[1];
+  EXPECT_NE(warnings.lines[2].find("1099511627776 bytes, more than this spool's budget"), std::string::npos)
+      << warnings.lines[2];
+  struct stat st {};
+  EXPECT_EQ(lstat(link.c_str(), &st), 0);  // all left in place
+  EXPECT_EQ(lstat(fifo.c_str(), &st), 0);
+  EXPECT_EQ(lstat(sparse.c_str(), &st), 0);
+  std::system(("rm -rf '" + c.dir.substr(0, c.dir.rfind('/')) + "'").c_str());
+}
+
 // Overflow appends from several threads at once (the recording threads of
 // an overloaded client), interleaved with batch appends and a replayer that
 // seals: every record lands whole, exactly once.
