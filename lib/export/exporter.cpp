@@ -505,7 +505,8 @@ void Exporter::replay_spool() {
   spool_->seal();  // our own records become claimable
   const uint64_t now_ms = uint64_t(now_unix_ns() / 1000000);
   const uint64_t max_age = spool_->config().max_age_ms;
-  auto expired = [&](const SpoolRecord &r) { return r.written_unix_ms + max_age < now_ms; };
+  // No wrap-around: max_age may be UINT64_MAX ("never"), written_unix_ms anything.
+  auto expired = [&](const SpoolRecord &r) { return now_ms > r.written_unix_ms && now_ms - r.written_unix_ms > max_age; };
   bool failed = false, yielded = false;
   int64_t retry_after = -1;
   size_t unreadable = 0;

@@ -73,6 +73,7 @@ struct Config {
   uint32_t queue_size = 0;  // 0: the defaults
   uint32_t batch_size = 0;
   uint32_t spool_sync = SIGIL_SPOOL_SYNC_NONE;
+  uint64_t spool_max_age_ms = 0;  // 0: the default
 };
 
 sigil_client_t *make_client(const Config &c) {
@@ -93,6 +94,7 @@ sigil_client_t *make_client(const Config &c) {
   if (!c.spool_dir.empty()) sigil_options_set_spool_dir(o, c.spool_dir.c_str());
   if (c.spool_max_bytes) sigil_options_set_spool_max_bytes(o, c.spool_max_bytes);
   sigil_options_set_spool_sync(o, c.spool_sync);
+  if (c.spool_max_age_ms) sigil_options_set_spool_max_age_ms(o, c.spool_max_age_ms);
   sigil_client_t *client = nullptr;
   sigil_error_t *err = nullptr;
   EXPECT_EQ(sigil_client_new(o, &client, &err), SIGIL_OK) << sigil_error_message(err);
@@ -202,6 +204,51 @@ TEST_F(Spool, BackendDownAtStartThenTheNextClientReplays) {
   std::multiset<std::string> got = received_ids();
   for (const std::string &id : ids) EXPECT_EQ(got.count(id), 1u) << id;
   sigil_client_free(next);
+}
+
+// The age budget: UINT64_MAX means "never expire" (it once wrapped around
+// and expired everything); a budget shorter than the records' age drops them
+// as spool_full without sending them.
+TEST_F(Spool, AgeBudgetExpiresOldRecordsAndMaxNeverDoes) {
+  Config down = cfg();
+  down.endpoint = "http://127.0.0.1:" + std::to_string(sigil_test::closed_loopback_port());
+  auto spool_two = [&](const char *conversation) {
+    sigil_client_t *client = make_client(down);
+    std::vector<std::string> ids = {record(client, conversation), record(client, conversation)};
+    EXPECT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+    EXPECT_EQ(stats_of(client).generations_spooled, 2u);
+    EXPECT_EQ(sigil_client_shutdown(client, 5000, nullptr), SIGIL_OK);
+    sigil_client_free(client);
+    return ids;
+  };
+  auto replay_with_max_age = [&](uint64_t max_age_ms) {
+    Config up = cfg();
+    up.spool_max_age_ms = max_age_ms;
+    sigil_client_t *client = make_client(up);
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!segment_files(dir_).empty() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(segment_files(dir_).empty()) << describe(client, dir_);
+    sigil_stats_t s = stats_of(client);
+    EXPECT_EQ(sigil_client_shutdown(client, 5000, nullptr), SIGIL_OK);
+    sigil_client_free(client);
+    return s;
+  };
+
+  std::vector<std::string> kept = spool_two("age-never");
+  sigil_stats_t s = replay_with_max_age(UINT64_MAX);
+  EXPECT_EQ(s.generations_replayed, 2u);
+  EXPECT_EQ(s.dropped_spool_full, 0u);
+  EXPECT_TRUE(wait_for_ids(kept, 5000));
+
+  std::vector<std::string> expired = spool_two("age-short");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the records must be older than the budget
+  s = replay_with_max_age(1);
+  EXPECT_EQ(s.generations_replayed, 0u);
+  EXPECT_EQ(s.dropped_spool_full, 2u);
+  std::multiset<std::string> got = received_ids();
+  for (const std::string &id : expired) EXPECT_EQ(got.count(id), 0u) << id;
 }
 
 // Backend down for a while mid-run (a 503 storm for outage_ms): the running
