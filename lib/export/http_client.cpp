@@ -10,39 +10,66 @@ namespace sigil::detail {
 
 namespace {
 
+// What the callbacks write into. A server chooses how much it sends: past
+// the request's bounds the callbacks refuse (libcurl then ends the transfer
+// with CURLE_WRITE_ERROR) rather than grow without limit; nor may an
+// exception (bad_alloc) unwind through libcurl's C frames.
+struct Sink {
+  HttpResponse *resp;
+  const HttpRequest *req;
+  bool headers_done = false;
+  size_t header_bytes = 0;
+};
+
+size_t refuse(Sink *sink, std::string what) {
+  sink->resp->refused = std::move(what);
+  return 0;  // != the size handed in: libcurl aborts the transfer
+}
+
 size_t on_body(char *data, size_t size, size_t n, void *user) {
-  static_cast<HttpResponse *>(user)->body.append(data, size * n);
-  return size * n;
+  auto *sink = static_cast<Sink *>(user);
+  std::string &body = sink->resp->body;
+  n *= size;  // size is always 1 (libcurl's documentation), n the byte count
+  if (n > sink->req->max_response_bytes - body.size()) {
+    return refuse(sink, "response body larger than " + std::to_string(sink->req->max_response_bytes) + " bytes");
+  }
+  try {
+    body.append(data, n);
+  } catch (const std::exception &) {
+    return refuse(sink, "out of memory for the response body");
+  }
+  return n;
 }
 
 // Header lines of one exchange. With `capture_trailers`, lines after the
 // blank line that ends the final response's headers are trailers (libcurl
 // hands HTTP/2 and chunked trailers to the header callback after the body).
-struct HeaderSink {
-  HttpResponse *resp;
-  bool capture_trailers;
-  bool headers_done = false;
-};
-
-size_t on_header(char *data, size_t size, size_t n, void *user) {
-  auto *sink = static_cast<HeaderSink *>(user);
+size_t on_header(char *data, size_t size, size_t n, void *user) try {
+  auto *sink = static_cast<Sink *>(user);
   HttpResponse *resp = sink->resp;
-  std::string_view line(data, size * n);
+  n *= size;  // as in on_body
+  if (n > kMaxResponseHeaderBytes - sink->header_bytes) {
+    return refuse(sink, "response headers larger than " + std::to_string(kMaxResponseHeaderBytes) + " bytes");
+  }
+  sink->header_bytes += n;
+  std::string_view line(data, n);
   if (line.substr(0, 5) == "HTTP/") {  // a new response (e.g. after 100-continue) resets headers
     resp->headers.clear();
     sink->headers_done = false;
-    return size * n;
+    return n;
   }
   if (trim_view(line).empty()) {
     sink->headers_done = true;
-    return size * n;
+    return n;
   }
   size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
-    HeaderList &into = sink->capture_trailers && sink->headers_done ? resp->trailers : resp->headers;
+    HeaderList &into = sink->req->capture_trailers && sink->headers_done ? resp->trailers : resp->headers;
     into.emplace_back(to_lower(trim_view(line.substr(0, colon))), trim(line.substr(colon + 1)));
   }
-  return size * n;
+  return n;
+} catch (const std::exception &) {
+  return refuse(static_cast<Sink *>(user), "out of memory for the response headers");
 }
 
 int on_progress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -97,9 +124,9 @@ HttpResponse HttpSession::perform(const HttpRequest &req) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, long(req.timeout_ms));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, long(req.timeout_ms));
+  Sink sink{&resp, &req};
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
-  HeaderSink sink{&resp, req.capture_trailers};
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
   curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -135,7 +162,7 @@ HttpResponse HttpSession::perform(const HttpRequest &req) {
   if (rc != CURLE_OK) {
     resp.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     resp.cancelled = rc == CURLE_ABORTED_BY_CALLBACK;
-    resp.error = curl_easy_strerror(rc);
+    resp.error = resp.refused.empty() ? std::string(curl_easy_strerror(rc)) : resp.refused;
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
   curl_slist_free_all(headers);

@@ -26,7 +26,16 @@ struct HttpRequest {
   bool fresh_connection = false;        // a new connection, closed after this request
   bool capture_trailers = false;        // header lines after the body go to `trailers`
   bool accept_encoding = true;          // offer and transparently decode gzip/deflate
+  // The most body this exchange accepts (after decoding); a longer one ends
+  // it with CURLE_WRITE_ERROR and `refused` saying why. Every response we
+  // read is a few kilobytes; the bound keeps a misbehaving server from
+  // filling memory.
+  size_t max_response_bytes = kDefaultMaxResponseBytes;
+  static constexpr size_t kDefaultMaxResponseBytes = size_t(16) << 20;
 };
+
+// Likewise for all header and trailer lines of one exchange together.
+constexpr size_t kMaxResponseHeaderBytes = size_t(1) << 20;
 
 struct HttpResponse {
   int curl_code = 0;         // CURLE_OK on a completed exchange
@@ -37,6 +46,7 @@ struct HttpResponse {
   std::string body;
   HeaderList headers;        // names lowercased, in arrival order
   HeaderList trailers;       // likewise, when the request asked for them
+  std::string refused;       // why a callback ended the transfer (a bound), else empty
 
   const std::string *header(std::string_view lower_name) const;
 };

@@ -3,8 +3,13 @@
 // and fork safety (parent and child both export, nothing twice).
 #include <gtest/gtest.h>
 #include <sigil/sigil.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include <chrono>
 #include <cstring>
@@ -165,6 +170,82 @@ TEST_F(Reliability, EveryGenerationIsExportedRejectedOrDroppedWithAReason) {
   EXPECT_EQ(s.generations_enqueued + s.dropped_queue_full, 11u);
   ASSERT_EQ(sigil_client_shutdown(client, 5000, nullptr), SIGIL_OK);
   EXPECT_TRUE(sink.contains("5 exported, 2 rejected, 4 dropped (queue_full=1, retry_exhausted=3)"));
+  sigil_client_free(client);
+}
+
+namespace {
+
+// A loopback HTTP server that answers every request 200 with a chunked body
+// that never ends (it stops when the client hangs up, or after 256 MiB).
+class EndlessBodyServer {
+ public:
+  EndlessBodyServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr *>(&a), len), 0);
+    EXPECT_EQ(listen(fd_, 8), 0);
+    EXPECT_EQ(getsockname(fd_, reinterpret_cast<sockaddr *>(&a), &len), 0);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~EndlessBodyServer() {
+    stop_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int connections() const { return connections_.load(); }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) return;
+      ++connections_;
+      std::string req;
+      char buf[65536];
+      ssize_t n;
+      while (req.find("\r\n\r\n") == std::string::npos && (n = recv(c, buf, sizeof buf, 0)) > 0) req.append(buf, n);
+      const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+      bool ok = send(c, head, sizeof head - 1, MSG_NOSIGNAL) > 0;
+      std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
+      for (int i = 0; ok && !stop_ && i < 4096; ++i) ok = send(c, chunk.data(), chunk.size(), MSG_NOSIGNAL) > 0;
+      close(c);
+    }
+  }
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+};
+
+}  // namespace
+
+// A server chooses how much it answers: an endless body is cut off at the
+// response bound (16 MiB) instead of filling memory, and the attempt counts
+// as a transport failure (retried, then dropped with its reason).
+TEST_F(Reliability, AnEndlessResponseBodyIsCutOffAndRetried) {
+  EndlessBodyServer server;
+  Config c = cfg();
+  c.endpoint = server.endpoint();
+  c.max_retries = 1;
+  c.attempt_timeout_ms = 30000;
+  LogSink sink;
+  sigil_client_t *client = make_client(c, &sink);
+  ASSERT_EQ(record(client, "endless"), SIGIL_OK);
+  ASSERT_EQ(sigil_client_flush(client, 60000, nullptr), SIGIL_OK);
+  sigil_stats_t s = stats_of(client);
+  EXPECT_EQ(s.export_attempts, 2u);
+  EXPECT_EQ(s.dropped_retry_exhausted, 1u);
+  EXPECT_EQ(accounted(s), 1u);
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_TRUE(sink.contains("response body larger than 16777216 bytes"));
+  ASSERT_EQ(sigil_client_shutdown(client, 5000, nullptr), SIGIL_OK);
   sigil_client_free(client);
 }
 
