@@ -26,15 +26,14 @@ inline detail::ContextValues context_values(Status &first_error, const char *con
   return ctx;
 }
 
-// Writes a traceparent for the recorder's span into a caller buffer.
+// Writes a traceparent for the recorder's span into a caller buffer
+// (without allocating: nothing here can throw into C).
 inline sigil_status_t write_traceparent(const detail::TraceContext &tc, char *buf, size_t len) {
-  if (buf == nullptr || len < 56) return SIGIL_E_INVALID_ARGUMENT;
-  if (tc.trace_id.empty()) {
+  if (buf == nullptr || len < detail::kTraceparentSize) return SIGIL_E_INVALID_ARGUMENT;
+  if (!detail::format_traceparent(tc.trace_id, tc.span_id, tc.sampled, buf, len)) {
     buf[0] = '\0';
     return SIGIL_E_INVALID_ARGUMENT;
   }
-  std::string tp = detail::format_traceparent(tc.trace_id, tc.span_id, tc.sampled);
-  std::memcpy(buf, tp.c_str(), tp.size() + 1);
   return SIGIL_OK;
 }
 

@@ -496,7 +496,7 @@ void GenerationRecorder::resolve_content_capture(ContentCaptureMode per_call, st
 
 ContentCaptureMode GenerationRecorder::content_capture() const {
   if (is_noop()) return ContentCaptureMode::kDefault;
-  return capture_.value_or(client_->privacy().config().content_capture);
+  return capture_.value_or(client_->config().privacy.content_capture);
 }
 
 Status GenerationRecorder::end() {
@@ -508,7 +508,7 @@ Status GenerationRecorder::end() {
   GenerationEnd &e = *end;
   e.client = client_.get();
   normalize(e.g, now_unix_ns());
-  e.mode = capture_.value_or(client_->privacy().config().content_capture);
+  e.mode = capture_.value_or(client_->config().privacy.content_capture);
   e.call_error = std::move(call_error_);
   e.call_category = e.call_error ? classify_error_category(call_error_status_, *e.call_error) : nullptr;
   e.first_token_ns = first_token_ns_;
@@ -675,7 +675,7 @@ Status ToolExecutionRecorder::end() {
   auto end = std::make_unique<ToolExecutionEnd>();
   ToolExecutionEnd &e = *end;
   e.client = client_.get();
-  e.mode = capture_.value_or(client_->privacy().config().content_capture);
+  e.mode = capture_.value_or(client_->config().privacy.content_capture);
   e.completed_at_ns = completed_at_ns_ != 0 ? completed_at_ns_ : now_unix_ns();
   e.data = std::move(data_);
   e.arguments = std::move(arguments_);
@@ -793,7 +793,7 @@ Status EmbeddingRecorder::end() {
   e.client = client_.get();
   e.completed_at_ns = now_unix_ns();
   e.local = validate();
-  e.mode = capture_.value_or(client_->privacy().config().content_capture);
+  e.mode = capture_.value_or(client_->config().privacy.content_capture);
   e.data = std::move(data_);
   e.result = std::move(result_);
   e.call_error = std::move(call_error_);

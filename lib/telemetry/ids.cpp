@@ -137,8 +137,20 @@ bool parse_traceparent(std::string_view h, std::string &trace_id, std::string &s
   return true;
 }
 
-std::string format_traceparent(const std::string &trace_id, const std::string &span_id, bool sampled) {
-  return "00-" + trace_id + "-" + span_id + (sampled ? "-01" : "-00");
+bool format_traceparent(std::string_view trace_id, std::string_view span_id, bool sampled, char *buf, size_t len) {
+  if (buf == nullptr || len < kTraceparentSize || trace_id.size() != 32 || span_id.size() != 16) return false;
+  char *p = buf;
+  auto put = [&p](std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  put("00-");
+  put(trace_id);
+  put("-");
+  put(span_id);
+  put(sampled ? "-01" : "-00");
+  *p = '\0';
+  return true;
 }
 
 TraceContext start_trace(std::string_view parent) {

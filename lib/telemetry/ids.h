@@ -24,7 +24,11 @@ std::string new_generation_id();
 // Parses "00-<32 hex>-<16 hex>-<2 hex>" (version 00 exactly, or a future
 // version with extra fields). Rejects all-zero ids. False when malformed.
 bool parse_traceparent(std::string_view header, std::string &trace_id, std::string &span_id, bool &sampled);
-std::string format_traceparent(const std::string &trace_id, const std::string &span_id, bool sampled);
+// The traceparent of a 32-hex trace id and 16-hex span id, written into
+// `buf` (at least kTraceparentSize bytes) without allocating; false, with
+// nothing written, when the ids have other lengths or `buf` is too small.
+constexpr size_t kTraceparentSize = 56;  // 55 characters and the NUL
+bool format_traceparent(std::string_view trace_id, std::string_view span_id, bool sampled, char *buf, size_t len);
 
 // A child of `parent_traceparent` when it parses, else a new root.
 TraceContext start_trace(std::string_view parent_traceparent);

@@ -28,7 +28,11 @@ TEST(Ids, Traceparent) {
   EXPECT_TRUE(sampled);
   ASSERT_TRUE(parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00", t, s, sampled));
   EXPECT_FALSE(sampled);
-  EXPECT_EQ(format_traceparent(t, s, true), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  char tp[kTraceparentSize];
+  ASSERT_TRUE(format_traceparent(t, s, true, tp, sizeof tp));
+  EXPECT_STREQ(tp, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  EXPECT_FALSE(format_traceparent(t, s, true, tp, sizeof tp - 1));
+  EXPECT_FALSE(format_traceparent(t.substr(1), s, true, tp, sizeof tp));
   for (const char *bad : {"", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331", "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
                           "00-00000000000000000000000000000000-b7ad6b7169203331-01",
                           "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
