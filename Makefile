@@ -120,8 +120,7 @@ test-sanitize: deps
 # libFuzzer (clang, ASan+UBSan) on every fuzz target in tests/fuzz for
 # FUZZ_SECONDS each, FUZZ_JOBS at a time, from copies of the seed corpora.
 # Crash, leak and timeout inputs land in build-fuzz/artifacts. E.g.
-# make fuzz FUZZ_SECONDS=300 FUZZ_TARGETS=redaction. The seed follows the
-# commit unless FUZZ_SEED is set (0: random), see tests/fuzz/run_fuzzers.sh.
+# make fuzz FUZZ_SECONDS=300 FUZZ_TARGETS=redaction
 FUZZ_SECONDS ?= 20
 FUZZ_JOBS    ?= $(JOBS)
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.cpp,%,$(wildcard tests/fuzz/fuzz_*.cpp))

@@ -8,13 +8,6 @@
 # run. Crash, leak, timeout and out-of-memory inputs are written to
 # <build-dir>/artifacts/<target>-*; the full output is in
 # <build-dir>/fuzz-logs/<target>.log. Exits non-zero if any target failed.
-#
-# The mutation seed is FUZZ_SEED when set (0: a random one each run), else
-# derived from the checked-out commit: from the same seed corpus (a fresh
-# clone, or an empty <build-dir>/fuzz-corpus) a run repeats the same
-# mutations wherever it runs, so a failure CI reports on a commit is
-# reproduced by `make fuzz` on a fresh clone of it. Longer runs
-# (FUZZ_SECONDS) walk further along the same path; FUZZ_SEED varies it.
 set -eu
 
 build=$1
@@ -32,15 +25,6 @@ fi
 
 mkdir -p "$build/artifacts" "$build/fuzz-logs" "$build/fuzz-corpus"
 
-if [ -n "${FUZZ_SEED:-}" ]; then
-  seed=$FUZZ_SEED
-elif commit=$(git -C "$src" rev-parse --short=7 HEAD 2>/dev/null); then
-  seed=$(( 0x$commit % 2147483647 + 1 ))
-else
-  seed=0
-fi
-echo "fuzz seed $seed (FUZZ_SEED=$seed repeats this run; FUZZ_SEED=0 picks one per run)"
-
 # UBSan reports are failures, not warnings.
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
@@ -57,7 +41,7 @@ run_one() {
   cp "$src/corpus/$t"/* "$corpus/"
   # -timeout: one input taking over 10 s is a finding (sanitized -O1 code);
   # -rss_limit_mb: so is a process above 2 GiB.
-  if "$bin" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$build/artifacts/$t-" "$corpus" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
