@@ -21,9 +21,9 @@ struct Sink {
   size_t header_bytes = 0;
 };
 
-size_t refuse(Sink *sink, std::string what) {
-  sink->resp->refused = std::move(what);
-  return 0;  // != the size handed in: libcurl aborts the transfer
+size_t refuse(Sink *sink, HttpResponse::Refusal why) {
+  sink->resp->refused = why;  // no allocation here: this may run out of memory
+  return 0;                   // != the size handed in: libcurl aborts the transfer
 }
 
 size_t on_body(char *data, size_t size, size_t n, void *user) {
@@ -31,12 +31,12 @@ size_t on_body(char *data, size_t size, size_t n, void *user) {
   std::string &body = sink->resp->body;
   n *= size;  // size is always 1 (libcurl's documentation), n the byte count
   if (n > sink->req->max_response_bytes - body.size()) {
-    return refuse(sink, "response body larger than " + std::to_string(sink->req->max_response_bytes) + " bytes");
+    return refuse(sink, HttpResponse::Refusal::kBodyTooLarge);
   }
   try {
     body.append(data, n);
   } catch (const std::exception &) {
-    return refuse(sink, "out of memory for the response body");
+    return refuse(sink, HttpResponse::Refusal::kOutOfMemory);
   }
   return n;
 }
@@ -49,7 +49,7 @@ size_t on_header(char *data, size_t size, size_t n, void *user) try {
   HttpResponse *resp = sink->resp;
   n *= size;  // as in on_body
   if (n > kMaxResponseHeaderBytes - sink->header_bytes) {
-    return refuse(sink, "response headers larger than " + std::to_string(kMaxResponseHeaderBytes) + " bytes");
+    return refuse(sink, HttpResponse::Refusal::kHeadersTooLarge);
   }
   sink->header_bytes += n;
   std::string_view line(data, n);
@@ -69,7 +69,7 @@ size_t on_header(char *data, size_t size, size_t n, void *user) try {
   }
   return n;
 } catch (const std::exception &) {
-  return refuse(static_cast<Sink *>(user), "out of memory for the response headers");
+  return refuse(static_cast<Sink *>(user), HttpResponse::Refusal::kOutOfMemory);
 }
 
 int on_progress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -162,7 +162,20 @@ HttpResponse HttpSession::perform(const HttpRequest &req) {
   if (rc != CURLE_OK) {
     resp.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     resp.cancelled = rc == CURLE_ABORTED_BY_CALLBACK;
-    resp.error = resp.refused.empty() ? std::string(curl_easy_strerror(rc)) : resp.refused;
+    switch (resp.refused) {
+      case HttpResponse::Refusal::kNone:
+        resp.error = curl_easy_strerror(rc);
+        break;
+      case HttpResponse::Refusal::kBodyTooLarge:
+        resp.error = "response body larger than " + std::to_string(req.max_response_bytes) + " bytes";
+        break;
+      case HttpResponse::Refusal::kHeadersTooLarge:
+        resp.error = "response headers larger than " + std::to_string(kMaxResponseHeaderBytes) + " bytes";
+        break;
+      case HttpResponse::Refusal::kOutOfMemory:
+        resp.error = "out of memory reading the response";
+        break;
+    }
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
   curl_slist_free_all(headers);

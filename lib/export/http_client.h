@@ -46,7 +46,9 @@ struct HttpResponse {
   std::string body;
   HeaderList headers;        // names lowercased, in arrival order
   HeaderList trailers;       // likewise, when the request asked for them
-  std::string refused;       // why a callback ended the transfer (a bound), else empty
+  // Why a callback ended the transfer (then `error` says it in words).
+  enum class Refusal { kNone, kBodyTooLarge, kHeadersTooLarge, kOutOfMemory };
+  Refusal refused = Refusal::kNone;
 
   const std::string *header(std::string_view lower_name) const;
 };
