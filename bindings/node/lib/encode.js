@@ -92,11 +92,20 @@ function int(v) {
   return typeof v === 'bigint' ? v.toString() : value(v);
 }
 
-/** A time (a Date, or milliseconds since the epoch) as RFC 3339. */
+// The instants libsigil's RFC 3339 reader takes (int64 Unix nanoseconds,
+// 1677-09-21T00:12:44Z to 2262-04-11T23:47:15.999Z), in milliseconds.
+const MIN_RFC3339_MS = -9223372036000;
+const MAX_RFC3339_MS = 9223372035999;
+
+/** A time (a Date, or milliseconds since the epoch) as RFC 3339; beyond int64
+ *  nanoseconds, the nearest end of that range (as the Go, Python and Rust bindings). */
 function time(v) {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'null' : `"${v.toISOString()}"`;
-  if (typeof v === 'number' && Number.isFinite(v)) return `"${new Date(v).toISOString()}"`;
-  return value(v);
+  const ms = v instanceof Date ? v.getTime() : v;
+  if (typeof ms !== 'number') return value(v);
+  if (!Number.isFinite(ms)) return v instanceof Date ? 'null' : value(v);
+  if (ms > MAX_RFC3339_MS) return '9223372036854775807';
+  if (ms < MIN_RFC3339_MS) return '-9223372036854775807';
+  return `"${new Date(ms).toISOString()}"`;
 }
 
 /** Appends `"key":token` members; `o` is the text so far without braces. */

@@ -1,4 +1,5 @@
 /* JavaScript values <-> C: failure reporting, strings, numbers, times, statuses. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,16 +338,19 @@ int opt_bool(napi_env env, napi_value v, int *out) {
 }
 
 /* A time: milliseconds since the epoch (number, may be fractional) or
- * nanoseconds (bigint). 0 when unset. */
+ * nanoseconds (bigint). 0 when unset. Beyond int64 nanoseconds (1678 to
+ * 2262) the nearest end of that range, as the other bindings. */
 int64_t time_ns(napi_env env, napi_value v) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok) return 0;
   if (t == napi_number) {
     double ms;
-    if (napi_get_value_double(env, v, &ms) != napi_ok || !(ms == ms)) return 0;
-    if (ms <= 0 || ms > 9.2e12) return 0;
-    int64_t whole = (int64_t)ms;
-    return whole * 1000000 + (int64_t)((ms - (double)whole) * 1e6 + 0.5);
+    if (napi_get_value_double(env, v, &ms) != napi_ok || !(ms == ms) || ms == 0) return 0;
+    if (ms >= 9223372036854.0) return INT64_MAX;
+    if (ms <= -9223372036854.0) return -INT64_MAX;
+    int64_t whole = (int64_t)ms; /* toward zero; the fraction keeps its sign */
+    double frac_ns = (ms - (double)whole) * 1e6;
+    return whole * 1000000 + (int64_t)(frac_ns < 0 ? frac_ns - 0.5 : frac_ns + 0.5);
   }
   if (t == napi_bigint) {
     int64_t ns = 0;

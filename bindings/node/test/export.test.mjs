@@ -181,6 +181,24 @@ for (const protocol of ['http', 'grpc']) {
   });
 }
 
+test('times beyond int64 nanoseconds arrive as the nearest end of the range', async () => {
+  await withClient('http', {}, async (c) => {
+    // Date reaches ±8.64e15 ms; int64 Unix nanoseconds end in 1677 and 2262.
+    const rec = c.startGeneration({ model: { provider: 'openai', name: 'gpt-5' }, startedAt: new Date(-8.64e15) });
+    rec.setResult({ completedAt: new Date(8.64e15) });
+    assert.equal(rec.end(), undefined);
+    const old = c.startGeneration({ model: { provider: 'openai', name: 'gpt-5' }, startedAt: new Date('1969-07-20T20:17:40.5Z') });
+    old.setResult({ completedAt: new Date('1969-07-20T20:17:41Z') });
+    assert.equal(old.end(), undefined);
+    await c.flush();
+    const [far, moon] = await h.generations();
+    assert.equal(far.started_at, '1677-09-21T00:12:43.145224193Z');
+    assert.equal(far.completed_at, '2262-04-11T23:47:16.854775807Z');
+    assert.equal(moon.started_at, '1969-07-20T20:17:40.500Z');
+    assert.equal(moon.completed_at, '1969-07-20T20:17:41Z');
+  });
+});
+
 test('many generations are batched and all delivered', async () => {
   await withClient('http', { batchSize: 50 }, async (c) => {
     for (let i = 0; i < 120; i++) {
