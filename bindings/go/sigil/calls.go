@@ -36,7 +36,6 @@ func unixNano(t time.Time) C.int64_t {
 	return C.int64_t(saturatingUnixNano(t))
 }
 
-
 func (c *Client) generationStart(cs *C.sgo_generation_start_args, a *args) (*C.sigil_generation_t, string) {
 	var out *C.sigil_generation_t
 	var tp [56]C.char
