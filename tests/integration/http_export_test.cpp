@@ -57,19 +57,8 @@ sigil_client_t *make_client(const ClientOptions &c) {
 
 // Records one small valid generation; returns its id.
 std::string record(sigil_client_t *client, const char *conversation = "conv-1", sigil_status_t expect = SIGIL_OK) {
-  sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
-  s.conversation_id = conversation;
-  s.model_provider = "openai";
-  s.model_name = "gpt-4o";
-  sigil_generation_t *g = nullptr;
-  sigil_generation_start(client, &s, &g);
-  sigil_generation_add_message(g, SIGIL_INPUT, SIGIL_ROLE_USER, nullptr);
-  sigil_generation_add_text(g, SIGIL_INPUT, "hi", 2);
-  sigil_error_t *err = nullptr;
-  EXPECT_EQ(sigil_generation_end(g, &err), expect) << sigil_error_message(err);
-  sigil_error_free(err);
-  std::string id = sigil_generation_id(g);
-  sigil_generation_free(g);
+  std::string id, error;
+  EXPECT_EQ(sigil_test::record_text(client, conversation, "hi", &id, &error), expect) << error;
   return id;
 }
 

@@ -199,7 +199,7 @@ Json all_generations(const cJSON *captures) {
 }
 
 sigil_status_t record_text(sigil_client_t *client, const char *conversation, const std::string &text,
-                           std::string *id_out) {
+                           std::string *id_out, std::string *error_out) {
   sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
   s.conversation_id = conversation;
   s.model_provider = "openai";
@@ -208,7 +208,10 @@ sigil_status_t record_text(sigil_client_t *client, const char *conversation, con
   sigil_generation_start(client, &s, &g);
   sigil_generation_add_message(g, SIGIL_INPUT, SIGIL_ROLE_USER, nullptr);
   sigil_generation_add_text(g, SIGIL_INPUT, text.data(), text.size());
-  sigil_status_t st = sigil_generation_end(g, nullptr);
+  sigil_error_t *err = nullptr;
+  sigil_status_t st = sigil_generation_end(g, error_out != nullptr ? &err : nullptr);
+  if (error_out != nullptr) *error_out = sigil_error_message(err);
+  sigil_error_free(err);
   if (id_out != nullptr) *id_out = sigil_generation_id(g);
   sigil_generation_free(g);
   return st;

@@ -63,9 +63,10 @@ int closed_loopback_port();
 Json all_generations(const cJSON *captures);
 
 // Records one small valid generation (a user message with `text`, model
-// openai/gpt-4o); returns end's status and, with `id_out`, the generation id.
+// openai/gpt-4o); returns end's status and, with `id_out`, the generation id
+// and, with `error_out`, end's error message ("" when none).
 sigil_status_t record_text(sigil_client_t *client, const char *conversation, const std::string &text = "hi",
-                           std::string *id_out = nullptr);
+                           std::string *id_out = nullptr, std::string *error_out = nullptr);
 
 // The client's counters (a failed call fails the test).
 sigil_stats_t stats_of(sigil_client_t *client);
