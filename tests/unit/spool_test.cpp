@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -33,6 +34,18 @@ SpoolRecord rec(const std::string &id, const std::string &payload) {
 std::string temp_dir() {
   char tmpl[] = "/tmp/sigil-spool-unit-XXXXXX";
   return std::string(mkdtemp(tmpl)) + "/s";
+}
+
+// Opens the spool of `c` (a failure fails the test and returns null).
+std::unique_ptr<Spool> open_spool(const SpoolConfig &c, const Logger &logger = Logger()) {
+  auto opened = Spool::open(c, logger);
+  EXPECT_TRUE(opened) << (opened ? "" : opened.error().message());
+  return opened ? std::move(opened.value()) : nullptr;
+}
+
+// Removes a temp_dir() spool directory and its parent.
+void remove_temp_dir(const std::string &dir) {
+  std::system(("rm -rf '" + dir.substr(0, dir.rfind('/')) + "'").c_str());
 }
 
 }  // namespace
@@ -72,9 +85,8 @@ TEST(SpoolStore, AppendClaimReleaseAndBudget) {
   c.dir = temp_dir();
   c.sync = SpoolSync::kNone;
   c.max_bytes = 8 + 3 * (8 + 11 + 5 + 10);  // magic + three frames
-  auto opened = Spool::open(c, Logger());
-  ASSERT_TRUE(opened);
-  std::unique_ptr<Spool> s = std::move(opened.value());
+  std::unique_ptr<Spool> s = open_spool(c);
+  ASSERT_NE(s, nullptr);
   struct stat st {};
   ASSERT_EQ(stat(c.dir.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
@@ -98,7 +110,7 @@ TEST(SpoolStore, AppendClaimReleaseAndBudget) {
   s->release(seg, {});
   EXPECT_TRUE(s->segments().empty());
   s->unlock_replay();
-  std::system(("rm -rf '" + c.dir.substr(0, c.dir.rfind('/')) + "'").c_str());
+  remove_temp_dir(c.dir);
 }
 
 // Files under a segment's name that this spool never wrote — a symlink (to
@@ -124,9 +136,8 @@ TEST(SpoolStore, ForeignFilesUnderSegmentNamesAreLeftAlone) {
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   std::ofstream(sparse).close();
   ASSERT_EQ(truncate(sparse.c_str(), int64_t(1) << 32), 0);  // 4 GiB, no blocks
-  auto opened = Spool::open(c, Logger(&Warnings::log, &warnings, false));
-  ASSERT_TRUE(opened) << opened.error().message();
-  std::unique_ptr<Spool> s = std::move(opened.value());
+  std::unique_ptr<Spool> s = open_spool(c, Logger(&Warnings::log, &warnings, false));
+  ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->bytes(), 0u);  // the foreign files do not fill the budget
   ASSERT_EQ(s->append({rec("gen_real", "payload")}), 1u);
   s->seal();
@@ -151,7 +162,7 @@ TEST(SpoolStore, ForeignFilesUnderSegmentNamesAreLeftAlone) {
   EXPECT_EQ(lstat(link.c_str(), &st), 0);  // all left in place
   EXPECT_EQ(lstat(fifo.c_str(), &st), 0);
   EXPECT_EQ(lstat(sparse.c_str(), &st), 0);
-  std::system(("rm -rf '" + c.dir.substr(0, c.dir.rfind('/')) + "'").c_str());
+  remove_temp_dir(c.dir);
 }
 
 // Overflow appends from several threads at once (the recording threads of
@@ -162,9 +173,8 @@ TEST(SpoolStore, ConcurrentOverflowAppendsLandWhole) {
   c.dir = temp_dir();
   c.sync = SpoolSync::kBatch;
   c.segment_bytes = 4096;  // several rollovers
-  auto opened = Spool::open(c, Logger());
-  ASSERT_TRUE(opened);
-  std::unique_ptr<Spool> s = std::move(opened.value());
+  std::unique_ptr<Spool> s = open_spool(c);
+  ASSERT_NE(s, nullptr);
   constexpr int kThreads = 4, kEach = 200;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -206,7 +216,7 @@ TEST(SpoolStore, ConcurrentOverflowAppendsLandWhole) {
   EXPECT_EQ(records, size_t(kThreads * kEach + 20));
   EXPECT_EQ(ids.size(), records);
   EXPECT_EQ(s->bytes(), 0u);
-  std::system(("rm -rf '" + c.dir.substr(0, c.dir.rfind('/')) + "'").c_str());
+  remove_temp_dir(c.dir);
 }
 
 // The replay seals the segment being written and claims it while the
@@ -216,9 +226,8 @@ TEST(SpoolStore, ASegmentSealedDuringASyncCanBeClaimed) {
   SpoolConfig c;
   c.dir = temp_dir();
   c.sync = SpoolSync::kBatch;
-  auto opened = Spool::open(c, Logger());
-  ASSERT_TRUE(opened);
-  std::unique_ptr<Spool> s = std::move(opened.value());
+  std::unique_ptr<Spool> s = open_spool(c);
+  ASSERT_NE(s, nullptr);
   std::mutex mu;
   std::condition_variable cv;
   bool syncing = false, go_on = false;
@@ -249,7 +258,7 @@ TEST(SpoolStore, ASegmentSealedDuringASyncCanBeClaimed) {
   s->release(seg, {});
   s->unlock_replay();
   s.reset();
-  std::system(("rm -rf '" + c.dir.substr(0, c.dir.rfind('/')) + "'").c_str());
+  remove_temp_dir(c.dir);
 }
 
 // fork() while the syncer runs (as the exporter's atfork handlers do it): the
@@ -259,9 +268,8 @@ TEST(SpoolStore, ForkedChildAppendsAndSyncsOnItsOwn) {
   SpoolConfig c;
   c.dir = temp_dir();
   c.sync = SpoolSync::kBatch;
-  auto opened = Spool::open(c, Logger());
-  ASSERT_TRUE(opened);
-  std::unique_ptr<Spool> s = std::move(opened.value());
+  std::unique_ptr<Spool> s = open_spool(c);
+  ASSERT_NE(s, nullptr);
   ASSERT_TRUE(s->append_overflow(rec("gen_parent", "p")));  // starts the syncer
   // Fork once the syncer is up and has synced (now waiting for work): a fork
   // during its start could copy the ASan allocator locked by it (GCC 12's
@@ -293,5 +301,5 @@ TEST(SpoolStore, ForkedChildAppendsAndSyncsOnItsOwn) {
   }
   s->unlock_replay();
   EXPECT_EQ(ids, (std::set<std::string>{"gen_child", "gen_parent"}));
-  std::system(("rm -rf '" + c.dir.substr(0, c.dir.rfind('/')) + "'").c_str());
+  remove_temp_dir(c.dir);
 }
