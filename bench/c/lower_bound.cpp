@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "bench_util.h"
-#include "core/model.h"
+#include "base/model.h"
 #include "encode/protobuf.h"
 
 using namespace sigil::detail;

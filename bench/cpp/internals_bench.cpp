@@ -20,7 +20,8 @@
 #include "export/transport.h"
 #include "telemetry/genai_metrics.h"
 #include "telemetry/genai_spans.h"
-#include "telemetry/ids.h"
+#include "base/random_ids.h"
+#include "telemetry/trace_context.h"
 
 using namespace sigil::detail;
 

@@ -8,7 +8,7 @@
 
 #include "core/client.h"
 #include "core/config.h"
-#include "core/utf8.h"
+#include "base/utf8.h"
 #include "sigil/sigil.h"
 
 struct sigil_error {

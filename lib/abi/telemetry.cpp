@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "abi/handles.h"
-#include "core/strings.h"
+#include "base/strings.h"
 
 using sigil::abi::copy_cstr;
 using sigil::abi::guard;

@@ -1,6 +1,6 @@
 // Section: Tool executions.
 #include "abi/recorder_util.h"
-#include "core/strings.h"
+#include "base/strings.h"
 
 using sigil::abi::guard;
 using sigil::abi::report;

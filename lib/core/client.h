@@ -13,10 +13,10 @@
 #include "core/config.h"
 #include "core/finisher.h"
 #include "core/json_input.h"
-#include "core/model.h"
-#include "core/status.h"
+#include "base/model.h"
+#include "base/status.h"
 #include "export/exporter.h"
-#include "telemetry/ids.h"
+#include "telemetry/trace_context.h"
 #include "telemetry/telemetry.h"
 
 namespace sigil::detail {

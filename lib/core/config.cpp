@@ -2,28 +2,11 @@
 
 #include <cstdlib>
 
-#include "core/base64.h"
-#include "core/strings.h"
-#include "core/utf8.h"
+#include "base/base64.h"
+#include "base/strings.h"
+#include "base/utf8.h"
 
 namespace sigil::detail {
-
-void set_header(HeaderList &headers, std::string name, std::string value) {
-  for (auto &h : headers) {
-    if (iequals(h.first, name)) {
-      h.second = std::move(value);
-      return;
-    }
-  }
-  headers.emplace_back(std::move(name), std::move(value));
-}
-
-bool has_header(const HeaderList &headers, std::string_view name) {
-  for (const auto &h : headers) {
-    if (iequals(h.first, name)) return true;
-  }
-  return false;
-}
 
 EnvLookup process_environment() {
   return [](const char *name) -> std::optional<std::string> {

@@ -9,28 +9,21 @@
 #include <utility>
 #include <vector>
 
-#include "core/logger.h"
-#include "core/model.h"
+#include "base/logger.h"
+#include "base/model.h"
+#include "base/status.h"
 #include "core/privacy.h"
-#include "core/status.h"
-#include "core/telemetry_config.h"
-#include "export/spool.h"
+#include "export/export_config.h"
+#include "telemetry/telemetry_config.h"
 
 namespace sigil::detail {
 
-enum class Protocol : uint32_t { kGrpc = SIGIL_PROTOCOL_GRPC, kHttp = SIGIL_PROTOCOL_HTTP, kNone = SIGIL_PROTOCOL_NONE };
 enum class AuthMode : uint32_t {
   kNone = SIGIL_AUTH_NONE,
   kTenant = SIGIL_AUTH_TENANT,
   kBearer = SIGIL_AUTH_BEARER,
   kBasic = SIGIL_AUTH_BASIC
 };
-
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
-
-// Sets or replaces a header, matching names case-insensitively.
-void set_header(HeaderList &headers, std::string name, std::string value);
-bool has_header(const HeaderList &headers, std::string_view name);
 
 // Everything a host may set explicitly; unset knobs are empty optionals.
 struct Options {
@@ -52,29 +45,12 @@ struct Options {
   sigil_log_fn log_fn = nullptr;
   void *log_user_data = nullptr;
   std::optional<bool> debug;
-  TelemetryOptions telemetry;  // spans, metrics, OTLP (core/telemetry_config.h)
+  TelemetryOptions telemetry;  // spans, metrics, OTLP (telemetry/telemetry_config.h)
   std::optional<std::string> api_endpoint;  // Sigil API (ratings)
   std::optional<std::string> spool_dir;     // durable spool (export/spool.h)
   std::optional<uint64_t> spool_max_bytes, spool_max_age_ms;
   std::optional<uint32_t> spool_sync;
   PrivacyOptions privacy;  // content capture, redaction, sanitizer, field limits (core/privacy.h)
-};
-
-struct ExportConfig {
-  Protocol protocol = Protocol::kGrpc;
-  std::string endpoint = "localhost:4317";
-  std::optional<bool> insecure;  // unset: plaintext only for loopback hosts
-  HeaderList headers;            // explicit headers plus those derived from auth
-  uint32_t batch_size = 100;
-  uint32_t flush_interval_ms = 1000;
-  uint32_t queue_size = 2000;
-  uint64_t queue_max_bytes = 64ull << 20;
-  uint32_t max_retries = 5;
-  uint32_t initial_backoff_ms = 100;
-  uint32_t max_backoff_ms = 5000;
-  uint32_t attempt_timeout_ms = 10000;
-  uint64_t payload_max_bytes = 16ull << 20;
-  SpoolConfig spool;  // spool.dir empty: no spool
 };
 
 struct ClientConfig {
@@ -94,18 +70,27 @@ struct ClientConfig {
 using EnvLookup = std::function<std::optional<std::string>(const char *name)>;
 EnvLookup process_environment();
 
+// Client configuration is the sum of each layer's own (ExportConfig in
+// export/export_config.h, TelemetryConfig in telemetry/telemetry_config.h,
+// PrivacyConfig in core/privacy.h); this file only combines them and reads
+// the environment.
+
 // Resolves options > environment > defaults and validates the result
 // (including the auth mode's required credentials).
 Expected<ClientConfig> resolve_config(const Options &options, const EnvLookup &env);
-// The telemetry part of resolve_config (core/telemetry_config.cpp); expects
+// The telemetry part of resolve_config (core/config_telemetry.cpp); expects
 // the rest of `cfg` (exporter knobs, sdk_name, logger) already resolved.
 Status resolve_telemetry_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
-// The privacy part (core/privacy_config.cpp); runs after the telemetry part.
+// The privacy part (core/config_privacy.cpp); runs after the telemetry part.
 Status resolve_privacy_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
 
 // Parses "k=v,k2=v2" (blank entries and entries without '=' are skipped).
 std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_view text);
 // "1/true/yes/on" (any case) -> true; anything else false.
 bool parse_bool(std::string_view text);
+// "%41" -> "A"; malformed escapes are kept as written (OTEL_* headers).
+std::string percent_decode(std::string_view s);
+// The OTLP URL for one signal from a base endpoint: its path + "/v1/<signal>".
+std::string otlp_signal_url(std::string_view base_endpoint, const char *signal);
 
 }  // namespace sigil::detail

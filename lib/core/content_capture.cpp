@@ -1,6 +1,6 @@
 #include "core/content_capture.h"
 
-#include "core/strings.h"
+#include "base/strings.h"
 
 namespace sigil::detail {
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "sigil/sigil.h"
 
 namespace sigil::detail {

@@ -1,6 +1,6 @@
 #include "core/error_category.h"
 
-#include "core/strings.h"
+#include "base/strings.h"
 
 namespace sigil::detail {
 

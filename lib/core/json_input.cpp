@@ -5,9 +5,9 @@
 #include <cmath>
 #include <string>
 
-#include "core/base64.h"
-#include "core/timefmt.h"
-#include "core/utf8.h"
+#include "base/base64.h"
+#include "base/timefmt.h"
+#include "base/utf8.h"
 
 namespace sigil::detail {
 

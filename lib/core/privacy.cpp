@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "core/json_input.h"
-#include "core/utf8.h"
-#include "encode/json_writer.h"
+#include "base/utf8.h"
+#include "base/json_writer.h"
 #include "encode/protojson.h"
 
 namespace sigil::detail {

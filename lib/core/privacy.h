@@ -11,10 +11,10 @@
 #include <string_view>
 
 #include "core/content_capture.h"
-#include "core/logger.h"
-#include "core/model.h"
+#include "base/logger.h"
+#include "base/model.h"
 #include "core/redaction.h"
-#include "telemetry/span.h"
+#include "base/span.h"
 
 namespace sigil::detail {
 

@@ -6,9 +6,9 @@
 #include <memory>
 
 #include "core/json_input.h"
-#include "core/strings.h"
-#include "core/timefmt.h"
-#include "encode/json_writer.h"
+#include "base/strings.h"
+#include "base/timefmt.h"
+#include "base/json_writer.h"
 #include "export/endpoint.h"
 #include "export/http_client.h"
 

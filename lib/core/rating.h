@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/config.h"
-#include "core/status.h"
+#include "base/status.h"
 
 namespace sigil::detail {
 

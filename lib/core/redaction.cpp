@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <re2/set.h>
 
-#include "core/strings.h"
+#include "base/strings.h"
 
 namespace sigil::detail {
 

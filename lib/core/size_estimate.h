@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-#include "core/model.h"
+#include "base/model.h"
 
 namespace sigil::detail {
 

@@ -1,6 +1,6 @@
 #include "core/validation.h"
 
-#include "core/strings.h"
+#include "base/strings.h"
 
 namespace sigil::detail {
 

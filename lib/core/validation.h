@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "core/model.h"
-#include "core/status.h"
+#include "base/model.h"
+#include "base/status.h"
 
 namespace sigil::detail {
 

@@ -248,7 +248,7 @@ void write_span(Writer &w, const SpanData &s) {
   w.end(span);
 }
 
-void write_point(Writer &w, const Histogram &h, const HistogramPoint &p, int64_t start_ns, int64_t now_ns) {
+void write_point(Writer &w, const InstrumentInfo &h, const HistogramPoint &p, int64_t start_ns, int64_t now_ns) {
   size_t pt = w.begin(mt::kDataPoints);
   w.fixed64(mt::kPointStart, static_cast<uint64_t>(start_ns));
   w.fixed64(mt::kPointTime, static_cast<uint64_t>(now_ns));
@@ -309,7 +309,7 @@ Status encode_otlp_metrics(const std::vector<MetricSnapshot> &metrics, int64_t s
   size_t sm = w.begin(mt::kScopeMetrics);
   write_scope(w, mt::kScope, origin);
   for (const MetricSnapshot &snap : metrics) {
-    const Histogram &h = *snap.instrument;
+    const InstrumentInfo &h = *snap.instrument;
     size_t m = w.begin(mt::kMetrics);
     w.string(mt::kName, h.name());
     w.string_if(mt::kDescription, h.description());

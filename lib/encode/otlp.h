@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/status.h"
-#include "telemetry/genai_metrics.h"
-#include "telemetry/span.h"
+#include "base/status.h"
+#include "base/metric_data.h"
+#include "base/span.h"
 
 namespace sigil::detail {
 

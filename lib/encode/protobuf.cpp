@@ -7,7 +7,7 @@
 #include <optional>
 #include <type_traits>
 
-#include "core/utf8.h"
+#include "base/utf8.h"
 #include "encode/proto_wire.h"
 #include "sigil/v1/generation_ingest.pb.h"
 

@@ -4,9 +4,9 @@
 
 #include <memory>
 
-#include "core/base64.h"
-#include "core/timefmt.h"
-#include "encode/json_writer.h"
+#include "base/base64.h"
+#include "base/timefmt.h"
+#include "base/json_writer.h"
 
 namespace sigil::detail {
 

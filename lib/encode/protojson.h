@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/model.h"
-#include "core/status.h"
-#include "export/export_result.h"
+#include "base/model.h"
+#include "base/status.h"
+#include "encode/item_result.h"
 
 namespace sigil::detail {
 

@@ -1,6 +1,6 @@
 #include "export/endpoint.h"
 
-#include "core/strings.h"
+#include "base/strings.h"
 
 namespace sigil::detail {
 

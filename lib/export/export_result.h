@@ -5,13 +5,9 @@
 #include <string>
 #include <vector>
 
-namespace sigil::detail {
+#include "encode/item_result.h"
 
-struct ItemResult {
-  std::string generation_id;
-  bool accepted = false;
-  std::string error;
-};
+namespace sigil::detail {
 
 struct AttemptResult {
   enum class Outcome {

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <new>
 
-#include "core/timefmt.h"
+#include "base/timefmt.h"
 #include "encode/protobuf.h"
 
 namespace sigil::detail {

@@ -15,9 +15,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/config.h"
-#include "core/model.h"
-#include "core/status.h"
+#include "export/export_config.h"
+#include "base/model.h"
+#include "base/status.h"
 #include "export/retry_policy.h"
 #include "export/spool.h"
 #include "export/transport.h"

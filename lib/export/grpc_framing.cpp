@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "core/strings.h"
+#include "base/strings.h"
 #include "encode/protobuf.h"
 #include "export/retry_policy.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/config.h"
+#include "export/export_config.h"
 #include "export/export_result.h"
 
 namespace sigil::detail {

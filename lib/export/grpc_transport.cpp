@@ -1,7 +1,7 @@
 // gRPC generation export: /sigil.v1.GenerationIngestService/ExportGenerations,
 // a unary call framed by us over libcurl's HTTP/2 (h2c with prior knowledge
 // for plaintext endpoints, ALPN h2 over TLS).
-#include "core/strings.h"
+#include "base/strings.h"
 #include "encode/protobuf.h"
 #include "export/endpoint.h"
 #include "export/grpc_framing.h"

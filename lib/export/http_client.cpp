@@ -4,7 +4,7 @@
 
 #include <mutex>
 
-#include "core/strings.h"
+#include "base/strings.h"
 
 namespace sigil::detail {
 

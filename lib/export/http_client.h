@@ -6,7 +6,7 @@
 #include <atomic>
 #include <string>
 
-#include "core/config.h"
+#include "export/export_config.h"
 
 typedef void CURL;
 

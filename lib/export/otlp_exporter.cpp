@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <new>
 
-#include "core/config.h"
-#include "core/timefmt.h"
+#include "base/timefmt.h"
 #include "export/http_client.h"
 
 namespace sigil::detail {
@@ -30,17 +29,19 @@ std::string describe(const HttpResponse &r) {
 
 }  // namespace
 
-OtlpExporter::OtlpExporter(const TelemetryConfig &config, const GenAIMetrics &metrics, const Logger &logger)
+OtlpExporter::OtlpExporter(const OtlpConfig &config, const OtlpIdentity &identity, MetricsSource metrics,
+                           const Logger &logger)
     : config_(config),
-      metrics_(metrics),
+      identity_(identity),
+      metrics_(std::move(metrics)),
       logger_(logger),
-      retry_(config.otlp.max_retries, config.otlp.initial_backoff_ms, config.otlp.max_backoff_ms),
-      traces_headers_(request_headers(config.otlp.traces_headers)),
-      metrics_headers_(request_headers(config.otlp.metrics_headers)) {
-  origin_.resource = &config_.resource;
-  origin_.scope_name = config_.scope_name;
-  origin_.scope_version = config_.scope_version;
-  next_metrics_ = Clock::now() + std::chrono::milliseconds(config_.otlp.metric_export_interval_ms);
+      retry_(config.max_retries, config.initial_backoff_ms, config.max_backoff_ms),
+      traces_headers_(request_headers(config.traces_headers)),
+      metrics_headers_(request_headers(config.metrics_headers)) {
+  origin_.resource = &identity_.resource;
+  origin_.scope_name = identity_.scope_name;
+  origin_.scope_version = identity_.scope_version;
+  next_metrics_ = Clock::now() + std::chrono::milliseconds(config_.metric_export_interval_ms);
   worker_ = std::thread([this] { run(); });
 }
 
@@ -52,7 +53,7 @@ void OtlpExporter::enqueue(SpanData span) {
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return;
   ensure_worker_locked();
-  const OtlpConfig &c = config_.otlp;
+  const OtlpConfig &c = config_;
   if (queue_.size() >= c.span_queue_size || queue_bytes_ + bytes > c.span_queue_max_bytes) {
     uint64_t dropped = counters_.spans_dropped.fetch_add(1, std::memory_order_relaxed) + 1;
     lock.unlock();
@@ -103,7 +104,7 @@ Status OtlpExporter::shutdown(Clock::time_point deadline) {
 }
 
 void OtlpExporter::run() {
-  const OtlpConfig &c = config_.otlp;
+  const OtlpConfig &c = config_;
   const auto delay = std::chrono::milliseconds(c.span_schedule_delay_ms);
   const auto interval = std::chrono::milliseconds(c.metric_export_interval_ms);
   std::unique_lock<std::mutex> lock(mu_);
@@ -183,7 +184,7 @@ void OtlpExporter::export_spans(std::deque<Item> &batch) {
     return;
   }
   int64_t rejected = 0;
-  if (post(config_.otlp.traces_url, traces_headers_, body, "span", &rejected)) {
+  if (post(config_.traces_url, traces_headers_, body, "span", &rejected)) {
     uint64_t n = batch.size();
     uint64_t r = std::min<uint64_t>(n, rejected > 0 ? uint64_t(rejected) : 0);
     counters_.spans_exported.fetch_add(n - r, std::memory_order_relaxed);
@@ -227,7 +228,7 @@ void OtlpExporter::fork_child() {
     session_->abandon_after_fork();  // the parent's handle: never cleaned up here
     session_.reset();
   }
-  next_metrics_ = Clock::now() + std::chrono::milliseconds(config_.otlp.metric_export_interval_ms);
+  next_metrics_ = Clock::now() + std::chrono::milliseconds(config_.metric_export_interval_ms);
   restart_worker_ = !stopping_ && !abort_.load();
   exited_ = !restart_worker_;
   mu_.unlock();
@@ -241,7 +242,8 @@ void OtlpExporter::set_counter_source(CounterSource source) {
 
 void OtlpExporter::export_metrics() {
   if (!exports_metrics()) return;
-  std::vector<MetricSnapshot> snap = metrics_.snapshot();
+  MetricsReading reading = metrics_();
+  const std::vector<MetricSnapshot> &snap = reading.histograms;
   std::vector<CounterMetric> counters;
   {
     std::lock_guard<std::mutex> lock(source_mu_);
@@ -251,13 +253,13 @@ void OtlpExporter::export_metrics() {
   for (const CounterMetric &c : counters) any_counter = any_counter || !c.points.empty();
   if (snap.empty() && !any_counter) return;  // nothing recorded yet
   std::string body;
-  Status st = encode_otlp_metrics(snap, metrics_.start_ns(), now_unix_ns(), origin_, body, counters);
+  Status st = encode_otlp_metrics(snap, reading.start_ns, now_unix_ns(), origin_, body, counters);
   if (!st.is_ok()) {
     counters_.metric_export_failures.fetch_add(1, std::memory_order_relaxed);
     logger_.error("metrics export: " + st.message());
     return;
   }
-  if (post(config_.otlp.metrics_url, metrics_headers_, body, "metrics", nullptr)) {
+  if (post(config_.metrics_url, metrics_headers_, body, "metrics", nullptr)) {
     counters_.metric_exports.fetch_add(1, std::memory_order_relaxed);
   } else {
     counters_.metric_export_failures.fetch_add(1, std::memory_order_relaxed);
@@ -283,7 +285,7 @@ bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const
     req.url = url;
     req.headers = &headers;
     req.body = body;
-    req.timeout_ms = config_.otlp.timeout_ms;
+    req.timeout_ms = config_.timeout_ms;
     req.cancel = &abort_;
     HttpResponse resp = session_->perform(req);
     if (resp.curl_code == 0 && resp.status >= 200 && resp.status < 300) {

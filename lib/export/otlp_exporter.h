@@ -14,14 +14,14 @@
 #include <string>
 #include <thread>
 
-#include "core/config.h"
-#include "core/logger.h"
-#include "core/status.h"
-#include "core/telemetry_config.h"
+#include "base/logger.h"
+#include "base/metric_data.h"
+#include "base/span.h"
+#include "base/status.h"
 #include "encode/otlp.h"
+#include "export/export_config.h"
+#include "export/otlp_config.h"
 #include "export/retry_policy.h"
-#include "telemetry/genai_metrics.h"
-#include "telemetry/span.h"
 
 namespace sigil::detail {
 
@@ -37,14 +37,22 @@ class OtlpExporter {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // `metrics` is borrowed and must outlive the exporter.
-  OtlpExporter(const TelemetryConfig &config, const GenAIMetrics &metrics, const Logger &logger);
+  // What a metrics export sends: every instrument with data, cumulative
+  // since `start_ns`. Called on the worker thread.
+  struct MetricsReading {
+    std::vector<MetricSnapshot> histograms;
+    int64_t start_ns = 0;
+  };
+  using MetricsSource = std::function<MetricsReading()>;
+
+  // `metrics` is called on the worker thread for as long as the exporter lives.
+  OtlpExporter(const OtlpConfig &config, const OtlpIdentity &identity, MetricsSource metrics, const Logger &logger);
   ~OtlpExporter();
   OtlpExporter(const OtlpExporter &) = delete;
   OtlpExporter &operator=(const OtlpExporter &) = delete;
 
-  bool exports_spans() const { return !config_.otlp.traces_url.empty(); }
-  bool exports_metrics() const { return !config_.otlp.metrics_url.empty(); }
+  bool exports_spans() const { return !config_.traces_url.empty(); }
+  bool exports_metrics() const { return !config_.metrics_url.empty(); }
 
   // Hot path: queues a span (dropping and counting it when the queue is full).
   void enqueue(SpanData span);
@@ -83,8 +91,9 @@ class OtlpExporter {
             int64_t *rejected);
   bool wait_backoff(int64_t delay_ms);
 
-  TelemetryConfig config_;
-  const GenAIMetrics &metrics_;
+  OtlpConfig config_;
+  OtlpIdentity identity_;
+  MetricsSource metrics_;
   Logger logger_;
   RetryPolicy retry_;
   OtlpOrigin origin_;

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <string>
 
-#include "core/saturating.h"
-#include "core/strings.h"
-#include "telemetry/ids.h"
+#include "base/saturating.h"
+#include "base/strings.h"
+#include "base/random_ids.h"
 
 namespace sigil::detail {
 

@@ -14,7 +14,7 @@
 #include <new>
 #include <system_error>
 
-#include "telemetry/ids.h"
+#include "base/random_ids.h"
 
 namespace sigil::detail {
 

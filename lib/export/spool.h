@@ -32,8 +32,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/logger.h"
-#include "core/status.h"
+#include "base/logger.h"
+#include "base/status.h"
 
 namespace sigil::detail {
 

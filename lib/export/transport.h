@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
-#include "core/model.h"
-#include "core/status.h"
+#include "export/export_config.h"
+#include "base/model.h"
+#include "base/status.h"
 #include "export/export_result.h"
 
 namespace sigil::detail {

@@ -1,8 +1,8 @@
 #include "telemetry/genai_metrics.h"
 
-#include "core/saturating.h"
-#include "core/strings.h"
-#include "encode/json_writer.h"
+#include "base/saturating.h"
+#include "base/strings.h"
+#include "base/json_writer.h"
 #include "telemetry/genai_spans.h"
 #include "telemetry/semconv.h"
 
@@ -168,7 +168,7 @@ std::string GenAIMetrics::snapshot_json(int64_t now_ns, std::string_view extra) 
   out.append("{\"metrics\":[");
   bool first_metric = true;
   for (const MetricSnapshot &snap : snapshot()) {
-    const Histogram *h = snap.instrument;
+    const InstrumentInfo *h = snap.instrument;
     const std::vector<HistogramPoint> &points = snap.points;
     if (!first_metric) out.push_back(',');
     first_metric = false;

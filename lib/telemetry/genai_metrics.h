@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "telemetry/histogram.h"
 
 namespace sigil::detail {
@@ -21,12 +21,6 @@ extern const std::vector<double> kDurationBuckets;      // gen_ai.client.operati
 extern const std::vector<double> kTokenUsageBuckets;    // gen_ai.client.token.usage
 extern const std::vector<double> kTimeToFirstTokenBuckets;
 extern const std::vector<double> kToolCallsBuckets;     // OTel SDK default boundaries
-
-// One instrument's points at a moment (only instruments with data).
-struct MetricSnapshot {
-  const Histogram *instrument;
-  std::vector<HistogramPoint> points;
-};
 
 // What a generation's metrics need, taken before the generation itself
 // moves on (to the export queue).

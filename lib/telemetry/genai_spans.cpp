@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <limits>
 
-#include "core/strings.h"
-#include "encode/json_writer.h"
+#include "base/strings.h"
+#include "base/json_writer.h"
 #include "telemetry/semconv.h"
 
 namespace sigil::detail {

@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/model.h"
-#include "telemetry/ids.h"
-#include "telemetry/span.h"
+#include "base/model.h"
+#include "telemetry/trace_context.h"
+#include "base/span.h"
 
 namespace sigil::detail {
 

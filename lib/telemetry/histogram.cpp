@@ -27,11 +27,11 @@ void attribute_key(std::initializer_list<MetricAttrView> attrs, std::string &key
 }  // namespace
 
 Histogram::Histogram(const char *name, const char *unit, const char *description, std::vector<double> bounds)
-    : name_(name), unit_(unit), description_(description), bounds_(std::move(bounds)) {}
+    : InstrumentInfo(name, unit, description, std::move(bounds)) {}
 
 size_t Histogram::bucket_index(double value) const {
   // First bound >= value: buckets are upper-inclusive.
-  return static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+  return static_cast<size_t>(std::lower_bound(bounds().begin(), bounds().end(), value) - bounds().begin());
 }
 
 void Histogram::record(double value, std::initializer_list<MetricAttrView> attributes) {
@@ -46,7 +46,7 @@ void Histogram::record(double value, std::initializer_list<MetricAttrView> attri
     HistogramPoint p;
     p.attributes.reserve(attributes.size());
     for (const MetricAttrView &a : attributes) p.attributes.push_back(MetricAttr{a.key, std::string(a.value)});
-    p.bucket_counts.assign(bounds_.size() + 1, 0);
+    p.bucket_counts.assign(bounds().size() + 1, 0);
     p.min = value;
     p.max = value;
     it = shard.points.emplace(key, std::move(p)).first;

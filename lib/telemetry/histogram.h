@@ -15,31 +15,11 @@
 #include <utility>
 #include <vector>
 
+#include "base/metric_data.h"
+
 namespace sigil::detail {
 
-struct MetricAttr {
-  const char *key;  // a string literal (semconv constant)
-  std::string value;
-};
-using MetricAttrs = std::vector<MetricAttr>;
-
-// A borrowed attribute, as callers pass them to record(): nothing is copied
-// unless the attribute set is new to the histogram.
-struct MetricAttrView {
-  const char *key;
-  std::string_view value;
-};
-
-struct HistogramPoint {
-  MetricAttrs attributes;
-  uint64_t count = 0;
-  double sum = 0;
-  double min = 0;
-  double max = 0;
-  std::vector<uint64_t> bucket_counts;  // bounds.size() + 1 entries
-};
-
-class Histogram {
+class Histogram : public InstrumentInfo {
  public:
   Histogram(const char *name, const char *unit, const char *description, std::vector<double> bounds);
   Histogram(const Histogram &) = delete;
@@ -50,10 +30,6 @@ class Histogram {
   std::vector<HistogramPoint> points() const;
   bool empty() const;
 
-  const char *name() const { return name_; }
-  const char *unit() const { return unit_; }
-  const char *description() const { return description_; }
-  const std::vector<double> &bounds() const { return bounds_; }
   size_t bucket_index(double value) const;
 
   // fork(): hold every shard across the fork so neither side inherits a lock
@@ -69,10 +45,6 @@ class Histogram {
     std::unordered_map<std::string, HistogramPoint> points;
   };
 
-  const char *name_;
-  const char *unit_;
-  const char *description_;
-  std::vector<double> bounds_;
   std::array<Shard, kShards> shards_;
 };
 

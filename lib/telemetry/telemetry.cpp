@@ -3,8 +3,8 @@
 #include <cstring>
 #include <vector>
 
-#include "core/timefmt.h"
-#include "encode/json_writer.h"
+#include "base/timefmt.h"
+#include "base/json_writer.h"
 #include "export/otlp_exporter.h"
 
 namespace sigil::detail {
@@ -83,7 +83,10 @@ class AttrViews {
 
 Telemetry::Telemetry(const TelemetryConfig &config, const Logger &logger)
     : config_(config), logger_(logger), metrics_(now_unix_ns()) {
-  if (config_.otlp.enabled()) exporter_ = std::make_unique<OtlpExporter>(config_, metrics_, logger_);
+  if (config_.otlp.enabled()) {
+    auto read_metrics = [this] { return OtlpExporter::MetricsReading{metrics_.snapshot(), metrics_.start_ns()}; };
+    exporter_ = std::make_unique<OtlpExporter>(config_.otlp, config_.identity, read_metrics, logger_);
+  }
   wants_spans_ = config_.span_fn != nullptr || (exporter_ && exporter_->exports_spans());
 }
 
@@ -161,14 +164,14 @@ std::string Telemetry::metrics_json() const {
   extra.append("\"resource\":");
   {
     JsonObjectWriter w(extra);
-    for (const auto &kv : config_.resource) w.string(kv.first, kv.second);
+    for (const auto &kv : config_.identity.resource) w.string(kv.first, kv.second);
     w.end();
   }
   extra.append(",\"scope\":");
   {
     JsonObjectWriter w(extra);
-    w.string("name", config_.scope_name);
-    w.string("version", config_.scope_version);
+    w.string("name", config_.identity.scope_name);
+    w.string("version", config_.identity.scope_version);
     w.end();
   }
   extra.append(",\"otlp\":");

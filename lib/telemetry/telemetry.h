@@ -7,12 +7,12 @@
 #include <memory>
 #include <string>
 
-#include "core/logger.h"
-#include "core/status.h"
-#include "core/telemetry_config.h"
+#include "base/logger.h"
+#include "base/status.h"
+#include "telemetry/telemetry_config.h"
 #include "encode/otlp.h"
 #include "telemetry/genai_metrics.h"
-#include "telemetry/span.h"
+#include "base/span.h"
 
 namespace sigil::detail {
 

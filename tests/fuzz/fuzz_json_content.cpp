@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/logger.h"
+#include "base/logger.h"
 #include "core/privacy.h"
-#include "core/utf8.h"
+#include "base/utf8.h"
 #include "telemetry/genai_spans.h"
 #include "json_check.h"
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <string_view>
 
-#include "core/logger.h"
+#include "base/logger.h"
 #include "core/privacy.h"
 #include "core/rating.h"
-#include "core/utf8.h"
+#include "base/utf8.h"
 #include "fuzz_fields.h"
 #include "json_check.h"
 

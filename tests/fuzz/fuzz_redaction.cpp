@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 
-#include "core/logger.h"
+#include "base/logger.h"
 #include "core/privacy.h"
 #include "core/redaction.h"
-#include "core/utf8.h"
+#include "base/utf8.h"
 
 using namespace sigil::detail;
 

@@ -1,10 +1,10 @@
-// W3C traceparent headers from the host (telemetry/ids.h).
+// W3C traceparent headers from the host (telemetry/trace_context.h).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "telemetry/ids.h"
+#include "telemetry/trace_context.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string_view in(reinterpret_cast<const char *>(data), size);

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "core/json_input.h"
-#include "core/timefmt.h"
+#include "base/timefmt.h"
 #include "encode/protobuf.h"
 #include "encode/protojson.h"
 

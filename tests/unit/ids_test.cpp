@@ -5,7 +5,8 @@
 
 #include <set>
 
-#include "telemetry/ids.h"
+#include "base/random_ids.h"
+#include "telemetry/trace_context.h"
 
 using namespace sigil::detail;
 

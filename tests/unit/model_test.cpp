@@ -5,7 +5,7 @@
 
 #include "core/client.h"
 #include "core/json_input.h"
-#include "core/utf8.h"
+#include "base/utf8.h"
 #include "core/validation.h"
 
 using namespace sigil::detail;

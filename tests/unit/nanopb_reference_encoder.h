@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model.h"
+#include "base/model.h"
 #include "sigil/v1/generation_ingest.pb.h"
 
 namespace sigil::nanopb_reference {

@@ -11,7 +11,7 @@
 #include "core/json_input.h"
 #include "core/privacy.h"
 #include "core/redaction.h"
-#include "core/utf8.h"
+#include "base/utf8.h"
 #include "telemetry/semconv.h"
 
 using namespace sigil::detail;

@@ -12,7 +12,7 @@
 
 #include "core/client.h"
 #include "core/error_category.h"
-#include "core/timefmt.h"
+#include "base/timefmt.h"
 #include "encode/otlp.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -1009,7 +1009,7 @@ TEST(TelemetryConfig, NoEndpointMeansNoExport) {
   ASSERT_TRUE(cfg.has_value());
   EXPECT_FALSE(cfg->telemetry.otlp.enabled());
   EXPECT_EQ(cfg->telemetry.otlp.metric_export_interval_ms, 60000u);
-  EXPECT_EQ(cfg->telemetry.resource.at(0), (std::pair<std::string, std::string>{"service.name", "unknown_service"}));
+  EXPECT_EQ(cfg->telemetry.identity.resource.at(0), (std::pair<std::string, std::string>{"service.name", "unknown_service"}));
 }
 
 TEST(TelemetryConfig, BaseEndpointGetsSignalPaths) {
@@ -1058,25 +1058,25 @@ TEST(TelemetryConfig, ExplicitOptionsWin) {
   EXPECT_EQ(header(t.otlp.traces_headers, "x-shared"), "explicit");
   EXPECT_EQ(header(t.otlp.traces_headers, "x-env"), "a b,c");
   EXPECT_EQ(header(t.otlp.metrics_headers, "x-env"), "metrics");
-  EXPECT_EQ(header(t.resource, "service.name"), "svc-explicit");
-  EXPECT_EQ(header(t.resource, "deployment.environment"), "prod");
-  EXPECT_EQ(header(t.resource, "team"), "ai/ml");
-  EXPECT_EQ(header(t.resource, "telemetry.sdk.version"), SIGIL_VERSION_STRING);
+  EXPECT_EQ(header(t.identity.resource, "service.name"), "svc-explicit");
+  EXPECT_EQ(header(t.identity.resource, "deployment.environment"), "prod");
+  EXPECT_EQ(header(t.identity.resource, "team"), "ai/ml");
+  EXPECT_EQ(header(t.identity.resource, "telemetry.sdk.version"), SIGIL_VERSION_STRING);
 }
 
 TEST(TelemetryConfig, ServiceNamePrecedenceAndLanguage) {
   auto cfg = resolve_config(Options(), env_of({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs"}}));
-  EXPECT_EQ(cfg->telemetry.resource.at(0).second, "from-attrs");
+  EXPECT_EQ(cfg->telemetry.identity.resource.at(0).second, "from-attrs");
   cfg = resolve_config(Options(), env_of({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs"},
                                           {"OTEL_SERVICE_NAME", "from-name"}}));
-  EXPECT_EQ(cfg->telemetry.resource.at(0).second, "from-name");
+  EXPECT_EQ(cfg->telemetry.identity.resource.at(0).second, "from-name");
   Options o;
   o.sdk_name = "sdk-python";
   cfg = resolve_config(o, env_of({}));
-  EXPECT_EQ(cfg->telemetry.resource.at(1), (std::pair<std::string, std::string>{"telemetry.sdk.language", "python"}));
+  EXPECT_EQ(cfg->telemetry.identity.resource.at(1), (std::pair<std::string, std::string>{"telemetry.sdk.language", "python"}));
   o.telemetry.sdk_language = "ruby";
   cfg = resolve_config(o, env_of({}));
-  EXPECT_EQ(cfg->telemetry.resource.at(1).second, "ruby");
+  EXPECT_EQ(cfg->telemetry.identity.resource.at(1).second, "ruby");
 }
 
 TEST(TelemetryConfig, EnvironmentCanTurnExportOff) {

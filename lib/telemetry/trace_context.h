@@ -1,7 +1,8 @@
-// W3C trace-context identifiers and generation ids.
+// W3C trace context: a span's place in a trace, and the traceparent header
+// that carries it across process and language boundaries.
 #pragma once
 
-#include <cstdint>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -13,13 +14,6 @@ struct TraceContext {
   std::string parent_span_id;  // empty for a root span
   bool sampled = true;
 };
-
-// Fast, thread-safe random bits (per-thread generator seeded from the OS).
-uint64_t random_u64();
-std::string new_trace_id();
-std::string new_span_id();
-// "gen_" + 16 lowercase hex digits, as the reference SDKs.
-std::string new_generation_id();
 
 // Parses "00-<32 hex>-<16 hex>-<2 hex>" (version 00 exactly, or a future
 // version with extra fields). Rejects all-zero ids. False when malformed.

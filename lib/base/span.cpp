@@ -1,4 +1,4 @@
-#include "telemetry/span.h"
+#include "base/span.h"
 
 #include <cstring>
 

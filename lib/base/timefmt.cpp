@@ -1,4 +1,4 @@
-#include "core/timefmt.h"
+#include "base/timefmt.h"
 
 #include <chrono>
 #include <cstdio>

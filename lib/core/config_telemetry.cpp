@@ -1,10 +1,10 @@
-#include "core/telemetry_config.h"
+#include "telemetry/telemetry_config.h"
 
 #include <cstdlib>
 
 #include "core/config.h"
-#include "core/strings.h"
-#include "core/utf8.h"
+#include "base/strings.h"
+#include "base/utf8.h"
 #include "export/endpoint.h"
 
 namespace sigil::detail {
@@ -211,7 +211,7 @@ Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientCo
     if (kv.first == "service.name" && !is_blank(kv.second)) service = kv.second;
   }
   if (t.service_name && !is_blank(*t.service_name)) service = trim(*t.service_name);
-  StringPairs &res = tc.resource;
+  StringPairs &res = tc.identity.resource;
   res.clear();
   res.emplace_back("service.name", service);
   std::string language = t.sdk_language && !is_blank(*t.sdk_language) ? trim(*t.sdk_language) : language_for_sdk(cfg.sdk_name);

@@ -4,7 +4,7 @@
 
 #include "core/config.h"
 #include "core/privacy.h"
-#include "core/strings.h"
+#include "base/strings.h"
 
 namespace sigil::detail {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/json_value.h"
+#include "base/json_value.h"
 
 namespace sigil::detail {
 

@@ -1,0 +1,42 @@
+// Configuration of the OTLP/HTTP exporter (export/otlp_exporter.h): where
+// spans and metrics go, and who is sending them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sigil/version.h"
+
+namespace sigil::detail {
+
+using StringPairs = std::vector<std::pair<std::string, std::string>>;
+
+struct OtlpConfig {
+  std::string traces_url;   // empty: spans are not exported
+  std::string metrics_url;  // empty: metrics are not exported
+  StringPairs traces_headers;
+  StringPairs metrics_headers;
+  uint32_t timeout_ms = 10000;
+  uint32_t metric_export_interval_ms = 60000;
+  uint32_t span_schedule_delay_ms = 5000;
+  uint32_t span_queue_size = 2048;
+  uint32_t span_batch_size = 512;
+  uint64_t span_queue_max_bytes = 32ull << 20;
+  // Retries follow the generation export knobs.
+  uint32_t max_retries = 5;
+  uint32_t initial_backoff_ms = 100;
+  uint32_t max_backoff_ms = 5000;
+
+  bool enabled() const { return !traces_url.empty() || !metrics_url.empty(); }
+};
+
+// The resource and instrumentation scope every OTLP request carries.
+struct OtlpIdentity {
+  StringPairs resource;  // service.name first, then telemetry.sdk.*, then the rest
+  std::string scope_name = "libsigil";
+  std::string scope_version = SIGIL_VERSION_STRING;
+};
+
+}  // namespace sigil::detail
