@@ -7,6 +7,9 @@
 #include <string>
 
 #include "core/client.h"
+#include "core/embedding_recorder.h"
+#include "core/generation_recorder.h"
+#include "core/tool_execution_recorder.h"
 #include "core/config.h"
 #include "base/utf8.h"
 #include "sigil/sigil.h"

@@ -9,33 +9,6 @@
 
 namespace sigil::detail {
 
-std::vector<DropCount> drop_counts(const ExportCounters &c) {
-  return {{"queue_full", c.dropped_queue_full.load()},
-          {"byte_budget", c.dropped_byte_budget.load()},
-          {"payload_too_large", c.dropped_payload_too_large.load()},
-          {"retry_exhausted", c.dropped_retry_exhausted.load()},
-          {"shutdown_timeout", c.dropped_shutdown_timeout.load()},
-          {"spool_full", c.dropped_spool_full.load()}};
-}
-
-uint64_t drops_total(const ExportCounters &c) {
-  uint64_t n = 0;
-  for (const DropCount &d : drop_counts(c)) n += d.count;
-  return n;
-}
-
-std::string format_drops(const ExportCounters &c) {
-  std::string out;
-  for (const DropCount &d : drop_counts(c)) {
-    if (d.count == 0) continue;
-    if (!out.empty()) out += ", ";
-    out += d.reason;
-    out += '=';
-    out += std::to_string(d.count);
-  }
-  return out;
-}
-
 int64_t next_replay_backoff_ms(int64_t previous_ms, uint32_t initial_ms, uint32_t max_ms) {
   const int64_t cap = std::max<int64_t>(1, std::min<int64_t>(max_ms, kReplayProbeMaxMs));
   const int64_t next = previous_ms <= 0 ? int64_t(initial_ms) : previous_ms * 2;

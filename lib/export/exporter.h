@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "export/export_config.h"
+#include "export/generation_sink.h"
 #include "base/model.h"
 #include "base/status.h"
 #include "export/retry_policy.h"
@@ -23,25 +24,6 @@
 #include "export/transport.h"
 
 namespace sigil::detail {
-
-struct ExportCounters {
-  std::atomic<uint64_t> enqueued{0}, exported{0}, rejected{0};
-  std::atomic<uint64_t> dropped_queue_full{0}, dropped_byte_budget{0}, dropped_payload_too_large{0},
-      dropped_retry_exhausted{0}, dropped_shutdown_timeout{0}, dropped_spool_full{0};
-  std::atomic<uint64_t> spooled{0};   // written to the spool instead of being dropped
-  std::atomic<uint64_t> replayed{0};  // delivered from the spool (any process's) and accepted
-  std::atomic<uint64_t> attempts{0}, retries{0};
-};
-
-// The drop reasons, in the order stats, logs and self-metrics list them.
-struct DropCount {
-  const char *reason;  // queue_full, byte_budget, payload_too_large, ...
-  uint64_t count;
-};
-std::vector<DropCount> drop_counts(const ExportCounters &c);
-uint64_t drops_total(const ExportCounters &c);
-// "queue_full=2, retry_exhausted=5" (reasons with a zero count left out).
-std::string format_drops(const ExportCounters &c);
 
 // The spool replay schedule: the delay after a failed replay attempt, given
 // the previous one (0: none yet). Doubles from `initial_ms` and is capped at
@@ -51,10 +33,9 @@ std::string format_drops(const ExportCounters &c);
 constexpr int64_t kReplayProbeMaxMs = 5000;
 int64_t next_replay_backoff_ms(int64_t previous_ms, uint32_t initial_ms, uint32_t max_ms);
 
-class Exporter {
+// The production GenerationSink.
+class Exporter final : public GenerationSink {
  public:
-  using Clock = std::chrono::steady_clock;
-
   // `spool` (optional) keeps what cannot be delivered; see export/spool.h.
   Exporter(const ExportConfig &config, std::unique_ptr<GenerationTransport> transport, const Logger &logger,
            std::unique_ptr<Spool> spool = nullptr);
@@ -66,38 +47,22 @@ class Exporter {
   // (items or bytes) and a spool is configured, the record is written to the
   // spool on this thread instead of being dropped (see spool_overflow).
   // `bytes` is the record's estimated size.
-  Status enqueue(Generation generation, size_t bytes);
-  // For a record finished later on another thread (the client's finisher):
-  // takes one item slot and `bytes` of the byte budget now, so that the end
-  // call reports QUEUE_FULL / BYTE_BUDGET / SHUTDOWN (counted as enqueue
-  // counts them) and enqueue_reserved cannot be refused. `reserved` is false
-  // with an OK status when the queue is full and a spool is configured: the
-  // record then goes through enqueue (which spools it) once it is redacted.
-  Status reserve(size_t bytes, bool &reserved);
-  // Queues a reserved record; `bytes` is its estimated size now.
-  void enqueue_reserved(Generation generation, size_t reserved_bytes, size_t bytes);
-  // Gives a reservation back (the caller counts the record's drop).
-  void release_reservation(size_t reserved_bytes);
-  Status flush(Clock::time_point deadline);
-  Status shutdown(Clock::time_point deadline);
+  Status enqueue(Generation generation, size_t bytes) override;
+  // With a spool, `reserved` is false (OK status) when the queue is full: the
+  // record then goes through enqueue, which spools it, once it is redacted.
+  Status reserve(size_t bytes, bool &reserved) override;
+  void enqueue_reserved(Generation generation, size_t reserved_bytes, size_t bytes) override;
+  void release_reservation(size_t reserved_bytes) override;
+  Status flush(Clock::time_point deadline) override;
+  Status shutdown(Clock::time_point deadline) override;
+  void queue_usage(uint64_t &items, uint64_t &bytes) const override;
+  void set_recycler(Recycler recycler) override { recycler_ = std::move(recycler); }
 
-  // Where delivered (or dropped) generations go instead of being freed on the
-  // worker thread: the client hands them to its finisher, whose next caller
-  // frees them (core/finisher.h). Set before the first enqueue.
-  using Recycler = std::function<void(std::vector<Generation> &&generations, size_t bytes)>;
-  void set_recycler(Recycler recycler) { recycler_ = std::move(recycler); }
-
-  const ExportCounters &counters() const { return counters_; }
-  void count_payload_too_large() { counters_.dropped_payload_too_large.fetch_add(1, std::memory_order_relaxed); }
-  void count_shutdown_timeout() { counters_.dropped_shutdown_timeout.fetch_add(1, std::memory_order_relaxed); }
-  void queue_usage(uint64_t &items, uint64_t &bytes) const;
-
-  // fork() (see fork_safety.h): the parent keeps its queue and worker; the
-  // child starts with an empty queue, zeroed counters and no worker, which it
-  // starts on first use.
-  void fork_prepare();
-  void fork_parent();
-  void fork_child();
+  // The parent keeps its queue and worker; the child starts with an empty
+  // queue, zeroed counters and no worker, which it starts on first use.
+  void fork_prepare() override;
+  void fork_parent() override;
+  void fork_child() override;
 
  private:
   struct Item {
@@ -138,7 +103,6 @@ class Exporter {
   std::atomic<bool> overflow_warned_{false};
   Logger logger_;
   RetryPolicy retry_;
-  ExportCounters counters_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;  // wakes the worker

@@ -4,22 +4,26 @@
 #include <limits>
 
 #include "core/client.h"
+#include "core/embedding_recorder.h"
+#include "core/generation_recorder.h"
+#include "core/tool_execution_recorder.h"
+#include "support/capturing_sink.h"
 #include "core/json_input.h"
 #include "base/utf8.h"
 #include "core/validation.h"
 
 using namespace sigil::detail;
+using sigil_test::CapturingSink;
+using sigil_test::last_exported;
 
 namespace {
 
-// Records finish on the ending thread and keep the generation as the
-// privacy pass left it (GenerationRecorder::last_generation).
+// A client whose generations go to a CapturingSink: last_exported(client)
+// is the generation as the privacy pass left it.
 std::shared_ptr<Client> offline_client(Options o = Options()) {
   o.use_environment = false;
-  o.protocol = Protocol::kNone;
-  auto c = Client::create(o, EnvLookup());
+  auto c = Client::create(o, EnvLookup(), std::make_unique<CapturingSink>());
   EXPECT_TRUE(c.has_value()) << c.error().message();
-  c.value()->retain_generations_for_testing();
   return c.value();
 }
 
@@ -219,7 +223,7 @@ TEST(Resolution, ConversationTitle) {
     if (c.context_title) ctx.conversation_title = c.context_title;
     GenerationRecorder rec(client, GenerationMode::kSync, s, ctx, "", Status::ok());
     ASSERT_TRUE(rec.end().is_ok());
-    const Generation &g = rec.last_generation();
+    const Generation &g = last_exported(client);
     if (c.expected) {
       EXPECT_EQ(g.conversation_title, c.expected);
       EXPECT_EQ(g.metadata.at("sigil.conversation.title").string, c.expected);
@@ -245,8 +249,8 @@ TEST(Resolution, UserId) {
     if (c.ctx) ctx.user_id = c.ctx;
     GenerationRecorder rec(client, GenerationMode::kSync, s, ctx, "", Status::ok());
     ASSERT_TRUE(rec.end().is_ok());
-    EXPECT_EQ(rec.last_generation().user_id, c.expected);
-    EXPECT_EQ(rec.last_generation().metadata.at("sigil.user.id").string, c.expected);
+    EXPECT_EQ(last_exported(client).user_id, c.expected);
+    EXPECT_EQ(last_exported(client).metadata.at("sigil.user.id").string, c.expected);
   }
 }
 
@@ -256,8 +260,8 @@ TEST(Resolution, AgentIdentityIncludingResultTimeOverride) {
     ContextValues ctx{"", "", "", "agent-context", "v-context"};
     GenerationRecorder rec(client, GenerationMode::kSync, seed(), ctx, "", Status::ok());
     ASSERT_TRUE(rec.end().is_ok());
-    EXPECT_EQ(rec.last_generation().agent_name, "agent-context");
-    EXPECT_EQ(rec.last_generation().agent_version, "v-context");
+    EXPECT_EQ(last_exported(client).agent_name, "agent-context");
+    EXPECT_EQ(last_exported(client).agent_version, "v-context");
   }
   {
     Generation s = seed();
@@ -266,13 +270,13 @@ TEST(Resolution, AgentIdentityIncludingResultTimeOverride) {
     GenerationRecorder rec(client, GenerationMode::kSync, s, ContextValues(), "", Status::ok());
     ASSERT_TRUE(rec.set_result_json(R"({"agent_name":"agent-result","agent_version":"v-result"})").is_ok());
     ASSERT_TRUE(rec.end().is_ok());
-    EXPECT_EQ(rec.last_generation().agent_name, "agent-result");
-    EXPECT_EQ(rec.last_generation().agent_version, "v-result");
+    EXPECT_EQ(last_exported(client).agent_name, "agent-result");
+    EXPECT_EQ(last_exported(client).agent_version, "v-result");
   }
   {
     GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
     ASSERT_TRUE(rec.end().is_ok());
-    EXPECT_EQ(rec.last_generation().agent_name, "");
+    EXPECT_EQ(last_exported(client).agent_name, "");
   }
   {
     Options o;
@@ -280,7 +284,7 @@ TEST(Resolution, AgentIdentityIncludingResultTimeOverride) {
     auto c2 = offline_client(o);
     GenerationRecorder rec(c2, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
     ASSERT_TRUE(rec.end().is_ok());
-    EXPECT_EQ(rec.last_generation().agent_name, "client-default");
+    EXPECT_EQ(last_exported(c2).agent_name, "client-default");
   }
 }
 
@@ -298,7 +302,7 @@ TEST(Resolution, ExtremeTokenCountsAndTimestampsSaturate) {
   rec.result().usage.output_tokens = 5;
   rec.result().completed_at_ns = kMax;
   ASSERT_TRUE(rec.end().is_ok());
-  EXPECT_EQ(rec.last_generation().usage.total_tokens, kMax);
+  EXPECT_EQ(last_exported(client).usage.total_tokens, kMax);
 
   Generation late = seed();
   late.started_at_ns = kMax;
@@ -308,7 +312,7 @@ TEST(Resolution, ExtremeTokenCountsAndTimestampsSaturate) {
   back.result().usage.output_tokens = -5;
   back.result().completed_at_ns = kMin;
   ASSERT_TRUE(back.end().is_ok());
-  EXPECT_EQ(back.last_generation().usage.total_tokens, kMin);
+  EXPECT_EQ(last_exported(client).usage.total_tokens, kMin);
 }
 
 TEST(Resolution, ModeOperationSdkNameTagsMetadataAndCallError) {
@@ -328,7 +332,7 @@ TEST(Resolution, ModeOperationSdkNameTagsMetadataAndCallError) {
                   .is_ok());
   rec.set_call_error("provider unavailable", 503);
   ASSERT_TRUE(rec.end().is_ok());
-  const Generation &g = rec.last_generation();
+  const Generation &g = last_exported(client);
   EXPECT_EQ(g.mode, GenerationMode::kStream);
   EXPECT_EQ(g.operation_name, "streamText");
   EXPECT_EQ(g.metadata.at("sigil.sdk.name").string, "sdk-test");

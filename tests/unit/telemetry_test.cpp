@@ -11,6 +11,10 @@
 #include <thread>
 
 #include "core/client.h"
+#include "core/embedding_recorder.h"
+#include "core/generation_recorder.h"
+#include "core/tool_execution_recorder.h"
+#include "support/capturing_sink.h"
 #include "core/error_category.h"
 #include "base/timefmt.h"
 #include "encode/otlp.h"
@@ -20,6 +24,8 @@
 #include "telemetry/semconv.h"
 
 using namespace sigil::detail;
+using sigil_test::CapturingSink;
+using sigil_test::last_exported;
 
 namespace {
 
@@ -132,12 +138,11 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
   };
 }
 
-// A client that exports nothing and hands spans to `sink`.
+// A client that hands spans to `sink` and generations to a CapturingSink.
 std::shared_ptr<Client> make_client(SpanSink *sink, Options o = Options()) {
-  o.protocol = Protocol::kNone;
   o.telemetry.span_fn = SpanSink::callback;
   o.telemetry.span_user_data = sink;
-  auto c = Client::create(o, no_env());
+  auto c = Client::create(o, no_env(), std::make_unique<CapturingSink>());
   EXPECT_TRUE(c.has_value()) << c.error().message();
   return c.value();
 }
@@ -274,8 +279,8 @@ TEST(GenerationTelemetry, FullRoundtripSpanAttributesAsTheReference) {
   EXPECT_EQ(s.parent_span_id, "");
   EXPECT_EQ(s.flags, 1u);
   // The exported generation carries the span's ids.
-  EXPECT_EQ(rec.last_generation().trace_id, s.trace_id);
-  EXPECT_EQ(rec.last_generation().span_id, s.span_id);
+  EXPECT_EQ(last_exported(client).trace_id, s.trace_id);
+  EXPECT_EQ(last_exported(client).span_id, s.span_id);
 
   EXPECT_EQ(s.str(sc::kOperationName), "generateText");
   EXPECT_EQ(s.str(sc::kSdkName), "sdk-c");
@@ -624,8 +629,8 @@ TEST(GenerationTelemetry, ParentTraceparentMakesAChildSpan) {
   EXPECT_EQ(s.trace_id, "0af7651916cd43dd8448eb211c80319c");
   EXPECT_EQ(s.parent_span_id, "b7ad6b7169203331");
   EXPECT_NE(s.span_id, "b7ad6b7169203331");
-  EXPECT_EQ(rec.last_generation().trace_id, s.trace_id);
-  EXPECT_EQ(rec.last_generation().span_id, s.span_id);
+  EXPECT_EQ(last_exported(client).trace_id, s.trace_id);
+  EXPECT_EQ(last_exported(client).span_id, s.span_id);
 }
 
 TEST(GenerationTelemetry, UnsampledParentSkipsTheSpanButNotMetrics) {
@@ -639,7 +644,7 @@ TEST(GenerationTelemetry, UnsampledParentSkipsTheSpanButNotMetrics) {
   rec.result().output.push_back(text_message(Role::kAssistant, "y"));
   ASSERT_TRUE(rec.end().is_ok());
   EXPECT_TRUE(sink.spans.empty());
-  EXPECT_EQ(rec.last_generation().trace_id, "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(last_exported(client).trace_id, "0af7651916cd43dd8448eb211c80319c");
   EXPECT_NE(instrument(client->telemetry().metrics().snapshot(), sc::kMetricOperationDuration), nullptr);
 }
 

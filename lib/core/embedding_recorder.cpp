@@ -1,0 +1,80 @@
+#include "core/embedding_recorder.h"
+
+#include "base/timefmt.h"
+#include "core/record_end.h"
+#include "core/validation.h"
+
+namespace sigil::detail {
+
+EmbeddingRecorder::EmbeddingRecorder(std::shared_ptr<Client> client, EmbeddingData data, const ContextValues &ctx,
+                                     std::string_view parent, Status start_error)
+    : client_(std::move(client)), data_(std::move(data)), input_error_(std::move(start_error)) {
+  const ClientConfig &cfg = client_->config();
+  fill_if_empty(data_.agent_name, ctx.agent_name);
+  fill_if_empty(data_.agent_version, ctx.agent_version);
+  fill_if_empty(data_.agent_name, cfg.agent_name);
+  fill_if_empty(data_.agent_version, cfg.agent_version);
+  if (data_.started_at_ns == 0) data_.started_at_ns = now_unix_ns();
+  trace_ = start_trace(parent);
+}
+
+void EmbeddingRecorder::set_result(EmbeddingResultData result) { result_ = std::move(result); }
+
+void EmbeddingRecorder::set_call_error(std::string message, int32_t http_status) {
+  call_error_ = std::move(message);
+  call_error_status_ = http_status;
+}
+
+void EmbeddingRecorder::record_input_error(const Status &st) {
+  if (input_error_.is_ok() && !st.is_ok()) input_error_ = st;
+}
+
+void EmbeddingRecorder::resolve_content_capture(ContentCaptureMode per_call) {
+  if (!is_noop()) capture_ = client_->privacy().resolve(per_call, SIGIL_RECORD_EMBEDDING, {});
+}
+
+Status EmbeddingRecorder::end() {
+  if (ended_) return Status(SIGIL_E_ALREADY_ENDED, "the embedding was already ended");
+  ended_ = true;
+  if (is_noop()) return Status::ok();
+  if (client_->is_shutdown()) return shutdown_error();
+  auto end = std::make_unique<EmbeddingEnd>();
+  EmbeddingEnd &e = *end;
+  e.client = client_.get();
+  e.completed_at_ns = now_unix_ns();
+  e.local = validate();
+  e.mode = capture_.value_or(client_->config().privacy.content_capture);
+  e.data = std::move(data_);
+  e.result = std::move(result_);
+  e.call_error = std::move(call_error_);
+  e.call_error_status = call_error_status_;
+  e.want_span = trace_.sampled && client_->telemetry().wants_spans();
+  if (e.want_span) e.trace = trace_;
+  e.bytes = sizeof(EmbeddingEnd);
+  if (e.result) {
+    for (const std::string &t : e.result->input_texts) e.bytes += t.size();
+  }
+  Status local = e.local;
+  client_->end_embedding(std::move(end));
+  return local;
+}
+
+Status EmbeddingRecorder::validate() const {
+  if (!input_error_.is_ok()) return input_error_;
+  EmbeddingCheck check;
+  check.provider = data_.model.provider;
+  check.model = data_.model.name;
+  check.start_dimensions = data_.dimensions;
+  check.encoding_format = data_.encoding_format;
+  check.encoding_format_set = data_.encoding_format_set;
+  if (result_) {
+    check.input_count = result_->input_count;
+    check.input_tokens = result_->input_tokens;
+    check.result_dimensions = result_->dimensions;
+  }
+  Status st = validate_embedding(check);
+  if (!st.is_ok()) return Status(st.code(), "embedding validation failed: " + st.message());
+  return Status::ok();
+}
+
+}  // namespace sigil::detail

@@ -1,0 +1,64 @@
+// Records one embedding call: spans and metrics only (no export of its own).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/model.h"
+#include "base/status.h"
+#include "core/client.h"
+#include "core/content_capture.h"
+#include "core/recorder_context.h"
+#include "telemetry/trace_context.h"
+
+namespace sigil::detail {
+
+struct EmbeddingData {
+  ModelRef model;
+  std::string agent_name, agent_version, encoding_format;
+  bool encoding_format_set = false;
+  std::optional<int64_t> dimensions;
+  int64_t started_at_ns = 0;
+};
+
+struct EmbeddingResultData {
+  int64_t input_count = 0;
+  int64_t input_tokens = 0;
+  std::string response_model;
+  std::optional<int64_t> dimensions;
+  std::vector<std::string> input_texts;
+};
+
+class EmbeddingRecorder {
+ public:
+  EmbeddingRecorder() = default;
+  EmbeddingRecorder(std::shared_ptr<Client> client, EmbeddingData data, const ContextValues &context,
+                    std::string_view parent_traceparent, Status start_error);
+
+  bool is_noop() const { return client_ == nullptr; }
+  const TraceContext &trace() const { return trace_; }
+  void set_result(EmbeddingResultData result);
+  void set_call_error(std::string message, int32_t http_status);
+  void record_input_error(const Status &st);
+  void resolve_content_capture(ContentCaptureMode per_call);
+  Status end();
+
+ private:
+  Status validate() const;  // the local error end reports (input, then reference rules)
+  std::optional<ContentCaptureMode> capture_;
+
+  std::shared_ptr<Client> client_;
+  EmbeddingData data_;
+  std::optional<EmbeddingResultData> result_;
+  std::optional<std::string> call_error_;
+  int32_t call_error_status_ = 0;
+  Status input_error_;
+  TraceContext trace_;
+  bool ended_ = false;
+};
+
+}  // namespace sigil::detail

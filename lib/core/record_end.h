@@ -1,0 +1,73 @@
+// A recorder's end as the caller's thread leaves it for the finishing step:
+// what end() decided (the status it returned, the classification inputs) and
+// the data the finisher thread turns into the export, the span and metrics.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/model.h"
+#include "base/status.h"
+#include "core/client.h"
+#include "core/content_capture.h"
+#include "core/embedding_recorder.h"
+#include "core/finisher.h"
+#include "core/tool_execution_recorder.h"
+#include "telemetry/trace_context.h"
+
+namespace sigil::detail {
+
+struct GenerationEnd final : FinisherTask {
+  Client *client = nullptr;
+  Generation g;  // normalized and validated, not yet through the privacy pass
+  ContentCaptureMode mode = ContentCaptureMode::kNoToolContent;
+  std::optional<std::string> call_error;
+  const char *call_category = nullptr;
+  Status local;                       // mapping, validation or enqueue error
+  const char *local_type = nullptr;   // its semconv::kErr*
+  bool export_it = false;             // valid, and there is an exporter
+  bool reserved = false;              // holds a queue slot of `reserved_bytes`
+  size_t reserved_bytes = 0;
+  bool want_span = false;
+  TraceContext trace;  // when want_span
+  int64_t first_token_ns = 0;
+
+  void finish() override { client->finish_generation(*this); }
+  void abandon() override { client->abandon_generation(*this); }
+};
+
+struct ToolExecutionEnd final : FinisherTask {
+  Client *client = nullptr;
+  ToolExecutionData data;
+  ContentCaptureMode mode = ContentCaptureMode::kNoToolContent;
+  std::string arguments, result;
+  int64_t completed_at_ns = 0;
+  std::optional<std::string> error;
+  int32_t error_status = 0;
+  Status input_error;
+  bool want_span = false;
+  TraceContext trace;  // when want_span
+
+  void finish() override { client->finish_tool_execution(*this); }
+  void abandon() override {}  // spans and metrics only: nothing to account
+};
+
+struct EmbeddingEnd final : FinisherTask {
+  Client *client = nullptr;
+  EmbeddingData data;
+  ContentCaptureMode mode = ContentCaptureMode::kNoToolContent;
+  std::optional<EmbeddingResultData> result;
+  std::optional<std::string> call_error;
+  int32_t call_error_status = 0;
+  Status local;  // input or validation error
+  int64_t completed_at_ns = 0;
+  bool want_span = false;
+  TraceContext trace;  // when want_span
+
+  void finish() override { client->finish_embedding(*this); }
+  void abandon() override {}
+};
+
+}  // namespace sigil::detail
