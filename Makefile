@@ -9,9 +9,9 @@ CMAKE_FLAGS ?=
 APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-dev nanopb libnanopb-dev \
 	protobuf-compiler libprotobuf-dev python3-protobuf libcjson-dev libsimdjson-dev libre2-dev \
 	libgtest-dev libbenchmark-dev \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev clang-format
 
-.PHONY: all deps deps-apt deps-python deps-rust build bench test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-sanitize fuzz conformance demo install clean
+.PHONY: format lint all deps deps-apt deps-python deps-rust build bench test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-sanitize fuzz conformance demo install clean
 
 all: build
 
@@ -136,6 +136,25 @@ fuzz: deps
 BENCH_ARGS ?=
 bench: build
 	$(PYTHON) bench/run.py --build-dir $(BUILD) $(BENCH_ARGS)
+
+# C and C++ follow .clang-format, Go gofmt, Rust rustfmt (bindings/rust/rustfmt.toml).
+# `make lint` checks what `make format` rewrites, and the layer rule of lib/
+# (cmake/check_layers.cmake, also run by every build). CI runs `make lint`.
+FORMAT_C = $(shell git ls-files '*.c' '*.h' '*.cc' '*.cpp' | grep -v '^lib/proto/')
+GO_DIRS  = bindings/go examples/go conformance/drivers/go
+format: deps-apt
+	clang-format -i $(FORMAT_C)
+	gofmt -w $(GO_DIRS)
+	cd bindings/rust && $(CARGO) fmt --all
+	cd conformance/drivers/rust && $(CARGO) fmt
+
+lint: deps-apt
+	@cmake -DLIB_DIR=$(CURDIR)/lib -P cmake/check_layers.cmake
+	@clang-format --dry-run -Werror $(FORMAT_C) || { echo "C/C++ not formatted: run make format"; exit 1; }
+	@out=$$(gofmt -l $(GO_DIRS)); if [ -n "$$out" ]; then echo "Go not formatted (make format):"; echo "$$out"; exit 1; fi
+	@cd bindings/rust && $(CARGO) fmt --all --check || { echo "Rust not formatted: run make format"; exit 1; }
+	@cd conformance/drivers/rust && $(CARGO) fmt --check || { echo "Rust driver not formatted: run make format"; exit 1; }
+	@echo "lint: layers, C/C++, Go and Rust formatting clean"
 
 demo: build
 	$(PYTHON) tools/demo.py $(BUILD)/examples/c/quickstart
