@@ -37,6 +37,13 @@ bool i642(JsonReader &r, JsonObjectView o, std::string_view camel, std::string_v
   return r.as_i64(e, out, JsonPath(at, camel));
 }
 
+// "image/png" -> "image"; types that are not image, audio or video -> "file".
+std::string_view media_kind(std::string_view mime) {
+  std::string_view major = mime.substr(0, mime.find('/'));
+  if (major == "image" || major == "audio" || major == "video") return major;
+  return "file";
+}
+
 Role map_role(std::string_view role) {
   if (role == "model" || role == "assistant") return Role::kAssistant;
   if (role == "tool" || role == "function") return Role::kTool;
@@ -69,16 +76,14 @@ void map_content(JsonObjectView content, JsonReader &r, const JsonPath &at, Role
       if (obj2(r, part, "inlineData", "inline_data", sub, ip)) {
         std::string_view mime;
         str2(r, sub, "mimeType", "mime_type", mime, JsonPath(ip, "inlineData"));
-        std::string_view kind = mime.substr(0, mime.find('/'));
-        add_media(parts, kind.empty() ? "file" : kind, {}, mime, {}, "inline_data");
+        add_media(parts, media_kind(mime), {}, mime, {}, "inline_data");
       }
       if (obj2(r, part, "fileData", "file_data", sub, ip)) {
         std::string_view mime, uri;
         JsonPath fp(ip, "fileData");
         str2(r, sub, "mimeType", "mime_type", mime, fp);
         str2(r, sub, "fileUri", "file_uri", uri, fp);
-        std::string_view kind = mime.substr(0, mime.find('/'));
-        add_media(parts, kind.empty() ? "file" : kind, uri, mime, {}, "file_data");
+        add_media(parts, media_kind(mime), uri, mime, {}, "file_data");
       }
       if (obj2(r, part, "functionCall", "function_call", sub, ip)) {
         std::string_view id, name;
