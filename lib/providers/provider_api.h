@@ -1,0 +1,147 @@
+// Provider mapping: raw provider JSON (requests, responses, stream events) of
+// OpenAI, Anthropic, Gemini and Bedrock -> the generation model. Pure
+// functions over bytes: no I/O, no threads, no global state beyond a
+// per-thread parser. Nothing here throws; every function is safe to call on
+// any bytes (see tests/fuzz/fuzz_provider_*.cpp).
+//
+// Errors never lose what was mapped. A mapping function fills everything it
+// can and returns a non-OK Status describing the first problem (malformed or
+// truncated JSON, a wrong type, invalid UTF-8, a stream that ended early or
+// out of order). The recorder reports such a Status as error.type
+// "mapping_error" (telemetry/semconv.h kErrMapping) and, as the reference
+// SDKs do with SetResult(generation, err), still exports the generation: a
+// mapping error is not a local validation failure of the host's call.
+//
+// Field-by-field mapping tables: docs/providers.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/model.h"
+#include "base/status.h"
+
+namespace sigil::detail {
+
+// The provider APIs the engine maps. The names (provider_api_name) are
+// stable: they cross the ABI and appear in artifact names.
+enum class ProviderApi : uint8_t {
+  kOpenAIChat,             // "openai.chat"               Chat Completions
+  kOpenAIResponses,        // "openai.responses"          Responses
+  kOpenAIEmbeddings,       // "openai.embeddings"         Embeddings
+  kAnthropicMessages,      // "anthropic.messages"        Messages
+  kGeminiGenerateContent,  // "gemini.generate_content"   generateContent / streamGenerateContent
+  kGeminiEmbedContent,     // "gemini.embed_content"      embedContent / batchEmbedContents
+  kBedrockConverse,        // "bedrock.converse"          Converse / ConverseStream
+};
+
+// "openai.chat" -> kOpenAIChat. An unknown name is SIGIL_E_INVALID_ARGUMENT
+// with a message that lists the known names.
+Expected<ProviderApi> parse_provider_api(std::string_view name);
+// The stable name ("openai.chat").
+std::string_view provider_api_name(ProviderApi api);
+// The sigil.v1 model.provider value: "openai", "anthropic", "gemini", "bedrock".
+std::string_view provider_name(ProviderApi api);
+// Embedding APIs map into ProviderEmbedding, not into a Generation.
+bool is_embedding_api(ProviderApi api);
+
+// What the mapper may add besides the normalized fields. Raw artifacts are
+// copies of the provider JSON; the recorder turns them on only when the
+// content capture mode allows raw artifacts.
+struct ProviderMapOptions {
+  bool raw_artifacts = false;
+};
+
+// Request JSON -> model.provider, model.name, system_prompt, input, tools,
+// max_tokens, temperature, top_p, tool_choice, thinking_enabled, and
+// metadata keys sigil.gen_ai.request.thinking.* (and, with raw_artifacts, the
+// request and tools artifacts). Fields of `g` the request does not carry are
+// left as they were; input and tools are appended to.
+Status map_provider_request(ProviderApi api, std::string_view request_json, Generation &g,
+                            const ProviderMapOptions &options = {});
+
+// Response JSON -> output, usage, stop_reason, response_id, response_model,
+// usage metadata keys (and, with raw_artifacts, the response artifact).
+Status map_provider_response(ProviderApi api, std::string_view response_json, Generation &g,
+                             const ProviderMapOptions &options = {});
+
+// Accumulates a streamed response one event at a time. One owner at a time.
+class StreamAccumulator {
+ public:
+  virtual ~StreamAccumulator() = default;
+
+  // Feeds one event: the JSON payload of one SSE `data:` line (a leading
+  // "data:" is tolerated, "[DONE]" is accepted) or, for Bedrock, one
+  // ConverseStream event object. Returns true exactly once: for the first
+  // event that carried content (text, thinking or a tool call), which is the
+  // time-to-first-token moment. A malformed event is remembered as a mapping
+  // issue and otherwise skipped.
+  bool add_event(std::string_view event_json);
+
+  bool first_content_seen() const { return first_content_seen_; }
+  size_t event_count() const { return event_count_; }
+
+  // Writes what the stream said into `g`: output (appended), usage,
+  // stop_reason, response_id, response_model, usage metadata (and, with
+  // raw_artifacts, a provider_event artifact holding the events as a JSON
+  // array). Works at any point, also when the stream ended early: the
+  // partial output and the usage seen so far are written and the returned
+  // Status says the stream did not finish. Call once.
+  Status finish(Generation &g);
+
+ protected:
+  explicit StreamAccumulator(ProviderApi api, const ProviderMapOptions &options);
+
+  // Handles one parsed event; returns true when it carried content.
+  // Implementations report problems through note().
+  struct Event;
+  virtual bool on_event(const Event &event) = 0;
+  // The OpenAI "[DONE]" sentinel.
+  virtual void on_done() {}
+  // Writes the accumulated result into `g`. Implementations set ended_
+  // when they see the API's terminal event.
+  virtual void write(Generation &g) = 0;
+
+  void note(std::string message);
+  bool ended_ = false;
+  std::string terminal_event_;  // name of the event that ends the stream, for messages
+
+ private:
+  ProviderApi api_;
+  ProviderMapOptions options_;
+  bool first_content_seen_ = false;
+  bool finished_ = false;
+  size_t event_count_ = 0;
+  size_t issue_count_ = 0;
+  std::string first_issue_;
+  sigil_status_t first_issue_code_ = SIGIL_OK;
+  std::string events_json_;  // raw events as a JSON array, when raw_artifacts
+};
+
+// A new accumulator for `api`; null for the embedding APIs (not streamed).
+std::unique_ptr<StreamAccumulator> make_stream_accumulator(ProviderApi api, const ProviderMapOptions &options = {});
+
+// What an embedding call maps to (the embedding recorder's start and result
+// fields). Absent values stay unset.
+struct ProviderEmbedding {
+  std::string provider;               // "openai", "gemini"
+  std::string model;                  // request model
+  std::string response_model;         // response model, when the response says
+  std::optional<int64_t> requested_dimensions;  // request "dimensions" / outputDimensionality
+  std::string encoding_format;        // OpenAI request encoding_format
+  int64_t input_count = 0;            // inputs embedded
+  int64_t input_tokens = 0;           // usage
+  std::optional<int64_t> dimensions;  // length of the first returned vector
+  std::vector<std::string> input_texts;  // the text inputs (capture decides whether to keep them)
+};
+
+// Either JSON may be empty (not known); what is given is mapped.
+Status map_provider_embedding(ProviderApi api, std::string_view request_json, std::string_view response_json,
+                              ProviderEmbedding &out);
+
+}  // namespace sigil::detail

@@ -1,0 +1,148 @@
+// The provider layer's registry, robustness rules (malformed, truncated,
+// wrong types, invalid UTF-8) and the OpenAI embeddings mapper.
+#include <gtest/gtest.h>
+
+#include "base/utf8.h"
+#include "providers/provider_api.h"
+#include "providers/provider_json.h"
+#include "unit/providers_fixtures.h"
+
+using namespace sigil::detail;
+using sigil_test::read_fixture;
+
+TEST(ProvidersRegistry, NamesRoundTrip) {
+  for (const char *name : {"openai.chat", "openai.responses", "openai.embeddings", "anthropic.messages",
+                           "gemini.generate_content", "gemini.embed_content", "bedrock.converse"}) {
+    auto api = parse_provider_api(name);
+    ASSERT_TRUE(api.has_value()) << name;
+    EXPECT_EQ(provider_api_name(*api), name);
+  }
+  EXPECT_EQ(provider_name(ProviderApi::kBedrockConverse), "bedrock");
+  EXPECT_TRUE(is_embedding_api(ProviderApi::kGeminiEmbedContent));
+  EXPECT_FALSE(is_embedding_api(ProviderApi::kOpenAIChat));
+}
+
+TEST(ProvidersRegistry, UnknownNameIsAClearError) {
+  auto api = parse_provider_api("openai.completions");
+  ASSERT_FALSE(api.has_value());
+  EXPECT_EQ(api.error().code(), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_NE(api.error().message().find("openai.completions"), std::string::npos);
+  EXPECT_NE(api.error().message().find("bedrock.converse"), std::string::npos);  // lists the known names
+}
+
+TEST(ProvidersRegistry, EmbeddingApisAreNotGenerations) {
+  Generation g;
+  EXPECT_EQ(map_provider_request(ProviderApi::kOpenAIEmbeddings, "{}", g).code(), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(make_stream_accumulator(ProviderApi::kGeminiEmbedContent), nullptr);
+  ProviderEmbedding e;
+  EXPECT_EQ(map_provider_embedding(ProviderApi::kOpenAIChat, "{}", "{}", e).code(), SIGIL_E_INVALID_ARGUMENT);
+}
+
+TEST(ProvidersJson, CloseTruncatedJsonCutsAtTheLastCompleteValue) {
+  EXPECT_EQ(close_truncated_json(R"({"a":1,"b":[1,2)"), R"({"a":1,"b":[1]})");
+  EXPECT_EQ(close_truncated_json(R"({"a":"x","b":"unterminated)"), R"({"a":"x"})");
+  EXPECT_EQ(close_truncated_json(R"({"a":{"b":)"), R"({"a":{}})");
+  EXPECT_EQ(close_truncated_json(R"({"key)"), "{}");
+  EXPECT_EQ(close_truncated_json(R"({"a":1} trailing)"), R"({"a":1})");
+  EXPECT_EQ(close_truncated_json(R"({"s":"a\"}b",)"), R"({"s":"a\"}b"})");
+  EXPECT_EQ(close_truncated_json("nope"), "");
+  EXPECT_EQ(close_truncated_json(""), "");
+}
+
+TEST(ProvidersRobustness, MalformedJsonIsAMappingErrorNotACrash) {
+  Generation g;
+  Status st = map_provider_response(ProviderApi::kOpenAIChat, "this is not json", g);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
+  EXPECT_NE(st.message().find("openai.chat response"), std::string::npos) << st.message();
+  st = map_provider_response(ProviderApi::kAnthropicMessages, "", g);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
+  st = map_provider_response(ProviderApi::kGeminiGenerateContent, "[1,2]", g);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
+  EXPECT_NE(st.message().find("expected a JSON object"), std::string::npos) << st.message();
+}
+
+TEST(ProvidersRobustness, WrongTypesAreNamedByPathAndTheRestStillMaps) {
+  Generation g;
+  Status st = map_provider_response(
+      ProviderApi::kOpenAIChat,
+      R"({"id":"chatcmpl-1","model":7,"choices":"nope","usage":{"prompt_tokens":"12","completion_tokens":3.0,"total_tokens":true}})",
+      g);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
+  EXPECT_NE(st.message().find("openai.chat response.model: expected a string"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("(and 2 more)"), std::string::npos) << st.message();
+  EXPECT_EQ(g.response_id, "chatcmpl-1");
+  EXPECT_EQ(g.usage.input_tokens, 12);  // counts as strings are accepted
+  EXPECT_EQ(g.usage.output_tokens, 3);
+  EXPECT_EQ(g.usage.total_tokens, 15);  // filled from input + output when absent
+}
+
+TEST(ProvidersRobustness, InvalidUtf8IsReplacedAndReported) {
+  Generation g;
+  const std::string json = "{\"id\":\"r1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                           "\"content\":\"caf\xE9 ok\"},\"finish_reason\":\"stop\"}]}";
+  Status st = map_provider_response(ProviderApi::kOpenAIChat, json, g);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_UTF8);
+  EXPECT_NE(st.message().find("byte"), std::string::npos) << st.message();
+  ASSERT_EQ(g.output.size(), 1u);
+  EXPECT_EQ(g.output[0].parts[0].text, "caf\xEF\xBF\xBD ok");
+  EXPECT_TRUE(valid_utf8(g.output[0].parts[0].text));
+  EXPECT_EQ(g.stop_reason, "stop");
+}
+
+TEST(ProvidersRobustness, UnknownPartAndItemTypesAreIgnored) {
+  Generation g;
+  Status st = map_provider_response(
+      ProviderApi::kAnthropicMessages,
+      R"({"id":"m","content":[{"type":"hologram","data":1},{"type":"text","text":"hi","citations":[]}],"stop_reason":"end_turn","future":{}})",
+      g);
+  ASSERT_TRUE(st.is_ok()) << st.message();
+  ASSERT_EQ(g.output.size(), 1u);
+  ASSERT_EQ(g.output[0].parts.size(), 1u);
+  EXPECT_EQ(g.output[0].parts[0].text, "hi");
+}
+
+TEST(ProvidersRobustness, HostileStreamIndexesAreBounded) {
+  auto acc = make_stream_accumulator(ProviderApi::kOpenAIChat);
+  acc->add_event(R"({"choices":[{"index":4000000000,"delta":{"content":"x"}}]})");
+  acc->add_event(R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":-1,"function":{"arguments":"{}"}}]}}]})");
+  Generation g;
+  Status st = acc->finish(g);
+  EXPECT_FALSE(st.is_ok());
+  EXPECT_TRUE(g.output.empty());
+}
+
+TEST(ProvidersRobustness, AStreamWithNoEventsSaysSo) {
+  auto acc = make_stream_accumulator(ProviderApi::kBedrockConverse);
+  Generation g;
+  Status st = acc->finish(g);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
+  EXPECT_NE(st.message().find("no events"), std::string::npos) << st.message();
+  EXPECT_EQ(g.model.provider, "bedrock");
+}
+
+TEST(ProvidersEmbeddings, OpenAIRequestAndResponse) {
+  ProviderEmbedding e;
+  Status st = map_provider_embedding(ProviderApi::kOpenAIEmbeddings, read_fixture("openai.embeddings", "request.json"),
+                                     read_fixture("openai.embeddings", "response.json"), e);
+  ASSERT_TRUE(st.is_ok()) << st.message();
+  EXPECT_EQ(e.provider, "openai");
+  EXPECT_EQ(e.model, "text-embedding-3-small");
+  EXPECT_EQ(e.response_model, "text-embedding-3-small");
+  EXPECT_EQ(e.encoding_format, "float");
+  EXPECT_EQ(e.requested_dimensions.value_or(0), 4);
+  EXPECT_EQ(e.input_count, 2);
+  ASSERT_EQ(e.input_texts.size(), 2u);
+  EXPECT_EQ(e.input_texts[1], "The waiter was friendly.");
+  EXPECT_EQ(e.input_tokens, 11);
+  EXPECT_EQ(e.dimensions.value_or(0), 4);
+}
+
+TEST(ProvidersEmbeddings, TokenArrayInputsCount) {
+  ProviderEmbedding one, many;
+  ASSERT_TRUE(map_provider_embedding(ProviderApi::kOpenAIEmbeddings, R"({"model":"m","input":[1,2,3]})", "", one).is_ok());
+  EXPECT_EQ(one.input_count, 1);
+  ASSERT_TRUE(
+      map_provider_embedding(ProviderApi::kOpenAIEmbeddings, R"({"model":"m","input":[[1,2],[3]]})", "", many).is_ok());
+  EXPECT_EQ(many.input_count, 2);
+  EXPECT_TRUE(many.input_texts.empty());
+}
