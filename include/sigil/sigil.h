@@ -1209,6 +1209,93 @@ SIGIL_API sigil_status_t sigil_options_set_spool_max_age_ms(sigil_options_t *opt
 /** One of SIGIL_SPOOL_SYNC_*; anything else is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_options_set_spool_sync(sigil_options_t *options, uint32_t policy);
 
+/* ===========================================================================
+ * Provider mapping
+ *
+ * Hand a recorder the provider's own JSON and let the engine map it: the
+ * request and response bodies of a call, or the events of a streamed
+ * response one at a time (each the JSON payload of one server-sent event,
+ * or one Bedrock ConverseStream event object). Every language gets the same
+ * mapping, byte for byte; the fields each API maps are in docs/providers.md.
+ *
+ * API names (`api`, NUL-terminated):
+ *   "openai.chat"              OpenAI Chat Completions
+ *   "openai.responses"         OpenAI Responses
+ *   "anthropic.messages"       Anthropic Messages
+ *   "gemini.generate_content"  Gemini generateContent / streamGenerateContent
+ *   "bedrock.converse"         AWS Bedrock Converse / ConverseStream
+ *   "openai.embeddings"        OpenAI embeddings   (embedding recorders only)
+ *   "gemini.embed_content"     Gemini embedContent (embedding recorders only)
+ *
+ * Providers add fields every month: unknown fields are ignored. A body that
+ * does not parse, a value of the wrong type, invalid UTF-8, or a stream that
+ * ends early or out of order never fails the host's call: everything that
+ * could be mapped is kept, the problem is returned (SIGIL_E_INVALID_JSON,
+ * SIGIL_E_INVALID_UTF8) for information, and it becomes the generation's
+ * mapping error — the generation is still exported, and its span carries
+ * error.type "mapping_error". A stream whose recorder ends before the last
+ * event reports the partial output and the usage seen so far.
+ *
+ * Mapped values are the result: they win over start fields, as with
+ * sigil_generation_set_result_json (which replaces them when called later).
+ * Content capture, redaction and field limits apply as to any result.
+ * ======================================================================== */
+
+/** flags: also keep copies of the provider JSON as artifacts (request,
+ *  response, tools, provider_event); the content capture mode still decides
+ *  whether they leave the process. */
+#define SIGIL_PROVIDER_RAW_ARTIFACTS 1u
+
+/** Maps a provider request body: provider and model, system prompt, input
+ *  messages, tools and request controls (max tokens, temperature, top_p,
+ *  tool choice, thinking). `api` and `json` are borrowed for the duration of
+ *  the call. SIGIL_E_INVALID_ARGUMENT (nothing recorded) for NULL `json`, an
+ *  unknown or embedding `api`, or unknown flags; a mapping problem as above.
+ *  A no-op on a NULL or no-op recorder. */
+SIGIL_API sigil_status_t sigil_generation_set_provider_request(sigil_generation_t *generation,
+                                                               const char *api, const char *json,
+                                                               size_t json_len, uint32_t flags);
+
+/** Maps a provider response body: output messages, usage, stop reason,
+ *  response id and model. Arguments and returns as
+ *  sigil_generation_set_provider_request. */
+SIGIL_API sigil_status_t sigil_generation_set_provider_response(sigil_generation_t *generation,
+                                                                const char *api, const char *json,
+                                                                size_t json_len, uint32_t flags);
+
+/** Feeds one stream event; the recorder accumulates text, thinking and tool
+ *  call deltas, and usage that arrives in the last events, until
+ *  sigil_generation_end. The first event that carries content sets the
+ *  first-token time unless sigil_generation_set_first_token_at did. Every
+ *  event of one recorder must name the same `api`. A malformed event is
+ *  skipped and remembered as the mapping error; the call returns SIGIL_OK
+ *  for it. Otherwise as sigil_generation_set_provider_request (flags are
+ *  read from the first event). */
+SIGIL_API sigil_status_t sigil_generation_add_provider_event(sigil_generation_t *generation,
+                                                             const char *api, const char *json,
+                                                             size_t json_len, uint32_t flags);
+
+/** Marks the generation with a mapping error the caller found while
+ *  building its result (the first one wins): still exported, with
+ *  error.type "mapping_error" on its span. `message` is borrowed for the
+ *  duration of the call; invalid UTF-8 is SIGIL_E_INVALID_UTF8. */
+SIGIL_API sigil_status_t sigil_generation_set_mapping_error(sigil_generation_t *generation,
+                                                            const char *message, size_t len);
+
+/** Maps an embedding call from the provider's request and/or response body
+ *  (either may be NULL with length 0): start fields left unset (provider,
+ *  model, dimensions, encoding format) come from the request; the result
+ *  (input count, input tokens, response model, dimensions, input texts)
+ *  from the response. Arguments are borrowed for the duration of the call.
+ *  SIGIL_E_INVALID_ARGUMENT for an unknown or non-embedding `api`; a
+ *  mapping problem is returned after keeping what could be mapped. */
+SIGIL_API sigil_status_t sigil_embedding_set_provider_result(sigil_embedding_t *embedding,
+                                                             const char *api,
+                                                             const char *request_json,
+                                                             size_t request_len,
+                                                             const char *response_json,
+                                                             size_t response_len);
+
 #ifdef __cplusplus
 }
 #endif
