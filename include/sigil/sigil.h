@@ -41,6 +41,15 @@
  * TIME. Timestamps are int64_t nanoseconds since the Unix epoch (UTC);
  * 0 means "now" or "unset" as each function says. Durations are uint32_t
  * milliseconds.
+ *
+ * VERSIONED STRUCTS. A struct whose first field is `version` is initialized
+ * with its SIGIL_X_INIT macro or, where macros are out of reach (bindings),
+ * its sigil_x_init() function: both give every field zero and `version` the
+ * header's SIGIL_X_VERSION. Each init function returns
+ * SIGIL_E_INVALID_ARGUMENT for NULL, else SIGIL_OK. A function that takes
+ * such a struct returns SIGIL_E_INVALID_ARGUMENT for a NULL struct or a
+ * version it does not accept; each says which versions it accepts.
+ * (sigil_span_t is versioned but only ever filled by the library.)
  */
 #ifndef SIGIL_SIGIL_H
 #define SIGIL_SIGIL_H
@@ -339,8 +348,13 @@ typedef struct sigil_stats {
 #define SIGIL_STATS_VERSION 2u
 #define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
+/** Initializes `*stats` exactly as SIGIL_STATS_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
+SIGIL_API sigil_status_t sigil_stats_init(sigil_stats_t *stats);
+
 /** Fills `*out` (caller-owned, with `version` set to 1 or 2), counting every
- *  record ended before the call. Thread-safe. */
+ *  record ended before the call. Thread-safe. A NULL client or `out`, or
+ *  another version, is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out);
 
 /* ===========================================================================
@@ -407,15 +421,18 @@ typedef struct sigil_generation_start {
 #define SIGIL_GENERATION_START_VERSION 2u
 #define SIGIL_GENERATION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_GENERATION_START_VERSION)
 
-/** Initializes `*start` exactly as SIGIL_GENERATION_START_INIT does. */
+/** Initializes `*start` exactly as SIGIL_GENERATION_START_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_generation_start_init(sigil_generation_start_t *start);
 
 /** Starts a synchronous generation (mode SYNC, operation "generateText").
  *  `start` and everything it points to are borrowed for the duration of the
  *  call. On success `*out` is owned by the caller; free with
- *  sigil_generation_free. With a NULL client `*out` is a no-op recorder and
+ *  sigil_generation_free. With a NULL client, a NULL `start` or a `version`
+ *  outside 1..SIGIL_GENERATION_START_VERSION, `*out` is a no-op recorder and
  *  the return is SIGIL_E_INVALID_ARGUMENT; with a shut-down client the return
- *  is SIGIL_E_SHUTDOWN and sigil_generation_end reports it again.
+ *  is SIGIL_E_SHUTDOWN and sigil_generation_end reports it again. A NULL
+ *  `out` is SIGIL_E_INVALID_ARGUMENT.
  *  Malformed start fields (JSON, UTF-8) are kept as the recorder's error and
  *  reported by sigil_generation_end. */
 SIGIL_API sigil_status_t sigil_generation_start(sigil_client_t *client,
@@ -486,6 +503,13 @@ typedef struct sigil_token_usage {
 #define SIGIL_TOKEN_USAGE_VERSION 1u
 #define SIGIL_TOKEN_USAGE_INIT {SIGIL_TOKEN_USAGE_VERSION, 0, 0, 0, 0, 0, 0, 0}
 
+/** Initializes `*usage` exactly as SIGIL_TOKEN_USAGE_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
+SIGIL_API sigil_status_t sigil_token_usage_init(sigil_token_usage_t *usage);
+
+/** Sets the token counters. `usage` is borrowed for the duration of the
+ *  call. A NULL `usage`, or one whose `version` is not
+ *  SIGIL_TOKEN_USAGE_VERSION, is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_generation_set_usage(sigil_generation_t *generation,
                                                     const sigil_token_usage_t *usage);
 
@@ -581,9 +605,12 @@ typedef struct sigil_tool_execution_start {
 #define SIGIL_TOOL_EXECUTION_START_VERSION 2u
 #define SIGIL_TOOL_EXECUTION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_TOOL_EXECUTION_START_VERSION)
 
+/** Initializes `*start` exactly as SIGIL_TOOL_EXECUTION_START_INIT does.
+ *  Returns SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_tool_execution_start_init(sigil_tool_execution_start_t *start);
 
-/** Starts a tool execution. Borrowing and no-op rules as for generations. */
+/** Starts a tool execution. Borrowing and no-op rules as for generations
+ *  (versions 1..SIGIL_TOOL_EXECUTION_START_VERSION). */
 SIGIL_API sigil_status_t sigil_tool_execution_start(sigil_client_t *client,
                                                     const sigil_tool_execution_start_t *start,
                                                     sigil_tool_execution_t **out);
@@ -638,6 +665,8 @@ typedef struct sigil_embedding_start {
 #define SIGIL_EMBEDDING_START_VERSION 2u
 #define SIGIL_EMBEDDING_START_INIT SIGIL__VERSIONED_INIT(SIGIL_EMBEDDING_START_VERSION)
 
+/** Initializes `*start` exactly as SIGIL_EMBEDDING_START_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_embedding_start_init(sigil_embedding_start_t *start);
 
 typedef struct sigil_embedding_result {
@@ -655,9 +684,19 @@ typedef struct sigil_embedding_result {
 #define SIGIL_EMBEDDING_RESULT_VERSION 1u
 #define SIGIL_EMBEDDING_RESULT_INIT SIGIL__VERSIONED_INIT(SIGIL_EMBEDDING_RESULT_VERSION)
 
+/** Initializes `*result` exactly as SIGIL_EMBEDDING_RESULT_INIT does.
+ *  Returns SIGIL_E_INVALID_ARGUMENT for NULL. */
+SIGIL_API sigil_status_t sigil_embedding_result_init(sigil_embedding_result_t *result);
+
+/** Starts an embedding. Borrowing and no-op rules as for generations
+ *  (versions 1..SIGIL_EMBEDDING_START_VERSION). */
 SIGIL_API sigil_status_t sigil_embedding_start(sigil_client_t *client,
                                                const sigil_embedding_start_t *start,
                                                sigil_embedding_t **out);
+/** Sets the result; `result` and everything it points to are borrowed for
+ *  the duration of the call. NULL and no-op recorders return SIGIL_OK;
+ *  otherwise a NULL `result`, or one whose `version` is not
+ *  SIGIL_EMBEDDING_RESULT_VERSION, is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_embedding_set_result(sigil_embedding_t *embedding,
                                                     const sigil_embedding_result_t *result);
 SIGIL_API sigil_status_t sigil_embedding_set_call_error(sigil_embedding_t *embedding,
@@ -732,7 +771,8 @@ typedef struct sigil_rating_input {
 #define SIGIL_RATING_INPUT_VERSION 1u
 #define SIGIL_RATING_INPUT_INIT SIGIL__VERSIONED_INIT(SIGIL_RATING_INPUT_VERSION)
 
-/** Initializes `*input` exactly as SIGIL_RATING_INPUT_INIT does. */
+/** Initializes `*input` exactly as SIGIL_RATING_INPUT_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_rating_input_init(sigil_rating_input_t *input);
 
 /** The server's answer to a rating: the stored rating and the conversation's
@@ -791,7 +831,13 @@ typedef struct sigil_rating_summary {
 #define SIGIL_RATING_SUMMARY_VERSION 1u
 #define SIGIL_RATING_SUMMARY_INIT SIGIL__VERSIONED_INIT(SIGIL_RATING_SUMMARY_VERSION)
 
-/** Fills `*out` (caller-owned, with `version` set). */
+/** Initializes `*summary` exactly as SIGIL_RATING_SUMMARY_INIT does.
+ *  Returns SIGIL_E_INVALID_ARGUMENT for NULL. */
+SIGIL_API sigil_status_t sigil_rating_summary_init(sigil_rating_summary_t *summary);
+
+/** Fills `*out` (caller-owned, with `version` set). A NULL result or `out`,
+ *  or a version other than SIGIL_RATING_SUMMARY_VERSION, is
+ *  SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_rating_result_summary(const sigil_rating_result_t *result,
                                                      sigil_rating_summary_t *out);
 
