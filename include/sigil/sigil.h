@@ -101,12 +101,31 @@ SIGIL_API uint32_t sigil_abi_version(void);
  * Status codes and errors
  *
  * Values are pinned: they never change meaning and are never reused.
+ *
+ * One status per kind of failure:
+ *  - SIGIL_E_INVALID_ARGUMENT: an argument the called function can reject
+ *    by itself: a NULL required pointer or handle, a value outside the
+ *    documented set (an unknown SIGIL_* constant or bit), a struct version it
+ *    does not accept. Options setters check only this and UTF-8; a setter
+ *    never returns SIGIL_E_CONFIG.
+ *  - SIGIL_E_CONFIG: a configuration that cannot be resolved once options,
+ *    SIGIL_* / OTEL_* environment and defaults are combined: a malformed
+ *    endpoint or header, an auth mode without its credentials, a SIGIL_*
+ *    environment value outside its accepted set (an unknown SIGIL_PROTOCOL,
+ *    say). sigil_client_new reports it; so does
+ *    sigil_client_submit_rating for the API endpoint it resolves per call.
+ *  - SIGIL_E_INVALID_UTF8 and SIGIL_E_INVALID_JSON: a malformed string or
+ *    JSON value, whichever function finds it (an environment value too).
+ * One exception is kept because callers may rely on it: a spool directory
+ * that cannot be created, or is not a directory, fails sigil_client_new
+ * with SIGIL_E_INVALID_ARGUMENT (see sigil_options_set_spool_dir).
  * ======================================================================== */
 
 typedef uint32_t sigil_status_t;
 
 #define SIGIL_OK 0u
-/** A required argument was NULL or out of range. */
+/** A required argument was NULL or out of range, or a struct version is not
+ *  accepted (see the rule above). */
 #define SIGIL_E_INVALID_ARGUMENT 1u
 /** The generation (or embedding) failed validation; nothing was exported. */
 #define SIGIL_E_VALIDATION 2u
@@ -120,7 +139,8 @@ typedef uint32_t sigil_status_t;
 #define SIGIL_E_INVALID_UTF8 6u
 /** A JSON argument did not parse or had the wrong shape. */
 #define SIGIL_E_INVALID_JSON 7u
-/** The configuration (options or SIGIL_* environment) is invalid. */
+/** The configuration (options and SIGIL_* / OTEL_* environment together)
+ *  cannot be resolved (see the rule above). */
 #define SIGIL_E_CONFIG 8u
 /** A deadline passed before the operation completed. */
 #define SIGIL_E_TIMEOUT 9u
@@ -166,8 +186,11 @@ SIGIL_API const char *sigil_status_name(sigil_status_t status);
  * Explicit options win over SIGIL_* environment variables, which win over
  * defaults; resolution happens once, in sigil_client_new. Setters copy their
  * arguments (borrowed for the duration of the call). Every setter returns
- * SIGIL_E_INVALID_ARGUMENT for a NULL options object and SIGIL_E_INVALID_UTF8
- * for invalid strings.
+ * SIGIL_E_INVALID_ARGUMENT for a NULL options object or a value outside the
+ * documented set (the option is then left unchanged) and SIGIL_E_INVALID_UTF8
+ * for invalid strings. What a setter cannot judge alone (endpoint syntax,
+ * auth combinations, header characters) is checked by sigil_client_new,
+ * which reports SIGIL_E_CONFIG.
  * ======================================================================== */
 
 typedef struct sigil_options sigil_options_t;
@@ -288,7 +311,10 @@ typedef struct sigil_client sigil_client_t;
  *  `options` is borrowed for the duration of the call and may be NULL
  *  (environment and defaults only). On success `*out` is owned by the caller;
  *  free with sigil_client_free. On failure `*out` is NULL and `*error` (if
- *  given) says what is wrong (SIGIL_E_CONFIG). */
+ *  given) says what is wrong: SIGIL_E_CONFIG for a configuration that cannot
+ *  be resolved, SIGIL_E_INVALID_UTF8 for an environment value that is not
+ *  UTF-8, SIGIL_E_INVALID_ARGUMENT for a NULL `out` or a spool directory
+ *  that cannot be created (see Status codes). */
 SIGIL_API sigil_status_t sigil_client_new(const sigil_options_t *options, sigil_client_t **out,
                                           sigil_error_t **error);
 
@@ -1133,8 +1159,9 @@ SIGIL_API void sigil_metrics_snapshot_free(char *json);
 #define SIGIL_RECORD_RATING 4u
 
 /** The client's content capture mode (SIGIL_CONTENT_CAPTURE_*; DEFAULT
- *  unsets). Env: SIGIL_CONTENT_CAPTURE_MODE. An unknown value makes
- *  sigil_client_new fail with SIGIL_E_CONFIG. */
+ *  unsets). An unknown value is SIGIL_E_INVALID_ARGUMENT and leaves the
+ *  option unchanged. Env: SIGIL_CONTENT_CAPTURE_MODE; an unknown value there
+ *  makes sigil_client_new fail with SIGIL_E_CONFIG. */
 SIGIL_API sigil_status_t sigil_options_set_content_capture_mode(sigil_options_t *options, uint32_t mode);
 
 /** Decides the mode of one record: called on the thread that starts a
@@ -1244,7 +1271,9 @@ SIGIL_API const char *sigil_content_capture_mode_name(uint32_t mode);
 
 /** The spool directory (created 0700 if missing; NULL or "" disables the
  *  spool). `dir` is borrowed for the duration of the call. sigil_client_new
- *  fails with SIGIL_E_INVALID_ARGUMENT when it cannot be created. */
+ *  fails with SIGIL_E_INVALID_ARGUMENT (not SIGIL_E_CONFIG: the one exception
+ *  to the rule under Status codes, kept for compatibility) when it cannot be
+ *  created or is not a directory. */
 SIGIL_API sigil_status_t sigil_options_set_spool_dir(sigil_options_t *options, const char *dir);
 /** Byte budget of all segment files together (default 256 MiB); a record
  *  that does not fit is dropped (reason spool_full). 0 keeps the default. */

@@ -1,6 +1,13 @@
-// Section: Client (sigil_stats_t).
+// Section: Client (sigil_client_new statuses, sigil_stats_t).
 #include <gtest/gtest.h>
 #include <sigil/sigil.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
 
 #include "init_macros.h"
 
@@ -11,6 +18,19 @@ sigil_options_t *local_options() {
   EXPECT_EQ(sigil_options_new(&o), SIGIL_OK);
   EXPECT_EQ(sigil_options_set_use_environment(o, 0), SIGIL_OK);
   return o;
+}
+
+// sigil_client_new's status and message for `o`, which it frees.
+std::pair<sigil_status_t, std::string> create(sigil_options_t *o) {
+  sigil_client_t *c = nullptr;
+  sigil_error_t *err = nullptr;
+  sigil_status_t st = sigil_client_new(o, &c, &err);
+  std::string message = sigil_error_message(err);
+  EXPECT_EQ(st == SIGIL_OK, c != nullptr);
+  sigil_error_free(err);
+  sigil_client_free(c);
+  sigil_options_free(o);
+  return {st, message};
 }
 
 }  // namespace
@@ -43,3 +63,46 @@ TEST(ClientSection, StatsAcceptVersionsOneAndTwoOnly) {
   sigil_client_free(c);
 }
 
+// The rule in sigil.h, "Status codes and errors": a setter rejects what it
+// can judge alone with SIGIL_E_INVALID_ARGUMENT and keeps nothing of it;
+// what only the combined configuration shows is SIGIL_E_CONFIG at creation.
+TEST(ClientSection, SetterRejectsItsArgumentAndCreationStillSucceeds) {
+  sigil_options_t *o = local_options();
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
+  EXPECT_EQ(sigil_options_set_content_capture_mode(o, 99), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_options_set_auth_mode(o, 99), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_options_set_spool_sync(o, 99), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(create(o).first, SIGIL_OK);
+}
+
+TEST(ClientSection, UnresolvableConfigurationIsConfig) {
+  sigil_options_t *o = local_options();
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+  sigil_options_set_endpoint(o, "http://127.0.0.1:9");
+  ASSERT_EQ(sigil_options_set_auth_mode(o, SIGIL_AUTH_BEARER), SIGIL_OK);  // and no token
+  auto [status, message] = create(o);
+  EXPECT_EQ(status, SIGIL_E_CONFIG);
+  EXPECT_NE(message.find("bearer"), std::string::npos) << message;
+
+  o = local_options();
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+  ASSERT_EQ(sigil_options_set_endpoint(o, "ftp://127.0.0.1:9"), SIGIL_OK);  // the setter cannot tell
+  EXPECT_EQ(create(o).first, SIGIL_E_CONFIG);
+}
+
+// The documented exception: an unusable spool directory is
+// SIGIL_E_INVALID_ARGUMENT, not SIGIL_E_CONFIG.
+TEST(ClientSection, UnusableSpoolDirectoryIsInvalidArgument) {
+  char path[] = "/tmp/sigil-abi-spool-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  sigil_options_t *o = local_options();
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+  sigil_options_set_endpoint(o, "http://127.0.0.1:9");
+  ASSERT_EQ(sigil_options_set_spool_dir(o, path), SIGIL_OK);  // a regular file
+  auto [status, message] = create(o);
+  EXPECT_EQ(status, SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_NE(message.find("not a directory"), std::string::npos) << message;
+  std::remove(path);
+}
