@@ -50,6 +50,14 @@
  * such a struct returns SIGIL_E_INVALID_ARGUMENT for a NULL struct or a
  * version it does not accept; each says which versions it accepts.
  * (sigil_span_t is versioned but only ever filled by the library.)
+ *
+ * FOR BINDINGS. A few fields and functions exist only so that language
+ * bindings can hand the engine what their runtime knows; C callers leave
+ * them unset. They are marked "For bindings": the `context_*` fields of the
+ * start structs (values from the binding's context mechanism),
+ * sigil_options_set_sdk_name and sigil_options_set_sdk_language (SDK
+ * identity stamping) and sigil_generation_content_capture_mode (passing a
+ * generation's mode on to its tool executions).
  */
 #ifndef SIGIL_SIGIL_H
 #define SIGIL_SIGIL_H
@@ -271,8 +279,8 @@ SIGIL_API sigil_status_t sigil_options_set_user_id(sigil_options_t *options, con
  *  Env: SIGIL_TAGS ("k=v,k2=v2"). */
 SIGIL_API sigil_status_t sigil_options_set_tag(sigil_options_t *options, const char *key, const char *value);
 
-/** The SDK identity stamped as metadata `sigil.sdk.name` (default "sdk-c").
- *  Bindings set their own ("sdk-python", "sdk-go", ...). */
+/** For bindings: the SDK identity stamped as metadata `sigil.sdk.name`
+ *  (default "sdk-c"). Bindings set their own ("sdk-python", "sdk-go", ...). */
 SIGIL_API sigil_status_t sigil_options_set_sdk_name(sigil_options_t *options, const char *sdk_name);
 
 /** Export batching, queueing and retry knobs (0 keeps the default).
@@ -392,8 +400,8 @@ SIGIL_API sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_
  *
  * Identity resolution (explicit > context > metadata > client default):
  * conversation id, conversation title, user id, agent name and version.
- * Bindings pass their language's context values in the `context_*` fields;
- * C callers usually leave them NULL.
+ * Bindings pass their language's context values in the `context_*` fields
+ * (marked "For bindings"); C callers leave them NULL.
  * ======================================================================== */
 
 typedef struct sigil_generation sigil_generation_t;
@@ -430,12 +438,14 @@ typedef struct sigil_generation_start {
   const char *metadata_json;
   size_t metadata_json_len;
   int64_t started_at_ns; /* 0 = now */
-  /* Values from the binding's context mechanism (lower precedence). */
+  /* --- For bindings: values from the binding's context mechanism, below
+   * the explicit fields above in precedence. C callers leave them NULL. --- */
   const char *context_conversation_id;
   const char *context_conversation_title;
   const char *context_user_id;
   const char *context_agent_name;
   const char *context_agent_version;
+  /* --- end of the fields for bindings --- */
   /* W3C traceparent of the parent span; NULL starts a new trace. */
   const char *parent_traceparent;
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*;
@@ -617,11 +627,14 @@ typedef struct sigil_tool_execution_start {
   const char *request_provider; /* the provider that served that model */
   int include_content;          /* capture arguments and result on the span */
   int64_t started_at_ns;        /* 0 = now */
+  /* --- For bindings: values from the binding's context mechanism, below
+   * the explicit fields above in precedence. C callers leave them NULL. --- */
   const char *context_conversation_id;
   const char *context_conversation_title;
   const char *context_agent_name;
   const char *context_agent_version;
-  const char *parent_traceparent;
+  /* --- end of the fields for bindings --- */
+  const char *parent_traceparent; /* as for generations */
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*).
    * Bindings pass the enclosing generation's mode here. See Privacy. */
   uint32_t content_capture;
@@ -679,10 +692,13 @@ typedef struct sigil_embedding_start {
   int has_dimensions;
   int64_t dimensions;
   const char *encoding_format;
-  int64_t started_at_ns;
+  int64_t started_at_ns; /* 0 = now */
+  /* --- For bindings: values from the binding's context mechanism, below
+   * the explicit fields above in precedence. C callers leave them NULL. --- */
   const char *context_agent_name;
   const char *context_agent_version;
-  const char *parent_traceparent;
+  /* --- end of the fields for bindings --- */
+  const char *parent_traceparent; /* as for generations */
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*). */
   uint32_t content_capture;
 } sigil_embedding_start_t;
@@ -946,10 +962,10 @@ SIGIL_API sigil_status_t sigil_options_set_service_name(sigil_options_t *options
 SIGIL_API sigil_status_t sigil_options_set_resource_attribute(sigil_options_t *options, const char *key,
                                                               const char *value);
 
-/** Resource telemetry.sdk.language: the host language ("python", "go",
- *  "rust", "nodejs", ...). Default: derived from the SDK name
- *  (sigil_options_set_sdk_name: sdk-python -> python, sdk-go -> go, sdk-rust
- *  -> rust, sdk-js -> nodejs), else "cpp". */
+/** For bindings: resource telemetry.sdk.language, the host language
+ *  ("python", "go", "rust", "nodejs", ...). Default: derived from the SDK
+ *  name (sigil_options_set_sdk_name: sdk-python -> python, sdk-go -> go,
+ *  sdk-rust -> rust, sdk-js -> nodejs), else "cpp". */
 SIGIL_API sigil_status_t sigil_options_set_sdk_language(sigil_options_t *options, const char *language);
 
 /** Milliseconds between periodic metric exports (0 keeps the default,
@@ -1228,7 +1244,7 @@ SIGIL_API sigil_status_t sigil_options_set_sanitizer(sigil_options_t *options, s
  *  default; otherwise at least 64). Env: SIGIL_MAX_FIELD_BYTES. */
 SIGIL_API sigil_status_t sigil_options_set_max_field_bytes(sigil_options_t *options, uint64_t bytes);
 
-/** The content capture mode a generation resolved at its start
+/** For bindings: the content capture mode a generation resolved at its start
  *  (SIGIL_CONTENT_CAPTURE_FULL .. _FULL_WITH_METADATA_SPANS), so that a
  *  binding can pass it on to the tool executions the generation runs (the
  *  reference SDKs' "parent generation's mode" layer). DEFAULT for NULL and
