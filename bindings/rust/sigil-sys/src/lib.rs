@@ -511,6 +511,7 @@ extern "C" {
         error: *mut *mut sigil_error_t,
     ) -> sigil_status_t;
     pub fn sigil_client_free(client: *mut sigil_client_t);
+    pub fn sigil_stats_init(stats: *mut sigil_stats_t) -> sigil_status_t;
     pub fn sigil_client_stats(client: *const sigil_client_t, out: *mut sigil_stats_t) -> sigil_status_t;
 
     // Generations
@@ -573,6 +574,7 @@ extern "C" {
         mime_type: *const c_char,
         name: *const c_char,
     ) -> sigil_status_t;
+    pub fn sigil_token_usage_init(usage: *mut sigil_token_usage_t) -> sigil_status_t;
     pub fn sigil_generation_set_usage(
         generation: *mut sigil_generation_t,
         usage: *const sigil_token_usage_t,
@@ -653,6 +655,7 @@ extern "C" {
 
     // Embeddings
     pub fn sigil_embedding_start_init(start: *mut sigil_embedding_start_t) -> sigil_status_t;
+    pub fn sigil_embedding_result_init(result: *mut sigil_embedding_result_t) -> sigil_status_t;
     pub fn sigil_embedding_start(
         client: *mut sigil_client_t,
         start: *const sigil_embedding_start_t,
@@ -697,6 +700,7 @@ extern "C" {
     pub fn sigil_rating_result_created_at(result: *const sigil_rating_result_t) -> *const c_char;
     pub fn sigil_rating_result_rating(result: *const sigil_rating_result_t) -> u32;
     pub fn sigil_rating_result_created_at_ns(result: *const sigil_rating_result_t) -> i64;
+    pub fn sigil_rating_summary_init(summary: *mut sigil_rating_summary_t) -> sigil_status_t;
     pub fn sigil_rating_result_summary(
         result: *const sigil_rating_result_t,
         out: *mut sigil_rating_summary_t,
