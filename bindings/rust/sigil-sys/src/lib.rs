@@ -433,6 +433,9 @@ pub const SIGIL_SPOOL_SYNC_NONE: u32 = 0;
 pub const SIGIL_SPOOL_SYNC_BATCH: u32 = 1;
 pub const SIGIL_SPOOL_SYNC_RECORD: u32 = 2;
 
+// Provider mapping flags.
+pub const SIGIL_PROVIDER_RAW_ARTIFACTS: u32 = 1;
+
 // ---------------------------------------------------------------------------
 // Functions, in header order.
 
@@ -768,4 +771,40 @@ extern "C" {
     pub fn sigil_options_set_spool_max_bytes(options: *mut sigil_options_t, bytes: u64) -> sigil_status_t;
     pub fn sigil_options_set_spool_max_age_ms(options: *mut sigil_options_t, ms: u64) -> sigil_status_t;
     pub fn sigil_options_set_spool_sync(options: *mut sigil_options_t, policy: u32) -> sigil_status_t;
+
+    // Provider mapping
+    pub fn sigil_generation_set_provider_request(
+        generation: *mut sigil_generation_t,
+        api: *const c_char,
+        json: *const c_char,
+        json_len: usize,
+        flags: u32,
+    ) -> sigil_status_t;
+    pub fn sigil_generation_set_provider_response(
+        generation: *mut sigil_generation_t,
+        api: *const c_char,
+        json: *const c_char,
+        json_len: usize,
+        flags: u32,
+    ) -> sigil_status_t;
+    pub fn sigil_generation_add_provider_event(
+        generation: *mut sigil_generation_t,
+        api: *const c_char,
+        json: *const c_char,
+        json_len: usize,
+        flags: u32,
+    ) -> sigil_status_t;
+    pub fn sigil_generation_set_mapping_error(
+        generation: *mut sigil_generation_t,
+        message: *const c_char,
+        len: usize,
+    ) -> sigil_status_t;
+    pub fn sigil_embedding_set_provider_result(
+        embedding: *mut sigil_embedding_t,
+        api: *const c_char,
+        request_json: *const c_char,
+        request_len: usize,
+        response_json: *const c_char,
+        response_len: usize,
+    ) -> sigil_status_t;
 }
