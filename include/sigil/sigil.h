@@ -246,8 +246,11 @@ SIGIL_API sigil_status_t sigil_options_set_protocol(sigil_options_t *options, ui
 SIGIL_API sigil_status_t sigil_options_set_endpoint(sigil_options_t *options, const char *endpoint);
 
 /** Plaintext (1) or TLS (0) for endpoints without an http/https scheme.
- *  Unset: plaintext only for loopback hosts (localhost, 127.0.0.0/8, [::1]),
- *  TLS otherwise, so credentials never travel in clear text by accident.
+ *  Unset: plaintext only for loopback hosts, TLS otherwise, so credentials
+ *  never travel in clear text by accident. Loopback means "localhost", a
+ *  dotted-quad IPv4 address in 127.0.0.0/8 or [::1], as parsed: a host name
+ *  that only starts with "127." (127.0.0.1.example.com) gets TLS. The same
+ *  rule applies to the OTLP and Sigil API (ratings) endpoints.
  *  "http://" is always plaintext; "https://" always TLS with certificate
  *  verification. Env: SIGIL_INSECURE. */
 SIGIL_API sigil_status_t sigil_options_set_insecure(sigil_options_t *options, int insecure);

@@ -4,16 +4,46 @@
 
 namespace sigil::detail {
 
+namespace {
+
+// A dotted-quad IPv4 address in 127.0.0.0/8, parsed (four decimal octets,
+// 0-255, nothing else): "127.0.0.1.example.com" or "127.evil" is a host
+// name that resolves wherever its owner likes, not a loopback address.
+bool is_loopback_ipv4(std::string_view host) {
+  int octets[4];
+  size_t pos = 0;
+  for (int i = 0; i < 4; ++i) {
+    if (i > 0) {
+      if (pos >= host.size() || host[pos] != '.') return false;
+      ++pos;
+    }
+    size_t start = pos;
+    int value = 0;
+    while (pos < host.size() && host[pos] >= '0' && host[pos] <= '9' && pos - start < 3) {
+      value = value * 10 + (host[pos] - '0');
+      ++pos;
+    }
+    if (pos == start || value > 255) return false;
+    octets[i] = value;
+  }
+  return pos == host.size() && octets[0] == 127;
+}
+
+}  // namespace
+
 bool is_loopback_host(std::string_view authority) {
   std::string_view host = authority;
   if (!host.empty() && host.front() == '[') {
     size_t close = host.find(']');
-    host = host.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
-    return host == "::1";
+    if (close == std::string_view::npos) return false;
+    std::string_view rest = host.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return false;
+    return host.substr(1, close - 1) == "::1";
   }
+  if (host == "::1") return true;  // a bare IPv6 address (no port)
   size_t colon = host.rfind(':');
   if (colon != std::string_view::npos) host = host.substr(0, colon);
-  return iequals(host, "localhost") || host.substr(0, 4) == "127.";
+  return iequals(host, "localhost") || is_loopback_ipv4(host);
 }
 
 Expected<Endpoint> parse_endpoint(std::string_view raw, std::optional<bool> insecure, std::string_view default_path) {

@@ -19,7 +19,9 @@ struct Endpoint {
 };
 
 // `insecure` unset: an explicit scheme decides; without one, plaintext only
-// for loopback hosts (localhost, 127.0.0.0/8, [::1]), TLS otherwise.
+// for loopback hosts, TLS otherwise. Loopback is decided on the parsed host:
+// "localhost", a dotted-quad IPv4 address in 127.0.0.0/8, or ::1 ([::1]);
+// never a name that merely starts with "127." (127.0.0.1.example.com).
 Expected<Endpoint> parse_endpoint(std::string_view raw, std::optional<bool> insecure, std::string_view default_path);
 bool is_loopback_host(std::string_view authority);
 

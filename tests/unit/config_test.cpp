@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/config.h"
+#include "core/rating.h"
 #include "export/endpoint.h"
 #include "export/retry_policy.h"
 
@@ -127,6 +128,42 @@ TEST(Endpoint, FormsAndDefaults) {
   EXPECT_TRUE(parse_endpoint("http://[::1]:9/", std::nullopt, "/p")->url() == "http://[::1]:9/p");
   EXPECT_FALSE(parse_endpoint("ftp://h", std::nullopt, "/x").has_value());
   EXPECT_FALSE(parse_endpoint("  ", std::nullopt, "/x").has_value());
+}
+
+// Without `insecure` and without a scheme, plaintext only for what is
+// loopback as an address: a name that merely looks like one resolves wherever
+// its owner likes, and would get the auth header in the clear.
+TEST(Endpoint, PlaintextOnlyForParsedLoopbackAddresses) {
+  for (const char *host : {"localhost:8080", "LOCALHOST", "127.0.0.1:4317", "127.0.0.1", "127.255.3.4:1",
+                           "[::1]:4317", "[::1]", "::1"}) {
+    auto ep = parse_endpoint(host, std::nullopt, "/x");
+    ASSERT_TRUE(ep.has_value()) << host;
+    EXPECT_FALSE(ep->tls) << host << " is loopback";
+  }
+  for (const char *host : {"127.0.0.1.example.com:4317", "127.0.0.1.example.com", "127.evil.example:80", "127.",
+                           "127.0.0.1x:80", "127.0.0.256:80", "127.0.0:80", "127.0.0.1.1", "128.0.0.1:80",
+                           "localhost.example.com", "[::1].example.com:80", "[::2]:80", "0x7f.0.0.1",
+                           "1127.0.0.1"}) {
+    auto ep = parse_endpoint(host, std::nullopt, "/x");
+    ASSERT_TRUE(ep.has_value()) << host;
+    EXPECT_TRUE(ep->tls) << host << " is not loopback";
+  }
+  EXPECT_FALSE(is_loopback_host("127.0.0.1.example.com:4317"));
+  // `insecure` and an explicit scheme still decide.
+  EXPECT_FALSE(parse_endpoint("127.0.0.1.example.com:4317", true, "/x")->tls);
+  EXPECT_FALSE(parse_endpoint("http://127.0.0.1.example.com", std::nullopt, "/x")->tls);
+}
+
+TEST(Endpoint, OtlpAndRatingsUseTheSameLoopbackRule) {
+  auto cfg = resolve_config(Options(), env_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "127.0.0.1.example.com:4318"}}));
+  ASSERT_TRUE(cfg.has_value());
+  EXPECT_EQ(cfg->telemetry.otlp.traces_url, "https://127.0.0.1.example.com:4318/v1/traces");
+  cfg = resolve_config(Options(), env_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "127.0.0.1:4318"}}));
+  ASSERT_TRUE(cfg.has_value());
+  EXPECT_EQ(cfg->telemetry.otlp.traces_url, "http://127.0.0.1:4318/v1/traces");
+  EXPECT_EQ(*rating_url("127.0.0.1.example.com:8080", std::nullopt, "c1"),
+            "https://127.0.0.1.example.com:8080/api/v1/conversations/c1/ratings");
+  EXPECT_EQ(*rating_url("127.0.0.1:8080", std::nullopt, "c1"), "http://127.0.0.1:8080/api/v1/conversations/c1/ratings");
 }
 
 TEST(Retry, BackoffIsCappedJitteredExponential) {
