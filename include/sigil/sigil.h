@@ -125,8 +125,9 @@ SIGIL_API uint32_t sigil_abi_version(void);
  *  - SIGIL_E_INVALID_UTF8 and SIGIL_E_INVALID_JSON: a malformed string or
  *    JSON value, whichever function finds it (an environment value too).
  * One exception is kept because callers may rely on it: a spool directory
- * that cannot be created, or is not a directory, fails sigil_client_new
- * with SIGIL_E_INVALID_ARGUMENT (see sigil_options_set_spool_dir).
+ * that cannot be created, is not a directory, or is refused as shared with
+ * other users fails sigil_client_new with SIGIL_E_INVALID_ARGUMENT (see
+ * sigil_options_set_spool_dir).
  * ======================================================================== */
 
 typedef uint32_t sigil_status_t;
@@ -1278,9 +1279,10 @@ SIGIL_API const char *sigil_content_capture_mode_name(uint32_t mode);
  * at a time. Records are sigil.v1 Generation protobuf whatever the
  * transport: a spool written over HTTP is replayed over gRPC and the other
  * way round; a record this version cannot read (a newer version's) is kept.
- * Files are created 0600 in a 0700 directory.
+ * Files are created 0600 in a 0700 directory, exclusively and never through
+ * a symbolic link; a file the spool did not write is left in place.
  * Environment: SIGIL_SPOOL_DIR, SIGIL_SPOOL_MAX_BYTES, SIGIL_SPOOL_SYNC
- * (none|batch|record).
+ * (none|batch|record), SIGIL_SPOOL_ALLOW_SHARED_DIR (1|true).
  * ======================================================================== */
 
 /** Durability of spool writes. */
@@ -1292,8 +1294,18 @@ SIGIL_API const char *sigil_content_capture_mode_name(uint32_t mode);
  *  spool). `dir` is borrowed for the duration of the call. sigil_client_new
  *  fails with SIGIL_E_INVALID_ARGUMENT (not SIGIL_E_CONFIG: the one exception
  *  to the rule under Status codes, kept for compatibility) when it cannot be
- *  created or is not a directory. */
+ *  created or is not a directory, and when other users could write to it:
+ *  it is owned by another user, or group- or other-writable without being
+ *  sticky and ours (see sigil_options_set_spool_allow_shared_dir). */
 SIGIL_API sigil_status_t sigil_options_set_spool_dir(sigil_options_t *options, const char *dir);
+/** Non-zero uses a spool directory that other users can write to or that
+ *  another user owns, after a warning through the logger, instead of
+ *  refusing it (default 0). Such users can read the spooled generations and
+ *  place files under the spool's names; the spool still never follows a
+ *  link or rewrites a file it did not create. Environment:
+ *  SIGIL_SPOOL_ALLOW_SHARED_DIR. Returns SIGIL_E_INVALID_ARGUMENT for a NULL
+ *  `options`. */
+SIGIL_API sigil_status_t sigil_options_set_spool_allow_shared_dir(sigil_options_t *options, int allow);
 /** Byte budget of all segment files together (default 256 MiB); a record
  *  that does not fit is dropped (reason spool_full). 0 keeps the default. */
 SIGIL_API sigil_status_t sigil_options_set_spool_max_bytes(sigil_options_t *options, uint64_t bytes);

@@ -207,6 +207,9 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   uint32_t sync = pick(o.spool_sync, env_sync, uint32_t(SpoolSync::kBatch));
   if (sync > 2) return config_error("invalid spool sync policy " + std::to_string(sync));
   ex.spool.sync = static_cast<SpoolSync>(sync);
+  std::optional<bool> env_shared;
+  if (auto v = env_value(env, "SIGIL_SPOOL_ALLOW_SHARED_DIR")) env_shared = parse_bool(*v);
+  ex.spool.allow_shared_dir = pick(o.spool_allow_shared_dir, env_shared, false);
 
   std::optional<bool> env_debug;
   if (auto v = env_value(env, "SIGIL_DEBUG")) env_debug = parse_bool(*v);

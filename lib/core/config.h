@@ -50,6 +50,7 @@ struct Options {
   std::optional<std::string> spool_dir;     // durable spool (export/spool.h)
   std::optional<uint64_t> spool_max_bytes, spool_max_age_ms;
   std::optional<uint32_t> spool_sync;
+  std::optional<bool> spool_allow_shared_dir;
   PrivacyOptions privacy;  // content capture, redaction, sanitizer, field limits (core/privacy.h)
 };
 

@@ -144,7 +144,32 @@ Expected<std::unique_ptr<Spool>> Spool::open(const SpoolConfig &config, const Lo
   if (::stat(config.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Status(SIGIL_E_INVALID_ARGUMENT, "the spool path " + config.dir + " is not a directory");
   }
-  if ((st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) ::chmod(config.dir.c_str(), 0700);
+  // Another user who can write to the directory can plant links and files
+  // under the spool's names (or read what it keeps): refused unless asked for.
+  const bool ours = st.st_uid == ::geteuid();
+  const bool sticky_and_ours = ours && (st.st_mode & S_ISVTX) != 0;
+  std::string shared;
+  if (!ours) {
+    shared = "is owned by uid " + std::to_string(st.st_uid) + ", not by this process's uid " +
+             std::to_string(::geteuid());
+  } else if ((st.st_mode & 022) != 0 && !sticky_and_ours) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
+    shared = std::string("is writable by other users (mode ") + mode + ")";
+  }
+  if (!shared.empty()) {
+    if (!config.allow_shared_dir) {
+      return Status(SIGIL_E_INVALID_ARGUMENT,
+                    "refusing the spool directory " + config.dir + ": it " + shared +
+                        "; use a private directory, or allow a shared one with "
+                        "sigil_options_set_spool_allow_shared_dir / SIGIL_SPOOL_ALLOW_SHARED_DIR=1");
+    }
+    logger.warn("spool: the directory " + config.dir + " " + shared +
+                "; using it because a shared spool directory was allowed: other users can read the spooled "
+                "generations and place files under the spool's names");
+  } else if ((st.st_mode & 077) != 0 && !sticky_and_ours) {
+    ::chmod(config.dir.c_str(), 0700);  // ours and not shared: keep the records private
+  }
   std::unique_ptr<Spool> s(new Spool(config, logger));
   s->bytes_ = s->scan_bytes();
   return s;
@@ -196,7 +221,7 @@ bool Spool::open_segment_locked() {
   std::snprintf(name, sizeof name, "/seg-%013llu-%d-%08llx.sgs", static_cast<unsigned long long>(now_unix_ms()),
                 int(::getpid()), static_cast<unsigned long long>(random_u64() & 0xffffffffu));
   std::string path = config_.dir + name;
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
     logger_.error("spool: cannot create " + path + ": " + std::strerror(errno));
     return false;
@@ -334,7 +359,7 @@ void Spool::run_syncer() {
     // until its next rescan. fdatasync flushes the file whichever descriptor wrote it.
     const std::string path = fd_path_;
     lock.unlock();
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {  // gone: sealed, replayed and removed meanwhile
       if (sync_hook_) sync_hook_();
       ::fdatasync(fd);  // writes after the exchange above set unsynced_ again
@@ -360,9 +385,22 @@ void Spool::seal_locked() {
 
 bool Spool::try_lock_replay() {
   if (replay_fd_ >= 0) return true;
+  // Created exclusively the first time, opened (never created) afterwards,
+  // and never through a link: a dangling replay.lock link must not make us
+  // create its target.
   std::string path = config_.dir + "/replay.lock";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST) fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP) refuse_once(path, "is a symbolic link", "not replaying the spool: ");
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    refuse_once(path, "is not a regular file", "not replaying the spool: ");
+    return false;
+  }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
     return false;
@@ -377,12 +415,12 @@ uint64_t Spool::largest_segment_bytes() const {
   return std::max(config_.max_bytes, config_.segment_bytes) + kSpoolFileMagic.size();
 }
 
-void Spool::refuse_once(const std::string &path, const std::string &why) {
+void Spool::refuse_once(const std::string &path, const std::string &why, const char *what) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!refused_.insert(path).second) return;
   }
-  logger_.warn("spool: not replaying " + path + ": it " + why + "; left in place");
+  logger_.warn(std::string("spool: ") + what + path + ": it " + why + "; left in place");
 }
 
 void Spool::unlock_replay() {
@@ -414,6 +452,11 @@ bool Spool::claim(const std::string &path, SpoolSegment &out) {
                           std::to_string(config_.max_bytes) + ")");
     return false;
   }
+  if (st.st_uid != ::geteuid()) {  // another user's: never read, rewritten or removed
+    ::close(fd);
+    refuse_once(path, "belongs to uid " + std::to_string(st.st_uid));
+    return false;
+  }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {  // a live writer
     ::close(fd);
     return false;
@@ -421,6 +464,16 @@ bool Spool::claim(const std::string &path, SpoolSegment &out) {
   std::string data;
   if (!read_file(fd, uint64_t(st.st_size), largest, data)) {
     ::close(fd);
+    return false;
+  }
+  // Every segment starts with the magic (a crash between create and the
+  // first write leaves a prefix of it, or nothing). Anything else is not
+  // ours to parse: it would read as a segment whose tail is all damage, and
+  // its rewrite would delete it.
+  const size_t head = std::min(data.size(), kSpoolFileMagic.size());
+  if (std::string_view(data).substr(0, head) != kSpoolFileMagic.substr(0, head)) {
+    ::close(fd);
+    refuse_once(path, "is not a spool segment (no spool magic)");
     return false;
   }
   out = SpoolSegment();
@@ -446,14 +499,18 @@ void Spool::release(SpoolSegment &seg, const std::vector<SpoolRecord> &remaining
     // Rewrite what is left, atomically; the old file stays until the rename.
     std::string data(kSpoolFileMagic);
     for (const SpoolRecord &r : remaining) append_spool_frame(data, r);
-    std::string tmp = seg.path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    // A fresh name, created exclusively and never through a link: a file or
+    // link already there (planted, or left by a crash) is not touched.
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".tmp-%016llx", static_cast<unsigned long long>(random_u64()));
+    std::string tmp = seg.path + suffix;
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     bool ok = fd >= 0 && write_all(fd, data) && (config_.sync == SpoolSync::kNone || ::fdatasync(fd) == 0);
     if (fd >= 0) ::close(fd);
     if (ok && ::rename(tmp.c_str(), seg.path.c_str()) == 0) {
       kept = data.size();
     } else {
-      ::unlink(tmp.c_str());
+      if (fd >= 0) ::unlink(tmp.c_str());  // only what we created
       kept = seg.file_bytes;
     }
   } else {

@@ -48,6 +48,11 @@ struct SpoolConfig {
   uint64_t max_bytes = 256ull << 20;         // all segments together
   uint64_t max_age_ms = 7ull * 24 * 3600 * 1000;  // older records are dropped (spool_full) at replay
   SpoolSync sync = SpoolSync::kBatch;
+  // A directory other users can write to (group/other-writable and not
+  // sticky-and-ours) or that another user owns is refused at open, since
+  // they could plant links or files under the spool's names; true uses it
+  // anyway, after a warning (sigil_options_set_spool_allow_shared_dir).
+  bool allow_shared_dir = false;
   // A writer starts a new segment past this. Replay holds one segment in
   // memory at a time, so this also bounds what replay adds to the process.
   uint64_t segment_bytes = 1ull << 20;
@@ -144,7 +149,7 @@ class Spool {
   void run_syncer();
   uint64_t scan_bytes() const;
   uint64_t largest_segment_bytes() const;
-  void refuse_once(const std::string &path, const std::string &why);
+  void refuse_once(const std::string &path, const std::string &why, const char *what = "not replaying ");
 
   SpoolConfig config_;
   Logger logger_;

@@ -85,6 +85,14 @@ TEST(Config, InvalidValuesAreClearErrors) {
   EXPECT_FALSE(resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "magic"}})).has_value());
 }
 
+TEST(Config, SpoolSharedDirectoryIsRefusedUnlessAllowed) {
+  EXPECT_FALSE(resolve_config(Options(), env_of({}))->exporter.spool.allow_shared_dir);
+  EXPECT_TRUE(resolve_config(Options(), env_of({{"SIGIL_SPOOL_ALLOW_SHARED_DIR", "1"}}))->exporter.spool.allow_shared_dir);
+  Options no;
+  no.spool_allow_shared_dir = false;
+  EXPECT_FALSE(resolve_config(no, env_of({{"SIGIL_SPOOL_ALLOW_SHARED_DIR", "true"}}))->exporter.spool.allow_shared_dir);
+}
+
 TEST(Auth, ModesProduceTheReferenceHeaders) {
   auto tenant = resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "tenant"}, {"SIGIL_AUTH_TENANT_ID", "42"}}));
   EXPECT_EQ(header(tenant->exporter.headers, "X-Scope-OrgID"), "42");

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <string>
@@ -301,5 +302,155 @@ TEST(SpoolStore, ForkedChildAppendsAndSyncsOnItsOwn) {
   }
   s->unlock_replay();
   EXPECT_EQ(ids, (std::set<std::string>{"gen_child", "gen_parent"}));
+  remove_temp_dir(c.dir);
+}
+
+namespace {
+
+// Collects a spool's warnings.
+struct Warnings {
+  std::vector<std::string> lines;
+  static void log(void *self, uint32_t level, const char *msg, size_t len) {
+    if (level == SIGIL_LOG_WARN) static_cast<Warnings *>(self)->lines.emplace_back(msg, len);
+  }
+  bool contains(const std::string &text) const {
+    for (const std::string &l : lines) {
+      if (l.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+std::string read_all(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+// Another user who could place `<segment>.tmp` as a link to a file of ours
+// must not get that file truncated and overwritten by the rewrite of a partly
+// replayed segment: the rewrite goes through a fresh name of its own.
+TEST(SpoolStore, RewriteDoesNotFollowAPlantedTmpLink) {
+  SpoolConfig c;
+  c.dir = temp_dir();
+  c.sync = SpoolSync::kNone;
+  std::unique_ptr<Spool> s = open_spool(c);
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(s->append({rec("gen_1", "first"), rec("gen_2", "second")}), 2u);
+  s->seal();
+  std::vector<std::string> segs = s->segments();
+  ASSERT_EQ(segs.size(), 1u);
+  const std::string victim = c.dir.substr(0, c.dir.rfind('/')) + "/victim";
+  std::ofstream(victim) << "precious";
+  ASSERT_EQ(symlink(victim.c_str(), (segs[0] + ".tmp").c_str()), 0);
+  ASSERT_TRUE(s->try_lock_replay());
+  SpoolSegment seg;
+  ASSERT_TRUE(s->claim(segs[0], seg));
+  ASSERT_EQ(seg.records.size(), 2u);
+  s->release(seg, {seg.records[1]});  // one delivered: the segment is rewritten
+  EXPECT_EQ(read_all(victim), "precious");
+  struct stat st {};
+  ASSERT_EQ(lstat((segs[0] + ".tmp").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));  // the link is left alone
+  ASSERT_EQ(lstat(segs[0].c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));  // the segment is a file of ours, not the link
+  ASSERT_TRUE(s->claim(segs[0], seg));
+  ASSERT_EQ(seg.records.size(), 1u);
+  EXPECT_EQ(seg.records[0].id, "gen_2");
+  s->release(seg, {});
+  s->unlock_replay();
+  remove_temp_dir(c.dir);
+}
+
+// A dangling replay.lock link must not make the spool create the file it
+// points to (anywhere the link's owner chose); replay waits instead.
+TEST(SpoolStore, DanglingReplayLockLinkCreatesNothing) {
+  SpoolConfig c;
+  c.dir = temp_dir();
+  ASSERT_EQ(mkdir(c.dir.c_str(), 0700), 0);
+  const std::string target = c.dir.substr(0, c.dir.rfind('/')) + "/created-by-the-link";
+  ASSERT_EQ(symlink(target.c_str(), (c.dir + "/replay.lock").c_str()), 0);
+  Warnings warnings;
+  std::unique_ptr<Spool> s = open_spool(c, Logger(&Warnings::log, &warnings, false));
+  ASSERT_NE(s, nullptr);
+  EXPECT_FALSE(s->try_lock_replay());
+  struct stat st {};
+  EXPECT_NE(lstat(target.c_str(), &st), 0) << "the link's target was created";
+  EXPECT_TRUE(warnings.contains("replay.lock: it is a symbolic link")) << (warnings.lines.empty() ? "" : warnings.lines[0]);
+  remove_temp_dir(c.dir);
+}
+
+// A small file under a segment's name that this spool did not write (no
+// spool magic) is neither parsed as a damaged segment nor deleted.
+TEST(SpoolStore, ForeignSmallFileUnderASegmentNameIsKept) {
+  SpoolConfig c;
+  c.dir = temp_dir();
+  c.sync = SpoolSync::kNone;
+  ASSERT_EQ(mkdir(c.dir.c_str(), 0700), 0);
+  const std::string foreign = c.dir + "/seg-0000000000001-1-00000001.sgs";
+  std::ofstream(foreign) << "not a spool segment\n";
+  Warnings warnings;
+  std::unique_ptr<Spool> s = open_spool(c, Logger(&Warnings::log, &warnings, false));
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(s->try_lock_replay());
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const std::string &path : s->segments()) {
+      SpoolSegment seg;
+      if (!s->claim(path, seg)) continue;
+      s->release(seg, {});
+    }
+  }
+  s->unlock_replay();
+  EXPECT_EQ(read_all(foreign), "not a spool segment\n");
+  ASSERT_EQ(warnings.lines.size(), 1u);
+  EXPECT_NE(warnings.lines[0].find("is not a spool segment"), std::string::npos) << warnings.lines[0];
+  remove_temp_dir(c.dir);
+}
+
+// A directory other users can write to is refused at open, with the reason;
+// allowed on request (with a warning, mode untouched); sticky and ours is fine.
+TEST(SpoolStore, ADirectoryOthersCanWriteIsRefused) {
+  SpoolConfig c;
+  c.dir = temp_dir();
+  ASSERT_EQ(mkdir(c.dir.c_str(), 0700), 0);
+  ASSERT_EQ(chmod(c.dir.c_str(), 0777), 0);
+  auto refused = Spool::open(c, Logger());
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_NE(refused.error().message().find("is writable by other users (mode 0777)"), std::string::npos)
+      << refused.error().message();
+  EXPECT_NE(refused.error().message().find("SIGIL_SPOOL_ALLOW_SHARED_DIR"), std::string::npos);
+  ASSERT_EQ(chmod(c.dir.c_str(), 0770), 0);  // group-writable too
+  EXPECT_FALSE(Spool::open(c, Logger()).has_value());
+
+  c.allow_shared_dir = true;
+  Warnings warnings;
+  EXPECT_NE(open_spool(c, Logger(&Warnings::log, &warnings, false)), nullptr);
+  EXPECT_TRUE(warnings.contains("is writable by other users")) << (warnings.lines.empty() ? "" : warnings.lines[0]);
+  struct stat st {};
+  ASSERT_EQ(stat(c.dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0770u);  // shared as asked
+
+  c.allow_shared_dir = false;
+  ASSERT_EQ(chmod(c.dir.c_str(), 01777), 0);  // sticky and ours: others cannot touch our files
+  EXPECT_NE(open_spool(c), nullptr);
+  remove_temp_dir(c.dir);
+}
+
+// A directory another user owns is refused (that user could do anything in
+// it). Needs a second uid: run as root, the directory is given to nobody.
+TEST(SpoolStore, ADirectoryAnotherUserOwnsIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another uid (nobody, 65534)";
+  SpoolConfig c;
+  c.dir = temp_dir();
+  ASSERT_EQ(mkdir(c.dir.c_str(), 0700), 0);
+  ASSERT_EQ(chown(c.dir.c_str(), 65534, 65534), 0);
+  auto refused = Spool::open(c, Logger());
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_NE(refused.error().message().find("is owned by uid 65534"), std::string::npos) << refused.error().message();
+  c.allow_shared_dir = true;
+  EXPECT_NE(open_spool(c), nullptr);
   remove_temp_dir(c.dir);
 }

@@ -771,6 +771,7 @@ extern "C" {
     pub fn sigil_options_set_spool_max_bytes(options: *mut sigil_options_t, bytes: u64) -> sigil_status_t;
     pub fn sigil_options_set_spool_max_age_ms(options: *mut sigil_options_t, ms: u64) -> sigil_status_t;
     pub fn sigil_options_set_spool_sync(options: *mut sigil_options_t, policy: u32) -> sigil_status_t;
+    pub fn sigil_options_set_spool_allow_shared_dir(options: *mut sigil_options_t, allow: c_int) -> sigil_status_t;
 
     // Provider mapping
     pub fn sigil_generation_set_provider_request(
