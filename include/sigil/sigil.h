@@ -371,7 +371,7 @@ typedef struct sigil_stats {
   /* --- version 2 --- */
   uint64_t dropped_spool_full;     /* the spool's byte or age budget refused it */
   uint64_t dropped_total;          /* the sum of every dropped_* counter */
-  uint64_t generations_spooled;    /* undeliverable, kept in the spool (see Spool) */
+  uint64_t generations_spooled;    /* written to the spool (intermediate; see below) */
   uint64_t generations_replayed;   /* delivered from the spool and accepted */
 } sigil_stats_t;
 
@@ -379,10 +379,18 @@ typedef struct sigil_stats {
  * only the fields of the version the caller set. Accounting: every generation
  * that reached the exporter (sigil_generation_end returned SIGIL_OK or a
  * queue_full / byte_budget / payload_too_large status) ends in exactly one of
- * generations_exported, generations_rejected, generations_spooled or a
- * dropped_* reason; after a successful flush their sum equals the number of
- * such generations. generations_replayed counts spooled records (of this or
- * an earlier process) delivered later; they are not counted as exported. */
+ * generations_exported, generations_replayed, generations_rejected or a
+ * dropped_* reason. generations_spooled is an intermediate state, not one of
+ * them: it counts records written to the spool, each of which later ends, in
+ * the client that replays it (this one, or a later process on the same
+ * directory), in exactly one of generations_replayed (accepted),
+ * generations_rejected or dropped_spool_full (too old). So with a spool, a
+ * client that has replayed all it spooled has exported + replayed + rejected
+ * + dropped_total equal to the generations it was given (spooled records
+ * still waiting make up the difference), and spooled is never added to that
+ * sum. A per-item answer saying the server already stores the generation
+ * ("generation already exists": a retried or replayed batch) counts as
+ * exported (replayed), not rejected. */
 #define SIGIL_STATS_VERSION 2u
 #define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 

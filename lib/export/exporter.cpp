@@ -4,10 +4,18 @@
 #include <cstring>
 #include <new>
 
+#include "base/strings.h"
 #include "base/timefmt.h"
 #include "encode/protobuf.h"
 
 namespace sigil::detail {
+
+bool is_already_stored(const ItemResult &item) {
+  // The Sigil server answers an id it has stored with this per-item error
+  // (a batch retried after a lost answer, or replayed from a spool): the
+  // generation is delivered. The reference Go SDK treats it so too.
+  return !item.accepted && to_lower(item.error).find("already exists") != std::string::npos;
+}
 
 int64_t next_replay_backoff_ms(int64_t previous_ms, uint32_t initial_ms, uint32_t max_ms) {
   const int64_t cap = std::max<int64_t>(1, std::min<int64_t>(max_ms, kReplayProbeMaxMs));
@@ -418,6 +426,10 @@ void Exporter::account(const std::vector<Item> &batch, const AttemptResult &r) {
   uint64_t rejected = 0;
   for (const ItemResult &item : r.items) {
     if (item.accepted) continue;
+    if (is_already_stored(item)) {
+      logger_.debug("generation " + item.generation_id + " was already stored by the server (" + item.error + ")");
+      continue;
+    }
     ++rejected;
     logger_.error("generation " + item.generation_id + " rejected by the server: " + item.error);
   }
@@ -566,10 +578,17 @@ void Exporter::replay_spool() {
           logger_.debug("spool replay deferred: " + r.message);
           continue;  // the records from `done` on stay
         }
+        // spooled was an intermediate state: each record ends here in one
+        // terminal bucket, replayed (accepted, or already stored) or rejected.
         if (r.outcome == AttemptResult::Outcome::kAccepted) {
           uint64_t rejected = 0;
           for (const ItemResult &item : r.items) {
             if (item.accepted) continue;
+            if (is_already_stored(item)) {
+              logger_.debug("spooled generation " + item.generation_id + " was already stored by the server (" +
+                            item.error + ")");
+              continue;
+            }
             ++rejected;
             logger_.error("spooled generation " + item.generation_id + " rejected by the server: " + item.error);
           }

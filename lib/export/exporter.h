@@ -33,6 +33,11 @@ namespace sigil::detail {
 constexpr int64_t kReplayProbeMaxMs = 5000;
 int64_t next_replay_backoff_ms(int64_t previous_ms, uint32_t initial_ms, uint32_t max_ms);
 
+// Whether a per-item refusal says the server already stored the generation
+// ("generation already exists": a retried or replayed batch). Such an item is
+// delivered: counted as exported (replayed, from the spool), never rejected.
+bool is_already_stored(const ItemResult &item);
+
 // The production GenerationSink.
 class Exporter final : public GenerationSink {
  public:

@@ -367,6 +367,26 @@ TEST_F(GrpcExport, PerItemRejectionsAreCounted) {
   sigil_client_free(client);
 }
 
+// The Sigil server answers a generation id it already stores (a batch sent
+// again after a lost answer, or replayed from a spool) with a per-item
+// "generation already exists": delivered, so exported, and no error logged.
+TEST_F(GrpcExport, AlreadyStoredIsDeliveredNotRejected) {
+  sigil_client_t *client = make_grpc_client(opts());
+  std::string a = record_small(client, "a");
+  std::string b = record_small(client, "b");
+  std::string c = record_small(client, "c");
+  h().script("grpc", R"([{"reject":{")" + b + R"(":"generation already exists",")" + c +
+                         R"(":"invalid generation"}}])");
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  sigil_stats_t st = stats(client);
+  EXPECT_EQ(st.generations_exported, 2u) << log_.all();
+  EXPECT_EQ(st.generations_rejected, 1u) << log_.all();
+  EXPECT_EQ(st.export_attempts, 1u);
+  EXPECT_FALSE(log_.contains(b + " rejected")) << log_.all();
+  EXPECT_TRUE(log_.contains(c + " rejected by the server: invalid generation")) << log_.all();
+  sigil_client_free(client);
+}
+
 TEST_F(GrpcExport, SlowServerHitsTheAttemptDeadlineThenRetries) {
   h().script("grpc", R"([{"delay_ms":3000}])");
   GrpcClientOptions c = opts();

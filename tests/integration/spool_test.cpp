@@ -703,6 +703,37 @@ TEST_F(Spool, FullDiskSpoolsWhatFitsAndAccountsForTheRest) {
   EXPECT_TRUE(segment_files(dir_).empty());
 }
 
+// Records spooled (the backend answered 503 until the retry budget ran out)
+// and then answered per item on replay: "generation already exists" (the
+// server stored it from an earlier attempt) is delivered, a real refusal is
+// rejected; each record ends in exactly one of replayed and rejected, and
+// spooled, the state they passed through, is not another terminal bucket.
+TEST_F(Spool, ReplayAnsweredPerItemEndsEachRecordOnce) {
+  Config c = cfg();
+  c.max_retries = 1;
+  sigil_client_t *client = make_client(c);
+  std::vector<std::string> ids;  // queued, not sent before the flush
+  for (int i = 0; i < 4; ++i) ids.push_back(record(client, "replay-per-item"));
+  h().script("http", R"([{"status":503},{"status":503},{"reject":{")" + ids[0] +
+                         R"(":"generation already exists",")" + ids[1] + R"(":"Generation already exists",")" +
+                         ids[2] + R"(":"invalid generation"}}])");
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  EXPECT_EQ(stats_of(client).generations_spooled, 4u) << describe(client, dir_);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!segment_files(dir_).empty() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(segment_files(dir_).empty()) << describe(client, dir_);
+  sigil_stats_t s = stats_of(client);
+  EXPECT_EQ(s.generations_spooled, 4u);
+  EXPECT_EQ(s.generations_replayed, 3u) << describe(client, dir_);
+  EXPECT_EQ(s.generations_rejected, 1u) << describe(client, dir_);
+  EXPECT_EQ(s.generations_exported, 0u);
+  EXPECT_EQ(s.dropped_total, 0u);
+  EXPECT_EQ(s.generations_exported + s.generations_replayed + s.generations_rejected + s.dropped_total, 4u);
+  sigil_client_free(client);
+}
+
 namespace {
 
 // sigil_client_new's status and message for a spool directory, with or
