@@ -2,7 +2,6 @@ package sigil
 
 import (
 	"context"
-	"sync"
 	"time"
 )
 
@@ -38,15 +37,11 @@ type EmbeddingResult struct {
 // EmbeddingRecorder records one embedding call (a span and metrics). Its
 // methods are safe for concurrent use and on a nil or no-op recorder.
 type EmbeddingRecorder struct {
-	client *Client
-	handle *cEmbedding
+	recorder[*cEmbedding]
 
-	mu        sync.Mutex
-	ended     bool
 	callErr   error
 	result    EmbeddingResult
 	hasResult bool
-	finalErr  error
 }
 
 // StartEmbedding starts an embedding call and returns a context whose
@@ -79,7 +74,7 @@ func (c *Client) StartEmbedding(ctx context.Context, start EmbeddingStart) (cont
 	cs.ctx_agent_version = a.str(cv.agentVersion)
 	cs.parent_traceparent = a.str(cv.traceparent)
 	handle, traceparent := c.embeddingStart(&cs, a)
-	rec := &EmbeddingRecorder{client: c, handle: handle}
+	rec := &EmbeddingRecorder{recorder: recorder[*cEmbedding]{client: c, handle: handle}}
 	if handle != nil {
 		setCleanup(rec, finalizeEmbedding)
 	}
@@ -91,9 +86,7 @@ func (r *EmbeddingRecorder) SetCallError(err error) {
 	if r == nil || err == nil {
 		return
 	}
-	r.mu.Lock()
-	r.callErr = err
-	r.mu.Unlock()
+	r.set(func() { r.callErr = err })
 }
 
 // SetResult stores the embedding call's result.
@@ -101,31 +94,18 @@ func (r *EmbeddingRecorder) SetResult(result EmbeddingResult) {
 	if r == nil {
 		return
 	}
-	r.mu.Lock()
-	r.result = result
-	r.hasResult = true
-	r.mu.Unlock()
+	r.set(func() { r.result, r.hasResult = result, true })
 }
 
 // End finalizes the embedding span. It is idempotent and safe on a nil or
 // no-op recorder.
 func (r *EmbeddingRecorder) End() {
-	if r == nil {
-		return
+	if r != nil {
+		r.end(r)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ended {
-		return
-	}
-	r.ended = true
-	if r.handle == nil {
-		return
-	}
-	handle := r.handle
-	r.handle = nil
-	clearCleanup(r)
+}
 
+func (r *EmbeddingRecorder) finish(handle *cEmbedding) error {
 	a := getArgs()
 	defer putArgs(a)
 	var cr cEmbeddingResultArgs
@@ -147,15 +127,17 @@ func (r *EmbeddingRecorder) End() {
 			}
 		}
 	}
-	if err := embeddingFinish(handle, &cr, a, r.callErr); err != nil {
-		switch err.Code {
-		case CodeValidation, CodeInvalidUTF8, CodeInvalidArgument:
-			err.with(ErrEmbeddingValidationFailed)
-		case CodeShutdown:
-			err.with(ErrClientShutdown)
-		}
-		r.finalErr = err
+	err := embeddingFinish(handle, &cr, a, r.callErr)
+	if err == nil {
+		return nil
 	}
+	switch err.Code {
+	case CodeValidation, CodeInvalidUTF8, CodeInvalidArgument:
+		err.with(ErrEmbeddingValidationFailed)
+	case CodeShutdown:
+		err.with(ErrClientShutdown)
+	}
+	return err
 }
 
 // Err returns End's local error (errors.Is(err, ErrEmbeddingValidationFailed)
@@ -164,9 +146,7 @@ func (r *EmbeddingRecorder) Err() error {
 	if r == nil {
 		return nil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.finalErr
+	return r.err()
 }
 
 func finalizeEmbedding(r *EmbeddingRecorder) {

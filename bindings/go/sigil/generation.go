@@ -3,7 +3,6 @@ package sigil
 import (
 	"context"
 	"encoding/json"
-	"sync"
 	"time"
 )
 
@@ -117,20 +116,16 @@ type GenerationStart struct {
 //
 // Its methods are safe for concurrent use and on a nil or no-op recorder.
 type GenerationRecorder struct {
-	client *Client
-	handle *cGeneration // nil for a no-op recorder
+	recorder[*cGeneration]
 
-	mu           sync.Mutex
-	ended        bool
 	callErr      error
 	mapErr       error
 	generation   Generation
 	hasResult    bool
 	firstTokenAt time.Time
-	startMode    GenerationMode // a start Mode libsigil's start struct cannot carry
-	encodeErr    error          // a start or result value the binding could not encode
-	inputErr     error          // the first result libsigil rejected
-	finalErr     error
+	startMode    GenerationMode     // a start Mode libsigil's start struct cannot carry
+	encodeErr    error              // a start or result value the binding could not encode
+	inputErr     error              // the first result libsigil rejected
 	captureMode  ContentCaptureMode // resolved at start
 }
 
@@ -234,7 +229,7 @@ func (c *Client) startGeneration(ctx context.Context, s *GenerationStart, stream
 	cs.streaming = cbool(streaming)
 
 	handle, traceparent := c.generationStart(&cs, a)
-	rec := &GenerationRecorder{client: c, handle: handle, encodeErr: encodeErr}
+	rec := &GenerationRecorder{recorder: recorder[*cGeneration]{client: c, handle: handle}, encodeErr: encodeErr}
 	if handle != nil {
 		rec.captureMode = generationCaptureMode(handle)
 	}
@@ -267,9 +262,7 @@ func (r *GenerationRecorder) SetCallError(err error) {
 	if r == nil || err == nil {
 		return
 	}
-	r.mu.Lock()
-	r.callErr = err
-	r.mu.Unlock()
+	r.set(func() { r.callErr = err })
 }
 
 // SetFirstTokenAt records when the first streamed chunk arrived (for
@@ -278,9 +271,7 @@ func (r *GenerationRecorder) SetFirstTokenAt(firstTokenAt time.Time) {
 	if r == nil || firstTokenAt.IsZero() {
 		return
 	}
-	r.mu.Lock()
-	r.firstTokenAt = firstTokenAt
-	r.mu.Unlock()
+	r.set(func() { r.firstTokenAt = firstTokenAt })
 }
 
 // SetResult stores the mapped generation and the mapper's error, so that
@@ -291,11 +282,10 @@ func (r *GenerationRecorder) SetResult(g Generation, err error) {
 	if r == nil {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ended {
-		return
-	}
+	r.set(func() { r.setResult(&g, err) })
+}
+
+func (r *GenerationRecorder) setResult(g *Generation, err error) {
 	r.mapErr = err
 	r.hasResult = true
 	if r.handle == nil {
@@ -310,7 +300,7 @@ func (r *GenerationRecorder) SetResult(g Generation, err error) {
 	j := getJSON()
 	defer putJSON(j)
 	var encodeErr error
-	if j.b, encodeErr = appendGeneration(j.b, &g); encodeErr != nil {
+	if j.b, encodeErr = appendGeneration(j.b, g); encodeErr != nil {
 		if r.encodeErr == nil {
 			r.encodeErr = wrapEnqueue(encodeErr)
 		}
@@ -331,22 +321,12 @@ const rejectDocument = `"value not representable as JSON"`
 // returns nothing, so `defer rec.End()` works; it is idempotent and safe on a
 // nil or no-op recorder. Err reports what went wrong locally.
 func (r *GenerationRecorder) End() {
-	if r == nil {
-		return
+	if r != nil {
+		r.end(r)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ended {
-		return
-	}
-	r.ended = true
-	if r.handle == nil {
-		return
-	}
-	handle := r.handle
-	r.handle = nil
-	clearCleanup(r)
+}
 
+func (r *GenerationRecorder) finish(handle *cGeneration) error {
 	var doc []byte
 	switch {
 	case r.encodeErr != nil:
@@ -360,12 +340,10 @@ func (r *GenerationRecorder) End() {
 		doc, _ = appendGeneration(nil, &g)
 	}
 	err := r.client.generationFinish(handle, doc, r.callErr, r.firstTokenAt)
-	switch {
-	case r.encodeErr != nil:
-		r.finalErr = r.encodeErr
-	case err != nil:
-		r.finalErr = generationError(err)
+	if r.encodeErr != nil {
+		return r.encodeErr
 	}
+	return generationError(err)
 }
 
 // Err returns the local error of End (validation, enqueue, shutdown), like

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
 	"time"
 )
 
@@ -46,15 +45,11 @@ type ToolExecutionEnd struct {
 // executions are not exported as generations). Its methods are safe for
 // concurrent use and on a nil or no-op recorder.
 type ToolExecutionRecorder struct {
-	client *Client
-	handle *cToolExecution
+	recorder[*cToolExecution]
 
-	mu        sync.Mutex
-	ended     bool
 	execErr   error
 	result    ToolExecutionEnd
 	hasResult bool
-	finalErr  error
 }
 
 // StartToolExecution starts a tool execution and returns a context whose
@@ -97,7 +92,7 @@ func (c *Client) StartToolExecution(ctx context.Context, start ToolExecutionStar
 	cs.ctx_agent_version = a.str(cv.agentVersion)
 	cs.parent_traceparent = a.str(cv.traceparent)
 	handle, traceparent := c.toolStart(&cs, a)
-	rec := &ToolExecutionRecorder{client: c, handle: handle}
+	rec := &ToolExecutionRecorder{recorder: recorder[*cToolExecution]{client: c, handle: handle}}
 	if handle != nil {
 		setCleanup(rec, finalizeToolExecution)
 	}
@@ -109,9 +104,7 @@ func (r *ToolExecutionRecorder) SetExecError(err error) {
 	if r == nil || err == nil {
 		return
 	}
-	r.mu.Lock()
-	r.execErr = err
-	r.mu.Unlock()
+	r.set(func() { r.execErr = err })
 }
 
 // SetResult stores the tool's arguments and result.
@@ -119,31 +112,18 @@ func (r *ToolExecutionRecorder) SetResult(end ToolExecutionEnd) {
 	if r == nil {
 		return
 	}
-	r.mu.Lock()
-	r.result = end
-	r.hasResult = true
-	r.mu.Unlock()
+	r.set(func() { r.result, r.hasResult = end, true })
 }
 
 // End finalizes the tool execution's span. It is idempotent and safe on a nil
 // or no-op recorder.
 func (r *ToolExecutionRecorder) End() {
-	if r == nil {
-		return
+	if r != nil {
+		r.end(r)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ended {
-		return
-	}
-	r.ended = true
-	if r.handle == nil {
-		return
-	}
-	handle := r.handle
-	r.handle = nil
-	clearCleanup(r)
+}
 
+func (r *ToolExecutionRecorder) finish(handle *cToolExecution) error {
 	var arguments, result string
 	var contentErr error
 	completedAt := r.result.CompletedAt
@@ -176,12 +156,11 @@ func (r *ToolExecutionRecorder) End() {
 	}
 	switch {
 	case failure != nil && localErr != nil:
-		r.finalErr = joinErrors(failure, localErr)
+		return joinErrors(failure, localErr)
 	case failure != nil:
-		r.finalErr = failure
-	case localErr != nil:
-		r.finalErr = localErr
+		return failure
 	}
+	return localErr
 }
 
 // Err returns the tool's error (SetExecError), a serialization error, or a
@@ -190,9 +169,7 @@ func (r *ToolExecutionRecorder) Err() error {
 	if r == nil {
 		return nil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.finalErr
+	return r.err()
 }
 
 // toolContent turns a tool argument or result into text for libsigil, which

@@ -676,10 +676,16 @@ def _rating_response(out: c_void_p) -> SubmitConversationRatingResponse:
 
 
 class _Recorder:
-    """A recorder handle with one owner at a time: a lock serializes calls; end() frees the handle."""
+    """A recorder handle with one owner at a time: a lock serializes calls; end() frees the handle.
+
+    The rules every recorder applies live here, once (docs/abi-json.md, "Binding rules"): end()
+    hands the recording to the engine once and later calls do nothing; setters after end() change
+    nothing (the handle is gone); the traceparent stays readable after end(); a provider error's
+    HTTP status is read by _http_status and classified by the engine.
+    """
 
     __slots__ = ("client", "_handle", "_lock", "_ended", "_error", "_call_error", "_traceparent", "__weakref__")
-    _end = _free = _traceparent_fn = None  # set by subclasses
+    _end = _free = _traceparent_fn = _set_error_fn = None  # set by subclasses
 
     def __init__(self, client: Client, handle: c_void_p) -> None:
         self.client = client
@@ -755,8 +761,17 @@ class _Recorder:
             except Exception:  # noqa: BLE001 - interpreter teardown
                 pass
 
-    def set_call_error(self, error: Any) -> None:  # overridden
-        raise NotImplementedError
+    def set_call_error(self, error: Any) -> None:
+        """Records that the call failed: the span gets error status and error.category from the
+        HTTP status the error carries (or its message); a generation is still exported, with
+        call_error set. None is ignored."""
+        if error is None:
+            return
+        message, http_status = _call_error_args(error)
+        with self._lock:
+            self._call_error = error if isinstance(error, BaseException) else RuntimeError(str(error))
+            if self._handle:
+                type(self)._set_error_fn(self._handle, message, len(message), http_status)
 
 
 class GenerationRecorder(_Recorder):
@@ -770,6 +785,7 @@ class GenerationRecorder(_Recorder):
     _end = staticmethod(N.sigil_generation_end)
     _free = staticmethod(N.sigil_generation_free)
     _traceparent_fn = staticmethod(N.sigil_generation_traceparent)
+    _set_error_fn = staticmethod(N.sigil_generation_set_call_error)
 
     def __init__(self, client: Client, handle: c_void_p) -> None:
         super().__init__(client, handle)
@@ -830,16 +846,6 @@ class GenerationRecorder(_Recorder):
                 return self._input_error(N.sigil_generation_set_result_json(self._handle, doc, len(doc)))
         return None
 
-    def set_call_error(self, error: Any) -> None:
-        """Records that the provider call failed; the generation is still exported, with call_error set."""
-        if error is None:
-            return
-        message, http_status = _call_error_args(error)
-        with self._lock:
-            self._call_error = error if isinstance(error, BaseException) else RuntimeError(str(error))
-            if self._handle:
-                N.sigil_generation_set_call_error(self._handle, message, len(message), http_status)
-
     def set_first_token_at(self, first_token_at: Optional[datetime] = None) -> None:
         """Records when the first streamed token arrived (now when omitted)."""
         with self._lock:
@@ -854,6 +860,7 @@ class ToolExecutionRecorder(_Recorder):
     _end = staticmethod(N.sigil_tool_execution_end)
     _free = staticmethod(N.sigil_tool_execution_free)
     _traceparent_fn = staticmethod(N.sigil_tool_execution_traceparent)
+    _set_error_fn = staticmethod(N.sigil_tool_execution_set_error)
 
     def set_result(self, end: Optional[ToolExecutionEnd] = None, **fields: Any) -> Optional[SigilError]:
         """Sets the tool's arguments and result (text, JSON text, or any JSON value); returns an input error."""
@@ -867,17 +874,7 @@ class ToolExecutionRecorder(_Recorder):
                     enc.ns(payload.completed_at)))
         return None
 
-    def set_exec_error(self, error: Any) -> None:
-        """Records that the tool failed (the span gets error status)."""
-        if error is None:
-            return
-        message, http_status = _call_error_args(error)
-        with self._lock:
-            self._call_error = error if isinstance(error, BaseException) else RuntimeError(str(error))
-            if self._handle:
-                N.sigil_tool_execution_set_error(self._handle, message, len(message), http_status)
-
-    set_call_error = set_exec_error
+    set_exec_error = _Recorder.set_call_error  # the reference SDK's name for tools
 
     def err(self) -> Optional[BaseException]:
         """The local error of end(), else the tool's own error (as the reference SDK reports it)."""
@@ -892,6 +889,7 @@ class EmbeddingRecorder(_Recorder):
     _end = staticmethod(N.sigil_embedding_end)
     _free = staticmethod(N.sigil_embedding_free)
     _traceparent_fn = staticmethod(N.sigil_embedding_traceparent)
+    _set_error_fn = staticmethod(N.sigil_embedding_set_call_error)
 
     def set_result(self, result: Optional[EmbeddingResult] = None, **fields: Any) -> Optional[SigilError]:
         """Sets the embedding call's outcome (an EmbeddingResult, or its fields as keywords); returns an input error."""
@@ -911,14 +909,4 @@ class EmbeddingRecorder(_Recorder):
             if self._handle:
                 return self._input_error(N.sigil_embedding_set_result(self._handle, byref(r)))
         return None
-
-    def set_call_error(self, error: Any) -> None:
-        """Records that the embedding call failed."""
-        if error is None:
-            return
-        message, http_status = _call_error_args(error)
-        with self._lock:
-            self._call_error = error if isinstance(error, BaseException) else RuntimeError(str(error))
-            if self._handle:
-                N.sigil_embedding_set_call_error(self._handle, message, len(message), http_status)
 

@@ -187,6 +187,83 @@ static int bool_value(bad_t *bad, const cJSON *obj, const char *key) {
   return cJSON_IsTrue(v);
 }
 
+/* ---------------------------------------------------------------------------
+ * Times. A C program holds a time as seconds (time_t, struct timespec), which
+ * reach far beyond what the ABI's int64 Unix nanoseconds can hold (1677 to
+ * 2262); converting is the caller's job, and the rule every binding applies
+ * is the nearest end of the range: +-(2^63 - 1) (docs/abi-json.md, "Binding
+ * rules"). The driver does what such a program does with the RFC 3339 times
+ * of a result: parse, then convert with unix_ns_saturating.
+ * ------------------------------------------------------------------------ */
+
+static int64_t unix_ns_saturating(int64_t secs, int64_t nanos) {
+  const int64_t max_s = INT64_MAX / 1000000000, max_n = INT64_MAX % 1000000000; /* 9223372036 s 854775807 ns */
+  if (secs > max_s || (secs == max_s && nanos > max_n)) return INT64_MAX;
+  if (secs < -max_s - 1 || (secs == -max_s - 1 && nanos < 1000000000 - max_n)) return -INT64_MAX;
+  return secs < 0 ? (secs + 1) * 1000000000 + (nanos - 1000000000) : secs * 1000000000 + nanos;
+}
+
+static int digits(const char *s, int n, int64_t *out) {
+  int64_t v = 0;
+  for (int i = 0; i < n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return 0;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return 1;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)" -> Unix seconds and nanoseconds. */
+static int parse_rfc3339(const char *s, int64_t *secs, int64_t *nanos) {
+  int64_t y, mo, d, h, mi, sec, oh = 0, om = 0;
+  if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' ||
+      !digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) ||
+      !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec) || mo < 1 || mo > 12 || d < 1 || d > 31) {
+    return 0;
+  }
+  const char *p = s + 19;
+  int64_t frac = 0, scale = 1000000000;
+  if (*p == '.') {
+    for (++p; *p >= '0' && *p <= '9'; ++p) {
+      if (scale > 1) frac = frac * 10 + (*p - '0'), scale /= 10;
+    }
+    frac *= scale;
+  }
+  int sign = 0;
+  if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+    sign = 0;
+  } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' && digits(p + 1, 2, &oh) &&
+             digits(p + 4, 2, &om)) {
+    sign = *p == '+' ? 1 : -1;
+  } else {
+    return 0;
+  }
+  /* days from the civil date (proleptic Gregorian) */
+  int64_t yy = mo <= 2 ? y - 1 : y, m = mo <= 2 ? mo + 9 : mo - 3;
+  int64_t era = (yy >= 0 ? yy : yy - 399) / 400, yoe = yy - era * 400;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + (153 * m + 2) / 5 + d - 1;
+  *secs = (era * 146097 + doe - 719468) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+  *nanos = frac;
+  return 1;
+}
+
+/* The result's RFC 3339 started_at / completed_at as int64 Unix nanoseconds (JSON integers). */
+static void result_times_to_ns(bad_t *bad, cJSON *result) {
+  static const char *const keys[] = {"started_at", "completed_at"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; ++i) {
+    const cJSON *v = field(result, keys[i]);
+    if (!cJSON_IsString(v)) continue; /* absent, or already nanoseconds */
+    int64_t secs, nanos;
+    if (!parse_rfc3339(v->valuestring, &secs, &nanos)) {
+      fail(bad, "result.%s must be RFC 3339 or Unix nanoseconds", keys[i]);
+      return;
+    }
+    char ns[24];
+    snprintf(ns, sizeof ns, "%lld", (long long)unix_ns_saturating(secs, nanos));
+    cJSON_ReplaceItemInObjectCaseSensitive(result, keys[i], cJSON_CreateRaw(ns));
+  }
+}
+
 /* Compact JSON text of a field (caller frees with cJSON_free), or NULL. */
 static char *json_text(const cJSON *obj, const char *key) {
   const cJSON *v = field(obj, key);
@@ -583,7 +660,11 @@ static void op_generation_set_result(bad_t *bad, const cJSON *req, cJSON *r) {
   sigil_generation_t *g = (sigil_generation_t *)recorder(bad, req, KIND_GENERATION);
   if (!bad->failed && !cJSON_IsObject(field(req, "result"))) fail(bad, "%s", "\"result\" must be an object");
   if (bad->failed) return;
-  char *json = json_text(req, "result");
+  cJSON *result = cJSON_Duplicate(field(req, "result"), 1);
+  result_times_to_ns(bad, result);
+  char *json = bad->failed ? NULL : cJSON_PrintUnformatted(result);
+  cJSON_Delete(result);
+  if (bad->failed) return;
   sigil_status_t st = sigil_generation_set_result_json(g, json, strlen(json));
   cJSON_free(json);
   reply_status(r, st, NULL);

@@ -239,7 +239,11 @@ fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146097 + doe - 719468;
     let secs = days * 86400 + hh * 3600 + mm * 60 + ss - offset;
-    Some(from_unix_ns(secs * 1_000_000_000 + nanos))
+    // Seconds and nanoseconds, not int64 nanoseconds: SystemTime holds
+    // instants beyond 1677-2262, and the binding decides what they become.
+    let whole = Duration::from_secs(secs.unsigned_abs());
+    let t = if secs >= 0 { UNIX_EPOCH + whole } else { UNIX_EPOCH - whole };
+    Some(t + Duration::from_nanos(nanos as u64))
 }
 
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
