@@ -150,8 +150,8 @@ Expected<std::unique_ptr<Spool>> Spool::open(const SpoolConfig &config, const Lo
   const bool sticky_and_ours = ours && (st.st_mode & S_ISVTX) != 0;
   std::string shared;
   if (!ours) {
-    shared = "is owned by uid " + std::to_string(st.st_uid) + ", not by this process's uid " +
-             std::to_string(::geteuid());
+    shared =
+        "is owned by uid " + std::to_string(st.st_uid) + ", not by this process's uid " + std::to_string(::geteuid());
   } else if ((st.st_mode & 022) != 0 && !sticky_and_ours) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));

@@ -17,6 +17,10 @@
 // corrupt tail (crash mid-append) ends a segment: every frame before it is
 // kept. A record is removed only after the server accepted (or refused) it:
 // a partly replayed segment is rewritten (temp file + rename) with the rest.
+// Every file the spool creates is created exclusively (O_CREAT|O_EXCL; the
+// rewrite under a fresh random name) and opened with O_NOFOLLOW, so a link
+// placed under one of its names is never followed; a file it did not write
+// (another user's, or not starting with the magic) is left in place.
 #pragma once
 
 #include <atomic>

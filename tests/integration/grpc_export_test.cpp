@@ -375,8 +375,8 @@ TEST_F(GrpcExport, AlreadyStoredIsDeliveredNotRejected) {
   std::string a = record_small(client, "a");
   std::string b = record_small(client, "b");
   std::string c = record_small(client, "c");
-  h().script("grpc", R"([{"reject":{")" + b + R"(":"generation already exists",")" + c +
-                         R"(":"invalid generation"}}])");
+  h().script("grpc",
+             R"([{"reject":{")" + b + R"(":"generation already exists",")" + c + R"(":"invalid generation"}}])");
   ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
   sigil_stats_t st = stats(client);
   EXPECT_EQ(st.generations_exported, 2u) << log_.all();

@@ -714,9 +714,8 @@ TEST_F(Spool, ReplayAnsweredPerItemEndsEachRecordOnce) {
   sigil_client_t *client = make_client(c);
   std::vector<std::string> ids;  // queued, not sent before the flush
   for (int i = 0; i < 4; ++i) ids.push_back(record(client, "replay-per-item"));
-  h().script("http", R"([{"status":503},{"status":503},{"reject":{")" + ids[0] +
-                         R"(":"generation already exists",")" + ids[1] + R"(":"Generation already exists",")" +
-                         ids[2] + R"(":"invalid generation"}}])");
+  h().script("http", R"([{"status":503},{"status":503},{"reject":{")" + ids[0] + R"(":"generation already exists",")" +
+                         ids[1] + R"(":"Generation already exists",")" + ids[2] + R"(":"invalid generation"}}])");
   ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
   EXPECT_EQ(stats_of(client).generations_spooled, 4u) << describe(client, dir_);
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);

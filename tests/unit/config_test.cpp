@@ -87,7 +87,8 @@ TEST(Config, InvalidValuesAreClearErrors) {
 
 TEST(Config, SpoolSharedDirectoryIsRefusedUnlessAllowed) {
   EXPECT_FALSE(resolve_config(Options(), env_of({}))->exporter.spool.allow_shared_dir);
-  EXPECT_TRUE(resolve_config(Options(), env_of({{"SIGIL_SPOOL_ALLOW_SHARED_DIR", "1"}}))->exporter.spool.allow_shared_dir);
+  EXPECT_TRUE(
+      resolve_config(Options(), env_of({{"SIGIL_SPOOL_ALLOW_SHARED_DIR", "1"}}))->exporter.spool.allow_shared_dir);
   Options no;
   no.spool_allow_shared_dir = false;
   EXPECT_FALSE(resolve_config(no, env_of({{"SIGIL_SPOOL_ALLOW_SHARED_DIR", "true"}}))->exporter.spool.allow_shared_dir);
@@ -142,16 +143,15 @@ TEST(Endpoint, FormsAndDefaults) {
 // loopback as an address: a name that merely looks like one resolves wherever
 // its owner likes, and would get the auth header in the clear.
 TEST(Endpoint, PlaintextOnlyForParsedLoopbackAddresses) {
-  for (const char *host : {"localhost:8080", "LOCALHOST", "127.0.0.1:4317", "127.0.0.1", "127.255.3.4:1",
-                           "[::1]:4317", "[::1]", "::1"}) {
+  for (const char *host :
+       {"localhost:8080", "LOCALHOST", "127.0.0.1:4317", "127.0.0.1", "127.255.3.4:1", "[::1]:4317", "[::1]", "::1"}) {
     auto ep = parse_endpoint(host, std::nullopt, "/x");
     ASSERT_TRUE(ep.has_value()) << host;
     EXPECT_FALSE(ep->tls) << host << " is loopback";
   }
   for (const char *host : {"127.0.0.1.example.com:4317", "127.0.0.1.example.com", "127.evil.example:80", "127.",
                            "127.0.0.1x:80", "127.0.0.256:80", "127.0.0:80", "127.0.0.1.1", "128.0.0.1:80",
-                           "localhost.example.com", "[::1].example.com:80", "[::2]:80", "0x7f.0.0.1",
-                           "1127.0.0.1"}) {
+                           "localhost.example.com", "[::1].example.com:80", "[::2]:80", "0x7f.0.0.1", "1127.0.0.1"}) {
     auto ep = parse_endpoint(host, std::nullopt, "/x");
     ASSERT_TRUE(ep.has_value()) << host;
     EXPECT_TRUE(ep->tls) << host << " is not loopback";

@@ -377,7 +377,8 @@ TEST(SpoolStore, DanglingReplayLockLinkCreatesNothing) {
   EXPECT_FALSE(s->try_lock_replay());
   struct stat st {};
   EXPECT_NE(lstat(target.c_str(), &st), 0) << "the link's target was created";
-  EXPECT_TRUE(warnings.contains("replay.lock: it is a symbolic link")) << (warnings.lines.empty() ? "" : warnings.lines[0]);
+  EXPECT_TRUE(warnings.contains("replay.lock: it is a symbolic link"))
+      << (warnings.lines.empty() ? "" : warnings.lines[0]);
   remove_temp_dir(c.dir);
 }
 
