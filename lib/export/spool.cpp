@@ -406,7 +406,29 @@ bool Spool::try_lock_replay() {
     return false;
   }
   replay_fd_ = fd;
+  remove_stale_rewrites();
   return true;
+}
+
+void Spool::remove_stale_rewrites() {
+  // Only the holder of replay.lock rewrites segments, so a rewrite's
+  // temporary file present now was left by a replayer that died before its
+  // rename. Ours and regular only: anything else is left where it is.
+  DIR *d = ::opendir(config_.dir.c_str());
+  if (d == nullptr) return;
+  const int dfd = ::dirfd(d);
+  while (struct dirent *e = ::readdir(d)) {
+    const char *name = e->d_name;
+    const char *tmp = std::strstr(name, ".sgs.tmp");
+    if (std::strncmp(name, "seg-", 4) != 0 || tmp == nullptr) continue;
+    if (tmp[8] != '\0' && tmp[8] != '-') continue;  // <segment>.tmp (older versions) or <segment>.tmp-<hex>
+    struct stat st {};
+    if (::fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) {
+      continue;
+    }
+    ::unlinkat(dfd, name, 0);
+  }
+  ::closedir(d);
 }
 
 uint64_t Spool::largest_segment_bytes() const {

@@ -153,6 +153,7 @@ class Spool {
   void run_syncer();
   uint64_t scan_bytes() const;
   uint64_t largest_segment_bytes() const;
+  void remove_stale_rewrites();  // with replay.lock held
   void refuse_once(const std::string &path, const std::string &why, const char *what = "not replaying ");
 
   SpoolConfig config_;

@@ -455,3 +455,30 @@ TEST(SpoolStore, ADirectoryAnotherUserOwnsIsRefused) {
   EXPECT_NE(open_spool(c), nullptr);
   remove_temp_dir(c.dir);
 }
+
+// A replayer that dies between writing a rewrite and renaming it leaves the
+// temporary file behind; the next holder of replay.lock removes it (ours and
+// regular only: a link under such a name stays).
+TEST(SpoolStore, ARewriteLeftByACrashIsRemovedByTheNextReplayer) {
+  SpoolConfig c;
+  c.dir = temp_dir();
+  ASSERT_EQ(mkdir(c.dir.c_str(), 0700), 0);
+  const std::string left = c.dir + "/seg-0000000000001-1-00000001.sgs.tmp-0123456789abcdef";
+  const std::string old_form = c.dir + "/seg-0000000000002-1-00000002.sgs.tmp";
+  const std::string link = c.dir + "/seg-0000000000003-1-00000003.sgs.tmp-fedcba9876543210";
+  const std::string victim = c.dir.substr(0, c.dir.rfind('/')) + "/victim";
+  std::ofstream(left) << "SIGILSP1";
+  std::ofstream(old_form) << "SIGILSP1";
+  std::ofstream(victim) << "precious";
+  ASSERT_EQ(symlink(victim.c_str(), link.c_str()), 0);
+  std::unique_ptr<Spool> s = open_spool(c);
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(s->try_lock_replay());
+  struct stat st {};
+  EXPECT_NE(lstat(left.c_str(), &st), 0);
+  EXPECT_NE(lstat(old_form.c_str(), &st), 0);
+  EXPECT_EQ(lstat(link.c_str(), &st), 0);
+  EXPECT_EQ(read_all(victim), "precious");
+  s->unlock_replay();
+  remove_temp_dir(c.dir);
+}
