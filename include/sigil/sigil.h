@@ -41,6 +41,23 @@
  * TIME. Timestamps are int64_t nanoseconds since the Unix epoch (UTC);
  * 0 means "now" or "unset" as each function says. Durations are uint32_t
  * milliseconds.
+ *
+ * VERSIONED STRUCTS. A struct whose first field is `version` is initialized
+ * with its SIGIL_X_INIT macro or, where macros are out of reach (bindings),
+ * its sigil_x_init() function: both give every field zero and `version` the
+ * header's SIGIL_X_VERSION. Each init function returns
+ * SIGIL_E_INVALID_ARGUMENT for NULL, else SIGIL_OK. A function that takes
+ * such a struct returns SIGIL_E_INVALID_ARGUMENT for a NULL struct or a
+ * version it does not accept; each says which versions it accepts.
+ * (sigil_span_t is versioned but only ever filled by the library.)
+ *
+ * FOR BINDINGS. A few fields and functions exist only so that language
+ * bindings can hand the engine what their runtime knows; C callers leave
+ * them unset. They are marked "For bindings": the `context_*` fields of the
+ * start structs (values from the binding's context mechanism),
+ * sigil_options_set_sdk_name and sigil_options_set_sdk_language (SDK
+ * identity stamping) and sigil_generation_content_capture_mode (passing a
+ * generation's mode on to its tool executions).
  */
 #ifndef SIGIL_SIGIL_H
 #define SIGIL_SIGIL_H
@@ -92,12 +109,31 @@ SIGIL_API uint32_t sigil_abi_version(void);
  * Status codes and errors
  *
  * Values are pinned: they never change meaning and are never reused.
+ *
+ * One status per kind of failure:
+ *  - SIGIL_E_INVALID_ARGUMENT: an argument the called function can reject
+ *    by itself: a NULL required pointer or handle, a value outside the
+ *    documented set (an unknown SIGIL_* constant or bit), a struct version it
+ *    does not accept. Options setters check only this and UTF-8; a setter
+ *    never returns SIGIL_E_CONFIG.
+ *  - SIGIL_E_CONFIG: a configuration that cannot be resolved once options,
+ *    SIGIL_* / OTEL_* environment and defaults are combined: a malformed
+ *    endpoint or header, an auth mode without its credentials, a SIGIL_*
+ *    environment value outside its accepted set (an unknown SIGIL_PROTOCOL,
+ *    say). sigil_client_new reports it; so does
+ *    sigil_client_submit_rating for the API endpoint it resolves per call.
+ *  - SIGIL_E_INVALID_UTF8 and SIGIL_E_INVALID_JSON: a malformed string or
+ *    JSON value, whichever function finds it (an environment value too).
+ * One exception is kept because callers may rely on it: a spool directory
+ * that cannot be created, or is not a directory, fails sigil_client_new
+ * with SIGIL_E_INVALID_ARGUMENT (see sigil_options_set_spool_dir).
  * ======================================================================== */
 
 typedef uint32_t sigil_status_t;
 
 #define SIGIL_OK 0u
-/** A required argument was NULL or out of range. */
+/** A required argument was NULL or out of range, or a struct version is not
+ *  accepted (see the rule above). */
 #define SIGIL_E_INVALID_ARGUMENT 1u
 /** The generation (or embedding) failed validation; nothing was exported. */
 #define SIGIL_E_VALIDATION 2u
@@ -111,7 +147,8 @@ typedef uint32_t sigil_status_t;
 #define SIGIL_E_INVALID_UTF8 6u
 /** A JSON argument did not parse or had the wrong shape. */
 #define SIGIL_E_INVALID_JSON 7u
-/** The configuration (options or SIGIL_* environment) is invalid. */
+/** The configuration (options and SIGIL_* / OTEL_* environment together)
+ *  cannot be resolved (see the rule above). */
 #define SIGIL_E_CONFIG 8u
 /** A deadline passed before the operation completed. */
 #define SIGIL_E_TIMEOUT 9u
@@ -157,8 +194,11 @@ SIGIL_API const char *sigil_status_name(sigil_status_t status);
  * Explicit options win over SIGIL_* environment variables, which win over
  * defaults; resolution happens once, in sigil_client_new. Setters copy their
  * arguments (borrowed for the duration of the call). Every setter returns
- * SIGIL_E_INVALID_ARGUMENT for a NULL options object and SIGIL_E_INVALID_UTF8
- * for invalid strings.
+ * SIGIL_E_INVALID_ARGUMENT for a NULL options object or a value outside the
+ * documented set (the option is then left unchanged) and SIGIL_E_INVALID_UTF8
+ * for invalid strings. What a setter cannot judge alone (endpoint syntax,
+ * auth combinations, header characters) is checked by sigil_client_new,
+ * which reports SIGIL_E_CONFIG.
  * ======================================================================== */
 
 typedef struct sigil_options sigil_options_t;
@@ -239,8 +279,8 @@ SIGIL_API sigil_status_t sigil_options_set_user_id(sigil_options_t *options, con
  *  Env: SIGIL_TAGS ("k=v,k2=v2"). */
 SIGIL_API sigil_status_t sigil_options_set_tag(sigil_options_t *options, const char *key, const char *value);
 
-/** The SDK identity stamped as metadata `sigil.sdk.name` (default "sdk-c").
- *  Bindings set their own ("sdk-python", "sdk-go", ...). */
+/** For bindings: the SDK identity stamped as metadata `sigil.sdk.name`
+ *  (default "sdk-c"). Bindings set their own ("sdk-python", "sdk-go", ...). */
 SIGIL_API sigil_status_t sigil_options_set_sdk_name(sigil_options_t *options, const char *sdk_name);
 
 /** Export batching, queueing and retry knobs (0 keeps the default).
@@ -279,7 +319,10 @@ typedef struct sigil_client sigil_client_t;
  *  `options` is borrowed for the duration of the call and may be NULL
  *  (environment and defaults only). On success `*out` is owned by the caller;
  *  free with sigil_client_free. On failure `*out` is NULL and `*error` (if
- *  given) says what is wrong (SIGIL_E_CONFIG). */
+ *  given) says what is wrong: SIGIL_E_CONFIG for a configuration that cannot
+ *  be resolved, SIGIL_E_INVALID_UTF8 for an environment value that is not
+ *  UTF-8, SIGIL_E_INVALID_ARGUMENT for a NULL `out` or a spool directory
+ *  that cannot be created (see Status codes). */
 SIGIL_API sigil_status_t sigil_client_new(const sigil_options_t *options, sigil_client_t **out,
                                           sigil_error_t **error);
 
@@ -339,8 +382,13 @@ typedef struct sigil_stats {
 #define SIGIL_STATS_VERSION 2u
 #define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
+/** Initializes `*stats` exactly as SIGIL_STATS_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
+SIGIL_API sigil_status_t sigil_stats_init(sigil_stats_t *stats);
+
 /** Fills `*out` (caller-owned, with `version` set to 1 or 2), counting every
- *  record ended before the call. Thread-safe. */
+ *  record ended before the call. Thread-safe. A NULL client or `out`, or
+ *  another version, is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out);
 
 /* ===========================================================================
@@ -352,8 +400,8 @@ SIGIL_API sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_
  *
  * Identity resolution (explicit > context > metadata > client default):
  * conversation id, conversation title, user id, agent name and version.
- * Bindings pass their language's context values in the `context_*` fields;
- * C callers usually leave them NULL.
+ * Bindings pass their language's context values in the `context_*` fields
+ * (marked "For bindings"); C callers leave them NULL.
  * ======================================================================== */
 
 typedef struct sigil_generation sigil_generation_t;
@@ -390,12 +438,14 @@ typedef struct sigil_generation_start {
   const char *metadata_json;
   size_t metadata_json_len;
   int64_t started_at_ns; /* 0 = now */
-  /* Values from the binding's context mechanism (lower precedence). */
+  /* --- For bindings: values from the binding's context mechanism, below
+   * the explicit fields above in precedence. C callers leave them NULL. --- */
   const char *context_conversation_id;
   const char *context_conversation_title;
   const char *context_user_id;
   const char *context_agent_name;
   const char *context_agent_version;
+  /* --- end of the fields for bindings --- */
   /* W3C traceparent of the parent span; NULL starts a new trace. */
   const char *parent_traceparent;
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*;
@@ -407,15 +457,18 @@ typedef struct sigil_generation_start {
 #define SIGIL_GENERATION_START_VERSION 2u
 #define SIGIL_GENERATION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_GENERATION_START_VERSION)
 
-/** Initializes `*start` exactly as SIGIL_GENERATION_START_INIT does. */
+/** Initializes `*start` exactly as SIGIL_GENERATION_START_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_generation_start_init(sigil_generation_start_t *start);
 
 /** Starts a synchronous generation (mode SYNC, operation "generateText").
  *  `start` and everything it points to are borrowed for the duration of the
  *  call. On success `*out` is owned by the caller; free with
- *  sigil_generation_free. With a NULL client `*out` is a no-op recorder and
+ *  sigil_generation_free. With a NULL client, a NULL `start` or a `version`
+ *  outside 1..SIGIL_GENERATION_START_VERSION, `*out` is a no-op recorder and
  *  the return is SIGIL_E_INVALID_ARGUMENT; with a shut-down client the return
- *  is SIGIL_E_SHUTDOWN and sigil_generation_end reports it again.
+ *  is SIGIL_E_SHUTDOWN and sigil_generation_end reports it again. A NULL
+ *  `out` is SIGIL_E_INVALID_ARGUMENT.
  *  Malformed start fields (JSON, UTF-8) are kept as the recorder's error and
  *  reported by sigil_generation_end. */
 SIGIL_API sigil_status_t sigil_generation_start(sigil_client_t *client,
@@ -486,6 +539,13 @@ typedef struct sigil_token_usage {
 #define SIGIL_TOKEN_USAGE_VERSION 1u
 #define SIGIL_TOKEN_USAGE_INIT {SIGIL_TOKEN_USAGE_VERSION, 0, 0, 0, 0, 0, 0, 0}
 
+/** Initializes `*usage` exactly as SIGIL_TOKEN_USAGE_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
+SIGIL_API sigil_status_t sigil_token_usage_init(sigil_token_usage_t *usage);
+
+/** Sets the token counters. `usage` is borrowed for the duration of the
+ *  call. A NULL `usage`, or one whose `version` is not
+ *  SIGIL_TOKEN_USAGE_VERSION, is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_generation_set_usage(sigil_generation_t *generation,
                                                     const sigil_token_usage_t *usage);
 
@@ -567,11 +627,14 @@ typedef struct sigil_tool_execution_start {
   const char *request_provider; /* the provider that served that model */
   int include_content;          /* capture arguments and result on the span */
   int64_t started_at_ns;        /* 0 = now */
+  /* --- For bindings: values from the binding's context mechanism, below
+   * the explicit fields above in precedence. C callers leave them NULL. --- */
   const char *context_conversation_id;
   const char *context_conversation_title;
   const char *context_agent_name;
   const char *context_agent_version;
-  const char *parent_traceparent;
+  /* --- end of the fields for bindings --- */
+  const char *parent_traceparent; /* as for generations */
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*).
    * Bindings pass the enclosing generation's mode here. See Privacy. */
   uint32_t content_capture;
@@ -581,9 +644,12 @@ typedef struct sigil_tool_execution_start {
 #define SIGIL_TOOL_EXECUTION_START_VERSION 2u
 #define SIGIL_TOOL_EXECUTION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_TOOL_EXECUTION_START_VERSION)
 
+/** Initializes `*start` exactly as SIGIL_TOOL_EXECUTION_START_INIT does.
+ *  Returns SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_tool_execution_start_init(sigil_tool_execution_start_t *start);
 
-/** Starts a tool execution. Borrowing and no-op rules as for generations. */
+/** Starts a tool execution. Borrowing and no-op rules as for generations
+ *  (versions 1..SIGIL_TOOL_EXECUTION_START_VERSION). */
 SIGIL_API sigil_status_t sigil_tool_execution_start(sigil_client_t *client,
                                                     const sigil_tool_execution_start_t *start,
                                                     sigil_tool_execution_t **out);
@@ -626,10 +692,13 @@ typedef struct sigil_embedding_start {
   int has_dimensions;
   int64_t dimensions;
   const char *encoding_format;
-  int64_t started_at_ns;
+  int64_t started_at_ns; /* 0 = now */
+  /* --- For bindings: values from the binding's context mechanism, below
+   * the explicit fields above in precedence. C callers leave them NULL. --- */
   const char *context_agent_name;
   const char *context_agent_version;
-  const char *parent_traceparent;
+  /* --- end of the fields for bindings --- */
+  const char *parent_traceparent; /* as for generations */
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*). */
   uint32_t content_capture;
 } sigil_embedding_start_t;
@@ -638,6 +707,8 @@ typedef struct sigil_embedding_start {
 #define SIGIL_EMBEDDING_START_VERSION 2u
 #define SIGIL_EMBEDDING_START_INIT SIGIL__VERSIONED_INIT(SIGIL_EMBEDDING_START_VERSION)
 
+/** Initializes `*start` exactly as SIGIL_EMBEDDING_START_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_embedding_start_init(sigil_embedding_start_t *start);
 
 typedef struct sigil_embedding_result {
@@ -655,9 +726,19 @@ typedef struct sigil_embedding_result {
 #define SIGIL_EMBEDDING_RESULT_VERSION 1u
 #define SIGIL_EMBEDDING_RESULT_INIT SIGIL__VERSIONED_INIT(SIGIL_EMBEDDING_RESULT_VERSION)
 
+/** Initializes `*result` exactly as SIGIL_EMBEDDING_RESULT_INIT does.
+ *  Returns SIGIL_E_INVALID_ARGUMENT for NULL. */
+SIGIL_API sigil_status_t sigil_embedding_result_init(sigil_embedding_result_t *result);
+
+/** Starts an embedding. Borrowing and no-op rules as for generations
+ *  (versions 1..SIGIL_EMBEDDING_START_VERSION). */
 SIGIL_API sigil_status_t sigil_embedding_start(sigil_client_t *client,
                                                const sigil_embedding_start_t *start,
                                                sigil_embedding_t **out);
+/** Sets the result; `result` and everything it points to are borrowed for
+ *  the duration of the call. NULL and no-op recorders return SIGIL_OK;
+ *  otherwise a NULL `result`, or one whose `version` is not
+ *  SIGIL_EMBEDDING_RESULT_VERSION, is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_embedding_set_result(sigil_embedding_t *embedding,
                                                     const sigil_embedding_result_t *result);
 SIGIL_API sigil_status_t sigil_embedding_set_call_error(sigil_embedding_t *embedding,
@@ -732,7 +813,8 @@ typedef struct sigil_rating_input {
 #define SIGIL_RATING_INPUT_VERSION 1u
 #define SIGIL_RATING_INPUT_INIT SIGIL__VERSIONED_INIT(SIGIL_RATING_INPUT_VERSION)
 
-/** Initializes `*input` exactly as SIGIL_RATING_INPUT_INIT does. */
+/** Initializes `*input` exactly as SIGIL_RATING_INPUT_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_rating_input_init(sigil_rating_input_t *input);
 
 /** The server's answer to a rating: the stored rating and the conversation's
@@ -791,7 +873,13 @@ typedef struct sigil_rating_summary {
 #define SIGIL_RATING_SUMMARY_VERSION 1u
 #define SIGIL_RATING_SUMMARY_INIT SIGIL__VERSIONED_INIT(SIGIL_RATING_SUMMARY_VERSION)
 
-/** Fills `*out` (caller-owned, with `version` set). */
+/** Initializes `*summary` exactly as SIGIL_RATING_SUMMARY_INIT does.
+ *  Returns SIGIL_E_INVALID_ARGUMENT for NULL. */
+SIGIL_API sigil_status_t sigil_rating_summary_init(sigil_rating_summary_t *summary);
+
+/** Fills `*out` (caller-owned, with `version` set). A NULL result or `out`,
+ *  or a version other than SIGIL_RATING_SUMMARY_VERSION, is
+ *  SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_rating_result_summary(const sigil_rating_result_t *result,
                                                      sigil_rating_summary_t *out);
 
@@ -874,10 +962,10 @@ SIGIL_API sigil_status_t sigil_options_set_service_name(sigil_options_t *options
 SIGIL_API sigil_status_t sigil_options_set_resource_attribute(sigil_options_t *options, const char *key,
                                                               const char *value);
 
-/** Resource telemetry.sdk.language: the host language ("python", "go",
- *  "rust", "nodejs", ...). Default: derived from the SDK name
- *  (sigil_options_set_sdk_name: sdk-python -> python, sdk-go -> go, sdk-rust
- *  -> rust, sdk-js -> nodejs), else "cpp". */
+/** For bindings: resource telemetry.sdk.language, the host language
+ *  ("python", "go", "rust", "nodejs", ...). Default: derived from the SDK
+ *  name (sigil_options_set_sdk_name: sdk-python -> python, sdk-go -> go,
+ *  sdk-rust -> rust, sdk-js -> nodejs), else "cpp". */
 SIGIL_API sigil_status_t sigil_options_set_sdk_language(sigil_options_t *options, const char *language);
 
 /** Milliseconds between periodic metric exports (0 keeps the default,
@@ -1087,8 +1175,9 @@ SIGIL_API void sigil_metrics_snapshot_free(char *json);
 #define SIGIL_RECORD_RATING 4u
 
 /** The client's content capture mode (SIGIL_CONTENT_CAPTURE_*; DEFAULT
- *  unsets). Env: SIGIL_CONTENT_CAPTURE_MODE. An unknown value makes
- *  sigil_client_new fail with SIGIL_E_CONFIG. */
+ *  unsets). An unknown value is SIGIL_E_INVALID_ARGUMENT and leaves the
+ *  option unchanged. Env: SIGIL_CONTENT_CAPTURE_MODE; an unknown value there
+ *  makes sigil_client_new fail with SIGIL_E_CONFIG. */
 SIGIL_API sigil_status_t sigil_options_set_content_capture_mode(sigil_options_t *options, uint32_t mode);
 
 /** Decides the mode of one record: called on the thread that starts a
@@ -1155,7 +1244,7 @@ SIGIL_API sigil_status_t sigil_options_set_sanitizer(sigil_options_t *options, s
  *  default; otherwise at least 64). Env: SIGIL_MAX_FIELD_BYTES. */
 SIGIL_API sigil_status_t sigil_options_set_max_field_bytes(sigil_options_t *options, uint64_t bytes);
 
-/** The content capture mode a generation resolved at its start
+/** For bindings: the content capture mode a generation resolved at its start
  *  (SIGIL_CONTENT_CAPTURE_FULL .. _FULL_WITH_METADATA_SPANS), so that a
  *  binding can pass it on to the tool executions the generation runs (the
  *  reference SDKs' "parent generation's mode" layer). DEFAULT for NULL and
@@ -1198,7 +1287,9 @@ SIGIL_API const char *sigil_content_capture_mode_name(uint32_t mode);
 
 /** The spool directory (created 0700 if missing; NULL or "" disables the
  *  spool). `dir` is borrowed for the duration of the call. sigil_client_new
- *  fails with SIGIL_E_INVALID_ARGUMENT when it cannot be created. */
+ *  fails with SIGIL_E_INVALID_ARGUMENT (not SIGIL_E_CONFIG: the one exception
+ *  to the rule under Status codes, kept for compatibility) when it cannot be
+ *  created or is not a directory. */
 SIGIL_API sigil_status_t sigil_options_set_spool_dir(sigil_options_t *options, const char *dir);
 /** Byte budget of all segment files together (default 256 MiB); a record
  *  that does not fit is dropped (reason spool_full). 0 keeps the default. */
@@ -1208,6 +1299,93 @@ SIGIL_API sigil_status_t sigil_options_set_spool_max_bytes(sigil_options_t *opti
 SIGIL_API sigil_status_t sigil_options_set_spool_max_age_ms(sigil_options_t *options, uint64_t ms);
 /** One of SIGIL_SPOOL_SYNC_*; anything else is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_options_set_spool_sync(sigil_options_t *options, uint32_t policy);
+
+/* ===========================================================================
+ * Provider mapping
+ *
+ * Hand a recorder the provider's own JSON and let the engine map it: the
+ * request and response bodies of a call, or the events of a streamed
+ * response one at a time (each the JSON payload of one server-sent event,
+ * or one Bedrock ConverseStream event object). Every language gets the same
+ * mapping, byte for byte; the fields each API maps are in docs/providers.md.
+ *
+ * API names (`api`, NUL-terminated):
+ *   "openai.chat"              OpenAI Chat Completions
+ *   "openai.responses"         OpenAI Responses
+ *   "anthropic.messages"       Anthropic Messages
+ *   "gemini.generate_content"  Gemini generateContent / streamGenerateContent
+ *   "bedrock.converse"         AWS Bedrock Converse / ConverseStream
+ *   "openai.embeddings"        OpenAI embeddings   (embedding recorders only)
+ *   "gemini.embed_content"     Gemini embedContent (embedding recorders only)
+ *
+ * Providers add fields every month: unknown fields are ignored. A body that
+ * does not parse, a value of the wrong type, invalid UTF-8, or a stream that
+ * ends early or out of order never fails the host's call: everything that
+ * could be mapped is kept, the problem is returned (SIGIL_E_INVALID_JSON,
+ * SIGIL_E_INVALID_UTF8) for information, and it becomes the generation's
+ * mapping error — the generation is still exported, and its span carries
+ * error.type "mapping_error". A stream whose recorder ends before the last
+ * event reports the partial output and the usage seen so far.
+ *
+ * Mapped values are the result: they win over start fields, as with
+ * sigil_generation_set_result_json (which replaces them when called later).
+ * Content capture, redaction and field limits apply as to any result.
+ * ======================================================================== */
+
+/** flags: also keep copies of the provider JSON as artifacts (request,
+ *  response, tools, provider_event); the content capture mode still decides
+ *  whether they leave the process. */
+#define SIGIL_PROVIDER_RAW_ARTIFACTS 1u
+
+/** Maps a provider request body: provider and model, system prompt, input
+ *  messages, tools and request controls (max tokens, temperature, top_p,
+ *  tool choice, thinking). `api` and `json` are borrowed for the duration of
+ *  the call. SIGIL_E_INVALID_ARGUMENT (nothing recorded) for NULL `json`, an
+ *  unknown or embedding `api`, or unknown flags; a mapping problem as above.
+ *  A no-op on a NULL or no-op recorder. */
+SIGIL_API sigil_status_t sigil_generation_set_provider_request(sigil_generation_t *generation,
+                                                               const char *api, const char *json,
+                                                               size_t json_len, uint32_t flags);
+
+/** Maps a provider response body: output messages, usage, stop reason,
+ *  response id and model. Arguments and returns as
+ *  sigil_generation_set_provider_request. */
+SIGIL_API sigil_status_t sigil_generation_set_provider_response(sigil_generation_t *generation,
+                                                                const char *api, const char *json,
+                                                                size_t json_len, uint32_t flags);
+
+/** Feeds one stream event; the recorder accumulates text, thinking and tool
+ *  call deltas, and usage that arrives in the last events, until
+ *  sigil_generation_end. The first event that carries content sets the
+ *  first-token time unless sigil_generation_set_first_token_at did. Every
+ *  event of one recorder must name the same `api`. A malformed event is
+ *  skipped and remembered as the mapping error; the call returns SIGIL_OK
+ *  for it. Otherwise as sigil_generation_set_provider_request (flags are
+ *  read from the first event). */
+SIGIL_API sigil_status_t sigil_generation_add_provider_event(sigil_generation_t *generation,
+                                                             const char *api, const char *json,
+                                                             size_t json_len, uint32_t flags);
+
+/** Marks the generation with a mapping error the caller found while
+ *  building its result (the first one wins): still exported, with
+ *  error.type "mapping_error" on its span. `message` is borrowed for the
+ *  duration of the call; invalid UTF-8 is SIGIL_E_INVALID_UTF8. */
+SIGIL_API sigil_status_t sigil_generation_set_mapping_error(sigil_generation_t *generation,
+                                                            const char *message, size_t len);
+
+/** Maps an embedding call from the provider's request and/or response body
+ *  (either may be NULL with length 0): start fields left unset (provider,
+ *  model, dimensions, encoding format) come from the request; the result
+ *  (input count, input tokens, response model, dimensions, input texts)
+ *  from the response. Arguments are borrowed for the duration of the call.
+ *  SIGIL_E_INVALID_ARGUMENT for an unknown or non-embedding `api`; a
+ *  mapping problem is returned after keeping what could be mapped. */
+SIGIL_API sigil_status_t sigil_embedding_set_provider_result(sigil_embedding_t *embedding,
+                                                             const char *api,
+                                                             const char *request_json,
+                                                             size_t request_len,
+                                                             const char *response_json,
+                                                             size_t response_len);
 
 #ifdef __cplusplus
 }

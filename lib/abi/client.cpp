@@ -49,6 +49,8 @@ void sigil_client_free(sigil_client_t *client) {
   delete client;
 }
 
+sigil_status_t sigil_stats_init(sigil_stats_t *stats) { return sigil::abi::init_versioned(stats, SIGIL_STATS_VERSION); }
+
 sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out) {
   if (client == nullptr || out == nullptr || out->version < 1 || out->version > SIGIL_STATS_VERSION) {
     return SIGIL_E_INVALID_ARGUMENT;

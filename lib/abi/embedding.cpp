@@ -9,10 +9,11 @@ using sigil::detail::Status;
 extern "C" {
 
 sigil_status_t sigil_embedding_start_init(sigil_embedding_start_t *start) {
-  if (start == nullptr) return SIGIL_E_INVALID_ARGUMENT;
-  *start = sigil_embedding_start_t{};
-  start->version = SIGIL_EMBEDDING_START_VERSION;
-  return SIGIL_OK;
+  return sigil::abi::init_versioned(start, SIGIL_EMBEDDING_START_VERSION);
+}
+
+sigil_status_t sigil_embedding_result_init(sigil_embedding_result_t *result) {
+  return sigil::abi::init_versioned(result, SIGIL_EMBEDDING_RESULT_VERSION);
 }
 
 sigil_status_t sigil_embedding_start(sigil_client_t *client, const sigil_embedding_start_t *s,

@@ -115,10 +115,11 @@ sigil_status_t add_part(sigil_generation_t *g, uint32_t side, F &&fill) {
 extern "C" {
 
 sigil_status_t sigil_generation_start_init(sigil_generation_start_t *start) {
-  if (start == nullptr) return SIGIL_E_INVALID_ARGUMENT;
-  *start = sigil_generation_start_t{};
-  start->version = SIGIL_GENERATION_START_VERSION;
-  return SIGIL_OK;
+  return sigil::abi::init_versioned(start, SIGIL_GENERATION_START_VERSION);
+}
+
+sigil_status_t sigil_token_usage_init(sigil_token_usage_t *usage) {
+  return sigil::abi::init_versioned(usage, SIGIL_TOKEN_USAGE_VERSION);
 }
 
 sigil_status_t sigil_generation_start(sigil_client_t *client, const sigil_generation_start_t *s,

@@ -2,6 +2,7 @@
 // UTF-8 checks, Status -> status code + owned error, exception firewall.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -47,6 +48,17 @@ using detail::Status;
 sigil_status_t report(const Status &st, sigil_error_t **error);
 
 inline Status invalid_argument(const char *what) { return Status(SIGIL_E_INVALID_ARGUMENT, what); }
+
+// The body of every sigil_*_init(): zero-fills the whole struct, padding
+// included, so that it is byte-for-byte the value of its static _INIT macro
+// (tests/abi compare the two byte by byte), then sets the version.
+template <typename T>
+sigil_status_t init_versioned(T *s, uint32_t version) {
+  if (s == nullptr) return SIGIL_E_INVALID_ARGUMENT;
+  std::memset(s, 0, sizeof *s);
+  s->version = version;
+  return SIGIL_OK;
+}
 
 // Copies an optional NUL-terminated string, checking UTF-8.
 Status copy_cstr(const char *in, const char *field, std::string &out);

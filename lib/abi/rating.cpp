@@ -39,10 +39,11 @@ const char *field(const sigil_rating_result_t *r, std::string sigil::detail::Rat
 extern "C" {
 
 sigil_status_t sigil_rating_input_init(sigil_rating_input_t *input) {
-  if (input == nullptr) return SIGIL_E_INVALID_ARGUMENT;
-  *input = sigil_rating_input_t{};
-  input->version = SIGIL_RATING_INPUT_VERSION;
-  return SIGIL_OK;
+  return sigil::abi::init_versioned(input, SIGIL_RATING_INPUT_VERSION);
+}
+
+sigil_status_t sigil_rating_summary_init(sigil_rating_summary_t *summary) {
+  return sigil::abi::init_versioned(summary, SIGIL_RATING_SUMMARY_VERSION);
 }
 
 sigil_status_t sigil_client_submit_rating(sigil_client_t *client, const sigil_rating_input_t *input,

@@ -10,10 +10,7 @@ using sigil::detail::Status;
 extern "C" {
 
 sigil_status_t sigil_tool_execution_start_init(sigil_tool_execution_start_t *start) {
-  if (start == nullptr) return SIGIL_E_INVALID_ARGUMENT;
-  *start = sigil_tool_execution_start_t{};
-  start->version = SIGIL_TOOL_EXECUTION_START_VERSION;
-  return SIGIL_OK;
+  return sigil::abi::init_versioned(start, SIGIL_TOOL_EXECUTION_START_VERSION);
 }
 
 sigil_status_t sigil_tool_execution_start(sigil_client_t *client, const sigil_tool_execution_start_t *s,

@@ -20,6 +20,34 @@ EmbeddingRecorder::EmbeddingRecorder(std::shared_ptr<Client> client, EmbeddingDa
 
 void EmbeddingRecorder::set_result(EmbeddingResultData result) { result_ = std::move(result); }
 
+Status EmbeddingRecorder::map_provider(ProviderApi api, std::string_view request_json,
+                                       std::string_view response_json) {
+  if (is_noop() || ended_) return Status::ok();
+  if (!is_embedding_api(api)) {
+    return Status(SIGIL_E_INVALID_ARGUMENT,
+                  std::string(provider_api_name(api)) + " is not an embedding API: map it on a generation recorder");
+  }
+  ProviderEmbedding m;
+  Status st = map_provider_embedding(api, request_json, response_json, m);
+  fill_if_empty(data_.model.provider, m.provider);
+  fill_if_empty(data_.model.name, m.model);
+  if (!data_.dimensions && m.requested_dimensions) data_.dimensions = m.requested_dimensions;
+  if (!data_.encoding_format_set && !m.encoding_format.empty()) {
+    data_.encoding_format = m.encoding_format;
+    data_.encoding_format_set = true;
+  }
+  if (!response_json.empty()) {
+    EmbeddingResultData r;
+    r.input_count = m.input_count;
+    r.input_tokens = m.input_tokens;
+    r.response_model = std::move(m.response_model);
+    r.dimensions = m.dimensions;
+    r.input_texts = std::move(m.input_texts);
+    result_ = std::move(r);
+  }
+  return st;
+}
+
 void EmbeddingRecorder::set_call_error(std::string message, int32_t http_status) {
   call_error_ = std::move(message);
   call_error_status_ = http_status;

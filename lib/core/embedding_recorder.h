@@ -13,6 +13,7 @@
 #include "core/client.h"
 #include "core/content_capture.h"
 #include "core/recorder_context.h"
+#include "providers/provider_api.h"
 #include "telemetry/trace_context.h"
 
 namespace sigil::detail {
@@ -42,6 +43,11 @@ class EmbeddingRecorder {
   bool is_noop() const { return client_ == nullptr; }
   const TraceContext &trace() const { return trace_; }
   void set_result(EmbeddingResultData result);
+  // Maps the provider's embedding request and/or response JSON (either may be
+  // empty): start fields the host left unset are filled from the request, and
+  // the result comes from the response. What could be mapped is kept; a
+  // problem is returned for information only.
+  Status map_provider(ProviderApi api, std::string_view request_json, std::string_view response_json);
   void set_call_error(std::string message, int32_t http_status);
   void record_input_error(const Status &st);
   void resolve_content_capture(ContentCaptureMode per_call);

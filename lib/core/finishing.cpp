@@ -72,9 +72,14 @@ void Client::finish_generation(GenerationEnd &e) {
   const std::string local_text = e.local_type == semconv::kErrMapping
                                      ? span_error_text(e.mode, semconv::kCategorySdk, e.local.message())
                                      : e.local.message();
+  // Then a mapping error (the record is still exported), then local failures.
+  const std::string mapping_text =
+      e.mapping.is_ok() ? std::string() : span_error_text(e.mode, semconv::kCategorySdk, e.mapping.message());
   Outcome outcome;
   if (e.call_error) {
     outcome = {semconv::kErrProviderCall, e.call_category, span_error_text(e.mode, e.call_category, *e.call_error)};
+  } else if (!e.mapping.is_ok()) {
+    outcome = {semconv::kErrMapping, semconv::kCategorySdk, mapping_text};
   } else if (e.local_type != nullptr) {
     outcome = {e.local_type, semconv::kCategorySdk, local_text};
   }
@@ -84,6 +89,7 @@ void Client::finish_generation(GenerationEnd &e) {
       span_add_exception(span, semconv::kErrProviderCall, span_error_text(e.mode, e.call_category, *e.call_error),
                          span.end_ns);
     }
+    if (!e.mapping.is_ok()) span_add_exception(span, semconv::kErrMapping, mapping_text, span.end_ns);
     if (!e.local.is_ok()) span_add_exception(span, sigil_status_name(e.local.code()), local_text, span.end_ns);
     finish_span(*telemetry_, privacy, span, outcome);
   }

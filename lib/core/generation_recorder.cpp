@@ -126,6 +126,65 @@ void GenerationRecorder::set_call_error(std::string message, int32_t http_status
 
 void GenerationRecorder::set_first_token_at(int64_t unix_ns) { first_token_ns_ = unix_ns == 0 ? now_unix_ns() : unix_ns; }
 
+namespace {
+
+Status api_mismatch(ProviderApi expected, ProviderApi got) {
+  return Status(SIGIL_E_INVALID_ARGUMENT, "provider events of " + std::string(provider_api_name(got)) +
+                                              " cannot join a stream of " + std::string(provider_api_name(expected)));
+}
+
+Status not_for_generations(ProviderApi api) {
+  return Status(SIGIL_E_INVALID_ARGUMENT,
+                std::string(provider_api_name(api)) + " is an embedding API: map it on an embedding recorder");
+}
+
+}  // namespace
+
+void GenerationRecorder::set_mapping_error(std::string message) {
+  if (mapping_error_.is_ok()) mapping_error_ = Status(SIGIL_E_INVALID_JSON, std::move(message));
+}
+
+Status GenerationRecorder::map_provider_request(ProviderApi api, std::string_view json, bool raw_artifacts) {
+  if (is_noop() || ended_) return Status::ok();
+  if (is_embedding_api(api)) return not_for_generations(api);
+  ProviderMapOptions options;
+  options.raw_artifacts = raw_artifacts;
+  mapped_api_ = api;
+  Status st = sigil::detail::map_provider_request(api, json, result(), options);
+  if (!st.is_ok()) set_mapping_error("provider request: " + st.message());
+  return st;
+}
+
+Status GenerationRecorder::map_provider_response(ProviderApi api, std::string_view json, bool raw_artifacts) {
+  if (is_noop() || ended_) return Status::ok();
+  if (is_embedding_api(api)) return not_for_generations(api);
+  ProviderMapOptions options;
+  options.raw_artifacts = raw_artifacts;
+  mapped_api_ = api;
+  Status st = sigil::detail::map_provider_response(api, json, result(), options);
+  if (!st.is_ok()) set_mapping_error("provider response: " + st.message());
+  return st;
+}
+
+Status GenerationRecorder::add_provider_event(ProviderApi api, std::string_view json, bool raw_artifacts) {
+  if (is_noop() || ended_) return Status::ok();
+  if (is_embedding_api(api)) return not_for_generations(api);
+  if (!stream_) {
+    ProviderMapOptions options;
+    options.raw_artifacts = raw_artifacts;
+    stream_ = make_stream_accumulator(api, options);
+    stream_api_ = api;
+    mapped_api_ = api;
+    if (!stream_) return not_for_generations(api);
+  } else if (api != stream_api_) {
+    Status st = api_mismatch(stream_api_, api);
+    set_mapping_error(st.message());
+    return st;
+  }
+  if (stream_->add_event(json) && first_token_ns_ == 0) first_token_ns_ = now_unix_ns();
+  return Status::ok();
+}
+
 // Normalization moves what it takes from the seed (only the id is read after
 // end) and from the result, into `g`.
 void GenerationRecorder::normalize(Generation &g, int64_t completed_at_ns) {
@@ -199,10 +258,20 @@ Status GenerationRecorder::end() {
   ended_ = true;
   if (is_noop()) return Status::ok();
   if (client_->is_shutdown()) return shutdown_error();
+  if (stream_) {  // what the stream said, also when it ended early
+    Status st = stream_->finish(result());
+    if (!st.is_ok()) set_mapping_error("provider stream: " + st.message());
+    stream_.reset();
+  }
   auto end = std::make_unique<GenerationEnd>();
   GenerationEnd &e = *end;
   e.client = client_.get();
+  e.mapping = std::move(mapping_error_);
   normalize(e.g, now_unix_ns());
+  if (mapped_api_) {  // only a response was mapped: the API names the provider, the response the model
+    if (e.g.model.provider.empty()) e.g.model.provider = std::string(provider_name(*mapped_api_));
+    if (e.g.model.name.empty()) e.g.model.name = e.g.response_model;
+  }
   e.mode = capture_.value_or(client_->config().privacy.content_capture);
   e.call_error = std::move(call_error_);
   e.call_category = e.call_error ? classify_error_category(call_error_status_, *e.call_error) : nullptr;

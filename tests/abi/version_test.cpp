@@ -2,8 +2,6 @@
 #include <gtest/gtest.h>
 #include <sigil/sigil.h>
 
-#include <cstring>
-
 TEST(Version, MatchesHeader) {
   EXPECT_STREQ(sigil_version_string(), SIGIL_VERSION_STRING);
   EXPECT_EQ(sigil_version_number(), SIGIL_VERSION_NUMBER);
@@ -36,19 +34,4 @@ TEST(Errors, NullIsSafe) {
   EXPECT_EQ(sigil_error_code(nullptr), SIGIL_OK);
   EXPECT_STREQ(sigil_error_message(nullptr), "");
   sigil_error_free(nullptr);
-}
-
-TEST(Init, FunctionsMatchMacros) {
-  sigil_generation_start_t a = SIGIL_GENERATION_START_INIT, b;
-  std::memset(&b, 0xAB, sizeof b);
-  ASSERT_EQ(sigil_generation_start_init(&b), SIGIL_OK);
-  EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0);
-  sigil_tool_execution_start_t c = SIGIL_TOOL_EXECUTION_START_INIT, d;
-  std::memset(&d, 0xAB, sizeof d);
-  ASSERT_EQ(sigil_tool_execution_start_init(&d), SIGIL_OK);
-  EXPECT_EQ(std::memcmp(&c, &d, sizeof c), 0);
-  sigil_embedding_start_t e = SIGIL_EMBEDDING_START_INIT, f;
-  std::memset(&f, 0xAB, sizeof f);
-  ASSERT_EQ(sigil_embedding_start_init(&f), SIGIL_OK);
-  EXPECT_EQ(std::memcmp(&e, &f, sizeof e), 0);
 }

@@ -433,6 +433,9 @@ pub const SIGIL_SPOOL_SYNC_NONE: u32 = 0;
 pub const SIGIL_SPOOL_SYNC_BATCH: u32 = 1;
 pub const SIGIL_SPOOL_SYNC_RECORD: u32 = 2;
 
+// Provider mapping flags.
+pub const SIGIL_PROVIDER_RAW_ARTIFACTS: u32 = 1;
+
 // ---------------------------------------------------------------------------
 // Functions, in header order.
 
@@ -511,6 +514,7 @@ extern "C" {
         error: *mut *mut sigil_error_t,
     ) -> sigil_status_t;
     pub fn sigil_client_free(client: *mut sigil_client_t);
+    pub fn sigil_stats_init(stats: *mut sigil_stats_t) -> sigil_status_t;
     pub fn sigil_client_stats(client: *const sigil_client_t, out: *mut sigil_stats_t) -> sigil_status_t;
 
     // Generations
@@ -573,6 +577,7 @@ extern "C" {
         mime_type: *const c_char,
         name: *const c_char,
     ) -> sigil_status_t;
+    pub fn sigil_token_usage_init(usage: *mut sigil_token_usage_t) -> sigil_status_t;
     pub fn sigil_generation_set_usage(
         generation: *mut sigil_generation_t,
         usage: *const sigil_token_usage_t,
@@ -653,6 +658,7 @@ extern "C" {
 
     // Embeddings
     pub fn sigil_embedding_start_init(start: *mut sigil_embedding_start_t) -> sigil_status_t;
+    pub fn sigil_embedding_result_init(result: *mut sigil_embedding_result_t) -> sigil_status_t;
     pub fn sigil_embedding_start(
         client: *mut sigil_client_t,
         start: *const sigil_embedding_start_t,
@@ -697,6 +703,7 @@ extern "C" {
     pub fn sigil_rating_result_created_at(result: *const sigil_rating_result_t) -> *const c_char;
     pub fn sigil_rating_result_rating(result: *const sigil_rating_result_t) -> u32;
     pub fn sigil_rating_result_created_at_ns(result: *const sigil_rating_result_t) -> i64;
+    pub fn sigil_rating_summary_init(summary: *mut sigil_rating_summary_t) -> sigil_status_t;
     pub fn sigil_rating_result_summary(
         result: *const sigil_rating_result_t,
         out: *mut sigil_rating_summary_t,
@@ -764,4 +771,40 @@ extern "C" {
     pub fn sigil_options_set_spool_max_bytes(options: *mut sigil_options_t, bytes: u64) -> sigil_status_t;
     pub fn sigil_options_set_spool_max_age_ms(options: *mut sigil_options_t, ms: u64) -> sigil_status_t;
     pub fn sigil_options_set_spool_sync(options: *mut sigil_options_t, policy: u32) -> sigil_status_t;
+
+    // Provider mapping
+    pub fn sigil_generation_set_provider_request(
+        generation: *mut sigil_generation_t,
+        api: *const c_char,
+        json: *const c_char,
+        json_len: usize,
+        flags: u32,
+    ) -> sigil_status_t;
+    pub fn sigil_generation_set_provider_response(
+        generation: *mut sigil_generation_t,
+        api: *const c_char,
+        json: *const c_char,
+        json_len: usize,
+        flags: u32,
+    ) -> sigil_status_t;
+    pub fn sigil_generation_add_provider_event(
+        generation: *mut sigil_generation_t,
+        api: *const c_char,
+        json: *const c_char,
+        json_len: usize,
+        flags: u32,
+    ) -> sigil_status_t;
+    pub fn sigil_generation_set_mapping_error(
+        generation: *mut sigil_generation_t,
+        message: *const c_char,
+        len: usize,
+    ) -> sigil_status_t;
+    pub fn sigil_embedding_set_provider_result(
+        embedding: *mut sigil_embedding_t,
+        api: *const c_char,
+        request_json: *const c_char,
+        request_len: usize,
+        response_json: *const c_char,
+        response_len: usize,
+    ) -> sigil_status_t;
 }

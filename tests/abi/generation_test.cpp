@@ -1,0 +1,56 @@
+// Section: Generations (start struct, token usage).
+#include <gtest/gtest.h>
+#include <sigil/sigil.h>
+
+#include "init_macros.h"
+
+TEST(GenerationSection, StartInitMatchesMacro) {
+  static const sigil_generation_start_t from_cxx_macro = SIGIL_GENERATION_START_INIT;
+  EXPECT_TRUE(init_gives(sigil_generation_start_init, from_cxx_macro));
+  EXPECT_TRUE(init_gives(sigil_generation_start_init, *c_generation_start_init_macro()));
+  EXPECT_EQ(sigil_generation_start_init(nullptr), SIGIL_E_INVALID_ARGUMENT);
+}
+
+TEST(GenerationSection, TokenUsageInitMatchesMacro) {
+  static const sigil_token_usage_t from_cxx_macro = SIGIL_TOKEN_USAGE_INIT;
+  EXPECT_TRUE(init_gives(sigil_token_usage_init, from_cxx_macro));
+  EXPECT_TRUE(init_gives(sigil_token_usage_init, *c_token_usage_init_macro()));
+  EXPECT_EQ(sigil_token_usage_init(nullptr), SIGIL_E_INVALID_ARGUMENT);
+}
+
+TEST(GenerationSection, VersionsOutsideTheAcceptedRangeAreInvalidArguments) {
+  sigil_options_t *o = nullptr;
+  ASSERT_EQ(sigil_options_new(&o), SIGIL_OK);
+  sigil_options_set_use_environment(o, 0);
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
+  sigil_client_t *c = nullptr;
+  ASSERT_EQ(sigil_client_new(o, &c, nullptr), SIGIL_OK);
+  sigil_options_free(o);
+
+  sigil_generation_start_t s;
+  ASSERT_EQ(sigil_generation_start_init(&s), SIGIL_OK);
+  s.model_provider = "openai";
+  s.model_name = "gpt-4o";
+  for (uint32_t version : {0u, SIGIL_GENERATION_START_VERSION + 1}) {
+    s.version = version;
+    sigil_generation_t *g = nullptr;
+    EXPECT_EQ(sigil_generation_start(c, &s, &g), SIGIL_E_INVALID_ARGUMENT) << version;
+    ASSERT_NE(g, nullptr);  // a no-op recorder
+    EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+    sigil_generation_free(g);
+  }
+  for (uint32_t version : {1u, SIGIL_GENERATION_START_VERSION}) {
+    s.version = version;
+    sigil_generation_t *g = nullptr;
+    EXPECT_EQ(sigil_generation_start(c, &s, &g), SIGIL_OK) << version;
+    sigil_token_usage_t usage;
+    ASSERT_EQ(sigil_token_usage_init(&usage), SIGIL_OK);
+    usage.input_tokens = 3;
+    EXPECT_EQ(sigil_generation_set_usage(g, &usage), SIGIL_OK);
+    usage.version = SIGIL_TOKEN_USAGE_VERSION + 1;
+    EXPECT_EQ(sigil_generation_set_usage(g, &usage), SIGIL_E_INVALID_ARGUMENT);
+    EXPECT_EQ(sigil_generation_set_usage(g, nullptr), SIGIL_E_INVALID_ARGUMENT);
+    sigil_generation_free(g);
+  }
+  sigil_client_free(c);
+}

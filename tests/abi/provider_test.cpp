@@ -1,0 +1,259 @@
+// Section: Provider mapping. Real provider bodies (conformance/fixtures/providers)
+// through the public API; what was mapped is read back from the span callback and
+// the metrics snapshot, as a host sees it.
+#include <gtest/gtest.h>
+#include <sigil/sigil.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string fixture(const std::string &path) {
+  std::ifstream in(std::string(SIGIL_PROVIDER_FIXTURES) + "/" + path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> lines(const std::string &path) {
+  std::vector<std::string> out;
+  std::istringstream in(fixture(path));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+struct SeenSpan {
+  std::string name;
+  uint32_t status = 99;
+  std::map<std::string, std::string> strings;
+  std::map<std::string, int64_t> ints;
+  std::map<std::string, std::vector<std::string>> arrays;
+  std::vector<std::string> exception_types;
+};
+
+void on_span(void *user, const sigil_span_t *span) {
+  auto *out = static_cast<std::vector<SeenSpan> *>(user);
+  SeenSpan s;
+  s.name.assign(span->name, span->name_len);
+  s.status = span->status_code;
+  for (size_t i = 0; i < span->attributes_count; ++i) {
+    const sigil_attribute_t &a = span->attributes[i];
+    if (a.type == SIGIL_ATTRIBUTE_STRING) s.strings[a.key].assign(a.string_value, a.string_value_len);
+    if (a.type == SIGIL_ATTRIBUTE_INT) s.ints[a.key] = a.int_value;
+    if (a.type == SIGIL_ATTRIBUTE_STRING_ARRAY) {
+      for (size_t k = 0; k < a.string_values_count; ++k) {
+        s.arrays[a.key].emplace_back(a.string_values[k], a.string_value_lens[k]);
+      }
+    }
+  }
+  for (size_t i = 0; i < span->events_count; ++i) {
+    for (size_t k = 0; k < span->events[i].attributes_count; ++k) {
+      const sigil_attribute_t &a = span->events[i].attributes[k];
+      if (std::strcmp(a.key, "exception.type") == 0) s.exception_types.emplace_back(a.string_value, a.string_value_len);
+    }
+  }
+  out->push_back(std::move(s));
+}
+
+class ProviderMapping : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sigil_options_t *o = nullptr;
+    ASSERT_EQ(sigil_options_new(&o), SIGIL_OK);
+    sigil_options_set_use_environment(o, 0);
+    sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
+    ASSERT_EQ(sigil_options_set_span_callback(o, on_span, &spans_), SIGIL_OK);
+    ASSERT_EQ(sigil_client_new(o, &client_, nullptr), SIGIL_OK);
+    sigil_options_free(o);
+  }
+  void TearDown() override { sigil_client_free(client_); }
+
+  // Without a model: the mapped bodies name it.
+  sigil_generation_t *start(bool streaming = false, const char *model = nullptr) {
+    sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
+    if (model != nullptr) {
+      s.model_provider = "openai";
+      s.model_name = model;
+    }
+    sigil_generation_t *g = nullptr;
+    EXPECT_EQ(streaming ? sigil_generation_start_streaming(client_, &s, &g) : sigil_generation_start(client_, &s, &g),
+              SIGIL_OK);
+    return g;
+  }
+  const SeenSpan &last_span() {
+    EXPECT_FALSE(spans_.empty());
+    return spans_.back();
+  }
+
+  sigil_client_t *client_ = nullptr;
+  std::vector<SeenSpan> spans_;
+};
+
+}  // namespace
+
+TEST_F(ProviderMapping, AResponseAloneNamesProviderAndModel) {
+  sigil_generation_t *g = start();
+  std::string response = fixture("openai.chat/response_text.json");
+  EXPECT_EQ(sigil_generation_set_provider_response(g, "openai.chat", response.data(), response.size(), 0), SIGIL_OK);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  EXPECT_EQ(last_span().strings.at("gen_ai.request.model"), "gpt-4o-mini-2024-07-18");
+  EXPECT_EQ(last_span().strings.at("gen_ai.provider.name"), "openai");
+}
+
+TEST_F(ProviderMapping, ChatCompletionRequestAndResponse) {
+  sigil_generation_t *g = start();
+  std::string request = fixture("openai.chat/request.json");
+  std::string response = fixture("openai.chat/response_text.json");
+  EXPECT_EQ(sigil_generation_set_provider_request(g, "openai.chat", request.data(), request.size(), 0), SIGIL_OK);
+  EXPECT_EQ(sigil_generation_set_provider_response(g, "openai.chat", response.data(), response.size(), 0), SIGIL_OK);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+
+  const SeenSpan &s = last_span();
+  EXPECT_EQ(s.status, SIGIL_SPAN_STATUS_OK);
+  EXPECT_EQ(s.strings.at("gen_ai.provider.name"), "openai");
+  EXPECT_EQ(s.strings.at("gen_ai.request.model"), "gpt-4o-2024-08-06");  // the request's, not the response's
+  EXPECT_EQ(s.strings.at("gen_ai.response.id"), "chatcmpl-text1");
+  EXPECT_EQ(s.strings.at("gen_ai.response.model"), "gpt-4o-mini-2024-07-18");
+  EXPECT_EQ(s.arrays.at("gen_ai.response.finish_reasons"), std::vector<std::string>{"stop"});
+  EXPECT_EQ(s.ints.at("gen_ai.usage.input_tokens"), 210);
+  EXPECT_EQ(s.ints.at("gen_ai.usage.output_tokens"), 17);
+  EXPECT_EQ(s.strings.count("error.type"), 0u);
+}
+
+TEST_F(ProviderMapping, StreamEventsAccumulateUsageFromTheLastChunk) {
+  sigil_generation_t *g = start(/*streaming=*/true);
+  for (const std::string &e : lines("openai.chat/stream_tool_calls.jsonl")) {
+    EXPECT_EQ(sigil_generation_add_provider_event(g, "openai.chat", e.data(), e.size(), 0), SIGIL_OK) << e;
+  }
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+
+  const SeenSpan &s = last_span();
+  EXPECT_EQ(s.status, SIGIL_SPAN_STATUS_OK);
+  EXPECT_EQ(s.strings.at("gen_ai.operation.name"), "streamText");
+  EXPECT_EQ(s.strings.at("gen_ai.response.id"), "chatcmpl-stream1");
+  EXPECT_EQ(s.arrays.at("gen_ai.response.finish_reasons"), std::vector<std::string>{"tool_calls"});
+  EXPECT_EQ(s.ints.at("gen_ai.usage.input_tokens"), 96);  // only in the usage-only final chunk
+
+  // The first content event set the time to first token.
+  char *json = nullptr;
+  size_t len = 0;
+  ASSERT_EQ(sigil_client_metrics_snapshot(client_, &json, &len, nullptr), SIGIL_OK);
+  EXPECT_NE(std::string(json, len).find("gen_ai.client.time_to_first_token"), std::string::npos);
+  sigil_metrics_snapshot_free(json);
+}
+
+TEST_F(ProviderMapping, AStreamEndedEarlyKeepsWhatArrivedAndIsAMappingError) {
+  sigil_generation_t *g = start(true);
+  for (const std::string &e : lines("anthropic.messages/stream_early_end.jsonl")) {
+    sigil_generation_add_provider_event(g, "anthropic.messages", e.data(), e.size(), 0);
+  }
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);  // the host's call is not affected
+  sigil_generation_free(g);
+
+  const SeenSpan &s = last_span();
+  EXPECT_EQ(s.status, SIGIL_SPAN_STATUS_ERROR);
+  EXPECT_EQ(s.strings.at("error.type"), "mapping_error");
+  EXPECT_EQ(s.strings.at("gen_ai.provider.name"), "anthropic");
+  EXPECT_GT(s.ints.at("gen_ai.usage.input_tokens"), 0);  // from message_start
+}
+
+TEST_F(ProviderMapping, MalformedBodiesAreReportedButNeverFailTheRecord) {
+  sigil_generation_t *g = start();
+  std::string truncated = fixture("openai.chat/response_truncated.json");
+  EXPECT_EQ(sigil_generation_set_provider_response(g, "openai.chat", truncated.data(), truncated.size(), 0),
+            SIGIL_E_INVALID_JSON);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  const SeenSpan &s = last_span();
+  EXPECT_EQ(s.strings.at("error.type"), "mapping_error");
+  EXPECT_EQ(s.exception_types, std::vector<std::string>{"mapping_error"});
+}
+
+TEST_F(ProviderMapping, UnknownFieldsAreIgnored) {
+  sigil_generation_t *g = start();
+  const char body[] =
+      R"({"id":"chatcmpl-x","model":"gpt-5","brand_new_field":{"nested":[1,2,3]},"choices":[{"index":0,)"
+      R"("message":{"role":"assistant","content":"hi","future":true},"finish_reason":"stop"}],)"
+      R"("usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"unheard_of_tokens":9}})";
+  EXPECT_EQ(sigil_generation_set_provider_response(g, "openai.chat", body, sizeof body - 1, 0), SIGIL_OK);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  EXPECT_EQ(last_span().strings.count("error.type"), 0u);
+  EXPECT_EQ(last_span().strings.at("gen_ai.response.id"), "chatcmpl-x");
+}
+
+TEST_F(ProviderMapping, CallerErrorsRecordNothing) {
+  sigil_generation_t *g = start(false, "gpt-5");
+  const char body[] = "{}";
+  EXPECT_EQ(sigil_generation_set_provider_response(g, "openai.chat.v9", body, 2, 0), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_set_provider_response(g, nullptr, body, 2, 0), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_set_provider_response(g, "openai.chat", nullptr, 0, 0), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_set_provider_response(g, "openai.chat", body, 2, 0x80), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_set_provider_response(g, "openai.embeddings", body, 2, 0), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  EXPECT_EQ(last_span().strings.count("error.type"), 0u);
+
+  // NULL and no-op recorders accept everything and do nothing.
+  EXPECT_EQ(sigil_generation_set_provider_request(nullptr, "openai.chat", body, 2, 0), SIGIL_OK);
+  EXPECT_EQ(sigil_generation_add_provider_event(nullptr, "nope", nullptr, 0, 0), SIGIL_OK);
+  EXPECT_EQ(sigil_generation_set_mapping_error(nullptr, "x", 1), SIGIL_OK);
+  EXPECT_EQ(sigil_embedding_set_provider_result(nullptr, "openai.embeddings", nullptr, 0, nullptr, 0), SIGIL_OK);
+}
+
+TEST_F(ProviderMapping, OneStreamSpeaksOneApi) {
+  sigil_generation_t *g = start(true);
+  std::vector<std::string> events = lines("openai.chat/stream_text.jsonl");
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(sigil_generation_add_provider_event(g, "openai.chat", events[0].data(), events[0].size(), 0), SIGIL_OK);
+  EXPECT_EQ(
+      sigil_generation_add_provider_event(g, "anthropic.messages", events[1].data(), events[1].size(), 0),
+      SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  EXPECT_EQ(last_span().strings.at("error.type"), "mapping_error");
+}
+
+TEST_F(ProviderMapping, ACallersOwnMappingErrorMarksTheSpan) {
+  sigil_generation_t *g = start(false, "gpt-5");
+  ASSERT_EQ(sigil_generation_add_message(g, SIGIL_OUTPUT, SIGIL_ROLE_ASSISTANT, nullptr), SIGIL_OK);
+  ASSERT_EQ(sigil_generation_add_text(g, SIGIL_OUTPUT, "hi", 2), SIGIL_OK);
+  EXPECT_EQ(sigil_generation_set_mapping_error(g, "\xff", 1), SIGIL_E_INVALID_UTF8);
+  EXPECT_EQ(sigil_generation_set_mapping_error(g, "unexpected content block", 24), SIGIL_OK);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  EXPECT_EQ(last_span().status, SIGIL_SPAN_STATUS_ERROR);
+  EXPECT_EQ(last_span().strings.at("error.type"), "mapping_error");
+}
+
+TEST_F(ProviderMapping, EmbeddingsFromRequestAndResponse) {
+  sigil_embedding_start_t s = SIGIL_EMBEDDING_START_INIT;
+  sigil_embedding_t *e = nullptr;
+  ASSERT_EQ(sigil_embedding_start(client_, &s, &e), SIGIL_OK);
+  std::string request = fixture("openai.embeddings/request.json");
+  std::string response = fixture("openai.embeddings/response.json");
+  EXPECT_EQ(sigil_embedding_set_provider_result(e, "openai.embeddings", request.data(), request.size(),
+                                                response.data(), response.size()),
+            SIGIL_OK);
+  EXPECT_EQ(sigil_embedding_set_provider_result(e, "openai.chat", nullptr, 0, nullptr, 0), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_embedding_end(e, nullptr), SIGIL_OK);
+  sigil_embedding_free(e);
+
+  const SeenSpan &span = last_span();
+  EXPECT_EQ(span.status, SIGIL_SPAN_STATUS_OK);
+  EXPECT_EQ(span.strings.at("gen_ai.provider.name"), "openai");
+  EXPECT_EQ(span.strings.at("gen_ai.operation.name"), "embeddings");
+  EXPECT_GT(span.ints.at("gen_ai.usage.input_tokens"), 0);
+  EXPECT_GT(span.ints.at("gen_ai.embeddings.dimension.count"), 0);
+}
