@@ -695,6 +695,97 @@ static void op_generation_end(bad_t *bad, const cJSON *req, cJSON *r) {
 }
 
 /* ---------------------------------------------------------------------------
+ * Provider JSON (generation.set_provider_*, generation.add_provider_events,
+ * embedding.set_provider_result). A body given as a JSON string is the
+ * provider's JSON text, passed byte for byte (the runner expands fixtures to
+ * such strings); any other JSON value is passed as its compact text.
+ * ------------------------------------------------------------------------ */
+
+/* The provider JSON text of `v` (caller frees with cJSON_free), or NULL. */
+static char *provider_body(bad_t *bad, const cJSON *v, const char *key) {
+  if (v == NULL || cJSON_IsNull(v)) {
+    fail(bad, "\"%s\" is required", key);
+    return NULL;
+  }
+  if (cJSON_IsString(v)) {
+    size_t n = strlen(v->valuestring);
+    char *copy = (char *)cJSON_malloc(n + 1);
+    if (copy != NULL) memcpy(copy, v->valuestring, n + 1);
+    return copy;
+  }
+  return cJSON_PrintUnformatted(v);
+}
+
+static uint32_t provider_flags(bad_t *bad, const cJSON *req) {
+  return bool_value(bad, req, "raw_artifacts") ? SIGIL_PROVIDER_RAW_ARTIFACTS : 0u;
+}
+
+typedef sigil_status_t (*provider_fn)(sigil_generation_t *, const char *, const char *, size_t, uint32_t);
+
+static void provider_body_op(bad_t *bad, const cJSON *req, cJSON *r, provider_fn fn) {
+  sigil_generation_t *g = (sigil_generation_t *)recorder(bad, req, KIND_GENERATION);
+  const char *api = str(bad, req, "api");
+  uint32_t flags = provider_flags(bad, req);
+  if (!bad->failed && api == NULL) fail(bad, "%s", "\"api\" is required");
+  char *body = bad->failed ? NULL : provider_body(bad, field(req, "body"), "body");
+  if (bad->failed) return;
+  reply_status(r, fn(g, api, body, strlen(body), flags), NULL);
+  cJSON_free(body);
+}
+
+static void op_generation_set_provider_request(bad_t *bad, const cJSON *req, cJSON *r) {
+  provider_body_op(bad, req, r, sigil_generation_set_provider_request);
+}
+
+static void op_generation_set_provider_response(bad_t *bad, const cJSON *req, cJSON *r) {
+  provider_body_op(bad, req, r, sigil_generation_set_provider_response);
+}
+
+/* Every event in order; the reply carries the first event's error, if any. */
+static void op_generation_add_provider_events(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_generation_t *g = (sigil_generation_t *)recorder(bad, req, KIND_GENERATION);
+  const char *api = str(bad, req, "api");
+  uint32_t flags = provider_flags(bad, req);
+  const cJSON *events = field(req, "events");
+  if (!bad->failed && api == NULL) fail(bad, "%s", "\"api\" is required");
+  if (!bad->failed && !cJSON_IsArray(events)) fail(bad, "%s", "\"events\" must be an array");
+  if (bad->failed) return;
+  sigil_status_t first = SIGIL_OK;
+  for (const cJSON *it = events->child; it != NULL; it = it->next) {
+    char *body = provider_body(bad, it, "events[]");
+    if (bad->failed) return;
+    sigil_status_t st = sigil_generation_add_provider_event(g, api, body, strlen(body), flags);
+    cJSON_free(body);
+    if (first == SIGIL_OK) first = st;
+  }
+  reply_status(r, first, NULL);
+}
+
+static void op_generation_set_mapping_error(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_generation_t *g = (sigil_generation_t *)recorder(bad, req, KIND_GENERATION);
+  const char *message = str(bad, req, "message");
+  if (bad->failed) return;
+  if (message == NULL) message = "";
+  reply_status(r, sigil_generation_set_mapping_error(g, message, strlen(message)), NULL);
+}
+
+static void op_embedding_set_provider_result(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_embedding_t *e = (sigil_embedding_t *)recorder(bad, req, KIND_EMBEDDING);
+  const char *api = str(bad, req, "api");
+  if (!bad->failed && api == NULL) fail(bad, "%s", "\"api\" is required");
+  char *request = present(req, "request") ? provider_body(bad, field(req, "request"), "request") : NULL;
+  char *response = present(req, "response") ? provider_body(bad, field(req, "response"), "response") : NULL;
+  if (!bad->failed) {
+    reply_status(r,
+                 sigil_embedding_set_provider_result(e, api, request, request ? strlen(request) : 0, response,
+                                                     response ? strlen(response) : 0),
+                 NULL);
+  }
+  cJSON_free(request);
+  cJSON_free(response);
+}
+
+/* ---------------------------------------------------------------------------
  * tool_execution.*
  * ------------------------------------------------------------------------ */
 
@@ -963,6 +1054,10 @@ static const struct {
     {"generation.set_call_error", op_generation_set_call_error},
     {"generation.set_first_token_at", op_generation_set_first_token_at},
     {"generation.end", op_generation_end},
+    {"generation.set_provider_request", op_generation_set_provider_request},
+    {"generation.set_provider_response", op_generation_set_provider_response},
+    {"generation.add_provider_events", op_generation_add_provider_events},
+    {"generation.set_mapping_error", op_generation_set_mapping_error},
     {"tool_execution.start", op_tool_start},
     {"tool_execution.set_result", op_tool_set_result},
     {"tool_execution.set_error", op_tool_set_error},
@@ -971,6 +1066,7 @@ static const struct {
     {"embedding.set_result", op_embedding_set_result},
     {"embedding.set_call_error", op_embedding_set_call_error},
     {"embedding.end", op_embedding_end},
+    {"embedding.set_provider_result", op_embedding_set_provider_result},
     {"traceparent", op_traceparent},
     {"rating.submit", op_rating_submit},
 };
