@@ -479,8 +479,11 @@ class Driver:
         if not isinstance(events, list) or any(e is None for e in events):
             raise BadRequest('"events" must be an array of events')
         first = None
-        for event in events:
-            problem = rec.add_provider_event(api, event, raw_artifacts=raw)
+        for event in events:  # every event, as the C driver does; the first error is the answer
+            try:
+                problem = rec.add_provider_event(api, event, raw_artifacts=raw)
+            except sigil.SigilError as exc:
+                problem = exc
             first = first or problem
         return error_reply(first)
 
