@@ -3,6 +3,11 @@
     python3 bench/run.py --build-dir build [--quick] [--lang c,python,...] [--workload record,...]
                          [--go-reference-bin PATH]
 
+Workloads: record, export, overload, internals and mapping (provider JSON mapped by the engine
+against the reference Python OpenAI helper's mapper and a parse-only lower bound); `--workload
+mapping` runs only that one and leaves the other results of BENCHMARKS.md and latest.json as they
+were.
+
 Builds the benchmark programs, prepares its own environment under BUILD/bench-env (a venv with the
 reference Python SDK from PyPI and the OpenTelemetry SDK, matplotlib for the chart; Go, Rust and
 Node programs built against BUILD), starts the local sinks (bench/sink.py), runs each program per
@@ -39,6 +44,9 @@ RESULTS = BENCH / "results"
 WORKLOAD = BENCH / "workload.json"
 
 REFERENCE_PY = ["sigil-sdk==0.9.3", "opentelemetry-sdk==1.45.2"]
+# The reference's OpenAI provider helper (its mapper is the mapping workload's reference; it brings
+# the `openai` package, whose pydantic objects it maps).
+REFERENCE_PY_OPENAI = ["sigil-sdk-openai==0.9.3"]
 TOOLS_PY = ["matplotlib==3.9.2"]
 
 # Sizes. --quick divides the record/export counts by 10 and shortens the overload.
@@ -47,6 +55,11 @@ RECORD_N_REFERENCE = {"python": 3000, "go": 20000}
 EXPORT_N = 20000
 EXPORT_N_REFERENCE = {"python": 5000, "go": 20000}
 ROUNDS = 3                     # record: alternating rounds, median of the rounds' medians
+# Mapping: per program and round; the fixtures are conformance/fixtures/providers/openai.chat/.
+MAPPING_N = {("c", "libsigil"): 5000, ("c", "lower-bound"): 20000, ("python", "reference"): 1000}
+MAPPING_FIXTURES = ROOT / "conformance" / "fixtures" / "providers" / "openai.chat"
+MAPPING_FILES = {"request_file": "request_support.json", "response_file": "response_2kb.json",
+                 "stream_file": "stream_40.jsonl"}
 OVERLOAD = {"rate": 1000, "duration_s": 15.0, "stall_s": 10.0, "stall_at_s": 2.0,
             "queue_bytes": 32 << 20}
 
@@ -72,6 +85,8 @@ class Env:
         self.venv_python = self.dir / "venv" / "bin" / "python"
         self.unavailable: dict[tuple[str, str], str] = {}
         self.programs: dict[tuple[str, str], tuple[list[str], dict]] = {}
+        self.mapping_programs: dict[tuple[str, str], tuple[list[str], dict]] = {}
+        self.mapping_unavailable: dict[tuple[str, str], str] = {}
 
     def base_env(self) -> dict:
         env = dict(os.environ)
@@ -83,12 +98,18 @@ class Env:
     def prepare(self, langs: set[str]) -> None:
         if not self.args.no_build:
             log("building the engine's benchmark targets")
-            run(["cmake", "--build", str(self.build), "--target", "sigil", "sigil_static", "sigil_bench",
-                 "lower_bound", "internals_bench", "redaction_bench"])
+            targets = ["mapping_bench", "parse_lower_bound"] if self.args.workload == "mapping" else [
+                "sigil_static", "sigil_bench", "lower_bound", "internals_bench", "redaction_bench",
+                "mapping_bench", "parse_lower_bound"]
+            run(["cmake", "--build", str(self.build), "--target", "sigil", *targets])
         env = self.base_env()
         self.programs[("c", "libsigil")] = ([str(self.build / "bench" / "sigil_bench")], env)
         self.programs[("c", "lower-bound")] = ([str(self.build / "bench" / "lower_bound")], env)
+        self.mapping_programs[("c", "libsigil")] = ([str(self.build / "bench" / "mapping_bench")], env)
+        self.mapping_programs[("c", "lower-bound")] = ([str(self.build / "bench" / "parse_lower_bound")], env)
         self._venv()
+        if "python" in langs and "mapping" in self.args.workload.split(","):
+            self._python_mapping()
         if "python" in langs:
             self._python()
         if "go" in langs:
@@ -114,6 +135,24 @@ class Env:
         ref_env = self.base_env()
         ref_env.pop("PYTHONPATH", None)
         self.programs[("python", "reference")] = ([str(self.venv_python), script, "--impl", "reference"], ref_env)
+
+    def _python_mapping(self) -> None:
+        # bindings/python gains the provider calls (set_provider_request/_response) in another
+        # branch; until then Python libsigil has no mapping row.
+        binding = (ROOT / "bindings" / "python" / "sigil_sdk").glob("*.py")
+        if not any("set_provider_response" in f.read_text() for f in binding):
+            self.mapping_unavailable[("python", "libsigil")] = "bindings/python has no set_provider_response yet"
+        res = subprocess.run([str(self.venv_python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                              *REFERENCE_PY_OPENAI], capture_output=True, text=True)
+        if res.returncode != 0:
+            lines = res.stderr.strip().splitlines()
+            self.mapping_unavailable[("python", "reference")] = (
+                f"pip did not install {' '.join(REFERENCE_PY_OPENAI)}: {lines[-1] if lines else res.returncode}")
+            return
+        ref_env = self.base_env()
+        ref_env.pop("PYTHONPATH", None)
+        self.mapping_programs[("python", "reference")] = (
+            [str(self.venv_python), str(BENCH / "python" / "mapping.py"), "--impl", "reference"], ref_env)
 
     def _go_env(self) -> dict:
         env = self.base_env()
@@ -208,8 +247,8 @@ class Sink:
 
 # --- running one program ---------------------------------------------------------------------
 
-def invoke(env: Env, lang: str, impl: str, params: dict, during=None) -> dict | None:
-    cmd, penv = env.programs[(lang, impl)]
+def invoke(env: Env, lang: str, impl: str, params: dict, during=None, programs=None) -> dict | None:
+    cmd, penv = (programs or env.programs)[(lang, impl)]
     text = json.dumps(params)
     argv = cmd + ([text] if lang == "c" else ["--params", text])
     proc = subprocess.Popen(argv, env=penv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -226,7 +265,8 @@ def invoke(env: Env, lang: str, impl: str, params: dict, during=None) -> dict | 
 def params_for(workload: str, sink: Sink, **extra) -> dict:
     p = {"workload": workload, "workload_file": str(WORKLOAD), "n": 0, "warmup": 0, "protocol": "none",
          "endpoint": "", "otlp_endpoint": f"http://127.0.0.1:{sink.ports['otlp']}", "rate": 0,
-         "duration_s": 0, "queue_bytes": 0, "queue_items": 0, "batch_size": 100}
+         "duration_s": 0, "queue_bytes": 0, "queue_items": 0, "batch_size": 100,
+         "request_file": "", "response_file": "", "stream_file": ""}
     p.update(extra)
     return p
 
@@ -356,6 +396,54 @@ def bench_overload(env: Env, sink: Sink, rows: Rows, pairs: list[tuple[str, str]
         rows.add(workload, lang, impl, "offered", res["ops"], "generations")
 
 
+def bench_mapping(env: Env, sink: Sink, rows: Rows, langs: set[str], scale: float) -> None:
+    """Provider JSON -> generation: C libsigil (whole call and the mapping calls alone), the parse-only
+    lower bound and the reference Python helper's mapper (alone and inside its own recording wrapper),
+    on the same fixtures, in alternating rounds; the figure is the median of the rounds' medians."""
+    files = {k: str(MAPPING_FIXTURES / v) for k, v in MAPPING_FILES.items()}
+    impls = [key for key in (("c", "libsigil"), ("c", "lower-bound"), ("python", "reference"))
+             if key[0] in langs and key in env.mapping_programs]
+    for workload in ("mapping_response", "mapping_stream"):
+        results: dict[tuple[str, str], list[dict]] = {key: [] for key in impls}
+        for rnd in range(ROUNDS):
+            for lang, impl in impls:
+                n = max(100, int(MAPPING_N[(lang, impl)] * scale))
+                log(f"{workload} round {rnd + 1}/{ROUNDS}: {lang}/{impl} n={n}")
+                p = params_for(workload, sink, n=n, warmup=max(50, n // 10), **files)
+                res = invoke(env, lang, impl, p, programs=env.mapping_programs)
+                if res:
+                    results[(lang, impl)].append(res)
+        for (lang, impl), rs in results.items():
+            if not rs:
+                continue
+
+            def med(key: str, stat: str):
+                vals = [r[key][stat] for r in rs if key in r]
+                return statistics.median(vals) if vals else None
+
+            rows.add(workload, lang, impl, "caller_ns_per_op", med("caller_ns", "median"), "ns")
+            rows.add(workload, lang, impl, "caller_ns_p99", med("caller_ns", "p99"), "ns")
+            rows.add(workload, lang, impl, "caller_ns_mean", med("caller_ns", "mean"), "ns")
+            rows.add(workload, lang, impl, "map_ns_per_op", med("map_ns", "median"), "ns")
+            rows.add(workload, lang, impl, "map_ns_p99", med("map_ns", "p99"), "ns")
+            rows.add(workload, lang, impl, "record_ns_per_op", med("record_ns", "median"), "ns")
+            rows.add(workload, lang, impl, "record_ns_p99", med("record_ns", "p99"), "ns")
+            best = min(rs, key=lambda r: abs(r["caller_ns"]["median"] - med("caller_ns", "median")))
+            common_rows(rows, workload, lang, impl, best)
+        g = rows.get
+        ref_map = g(workload, "python", "reference", "caller_ns_per_op")
+        ref_rec = g(workload, "python", "reference", "record_ns_per_op")
+        c_call = g(workload, "c", "libsigil", "caller_ns_per_op")
+        c_map = g(workload, "c", "libsigil", "map_ns_per_op")
+        lb = g(workload, "c", "lower-bound", "caller_ns_per_op")
+        for metric, a, b in (("reference_mapper_over_c_mapping", ref_map, c_map),
+                             ("reference_wrapper_over_c_call", ref_rec, c_call),
+                             ("c_mapping_over_parse_only", c_map, lb),
+                             ("c_call_over_parse_only", c_call, lb)):
+            if a is not None and b:
+                rows.add(workload, "c", "libsigil", metric, a / b, "ratio")
+
+
 def bench_internals(build: Path, rows: Rows, quick: bool) -> None:
     for exe in ("internals_bench", "redaction_bench"):
         out = subprocess.run([str(build / "bench" / exe), "--benchmark_format=json",
@@ -422,9 +510,46 @@ def ratio(a, b) -> str:
     return f"{a / b:.2f}x"
 
 
-def render(rows: Rows, machine: dict, unavailable: dict, started: str, elapsed_s: float, cmdline: str) -> str:
+def mapping_section(rows: Rows, unavailable_mapping: dict) -> list[str]:
     g = rows.get
-    out = [f"Run: {started} UTC, {elapsed_s / 60:.1f} min, `{cmdline}`  ",
+    out = ["", "### Mapping: provider JSON to a generation (OpenAI Chat Completions, median of 3 rounds' medians)", "",
+           "| fixture | C libsigil: whole call | p99 | mapping calls | p99 | C parse-only | p99 | "
+           "reference mapper (Python) | p99 | reference wrapper + record (Python) | "
+           "reference mapper / C mapping | reference wrapper / C whole call | C mapping / parse-only | "
+           "C whole call / parse-only |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for w, what in (("mapping_response", "request + 2 KB response"), ("mapping_stream", "request + 40 events")):
+        c_call = g(w, "c", "libsigil", "caller_ns_per_op")
+        c_map = g(w, "c", "libsigil", "map_ns_per_op")
+        lb = g(w, "c", "lower-bound", "caller_ns_per_op")
+        ref = g(w, "python", "reference", "caller_ns_per_op")
+        ref_rec = g(w, "python", "reference", "record_ns_per_op")
+        if all(v is None for v in (c_call, lb, ref)):
+            continue
+        out.append(f"| {what} | {fmt_ns(c_call)} | {fmt_ns(g(w, 'c', 'libsigil', 'caller_ns_p99'))} | {fmt_ns(c_map)} | "
+                   f"{fmt_ns(g(w, 'c', 'libsigil', 'map_ns_p99'))} | {fmt_ns(lb)} | "
+                   f"{fmt_ns(g(w, 'c', 'lower-bound', 'caller_ns_p99'))} | {fmt_ns(ref)} | "
+                   f"{fmt_ns(g(w, 'python', 'reference', 'caller_ns_p99'))} | {fmt_ns(ref_rec)} | "
+                   f"**{ratio(ref, c_map)}** | {ratio(ref_rec, c_call)} | **{ratio(c_map, lb)}** | {ratio(c_call, lb)} |")
+    out += ["", "C: `build/bench/mapping_bench` through the public ABI; whole call = start -> "
+                "set_provider_request -> set_provider_response (or 40 x add_provider_event) -> end, mapping calls = "
+                "the set_provider_* / add_provider_event calls alone (a stream's accumulated output is written "
+                "into the generation by end, outside that figure). Parse-only: simdjson DOM parse of the same "
+                "bytes, every value touched once. Reference: PyPI `" + REFERENCE_PY_OPENAI[0] + "`'s "
+                "`chat.completions.from_request_response` / `from_stream` on the `openai` package's pydantic "
+                "objects built once before timing (it parses nothing while timed); its wrapper "
+                "(`chat.completions.create` / `stream`) also records the generation with the reference SDK."]
+    for (lang, impl), why in sorted(unavailable_mapping.items()):
+        out.append(f"Not measured: {LANG_NAME.get(lang, lang)} {impl} ({why}).")
+    return out
+
+
+def render(rows: Rows, machine: dict, unavailable: dict, started: str, elapsed_s: float, cmdline: str,
+           unavailable_mapping: dict | None = None, kept_from: str = "") -> str:
+    g = rows.get
+    unavailable_mapping = unavailable_mapping or {}
+    out = [f"Run: {started} UTC, {elapsed_s / 60:.1f} min, `{cmdline}`" +
+           (f" (the other workloads' rows are kept from the run of {kept_from} UTC)" if kept_from else "") + "  ",
            f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory']}, Linux {machine['kernel']}, "
            f"load average at start {machine['load_at_start']}  ",
            f"Toolchains: {machine['gcc']}; Python {machine['python']}; {machine['go']}; {machine['rustc']}; "
@@ -500,6 +625,10 @@ def render(rows: Rows, machine: dict, unavailable: dict, started: str, elapsed_s
                 "|---|---|"]
         out += [f"| {r['metric']} | {fmt_ns(r['value'])} |" for r in internals]
 
+    mapping_rows = [r for r in rows.rows if r["workload"].startswith("mapping_")]
+    if mapping_rows:
+        out += mapping_section(rows, unavailable_mapping)
+
     targets = [
         ("Python record ≥ 10x cheaper than the reference Python SDK",
          g("record", "python", "reference", "caller_ns_per_op"), g("record", "python", "libsigil", "caller_ns_per_op"), 10, "ge"),
@@ -511,6 +640,15 @@ def render(rows: Rows, machine: dict, unavailable: dict, started: str, elapsed_s
         ("RSS growth under overload ≤ 1.5x the byte budget (C)",
          g("overload", "c", "libsigil", "rss_growth_over_budget"), 1, 1.5, "le"),
     ]
+    for w, what in (("mapping_response", "2 KB chat completion"), ("mapping_stream", "40-event stream")):
+        if not any(r["workload"] == w for r in mapping_rows):
+            continue
+        targets += [
+            (f"Mapping a {what} ≥ 20x cheaper than the reference Python mapper (C mapping calls)",
+             g(w, "python", "reference", "caller_ns_per_op"), g(w, "c", "libsigil", "map_ns_per_op"), 20, "ge"),
+            (f"Mapping a {what} in C within 3x of parse-only (C mapping calls)",
+             g(w, "c", "libsigil", "map_ns_per_op"), g(w, "c", "lower-bound", "caller_ns_per_op"), 3, "le"),
+        ]
     out += ["", "### Targets", "", "| target | measured | met |", "|---|---|---|"]
     for name, a, b, limit, how in targets:
         if a is None or b is None or b == 0:
@@ -574,12 +712,25 @@ def update_benchmarks_md(section: str) -> None:
     path.write_text(text[:a] + "\n" + section + text[b:])
 
 
+def keep_other_rows(rows: Rows, workloads: list[str]) -> str:
+    """Adds the rows of latest.json whose workload was not run now; returns when they were measured."""
+    try:
+        old = json.loads((RESULTS / "latest.json").read_text())
+        machine = json.loads((RESULTS / "machine.json").read_text())
+        prev = machine.get("other_rows_from") or machine.get("started_utc", "an earlier run")
+    except (OSError, ValueError):
+        return ""
+    kept = [r for r in old if r["workload"].split("_")[0] not in workloads]
+    rows.rows[:0] = kept
+    return prev if kept else ""
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build-dir", default="build")
     ap.add_argument("--quick", action="store_true", help="a tenth of the records, a short overload (smoke run)")
     ap.add_argument("--lang", default="c,python,go,rust,node")
-    ap.add_argument("--workload", default="record,export,overload,internals")
+    ap.add_argument("--workload", default="record,export,overload,internals,mapping")
     ap.add_argument("--go-reference-bin", default="")
     ap.add_argument("--no-build", action="store_true", help="use the programs already built in --build-dir")
     ap.add_argument("--no-write", action="store_true", help="print the report instead of writing results")
@@ -606,23 +757,32 @@ def main() -> int:
                 bench_export(env, sink, rows, pairs, scale)
             if "overload" in workloads:
                 bench_overload(env, sink, rows, pairs, scale, Path(tmp))
+            if "mapping" in workloads:
+                bench_mapping(env, sink, rows, langs, scale)
         finally:
             sink.close()
     if "internals" in workloads:
         bench_internals(build, rows, args.quick)
     elapsed = time.monotonic() - t0
     cmdline = "make bench" if not args.quick else "make bench BENCH_ARGS=--quick"
-    section = render(rows, machine, env.unavailable, started, elapsed, cmdline)
+    kept_from = ""
+    if set(workloads) != set(ap.get_default("workload").split(",")):
+        # A partial run replaces only its own workloads' rows; the rest stay as the last run left them.
+        cmdline = f"python3 bench/run.py --workload {args.workload}" + (" --quick" if args.quick else "")
+        kept_from = keep_other_rows(rows, workloads)
+    section = render(rows, machine, env.unavailable, started, elapsed, cmdline, env.mapping_unavailable, kept_from)
     if args.no_write:
         print(section)
         return 0
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(rows.rows, indent=1) + "\n")
     (RESULTS / "machine.json").write_text(json.dumps({"started_utc": started, "elapsed_s": round(elapsed, 1),
+                                                      **({"other_rows_from": kept_from} if kept_from else {}),
                                                       "machine": machine,
                                                       "not_measured": {f"{k[0]}/{k[1]}": v for k, v in env.unavailable.items()}},
                                                      indent=1) + "\n")
-    if chart(env, rows, RESULTS / "record_cost.png"):
+    # A partial run keeps the record rows the chart shows: the chart stays as it is.
+    if (kept_from and (RESULTS / "record_cost.png").exists()) or chart(env, rows, RESULTS / "record_cost.png"):
         section += "\n![record cost per language](bench/results/record_cost.png)\n"
     update_benchmarks_md(section)
     print(section)

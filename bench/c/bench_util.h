@@ -46,19 +46,24 @@ static int bench_cmp_i64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Writes "caller_ns": {...} for `n` samples (sorted in place). */
-static inline void bench_print_caller(FILE *out, int64_t *samples, size_t n) {
+/* Writes "<key>": {median, p99, max, mean} for `n` samples in ns (sorted in place). */
+static inline void bench_print_stats(FILE *out, const char *key, int64_t *samples, size_t n) {
   if (n == 0) {
-    fprintf(out, "\"caller_ns\": {}");
+    fprintf(out, "\"%s\": {}", key);
     return;
   }
   qsort(samples, n, sizeof *samples, bench_cmp_i64);
   double sum = 0;
   for (size_t i = 0; i < n; i++) sum += (double)samples[i];
   size_t p99 = (size_t)((double)(n - 1) * 0.99 + 0.5);
-  fprintf(out, "\"caller_ns\": {\"median\": %lld, \"p99\": %lld, \"max\": %lld, \"mean\": %.1f}",
+  fprintf(out, "\"%s\": {\"median\": %lld, \"p99\": %lld, \"max\": %lld, \"mean\": %.1f}", key,
           (long long)samples[(n - 1) / 2], (long long)samples[p99], (long long)samples[n - 1],
           sum / (double)n);
+}
+
+/* Writes "caller_ns": {...} for `n` samples (sorted in place). */
+static inline void bench_print_caller(FILE *out, int64_t *samples, size_t n) {
+  bench_print_stats(out, "caller_ns", samples, n);
 }
 
 static inline char *bench_read_file(const char *path) {

@@ -8,14 +8,13 @@ namespace sigil::detail {
 
 EmbeddingRecorder::EmbeddingRecorder(std::shared_ptr<Client> client, EmbeddingData data, const ContextValues &ctx,
                                      std::string_view parent, Status start_error)
-    : client_(std::move(client)), data_(std::move(data)), input_error_(std::move(start_error)) {
+    : RecorderBase(std::move(client), std::move(start_error), parent), data_(std::move(data)) {
   const ClientConfig &cfg = client_->config();
   fill_if_empty(data_.agent_name, ctx.agent_name);
   fill_if_empty(data_.agent_version, ctx.agent_version);
   fill_if_empty(data_.agent_name, cfg.agent_name);
   fill_if_empty(data_.agent_version, cfg.agent_version);
   if (data_.started_at_ns == 0) data_.started_at_ns = now_unix_ns();
-  trace_ = start_trace(parent);
 }
 
 void EmbeddingRecorder::set_result(EmbeddingResultData result) { result_ = std::move(result); }
@@ -53,30 +52,24 @@ void EmbeddingRecorder::set_call_error(std::string message, int32_t http_status)
   call_error_status_ = http_status;
 }
 
-void EmbeddingRecorder::record_input_error(const Status &st) {
-  if (input_error_.is_ok() && !st.is_ok()) input_error_ = st;
-}
 
 void EmbeddingRecorder::resolve_content_capture(ContentCaptureMode per_call) {
-  if (!is_noop()) capture_ = client_->privacy().resolve(per_call, SIGIL_RECORD_EMBEDDING, {});
+  resolve_capture(per_call, SIGIL_RECORD_EMBEDDING, {});
 }
 
 Status EmbeddingRecorder::end() {
-  if (ended_) return Status(SIGIL_E_ALREADY_ENDED, "the embedding was already ended");
-  ended_ = true;
-  if (is_noop()) return Status::ok();
-  if (client_->is_shutdown()) return shutdown_error();
+  if (auto done = begin_end("embedding")) return *done;
   auto end = std::make_unique<EmbeddingEnd>();
   EmbeddingEnd &e = *end;
   e.client = client_.get();
   e.completed_at_ns = now_unix_ns();
   e.local = validate();
-  e.mode = capture_.value_or(client_->config().privacy.content_capture);
+  e.mode = capture_mode();
   e.data = std::move(data_);
   e.result = std::move(result_);
   e.call_error = std::move(call_error_);
   e.call_error_status = call_error_status_;
-  e.want_span = trace_.sampled && client_->telemetry().wants_spans();
+  e.want_span = wants_span();
   if (e.want_span) e.trace = trace_;
   e.bytes = sizeof(EmbeddingEnd);
   if (e.result) {

@@ -34,14 +34,12 @@ struct EmbeddingResultData {
   std::vector<std::string> input_texts;
 };
 
-class EmbeddingRecorder {
+class EmbeddingRecorder : public RecorderBase {
  public:
   EmbeddingRecorder() = default;
   EmbeddingRecorder(std::shared_ptr<Client> client, EmbeddingData data, const ContextValues &context,
                     std::string_view parent_traceparent, Status start_error);
 
-  bool is_noop() const { return client_ == nullptr; }
-  const TraceContext &trace() const { return trace_; }
   void set_result(EmbeddingResultData result);
   // Maps the provider's embedding request and/or response JSON (either may be
   // empty): start fields the host left unset are filled from the request, and
@@ -49,22 +47,16 @@ class EmbeddingRecorder {
   // problem is returned for information only.
   Status map_provider(ProviderApi api, std::string_view request_json, std::string_view response_json);
   void set_call_error(std::string message, int32_t http_status);
-  void record_input_error(const Status &st);
   void resolve_content_capture(ContentCaptureMode per_call);
   Status end();
 
  private:
   Status validate() const;  // the local error end reports (input, then reference rules)
-  std::optional<ContentCaptureMode> capture_;
 
-  std::shared_ptr<Client> client_;
   EmbeddingData data_;
   std::optional<EmbeddingResultData> result_;
   std::optional<std::string> call_error_;
   int32_t call_error_status_ = 0;
-  Status input_error_;
-  TraceContext trace_;
-  bool ended_ = false;
 };
 
 }  // namespace sigil::detail

@@ -60,7 +60,7 @@ void fill_if_unset(std::optional<T> &target, const std::optional<T> &fallback) {
 
 GenerationRecorder::GenerationRecorder(std::shared_ptr<Client> client, GenerationMode mode, Generation seed,
                                        const ContextValues &ctx, std::string_view parent, Status start_error)
-    : client_(std::move(client)), seed_(std::move(seed)), input_error_(std::move(start_error)) {
+    : RecorderBase(std::move(client), std::move(start_error), parent), seed_(std::move(seed)) {
   const ClientConfig &cfg = client_->config();
   if (seed_.mode == GenerationMode::kUnspecified) seed_.mode = mode;
   if (seed_.operation_name.empty()) {
@@ -83,7 +83,6 @@ GenerationRecorder::GenerationRecorder(std::shared_ptr<Client> client, Generatio
   }
   if (seed_.started_at_ns == 0) seed_.started_at_ns = now_unix_ns();
   if (seed_.id.empty()) seed_.id = new_generation_id();
-  trace_ = start_trace(parent);
 }
 
 Status GenerationRecorder::set_result_json(std::string_view json) {
@@ -115,9 +114,6 @@ Generation &GenerationRecorder::result() {
   return result_;
 }
 
-void GenerationRecorder::record_input_error(const Status &st) {
-  if (input_error_.is_ok() && !st.is_ok()) input_error_ = st;
-}
 
 void GenerationRecorder::set_call_error(std::string message, int32_t http_status) {
   call_error_ = std::move(message);
@@ -245,19 +241,16 @@ void GenerationRecorder::normalize(Generation &g, int64_t completed_at_ns) {
 }
 
 void GenerationRecorder::resolve_content_capture(ContentCaptureMode per_call, std::string_view metadata_json) {
-  if (!is_noop()) capture_ = client_->privacy().resolve(per_call, SIGIL_RECORD_GENERATION, metadata_json);
+  resolve_capture(per_call, SIGIL_RECORD_GENERATION, metadata_json);
 }
 
 ContentCaptureMode GenerationRecorder::content_capture() const {
   if (is_noop()) return ContentCaptureMode::kDefault;
-  return capture_.value_or(client_->config().privacy.content_capture);
+  return capture_mode();
 }
 
 Status GenerationRecorder::end() {
-  if (ended_) return Status(SIGIL_E_ALREADY_ENDED, "the generation was already ended");
-  ended_ = true;
-  if (is_noop()) return Status::ok();
-  if (client_->is_shutdown()) return shutdown_error();
+  if (auto done = begin_end("generation")) return *done;
   if (stream_) {  // what the stream said, also when it ended early
     Status st = stream_->finish(result());
     if (!st.is_ok()) set_mapping_error("provider stream: " + st.message());
@@ -272,11 +265,11 @@ Status GenerationRecorder::end() {
     if (e.g.model.provider.empty()) e.g.model.provider = std::string(provider_name(*mapped_api_));
     if (e.g.model.name.empty()) e.g.model.name = e.g.response_model;
   }
-  e.mode = capture_.value_or(client_->config().privacy.content_capture);
+  e.mode = capture_mode();
   e.call_error = std::move(call_error_);
   e.call_category = e.call_error ? classify_error_category(call_error_status_, *e.call_error) : nullptr;
   e.first_token_ns = first_token_ns_;
-  e.want_span = trace_.sampled && client_->telemetry().wants_spans();
+  e.want_span = wants_span();
   if (e.want_span) e.trace = trace_;
 
   // Local failures: malformed input (mapping), validation; the export budget

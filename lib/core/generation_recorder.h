@@ -22,20 +22,16 @@
 
 namespace sigil::detail {
 
-class GenerationRecorder {
+class GenerationRecorder : public RecorderBase {
  public:
   GenerationRecorder() = default;  // a no-op recorder
   GenerationRecorder(std::shared_ptr<Client> client, GenerationMode mode, Generation seed,
                      const ContextValues &context, std::string_view parent_traceparent, Status start_error);
 
-  bool is_noop() const { return client_ == nullptr; }
   const std::string &id() const { return seed_.id; }
-  const TraceContext &trace() const { return trace_; }
-  bool ended() const { return ended_; }
 
   Status set_result_json(std::string_view json);
   Generation &result();  // typed helpers write here
-  void record_input_error(const Status &st);
   void set_call_error(std::string message, int32_t http_status);
   void set_first_token_at(int64_t unix_ns);
 
@@ -61,12 +57,10 @@ class GenerationRecorder {
  private:
   void normalize(Generation &out, int64_t completed_at_ns);
 
-  std::shared_ptr<Client> client_;
   Generation seed_;
   Generation result_;
   bool result_written_ = false;  // by set_result_json or a typed helper
   GenerationFieldsSet result_set_;
-  Status input_error_;
   Status mapping_error_;
   std::unique_ptr<StreamAccumulator> stream_;  // from the first provider event
   ProviderApi stream_api_ = ProviderApi::kOpenAIChat;
@@ -74,9 +68,6 @@ class GenerationRecorder {
   std::optional<std::string> call_error_;
   int32_t call_error_status_ = 0;
   int64_t first_token_ns_ = 0;
-  TraceContext trace_;
-  bool ended_ = false;
-  std::optional<ContentCaptureMode> capture_;
 };
 
 }  // namespace sigil::detail

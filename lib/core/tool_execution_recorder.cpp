@@ -7,7 +7,7 @@ namespace sigil::detail {
 
 ToolExecutionRecorder::ToolExecutionRecorder(std::shared_ptr<Client> client, ToolExecutionData data,
                                              const ContextValues &ctx, std::string_view parent, Status start_error)
-    : client_(std::move(client)), data_(std::move(data)), input_error_(std::move(start_error)) {
+    : RecorderBase(std::move(client), std::move(start_error), parent), data_(std::move(data)) {
   const ClientConfig &cfg = client_->config();
   fill_if_empty(data_.conversation_id, ctx.conversation_id);
   fill_if_empty(data_.conversation_title, ctx.conversation_title);
@@ -16,7 +16,6 @@ ToolExecutionRecorder::ToolExecutionRecorder(std::shared_ptr<Client> client, Too
   fill_if_empty(data_.agent_name, cfg.agent_name);
   fill_if_empty(data_.agent_version, cfg.agent_version);
   if (data_.started_at_ns == 0) data_.started_at_ns = now_unix_ns();
-  trace_ = start_trace(parent);
 }
 
 void ToolExecutionRecorder::set_result(std::string arguments, std::string result, int64_t completed_at_ns) {
@@ -30,23 +29,17 @@ void ToolExecutionRecorder::set_error(std::string message, int32_t http_status) 
   error_status_ = http_status;
 }
 
-void ToolExecutionRecorder::record_input_error(const Status &st) {
-  if (input_error_.is_ok() && !st.is_ok()) input_error_ = st;
-}
 
 void ToolExecutionRecorder::resolve_content_capture(ContentCaptureMode per_call) {
-  if (!is_noop()) capture_ = client_->privacy().resolve(per_call, SIGIL_RECORD_TOOL_EXECUTION, {});
+  resolve_capture(per_call, SIGIL_RECORD_TOOL_EXECUTION, {});
 }
 
 Status ToolExecutionRecorder::end() {
-  if (ended_) return Status(SIGIL_E_ALREADY_ENDED, "the tool execution was already ended");
-  ended_ = true;
-  if (is_noop()) return Status::ok();
-  if (client_->is_shutdown()) return shutdown_error();
+  if (auto done = begin_end("tool execution")) return *done;
   auto end = std::make_unique<ToolExecutionEnd>();
   ToolExecutionEnd &e = *end;
   e.client = client_.get();
-  e.mode = capture_.value_or(client_->config().privacy.content_capture);
+  e.mode = capture_mode();
   e.completed_at_ns = completed_at_ns_ != 0 ? completed_at_ns_ : now_unix_ns();
   e.data = std::move(data_);
   e.arguments = std::move(arguments_);
@@ -54,7 +47,7 @@ Status ToolExecutionRecorder::end() {
   e.error = std::move(error_);
   e.error_status = error_status_;
   e.input_error = input_error_;
-  e.want_span = trace_.sampled && client_->telemetry().wants_spans();
+  e.want_span = wants_span();
   if (e.want_span) e.trace = trace_;
   e.bytes = sizeof(ToolExecutionEnd) + e.arguments.size() + e.result.size();
   client_->end_tool_execution(std::move(end));

@@ -24,31 +24,23 @@ struct ToolExecutionData {
   int64_t started_at_ns = 0;
 };
 
-class ToolExecutionRecorder {
+class ToolExecutionRecorder : public RecorderBase {
  public:
   ToolExecutionRecorder() = default;
   ToolExecutionRecorder(std::shared_ptr<Client> client, ToolExecutionData data, const ContextValues &context,
                         std::string_view parent_traceparent, Status start_error);
 
-  bool is_noop() const { return client_ == nullptr; }
-  const TraceContext &trace() const { return trace_; }
   void set_result(std::string arguments, std::string result, int64_t completed_at_ns);
   void set_error(std::string message, int32_t http_status);
-  void record_input_error(const Status &st);
   void resolve_content_capture(ContentCaptureMode per_call);
   Status end();
 
  private:
-  std::shared_ptr<Client> client_;
-  std::optional<ContentCaptureMode> capture_;
   ToolExecutionData data_;
   std::string arguments_, result_;
   int64_t completed_at_ns_ = 0;
   std::optional<std::string> error_;
   int32_t error_status_ = 0;
-  Status input_error_;
-  TraceContext trace_;
-  bool ended_ = false;
 };
 
 }  // namespace sigil::detail

@@ -435,14 +435,16 @@ func appendGeneration(b []byte, g *Generation) ([]byte, error) {
 }
 
 // saturatingUnixNano is t.UnixNano() for the instants int64 nanoseconds can
-// hold (1678 to 2262) and the nearest end of that range beyond them, where
-// UnixNano's result is undefined. The Rust binding clamps the same way.
+// hold (1677-09-21T00:12:43.145224193Z to 2262-04-11T23:47:16.854775807Z)
+// and the nearest end of that range beyond them, where UnixNano's result is
+// undefined (docs/abi-json.md, "Binding rules").
 func saturatingUnixNano(t time.Time) int64 {
-	switch s := t.Unix(); {
-	case s > 9223372035:
+	const maxS, maxN int64 = math.MaxInt64 / 1_000_000_000, math.MaxInt64 % 1_000_000_000 // 9223372036 s 854775807 ns
+	switch s, n := t.Unix(), int64(t.Nanosecond()); {
+	case s > maxS || (s == maxS && n > maxN):
 		return math.MaxInt64
-	case s < -9223372036:
+	case s < -maxS-1 || (s == -maxS-1 && n < 1_000_000_000-maxN):
 		return -math.MaxInt64
 	}
-	return t.UnixNano()
+	return t.UnixNano() // wraps in between, and wraps back: exact
 }

@@ -97,15 +97,25 @@ function int(v) {
 const MIN_RFC3339_MS = -9223372036000;
 const MAX_RFC3339_MS = 9223372035999;
 
-/** A time (a Date, or milliseconds since the epoch) as RFC 3339; beyond int64
- *  nanoseconds, the nearest end of that range (as the Go, Python and Rust bindings). */
+/** A time (a Date, or milliseconds since the epoch) as RFC 3339; outside what
+ *  RFC 3339 carries, as Unix nanoseconds: exact while int64 holds them, else the
+ *  nearest end of that range (docs/abi-json.md, "Binding rules"). */
 function time(v) {
   const ms = v instanceof Date ? v.getTime() : v;
   if (typeof ms !== 'number') return value(v);
   if (!Number.isFinite(ms)) return v instanceof Date ? 'null' : value(v);
-  if (ms > MAX_RFC3339_MS) return '9223372036854775807';
-  if (ms < MIN_RFC3339_MS) return '-9223372036854775807';
+  if (ms > MAX_RFC3339_MS || ms < MIN_RFC3339_MS) return unixNanos(ms);
   return `"${new Date(ms).toISOString()}"`;
+}
+
+/** Milliseconds as int64 Unix nanoseconds (decimal), rounded and clamped as
+ *  the addon's time_ns (src/values.c) does for the typed calls. */
+function unixNanos(ms) {
+  if (ms >= 9223372036854) return '9223372036854775807';
+  if (ms <= -9223372036854) return '-9223372036854775807';
+  const whole = Math.trunc(ms); // toward zero; the fraction keeps its sign
+  const frac = (ms - whole) * 1e6;
+  return (BigInt(whole) * 1000000n + BigInt(Math.trunc(frac < 0 ? frac - 0.5 : frac + 0.5))).toString();
 }
 
 /** Appends `"key":token` members; `o` is the text so far without braces. */
