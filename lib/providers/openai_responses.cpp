@@ -330,7 +330,9 @@ class OpenAIResponsesStream final : public StreamAccumulator {
     if (type == "response.completed" || type == "response.incomplete" || type == "response.failed" ||
         type == "response.cancelled") {
       if (r.obj(o, "response", resp, rp)) take_response(resp, r, JsonPath(rp, "response"), true);
-      if (stop_reason_.empty()) stop_reason_ = type.substr(9);
+      if (stop_reason_.empty()) {  // no response object: the event type says how it ended
+        stop_reason_ = type == "response.completed" ? std::string("stop") : std::string(type.substr(9));
+      }
       ended_ = true;
       return false;
     }
