@@ -86,3 +86,15 @@ TEST(ProvidersBedrock, ConverseStreamEndedEarly) {
   ASSERT_EQ(g.output.size(), 1u);
   EXPECT_EQ(g.output[0].parts[0].text, "Running ");
 }
+
+TEST(ProvidersBedrock, StreamExceptionEventIsReported) {
+  auto acc = make_stream_accumulator(ProviderApi::kBedrockConverse);
+  acc->add_event(R"({"messageStart":{"role":"assistant"}})");
+  acc->add_event(R"({"contentBlockDelta":{"delta":{"text":"Hi"},"contentBlockIndex":0}})");
+  acc->add_event(R"({"throttlingException":{"message":"Too many requests"}})");
+  Generation g;
+  Status st = acc->finish(g);
+  EXPECT_NE(st.message().find("throttlingException: Too many requests"), std::string::npos) << st.message();
+  ASSERT_EQ(g.output.size(), 1u);
+  EXPECT_EQ(g.output[0].parts[0].text, "Hi");
+}

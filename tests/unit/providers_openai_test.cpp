@@ -342,3 +342,18 @@ TEST(ProvidersOpenAIResponses, StreamEndedEarlyBuildsOutputFromDeltas) {
   EXPECT_EQ(g.output[0].parts[2].tool_call.input_json, R"("{\"city\":")");
   EXPECT_TRUE(g.usage.empty());
 }
+
+TEST(ProvidersOpenAIResponses, StreamDeltasBeforeTheirItemAreOutOfOrderButKept) {
+  auto acc = make_stream_accumulator(ProviderApi::kOpenAIResponses);
+  EXPECT_TRUE(acc->add_event(R"({"type":"response.output_text.delta","output_index":0,"delta":"Hel"})"));
+  EXPECT_FALSE(acc->add_event(R"({"type":"response.output_text.delta","output_index":0,"delta":"lo"})"));
+  EXPECT_FALSE(acc->add_event(R"({"type":"response.completed","response":{"id":"r9","status":"completed","output":[]}})"));
+  Generation g;
+  Status st = acc->finish(g);
+  EXPECT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("out of order"), std::string::npos) << st.message();
+  EXPECT_EQ(g.response_id, "r9");
+  EXPECT_EQ(g.stop_reason, "stop");
+  ASSERT_EQ(g.output.size(), 1u);
+  EXPECT_EQ(g.output[0].parts[0].text, "Hello");  // an empty final output does not erase the deltas
+}
