@@ -12,6 +12,22 @@
 // SDKs do with SetResult(generation, err), still exports the generation: a
 // mapping error is not a local validation failure of the host's call.
 //
+// How a recorder uses it (the ABI integration):
+//
+//   auto api = parse_provider_api(name);              // "openai.chat", ...
+//   ProviderMapOptions opts;
+//   opts.raw_artifacts = /* the capture mode allows raw artifacts */;
+//   Status a = map_provider_request(*api, request_json, g, opts);
+//   Status b = map_provider_response(*api, response_json, g, opts);   // sync call
+//   // or, streamed: the request as above, then
+//   auto acc = make_stream_accumulator(*api, opts);
+//   if (acc->add_event(event_json) && !first_token_set) first_token_ns = now;
+//   Status b = acc->finish(g);                          // at the end, or when abandoned
+//   // the first non-OK of a and b is the generation's mapping_error
+//
+// g.mode, ids, timestamps, tags and the content capture pass stay the
+// recorder's: the mapper only fills what the provider JSON says.
+//
 // Field-by-field mapping tables: docs/providers.md.
 #pragma once
 
