@@ -1,6 +1,8 @@
 // Anthropic Messages: request, response and stream events.
+#include <algorithm>
 #include <vector>
 
+#include "base/saturating.h"
 #include "base/strings.h"
 #include "providers/mappers.h"
 
@@ -119,7 +121,7 @@ void map_usage(JsonObjectView u, JsonReader &r, const JsonPath &at, TokenUsage &
   if (r.add_i64(u, "cache_creation_input_tokens", usage.cache_creation_input_tokens, at)) {
     usage.cache_write_input_tokens = usage.cache_creation_input_tokens;
   }
-  usage.total_tokens = usage.input_tokens + usage.output_tokens;
+  usage.total_tokens = saturating_add(usage.input_tokens, usage.output_tokens);
   JsonObjectView stu;
   if (g != nullptr && r.obj(u, "server_tool_use", stu, at)) {
     JsonPath sp(at, "server_tool_use");
@@ -128,7 +130,9 @@ void map_usage(JsonObjectView u, JsonReader &r, const JsonPath &at, TokenUsage &
     r.i64(stu, "web_fetch_requests", fetch, sp);
     if (search > 0) set_metadata_int(*g, kWebSearchKey, search);
     if (fetch > 0) set_metadata_int(*g, kWebFetchKey, fetch);
-    if (search + fetch > 0) set_metadata_int(*g, kServerToolTotalKey, search + fetch);
+    if (search > 0 || fetch > 0) {
+      set_metadata_int(*g, kServerToolTotalKey, saturating_add(std::max<int64_t>(search, 0), std::max<int64_t>(fetch, 0)));
+    }
   }
 }
 

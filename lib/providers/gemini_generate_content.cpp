@@ -2,6 +2,7 @@
 // the snake_case names of the SDKs' dumps are accepted too).
 #include <vector>
 
+#include "base/saturating.h"
 #include "base/strings.h"
 #include "providers/mappers.h"
 
@@ -121,7 +122,8 @@ void map_usage(JsonObjectView u, JsonReader &r, const JsonPath &at, Generation &
   i642(r, u, "thoughtsTokenCount", "thoughts_token_count", usage.reasoning_tokens, at);
   i642(r, u, "toolUsePromptTokenCount", "tool_use_prompt_token_count", tool_use, at);
   if (usage.total_tokens == 0) {
-    usage.total_tokens = usage.input_tokens + usage.output_tokens + tool_use + usage.reasoning_tokens;
+    usage.total_tokens = saturating_add(saturating_add(usage.input_tokens, usage.output_tokens),
+                                        saturating_add(tool_use, usage.reasoning_tokens));
   }
   g.usage = usage;
   if (tool_use > 0) set_metadata_int(g, kToolUsePromptTokensKey, tool_use);
