@@ -321,11 +321,8 @@ class GeminiStream final : public StreamAccumulator {
 
  private:
   bool on_event(const Event &ev) override {
-    JsonReader &r = ev.reader;
-    JsonObjectView o = ev.root.get_object().value_unsafe();
-    Generation chunk;
-    map_gemini_response(ev.root, r, chunk);
-    (void)o;
+    Generation chunk;  // each chunk is a whole GenerateContentResponse
+    map_gemini_response(ev.root, ev.reader, chunk);
     if (!chunk.response_id.empty()) response_id_ = chunk.response_id;
     if (!chunk.response_model.empty()) response_model_ = chunk.response_model;
     if (!chunk.stop_reason.empty()) {
