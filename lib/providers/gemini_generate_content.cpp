@@ -71,8 +71,10 @@ void map_content(JsonObjectView content, JsonReader &r, const JsonPath &at, Role
       if (r.str(part, "text", s, ip)) {
         bool thought = false;
         r.boolean(part, "thought", thought, ip);
-        if (thought) add_thinking(parts, s, "thought");
-        else if (!s.empty()) add_text(parts, s);
+        if (thought)
+          add_thinking(parts, s, "thought");
+        else if (!s.empty())
+          add_text(parts, s);
       }
       if (obj2(r, part, "inlineData", "inline_data", sub, ip)) {
         std::string_view mime;
@@ -248,7 +250,8 @@ void map_candidates(JsonObjectView o, JsonReader &r, const JsonPath &rp, Generat
       g.stop_reason = trim(s);
       for (char &c : g.stop_reason) c = (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c;
     }
-    if (r.obj(cand, "content", content, ip)) map_content(content, r, JsonPath(ip, "content"), Role::kAssistant, g.output);
+    if (r.obj(cand, "content", content, ip))
+      map_content(content, r, JsonPath(ip, "content"), Role::kAssistant, g.output);
   }
 }
 
@@ -260,7 +263,8 @@ void map_gemini_request(JsonElement root, JsonReader &r, Generation &g, RequestE
   std::string_view s;
   if (r.str(o, "model", s, rp)) g.model.name.assign(strip_models_prefix(s));
   JsonObjectView c;
-  if (obj2(r, o, "generationConfig", "generation_config", c, rp)) map_controls(c, r, JsonPath(rp, "generationConfig"), g);
+  if (obj2(r, o, "generationConfig", "generation_config", c, rp))
+    map_controls(c, r, JsonPath(rp, "generationConfig"), g);
   map_system(o, r, rp, g);
   map_tools(o, r, rp, g, x);
   map_tool_config(o, r, rp, g);
@@ -425,10 +429,12 @@ void map_gemini_embedding_response(JsonElement root, JsonReader &r, ProviderEmbe
   if (!r.as_obj(root, o, rp)) return;
   auto take = [&](JsonObjectView emb, const JsonPath &at) {
     JsonArrayView values;
-    if (!out.dimensions && r.arr(emb, "values", values, at) && values.size() > 0) out.dimensions = int64_t(values.size());
+    if (!out.dimensions && r.arr(emb, "values", values, at) && values.size() > 0)
+      out.dimensions = int64_t(values.size());
     JsonObjectView stats;
     int64_t n = 0;
-    if (r.obj(emb, "statistics", stats, at) && i642(r, stats, "tokenCount", "token_count", n, JsonPath(at, "statistics"))) {
+    if (r.obj(emb, "statistics", stats, at) &&
+        i642(r, stats, "tokenCount", "token_count", n, JsonPath(at, "statistics"))) {
       out.input_tokens += n;
     }
   };

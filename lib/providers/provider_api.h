@@ -145,15 +145,15 @@ std::unique_ptr<StreamAccumulator> make_stream_accumulator(ProviderApi api, cons
 // What an embedding call maps to (the embedding recorder's start and result
 // fields). Absent values stay unset.
 struct ProviderEmbedding {
-  std::string provider;               // "openai", "gemini"
-  std::string model;                  // request model
-  std::string response_model;         // response model, when the response says
+  std::string provider;                         // "openai", "gemini"
+  std::string model;                            // request model
+  std::string response_model;                   // response model, when the response says
   std::optional<int64_t> requested_dimensions;  // request "dimensions" / outputDimensionality
-  std::string encoding_format;        // OpenAI request encoding_format
-  int64_t input_count = 0;            // inputs embedded
-  int64_t input_tokens = 0;           // usage
-  std::optional<int64_t> dimensions;  // length of the first returned vector
-  std::vector<std::string> input_texts;  // the text inputs (capture decides whether to keep them)
+  std::string encoding_format;                  // OpenAI request encoding_format
+  int64_t input_count = 0;                      // inputs embedded
+  int64_t input_tokens = 0;                     // usage
+  std::optional<int64_t> dimensions;            // length of the first returned vector
+  std::vector<std::string> input_texts;         // the text inputs (capture decides whether to keep them)
 };
 
 // Either JSON may be empty (not known); what is given is mapped.

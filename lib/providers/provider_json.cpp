@@ -239,8 +239,10 @@ bool JsonReader::as_i64(JsonElement e, int64_t &out, const JsonPath &at) {
     int64_t v = 0;
     bool ok = !s.empty() && s.size() < 19;
     for (char c : s) {
-      if (c < '0' || c > '9') ok = false;
-      else v = v * 10 + (c - '0');
+      if (c < '0' || c > '9')
+        ok = false;
+      else
+        v = v * 10 + (c - '0');
     }
     if (ok) {
       out = v;
@@ -318,13 +320,27 @@ void append_json_string(std::string_view s, std::string &out) {
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];
@@ -368,8 +384,7 @@ void append_canonical_json(JsonElement e, std::string &out) {
       std::vector<std::pair<std::string_view, JsonElement>> fields;
       fields.reserve(o.size());
       for (auto field : o) fields.emplace_back(field.key, field.value);
-      std::stable_sort(fields.begin(), fields.end(),
-                       [](const auto &a, const auto &b) { return a.first < b.first; });
+      std::stable_sort(fields.begin(), fields.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
       out += '{';
       for (size_t i = 0; i < fields.size(); ++i) {
         if (i) out += ',';

@@ -5,5 +5,6 @@
 using sigil::detail::ProviderApi;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  return sigil_fuzz::run_provider_input({ProviderApi::kOpenAIChat, ProviderApi::kOpenAIResponses, ProviderApi::kOpenAIEmbeddings}, data, size);
+  return sigil_fuzz::run_provider_input(
+      {ProviderApi::kOpenAIChat, ProviderApi::kOpenAIResponses, ProviderApi::kOpenAIEmbeddings}, data, size);
 }

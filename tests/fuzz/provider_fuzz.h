@@ -38,9 +38,9 @@ inline void check_json_field(std::string_view s) {
 }
 
 inline void check_generation(const Generation &g) {
-  for (std::string_view s : {std::string_view(g.model.provider), std::string_view(g.model.name),
-                             std::string_view(g.response_id), std::string_view(g.response_model),
-                             std::string_view(g.system_prompt), std::string_view(g.stop_reason)}) {
+  for (std::string_view s :
+       {std::string_view(g.model.provider), std::string_view(g.model.name), std::string_view(g.response_id),
+        std::string_view(g.response_model), std::string_view(g.system_prompt), std::string_view(g.stop_reason)}) {
     check_text(s);
   }
   if (g.tool_choice) check_text(*g.tool_choice);

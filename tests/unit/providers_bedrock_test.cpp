@@ -37,8 +37,9 @@ TEST(ProvidersBedrock, RequestMessagesToolConfigAndInferenceConfig) {
   EXPECT_EQ(g.input[2].parts[0].tool_result.content_json, R"({"use_pct":97})");
   ASSERT_EQ(g.tools.size(), 1u);
   EXPECT_EQ(g.tools[0].name, "run_command");
-  EXPECT_EQ(g.tools[0].input_schema_json,
-            R"({"properties":{"cmd":{"type":"string"},"host":{"type":"string"}},"required":["host","cmd"],"type":"object"})");
+  EXPECT_EQ(
+      g.tools[0].input_schema_json,
+      R"({"properties":{"cmd":{"type":"string"},"host":{"type":"string"}},"required":["host","cmd"],"type":"object"})");
   EXPECT_EQ(g.tool_choice.value_or(""), "auto");
   EXPECT_EQ(g.max_tokens.value_or(0), 2000);
   EXPECT_DOUBLE_EQ(g.temperature.value_or(0), 0.5);

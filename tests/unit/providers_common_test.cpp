@@ -80,8 +80,9 @@ TEST(ProvidersRobustness, WrongTypesAreNamedByPathAndTheRestStillMaps) {
 
 TEST(ProvidersRobustness, InvalidUtf8IsReplacedAndReported) {
   Generation g;
-  const std::string json = "{\"id\":\"r1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-                           "\"content\":\"caf\xE9 ok\"},\"finish_reason\":\"stop\"}]}";
+  const std::string json =
+      "{\"id\":\"r1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+      "\"content\":\"caf\xE9 ok\"},\"finish_reason\":\"stop\"}]}";
   Status st = map_provider_response(ProviderApi::kOpenAIChat, json, g);
   EXPECT_EQ(st.code(), SIGIL_E_INVALID_UTF8);
   EXPECT_NE(st.message().find("byte"), std::string::npos) << st.message();
@@ -141,7 +142,8 @@ TEST(ProvidersEmbeddings, OpenAIRequestAndResponse) {
 
 TEST(ProvidersEmbeddings, TokenArrayInputsCount) {
   ProviderEmbedding one, many;
-  ASSERT_TRUE(map_provider_embedding(ProviderApi::kOpenAIEmbeddings, R"({"model":"m","input":[1,2,3]})", "", one).is_ok());
+  ASSERT_TRUE(
+      map_provider_embedding(ProviderApi::kOpenAIEmbeddings, R"({"model":"m","input":[1,2,3]})", "", one).is_ok());
   EXPECT_EQ(one.input_count, 1);
   ASSERT_TRUE(
       map_provider_embedding(ProviderApi::kOpenAIEmbeddings, R"({"model":"m","input":[[1,2],[3]]})", "", many).is_ok());
@@ -162,7 +164,8 @@ TEST(ProvidersFixtures, EveryFixtureMapsAndOnlyFailureCasesReportAnError) {
     for (const auto &file : fs::directory_iterator(dir.path())) {
       const std::string name = file.path().filename().string();
       const bool failure = name.find("truncated") != std::string::npos || name.find("early_end") != std::string::npos ||
-                           name.find("out_of_order") != std::string::npos || name.find("malformed") != std::string::npos;
+                           name.find("out_of_order") != std::string::npos ||
+                           name.find("malformed") != std::string::npos;
       Generation g;
       Status st;
       if (name.rfind("request", 0) == 0) {

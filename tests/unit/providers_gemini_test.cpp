@@ -96,8 +96,9 @@ TEST(ProvidersGemini, StreamEndedEarly) {
 
 TEST(ProvidersGemini, EmbedContentSingleAndBatch) {
   ProviderEmbedding one;
-  Status st = map_provider_embedding(ProviderApi::kGeminiEmbedContent, read_fixture("gemini.embed_content", "request.json"),
-                                     read_fixture("gemini.embed_content", "response.json"), one);
+  Status st =
+      map_provider_embedding(ProviderApi::kGeminiEmbedContent, read_fixture("gemini.embed_content", "request.json"),
+                             read_fixture("gemini.embed_content", "response.json"), one);
   ASSERT_TRUE(st.is_ok()) << st.message();
   EXPECT_EQ(one.provider, "gemini");
   EXPECT_EQ(one.model, "gemini-embedding-001");
@@ -108,7 +109,8 @@ TEST(ProvidersGemini, EmbedContentSingleAndBatch) {
   EXPECT_EQ(one.dimensions.value_or(0), 4);
 
   ProviderEmbedding batch;
-  st = map_provider_embedding(ProviderApi::kGeminiEmbedContent, read_fixture("gemini.embed_content", "request_batch.json"),
+  st = map_provider_embedding(ProviderApi::kGeminiEmbedContent,
+                              read_fixture("gemini.embed_content", "request_batch.json"),
                               read_fixture("gemini.embed_content", "response_batch.json"), batch);
   ASSERT_TRUE(st.is_ok()) << st.message();
   EXPECT_EQ(batch.model, "text-embedding-004");
@@ -129,7 +131,8 @@ TEST(ProvidersGemini, SdkStyleRequestWithConfigAndSnakeCase) {
       "thinking_config": {"include_thoughts": false, "thinking_budget": 0, "thinking_level": "LOW"},
       "tool_config": {"function_calling_config": {"mode": "NONE"}},
       "tools": [{"function_declarations": [{"name": "list_ferns", "parameters_json_schema": {"type": "object"}}]}]
-    }})", g);
+    }})",
+                                   g);
   ASSERT_TRUE(st.is_ok()) << st.message();
   EXPECT_EQ(g.model.name, "gemini-2.0-flash");
   EXPECT_EQ(g.system_prompt, "Answer as a list.");
@@ -147,10 +150,14 @@ TEST(ProvidersGemini, SdkStyleRequestWithConfigAndSnakeCase) {
 
 TEST(ProvidersGemini, RequestThenResponseFillOneGeneration) {
   Generation g;
-  ASSERT_TRUE(map_provider_request(ProviderApi::kGeminiGenerateContent, R"({"model":"models/gemini-2.5-pro","contents":[]})", g).is_ok());
-  ASSERT_TRUE(map_provider_response(ProviderApi::kGeminiGenerateContent,
-                                    R"({"candidates":[{"content":{"role":"model","parts":[{"text":"ok"}]},"finishReason":"max_tokens"}]})", g)
-                  .is_ok());
+  ASSERT_TRUE(
+      map_provider_request(ProviderApi::kGeminiGenerateContent, R"({"model":"models/gemini-2.5-pro","contents":[]})", g)
+          .is_ok());
+  ASSERT_TRUE(
+      map_provider_response(
+          ProviderApi::kGeminiGenerateContent,
+          R"({"candidates":[{"content":{"role":"model","parts":[{"text":"ok"}]},"finishReason":"max_tokens"}]})", g)
+          .is_ok());
   EXPECT_EQ(g.model.name, "gemini-2.5-pro");
   EXPECT_EQ(g.response_model, "gemini-2.5-pro");  // the response named none
   EXPECT_EQ(g.stop_reason, "MAX_TOKENS");
