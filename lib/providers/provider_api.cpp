@@ -210,16 +210,21 @@ bool StreamAccumulator::add_event(std::string_view event_json) {
     on_done();
     return false;
   }
-  if (options_.raw_artifacts) {
-    events_json_ += events_json_.empty() ? '[' : ',';
-    events_json_.append(text);
-  }
   MappingIssues issues;
   JsonReader reader(issues, provider_api_name(api_));
   const std::string what = "stream event " + std::to_string(index);
   JsonElement root;
   bool content = false;
   if (parse_provider_json(text, what.c_str(), root, issues)) {
+    if (options_.raw_artifacts) {
+      // As sent when it parsed cleanly; otherwise what was mapped from it, so
+      // the artifact stays one JSON array.
+      events_json_ += events_json_.empty() ? '[' : ',';
+      if (issues.empty())
+        events_json_.append(text);
+      else
+        events_json_ += simdjson::minify(root);
+    }
     if (!root.is_object()) {
       issues.add(SIGIL_E_INVALID_JSON, what + ": expected a JSON object");
     } else {

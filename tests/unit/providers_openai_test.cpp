@@ -2,6 +2,8 @@
 // conformance/fixtures/providers/openai.*.
 #include <gtest/gtest.h>
 
+#include "base/utf8.h"
+#include "core/json_input.h"
 #include "providers/provider_api.h"
 #include "unit/providers_fixtures.h"
 
@@ -241,6 +243,20 @@ TEST(ProvidersOpenAIChat, StreamEventsArtifactWhenAsked) {
   EXPECT_EQ(g.artifacts[0].name, "openai.chat.stream_events");
   EXPECT_EQ(g.artifacts[0].payload.front(), '[');
   EXPECT_EQ(g.artifacts[0].payload.back(), ']');
+  EXPECT_TRUE(valid_json(g.artifacts[0].payload));
+
+  // A malformed or invalid-UTF-8 event enters the artifact as what was
+  // mapped from it: the payload stays one valid JSON array.
+  auto acc = make_stream_accumulator(ProviderApi::kOpenAIChat, options);
+  acc->add_event(R"({"choices":[{"index":0,"delta":{"content":"a"}}]})");
+  acc->add_event(R"({"choices":[{"index":0,"delta":{"content":"b"}},{"index":1,"del)");
+  acc->add_event("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xff\"},\"finish_reason\":\"stop\"}]}");
+  Generation h;
+  EXPECT_FALSE(acc->finish(h).is_ok());
+  ASSERT_EQ(h.artifacts.size(), 1u);
+  EXPECT_TRUE(valid_json(h.artifacts[0].payload)) << h.artifacts[0].payload;
+  EXPECT_TRUE(valid_utf8(h.artifacts[0].payload));
+  EXPECT_EQ(h.output[0].parts[0].text, "ab\xEF\xBF\xBD");
 }
 
 // Responses --------------------------------------------------------------------------
