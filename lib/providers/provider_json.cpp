@@ -237,12 +237,12 @@ bool JsonReader::as_i64(JsonElement e, int64_t &out, const JsonPath &at) {
   if (!e.get_string().get(s)) {
     s = trim_view(s);
     int64_t v = 0;
-    bool ok = !s.empty() && s.size() < 19;
-    for (char c : s) {
-      if (c < '0' || c > '9')
+    bool ok = !s.empty() && s.size() < 19;  // 18 digits always fit
+    for (size_t i = 0; ok && i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9')
         ok = false;
       else
-        v = v * 10 + (c - '0');
+        v = v * 10 + (s[i] - '0');
     }
     if (ok) {
       out = v;

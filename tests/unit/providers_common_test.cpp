@@ -231,3 +231,13 @@ TEST(ProvidersFixtures, FailureFixturesKeepWhatArrived) {
   ASSERT_EQ(anthropic.output.size(), 1u);
   EXPECT_EQ(anthropic.output[0].parts.size(), 3u);
 }
+
+TEST(ProvidersRobustness, CountsAsLongDigitStringsAreWrongTypesNotOverflows) {
+  Generation g;
+  Status st = map_provider_response(ProviderApi::kAnthropicMessages,
+                                    R"({"usage":{"input_tokens":"9999999999999999999999","output_tokens":"42"}})", g);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
+  EXPECT_NE(st.message().find("usage.input_tokens: expected an integer"), std::string::npos) << st.message();
+  EXPECT_EQ(g.usage.input_tokens, 0);
+  EXPECT_EQ(g.usage.output_tokens, 42);
+}
