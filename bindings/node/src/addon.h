@@ -134,8 +134,8 @@ typedef struct client_wrap {
   log_sink_t *sink;       /* NULL without a logger */
   hooks_t *hooks;         /* NULL without a resolver or sanitizer */
   env_data_t *ed;
-  int shut_down; /* a shutdown completed: freeing is quick */
-  int busy;      /* async jobs in flight */
+  int shut_down;                   /* a shutdown completed: freeing is quick */
+  int busy;                        /* async jobs in flight */
   struct client_wrap *prev, *next; /* live clients of this environment */
 } client_wrap_t;
 

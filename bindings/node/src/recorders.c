@@ -14,16 +14,22 @@ typedef enum { REC_GENERATION, REC_TOOL, REC_EMBEDDING } rec_kind_t;
 typedef struct {
   void *rec; /* the engine recorder; NULL once ended */
   rec_kind_t kind;
-  char traceparent[64]; /* kept at end; "" without a span */
-  char *id;             /* kept at end (generations) */
+  char traceparent[64];  /* kept at end; "" without a span */
+  char *id;              /* kept at end (generations) */
   uint32_t capture_mode; /* kept at end (generations): the resolved mode */
 } rec_t;
 
 static void rec_free_engine(rec_t *w) {
   switch (w->kind) {
-    case REC_GENERATION: sigil_generation_free((sigil_generation_t *)w->rec); break;
-    case REC_TOOL: sigil_tool_execution_free((sigil_tool_execution_t *)w->rec); break;
-    case REC_EMBEDDING: sigil_embedding_free((sigil_embedding_t *)w->rec); break;
+    case REC_GENERATION:
+      sigil_generation_free((sigil_generation_t *)w->rec);
+      break;
+    case REC_TOOL:
+      sigil_tool_execution_free((sigil_tool_execution_t *)w->rec);
+      break;
+    case REC_EMBEDDING:
+      sigil_embedding_free((sigil_embedding_t *)w->rec);
+      break;
   }
   w->rec = NULL;
 }
@@ -96,15 +102,14 @@ static napi_value rec_end(napi_env env, napi_callback_info info, rec_kind_t kind
     }
     case REC_TOOL:
       st = sigil_tool_execution_end((sigil_tool_execution_t *)w->rec, &err);
-      if (sigil_tool_execution_traceparent((sigil_tool_execution_t *)w->rec, w->traceparent,
-                                           sizeof w->traceparent) != SIGIL_OK) {
+      if (sigil_tool_execution_traceparent((sigil_tool_execution_t *)w->rec, w->traceparent, sizeof w->traceparent) !=
+          SIGIL_OK) {
         w->traceparent[0] = '\0';
       }
       break;
     case REC_EMBEDDING:
       st = sigil_embedding_end((sigil_embedding_t *)w->rec, &err);
-      if (sigil_embedding_traceparent((sigil_embedding_t *)w->rec, w->traceparent, sizeof w->traceparent) !=
-          SIGIL_OK) {
+      if (sigil_embedding_traceparent((sigil_embedding_t *)w->rec, w->traceparent, sizeof w->traceparent) != SIGIL_OK) {
         w->traceparent[0] = '\0';
       }
       break;
@@ -130,9 +135,15 @@ static napi_value rec_traceparent(napi_env env, napi_callback_info info, rec_kin
   if (w->rec != NULL) {
     sigil_status_t st = SIGIL_E_INVALID_ARGUMENT;
     switch (kind) {
-      case REC_GENERATION: st = sigil_generation_traceparent((sigil_generation_t *)w->rec, buf, sizeof buf); break;
-      case REC_TOOL: st = sigil_tool_execution_traceparent((sigil_tool_execution_t *)w->rec, buf, sizeof buf); break;
-      case REC_EMBEDDING: st = sigil_embedding_traceparent((sigil_embedding_t *)w->rec, buf, sizeof buf); break;
+      case REC_GENERATION:
+        st = sigil_generation_traceparent((sigil_generation_t *)w->rec, buf, sizeof buf);
+        break;
+      case REC_TOOL:
+        st = sigil_tool_execution_traceparent((sigil_tool_execution_t *)w->rec, buf, sizeof buf);
+        break;
+      case REC_EMBEDDING:
+        st = sigil_embedding_traceparent((sigil_embedding_t *)w->rec, buf, sizeof buf);
+        break;
     }
     tp = st == SIGIL_OK ? buf : "";
   }
@@ -219,8 +230,8 @@ napi_value generation_start(napi_env env, napi_callback_info info) {
 
   g.content_capture = capture_mode(env, a[27]);
   sigil_generation_t *out = NULL;
-  sigil_status_t st = streaming ? sigil_generation_start_streaming(cw->client, &g, &out)
-                                : sigil_generation_start(cw->client, &g, &out);
+  sigil_status_t st =
+      streaming ? sigil_generation_start_streaming(cw->client, &g, &out) : sigil_generation_start(cw->client, &g, &out);
   scratch_end();
   if (out == NULL) return throw_type(env, "out of memory");
   return started(env, st, wrap_recorder(env, out, REC_GENERATION));
@@ -269,8 +280,7 @@ napi_value generation_set_call_error(napi_env env, napi_callback_info info) {
     return throw_last_error(env, "generationSetCallError: string conversion");
   }
   opt_double(env, a[2], &status);
-  sigil_status_t st =
-      sigil_generation_set_call_error(g, msg.off < 0 ? "" : sptr(s, msg), msg.len, (int32_t)status);
+  sigil_status_t st = sigil_generation_set_call_error(g, msg.off < 0 ? "" : sptr(s, msg), msg.len, (int32_t)status);
   scratch_end();
   return make_int(env, st);
 }
@@ -286,9 +296,7 @@ napi_value generation_set_first_token_at(napi_env env, napi_callback_info info) 
 }
 
 /* generationEnd(recorder) -> 0 | [status, message]; frees the engine recorder */
-napi_value generation_end(napi_env env, napi_callback_info info) {
-  return rec_end(env, info, REC_GENERATION);
-}
+napi_value generation_end(napi_env env, napi_callback_info info) { return rec_end(env, info, REC_GENERATION); }
 
 /* generationId(recorder) -> string */
 napi_value generation_id(napi_env env, napi_callback_info info) {
@@ -310,8 +318,8 @@ napi_value generation_content_capture_mode(napi_env env, napi_callback_info info
   CHECK(env, get_args(env, info, 1, a));
   rec_t *w = rec_arg(env, a[0], REC_GENERATION);
   if (w == NULL) return NULL;
-  return make_int(env, w->rec != NULL ? sigil_generation_content_capture_mode((sigil_generation_t *)w->rec)
-                                      : w->capture_mode);
+  return make_int(
+      env, w->rec != NULL ? sigil_generation_content_capture_mode((sigil_generation_t *)w->rec) : w->capture_mode);
 }
 
 /* toolStart(client, toolName, toolCallId, toolType, toolDescription, conversationId,
@@ -377,8 +385,8 @@ napi_value tool_set_result(napi_env env, napi_callback_info info) {
     scratch_end();
     return throw_last_error(env, "toolSetResult: string conversion");
   }
-  sigil_status_t st = sigil_tool_execution_set_result(t, sptr(s, args), args.len, sptr(s, result), result.len,
-                                                      time_ns(env, a[3]));
+  sigil_status_t st =
+      sigil_tool_execution_set_result(t, sptr(s, args), args.len, sptr(s, result), result.len, time_ns(env, a[3]));
   scratch_end();
   return make_int(env, st);
 }
@@ -405,9 +413,7 @@ napi_value tool_set_error(napi_env env, napi_callback_info info) {
 
 napi_value tool_end(napi_env env, napi_callback_info info) { return rec_end(env, info, REC_TOOL); }
 
-napi_value tool_traceparent(napi_env env, napi_callback_info info) {
-  return rec_traceparent(env, info, REC_TOOL);
-}
+napi_value tool_traceparent(napi_env env, napi_callback_info info) { return rec_traceparent(env, info, REC_TOOL); }
 
 /* embeddingStart(client, modelProvider, modelName, agentName, agentVersion, dimensions,
  *   encodingFormat, startedAt, ctxAgentName, ctxAgentVersion, parentTraceparent,
@@ -523,9 +529,7 @@ napi_value embedding_set_call_error(napi_env env, napi_callback_info info) {
   return make_int(env, st);
 }
 
-napi_value embedding_end(napi_env env, napi_callback_info info) {
-  return rec_end(env, info, REC_EMBEDDING);
-}
+napi_value embedding_end(napi_env env, napi_callback_info info) { return rec_end(env, info, REC_EMBEDDING); }
 
 napi_value embedding_traceparent(napi_env env, napi_callback_info info) {
   return rec_traceparent(env, info, REC_EMBEDDING);
