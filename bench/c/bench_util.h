@@ -57,8 +57,7 @@ static inline void bench_print_stats(FILE *out, const char *key, int64_t *sample
   for (size_t i = 0; i < n; i++) sum += (double)samples[i];
   size_t p99 = (size_t)((double)(n - 1) * 0.99 + 0.5);
   fprintf(out, "\"%s\": {\"median\": %lld, \"p99\": %lld, \"max\": %lld, \"mean\": %.1f}", key,
-          (long long)samples[(n - 1) / 2], (long long)samples[p99], (long long)samples[n - 1],
-          sum / (double)n);
+          (long long)samples[(n - 1) / 2], (long long)samples[p99], (long long)samples[n - 1], sum / (double)n);
 }
 
 /* Writes "caller_ns": {...} for `n` samples (sorted in place). */

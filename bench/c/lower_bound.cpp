@@ -165,9 +165,10 @@ int main(int argc, char **argv) {
   double cpu1 = bench_cpu_s();
   printf("{\"ops\": %ld, ", n);
   bench_print_caller(stdout, samples.data(), samples.size());
-  printf(", \"wall_s\": %.6f, \"cpu_s\": %.6f, \"rss_baseline_bytes\": %lld, \"rss_peak_bytes\": %lld, "
-         "\"encoded_bytes\": %zu}\n",
-         (double)(t1 - t0) / 1e9, cpu1 - cpu0, rss_base, bench_rss_peak_bytes(), out.size());
+  printf(
+      ", \"wall_s\": %.6f, \"cpu_s\": %.6f, \"rss_baseline_bytes\": %lld, \"rss_peak_bytes\": %lld, "
+      "\"encoded_bytes\": %zu}\n",
+      (double)(t1 - t0) / 1e9, cpu1 - cpu0, rss_base, bench_rss_peak_bytes(), out.size());
   fprintf(stderr, "lower_bound: %zu bytes encoded in all\n", bytes);
   cJSON_Delete(w);
   cJSON_Delete(params);

@@ -81,8 +81,8 @@ static void map_once(sigil_client_t *client, int64_t *caller_ns, int64_t *map_ns
   sigil_generation_t *gen = NULL;
   sigil_error_t *error = NULL;
   int64_t t0 = bench_now_ns();
-  sigil_status_t st = stream ? sigil_generation_start_streaming(client, &start, &gen)
-                             : sigil_generation_start(client, &start, &gen);
+  sigil_status_t st =
+      stream ? sigil_generation_start_streaming(client, &start, &gen) : sigil_generation_start(client, &start, &gen);
   if (st != SIGIL_OK) die("start", st, NULL);
   int64_t m0 = bench_now_ns();
   st = sigil_generation_set_provider_request(gen, API, request.data, request.len, 0);

@@ -29,7 +29,7 @@ static void die(const char *what, sigil_status_t status, sigil_error_t *error) {
   exit(2);
 }
 
-static int typed_api = 0;                 /* params "api": "typed" or "json" (default) */
+static int typed_api = 0;                    /* params "api": "typed" or "json" (default) */
 static sigil_generation_start_t typed_start; /* rec->start with the system prompt, no tags JSON */
 
 /* One record; returns the caller time in ns. */
@@ -148,8 +148,9 @@ int main(int argc, char **argv) {
   /* With a spool, what overflowed is replayed once the sink answers again:
    * wait (bounded) until every spooled record was delivered from the spool. */
   int64_t replay_deadline = bench_now_ns() + 60 * (int64_t)1000000000;
-  while (p.spool_dir[0] != '\0' && after.generations_replayed - before.generations_replayed <
-                                      after.generations_spooled - before.generations_spooled &&
+  while (p.spool_dir[0] != '\0' &&
+         after.generations_replayed - before.generations_replayed <
+             after.generations_spooled - before.generations_spooled &&
          bench_now_ns() < replay_deadline) {
     bench_sleep_until(bench_now_ns() + 20 * 1000000); /* polling the library's counters */
     sigil_client_stats(client, &after);

@@ -20,7 +20,6 @@ static double num_param(const cJSON *obj, const char *key, double def) {
   return cJSON_IsNumber(v) ? v->valuedouble : def;
 }
 
-
 /* The result as typed calls would carry it (sigil_generation_add_*). */
 typedef struct {
   uint32_t side, role;
@@ -102,17 +101,13 @@ static void load_record(const char *path, record_t *rec) {
   for (int i = 0; i < 2; i++) {
     cJSON *arr = cJSON_AddArrayToObject(res, sides[i]);
     const cJSON *m;
-    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(r, sides[i])) {
-      cJSON_AddItemToArray(arr, message_json(m));
-    }
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(r, sides[i])) { cJSON_AddItemToArray(arr, message_json(m)); }
   }
-  cJSON_AddItemToObject(res, "usage",
-                        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "usage"), 1));
+  cJSON_AddItemToObject(res, "usage", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "usage"), 1));
   cJSON_AddStringToObject(res, "response_id", str_param(r, "response_id", ""));
   cJSON_AddStringToObject(res, "response_model", str_param(r, "response_model", ""));
   cJSON_AddStringToObject(res, "stop_reason", str_param(r, "stop_reason", ""));
-  cJSON_AddItemToObject(res, "metadata",
-                        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "metadata"), 1));
+  cJSON_AddItemToObject(res, "metadata", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "metadata"), 1));
   /* The typed form (pointers into strdup'd copies kept for the process). */
   rec->typed_system_prompt = strdup(str_param(r, "system_prompt", ""));
   rec->n_messages = 0;
@@ -174,7 +169,8 @@ static inline void set_result_typed(sigil_generation_t *gen, const record_t *rec
   sigil_generation_set_usage(gen, &rec->usage);
   sigil_generation_set_response(gen, rec->response_id, rec->response_model, rec->stop_reason);
   for (size_t i = 0; i < rec->n_tags; i++) sigil_generation_set_tag(gen, rec->tag_keys[i], rec->tag_values[i]);
-  for (size_t i = 0; i < rec->n_meta; i++) sigil_generation_set_metadata_string(gen, rec->meta_keys[i], rec->meta_values[i]);
+  for (size_t i = 0; i < rec->n_meta; i++)
+    sigil_generation_set_metadata_string(gen, rec->meta_keys[i], rec->meta_values[i]);
 }
 
 #endif

@@ -11,7 +11,7 @@ from . import identity
 from .captured import Captured
 from .drivers import PROTOCOL_VERSION, DriverError, DriverProcess, DriverSpec, Unsupported
 from .matching import matches, mismatches, show
-from .scenarios import RUNNER_STEP_KEYS, Scenario, ScenarioError, save_variable, substitute
+from .scenarios import RUNNER_STEP_KEYS, Scenario, ScenarioError, expand_fixtures, save_variable, substitute
 
 # Canonical error names (conformance/README.md, "Errors"); a driver answering anything else is wrong.
 ERROR_NAMES = {
@@ -163,7 +163,7 @@ class ScenarioRun:
         if client_created and not any(s.get("op") == "client.shutdown" for s in steps):
             steps.append({"op": "client.shutdown"})
         for i, raw in enumerate(steps):
-            step = substitute(raw, self.vars)
+            step = expand_fixtures(substitute(raw, self.vars))
             where = f"step {i + 1} ({step.get('op') or 'harness ' + step.get('harness', '?')})"
             if "harness" in step:
                 self._harness_step(step, where)

@@ -26,6 +26,12 @@ METRIC_KEYS = {"present", "absent"}
 
 _VAR = re.compile(r"\$\{([A-Za-z0-9_.]+)\}")
 
+# Provider JSON fixtures (conformance/fixtures/providers), named in steps as
+# {"$fixture": "<api>/<file>"} (the file's text) or {"$fixture_lines": "<api>/<file>.jsonl"}
+# (its non-empty lines, one stream event each).
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "providers"
+FIXTURE_MARKERS = ("$fixture", "$fixture_lines")
+
 
 class ScenarioError(Exception):
     pass
@@ -85,6 +91,8 @@ def load(path: Path) -> Scenario:
         else:
             need(isinstance(step.get("op"), str), f"steps[{i}] needs \"op\" (a driver op) or \"harness\"")
             need(step["op"] not in ("hello", "client.new"), f"steps[{i}]: {step['op']} is sent by the runner")
+            for ref in fixture_refs(step):
+                need((FIXTURES_DIR / ref).is_file(), f"steps[{i}]: no fixture {ref!r} in {FIXTURES_DIR}")
     expect = raw.get("expect", {})
     need(isinstance(expect, dict) and not set(expect) - EXPECT_KEYS, f"expect takes only {sorted(EXPECT_KEYS)}")
     for what in ("generations", "export_requests", "spans", "ratings"):
@@ -113,6 +121,40 @@ def substitute(value: Any, variables: dict[str, str]) -> Any:
         return [substitute(v, variables) for v in value]
     if isinstance(value, dict):
         return {substitute(k, variables): substitute(v, variables) for k, v in value.items()}
+    return value
+
+
+def _fixture_marker(value: Any) -> str | None:
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in FIXTURE_MARKERS:
+        return next(iter(value))
+    return None
+
+
+def fixture_refs(value: Any) -> list[str]:
+    """The fixture paths a step names."""
+    marker = _fixture_marker(value)
+    if marker:
+        return [value[marker]]
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return [ref for child in children for ref in fixture_refs(child)]
+
+
+def expand_fixtures(value: Any, directory: Path = FIXTURES_DIR) -> Any:
+    """Replaces each fixture marker with the file's text, or its non-empty lines. Runs after ${variable}
+    substitution, so provider JSON reaches the driver byte for byte."""
+    marker = _fixture_marker(value)
+    if marker:
+        path = directory / value[marker]
+        if not path.is_file():
+            raise ScenarioError(f"no fixture {value[marker]!r} in {directory}")
+        text = path.read_text(encoding="utf-8")
+        if marker == "$fixture":
+            return text
+        return [line for line in text.splitlines() if line.strip()]
+    if isinstance(value, list):
+        return [expand_fixtures(v, directory) for v in value]
+    if isinstance(value, dict):
+        return {k: expand_fixtures(v, directory) for k, v in value.items()}
     return value
 
 

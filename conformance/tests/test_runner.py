@@ -120,6 +120,29 @@ def test_variables_and_saved_traceparents():
         scenarios.substitute("${nope}", variables)
 
 
+def test_fixtures_expand_to_the_files_text_and_lines(tmp_path):
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "body.json").write_text('{"a": "${not_a_variable}", "é": 1}\n', encoding="utf-8")
+    (tmp_path / "api" / "events.jsonl").write_text('{"n":1}\n\n{"n":2}\n', encoding="utf-8")
+    step = {"op": "x", "body": {"$fixture": "api/body.json"}, "events": {"$fixture_lines": "api/events.jsonl"},
+            "other": {"$fixture": "a", "extra": 1}}
+    out = scenarios.expand_fixtures(step, tmp_path)
+    assert out["body"] == '{"a": "${not_a_variable}", "é": 1}\n'  # byte for byte, no substitution
+    assert out["events"] == ['{"n":1}', '{"n":2}']
+    assert out["other"] == {"$fixture": "a", "extra": 1}  # not a marker: two keys
+    with pytest.raises(scenarios.ScenarioError, match="no fixture"):
+        scenarios.expand_fixtures({"$fixture": "api/missing.json"}, tmp_path)
+
+
+def test_a_scenario_naming_a_missing_fixture_is_refused(tmp_path):
+    path = tmp_path / "nofix.json"
+    path.write_text(json.dumps({"name": "nofix", "description": "d", "transports": ["grpc"], "steps": [
+        {"op": "generation.set_provider_response", "handle": "g", "api": "openai.chat",
+         "body": {"$fixture": "openai.chat/no_such_file.json"}}]}))
+    with pytest.raises(scenarios.ScenarioError, match="no fixture"):
+        scenarios.load(path)
+
+
 # ---- end to end with fake languages ----------------------------------------------------------------
 
 needs_driver = pytest.mark.skipif(not C_DRIVER.exists(), reason=f"C driver not built at {C_DRIVER}")

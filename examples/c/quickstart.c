@@ -256,9 +256,8 @@ int main(void) {
   printf("generations: %llu enqueued, %llu exported, %llu rejected, %llu dropped\n",
          (unsigned long long)stats.generations_enqueued, (unsigned long long)stats.generations_exported,
          (unsigned long long)stats.generations_rejected,
-         (unsigned long long)(stats.dropped_queue_full + stats.dropped_byte_budget +
-                              stats.dropped_payload_too_large + stats.dropped_retry_exhausted +
-                              stats.dropped_shutdown_timeout));
+         (unsigned long long)(stats.dropped_queue_full + stats.dropped_byte_budget + stats.dropped_payload_too_large +
+                              stats.dropped_retry_exhausted + stats.dropped_shutdown_timeout));
   if (stats.generations_enqueued != stats.generations_exported) failures++;
   sigil_client_free(client);
   return failures == 0 ? 0 : 1;

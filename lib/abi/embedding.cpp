@@ -36,8 +36,8 @@ sigil_status_t sigil_embedding_start(sigil_client_t *client, const sigil_embeddi
     d.encoding_format_set = s->encoding_format != nullptr;
     if (s->has_dimensions) d.dimensions = s->dimensions;
     d.started_at_ns = s->started_at_ns;
-    auto ctx = sigil::abi::context_values(err, nullptr, nullptr, nullptr, s->context_agent_name,
-                                          s->context_agent_version);
+    auto ctx =
+        sigil::abi::context_values(err, nullptr, nullptr, nullptr, s->context_agent_name, s->context_agent_version);
     std::string parent;
     take(err, s->parent_traceparent, "parent_traceparent", parent);
     auto capture = sigil::detail::ContentCaptureMode::kDefault;

@@ -46,26 +46,46 @@ void sigil_error_free(sigil_error_t *error) { delete error; }
 
 const char *sigil_status_name(sigil_status_t status) {
   switch (status) {
-    case SIGIL_OK: return "SIGIL_OK";
-    case SIGIL_E_INVALID_ARGUMENT: return "SIGIL_E_INVALID_ARGUMENT";
-    case SIGIL_E_VALIDATION: return "SIGIL_E_VALIDATION";
-    case SIGIL_E_QUEUE_FULL: return "SIGIL_E_QUEUE_FULL";
-    case SIGIL_E_PAYLOAD_TOO_LARGE: return "SIGIL_E_PAYLOAD_TOO_LARGE";
-    case SIGIL_E_SHUTDOWN: return "SIGIL_E_SHUTDOWN";
-    case SIGIL_E_INVALID_UTF8: return "SIGIL_E_INVALID_UTF8";
-    case SIGIL_E_INVALID_JSON: return "SIGIL_E_INVALID_JSON";
-    case SIGIL_E_CONFIG: return "SIGIL_E_CONFIG";
-    case SIGIL_E_TIMEOUT: return "SIGIL_E_TIMEOUT";
-    case SIGIL_E_TRANSPORT: return "SIGIL_E_TRANSPORT";
-    case SIGIL_E_ALREADY_ENDED: return "SIGIL_E_ALREADY_ENDED";
-    case SIGIL_E_NO_MEMORY: return "SIGIL_E_NO_MEMORY";
-    case SIGIL_E_INTERNAL: return "SIGIL_E_INTERNAL";
-    case SIGIL_E_BYTE_BUDGET: return "SIGIL_E_BYTE_BUDGET";
-    case SIGIL_E_REJECTED: return "SIGIL_E_REJECTED";
-    case SIGIL_E_RATING_VALIDATION: return "SIGIL_E_RATING_VALIDATION";
-    case SIGIL_E_RATING_CONFLICT: return "SIGIL_E_RATING_CONFLICT";
-    case SIGIL_E_UNSUPPORTED: return "SIGIL_E_UNSUPPORTED";
-    default: return "SIGIL_E_UNKNOWN";
+    case SIGIL_OK:
+      return "SIGIL_OK";
+    case SIGIL_E_INVALID_ARGUMENT:
+      return "SIGIL_E_INVALID_ARGUMENT";
+    case SIGIL_E_VALIDATION:
+      return "SIGIL_E_VALIDATION";
+    case SIGIL_E_QUEUE_FULL:
+      return "SIGIL_E_QUEUE_FULL";
+    case SIGIL_E_PAYLOAD_TOO_LARGE:
+      return "SIGIL_E_PAYLOAD_TOO_LARGE";
+    case SIGIL_E_SHUTDOWN:
+      return "SIGIL_E_SHUTDOWN";
+    case SIGIL_E_INVALID_UTF8:
+      return "SIGIL_E_INVALID_UTF8";
+    case SIGIL_E_INVALID_JSON:
+      return "SIGIL_E_INVALID_JSON";
+    case SIGIL_E_CONFIG:
+      return "SIGIL_E_CONFIG";
+    case SIGIL_E_TIMEOUT:
+      return "SIGIL_E_TIMEOUT";
+    case SIGIL_E_TRANSPORT:
+      return "SIGIL_E_TRANSPORT";
+    case SIGIL_E_ALREADY_ENDED:
+      return "SIGIL_E_ALREADY_ENDED";
+    case SIGIL_E_NO_MEMORY:
+      return "SIGIL_E_NO_MEMORY";
+    case SIGIL_E_INTERNAL:
+      return "SIGIL_E_INTERNAL";
+    case SIGIL_E_BYTE_BUDGET:
+      return "SIGIL_E_BYTE_BUDGET";
+    case SIGIL_E_REJECTED:
+      return "SIGIL_E_REJECTED";
+    case SIGIL_E_RATING_VALIDATION:
+      return "SIGIL_E_RATING_VALIDATION";
+    case SIGIL_E_RATING_CONFLICT:
+      return "SIGIL_E_RATING_CONFLICT";
+    case SIGIL_E_UNSUPPORTED:
+      return "SIGIL_E_UNSUPPORTED";
+    default:
+      return "SIGIL_E_UNKNOWN";
   }
 }
 

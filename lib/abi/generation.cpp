@@ -73,9 +73,9 @@ sigil_status_t start(sigil_client_t *client, const sigil_generation_start_t *s, 
     }
     *out = new sigil_generation{
         sigil::detail::GenerationRecorder(client->client, mode, std::move(seed), ctx, parent, err)};
-    (*out)->recorder.resolve_content_capture(
-        capture, s->metadata_json != nullptr ? std::string_view(s->metadata_json, s->metadata_json_len)
-                                             : std::string_view());
+    (*out)->recorder.resolve_content_capture(capture, s->metadata_json != nullptr
+                                                          ? std::string_view(s->metadata_json, s->metadata_json_len)
+                                                          : std::string_view());
     return usable;  // SIGIL_E_SHUTDOWN: the recorder's end reports it too
   });
 }
@@ -176,7 +176,8 @@ sigil_status_t sigil_generation_add_tool_call(sigil_generation_t *g, uint32_t si
     Status st;
     take(st, id, "tool_call.id", p.tool_call.id);
     take(st, name, "tool_call.name", p.tool_call.name);
-    if (st.is_ok()) st = sigil::abi::copy_str(input_json, input_json_len, "tool_call.input_json", p.tool_call.input_json);
+    if (st.is_ok())
+      st = sigil::abi::copy_str(input_json, input_json_len, "tool_call.input_json", p.tool_call.input_json);
     return st;
   });
 }
@@ -222,8 +223,8 @@ sigil_status_t sigil_generation_set_usage(sigil_generation_t *g, const sigil_tok
   });
 }
 
-sigil_status_t sigil_generation_set_response(sigil_generation_t *g, const char *response_id,
-                                             const char *response_model, const char *stop_reason) {
+sigil_status_t sigil_generation_set_response(sigil_generation_t *g, const char *response_id, const char *response_model,
+                                             const char *stop_reason) {
   return edit(g, [&](Generation &r) {
     Status st;
     if (response_id != nullptr) take(st, response_id, "response_id", r.response_id);

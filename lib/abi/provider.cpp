@@ -22,8 +22,8 @@ sigil_status_t api_of(const char *name, ProviderApi &out) {
 constexpr uint32_t kKnownFlags = SIGIL_PROVIDER_RAW_ARTIFACTS;
 
 template <typename Map>
-sigil_status_t map_generation(sigil_generation_t *g, const char *api_name, const char *json, size_t len,
-                              uint32_t flags, Map &&map) {
+sigil_status_t map_generation(sigil_generation_t *g, const char *api_name, const char *json, size_t len, uint32_t flags,
+                              Map &&map) {
   if (g == nullptr || g->recorder.is_noop()) return SIGIL_OK;
   return guard([&]() -> sigil_status_t {
     ProviderApi api;
@@ -70,9 +70,8 @@ sigil_status_t sigil_generation_set_mapping_error(sigil_generation_t *g, const c
   });
 }
 
-sigil_status_t sigil_embedding_set_provider_result(sigil_embedding_t *e, const char *api_name,
-                                                   const char *request_json, size_t request_len,
-                                                   const char *response_json, size_t response_len) {
+sigil_status_t sigil_embedding_set_provider_result(sigil_embedding_t *e, const char *api_name, const char *request_json,
+                                                   size_t request_len, const char *response_json, size_t response_len) {
   if (e == nullptr || e->recorder.is_noop()) return SIGIL_OK;
   return guard([&]() -> sigil_status_t {
     ProviderApi api;

@@ -26,7 +26,7 @@ Status read_input(const sigil_rating_input_t &in, RatingInput &out) {
   if (st.is_ok()) st = copy_cstr(in.source, "source", out.source);
   // Unknown values stay unknown so that validation names the problem.
   out.rating = in.rating == SIGIL_RATING_GOOD || in.rating == SIGIL_RATING_BAD ? static_cast<RatingValue>(in.rating)
-                                                                                : RatingValue::kUnspecified;
+                                                                               : RatingValue::kUnspecified;
   return st;
 }
 

@@ -15,13 +15,7 @@ namespace sigil::detail {
 enum class GenerationMode : uint8_t { kUnspecified = 0, kSync = 1, kStream = 2 };
 enum class Role : uint8_t { kUnspecified = 0, kUser = 1, kAssistant = 2, kTool = 3 };
 enum class PartKind : uint8_t { kText, kThinking, kToolCall, kToolResult, kMedia };
-enum class ArtifactKind : uint8_t {
-  kUnspecified = 0,
-  kRequest = 1,
-  kResponse = 2,
-  kTools = 3,
-  kProviderEvent = 4
-};
+enum class ArtifactKind : uint8_t { kUnspecified = 0, kRequest = 1, kResponse = 2, kTools = 3, kProviderEvent = 4 };
 
 struct ModelRef {
   std::string provider;
@@ -92,9 +86,8 @@ struct TokenUsage {
   int64_t reasoning_tokens = 0;
 
   bool empty() const {
-    return input_tokens == 0 && output_tokens == 0 && total_tokens == 0 &&
-           cache_read_input_tokens == 0 && cache_write_input_tokens == 0 &&
-           cache_creation_input_tokens == 0 && reasoning_tokens == 0;
+    return input_tokens == 0 && output_tokens == 0 && total_tokens == 0 && cache_read_input_tokens == 0 &&
+           cache_write_input_tokens == 0 && cache_creation_input_tokens == 0 && reasoning_tokens == 0;
   }
 };
 

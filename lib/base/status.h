@@ -29,7 +29,7 @@ class Status {
 template <typename T>
 class Expected {
  public:
-  Expected(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Expected(T value) : value_(std::move(value)) {}       // NOLINT: implicit by design
   Expected(Status error) : error_(std::move(error)) {}  // NOLINT
 
   bool has_value() const { return error_.is_ok(); }

@@ -43,8 +43,7 @@ bool digits(std::string_view s, size_t pos, size_t n, int &out) {
 }  // namespace
 
 int64_t now_unix_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -118,8 +117,8 @@ bool parse_rfc3339(std::string_view s, int64_t &unix_ns) {
     return false;
   }
   if (pos != s.size()) return false;
-  int64_t secs = days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day)) * 86400 +
-                 hh * 3600 + mm * 60 + ss - offset;
+  int64_t secs = days_from_civil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day)) * 86400 + hh * 3600 +
+                 mm * 60 + ss - offset;
   // Four-digit years reach far beyond what int64 nanoseconds can hold.
   if (secs < kMinRfc3339Seconds || secs > kMaxRfc3339Seconds) return false;
   unix_ns = secs * 1000000000 + nanos;

@@ -107,10 +107,14 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   std::optional<Protocol> env_protocol;
   if (auto v = env_value(env, "SIGIL_PROTOCOL")) {
     std::string p = to_lower(*v);
-    if (p == "grpc") env_protocol = Protocol::kGrpc;
-    else if (p == "http" || p == "http/json" || p == "http/protobuf") env_protocol = Protocol::kHttp;
-    else if (p == "none") env_protocol = Protocol::kNone;
-    else return config_error("invalid SIGIL_PROTOCOL \"" + *v + "\" (expected grpc, http or none)");
+    if (p == "grpc")
+      env_protocol = Protocol::kGrpc;
+    else if (p == "http" || p == "http/json" || p == "http/protobuf")
+      env_protocol = Protocol::kHttp;
+    else if (p == "none")
+      env_protocol = Protocol::kNone;
+    else
+      return config_error("invalid SIGIL_PROTOCOL \"" + *v + "\" (expected grpc, http or none)");
   }
   ex.protocol = pick(o.protocol, env_protocol, Protocol::kGrpc);
   ex.endpoint = pick(o.endpoint, env_value(env, "SIGIL_ENDPOINT"), std::string("localhost:4317"));
@@ -129,11 +133,16 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   std::optional<AuthMode> env_mode;
   if (auto v = env_value(env, "SIGIL_AUTH_MODE")) {
     std::string m = to_lower(*v);
-    if (m == "none") env_mode = AuthMode::kNone;
-    else if (m == "tenant") env_mode = AuthMode::kTenant;
-    else if (m == "bearer") env_mode = AuthMode::kBearer;
-    else if (m == "basic") env_mode = AuthMode::kBasic;
-    else return config_error("invalid SIGIL_AUTH_MODE \"" + *v + "\" (expected none, tenant, bearer or basic)");
+    if (m == "none")
+      env_mode = AuthMode::kNone;
+    else if (m == "tenant")
+      env_mode = AuthMode::kTenant;
+    else if (m == "bearer")
+      env_mode = AuthMode::kBearer;
+    else if (m == "basic")
+      env_mode = AuthMode::kBasic;
+    else
+      return config_error("invalid SIGIL_AUTH_MODE \"" + *v + "\" (expected none, tenant, bearer or basic)");
   }
   AuthMode mode = pick(o.auth_mode, env_mode, AuthMode::kNone);
   auto env_token = env_value(env, "SIGIL_AUTH_TOKEN");
@@ -199,10 +208,14 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   std::optional<uint32_t> env_sync;
   if (auto v = env_value(env, "SIGIL_SPOOL_SYNC")) {
     std::string m = to_lower(trim_view(*v));
-    if (m == "none") env_sync = 0;
-    else if (m == "batch") env_sync = 1;
-    else if (m == "record") env_sync = 2;
-    else return config_error("invalid SIGIL_SPOOL_SYNC \"" + *v + "\" (expected none, batch or record)");
+    if (m == "none")
+      env_sync = 0;
+    else if (m == "batch")
+      env_sync = 1;
+    else if (m == "record")
+      env_sync = 2;
+    else
+      return config_error("invalid SIGIL_SPOOL_SYNC \"" + *v + "\" (expected none, batch or record)");
   }
   uint32_t sync = pick(o.spool_sync, env_sync, uint32_t(SpoolSync::kBatch));
   if (sync > 2) return config_error("invalid spool sync policy " + std::to_string(sync));
@@ -217,7 +230,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   cfg.logger = Logger(o.log_fn, o.log_user_data, cfg.debug);
 
   for (const auto &h : ex.headers) {
-    if (!valid_utf8(h.first) || !valid_utf8(h.second)) return Status(SIGIL_E_INVALID_UTF8, "a header is not valid UTF-8");
+    if (!valid_utf8(h.first) || !valid_utf8(h.second))
+      return Status(SIGIL_E_INVALID_UTF8, "a header is not valid UTF-8");
     if (h.first.find_first_of("\r\n:") != std::string::npos || h.second.find_first_of("\r\n") != std::string::npos) {
       return config_error("header \"" + h.first + "\" contains a line break or colon");
     }

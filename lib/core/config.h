@@ -39,13 +39,13 @@ struct Options {
   Tags tags;
   bool tags_set = false;
   std::optional<std::string> sdk_name;
-  std::optional<uint32_t> batch_size, flush_interval_ms, queue_size, max_retries, initial_backoff_ms,
-      max_backoff_ms, attempt_timeout_ms;
+  std::optional<uint32_t> batch_size, flush_interval_ms, queue_size, max_retries, initial_backoff_ms, max_backoff_ms,
+      attempt_timeout_ms;
   std::optional<uint64_t> queue_max_bytes, payload_max_bytes;
   sigil_log_fn log_fn = nullptr;
   void *log_user_data = nullptr;
   std::optional<bool> debug;
-  TelemetryOptions telemetry;  // spans, metrics, OTLP (telemetry/telemetry_config.h)
+  TelemetryOptions telemetry;               // spans, metrics, OTLP (telemetry/telemetry_config.h)
   std::optional<std::string> api_endpoint;  // Sigil API (ratings)
   std::optional<std::string> spool_dir;     // durable spool (export/spool.h)
   std::optional<uint64_t> spool_max_bytes, spool_max_age_ms;

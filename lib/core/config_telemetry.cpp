@@ -55,7 +55,9 @@ StringPairs parse_encoded_pairs(std::string_view text) {
 // A usable URL for an OTLP endpoint, or an error.
 Expected<std::string> endpoint_url(std::string_view raw, const char *signal, const char *what) {
   Expected<Endpoint> ep = parse_endpoint(raw, std::nullopt, "/");
-  if (!ep) return Status(SIGIL_E_CONFIG, std::string("invalid ") + what + " \"" + std::string(raw) + "\": " + ep.error().message());
+  if (!ep)
+    return Status(SIGIL_E_CONFIG,
+                  std::string("invalid ") + what + " \"" + std::string(raw) + "\": " + ep.error().message());
   if (signal == nullptr) return ep->url();
   std::string path = ep->path == "/" ? std::string() : ep->path;
   Endpoint out = *ep;
@@ -154,8 +156,8 @@ Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientCo
                    otlp.metrics_url);
   if (!st.is_ok()) return st;
   if (otlp.enabled()) {
-    for (const char *name : {"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-                             "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"}) {
+    for (const char *name :
+         {"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"}) {
       auto v = env_value(env, name);
       if (v && to_lower(*v) != "http/protobuf") {
         logger.warn(std::string(name) + "=\"" + *v + "\" is not supported; libsigil exports OTLP as http/protobuf");
@@ -214,7 +216,8 @@ Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientCo
   StringPairs &res = tc.identity.resource;
   res.clear();
   res.emplace_back("service.name", service);
-  std::string language = t.sdk_language && !is_blank(*t.sdk_language) ? trim(*t.sdk_language) : language_for_sdk(cfg.sdk_name);
+  std::string language =
+      t.sdk_language && !is_blank(*t.sdk_language) ? trim(*t.sdk_language) : language_for_sdk(cfg.sdk_name);
   res.emplace_back("telemetry.sdk.language", language);
   res.emplace_back("telemetry.sdk.name", "libsigil");
   res.emplace_back("telemetry.sdk.version", SIGIL_VERSION_STRING);

@@ -6,11 +6,16 @@ namespace sigil::detail {
 
 const char *content_capture_mode_name(ContentCaptureMode m) {
   switch (m) {
-    case ContentCaptureMode::kDefault: return "default";
-    case ContentCaptureMode::kFull: return "full";
-    case ContentCaptureMode::kNoToolContent: return "no_tool_content";
-    case ContentCaptureMode::kMetadataOnly: return "metadata_only";
-    case ContentCaptureMode::kFullWithMetadataSpans: return "full_with_metadata_spans";
+    case ContentCaptureMode::kDefault:
+      return "default";
+    case ContentCaptureMode::kFull:
+      return "full";
+    case ContentCaptureMode::kNoToolContent:
+      return "no_tool_content";
+    case ContentCaptureMode::kMetadataOnly:
+      return "metadata_only";
+    case ContentCaptureMode::kFullWithMetadataSpans:
+      return "full_with_metadata_spans";
   }
   return "";
 }

@@ -19,8 +19,7 @@ EmbeddingRecorder::EmbeddingRecorder(std::shared_ptr<Client> client, EmbeddingDa
 
 void EmbeddingRecorder::set_result(EmbeddingResultData result) { result_ = std::move(result); }
 
-Status EmbeddingRecorder::map_provider(ProviderApi api, std::string_view request_json,
-                                       std::string_view response_json) {
+Status EmbeddingRecorder::map_provider(ProviderApi api, std::string_view request_json, std::string_view response_json) {
   if (is_noop() || ended_) return Status::ok();
   if (!is_embedding_api(api)) {
     return Status(SIGIL_E_INVALID_ARGUMENT,
@@ -51,7 +50,6 @@ void EmbeddingRecorder::set_call_error(std::string message, int32_t http_status)
   call_error_ = std::move(message);
   call_error_status_ = http_status;
 }
-
 
 void EmbeddingRecorder::resolve_content_capture(ContentCaptureMode per_call) {
   resolve_capture(per_call, SIGIL_RECORD_EMBEDDING, {});

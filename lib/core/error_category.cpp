@@ -6,7 +6,9 @@ namespace sigil::detail {
 
 namespace {
 
-bool word_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool word_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
 
 int32_t status_in_message(std::string_view m) {
   for (size_t i = 0; i + 3 <= m.size(); ++i) {

@@ -128,18 +128,18 @@ class Finisher {
   size_t queue_bytes_ = 0;
   FinisherTask *done_ = nullptr;  // finished, not yet freed (see the top of this file)
   size_t done_count_ = 0;
-  size_t done_bytes_ = 0;  // their `bytes`
+  size_t done_bytes_ = 0;      // their `bytes`
   uint64_t queued_seq_ = 0;    // tasks ever queued
   uint64_t finished_seq_ = 0;  // tasks finished or abandoned
   uint64_t wakeups_ = 0;
-  uint32_t waiters_ = 0;       // threads in drain / shutdown
+  uint32_t waiters_ = 0;  // threads in drain / shutdown
   // kBusy: working (or about to look at the queue); kDozing: waits up to
   // kDoze for more work, woken only by a backlog of wake_backlog_, a drain or
   // a shutdown; kAsleep: waits until a submit wakes it.
   enum class State : uint8_t { kBusy, kDozing, kAsleep };
   State state_ = State::kBusy;
-  bool stopping_ = false;      // shutdown: no new tasks
-  bool abort_ = false;         // shutdown deadline passed: stop after the task in progress
+  bool stopping_ = false;  // shutdown: no new tasks
+  bool abort_ = false;     // shutdown deadline passed: stop after the task in progress
   bool exited_ = false;
   std::atomic<std::thread::id> thread_id_{};
   std::thread thread_;

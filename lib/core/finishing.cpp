@@ -107,8 +107,8 @@ void Client::finish_tool_execution(ToolExecutionEnd &e) {
   const ContentCaptureMode mode = e.mode;
   // Tools have no export of their own: both stripped modes keep content,
   // the title and the description off the span.
-  const bool include_content = mode == ContentCaptureMode::kFull ||
-                               (mode == ContentCaptureMode::kNoToolContent && data.include_content);
+  const bool include_content =
+      mode == ContentCaptureMode::kFull || (mode == ContentCaptureMode::kNoToolContent && data.include_content);
   // The tool's own failure and malformed input (the reference's content
   // serialization error) are both tool_execution_error.
   Outcome outcome;
@@ -175,8 +175,8 @@ void Client::finish_embedding(EmbeddingEnd &e) {
     outcome = {semconv::kErrValidation, semconv::kCategorySdk, e.local.message()};
   }
   telemetry_->metrics().record_embedding(data.model.provider, data.model.name, data.agent_name, data.started_at_ns,
-                                         e.completed_at_ns, e.result ? e.result->input_tokens : 0,
-                                         outcome.error_type, outcome.error_category);
+                                         e.completed_at_ns, e.result ? e.result->input_tokens : 0, outcome.error_type,
+                                         outcome.error_category);
   if (e.want_span) {
     EmbeddingSpanInput in;
     in.provider = data.model.provider;

@@ -114,13 +114,14 @@ Generation &GenerationRecorder::result() {
   return result_;
 }
 
-
 void GenerationRecorder::set_call_error(std::string message, int32_t http_status) {
   call_error_ = std::move(message);
   call_error_status_ = http_status;
 }
 
-void GenerationRecorder::set_first_token_at(int64_t unix_ns) { first_token_ns_ = unix_ns == 0 ? now_unix_ns() : unix_ns; }
+void GenerationRecorder::set_first_token_at(int64_t unix_ns) {
+  first_token_ns_ = unix_ns == 0 ? now_unix_ns() : unix_ns;
+}
 
 namespace {
 

@@ -59,25 +59,23 @@ Path index_path(const Path &parent, size_t i) { return Path(&parent, i); }
 
 // Error helpers -------------------------------------------------------------
 
-Status json_error(const Path &path, const char *what) {
-  return Status(SIGIL_E_INVALID_JSON, path.str() + ": " + what);
-}
+Status json_error(const Path &path, const char *what) { return Status(SIGIL_E_INVALID_JSON, path.str() + ": " + what); }
 
 Status from_simdjson(simdjson::error_code code, const Path &path) {
   if (code == simdjson::UTF8_ERROR) return Status(SIGIL_E_INVALID_UTF8, path.str() + ": invalid UTF-8");
   return Status(SIGIL_E_INVALID_JSON, path.str() + ": " + simdjson::error_message(code));
 }
 
-#define SIGIL_TRY_JSON(expr, path)                 \
-  do {                                             \
-    auto _err = (expr);                            \
-    if (_err) return from_simdjson(_err, (path));  \
+#define SIGIL_TRY_JSON(expr, path)                \
+  do {                                            \
+    auto _err = (expr);                           \
+    if (_err) return from_simdjson(_err, (path)); \
   } while (0)
 
-#define SIGIL_TRY(expr)               \
-  do {                                \
-    Status _st = (expr);              \
-    if (!_st.is_ok()) return _st;     \
+#define SIGIL_TRY(expr)           \
+  do {                            \
+    Status _st = (expr);          \
+    if (!_st.is_ok()) return _st; \
   } while (0)
 
 // Scalars --------------------------------------------------------------------
@@ -171,9 +169,12 @@ Status read_double(od::value v, double &out, const Path &path) {
   if (t == od::json_type::string) {  // protojson: "NaN", "Infinity", "-Infinity", or a numeral
     std::string_view s;
     SIGIL_TRY_JSON(v.get_string().get(s), path);
-    if (s == "NaN") out = std::nan("");
-    else if (s == "Infinity") out = INFINITY;
-    else if (s == "-Infinity") out = -INFINITY;
+    if (s == "NaN")
+      out = std::nan("");
+    else if (s == "Infinity")
+      out = INFINITY;
+    else if (s == "-Infinity")
+      out = -INFINITY;
     else {
       std::string tmp(s);
       char *end = nullptr;
@@ -242,7 +243,8 @@ Status read_timestamp(od::value v, int64_t &out, const Path &path) {
   if (t == od::json_type::number) return read_int64(v, out, path);  // extension: Unix ns
   std::string s;
   SIGIL_TRY(read_string(v, s, path));
-  if (!parse_rfc3339(s, out)) return json_error(path, "expected an RFC 3339 timestamp between 1677-09-21T00:12:44Z and 2262-04-11T23:47:15Z");
+  if (!parse_rfc3339(s, out))
+    return json_error(path, "expected an RFC 3339 timestamp between 1677-09-21T00:12:44Z and 2262-04-11T23:47:15Z");
   return Status::ok();
 }
 
@@ -291,8 +293,8 @@ Status unknown_field(const Path &path, std::string_view key) {
 
 // Enums accept the protojson name, the short name, or the number.
 template <typename E>
-Status read_enum(od::value v, E &out, const Path &path,
-                 std::initializer_list<std::pair<std::string_view, E>> names, int max_value) {
+Status read_enum(od::value v, E &out, const Path &path, std::initializer_list<std::pair<std::string_view, E>> names,
+                 int max_value) {
   od::json_type t;
   SIGIL_TRY_JSON(v.type().get(t), path);
   if (t == od::json_type::number) {

@@ -20,8 +20,16 @@ std::string truncation_marker(size_t removed) {
 // Bytes one input byte takes inside a JSON string (json_append_string's rules).
 size_t json_escaped_size(unsigned char c) {
   switch (c) {
-    case '"': case '\\': case '\n': case '\r': case '\t': case '\b': case '\f': return 2;
-    default: return c < 0x20 ? 6 : 1;
+    case '"':
+    case '\\':
+    case '\n':
+    case '\r':
+    case '\t':
+    case '\b':
+    case '\f':
+      return 2;
+    default:
+      return c < 0x20 ? 6 : 1;
   }
 }
 
@@ -153,7 +161,8 @@ void Privacy::apply_generation(Generation &g, ContentCaptureMode mode, const cha
     for (const Message &m : g.input) {
       for (const Part &p : m.parts) {
         if (suspected) break;
-        if (p.kind == PartKind::kText) suspected = redactor_.injection_suspected(p.text);
+        if (p.kind == PartKind::kText)
+          suspected = redactor_.injection_suspected(p.text);
         else if (p.kind == PartKind::kToolResult) {
           suspected = redactor_.injection_suspected(p.tool_result.content) ||
                       redactor_.injection_suspected(p.tool_result.content_json);
@@ -188,8 +197,12 @@ void Privacy::apply_generation(Generation &g, ContentCaptureMode mode, const cha
           apply_text(value, path, tier, content);
         };
         switch (p.kind) {
-          case PartKind::kText: sub(p.text, ".text", text_tier, true); break;
-          case PartKind::kThinking: sub(p.text, ".thinking", RedactTier::kLight, true); break;
+          case PartKind::kText:
+            sub(p.text, ".text", text_tier, true);
+            break;
+          case PartKind::kThinking:
+            sub(p.text, ".thinking", RedactTier::kLight, true);
+            break;
           case PartKind::kToolCall:
             path.append(".tool_call.input_json");
             apply_json_text(p.tool_call.input_json, path, RedactTier::kFull);
@@ -200,7 +213,9 @@ void Privacy::apply_generation(Generation &g, ContentCaptureMode mode, const cha
             path.append(".tool_result.content_json");
             apply_json_text(p.tool_result.content_json, path, RedactTier::kFull);
             break;
-          case PartKind::kMedia: sub(p.media.url, ".media.url", RedactTier::kLight, false); break;
+          case PartKind::kMedia:
+            sub(p.media.url, ".media.url", RedactTier::kLight, false);
+            break;
         }
       }
     }

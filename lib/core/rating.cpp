@@ -46,7 +46,9 @@ JsonPtr parse_json_text(std::string_view text) {
   return root;
 }
 
-Status invalid(std::string message) { return Status(SIGIL_E_RATING_VALIDATION, "rating validation failed: " + message); }
+Status invalid(std::string message) {
+  return Status(SIGIL_E_RATING_VALIDATION, "rating validation failed: " + message);
+}
 
 Status malformed(std::string message) {
   return Status(SIGIL_E_TRANSPORT, "malformed rating response: " + std::move(message));
@@ -60,9 +62,12 @@ std::string compact_json(std::string_view json) {
   for (char c : json) {
     if (in_string) {
       out.push_back(c);
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
       out.push_back(c);
@@ -83,19 +88,32 @@ Status check_length(const std::string &value, size_t max, const char *what) {
 
 const char *reason_phrase(long status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
@@ -160,9 +178,12 @@ const cJSON *object_member(const cJSON *obj, const char *key, Status &st) {
 
 const char *rating_value_wire_name(RatingValue v) {
   switch (v) {
-    case RatingValue::kGood: return kGood;
-    case RatingValue::kBad: return kBad;
-    default: return "";
+    case RatingValue::kGood:
+      return kGood;
+    case RatingValue::kBad:
+      return kBad;
+    default:
+      return "";
   }
 }
 
@@ -237,8 +258,8 @@ std::string escape_path_segment(std::string_view s) {
   out.reserve(s.size() * 3);
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
-    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                c == '_' || c == '~' || c == '$' || c == '&' || c == '+' || c == ':' || c == '=' || c == '@' ||
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                c == '~' || c == '$' || c == '&' || c == '+' || c == ':' || c == '=' || c == '@' ||
                 (c == '.' && !dots_only);
     if (keep) {
       out.push_back(ch);
@@ -339,8 +360,8 @@ Expected<RatingResponse> submit_rating(const ClientConfig &config, RatingInput i
   HttpResponse resp = session.perform(req);
   if (resp.curl_code != 0) {
     if (resp.timed_out) {
-      return Status(SIGIL_E_TIMEOUT, "rating request timed out after " + std::to_string(req.timeout_ms) + " ms (" +
-                                         req.url + ")");
+      return Status(SIGIL_E_TIMEOUT,
+                    "rating request timed out after " + std::to_string(req.timeout_ms) + " ms (" + req.url + ")");
     }
     return Status(SIGIL_E_TRANSPORT, "rating request failed: " + resp.error + " (" + req.url + ")");
   }

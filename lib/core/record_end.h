@@ -25,11 +25,11 @@ struct GenerationEnd final : FinisherTask {
   ContentCaptureMode mode = ContentCaptureMode::kNoToolContent;
   std::optional<std::string> call_error;
   const char *call_category = nullptr;
-  Status local;                       // input, validation or enqueue error
-  Status mapping;                     // provider mapping error (still exported)
-  const char *local_type = nullptr;   // its semconv::kErr*
-  bool export_it = false;             // valid, and there is an exporter
-  bool reserved = false;              // holds a queue slot of `reserved_bytes`
+  Status local;                      // input, validation or enqueue error
+  Status mapping;                    // provider mapping error (still exported)
+  const char *local_type = nullptr;  // its semconv::kErr*
+  bool export_it = false;            // valid, and there is an exporter
+  bool reserved = false;             // holds a queue slot of `reserved_bytes`
   size_t reserved_bytes = 0;
   bool want_span = false;
   TraceContext trace;  // when want_span

@@ -25,7 +25,8 @@ struct PatternSpec {
 // cards and ids before phone numbers).
 constexpr PatternSpec kPatterns[] = {
     {"grafana-cloud-token", SIGIL_REDACT_SECRETS, R"(\bglc_[A-Za-z0-9_-]{20,})", false, Verify::kNone, false},
-    {"grafana-service-account-token", SIGIL_REDACT_SECRETS, R"(\bglsa_[A-Za-z0-9_-]{20,})", false, Verify::kNone, false},
+    {"grafana-service-account-token", SIGIL_REDACT_SECRETS, R"(\bglsa_[A-Za-z0-9_-]{20,})", false, Verify::kNone,
+     false},
     {"aws-access-token", SIGIL_REDACT_SECRETS, R"(\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b)", false,
      Verify::kNone, false},
     {"github-pat", SIGIL_REDACT_SECRETS, R"(\bghp_[A-Za-z0-9_]{36,})", false, Verify::kNone, false},
@@ -40,10 +41,11 @@ constexpr PatternSpec kPatterns[] = {
     {"openai-project-key", SIGIL_REDACT_SECRETS, R"(\bsk-proj-[a-zA-Z0-9_-]{40,})", false, Verify::kNone, false},
     {"openai-svcacct-key", SIGIL_REDACT_SECRETS, R"(\bsk-svcacct-[a-zA-Z0-9_-]{40,})", false, Verify::kNone, false},
     {"gcp-api-key", SIGIL_REDACT_SECRETS, R"(\bAIza[A-Za-z0-9_-]{35})", false, Verify::kNone, false},
-    {"private-key", SIGIL_REDACT_SECRETS,
-     R"(-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?-----END[A-Z ]*PRIVATE KEY-----)", false, Verify::kNone, false},
-    {"connection-string", SIGIL_REDACT_SECRETS, R"((?:postgres|postgresql|mysql|mongodb|mongodb\+srv|redis|amqp)://[^\s'"]+@[^\s'"]+)",
+    {"private-key", SIGIL_REDACT_SECRETS, R"(-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?-----END[A-Z ]*PRIVATE KEY-----)",
      false, Verify::kNone, false},
+    {"connection-string", SIGIL_REDACT_SECRETS,
+     R"((?:postgres|postgresql|mysql|mongodb|mongodb\+srv|redis|amqp)://[^\s'"]+@[^\s'"]+)", false, Verify::kNone,
+     false},
     {"bearer-token", SIGIL_REDACT_SECRETS, R"([Bb]earer\s+[A-Za-z0-9_.\-~+/]{20,}={0,3})", false, Verify::kNone, false},
     {"jwt", SIGIL_REDACT_SECRETS, R"(\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})", false,
      Verify::kNone, false},
@@ -120,16 +122,26 @@ bool parse_redact_categories(std::string_view text, uint32_t &out) {
     std::string_view item = trim_view(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     if (item.empty()) continue;
-    if (item == "secrets") out |= SIGIL_REDACT_SECRETS;
-    else if (item == "email") out |= SIGIL_REDACT_EMAIL;
-    else if (item == "env_secrets" || item == "env") out |= SIGIL_REDACT_ENV_SECRETS;
-    else if (item == "payment_card" || item == "card") out |= SIGIL_REDACT_PAYMENT_CARD;
-    else if (item == "national_id") out |= SIGIL_REDACT_NATIONAL_ID;
-    else if (item == "phone") out |= SIGIL_REDACT_PHONE;
-    else if (item == "injection") out |= SIGIL_REDACT_INJECTION;
-    else if (item == "pii") out |= SIGIL_REDACT_PAYMENT_CARD | SIGIL_REDACT_NATIONAL_ID | SIGIL_REDACT_PHONE;
-    else if (item == "all") out |= SIGIL_REDACT_ALL;
-    else return false;
+    if (item == "secrets")
+      out |= SIGIL_REDACT_SECRETS;
+    else if (item == "email")
+      out |= SIGIL_REDACT_EMAIL;
+    else if (item == "env_secrets" || item == "env")
+      out |= SIGIL_REDACT_ENV_SECRETS;
+    else if (item == "payment_card" || item == "card")
+      out |= SIGIL_REDACT_PAYMENT_CARD;
+    else if (item == "national_id")
+      out |= SIGIL_REDACT_NATIONAL_ID;
+    else if (item == "phone")
+      out |= SIGIL_REDACT_PHONE;
+    else if (item == "injection")
+      out |= SIGIL_REDACT_INJECTION;
+    else if (item == "pii")
+      out |= SIGIL_REDACT_PAYMENT_CARD | SIGIL_REDACT_NATIONAL_ID | SIGIL_REDACT_PHONE;
+    else if (item == "all")
+      out |= SIGIL_REDACT_ALL;
+    else
+      return false;
   }
   return true;
 }
@@ -160,14 +172,15 @@ bool apply_pattern(const RE2 &re, const PatternSpec &spec, std::string &text) {
   size_t pos = 0, copied = 0;
   re2::StringPiece groups[2];
   const int ngroups = spec.keep_group1 ? 2 : 1;
-  while (pos <= text.size() &&
-         re.Match(re2::StringPiece(text), pos, text.size(), RE2::UNANCHORED, groups, ngroups)) {
+  while (pos <= text.size() && re.Match(re2::StringPiece(text), pos, text.size(), RE2::UNANCHORED, groups, ngroups)) {
     size_t start = static_cast<size_t>(groups[0].data() - text.data());
     size_t end = start + groups[0].size();
     std::string_view match(text.data() + start, end - start);
     bool verified = true;
-    if (spec.verify == Verify::kLuhn) verified = luhn_valid(match);
-    else if (spec.verify == Verify::kSsn) verified = ssn_valid(match);
+    if (spec.verify == Verify::kLuhn)
+      verified = luhn_valid(match);
+    else if (spec.verify == Verify::kSsn)
+      verified = ssn_valid(match);
     if (verified && end > start) {
       size_t keep = spec.keep_group1 ? groups[1].size() : 0;
       out.append(text, copied, start + keep - copied);

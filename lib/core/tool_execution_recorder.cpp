@@ -29,7 +29,6 @@ void ToolExecutionRecorder::set_error(std::string message, int32_t http_status) 
   error_status_ = http_status;
 }
 
-
 void ToolExecutionRecorder::resolve_content_capture(ContentCaptureMode per_call) {
   resolve_capture(per_call, SIGIL_RECORD_TOOL_EXECUTION, {});
 }

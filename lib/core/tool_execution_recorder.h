@@ -18,8 +18,8 @@
 namespace sigil::detail {
 
 struct ToolExecutionData {
-  std::string tool_name, tool_call_id, tool_type, tool_description, conversation_id, conversation_title,
-      agent_name, agent_version, request_model, request_provider;
+  std::string tool_name, tool_call_id, tool_type, tool_description, conversation_id, conversation_title, agent_name,
+      agent_version, request_model, request_provider;
   bool include_content = false;
   int64_t started_at_ns = 0;
 };

@@ -72,8 +72,7 @@ bool is_sha256_version(const std::string &v) {
 }  // namespace
 
 Status validate_generation(const Generation &g) {
-  if (g.mode != GenerationMode::kUnspecified && g.mode != GenerationMode::kSync &&
-      g.mode != GenerationMode::kStream) {
+  if (g.mode != GenerationMode::kUnspecified && g.mode != GenerationMode::kSync && g.mode != GenerationMode::kStream) {
     return invalid("generation.mode must be one of SYNC|STREAM");
   }
   if (is_blank(g.model.provider)) return invalid("generation.model.provider is required");

@@ -40,8 +40,7 @@ struct CounterMetric {
 // cumulative histogram, then every counter in `counters` as a monotonic
 // cumulative sum; points start at `start_ns` and are stamped `now_ns`.
 Status encode_otlp_metrics(const std::vector<MetricSnapshot> &metrics, int64_t start_ns, int64_t now_ns,
-                           const OtlpOrigin &origin, std::string &out,
-                           const std::vector<CounterMetric> &counters = {});
+                           const OtlpOrigin &origin, std::string &out, const std::vector<CounterMetric> &counters = {});
 
 // Reads partial_success (field 1: rejected count, error message) from an
 // Export{Trace,Metrics}ServiceResponse body; false when it does not decode.

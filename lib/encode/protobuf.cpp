@@ -288,8 +288,8 @@ void emit_generation(Out &o, const Generation &g) {
   }
   // cache_creation_input_tokens is not on the wire (field 7 is retired).
   const TokenUsage &u = g.usage;
-  if (u.input_tokens || u.output_tokens || u.total_tokens || u.cache_read_input_tokens ||
-      u.cache_write_input_tokens || u.reasoning_tokens) {
+  if (u.input_tokens || u.output_tokens || u.total_tokens || u.cache_read_input_tokens || u.cache_write_input_tokens ||
+      u.reasoning_tokens) {
     o.message(14, [&] {
       o.int64(1, u.input_tokens);
       o.int64(2, u.output_tokens);
@@ -509,7 +509,8 @@ bool dec_artifacts(pb_istream_t *s, const pb_field_t *, void **arg) {
   bind_string(msg.uri, a.uri);
   if (!pb_decode(s, sigil_v1_Artifact_fields, &msg)) return false;
   const int64_t kind = raw_enum(msg.kind);
-  if (kind < sigil_v1_ArtifactKind_ARTIFACT_KIND_UNSPECIFIED || kind > sigil_v1_ArtifactKind_ARTIFACT_KIND_PROVIDER_EVENT) {
+  if (kind < sigil_v1_ArtifactKind_ARTIFACT_KIND_UNSPECIFIED ||
+      kind > sigil_v1_ArtifactKind_ARTIFACT_KIND_PROVIDER_EVENT) {
     PB_RETURN_ERROR(s, "unknown ArtifactKind");
   }
   a.kind = static_cast<ArtifactKind>(kind);
@@ -623,9 +624,8 @@ bool read_value(pb_istream_t *s, JsonValue &v, int depth) {
             bool lok;
             if (lfield == 1) {
               v.list.emplace_back();
-              lok = read_delimited(list, lwt, [&](pb_istream_t *item) {
-                return read_value(item, v.list.back(), depth + 1);
-              });
+              lok = read_delimited(list, lwt,
+                                   [&](pb_istream_t *item) { return read_value(item, v.list.back(), depth + 1); });
             } else {
               lok = pb_skip_field(list, lwt);
             }
@@ -710,7 +710,8 @@ Status decode_generation_proto(std::string_view bytes, Generation &g) {
     return Status(SIGIL_E_INVALID_ARGUMENT, std::string("malformed sigil.v1 Generation: ") + PB_GET_ERROR(&stream));
   }
   const int64_t mode = raw_enum(msg.mode);
-  if (mode < sigil_v1_GenerationMode_GENERATION_MODE_UNSPECIFIED || mode > sigil_v1_GenerationMode_GENERATION_MODE_STREAM) {
+  if (mode < sigil_v1_GenerationMode_GENERATION_MODE_UNSPECIFIED ||
+      mode > sigil_v1_GenerationMode_GENERATION_MODE_STREAM) {
     return Status(SIGIL_E_INVALID_ARGUMENT, "malformed sigil.v1 Generation: unknown GenerationMode");
   }
   g.mode = static_cast<GenerationMode>(mode);

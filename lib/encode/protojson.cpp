@@ -14,28 +14,40 @@ namespace {
 
 const char *role_name(Role r) {
   switch (r) {
-    case Role::kUser: return "MESSAGE_ROLE_USER";
-    case Role::kAssistant: return "MESSAGE_ROLE_ASSISTANT";
-    case Role::kTool: return "MESSAGE_ROLE_TOOL";
-    default: return "MESSAGE_ROLE_UNSPECIFIED";
+    case Role::kUser:
+      return "MESSAGE_ROLE_USER";
+    case Role::kAssistant:
+      return "MESSAGE_ROLE_ASSISTANT";
+    case Role::kTool:
+      return "MESSAGE_ROLE_TOOL";
+    default:
+      return "MESSAGE_ROLE_UNSPECIFIED";
   }
 }
 
 const char *mode_name(GenerationMode m) {
   switch (m) {
-    case GenerationMode::kSync: return "GENERATION_MODE_SYNC";
-    case GenerationMode::kStream: return "GENERATION_MODE_STREAM";
-    default: return "GENERATION_MODE_UNSPECIFIED";
+    case GenerationMode::kSync:
+      return "GENERATION_MODE_SYNC";
+    case GenerationMode::kStream:
+      return "GENERATION_MODE_STREAM";
+    default:
+      return "GENERATION_MODE_UNSPECIFIED";
   }
 }
 
 const char *artifact_kind_name(ArtifactKind k) {
   switch (k) {
-    case ArtifactKind::kRequest: return "ARTIFACT_KIND_REQUEST";
-    case ArtifactKind::kResponse: return "ARTIFACT_KIND_RESPONSE";
-    case ArtifactKind::kTools: return "ARTIFACT_KIND_TOOLS";
-    case ArtifactKind::kProviderEvent: return "ARTIFACT_KIND_PROVIDER_EVENT";
-    default: return "ARTIFACT_KIND_UNSPECIFIED";
+    case ArtifactKind::kRequest:
+      return "ARTIFACT_KIND_REQUEST";
+    case ArtifactKind::kResponse:
+      return "ARTIFACT_KIND_RESPONSE";
+    case ArtifactKind::kTools:
+      return "ARTIFACT_KIND_TOOLS";
+    case ArtifactKind::kProviderEvent:
+      return "ARTIFACT_KIND_PROVIDER_EVENT";
+    default:
+      return "ARTIFACT_KIND_UNSPECIFIED";
   }
 }
 
@@ -136,10 +148,18 @@ void messages_field(JsonObjectWriter &w, std::string_view key, const std::vector
 
 void append_json_value(std::string &out, const JsonValue &v) {
   switch (v.kind) {
-    case JsonValue::Kind::kNull: out.append("null"); return;
-    case JsonValue::Kind::kBool: out.append(v.boolean ? "true" : "false"); return;
-    case JsonValue::Kind::kNumber: json_append_double(out, v.number); return;
-    case JsonValue::Kind::kString: json_append_string(out, v.string); return;
+    case JsonValue::Kind::kNull:
+      out.append("null");
+      return;
+    case JsonValue::Kind::kBool:
+      out.append(v.boolean ? "true" : "false");
+      return;
+    case JsonValue::Kind::kNumber:
+      json_append_double(out, v.number);
+      return;
+    case JsonValue::Kind::kString:
+      json_append_string(out, v.string);
+      return;
     case JsonValue::Kind::kList:
       out.push_back('[');
       for (size_t i = 0; i < v.list.size(); ++i) {
@@ -199,8 +219,8 @@ void append_generation_json(std::string &out, const Generation &g) {
     out.push_back(']');
   }
   const TokenUsage &u = g.usage;
-  if (u.input_tokens || u.output_tokens || u.total_tokens || u.cache_read_input_tokens ||
-      u.cache_write_input_tokens || u.reasoning_tokens) {
+  if (u.input_tokens || u.output_tokens || u.total_tokens || u.cache_read_input_tokens || u.cache_write_input_tokens ||
+      u.reasoning_tokens) {
     w.key("usage");
     JsonObjectWriter uw(out);
     int64_field(uw, "input_tokens", u.input_tokens);

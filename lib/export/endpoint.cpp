@@ -54,9 +54,12 @@ Expected<Endpoint> parse_endpoint(std::string_view raw, std::optional<bool> inse
   size_t sep = s.find("://");
   if (sep != std::string_view::npos) {
     std::string scheme = to_lower(s.substr(0, sep));
-    if (scheme == "http") scheme_tls = false;
-    else if (scheme == "https") scheme_tls = true;
-    else if (scheme != "grpc" && scheme != "grpcs") return Status(SIGIL_E_CONFIG, "unsupported endpoint scheme \"" + scheme + "\"");
+    if (scheme == "http")
+      scheme_tls = false;
+    else if (scheme == "https")
+      scheme_tls = true;
+    else if (scheme != "grpc" && scheme != "grpcs")
+      return Status(SIGIL_E_CONFIG, "unsupported endpoint scheme \"" + scheme + "\"");
     if (scheme == "grpcs") scheme_tls = true;
     s = s.substr(sep + 3);
   }
@@ -69,9 +72,12 @@ Expected<Endpoint> parse_endpoint(std::string_view raw, std::optional<bool> inse
   }
   while (ep.path.size() > 1 && ep.path.back() == '/') ep.path.pop_back();
   if (ep.path.empty() || ep.path == "/") ep.path = std::string(default_path);
-  if (scheme_tls) ep.tls = *scheme_tls;
-  else if (insecure) ep.tls = !*insecure;
-  else ep.tls = !is_loopback_host(ep.authority);
+  if (scheme_tls)
+    ep.tls = *scheme_tls;
+  else if (insecure)
+    ep.tls = !*insecure;
+  else
+    ep.tls = !is_loopback_host(ep.authority);
   return ep;
 }
 

@@ -15,7 +15,11 @@
 
 namespace sigil::detail {
 
-enum class Protocol : uint32_t { kGrpc = SIGIL_PROTOCOL_GRPC, kHttp = SIGIL_PROTOCOL_HTTP, kNone = SIGIL_PROTOCOL_NONE };
+enum class Protocol : uint32_t {
+  kGrpc = SIGIL_PROTOCOL_GRPC,
+  kHttp = SIGIL_PROTOCOL_HTTP,
+  kNone = SIGIL_PROTOCOL_NONE
+};
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 

@@ -16,9 +16,9 @@ struct AttemptResult {
     kRejected,   // the server refused the request as a whole; do not retry
   };
   Outcome outcome = Outcome::kRetryable;
-  int status = 0;              // HTTP status or gRPC status code, 0 when none
-  int64_t retry_after_ms = -1; // server-requested delay, -1 when none
-  std::string message;         // human-readable reason for logs
+  int status = 0;               // HTTP status or gRPC status code, 0 when none
+  int64_t retry_after_ms = -1;  // server-requested delay, -1 when none
+  std::string message;          // human-readable reason for logs
   std::vector<ItemResult> items;
 };
 

@@ -33,9 +33,7 @@ Exporter::Exporter(const ExportConfig &config, std::unique_ptr<GenerationTranspo
   worker_ = std::thread([this] { run(); });
 }
 
-Exporter::~Exporter() {
-  shutdown(Clock::now());
-}
+Exporter::~Exporter() { shutdown(Clock::now()); }
 
 // Whether one more record of `bytes` (queued or reserved) exceeds the item or
 // byte bound; `queue_full` says which. Caller holds mu_.
@@ -48,7 +46,8 @@ bool Exporter::over_budget_locked(size_t bytes, bool &queue_full) const {
 Status Exporter::count_budget_drop(bool queue_full) {
   if (queue_full) {
     counters_.dropped_queue_full.fetch_add(1, std::memory_order_relaxed);
-    return Status(SIGIL_E_QUEUE_FULL, "the generation queue is full (" + std::to_string(config_.queue_size) + " items)");
+    return Status(SIGIL_E_QUEUE_FULL,
+                  "the generation queue is full (" + std::to_string(config_.queue_size) + " items)");
   }
   counters_.dropped_byte_budget.fetch_add(1, std::memory_order_relaxed);
   return Status(SIGIL_E_BYTE_BUDGET, "the generation queue's byte budget is exhausted (" +
@@ -131,9 +130,10 @@ Status Exporter::spool_overflow(const Generation &generation, bool queue_full, b
     counters_.dropped_payload_too_large.fetch_add(1, std::memory_order_relaxed);
     return st;
   }
-  const std::string what = queue_full ? "the generation queue is full (" + std::to_string(config_.queue_size) + " items)"
-                                      : "the generation queue's byte budget is exhausted (" +
-                                            std::to_string(config_.queue_max_bytes) + " bytes)";
+  const std::string what =
+      queue_full
+          ? "the generation queue is full (" + std::to_string(config_.queue_size) + " items)"
+          : "the generation queue's byte budget is exhausted (" + std::to_string(config_.queue_max_bytes) + " bytes)";
   if (!spool_->append_overflow(record)) {
     counters_.dropped_spool_full.fetch_add(1, std::memory_order_relaxed);
     return Status(queue_full ? SIGIL_E_QUEUE_FULL : SIGIL_E_BYTE_BUDGET,
@@ -204,8 +204,8 @@ Status Exporter::shutdown(Clock::time_point deadline) {
   if (!drained) {
     return Status(SIGIL_E_TIMEOUT, "shutdown deadline passed with " + std::to_string(pending) +
                                        " generations undelivered (" +
-                                       (spool_ ? "spooled, or dropped when the spool was full" : "dropped") +
-                                       "); " + summary.substr(std::strlen("generation export finished: ")));
+                                       (spool_ ? "spooled, or dropped when the spool was full" : "dropped") + "); " +
+                                       summary.substr(std::strlen("generation export finished: ")));
   }
   return Status::ok();
 }
@@ -239,11 +239,11 @@ void Exporter::fork_child() {
   queue_bytes_ = 0;
   reserved_items_ = reserved_bytes_ = 0;  // the child's finisher drops the tasks that held them
   accepted_seq_ = completed_seq_ = flush_target_ = 0;
-  for (auto *c : {&counters_.enqueued, &counters_.exported, &counters_.rejected, &counters_.dropped_queue_full,
-                  &counters_.dropped_byte_budget, &counters_.dropped_payload_too_large,
-                  &counters_.dropped_retry_exhausted, &counters_.dropped_shutdown_timeout,
-                  &counters_.dropped_spool_full, &counters_.attempts, &counters_.retries, &counters_.spooled,
-                  &counters_.replayed}) {
+  for (auto *c :
+       {&counters_.enqueued, &counters_.exported, &counters_.rejected, &counters_.dropped_queue_full,
+        &counters_.dropped_byte_budget, &counters_.dropped_payload_too_large, &counters_.dropped_retry_exhausted,
+        &counters_.dropped_shutdown_timeout, &counters_.dropped_spool_full, &counters_.attempts, &counters_.retries,
+        &counters_.spooled, &counters_.replayed}) {
     c->store(0, std::memory_order_relaxed);
   }
   transport_->after_fork_in_child();
@@ -378,8 +378,8 @@ void Exporter::deliver(std::vector<Item> &batch) {
   }
   if (payload.size() > config_.payload_max_bytes) {
     counters_.dropped_payload_too_large.fetch_add(1, std::memory_order_relaxed);
-    logger_.error("dropping generation " + batch[0].generation.id + ": encoded size " +
-                  std::to_string(payload.size()) + " exceeds the payload limit");
+    logger_.error("dropping generation " + batch[0].generation.id + ": encoded size " + std::to_string(payload.size()) +
+                  " exceeds the payload limit");
     return;
   }
 
@@ -467,9 +467,9 @@ bool Exporter::spool_items(std::vector<Item> &items, const char *why) {
   size_t written = spool_->append(records);
   counters_.spooled.fetch_add(written, std::memory_order_relaxed);
   counters_.dropped_spool_full.fetch_add(encoded - written, std::memory_order_relaxed);
-  logger_.warn(std::string(why) + "; spooled " + std::to_string(written) + " generations" +
-               (written < encoded ? ", dropped " + std::to_string(encoded - written) + " (spool_full)"
-                                  : std::string()));
+  logger_.warn(
+      std::string(why) + "; spooled " + std::to_string(written) + " generations" +
+      (written < encoded ? ", dropped " + std::to_string(encoded - written) + " (spool_full)" : std::string()));
   // Try again soon: replay backs off on its own while the backend stays down.
   next_replay_ = std::min(next_replay_, Clock::now() + std::chrono::milliseconds(config_.initial_backoff_ms));
   return true;
@@ -482,7 +482,7 @@ bool Exporter::live_batch_waiting() {
 
 void Exporter::replay_spool() {
   constexpr auto kRescan = std::chrono::seconds(30);  // look for other processes' leftovers
-  if (!spool_->try_lock_replay()) {  // another process is replaying
+  if (!spool_->try_lock_replay()) {                   // another process is replaying
     next_replay_ = Clock::now() + std::chrono::seconds(1);
     return;
   }
@@ -491,7 +491,9 @@ void Exporter::replay_spool() {
   const uint64_t now_ms = uint64_t(now_unix_ns() / 1000000);
   const uint64_t max_age = spool_->config().max_age_ms;
   // No wrap-around: max_age may be UINT64_MAX ("never"), written_unix_ms anything.
-  auto expired = [&](const SpoolRecord &r) { return now_ms > r.written_unix_ms && now_ms - r.written_unix_ms > max_age; };
+  auto expired = [&](const SpoolRecord &r) {
+    return now_ms > r.written_unix_ms && now_ms - r.written_unix_ms > max_age;
+  };
   bool failed = false, yielded = false;
   int64_t retry_after = -1;
   size_t unreadable = 0;
@@ -609,8 +611,10 @@ void Exporter::replay_spool() {
   if (unreadable > 0) {
     std::string line = "spool: keeping " + std::to_string(unreadable) +
                        " records this version cannot replay (first: " + unreadable_why + ")";
-    if (!warned_unreadable_) logger_.warn(line);
-    else logger_.debug(line);
+    if (!warned_unreadable_)
+      logger_.warn(line);
+    else
+      logger_.debug(line);
     warned_unreadable_ = true;
   }
   const auto now = Clock::now();

@@ -91,7 +91,7 @@ class Exporter final : public GenerationSink {
   // The overload path of enqueue, on the caller's thread, without mu_.
   Status spool_overflow(const Generation &generation, bool queue_full, bool worker_idle);
   void replay_spool();
-  bool live_batch_waiting();            // replay yields to live traffic
+  bool live_batch_waiting();  // replay yields to live traffic
   void replay_after_live_success();
   bool wait_backoff(int64_t delay_ms);  // false when aborted
 
@@ -102,8 +102,8 @@ class Exporter final : public GenerationSink {
   // Replay state, worker only.
   Clock::time_point next_replay_{};
   int64_t replay_backoff_ms_ = 0;
-  bool replay_pending_ = true;         // the last pass failed or did not finish
-  uint64_t replay_seen_appends_ = 0;   // spool_->append_count() at the start of the last complete pass
+  bool replay_pending_ = true;        // the last pass failed or did not finish
+  uint64_t replay_seen_appends_ = 0;  // spool_->append_count() at the start of the last complete pass
   bool warned_unreadable_ = false;
   std::atomic<bool> overflow_warned_{false};
   Logger logger_;

@@ -57,9 +57,10 @@ AttemptResult retryable(int status, std::string message) {
 
 std::string grpc_code_name(int code) {
   static const char *const kNames[] = {
-      "OK",        "CANCELLED",    "UNKNOWN",          "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",
-      "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+      "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+      "DATA_LOSS", "UNAUTHENTICATED"};
   if (code >= 0 && code <= 16) return kNames[code];
   return "CODE_" + std::to_string(code);
 }
@@ -78,15 +79,21 @@ bool grpc_code_retryable(int code) {
 
 int grpc_code_from_http_status(long http_status) {
   switch (http_status) {
-    case 400: return int(GrpcCode::kInternal);
-    case 401: return int(GrpcCode::kUnauthenticated);
-    case 403: return int(GrpcCode::kPermissionDenied);
-    case 404: return int(GrpcCode::kUnimplemented);
+    case 400:
+      return int(GrpcCode::kInternal);
+    case 401:
+      return int(GrpcCode::kUnauthenticated);
+    case 403:
+      return int(GrpcCode::kPermissionDenied);
+    case 404:
+      return int(GrpcCode::kUnimplemented);
     case 429:
     case 502:
     case 503:
-    case 504: return int(GrpcCode::kUnavailable);
-    default: return int(GrpcCode::kUnknown);
+    case 504:
+      return int(GrpcCode::kUnavailable);
+    default:
+      return int(GrpcCode::kUnknown);
   }
 }
 
@@ -135,8 +142,8 @@ GrpcFrame parse_grpc_unary_body(std::string_view body) {
   }
   if (body.size() < kGrpcFrameHeaderBytes) {
     f.error = GrpcFrameError::kTruncated;
-    f.description = "truncated gRPC frame: " + std::to_string(body.size()) +
-                    " bytes, shorter than the 5-byte message prefix";
+    f.description =
+        "truncated gRPC frame: " + std::to_string(body.size()) + " bytes, shorter than the 5-byte message prefix";
     return f;
   }
   auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(body[i])); };
@@ -161,8 +168,8 @@ GrpcFrame parse_grpc_unary_body(std::string_view body) {
   }
   if (available > length) {
     f.error = GrpcFrameError::kExtraFrames;
-    f.description = "malformed gRPC response: " + std::to_string(available - length) +
-                    " bytes follow the single unary message";
+    f.description =
+        "malformed gRPC response: " + std::to_string(available - length) + " bytes follow the single unary message";
     return f;
   }
   f.message = body.substr(kGrpcFrameHeaderBytes, size_t(length));
@@ -185,8 +192,8 @@ AttemptResult interpret_grpc_export_response(const GrpcExchange &x) {
     if (x.curl_code != 0) {
       if (x.cancelled) return retryable(0, "cancelled: " + x.curl_error + where);
       if (x.timed_out) {
-        return retryable(int(GrpcCode::kDeadlineExceeded), "gRPC DEADLINE_EXCEEDED: no response within " +
-                                                               std::to_string(x.timeout_ms) + " ms" + where);
+        return retryable(int(GrpcCode::kDeadlineExceeded),
+                         "gRPC DEADLINE_EXCEEDED: no response within " + std::to_string(x.timeout_ms) + " ms" + where);
       }
       return retryable(int(GrpcCode::kUnavailable), "gRPC UNAVAILABLE: " + x.curl_error + where);
     }

@@ -79,8 +79,8 @@ GrpcFrame parse_grpc_unary_body(std::string_view body);
 
 // Everything the transport learned about one call.
 struct GrpcExchange {
-  int curl_code = 0;        // 0 when the exchange completed
-  std::string curl_error;   // curl's message otherwise
+  int curl_code = 0;       // 0 when the exchange completed
+  std::string curl_error;  // curl's message otherwise
   bool timed_out = false;
   bool cancelled = false;
   uint32_t timeout_ms = 0;
@@ -88,7 +88,7 @@ struct GrpcExchange {
   const HeaderList *headers = nullptr;   // lowercased names; may be null
   const HeaderList *trailers = nullptr;  // lowercased names; may be null
   std::string_view body;
-  std::string target;       // the URL, for messages
+  std::string target;  // the URL, for messages
 };
 
 // The verdict for one ExportGenerations call: OK with per-item results is

@@ -17,8 +17,9 @@ constexpr const char *kExportMethod = "/sigil.v1.GenerationIngestService/ExportG
 // Headers that belong to the HTTP/2 or gRPC framing (ours win), or that
 // HTTP/2 forbids; a configured header with one of these names is not sent.
 bool reserved_metadata_name(std::string_view lower) {
-  static const char *const kReserved[] = {"content-type", "te",      "content-length",    "connection", "keep-alive",
-                                          "expect",       "upgrade", "transfer-encoding", "host",       "proxy-connection"};
+  static const char *const kReserved[] = {
+      "content-type", "te",      "content-length",    "connection", "keep-alive",
+      "expect",       "upgrade", "transfer-encoding", "host",       "proxy-connection"};
   for (const char *r : kReserved) {
     if (lower == r) return true;
   }

@@ -38,14 +38,14 @@ struct HttpRequest {
 constexpr size_t kMaxResponseHeaderBytes = size_t(1) << 20;
 
 struct HttpResponse {
-  int curl_code = 0;         // CURLE_OK on a completed exchange
-  std::string error;         // curl's message when curl_code != 0
+  int curl_code = 0;  // CURLE_OK on a completed exchange
+  std::string error;  // curl's message when curl_code != 0
   bool timed_out = false;
   bool cancelled = false;
   long status = 0;
   std::string body;
-  HeaderList headers;        // names lowercased, in arrival order
-  HeaderList trailers;       // likewise, when the request asked for them
+  HeaderList headers;   // names lowercased, in arrival order
+  HeaderList trailers;  // likewise, when the request asked for them
   // Why a callback ended the transfer (then `error` says it in words).
   enum class Refusal { kNone, kBodyTooLarge, kHeadersTooLarge, kOutOfMemory };
   Refusal refused = Refusal::kNone;

@@ -21,7 +21,8 @@ std::string describe(const HttpResponse &r) {
   if (r.curl_code != 0) return r.error.empty() ? "transport error" : r.error;
   std::string m = "HTTP " + std::to_string(r.status);
   if (!r.body.empty() && r.body.size() < 512) {
-    bool text = std::all_of(r.body.begin(), r.body.end(), [](char c) { return c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f); });
+    bool text = std::all_of(r.body.begin(), r.body.end(),
+                            [](char c) { return c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f); });
     if (text) m += ": " + r.body;
   }
   return m;
@@ -219,9 +220,9 @@ void OtlpExporter::fork_child() {
   queue_.clear();
   queue_bytes_ = 0;
   flush_requested_ = flush_done_ = 0;
-  for (auto *c : {&counters_.spans_enqueued, &counters_.spans_exported, &counters_.spans_dropped,
-                  &counters_.metric_exports, &counters_.metric_export_failures, &counters_.requests,
-                  &counters_.retries}) {
+  for (auto *c :
+       {&counters_.spans_enqueued, &counters_.spans_exported, &counters_.spans_dropped, &counters_.metric_exports,
+        &counters_.metric_export_failures, &counters_.requests, &counters_.retries}) {
     c->store(0, std::memory_order_relaxed);
   }
   if (session_) {
@@ -300,12 +301,13 @@ bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const
     }
     bool retryable = resp.curl_code != 0 ? !resp.cancelled : http_status_retryable(resp.status);
     if (!retryable || attempt >= retry_.max_retries()) {
-      logger_.error(std::string("OTLP ") + what + " export to " + url + " failed after " +
-                    std::to_string(attempt + 1) + " attempt(s): " + describe(resp));
+      logger_.error(std::string("OTLP ") + what + " export to " + url + " failed after " + std::to_string(attempt + 1) +
+                    " attempt(s): " + describe(resp));
       return false;
     }
     int64_t delay = -1;
-    if (const std::string *ra = resp.header("retry-after")) delay = parse_retry_after_ms(*ra, now_unix_ns() / 1000000000);
+    if (const std::string *ra = resp.header("retry-after"))
+      delay = parse_retry_after_ms(*ra, now_unix_ns() / 1000000000);
     delay = delay >= 0 ? retry_.retry_after_ms(delay) : retry_.backoff_ms(attempt + 1);
     logger_.debug(std::string("OTLP ") + what + " export attempt " + std::to_string(attempt + 1) + " failed (" +
                   describe(resp) + "), retrying in " + std::to_string(delay) + " ms");

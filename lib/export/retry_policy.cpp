@@ -42,8 +42,8 @@ int64_t parse_retry_after_ms(std::string_view value, int64_t now_unix_s) {
   if (digits) {
     size_t first = v.find_first_not_of('0');
     seconds = first == std::string::npos ? 0
-              : v.size() - first > 12   ? kLongestSeconds
-                                        : std::min<int64_t>(std::stoll(v.substr(first)), kLongestSeconds);
+              : v.size() - first > 12    ? kLongestSeconds
+                                         : std::min<int64_t>(std::stoll(v.substr(first)), kLongestSeconds);
   } else {
     time_t when = curl_getdate(v.c_str(), nullptr);
     if (when < 0) return -1;

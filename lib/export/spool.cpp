@@ -53,9 +53,9 @@ uint64_t get_le(const char *p, int n) {
 }
 
 uint64_t now_unix_ms() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count());
+  return uint64_t(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
 }
 
 bool write_all(int fd, std::string_view data) {
@@ -138,7 +138,8 @@ size_t parse_spool_frames(std::string_view file, std::vector<SpoolRecord> &out) 
 
 Expected<std::unique_ptr<Spool>> Spool::open(const SpoolConfig &config, const Logger &logger) {
   if (::mkdir(config.dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Status(SIGIL_E_INVALID_ARGUMENT, "cannot create the spool directory " + config.dir + ": " + std::strerror(errno));
+    return Status(SIGIL_E_INVALID_ARGUMENT,
+                  "cannot create the spool directory " + config.dir + ": " + std::strerror(errno));
   }
   struct stat st {};
   if (::stat(config.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

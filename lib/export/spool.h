@@ -48,8 +48,8 @@ enum class SpoolSync : uint32_t {
 };
 
 struct SpoolConfig {
-  std::string dir;                           // empty: no spool
-  uint64_t max_bytes = 256ull << 20;         // all segments together
+  std::string dir;                                // empty: no spool
+  uint64_t max_bytes = 256ull << 20;              // all segments together
   uint64_t max_age_ms = 7ull * 24 * 3600 * 1000;  // older records are dropped (spool_full) at replay
   SpoolSync sync = SpoolSync::kBatch;
   // A directory other users can write to (group/other-writable and not
@@ -158,11 +158,11 @@ class Spool {
 
   SpoolConfig config_;
   Logger logger_;
-  mutable std::mutex mu_;  // the writer state below (fd_ .. stop_syncer_)
-  int fd_ = -1;            // the open segment (flock held)
-  std::string fd_path_;    // its path
-  uint64_t fd_bytes_ = 0;  // its size
-  uint64_t bytes_ = 0;     // every segment in the directory, as last known
+  mutable std::mutex mu_;              // the writer state below (fd_ .. stop_syncer_)
+  int fd_ = -1;                        // the open segment (flock held)
+  std::string fd_path_;                // its path
+  uint64_t fd_bytes_ = 0;              // its size
+  uint64_t bytes_ = 0;                 // every segment in the directory, as last known
   std::atomic<bool> unsynced_{false};  // kBatch writes not yet synced
   std::atomic<uint64_t> appends_{0};
   std::condition_variable sync_cv_;  // wakes the syncer

@@ -1,6 +1,8 @@
 // Anthropic Messages: request, response and stream events.
+#include <algorithm>
 #include <vector>
 
+#include "base/saturating.h"
 #include "base/strings.h"
 #include "providers/mappers.h"
 
@@ -36,8 +38,10 @@ void tool_result_content(JsonElement content, JsonReader &r, const JsonPath &at,
     if (!r.as_obj(item, block, ip)) continue;
     std::string_view type;
     r.str(block, "type", type, ip);
-    if (type == "text" && r.str(block, "text", s, ip)) append_joined(out.content, s, "\n");
-    else only_text = false;
+    if (type == "text" && r.str(block, "text", s, ip))
+      append_joined(out.content, s, "\n");
+    else
+      only_text = false;
   }
   if (!only_text) out.content_json = canonical_json(content);
 }
@@ -72,8 +76,10 @@ void map_block(JsonObjectView block, JsonReader &r, const JsonPath &at, std::vec
     if (r.boolean(block, "is_error", is_error, at)) p.tool_result.is_error = is_error;
     JsonElement content;
     if (JsonReader::has(block, "content", content)) {
-      if (type == "tool_result") tool_result_content(content, r, JsonPath(at, "content"), p.tool_result);
-      else p.tool_result.content_json = canonical_json(content);  // server tool results: structured
+      if (type == "tool_result")
+        tool_result_content(content, r, JsonPath(at, "content"), p.tool_result);
+      else
+        p.tool_result.content_json = canonical_json(content);  // server tool results: structured
     }
   } else if (type == "image" || type == "document") {
     JsonObjectView src;
@@ -119,7 +125,7 @@ void map_usage(JsonObjectView u, JsonReader &r, const JsonPath &at, TokenUsage &
   if (r.add_i64(u, "cache_creation_input_tokens", usage.cache_creation_input_tokens, at)) {
     usage.cache_write_input_tokens = usage.cache_creation_input_tokens;
   }
-  usage.total_tokens = usage.input_tokens + usage.output_tokens;
+  usage.total_tokens = saturating_add(usage.input_tokens, usage.output_tokens);
   JsonObjectView stu;
   if (g != nullptr && r.obj(u, "server_tool_use", stu, at)) {
     JsonPath sp(at, "server_tool_use");
@@ -128,7 +134,10 @@ void map_usage(JsonObjectView u, JsonReader &r, const JsonPath &at, TokenUsage &
     r.i64(stu, "web_fetch_requests", fetch, sp);
     if (search > 0) set_metadata_int(*g, kWebSearchKey, search);
     if (fetch > 0) set_metadata_int(*g, kWebFetchKey, fetch);
-    if (search + fetch > 0) set_metadata_int(*g, kServerToolTotalKey, search + fetch);
+    if (search > 0 || fetch > 0) {
+      set_metadata_int(*g, kServerToolTotalKey,
+                       saturating_add(std::max<int64_t>(search, 0), std::max<int64_t>(fetch, 0)));
+    }
   }
 }
 
@@ -149,11 +158,13 @@ void map_anthropic_request(JsonElement root, JsonReader &r, Generation &g, Reque
   if (JsonReader::has(o, "thinking", e)) {
     JsonObjectView th;
     std::string_view type;
-    if (!e.get_string().get(type) || (r.as_obj(e, th, JsonPath(rp, "thinking")) &&
-                                      r.str(th, "type", type, JsonPath(rp, "thinking")))) {
+    if (!e.get_string().get(type) ||
+        (r.as_obj(e, th, JsonPath(rp, "thinking")) && r.str(th, "type", type, JsonPath(rp, "thinking")))) {
       std::string t = to_lower(trim_view(type));
-      if (t == "enabled" || t == "adaptive") g.thinking_enabled = true;
-      else if (t == "disabled") g.thinking_enabled = false;
+      if (t == "enabled" || t == "adaptive")
+        g.thinking_enabled = true;
+      else if (t == "disabled")
+        g.thinking_enabled = false;
     }
     if (!e.get_object().get(th) && r.i64(th, "budget_tokens", n, JsonPath(rp, "thinking"))) {
       set_metadata_int(g, kThinkingBudgetKey, n);
@@ -228,7 +239,8 @@ void map_anthropic_response(JsonElement root, JsonReader &r, Generation &g) {
   if (r.str(o, "model", s, rp)) g.response_model.assign(s);
   if (r.str(o, "stop_reason", s, rp)) g.stop_reason = trim(s);
   JsonElement content;
-  if (JsonReader::has(o, "content", content)) map_blocks(content, r, JsonPath(rp, "content"), Role::kAssistant, g.output);
+  if (JsonReader::has(o, "content", content))
+    map_blocks(content, r, JsonPath(rp, "content"), Role::kAssistant, g.output);
   JsonObjectView u;
   if (r.obj(o, "usage", u, rp)) {
     g.usage = TokenUsage();
@@ -253,8 +265,8 @@ class AnthropicStream final : public StreamAccumulator {
   struct Block {
     std::string type;  // empty: never started
     std::string id, name;
-    std::string text;       // text, thinking, redacted data
-    std::string input;      // tool input JSON (from start or deltas)
+    std::string text;   // text, thinking, redacted data
+    std::string input;  // tool input JSON (from start or deltas)
     bool input_from_deltas = false;
     std::string signature;
     std::string content_json;  // server tool results: the whole block content

@@ -27,7 +27,8 @@ void map_tool_result(JsonObjectView tr, JsonReader &r, const JsonPath &at, std::
     JsonPath ip(cp, i++);
     if (!r.as_obj(item, block, ip)) continue;
     JsonElement json;
-    if (r.str(block, "text", s, ip)) append_joined(p.tool_result.content, s, "\n");
+    if (r.str(block, "text", s, ip))
+      append_joined(p.tool_result.content, s, "\n");
     else if (JsonReader::has(block, "json", json) && p.tool_result.content_json.empty()) {
       p.tool_result.content_json = canonical_json(json);
     }
@@ -72,7 +73,8 @@ void map_block(JsonObjectView block, JsonReader &r, const JsonPath &at, std::vec
         r.str(loc, "uri", uri, JsonPath(mp, "source"));
       }
       std::string mime;
-      if (!format.empty()) mime = (std::string_view(kind) == "document" ? "application/" : std::string(kind) + "/") + std::string(format);
+      if (!format.empty())
+        mime = (std::string_view(kind) == "document" ? "application/" : std::string(kind) + "/") + std::string(format);
       add_media(parts, kind, uri, mime, name, kind);
       break;
     }
@@ -120,8 +122,10 @@ void map_additional_fields(JsonObjectView o, JsonReader &r, const JsonPath &rp, 
     std::string_view type;
     if (r.str(th, "type", type, tp)) {
       std::string t = to_lower(trim_view(type));
-      if (t == "enabled" || t == "adaptive") g.thinking_enabled = true;
-      else if (t == "disabled") g.thinking_enabled = false;
+      if (t == "enabled" || t == "adaptive")
+        g.thinking_enabled = true;
+      else if (t == "disabled")
+        g.thinking_enabled = false;
     }
     int64_t n;
     if (r.i64(th, "budget_tokens", n, tp)) set_metadata_int(g, kThinkingBudgetKey, n);
@@ -170,8 +174,10 @@ void map_bedrock_request(JsonElement root, JsonReader &r, Generation &g, Request
     JsonObjectView co;
     if (!choice.get_object().get(co) && co.size() == 1) {
       auto first = *co.begin();
-      if (first.key == "auto" || first.key == "any") g.tool_choice = std::string(first.key);
-      else g.tool_choice = canonical_json(choice);
+      if (first.key == "auto" || first.key == "any")
+        g.tool_choice = std::string(first.key);
+      else
+        g.tool_choice = canonical_json(choice);
     } else {
       set_tool_choice(choice, g);
     }
@@ -226,7 +232,8 @@ constexpr int64_t kMaxBlocks = 1024;
 
 class BedrockStream final : public StreamAccumulator {
  public:
-  explicit BedrockStream(const ProviderMapOptions &options) : StreamAccumulator(ProviderApi::kBedrockConverse, options) {
+  explicit BedrockStream(const ProviderMapOptions &options)
+      : StreamAccumulator(ProviderApi::kBedrockConverse, options) {
     terminal_event_ = "messageStop";
   }
 
@@ -332,8 +339,10 @@ class BedrockStream final : public StreamAccumulator {
       if (b.kind == "text") {
         if (!b.text.empty()) add_text(parts, b.text);
       } else if (b.kind == "reasoning") {
-        if (!b.text.empty()) add_thinking(parts, b.text, "reasoningContent");
-        else if (!b.redacted.empty()) add_thinking(parts, b.redacted, "redactedContent");
+        if (!b.text.empty())
+          add_thinking(parts, b.text, "reasoningContent");
+        else if (!b.redacted.empty())
+          add_thinking(parts, b.redacted, "redactedContent");
       } else if (b.kind == "toolUse") {
         add_tool_call(parts, b.id, b.name, arguments_json(b.input), "toolUse");
       }

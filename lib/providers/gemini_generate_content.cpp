@@ -2,6 +2,7 @@
 // the snake_case names of the SDKs' dumps are accepted too).
 #include <vector>
 
+#include "base/saturating.h"
 #include "base/strings.h"
 #include "providers/mappers.h"
 
@@ -70,8 +71,10 @@ void map_content(JsonObjectView content, JsonReader &r, const JsonPath &at, Role
       if (r.str(part, "text", s, ip)) {
         bool thought = false;
         r.boolean(part, "thought", thought, ip);
-        if (thought) add_thinking(parts, s, "thought");
-        else if (!s.empty()) add_text(parts, s);
+        if (thought)
+          add_thinking(parts, s, "thought");
+        else if (!s.empty())
+          add_text(parts, s);
       }
       if (obj2(r, part, "inlineData", "inline_data", sub, ip)) {
         std::string_view mime;
@@ -121,7 +124,8 @@ void map_usage(JsonObjectView u, JsonReader &r, const JsonPath &at, Generation &
   i642(r, u, "thoughtsTokenCount", "thoughts_token_count", usage.reasoning_tokens, at);
   i642(r, u, "toolUsePromptTokenCount", "tool_use_prompt_token_count", tool_use, at);
   if (usage.total_tokens == 0) {
-    usage.total_tokens = usage.input_tokens + usage.output_tokens + tool_use + usage.reasoning_tokens;
+    usage.total_tokens = saturating_add(saturating_add(usage.input_tokens, usage.output_tokens),
+                                        saturating_add(tool_use, usage.reasoning_tokens));
   }
   g.usage = usage;
   if (tool_use > 0) set_metadata_int(g, kToolUsePromptTokensKey, tool_use);
@@ -246,7 +250,8 @@ void map_candidates(JsonObjectView o, JsonReader &r, const JsonPath &rp, Generat
       g.stop_reason = trim(s);
       for (char &c : g.stop_reason) c = (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c;
     }
-    if (r.obj(cand, "content", content, ip)) map_content(content, r, JsonPath(ip, "content"), Role::kAssistant, g.output);
+    if (r.obj(cand, "content", content, ip))
+      map_content(content, r, JsonPath(ip, "content"), Role::kAssistant, g.output);
   }
 }
 
@@ -258,7 +263,8 @@ void map_gemini_request(JsonElement root, JsonReader &r, Generation &g, RequestE
   std::string_view s;
   if (r.str(o, "model", s, rp)) g.model.name.assign(strip_models_prefix(s));
   JsonObjectView c;
-  if (obj2(r, o, "generationConfig", "generation_config", c, rp)) map_controls(c, r, JsonPath(rp, "generationConfig"), g);
+  if (obj2(r, o, "generationConfig", "generation_config", c, rp))
+    map_controls(c, r, JsonPath(rp, "generationConfig"), g);
   map_system(o, r, rp, g);
   map_tools(o, r, rp, g, x);
   map_tool_config(o, r, rp, g);
@@ -319,11 +325,8 @@ class GeminiStream final : public StreamAccumulator {
 
  private:
   bool on_event(const Event &ev) override {
-    JsonReader &r = ev.reader;
-    JsonObjectView o = ev.root.get_object().value_unsafe();
-    Generation chunk;
-    map_gemini_response(ev.root, r, chunk);
-    (void)o;
+    Generation chunk;  // each chunk is a whole GenerateContentResponse
+    map_gemini_response(ev.root, ev.reader, chunk);
     if (!chunk.response_id.empty()) response_id_ = chunk.response_id;
     if (!chunk.response_model.empty()) response_model_ = chunk.response_model;
     if (!chunk.stop_reason.empty()) {
@@ -426,10 +429,12 @@ void map_gemini_embedding_response(JsonElement root, JsonReader &r, ProviderEmbe
   if (!r.as_obj(root, o, rp)) return;
   auto take = [&](JsonObjectView emb, const JsonPath &at) {
     JsonArrayView values;
-    if (!out.dimensions && r.arr(emb, "values", values, at) && values.size() > 0) out.dimensions = int64_t(values.size());
+    if (!out.dimensions && r.arr(emb, "values", values, at) && values.size() > 0)
+      out.dimensions = int64_t(values.size());
     JsonObjectView stats;
     int64_t n = 0;
-    if (r.obj(emb, "statistics", stats, at) && i642(r, stats, "tokenCount", "token_count", n, JsonPath(at, "statistics"))) {
+    if (r.obj(emb, "statistics", stats, at) &&
+        i642(r, stats, "tokenCount", "token_count", n, JsonPath(at, "statistics"))) {
       out.input_tokens += n;
     }
   };

@@ -161,8 +161,8 @@ void map_request_message(JsonObjectView msg, JsonReader &r, const JsonPath &at, 
     map_assistant(msg, r, at, m.parts);
   } else {
     if (role != "user" && !role.empty()) {
-      r.issue(SIGIL_E_INVALID_JSON, "openai.chat " + at.str() + ".role: unknown role \"" + std::string(role) +
-                                        "\" (mapped as user)");
+      r.issue(SIGIL_E_INVALID_JSON,
+              "openai.chat " + at.str() + ".role: unknown role \"" + std::string(role) + "\" (mapped as user)");
     }
     m.role = Role::kUser;
     map_content(msg, r, at, m.parts);
@@ -236,8 +236,10 @@ void map_openai_chat_request(JsonElement root, JsonReader &r, Generation &g, Req
   if (r.f64(o, "temperature", d, rp)) g.temperature = d;
   if (r.f64(o, "top_p", d, rp)) g.top_p = d;
   JsonElement e;
-  if (JsonReader::has(o, "tool_choice", e)) set_tool_choice(e, g);
-  else if (JsonReader::has(o, "function_call", e)) set_tool_choice(e, g);  // legacy
+  if (JsonReader::has(o, "tool_choice", e))
+    set_tool_choice(e, g);
+  else if (JsonReader::has(o, "function_call", e))
+    set_tool_choice(e, g);  // legacy
   map_reasoning(o, r, rp, g);
 
   JsonArrayView arr;
@@ -316,8 +318,7 @@ constexpr int64_t kMaxIndex = 1024;
 
 class OpenAIChatStream final : public StreamAccumulator {
  public:
-  explicit OpenAIChatStream(const ProviderMapOptions &options)
-      : StreamAccumulator(ProviderApi::kOpenAIChat, options) {
+  explicit OpenAIChatStream(const ProviderMapOptions &options) : StreamAccumulator(ProviderApi::kOpenAIChat, options) {
     terminal_event_ = "a chunk with finish_reason";
   }
 

@@ -102,8 +102,10 @@ void map_item(JsonObjectView item, JsonReader &r, const JsonPath &at, std::vecto
     std::string_view id, name, args;
     r.str(item, "call_id", id, at);
     r.str(item, "name", name, at);
-    if (type == "function_call") r.str(item, "arguments", args, at);
-    else r.str(item, "input", args, at);
+    if (type == "function_call")
+      r.str(item, "arguments", args, at);
+    else
+      r.str(item, "input", args, at);
     add_tool_call(add_message(out, Role::kAssistant, true).parts, id, name, arguments_json(args), type);
   } else if (type == "function_call_output" || type == "custom_tool_call_output") {
     add_tool_output(item, r, at, out);
@@ -330,7 +332,9 @@ class OpenAIResponsesStream final : public StreamAccumulator {
     if (type == "response.completed" || type == "response.incomplete" || type == "response.failed" ||
         type == "response.cancelled") {
       if (r.obj(o, "response", resp, rp)) take_response(resp, r, JsonPath(rp, "response"), true);
-      if (stop_reason_.empty()) stop_reason_ = type.substr(9);
+      if (stop_reason_.empty()) {  // no response object: the event type says how it ended
+        stop_reason_ = type == "response.completed" ? std::string("stop") : std::string(type.substr(9));
+      }
       ended_ = true;
       return false;
     }
@@ -421,7 +425,8 @@ class OpenAIResponsesStream final : public StreamAccumulator {
         if (!it.text.empty()) add_text(m.parts, it.text);
         if (!it.refusal.empty()) add_text(m.parts, it.refusal, "refusal");
       } else if (it.type == "reasoning") {
-        if (!it.reasoning.empty()) add_thinking(add_message(out, Role::kAssistant, true).parts, it.reasoning, "reasoning");
+        if (!it.reasoning.empty())
+          add_thinking(add_message(out, Role::kAssistant, true).parts, it.reasoning, "reasoning");
       } else if (it.type == "function_call" || it.type == "custom_tool_call") {
         add_tool_call(add_message(out, Role::kAssistant, true).parts, it.call_id, it.name, arguments_json(it.args),
                       it.type);

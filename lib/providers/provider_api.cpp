@@ -85,12 +85,23 @@ Status map_provider_request(ProviderApi api, std::string_view request_json, Gene
       issues.add(SIGIL_E_INVALID_JSON, what + ": expected a JSON object");
     } else {
       switch (api) {
-        case ProviderApi::kOpenAIChat: map_openai_chat_request(root, reader, g, extras); break;
-        case ProviderApi::kOpenAIResponses: map_openai_responses_request(root, reader, g, extras); break;
-        case ProviderApi::kAnthropicMessages: map_anthropic_request(root, reader, g, extras); break;
-        case ProviderApi::kGeminiGenerateContent: map_gemini_request(root, reader, g, extras); break;
-        case ProviderApi::kBedrockConverse: map_bedrock_request(root, reader, g, extras); break;
-        default: break;
+        case ProviderApi::kOpenAIChat:
+          map_openai_chat_request(root, reader, g, extras);
+          break;
+        case ProviderApi::kOpenAIResponses:
+          map_openai_responses_request(root, reader, g, extras);
+          break;
+        case ProviderApi::kAnthropicMessages:
+          map_anthropic_request(root, reader, g, extras);
+          break;
+        case ProviderApi::kGeminiGenerateContent:
+          map_gemini_request(root, reader, g, extras);
+          break;
+        case ProviderApi::kBedrockConverse:
+          map_bedrock_request(root, reader, g, extras);
+          break;
+        default:
+          break;
       }
     }
   }
@@ -118,12 +129,23 @@ Status map_provider_response(ProviderApi api, std::string_view response_json, Ge
       issues.add(SIGIL_E_INVALID_JSON, what + ": expected a JSON object");
     } else {
       switch (api) {
-        case ProviderApi::kOpenAIChat: map_openai_chat_response(root, reader, g); break;
-        case ProviderApi::kOpenAIResponses: map_openai_responses_response(root, reader, g); break;
-        case ProviderApi::kAnthropicMessages: map_anthropic_response(root, reader, g); break;
-        case ProviderApi::kGeminiGenerateContent: map_gemini_response(root, reader, g); break;
-        case ProviderApi::kBedrockConverse: map_bedrock_response(root, reader, g); break;
-        default: break;
+        case ProviderApi::kOpenAIChat:
+          map_openai_chat_response(root, reader, g);
+          break;
+        case ProviderApi::kOpenAIResponses:
+          map_openai_responses_response(root, reader, g);
+          break;
+        case ProviderApi::kAnthropicMessages:
+          map_anthropic_response(root, reader, g);
+          break;
+        case ProviderApi::kGeminiGenerateContent:
+          map_gemini_response(root, reader, g);
+          break;
+        case ProviderApi::kBedrockConverse:
+          map_bedrock_response(root, reader, g);
+          break;
+        default:
+          break;
       }
     }
   }
@@ -149,15 +171,19 @@ Status map_provider_embedding(ProviderApi api, std::string_view request_json, st
   if (!request_json.empty()) {
     const std::string what = doc_name(api, "request");
     if (parse_provider_json(request_json, what.c_str(), root, issues)) {
-      if (openai) map_openai_embedding_request(root, reader, out);
-      else map_gemini_embedding_request(root, reader, out);
+      if (openai)
+        map_openai_embedding_request(root, reader, out);
+      else
+        map_gemini_embedding_request(root, reader, out);
     }
   }
   if (!response_json.empty()) {
     const std::string what = doc_name(api, "response");
     if (parse_provider_json(response_json, what.c_str(), root, issues)) {
-      if (openai) map_openai_embedding_response(root, reader, out);
-      else map_gemini_embedding_response(root, reader, out);
+      if (openai)
+        map_openai_embedding_response(root, reader, out);
+      else
+        map_gemini_embedding_response(root, reader, out);
     }
   }
   return issues.status();
@@ -184,16 +210,21 @@ bool StreamAccumulator::add_event(std::string_view event_json) {
     on_done();
     return false;
   }
-  if (options_.raw_artifacts) {
-    events_json_ += events_json_.empty() ? '[' : ',';
-    events_json_.append(text);
-  }
   MappingIssues issues;
   JsonReader reader(issues, provider_api_name(api_));
   const std::string what = "stream event " + std::to_string(index);
   JsonElement root;
   bool content = false;
   if (parse_provider_json(text, what.c_str(), root, issues)) {
+    if (options_.raw_artifacts) {
+      // As sent when it parsed cleanly; otherwise what was mapped from it, so
+      // the artifact stays one JSON array.
+      events_json_ += events_json_.empty() ? '[' : ',';
+      if (issues.empty())
+        events_json_.append(text);
+      else
+        events_json_ += simdjson::minify(root);
+    }
     if (!root.is_object()) {
       issues.add(SIGIL_E_INVALID_JSON, what + ": expected a JSON object");
     } else {
@@ -223,13 +254,13 @@ Status StreamAccumulator::finish(Generation &g) {
   if (g.response_model.empty()) g.response_model = g.model.name;
   if (g.usage.total_tokens == 0) g.usage.total_tokens = saturating_add(g.usage.input_tokens, g.usage.output_tokens);
   if (!ended_) {
-    note(event_count_ == 0 ? "no events" : "ended before " + terminal_event_ + " (after " +
-                                               std::to_string(event_count_) + " events): output and usage are partial");
+    note(event_count_ == 0 ? "no events"
+                           : "ended before " + terminal_event_ + " (after " + std::to_string(event_count_) +
+                                 " events): output and usage are partial");
   }
   if (options_.raw_artifacts && !events_json_.empty()) {
-    g.artifacts.push_back(make_json_artifact(ArtifactKind::kProviderEvent,
-                                             std::string(artifact_prefix(api_)) + ".stream_events",
-                                             events_json_ + "]"));
+    g.artifacts.push_back(make_json_artifact(
+        ArtifactKind::kProviderEvent, std::string(artifact_prefix(api_)) + ".stream_events", events_json_ + "]"));
   }
   if (issue_count_ == 0) return Status::ok();
   if (issue_count_ == 1) return Status(first_issue_code_, first_issue_);
@@ -238,12 +269,18 @@ Status StreamAccumulator::finish(Generation &g) {
 
 std::unique_ptr<StreamAccumulator> make_stream_accumulator(ProviderApi api, const ProviderMapOptions &options) {
   switch (api) {
-    case ProviderApi::kOpenAIChat: return make_openai_chat_stream(options);
-    case ProviderApi::kOpenAIResponses: return make_openai_responses_stream(options);
-    case ProviderApi::kAnthropicMessages: return make_anthropic_stream(options);
-    case ProviderApi::kGeminiGenerateContent: return make_gemini_stream(options);
-    case ProviderApi::kBedrockConverse: return make_bedrock_stream(options);
-    default: return nullptr;
+    case ProviderApi::kOpenAIChat:
+      return make_openai_chat_stream(options);
+    case ProviderApi::kOpenAIResponses:
+      return make_openai_responses_stream(options);
+    case ProviderApi::kAnthropicMessages:
+      return make_anthropic_stream(options);
+    case ProviderApi::kGeminiGenerateContent:
+      return make_gemini_stream(options);
+    case ProviderApi::kBedrockConverse:
+      return make_bedrock_stream(options);
+    default:
+      return nullptr;
   }
 }
 

@@ -12,6 +12,22 @@
 // SDKs do with SetResult(generation, err), still exports the generation: a
 // mapping error is not a local validation failure of the host's call.
 //
+// How a recorder uses it (the ABI integration):
+//
+//   auto api = parse_provider_api(name);              // "openai.chat", ...
+//   ProviderMapOptions opts;
+//   opts.raw_artifacts = /* the capture mode allows raw artifacts */;
+//   Status a = map_provider_request(*api, request_json, g, opts);
+//   Status b = map_provider_response(*api, response_json, g, opts);   // sync call
+//   // or, streamed: the request as above, then
+//   auto acc = make_stream_accumulator(*api, opts);
+//   if (acc->add_event(event_json) && !first_token_set) first_token_ns = now;
+//   Status b = acc->finish(g);                          // at the end, or when abandoned
+//   // the first non-OK of a and b is the generation's mapping_error
+//
+// g.mode, ids, timestamps, tags and the content capture pass stay the
+// recorder's: the mapper only fills what the provider JSON says.
+//
 // Field-by-field mapping tables: docs/providers.md.
 #pragma once
 
@@ -129,15 +145,15 @@ std::unique_ptr<StreamAccumulator> make_stream_accumulator(ProviderApi api, cons
 // What an embedding call maps to (the embedding recorder's start and result
 // fields). Absent values stay unset.
 struct ProviderEmbedding {
-  std::string provider;               // "openai", "gemini"
-  std::string model;                  // request model
-  std::string response_model;         // response model, when the response says
+  std::string provider;                         // "openai", "gemini"
+  std::string model;                            // request model
+  std::string response_model;                   // response model, when the response says
   std::optional<int64_t> requested_dimensions;  // request "dimensions" / outputDimensionality
-  std::string encoding_format;        // OpenAI request encoding_format
-  int64_t input_count = 0;            // inputs embedded
-  int64_t input_tokens = 0;           // usage
-  std::optional<int64_t> dimensions;  // length of the first returned vector
-  std::vector<std::string> input_texts;  // the text inputs (capture decides whether to keep them)
+  std::string encoding_format;                  // OpenAI request encoding_format
+  int64_t input_count = 0;                      // inputs embedded
+  int64_t input_tokens = 0;                     // usage
+  std::optional<int64_t> dimensions;            // length of the first returned vector
+  std::vector<std::string> input_texts;         // the text inputs (capture decides whether to keep them)
 };
 
 // Either JSON may be empty (not known); what is given is mapped.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "base/strings.h"
@@ -60,6 +61,17 @@ simdjson::dom::parser &thread_parser() {
 simdjson::dom::parser &check_parser() {
   thread_local simdjson::dom::parser parser;
   return parser;
+}
+
+// simdjson reads up to SIMDJSON_PADDING bytes past the document. Copying
+// into a reused per-thread buffer costs a memcpy, where letting the parser
+// pad (realloc_if_needed) would allocate and free on every document.
+simdjson::simdjson_result<JsonElement> parse_padded(simdjson::dom::parser &parser, std::string_view text) {
+  thread_local std::string buffer;
+  if (buffer.size() < text.size() + simdjson::SIMDJSON_PADDING) buffer.resize(text.size() + simdjson::SIMDJSON_PADDING);
+  std::memcpy(&buffer[0], text.data(), text.size());
+  std::memset(&buffer[text.size()], 0, simdjson::SIMDJSON_PADDING);
+  return parser.parse(reinterpret_cast<const uint8_t *>(buffer.data()), text.size(), false);
 }
 
 // Each invalid byte becomes U+FFFD, so every string the model receives is
@@ -156,7 +168,7 @@ bool parse_provider_json(std::string_view json, const char *what, JsonElement &r
     issues.add(SIGIL_E_INVALID_JSON, std::string(what) + ": empty document");
     return false;
   }
-  auto err = parser.parse(json.data(), json.size()).get(root);
+  auto err = parse_padded(parser, json).get(root);
   if (!err) return true;
   std::string repaired;
   std::string_view text = json;
@@ -167,13 +179,13 @@ bool parse_provider_json(std::string_view json, const char *what, JsonElement &r
                                            " (invalid bytes replaced with U+FFFD)");
       repaired = replace_invalid_utf8(json, first);
       text = repaired;
-      err = parser.parse(text.data(), text.size()).get(root);
+      err = parse_padded(parser, text).get(root);
       if (!err) return true;
     }
   }
   const std::string closed = close_truncated_json(text);
   const char *reason = simdjson::error_message(err);
-  if (!closed.empty() && !parser.parse(closed.data(), closed.size()).get(root)) {
+  if (!closed.empty() && !parse_padded(parser, closed).get(root)) {
     issues.add(SIGIL_E_INVALID_JSON, std::string(what) + ": malformed or truncated JSON (" + reason +
                                          "); mapped the complete values before it");
     return true;
@@ -225,10 +237,12 @@ bool JsonReader::as_i64(JsonElement e, int64_t &out, const JsonPath &at) {
   if (!e.get_string().get(s)) {
     s = trim_view(s);
     int64_t v = 0;
-    bool ok = !s.empty() && s.size() < 19;
-    for (char c : s) {
-      if (c < '0' || c > '9') ok = false;
-      else v = v * 10 + (c - '0');
+    bool ok = !s.empty() && s.size() < 19;  // 18 digits always fit
+    for (size_t i = 0; ok && i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9')
+        ok = false;
+      else
+        v = v * 10 + (s[i] - '0');
     }
     if (ok) {
       out = v;
@@ -306,13 +320,27 @@ void append_json_string(std::string_view s, std::string &out) {
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];
@@ -327,11 +355,36 @@ void append_canonical_json(JsonElement e, std::string &out) {
   switch (e.type()) {
     case simdjson::dom::element_type::OBJECT: {
       JsonObjectView o = e.get_object().value_unsafe();
+      // Most small objects (tool arguments) already are in key order: write
+      // them straight through, without collecting and sorting.
+      bool sorted = true;
+      std::string_view prev;
+      bool first_key = true;
+      for (auto field : o) {
+        if (!first_key && !(prev < field.key)) {
+          sorted = false;
+          break;
+        }
+        prev = field.key;
+        first_key = false;
+      }
+      if (sorted) {
+        out += '{';
+        bool first = true;
+        for (auto field : o) {
+          if (!first) out += ',';
+          first = false;
+          append_json_string(field.key, out);
+          out += ':';
+          append_canonical_json(field.value, out);
+        }
+        out += '}';
+        return;
+      }
       std::vector<std::pair<std::string_view, JsonElement>> fields;
       fields.reserve(o.size());
       for (auto field : o) fields.emplace_back(field.key, field.value);
-      std::stable_sort(fields.begin(), fields.end(),
-                       [](const auto &a, const auto &b) { return a.first < b.first; });
+      std::stable_sort(fields.begin(), fields.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
       out += '{';
       for (size_t i = 0; i < fields.size(); ++i) {
         if (i) out += ',';
@@ -372,7 +425,7 @@ std::string canonical_json(JsonElement e) {
 std::string arguments_json(std::string_view text) {
   if (trim_view(text).empty()) return std::string();
   simdjson::dom::element doc;
-  if (!check_parser().parse(text.data(), text.size()).get(doc)) return std::string(text);
+  if (!parse_padded(check_parser(), text).get(doc)) return std::string(text);
   std::string out;
   append_json_string(text, out);
   return out;

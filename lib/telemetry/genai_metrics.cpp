@@ -14,18 +14,16 @@ namespace sc = semconv;
 // gen_ai.client.operation.duration and gen_ai.client.token.usage as advised;
 // time to first token as advised for gen_ai.server.time_to_first_token (the
 // client-side instrument has no advice of its own).
-const std::vector<double> kDurationBuckets = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
+const std::vector<double> kDurationBuckets = {0.01, 0.02, 0.04, 0.08,  0.16,  0.32,  0.64,
                                               1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
-const std::vector<double> kTokenUsageBuckets = {1,      4,       16,      64,       256,      1024,     4096,
-                                                16384,  65536,   262144,  1048576,  4194304,  16777216, 67108864};
+const std::vector<double> kTokenUsageBuckets = {1,     4,     16,     64,      256,     1024,     4096,
+                                                16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
 const std::vector<double> kTimeToFirstTokenBuckets = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,
                                                       0.25,  0.5,   0.75, 1.0,  2.5,  5.0,  7.5,  10.0};
 // No semantic-convention advice: the OpenTelemetry SDK default boundaries.
-const std::vector<double> kToolCallsBuckets = {0,   5,    10,   25,   50,   75,   100, 250,
-                                               500, 750, 1000, 2500, 5000, 7500, 10000};
+const std::vector<double> kToolCallsBuckets = {0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000};
 
 namespace {
-
 
 double seconds_between(int64_t start_ns, int64_t end_ns) {
   double d = double(saturating_sub(end_ns, start_ns)) / 1e9;
@@ -135,9 +133,8 @@ void GenAIMetrics::record_embedding(std::string_view provider, std::string_view 
 }
 
 void GenAIMetrics::record_tool_execution(std::string_view request_provider, std::string_view request_model,
-                                         std::string_view tool_name, std::string_view agent_name,
-                                         int64_t started_at_ns, int64_t completed_at_ns, const char *error_type,
-                                         const char *error_category) {
+                                         std::string_view tool_name, std::string_view agent_name, int64_t started_at_ns,
+                                         int64_t completed_at_ns, const char *error_type, const char *error_category) {
   if (started_at_ns == 0 || completed_at_ns == 0) return;
   duration_.record(seconds_between(started_at_ns, completed_at_ns),
                    {{sc::kOperationName, sc::kOpExecuteTool},

@@ -17,10 +17,10 @@ namespace sigil::detail {
 // Bucket boundaries. The reference SDKs leave boundaries to the OpenTelemetry
 // SDK; where the GenAI semantic conventions advise boundaries we use them,
 // elsewhere the SDK's default explicit boundaries (what the reference gets).
-extern const std::vector<double> kDurationBuckets;      // gen_ai.client.operation.duration
-extern const std::vector<double> kTokenUsageBuckets;    // gen_ai.client.token.usage
+extern const std::vector<double> kDurationBuckets;    // gen_ai.client.operation.duration
+extern const std::vector<double> kTokenUsageBuckets;  // gen_ai.client.token.usage
 extern const std::vector<double> kTimeToFirstTokenBuckets;
-extern const std::vector<double> kToolCallsBuckets;     // OTel SDK default boundaries
+extern const std::vector<double> kToolCallsBuckets;  // OTel SDK default boundaries
 
 // What a generation's metrics need, taken before the generation itself
 // moves on (to the export queue).
@@ -45,8 +45,8 @@ class GenAIMetrics {
     record_generation(GenerationMetricsInput(g), error_type, error_category, first_token_ns);
   }
   void record_embedding(std::string_view provider, std::string_view model, std::string_view agent_name,
-                        int64_t started_at_ns, int64_t completed_at_ns, int64_t input_tokens,
-                        const char *error_type, const char *error_category);
+                        int64_t started_at_ns, int64_t completed_at_ns, int64_t input_tokens, const char *error_type,
+                        const char *error_category);
   void record_tool_execution(std::string_view request_provider, std::string_view request_model,
                              std::string_view tool_name, std::string_view agent_name, int64_t started_at_ns,
                              int64_t completed_at_ns, const char *error_type, const char *error_category);

@@ -229,7 +229,8 @@ void span_set_error(SpanData &span, const char *error_type, const char *error_ca
   span.status = SpanStatus::kError;
   span.status_message = std::move(message);
   span.attributes.set_string(sc::kErrorType, error_type);
-  if (error_category != nullptr && *error_category != '\0') span.attributes.set_string(sc::kErrorCategory, error_category);
+  if (error_category != nullptr && *error_category != '\0')
+    span.attributes.set_string(sc::kErrorCategory, error_category);
 }
 
 void span_set_ok(SpanData &span) {

@@ -27,8 +27,8 @@ struct EmbeddingCaptureConfig {
 std::string generation_operation_name(const Generation &g);
 // "<operation> <model>", or "<operation>" without a model.
 std::string generation_span_name(const Generation &g);
-std::string tool_span_name(std::string_view tool_name);      // "execute_tool <tool|unknown>"
-std::string embedding_span_name(std::string_view model);     // "embeddings[ <model>]"
+std::string tool_span_name(std::string_view tool_name);   // "execute_tool <tool|unknown>"
+std::string embedding_span_name(std::string_view model);  // "embeddings[ <model>]"
 
 // A CLIENT span for a normalized generation (timestamps from the generation).
 SpanData generation_span(const Generation &g, const TraceContext &tc, const std::string &sdk_name);

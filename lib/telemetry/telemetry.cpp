@@ -19,11 +19,16 @@ void copy_id(char *dst, size_t cap, const std::string &hex) {
 
 uint32_t abi_type(AttrType t) {
   switch (t) {
-    case AttrType::kString: return SIGIL_ATTRIBUTE_STRING;
-    case AttrType::kBool: return SIGIL_ATTRIBUTE_BOOL;
-    case AttrType::kInt: return SIGIL_ATTRIBUTE_INT;
-    case AttrType::kDouble: return SIGIL_ATTRIBUTE_DOUBLE;
-    case AttrType::kStringArray: return SIGIL_ATTRIBUTE_STRING_ARRAY;
+    case AttrType::kString:
+      return SIGIL_ATTRIBUTE_STRING;
+    case AttrType::kBool:
+      return SIGIL_ATTRIBUTE_BOOL;
+    case AttrType::kInt:
+      return SIGIL_ATTRIBUTE_INT;
+    case AttrType::kDouble:
+      return SIGIL_ATTRIBUTE_DOUBLE;
+    case AttrType::kStringArray:
+      return SIGIL_ATTRIBUTE_STRING_ARRAY;
   }
   return SIGIL_ATTRIBUTE_STRING;
 }

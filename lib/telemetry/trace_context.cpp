@@ -30,8 +30,7 @@ bool parse_traceparent(std::string_view h, std::string &trace_id, std::string &s
   while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.remove_suffix(1);
   if (h.size() < 55 || h[2] != '-' || h[35] != '-' || h[52] != '-') return false;
   std::string_view version = h.substr(0, 2), tid = h.substr(3, 32), sid = h.substr(36, 16), flags = h.substr(53, 2);
-  if (!is_lower_hex(version) || version == "ff" || !is_lower_hex(tid) || !is_lower_hex(sid) ||
-      !is_lower_hex(flags)) {
+  if (!is_lower_hex(version) || version == "ff" || !is_lower_hex(tid) || !is_lower_hex(sid) || !is_lower_hex(flags)) {
     return false;
   }
   if (version == "00" && h.size() != 55) return false;

@@ -19,7 +19,8 @@ void on_span(void *user, const sigil_span_t *s) {
   std::map<std::string, std::string> attrs;
   for (size_t i = 0; i < s->attributes_count; ++i) {
     const sigil_attribute_t &a = s->attributes[i];
-    if (a.type == SIGIL_ATTRIBUTE_STRING) attrs[std::string(a.key, a.key_len)] = std::string(a.string_value, a.string_value_len);
+    if (a.type == SIGIL_ATTRIBUTE_STRING)
+      attrs[std::string(a.key, a.key_len)] = std::string(a.string_value, a.string_value_len);
   }
   static_cast<Seen *>(user)->spans.push_back(attrs);
 }
@@ -115,9 +116,8 @@ TEST(PrivacySection, SanitizerReplacesAndFailsClosed) {
 
 TEST(PrivacySection, UnknownPerCallModeFailsClosed) {
   Seen seen;
-  sigil_client_t *c = client_with(&seen, [](sigil_options_t *o, Seen *) {
-    sigil_options_set_content_capture_mode(o, SIGIL_CONTENT_CAPTURE_FULL);
-  });
+  sigil_client_t *c = client_with(
+      &seen, [](sigil_options_t *o, Seen *) { sigil_options_set_content_capture_mode(o, SIGIL_CONTENT_CAPTURE_FULL); });
   run_tool(c, 77);
   ASSERT_EQ(seen.spans.size(), 1u);
   EXPECT_EQ(seen.spans[0].count("gen_ai.tool.call.arguments"), 0u);

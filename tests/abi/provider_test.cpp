@@ -217,9 +217,8 @@ TEST_F(ProviderMapping, OneStreamSpeaksOneApi) {
   std::vector<std::string> events = lines("openai.chat/stream_text.jsonl");
   ASSERT_GE(events.size(), 2u);
   EXPECT_EQ(sigil_generation_add_provider_event(g, "openai.chat", events[0].data(), events[0].size(), 0), SIGIL_OK);
-  EXPECT_EQ(
-      sigil_generation_add_provider_event(g, "anthropic.messages", events[1].data(), events[1].size(), 0),
-      SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_add_provider_event(g, "anthropic.messages", events[1].data(), events[1].size(), 0),
+            SIGIL_E_INVALID_ARGUMENT);
   EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
   sigil_generation_free(g);
   EXPECT_EQ(last_span().strings.at("error.type"), "mapping_error");
@@ -243,8 +242,8 @@ TEST_F(ProviderMapping, EmbeddingsFromRequestAndResponse) {
   ASSERT_EQ(sigil_embedding_start(client_, &s, &e), SIGIL_OK);
   std::string request = fixture("openai.embeddings/request.json");
   std::string response = fixture("openai.embeddings/response.json");
-  EXPECT_EQ(sigil_embedding_set_provider_result(e, "openai.embeddings", request.data(), request.size(),
-                                                response.data(), response.size()),
+  EXPECT_EQ(sigil_embedding_set_provider_result(e, "openai.embeddings", request.data(), request.size(), response.data(),
+                                                response.size()),
             SIGIL_OK);
   EXPECT_EQ(sigil_embedding_set_provider_result(e, "openai.chat", nullptr, 0, nullptr, 0), SIGIL_E_INVALID_ARGUMENT);
   EXPECT_EQ(sigil_embedding_end(e, nullptr), SIGIL_OK);

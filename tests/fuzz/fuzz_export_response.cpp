@@ -15,9 +15,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   using namespace sigil::detail;
   std::vector<ItemResult> items;
   switch (data[0] % 3) {
-    case 0: (void)parse_export_response_json(in, items); break;
-    case 1: (void)decode_export_response_proto(in, items); break;
-    default: (void)parse_rating_response(std::string(in)); break;
+    case 0:
+      (void)parse_export_response_json(in, items);
+      break;
+    case 1:
+      (void)decode_export_response_proto(in, items);
+      break;
+    default:
+      (void)parse_rating_response(std::string(in));
+      break;
   }
   return 0;
 }

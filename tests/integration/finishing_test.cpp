@@ -20,8 +20,8 @@
 #include "support/harness.h"
 
 using sigil_test::Harness;
-using sigil_test::stats_of;
 using sigil_test::Json;
+using sigil_test::stats_of;
 using sigil_test::str_at;
 
 namespace {

@@ -63,8 +63,10 @@ sigil_client_t *make_grpc_client(const GrpcClientOptions &c) {
   sigil_options_set_use_environment(o, 0);
   sigil_options_set_protocol(o, c.protocol);
   sigil_options_set_endpoint(o, c.endpoint.c_str());
-  if (c.max_retries == 0) sigil_options_set_no_retries(o);
-  else sigil_options_set_max_retries(o, c.max_retries);
+  if (c.max_retries == 0)
+    sigil_options_set_no_retries(o);
+  else
+    sigil_options_set_max_retries(o, c.max_retries);
   sigil_options_set_initial_backoff_ms(o, 10);
   sigil_options_set_max_backoff_ms(o, 50);
   sigil_options_set_flush_interval_ms(o, 60000);  // only flush sends
@@ -74,8 +76,10 @@ sigil_client_t *make_grpc_client(const GrpcClientOptions &c) {
   if (c.tenant) sigil_options_set_auth_tenant_id(o, c.tenant);
   if (c.basic_user) sigil_options_set_auth_basic_user(o, c.basic_user);
   if (c.token) {
-    if (c.auth_mode == SIGIL_AUTH_BASIC) sigil_options_set_auth_basic_password(o, c.token);
-    else sigil_options_set_auth_bearer_token(o, c.token);
+    if (c.auth_mode == SIGIL_AUTH_BASIC)
+      sigil_options_set_auth_basic_password(o, c.token);
+    else
+      sigil_options_set_auth_bearer_token(o, c.token);
   }
   if (c.header_name) sigil_options_set_header(o, c.header_name, c.header_value);
   if (c.log) sigil_options_set_logger(o, LogSink::fn, c.log);

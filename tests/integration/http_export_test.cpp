@@ -32,8 +32,10 @@ sigil_client_t *make_client(const ClientOptions &c) {
   sigil_options_set_use_environment(o, 0);
   sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
   sigil_options_set_endpoint(o, c.endpoint.c_str());
-  if (c.max_retries == 0) sigil_options_set_no_retries(o);
-  else sigil_options_set_max_retries(o, c.max_retries);
+  if (c.max_retries == 0)
+    sigil_options_set_no_retries(o);
+  else
+    sigil_options_set_max_retries(o, c.max_retries);
   sigil_options_set_initial_backoff_ms(o, 10);
   sigil_options_set_max_backoff_ms(o, 50);
   sigil_options_set_batch_size(o, c.batch_size);
@@ -44,8 +46,10 @@ sigil_client_t *make_client(const ClientOptions &c) {
   sigil_options_set_auth_mode(o, c.auth_mode);
   if (c.tenant) sigil_options_set_auth_tenant_id(o, c.tenant);
   if (c.token) {
-    if (c.auth_mode == SIGIL_AUTH_BASIC) sigil_options_set_auth_basic_password(o, c.token);
-    else sigil_options_set_auth_bearer_token(o, c.token);
+    if (c.auth_mode == SIGIL_AUTH_BASIC)
+      sigil_options_set_auth_basic_password(o, c.token);
+    else
+      sigil_options_set_auth_bearer_token(o, c.token);
   }
   sigil_client_t *client = nullptr;
   sigil_error_t *err = nullptr;
@@ -102,7 +106,8 @@ TEST_F(HttpExport, EveryFieldArrivesAsRecorded) {
   s.tool_choice = "auto";
   s.has_thinking_enabled = 1;
   s.thinking_enabled = 1;
-  const char tools[] = R"([{"name":"weather","description":"d","type":"function","input_schema_json":{"type":"object"},"deferred":true}])";
+  const char tools[] =
+      R"([{"name":"weather","description":"d","type":"function","input_schema_json":{"type":"object"},"deferred":true}])";
   s.tools_json = tools;
   s.tools_json_len = sizeof tools - 1;
   const char tags[] = R"({"env":"test"})";
@@ -322,7 +327,8 @@ TEST_F(HttpExport, LocalErrorsExportNothing) {
   sigil_generation_start(client, &s, &g);
   sigil_error_t *err = nullptr;
   EXPECT_EQ(sigil_generation_end(g, &err), SIGIL_E_INVALID_UTF8);
-  EXPECT_NE(std::string(sigil_error_message(err)).find("conversation_id"), std::string::npos) << sigil_error_message(err);
+  EXPECT_NE(std::string(sigil_error_message(err)).find("conversation_id"), std::string::npos)
+      << sigil_error_message(err);
   sigil_error_free(err);
   sigil_generation_free(g);
 

@@ -306,7 +306,8 @@ TEST_F(Otlp, MetricsArriveAsCumulativeHistograms) {
   ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
   Json caps = h().wait("otlp_metrics", 1);
 
-  const cJSON *dur = metric_point(caps.get(), "gen_ai.client.operation.duration", "gen_ai.operation.name", "generateText");
+  const cJSON *dur =
+      metric_point(caps.get(), "gen_ai.client.operation.duration", "gen_ai.operation.name", "generateText");
   ASSERT_NE(dur, nullptr);
   EXPECT_EQ(str_at(dur, {"type"}), "histogram");
   EXPECT_EQ(str_at(dur, {"unit"}), "s");

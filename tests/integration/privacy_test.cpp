@@ -36,9 +36,9 @@ std::string b64(const std::string &in) {
 }
 
 // Content markers: none of them may appear anywhere under METADATA_ONLY.
-const char *const kMarkers[] = {"MARK-PROMPT", "MARK-TITLE", "MARK-USER-TEXT", "MARK-THINKING",
-                                "MARK-ASSISTANT", "MARK-ARGS", "MARK-RESULT", "MARK-TOOL-DESC",
-                                "MARK-URL", "MARK-ERROR", "MARK-EMBED"};
+const char *const kMarkers[] = {"MARK-PROMPT",    "MARK-TITLE", "MARK-USER-TEXT", "MARK-THINKING",
+                                "MARK-ASSISTANT", "MARK-ARGS",  "MARK-RESULT",    "MARK-TOOL-DESC",
+                                "MARK-URL",       "MARK-ERROR", "MARK-EMBED"};
 
 const char kGithubPat[] = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -47,7 +47,8 @@ sigil_client_t *make_client(Harness &h, uint32_t protocol, uint32_t mode) {
   sigil_options_new(&o);
   sigil_options_set_use_environment(o, 0);
   sigil_options_set_protocol(o, protocol);
-  sigil_options_set_endpoint(o, protocol == SIGIL_PROTOCOL_HTTP ? h.http_endpoint().c_str() : h.grpc_endpoint().c_str());
+  sigil_options_set_endpoint(o,
+                             protocol == SIGIL_PROTOCOL_HTTP ? h.http_endpoint().c_str() : h.grpc_endpoint().c_str());
   sigil_options_set_otlp_endpoint(o, h.otlp_endpoint().c_str());
   sigil_options_set_content_capture_mode(o, mode);
   sigil_options_set_embedding_capture(o, 1, 0, 0);
@@ -75,7 +76,9 @@ void record_everything(sigil_client_t *client, const std::string &secret) {
   s.tools_json_len = tools.size();
   sigil_generation_t *g = nullptr;
   ASSERT_EQ(sigil_generation_start(client, &s, &g), SIGIL_OK);
-  auto add = [&](uint32_t side, const std::string &text) { sigil_generation_add_text(g, side, text.data(), text.size()); };
+  auto add = [&](uint32_t side, const std::string &text) {
+    sigil_generation_add_text(g, side, text.data(), text.size());
+  };
   sigil_generation_add_message(g, SIGIL_INPUT, SIGIL_ROLE_USER, nullptr);
   add(SIGIL_INPUT, "MARK-USER-TEXT " + secret);
   std::string url = "https://example.com/MARK-URL?k=" + secret;

@@ -115,8 +115,7 @@ TEST_F(Ratings, EveryFieldRoundTripsIncludingAnIdThatNeedsEscaping) {
   const cJSON *cap = cJSON_GetArrayItem(caps.get(), 0);
   EXPECT_EQ(str_at(cap, {"method"}), "POST");
   EXPECT_EQ(str_at(cap, {"conversation_id"}), conversation);
-  EXPECT_EQ(str_at(cap, {"raw_path"}),
-            "/api/v1/conversations/conv%2Fwith%20space%3F&%23%25%C3%A9:@/ratings");
+  EXPECT_EQ(str_at(cap, {"raw_path"}), "/api/v1/conversations/conv%2Fwith%20space%3F&%23%25%C3%A9:@/ratings");
   EXPECT_EQ(str_at(cap, {"headers", "content-type"}), "application/json");
   EXPECT_EQ(str_at(cap, {"headers", "x-scope-orgid"}), "tenant-9");
   EXPECT_EQ(str_at(cap, {"headers", "x-extra"}), "extra-1");
@@ -146,8 +145,7 @@ TEST_F(Ratings, EveryFieldRoundTripsIncludingAnIdThatNeedsEscaping) {
   EXPECT_STREQ(sigil_rating_result_comment(out.result), "Great answer, \"quoted\" and ünïcode");
   EXPECT_STREQ(sigil_rating_result_rater_id(out.result), "user-5");
   EXPECT_STREQ(sigil_rating_result_source(out.result), "sdk");
-  EXPECT_STREQ(sigil_rating_result_metadata_json(out.result),
-               R"({"score":9,"tags":["a","b c"],"nested":{"ok":true}})");
+  EXPECT_STREQ(sigil_rating_result_metadata_json(out.result), R"({"score":9,"tags":["a","b c"],"nested":{"ok":true}})");
   EXPECT_EQ(sigil_rating_result_rating(out.result), SIGIL_RATING_GOOD);
   EXPECT_FALSE(std::string(sigil_rating_result_created_at(out.result)).empty());
   EXPECT_GT(sigil_rating_result_created_at_ns(out.result), 1700000000LL * 1000000000LL);

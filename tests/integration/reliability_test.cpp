@@ -23,8 +23,8 @@
 #include "support/harness.h"
 
 using sigil_test::Harness;
-using sigil_test::stats_of;
 using sigil_test::Json;
+using sigil_test::stats_of;
 using sigil_test::str_at;
 
 namespace {
@@ -61,8 +61,10 @@ sigil_client_t *make_client(const Config &c, LogSink *sink = nullptr) {
   sigil_options_set_use_environment(o, 0);
   sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
   sigil_options_set_endpoint(o, c.endpoint.c_str());
-  if (c.max_retries == 0) sigil_options_set_no_retries(o);
-  else sigil_options_set_max_retries(o, c.max_retries);
+  if (c.max_retries == 0)
+    sigil_options_set_no_retries(o);
+  else
+    sigil_options_set_max_retries(o, c.max_retries);
   sigil_options_set_initial_backoff_ms(o, 10);
   sigil_options_set_max_backoff_ms(o, 20);
   sigil_options_set_flush_interval_ms(o, c.flush_interval_ms);

@@ -26,8 +26,8 @@
 #include "support/harness.h"
 
 using sigil_test::Harness;
-using sigil_test::stats_of;
 using sigil_test::Json;
+using sigil_test::stats_of;
 using sigil_test::str_at;
 
 namespace {
@@ -82,8 +82,10 @@ sigil_client_t *make_client(const Config &c) {
   sigil_options_set_use_environment(o, 0);
   sigil_options_set_protocol(o, c.protocol);
   sigil_options_set_endpoint(o, c.endpoint.c_str());
-  if (c.max_retries == 0) sigil_options_set_no_retries(o);
-  else sigil_options_set_max_retries(o, c.max_retries);
+  if (c.max_retries == 0)
+    sigil_options_set_no_retries(o);
+  else
+    sigil_options_set_max_retries(o, c.max_retries);
   sigil_options_set_initial_backoff_ms(o, 20);
   sigil_options_set_max_backoff_ms(o, c.max_backoff_ms);
   sigil_options_set_flush_interval_ms(o, 60000);
@@ -112,12 +114,11 @@ std::string record(sigil_client_t *client, const char *conversation) {
 // The client's counters and what waits in the spool: printed when a wait fails.
 std::string describe(sigil_client_t *c, const std::string &dir) {
   sigil_stats_t s = stats_of(c);
-  return "enqueued " + std::to_string(s.generations_enqueued) + ", exported " +
-         std::to_string(s.generations_exported) + ", rejected " + std::to_string(s.generations_rejected) +
-         ", spooled " + std::to_string(s.generations_spooled) + ", replayed " +
-         std::to_string(s.generations_replayed) + ", dropped " + std::to_string(s.dropped_total) + ", attempts " +
-         std::to_string(s.export_attempts) + ", retries " + std::to_string(s.export_retries) + ", queued " +
-         std::to_string(s.queue_items) + ", segment files " + std::to_string(segment_files(dir).size());
+  return "enqueued " + std::to_string(s.generations_enqueued) + ", exported " + std::to_string(s.generations_exported) +
+         ", rejected " + std::to_string(s.generations_rejected) + ", spooled " + std::to_string(s.generations_spooled) +
+         ", replayed " + std::to_string(s.generations_replayed) + ", dropped " + std::to_string(s.dropped_total) +
+         ", attempts " + std::to_string(s.export_attempts) + ", retries " + std::to_string(s.export_retries) +
+         ", queued " + std::to_string(s.queue_items) + ", segment files " + std::to_string(segment_files(dir).size());
 }
 
 // Generation ids the harness received (any number of times), and how many arrived.
@@ -276,9 +277,9 @@ TEST_F(Spool, OutageMidRunIsReplayedByTheRunningClient) {
   ASSERT_EQ(sigil_client_flush(client, 5000, nullptr), SIGIL_OK);
   bool all = wait_for_ids(ids, 10000);
   sigil_stats_t mid = stats_of(client);
-  ASSERT_TRUE(all) << "spooled " << mid.generations_spooled << " replayed " << mid.generations_replayed
-                   << " exported " << mid.generations_exported << " attempts " << mid.export_attempts
-                   << " received " << received_ids().size();
+  ASSERT_TRUE(all) << "spooled " << mid.generations_spooled << " replayed " << mid.generations_replayed << " exported "
+                   << mid.generations_exported << " attempts " << mid.export_attempts << " received "
+                   << received_ids().size();
   ASSERT_EQ(sigil_client_shutdown(client, 5000, nullptr), SIGIL_OK);
   sigil_stats_t s = stats_of(client);
   EXPECT_EQ(s.generations_exported + s.generations_rejected + s.generations_spooled + s.dropped_total, 5u);
@@ -450,7 +451,8 @@ std::string record_every_field(sigil_client_t *client, const char *id) {
   s.tool_choice = "auto";
   s.has_thinking_enabled = 1;
   s.thinking_enabled = 0;
-  const char tools[] = R"([{"name":"weather","description":"d","type":"function","input_schema_json":{"type":"object"},"deferred":true}])";
+  const char tools[] =
+      R"([{"name":"weather","description":"d","type":"function","input_schema_json":{"type":"object"},"deferred":true}])";
   s.tools_json = tools;
   s.tools_json_len = sizeof tools - 1;
   const char tags[] = R"({"env":"test","empty":""})";

@@ -101,9 +101,8 @@ TEST(Auth, ModesProduceTheReferenceHeaders) {
   auto bearer = resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "bearer"}, {"SIGIL_AUTH_TOKEN", "Bearer tok"}}));
   EXPECT_EQ(header(bearer->exporter.headers, "Authorization"), "Bearer tok");
 
-  auto basic = resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "basic"},
-                                                 {"SIGIL_AUTH_TENANT_ID", "inst"},
-                                                 {"SIGIL_AUTH_TOKEN", "key"}}));
+  auto basic = resolve_config(
+      Options(), env_of({{"SIGIL_AUTH_MODE", "basic"}, {"SIGIL_AUTH_TENANT_ID", "inst"}, {"SIGIL_AUTH_TOKEN", "key"}}));
   EXPECT_EQ(header(basic->exporter.headers, "Authorization"), "Basic aW5zdDprZXk=");  // inst:key
   EXPECT_EQ(header(basic->exporter.headers, "X-Scope-OrgID"), "inst");
 
@@ -117,7 +116,8 @@ TEST(Auth, ModesProduceTheReferenceHeaders) {
 
   EXPECT_FALSE(resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "tenant"}})).has_value());
   EXPECT_FALSE(resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "bearer"}})).has_value());
-  EXPECT_FALSE(resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "basic"}, {"SIGIL_AUTH_TOKEN", "k"}})).has_value());
+  EXPECT_FALSE(
+      resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "basic"}, {"SIGIL_AUTH_TOKEN", "k"}})).has_value());
   Options none_with_creds;
   none_with_creds.auth_mode = AuthMode::kNone;
   none_with_creds.tenant_id = "t";

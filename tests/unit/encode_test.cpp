@@ -36,7 +36,8 @@ TEST(Protojson, FieldsEnumsInt64BytesAndPresence) {
   ASSERT_NE(root, nullptr) << out;
   EXPECT_STREQ(cJSON_GetObjectItem(root, "mode")->valuestring, "GENERATION_MODE_SYNC");
   // int64 as a decimal string, exact beyond 2^53.
-  EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "usage"), "input_tokens")->valuestring, "9007199254740993");
+  EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "usage"), "input_tokens")->valuestring,
+               "9007199254740993");
   // bytes as base64 ({"a":1} -> eyJhIjoxfQ==).
   cJSON *call = cJSON_GetObjectItem(
       cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "output"), 0), "parts"), 0),
@@ -52,7 +53,8 @@ TEST(Protojson, FieldsEnumsInt64BytesAndPresence) {
   EXPECT_EQ(cJSON_GetObjectItem(root, "top_p"), nullptr);
   // Control characters are escaped; UTF-8 passes through.
   EXPECT_STREQ(cJSON_GetObjectItem(
-                   cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "input"), 0), "parts"), 0),
+                   cJSON_GetArrayItem(
+                       cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "input"), 0), "parts"), 0),
                    "text")
                    ->valuestring,
                "héllo \x01");
@@ -95,9 +97,9 @@ TEST(Rfc3339, OnlyInstantsThatFitInt64NanosecondsParse) {
   append_rfc3339(back, ns);
   EXPECT_EQ(back, "1677-09-21T00:12:44Z");
   ns = 42;
-  for (const char *out_of_range : {"2262-04-11T23:47:16Z", "9999-12-31T23:59:59.999999999Z", "0001-01-01T00:00:00Z",
-                                   "1677-09-21T00:12:43.999999999Z", "2262-04-11T23:47:15-00:01",
-                                   "1677-09-21T00:12:44+00:01"}) {
+  for (const char *out_of_range :
+       {"2262-04-11T23:47:16Z", "9999-12-31T23:59:59.999999999Z", "0001-01-01T00:00:00Z",
+        "1677-09-21T00:12:43.999999999Z", "2262-04-11T23:47:15-00:01", "1677-09-21T00:12:44+00:01"}) {
     EXPECT_FALSE(parse_rfc3339(out_of_range, ns)) << out_of_range;
   }
   EXPECT_EQ(ns, 42);  // untouched when refused
@@ -112,8 +114,8 @@ TEST(Protobuf, EncodesAndResponseDecodes) {
   EXPECT_NE(bytes.find("gen_1"), std::string::npos);
 
   // ExportGenerationsResponse{results:[{generation_id:"a",accepted:true},{generation_id:"b",error:"bad"}]}
-  const unsigned char resp[] = {0x0a, 0x05, 0x0a, 0x01, 'a', 0x10, 0x01, 0x0a, 0x08, 0x0a, 0x01,
-                                'b',  0x1a, 0x03, 'b',  'a', 'd'};
+  const unsigned char resp[] = {0x0a, 0x05, 0x0a, 0x01, 'a',  0x10, 0x01, 0x0a, 0x08,
+                                0x0a, 0x01, 'b',  0x1a, 0x03, 'b',  'a',  'd'};
   std::vector<ItemResult> results;
   ASSERT_TRUE(decode_export_response_proto(std::string_view(reinterpret_cast<const char *>(resp), sizeof resp), results)
                   .is_ok());
@@ -125,7 +127,8 @@ TEST(Protobuf, EncodesAndResponseDecodes) {
 
 TEST(Protojson, ResponseParsing) {
   std::vector<ItemResult> r;
-  ASSERT_TRUE(parse_export_response_json(R"({"results":[{"generation_id":"g","accepted":false,"error":"no"}]})", r).is_ok());
+  ASSERT_TRUE(
+      parse_export_response_json(R"({"results":[{"generation_id":"g","accepted":false,"error":"no"}]})", r).is_ok());
   ASSERT_EQ(r.size(), 1u);
   EXPECT_FALSE(r[0].accepted);
   EXPECT_FALSE(parse_export_response_json("<html>", r).is_ok());

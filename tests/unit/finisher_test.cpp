@@ -237,7 +237,7 @@ TEST(Finisher, FullQueueAndAdmitRefusalLeaveTheTaskWithTheCaller) {
   ASSERT_TRUE(submit(f, c, nullptr, 60));
   EXPECT_FALSE(submit(f, c, nullptr, 60));  // byte budget (60 + 60 > 100)
   ASSERT_TRUE(submit(f, c, nullptr, 40));
-  EXPECT_FALSE(submit(f, c));  // item limit
+  EXPECT_FALSE(submit(f, c));         // item limit
   EXPECT_EQ(f.drain(in_ms(10)), 3u);  // the held task and the two behind it
   gate.release();
   EXPECT_EQ(f.drain(Clock::time_point::max()), 0u);
@@ -506,7 +506,8 @@ TEST(ClientFinishing, ValidationErrorsAreStillReturnedByEnd) {
   bool found = false;
   for (const MetricSnapshot &m : client->telemetry().metrics().snapshot()) {
     for (const HistogramPoint &p : m.points) {
-      for (const MetricAttr &a : p.attributes) found = found || (std::string_view(a.key) == "error.type" && a.value == "validation_error");
+      for (const MetricAttr &a : p.attributes)
+        found = found || (std::string_view(a.key) == "error.type" && a.value == "validation_error");
     }
   }
   EXPECT_TRUE(found);

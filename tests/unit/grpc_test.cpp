@@ -22,8 +22,10 @@ std::string frame(std::string_view message) {
 
 // ExportGenerationsResponse{results: [{generation_id: "gen_x", accepted: true},
 //                                     {generation_id: "gen_y", error: "bad"}]}
-const std::string kResponse = std::string("\x0a\x09\x0a\x05gen_x\x10\x01", 11) +
-                              std::string("\x0a\x0c\x0a\x05gen_y\x1a\x03" "bad", 14);
+const std::string kResponse = std::string("\x0a\x09\x0a\x05gen_x\x10\x01", 11) + std::string(
+                                                                                     "\x0a\x0c\x0a\x05gen_y\x1a\x03"
+                                                                                     "bad",
+                                                                                     14);
 
 struct Exchange {
   HeaderList headers{{"content-type", "application/grpc"}};
@@ -99,11 +101,22 @@ TEST(GrpcFrame, RejectsTruncatedCompressedAndTrailingBytes) {
   GrpcFrame short_prefix = parse_grpc_unary_body(std::string("\x00\x00\x00", 3));
   EXPECT_EQ(short_prefix.error, GrpcFrameError::kTruncated);
   EXPECT_NE(short_prefix.description.find("truncated"), std::string::npos);
-  GrpcFrame short_body = parse_grpc_unary_body(std::string("\x00\x00\x00\x00\x0a" "abcd", 9));
+  GrpcFrame short_body =
+      parse_grpc_unary_body(std::string("\x00\x00\x00\x00\x0a"
+                                        "abcd",
+                                        9));
   EXPECT_EQ(short_body.error, GrpcFrameError::kTruncated);
   EXPECT_NE(short_body.description.find("announces 10 bytes, 4 arrived"), std::string::npos) << short_body.description;
-  EXPECT_EQ(parse_grpc_unary_body(std::string("\x01\x00\x00\x00\x01" "z", 6)).error, GrpcFrameError::kCompressed);
-  EXPECT_EQ(parse_grpc_unary_body(std::string("\x07\x00\x00\x00\x01" "z", 6)).error, GrpcFrameError::kBadFlag);
+  EXPECT_EQ(parse_grpc_unary_body(std::string("\x01\x00\x00\x00\x01"
+                                              "z",
+                                              6))
+                .error,
+            GrpcFrameError::kCompressed);
+  EXPECT_EQ(parse_grpc_unary_body(std::string("\x07\x00\x00\x00\x01"
+                                              "z",
+                                              6))
+                .error,
+            GrpcFrameError::kBadFlag);
   EXPECT_EQ(parse_grpc_unary_body(frame("one") + frame("two")).error, GrpcFrameError::kExtraFrames);
 }
 
@@ -171,10 +184,18 @@ TEST(GrpcVerdict, MalformedResponsesAreRetryableWithAClearMessage) {
     std::string body;
     const char *mentions;
   } cases[] = {
-      {"truncated frame", std::string("\x00\x00\x00\x00\x20" "abc", 8), "truncated gRPC frame"},
+      {"truncated frame",
+       std::string("\x00\x00\x00\x00\x20"
+                   "abc",
+                   8),
+       "truncated gRPC frame"},
       {"no message", "", "no message"},
       {"garbage protobuf", frame("\xff\xff\xff\xff"), "malformed ExportGenerationsResponse"},
-      {"compressed", std::string("\x01\x00\x00\x00\x01" "z", 6), "compressed"},
+      {"compressed",
+       std::string("\x01\x00\x00\x00\x01"
+                   "z",
+                   6),
+       "compressed"},
   };
   for (const Case &k : cases) {
     Exchange x;

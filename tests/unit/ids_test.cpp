@@ -34,7 +34,8 @@ TEST(Ids, Traceparent) {
   EXPECT_STREQ(tp, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   EXPECT_FALSE(format_traceparent(t, s, true, tp, sizeof tp - 1));
   EXPECT_FALSE(format_traceparent(t.substr(1), s, true, tp, sizeof tp));
-  for (const char *bad : {"", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331", "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+  for (const char *bad : {"", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",
+                          "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
                           "00-00000000000000000000000000000000-b7ad6b7169203331-01",
                           "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
                           "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",

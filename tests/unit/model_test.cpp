@@ -54,7 +54,7 @@ TEST(JsonInput, ParsesEveryPartKindAndScalarForm) {
   ASSERT_EQ(g.output.size(), 2u);
   EXPECT_EQ(g.output[0].parts[0].kind, PartKind::kThinking);
   EXPECT_EQ(g.output[0].parts[1].tool_call.input_json, R"({"city":"Paris"})");  // raw JSON extension
-  EXPECT_EQ(g.output[1].parts[0].tool_result.content_json, R"({"t":18})");     // base64 per protojson
+  EXPECT_EQ(g.output[1].parts[0].tool_result.content_json, R"({"t":18})");      // base64 per protojson
   EXPECT_EQ(g.usage.input_tokens, 10);
   EXPECT_EQ(g.usage.output_tokens, 5);
   EXPECT_EQ(*g.max_tokens, 256);
@@ -82,14 +82,18 @@ TEST(JsonInput, RejectsInvalidUtf8) {
 
 TEST(JsonInput, InvalidUtf8IsReportedWithTheFieldPath) {
   Generation g;
-  std::string bad = "{\"output\":[{\"role\":\"assistant\",\"parts\":[{\"text\":\"ok\"},{\"text\":\"x\xED\xA0\x80y\"}]}]}";
+  std::string bad =
+      "{\"output\":[{\"role\":\"assistant\",\"parts\":[{\"text\":\"ok\"},{\"text\":\"x\xED\xA0\x80y\"}]}]}";
   Status st = parse_generation_json(bad, g);
   EXPECT_EQ(st.code(), SIGIL_E_INVALID_UTF8);
   EXPECT_EQ(st.message(), "generation.output[0].parts[1].text: invalid UTF-8");
   Metadata md;
   st = parse_metadata_json("{\"k\":{\"n\":[\"\xff\"]}}", md);
   EXPECT_EQ(st.message(), "metadata.k.n[0]: invalid UTF-8");
-  st = parse_generation_json("{\"output\":[{\"role\":\"assistant\",\"parts\":[{\"tool_call\":{\"name\":\"t\",\"input_json\":{\"a\":\"\xc3\"}}}]}]}", g);
+  st = parse_generation_json(
+      "{\"output\":[{\"role\":\"assistant\",\"parts\":[{\"tool_call\":{\"name\":\"t\",\"input_json\":{\"a\":\"\xc3\"}}}"
+      "]}]}",
+      g);
   EXPECT_EQ(st.message(), "generation.output[0].parts[0].tool_call.input_json: invalid UTF-8");
 }
 
@@ -172,11 +176,11 @@ TEST(Validation, ReferenceRules) {
        "generation.input[0].parts[0].tool_result.tool_call_id or name is required"},
       {R"({"model":{"provider":"p","name":"m"},"input":[{"role":"user","parts":[{"text":""}]}]})",
        "generation.input[0].parts[0].text is required"},
-      {R"({"model":{"provider":"p","name":"m"},"tools":[{"description":"d"}]})", "generation.tools[0].name is required"},
+      {R"({"model":{"provider":"p","name":"m"},"tools":[{"description":"d"}]})",
+       "generation.tools[0].name is required"},
       {R"({"model":{"provider":"p","name":"m"},"raw_artifacts":[{"kind":"ARTIFACT_KIND_REQUEST"}]})",
        "generation.artifacts[0] must provide payload or record_id"},
-      {R"({"model":{"provider":"p","name":"m"},"effective_version":"v1"})",
-       "generation.effective_version must match"},
+      {R"({"model":{"provider":"p","name":"m"},"effective_version":"v1"})", "generation.effective_version must match"},
   };
   for (const Case &c : cases) {
     Generation g;
@@ -236,9 +240,10 @@ TEST(Resolution, ConversationTitle) {
 TEST(Resolution, UserId) {
   struct Case {
     const char *explicit_id, *ctx, *canonical, *legacy, *expected;
-  } cases[] = {{"explicit", "ctx", "canonical", "legacy", "explicit"}, {"", "ctx", nullptr, nullptr, "ctx"},
-               {"", nullptr, "canonical", nullptr, "canonical"},       {"", nullptr, nullptr, "legacy", "legacy"},
-               {"", nullptr, "canonical", "legacy", "canonical"},      {"  padded  ", nullptr, nullptr, nullptr, "padded"}};
+  } cases[] = {
+      {"explicit", "ctx", "canonical", "legacy", "explicit"}, {"", "ctx", nullptr, nullptr, "ctx"},
+      {"", nullptr, "canonical", nullptr, "canonical"},       {"", nullptr, nullptr, "legacy", "legacy"},
+      {"", nullptr, "canonical", "legacy", "canonical"},      {"  padded  ", nullptr, nullptr, nullptr, "padded"}};
   auto client = offline_client();
   for (const auto &c : cases) {
     Generation s = seed();
@@ -370,7 +375,8 @@ TEST(Resolution, EndReportsValidationShutdownAndDoubleEnd) {
   EXPECT_EQ(bad.end().code(), SIGIL_E_ALREADY_ENDED);
 
   GenerationRecorder pending(client, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
-  ASSERT_TRUE(client->shutdown(Client::Clock::now()).is_ok());
+  // The refused record above may still be with the finisher: give it time.
+  ASSERT_TRUE(client->shutdown(Client::Clock::now() + std::chrono::seconds(10)).is_ok());
   EXPECT_EQ(pending.end().code(), SIGIL_E_SHUTDOWN);
 }
 

@@ -210,7 +210,7 @@ inline bool enc_artifacts(pb_ostream_t *s, const pb_field_t *f, void *const *arg
 
 template <typename T>
 inline void set_list(pb_callback_t &cb, const std::vector<T> &v,
-              bool (*fn)(pb_ostream_t *, const pb_field_t *, void *const *)) {
+                     bool (*fn)(pb_ostream_t *, const pb_field_t *, void *const *)) {
   if (v.empty()) return;
   cb.funcs.encode = fn;
   cb.arg = const_cast<std::vector<T> *>(&v);
@@ -248,8 +248,8 @@ inline void fill_generation(sigil_v1_Generation &msg, const Generation &g) {
   set_list(msg.output, g.output, enc_messages);
   set_list(msg.tools, g.tools, enc_tools);
   const TokenUsage &u = g.usage;
-  if (u.input_tokens || u.output_tokens || u.total_tokens || u.cache_read_input_tokens ||
-      u.cache_write_input_tokens || u.reasoning_tokens) {
+  if (u.input_tokens || u.output_tokens || u.total_tokens || u.cache_read_input_tokens || u.cache_write_input_tokens ||
+      u.reasoning_tokens) {
     msg.has_usage = true;
     msg.usage.input_tokens = u.input_tokens;
     msg.usage.output_tokens = u.output_tokens;

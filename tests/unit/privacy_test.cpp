@@ -29,8 +29,8 @@ namespace {
 
 struct CapturedSpan {
   std::string name, status_message;
-  std::map<std::string, std::string> attrs;                     // strings only
-  std::map<std::string, std::vector<std::string>> arrays;       // string arrays
+  std::map<std::string, std::string> attrs;                // strings only
+  std::map<std::string, std::vector<std::string>> arrays;  // string arrays
   std::vector<std::map<std::string, std::string>> events;
   bool has(const std::string &k) const { return attrs.count(k) != 0 || arrays.count(k) != 0; }
 };
@@ -47,14 +47,16 @@ struct Sink {
       std::string key(a.key, a.key_len);
       if (a.type == SIGIL_ATTRIBUTE_STRING) out.attrs[key].assign(a.string_value, a.string_value_len);
       if (a.type == SIGIL_ATTRIBUTE_STRING_ARRAY) {
-        for (size_t j = 0; j < a.string_values_count; ++j) out.arrays[key].emplace_back(a.string_values[j], a.string_value_lens[j]);
+        for (size_t j = 0; j < a.string_values_count; ++j)
+          out.arrays[key].emplace_back(a.string_values[j], a.string_value_lens[j]);
       }
     }
     for (size_t i = 0; i < s->events_count; ++i) {
       std::map<std::string, std::string> e;
       for (size_t j = 0; j < s->events[i].attributes_count; ++j) {
         const sigil_attribute_t &a = s->events[i].attributes[j];
-        if (a.type == SIGIL_ATTRIBUTE_STRING) e[std::string(a.key, a.key_len)].assign(a.string_value, a.string_value_len);
+        if (a.type == SIGIL_ATTRIBUTE_STRING)
+          e[std::string(a.key, a.key_len)].assign(a.string_value, a.string_value_len);
       }
       out.events.push_back(e);
     }
@@ -259,13 +261,14 @@ TEST(ContentCapture, ClientOptionAndEnvironment) {
   // Per call wins over the client.
   EXPECT_EQ(run_generation(ContentCaptureMode::kFull, o).exported.system_prompt, "You are a travel agent.");
   // The environment applies without an explicit option.
-  auto env = run_generation(ContentCaptureMode::kDefault, Options(), false,
-                            {{"SIGIL_CONTENT_CAPTURE_MODE", "metadata_only"}});
+  auto env =
+      run_generation(ContentCaptureMode::kDefault, Options(), false, {{"SIGIL_CONTENT_CAPTURE_MODE", "metadata_only"}});
   EXPECT_EQ(env.exported.metadata.at(kMetaContentCaptureMode).string, "metadata_only");
   // The explicit option wins over the environment.
   Options full;
   full.privacy.content_capture = ContentCaptureMode::kFull;
-  auto both = run_generation(ContentCaptureMode::kDefault, full, false, {{"SIGIL_CONTENT_CAPTURE_MODE", "metadata_only"}});
+  auto both =
+      run_generation(ContentCaptureMode::kDefault, full, false, {{"SIGIL_CONTENT_CAPTURE_MODE", "metadata_only"}});
   EXPECT_EQ(both.exported.metadata.at(kMetaContentCaptureMode).string, "full");
 }
 
@@ -462,7 +465,8 @@ TEST(ContentCaptureRating, SanitizerAppliesToCommentAndMetadata) {
   cfg.sanitizer_user_data = &st;
   Privacy privacy(cfg, Logger());
   std::string comment = "refund ACCT-991 please";
-  std::string md = R"({"account":"ACCT-12","count":3,"list":["ACCT-7","ok"],"nested":{"deep":"x"},"who":"jane@example.com"})";
+  std::string md =
+      R"({"account":"ACCT-12","count":3,"list":["ACCT-7","ok"],"nested":{"deep":"x"},"who":"jane@example.com"})";
   privacy.apply_rating(comment, md);
   EXPECT_EQ(comment, "[ACCOUNT]");
   EXPECT_EQ(md, R"({"account":"[ACCOUNT]","count":3,"list":["[ACCOUNT]","ok"],)"
@@ -557,9 +561,9 @@ TEST(Redaction, EveryBuiltInPatternNegative) {
       "npm_short",
       "pypi-short",
       "user at example dot com",
-      "4111 1111 1111 1112",        // fails Luhn
-      "order 1234567890123",        // 13 digits, fails Luhn
-      "000-12-3456",                // invalid SSN area
+      "4111 1111 1111 1112",  // fails Luhn
+      "order 1234567890123",  // 13 digits, fails Luhn
+      "000-12-3456",          // invalid SSN area
       "666-12-3456",
       "123-00-4567",
       "version 1.2.3 build 42",
@@ -580,7 +584,8 @@ TEST(Redaction, EnvSecretsOnlyInFullTier) {
 }
 
 TEST(Redaction, CategoriesCanBeTurnedOff) {
-  EXPECT_EQ(redacted("jane@example.com", RedactTier::kFull, SIGIL_REDACT_ALL & ~SIGIL_REDACT_EMAIL), "jane@example.com");
+  EXPECT_EQ(redacted("jane@example.com", RedactTier::kFull, SIGIL_REDACT_ALL & ~SIGIL_REDACT_EMAIL),
+            "jane@example.com");
   EXPECT_EQ(redacted("4111 1111 1111 1111", RedactTier::kFull, SIGIL_REDACT_SECRETS), "4111 1111 1111 1111");
   EXPECT_EQ(redacted(kSecret, RedactTier::kFull, SIGIL_REDACT_NONE), kSecret);
   uint32_t cats = 0;
@@ -627,9 +632,9 @@ TEST(Redaction, InjectionFlagInMetadata) {
 TEST(Luhn, Checksums) {
   EXPECT_TRUE(luhn_valid("4111111111111111"));
   EXPECT_TRUE(luhn_valid("4111-1111-1111-1111"));
-  EXPECT_TRUE(luhn_valid("378282246310005"));   // Amex test number
+  EXPECT_TRUE(luhn_valid("378282246310005"));  // Amex test number
   EXPECT_FALSE(luhn_valid("4111111111111112"));
-  EXPECT_FALSE(luhn_valid("411111111111"));      // too short
+  EXPECT_FALSE(luhn_valid("411111111111"));          // too short
   EXPECT_FALSE(luhn_valid("00000000000000000000"));  // too long
 }
 
@@ -694,7 +699,8 @@ struct SanitizerState {
   bool invalid_utf8 = false;  // replace with invalid UTF-8
 };
 
-int sanitizer(void *user, const char *path, size_t path_len, const char *value, size_t value_len, sigil_sanitized_t *out) {
+int sanitizer(void *user, const char *path, size_t path_len, const char *value, size_t value_len,
+              sigil_sanitized_t *out) {
   auto *s = static_cast<SanitizerState *>(user);
   std::string p(path, path_len);
   s->paths.push_back(p);
@@ -748,7 +754,8 @@ TEST(Truncation, MarkerAndLimit) {
   std::string s(1000, 'a');
   ASSERT_TRUE(truncate_field(s, 100));
   EXPECT_LE(s.size(), 100u);
-  const std::string marker = "\xE2\x80\xA6[truncated " + std::to_string(1000 - (s.size() - (s.size() - s.find("\xE2\x80\xA6")))) + " bytes]";
+  const std::string marker =
+      "\xE2\x80\xA6[truncated " + std::to_string(1000 - (s.size() - (s.size() - s.find("\xE2\x80\xA6")))) + " bytes]";
   size_t kept = s.find("\xE2\x80\xA6");
   ASSERT_NE(kept, std::string::npos);
   EXPECT_EQ(s.substr(kept), "\xE2\x80\xA6[truncated " + std::to_string(1000 - kept) + " bytes]");
@@ -785,7 +792,13 @@ TEST(Truncation, JsonFieldsStayValidJson) {
       "\"" + std::string(300, 's') + "\"",
       "{\"q\":\"" + quoted + "\"}",
       "\"" + quoted + "\"",
-      R"({"t":")" + [] { std::string e; for (int i = 0; i < 150; ++i) e += "\xE2\x82\xAC"; return e; }() + "\"}",
+      R"({"t":")" +
+          [] {
+            std::string e;
+            for (int i = 0; i < 150; ++i) e += "\xE2\x82\xAC";
+            return e;
+          }() +
+          "\"}",
   };
   for (const std::string &in : inputs) {
     for (uint64_t limit = 64; limit < 200; limit += 7) {
@@ -815,7 +828,9 @@ TEST(Truncation, JsonFieldsStayValidJson) {
   // The example in docs/privacy.md.
   obj = big_object;
   ASSERT_TRUE(truncate_json_field(obj, 64));
-  EXPECT_EQ(obj, R"("{\"city\":\"Paris\",\"notes\":\"nnnnnn)" "\xE2\x80\xA6" R"([truncated 396 bytes]")");
+  EXPECT_EQ(obj, R"("{\"city\":\"Paris\",\"notes\":\"nnnnnn)"
+                 "\xE2\x80\xA6"
+                 R"([truncated 396 bytes]")");
   // Within the limit: untouched.
   std::string small = R"({"a":1})";
   EXPECT_FALSE(truncate_json_field(small, 64));
@@ -920,7 +935,8 @@ TEST(Truncation, AppliedToContentFieldsOnExport) {
   // The environment form.
   Options none;
   none.protocol = Protocol::kNone;
-  auto c = Client::create(none, env_of({{"SIGIL_MAX_FIELD_BYTES", "128"}, {"SIGIL_PAYLOAD_MAX_BYTES", "4096"},
+  auto c = Client::create(none, env_of({{"SIGIL_MAX_FIELD_BYTES", "128"},
+                                        {"SIGIL_PAYLOAD_MAX_BYTES", "4096"},
                                         {"SIGIL_EMBEDDING_CAPTURE_INPUT", "true"},
                                         {"SIGIL_EMBEDDING_CAPTURE_MAX_ITEMS", "3"},
                                         {"SIGIL_EMBEDDING_CAPTURE_MAX_LENGTH", "50"}}));

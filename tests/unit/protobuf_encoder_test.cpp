@@ -101,12 +101,13 @@ Generation everything() {
   g.response_id = "resp";
   g.response_model = "claude-2026";
   g.system_prompt = "be brief";
-  g.input = {message(Role::kUser, {text_part("hi", "input_text"), media_part("image", "https://x/y.png", "image/png", "y")},
-                     "alice"),
-             message(Role::kTool, {tool_result_part("c1", "lookup", "found", R"({"ok":true})", true),
-                                   tool_result_part("c2", "lookup", "", "", false)})};
-  g.output = {message(Role::kAssistant, {thinking_part("hmm"), text_part("answer"),
-                                         tool_call_part("c3", "search", R"({"q":"x"})")})};
+  g.input = {
+      message(Role::kUser, {text_part("hi", "input_text"), media_part("image", "https://x/y.png", "image/png", "y")},
+              "alice"),
+      message(Role::kTool, {tool_result_part("c1", "lookup", "found", R"({"ok":true})", true),
+                            tool_result_part("c2", "lookup", "", "", false)})};
+  g.output = {message(Role::kAssistant,
+                      {thinking_part("hmm"), text_part("answer"), tool_call_part("c3", "search", R"({"q":"x"})")})};
   ToolDefinition t1{"lookup", "looks things up", "function", R"({"type":"object"})", true};
   ToolDefinition t2{"search", "", "", "", false};
   g.tools = {t1, t2};
@@ -221,11 +222,21 @@ Generation many_parts() {
   Message m = message(Role::kAssistant, {});
   for (int i = 0; i < 1000; ++i) {
     switch (i % 5) {
-      case 0: m.parts.push_back(text_part("t" + std::to_string(i))); break;
-      case 1: m.parts.push_back(thinking_part("th" + std::to_string(i))); break;
-      case 2: m.parts.push_back(tool_call_part("c" + std::to_string(i), "f", "{}")); break;
-      case 3: m.parts.push_back(tool_result_part("c" + std::to_string(i), "f", "r", "", i % 2 == 0)); break;
-      default: m.parts.push_back(media_part("image", "u" + std::to_string(i), "", "")); break;
+      case 0:
+        m.parts.push_back(text_part("t" + std::to_string(i)));
+        break;
+      case 1:
+        m.parts.push_back(thinking_part("th" + std::to_string(i)));
+        break;
+      case 2:
+        m.parts.push_back(tool_call_part("c" + std::to_string(i), "f", "{}"));
+        break;
+      case 3:
+        m.parts.push_back(tool_result_part("c" + std::to_string(i), "f", "r", "", i % 2 == 0));
+        break;
+      default:
+        m.parts.push_back(media_part("image", "u" + std::to_string(i), "", ""));
+        break;
     }
   }
   for (int i = 0; i < 50; ++i) g.output.push_back(m);
@@ -254,9 +265,15 @@ Generation deep_metadata() {
 }
 
 std::vector<std::pair<std::string, Generation>> cases() {
-  return {{"empty", Generation()},      {"typical", typical()},          {"everything", everything()},
-          {"zeros_present", zeros_present()}, {"extremes", extremes()},  {"large_strings", large_strings()},
-          {"unicode", unicode()},       {"many_parts", many_parts()},    {"deep_metadata", deep_metadata()}};
+  return {{"empty", Generation()},
+          {"typical", typical()},
+          {"everything", everything()},
+          {"zeros_present", zeros_present()},
+          {"extremes", extremes()},
+          {"large_strings", large_strings()},
+          {"unicode", unicode()},
+          {"many_parts", many_parts()},
+          {"deep_metadata", deep_metadata()}};
 }
 
 std::string reference_request(const std::vector<const Generation *> &batch) {

@@ -56,8 +56,9 @@ TEST(ProvidersAnthropic, RequestWithSystemBlocksThinkingToolsAndToolResults) {
   ASSERT_EQ(g.tools.size(), 2u);
   EXPECT_EQ(g.tools[0].name, "read_file");
   EXPECT_EQ(g.tools[0].type, "function");
-  EXPECT_EQ(g.tools[0].input_schema_json,
-            R"({"properties":{"lines":{"type":"integer"},"path":{"type":"string"}},"required":["path"],"type":"object"})");
+  EXPECT_EQ(
+      g.tools[0].input_schema_json,
+      R"({"properties":{"lines":{"type":"integer"},"path":{"type":"string"}},"required":["path"],"type":"object"})");
   EXPECT_EQ(g.tools[1].name, "web_search");
   EXPECT_EQ(g.tools[1].type, "web_search_20250305");
   EXPECT_EQ(g.tool_choice.value_or(""), R"({"disable_parallel_tool_use":false,"type":"auto"})");
@@ -69,8 +70,8 @@ TEST(ProvidersAnthropic, RequestWithSystemBlocksThinkingToolsAndToolResults) {
 
 TEST(ProvidersAnthropic, RequestWithSystemString) {
   Generation g;
-  ASSERT_TRUE(
-      map_provider_request(ProviderApi::kAnthropicMessages, read_fixture(kApi, "request_system_string.json"), g).is_ok());
+  ASSERT_TRUE(map_provider_request(ProviderApi::kAnthropicMessages, read_fixture(kApi, "request_system_string.json"), g)
+                  .is_ok());
   EXPECT_EQ(g.system_prompt, "Be concise.");
   ASSERT_EQ(g.input.size(), 1u);
   EXPECT_EQ(g.input[0].parts[0].text, "Hi");

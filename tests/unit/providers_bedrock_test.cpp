@@ -37,8 +37,9 @@ TEST(ProvidersBedrock, RequestMessagesToolConfigAndInferenceConfig) {
   EXPECT_EQ(g.input[2].parts[0].tool_result.content_json, R"({"use_pct":97})");
   ASSERT_EQ(g.tools.size(), 1u);
   EXPECT_EQ(g.tools[0].name, "run_command");
-  EXPECT_EQ(g.tools[0].input_schema_json,
-            R"({"properties":{"cmd":{"type":"string"},"host":{"type":"string"}},"required":["host","cmd"],"type":"object"})");
+  EXPECT_EQ(
+      g.tools[0].input_schema_json,
+      R"({"properties":{"cmd":{"type":"string"},"host":{"type":"string"}},"required":["host","cmd"],"type":"object"})");
   EXPECT_EQ(g.tool_choice.value_or(""), "auto");
   EXPECT_EQ(g.max_tokens.value_or(0), 2000);
   EXPECT_DOUBLE_EQ(g.temperature.value_or(0), 0.5);
@@ -85,4 +86,16 @@ TEST(ProvidersBedrock, ConverseStreamEndedEarly) {
   EXPECT_NE(run.status.message().find("messageStop"), std::string::npos);
   ASSERT_EQ(g.output.size(), 1u);
   EXPECT_EQ(g.output[0].parts[0].text, "Running ");
+}
+
+TEST(ProvidersBedrock, StreamExceptionEventIsReported) {
+  auto acc = make_stream_accumulator(ProviderApi::kBedrockConverse);
+  acc->add_event(R"({"messageStart":{"role":"assistant"}})");
+  acc->add_event(R"({"contentBlockDelta":{"delta":{"text":"Hi"},"contentBlockIndex":0}})");
+  acc->add_event(R"({"throttlingException":{"message":"Too many requests"}})");
+  Generation g;
+  Status st = acc->finish(g);
+  EXPECT_NE(st.message().find("throttlingException: Too many requests"), std::string::npos) << st.message();
+  ASSERT_EQ(g.output.size(), 1u);
+  EXPECT_EQ(g.output[0].parts[0].text, "Hi");
 }

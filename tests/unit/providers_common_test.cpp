@@ -2,6 +2,8 @@
 // wrong types, invalid UTF-8) and the OpenAI embeddings mapper.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "base/utf8.h"
 #include "providers/provider_api.h"
 #include "providers/provider_json.h"
@@ -78,8 +80,9 @@ TEST(ProvidersRobustness, WrongTypesAreNamedByPathAndTheRestStillMaps) {
 
 TEST(ProvidersRobustness, InvalidUtf8IsReplacedAndReported) {
   Generation g;
-  const std::string json = "{\"id\":\"r1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-                           "\"content\":\"caf\xE9 ok\"},\"finish_reason\":\"stop\"}]}";
+  const std::string json =
+      "{\"id\":\"r1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+      "\"content\":\"caf\xE9 ok\"},\"finish_reason\":\"stop\"}]}";
   Status st = map_provider_response(ProviderApi::kOpenAIChat, json, g);
   EXPECT_EQ(st.code(), SIGIL_E_INVALID_UTF8);
   EXPECT_NE(st.message().find("byte"), std::string::npos) << st.message();
@@ -139,10 +142,102 @@ TEST(ProvidersEmbeddings, OpenAIRequestAndResponse) {
 
 TEST(ProvidersEmbeddings, TokenArrayInputsCount) {
   ProviderEmbedding one, many;
-  ASSERT_TRUE(map_provider_embedding(ProviderApi::kOpenAIEmbeddings, R"({"model":"m","input":[1,2,3]})", "", one).is_ok());
+  ASSERT_TRUE(
+      map_provider_embedding(ProviderApi::kOpenAIEmbeddings, R"({"model":"m","input":[1,2,3]})", "", one).is_ok());
   EXPECT_EQ(one.input_count, 1);
   ASSERT_TRUE(
       map_provider_embedding(ProviderApi::kOpenAIEmbeddings, R"({"model":"m","input":[[1,2],[3]]})", "", many).is_ok());
   EXPECT_EQ(many.input_count, 2);
   EXPECT_TRUE(many.input_texts.empty());
+}
+
+// Every generation fixture maps; the failure fixtures (truncated, early_end,
+// out_of_order, malformed) say so, the others map cleanly.
+TEST(ProvidersFixtures, EveryFixtureMapsAndOnlyFailureCasesReportAnError) {
+  namespace fs = std::filesystem;
+  size_t files = 0;
+  for (const auto &dir : fs::directory_iterator(SIGIL_PROVIDER_FIXTURES)) {
+    const std::string name_of_api = dir.path().filename().string();
+    auto api = parse_provider_api(name_of_api);
+    ASSERT_TRUE(api.has_value()) << "fixture folder named after no API: " << name_of_api;
+    if (is_embedding_api(*api)) continue;
+    for (const auto &file : fs::directory_iterator(dir.path())) {
+      const std::string name = file.path().filename().string();
+      const bool failure = name.find("truncated") != std::string::npos || name.find("early_end") != std::string::npos ||
+                           name.find("out_of_order") != std::string::npos ||
+                           name.find("malformed") != std::string::npos;
+      Generation g;
+      Status st;
+      if (name.rfind("request", 0) == 0) {
+        st = map_provider_request(*api, read_fixture(name_of_api, name), g);
+        EXPECT_FALSE(g.input.empty()) << name_of_api << "/" << name;
+      } else if (name.rfind("response", 0) == 0) {
+        st = map_provider_response(*api, read_fixture(name_of_api, name), g);
+        EXPECT_FALSE(g.output.empty()) << name_of_api << "/" << name;
+      } else if (name.rfind("stream", 0) == 0) {
+        st = sigil_test::replay_stream(*api, sigil_test::fixture_lines(name_of_api, name), g).status;
+        EXPECT_FALSE(g.output.empty()) << name_of_api << "/" << name;
+      } else {
+        ADD_FAILURE() << "fixture name starts with neither request, response nor stream: " << name;
+        continue;
+      }
+      ++files;
+      EXPECT_EQ(st.is_ok(), !failure) << name_of_api << "/" << name << ": " << st.message();
+      for (const auto &m : g.output) {
+        for (const auto &p : m.parts) EXPECT_TRUE(valid_utf8(p.text)) << name;
+      }
+    }
+  }
+  EXPECT_GE(files, 35u);
+}
+
+TEST(ProvidersFixtures, FailureFixturesKeepWhatArrived) {
+  Generation ooo;
+  auto run = sigil_test::replay_stream(ProviderApi::kOpenAIResponses,
+                                       sigil_test::fixture_lines("openai.responses", "stream_out_of_order.jsonl"), ooo);
+  EXPECT_FALSE(run.status.is_ok());
+  ASSERT_EQ(ooo.output.size(), 1u);
+  EXPECT_EQ(ooo.output[0].parts[0].text, "Hello world");
+  EXPECT_EQ(ooo.usage.total_tokens, 7);
+
+  Generation bedrock;
+  run = sigil_test::replay_stream(ProviderApi::kBedrockConverse,
+                                  sigil_test::fixture_lines("bedrock.converse", "stream_out_of_order.jsonl"), bedrock);
+  EXPECT_FALSE(run.status.is_ok());
+  ASSERT_EQ(bedrock.output.size(), 1u);
+  EXPECT_EQ(bedrock.output[0].parts[0].text, "Early text");
+  EXPECT_EQ(bedrock.stop_reason, "end_turn");
+
+  Generation gemini;
+  run = sigil_test::replay_stream(ProviderApi::kGeminiGenerateContent,
+                                  sigil_test::fixture_lines("gemini.generate_content", "stream_malformed_chunk.jsonl"),
+                                  gemini);
+  EXPECT_NE(run.status.message().find("stream event 1"), std::string::npos) << run.status.message();
+  ASSERT_EQ(gemini.output.size(), 1u);
+  EXPECT_EQ(gemini.output[0].parts[0].text, "One three.");
+  EXPECT_EQ(gemini.usage.total_tokens, 7);
+
+  Generation chat;
+  run = sigil_test::replay_stream(ProviderApi::kOpenAIChat,
+                                  sigil_test::fixture_lines("openai.chat", "stream_out_of_order.jsonl"), chat);
+  EXPECT_NE(run.status.message().find("after [DONE]"), std::string::npos) << run.status.message();
+  EXPECT_EQ(chat.output[0].parts[0].text, "Hi late");
+
+  Generation anthropic;
+  Status st = map_provider_response(ProviderApi::kAnthropicMessages,
+                                    read_fixture("anthropic.messages", "response_truncated.json"), anthropic);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
+  EXPECT_EQ(anthropic.response_id, "msg_01XFDUDYJgAACzvnptvVoYEL");
+  ASSERT_EQ(anthropic.output.size(), 1u);
+  EXPECT_EQ(anthropic.output[0].parts.size(), 3u);
+}
+
+TEST(ProvidersRobustness, CountsAsLongDigitStringsAreWrongTypesNotOverflows) {
+  Generation g;
+  Status st = map_provider_response(ProviderApi::kAnthropicMessages,
+                                    R"({"usage":{"input_tokens":"9999999999999999999999","output_tokens":"42"}})", g);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
+  EXPECT_NE(st.message().find("usage.input_tokens: expected an integer"), std::string::npos) << st.message();
+  EXPECT_EQ(g.usage.input_tokens, 0);
+  EXPECT_EQ(g.usage.output_tokens, 42);
 }

@@ -96,8 +96,9 @@ TEST(ProvidersGemini, StreamEndedEarly) {
 
 TEST(ProvidersGemini, EmbedContentSingleAndBatch) {
   ProviderEmbedding one;
-  Status st = map_provider_embedding(ProviderApi::kGeminiEmbedContent, read_fixture("gemini.embed_content", "request.json"),
-                                     read_fixture("gemini.embed_content", "response.json"), one);
+  Status st =
+      map_provider_embedding(ProviderApi::kGeminiEmbedContent, read_fixture("gemini.embed_content", "request.json"),
+                             read_fixture("gemini.embed_content", "response.json"), one);
   ASSERT_TRUE(st.is_ok()) << st.message();
   EXPECT_EQ(one.provider, "gemini");
   EXPECT_EQ(one.model, "gemini-embedding-001");
@@ -108,11 +109,57 @@ TEST(ProvidersGemini, EmbedContentSingleAndBatch) {
   EXPECT_EQ(one.dimensions.value_or(0), 4);
 
   ProviderEmbedding batch;
-  st = map_provider_embedding(ProviderApi::kGeminiEmbedContent, read_fixture("gemini.embed_content", "request_batch.json"),
+  st = map_provider_embedding(ProviderApi::kGeminiEmbedContent,
+                              read_fixture("gemini.embed_content", "request_batch.json"),
                               read_fixture("gemini.embed_content", "response_batch.json"), batch);
   ASSERT_TRUE(st.is_ok()) << st.message();
   EXPECT_EQ(batch.model, "text-embedding-004");
   EXPECT_EQ(batch.input_count, 2);
   EXPECT_EQ(batch.input_tokens, 5);
   EXPECT_EQ(batch.dimensions.value_or(0), 3);
+}
+
+TEST(ProvidersGemini, SdkStyleRequestWithConfigAndSnakeCase) {
+  Generation g;
+  Status st = map_provider_request(ProviderApi::kGeminiGenerateContent, R"({
+    "model": "gemini-2.0-flash",
+    "contents": "Name three ferns.",
+    "config": {
+      "system_instruction": "Answer as a list.",
+      "max_output_tokens": 200,
+      "top_p": 0.8,
+      "thinking_config": {"include_thoughts": false, "thinking_budget": 0, "thinking_level": "LOW"},
+      "tool_config": {"function_calling_config": {"mode": "NONE"}},
+      "tools": [{"function_declarations": [{"name": "list_ferns", "parameters_json_schema": {"type": "object"}}]}]
+    }})",
+                                   g);
+  ASSERT_TRUE(st.is_ok()) << st.message();
+  EXPECT_EQ(g.model.name, "gemini-2.0-flash");
+  EXPECT_EQ(g.system_prompt, "Answer as a list.");
+  ASSERT_EQ(g.input.size(), 1u);
+  EXPECT_EQ(g.input[0].parts[0].text, "Name three ferns.");
+  EXPECT_EQ(g.max_tokens.value_or(0), 200);
+  EXPECT_DOUBLE_EQ(g.top_p.value_or(0), 0.8);
+  EXPECT_EQ(g.thinking_enabled.value_or(true), false);
+  EXPECT_EQ(g.metadata["sigil.gen_ai.request.thinking.budget_tokens"].number, 0);
+  EXPECT_EQ(g.metadata["sigil.gen_ai.request.thinking.level"].string, "low");
+  EXPECT_EQ(g.tool_choice.value_or(""), "none");
+  ASSERT_EQ(g.tools.size(), 1u);
+  EXPECT_EQ(g.tools[0].input_schema_json, R"({"type":"object"})");
+}
+
+TEST(ProvidersGemini, RequestThenResponseFillOneGeneration) {
+  Generation g;
+  ASSERT_TRUE(
+      map_provider_request(ProviderApi::kGeminiGenerateContent, R"({"model":"models/gemini-2.5-pro","contents":[]})", g)
+          .is_ok());
+  ASSERT_TRUE(
+      map_provider_response(
+          ProviderApi::kGeminiGenerateContent,
+          R"({"candidates":[{"content":{"role":"model","parts":[{"text":"ok"}]},"finishReason":"max_tokens"}]})", g)
+          .is_ok());
+  EXPECT_EQ(g.model.name, "gemini-2.5-pro");
+  EXPECT_EQ(g.response_model, "gemini-2.5-pro");  // the response named none
+  EXPECT_EQ(g.stop_reason, "MAX_TOKENS");
+  EXPECT_EQ(g.output[0].parts[0].text, "ok");
 }

@@ -2,6 +2,8 @@
 // conformance/fixtures/providers/openai.*.
 #include <gtest/gtest.h>
 
+#include "base/utf8.h"
+#include "core/json_input.h"
 #include "providers/provider_api.h"
 #include "unit/providers_fixtures.h"
 
@@ -18,8 +20,10 @@ const char kResponses[] = "openai.responses";
 Generation chat_response(const std::string &name, Status *st = nullptr) {
   Generation g;
   Status s = map_provider_response(ProviderApi::kOpenAIChat, read_fixture(kChat, name), g);
-  if (st != nullptr) *st = s;
-  else EXPECT_TRUE(s.is_ok()) << s.message();
+  if (st != nullptr)
+    *st = s;
+  else
+    EXPECT_TRUE(s.is_ok()) << s.message();
   return g;
 }
 
@@ -121,7 +125,10 @@ TEST(ProvidersOpenAIChat, ResponseWithParallelToolCallsAndUsageDetails) {
 TEST(ProvidersOpenAIChat, ResponseTextRefusalAudioAndLegacyFunctionCall) {
   Generation text = chat_response("response_text.json");
   ASSERT_EQ(text.output.size(), 1u);
-  EXPECT_EQ(text.output[0].parts[0].text, "Paris: 18 \xC2\xB0" "C, clear. Oslo: 7 \xC2\xB0" "C, rain.");
+  EXPECT_EQ(text.output[0].parts[0].text,
+            "Paris: 18 \xC2\xB0"
+            "C, clear. Oslo: 7 \xC2\xB0"
+            "C, rain.");
   EXPECT_EQ(text.stop_reason, "stop");
 
   Generation refusal = chat_response("response_refusal.json");
@@ -149,7 +156,9 @@ TEST(ProvidersOpenAIChat, EveryChoiceBecomesAnOutputMessage) {
   Generation g = chat_response("response_n2.json");
   ASSERT_EQ(g.output.size(), 2u);
   EXPECT_EQ(g.output[0].parts[0].text, "Bonjour !");
-  EXPECT_EQ(g.output[1].parts[0].text, "Salut, \xC3\xA7" "a va");
+  EXPECT_EQ(g.output[1].parts[0].text,
+            "Salut, \xC3\xA7"
+            "a va");
   EXPECT_EQ(g.stop_reason, "stop");  // the first choice's
 }
 
@@ -157,8 +166,7 @@ TEST(ProvidersOpenAIChat, TruncatedResponseKeepsWhatWasComplete) {
   Status st;
   Generation g = chat_response("response_truncated.json", &st);
   EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
-  EXPECT_NE(st.message().find("openai.chat response: malformed or truncated JSON"), std::string::npos)
-      << st.message();
+  EXPECT_NE(st.message().find("openai.chat response: malformed or truncated JSON"), std::string::npos) << st.message();
   EXPECT_EQ(g.response_id, "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG");
   ASSERT_EQ(g.output.size(), 1u);
   EXPECT_EQ(g.output[0].parts.size(), 2u);
@@ -212,7 +220,8 @@ TEST(ProvidersOpenAIChat, StreamToleratesDataPrefixAndMalformedChunks) {
   auto acc = make_stream_accumulator(ProviderApi::kOpenAIChat);
   EXPECT_TRUE(acc->add_event(R"(data: {"id":"c1","choices":[{"index":0,"delta":{"content":"Hi"}}]})"));
   EXPECT_FALSE(acc->add_event(R"({"id":"c1","choices":[{"index":0,"delta":{"content":" the)"));
-  EXPECT_FALSE(acc->add_event(R"({"id":"c1","choices":[{"index":0,"delta":{"content":"re"},"finish_reason":"stop"}]})"));
+  EXPECT_FALSE(
+      acc->add_event(R"({"id":"c1","choices":[{"index":0,"delta":{"content":"re"},"finish_reason":"stop"}]})"));
   EXPECT_FALSE(acc->add_event("data: [DONE]"));
   Generation g;
   Status st = acc->finish(g);
@@ -234,6 +243,20 @@ TEST(ProvidersOpenAIChat, StreamEventsArtifactWhenAsked) {
   EXPECT_EQ(g.artifacts[0].name, "openai.chat.stream_events");
   EXPECT_EQ(g.artifacts[0].payload.front(), '[');
   EXPECT_EQ(g.artifacts[0].payload.back(), ']');
+  EXPECT_TRUE(valid_json(g.artifacts[0].payload));
+
+  // A malformed or invalid-UTF-8 event enters the artifact as what was
+  // mapped from it: the payload stays one valid JSON array.
+  auto acc = make_stream_accumulator(ProviderApi::kOpenAIChat, options);
+  acc->add_event(R"({"choices":[{"index":0,"delta":{"content":"a"}}]})");
+  acc->add_event(R"({"choices":[{"index":0,"delta":{"content":"b"}},{"index":1,"del)");
+  acc->add_event("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xff\"},\"finish_reason\":\"stop\"}]}");
+  Generation h;
+  EXPECT_FALSE(acc->finish(h).is_ok());
+  ASSERT_EQ(h.artifacts.size(), 1u);
+  EXPECT_TRUE(valid_json(h.artifacts[0].payload)) << h.artifacts[0].payload;
+  EXPECT_TRUE(valid_utf8(h.artifacts[0].payload));
+  EXPECT_EQ(h.output[0].parts[0].text, "ab\xEF\xBF\xBD");
 }
 
 // Responses --------------------------------------------------------------------------
@@ -271,9 +294,9 @@ TEST(ProvidersOpenAIResponses, RequestWithInstructionsItemsAndTools) {
 
 TEST(ProvidersOpenAIResponses, RequestWithStringInput) {
   Generation g;
-  ASSERT_TRUE(map_provider_request(ProviderApi::kOpenAIResponses,
-                                   read_fixture(kResponses, "request_string_input.json"), g)
-                  .is_ok());
+  ASSERT_TRUE(
+      map_provider_request(ProviderApi::kOpenAIResponses, read_fixture(kResponses, "request_string_input.json"), g)
+          .is_ok());
   EXPECT_EQ(g.system_prompt, "Be brief.");
   ASSERT_EQ(g.input.size(), 1u);
   EXPECT_EQ(g.input[0].parts[0].text, "Tell me a joke about compilers.");
@@ -304,9 +327,9 @@ TEST(ProvidersOpenAIResponses, ResponseOutputItemsJoinOneAssistantTurn) {
 
 TEST(ProvidersOpenAIResponses, IncompleteResponseStopsWithItsReason) {
   Generation g;
-  ASSERT_TRUE(map_provider_response(ProviderApi::kOpenAIResponses,
-                                    read_fixture(kResponses, "response_incomplete.json"), g)
-                  .is_ok());
+  ASSERT_TRUE(
+      map_provider_response(ProviderApi::kOpenAIResponses, read_fixture(kResponses, "response_incomplete.json"), g)
+          .is_ok());
   EXPECT_EQ(g.stop_reason, "max_output_tokens");
   ASSERT_EQ(g.output.size(), 1u);
   EXPECT_EQ(g.output[0].parts[0].text, "Once upon a");
@@ -341,4 +364,20 @@ TEST(ProvidersOpenAIResponses, StreamEndedEarlyBuildsOutputFromDeltas) {
   EXPECT_EQ(g.output[0].parts[2].tool_call.name, "get_weather");
   EXPECT_EQ(g.output[0].parts[2].tool_call.input_json, R"("{\"city\":")");
   EXPECT_TRUE(g.usage.empty());
+}
+
+TEST(ProvidersOpenAIResponses, StreamDeltasBeforeTheirItemAreOutOfOrderButKept) {
+  auto acc = make_stream_accumulator(ProviderApi::kOpenAIResponses);
+  EXPECT_TRUE(acc->add_event(R"({"type":"response.output_text.delta","output_index":0,"delta":"Hel"})"));
+  EXPECT_FALSE(acc->add_event(R"({"type":"response.output_text.delta","output_index":0,"delta":"lo"})"));
+  EXPECT_FALSE(
+      acc->add_event(R"({"type":"response.completed","response":{"id":"r9","status":"completed","output":[]}})"));
+  Generation g;
+  Status st = acc->finish(g);
+  EXPECT_FALSE(st.is_ok());
+  EXPECT_NE(st.message().find("out of order"), std::string::npos) << st.message();
+  EXPECT_EQ(g.response_id, "r9");
+  EXPECT_EQ(g.stop_reason, "stop");
+  ASSERT_EQ(g.output.size(), 1u);
+  EXPECT_EQ(g.output[0].parts[0].text, "Hello");  // an empty final output does not erase the deltas
 }

@@ -16,9 +16,13 @@ std::string with_total(const std::string &count) {
 }
 
 TEST(RatingResponse, ReadsWholeCounts) {
-  for (const auto &[text, want] : std::initializer_list<std::pair<const char *, uint64_t>>{
-           {"0", 0}, {"3", 3}, {"3.0", 3}, {"1e3", 1000}, {"9007199254740992", 9007199254740992ull},
-           {"18446744073709549568", 18446744073709549568ull}}) {
+  for (const auto &[text, want] :
+       std::initializer_list<std::pair<const char *, uint64_t>>{{"0", 0},
+                                                                {"3", 3},
+                                                                {"3.0", 3},
+                                                                {"1e3", 1000},
+                                                                {"9007199254740992", 9007199254740992ull},
+                                                                {"18446744073709549568", 18446744073709549568ull}}) {
     auto r = parse_rating_response(with_total(text));
     ASSERT_TRUE(r.has_value()) << text << ": " << r.error().message();
     EXPECT_EQ(r->summary.total_count, want) << text;

@@ -91,8 +91,8 @@ TEST(SpoolStore, AppendClaimReleaseAndBudget) {
   struct stat st {};
   ASSERT_EQ(stat(c.dir.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
-  std::vector<SpoolRecord> recs = {rec("gen_1", "0123456789"), rec("gen_2", "0123456789"),
-                                   rec("gen_3", "0123456789"), rec("gen_4", "0123456789")};
+  std::vector<SpoolRecord> recs = {rec("gen_1", "0123456789"), rec("gen_2", "0123456789"), rec("gen_3", "0123456789"),
+                                   rec("gen_4", "0123456789")};
   EXPECT_EQ(s->append(recs), 3u);  // the byte budget refuses the fourth
   EXPECT_EQ(s->append_count(), 3u);
   EXPECT_FALSE(s->append_overflow(recs[3]));  // nor one record from a caller's thread

@@ -105,7 +105,8 @@ struct SpanSink {
     out.attrs = copy_attrs(s->attributes, s->attributes_count);
     for (size_t i = 0; i < s->events_count; ++i) {
       const sigil_span_event_t &e = s->events[i];
-      out.events.push_back(Event{std::string(e.name, e.name_len), e.time_ns, copy_attrs(e.attributes, e.attributes_count)});
+      out.events.push_back(
+          Event{std::string(e.name, e.name_len), e.time_ns, copy_attrs(e.attributes, e.attributes_count)});
     }
     std::lock_guard<std::mutex> lock(sink->mu);
     sink->spans.push_back(std::move(out));
@@ -711,8 +712,8 @@ TEST(ToolTelemetry, ConformanceAttributesAndMetrics) {
   ctx.conversation_title = "Weather lookup";
   ctx.agent_name = "agent-tools";
   ctx.agent_version = "2026.03.12";
-  ToolExecutionRecorder rec(client, weather_tool(), ctx,
-                            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", Status::ok());
+  ToolExecutionRecorder rec(client, weather_tool(), ctx, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                            Status::ok());
   rec.set_result("{\"city\": \"Paris\"}", "  sunny and 18C  ", at("2026-03-12T14:02:00.600Z"));
   ASSERT_TRUE(rec.end().is_ok());
 
@@ -735,7 +736,7 @@ TEST(ToolTelemetry, ConformanceAttributesAndMetrics) {
   EXPECT_EQ(s.str(sc::kRequestModel), "gpt-5");
   EXPECT_EQ(s.str(sc::kSdkName), "sdk-c");
   EXPECT_EQ(s.str(sc::kToolCallArguments), "{\"city\": \"Paris\"}");  // JSON kept as is
-  EXPECT_EQ(s.str(sc::kToolCallResult), "\"sunny and 18C\"");          // text becomes a JSON string
+  EXPECT_EQ(s.str(sc::kToolCallResult), "\"sunny and 18C\"");         // text becomes a JSON string
 
   auto snap = client->telemetry().metrics().snapshot();
   const HistogramPoint *p = point(snap, sc::kMetricOperationDuration,
@@ -1014,7 +1015,8 @@ TEST(TelemetryConfig, NoEndpointMeansNoExport) {
   ASSERT_TRUE(cfg.has_value());
   EXPECT_FALSE(cfg->telemetry.otlp.enabled());
   EXPECT_EQ(cfg->telemetry.otlp.metric_export_interval_ms, 60000u);
-  EXPECT_EQ(cfg->telemetry.identity.resource.at(0), (std::pair<std::string, std::string>{"service.name", "unknown_service"}));
+  EXPECT_EQ(cfg->telemetry.identity.resource.at(0),
+            (std::pair<std::string, std::string>{"service.name", "unknown_service"}));
 }
 
 TEST(TelemetryConfig, BaseEndpointGetsSignalPaths) {
@@ -1072,25 +1074,26 @@ TEST(TelemetryConfig, ExplicitOptionsWin) {
 TEST(TelemetryConfig, ServiceNamePrecedenceAndLanguage) {
   auto cfg = resolve_config(Options(), env_of({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs"}}));
   EXPECT_EQ(cfg->telemetry.identity.resource.at(0).second, "from-attrs");
-  cfg = resolve_config(Options(), env_of({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs"},
-                                          {"OTEL_SERVICE_NAME", "from-name"}}));
+  cfg = resolve_config(
+      Options(), env_of({{"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs"}, {"OTEL_SERVICE_NAME", "from-name"}}));
   EXPECT_EQ(cfg->telemetry.identity.resource.at(0).second, "from-name");
   Options o;
   o.sdk_name = "sdk-python";
   cfg = resolve_config(o, env_of({}));
-  EXPECT_EQ(cfg->telemetry.identity.resource.at(1), (std::pair<std::string, std::string>{"telemetry.sdk.language", "python"}));
+  EXPECT_EQ(cfg->telemetry.identity.resource.at(1),
+            (std::pair<std::string, std::string>{"telemetry.sdk.language", "python"}));
   o.telemetry.sdk_language = "ruby";
   cfg = resolve_config(o, env_of({}));
   EXPECT_EQ(cfg->telemetry.identity.resource.at(1).second, "ruby");
 }
 
 TEST(TelemetryConfig, EnvironmentCanTurnExportOff) {
-  auto cfg = resolve_config(Options(), env_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"},
-                                               {"OTEL_TRACES_EXPORTER", "none"}}));
+  auto cfg = resolve_config(
+      Options(), env_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"}, {"OTEL_TRACES_EXPORTER", "none"}}));
   EXPECT_EQ(cfg->telemetry.otlp.traces_url, "");
   EXPECT_EQ(cfg->telemetry.otlp.metrics_url, "http://c:4318/v1/metrics");
-  cfg = resolve_config(Options(), env_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"},
-                                          {"OTEL_SDK_DISABLED", "true"}}));
+  cfg = resolve_config(Options(),
+                       env_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"}, {"OTEL_SDK_DISABLED", "true"}}));
   EXPECT_FALSE(cfg->telemetry.otlp.enabled());
   Options o;
   o.use_environment = false;
@@ -1127,7 +1130,9 @@ bool read_all(pb_istream_t *s, std::string &out) {
   return pb_read(s, reinterpret_cast<pb_byte_t *>(&out[0]), out.size());
 }
 
-bool cb_string(pb_istream_t *s, const pb_field_t *, void **arg) { return read_all(s, *static_cast<std::string *>(*arg)); }
+bool cb_string(pb_istream_t *s, const pb_field_t *, void **arg) {
+  return read_all(s, *static_cast<std::string *>(*arg));
+}
 
 void set_cb(pb_callback_t &cb, bool (*fn)(pb_istream_t *, const pb_field_t *, void **), void *arg) {
   cb.funcs.decode = fn;
@@ -1155,7 +1160,8 @@ bool decode_any(pb_istream_t *s, DAttr &a) {
     switch (tag) {
       case 1: {
         pb_istream_t sub;
-        if (!pb_make_string_substream(s, &sub) || !read_all(&sub, a.s) || !pb_close_string_substream(s, &sub)) return false;
+        if (!pb_make_string_substream(s, &sub) || !read_all(&sub, a.s) || !pb_close_string_substream(s, &sub))
+          return false;
         break;
       }
       case 2:

@@ -40,6 +40,7 @@ type EmbeddingRecorder struct {
 	recorder[*cEmbedding]
 
 	callErr   error
+	mapErr    error // the first provider JSON libsigil could only partly map
 	result    EmbeddingResult
 	hasResult bool
 }

@@ -69,3 +69,27 @@ func ExampleClient_StartToolExecution() {
 }
 
 func callProvider() error { return errors.New("503 Service Unavailable") }
+
+// The README's provider example: the engine maps the provider's own JSON.
+func ExampleGenerationRecorder_SetProviderResponse() {
+	client := sigil.NewClient(sigil.DefaultConfig())
+	defer func() { _ = client.Shutdown(context.Background()) }()
+
+	reqBody := []byte(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Weather in Paris?"}]}`)
+	// respBody is what the HTTP call returned (io.ReadAll(resp.Body)).
+	respBody := []byte(`{"id":"chatcmpl-1","model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,` +
+		`"finish_reason":"stop","message":{"role":"assistant","content":"18°C and sunny."}}],` +
+		`"usage":{"prompt_tokens":12,"completion_tokens":6,"total_tokens":18}}`)
+
+	_, rec := client.StartGeneration(context.Background(), sigil.GenerationStart{})
+	defer rec.End()
+	if err := rec.SetProviderRequest("openai.chat", reqBody); err != nil {
+		panic(err) // only a caller mistake, such as an unknown API name
+	}
+	_ = rec.SetProviderResponse("openai.chat", respBody)
+	rec.End()
+	if err := rec.MappingErr(); err != nil {
+		fmt.Println("mapped with a problem:", err) // still exported, marked mapping_error
+	}
+	// Output:
+}

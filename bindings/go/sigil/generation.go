@@ -119,7 +119,7 @@ type GenerationRecorder struct {
 	recorder[*cGeneration]
 
 	callErr      error
-	mapErr       error
+	mapErr       error // the first mapping problem (SetResult's error, provider JSON)
 	generation   Generation
 	hasResult    bool
 	firstTokenAt time.Time
@@ -275,7 +275,8 @@ func (r *GenerationRecorder) SetFirstTokenAt(firstTokenAt time.Time) {
 }
 
 // SetResult stores the mapped generation and the mapper's error, so that
-// rec.SetResult(mapper.FromRequestResponse(req, resp)) chains. The result is
+// rec.SetResult(mapper.FromRequestResponse(req, resp)) chains. A non-nil err
+// marks the generation as SetMappingError does (MappingErr reports it). The result is
 // encoded and handed to libsigil at once (the last call wins); input libsigil
 // rejects, such as invalid UTF-8, is reported by Err right away and by End.
 func (r *GenerationRecorder) SetResult(g Generation, err error) {
@@ -286,10 +287,15 @@ func (r *GenerationRecorder) SetResult(g Generation, err error) {
 }
 
 func (r *GenerationRecorder) setResult(g *Generation, err error) {
-	r.mapErr = err
+	if err != nil && r.mapErr == nil {
+		r.mapErr = err
+	}
 	r.hasResult = true
 	if r.handle == nil {
 		return
+	}
+	if err != nil {
+		defer r.setMappingError(err.Error()) // after the result: it must not replace the mark
 	}
 	if r.startMode != "" && g.Mode == "" {
 		g.Mode = r.startMode

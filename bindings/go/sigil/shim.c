@@ -48,26 +48,25 @@ sigil_status_t sgo_generation_start(sigil_client_t *client, const sgo_generation
   s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
   s.content_capture = a->content_capture;
   sgo_call_ctx = a->call_ctx;
-  sigil_status_t st = a->streaming ? sigil_generation_start_streaming(client, &s, out)
-                                   : sigil_generation_start(client, &s, out);
+  sigil_status_t st =
+      a->streaming ? sigil_generation_start_streaming(client, &s, out) : sigil_generation_start(client, &s, out);
   sgo_call_ctx = 0;
   if (*out == NULL || sigil_generation_traceparent(*out, traceparent, 56) != SIGIL_OK) traceparent[0] = '\0';
   return st;
 }
 
-sigil_status_t sgo_generation_finish(sigil_generation_t *g, const char *json, size_t json_len,
-                                     int has_call_error, const char *call_error, size_t call_error_len,
-                                     int32_t http_status, int64_t first_token_ns, sigil_error_t **error) {
+sigil_status_t sgo_generation_finish(sigil_generation_t *g, const char *json, size_t json_len, int has_call_error,
+                                     const char *call_error, size_t call_error_len, int32_t http_status,
+                                     int64_t first_token_ns, sigil_error_t **error) {
   if (has_call_error) {
     sigil_generation_set_call_error(g, call_error != NULL ? call_error : "", call_error_len, http_status);
   }
   if (first_token_ns != 0) sigil_generation_set_first_token_at(g, first_token_ns);
-  if (json != NULL) sigil_generation_set_result_json(g, json, json_len);  /* end reports its error */
+  if (json != NULL) sigil_generation_set_result_json(g, json, json_len); /* end reports its error */
   sigil_status_t st = sigil_generation_end(g, error);
   sigil_generation_free(g);
   return st;
 }
-
 
 sigil_status_t sgo_tool_start(sigil_client_t *client, const sgo_tool_start_args *a, const char *buf,
                               sigil_tool_execution_t **out, char *traceparent) {
@@ -97,20 +96,18 @@ sigil_status_t sgo_tool_start(sigil_client_t *client, const sgo_tool_start_args 
   return st;
 }
 
-sigil_status_t sgo_tool_finish(sigil_tool_execution_t *e, int has_result, const char *arguments,
-                               size_t arguments_len, const char *result, size_t result_len,
-                               int64_t completed_at_ns, int has_error, const char *message,
-                               size_t message_len, int32_t http_status, sigil_error_t **error) {
+sigil_status_t sgo_tool_finish(sigil_tool_execution_t *e, int has_result, const char *arguments, size_t arguments_len,
+                               const char *result, size_t result_len, int64_t completed_at_ns, int has_error,
+                               const char *message, size_t message_len, int32_t http_status, sigil_error_t **error) {
   if (has_result) {
-    sigil_tool_execution_set_result(e, arguments != NULL ? arguments : "", arguments_len,
-                                    result != NULL ? result : "", result_len, completed_at_ns);
+    sigil_tool_execution_set_result(e, arguments != NULL ? arguments : "", arguments_len, result != NULL ? result : "",
+                                    result_len, completed_at_ns);
   }
   if (has_error) sigil_tool_execution_set_error(e, message != NULL ? message : "", message_len, http_status);
   sigil_status_t st = sigil_tool_execution_end(e, error);
   sigil_tool_execution_free(e);
   return st;
 }
-
 
 sigil_status_t sgo_embedding_start(sigil_client_t *client, const sgo_embedding_start_args *a, const char *buf,
                                    sigil_embedding_t **out, char *traceparent) {
@@ -134,12 +131,11 @@ sigil_status_t sgo_embedding_start(sigil_client_t *client, const sgo_embedding_s
   return st;
 }
 
-
 /* `buf` holds the response model and then `texts_count` NUL-terminated texts
  * back to back, starting at offset `texts`. */
 sigil_status_t sgo_embedding_finish(sigil_embedding_t *e, const sgo_embedding_result_args *a, const char *buf,
-                                    int has_error, const char *message, size_t message_len,
-                                    int32_t http_status, sigil_error_t **error) {
+                                    int has_error, const char *message, size_t message_len, int32_t http_status,
+                                    sigil_error_t **error) {
   if (a->has_result) {
     sigil_embedding_result_t r = SIGIL_EMBEDDING_RESULT_INIT;
     r.input_count = a->input_count;

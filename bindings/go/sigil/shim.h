@@ -10,10 +10,9 @@
 #include <sigil/sigil.h>
 
 typedef struct {
-  int64_t id, conversation_id, conversation_title, user_id, agent_name, agent_version, operation_name,
-      model_provider, model_name, system_prompt, tool_choice, tools_json, tags_json, metadata_json,
-      ctx_conversation_id, ctx_conversation_title, ctx_user_id, ctx_agent_name, ctx_agent_version,
-      parent_traceparent;
+  int64_t id, conversation_id, conversation_title, user_id, agent_name, agent_version, operation_name, model_provider,
+      model_name, system_prompt, tool_choice, tools_json, tags_json, metadata_json, ctx_conversation_id,
+      ctx_conversation_title, ctx_user_id, ctx_agent_name, ctx_agent_version, parent_traceparent;
   int64_t tools_json_len, tags_json_len, metadata_json_len;
   int64_t max_tokens, started_at_ns;
   double temperature, top_p;
@@ -24,8 +23,8 @@ typedef struct {
 
 typedef struct {
   int64_t tool_name, tool_call_id, tool_type, tool_description, conversation_id, conversation_title, agent_name,
-      agent_version, request_model, request_provider, ctx_conversation_id, ctx_conversation_title,
-      ctx_agent_name, ctx_agent_version, parent_traceparent;
+      agent_version, request_model, request_provider, ctx_conversation_id, ctx_conversation_title, ctx_agent_name,
+      ctx_agent_version, parent_traceparent;
   int64_t started_at_ns;
   int32_t include_content;
   uint32_t content_capture;
@@ -33,8 +32,8 @@ typedef struct {
 } sgo_tool_start_args;
 
 typedef struct {
-  int64_t model_provider, model_name, agent_name, agent_version, encoding_format, ctx_agent_name,
-      ctx_agent_version, parent_traceparent;
+  int64_t model_provider, model_name, agent_name, agent_version, encoding_format, ctx_agent_name, ctx_agent_version,
+      parent_traceparent;
   int64_t dimensions, started_at_ns;
   int32_t has_dimensions;
   uint32_t content_capture;

@@ -13,6 +13,7 @@ const { generationResult, toolsJSON, objectJSON, toolContent } = require('./enco
 const {
   ConfigError,
   ValidationError,
+  MappingError,
   fromStatus,
   RATING_CLASSES,
 } = require('./errors.js');
@@ -263,6 +264,34 @@ function splitStart(started) {
 }
 
 // ---------------------------------------------------------------------------
+// Provider JSON: the engine maps it (docs/providers.md)
+// ---------------------------------------------------------------------------
+
+const PROVIDER_RAW_ARTIFACTS = 1;
+
+/** [body, isJson] for the addon: strings and byte arrays as given, anything else JSON.stringify'd. */
+function providerBody(body) {
+  if (body === undefined || body === null) return [undefined, false];
+  if (typeof body === 'string' || body instanceof Uint8Array) return [body, false];
+  if (body instanceof ArrayBuffer) return [new Uint8Array(body), false];
+  if (ArrayBuffer.isView(body)) return [new Uint8Array(body.buffer, body.byteOffset, body.byteLength), false];
+  return [JSON.stringify(body), true];
+}
+
+/**
+ * A caller mistake (an unknown API) throws InvalidArgumentError; a body the engine could only
+ * partly map is returned as a MappingError, never thrown: the host's call is not affected.
+ */
+function providerStatus(st) {
+  if (st === 0 || st === undefined) return undefined;
+  if (st === 1) {
+    throw fromStatus(1, 'sigil: unknown provider API, or an API of another recorder kind');
+  }
+  return new MappingError(`sigil: the provider JSON could not be fully mapped (${fromStatus(st).code}); the ` +
+    'generation keeps what was mapped', st);
+}
+
+// ---------------------------------------------------------------------------
 // Recorders
 // ---------------------------------------------------------------------------
 
@@ -385,6 +414,55 @@ class GenerationRecorder extends Recorder {
     });
   }
 
+  /**
+   * Maps the provider's request body (model, system prompt, input messages, tools, request
+   * controls). `api`: "openai.chat", "openai.responses", "anthropic.messages",
+   * "gemini.generate_content" or "bedrock.converse"; `body`: an object, JSON text or bytes.
+   * Throws InvalidArgumentError for an unknown API; returns a MappingError (never throws) for a
+   * body the engine could only partly map.
+   */
+  setProviderRequest(api, body, options) {
+    return this.#provider(0, api, body, options);
+  }
+
+  /** Maps the provider's response body (output, usage, stop reason, response id and model), as setProviderRequest. */
+  setProviderResponse(api, body, options) {
+    return this.#provider(1, api, body, options);
+  }
+
+  /** setProviderRequest then setProviderResponse; returns the first mapping problem. */
+  setProviderResult(api, request, response, options) {
+    const problem = this.setProviderRequest(api, request, options);
+    const later = this.setProviderResponse(api, response, options);
+    return problem ?? later;
+  }
+
+  /**
+   * Feeds one stream event (one server-sent event's JSON, or one Bedrock ConverseStream event); the
+   * engine accumulates them until end(), and the first content event sets the time to first token.
+   */
+  addProviderEvent(api, event, options) {
+    return this.#provider(2, api, event, options);
+  }
+
+  /**
+   * Marks the generation with a mapping problem your own mapping found (the first one wins): it is
+   * still exported, with error.type "mapping_error" on its span. Returns an input error, if any.
+   */
+  setMappingError(message) {
+    return this[SET]((h) => {
+      const text = message instanceof Error ? (message.message || message.name) : String(message ?? '');
+      const st = N.generationSetMappingError(h, text);
+      return st === 0 ? undefined : fromStatus(st);
+    });
+  }
+
+  #provider(which, api, body, options) {
+    const [data, isJson] = providerBody(body);
+    const flags = options?.rawArtifacts ? PROVIDER_RAW_ARTIFACTS : 0;
+    return this[SET]((h) => providerStatus(N.generationProvider(which, h, String(api), data ?? '', isJson, flags)));
+  }
+
   /** Records when the first streamed token arrived (now when omitted). */
   setFirstTokenAt(firstTokenAt) {
     this[SET]((h) => {
@@ -450,6 +528,17 @@ class EmbeddingRecorder extends Recorder {
       const st = N.embeddingSetResult(h, r.inputCount, r.inputTokens, r.responseModel, r.dimensions, r.inputTexts);
       return st === 0 ? undefined : fromStatus(st);
     });
+  }
+
+  /**
+   * Maps the call from the provider's request and/or response body ("openai.embeddings",
+   * "gemini.embed_content"): objects, JSON text or bytes. Throws InvalidArgumentError for an
+   * unknown API; returns a MappingError (never throws) for a body the engine could only partly map.
+   */
+  setProviderResult(api, request, response) {
+    const [req, reqJson] = providerBody(request);
+    const [resp, respJson] = providerBody(response);
+    return this[SET]((h) => providerStatus(N.embeddingSetProviderResult(h, String(api), req, reqJson, resp, respJson)));
   }
 
   /** Records that the embedding call failed. */

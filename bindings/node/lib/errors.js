@@ -94,6 +94,11 @@ class RatingTransportError extends SigilError {}
 class UnsupportedError extends SigilError {}
 /** An unexpected engine failure (out of memory, internal invariant). */
 class EngineError extends SigilError {}
+/**
+ * Provider JSON the engine could only partly map (it did not parse, or held invalid UTF-8).
+ * Returned, never thrown: the generation keeps what was mapped and its span gets mapping_error.
+ */
+class MappingError extends SigilError {}
 
 const CLASSES = Object.freeze({
   1: InvalidArgumentError,
@@ -144,6 +149,7 @@ module.exports = {
   RatingTransportError,
   UnsupportedError,
   EngineError,
+  MappingError,
   fromStatus,
   RATING_CLASSES,
 };

@@ -415,6 +415,27 @@ export interface ToolExecutionResult {
 // ---------------------------------------------------------------------------
 
 /** Records one generation. */
+/**
+ * A provider API the engine maps (docs/providers.md). Generation recorders take the first five,
+ * embedding recorders the last two.
+ */
+export type ProviderApi =
+  | 'openai.chat'
+  | 'openai.responses'
+  | 'anthropic.messages'
+  | 'gemini.generate_content'
+  | 'bedrock.converse'
+  | 'openai.embeddings'
+  | 'gemini.embed_content';
+
+/** Provider JSON: a parsed object (serialized with JSON.stringify), JSON text, or its bytes. */
+export type ProviderBody = object | string | Uint8Array | ArrayBuffer;
+
+export interface ProviderOptions {
+  /** Also keep the provider JSON as artifacts (exported only when the content capture mode allows it). */
+  rawArtifacts?: boolean;
+}
+
 export declare class GenerationRecorder {
   private constructor();
   /** Extension: the generation id (given at start or generated). */
@@ -434,6 +455,16 @@ export declare class GenerationRecorder {
   /** Records a provider failure: the generation is still exported, with call_error set. */
   setCallError(error: unknown): void;
   /** Records when the first streamed token arrived (now when omitted). */
+  /** Maps the request body; throws InvalidArgumentError for an unknown API, returns a MappingError for a body it could only partly map. */
+  setProviderRequest(api: ProviderApi | (string & {}), body: ProviderBody, options?: ProviderOptions): MappingError | undefined;
+  /** Maps the response body, as setProviderRequest. */
+  setProviderResponse(api: ProviderApi | (string & {}), body: ProviderBody, options?: ProviderOptions): MappingError | undefined;
+  /** setProviderRequest then setProviderResponse; the first mapping problem. */
+  setProviderResult(api: ProviderApi | (string & {}), request: ProviderBody, response: ProviderBody, options?: ProviderOptions): MappingError | undefined;
+  /** Feeds one stream event; the engine accumulates them until end(). */
+  addProviderEvent(api: ProviderApi | (string & {}), event: ProviderBody, options?: ProviderOptions): MappingError | undefined;
+  /** Marks the generation with a mapping problem of your own (span error.type "mapping_error"). */
+  setMappingError(message: string | Error): SigilError | undefined;
   setFirstTokenAt(firstTokenAt?: Date | number | bigint): void;
   /** Ends the recording; returns the local error (extension), also kept for getError(). */
   end(): SigilError | undefined;
@@ -460,6 +491,8 @@ export declare class EmbeddingRecorder {
   readonly traceparent: string;
   readonly ended: boolean;
   setResult(result: EmbeddingResult): SigilError | undefined;
+  /** Maps the call from the provider's request and/or response body (either may be omitted). */
+  setProviderResult(api: ProviderApi | (string & {}), request?: ProviderBody | null, response?: ProviderBody | null): MappingError | undefined;
   setCallError(error: unknown): void;
   end(): SigilError | undefined;
   getError(): SigilError | undefined;
@@ -681,3 +714,5 @@ export declare class RatingConflictError extends SigilError {}
 export declare class RatingTransportError extends SigilError {}
 export declare class UnsupportedError extends SigilError {}
 export declare class EngineError extends SigilError {}
+/** Provider JSON the engine could only partly map: returned by the provider methods, never thrown. */
+export declare class MappingError extends SigilError {}

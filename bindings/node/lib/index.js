@@ -47,3 +47,4 @@ exports.RatingConflictError = errors.RatingConflictError;
 exports.RatingTransportError = errors.RatingTransportError;
 exports.UnsupportedError = errors.UnsupportedError;
 exports.EngineError = errors.EngineError;
+exports.MappingError = errors.MappingError;

@@ -40,6 +40,7 @@ export const {
   RatingConflictError,
   RatingTransportError,
   UnsupportedError,
-  EngineError
+  EngineError,
+  MappingError
 } = sdk;
 export default sdk;

@@ -134,8 +134,8 @@ typedef struct client_wrap {
   log_sink_t *sink;       /* NULL without a logger */
   hooks_t *hooks;         /* NULL without a resolver or sanitizer */
   env_data_t *ed;
-  int shut_down; /* a shutdown completed: freeing is quick */
-  int busy;      /* async jobs in flight */
+  int shut_down;                   /* a shutdown completed: freeing is quick */
+  int busy;                        /* async jobs in flight */
   struct client_wrap *prev, *next; /* live clients of this environment */
 } client_wrap_t;
 
@@ -166,6 +166,9 @@ napi_value generation_end(napi_env env, napi_callback_info info);
 napi_value generation_id(napi_env env, napi_callback_info info);
 napi_value generation_traceparent(napi_env env, napi_callback_info info);
 napi_value generation_content_capture_mode(napi_env env, napi_callback_info info);
+napi_value generation_provider(napi_env env, napi_callback_info info);
+napi_value generation_set_mapping_error(napi_env env, napi_callback_info info);
+napi_value embedding_set_provider_result(napi_env env, napi_callback_info info);
 napi_value tool_start(napi_env env, napi_callback_info info);
 napi_value tool_set_result(napi_env env, napi_callback_info info);
 napi_value tool_set_error(napi_env env, napi_callback_info info);

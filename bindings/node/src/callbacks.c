@@ -84,7 +84,7 @@ typedef struct {
   hook_kind_t kind;
   uint32_t record_kind;
   uint32_t call_token; /* the queuing call's token (thread-pool jobs), else 0 */
-  const char *a; /* metadata JSON (resolver) or path (sanitizer) */
+  const char *a;       /* metadata JSON (resolver) or path (sanitizer) */
   size_t a_len;
   const char *b; /* the value (sanitizer) */
   size_t b_len;
@@ -166,8 +166,10 @@ static void hook_run(napi_env env, hooks_t *hk, hook_call_t *c) {
 static void hook_call_js(napi_env env, napi_value fn, void *context, void *data) {
   (void)fn;
   hook_call_t *c = (hook_call_t *)data;
-  if (env != NULL) hook_run(env, (hooks_t *)context, c);
-  else c->rc = -1; /* torn down with the call pending */
+  if (env != NULL)
+    hook_run(env, (hooks_t *)context, c);
+  else
+    c->rc = -1; /* torn down with the call pending */
   pthread_mutex_lock(&c->mu);
   c->done = 1;
   pthread_cond_signal(&c->cv);
@@ -195,8 +197,7 @@ static int hook_call(hooks_t *hk, hook_call_t *c) {
   return queued ? c->rc : -1;
 }
 
-int engine_resolver(void *user_data, uint32_t record_kind, const char *metadata_json, size_t len,
-                           uint32_t *mode) {
+int engine_resolver(void *user_data, uint32_t record_kind, const char *metadata_json, size_t len, uint32_t *mode) {
   hook_call_t c;
   memset(&c, 0, sizeof c);
   c.kind = HOOK_RESOLVE;
@@ -210,7 +211,7 @@ int engine_resolver(void *user_data, uint32_t record_kind, const char *metadata_
 }
 
 int engine_sanitizer(void *user_data, const char *path, size_t path_len, const char *value, size_t value_len,
-                            sigil_sanitized_t *out) {
+                     sigil_sanitized_t *out) {
   hook_call_t c;
   memset(&c, 0, sizeof c);
   c.kind = HOOK_SANITIZE;
@@ -255,8 +256,8 @@ hooks_t *hooks_new(napi_env env, napi_value resolver, napi_value sanitizer, int 
   hk->refs = 2;
   if ((rt == napi_function && napi_create_reference(env, resolver, 1, &hk->resolver) != napi_ok) ||
       (st == napi_function && napi_create_reference(env, sanitizer, 1, &hk->sanitizer) != napi_ok) ||
-      napi_create_threadsafe_function(env, NULL, NULL, make_cstring(env, "sigil-sdk hooks"), 0, 1, hk,
-                                      hooks_finalize, hk, hook_call_js, &hk->tsfn) != napi_ok) {
+      napi_create_threadsafe_function(env, NULL, NULL, make_cstring(env, "sigil-sdk hooks"), 0, 1, hk, hooks_finalize,
+                                      hk, hook_call_js, &hk->tsfn) != napi_ok) {
     if (hk->resolver != NULL) napi_delete_reference(env, hk->resolver);
     if (hk->sanitizer != NULL) napi_delete_reference(env, hk->sanitizer);
     pthread_mutex_destroy(&hk->mu);

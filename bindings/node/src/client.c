@@ -13,8 +13,10 @@
 
 static void list_remove(client_wrap_t *cw) {
   if (cw->ed == NULL) return;
-  if (cw->prev != NULL) cw->prev->next = cw->next;
-  else cw->ed->clients = cw->next;
+  if (cw->prev != NULL)
+    cw->prev->next = cw->next;
+  else
+    cw->ed->clients = cw->next;
   if (cw->next != NULL) cw->next->prev = cw->prev;
   cw->prev = cw->next = NULL;
   cw->ed = NULL;
@@ -281,8 +283,8 @@ napi_value client_new(napi_env env, napi_callback_info info) {
     pthread_mutex_init(&sink->mu, NULL);
     sink->refs = 2; /* the client and the thread-safe function */
     napi_value res_name = make_cstring(env, "sigil-sdk logger");
-    if (napi_create_threadsafe_function(env, argv[1], NULL, res_name, 0, 1, sink, log_finalize, NULL,
-                                        log_call_js, &sink->tsfn) != napi_ok) {
+    if (napi_create_threadsafe_function(env, argv[1], NULL, res_name, 0, 1, sink, log_finalize, NULL, log_call_js,
+                                        &sink->tsfn) != napi_ok) {
       pthread_mutex_destroy(&sink->mu);
       free(sink);
       sigil_options_free(o);
@@ -419,8 +421,12 @@ static void job_execute(napi_env env, void *data) {
   (void)env;
   job_t *j = (job_t *)data;
   switch (j->kind) {
-    case JOB_FLUSH: j->st = sigil_client_flush(j->cw->client, j->timeout_ms, &j->err); break;
-    case JOB_SHUTDOWN: j->st = sigil_client_shutdown(j->cw->client, j->timeout_ms, &j->err); break;
+    case JOB_FLUSH:
+      j->st = sigil_client_flush(j->cw->client, j->timeout_ms, &j->err);
+      break;
+    case JOB_SHUTDOWN:
+      j->st = sigil_client_shutdown(j->cw->client, j->timeout_ms, &j->err);
+      break;
     case JOB_RATING:
       t_call_token = j->call_token; /* the resolver runs in the submitting call's context */
       j->st = sigil_client_submit_rating(j->cw->client, &j->input, j->timeout_ms, &j->result, &j->err);
@@ -520,9 +526,7 @@ static napi_value lifecycle(napi_env env, napi_callback_info info, job_kind_t ki
 napi_value client_flush(napi_env env, napi_callback_info info) { return lifecycle(env, info, JOB_FLUSH); }
 
 /* clientShutdown(client, timeoutMs) -> Promise<0 | [status, message]> */
-napi_value client_shutdown(napi_env env, napi_callback_info info) {
-  return lifecycle(env, info, JOB_SHUTDOWN);
-}
+napi_value client_shutdown(napi_env env, napi_callback_info info) { return lifecycle(env, info, JOB_SHUTDOWN); }
 
 /* submitRating(client, conversationId, ratingId, rating, comment, metadataJson,
  *              generationId, raterId, source, timeoutMs, callToken)

@@ -14,16 +14,22 @@ typedef enum { REC_GENERATION, REC_TOOL, REC_EMBEDDING } rec_kind_t;
 typedef struct {
   void *rec; /* the engine recorder; NULL once ended */
   rec_kind_t kind;
-  char traceparent[64]; /* kept at end; "" without a span */
-  char *id;             /* kept at end (generations) */
+  char traceparent[64];  /* kept at end; "" without a span */
+  char *id;              /* kept at end (generations) */
   uint32_t capture_mode; /* kept at end (generations): the resolved mode */
 } rec_t;
 
 static void rec_free_engine(rec_t *w) {
   switch (w->kind) {
-    case REC_GENERATION: sigil_generation_free((sigil_generation_t *)w->rec); break;
-    case REC_TOOL: sigil_tool_execution_free((sigil_tool_execution_t *)w->rec); break;
-    case REC_EMBEDDING: sigil_embedding_free((sigil_embedding_t *)w->rec); break;
+    case REC_GENERATION:
+      sigil_generation_free((sigil_generation_t *)w->rec);
+      break;
+    case REC_TOOL:
+      sigil_tool_execution_free((sigil_tool_execution_t *)w->rec);
+      break;
+    case REC_EMBEDDING:
+      sigil_embedding_free((sigil_embedding_t *)w->rec);
+      break;
   }
   w->rec = NULL;
 }
@@ -96,15 +102,14 @@ static napi_value rec_end(napi_env env, napi_callback_info info, rec_kind_t kind
     }
     case REC_TOOL:
       st = sigil_tool_execution_end((sigil_tool_execution_t *)w->rec, &err);
-      if (sigil_tool_execution_traceparent((sigil_tool_execution_t *)w->rec, w->traceparent,
-                                           sizeof w->traceparent) != SIGIL_OK) {
+      if (sigil_tool_execution_traceparent((sigil_tool_execution_t *)w->rec, w->traceparent, sizeof w->traceparent) !=
+          SIGIL_OK) {
         w->traceparent[0] = '\0';
       }
       break;
     case REC_EMBEDDING:
       st = sigil_embedding_end((sigil_embedding_t *)w->rec, &err);
-      if (sigil_embedding_traceparent((sigil_embedding_t *)w->rec, w->traceparent, sizeof w->traceparent) !=
-          SIGIL_OK) {
+      if (sigil_embedding_traceparent((sigil_embedding_t *)w->rec, w->traceparent, sizeof w->traceparent) != SIGIL_OK) {
         w->traceparent[0] = '\0';
       }
       break;
@@ -130,9 +135,15 @@ static napi_value rec_traceparent(napi_env env, napi_callback_info info, rec_kin
   if (w->rec != NULL) {
     sigil_status_t st = SIGIL_E_INVALID_ARGUMENT;
     switch (kind) {
-      case REC_GENERATION: st = sigil_generation_traceparent((sigil_generation_t *)w->rec, buf, sizeof buf); break;
-      case REC_TOOL: st = sigil_tool_execution_traceparent((sigil_tool_execution_t *)w->rec, buf, sizeof buf); break;
-      case REC_EMBEDDING: st = sigil_embedding_traceparent((sigil_embedding_t *)w->rec, buf, sizeof buf); break;
+      case REC_GENERATION:
+        st = sigil_generation_traceparent((sigil_generation_t *)w->rec, buf, sizeof buf);
+        break;
+      case REC_TOOL:
+        st = sigil_tool_execution_traceparent((sigil_tool_execution_t *)w->rec, buf, sizeof buf);
+        break;
+      case REC_EMBEDDING:
+        st = sigil_embedding_traceparent((sigil_embedding_t *)w->rec, buf, sizeof buf);
+        break;
     }
     tp = st == SIGIL_OK ? buf : "";
   }
@@ -219,8 +230,8 @@ napi_value generation_start(napi_env env, napi_callback_info info) {
 
   g.content_capture = capture_mode(env, a[27]);
   sigil_generation_t *out = NULL;
-  sigil_status_t st = streaming ? sigil_generation_start_streaming(cw->client, &g, &out)
-                                : sigil_generation_start(cw->client, &g, &out);
+  sigil_status_t st =
+      streaming ? sigil_generation_start_streaming(cw->client, &g, &out) : sigil_generation_start(cw->client, &g, &out);
   scratch_end();
   if (out == NULL) return throw_type(env, "out of memory");
   return started(env, st, wrap_recorder(env, out, REC_GENERATION));
@@ -269,8 +280,7 @@ napi_value generation_set_call_error(napi_env env, napi_callback_info info) {
     return throw_last_error(env, "generationSetCallError: string conversion");
   }
   opt_double(env, a[2], &status);
-  sigil_status_t st =
-      sigil_generation_set_call_error(g, msg.off < 0 ? "" : sptr(s, msg), msg.len, (int32_t)status);
+  sigil_status_t st = sigil_generation_set_call_error(g, msg.off < 0 ? "" : sptr(s, msg), msg.len, (int32_t)status);
   scratch_end();
   return make_int(env, st);
 }
@@ -286,9 +296,7 @@ napi_value generation_set_first_token_at(napi_env env, napi_callback_info info) 
 }
 
 /* generationEnd(recorder) -> 0 | [status, message]; frees the engine recorder */
-napi_value generation_end(napi_env env, napi_callback_info info) {
-  return rec_end(env, info, REC_GENERATION);
-}
+napi_value generation_end(napi_env env, napi_callback_info info) { return rec_end(env, info, REC_GENERATION); }
 
 /* generationId(recorder) -> string */
 napi_value generation_id(napi_env env, napi_callback_info info) {
@@ -310,8 +318,8 @@ napi_value generation_content_capture_mode(napi_env env, napi_callback_info info
   CHECK(env, get_args(env, info, 1, a));
   rec_t *w = rec_arg(env, a[0], REC_GENERATION);
   if (w == NULL) return NULL;
-  return make_int(env, w->rec != NULL ? sigil_generation_content_capture_mode((sigil_generation_t *)w->rec)
-                                      : w->capture_mode);
+  return make_int(
+      env, w->rec != NULL ? sigil_generation_content_capture_mode((sigil_generation_t *)w->rec) : w->capture_mode);
 }
 
 /* toolStart(client, toolName, toolCallId, toolType, toolDescription, conversationId,
@@ -377,8 +385,8 @@ napi_value tool_set_result(napi_env env, napi_callback_info info) {
     scratch_end();
     return throw_last_error(env, "toolSetResult: string conversion");
   }
-  sigil_status_t st = sigil_tool_execution_set_result(t, sptr(s, args), args.len, sptr(s, result), result.len,
-                                                      time_ns(env, a[3]));
+  sigil_status_t st =
+      sigil_tool_execution_set_result(t, sptr(s, args), args.len, sptr(s, result), result.len, time_ns(env, a[3]));
   scratch_end();
   return make_int(env, st);
 }
@@ -405,9 +413,7 @@ napi_value tool_set_error(napi_env env, napi_callback_info info) {
 
 napi_value tool_end(napi_env env, napi_callback_info info) { return rec_end(env, info, REC_TOOL); }
 
-napi_value tool_traceparent(napi_env env, napi_callback_info info) {
-  return rec_traceparent(env, info, REC_TOOL);
-}
+napi_value tool_traceparent(napi_env env, napi_callback_info info) { return rec_traceparent(env, info, REC_TOOL); }
 
 /* embeddingStart(client, modelProvider, modelName, agentName, agentVersion, dimensions,
  *   encodingFormat, startedAt, ctxAgentName, ctxAgentVersion, parentTraceparent,
@@ -523,9 +529,7 @@ napi_value embedding_set_call_error(napi_env env, napi_callback_info info) {
   return make_int(env, st);
 }
 
-napi_value embedding_end(napi_env env, napi_callback_info info) {
-  return rec_end(env, info, REC_EMBEDDING);
-}
+napi_value embedding_end(napi_env env, napi_callback_info info) { return rec_end(env, info, REC_EMBEDDING); }
 
 napi_value embedding_traceparent(napi_env env, napi_callback_info info) {
   return rec_traceparent(env, info, REC_EMBEDDING);
@@ -556,4 +560,123 @@ napi_value status_name(napi_env env, napi_callback_info info) {
   double st = 0;
   opt_double(env, a[0], &st);
   return make_cstring(env, sigil_status_name((sigil_status_t)st));
+}
+
+/* --- provider JSON ------------------------------------------------------- */
+
+/* A provider body: a Buffer / Uint8Array as its bytes (borrowed for the call),
+ * else a string: JSON.stringify text (is_json: lone surrogates unescaped so
+ * the engine reports them) or the caller's JSON text. *present is 0 for
+ * undefined / null. */
+typedef struct {
+  const char *bytes; /* a typed array's bytes, else NULL: see ref */
+  size_t len;
+  sref_t ref;
+  int present;
+} body_t;
+
+static napi_status provider_body(napi_env env, napi_value v, napi_value is_json, scratch_t *s, body_t *out) {
+  *out = (body_t){NULL, 0, SREF_UNSET, 0};
+  if (is_nullish(env, v)) return napi_ok;
+  out->present = 1;
+  bool typed = false;
+  napi_status st = napi_is_typedarray(env, v, &typed);
+  if (st != napi_ok) return st;
+  if (typed) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void *data = NULL;
+    st = napi_get_typedarray_info(env, v, &type, &length, &data, NULL, NULL);
+    if (st != napi_ok) return st;
+    if (type != napi_uint8_array && type != napi_uint8_clamped_array && type != napi_int8_array) {
+      return napi_invalid_arg;
+    }
+    out->bytes = data != NULL ? (const char *)data : "";
+    out->len = length;
+    return napi_ok;
+  }
+  int json = 0;
+  opt_bool(env, is_json, &json);
+  return json ? put_json(env, v, s, &out->ref) : put_string(env, v, s, &out->ref);
+}
+
+/* The body's pointer once the scratch buffer no longer moves; "" for an empty string. */
+static const char *body_ptr(const scratch_t *s, const body_t *b) {
+  if (!b->present) return NULL;
+  if (b->bytes != NULL) return b->bytes;
+  return b->ref.off < 0 ? "" : sptr(s, b->ref);
+}
+
+static size_t body_len(const body_t *b) { return b->bytes != NULL ? b->len : (b->ref.off < 0 ? 0 : b->ref.len); }
+
+/* generationProvider(which, recorder, api, body, bodyIsJson, flags) -> status;
+ * which: 0 request, 1 response, 2 stream event. */
+napi_value generation_provider(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  CHECK(env, get_args(env, info, 6, a));
+  double which = 0, flags = 0;
+  opt_double(env, a[0], &which);
+  opt_double(env, a[5], &flags);
+  int ok;
+  sigil_generation_t *g = generation_arg(env, a[1], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t api;
+  body_t body;
+  if (put_string(env, a[2], s, &api) != napi_ok || provider_body(env, a[3], a[4], s, &body) != napi_ok) {
+    scratch_end();
+    return throw_type(env, "provider JSON must be a string, a Buffer or a Uint8Array");
+  }
+  const char *api_p = api.off < 0 ? NULL : sptr(s, api);
+  const char *json = body_ptr(s, &body);
+  size_t len = body_len(&body);
+  sigil_status_t st;
+  if (which == 0) {
+    st = sigil_generation_set_provider_request(g, api_p, json, len, (uint32_t)flags);
+  } else if (which == 1) {
+    st = sigil_generation_set_provider_response(g, api_p, json, len, (uint32_t)flags);
+  } else {
+    st = sigil_generation_add_provider_event(g, api_p, json, len, (uint32_t)flags);
+  }
+  scratch_end();
+  return make_int(env, st);
+}
+
+/* generationSetMappingError(recorder, message) -> status */
+napi_value generation_set_mapping_error(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  CHECK(env, get_args(env, info, 2, a));
+  int ok;
+  sigil_generation_t *g = generation_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t msg;
+  if (put_string(env, a[1], s, &msg) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "generationSetMappingError: string conversion");
+  }
+  sigil_status_t st = sigil_generation_set_mapping_error(g, msg.off < 0 ? "" : sptr(s, msg), msg.len);
+  scratch_end();
+  return make_int(env, st);
+}
+
+/* embeddingSetProviderResult(recorder, api, request, requestIsJson, response, responseIsJson) -> status */
+napi_value embedding_set_provider_result(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  CHECK(env, get_args(env, info, 6, a));
+  int ok;
+  sigil_embedding_t *e = embedding_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t api;
+  body_t req, resp;
+  if (put_string(env, a[1], s, &api) != napi_ok || provider_body(env, a[2], a[3], s, &req) != napi_ok ||
+      provider_body(env, a[4], a[5], s, &resp) != napi_ok) {
+    scratch_end();
+    return throw_type(env, "provider JSON must be a string, a Buffer or a Uint8Array");
+  }
+  sigil_status_t st = sigil_embedding_set_provider_result(e, api.off < 0 ? NULL : sptr(s, api), body_ptr(s, &req),
+                                                          body_len(&req), body_ptr(s, &resp), body_len(&resp));
+  scratch_end();
+  return make_int(env, st);
 }

@@ -221,9 +221,9 @@ static size_t json_escape(const char *in, size_t n, char *out) {
     while (i + 8 <= n) {
       uint64_t w;
       memcpy(&w, in + i, 8);
-      uint64_t ctl = (w - ones * 0x20) & ~w;                     /* a byte < 0x20 */
-      uint64_t quote = (w ^ (ones * '"')) - ones;                /* a '"' */
-      uint64_t bslash = (w ^ (ones * '\\')) - ones;            /* a backslash */
+      uint64_t ctl = (w - ones * 0x20) & ~w;        /* a byte < 0x20 */
+      uint64_t quote = (w ^ (ones * '"')) - ones;   /* a '"' */
+      uint64_t bslash = (w ^ (ones * '\\')) - ones; /* a backslash */
       quote &= ~(w ^ (ones * '"'));
       bslash &= ~(w ^ (ones * '\\'));
       if (((ctl | quote | bslash) & highs) != 0) break;
@@ -240,13 +240,27 @@ static size_t json_escape(const char *in, size_t n, char *out) {
       }
       out[o++] = '\\';
       switch (c) {
-        case '"': out[o++] = '"'; break;
-        case '\\': out[o++] = '\\'; break;
-        case '\n': out[o++] = 'n'; break;
-        case '\r': out[o++] = 'r'; break;
-        case '\t': out[o++] = 't'; break;
-        case '\b': out[o++] = 'b'; break;
-        case '\f': out[o++] = 'f'; break;
+        case '"':
+          out[o++] = '"';
+          break;
+        case '\\':
+          out[o++] = '\\';
+          break;
+        case '\n':
+          out[o++] = 'n';
+          break;
+        case '\r':
+          out[o++] = 'r';
+          break;
+        case '\t':
+          out[o++] = 't';
+          break;
+        case '\b':
+          out[o++] = 'b';
+          break;
+        case '\f':
+          out[o++] = 'f';
+          break;
         default:
           out[o++] = 'u';
           out[o++] = '0';
@@ -315,9 +329,7 @@ int is_nullish(napi_env env, napi_value v) {
 }
 
 /* An optional number: 1 and *out when it is a number, else 0. */
-int opt_double(napi_env env, napi_value v, double *out) {
-  return napi_get_value_double(env, v, out) == napi_ok;
-}
+int opt_double(napi_env env, napi_value v, double *out) { return napi_get_value_double(env, v, out) == napi_ok; }
 
 int opt_int64(napi_env env, napi_value v, int64_t *out) {
   napi_valuetype t;
@@ -373,9 +385,7 @@ napi_value make_string(napi_env env, const char *s, size_t len) {
   return out;
 }
 
-napi_value make_cstring(napi_env env, const char *s) {
-  return make_string(env, s, s != NULL ? strlen(s) : 0);
-}
+napi_value make_cstring(napi_env env, const char *s) { return make_string(env, s, s != NULL ? strlen(s) : 0); }
 
 void set_named(napi_env env, napi_value obj, const char *key, napi_value v) {
   if (v != NULL) napi_set_named_property(env, obj, key, v);

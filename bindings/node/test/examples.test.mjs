@@ -77,3 +77,20 @@ test('the README examples run as written', async () => {
     rmSync(file, { force: true });
   }
 });
+
+test('the README provider example runs as written', async () => {
+  const [block] = readmeBlocks('Provider responses');
+  const file = `${pkg}/test/.readme-provider.mjs`;
+  try {
+    writeFileSync(file, block);
+    const r = spawnSync(process.execPath, [file], { env: env('http'), encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '', 'no mapping problem');
+  } finally {
+    rmSync(file, { force: true });
+  }
+  const [g] = await h.generations();
+  assert.deepEqual(g.model, { provider: 'openai', name: 'gpt-4o-mini' });
+  assert.equal(g.output[0].parts[0].text, '18°C and sunny.');
+  assert.equal(g.usage.input_tokens, '12');
+});

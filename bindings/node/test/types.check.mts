@@ -4,6 +4,7 @@ import {
   SigilClient,
   ClientShutdownError,
   SigilError,
+  MappingError,
   withConversationId,
   withParentTraceparent,
   withContentCaptureMode,
@@ -83,3 +84,18 @@ void new SigilClient({ contentCapture: 'everything' });
 // @ts-expect-error: unknown redaction category
 void new SigilClient({ redaction: ['emails'] });
 await privacy.shutdown();
+
+// Provider JSON: objects, text or bytes; a mapping problem is returned, not thrown.
+const prov = new SigilClient({ useEnvironment: false });
+const pg = prov.startGeneration({ model: { provider: '', name: '' } });
+const problem: MappingError | undefined = pg.setProviderResult('openai.chat', { model: 'gpt-4o' }, '{"id":"x"}',
+  { rawArtifacts: true });
+pg.addProviderEvent('anthropic.messages', new TextEncoder().encode('{"type":"message_stop"}'));
+pg.setProviderResponse('a.future.api', new Uint8Array(0));
+pg.setMappingError(new Error('unexpected block'));
+console.log(problem?.name);
+pg.end();
+prov.startEmbedding({ model: { provider: 'openai', name: 'te3' } }).setProviderResult('openai.embeddings', null, '{}');
+// @ts-expect-error: the options are an object
+pg.setProviderRequest('openai.chat', {}, true);
+await prov.shutdown();

@@ -284,6 +284,16 @@ sigil_generation_content_capture_mode = _fn("sigil_generation_content_capture_mo
 sigil_generation_free = _fn("sigil_generation_free", None, P)
 sigil_validate_generation_json = _fn("sigil_validate_generation_json", c_uint32, c_char_p, c_size_t, E)
 
+# Provider mapping: the engine maps the provider's own JSON (docs/providers.md).
+PROVIDER_RAW_ARTIFACTS = 1
+sigil_generation_set_provider_request = _fn(
+    "sigil_generation_set_provider_request", c_uint32, P, c_char_p, c_char_p, c_size_t, c_uint32)
+sigil_generation_set_provider_response = _fn(
+    "sigil_generation_set_provider_response", c_uint32, P, c_char_p, c_char_p, c_size_t, c_uint32)
+sigil_generation_add_provider_event = _fn(
+    "sigil_generation_add_provider_event", c_uint32, P, c_char_p, c_char_p, c_size_t, c_uint32)
+sigil_generation_set_mapping_error = _fn("sigil_generation_set_mapping_error", c_uint32, P, c_char_p, c_size_t)
+
 # --- tool executions -----------------------------------------------------------
 
 
@@ -362,6 +372,8 @@ EMBEDDING_RESULT_VERSION = 1
 sigil_embedding_start = _fn("sigil_embedding_start", c_uint32, P, POINTER(EmbeddingStart), POINTER(c_void_p))
 sigil_embedding_set_result = _fn("sigil_embedding_set_result", c_uint32, P, POINTER(EmbeddingResult))
 sigil_embedding_set_call_error = _fn("sigil_embedding_set_call_error", c_uint32, P, c_char_p, c_size_t, c_int32)
+sigil_embedding_set_provider_result = _fn(
+    "sigil_embedding_set_provider_result", c_uint32, P, c_char_p, c_char_p, c_size_t, c_char_p, c_size_t)
 sigil_embedding_end = _fn("sigil_embedding_end", c_uint32, P, E)
 sigil_embedding_traceparent = _fn("sigil_embedding_traceparent", c_uint32, P, c_char_p, c_size_t)
 sigil_embedding_free = _fn("sigil_embedding_free", None, P)

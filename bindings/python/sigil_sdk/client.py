@@ -42,6 +42,7 @@ from .errors import (
     ClientShutdownError,
     ConfigError,
     InvalidArgumentError,
+    MappingError,
     SigilError,
 )
 from .models import (
@@ -672,6 +673,32 @@ def _rating_response(out: c_void_p) -> SubmitConversationRatingResponse:
     )
 
 
+# --- provider JSON -------------------------------------------------------------
+
+ProviderBody = Any  # dict / list (serialized here), str (JSON text) or bytes (JSON text)
+
+
+def _provider_json(body: ProviderBody) -> bytes:
+    """Provider JSON as bytes: bytes as given, str as UTF-8 (lone surrogates kept for the engine to
+    report), anything else serialized compactly without escaping non-ASCII, as the other bindings do."""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if not isinstance(body, str):
+        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return body.encode("utf-8", "surrogatepass")
+
+
+def _provider_status(status: int) -> Optional[SigilError]:
+    """A caller mistake (unknown API) raises; a mapping problem is returned, never raised: the engine
+    kept what it could map and marked the generation (error.type "mapping_error")."""
+    if status == _OK:
+        return None
+    if status == N.SIGIL_E_INVALID_ARGUMENT:
+        raise _error(status, c_void_p())
+    name = N.sigil_status_name(status).decode()
+    return MappingError(f"the provider JSON could not be fully mapped ({name})", code=status, status=name)
+
+
 # --- recorders -----------------------------------------------------------------
 
 
@@ -843,8 +870,62 @@ class GenerationRecorder(_Recorder):
             if mapping_error is not None:
                 self._mapping_error = mapping_error
             if self._handle:
-                return self._input_error(N.sigil_generation_set_result_json(self._handle, doc, len(doc)))
+                status = N.sigil_generation_set_result_json(self._handle, doc, len(doc))
+                if mapping_error is not None:
+                    self._set_mapping_error(mapping_error)
+                return self._input_error(status)
         return None
+
+    # Provider JSON, mapped by the engine. `api` names the provider API ("openai.chat",
+    # "openai.responses", "anthropic.messages", "gemini.generate_content", "bedrock.converse");
+    # bodies are dicts/lists, JSON text or bytes. An unknown API raises InvalidArgumentError; a body
+    # the engine cannot fully map is returned as a MappingError (never raised): the generation keeps
+    # what could be mapped and is exported with error.type "mapping_error" on its span.
+
+    def set_provider_request(self, api: str, request: ProviderBody, *,
+                             raw_artifacts: bool = False) -> Optional[SigilError]:
+        """Maps the provider request body: model, system prompt, input messages, tools, request controls."""
+        return self._provider_call(N.sigil_generation_set_provider_request, api, request, raw_artifacts)
+
+    def set_provider_response(self, api: str, response: ProviderBody, *,
+                              raw_artifacts: bool = False) -> Optional[SigilError]:
+        """Maps the provider response body: output messages, usage, stop reason, response id and model."""
+        return self._provider_call(N.sigil_generation_set_provider_response, api, response, raw_artifacts)
+
+    def add_provider_event(self, api: str, event: ProviderBody, *,
+                           raw_artifacts: bool = False) -> Optional[SigilError]:
+        """Feeds one stream event (one server-sent event's JSON, or one Bedrock ConverseStream event);
+        the engine accumulates them until end(). The first content event sets the first-token time."""
+        return self._provider_call(N.sigil_generation_add_provider_event, api, event, raw_artifacts)
+
+    def set_provider_result(self, api: str, request: ProviderBody, response: ProviderBody, *,
+                            raw_artifacts: bool = False) -> Optional[SigilError]:
+        """set_provider_request then set_provider_response; returns the first mapping problem."""
+        problem = self.set_provider_request(api, request, raw_artifacts=raw_artifacts)
+        later = self.set_provider_response(api, response, raw_artifacts=raw_artifacts)
+        return problem or later
+
+    def set_mapping_error(self, message: Any) -> Optional[SigilError]:
+        """Marks the generation with a mapping problem found while building its result (the first one
+        wins): it is still exported, with error.type "mapping_error" on its span."""
+        with self._lock:
+            if self._handle:
+                return self._set_mapping_error(message)
+        return None
+
+    def _set_mapping_error(self, message: Any) -> Optional[SigilError]:
+        if isinstance(message, BaseException):
+            message = str(message) or type(message).__name__
+        text = str(message).encode("utf-8", "surrogatepass")
+        return self._input_error(N.sigil_generation_set_mapping_error(self._handle, text, len(text)))
+
+    def _provider_call(self, fn, api: str, body: ProviderBody, raw_artifacts: bool) -> Optional[SigilError]:
+        data = _provider_json(body)
+        flags = N.PROVIDER_RAW_ARTIFACTS if raw_artifacts else 0
+        with self._lock:
+            if not self._handle:
+                return None
+            return _provider_status(fn(self._handle, api.encode(), data, len(data), flags))
 
     def set_first_token_at(self, first_token_at: Optional[datetime] = None) -> None:
         """Records when the first streamed token arrived (now when omitted)."""
@@ -909,4 +990,18 @@ class EmbeddingRecorder(_Recorder):
             if self._handle:
                 return self._input_error(N.sigil_embedding_set_result(self._handle, byref(r)))
         return None
+
+    def set_provider_result(self, api: str, request: ProviderBody = None,
+                            response: ProviderBody = None) -> Optional[SigilError]:
+        """Maps an embedding call from the provider's request and/or response body ("openai.embeddings",
+        "gemini.embed_content"): provider, model and dimensions from the request, counts, tokens and
+        response model from the response. Unknown API: raises InvalidArgumentError; a body the engine
+        cannot fully map is returned as a MappingError (never raised)."""
+        req = _provider_json(request) if request is not None else None
+        resp = _provider_json(response) if response is not None else None
+        with self._lock:
+            if not self._handle:
+                return None
+            return _provider_status(N.sigil_embedding_set_provider_result(
+                self._handle, api.encode(), req, len(req) if req else 0, resp, len(resp) if resp else 0))
 

@@ -13,8 +13,8 @@ import sigil_sdk
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_readme_quick_start_runs(harness, tmp_path):
-    section = README.read_text().split("## Quick start", 1)[1]
+def run_section(harness, tmp_path, heading: str) -> None:
+    section = README.read_text().split(heading, 1)[1]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     script = tmp_path / "quick_start.py"
     script.write_text(code)
@@ -24,7 +24,21 @@ def test_readme_quick_start_runs(harness, tmp_path):
                 "SIGIL_PROTOCOL": "http", "SIGIL_ENDPOINT": harness.urls["http_base"]})
     proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""  # no mapping problem reported
+
+
+def test_readme_quick_start_runs(harness, tmp_path):
+    run_section(harness, tmp_path, "## Quick start")
     (cap,) = harness.wait("http_exports")
     (g,) = cap["generations"]
     assert g["conversation_id"] == "conv-1"
     assert g["output"][0]["parts"][0]["text"] == "It is 18°C and sunny."
+
+
+def test_readme_provider_example_runs(harness, tmp_path):
+    run_section(harness, tmp_path, "## Provider responses")
+    (cap,) = harness.wait("http_exports")
+    (g,) = cap["generations"]
+    assert g["model"] == {"provider": "openai", "name": "gpt-4o-mini"}
+    assert g["output"][0]["parts"][0]["text"] == "18°C and sunny."
+    assert g["usage"]["input_tokens"] == "12"

@@ -30,26 +30,46 @@
 /* Canonical, language-neutral error names (conformance/README.md). */
 static const char *error_name(sigil_status_t status) {
   switch (status) {
-    case SIGIL_OK: return NULL;
-    case SIGIL_E_INVALID_ARGUMENT: return "InvalidArgument";
-    case SIGIL_E_VALIDATION: return "ValidationFailed";
-    case SIGIL_E_QUEUE_FULL: return "QueueFull";
-    case SIGIL_E_PAYLOAD_TOO_LARGE: return "PayloadTooLarge";
-    case SIGIL_E_SHUTDOWN: return "ClientShutdown";
-    case SIGIL_E_INVALID_UTF8: return "InvalidUTF8";
-    case SIGIL_E_INVALID_JSON: return "InvalidJSON";
-    case SIGIL_E_CONFIG: return "InvalidConfig";
-    case SIGIL_E_TIMEOUT: return "Timeout";
-    case SIGIL_E_TRANSPORT: return "TransportError";
-    case SIGIL_E_ALREADY_ENDED: return "AlreadyEnded";
-    case SIGIL_E_NO_MEMORY: return "OutOfMemory";
-    case SIGIL_E_INTERNAL: return "InternalError";
-    case SIGIL_E_BYTE_BUDGET: return "ByteBudgetExceeded";
-    case SIGIL_E_REJECTED: return "Rejected";
-    case SIGIL_E_RATING_VALIDATION: return "RatingValidationFailed";
-    case SIGIL_E_RATING_CONFLICT: return "RatingConflict";
-    case SIGIL_E_UNSUPPORTED: return "Unsupported";
-    default: return "InternalError";
+    case SIGIL_OK:
+      return NULL;
+    case SIGIL_E_INVALID_ARGUMENT:
+      return "InvalidArgument";
+    case SIGIL_E_VALIDATION:
+      return "ValidationFailed";
+    case SIGIL_E_QUEUE_FULL:
+      return "QueueFull";
+    case SIGIL_E_PAYLOAD_TOO_LARGE:
+      return "PayloadTooLarge";
+    case SIGIL_E_SHUTDOWN:
+      return "ClientShutdown";
+    case SIGIL_E_INVALID_UTF8:
+      return "InvalidUTF8";
+    case SIGIL_E_INVALID_JSON:
+      return "InvalidJSON";
+    case SIGIL_E_CONFIG:
+      return "InvalidConfig";
+    case SIGIL_E_TIMEOUT:
+      return "Timeout";
+    case SIGIL_E_TRANSPORT:
+      return "TransportError";
+    case SIGIL_E_ALREADY_ENDED:
+      return "AlreadyEnded";
+    case SIGIL_E_NO_MEMORY:
+      return "OutOfMemory";
+    case SIGIL_E_INTERNAL:
+      return "InternalError";
+    case SIGIL_E_BYTE_BUDGET:
+      return "ByteBudgetExceeded";
+    case SIGIL_E_REJECTED:
+      return "Rejected";
+    case SIGIL_E_RATING_VALIDATION:
+      return "RatingValidationFailed";
+    case SIGIL_E_RATING_CONFLICT:
+      return "RatingConflict";
+    case SIGIL_E_UNSUPPORTED:
+      return "Unsupported";
+    default:
+      return "InternalError";
   }
 }
 
@@ -403,9 +423,15 @@ static void add_handle(const char *name, kind_t kind, void *ptr) {
 static void free_all(void) {
   for (size_t i = 0; i < g_handles_len; ++i) {
     switch (g_handles[i].kind) {
-      case KIND_GENERATION: sigil_generation_free((sigil_generation_t *)g_handles[i].ptr); break;
-      case KIND_TOOL: sigil_tool_execution_free((sigil_tool_execution_t *)g_handles[i].ptr); break;
-      case KIND_EMBEDDING: sigil_embedding_free((sigil_embedding_t *)g_handles[i].ptr); break;
+      case KIND_GENERATION:
+        sigil_generation_free((sigil_generation_t *)g_handles[i].ptr);
+        break;
+      case KIND_TOOL:
+        sigil_tool_execution_free((sigil_tool_execution_t *)g_handles[i].ptr);
+        break;
+      case KIND_EMBEDDING:
+        sigil_embedding_free((sigil_embedding_t *)g_handles[i].ptr);
+        break;
     }
     free(g_handles[i].name);
   }
@@ -453,8 +479,8 @@ static int need_client(bad_t *bad) {
  * ------------------------------------------------------------------------ */
 
 static const char *const kConfigKeys[] = {
-    "protocol", "endpoint", "api_endpoint", "otlp_endpoint", "headers", "agent_name", "agent_version",
-    "user_id", "tags", "batch_size", "flush_interval_ms", "queue_size", "max_retries", "payload_max_bytes",
+    "protocol", "endpoint", "api_endpoint", "otlp_endpoint",     "headers",    "agent_name",  "agent_version",
+    "user_id",  "tags",     "batch_size",   "flush_interval_ms", "queue_size", "max_retries", "payload_max_bytes",
     NULL};
 
 static sigil_status_t set_pairs(bad_t *bad, sigil_options_t *o, const cJSON *obj, const char *what,
@@ -489,10 +515,14 @@ static void op_client_new(bad_t *bad, const cJSON *req, cJSON *r) {
     sigil_options_new(&o);
     const char *protocol = str(bad, cfg, "protocol");
     if (protocol != NULL) {
-      if (strcmp(protocol, "grpc") == 0) st = sigil_options_set_protocol(o, SIGIL_PROTOCOL_GRPC);
-      else if (strcmp(protocol, "http") == 0) st = sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
-      else if (strcmp(protocol, "none") == 0) st = sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
-      else fail(bad, "unknown protocol \"%s\"", protocol);
+      if (strcmp(protocol, "grpc") == 0)
+        st = sigil_options_set_protocol(o, SIGIL_PROTOCOL_GRPC);
+      else if (strcmp(protocol, "http") == 0)
+        st = sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+      else if (strcmp(protocol, "none") == 0)
+        st = sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
+      else
+        fail(bad, "unknown protocol \"%s\"", protocol);
     }
 #define SET_STR(key, setter) \
   if (st == SIGIL_OK && str(bad, cfg, key) != NULL) st = setter(o, str(bad, cfg, key))
@@ -577,13 +607,27 @@ static void op_client_stats(bad_t *bad, const cJSON *req, cJSON *r) {
  * generation.*
  * ------------------------------------------------------------------------ */
 
-static const char *const kGenerationStartKeys[] = {
-    "id", "conversation_id", "conversation_title", "user_id", "agent_name", "agent_version",
-    "operation_name", "model", "system_prompt", "max_tokens", "temperature", "top_p", "tool_choice",
-    "thinking_enabled", "tools", "tags", "metadata", "content_capture", NULL};
-static const char *const kGenerationContextKeys[] = {
-    "conversation_id", "conversation_title", "user_id", "agent_name", "agent_version", "parent_traceparent",
-    NULL};
+static const char *const kGenerationStartKeys[] = {"id",
+                                                   "conversation_id",
+                                                   "conversation_title",
+                                                   "user_id",
+                                                   "agent_name",
+                                                   "agent_version",
+                                                   "operation_name",
+                                                   "model",
+                                                   "system_prompt",
+                                                   "max_tokens",
+                                                   "temperature",
+                                                   "top_p",
+                                                   "tool_choice",
+                                                   "thinking_enabled",
+                                                   "tools",
+                                                   "tags",
+                                                   "metadata",
+                                                   "content_capture",
+                                                   NULL};
+static const char *const kGenerationContextKeys[] = {"conversation_id", "conversation_title", "user_id", "agent_name",
+                                                     "agent_version",   "parent_traceparent", NULL};
 static const char *const kModelKeys[] = {"provider", "name", NULL};
 
 /* The start's optional "content_capture" mode name (protocol addition). */
@@ -647,8 +691,8 @@ static void op_generation_start(bad_t *bad, const cJSON *req, cJSON *r) {
   gs.metadata_json_len = metadata ? strlen(metadata) : 0;
 
   sigil_generation_t *g = NULL;
-  sigil_status_t st = streaming ? sigil_generation_start_streaming(g_client, &gs, &g)
-                                : sigil_generation_start(g_client, &gs, &g);
+  sigil_status_t st =
+      streaming ? sigil_generation_start_streaming(g_client, &gs, &g) : sigil_generation_start(g_client, &gs, &g);
   cJSON_free(tools);
   cJSON_free(tags);
   cJSON_free(metadata);
@@ -695,14 +739,106 @@ static void op_generation_end(bad_t *bad, const cJSON *req, cJSON *r) {
 }
 
 /* ---------------------------------------------------------------------------
+ * Provider JSON (generation.set_provider_*, generation.add_provider_events,
+ * embedding.set_provider_result). A body given as a JSON string is the
+ * provider's JSON text, passed byte for byte (the runner expands fixtures to
+ * such strings); any other JSON value is passed as its compact text.
+ * ------------------------------------------------------------------------ */
+
+/* The provider JSON text of `v` (caller frees with cJSON_free), or NULL. */
+static char *provider_body(bad_t *bad, const cJSON *v, const char *key) {
+  if (v == NULL || cJSON_IsNull(v)) {
+    fail(bad, "\"%s\" is required", key);
+    return NULL;
+  }
+  if (cJSON_IsString(v)) {
+    size_t n = strlen(v->valuestring);
+    char *copy = (char *)cJSON_malloc(n + 1);
+    if (copy != NULL) memcpy(copy, v->valuestring, n + 1);
+    return copy;
+  }
+  return cJSON_PrintUnformatted(v);
+}
+
+static uint32_t provider_flags(bad_t *bad, const cJSON *req) {
+  return bool_value(bad, req, "raw_artifacts") ? SIGIL_PROVIDER_RAW_ARTIFACTS : 0u;
+}
+
+typedef sigil_status_t (*provider_fn)(sigil_generation_t *, const char *, const char *, size_t, uint32_t);
+
+static void provider_body_op(bad_t *bad, const cJSON *req, cJSON *r, provider_fn fn) {
+  sigil_generation_t *g = (sigil_generation_t *)recorder(bad, req, KIND_GENERATION);
+  const char *api = str(bad, req, "api");
+  uint32_t flags = provider_flags(bad, req);
+  if (!bad->failed && api == NULL) fail(bad, "%s", "\"api\" is required");
+  char *body = bad->failed ? NULL : provider_body(bad, field(req, "body"), "body");
+  if (bad->failed) return;
+  reply_status(r, fn(g, api, body, strlen(body), flags), NULL);
+  cJSON_free(body);
+}
+
+static void op_generation_set_provider_request(bad_t *bad, const cJSON *req, cJSON *r) {
+  provider_body_op(bad, req, r, sigil_generation_set_provider_request);
+}
+
+static void op_generation_set_provider_response(bad_t *bad, const cJSON *req, cJSON *r) {
+  provider_body_op(bad, req, r, sigil_generation_set_provider_response);
+}
+
+/* Every event in order; the reply carries the first event's error, if any. */
+static void op_generation_add_provider_events(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_generation_t *g = (sigil_generation_t *)recorder(bad, req, KIND_GENERATION);
+  const char *api = str(bad, req, "api");
+  uint32_t flags = provider_flags(bad, req);
+  const cJSON *events = field(req, "events");
+  if (!bad->failed && api == NULL) fail(bad, "%s", "\"api\" is required");
+  if (!bad->failed && !cJSON_IsArray(events)) fail(bad, "%s", "\"events\" must be an array");
+  if (bad->failed) return;
+  sigil_status_t first = SIGIL_OK;
+  for (const cJSON *it = events->child; it != NULL; it = it->next) {
+    char *body = provider_body(bad, it, "events[]");
+    if (bad->failed) return;
+    sigil_status_t st = sigil_generation_add_provider_event(g, api, body, strlen(body), flags);
+    cJSON_free(body);
+    if (first == SIGIL_OK) first = st;
+  }
+  reply_status(r, first, NULL);
+}
+
+static void op_generation_set_mapping_error(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_generation_t *g = (sigil_generation_t *)recorder(bad, req, KIND_GENERATION);
+  const char *message = str(bad, req, "message");
+  if (bad->failed) return;
+  if (message == NULL) message = "";
+  reply_status(r, sigil_generation_set_mapping_error(g, message, strlen(message)), NULL);
+}
+
+static void op_embedding_set_provider_result(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_embedding_t *e = (sigil_embedding_t *)recorder(bad, req, KIND_EMBEDDING);
+  const char *api = str(bad, req, "api");
+  if (!bad->failed && api == NULL) fail(bad, "%s", "\"api\" is required");
+  char *request = present(req, "request") ? provider_body(bad, field(req, "request"), "request") : NULL;
+  char *response = present(req, "response") ? provider_body(bad, field(req, "response"), "response") : NULL;
+  if (!bad->failed) {
+    reply_status(r,
+                 sigil_embedding_set_provider_result(e, api, request, request ? strlen(request) : 0, response,
+                                                     response ? strlen(response) : 0),
+                 NULL);
+  }
+  cJSON_free(request);
+  cJSON_free(response);
+}
+
+/* ---------------------------------------------------------------------------
  * tool_execution.*
  * ------------------------------------------------------------------------ */
 
 static const char *const kToolStartKeys[] = {
-    "tool_name", "tool_call_id", "tool_type", "tool_description", "conversation_id", "conversation_title",
-    "agent_name", "agent_version", "request_model", "request_provider", "include_content", "content_capture", NULL};
-static const char *const kToolContextKeys[] = {
-    "conversation_id", "conversation_title", "agent_name", "agent_version", "parent_traceparent", NULL};
+    "tool_name",  "tool_call_id",  "tool_type",     "tool_description", "conversation_id", "conversation_title",
+    "agent_name", "agent_version", "request_model", "request_provider", "include_content", "content_capture",
+    NULL};
+static const char *const kToolContextKeys[] = {"conversation_id", "conversation_title", "agent_name",
+                                               "agent_version",   "parent_traceparent", NULL};
 
 static void op_tool_start(bad_t *bad, const cJSON *req, cJSON *r) {
   const char *name = new_handle_name(bad, req);
@@ -742,8 +878,8 @@ static void op_tool_set_result(bad_t *bad, const cJSON *req, cJSON *r) {
   if (bad->failed) return;
   char *args = tool_payload(req, "arguments");
   char *result = tool_payload(req, "result");
-  sigil_status_t st = sigil_tool_execution_set_result(t, args, args ? strlen(args) : 0, result,
-                                                      result ? strlen(result) : 0, completed);
+  sigil_status_t st =
+      sigil_tool_execution_set_result(t, args, args ? strlen(args) : 0, result, result ? strlen(result) : 0, completed);
   cJSON_free(args);
   cJSON_free(result);
   reply_status(r, st, NULL);
@@ -770,11 +906,11 @@ static void op_tool_end(bad_t *bad, const cJSON *req, cJSON *r) {
  * embedding.*
  * ------------------------------------------------------------------------ */
 
-static const char *const kEmbeddingStartKeys[] = {"model", "agent_name", "agent_version", "dimensions",
-                                                  "encoding_format", "content_capture", NULL};
+static const char *const kEmbeddingStartKeys[] = {
+    "model", "agent_name", "agent_version", "dimensions", "encoding_format", "content_capture", NULL};
 static const char *const kEmbeddingContextKeys[] = {"agent_name", "agent_version", "parent_traceparent", NULL};
 static const char *const kEmbeddingResultKeys[] = {"input_count", "input_tokens", "response_model",
-                                                   "dimensions", "input_texts", NULL};
+                                                   "dimensions",  "input_texts",  NULL};
 
 static void op_embedding_start(bad_t *bad, const cJSON *req, cJSON *r) {
   const char *name = new_handle_name(bad, req);
@@ -820,8 +956,10 @@ static void op_embedding_set_result(bad_t *bad, const cJSON *req, cJSON *r) {
     list = (const char **)calloc((size_t)n + 1, sizeof *list);
     int i = 0;
     for (const cJSON *it = texts->child; it != NULL && list != NULL; it = it->next, ++i) {
-      if (!cJSON_IsString(it)) fail(bad, "%s", "\"input_texts\" must be an array of strings");
-      else list[i] = it->valuestring;
+      if (!cJSON_IsString(it))
+        fail(bad, "%s", "\"input_texts\" must be an array of strings");
+      else
+        list[i] = it->valuestring;
     }
     er.input_texts = list;
     er.input_texts_count = (size_t)n;
@@ -859,23 +997,34 @@ static void op_traceparent(bad_t *bad, const cJSON *req, cJSON *r) {
   char buf[64] = {0};
   sigil_status_t st = SIGIL_E_INVALID_ARGUMENT;
   switch (h->kind) {
-    case KIND_GENERATION: st = sigil_generation_traceparent((sigil_generation_t *)h->ptr, buf, sizeof buf); break;
-    case KIND_TOOL: st = sigil_tool_execution_traceparent((sigil_tool_execution_t *)h->ptr, buf, sizeof buf); break;
-    case KIND_EMBEDDING: st = sigil_embedding_traceparent((sigil_embedding_t *)h->ptr, buf, sizeof buf); break;
+    case KIND_GENERATION:
+      st = sigil_generation_traceparent((sigil_generation_t *)h->ptr, buf, sizeof buf);
+      break;
+    case KIND_TOOL:
+      st = sigil_tool_execution_traceparent((sigil_tool_execution_t *)h->ptr, buf, sizeof buf);
+      break;
+    case KIND_EMBEDDING:
+      st = sigil_embedding_traceparent((sigil_embedding_t *)h->ptr, buf, sizeof buf);
+      break;
   }
   reply_status(r, st, NULL);
-  if (st == SIGIL_OK) cJSON_AddStringToObject(r, "traceparent", buf);
-  else cJSON_AddNullToObject(r, "traceparent");
+  if (st == SIGIL_OK)
+    cJSON_AddStringToObject(r, "traceparent", buf);
+  else
+    cJSON_AddNullToObject(r, "traceparent");
 }
 
 static const char *const kRatingKeys[] = {"conversation_id", "rating_id", "rating", "comment", "metadata",
-                                          "generation_id", "rater_id", "source", NULL};
+                                          "generation_id",   "rater_id",  "source", NULL};
 
 static const char *rating_name(uint32_t v) {
   switch (v) {
-    case SIGIL_RATING_GOOD: return "CONVERSATION_RATING_VALUE_GOOD";
-    case SIGIL_RATING_BAD: return "CONVERSATION_RATING_VALUE_BAD";
-    default: return "CONVERSATION_RATING_VALUE_UNSPECIFIED";
+    case SIGIL_RATING_GOOD:
+      return "CONVERSATION_RATING_VALUE_GOOD";
+    case SIGIL_RATING_BAD:
+      return "CONVERSATION_RATING_VALUE_BAD";
+    default:
+      return "CONVERSATION_RATING_VALUE_UNSPECIFIED";
   }
 }
 
@@ -918,10 +1067,14 @@ static void op_rating_submit(bad_t *bad, const cJSON *req, cJSON *r) {
   ri.rater_id = str(bad, in, "rater_id");
   ri.source = str(bad, in, "source");
   const char *value = str(bad, in, "rating");
-  if (value == NULL || strcmp(value, "CONVERSATION_RATING_VALUE_UNSPECIFIED") == 0) ri.rating = SIGIL_RATING_UNSPECIFIED;
-  else if (strcmp(value, "CONVERSATION_RATING_VALUE_GOOD") == 0) ri.rating = SIGIL_RATING_GOOD;
-  else if (strcmp(value, "CONVERSATION_RATING_VALUE_BAD") == 0) ri.rating = SIGIL_RATING_BAD;
-  else fail(bad, "unknown rating value \"%s\"", value);
+  if (value == NULL || strcmp(value, "CONVERSATION_RATING_VALUE_UNSPECIFIED") == 0)
+    ri.rating = SIGIL_RATING_UNSPECIFIED;
+  else if (strcmp(value, "CONVERSATION_RATING_VALUE_GOOD") == 0)
+    ri.rating = SIGIL_RATING_GOOD;
+  else if (strcmp(value, "CONVERSATION_RATING_VALUE_BAD") == 0)
+    ri.rating = SIGIL_RATING_BAD;
+  else
+    fail(bad, "unknown rating value \"%s\"", value);
   if (bad->failed) return;
   char *metadata = json_text(in, "metadata");
   ri.metadata_json = metadata;
@@ -963,6 +1116,10 @@ static const struct {
     {"generation.set_call_error", op_generation_set_call_error},
     {"generation.set_first_token_at", op_generation_set_first_token_at},
     {"generation.end", op_generation_end},
+    {"generation.set_provider_request", op_generation_set_provider_request},
+    {"generation.set_provider_response", op_generation_set_provider_response},
+    {"generation.add_provider_events", op_generation_add_provider_events},
+    {"generation.set_mapping_error", op_generation_set_mapping_error},
     {"tool_execution.start", op_tool_start},
     {"tool_execution.set_result", op_tool_set_result},
     {"tool_execution.set_error", op_tool_set_error},
@@ -971,6 +1128,7 @@ static const struct {
     {"embedding.set_result", op_embedding_set_result},
     {"embedding.set_call_error", op_embedding_set_call_error},
     {"embedding.end", op_embedding_end},
+    {"embedding.set_provider_result", op_embedding_set_provider_result},
     {"traceparent", op_traceparent},
     {"rating.submit", op_rating_submit},
 };

@@ -9,6 +9,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -202,26 +203,31 @@ var ops map[string]func(*driver, *object) (reply, error)
 
 func init() {
 	ops = map[string]func(*driver, *object) (reply, error){
-		"hello":                         (*driver).hello,
-		"client.new":                    (*driver).clientNew,
-		"client.flush":                  (*driver).clientFlush,
-		"client.shutdown":               (*driver).clientShutdown,
-		"client.stats":                  (*driver).clientStats,
-		"generation.start":              (*driver).generationStart,
-		"generation.set_result":         (*driver).generationSetResult,
-		"generation.set_call_error":     (*driver).generationSetCallError,
-		"generation.set_first_token_at": (*driver).generationSetFirstTokenAt,
-		"generation.end":                (*driver).generationEnd,
-		"tool_execution.start":          (*driver).toolStart,
-		"tool_execution.set_result":     (*driver).toolSetResult,
-		"tool_execution.set_error":      (*driver).toolSetError,
-		"tool_execution.end":            (*driver).toolEnd,
-		"embedding.start":               (*driver).embeddingStart,
-		"embedding.set_result":          (*driver).embeddingSetResult,
-		"embedding.set_call_error":      (*driver).embeddingSetCallError,
-		"embedding.end":                 (*driver).embeddingEnd,
-		"traceparent":                   (*driver).traceparent,
-		"rating.submit":                 (*driver).ratingSubmit,
+		"hello":                            (*driver).hello,
+		"client.new":                       (*driver).clientNew,
+		"client.flush":                     (*driver).clientFlush,
+		"client.shutdown":                  (*driver).clientShutdown,
+		"client.stats":                     (*driver).clientStats,
+		"generation.start":                 (*driver).generationStart,
+		"generation.set_result":            (*driver).generationSetResult,
+		"generation.set_call_error":        (*driver).generationSetCallError,
+		"generation.set_first_token_at":    (*driver).generationSetFirstTokenAt,
+		"generation.end":                   (*driver).generationEnd,
+		"generation.set_provider_request":  (*driver).generationSetProviderRequest,
+		"generation.set_provider_response": (*driver).generationSetProviderResponse,
+		"generation.add_provider_events":   (*driver).generationAddProviderEvents,
+		"generation.set_mapping_error":     (*driver).generationSetMappingError,
+		"tool_execution.start":             (*driver).toolStart,
+		"tool_execution.set_result":        (*driver).toolSetResult,
+		"tool_execution.set_error":         (*driver).toolSetError,
+		"tool_execution.end":               (*driver).toolEnd,
+		"embedding.start":                  (*driver).embeddingStart,
+		"embedding.set_result":             (*driver).embeddingSetResult,
+		"embedding.set_call_error":         (*driver).embeddingSetCallError,
+		"embedding.end":                    (*driver).embeddingEnd,
+		"embedding.set_provider_result":    (*driver).embeddingSetProviderResult,
+		"traceparent":                      (*driver).traceparent,
+		"rating.submit":                    (*driver).ratingSubmit,
 	}
 }
 
@@ -1374,4 +1380,161 @@ func (e *collector) captureMode(o *object, key string) sigil.ContentCaptureMode 
 		e.err = fmt.Errorf("unknown content_capture %q", name)
 	}
 	return sigil.ContentCaptureModeDefault
+}
+
+// ---- provider JSON ----
+
+// providerBody is a body as the protocol gives it: a JSON string is the
+// provider's JSON text, any other JSON value is its compact text.
+func providerBody(raw json.RawMessage, key string) ([]byte, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, bad("%q is required", key)
+	}
+	if raw[0] == '"' || raw[0] == '{' {
+		if s, err := decodeString(raw); err == nil {
+			return []byte(s), nil
+		}
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, raw); err != nil {
+		return nil, bad("%q is not JSON", key)
+	}
+	return out.Bytes(), nil
+}
+
+func providerOptions(req *object) ([]sigil.ProviderOption, error) {
+	e := &collector{}
+	raw := e.boolPtr(req, "raw_artifacts")
+	if e.err != nil {
+		return nil, e.err
+	}
+	if raw != nil && *raw {
+		return []sigil.ProviderOption{sigil.WithRawArtifacts()}, nil
+	}
+	return nil, nil
+}
+
+// providerReply is the call's answer: its caller error, else the mapping
+// problem the call added (MappingErr keeps only the first one).
+func providerReply(err error, mappingBefore, mappingAfter error) reply {
+	if err == nil && mappingBefore == nil {
+		err = mappingAfter
+	}
+	return sdkReply(err, nil)
+}
+
+func (d *driver) generationProviderBody(req *object,
+	call func(*sigil.GenerationRecorder, string, []byte, ...sigil.ProviderOption) error) (reply, error) {
+	if err := req.only("op", "handle", "api", "body", "raw_artifacts"); err != nil {
+		return reply{}, err
+	}
+	r, err := d.recorder(req, "generation")
+	if err != nil {
+		return reply{}, err
+	}
+	api, _, err := req.str("api")
+	if err != nil {
+		return reply{}, err
+	}
+	raw, _ := req.present("body")
+	body, err := providerBody(raw, "body")
+	if err != nil {
+		return reply{}, err
+	}
+	opts, err := providerOptions(req)
+	if err != nil {
+		return reply{}, err
+	}
+	before := r.generation.MappingErr()
+	callErr := call(r.generation, api, body, opts...)
+	return providerReply(callErr, before, r.generation.MappingErr()), nil
+}
+
+func (d *driver) generationSetProviderRequest(req *object) (reply, error) {
+	return d.generationProviderBody(req, (*sigil.GenerationRecorder).SetProviderRequest)
+}
+
+func (d *driver) generationSetProviderResponse(req *object) (reply, error) {
+	return d.generationProviderBody(req, (*sigil.GenerationRecorder).SetProviderResponse)
+}
+
+func (d *driver) generationAddProviderEvents(req *object) (reply, error) {
+	if err := req.only("op", "handle", "api", "events", "raw_artifacts"); err != nil {
+		return reply{}, err
+	}
+	r, err := d.recorder(req, "generation")
+	if err != nil {
+		return reply{}, err
+	}
+	api, _, err := req.str("api")
+	if err != nil {
+		return reply{}, err
+	}
+	raw, _ := req.present("events")
+	var events []json.RawMessage
+	if err := json.Unmarshal(raw, &events); err != nil {
+		return reply{}, bad("\"events\" must be an array")
+	}
+	opts, err := providerOptions(req)
+	if err != nil {
+		return reply{}, err
+	}
+	first := sdkReply(nil, nil) // the first event's error, as the C driver reports
+	for _, ev := range events {
+		body, err := providerBody(ev, "events[]")
+		if err != nil {
+			return reply{}, err
+		}
+		before := r.generation.MappingErr()
+		rep := providerReply(r.generation.AddProviderEvent(api, body, opts...), before, r.generation.MappingErr())
+		if first.err == "" && rep.err != "" {
+			first = rep
+		}
+	}
+	return first, nil
+}
+
+func (d *driver) generationSetMappingError(req *object) (reply, error) {
+	if err := req.only("op", "handle", "message"); err != nil {
+		return reply{}, err
+	}
+	r, err := d.recorder(req, "generation")
+	if err != nil {
+		return reply{}, err
+	}
+	msg, _, err := req.str("message")
+	if err != nil {
+		return reply{}, err
+	}
+	before := r.generation.Err()
+	r.generation.SetMappingError(msg)
+	if before == nil {
+		return sdkReply(r.generation.Err(), nil), nil // a rejected message shows in Err at once
+	}
+	return sdkReply(nil, nil), nil
+}
+
+func (d *driver) embeddingSetProviderResult(req *object) (reply, error) {
+	if err := req.only("op", "handle", "api", "request", "response"); err != nil {
+		return reply{}, err
+	}
+	r, err := d.recorder(req, "embedding")
+	if err != nil {
+		return reply{}, err
+	}
+	api, _, err := req.str("api")
+	if err != nil {
+		return reply{}, err
+	}
+	var bodies [2][]byte
+	for i, key := range []string{"request", "response"} {
+		if raw, ok := req.present(key); ok {
+			if bodies[i], err = providerBody(raw, key); err != nil {
+				return reply{}, err
+			}
+		}
+	}
+	before := r.embedding.MappingErr()
+	callErr := r.embedding.SetProviderResult(api, bodies[0], bodies[1])
+	return providerReply(callErr, before, r.embedding.MappingErr()), nil
 }

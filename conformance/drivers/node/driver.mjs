@@ -49,6 +49,15 @@ class ProviderError extends Error {
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+const PROVIDER_BODY_KEYS = ['op', 'handle', 'api', 'body', 'raw_artifacts'];
+const PROVIDER_EVENTS_KEYS = ['op', 'handle', 'api', 'events', 'raw_artifacts'];
+
+/** A provider body as the binding takes it: JSON text as is, any other JSON value as the object. */
+function providerBody(v, key) {
+  if (v === undefined || v === null) throw new BadRequest(`"${key}" is required`);
+  return v;
+}
+
 /** An object whose keys are all known (a typo in a scenario fails loudly). */
 function only(obj, what, allowed) {
   if (obj === undefined || obj === null) return {};
@@ -515,6 +524,59 @@ class Driver {
 
   'generation.end'(req) {
     return reply(this.recorder(req, GenerationRecorder).end());
+  }
+
+  // Provider JSON: a string body is the provider's JSON text (passed as is), any other JSON
+  // value an object the binding serializes.
+  providerArgs(req, allowed) {
+    only(req, 'request', allowed);
+    const api = text(req, 'api');
+    if (api === undefined) throw new BadRequest('"api" is required');
+    return [api, { rawArtifacts: boolean(req, 'raw_artifacts') ?? false }];
+  }
+
+  'generation.set_provider_request'(req) {
+    const rec = this.recorder(req, GenerationRecorder);
+    const [api, options] = this.providerArgs(req, PROVIDER_BODY_KEYS);
+    return reply(rec.setProviderRequest(api, providerBody(req.body, 'body'), options));
+  }
+
+  'generation.set_provider_response'(req) {
+    const rec = this.recorder(req, GenerationRecorder);
+    const [api, options] = this.providerArgs(req, PROVIDER_BODY_KEYS);
+    return reply(rec.setProviderResponse(api, providerBody(req.body, 'body'), options));
+  }
+
+  'generation.add_provider_events'(req) {
+    const rec = this.recorder(req, GenerationRecorder);
+    const [api, options] = this.providerArgs(req, PROVIDER_EVENTS_KEYS);
+    if (!Array.isArray(req.events)) throw new BadRequest('"events" must be an array');
+    let first; // the first event's error, as the C driver reports
+    for (const event of req.events) {
+      let problem;
+      try {
+        problem = rec.addProviderEvent(api, providerBody(event, 'events[]'), options);
+      } catch (err) {
+        if (!(err instanceof SigilError)) throw err;
+        problem = err;
+      }
+      first ??= problem;
+    }
+    return reply(first);
+  }
+
+  'generation.set_mapping_error'(req) {
+    const rec = this.recorder(req, GenerationRecorder);
+    return reply(rec.setMappingError(text(req, 'message') ?? ''));
+  }
+
+  'embedding.set_provider_result'(req) {
+    const rec = this.recorder(req, EmbeddingRecorder);
+    only(req, 'request', ['op', 'handle', 'api', 'request', 'response']);
+    const api = text(req, 'api');
+    if (api === undefined) throw new BadRequest('"api" is required');
+    const body = (key) => (req[key] === undefined || req[key] === null ? undefined : providerBody(req[key], key));
+    return reply(rec.setProviderResult(api, body('request'), body('response')));
   }
 
   'tool_execution.start'(req) {

@@ -446,6 +446,58 @@ class Driver:
     def op_generation_end(self, req: dict[str, Any]) -> dict[str, Any]:
         return self.end(self.recorder(req, sigil.GenerationRecorder))
 
+    # Provider JSON: a string body is the provider's JSON text (passed as is); any other JSON
+    # value is passed as a dict/list, which the binding serializes.
+
+    @staticmethod
+    def provider_args(req: dict[str, Any]) -> tuple[str, bool]:
+        api = req.get("api")
+        if not isinstance(api, str):
+            raise BadRequest('"api" must be a string')
+        return api, bool(boolean(req, "raw_artifacts"))
+
+    @staticmethod
+    def body(req: dict[str, Any], key: str) -> Any:
+        if req.get(key) is None:
+            raise BadRequest(f'"{key}" is required')
+        return req[key]
+
+    def op_generation_set_provider_request(self, req: dict[str, Any]) -> dict[str, Any]:
+        rec = self.recorder(req, sigil.GenerationRecorder)
+        api, raw = self.provider_args(req)
+        return error_reply(rec.set_provider_request(api, self.body(req, "body"), raw_artifacts=raw))
+
+    def op_generation_set_provider_response(self, req: dict[str, Any]) -> dict[str, Any]:
+        rec = self.recorder(req, sigil.GenerationRecorder)
+        api, raw = self.provider_args(req)
+        return error_reply(rec.set_provider_response(api, self.body(req, "body"), raw_artifacts=raw))
+
+    def op_generation_add_provider_events(self, req: dict[str, Any]) -> dict[str, Any]:
+        rec = self.recorder(req, sigil.GenerationRecorder)
+        api, raw = self.provider_args(req)
+        events = req.get("events")
+        if not isinstance(events, list) or any(e is None for e in events):
+            raise BadRequest('"events" must be an array of events')
+        first = None
+        for event in events:  # every event, as the C driver does; the first error is the answer
+            try:
+                problem = rec.add_provider_event(api, event, raw_artifacts=raw)
+            except sigil.SigilError as exc:
+                problem = exc
+            first = first or problem
+        return error_reply(first)
+
+    def op_generation_set_mapping_error(self, req: dict[str, Any]) -> dict[str, Any]:
+        rec = self.recorder(req, sigil.GenerationRecorder)
+        return error_reply(rec.set_mapping_error(text(req, "message") or ""))
+
+    def op_embedding_set_provider_result(self, req: dict[str, Any]) -> dict[str, Any]:
+        rec = self.recorder(req, sigil.EmbeddingRecorder)
+        api, _ = self.provider_args(req)
+        if "raw_artifacts" in req:
+            raise BadRequest('"raw_artifacts" is not an embedding key')
+        return error_reply(rec.set_provider_result(api, req.get("request"), req.get("response")))
+
     def op_tool_execution_start(self, req: dict[str, Any]) -> dict[str, Any]:
         name = self.new_handle(req)
         s = only(req.get("start"), "start", TOOL_START_KEYS)

@@ -128,6 +128,13 @@ impl Client {
 }
 
 impl EmbeddingRecorder {
+    /// The engine handle (NULL for a recorder that could not start).
+    pub(crate) fn raw_handle(&self) -> *mut sys::sigil_embedding_t {
+        self.handle
+    }
+}
+
+impl EmbeddingRecorder {
     /// Sets the result (the last call wins). A text C cannot receive (one
     /// holding a NUL byte) is an [`Error::InvalidArgument`], returned here and
     /// by [`end`](Self::end).

@@ -164,6 +164,11 @@ impl Client {
 }
 
 impl GenerationRecorder {
+    /// The engine handle (NULL for a recorder that could not start).
+    pub(crate) fn raw_handle(&self) -> *mut sys::sigil_generation_t {
+        self.handle
+    }
+
     fn failed(client: &Client, ctx: &Context, error: Error) -> GenerationRecorder {
         GenerationRecorder {
             handle: std::ptr::null_mut(),

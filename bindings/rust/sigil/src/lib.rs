@@ -79,6 +79,7 @@ mod ffi;
 mod generation;
 mod model;
 mod privacy;
+mod provider;
 mod rating;
 mod span;
 mod tool;
@@ -96,6 +97,7 @@ pub use model::{
     PartContent, PartMetadata, Role, Tags, TokenUsage, ToolCall, ToolDefinition, ToolResult,
 };
 pub use privacy::{ContentCaptureMode, ContentCaptureResolver, RecordKind, Redaction, Sanitizer};
+pub use provider::{MappingResult, ProviderJson, ProviderOptions};
 pub use rating::{
     ConversationRating, ConversationRatingInput, ConversationRatingSummary, ConversationRatingValue,
     SubmitConversationRatingResponse,

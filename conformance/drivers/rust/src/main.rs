@@ -14,9 +14,9 @@ use serde_json::{json, Map, Value};
 use sigil::{
     Artifact, ArtifactKind, Client, Config, ContentCaptureMode, Context, ConversationRatingInput,
     ConversationRatingValue, EmbeddingRecorder, EmbeddingResult, EmbeddingStart, Generation, GenerationMode,
-    GenerationRecorder, GenerationStart, Media, Message, ModelRef, Part, PartContent, PartMetadata, Protocol, Role,
-    SubmitConversationRatingResponse, TokenUsage, ToolCall, ToolContent, ToolDefinition, ToolExecutionEnd,
-    ToolExecutionRecorder, ToolExecutionStart, ToolResult,
+    GenerationRecorder, GenerationStart, MappingResult, Media, Message, ModelRef, Part, PartContent, PartMetadata,
+    Protocol, ProviderJson, ProviderOptions, Role, SubmitConversationRatingResponse, TokenUsage, ToolCall, ToolContent,
+    ToolDefinition, ToolExecutionEnd, ToolExecutionRecorder, ToolExecutionStart, ToolResult,
 };
 
 const PROTOCOL_VERSION: u32 = 1;
@@ -548,6 +548,50 @@ fn already_ended() -> Op {
     Ok(reply(Err(sigil::Error::AlreadyEnded("the recorder was already ended".into())), Value::Null))
 }
 
+/// A provider body as the protocol gives it: a JSON string is the provider's
+/// JSON text (passed as is), any other JSON value a `serde_json::Value`.
+enum Body<'a> {
+    Text(&'a str),
+    Value(&'a Value),
+}
+
+impl ProviderJson for Body<'_> {
+    fn provider_json(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self {
+            Body::Text(s) => s.provider_json(),
+            Body::Value(v) => v.provider_json(),
+        }
+    }
+}
+
+fn provider_body<'a>(v: Option<&'a Value>, key: &str) -> Result<Body<'a>, Bad> {
+    match v {
+        None | Some(Value::Null) => bad(format!("\"{key}\" is required")),
+        Some(Value::String(s)) => Ok(Body::Text(s)),
+        Some(v) => Ok(Body::Value(v)),
+    }
+}
+
+fn provider_args(req: &Map<String, Value>) -> Result<(String, ProviderOptions), Bad> {
+    let r = Obj { what: "request", map: req };
+    let Some(api) = r.str("api")? else { return bad("\"api\" is required") };
+    let options = if r.bool("raw_artifacts")?.unwrap_or(false) {
+        ProviderOptions::raw_artifacts()
+    } else {
+        ProviderOptions::default()
+    };
+    Ok((api, options))
+}
+
+/// A provider call's answer: its caller error, else the mapping problem it reported.
+fn mapped(r: MappingResult) -> Result<(), sigil::Error> {
+    match r {
+        Ok(None) => Ok(()),
+        Ok(Some(problem)) => Err(problem),
+        Err(e) => Err(e),
+    }
+}
+
 fn only(req: &Map<String, Value>, allowed: &[&str]) -> Result<(), Bad> {
     match req.keys().find(|k| k.as_str() != "op" && !allowed.contains(&k.as_str())) {
         Some(k) => bad(format!("unknown key {k:?}")),
@@ -690,6 +734,63 @@ impl Driver {
                 only(req, &["handle"])?;
                 match self.generation(req)?.take() {
                     Some(rec) => Ok(reply(rec.end(), Value::Null)),
+                    None => already_ended(),
+                }
+            }
+            "generation.set_provider_request" | "generation.set_provider_response" => {
+                only(req, &["handle", "api", "body", "raw_artifacts"])?;
+                let (api, options) = provider_args(req)?;
+                let body = provider_body(req.get("body"), "body")?;
+                let response = op == "generation.set_provider_response";
+                match self.generation(req)? {
+                    Some(rec) if response => {
+                        Ok(reply(mapped(rec.set_provider_response_with(&api, body, options)), Value::Null))
+                    }
+                    Some(rec) => Ok(reply(mapped(rec.set_provider_request_with(&api, body, options)), Value::Null)),
+                    None => already_ended(),
+                }
+            }
+            "generation.add_provider_events" => {
+                only(req, &["handle", "api", "events", "raw_artifacts"])?;
+                let (api, options) = provider_args(req)?;
+                let Some(Value::Array(events)) = req.get("events") else { return bad("\"events\" must be an array") };
+                let bodies =
+                    events.iter().map(|e| provider_body(Some(e), "events[]")).collect::<Result<Vec<_>, _>>()?;
+                let Some(rec) = self.generation(req)? else { return already_ended() };
+                // Every event, in order; the first one's error is the answer (as the C driver).
+                let mut first = Ok(());
+                for body in bodies {
+                    let r = mapped(rec.add_provider_event_with(&api, body, options));
+                    if first.is_ok() {
+                        first = r;
+                    }
+                }
+                Ok(reply(first, Value::Null))
+            }
+            "generation.set_mapping_error" => {
+                only(req, &["handle", "message"])?;
+                let message = (Obj { what: "request", map: req }).string("message")?;
+                match self.generation(req)? {
+                    Some(rec) => rec.set_mapping_error(message),
+                    None => return already_ended(),
+                }
+                ok()
+            }
+            "embedding.set_provider_result" => {
+                only(req, &["handle", "api", "request", "response"])?;
+                let Some(Value::String(api)) = req.get("api") else { return bad("\"api\" must be a string") };
+                let request = req.get("request").filter(|v| !v.is_null()).map(|v| provider_body(Some(v), "request"));
+                let response = req.get("response").filter(|v| !v.is_null()).map(|v| provider_body(Some(v), "response"));
+                let (request, response) = (request.transpose()?, response.transpose()?);
+                match self.embedding(req)? {
+                    Some(rec) => Ok(reply(
+                        mapped(rec.set_provider_result(
+                            api,
+                            request.as_ref().map(|b| b as &dyn ProviderJson),
+                            response.as_ref().map(|b| b as &dyn ProviderJson),
+                        )),
+                        Value::Null,
+                    )),
                     None => already_ended(),
                 }
             }
