@@ -13,7 +13,7 @@ namespace sigil::detail {
 bool is_already_stored(const ItemResult &item) {
   // The Sigil server answers an id it has stored with this per-item error
   // (a batch retried after a lost answer, or replayed from a spool): the
-  // generation is delivered. The reference Go SDK treats it so too.
+  // generation is delivered.
   return !item.accepted && to_lower(item.error).find("already exists") != std::string::npos;
 }
 
