@@ -40,16 +40,6 @@ namespace {
 
 Status config_error(std::string message) { return Status(SIGIL_E_CONFIG, std::move(message)); }
 
-// Environment values: trimmed; blank counts as unset (as in the reference).
-std::optional<std::string> env_value(const EnvLookup &env, const char *name) {
-  if (!env) return std::nullopt;
-  auto v = env(name);
-  if (!v) return std::nullopt;
-  std::string t = trim(*v);
-  if (t.empty()) return std::nullopt;
-  return t;
-}
-
 template <typename T>
 T pick(const std::optional<T> &explicit_value, const std::optional<T> &env_value_, T fallback) {
   if (explicit_value) return *explicit_value;
@@ -241,6 +231,15 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   st = resolve_privacy_config(o, env, cfg);
   if (!st.is_ok()) return st;
   return cfg;
+}
+
+std::optional<std::string> env_value(const EnvLookup &env, const char *name) {
+  if (!env) return std::nullopt;
+  auto v = env(name);
+  if (!v) return std::nullopt;
+  std::string t = trim(*v);
+  if (t.empty()) return std::nullopt;
+  return t;
 }
 
 }  // namespace sigil::detail

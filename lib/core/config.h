@@ -70,6 +70,8 @@ struct ClientConfig {
 
 using EnvLookup = std::function<std::optional<std::string>(const char *name)>;
 EnvLookup process_environment();
+// An environment value, trimmed; blank counts as unset (as in the reference).
+std::optional<std::string> env_value(const EnvLookup &env, const char *name);
 
 // Client configuration is the sum of each layer's own (ExportConfig in
 // export/export_config.h, TelemetryConfig in telemetry/telemetry_config.h,

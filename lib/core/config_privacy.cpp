@@ -10,18 +10,9 @@ namespace sigil::detail {
 
 namespace {
 
-std::optional<std::string> env_trimmed(const EnvLookup &env, const char *name) {
-  if (!env) return std::nullopt;
-  auto v = env(name);
-  if (!v) return std::nullopt;
-  std::string t = trim(*v);
-  if (t.empty()) return std::nullopt;
-  return t;
-}
-
 // A non-negative integer, or nullopt (with a warning) when malformed.
 std::optional<uint64_t> env_u64(const EnvLookup &env, const char *name, const Logger &logger) {
-  auto v = env_trimmed(env, name);
+  auto v = env_value(env, name);
   if (!v) return std::nullopt;
   char *end = nullptr;
   errno = 0;
@@ -43,7 +34,7 @@ Status resolve_privacy_config(const Options &o, const EnvLookup &env_in, ClientC
   std::optional<ContentCaptureMode> mode;
   if (p.content_capture && *p.content_capture != ContentCaptureMode::kDefault) mode = p.content_capture;
   if (!mode) {
-    if (auto v = env_trimmed(env, "SIGIL_CONTENT_CAPTURE_MODE")) {
+    if (auto v = env_value(env, "SIGIL_CONTENT_CAPTURE_MODE")) {
       auto parsed = parse_content_capture_mode(*v);
       if (!parsed) {
         return Status(SIGIL_E_CONFIG, "invalid SIGIL_CONTENT_CAPTURE_MODE \"" + *v +
@@ -59,7 +50,7 @@ Status resolve_privacy_config(const Options &o, const EnvLookup &env_in, ClientC
 
   if (p.redact) {
     pc.redact = *p.redact;
-  } else if (auto v = env_trimmed(env, "SIGIL_REDACT")) {
+  } else if (auto v = env_value(env, "SIGIL_REDACT")) {
     uint32_t categories = 0;
     if (!parse_redact_categories(*v, categories)) {
       return Status(SIGIL_E_CONFIG, "invalid SIGIL_REDACT \"" + *v +
@@ -84,7 +75,7 @@ Status resolve_privacy_config(const Options &o, const EnvLookup &env_in, ClientC
   }
   EmbeddingCaptureConfig &ec = cfg.telemetry.embedding_capture;
   if (!o.telemetry.embedding_capture_input) {
-    if (auto v = env_trimmed(env, "SIGIL_EMBEDDING_CAPTURE_INPUT")) ec.capture_input = parse_bool(*v);
+    if (auto v = env_value(env, "SIGIL_EMBEDDING_CAPTURE_INPUT")) ec.capture_input = parse_bool(*v);
   }
   if (o.telemetry.embedding_max_input_items == 0) {
     if (auto v = env_u64(env, "SIGIL_EMBEDDING_CAPTURE_MAX_ITEMS", cfg.logger); v && *v > 0 && *v <= UINT32_MAX) {

@@ -11,15 +11,6 @@ namespace sigil::detail {
 
 namespace {
 
-std::optional<std::string> env_value(const EnvLookup &env, const char *name) {
-  if (!env) return std::nullopt;
-  auto v = env(name);
-  if (!v) return std::nullopt;
-  std::string t = trim(*v);
-  if (t.empty()) return std::nullopt;
-  return t;
-}
-
 // A positive integer from the environment; invalid values are ignored with a
 // warning, as OpenTelemetry SDKs do.
 std::optional<uint32_t> env_uint(const EnvLookup &env, const char *name, const Logger &logger) {
