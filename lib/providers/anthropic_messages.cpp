@@ -146,15 +146,8 @@ void map_usage(JsonObjectView u, JsonReader &r, const JsonPath &at, TokenUsage &
 void map_anthropic_request(JsonElement root, JsonReader &r, Generation &g, RequestExtras &x) {
   JsonObjectView o = root.get_object().value_unsafe();
   const JsonPath rp("request");
-  std::string_view s;
-  if (r.str(o, "model", s, rp)) g.model.name.assign(s);
-  int64_t n;
-  if (r.i64(o, "max_tokens", n, rp)) g.max_tokens = n;
-  double d;
-  if (r.f64(o, "temperature", d, rp)) g.temperature = d;
-  if (r.f64(o, "top_p", d, rp)) g.top_p = d;
+  map_request_controls(o, r, rp, g, {"max_tokens"});
   JsonElement e;
-  if (JsonReader::has(o, "tool_choice", e)) set_tool_choice(e, g);
   if (JsonReader::has(o, "thinking", e)) {
     JsonObjectView th;
     std::string_view type;
@@ -166,6 +159,7 @@ void map_anthropic_request(JsonElement root, JsonReader &r, Generation &g, Reque
       else if (t == "disabled")
         g.thinking_enabled = false;
     }
+    int64_t n;
     if (!e.get_object().get(th) && r.i64(th, "budget_tokens", n, JsonPath(rp, "thinking"))) {
       set_metadata_int(g, kThinkingBudgetKey, n);
     }

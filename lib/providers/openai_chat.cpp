@@ -228,18 +228,9 @@ void map_reasoning(JsonObjectView o, JsonReader &r, const JsonPath &rp, Generati
 void map_openai_chat_request(JsonElement root, JsonReader &r, Generation &g, RequestExtras &x) {
   JsonObjectView o = root.get_object().value_unsafe();
   const JsonPath rp("request");
-  std::string_view s;
-  if (r.str(o, "model", s, rp)) g.model.name.assign(s);
-  int64_t n;
-  if (r.i64(o, "max_completion_tokens", n, rp) || r.i64(o, "max_tokens", n, rp)) g.max_tokens = n;
-  double d;
-  if (r.f64(o, "temperature", d, rp)) g.temperature = d;
-  if (r.f64(o, "top_p", d, rp)) g.top_p = d;
+  map_request_controls(o, r, rp, g, {"max_completion_tokens", "max_tokens"});
   JsonElement e;
-  if (JsonReader::has(o, "tool_choice", e))
-    set_tool_choice(e, g);
-  else if (JsonReader::has(o, "function_call", e))
-    set_tool_choice(e, g);  // legacy
+  if (!JsonReader::has(o, "tool_choice", e) && JsonReader::has(o, "function_call", e)) set_tool_choice(e, g);  // legacy
   map_reasoning(o, r, rp, g);
 
   JsonArrayView arr;

@@ -158,15 +158,10 @@ std::string stop_reason(JsonObjectView o, JsonReader &r, const JsonPath &at) {
 void map_openai_responses_request(JsonElement root, JsonReader &r, Generation &g, RequestExtras &x) {
   JsonObjectView o = root.get_object().value_unsafe();
   const JsonPath rp("request");
+  map_request_controls(o, r, rp, g, {"max_output_tokens"});
   std::string_view s;
-  if (r.str(o, "model", s, rp)) g.model.name.assign(s);
   int64_t n;
-  if (r.i64(o, "max_output_tokens", n, rp)) g.max_tokens = n;
-  double d;
-  if (r.f64(o, "temperature", d, rp)) g.temperature = d;
-  if (r.f64(o, "top_p", d, rp)) g.top_p = d;
   JsonElement e;
-  if (JsonReader::has(o, "tool_choice", e)) set_tool_choice(e, g);
   JsonObjectView reasoning;
   if (JsonReader::has(o, "reasoning", e)) {
     g.thinking_enabled = true;

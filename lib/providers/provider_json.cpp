@@ -433,6 +433,24 @@ std::string arguments_json(std::string_view text) {
 
 // Model helpers ----------------------------------------------------------------------
 
+void map_request_controls(JsonObjectView o, JsonReader &r, const JsonPath &at, Generation &g,
+                          std::initializer_list<const char *> max_token_keys) {
+  std::string_view s;
+  if (r.str(o, "model", s, at)) g.model.name.assign(s);
+  int64_t n;
+  for (const char *key : max_token_keys) {
+    if (r.i64(o, key, n, at)) {
+      g.max_tokens = n;
+      break;
+    }
+  }
+  double d;
+  if (r.f64(o, "temperature", d, at)) g.temperature = d;
+  if (r.f64(o, "top_p", d, at)) g.top_p = d;
+  JsonElement e;
+  if (JsonReader::has(o, "tool_choice", e)) set_tool_choice(e, g);
+}
+
 void set_tool_choice(JsonElement e, Generation &g) {
   if (e.is_null()) return;
   std::string_view s;

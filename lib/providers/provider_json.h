@@ -9,6 +9,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -108,6 +109,11 @@ std::string arguments_json(std::string_view text);
 // tool_choice: a string is trimmed and lowercased; anything else becomes its
 // canonical JSON. Empty results leave the field unset.
 void set_tool_choice(JsonElement e, Generation &g);
+// The request controls OpenAI and Anthropic name alike: model, the output
+// token limit (the first of `max_token_keys` present), temperature, top_p and
+// tool_choice. Wrong types are reported through `r` at `at`.
+void map_request_controls(JsonObjectView o, JsonReader &r, const JsonPath &at, Generation &g,
+                          std::initializer_list<const char *> max_token_keys);
 // sigil.gen_ai.request.thinking.budget_tokens and friends.
 void set_metadata_int(Generation &g, const char *key, int64_t value);
 void set_metadata_string(Generation &g, const char *key, std::string_view value);
