@@ -27,7 +27,8 @@ deps-apt:
 	fi
 
 deps-python:
-	@$(PYTHON) -m pip install -q --disable-pip-version-check -r conformance/requirements.txt
+	@$(PYTHON) -m pip install -q --disable-pip-version-check -r conformance/requirements.txt \
+	  -r bindings/python/requirements-providers.txt
 
 deps-rust:
 	@cd bindings/rust && cargo fetch --locked --quiet
