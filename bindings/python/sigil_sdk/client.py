@@ -675,14 +675,19 @@ def _rating_response(out: c_void_p) -> SubmitConversationRatingResponse:
 
 # --- provider JSON -------------------------------------------------------------
 
-ProviderBody = Any  # dict / list (serialized here), str (JSON text) or bytes (JSON text)
+ProviderBody = Any  # dict / list (serialized here), str or bytes (JSON text), or a pydantic model
 
 
 def _provider_json(body: ProviderBody) -> bytes:
     """Provider JSON as bytes: bytes as given, str as UTF-8 (lone surrogates kept for the engine to
-    report), anything else serialized compactly without escaping non-ASCII, as the other bindings do."""
+    report), a pydantic model (the provider SDKs' response types) as its wire JSON (field aliases,
+    only the fields the provider sent), anything else serialized compactly without escaping
+    non-ASCII, as the other bindings do."""
     if isinstance(body, (bytes, bytearray, memoryview)):
         return bytes(body)
+    dump = getattr(body, "model_dump_json", None)
+    if callable(dump) and not isinstance(body, type):
+        body = dump(by_alias=True, exclude_unset=True)
     if not isinstance(body, str):
         body = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     return body.encode("utf-8", "surrogatepass")

@@ -129,3 +129,16 @@ def test_embedding_from_provider_json(harness, client):
     assert span["name"] == "embeddings text-embedding-3-small"
     assert span["attributes"]["gen_ai.embeddings.input_count"] == 2
     assert span["attributes"]["gen_ai.usage.input_tokens"] == 11
+
+
+def test_a_provider_sdk_model_is_sent_as_its_wire_json(harness, client):
+    from openai.types.chat import ChatCompletion
+
+    response = ChatCompletion.model_validate_json(fixture("openai.chat/response_tool_calls.json"))
+    with client.start_generation(GenerationStart(UNSET, id="gen-pydantic")) as rec:
+        assert rec.set_provider_result("openai.chat", fixture("openai.chat/request.json"), response) is None
+    client.flush()
+    (g,) = generations(harness)
+    assert g["response_id"] == "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG"
+    assert [p["tool_call"]["id"] for p in g["output"][0]["parts"]] == ["call_a1", "call_b2"]
+    assert g["usage"]["cache_read_input_tokens"] == "1024"
