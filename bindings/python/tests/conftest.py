@@ -11,6 +11,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -80,6 +81,34 @@ def generations(h, count: int = 1, kind: str = "http_exports", timeout: float = 
 
 def spans(h) -> list[dict]:
     return [s for cap in h.captures("otlp_traces") for s in cap.get("spans") or []]
+
+
+def wait_span(h, matches: Callable[[dict], bool], what: str = "the span") -> dict:
+    """The first captured span `matches` accepts (waits for it: spans leave in the background)."""
+    for _ in range(50):
+        found = [s for s in spans(h) if matches(s)]
+        if found:
+            return found[0]
+        h.wait("otlp_traces", len(h.captures("otlp_traces")) + 1, 0.1)
+    raise AssertionError(f"no span for {what}")
+
+
+def span_of(h, generation_id: str) -> dict:
+    """The span of the generation `generation_id`."""
+    return wait_span(h, lambda s: s["attributes"].get("sigil.generation.id") == generation_id, generation_id)
+
+
+FIXTURES = REPO / "conformance" / "fixtures" / "providers"
+
+
+def fixture(path: str) -> str:
+    """A provider fixture (conformance/fixtures/providers/<api>/...) as text."""
+    return (FIXTURES / path).read_text(encoding="utf-8")
+
+
+def events(path: str) -> list[str]:
+    """The events of a .jsonl stream fixture, one JSON document each."""
+    return [line for line in fixture(path).splitlines() if line.strip()]
 
 
 BATCH_NOW = {"batch_size": 1, "flush_interval": timedelta(milliseconds=10)}

@@ -4,34 +4,15 @@ a user sees. Bodies are the conformance fixtures (conformance/fixtures/providers
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 import sigil_sdk as sigil
 from sigil_sdk import EmbeddingStart, GenerationStart, ModelRef
 
-from conftest import generations, spans
+from conftest import events, fixture, generations, span_of, spans
 
 UNSET = ModelRef("", "")  # the provider JSON names the model
-FIXTURES = Path(__file__).resolve().parents[3] / "conformance" / "fixtures" / "providers"
-
-
-def fixture(path: str) -> str:
-    return (FIXTURES / path).read_text(encoding="utf-8")
-
-
-def events(path: str) -> list[str]:
-    return [line for line in fixture(path).splitlines() if line.strip()]
-
-
-def span_of(harness, generation_id: str) -> dict:
-    for _ in range(50):
-        found = [s for s in spans(harness) if s["attributes"].get("sigil.generation.id") == generation_id]
-        if found:
-            return found[0]
-        harness.wait("otlp_traces", len(harness.captures("otlp_traces")) + 1, 0.1)
-    raise AssertionError(f"no span for {generation_id}")
 
 
 @pytest.mark.parametrize("form", ["dict", "str", "bytes"])
