@@ -689,8 +689,17 @@ def _provider_json(body: ProviderBody) -> bytes:
     if callable(dump) and not isinstance(body, type):
         body = dump(by_alias=True, exclude_unset=True)
     if not isinstance(body, str):
-        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=_pydantic_json)
     return body.encode("utf-8", "surrogatepass")
+
+
+def _pydantic_json(value: Any) -> Any:
+    """A pydantic model inside a dict or list (a response message put back into the next request,
+    Gemini ``Content`` objects) as its wire JSON; anything else is not JSON (TypeError)."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump) and not isinstance(value, type):
+        return dump(mode="json", by_alias=True, exclude_unset=True)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _provider_status(status: int) -> Optional[SigilError]:
