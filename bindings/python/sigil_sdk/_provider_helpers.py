@@ -1,0 +1,337 @@
+"""What the reference-named provider helper packages (sigil_sdk_openai, sigil_sdk_anthropic,
+sigil_sdk_gemini) share: their options, the flow that records one provider call, and the mappers.
+
+Nothing here reads provider JSON. The request, the response and the stream events go to the
+engine as they are (dicts, JSON text, or the provider SDKs' pydantic models), named by their API
+("openai.chat", "anthropic.messages", ...); the engine maps them exactly as for every other
+language (docs/providers.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Optional, Sequence, TypeVar
+
+from .client import Client, EmbeddingRecorder, GenerationRecorder
+from .errors import MappingError
+from .models import (
+    EmbeddingResult,
+    EmbeddingStart,
+    Generation,
+    GenerationMode,
+    GenerationStart,
+    ModelRef,
+    assistant_text_message,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class ProviderOptions:
+    """Optional enrichments for a provider helper call.
+
+    ``provider_name`` replaces the provider the API names (``model.provider``); identity fields,
+    tags and metadata are recorded on the generation (metadata the mapping sets wins on a shared
+    key); ``raw_artifacts`` also keeps the request, response, tools and stream events as artifacts.
+    """
+
+    provider_name: str = ""
+    conversation_id: str = ""
+    agent_name: str = ""
+    agent_version: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    raw_artifacts: bool = False
+
+
+@dataclass(slots=True)
+class Exchange:
+    """What a provider call produced, as the engine takes it: a response, stream events, or
+    neither (then ``output_text``, the text a caller accumulated, is the output)."""
+
+    response: Any = None
+    events: Sequence[Any] = ()
+    output_text: str = ""
+
+
+def response_exchange(response: Any) -> Exchange:
+    """A non-streaming call's exchange."""
+    return Exchange(response=response)
+
+
+def stream_exchange(events: Optional[Sequence[Any]], final_response: Any, output_text: str) -> Exchange:
+    """A stream summary's exchange: its events when it has any (they carry the whole stream), else
+    its final response, else its output text."""
+    events = list(events or ())
+    if events:
+        return Exchange(events=events)
+    if final_response is not None:
+        return Exchange(response=final_response)
+    return Exchange(output_text=(output_text or "").strip())
+
+
+# --- recording a call ------------------------------------------------------------
+#
+# The wrappers call the provider exactly as the caller asked and return (or raise) exactly what it
+# returned (or raised). Recording never changes that: a problem while recording is kept on the
+# generation as its mapping error or logged by the client's logger, never raised.
+
+Recorder = Callable[[Any, Optional[BaseException]], None]
+
+
+def call(invoke: Callable[[], T], record: Recorder) -> T:
+    """Runs the provider call and hands its outcome to ``record``; the call's exception is re-raised unchanged."""
+    try:
+        result = invoke()
+    except Exception as exc:
+        _settle(record, None, exc)
+        raise
+    except BaseException:
+        _settle(record, None, None)  # cancelled or interrupted: recorded without an outcome
+        raise
+    _settle(record, result, None)
+    return result
+
+
+async def call_async(invoke: Callable[[], Awaitable[T]], record: Recorder) -> T:
+    """``call`` for a coroutine-returning provider call."""
+    try:
+        result = await invoke()
+    except Exception as exc:
+        _settle(record, None, exc)
+        raise
+    except BaseException:
+        _settle(record, None, None)
+        raise
+    _settle(record, result, None)
+    return result
+
+
+def _settle(record: Recorder, result: Any, error: Optional[BaseException]) -> None:
+    try:
+        record(result, error)
+    except Exception:  # noqa: BLE001 - the caller gets the provider's outcome whatever happens here
+        logging.getLogger("sigil_sdk").exception("sigil: recording a provider call failed")
+
+
+def _not_recorded(client: Client, what: str, exc: BaseException) -> None:
+    try:
+        client._logger.warning("sigil: %s was not recorded: %s", what, exc)
+    except Exception:  # noqa: BLE001 - a logger must not break the call either
+        pass
+
+
+def generation_call(client: Client, api: str, options: ProviderOptions, mode: GenerationMode, request: Any,
+                    exchange_of: Callable[[Any], Exchange]) -> Recorder:
+    """Starts a generation now and returns the function that records the call's outcome."""
+    start = GenerationStart(
+        ModelRef(options.provider_name, ""),  # the model is the request's
+        conversation_id=options.conversation_id,
+        agent_name=options.agent_name,
+        agent_version=options.agent_version,
+        mode=mode,
+        tags=dict(options.tags),
+        metadata=dict(options.metadata),
+    )
+    try:
+        if mode == GenerationMode.STREAM:
+            rec = client.start_streaming_generation(start)
+        else:
+            rec = client.start_generation(start)
+    except Exception as exc:  # noqa: BLE001 - e.g. a client already shut down
+        _not_recorded(client, "the generation", exc)
+        return lambda result, error: None
+
+    def record(result: Any, error: Optional[BaseException]) -> None:
+        exchange = Exchange()
+        if error is None and result is not None:
+            exchange = _guarded(rec, lambda: exchange_of(result)) or Exchange()
+        feed_generation(rec, api, options, request, exchange)
+        if error is not None:
+            rec.set_call_error(error)
+        _end(client, rec, "the generation")
+
+    return record
+
+
+def feed_generation(rec: GenerationRecorder, api: str, options: ProviderOptions, request: Any,
+                    exchange: Exchange) -> None:
+    """Hands a call to a generation recorder: the request, then the response or the stream events."""
+    raw = options.raw_artifacts
+    # A result set first is the base the mapping fills: it keeps the provider named by the
+    # options, and an output given only as text.
+    seed = Generation(model=ModelRef(options.provider_name, ""))
+    if exchange.output_text:
+        seed.output = [assistant_text_message(exchange.output_text)]
+    if options.provider_name or seed.output:
+        _guarded(rec, lambda: rec.set_result(seed))
+    _guarded(rec, lambda: rec.set_provider_request(api, request, raw_artifacts=raw))
+    if exchange.response is not None:
+        _guarded(rec, lambda: rec.set_provider_response(api, exchange.response, raw_artifacts=raw))
+    for event in exchange.events:
+        _guarded(rec, lambda: rec.add_provider_event(api, event, raw_artifacts=raw))
+
+
+def _guarded(rec: GenerationRecorder, step: Callable[[], T]) -> Optional[T]:
+    """Runs one recording step; its exception (a body that is not JSON, ...) becomes the mapping error."""
+    try:
+        return step()
+    except Exception as exc:  # noqa: BLE001
+        rec.set_mapping_error(f"sigil: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _end(client: Client, rec: GenerationRecorder | EmbeddingRecorder, what: str) -> None:
+    rec.end()
+    err = rec.err()
+    if err is not None:
+        _not_recorded(client, what, err)
+
+
+def embedding_call(client: Client, api: str, options: ProviderOptions, request: Any,
+                   start: Optional[EmbeddingStart] = None) -> Recorder:
+    """Starts an embedding recording now and returns the function that records the call's outcome."""
+    if start is None:
+        start = EmbeddingStart(ModelRef(options.provider_name, ""))  # the rest is the request's
+    start.agent_name = options.agent_name
+    start.agent_version = options.agent_version
+    start.tags = dict(options.tags)
+    start.metadata = dict(options.metadata)
+    try:
+        rec = client.start_embedding(start)
+    except Exception as exc:  # noqa: BLE001
+        _not_recorded(client, "the embedding call", exc)
+        return lambda result, error: None
+
+    def record(result: Any, error: Optional[BaseException]) -> None:
+        try:
+            rec.set_provider_result(api, request=request, response=result)
+        except Exception as exc:  # noqa: BLE001
+            _not_recorded(client, "the embedding request or response", exc)
+        if error is not None:
+            rec.set_call_error(error)
+        _end(client, rec, "the embedding call")
+
+    return record
+
+
+# --- mappers ---------------------------------------------------------------------
+
+
+def map_generation(api: str, options: ProviderOptions, mode: GenerationMode, request: Any,
+                   exchange: Exchange) -> Generation:
+    """The normalized generation of one call, mapped by the engine, with the options applied. Like
+    the reference mappers it never fails on partial provider data: what could be mapped is returned."""
+    from .mapping import map_provider_generation  # TODO(merge engine-map): top-level import
+
+    try:
+        g = map_provider_generation(api, request=request, response=exchange.response,
+                                    events=list(exchange.events) or None, raw_artifacts=options.raw_artifacts)
+    except MappingError as partial:
+        g = partial.result
+    g.mode = mode
+    g.conversation_id = options.conversation_id
+    g.agent_name = options.agent_name
+    g.agent_version = options.agent_version
+    if options.provider_name:
+        g.model = ModelRef(options.provider_name, g.model.name)
+    g.tags = {**g.tags, **options.tags}
+    g.metadata = {**options.metadata, **g.metadata}
+    if exchange.output_text and not g.output:
+        g.output = [assistant_text_message(exchange.output_text)]
+    return g
+
+
+def map_embedding(api: str, request: Any, response: Any) -> EmbeddingResult:
+    """The result of one embedding call, mapped by the engine (partial provider data: what could be mapped)."""
+    from .mapping import map_provider_embedding  # TODO(merge engine-map): top-level import
+
+    try:
+        return map_provider_embedding(api, request=request, response=response)
+    except MappingError as partial:
+        return partial.result
+
+
+# --- one request/response API ------------------------------------------------------
+
+
+class RequestResponseApi:
+    """Wrappers and mappers of a provider API called with one request body (OpenAI Chat
+    Completions and Responses, Anthropic Messages), in the reference helpers' shape.
+
+    ``provider_call`` receives the request and returns the provider's response (``create``) or a
+    stream summary with ``events``, ``final_response`` and ``output_text`` (``stream``).
+    """
+
+    def __init__(self, api: str, default_options: Callable[[], ProviderOptions]) -> None:
+        self._api = api
+        self._options = default_options
+
+    def create(self, client: Client, request: Any, provider_call: Callable[[Any], T],
+               options: Optional[ProviderOptions] = None) -> T:
+        """Calls the provider and records the call as a SYNC generation; returns the provider's response."""
+        record = generation_call(client, self._api, options or self._options(), GenerationMode.SYNC, request,
+                                 response_exchange)
+        return call(lambda: provider_call(request), record)
+
+    async def create_async(self, client: Client, request: Any, provider_call: Callable[[Any], Awaitable[T]],
+                           options: Optional[ProviderOptions] = None) -> T:
+        """``create`` for an async provider call."""
+        record = generation_call(client, self._api, options or self._options(), GenerationMode.SYNC, request,
+                                 response_exchange)
+        return await call_async(lambda: provider_call(request), record)
+
+    def stream(self, client: Client, request: Any, provider_call: Callable[[Any], T],
+               options: Optional[ProviderOptions] = None) -> T:
+        """Calls the provider and records the call as a STREAM generation; returns its summary."""
+        record = generation_call(client, self._api, options or self._options(), GenerationMode.STREAM, request,
+                                 _summary_exchange)
+        return call(lambda: provider_call(request), record)
+
+    async def stream_async(self, client: Client, request: Any, provider_call: Callable[[Any], Awaitable[T]],
+                           options: Optional[ProviderOptions] = None) -> T:
+        """``stream`` for an async provider call."""
+        record = generation_call(client, self._api, options or self._options(), GenerationMode.STREAM, request,
+                                 _summary_exchange)
+        return await call_async(lambda: provider_call(request), record)
+
+    def from_request_response(self, request: Any, response: Any,
+                              options: Optional[ProviderOptions] = None) -> Generation:
+        """The generation of a call made without a wrapper (for ``recorder.set_result``)."""
+        return map_generation(self._api, options or self._options(), GenerationMode.SYNC, request,
+                              response_exchange(response))
+
+    def from_stream(self, request: Any, summary: Any, options: Optional[ProviderOptions] = None) -> Generation:
+        """The generation of a stream made without a wrapper, from its summary."""
+        return map_generation(self._api, options or self._options(), GenerationMode.STREAM, request,
+                              _summary_exchange(summary))
+
+
+def _summary_exchange(summary: Any) -> Exchange:
+    return stream_exchange(summary.events, summary.final_response, summary.output_text)
+
+
+class EmbeddingsApi:
+    """Wrappers and the mapper of an embeddings API called with one request body (OpenAI)."""
+
+    def __init__(self, api: str, default_options: Callable[[], ProviderOptions]) -> None:
+        self._api = api
+        self._options = default_options
+
+    def create(self, client: Client, request: Any, provider_call: Callable[[Any], T],
+               options: Optional[ProviderOptions] = None) -> T:
+        """Calls the provider and records an embedding call; returns the provider's response."""
+        record = embedding_call(client, self._api, options or self._options(), request)
+        return call(lambda: provider_call(request), record)
+
+    async def create_async(self, client: Client, request: Any, provider_call: Callable[[Any], Awaitable[T]],
+                           options: Optional[ProviderOptions] = None) -> T:
+        """``create`` for an async provider call."""
+        record = embedding_call(client, self._api, options or self._options(), request)
+        return await call_async(lambda: provider_call(request), record)
+
+    def from_request_response(self, request: Any, response: Any) -> EmbeddingResult:
+        """The embedding result of a call made without a wrapper (for ``recorder.set_result``)."""
+        return map_embedding(self._api, request, response)
