@@ -84,7 +84,7 @@ from .models import (
 )
 from .validation import validate_generation
 
-__version__ = "0.1.0"
+__version__ = "0.10.0"  # the distribution's; above the reference helpers' sigil-sdk>=0.9.3
 
 __all__ = [
     "ApiConfig",

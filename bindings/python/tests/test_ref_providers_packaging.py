@@ -1,0 +1,42 @@
+"""The distribution ships the reference-named helper packages, under a name and version that satisfy
+the reference helpers' own requirement on sigil-sdk."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+import sigil_sdk
+
+PACKAGE = Path(__file__).resolve().parents[1]
+REFERENCE_REQUIREMENT = SpecifierSet(">=0.9.3")  # sigil-sdk-openai/-anthropic/-gemini 0.9.3: sigil-sdk>=0.9.3
+
+
+def test_the_wheel_ships_the_helper_packages(tmp_path):
+    source = tmp_path / "source"
+    shutil.copytree(PACKAGE, source, ignore=shutil.ignore_patterns(
+        "build", "tests", "benchmarks", "__pycache__", "*.egg-info", "libsigil.*"))
+    env = {**os.environ, "SIGIL_LIBRARY": sigil_sdk._native.library_path}
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                           "-w", str(tmp_path / "dist"), str(source)], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    for package in ("sigil_sdk_openai", "sigil_sdk_anthropic", "sigil_sdk_gemini"):
+        assert {f"{package}/__init__.py", f"{package}/provider.py", f"{package}/py.typed"} <= names
+    assert "sigil_sdk/_provider_helpers.py" in names
+    assert re.search(r"^Name: sigil-sdk$", metadata, re.M)
+    version = re.search(r"^Version: (.+)$", metadata, re.M).group(1)
+    assert version == sigil_sdk.__version__
+    assert Version(version) in REFERENCE_REQUIREMENT
