@@ -47,6 +47,16 @@ class ProviderOptions:
 
 
 @dataclass(slots=True)
+class StreamSummary:
+    """A stream as the caller collected it: its events (the provider SDK's objects or dicts), or
+    its final response, or only the text it accumulated. The reference helpers' summary shape."""
+
+    final_response: Any = None
+    events: list[Any] = field(default_factory=list)
+    output_text: str = ""
+
+
+@dataclass(slots=True)
 class Exchange:
     """What a provider call produced, as the engine takes it: a response, stream events, or
     neither (then ``output_text``, the text a caller accumulated, is the output)."""

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from sigil_sdk._provider_helpers import ProviderOptions, RequestResponseApi
+from sigil_sdk._provider_helpers import ProviderOptions, RequestResponseApi, StreamSummary
 
 
 @dataclass(slots=True)
@@ -17,13 +16,9 @@ class AnthropicOptions(ProviderOptions):
 
 
 @dataclass(slots=True)
-class AnthropicStreamSummary:
+class AnthropicStreamSummary(StreamSummary):
     """A Messages stream: its events (``message_start`` ... ``message_stop``, objects or dicts), or
     the final message, or only the text a caller accumulated."""
-
-    final_response: Any = None
-    events: list[Any] = field(default_factory=list)
-    output_text: str = ""
 
 
 messages = RequestResponseApi("anthropic.messages", AnthropicOptions)

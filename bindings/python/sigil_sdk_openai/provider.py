@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from sigil_sdk._provider_helpers import EmbeddingsApi, ProviderOptions, RequestResponseApi
+from sigil_sdk._provider_helpers import EmbeddingsApi, ProviderOptions, RequestResponseApi, StreamSummary
 
 
 @dataclass(slots=True)
@@ -17,23 +16,15 @@ class OpenAIOptions(ProviderOptions):
 
 
 @dataclass(slots=True)
-class ChatCompletionsStreamSummary:
+class ChatCompletionsStreamSummary(StreamSummary):
     """A Chat Completions stream: its chunks (``ChatCompletionChunk`` objects or dicts), or the final
     completion, or only the text a caller accumulated."""
 
-    final_response: Any = None
-    events: list[Any] = field(default_factory=list)
-    output_text: str = ""
-
 
 @dataclass(slots=True)
-class ResponsesStreamSummary:
+class ResponsesStreamSummary(StreamSummary):
     """A Responses stream: its events (``response.*`` objects or dicts), or the final response, or
     only the text a caller accumulated."""
-
-    final_response: Any = None
-    events: list[Any] = field(default_factory=list)
-    output_text: str = ""
 
 
 class _ChatNamespace:
