@@ -385,20 +385,28 @@ void map_gemini_embedding_request(JsonElement root, JsonReader &r, ProviderEmbed
   std::string_view s;
   if (r.str(o, "model", s, rp)) out.model.assign(strip_models_prefix(s));
   int64_t n;
-  auto take_content = [&](JsonObjectView req, const JsonPath &at) {
-    JsonObjectView content;
-    JsonArrayView parts;
-    if (i642(r, req, "outputDimensionality", "output_dimensionality", n, at)) out.requested_dimensions = n;
-    if (!r.obj(req, "content", content, at)) return;
+  // One input: a content's parts' texts joined (an input without text still counts).
+  auto take_input = [&](JsonObjectView content, const JsonPath &at) {
     ++out.input_count;
     std::string text;
-    if (r.arr(content, "parts", parts, JsonPath(at, "content"))) {
+    JsonArrayView parts;
+    if (r.arr(content, "parts", parts, at)) {
       for (JsonElement p : parts) {
         JsonObjectView po;
         if (!p.get_object().get(po) && !po["text"].get_string().get(s)) append_joined(text, s, "\n");
       }
     }
     if (!text.empty()) out.input_texts.push_back(std::move(text));
+  };
+  auto take_content = [&](JsonObjectView req, const JsonPath &at) {
+    JsonObjectView content;
+    if (i642(r, req, "outputDimensionality", "output_dimensionality", n, at)) out.requested_dimensions = n;
+    if (r.obj(req, "content", content, at)) take_input(content, JsonPath(at, "content"));
+  };
+  auto take_text = [&](std::string_view text) {
+    ++out.input_count;
+    text = trim_view(text);
+    if (!text.empty()) out.input_texts.emplace_back(text);
   };
   JsonArrayView reqs;
   if (r.arr(o, "requests", reqs, rp)) {
@@ -411,15 +419,32 @@ void map_gemini_embedding_request(JsonElement root, JsonReader &r, ProviderEmbed
       if (out.model.empty() && r.str(req, "model", s, ip)) out.model.assign(strip_models_prefix(s));
       take_content(req, ip);
     }
-  } else {
-    take_content(o, rp);
-    JsonArrayView contents;  // SDK form: contents=[...]
-    if (r.arr(o, "contents", contents, rp)) {
-      for (JsonElement item : contents) {
-        ++out.input_count;
-        if (!item.get_string().get(s) && !s.empty()) out.input_texts.emplace_back(s);
-      }
+    return;
+  }
+  take_content(o, rp);
+  // SDK form: contents = "text" | a content | [text | content, ...], and the config object.
+  JsonObjectView config;
+  if (r.obj(o, "config", config, rp)) take_content(config, JsonPath(rp, "config"));
+  JsonElement contents;
+  if (!JsonReader::has(o, "contents", contents)) return;
+  const JsonPath cp(rp, "contents");
+  JsonObjectView one;
+  JsonArrayView arr;
+  if (!contents.get_string().get(s)) {
+    take_text(s);
+  } else if (!contents.get_object().get(one)) {
+    take_input(one, cp);
+  } else if (!contents.get_array().get(arr)) {
+    size_t i = 0;
+    for (JsonElement item : arr) {
+      JsonPath ip(cp, i++);
+      if (!item.get_string().get(s))
+        take_text(s);
+      else if (r.as_obj(item, one, ip))
+        take_input(one, ip);
     }
+  } else {
+    r.wrong_type(cp, "text, a content or an array of them");
   }
 }
 

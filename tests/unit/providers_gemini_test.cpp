@@ -119,6 +119,37 @@ TEST(ProvidersGemini, EmbedContentSingleAndBatch) {
   EXPECT_EQ(batch.dimensions.value_or(0), 3);
 }
 
+// The google-genai SDK's embed_content(model=, contents=, config=) arguments as one request.
+TEST(ProvidersGemini, EmbedContentSdkForm) {
+  ProviderEmbedding list;
+  Status st = map_provider_embedding(ProviderApi::kGeminiEmbedContent, R"({
+    "model": "gemini-embedding-001",
+    "contents": [" alpha ", {"role": "user", "parts": [{"text": "beta"}, {"text": "gamma"}]}, {"parts": []}],
+    "config": {"output_dimensionality": 256}})",
+                                     R"({"embeddings": [{"values": [0.1, 0.2]}]})", list);
+  ASSERT_TRUE(st.is_ok()) << st.message();
+  EXPECT_EQ(list.model, "gemini-embedding-001");
+  EXPECT_EQ(list.input_count, 3);
+  EXPECT_EQ(list.input_texts, (std::vector<std::string>{"alpha", "beta\ngamma"}));
+  EXPECT_EQ(list.requested_dimensions.value_or(0), 256);
+  EXPECT_EQ(list.dimensions.value_or(0), 2);
+
+  ProviderEmbedding text;
+  st = map_provider_embedding(ProviderApi::kGeminiEmbedContent,
+                              R"({"model": "models/gemini-embedding-001", "contents": "hello",
+                                  "config": {"outputDimensionality": 8}})",
+                              {}, text);
+  ASSERT_TRUE(st.is_ok()) << st.message();
+  EXPECT_EQ(text.input_count, 1);
+  EXPECT_EQ(text.input_texts, (std::vector<std::string>{"hello"}));
+  EXPECT_EQ(text.requested_dimensions.value_or(0), 8);
+
+  ProviderEmbedding wrong;
+  st = map_provider_embedding(ProviderApi::kGeminiEmbedContent, R"({"model": "m", "contents": 7})", {}, wrong);
+  EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
+  EXPECT_EQ(wrong.model, "m");  // the rest still mapped
+}
+
 TEST(ProvidersGemini, SdkStyleRequestWithConfigAndSnakeCase) {
   Generation g;
   Status st = map_provider_request(ProviderApi::kGeminiGenerateContent, R"({
