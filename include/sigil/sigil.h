@@ -1410,6 +1410,69 @@ SIGIL_API sigil_status_t sigil_embedding_set_provider_result(sigil_embedding_t *
                                                              const char *response_json,
                                                              size_t response_len);
 
+/* ---------------------------------------------------------------------------
+ * Mapping without a recorder
+ *
+ * The same mapping as above, for a caller that wants the normalized result
+ * itself (to inspect it, or to hand it to sigil_generation_set_result_json
+ * later): no client, no recorder, nothing recorded or exported. Thread-safe.
+ *
+ * A document that could only partly be mapped is still handed back: the
+ * function returns the problem's status (SIGIL_E_INVALID_JSON,
+ * SIGIL_E_INVALID_UTF8) and error AND sets `*json_out` to what was mapped.
+ * So whenever `*json_out` is not NULL it is owned by the caller and must be
+ * freed with sigil_json_free, whatever the status. On any other failure
+ * (SIGIL_E_INVALID_ARGUMENT, SIGIL_E_NO_MEMORY) `*json_out` is NULL.
+ * ------------------------------------------------------------------------ */
+
+/** Maps a provider call into a normalized generation, returned as a sigil.v1
+ *  protojson Generation (the shape sigil_generation_set_result_json accepts,
+ *  docs/abi-json.md; also `usage.cache_creation_input_tokens`). Each part is
+ *  optional: the request body (`request_json` NULL with length 0: absent),
+ *  the response body (likewise), and the stream's events in order
+ *  (`events[i]` of `event_lens[i]` bytes, each as
+ *  sigil_generation_add_provider_event takes it; `events_count` 0: not
+ *  streamed). They are mapped as a recorder maps them: request, response,
+ *  then the accumulated stream; the provider comes from `api` when nothing
+ *  names it and the model name from the response model when no request did.
+ *  `mode` is GENERATION_MODE_STREAM with events, GENERATION_MODE_SYNC with a
+ *  response only, absent otherwise; ids, times, tags and agent fields are
+ *  never set. `flags`: SIGIL_PROVIDER_RAW_ARTIFACTS adds the raw artifacts.
+ *  Everything is borrowed for the duration of the call. On success (and
+ *  after a mapping problem, see above) `*json_out` (NUL-terminated;
+ *  `*json_len`, which may be NULL, receives its length) is owned by the
+ *  caller; free with sigil_json_free. SIGIL_E_INVALID_ARGUMENT for a NULL
+ *  `api` or `json_out`, an unknown or embedding `api`, unknown flags, or a
+ *  NULL body or event pointer with a non-zero length or count; `*error`
+ *  (optional, owned by the caller; free with sigil_error_free) says which. */
+SIGIL_API sigil_status_t sigil_provider_map_generation(const char *api, const char *request_json,
+                                                       size_t request_len, const char *response_json,
+                                                       size_t response_len,
+                                                       const char *const *events,
+                                                       const size_t *event_lens, size_t events_count,
+                                                       uint32_t flags, char **json_out,
+                                                       size_t *json_len, sigil_error_t **error);
+
+/** Maps an embedding call from the provider's request and/or response body
+ *  (either may be NULL with length 0) into a JSON object: "provider",
+ *  "model" (the request's), "response_model", "encoding_format",
+ *  "requested_dimensions" (the request's), "input_count", "input_tokens",
+ *  "dimensions" (the length of the first returned vector), "input_texts"
+ *  (an array of the text inputs); counts are JSON numbers, and fields the
+ *  bodies do not say are left out (the counts are always present). `api` is
+ *  "openai.embeddings" or "gemini.embed_content". Ownership, the partial
+ *  result on a mapping problem, and the errors as for
+ *  sigil_provider_map_generation. */
+SIGIL_API sigil_status_t sigil_provider_map_embedding(const char *api, const char *request_json,
+                                                      size_t request_len,
+                                                      const char *response_json,
+                                                      size_t response_len, char **json_out,
+                                                      size_t *json_len, sigil_error_t **error);
+
+/** Frees a JSON document returned by sigil_provider_map_generation or
+ *  sigil_provider_map_embedding. NULL is a no-op. */
+SIGIL_API void sigil_json_free(char *json);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,7 @@
 // Section: Status codes and errors; Version.
+#include <cstdlib>
+#include <cstring>
+
 #include "abi/handles.h"
 
 namespace sigil::abi {
@@ -24,6 +27,16 @@ Status copy_str(const char *in, size_t len, const char *field, std::string &out)
   }
   out.assign(s);
   return Status::ok();
+}
+
+bool hand_out(std::string_view s, char **out, size_t *len) {
+  char *buf = static_cast<char *>(std::malloc(s.size() + 1));
+  if (buf == nullptr) return false;
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  *out = buf;
+  if (len != nullptr) *len = s.size();
+  return true;
 }
 
 Status copy_cstr(const char *in, const char *field, std::string &out) {

@@ -64,6 +64,10 @@ sigil_status_t init_versioned(T *s, uint32_t version) {
 Status copy_cstr(const char *in, const char *field, std::string &out);
 Status copy_str(const char *in, size_t len, const char *field, std::string &out);
 
+// A NUL-terminated malloc'd copy of `s` for the caller (freed with free());
+// false when out of memory. `*len`, when not NULL, receives the length.
+bool hand_out(std::string_view s, char **out, size_t *len);
+
 // Runs `fn`, turning any escaping exception into a status code.
 template <typename F>
 sigil_status_t guard(F &&fn) noexcept {

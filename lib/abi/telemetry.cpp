@@ -121,12 +121,9 @@ sigil_status_t sigil_client_metrics_snapshot(const sigil_client_t *client, char 
     return report(sigil::abi::invalid_argument("client or json_out is NULL"), error);
   }
   return guard([&] {
-    std::string json = client->client->metrics_json();
-    char *buf = static_cast<char *>(std::malloc(json.size() + 1));
-    if (buf == nullptr) return report(Status(SIGIL_E_NO_MEMORY, "out of memory"), error);
-    std::memcpy(buf, json.c_str(), json.size() + 1);
-    *json_out = buf;
-    if (json_len != nullptr) *json_len = json.size();
+    if (!sigil::abi::hand_out(client->client->metrics_json(), json_out, json_len)) {
+      return report(Status(SIGIL_E_NO_MEMORY, "out of memory"), error);
+    }
     return SIGIL_OK;
   });
 }

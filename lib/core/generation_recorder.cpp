@@ -262,10 +262,7 @@ Status GenerationRecorder::end() {
   e.client = client_.get();
   e.mapping = std::move(mapping_error_);
   normalize(e.g, now_unix_ns());
-  if (mapped_api_) {  // only a response was mapped: the API names the provider, the response the model
-    if (e.g.model.provider.empty()) e.g.model.provider = std::string(provider_name(*mapped_api_));
-    if (e.g.model.name.empty()) e.g.model.name = e.g.response_model;
-  }
+  if (mapped_api_) complete_provider_generation(*mapped_api_, e.g);
   e.mode = capture_mode();
   e.call_error = std::move(call_error_);
   e.call_category = e.call_error ? classify_error_category(call_error_status_, *e.call_error) : nullptr;

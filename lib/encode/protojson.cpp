@@ -182,10 +182,15 @@ void append_json_value(std::string &out, const JsonValue &v) {
   }
 }
 
-void append_generation_json(std::string &out, const Generation &g) {
+void append_generation_json(std::string &out, const Generation &g, GenerationJsonForm form) {
+  const bool abi = form == GenerationJsonForm::kAbi;
   JsonObjectWriter w(out);
   w.string_if("id", g.id);
   w.string_if("conversation_id", g.conversation_id);
+  if (abi) {
+    w.string_if("conversation_title", g.conversation_title);
+    w.string_if("user_id", g.user_id);
+  }
   w.string_if("operation_name", g.operation_name);
   if (g.mode != GenerationMode::kUnspecified) w.string("mode", mode_name(g.mode));
   w.string_if("trace_id", g.trace_id);
@@ -219,8 +224,9 @@ void append_generation_json(std::string &out, const Generation &g) {
     out.push_back(']');
   }
   const TokenUsage &u = g.usage;
+  const int64_t cache_creation = abi ? u.cache_creation_input_tokens : 0;
   if (u.input_tokens || u.output_tokens || u.total_tokens || u.cache_read_input_tokens || u.cache_write_input_tokens ||
-      u.reasoning_tokens) {
+      u.reasoning_tokens || cache_creation) {
     w.key("usage");
     JsonObjectWriter uw(out);
     int64_field(uw, "input_tokens", u.input_tokens);
@@ -229,6 +235,7 @@ void append_generation_json(std::string &out, const Generation &g) {
     int64_field(uw, "cache_read_input_tokens", u.cache_read_input_tokens);
     int64_field(uw, "cache_write_input_tokens", u.cache_write_input_tokens);
     int64_field(uw, "reasoning_tokens", u.reasoning_tokens);
+    int64_field(uw, "cache_creation_input_tokens", cache_creation);
     uw.end();
   }
   w.string_if("stop_reason", g.stop_reason);

@@ -2,6 +2,7 @@
 // int64 as strings, bytes as base64, defaults omitted, map keys sorted.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,7 +13,14 @@
 
 namespace sigil::detail {
 
-void append_generation_json(std::string &out, const Generation &g);
+// Which fields a generation document carries. kWire is the sigil.v1 export
+// body. kAbi adds the model fields the wire has no place for but the ABI's
+// result JSON accepts (docs/abi-json.md): conversation_title, user_id and
+// usage.cache_creation_input_tokens, so that a document handed back to a
+// caller (a mapped or an exported generation) reads back into the same model.
+enum class GenerationJsonForm : uint8_t { kWire, kAbi };
+
+void append_generation_json(std::string &out, const Generation &g, GenerationJsonForm form = GenerationJsonForm::kWire);
 void append_export_request_json(std::string &out, const std::vector<const Generation *> &batch);
 void append_json_value(std::string &out, const JsonValue &v);
 

@@ -1,5 +1,6 @@
 #include "providers/provider_api.h"
 
+#include "base/json_writer.h"
 #include "base/saturating.h"
 #include "base/strings.h"
 #include "providers/mappers.h"
@@ -187,6 +188,64 @@ Status map_provider_embedding(ProviderApi api, std::string_view request_json, st
     }
   }
   return issues.status();
+}
+
+void complete_provider_generation(ProviderApi api, Generation &g) {
+  if (g.model.provider.empty()) g.model.provider.assign(provider_name(api));
+  if (g.model.name.empty()) g.model.name = g.response_model;
+}
+
+Status map_provider_call(ProviderApi api, const ProviderCall &call, Generation &g, const ProviderMapOptions &options) {
+  if (is_embedding_api(api)) return embedding_api_error(api);
+  Status first;
+  auto keep = [&first](const char *part, Status st) {
+    if (!st.is_ok() && first.is_ok()) first = Status(st.code(), std::string(part) + st.message());
+  };
+  if (call.request) keep("provider request: ", map_provider_request(api, *call.request, g, options));
+  if (call.response) {
+    keep("provider response: ", map_provider_response(api, *call.response, g, options));
+    g.mode = GenerationMode::kSync;
+  }
+  if (!call.events.empty()) {
+    std::unique_ptr<StreamAccumulator> stream = make_stream_accumulator(api, options);
+    for (std::string_view event : call.events) stream->add_event(event);
+    keep("provider stream: ", stream->finish(g));
+    g.mode = GenerationMode::kStream;
+  }
+  complete_provider_generation(api, g);
+  return first;
+}
+
+std::string provider_embedding_json(const ProviderEmbedding &e) {
+  std::string out;
+  JsonObjectWriter w(out);
+  w.string_if("provider", e.provider);
+  w.string_if("model", e.model);
+  w.string_if("response_model", e.response_model);
+  w.string_if("encoding_format", e.encoding_format);
+  if (e.requested_dimensions) {
+    w.key("requested_dimensions");
+    json_append_int(out, *e.requested_dimensions);
+  }
+  w.key("input_count");
+  json_append_int(out, e.input_count);
+  w.key("input_tokens");
+  json_append_int(out, e.input_tokens);
+  if (e.dimensions) {
+    w.key("dimensions");
+    json_append_int(out, *e.dimensions);
+  }
+  if (!e.input_texts.empty()) {
+    w.key("input_texts");
+    out.push_back('[');
+    for (size_t i = 0; i < e.input_texts.size(); ++i) {
+      if (i) out.push_back(',');
+      json_append_string(out, e.input_texts[i]);
+    }
+    out.push_back(']');
+  }
+  w.end();
+  return out;
 }
 
 // StreamAccumulator ------------------------------------------------------------------

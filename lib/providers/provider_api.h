@@ -142,6 +142,33 @@ class StreamAccumulator {
 // A new accumulator for `api`; null for the embedding APIs (not streamed).
 std::unique_ptr<StreamAccumulator> make_stream_accumulator(ProviderApi api, const ProviderMapOptions &options = {});
 
+// What a recorder completes at end once a provider API was mapped: the
+// provider from the API when nothing named it, and the model name from the
+// response model when only a response (or stream) was mapped.
+void complete_provider_generation(ProviderApi api, Generation &g);
+
+// A whole provider call, mapped at once without a recorder. Every part is
+// optional: an absent `request` or `response` is not mapped (a present but
+// empty body is, and is a mapping problem); `events` are the stream's events
+// in order (none: not streamed).
+struct ProviderCall {
+  std::optional<std::string_view> request;
+  std::optional<std::string_view> response;
+  std::vector<std::string_view> events;
+};
+
+// Maps `call` into `g` exactly as a recorder fed the same bodies through
+// map_provider_request, map_provider_response and a stream accumulator would
+// (in that order), then completes it (complete_provider_generation). The
+// mode, which a recorder takes from its start, is STREAM when events were
+// given and SYNC when a response was. Every part is mapped even after a
+// problem; the first problem is returned, prefixed with the part it came
+// from ("provider request: ...", "provider response: ...", "provider
+// stream: ...") as a recorder's mapping error is. An embedding API is
+// SIGIL_E_INVALID_ARGUMENT with nothing mapped.
+Status map_provider_call(ProviderApi api, const ProviderCall &call, Generation &g,
+                         const ProviderMapOptions &options = {});
+
 // What an embedding call maps to (the embedding recorder's start and result
 // fields). Absent values stay unset.
 struct ProviderEmbedding {
@@ -159,5 +186,11 @@ struct ProviderEmbedding {
 // Either JSON may be empty (not known); what is given is mapped.
 Status map_provider_embedding(ProviderApi api, std::string_view request_json, std::string_view response_json,
                               ProviderEmbedding &out);
+
+// `e` as a JSON object: "provider", "model", "response_model",
+// "encoding_format" (omitted when empty), "requested_dimensions" and
+// "dimensions" (omitted when unknown), "input_count", "input_tokens" (JSON
+// numbers) and "input_texts" (an array, omitted when empty).
+std::string provider_embedding_json(const ProviderEmbedding &e);
 
 }  // namespace sigil::detail

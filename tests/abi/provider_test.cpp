@@ -256,3 +256,189 @@ TEST_F(ProviderMapping, EmbeddingsFromRequestAndResponse) {
   EXPECT_GT(span.ints.at("gen_ai.usage.input_tokens"), 0);
   EXPECT_GT(span.ints.at("gen_ai.embeddings.dimension.count"), 0);
 }
+
+// Mapping without a recorder ---------------------------------------------------
+
+namespace {
+
+struct Mapped {
+  sigil_status_t status = SIGIL_OK;
+  std::string json;
+  bool has_json = false;
+  std::string error;
+};
+
+Mapped map_generation(const char *api, const std::string *request, const std::string *response,
+                      const std::vector<std::string> &events = {}, uint32_t flags = 0) {
+  std::vector<const char *> ptrs;
+  std::vector<size_t> lens;
+  for (const std::string &e : events) {
+    ptrs.push_back(e.data());
+    lens.push_back(e.size());
+  }
+  Mapped m;
+  char *json = nullptr;
+  size_t len = 0;
+  sigil_error_t *err = nullptr;
+  m.status = sigil_provider_map_generation(api, request ? request->data() : nullptr, request ? request->size() : 0,
+                                           response ? response->data() : nullptr, response ? response->size() : 0,
+                                           ptrs.data(), lens.data(), ptrs.size(), flags, &json, &len, &err);
+  m.has_json = json != nullptr;
+  if (json != nullptr) {
+    EXPECT_EQ(std::strlen(json), len);
+    m.json.assign(json, len);
+  }
+  sigil_json_free(json);
+  m.error = sigil_error_message(err);
+  EXPECT_EQ(err != nullptr, m.status != SIGIL_OK);
+  sigil_error_free(err);
+  return m;
+}
+
+bool contains(const std::string &haystack, const std::string &needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+// The mapped document, handed to a recorder as its result, records what the
+// recorder's own provider calls record: for a call and for a stream.
+TEST_F(ProviderMapping, AMappedGenerationRecordsWhatTheRecorderWould) {
+  std::string request = fixture("anthropic.messages/request.json");
+  std::string response = fixture("anthropic.messages/response.json");
+  std::vector<std::string> events = lines("anthropic.messages/stream.jsonl");
+  for (bool streamed : {false, true}) {
+    SCOPED_TRACE(streamed ? "stream" : "call");
+    spans_.clear();
+    Mapped m = streamed ? map_generation("anthropic.messages", &request, nullptr, events)
+                        : map_generation("anthropic.messages", &request, &response);
+    ASSERT_EQ(m.status, SIGIL_OK) << m.error;
+    EXPECT_TRUE(contains(m.json, streamed ? R"("mode":"GENERATION_MODE_STREAM")" : R"("mode":"GENERATION_MODE_SYNC")"))
+        << m.json;
+    EXPECT_TRUE(contains(m.json, R"("model":{"provider":"anthropic")")) << m.json;
+    EXPECT_NE(m.json.rfind(R"({"id":)", 0), 0u) << "ids belong to the recorder";
+    EXPECT_FALSE(contains(m.json, "started_at")) << "times belong to the recorder";
+
+    sigil_generation_t *direct = start(streamed);
+    ASSERT_EQ(sigil_generation_set_provider_request(direct, "anthropic.messages", request.data(), request.size(), 0),
+              SIGIL_OK);
+    if (streamed) {
+      for (const std::string &e : events) {
+        sigil_generation_add_provider_event(direct, "anthropic.messages", e.data(), e.size(), 0);
+      }
+    } else {
+      sigil_generation_set_provider_response(direct, "anthropic.messages", response.data(), response.size(), 0);
+    }
+    ASSERT_EQ(sigil_generation_end(direct, nullptr), SIGIL_OK);
+    sigil_generation_free(direct);
+    sigil_generation_t *from_json = start(streamed);
+    ASSERT_EQ(sigil_generation_set_result_json(from_json, m.json.data(), m.json.size()), SIGIL_OK);
+    ASSERT_EQ(sigil_generation_end(from_json, nullptr), SIGIL_OK);
+    sigil_generation_free(from_json);
+
+    ASSERT_EQ(spans_.size(), 2u);
+    const SeenSpan &a = spans_[0], &b = spans_[1];
+    EXPECT_EQ(b.name, a.name);
+    EXPECT_EQ(b.arrays, a.arrays);
+    for (const char *key :
+         {"gen_ai.provider.name", "gen_ai.request.model", "gen_ai.response.id", "gen_ai.response.model"}) {
+      EXPECT_EQ(b.strings.at(key), a.strings.at(key)) << key;
+    }
+    std::vector<const char *> ints = {"gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+                                      "gen_ai.request.max_tokens"};
+    if (!streamed) ints.push_back("gen_ai.usage.cache_creation_input_tokens");  // 0 in the stream: no attribute
+    for (const char *key : ints) {
+      ASSERT_EQ(a.ints.count(key), 1u) << key;
+      EXPECT_EQ(b.ints.at(key), a.ints.at(key)) << key;
+    }
+  }
+}
+
+TEST_F(ProviderMapping, AMappedResponseNamesProviderModelAndMode) {
+  std::string response = fixture("openai.chat/response_text.json");
+  Mapped m = map_generation("openai.chat", nullptr, &response);
+  ASSERT_EQ(m.status, SIGIL_OK) << m.error;
+  EXPECT_TRUE(contains(m.json, R"("mode":"GENERATION_MODE_SYNC")")) << m.json;
+  EXPECT_TRUE(contains(m.json, R"("model":{"provider":"openai","name":"gpt-4o-mini-2024-07-18"})")) << m.json;
+  EXPECT_TRUE(contains(m.json, R"("response_id":"chatcmpl-text1")")) << m.json;
+  EXPECT_FALSE(contains(m.json, "raw_artifacts"));
+
+  Mapped raw = map_generation("openai.chat", nullptr, &response, {}, SIGIL_PROVIDER_RAW_ARTIFACTS);
+  ASSERT_EQ(raw.status, SIGIL_OK);
+  EXPECT_TRUE(contains(raw.json, R"("kind":"ARTIFACT_KIND_RESPONSE","name":"openai.chat.response")")) << raw.json;
+}
+
+TEST_F(ProviderMapping, APartlyMappedCallIsHandedBackWithItsProblem) {
+  std::string request = fixture("openai.chat/request.json");
+  std::string truncated = fixture("openai.chat/response_truncated.json");
+  Mapped m = map_generation("openai.chat", &request, &truncated);
+  EXPECT_EQ(m.status, SIGIL_E_INVALID_JSON);
+  EXPECT_EQ(m.error.rfind("provider response: ", 0), 0u) << m.error;
+  ASSERT_TRUE(m.has_json);
+  EXPECT_TRUE(contains(m.json, R"("name":"gpt-4o-2024-08-06")")) << "the request still mapped: " << m.json;
+
+  std::vector<std::string> early = lines("anthropic.messages/stream_early_end.jsonl");
+  Mapped s = map_generation("anthropic.messages", nullptr, nullptr, early);
+  EXPECT_EQ(s.status, SIGIL_E_INVALID_JSON);
+  EXPECT_EQ(s.error.rfind("provider stream: ", 0), 0u) << s.error;
+  EXPECT_TRUE(contains(s.json, R"("input_tokens":")")) << "usage from message_start: " << s.json;
+
+  std::string empty;
+  Mapped e = map_generation("openai.chat", &empty, nullptr);
+  EXPECT_EQ(e.status, SIGIL_E_INVALID_JSON) << "an empty body is a body, not an absent one";
+  EXPECT_TRUE(e.has_json);
+}
+
+TEST_F(ProviderMapping, MappingCallerErrorsHandBackNothing) {
+  std::string body = "{}";
+  EXPECT_EQ(map_generation("openai.chat.v9", &body, nullptr).status, SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_TRUE(contains(map_generation("openai.chat.v9", &body, nullptr).error, "openai.responses"))
+      << "the message lists the known APIs";
+  EXPECT_EQ(map_generation(nullptr, &body, nullptr).status, SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(map_generation("openai.embeddings", &body, nullptr).status, SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(map_generation("openai.chat", &body, nullptr, {}, 0x80).status, SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_FALSE(map_generation("openai.embeddings", &body, nullptr).has_json);
+
+  char *json = reinterpret_cast<char *>(1);
+  EXPECT_EQ(sigil_provider_map_generation("openai.chat", nullptr, 3, nullptr, 0, nullptr, nullptr, 0, 0, &json, nullptr,
+                                          nullptr),
+            SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(json, nullptr);
+  EXPECT_EQ(sigil_provider_map_generation("openai.chat", nullptr, 0, nullptr, 0, nullptr, nullptr, 2, 0, &json, nullptr,
+                                          nullptr),
+            SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_provider_map_generation("openai.chat", body.data(), body.size(), nullptr, 0, nullptr, nullptr, 0, 0,
+                                          nullptr, nullptr, nullptr),
+            SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_provider_map_embedding("openai.chat", body.data(), body.size(), nullptr, 0, &json, nullptr, nullptr),
+            SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(json, nullptr);
+  sigil_json_free(nullptr);
+}
+
+TEST_F(ProviderMapping, AnEmbeddingCallMapsWithoutARecorder) {
+  std::string request = fixture("openai.embeddings/request.json");
+  std::string response = fixture("openai.embeddings/response.json");
+  char *json = nullptr;
+  size_t len = 0;
+  ASSERT_EQ(sigil_provider_map_embedding("openai.embeddings", request.data(), request.size(), response.data(),
+                                         response.size(), &json, &len, nullptr),
+            SIGIL_OK);
+  std::string doc(json, len);
+  sigil_json_free(json);
+  EXPECT_TRUE(contains(doc, R"("provider":"openai","model":"text-embedding-3-small")")) << doc;
+  EXPECT_TRUE(contains(doc, R"("input_count":2)")) << doc;
+  EXPECT_TRUE(contains(doc, R"("input_tokens":11)")) << doc;
+  EXPECT_TRUE(contains(doc, R"("input_texts":[)")) << doc;
+
+  sigil_error_t *err = nullptr;
+  const char truncated[] = R"({"object":"list","data":[{"embedding":[0.1,0.2)";
+  ASSERT_EQ(sigil_provider_map_embedding("openai.embeddings", request.data(), request.size(), truncated,
+                                         sizeof truncated - 1, &json, &len, &err),
+            SIGIL_E_INVALID_JSON);
+  ASSERT_NE(json, nullptr) << "the request still mapped";
+  EXPECT_TRUE(contains(std::string(json, len), R"("model":"text-embedding-3-small")"));
+  EXPECT_NE(std::string(sigil_error_message(err)), "");
+  sigil_json_free(json);
+  sigil_error_free(err);
+}

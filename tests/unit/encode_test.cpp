@@ -73,6 +73,28 @@ TEST(Protojson, RoundTripsThroughTheInputParser) {
   EXPECT_EQ(out, again);
 }
 
+// The ABI form carries the model fields the wire has no place for, so a
+// document handed back to a caller reads into the same model.
+TEST(Protojson, TheAbiFormAddsTheFieldsTheWireLacks) {
+  Generation g = sample();
+  g.conversation_title = "Trip";
+  g.user_id = "u-1";
+  g.usage.cache_creation_input_tokens = 1200;
+  std::string wire, abi;
+  append_generation_json(wire, g);
+  append_generation_json(abi, g, GenerationJsonForm::kAbi);
+  for (const char *field :
+       {R"("conversation_title":"Trip")", R"("user_id":"u-1")", R"("cache_creation_input_tokens":"1200")"}) {
+    EXPECT_EQ(wire.find(field), std::string::npos) << field;
+    EXPECT_NE(abi.find(field), std::string::npos) << field;
+  }
+  Generation back;
+  ASSERT_TRUE(parse_generation_json(abi, back).is_ok()) << abi;
+  std::string again;
+  append_generation_json(again, back, GenerationJsonForm::kAbi);
+  EXPECT_EQ(again, abi);
+}
+
 TEST(Protojson, DoublesAndTimestamps) {
   std::string s;
   JsonValue v = JsonValue::Number(NAN);

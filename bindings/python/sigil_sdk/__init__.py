@@ -82,6 +82,7 @@ from .models import (
     tool_result_part,
     user_text_message,
 )
+from .mapping import map_provider_embedding, map_provider_generation
 from .validation import validate_generation
 
 __version__ = "0.10.0"  # the distribution's; above the reference helpers' sigil-sdk>=0.9.3
@@ -145,6 +146,8 @@ __all__ = [
     "conversation_title_from_context",
     "default_config",
     "engine_version",
+    "map_provider_embedding",
+    "map_provider_generation",
     "media_part",
     "parent_traceparent_from_context",
     "text_part",

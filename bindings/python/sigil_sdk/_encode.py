@@ -1,10 +1,15 @@
-"""Python values -> the sigil.v1 protojson documents of docs/abi-json.md.
+"""Python values <-> the sigil.v1 protojson documents of docs/abi-json.md.
 
-A pure shape translation: empty fields are left out (the engine treats absent
-and empty alike), enums become their wire names, times become Unix
-nanoseconds, and bytes fields become base64 unless the caller handed over a
-JSON value, which the ABI accepts as is. Checking what the values mean is the
-engine's job. Each document is encoded once, by the C JSON encoder.
+Encoding is a pure shape translation: empty fields are left out (the engine
+treats absent and empty alike), enums become their wire names, times become
+Unix nanoseconds, and bytes fields become base64 unless the caller handed over
+a JSON value, which the ABI accepts as is. Checking what the values mean is
+the engine's job. Each document is encoded once, by the C JSON encoder.
+
+Decoding reads the documents the engine hands back (a mapped or an exported
+generation) into the same dataclasses: wire enum names become the enums,
+int64 strings become ints, RFC 3339 times become UTC datetimes (to the
+microsecond), and base64 bytes fields become bytes.
 """
 
 from __future__ import annotations
@@ -13,11 +18,29 @@ import base64
 import dataclasses
 import json
 import math
-from datetime import date, datetime, timezone
+import re
+from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Optional
 
-from .models import Generation, GenerationMode, Message, MessageRole, Part, ToolDefinition
+from .models import (
+    Artifact,
+    ArtifactKind,
+    EmbeddingResult,
+    Generation,
+    GenerationMode,
+    Media,
+    Message,
+    MessageRole,
+    ModelRef,
+    Part,
+    PartKind,
+    PartMetadata,
+    TokenUsage,
+    ToolCall,
+    ToolDefinition,
+    ToolResult,
+)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -302,3 +325,143 @@ def tool_content(value: Any) -> Optional[bytes]:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
     return dumps(value)
+
+
+# --- decoding ------------------------------------------------------------------
+
+_ROLE_OF = {v: MessageRole(k) for k, v in _ROLE.items() if isinstance(k, str)}
+_MODE_OF = {v: GenerationMode(k) for k, v in _MODE.items() if isinstance(k, str)}
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", re.IGNORECASE)
+
+
+def _int(value: Any) -> int:
+    """A protojson int64 (a number or a decimal string)."""
+    return int(value) if value is not None else 0
+
+
+def _float(value: Any) -> float:
+    return float(value)  # also "NaN", "Infinity", "-Infinity"
+
+
+def _bytes(value: Any) -> Any:
+    """A bytes field: base64 text -> bytes; a JSON value (the ABI's extension) as given."""
+    if isinstance(value, str):
+        return base64.b64decode(value)
+    return b"" if value is None else value
+
+
+def from_time(value: Any) -> Optional[datetime]:
+    """An RFC 3339 string or Unix nanoseconds (number or string) -> a UTC datetime; None when absent."""
+    if value is None or value == "" or value == 0:
+        return None
+    if isinstance(value, (int, float)) or str(value).lstrip("-").isdigit():
+        return from_ns(int(value))
+    m = _RFC3339.fullmatch(str(value))
+    if m is None:
+        raise ValueError(f"not an RFC 3339 time: {value!r}")
+    base, fraction, zone = m.groups()
+    t = datetime.strptime(base, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    if fraction:
+        t = t.replace(microsecond=int(fraction[:6].ljust(6, "0")))
+    if zone.upper() != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        t -= sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    return t
+
+
+def decode_part(d: dict[str, Any]) -> Part:
+    md = d.get("metadata") or {}
+    meta = PartMetadata(provider_type=md.get("provider_type", ""))
+    if "thinking" in d:
+        return Part(kind=PartKind.THINKING, thinking=d["thinking"], metadata=meta)
+    if "tool_call" in d:
+        tc = d["tool_call"] or {}
+        call = ToolCall(name=tc.get("name", ""), id=tc.get("id", ""), input_json=_bytes(tc.get("input_json")))
+        return Part(kind=PartKind.TOOL_CALL, tool_call=call, metadata=meta)
+    if "tool_result" in d:
+        tr = d["tool_result"] or {}
+        result = ToolResult(
+            tool_call_id=tr.get("tool_call_id", ""),
+            name=tr.get("name", ""),
+            content=tr.get("content", ""),
+            content_json=_bytes(tr.get("content_json")),
+            is_error=bool(tr.get("is_error", False)),
+        )
+        return Part(kind=PartKind.TOOL_RESULT, tool_result=result, metadata=meta)
+    if "media" in d:
+        m = d["media"] or {}
+        media = Media(kind=m.get("kind", ""), url=m.get("url", ""), mime_type=m.get("mime_type", ""),
+                      name=m.get("name", ""))
+        return Part(kind=PartKind.MEDIA, media=media, metadata=meta)
+    return Part(kind=PartKind.TEXT, text=d.get("text", ""), metadata=meta)
+
+
+def decode_message(d: dict[str, Any]) -> Message:
+    role = d.get("role", "")
+    return Message(role=_ROLE_OF.get(role, role), parts=[decode_part(p) for p in d.get("parts") or []],
+                   name=d.get("name", ""))
+
+
+def decode_tool(d: dict[str, Any]) -> ToolDefinition:
+    return ToolDefinition(name=d.get("name", ""), description=d.get("description", ""), type=d.get("type", ""),
+                          input_schema_json=_bytes(d.get("input_schema_json")), deferred=bool(d.get("deferred")))
+
+
+def decode_artifact(d: dict[str, Any]) -> Artifact:
+    kind = d.get("kind", "")
+    name = kind[len("ARTIFACT_KIND_"):].lower() if kind.startswith("ARTIFACT_KIND_") else kind
+    try:
+        kind = ArtifactKind(name)
+    except ValueError:
+        pass  # unspecified: kept as the wire gave it
+    return Artifact(kind=kind, name=d.get("name", ""), content_type=d.get("content_type", ""),
+                    payload=_bytes(d.get("payload")), record_id=d.get("record_id", ""), uri=d.get("uri", ""))
+
+
+def decode_usage(d: dict[str, Any]) -> TokenUsage:
+    return TokenUsage(**{k: _int(d.get(k)) for k in _USAGE_FIELDS})
+
+
+def decode_generation(doc: Any) -> Generation:
+    """A sigil.v1 protojson Generation (dict, JSON text or bytes) -> Generation."""
+    d = json.loads(doc) if isinstance(doc, (str, bytes, bytearray)) else doc
+    g = Generation(**{k: d[k] for k in _STRING_FIELDS if k in d})
+    g.trace_id = d.get("trace_id", "")
+    g.span_id = d.get("span_id", "")
+    mode = d.get("mode")
+    g.mode = _MODE_OF.get(mode) if mode else None
+    model = d.get("model") or {}
+    g.model = ModelRef(provider=model.get("provider", ""), name=model.get("name", ""))
+    if "max_tokens" in d:
+        g.max_tokens = _int(d["max_tokens"])
+    if "temperature" in d:
+        g.temperature = _float(d["temperature"])
+    if "top_p" in d:
+        g.top_p = _float(d["top_p"])
+    g.tool_choice = d.get("tool_choice")
+    g.thinking_enabled = d.get("thinking_enabled")
+    g.input = [decode_message(m) for m in d.get("input") or []]
+    g.output = [decode_message(m) for m in d.get("output") or []]
+    g.tools = [decode_tool(t) for t in d.get("tools") or []]
+    g.usage = decode_usage(d.get("usage") or {})
+    g.started_at = from_time(d.get("started_at"))
+    g.completed_at = from_time(d.get("completed_at"))
+    g.tags = dict(d.get("tags") or {})
+    g.metadata = dict(d.get("metadata") or {})
+    g.artifacts = [decode_artifact(a) for a in d.get("raw_artifacts") or d.get("artifacts") or []]
+    g.parent_generation_ids = list(d.get("parent_generation_ids") or [])
+    g.effective_version = d.get("effective_version", "")
+    return g
+
+
+def decode_embedding_result(doc: Any) -> EmbeddingResult:
+    """The engine's mapped embedding document (sigil_provider_map_embedding) -> EmbeddingResult."""
+    d = json.loads(doc) if isinstance(doc, (str, bytes, bytearray)) else doc
+    dims = d.get("dimensions")
+    return EmbeddingResult(
+        input_count=_int(d.get("input_count")),
+        input_tokens=_int(d.get("input_tokens")),
+        input_texts=list(d.get("input_texts") or []),
+        response_model=d.get("response_model", ""),
+        dimensions=None if dims is None else _int(dims),
+    )

@@ -375,6 +375,14 @@ sigil_embedding_set_call_error = _fn("sigil_embedding_set_call_error", c_uint32,
 sigil_embedding_set_provider_result = _fn(
     "sigil_embedding_set_provider_result", c_uint32, P, c_char_p, c_char_p, c_size_t, c_char_p, c_size_t)
 sigil_embedding_end = _fn("sigil_embedding_end", c_uint32, P, E)
+# Provider mapping without a recorder: the normalized result as JSON (free with sigil_json_free).
+sigil_provider_map_generation = _fn(
+    "sigil_provider_map_generation", c_uint32, c_char_p, c_char_p, c_size_t, c_char_p, c_size_t,
+    POINTER(c_char_p), POINTER(c_size_t), c_size_t, c_uint32, POINTER(c_void_p), POINTER(c_size_t), E)
+sigil_provider_map_embedding = _fn(
+    "sigil_provider_map_embedding", c_uint32, c_char_p, c_char_p, c_size_t, c_char_p, c_size_t,
+    POINTER(c_void_p), POINTER(c_size_t), E)
+sigil_json_free = _fn("sigil_json_free", None, c_void_p)
 sigil_embedding_traceparent = _fn("sigil_embedding_traceparent", c_uint32, P, c_char_p, c_size_t)
 sigil_embedding_free = _fn("sigil_embedding_free", None, P)
 

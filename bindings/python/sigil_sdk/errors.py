@@ -10,6 +10,8 @@ and the timeout class from ``TimeoutError``, so generic handlers keep working.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 # Engine status code -> the canonical error name shared by every binding
 # (conformance/README.md, "Canonical errors").
@@ -73,7 +75,18 @@ class ClientShutdownError(EnqueueError):
 
 
 class MappingError(SigilError):
-    """Provider mapper logic failed (kept for API compatibility)."""
+    """Provider JSON could only partly be mapped.
+
+    Raised by ``map_provider_generation`` / ``map_provider_embedding`` with
+    ``result``, what could be mapped; returned (never raised) by the
+    recorders' provider calls, whose record keeps what was mapped.
+    """
+
+    result: Any = None
+
+    def __init__(self, message: str = "", *, code: int = 0, status: str = "", result: Any = None) -> None:
+        super().__init__(message, code=code, status=status)
+        self.result = result
 
 
 class RatingConflictError(SigilError):

@@ -808,4 +808,29 @@ extern "C" {
         response_json: *const c_char,
         response_len: usize,
     ) -> sigil_status_t;
+    pub fn sigil_provider_map_generation(
+        api: *const c_char,
+        request_json: *const c_char,
+        request_len: usize,
+        response_json: *const c_char,
+        response_len: usize,
+        events: *const *const c_char,
+        event_lens: *const usize,
+        events_count: usize,
+        flags: u32,
+        json_out: *mut *mut c_char,
+        json_len: *mut usize,
+        error: *mut *mut sigil_error_t,
+    ) -> sigil_status_t;
+    pub fn sigil_provider_map_embedding(
+        api: *const c_char,
+        request_json: *const c_char,
+        request_len: usize,
+        response_json: *const c_char,
+        response_len: usize,
+        json_out: *mut *mut c_char,
+        json_len: *mut usize,
+        error: *mut *mut sigil_error_t,
+    ) -> sigil_status_t;
+    pub fn sigil_json_free(json: *mut c_char);
 }
