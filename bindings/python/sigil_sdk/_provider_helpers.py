@@ -15,6 +15,7 @@ from typing import Any, Awaitable, Callable, Optional, Sequence, TypeVar
 
 from .client import Client, EmbeddingRecorder, GenerationRecorder
 from .errors import MappingError
+from .mapping import map_provider_embedding, map_provider_generation
 from .models import (
     EmbeddingResult,
     EmbeddingStart,
@@ -58,8 +59,8 @@ class StreamSummary:
 
 @dataclass(slots=True)
 class Exchange:
-    """What a provider call produced, as the engine takes it: a response, stream events, or
-    neither (then ``output_text``, the text a caller accumulated, is the output)."""
+    """What a provider call produced, as the engine takes it: a response or stream events; and the
+    text a caller accumulated (``output_text``), the output when they map to none."""
 
     response: Any = None
     events: Sequence[Any] = ()
@@ -73,13 +74,12 @@ def response_exchange(response: Any) -> Exchange:
 
 def stream_exchange(events: Optional[Sequence[Any]], final_response: Any, output_text: str) -> Exchange:
     """A stream summary's exchange: its events when it has any (they carry the whole stream), else
-    its final response, else its output text."""
+    its final response; its output text in any case."""
     events = list(events or ())
+    text = (output_text or "").strip()
     if events:
-        return Exchange(events=events)
-    if final_response is not None:
-        return Exchange(response=final_response)
-    return Exchange(output_text=(output_text or "").strip())
+        return Exchange(events=events, output_text=text)
+    return Exchange(response=final_response, output_text=text)
 
 
 # --- recording a call ------------------------------------------------------------
@@ -158,7 +158,10 @@ def generation_call(client: Client, api: str, options: ProviderOptions, mode: Ge
         exchange = Exchange()
         if error is None and result is not None:
             exchange = _guarded(rec, lambda: exchange_of(result)) or Exchange()
-        feed_generation(rec, api, options, request, exchange)
+        if error is None and mode == GenerationMode.STREAM:
+            record_stream(rec, api, options, request, exchange)
+        else:
+            feed_generation(rec, api, options, request, exchange)
         if error is not None:
             rec.set_call_error(error)
         _end(client, rec, "the generation")
@@ -168,20 +171,28 @@ def generation_call(client: Client, api: str, options: ProviderOptions, mode: Ge
 
 def feed_generation(rec: GenerationRecorder, api: str, options: ProviderOptions, request: Any,
                     exchange: Exchange) -> None:
-    """Hands a call to a generation recorder: the request, then the response or the stream events."""
+    """Hands a call to a generation recorder: the request, then the response."""
     raw = options.raw_artifacts
-    # A result set first is the base the mapping fills: it keeps the provider named by the
-    # options, and an output given only as text.
-    seed = Generation(model=ModelRef(options.provider_name, ""))
-    if exchange.output_text:
-        seed.output = [assistant_text_message(exchange.output_text)]
-    if options.provider_name or seed.output:
-        _guarded(rec, lambda: rec.set_result(seed))
+    if options.provider_name:
+        # A result set first is the base the mapping fills: it keeps the provider of the options.
+        _guarded(rec, lambda: rec.set_result(Generation(model=ModelRef(options.provider_name, ""))))
     _guarded(rec, lambda: rec.set_provider_request(api, request, raw_artifacts=raw))
     if exchange.response is not None:
         _guarded(rec, lambda: rec.set_provider_response(api, exchange.response, raw_artifacts=raw))
-    for event in exchange.events:
-        _guarded(rec, lambda: rec.add_provider_event(api, event, raw_artifacts=raw))
+
+
+def record_stream(rec: GenerationRecorder, api: str, options: ProviderOptions, request: Any,
+                  exchange: Exchange) -> None:
+    """Records a stream the caller already collected, as its mapper (from_stream) maps it: the
+    events arrived before the wrapper saw them, so they must not set the time to first token,
+    and the caller's text stands in when they map to no output."""
+    try:
+        generation, problem = _mapped(api, options, GenerationMode.STREAM, request, exchange)
+    except Exception as exc:  # noqa: BLE001 - e.g. a body that is not JSON
+        feed_generation(rec, api, options, request, Exchange())
+        rec.set_mapping_error(f"sigil: {type(exc).__name__}: {exc}")
+        return
+    rec.set_result(generation, mapping_error=problem)
 
 
 def _guarded(rec: GenerationRecorder, step: Callable[[], T]) -> Optional[T]:
@@ -234,13 +245,18 @@ def map_generation(api: str, options: ProviderOptions, mode: GenerationMode, req
                    exchange: Exchange) -> Generation:
     """The normalized generation of one call, mapped by the engine, with the options applied. Like
     the reference mappers it never fails on partial provider data: what could be mapped is returned."""
-    from .mapping import map_provider_generation  # TODO(merge engine-map): top-level import
+    return _mapped(api, options, mode, request, exchange)[0]
 
+
+def _mapped(api: str, options: ProviderOptions, mode: GenerationMode, request: Any,
+            exchange: Exchange) -> tuple[Generation, Optional[MappingError]]:
+    """map_generation, and the mapping problem when the provider data could only partly be mapped."""
+    problem: Optional[MappingError] = None
     try:
         g = map_provider_generation(api, request=request, response=exchange.response,
                                     events=list(exchange.events) or None, raw_artifacts=options.raw_artifacts)
     except MappingError as partial:
-        g = partial.result
+        g, problem = partial.result, partial
     g.mode = mode
     g.conversation_id = options.conversation_id
     g.agent_name = options.agent_name
@@ -251,13 +267,11 @@ def map_generation(api: str, options: ProviderOptions, mode: GenerationMode, req
     g.metadata = {**options.metadata, **g.metadata}
     if exchange.output_text and not g.output:
         g.output = [assistant_text_message(exchange.output_text)]
-    return g
+    return g, problem
 
 
 def map_embedding(api: str, request: Any, response: Any) -> EmbeddingResult:
     """The result of one embedding call, mapped by the engine (partial provider data: what could be mapped)."""
-    from .mapping import map_provider_embedding  # TODO(merge engine-map): top-level import
-
     try:
         return map_provider_embedding(api, request=request, response=response)
     except MappingError as partial:

@@ -117,6 +117,9 @@ def test_chat_stream_events_are_accumulated_by_the_engine(harness, client):
     assert [p["tool_call"]["name"] for p in g["output"][0]["parts"] if "tool_call" in p]
     span = span_of(harness, g["id"])
     assert "error.type" not in span["attributes"]
+    # The events were collected before the wrapper saw them: no time to first token is made up.
+    ttft = [m for m in client.metrics_snapshot()["metrics"] if m["name"] == "gen_ai.client.time_to_first_token"]
+    assert not any(p["count"] for m in ttft for p in m["points"])
 
 
 def test_a_stream_summary_without_events_uses_its_final_response_or_its_text(harness, client):
