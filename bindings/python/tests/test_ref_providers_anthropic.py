@@ -118,3 +118,14 @@ def test_async_variants(harness, client):
 def test_there_is_no_embeddings_namespace():
     assert sigil_sdk_anthropic.__all__ == ["AnthropicOptions", "AnthropicStreamSummary", "messages"]
     assert not hasattr(sigil_sdk_anthropic, "embeddings")
+
+
+def test_a_stream_that_ended_early_keeps_what_arrived_and_marks_the_span(harness, client):
+    early = [sdk_object(RawMessageStreamEvent, line) for line in events("anthropic.messages/stream_early_end.jsonl")
+             if json.loads(line)["type"] != "ping"]
+    summary = AnthropicStreamSummary(events=early)
+    assert messages.stream(client, REQUEST, lambda request: summary) is summary
+    client.flush()
+    (g,) = generations(harness)
+    assert g["output"][0]["parts"]  # the partial output
+    assert span_of(harness, g["id"])["attributes"]["error.type"] == "mapping_error"

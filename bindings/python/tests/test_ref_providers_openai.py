@@ -256,3 +256,12 @@ def test_a_recording_problem_never_reaches_the_call(harness, make_client, caplog
         assert chat.completions.create(client, CHAT_REQUEST, lambda request: response) is response
         assert embeddings.create(client, EMBEDDINGS_REQUEST, lambda request: "ok") == "ok"
     assert "not recorded" in caplog.text
+
+
+def test_context_identity_applies_when_the_options_leave_it_unset(harness, client):
+    with sigil.with_conversation_id("conv-ctx"), sigil.with_agent_name("ctx-agent"):
+        chat.completions.create(client, CHAT_REQUEST, lambda request: completion())
+        chat.completions.stream(client, CHAT_REQUEST, lambda request: ChatCompletionsStreamSummary(events=chunks()))
+    client.flush()
+    for g in generations(harness, 2):
+        assert (g["conversation_id"], g["agent_name"]) == ("conv-ctx", "ctx-agent")
