@@ -211,15 +211,15 @@ def _end(client: Client, rec: GenerationRecorder | EmbeddingRecorder, what: str)
         _not_recorded(client, what, err)
 
 
-def embedding_call(client: Client, api: str, options: ProviderOptions, request: Any,
-                   start: Optional[EmbeddingStart] = None) -> Recorder:
+def embedding_call(client: Client, api: str, options: ProviderOptions, request: Any) -> Recorder:
     """Starts an embedding recording now and returns the function that records the call's outcome."""
-    if start is None:
-        start = EmbeddingStart(ModelRef(options.provider_name, ""))  # the rest is the request's
-    start.agent_name = options.agent_name
-    start.agent_version = options.agent_version
-    start.tags = dict(options.tags)
-    start.metadata = dict(options.metadata)
+    start = EmbeddingStart(
+        ModelRef(options.provider_name, ""),  # the model and dimensions are the request's
+        agent_name=options.agent_name,
+        agent_version=options.agent_version,
+        tags=dict(options.tags),
+        metadata=dict(options.metadata),
+    )
     try:
         rec = client.start_embedding(start)
     except Exception as exc:  # noqa: BLE001
