@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any, Optional
 
-from .errors import InvalidArgumentError
+from .errors import _NotRepresentable
 from .models import Generation, GenerationMode, Message, MessageRole, Part, ToolDefinition
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -96,7 +96,7 @@ def cstr(value: str, field: str) -> bytes:
     so it is refused, naming the field.
     """
     if "\0" in value:
-        raise InvalidArgumentError(f"sigil_sdk: {field} holds a NUL character, which a C string cannot carry",
+        raise _NotRepresentable(f"sigil_sdk: {field} holds a NUL character, which a C string cannot carry",
                                    code=1, status="SIGIL_E_INVALID_ARGUMENT")
     return value.encode("utf-8", "surrogatepass")
 

@@ -44,6 +44,7 @@ from .errors import (
     InvalidArgumentError,
     MappingError,
     SigilError,
+    _NotRepresentable,
 )
 from .models import (
     ContentCaptureMode,
@@ -148,7 +149,7 @@ def _int64(value: Any, field: str) -> int:
     the range (2**70 becomes 0), so that is an error here, as the type makes it in C."""
     v = value.__index__()
     if not _INT64_MIN <= v <= _INT64_MAX:
-        raise InvalidArgumentError(f"sigil_sdk: {field} {v} is outside the int64 range",
+        raise _NotRepresentable(f"sigil_sdk: {field} {v} is outside the int64 range",
                                    code=N.SIGIL_E_INVALID_ARGUMENT, status="SIGIL_E_INVALID_ARGUMENT")
     return v
 
@@ -327,7 +328,7 @@ class Client:
         refused: Optional[InvalidArgumentError] = None
         try:
             s = self._generation_struct(start)
-        except InvalidArgumentError as e:
+        except _NotRepresentable as e:
             s, refused = N.GenerationStart(N.GENERATION_START_VERSION), e
 
         mode = start.mode if start.mode is not None else default_mode
@@ -377,7 +378,7 @@ class Client:
         refused: Optional[InvalidArgumentError] = None
         try:
             s = self._tool_execution_struct(start)
-        except InvalidArgumentError as e:
+        except _NotRepresentable as e:
             s, refused = N.ToolExecutionStart(N.TOOL_EXECUTION_START_VERSION), e
         out = c_void_p()
         N.sigil_tool_execution_start(self._live_handle(), byref(s), byref(out))
@@ -414,7 +415,7 @@ class Client:
         refused: Optional[InvalidArgumentError] = None
         try:
             s = self._embedding_struct(start)
-        except InvalidArgumentError as e:
+        except _NotRepresentable as e:
             s, refused = N.EmbeddingStart(N.EMBEDDING_START_VERSION), e
         out = c_void_p()
         N.sigil_embedding_start(self._live_handle(), byref(s), byref(out))
@@ -1086,7 +1087,7 @@ class EmbeddingRecorder(_Recorder):
                 texts = (c_char_p * len(payload.input_texts))(
                     *[enc.cstr(str(t), "input_texts") for t in payload.input_texts])
                 r.input_texts, r.input_texts_count = texts, len(payload.input_texts)
-        except InvalidArgumentError as e:
+        except _NotRepresentable as e:
             with self._lock:
                 return self._refuse(e)
         with self._lock:
