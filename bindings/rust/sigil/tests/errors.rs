@@ -139,6 +139,14 @@ fn strings_c_cannot_hold_are_invalid_arguments_and_nothing_is_recorded() {
     let texts = EmbeddingResult { input_count: 1, input_texts: vec!["a\0b".into()], ..Default::default() };
     assert!(matches!(emb.set_result(&texts), Err(Error::InvalidArgument(_))));
     assert!(matches!(emb.end(), Err(Error::InvalidArgument(_))));
+    // A rating is never posted to "victim" in place of "victim\0x".
+    let rating =
+        ConversationRatingInput { rating_id: "r".into(), rating: ConversationRatingValue::Good, ..Default::default() };
+    assert_eq!(
+        client.submit_conversation_rating("victim\0x", &rating).unwrap_err(),
+        Error::InvalidArgument("conversation_id contains a NUL byte".into())
+    );
+    assert_eq!(h.captures("ratings").len(), 0);
     // Inside JSON documents a NUL is just an escaped character.
     let mut ok = client.start_generation(&start("gen-nul-text"));
     ok.set_result(&Generation { output: vec![Message::assistant_text("a\0b")], ..Default::default() }).unwrap();
