@@ -171,3 +171,25 @@ fn a_stalled_server_makes_flush_time_out() {
     client.shutdown(Duration::from_secs(10)).unwrap();
     assert_eq!(client.stats().generations_exported, 1);
 }
+
+#[test]
+fn negative_counts_and_non_finite_parameters_fail_validation() {
+    let h = Harness::start();
+    let client = h.client(Protocol::Http);
+    let cases: [(GenerationStart, TokenUsage, &str); 4] = [
+        (GenerationStart { temperature: Some(f64::NAN), ..start("nan") }, TokenUsage::default(), "temperature"),
+        (GenerationStart { top_p: Some(f64::INFINITY), ..start("inf") }, TokenUsage::default(), "top_p"),
+        (GenerationStart { max_tokens: Some(-1), ..start("max") }, TokenUsage::default(), "max_tokens"),
+        (start("usage"), TokenUsage { input_tokens: -3, ..Default::default() }, "usage.input_tokens"),
+    ];
+    for (s, usage, field) in cases {
+        let mut rec = client.start_generation(&s);
+        rec.set_result(&Generation { usage, ..Default::default() }).unwrap();
+        match rec.end() {
+            Err(Error::ValidationFailed(m)) => assert!(m.contains(field), "{m}"),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    client.shutdown(Duration::from_secs(10)).unwrap();
+    assert_eq!(h.generations("http").len(), 0);
+}
