@@ -720,9 +720,9 @@ class SigilClient {
   startToolExecution(start, callback) {
     const s = start ?? {};
     const ctx = context.current();
-    const refused = nulError('tool execution start', s.toolName, s.toolCallId, s.toolType, s.toolDescription, s.conversationId,
-      s.conversationTitle, s.agentName, s.agentVersion, s.requestModel, s.requestProvider, ctx.conversationId,
-      ctx.conversationTitle, ctx.agentName, ctx.agentVersion);
+    const refused = nulError('tool execution start', s.toolName, s.toolCallId, s.toolType, s.toolDescription,
+      s.conversationId, s.conversationTitle, s.agentName, s.agentVersion, s.requestModel, s.requestProvider,
+      ctx.conversationId, ctx.conversationTitle, ctx.agentName, ctx.agentVersion);
     const h = N.toolStart(this.#h, s.toolName, s.toolCallId, s.toolType, s.toolDescription, s.conversationId,
       s.conversationTitle, s.agentName, s.agentVersion, s.requestModel, s.requestProvider,
       Boolean(s.includeContent), timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.agentName,
@@ -737,8 +737,8 @@ class SigilClient {
     const s = start ?? {};
     const ctx = context.current();
     const model = s.model;
-    const refused = nulError('embedding start', model?.provider, model?.name, s.agentName, s.agentVersion, s.encodingFormat,
-      ctx.agentName, ctx.agentVersion);
+    const refused = nulError('embedding start', model?.provider, model?.name, s.agentName, s.agentVersion,
+      s.encodingFormat, ctx.agentName, ctx.agentVersion);
     const h = N.embeddingStart(this.#h, model?.provider, model?.name, s.agentName, s.agentVersion, s.dimensions,
       s.encodingFormat, timeArg(s.startedAt), ctx.agentName, ctx.agentVersion, ctx.parentTraceparent,
       captureMode(s.contentCapture));

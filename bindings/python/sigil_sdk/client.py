@@ -717,8 +717,8 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
               f"OTLP header {name!r}")
     text("service_name", cfg.service_name, "service name")
     for key, value in (cfg.resource_attributes or {}).items():
-        check(S["resource_attribute"](opts, enc.cstr(key, "resource attribute key"),
-                                      enc.cstr(str(value), f"resource attribute {key!r}")), f"resource attribute {key!r}")
+        what = f"resource attribute {key!r}"
+        check(S["resource_attribute"](opts, enc.cstr(key, "resource attribute key"), enc.cstr(str(value), what)), what)
 
 
 def _rating_response(out: c_void_p) -> SubmitConversationRatingResponse:
@@ -1107,5 +1107,6 @@ class EmbeddingRecorder(_Recorder):
             if not self._handle:
                 return None
             return _provider_status(N.sigil_embedding_set_provider_result(
-                self._handle, enc.cstr(api, "provider API"), req, len(req) if req else 0, resp, len(resp) if resp else 0))
+                self._handle, enc.cstr(api, "provider API"), req, len(req) if req else 0, resp,
+                len(resp) if resp else 0))
 
