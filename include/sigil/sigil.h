@@ -120,8 +120,7 @@ SIGIL_API uint32_t sigil_abi_version(void);
  *    SIGIL_* / OTEL_* environment and defaults are combined: a malformed
  *    endpoint or header, an auth mode without its credentials, a SIGIL_*
  *    environment value outside its accepted set (an unknown SIGIL_PROTOCOL,
- *    say). sigil_client_new reports it; so does
- *    sigil_client_submit_rating for the API endpoint it resolves per call.
+ *    say). sigil_client_new reports it.
  *  - SIGIL_E_INVALID_UTF8 and SIGIL_E_INVALID_JSON: a malformed string or
  *    JSON value, whichever function finds it (an environment value too).
  * One exception is kept because callers may rely on it: a spool directory
@@ -199,7 +198,19 @@ SIGIL_API const char *sigil_status_name(sigil_status_t status);
  * documented set (the option is then left unchanged) and SIGIL_E_INVALID_UTF8
  * for invalid strings. What a setter cannot judge alone (endpoint syntax,
  * auth combinations, header characters) is checked by sigil_client_new,
- * which reports SIGIL_E_CONFIG.
+ * which reports SIGIL_E_CONFIG naming the option or environment variable.
+ *
+ * Every endpoint (export, OTLP, Sigil API) obeys the same rules: no "?",
+ * "#", space or control character, a port (when given) from 1 to 65535, an
+ * IPv6 address in brackets when it has a port. Every header (export, OTLP;
+ * ratings send the export headers) likewise: the name is an HTTP token, not
+ * ":"-prefixed and not one the transport sets itself (Content-Length,
+ * Transfer-Encoding, Host, TE, Content-Type, Connection, Keep-Alive,
+ * Proxy-Connection, Upgrade, Expect); the value has no control character
+ * but tab and is at most 64 KiB, all headers together at most 256 KiB.
+ * SIGIL_HEADERS and OTEL_EXPORTER_OTLP_*HEADERS are comma-separated
+ * name=value entries (the OTEL_* ones percent-decoded); an entry that is
+ * not name=value, or breaks a rule, fails sigil_client_new.
  * ======================================================================== */
 
 typedef struct sigil_options sigil_options_t;
@@ -780,7 +791,8 @@ SIGIL_API void sigil_embedding_free(sigil_embedding_t *embedding);
  *                              input version
  *   SIGIL_E_INVALID_UTF8       a string field is not valid UTF-8
  *   SIGIL_E_RATING_VALIDATION  the input failed validation; nothing was sent
- *   SIGIL_E_CONFIG             the API endpoint is empty or malformed
+ *   SIGIL_E_CONFIG             the API endpoint is empty or malformed (a
+ *                              client refuses such an endpoint at creation)
  *   SIGIL_E_REJECTED           HTTP 400: the server refused the rating as
  *                              invalid (the reference SDKs report this as a
  *                              rating validation failure)

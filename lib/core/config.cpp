@@ -5,6 +5,7 @@
 #include "base/base64.h"
 #include "base/strings.h"
 #include "base/utf8.h"
+#include "export/endpoint.h"
 
 namespace sigil::detail {
 
@@ -29,6 +30,40 @@ std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_vi
     out.emplace_back(std::move(key), trim(item.substr(eq + 1)));
   }
   return out;
+}
+
+Expected<HeaderList> parse_header_list(std::string_view text, const char *var, bool decode) {
+  HeaderList out;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = trim_view(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    if (item.empty()) continue;  // "a=1,,b=2" or a trailing comma
+    auto entry_error = [&](const std::string &why) {
+      std::string shown(item.substr(0, 80));
+      if (item.size() > 80) shown += "...";
+      return Status(SIGIL_E_CONFIG, std::string(var) + " entry \"" + shown + "\": " + why);
+    };
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos) return entry_error("not a name=value pair (entries are separated by commas)");
+    std::string name = trim(item.substr(0, eq)), value = trim(item.substr(eq + 1));
+    if (decode) {
+      name = percent_decode(name);
+      value = percent_decode(value);
+    }
+    if (name.empty()) return entry_error("the header name is empty");
+    Status st = check_header(name, value);
+    if (!st.is_ok()) return entry_error(st.message());
+    set_header(out, std::move(name), std::move(value));
+  }
+  return out;
+}
+
+Status check_endpoint(std::string_view value, const char *source) {
+  Expected<Endpoint> ep = parse_endpoint(value, std::nullopt, "/");
+  if (ep) return Status::ok();
+  return Status(SIGIL_E_CONFIG, std::string("invalid ") + source + " \"" + std::string(trim_view(value)) +
+                                    "\": " + ep.error().message());
 }
 
 bool parse_bool(std::string_view text) {
@@ -109,15 +144,23 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   ex.protocol = pick(o.protocol, env_protocol, Protocol::kGrpc);
   ex.endpoint = pick(o.endpoint, env_value(env, "SIGIL_ENDPOINT"), std::string("localhost:4317"));
   if (is_blank(ex.endpoint)) return config_error("the generation export endpoint is empty");
+  Status st = check_endpoint(ex.endpoint, o.endpoint ? "endpoint" : "SIGIL_ENDPOINT");
+  if (!st.is_ok()) return st;
   std::optional<bool> env_insecure;
   if (auto v = env_value(env, "SIGIL_INSECURE")) env_insecure = parse_bool(*v);
   ex.insecure = o.insecure ? o.insecure : env_insecure;
 
   // Headers: environment first, explicit headers replace same-named ones.
   if (auto v = env_value(env, "SIGIL_HEADERS")) {
-    for (auto &kv : parse_key_values(*v)) set_header(ex.headers, kv.first, kv.second);
+    auto parsed = parse_header_list(*v, "SIGIL_HEADERS", false);
+    if (!parsed) return parsed.error();
+    ex.headers = std::move(parsed.value());
   }
-  for (const auto &h : o.headers) set_header(ex.headers, h.first, h.second);
+  for (const auto &h : o.headers) {
+    st = check_header(h.first, h.second);
+    if (!st.is_ok()) return Status(st.code(), "header option: " + st.message());
+    set_header(ex.headers, h.first, h.second);
+  }
 
   // Auth.
   std::optional<AuthMode> env_mode;
@@ -153,12 +196,13 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   if (mode == AuthMode::kBearer && o.tenant_id && !trim(*o.tenant_id).empty()) {
     return config_error("auth mode bearer does not allow a tenant id");
   }
-  Status st = apply_auth(mode, tenant, bearer, user, password, ex.headers);
+  st = apply_auth(mode, tenant, bearer, user, password, ex.headers);
   if (!st.is_ok()) return st;
 
-  // Sigil API (ratings). Checked when a rating is sent, so that a bad value
-  // never stops generation export.
+  // Sigil API (ratings), checked here like every endpoint.
   cfg.api_endpoint = trim(pick(o.api_endpoint, env_value(env, "SIGIL_API_ENDPOINT"), cfg.api_endpoint));
+  st = check_endpoint(cfg.api_endpoint, o.api_endpoint ? "api endpoint" : "SIGIL_API_ENDPOINT");
+  if (!st.is_ok()) return st;
 
   // Identity defaults.
   cfg.agent_name = trim(pick(o.agent_name, env_value(env, "SIGIL_AGENT_NAME"), std::string()));
@@ -222,10 +266,11 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   for (const auto &h : ex.headers) {
     if (!valid_utf8(h.first) || !valid_utf8(h.second))
       return Status(SIGIL_E_INVALID_UTF8, "a header is not valid UTF-8");
-    if (h.first.find_first_of("\r\n:") != std::string::npos || h.second.find_first_of("\r\n") != std::string::npos) {
-      return config_error("header \"" + h.first + "\" contains a line break or colon");
-    }
   }
+  // Headers derived from auth obey the same rules (a token with a line
+  // break, say), and all of them together stay within the bound.
+  st = check_headers(ex.headers, "header");
+  if (!st.is_ok()) return st;
   st = resolve_telemetry_config(o, env, cfg);
   if (!st.is_ok()) return st;
   st = resolve_privacy_config(o, env, cfg);

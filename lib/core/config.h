@@ -56,7 +56,7 @@ struct Options {
 
 struct ClientConfig {
   ExportConfig exporter;
-  std::string api_endpoint = "http://localhost:8080";  // Sigil API base (ratings); checked when used
+  std::string api_endpoint = "http://localhost:8080";  // Sigil API base (ratings)
   std::string agent_name;
   std::string agent_version;
   std::string user_id;
@@ -89,6 +89,14 @@ Status resolve_privacy_config(const Options &options, const EnvLookup &env, Clie
 
 // Parses "k=v,k2=v2" (blank entries and entries without '=' are skipped).
 std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_view text);
+// A header list variable ("k=v,k2=v2", SIGIL_HEADERS and the
+// OTEL_EXPORTER_OTLP_*HEADERS): blank entries are skipped; an entry that is
+// not name=value or that check_header refuses is an error naming `var` and
+// the entry. `decode`: names and values are percent-decoded (the OTel form).
+Expected<HeaderList> parse_header_list(std::string_view text, const char *var, bool decode);
+// parse_endpoint's verdict on `value`, as an error naming `source` (the
+// option or environment variable it came from).
+Status check_endpoint(std::string_view value, const char *source);
 // "1/true/yes/on" (any case) -> true; anything else false.
 bool parse_bool(std::string_view text);
 // "%41" -> "A"; malformed escapes are kept as written (OTEL_* headers).

@@ -74,12 +74,8 @@ Status check_pairs(const StringPairs &pairs, const char *what, bool header) {
     if (!valid_utf8(kv.first) || !valid_utf8(kv.second)) {
       return Status(SIGIL_E_INVALID_UTF8, std::string("an ") + what + " is not valid UTF-8");
     }
-    if (header && (kv.first.find_first_of("\r\n: ") != std::string::npos || kv.first.empty() ||
-                   kv.second.find_first_of("\r\n") != std::string::npos)) {
-      return Status(SIGIL_E_CONFIG, std::string(what) + " \"" + kv.first + "\" is malformed");
-    }
   }
-  return Status::ok();
+  return header ? check_headers(pairs, what) : Status::ok();
 }
 
 }  // namespace
@@ -125,16 +121,22 @@ Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientCo
                          const char *exporter_env, const char *signal, std::string &out) -> Status {
     std::optional<std::string> raw_signal = explicit_signal;
     std::optional<std::string> raw_base = t.otlp_endpoint;
+    // The name errors give: the option, or the variable the value came from.
+    std::string signal_source = std::string("OTLP ") + signal + " endpoint", base_source = "OTLP endpoint";
     if (!raw_signal && !raw_base && !sdk_disabled && !exporter_off(env, exporter_env)) {
       raw_signal = env_value(env, signal_env);
-      if (!raw_signal) raw_base = env_value(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
+      signal_source = signal_env;
+      if (!raw_signal) {
+        raw_base = env_value(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
+        base_source = "OTEL_EXPORTER_OTLP_ENDPOINT";
+      }
     }
     if (raw_signal && !is_blank(*raw_signal)) {
-      auto url = endpoint_url(*raw_signal, nullptr, signal_env);
+      auto url = endpoint_url(*raw_signal, nullptr, signal_source.c_str());
       if (!url) return url.error();
       out = url.value();
     } else if (raw_base && !is_blank(*raw_base)) {
-      auto url = endpoint_url(*raw_base, signal, "OTLP endpoint");
+      auto url = endpoint_url(*raw_base, signal, base_source.c_str());
       if (!url) return url.error();
       out = url.value();
     }
@@ -158,18 +160,24 @@ Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientCo
 
   // Headers: shared environment < per-signal environment < explicit.
   StringPairs shared;
-  if (auto v = env_value(env, "OTEL_EXPORTER_OTLP_HEADERS")) {
-    for (auto &kv : parse_encoded_pairs(*v)) set_pair(shared, kv.first, kv.second, true);
-  }
+  auto env_headers = [&](const char *name, StringPairs &into) -> Status {
+    auto v = env_value(env, name);
+    if (!v) return Status::ok();
+    auto parsed = parse_header_list(*v, name, true);
+    if (!parsed) return parsed.error();
+    for (auto &kv : parsed.value()) set_pair(into, kv.first, kv.second, true);
+    return Status::ok();
+  };
+  st = env_headers("OTEL_EXPORTER_OTLP_HEADERS", shared);
+  if (!st.is_ok()) return st;
   otlp.traces_headers = shared;
   otlp.metrics_headers = shared;
-  if (auto v = env_value(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS")) {
-    for (auto &kv : parse_encoded_pairs(*v)) set_pair(otlp.traces_headers, kv.first, kv.second, true);
-  }
-  if (auto v = env_value(env, "OTEL_EXPORTER_OTLP_METRICS_HEADERS")) {
-    for (auto &kv : parse_encoded_pairs(*v)) set_pair(otlp.metrics_headers, kv.first, kv.second, true);
-  }
+  st = env_headers("OTEL_EXPORTER_OTLP_TRACES_HEADERS", otlp.traces_headers);
+  if (st.is_ok()) st = env_headers("OTEL_EXPORTER_OTLP_METRICS_HEADERS", otlp.metrics_headers);
+  if (!st.is_ok()) return st;
   for (const auto &kv : t.otlp_headers) {
+    st = check_header(kv.first, kv.second);
+    if (!st.is_ok()) return Status(st.code(), "OTLP header option: " + st.message());
     set_pair(otlp.traces_headers, kv.first, kv.second, true);
     set_pair(otlp.metrics_headers, kv.first, kv.second, true);
   }

@@ -155,9 +155,8 @@ Status read_int64(od::value v, int64_t &out, const Path &path) {
   auto err = v.get_int64().get(out);
   if (err) {
     double d;
-    if (v.get_double().get(d) || d != std::floor(d) || std::fabs(d) > 9.2e18) {
-      return json_error(path, "expected an integer");
-    }
+    if (v.get_double().get(d) || d != std::floor(d)) return json_error(path, "expected an integer");
+    if (std::fabs(d) > 9.2e18) return json_error(path, "integer out of range");
     out = int64_t(d);
   }
   return Status::ok();

@@ -344,7 +344,8 @@ Expected<RatingResponse> submit_rating(const ClientConfig &config, RatingInput i
   auto url = rating_url(config.api_endpoint, config.exporter.insecure, input.conversation_id);
   if (!url) return url.error();
 
-  // Content-Type first; configured export headers (auth, custom) may replace it.
+  // Content-Type is ours (check_header refuses a configured one); then the
+  // export headers (auth, custom).
   HeaderList headers{{"Content-Type", "application/json"}};
   for (const auto &h : config.exporter.headers) set_header(headers, h.first, h.second);
   std::string body = rating_request_json(input);

@@ -1,5 +1,8 @@
 #include "core/validation.h"
 
+#include <cmath>
+#include <utility>
+
 #include "base/strings.h"
 
 namespace sigil::detail {
@@ -93,6 +96,22 @@ Status validate_generation(const Generation &g) {
       return invalid("generation.artifacts[" + std::to_string(i) + "] must provide payload or record_id");
     }
   }
+  // Counts are never negative, and a sampling parameter is a number: NaN or
+  // an infinity would reach the server as 0 or not at all.
+  const TokenUsage &u = g.usage;
+  const std::pair<const char *, int64_t> counts[] = {{"input_tokens", u.input_tokens},
+                                                     {"output_tokens", u.output_tokens},
+                                                     {"total_tokens", u.total_tokens},
+                                                     {"cache_read_input_tokens", u.cache_read_input_tokens},
+                                                     {"cache_write_input_tokens", u.cache_write_input_tokens},
+                                                     {"cache_creation_input_tokens", u.cache_creation_input_tokens},
+                                                     {"reasoning_tokens", u.reasoning_tokens}};
+  for (const auto &[name, value] : counts) {
+    if (value < 0) return invalid(std::string("generation.usage.") + name + " must be >= 0");
+  }
+  if (g.max_tokens && *g.max_tokens < 0) return invalid("generation.max_tokens must be >= 0");
+  if (g.temperature && !std::isfinite(*g.temperature)) return invalid("generation.temperature must be a finite number");
+  if (g.top_p && !std::isfinite(*g.top_p)) return invalid("generation.top_p must be a finite number");
   if (g.effective_version && !is_sha256_version(*g.effective_version)) {
     return invalid("generation.effective_version must match sha256:<64 lowercase hex digits>");
   }

@@ -46,9 +46,75 @@ bool is_loopback_host(std::string_view authority) {
   return iequals(host, "localhost") || is_loopback_ipv4(host);
 }
 
+namespace {
+
+Status bad_endpoint(std::string why) { return Status(SIGIL_E_CONFIG, std::move(why)); }
+
+// A port: 1 to 5 decimal digits, 1-65535.
+bool valid_port(std::string_view port) {
+  if (port.empty() || port.size() > 5) return false;
+  unsigned value = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + unsigned(c - '0');
+  }
+  return value >= 1 && value <= 65535;
+}
+
+// host[:port], [v6]:port, or a bare IPv6 address; the host is non-empty.
+Status check_authority(std::string_view authority) {
+  if (authority.empty()) return bad_endpoint("it has no host");
+  if (authority.find('@') != std::string_view::npos) return bad_endpoint("user information (\"@\") is not accepted");
+  std::string_view port;
+  bool has_port = false;
+  if (authority.front() == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos || close == 1) return bad_endpoint("its IPv6 address has no closing \"]\"");
+    for (char c : authority.substr(1, close - 1)) {
+      bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (!hex && c != ':' && c != '.') return bad_endpoint("its IPv6 address is malformed");
+    }
+    std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return bad_endpoint("text follows its IPv6 address");
+      port = rest.substr(1);
+      has_port = true;
+    }
+  } else {
+    size_t colon = authority.find(':');
+    if (colon != std::string_view::npos && authority.find(':', colon + 1) != std::string_view::npos) {
+      // A bare IPv6 address (no port possible without brackets).
+      for (char c : authority) {
+        bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (!hex && c != ':' && c != '.') return bad_endpoint("a port needs the IPv6 address in brackets ([::1]:4317)");
+      }
+      return Status::ok();
+    }
+    if (colon == 0) return bad_endpoint("it has no host");
+    if (colon != std::string_view::npos) {
+      port = authority.substr(colon + 1);
+      has_port = true;
+    }
+  }
+  if (has_port && !valid_port(port)) {
+    return bad_endpoint("its port \"" + std::string(port) + "\" is not a number from 1 to 65535");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Expected<Endpoint> parse_endpoint(std::string_view raw, std::optional<bool> insecure, std::string_view default_path) {
   std::string_view s = trim_view(raw);
-  if (s.empty()) return Status(SIGIL_E_CONFIG, "endpoint is empty");
+  if (s.empty()) return bad_endpoint("the endpoint is empty");
+  // What a URL could carry but an endpoint must not: a query or fragment
+  // would be sent as part of the request target, and spaces or control
+  // characters would split or corrupt the request line.
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '?' || c == '#') return bad_endpoint(std::string("it contains \"") + ch + "\" (no query or fragment)");
+    if (c <= 0x20 || c == 0x7f) return bad_endpoint("it contains a space or control character");
+  }
   Endpoint ep;
   std::optional<bool> scheme_tls;
   size_t sep = s.find("://");
@@ -59,17 +125,15 @@ Expected<Endpoint> parse_endpoint(std::string_view raw, std::optional<bool> inse
     else if (scheme == "https")
       scheme_tls = true;
     else if (scheme != "grpc" && scheme != "grpcs")
-      return Status(SIGIL_E_CONFIG, "unsupported endpoint scheme \"" + scheme + "\"");
+      return bad_endpoint("its scheme \"" + scheme + "\" is not http, https, grpc or grpcs");
     if (scheme == "grpcs") scheme_tls = true;
     s = s.substr(sep + 3);
   }
   size_t slash = s.find('/');
   ep.authority = std::string(s.substr(0, slash));
   if (slash != std::string_view::npos) ep.path = std::string(s.substr(slash));
-  if (ep.authority.empty()) return Status(SIGIL_E_CONFIG, "endpoint \"" + std::string(raw) + "\" has no host");
-  if (ep.authority.find_first_of(" \t\r\n@") != std::string::npos) {
-    return Status(SIGIL_E_CONFIG, "endpoint \"" + std::string(raw) + "\" has an invalid host");
-  }
+  Status st = check_authority(ep.authority);
+  if (!st.is_ok()) return st;
   while (ep.path.size() > 1 && ep.path.back() == '/') ep.path.pop_back();
   if (ep.path.empty() || ep.path == "/") ep.path = std::string(default_path);
   if (scheme_tls)

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
 #include "export/spool.h"
 #include "sigil/sigil.h"
 
@@ -26,6 +27,29 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 // Sets or replaces a header, matching names case-insensitively.
 void set_header(HeaderList &headers, std::string name, std::string value);
 bool has_header(const HeaderList &headers, std::string_view name);
+
+// The rules every request header obeys, on every transport (HTTP, gRPC,
+// OTLP, ratings), checked once when a client is created:
+//  - the name is an HTTP token (RFC 9110: letters, digits, !#$%&'*+-.^_`|~);
+//    ":"-prefixed pseudo-headers belong to HTTP/2 itself;
+//  - the name is not one the transport owns (Content-Length,
+//    Transfer-Encoding, Host, TE, Content-Type, Connection, Keep-Alive,
+//    Proxy-Connection, Upgrade, Expect): a custom Content-Length would frame
+//    the body as a second request on a kept-alive HTTP/1.1 connection;
+//  - the value has no control character but tab (no CR, LF or NUL) and is at
+//    most kMaxHeaderValueBytes long; all headers together at most
+//    kMaxHeaderBytes.
+// The status (SIGIL_E_CONFIG) says which rule `name` broke; callers prefix
+// where the header came from.
+constexpr size_t kMaxHeaderValueBytes = size_t(64) << 10;
+// libcurl refuses a request whose header block exceeds 1 MiB (and reports
+// it as "Out of memory"); servers refuse far less. This bound leaves room for
+// the headers the transport adds itself.
+constexpr size_t kMaxHeaderBytes = size_t(256) << 10;
+Status check_header(std::string_view name, std::string_view value);
+// check_header for each, then the total; `what` starts each message
+// ("header", "OTLP header").
+Status check_headers(const HeaderList &headers, std::string_view what);
 
 struct ExportConfig {
   Protocol protocol = Protocol::kGrpc;

@@ -90,6 +90,129 @@ TEST(ClientSection, UnresolvableConfigurationIsConfig) {
   EXPECT_EQ(create(o).first, SIGIL_E_CONFIG);
 }
 
+// Every endpoint is checked once, at creation, by the same rules: no query,
+// fragment, space or control character, and a numeric port.
+TEST(ClientSection, MalformedEndpointsAreRefusedAtCreationNamingTheOption) {
+  using Setter = sigil_status_t (*)(sigil_options_t *, const char *);
+  const std::pair<Setter, const char *> setters[] = {{sigil_options_set_endpoint, "endpoint"},
+                                                     {sigil_options_set_otlp_endpoint, "OTLP endpoint"},
+                                                     {sigil_options_set_api_endpoint, "api endpoint"}};
+  const char *bad[] = {"http://127.0.0.1:9/x?token=1",
+                       "http://127.0.0.1:9/#frag",
+                       "http://127.0.0.1:9/a b",
+                       "http://127.0.0.1:9/a\x01b",
+                       "127.0.0.1:http",
+                       "127.0.0.1:99999",
+                       "127.0.0.1:",
+                       "[::1]x:80",
+                       "http://:80"};
+  for (const auto &[setter, option] : setters) {
+    for (const char *endpoint : bad) {
+      sigil_options_t *o = local_options();
+      sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+      sigil_options_set_endpoint(o, "http://127.0.0.1:9");
+      ASSERT_EQ(setter(o, endpoint), SIGIL_OK);
+      auto [status, message] = create(o);
+      EXPECT_EQ(status, SIGIL_E_CONFIG) << option << " " << endpoint;
+      EXPECT_NE(message.find(option), std::string::npos) << message;
+    }
+  }
+  sigil_options_t *o = local_options();
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+  sigil_options_set_endpoint(o, "http://127.0.0.1:9/prefix");
+  sigil_options_set_otlp_endpoint(o, "[::1]:4318");
+  sigil_options_set_api_endpoint(o, "https://sigil.example.com");
+  EXPECT_EQ(create(o).first, SIGIL_OK);
+}
+
+// A header the transport owns would frame or route the request itself (a
+// custom Content-Length: 0 sends the body as a second request on the same
+// HTTP/1.1 connection): refused for HTTP, gRPC and OTLP alike.
+TEST(ClientSection, TransportOwnedHeadersAreRefusedOnEveryTransport) {
+  const char *owned[] = {"Content-Length", "content-length", "Transfer-Encoding", "Host", "TE",
+                         "Content-Type",   "Connection",     ":authority"};
+  for (const char *name : owned) {
+    for (uint32_t protocol : {SIGIL_PROTOCOL_HTTP, SIGIL_PROTOCOL_GRPC}) {
+      sigil_options_t *o = local_options();
+      sigil_options_set_protocol(o, protocol);
+      sigil_options_set_endpoint(o, "127.0.0.1:9");
+      ASSERT_EQ(sigil_options_set_header(o, name, "0"), SIGIL_OK);
+      auto [status, message] = create(o);
+      EXPECT_EQ(status, SIGIL_E_CONFIG) << name << " protocol " << protocol;
+      EXPECT_NE(message.find("transport"), std::string::npos) << message;
+    }
+    sigil_options_t *o = local_options();
+    sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
+    sigil_options_set_otlp_endpoint(o, "http://127.0.0.1:9");
+    ASSERT_EQ(sigil_options_set_otlp_header(o, name, "0"), SIGIL_OK);
+    auto [status, message] = create(o);
+    EXPECT_EQ(status, SIGIL_E_CONFIG) << name << " OTLP";
+    EXPECT_NE(message.find("OTLP header"), std::string::npos) << message;
+  }
+}
+
+TEST(ClientSection, HeaderNamesAndValuesAreCheckedWithTheirReason) {
+  struct Case {
+    std::string name, value, expect;
+  };
+  const Case cases[] = {
+      {"X Token", "v", "not an HTTP token"},
+      {"X-Token(1)", "v", "not an HTTP token"},
+      {"X-Token", "a\r\nX-Injected: 1", "control character"},
+      {"X-Token", std::string(70000, 'a'), "65536"},
+  };
+  for (const Case &c : cases) {
+    for (bool otlp : {false, true}) {
+      sigil_options_t *o = local_options();
+      sigil_options_set_protocol(o, otlp ? SIGIL_PROTOCOL_NONE : SIGIL_PROTOCOL_HTTP);
+      sigil_options_set_endpoint(o, "127.0.0.1:9");
+      if (otlp) {
+        sigil_options_set_otlp_endpoint(o, "127.0.0.1:9");
+        ASSERT_EQ(sigil_options_set_otlp_header(o, c.name.c_str(), c.value.c_str()), SIGIL_OK);
+      } else {
+        ASSERT_EQ(sigil_options_set_header(o, c.name.c_str(), c.value.c_str()), SIGIL_OK);
+      }
+      auto [status, message] = create(o);
+      EXPECT_EQ(status, SIGIL_E_CONFIG) << c.name;
+      EXPECT_NE(message.find(c.expect), std::string::npos) << message;
+      EXPECT_EQ(message.find("emory"), std::string::npos) << message;
+    }
+  }
+  // Many headers within the per-value bound but too many together.
+  sigil_options_t *o = local_options();
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+  sigil_options_set_endpoint(o, "127.0.0.1:9");
+  std::string value(60000, 'v');
+  for (int i = 0; i < 20; ++i) sigil_options_set_header(o, ("X-Big-" + std::to_string(i)).c_str(), value.c_str());
+  auto [status, message] = create(o);
+  EXPECT_EQ(status, SIGIL_E_CONFIG);
+  EXPECT_NE(message.find("1 MiB"), std::string::npos) << message;
+  // The auth token becomes a header and obeys the same rules.
+  o = local_options();
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+  sigil_options_set_endpoint(o, "127.0.0.1:9");
+  sigil_options_set_auth_mode(o, SIGIL_AUTH_BEARER);
+  sigil_options_set_auth_bearer_token(o, "tok\r\nX-Injected: 1");
+  EXPECT_EQ(create(o).first, SIGIL_E_CONFIG);
+}
+
+// A malformed SIGIL_HEADERS / OTEL_EXPORTER_OTLP_HEADERS entry is an error
+// naming the variable and the entry, not silently dropped.
+TEST(ClientSection, MalformedHeaderEnvironmentEntryIsNamed) {
+  for (const char *var : {"SIGIL_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"}) {
+    setenv(var, "X-Ok=1,Authorization: Bearer x", 1);
+    sigil_options_t *o = nullptr;
+    sigil_options_new(&o);
+    sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+    sigil_options_set_endpoint(o, "127.0.0.1:9");
+    sigil_options_set_otlp_endpoint(o, "127.0.0.1:9");
+    auto [status, message] = create(o);
+    unsetenv(var);
+    EXPECT_EQ(status, SIGIL_E_CONFIG) << var;
+    EXPECT_NE(message.find(std::string(var) + " entry \"Authorization: Bearer x\""), std::string::npos) << message;
+  }
+}
+
 // The documented exception: an unusable spool directory is
 // SIGIL_E_INVALID_ARGUMENT, not SIGIL_E_CONFIG.
 TEST(ClientSection, UnusableSpoolDirectoryIsInvalidArgument) {

@@ -2,6 +2,10 @@
 #include <gtest/gtest.h>
 #include <sigil/sigil.h>
 
+#include <cmath>
+#include <cstring>
+#include <string>
+
 #include "init_macros.h"
 
 TEST(GenerationSection, StartInitMatchesMacro) {
@@ -51,6 +55,60 @@ TEST(GenerationSection, VersionsOutsideTheAcceptedRangeAreInvalidArguments) {
     EXPECT_EQ(sigil_generation_set_usage(g, &usage), SIGIL_E_INVALID_ARGUMENT);
     EXPECT_EQ(sigil_generation_set_usage(g, nullptr), SIGIL_E_INVALID_ARGUMENT);
     sigil_generation_free(g);
+  }
+  sigil_client_free(c);
+}
+
+// Negative counts and non-finite sampling parameters are refused by the
+// engine's validation, whichever way they arrive (typed start and usage, or
+// the JSON document), so every binding gets the same error.
+TEST(GenerationSection, NegativeCountsAndNonFiniteParametersFailValidation) {
+  sigil_options_t *o = nullptr;
+  ASSERT_EQ(sigil_options_new(&o), SIGIL_OK);
+  sigil_options_set_use_environment(o, 0);
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
+  sigil_client_t *c = nullptr;
+  ASSERT_EQ(sigil_client_new(o, &c, nullptr), SIGIL_OK);
+  sigil_options_free(o);
+
+  enum Bad { kInputTokens, kReasoningTokens, kMaxTokens, kNanTemperature, kInfiniteTopP, kNone };
+  for (int bad = kInputTokens; bad <= kNone; ++bad) {
+    sigil_generation_start_t s;
+    ASSERT_EQ(sigil_generation_start_init(&s), SIGIL_OK);
+    s.model_provider = "openai";
+    s.model_name = "gpt-4o";
+    s.has_max_tokens = 1;
+    s.max_tokens = bad == kMaxTokens ? -1 : 0;
+    s.has_temperature = 1;
+    s.temperature = bad == kNanTemperature ? NAN : 0.5;
+    s.has_top_p = 1;
+    s.top_p = bad == kInfiniteTopP ? -INFINITY : 1.0;
+    sigil_generation_t *g = nullptr;
+    ASSERT_EQ(sigil_generation_start(c, &s, &g), SIGIL_OK);
+    sigil_token_usage_t usage;
+    ASSERT_EQ(sigil_token_usage_init(&usage), SIGIL_OK);
+    usage.input_tokens = bad == kInputTokens ? -5 : 5;
+    usage.reasoning_tokens = bad == kReasoningTokens ? -1 : 0;
+    ASSERT_EQ(sigil_generation_set_usage(g, &usage), SIGIL_OK);
+    sigil_error_t *err = nullptr;
+    sigil_status_t st = sigil_generation_end(g, &err);
+    std::string message = sigil_error_message(err);
+    sigil_error_free(err);
+    sigil_generation_free(g);
+    if (bad == kNone) {
+      EXPECT_EQ(st, SIGIL_OK) << message;
+      continue;
+    }
+    EXPECT_EQ(st, SIGIL_E_VALIDATION) << bad;
+    const char *field[] = {"usage.input_tokens", "usage.reasoning_tokens", "max_tokens", "temperature", "top_p"};
+    EXPECT_NE(message.find(field[bad]), std::string::npos) << message;
+  }
+  const char *docs[] = {R"({"model":{"provider":"p","name":"m"},"usage":{"output_tokens":"-2"}})",
+                        R"({"model":{"provider":"p","name":"m"},"max_tokens":-1})",
+                        R"({"model":{"provider":"p","name":"m"},"temperature":"NaN"})",
+                        R"({"model":{"provider":"p","name":"m"},"top_p":"Infinity"})"};
+  for (const char *doc : docs) {
+    EXPECT_EQ(sigil_validate_generation_json(doc, strlen(doc), nullptr), SIGIL_E_VALIDATION) << doc;
   }
   sigil_client_free(c);
 }

@@ -151,12 +151,13 @@ TEST(Endpoint, PlaintextOnlyForParsedLoopbackAddresses) {
   }
   for (const char *host : {"127.0.0.1.example.com:4317", "127.0.0.1.example.com", "127.evil.example:80", "127.",
                            "127.0.0.1x:80", "127.0.0.256:80", "127.0.0:80", "127.0.0.1.1", "128.0.0.1:80",
-                           "localhost.example.com", "[::1].example.com:80", "[::2]:80", "0x7f.0.0.1", "1127.0.0.1"}) {
+                           "localhost.example.com", "[::2]:80", "0x7f.0.0.1", "1127.0.0.1"}) {
     auto ep = parse_endpoint(host, std::nullopt, "/x");
     ASSERT_TRUE(ep.has_value()) << host;
     EXPECT_TRUE(ep->tls) << host << " is not loopback";
   }
   EXPECT_FALSE(is_loopback_host("127.0.0.1.example.com:4317"));
+  EXPECT_FALSE(parse_endpoint("[::1].example.com:80", std::nullopt, "/x").has_value());  // not an authority
   // `insecure` and an explicit scheme still decide.
   EXPECT_FALSE(parse_endpoint("127.0.0.1.example.com:4317", true, "/x")->tls);
   EXPECT_FALSE(parse_endpoint("http://127.0.0.1.example.com", std::nullopt, "/x")->tls);
@@ -172,6 +173,82 @@ TEST(Endpoint, OtlpAndRatingsUseTheSameLoopbackRule) {
   EXPECT_EQ(*rating_url("127.0.0.1.example.com:8080", std::nullopt, "c1"),
             "https://127.0.0.1.example.com:8080/api/v1/conversations/c1/ratings");
   EXPECT_EQ(*rating_url("127.0.0.1:8080", std::nullopt, "c1"), "http://127.0.0.1:8080/api/v1/conversations/c1/ratings");
+}
+
+TEST(Endpoint, WhatARequestTargetCannotCarryIsRefused) {
+  for (const char *raw :
+       {"http://h:80/x?a=1", "http://h/#f", "h:80/a b", "http://h:80/a\tb", "http://h/\x7f", "h:abc", "h:0", "h:65536",
+        "h:", ":80", "[::1", "[::1]x", "[::1]:", "[]:80", "fe80::1:80x", "user@h:80", "grpc://h:4317:1"}) {
+    auto ep = parse_endpoint(raw, std::nullopt, "/x");
+    EXPECT_FALSE(ep.has_value()) << raw;
+    if (!ep) EXPECT_EQ(ep.error().code(), SIGIL_E_CONFIG);
+  }
+  for (const char *raw : {"h:1", "h:65535", "h", "[::1]:4317", "fe80::1", "https://h.example.com/p/q", " h:80 "}) {
+    EXPECT_TRUE(parse_endpoint(raw, std::nullopt, "/x").has_value()) << raw;
+  }
+  EXPECT_NE(parse_endpoint("h:abc", std::nullopt, "/x").error().message().find("port"), std::string::npos);
+}
+
+TEST(Endpoint, EveryEndpointIsCheckedAtResolutionNamingItsSource) {
+  struct Case {
+    const char *var, *value;
+  };
+  for (const Case &c : {Case{"SIGIL_ENDPOINT", "h:80?x"}, Case{"SIGIL_API_ENDPOINT", "http://h:port"},
+                        Case{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://h#x"},
+                        Case{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://h:1/v1/traces x"}}) {
+    auto cfg = resolve_config(Options(), env_of({{c.var, c.value}}));
+    ASSERT_FALSE(cfg.has_value()) << c.var;
+    EXPECT_EQ(cfg.error().code(), SIGIL_E_CONFIG);
+    EXPECT_NE(cfg.error().message().find(c.var), std::string::npos) << cfg.error().message();
+  }
+}
+
+TEST(Headers, EachRuleHasItsReason) {
+  EXPECT_TRUE(check_header("X-Scope-OrgID", "42").is_ok());
+  EXPECT_TRUE(check_header("authorization", "Bearer a\tb").is_ok());
+  EXPECT_TRUE(check_header("x-!#$%&'*+-.^_`|~", "").is_ok());
+  struct Case {
+    std::string name, value, reason;
+  };
+  for (const Case &c :
+       {Case{"", "v", "empty"}, Case{":path", "/", "pseudo-header"}, Case{"X Y", "v", "HTTP token"},
+        Case{"X:Y", "v", "HTTP token"}, Case{"X\xc3\xa9", "v", "HTTP token"}, Case{"Content-Length", "0", "transport"},
+        Case{"TRANSFER-ENCODING", "chunked", "transport"}, Case{"host", "h", "transport"},
+        Case{"te", "trailers", "transport"}, Case{"content-type", "text/plain", "transport"},
+        Case{"X-A", "a\nb", "control character"}, Case{"X-A", std::string("a\0b", 3), "control character"},
+        Case{"X-A", "a\x7f", "control character"},
+        Case{"X-A", std::string(kMaxHeaderValueBytes + 1, 'a'), "at most 65536"}}) {
+    Status st = check_header(c.name, c.value);
+    EXPECT_EQ(st.code(), SIGIL_E_CONFIG) << c.name;
+    EXPECT_NE(st.message().find(c.reason), std::string::npos) << st.message();
+  }
+  EXPECT_TRUE(check_header("X-A", std::string(kMaxHeaderValueBytes, 'a')).is_ok());
+}
+
+TEST(Headers, EnvironmentListsAreStrictAndOtelValuesPercentDecoded) {
+  auto sigil = parse_header_list(" X-A = 1 ,, X-B=a%20b ,", "SIGIL_HEADERS", false);
+  ASSERT_TRUE(sigil.has_value()) << sigil.error().message();
+  EXPECT_EQ(header(*sigil, "X-A"), "1");
+  EXPECT_EQ(header(*sigil, "X-B"), "a%20b");  // SIGIL_HEADERS is taken as written
+  auto otel = parse_header_list("X-B=a%20b,Authorization=Bearer%20t%3D", "OTEL_EXPORTER_OTLP_HEADERS", true);
+  ASSERT_TRUE(otel.has_value());
+  EXPECT_EQ(header(*otel, "X-B"), "a b");
+  EXPECT_EQ(header(*otel, "Authorization"), "Bearer t=");
+
+  for (const char *text :
+       {"Authorization: Bearer x", "=v", "X-A=1,novalue", "Content-Length=0", "X A=1", "X-A=a%0d%0aX-Injected: 1"}) {
+    auto parsed = parse_header_list(text, "OTEL_EXPORTER_OTLP_HEADERS", true);
+    ASSERT_FALSE(parsed.has_value()) << text;
+    EXPECT_EQ(parsed.error().code(), SIGIL_E_CONFIG);
+    EXPECT_EQ(parsed.error().message().rfind("OTEL_EXPORTER_OTLP_HEADERS entry \"", 0), 0u) << parsed.error().message();
+  }
+  auto cfg = resolve_config(Options(), env_of({{"SIGIL_HEADERS", "Authorization: Bearer x"}}));
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_NE(cfg.error().message().find("SIGIL_HEADERS entry \"Authorization: Bearer x\""), std::string::npos);
+  cfg = resolve_config(Options(), env_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"},
+                                          {"OTEL_EXPORTER_OTLP_METRICS_HEADERS", "bad"}}));
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_NE(cfg.error().message().find("OTEL_EXPORTER_OTLP_METRICS_HEADERS"), std::string::npos);
 }
 
 TEST(Retry, BackoffIsCappedJitteredExponential) {

@@ -313,11 +313,16 @@ TEST(Resolution, ExtremeTokenCountsAndTimestampsSaturate) {
   late.started_at_ns = kMax;
   GenerationRecorder back(client, GenerationMode::kStream, late, ContextValues(), "", Status::ok());
   back.set_first_token_at(kMin);  // long before the start: no time to first token
-  back.result().usage.input_tokens = kMin;
-  back.result().usage.output_tokens = -5;
   back.result().completed_at_ns = kMin;
   ASSERT_TRUE(back.end().is_ok());
-  EXPECT_EQ(last_exported(client).usage.total_tokens, kMin);
+
+  // A negative count is refused rather than summed.
+  GenerationRecorder negative(client, GenerationMode::kStream, seed(), ContextValues(), "", Status::ok());
+  negative.result().usage.input_tokens = kMin;
+  negative.result().usage.output_tokens = -5;
+  Status st = negative.end();
+  EXPECT_EQ(st.code(), SIGIL_E_VALIDATION);
+  EXPECT_NE(st.message().find("usage.input_tokens"), std::string::npos) << st.message();
 }
 
 TEST(Resolution, ModeOperationSdkNameTagsMetadataAndCallError) {

@@ -14,6 +14,7 @@ package sigil
 import "C"
 
 import (
+	"strings"
 	"sync"
 	"unsafe"
 )
@@ -34,11 +35,24 @@ func Version() string { return C.GoString(C.sigil_version_string()) }
 
 // args packs the strings of one start call into one buffer of NUL-terminated
 // strings; fields refer to them by offset.
-type args struct{ b []byte }
+type args struct {
+	b   []byte
+	nul bool // a string held a NUL byte (see nulError)
+}
 
 var argsPool = sync.Pool{New: func() any { return &args{b: make([]byte, 0, 1024)} }}
 
-func getArgs() *args { a := argsPool.Get().(*args); a.b = a.b[:0]; return a }
+func getArgs() *args { a := argsPool.Get().(*args); a.b, a.nul = a.b[:0], false; return a }
+
+// nulError is the error for a call whose strings held a NUL byte: C would
+// read each only up to it ("victim\x00x" as "victim"), so the call is refused
+// instead. nil when every string was whole.
+func (a *args) nulError(what string) *Error {
+	if !a.nul {
+		return nil
+	}
+	return &Error{Code: CodeInvalidArgument, Message: what + ": a string holds a NUL byte, which a C string cannot carry"}
+}
 
 func putArgs(a *args) {
 	if cap(a.b) <= 64<<10 {
@@ -56,6 +70,9 @@ func (a *args) str(s string) C.int64_t {
 
 // always stores s even when empty.
 func (a *args) always(s string) C.int64_t {
+	if strings.IndexByte(s, 0) >= 0 {
+		a.nul = true
+	}
 	off := len(a.b)
 	a.b = append(a.b, s...)
 	a.b = append(a.b, 0)

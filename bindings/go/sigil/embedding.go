@@ -76,6 +76,9 @@ func (c *Client) StartEmbedding(ctx context.Context, start EmbeddingStart) (cont
 	cs.parent_traceparent = a.str(cv.traceparent)
 	handle, traceparent := c.embeddingStart(&cs, a)
 	rec := &EmbeddingRecorder{recorder: recorder[*cEmbedding]{client: c, handle: handle}}
+	if e := a.nulError("embedding start"); e != nil {
+		rec.startErr = e
+	}
 	if handle != nil {
 		setCleanup(rec, finalizeEmbedding)
 	}
@@ -129,6 +132,9 @@ func (r *EmbeddingRecorder) finish(handle *cEmbedding) error {
 		}
 	}
 	err := embeddingFinish(handle, &cr, a, r.callErr)
+	if e := a.nulError("embedding result"); e != nil && err == nil {
+		err = e
+	}
 	if err == nil {
 		return nil
 	}

@@ -3,6 +3,7 @@ package sigil_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -403,5 +404,63 @@ func TestLoggerReceivesExportFailures(t *testing.T) {
 	st, _ := client.Stats()
 	if st.GenerationsRejected+st.DroppedRetryExhausted == 0 {
 		t.Errorf("stats = %+v", st)
+	}
+}
+
+// A C string ends at its first NUL: "victim\x00x" would reach libsigil as
+// "victim" (and a rating would go to the wrong conversation), so a string
+// holding one is refused.
+func TestInteriorNULIsRefused(t *testing.T) {
+	client := newClient(t, func(c *sigil.Config) { c.GenerationExport.Protocol = sigil.GenerationExportProtocolNone })
+	ctx := context.Background()
+	_, err := client.SubmitConversationRating(ctx, "victim\x00x",
+		sigil.ConversationRatingInput{RatingID: "r1", Rating: sigil.ConversationRatingValueGood})
+	var se *sigil.Error
+	if !errors.As(err, &se) || se.Code != sigil.CodeInvalidArgument || !strings.Contains(err.Error(), "NUL") {
+		t.Errorf("rating: err = %v, want InvalidArgument naming the NUL", err)
+	}
+	_, gen := client.StartGeneration(ctx, sigil.GenerationStart{Model: model, ConversationID: "victim\x00x"})
+	gen.End()
+	if !errors.As(gen.Err(), &se) || se.Code != sigil.CodeInvalidArgument {
+		t.Errorf("generation: Err() = %v", gen.Err())
+	}
+	_, tool := client.StartToolExecution(ctx, sigil.ToolExecutionStart{ToolName: "look\x00up"})
+	tool.End()
+	if !errors.As(tool.Err(), &se) || se.Code != sigil.CodeInvalidArgument {
+		t.Errorf("tool: Err() = %v", tool.Err())
+	}
+	_, emb := client.StartEmbedding(ctx, sigil.EmbeddingStart{Model: model})
+	emb.SetResult(sigil.EmbeddingResult{InputCount: 1, InputTexts: []string{"a\x00b"}})
+	emb.End()
+	if !errors.As(emb.Err(), &se) || se.Code != sigil.CodeInvalidArgument {
+		t.Errorf("embedding: Err() = %v", emb.Err())
+	}
+}
+
+// Negative counts and non-finite sampling parameters fail libsigil's
+// validation, as in every language.
+func TestNegativeCountsAndNonFiniteParametersFailValidation(t *testing.T) {
+	client := newClient(t, func(c *sigil.Config) { c.GenerationExport.Protocol = sigil.GenerationExportProtocolNone })
+	nan, inf, minus := math.NaN(), math.Inf(1), int64(-1)
+	for name, tc := range map[string]struct {
+		start  sigil.GenerationStart
+		result *sigil.Generation
+		want   string
+	}{
+		"nan temperature": {sigil.GenerationStart{Model: model, Temperature: &nan}, nil, "temperature"},
+		"infinite top_p":  {sigil.GenerationStart{Model: model, TopP: &inf}, nil, "top_p"},
+		"negative max":    {sigil.GenerationStart{Model: model, MaxTokens: &minus}, nil, "max_tokens"},
+		"negative usage":  {sigil.GenerationStart{Model: model}, &sigil.Generation{Usage: sigil.TokenUsage{OutputTokens: -2}}, "usage.output_tokens"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, rec := client.StartGeneration(context.Background(), tc.start)
+			if tc.result != nil {
+				rec.SetResult(*tc.result, nil)
+			}
+			rec.End()
+			if err := rec.Err(); !errors.Is(err, sigil.ErrValidationFailed) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Err() = %v, want a validation error naming %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -228,6 +228,9 @@ func (c *Client) startGeneration(ctx context.Context, s *GenerationStart, stream
 	cs.parent_traceparent = a.str(cv.traceparent)
 	cs.streaming = cbool(streaming)
 
+	if e := a.nulError("generation start"); e != nil && encodeErr == nil {
+		encodeErr = e // the record is not exported; Err reports it
+	}
 	handle, traceparent := c.generationStart(&cs, a)
 	rec := &GenerationRecorder{recorder: recorder[*cGeneration]{client: c, handle: handle}, encodeErr: encodeErr}
 	if handle != nil {

@@ -103,6 +103,9 @@ func (c *Client) SubmitConversationRating(ctx context.Context, conversationID st
 	in.rater_id = a.str(input.RaterID)
 	in.source = a.str(input.Source)
 	in.metadata_json, in.metadata_json_len = a.bytes(metadata)
+	if e := a.nulError("conversation rating"); e != nil {
+		return nil, e.with(ErrRatingValidationFailed)
+	}
 	var release func()
 	in.call_ctx, release = c.resolverContext(ctx)
 	defer release()

@@ -29,6 +29,7 @@ type recorder[H comparable] struct {
 	mu       sync.Mutex
 	ended    bool
 	finalErr error
+	startErr error // a start value the binding could not pass (End reports it)
 }
 
 // finisher is the outer recorder: finish hands libsigil the recording and
@@ -52,6 +53,9 @@ func (r *recorder[H]) end(owner finisher[H]) {
 	r.handle = none
 	runtime.SetFinalizer(owner, nil)
 	r.finalErr = owner.finish(handle)
+	if r.startErr != nil {
+		r.finalErr = r.startErr
+	}
 }
 
 // set runs fn under the lock unless the recorder has ended.

@@ -93,6 +93,9 @@ func (c *Client) StartToolExecution(ctx context.Context, start ToolExecutionStar
 	cs.parent_traceparent = a.str(cv.traceparent)
 	handle, traceparent := c.toolStart(&cs, a)
 	rec := &ToolExecutionRecorder{recorder: recorder[*cToolExecution]{client: c, handle: handle}}
+	if e := a.nulError("tool execution start"); e != nil {
+		rec.startErr = e
+	}
 	if handle != nil {
 		setCleanup(rec, finalizeToolExecution)
 	}

@@ -12,6 +12,7 @@ const context = require('./context.js');
 const { generationResult, toolsJSON, objectJSON, toolContent } = require('./encode.js');
 const {
   ConfigError,
+  InvalidArgumentError,
   ValidationError,
   MappingError,
   fromStatus,
@@ -41,17 +42,44 @@ function choice(table, value, what) {
   return code;
 }
 
+/**
+ * libsigil reads these as C strings, which end at the first NUL ("victim\0x" would arrive as
+ * "victim"): the InvalidArgumentError for `what` when a string holds one, else undefined.
+ */
+function nulError(what, ...values) {
+  for (const v of values) {
+    if ((typeof v === 'string' && v.includes('\0')) || (Array.isArray(v) && nulError(what, ...v))) {
+      return new InvalidArgumentError(`sigil: ${what} holds a NUL character, which a C string cannot carry`, 1);
+    }
+  }
+  return undefined;
+}
+
+/** nulError, thrown (configuration and ratings, which throw their errors). */
+function refuseNul(what, ...values) {
+  const err = nulError(what, ...values);
+  if (err) throw err;
+}
+
 /** [setter, ...args] for everything the caller set; unset fields are left to the environment and the engine. */
 function optionOps(config) {
   const ops = [['sdk_name', SDK_NAME]];
   const text = (name, value) => {
-    if (value !== undefined && value !== null && value !== '') ops.push([name, String(value)]);
+    if (value !== undefined && value !== null && value !== '') {
+      refuseNul(`option ${name}`, String(value));
+      ops.push([name, String(value)]);
+    }
   };
   const count = (name, value) => {
     if (typeof value === 'number' && value > 0) ops.push([name, value]);
   };
   const pairs = (name, obj) => {
-    if (obj) for (const [k, v] of Object.entries(obj)) ops.push([name, k, String(v)]);
+    if (obj) {
+      for (const [k, v] of Object.entries(obj)) {
+        refuseNul(`option ${name} ${JSON.stringify(k)}`, k, String(v));
+        ops.push([name, k, String(v)]);
+      }
+    }
   };
 
   const c = config ?? {};
@@ -304,6 +332,7 @@ function providerStatus(st) {
 const HANDLE = Symbol('sigil.recorder.handle');
 const SET = Symbol('sigil.recorder.set');
 const END_ERROR = Symbol('sigil.recorder.endError');
+const REFUSE = Symbol('sigil.recorder.refuse');
 
 class Recorder {
   #h;
@@ -311,6 +340,7 @@ class Recorder {
   #ended = false;
   #error = undefined;
   #startError = undefined;
+  #refused = undefined;
 
   /** @internal `native`: the addon's { end, traceparent } for this kind. */
   constructor(started, native) {
@@ -338,6 +368,11 @@ class Recorder {
     return this.#ended ? undefined : set(this.#h);
   }
 
+  /** @internal Keeps a value the binding could not hand to libsigil; end() reports it. */
+  [REFUSE](err) {
+    this.#refused ??= err;
+  }
+
   /** @internal The error for a failed end status [code, message]. */
   [END_ERROR](r) {
     return fromStatus(r[0], r[1]);
@@ -352,7 +387,7 @@ class Recorder {
     const r = this.#native.end(this.#h);
     if (this.#ended) return toError(r);
     this.#ended = true;
-    this.#error = r !== 0 ? this[END_ERROR](r) : this.#startError;
+    this.#error = this.#refused ?? (r !== 0 ? this[END_ERROR](r) : this.#startError);
     return this.#error;
   }
 
@@ -525,6 +560,11 @@ class EmbeddingRecorder extends Recorder {
   setResult(result) {
     return this[SET]((h) => {
       const r = result ?? {};
+      const refused = nulError('embedding result', r.responseModel, r.inputTexts);
+      if (refused) {
+        this[REFUSE](refused);
+        return refused;
+      }
       const st = N.embeddingSetResult(h, r.inputCount, r.inputTokens, r.responseModel, r.dimensions, r.inputTexts);
       return st === 0 ? undefined : fromStatus(st);
     });
@@ -655,12 +695,19 @@ class SigilClient {
     const ctx = context.current();
     const model = s.model;
     if (s.mode !== undefined) streaming = s.mode === 'STREAM' || s.mode === 'GENERATION_MODE_STREAM';
+    const refused = nulError('generation start', s.id, s.conversationId, s.conversationTitle, s.userId, s.agentName,
+      s.agentVersion, s.operationName, model?.provider, model?.name, s.systemPrompt, s.toolChoice,
+      ctx.conversationId, ctx.conversationTitle, ctx.userId, ctx.agentName, ctx.agentVersion);
     const h = N.generationStart(this.#h, streaming, s.id, s.conversationId, s.conversationTitle, s.userId,
       s.agentName, s.agentVersion, s.operationName, model?.provider, model?.name, s.systemPrompt, s.maxTokens,
       s.temperature, s.topP, s.toolChoice, s.thinkingEnabled, toolsJSON(s.tools), objectJSON(s.tags),
       objectJSON(s.metadata), timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.userId,
       ctx.agentName, ctx.agentVersion, ctx.parentTraceparent, recordCaptureMode(s.contentCapture, ctx));
     const recorder = new GenerationRecorder(h);
+    if (refused) {
+      recorder[REFUSE](refused);
+      if (recorder[HANDLE]) N.generationSetResult(recorder[HANDLE], 'null'); // the engine keeps it from export
+    }
     if (callback === undefined) return recorder;
     // Tool executions started by the callback follow this generation's mode.
     const mode = recorder.contentCaptureMode;
@@ -673,11 +720,15 @@ class SigilClient {
   startToolExecution(start, callback) {
     const s = start ?? {};
     const ctx = context.current();
+    const refused = nulError('tool execution start', s.toolName, s.toolCallId, s.toolType, s.toolDescription,
+      s.conversationId, s.conversationTitle, s.agentName, s.agentVersion, s.requestModel, s.requestProvider,
+      ctx.conversationId, ctx.conversationTitle, ctx.agentName, ctx.agentVersion);
     const h = N.toolStart(this.#h, s.toolName, s.toolCallId, s.toolType, s.toolDescription, s.conversationId,
       s.conversationTitle, s.agentName, s.agentVersion, s.requestModel, s.requestProvider,
       Boolean(s.includeContent), timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.agentName,
       ctx.agentVersion, ctx.parentTraceparent, recordCaptureMode(s.contentCapture, ctx));
     const recorder = new ToolExecutionRecorder(h);
+    if (refused) recorder[REFUSE](refused);
     return callback === undefined ? recorder : runWithRecorder(recorder, callback);
   }
 
@@ -686,10 +737,13 @@ class SigilClient {
     const s = start ?? {};
     const ctx = context.current();
     const model = s.model;
+    const refused = nulError('embedding start', model?.provider, model?.name, s.agentName, s.agentVersion,
+      s.encodingFormat, ctx.agentName, ctx.agentVersion);
     const h = N.embeddingStart(this.#h, model?.provider, model?.name, s.agentName, s.agentVersion, s.dimensions,
       s.encodingFormat, timeArg(s.startedAt), ctx.agentName, ctx.agentVersion, ctx.parentTraceparent,
       captureMode(s.contentCapture));
     const recorder = new EmbeddingRecorder(h);
+    if (refused) recorder[REFUSE](refused);
     return callback === undefined ? recorder : runWithRecorder(recorder, callback);
   }
 
@@ -701,6 +755,7 @@ class SigilClient {
   async submitConversationRating(conversationId, input, options = undefined) {
     const i = input ?? {};
     const rating = RATING_VALUES[typeof i.rating === 'string' ? i.rating.trim() : ''] ?? 0;
+    refuseNul('conversation rating', conversationId, i.ratingId, i.comment, i.generationId, i.raterId, i.source);
     const token = this.#hasResolver ? registerContext() : 0;
     try {
       const r = await N.submitRating(this.#h, conversationId, i.ratingId, rating, i.comment, objectJSON(i.metadata),

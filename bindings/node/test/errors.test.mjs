@@ -8,6 +8,7 @@ import {
   ClientShutdownError,
   ConfigError,
   EnqueueError,
+  InvalidArgumentError,
   PayloadTooLargeError,
   QueueFullError,
   SigilClient,
@@ -183,4 +184,45 @@ test('validateGeneration applies the rules end() applies', () => {
   const err = validateGeneration({ model: MODEL, input: [{ role: 'user', parts: [] }] });
   assert.equal(err.name, 'ValidationFailed');
   assert.match(err.message, /input\[0\]\.parts/);
+});
+
+test('a string holding a NUL is refused, not cut at it (C strings end there)', async () => {
+  const c = newClient();
+  await assert.rejects(
+    c.submitConversationRating('victim\0x', { ratingId: 'r1', rating: 'CONVERSATION_RATING_VALUE_GOOD' }),
+    (e) => e instanceof InvalidArgumentError && /conversation rating/.test(e.message) && /NUL/.test(e.message),
+  );
+  assert.equal((await h.captures('ratings')).length, 0);
+  // Recording never throws: end() reports it, and the generation is not exported.
+  const rec = c.startGeneration({ id: 'g-nul', conversationId: 'victim\0x', model: MODEL });
+  rec.setResult({ output: [{ role: 'assistant', content: 'ok' }] });
+  const err = rec.end();
+  assert.ok(err instanceof InvalidArgumentError, String(err));
+  assert.match(err.message, /generation start/);
+  assert.ok(c.startToolExecution({ toolName: 'look\0up' }).end() instanceof InvalidArgumentError);
+  const emb = c.startEmbedding({ model: MODEL });
+  assert.ok(emb.setResult({ inputCount: 1, inputTexts: ['a\0b'] }) instanceof InvalidArgumentError);
+  assert.ok(emb.end() instanceof InvalidArgumentError);
+  assert.throws(() => newClient({ headers: { 'X-Token': 'a\0b' } }), InvalidArgumentError);
+  await c.shutdown();
+  assert.equal((await h.generations()).length, 0);
+});
+
+test('negative counts and non-finite parameters fail validation', async () => {
+  const c = newClient();
+  const cases = [
+    [{ temperature: NaN }, undefined, /temperature/],
+    [{ topP: Infinity }, undefined, /top_p/],
+    [{ maxTokens: -1 }, undefined, /max_tokens/],
+    [{}, { usage: { inputTokens: -4 } }, /usage\.input_tokens/],
+  ];
+  for (const [start, result, field] of cases) {
+    const rec = c.startGeneration({ model: MODEL, ...start });
+    if (result) rec.setResult(result);
+    const err = rec.end();
+    assert.ok(err instanceof ValidationError, `${JSON.stringify(start)}: ${err}`);
+    assert.match(err.message, field);
+  }
+  await c.shutdown();
+  assert.equal((await h.generations()).length, 0);
 });

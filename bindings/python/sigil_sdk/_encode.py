@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Optional
 
+from .errors import _NotRepresentable
 from .models import (
     Artifact,
     ArtifactKind,
@@ -111,11 +112,23 @@ def from_ns(value: int) -> datetime:
     )
 
 
-def utf8(value: Optional[str]) -> Optional[bytes]:
+def cstr(value: str, field: str) -> bytes:
+    """A NUL-terminated C string: UTF-8, lone surrogates passed on for the engine to report.
+
+    A NUL inside would end the string there ("victim\\0x" would arrive as "victim"),
+    so it is refused, naming the field.
+    """
+    if "\0" in value:
+        raise _NotRepresentable(f"sigil_sdk: {field} holds a NUL character, which a C string cannot carry",
+                                   code=1, status="SIGIL_E_INVALID_ARGUMENT")
+    return value.encode("utf-8", "surrogatepass")
+
+
+def utf8(value: Optional[str], field: str) -> Optional[bytes]:
     """A C string for an optional text field: None when empty."""
     if not value:
         return None
-    return value.encode("utf-8", "surrogatepass")
+    return cstr(value, field)
 
 
 def _enum(value: Any) -> Any:

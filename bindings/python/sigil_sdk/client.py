@@ -44,6 +44,7 @@ from .errors import (
     InvalidArgumentError,
     MappingError,
     SigilError,
+    _NotRepresentable,
 )
 from .models import (
     ContentCaptureMode,
@@ -137,9 +138,51 @@ def _traceparent(fn, handle) -> str:
     return buf.value.decode() if fn(handle, buf, N.TRACEPARENT_BUF) == _OK else ""
 
 
-def _c(value: Optional[str]) -> Optional[bytes]:
-    """A C string for an optional text field: None (NULL) when empty."""
-    return value.encode("utf-8", "surrogatepass") if value else None
+_c = enc.utf8  # a C string for an optional text field: None (NULL) when empty
+
+
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _int64(value: Any, field: str) -> int:
+    """``value`` for an int64 field of the ABI. ctypes would silently wrap an int beyond
+    the range (2**70 becomes 0), so that is an error here, as the type makes it in C."""
+    v = value.__index__()
+    if not _INT64_MIN <= v <= _INT64_MAX:
+        raise _NotRepresentable(f"sigil_sdk: {field} {v} is outside the int64 range",
+                                   code=N.SIGIL_E_INVALID_ARGUMENT, status="SIGIL_E_INVALID_ARGUMENT")
+    return v
+
+
+def _interruptible(owner: Any, call: Any) -> Any:
+    """Runs a blocking engine call so that Ctrl-C still interrupts the caller.
+
+    A signal handler runs only between bytecodes of the main thread, never
+    while it waits inside a foreign call; so on the main thread the call runs
+    on a helper thread while the caller waits on an Event, which a signal
+    does interrupt. The call itself carries on to its own deadline, keeping
+    ``owner`` (whose handle it uses) alive until then. Elsewhere it runs
+    directly (no signal reaches other threads).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return call()
+    done = threading.Event()
+    result: list[Any] = []
+    failure: list[BaseException] = []
+
+    def run(_owner: Any) -> None:
+        try:
+            result.append(call())
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            failure.append(e)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, args=(owner,), name="sigil-wait", daemon=True).start()
+    done.wait()
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 def _ms(value: Any) -> int:
@@ -209,39 +252,40 @@ class Client:
         """Starts recording a streaming generation (mode STREAM unless ``start.mode`` says otherwise)."""
         return self._start_generation(start, GenerationMode.STREAM)
 
-    def _start_generation(self, start: GenerationStart, default_mode: GenerationMode) -> "GenerationRecorder":
+    @staticmethod
+    def _generation_struct(start: GenerationStart) -> Any:
         # Only what is set is written: a ctypes field write costs about as much as the C call.
         s = N.GenerationStart(N.GENERATION_START_VERSION)
         if start.id:
-            s.id = _c(start.id)
+            s.id = _c(start.id, "id")
         if start.conversation_id:
-            s.conversation_id = _c(start.conversation_id)
+            s.conversation_id = _c(start.conversation_id, "conversation_id")
         if start.conversation_title:
-            s.conversation_title = _c(start.conversation_title)
+            s.conversation_title = _c(start.conversation_title, "conversation_title")
         if start.user_id:
-            s.user_id = _c(start.user_id)
+            s.user_id = _c(start.user_id, "user_id")
         if start.agent_name:
-            s.agent_name = _c(start.agent_name)
+            s.agent_name = _c(start.agent_name, "agent_name")
         if start.agent_version:
-            s.agent_version = _c(start.agent_version)
+            s.agent_version = _c(start.agent_version, "agent_version")
         if start.operation_name:
-            s.operation_name = _c(start.operation_name)
+            s.operation_name = _c(start.operation_name, "operation_name")
         model = start.model
         if model is not None:
             if model.provider:
-                s.model_provider = _c(model.provider)
+                s.model_provider = _c(model.provider, "model_provider")
             if model.name:
-                s.model_name = _c(model.name)
+                s.model_name = _c(model.name, "model_name")
         if start.system_prompt:
-            s.system_prompt = _c(start.system_prompt)
+            s.system_prompt = _c(start.system_prompt, "system_prompt")
         if start.max_tokens is not None:
-            s.has_max_tokens, s.max_tokens = 1, start.max_tokens
+            s.has_max_tokens, s.max_tokens = 1, _int64(start.max_tokens, "max_tokens")
         if start.temperature is not None:
             s.has_temperature, s.temperature = 1, start.temperature
         if start.top_p is not None:
             s.has_top_p, s.top_p = 1, start.top_p
         if start.tool_choice is not None:
-            s.tool_choice = start.tool_choice.encode("utf-8", "surrogatepass")
+            s.tool_choice = enc.cstr(start.tool_choice, "tool_choice")
         if start.thinking_enabled is not None:
             s.has_thinking_enabled, s.thinking_enabled = 1, int(bool(start.thinking_enabled))
         if start.tools:
@@ -259,22 +303,33 @@ class Client:
         # Context values: the engine applies them below explicit fields.
         v = _conversation_id.get()
         if v:
-            s.context_conversation_id = _c(v)
+            s.context_conversation_id = _c(v, "conversation_id")
         v = _conversation_title.get()
         if v:
-            s.context_conversation_title = _c(v)
+            s.context_conversation_title = _c(v, "conversation_title")
         v = _user_id.get()
         if v:
-            s.context_user_id = _c(v)
+            s.context_user_id = _c(v, "user_id")
         v = _agent_name.get()
         if v:
-            s.context_agent_name = _c(v)
+            s.context_agent_name = _c(v, "agent_name")
         v = _agent_version.get()
         if v:
-            s.context_agent_version = _c(v)
+            s.context_agent_version = _c(v, "agent_version")
         v = _parent()
         if v:
             s.parent_traceparent = v
+        return s
+
+    def _start_generation(self, start: GenerationStart, default_mode: GenerationMode) -> "GenerationRecorder":
+        # A value C cannot receive (a NUL inside a string, an int beyond int64) is
+        # kept by the recorder like any start problem: end() reports it and the
+        # generation is not exported.
+        refused: Optional[InvalidArgumentError] = None
+        try:
+            s = self._generation_struct(start)
+        except _NotRepresentable as e:
+            s, refused = N.GenerationStart(N.GENERATION_START_VERSION), e
 
         mode = start.mode if start.mode is not None else default_mode
         fn = N.sigil_generation_start_streaming if mode == "STREAM" else N.sigil_generation_start
@@ -283,6 +338,8 @@ class Client:
         # reported by end(), so starting never raises.
         fn(self._live_handle(), byref(s), byref(out))
         recorder = GenerationRecorder(self, out)
+        if refused is not None:
+            recorder._refuse(refused)
         if out:
             # Until it ends, the tool executions started in this context follow
             # this generation's mode (the reference's parent-generation layer).
@@ -290,58 +347,82 @@ class Client:
             recorder._pushed = True
         return recorder
 
-    def start_tool_execution(self, start: ToolExecutionStart) -> "ToolExecutionRecorder":
-        """Starts recording a tool execution (a span and metrics; nothing is exported as a generation)."""
+    @staticmethod
+    def _tool_execution_struct(start: Any) -> Any:
         s = N.ToolExecutionStart()
         s.version = N.TOOL_EXECUTION_START_VERSION
         u = enc.utf8
-        s.tool_name = u(start.tool_name)
-        s.tool_call_id = u(start.tool_call_id)
-        s.tool_type = u(start.tool_type)
-        s.tool_description = u(start.tool_description)
-        s.conversation_id = u(start.conversation_id)
-        s.conversation_title = u(start.conversation_title)
-        s.agent_name = u(start.agent_name)
-        s.agent_version = u(start.agent_version)
-        s.request_model = u(start.request_model)
-        s.request_provider = u(start.request_provider)
+        s.tool_name = u(start.tool_name, "tool_name")
+        s.tool_call_id = u(start.tool_call_id, "tool_call_id")
+        s.tool_type = u(start.tool_type, "tool_type")
+        s.tool_description = u(start.tool_description, "tool_description")
+        s.conversation_id = u(start.conversation_id, "conversation_id")
+        s.conversation_title = u(start.conversation_title, "conversation_title")
+        s.agent_name = u(start.agent_name, "agent_name")
+        s.agent_version = u(start.agent_version, "agent_version")
+        s.request_model = u(start.request_model, "request_model")
+        s.request_provider = u(start.request_provider, "request_provider")
         s.include_content = int(bool(start.include_content))
         s.content_capture = _record_capture_mode(start.content_capture)
         if start.started_at is not None:
             s.started_at_ns = enc.ns(start.started_at)
-        s.context_conversation_id = u(_conversation_id.get())
-        s.context_conversation_title = u(_conversation_title.get())
-        s.context_agent_name = u(_agent_name.get())
-        s.context_agent_version = u(_agent_version.get())
+        s.context_conversation_id = u(_conversation_id.get(), "conversation_id")
+        s.context_conversation_title = u(_conversation_title.get(), "conversation_title")
+        s.context_agent_name = u(_agent_name.get(), "agent_name")
+        s.context_agent_version = u(_agent_version.get(), "agent_version")
         s.parent_traceparent = _parent()
+        return s
+
+    def start_tool_execution(self, start: ToolExecutionStart) -> "ToolExecutionRecorder":
+        """Starts recording a tool execution (a span and metrics; nothing is exported as a generation)."""
+        refused: Optional[InvalidArgumentError] = None
+        try:
+            s = self._tool_execution_struct(start)
+        except _NotRepresentable as e:
+            s, refused = N.ToolExecutionStart(N.TOOL_EXECUTION_START_VERSION), e
         out = c_void_p()
         N.sigil_tool_execution_start(self._live_handle(), byref(s), byref(out))
-        return ToolExecutionRecorder(self, out)
+        recorder = ToolExecutionRecorder(self, out)
+        if refused is not None:
+            recorder._refuse(refused)
+        return recorder
 
-    def start_embedding(self, start: EmbeddingStart) -> "EmbeddingRecorder":
-        """Starts recording an embedding call (a span and metrics; nothing is exported as a generation)."""
+    @staticmethod
+    def _embedding_struct(start: Any) -> Any:
         s = N.EmbeddingStart()
         s.version = N.EMBEDDING_START_VERSION
         u = enc.utf8
         model = start.model
         if model is not None:
-            s.model_provider = u(model.provider)
-            s.model_name = u(model.name)
-        s.agent_name = u(start.agent_name)
-        s.agent_version = u(start.agent_version)
+            s.model_provider = u(model.provider, "model_provider")
+            s.model_name = u(model.name, "model_name")
+        s.agent_name = u(start.agent_name, "agent_name")
+        s.agent_version = u(start.agent_version, "agent_version")
         if start.dimensions is not None:
-            s.has_dimensions, s.dimensions = 1, start.dimensions
-        s.encoding_format = u(start.encoding_format)
+            s.has_dimensions, s.dimensions = 1, _int64(start.dimensions, "dimensions")
+        s.encoding_format = u(start.encoding_format, "encoding_format")
         if start.content_capture:
             s.content_capture = _capture_mode(start.content_capture)
         if start.started_at is not None:
             s.started_at_ns = enc.ns(start.started_at)
-        s.context_agent_name = u(_agent_name.get())
-        s.context_agent_version = u(_agent_version.get())
+        s.context_agent_name = u(_agent_name.get(), "agent_name")
+        s.context_agent_version = u(_agent_version.get(), "agent_version")
         s.parent_traceparent = _parent()
+        return s
+
+    def start_embedding(self, start: EmbeddingStart) -> "EmbeddingRecorder":
+        """Starts recording an embedding call (a span and metrics; nothing is exported as a generation)."""
+        refused: Optional[InvalidArgumentError] = None
+        try:
+            s = self._embedding_struct(start)
+        except _NotRepresentable as e:
+            s, refused = N.EmbeddingStart(N.EMBEDDING_START_VERSION), e
         out = c_void_p()
         N.sigil_embedding_start(self._live_handle(), byref(s), byref(out))
-        return EmbeddingRecorder(self, out)
+        recorder = EmbeddingRecorder(self, out)
+        if refused is not None:
+            recorder._refuse(refused)
+        return recorder
 
     def _live_handle(self) -> c_void_p:
         if not self._handle:
@@ -362,16 +443,16 @@ class Client:
         value = rating.rating.value if isinstance(rating.rating, ConversationRatingValue) else str(rating.rating)
         inp = N.RatingInput()
         inp.version = N.RATING_INPUT_VERSION
-        inp.conversation_id = u(conversation_id) or b""
-        inp.rating_id = u(rating.rating_id) or b""
+        inp.conversation_id = u(conversation_id, "conversation_id") or b""
+        inp.rating_id = u(rating.rating_id, "rating_id") or b""
         inp.rating = _RATING_CODES.get(value.strip(), N.RATING_UNSPECIFIED)
-        inp.comment = u(rating.comment)
+        inp.comment = u(rating.comment, "comment")
         if rating.metadata:
             doc = enc.dumps(rating.metadata)
             inp.metadata_json, inp.metadata_json_len = doc, len(doc)
-        inp.generation_id = u(rating.generation_id)
-        inp.rater_id = u(rating.rater_id)
-        inp.source = u(rating.source)
+        inp.generation_id = u(rating.generation_id, "generation_id")
+        inp.rater_id = u(rating.rater_id, "rater_id")
+        inp.source = u(rating.source, "source")
 
         out, err = c_void_p(), c_void_p()
         status = N.sigil_client_submit_rating(
@@ -391,9 +472,8 @@ class Client:
 
         Raises SigilTimeoutError when the deadline passes, ClientShutdownError after shutdown.
         """
-        err = c_void_p()
-        status = N.sigil_client_flush(self._live_handle(), _ms(DEFAULT_TIMEOUT if timeout is None else timeout),
-                                      byref(err))
+        handle, ms, err = self._live_handle(), _ms(DEFAULT_TIMEOUT if timeout is None else timeout), c_void_p()
+        status = _interruptible(self, lambda: N.sigil_client_flush(handle, ms, byref(err)))
         if status != _OK:
             raise _error(status, err)
 
@@ -407,9 +487,8 @@ class Client:
             if self._shut_down or not self._handle:
                 return
             self._shut_down = True
-        err = c_void_p()
-        status = N.sigil_client_shutdown(self._handle, _ms(DEFAULT_TIMEOUT if timeout is None else timeout),
-                                         byref(err))
+        handle, ms, err = self._handle, _ms(DEFAULT_TIMEOUT if timeout is None else timeout), c_void_p()
+        status = _interruptible(self, lambda: N.sigil_client_shutdown(handle, ms, byref(err)))
         if status != _OK:
             self._logger.warning("sigil: shutdown: %s", _error(status, err))
         _live_clients.discard(self)
@@ -565,7 +644,7 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
 
     def text(key: str, value: Optional[str], what: str) -> None:
         if value:
-            check(N.options_set[key](opts, value.encode("utf-8", "surrogatepass")), what)
+            check(N.options_set[key](opts, enc.cstr(value, what)), what)
 
     def choice(key: str, value: Optional[str], table: dict, what: str) -> None:
         if value is None:
@@ -589,7 +668,8 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
     if ex.insecure is not None:
         check(S["insecure"](opts, int(bool(ex.insecure))), "insecure")
     for name, value in (ex.headers or {}).items():
-        check(S["header"](opts, name.encode(), str(value).encode("utf-8", "surrogatepass")), f"header {name!r}")
+        check(S["header"](opts, enc.cstr(name, "header name"), enc.cstr(str(value), f"header {name!r}")),
+              f"header {name!r}")
     auth = ex.auth
     if auth is not None:
         choice("auth_mode", auth.mode, N.AUTH_MODES, "auth mode")
@@ -625,8 +705,7 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
     text("agent_version", cfg.agent_version, "agent version")
     text("user_id", cfg.user_id, "user id")
     for key, value in (cfg.tags or {}).items():
-        check(S["tag"](opts, key.encode("utf-8", "surrogatepass"), str(value).encode("utf-8", "surrogatepass")),
-              f"tag {key!r}")
+        check(S["tag"](opts, enc.cstr(key, "tag key"), enc.cstr(str(value), f"tag {key!r}")), f"tag {key!r}")
 
     ec = cfg.embedding_capture
     if ec is not None and ec.capture_input:
@@ -634,12 +713,12 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
               "embedding capture")
     text("otlp_endpoint", cfg.otlp_endpoint, "OTLP endpoint")
     for name, value in (cfg.otlp_headers or {}).items():
-        check(S["otlp_header"](opts, name.encode(), str(value).encode("utf-8", "surrogatepass")),
+        check(S["otlp_header"](opts, enc.cstr(name, "OTLP header name"), enc.cstr(str(value), f"OTLP header {name!r}")),
               f"OTLP header {name!r}")
     text("service_name", cfg.service_name, "service name")
     for key, value in (cfg.resource_attributes or {}).items():
-        check(S["resource_attribute"](opts, key.encode("utf-8", "surrogatepass"),
-                                      str(value).encode("utf-8", "surrogatepass")), f"resource attribute {key!r}")
+        what = f"resource attribute {key!r}"
+        check(S["resource_attribute"](opts, enc.cstr(key, "resource attribute key"), enc.cstr(str(value), what)), what)
 
 
 def _rating_response(out: c_void_p) -> SubmitConversationRatingResponse:
@@ -725,7 +804,8 @@ class _Recorder:
     HTTP status is read by _http_status and classified by the engine.
     """
 
-    __slots__ = ("client", "_handle", "_lock", "_ended", "_error", "_call_error", "_traceparent", "__weakref__")
+    __slots__ = ("client", "_handle", "_lock", "_ended", "_error", "_call_error", "_traceparent", "_refused",
+                 "__weakref__")
     _end = _free = _traceparent_fn = _set_error_fn = None  # set by subclasses
 
     def __init__(self, client: Client, handle: c_void_p) -> None:
@@ -736,6 +816,13 @@ class _Recorder:
         self._error: Optional[BaseException] = None
         self._call_error: Optional[BaseException] = None
         self._traceparent = ""
+        self._refused: Optional[SigilError] = None
+
+    def _refuse(self, error: SigilError) -> SigilError:
+        """Keeps a value the binding could not hand to the engine; end() reports it (the first one)."""
+        if self._refused is None:
+            self._refused = error
+        return error
 
     def end(self) -> None:
         """Ends the recording and hands it to the engine. Safe to call more than once (later calls do nothing)."""
@@ -749,6 +836,8 @@ class _Recorder:
             status = type(self)._end(handle, byref(err))
             if status not in (_OK, N.SIGIL_E_ALREADY_ENDED):
                 self._error = _error(status, err)
+            if self._refused is not None:
+                self._error = self._refused
             type(self)._free(handle)
 
     def _keep(self, handle: c_void_p) -> None:
@@ -827,6 +916,12 @@ class GenerationRecorder(_Recorder):
     _free = staticmethod(N.sigil_generation_free)
     _traceparent_fn = staticmethod(N.sigil_generation_traceparent)
     _set_error_fn = staticmethod(N.sigil_generation_set_call_error)
+
+    def _refuse(self, error: SigilError) -> SigilError:
+        # A result the engine refuses keeps the generation from being exported.
+        if self._handle:
+            N.sigil_generation_set_result_json(self._handle, b"null", 4)
+        return super()._refuse(error)
 
     def __init__(self, client: Client, handle: c_void_p) -> None:
         super().__init__(client, handle)
@@ -939,7 +1034,7 @@ class GenerationRecorder(_Recorder):
         with self._lock:
             if not self._handle:
                 return None
-            return _provider_status(fn(self._handle, api.encode(), data, len(data), flags))
+            return _provider_status(fn(self._handle, enc.cstr(api, "provider API"), data, len(data), flags))
 
     def set_first_token_at(self, first_token_at: Optional[datetime] = None) -> None:
         """Records when the first streamed token arrived (now when omitted)."""
@@ -991,15 +1086,19 @@ class EmbeddingRecorder(_Recorder):
         payload = EmbeddingResult(**fields) if result is None else result
         r = N.EmbeddingResult()
         r.version = N.EMBEDDING_RESULT_VERSION
-        r.input_count = payload.input_count
-        r.input_tokens = payload.input_tokens
-        r.response_model = enc.utf8(payload.response_model)
-        if payload.dimensions is not None:
-            r.has_dimensions, r.dimensions = 1, payload.dimensions
-        if payload.input_texts:
-            texts = (c_char_p * len(payload.input_texts))(
-                *[str(t).encode("utf-8", "surrogatepass") for t in payload.input_texts])
-            r.input_texts, r.input_texts_count = texts, len(payload.input_texts)
+        try:
+            r.input_count = _int64(payload.input_count, "input_count")
+            r.input_tokens = _int64(payload.input_tokens, "input_tokens")
+            r.response_model = enc.utf8(payload.response_model, "response_model")
+            if payload.dimensions is not None:
+                r.has_dimensions, r.dimensions = 1, _int64(payload.dimensions, "dimensions")
+            if payload.input_texts:
+                texts = (c_char_p * len(payload.input_texts))(
+                    *[enc.cstr(str(t), "input_texts") for t in payload.input_texts])
+                r.input_texts, r.input_texts_count = texts, len(payload.input_texts)
+        except _NotRepresentable as e:
+            with self._lock:
+                return self._refuse(e)
         with self._lock:
             if self._handle:
                 return self._input_error(N.sigil_embedding_set_result(self._handle, byref(r)))
@@ -1017,5 +1116,6 @@ class EmbeddingRecorder(_Recorder):
             if not self._handle:
                 return None
             return _provider_status(N.sigil_embedding_set_provider_result(
-                self._handle, api.encode(), req, len(req) if req else 0, resp, len(resp) if resp else 0))
+                self._handle, enc.cstr(api, "provider API"), req, len(req) if req else 0, resp,
+                len(resp) if resp else 0))
 

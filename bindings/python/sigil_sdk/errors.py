@@ -105,6 +105,10 @@ class InvalidArgumentError(SigilError, ValueError):
     """An argument was missing or out of range."""
 
 
+class _NotRepresentable(InvalidArgumentError):
+    """A value C cannot receive (a NUL inside a string, an int beyond int64); recorders keep it for end()."""
+
+
 class SigilTimeoutError(SigilError, TimeoutError):
     """A deadline passed before the operation completed (flush)."""
 

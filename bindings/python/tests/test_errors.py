@@ -142,3 +142,77 @@ def test_status_names_cover_every_code():
     from sigil_sdk.errors import STATUS_ERRORS
 
     assert sorted(STATUS_ERRORS) == list(range(1, 19))
+
+
+def test_integers_beyond_int64_are_an_error_not_zero(harness, client):
+    """ctypes wraps 2**70 to 0 silently; the binding refuses it as C's int64_t would, and end() reports it."""
+    rec = client.start_generation(GenerationStart(model=MODEL, id="huge", max_tokens=2**70))
+    rec.end()
+    assert isinstance(rec.err(), sigil.InvalidArgumentError) and "max_tokens" in str(rec.err())
+    emb = client.start_embedding(sigil.EmbeddingStart(model=MODEL, dimensions=-(2**64)))
+    emb.end()
+    assert isinstance(emb.err(), ValueError) and "dimensions" in str(emb.err())
+    emb = client.start_embedding(sigil.EmbeddingStart(model=MODEL))
+    err = emb.set_result(input_tokens=2**63)
+    emb.end()
+    assert isinstance(err, sigil.InvalidArgumentError) and "input_tokens" in str(err)
+    assert emb.err() is err
+    # Usage travels as JSON: the engine's parser refuses it.
+    rec = client.start_generation(GenerationStart(model=MODEL, id="big-usage"))
+    err = rec.set_result(usage=sigil.TokenUsage(input_tokens=2**70))
+    rec.end()
+    assert err is not None and err.status == "SIGIL_E_INVALID_JSON"
+    assert "usage.input_tokens" in str(rec.err()) and "out of range" in str(rec.err())
+    with client.start_generation(GenerationStart(model=MODEL, id="largest", max_tokens=2**63 - 1)):
+        pass
+    client.flush()
+    assert [(g["id"], g["max_tokens"]) for g in generations(harness)] == [("largest", str(2**63 - 1))]
+
+
+@pytest.mark.parametrize("start, usage, field", [
+    ({"temperature": float("nan")}, {}, "temperature"),
+    ({"top_p": float("inf")}, {}, "top_p"),
+    ({"temperature": float("-inf")}, {}, "temperature"),
+    ({"max_tokens": -1}, {}, "max_tokens"),
+    ({}, {"input_tokens": -3}, "usage.input_tokens"),
+    ({}, {"reasoning_tokens": -1}, "usage.reasoning_tokens"),
+])
+def test_non_finite_parameters_and_negative_counts_fail_validation(harness, client, start, usage, field):
+    rec = client.start_generation(GenerationStart(model=MODEL, id="bad", **start))
+    if usage:
+        rec.set_result(usage=sigil.TokenUsage(**usage))
+    rec.end()
+    err = rec.err()
+    assert isinstance(err, sigil.ValidationError) and err.status == "SIGIL_E_VALIDATION", err
+    assert field in str(err)
+    client.flush()
+    assert harness.captures("http_exports") == []
+
+
+def test_interior_nul_is_refused_not_cut(harness, client):
+    """A C string ends at its first NUL: "victim\\0x" would reach the engine as "victim"."""
+    rating = sigil.ConversationRatingInput(rating_id="r1", rating=sigil.ConversationRatingValue.GOOD)
+    with pytest.raises(sigil.InvalidArgumentError, match="conversation_id"):
+        client.submit_conversation_rating("victim\0x", rating)
+    with pytest.raises(ValueError, match="rating_id"):
+        client.submit_conversation_rating("c", sigil.ConversationRatingInput(
+            rating_id="r\0", rating=sigil.ConversationRatingValue.GOOD))
+    assert harness.captures("ratings") == []
+    # Recording never raises: end() reports it, and nothing is exported.
+    for start, field in ((GenerationStart(model=MODEL, conversation_id="victim\0x"), "conversation_id"),
+                         (GenerationStart(model=ModelRef("openai", "gpt\0-5")), "model_name")):
+        rec = client.start_generation(start)
+        rec.set_result(output=[sigil.assistant_text_message("ok")])
+        rec.end()
+        assert isinstance(rec.err(), sigil.InvalidArgumentError) and field in str(rec.err()), rec.err()
+    tool = client.start_tool_execution(sigil.ToolExecutionStart(tool_name="t\0"))
+    tool.end()
+    assert isinstance(tool.err(), sigil.InvalidArgumentError) and "tool_name" in str(tool.err())
+    emb = client.start_embedding(sigil.EmbeddingStart(model=MODEL))
+    assert "input_texts" in str(emb.set_result(input_texts=["a\0b"]))
+    emb.end()
+    assert isinstance(emb.err(), sigil.InvalidArgumentError)
+    with pytest.raises(ValueError, match="header"):
+        sigil.Client(config_for(harness, "http", headers={"X-Token": "a\0b"}))
+    client.flush()
+    assert harness.captures("http_exports") == []

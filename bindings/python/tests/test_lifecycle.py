@@ -175,3 +175,57 @@ def test_the_installed_package_bundles_the_engine(tmp_path):
     proc = _run("import sigil_sdk, sigil_sdk._native as n; print(n.library_path)", env, str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(target / "sigil_sdk" / "libsigil.so")
+
+
+def _in_call(thread_id: int, name: str) -> bool:
+    frame = sys._current_frames().get(thread_id)
+    while frame is not None:
+        if frame.f_code.co_name == name:
+            return True
+        frame = frame.f_back
+    return False
+
+
+@pytest.mark.parametrize("method", ["flush", "shutdown"])
+def test_ctrl_c_interrupts_a_flush_or_shutdown_waiting_on_a_stalled_server(harness, make_client, method):
+    """SIGINT while flush(timeout)/shutdown(timeout) waits raises KeyboardInterrupt at once, not at the deadline.
+
+    The server holds the export until released; a watchdog releases it if the interrupt has not
+    arrived by then. Interrupted promptly, the caller sees the record still in flight; interrupted
+    only after the call returned (Python runs signal handlers between bytecodes, never inside a
+    foreign call), it would see it delivered and counted.
+    """
+    import signal
+    import threading
+    import time
+
+    harness.stall("http", 600_000)
+    client = make_client("http", attempt_timeout=timedelta(minutes=10))
+    with client.start_generation(GenerationStart(model=MODEL, id="stalled")):
+        pass
+    main, interrupted = threading.get_ident(), threading.Event()
+
+    def signaller() -> None:
+        while not _in_call(main, method):
+            if interrupted.wait(0.01):
+                return
+        os.kill(os.getpid(), signal.SIGINT)
+        if not interrupted.wait(30):  # the watchdog: let a non-interruptible wait finish
+            harness.stall("http", 0)
+
+    thread = threading.Thread(target=signaller, daemon=True)
+    thread.start()
+    with pytest.raises(KeyboardInterrupt):
+        try:
+            getattr(client, method)(timeout=300)
+        finally:
+            interrupted.set()
+    thread.join()
+    assert client.stats()["generations_exported"] == 0  # the server has not answered yet
+    assert [g["id"] for g in generations(harness)] == ["stalled"]  # it holds the request
+    harness.stall("http", 0)  # the export, still in flight, now completes
+    deadline = time.monotonic() + 60
+    while client.stats()["generations_exported"] == 0 and time.monotonic() < deadline:
+        threading.Event().wait(0.01)
+    assert client.stats()["generations_exported"] == 1
+    client.shutdown(timeout=30)

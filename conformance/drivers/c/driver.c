@@ -1134,6 +1134,12 @@ static const struct {
 };
 
 static void handle_line(const char *line) {
+  /* A string holding a NUL ("\u0000" in the request) cannot be a C string:
+   * cJSON would hand the op the part before it. C cannot express the op. */
+  if (strstr(line, "\\u0000") != NULL) {
+    write_protocol_error("a C string cannot hold a NUL character", 1);
+    return;
+  }
   cJSON *req = cJSON_Parse(line);
   if (req == NULL || !cJSON_IsObject(req)) {
     cJSON_Delete(req);

@@ -160,8 +160,9 @@ impl Client {
         let source = a.str("source", &input.source);
         let metadata =
             (!input.metadata.is_empty()).then(|| a.json(|b| crate::encode::metadata(b, &input.metadata))).flatten();
+        // A NUL inside a string: InvalidArgument, as in every binding.
         if let Some(e) = a.error.take() {
-            return Err(crate::Error::RatingValidationFailed(e.message().to_string()));
+            return Err(e);
         }
         let raw = sys::sigil_rating_input_t {
             version: sys::SIGIL_RATING_INPUT_VERSION,

@@ -139,6 +139,14 @@ fn strings_c_cannot_hold_are_invalid_arguments_and_nothing_is_recorded() {
     let texts = EmbeddingResult { input_count: 1, input_texts: vec!["a\0b".into()], ..Default::default() };
     assert!(matches!(emb.set_result(&texts), Err(Error::InvalidArgument(_))));
     assert!(matches!(emb.end(), Err(Error::InvalidArgument(_))));
+    // A rating is never posted to "victim" in place of "victim\0x".
+    let rating =
+        ConversationRatingInput { rating_id: "r".into(), rating: ConversationRatingValue::Good, ..Default::default() };
+    assert_eq!(
+        client.submit_conversation_rating("victim\0x", &rating).unwrap_err(),
+        Error::InvalidArgument("conversation_id contains a NUL byte".into())
+    );
+    assert_eq!(h.captures("ratings").len(), 0);
     // Inside JSON documents a NUL is just an escaped character.
     let mut ok = client.start_generation(&start("gen-nul-text"));
     ok.set_result(&Generation { output: vec![Message::assistant_text("a\0b")], ..Default::default() }).unwrap();
@@ -162,4 +170,26 @@ fn a_stalled_server_makes_flush_time_out() {
     }
     client.shutdown(Duration::from_secs(10)).unwrap();
     assert_eq!(client.stats().generations_exported, 1);
+}
+
+#[test]
+fn negative_counts_and_non_finite_parameters_fail_validation() {
+    let h = Harness::start();
+    let client = h.client(Protocol::Http);
+    let cases: [(GenerationStart, TokenUsage, &str); 4] = [
+        (GenerationStart { temperature: Some(f64::NAN), ..start("nan") }, TokenUsage::default(), "temperature"),
+        (GenerationStart { top_p: Some(f64::INFINITY), ..start("inf") }, TokenUsage::default(), "top_p"),
+        (GenerationStart { max_tokens: Some(-1), ..start("max") }, TokenUsage::default(), "max_tokens"),
+        (start("usage"), TokenUsage { input_tokens: -3, ..Default::default() }, "usage.input_tokens"),
+    ];
+    for (s, usage, field) in cases {
+        let mut rec = client.start_generation(&s);
+        rec.set_result(&Generation { usage, ..Default::default() }).unwrap();
+        match rec.end() {
+            Err(Error::ValidationFailed(m)) => assert!(m.contains(field), "{m}"),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    client.shutdown(Duration::from_secs(10)).unwrap();
+    assert_eq!(h.generations("http").len(), 0);
 }
