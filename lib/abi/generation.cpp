@@ -312,6 +312,24 @@ void sigil_generation_free(sigil_generation_t *g) {
   delete g;
 }
 
+sigil_status_t sigil_generation_last_json(const sigil_generation_t *g, char **json_out, size_t *json_len,
+                                          sigil_error_t **error) {
+  if (error != nullptr) *error = nullptr;
+  if (json_out != nullptr) *json_out = nullptr;
+  if (json_len != nullptr) *json_len = 0;
+  if (g == nullptr || json_out == nullptr) {
+    return report(sigil::abi::invalid_argument("generation or json_out is NULL"), error);
+  }
+  return guard([&] {
+    const std::string &json = g->recorder.last_json();
+    if (json.empty()) return SIGIL_OK;
+    if (!sigil::abi::hand_out(json, json_out, json_len)) {
+      return report(Status(SIGIL_E_NO_MEMORY, "out of memory"), error);
+    }
+    return SIGIL_OK;
+  });
+}
+
 sigil_status_t sigil_validate_generation_json(const char *json, size_t len, sigil_error_t **error) {
   if (error != nullptr) *error = nullptr;
   if (json == nullptr) return report(sigil::abi::invalid_argument("json is NULL"), error);
