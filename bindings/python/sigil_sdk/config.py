@@ -81,7 +81,9 @@ class ClientConfig:
     and not used: spans and metrics are produced by the engine and exported over
     OTLP (``OTEL_EXPORTER_OTLP_ENDPOINT`` or ``otlp_endpoint``). ``logger``
     receives the engine's background diagnostics (default: the "sigil_sdk"
-    logger). A custom ``generation_exporter`` is not supported.
+    logger). ``generation_exporter`` (an object with ``export_generations(request)``,
+    sync or async, and optionally ``shutdown()``) receives every batch instead of
+    a server; it wins over ``generation_export.protocol``.
     """
 
     generation_export: GenerationExportConfig = field(default_factory=GenerationExportConfig)
