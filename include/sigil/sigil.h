@@ -368,6 +368,23 @@ SIGIL_API sigil_status_t sigil_export_results_add(sigil_export_results_t *result
 SIGIL_API sigil_status_t sigil_export_results_set_message(sigil_export_results_t *results,
                                                           const char *message, size_t len);
 
+/** Resolves `options` (NULL: none) with the environment and the defaults and
+ *  validates the result exactly as sigil_client_new does, without creating
+ *  a client, and returns the resolved configuration as a JSON object:
+ *  {"generation_export": {"protocol", "endpoint", "insecure" (absent when
+ *  unset), "headers" (including those derived from auth), "batch_size",
+ *  "flush_interval_ms", "queue_size", "queue_max_bytes", "max_retries",
+ *  "initial_backoff_ms", "max_backoff_ms", "attempt_timeout_ms",
+ *  "payload_max_bytes"}, "api": {"endpoint"}, "embedding_capture":
+ *  {"capture_input", "max_input_items", "max_text_length"}, "agent_name",
+ *  "agent_version", "user_id", "tags", "debug", "content_capture",
+ *  "otlp_traces_endpoint", "otlp_metrics_endpoint"}. On success `*json_out`
+ *  (NUL-terminated; `*json_len`, which may be NULL, receives its length) is
+ *  owned by the caller; free with sigil_json_free. Errors as
+ *  sigil_client_new (SIGIL_E_CONFIG with `*error` saying what is wrong). */
+SIGIL_API sigil_status_t sigil_options_resolve(const sigil_options_t *options, char **json_out,
+                                               size_t *json_len, sigil_error_t **error);
+
 /* ===========================================================================
  * Client
  * ======================================================================== */
@@ -1555,8 +1572,8 @@ SIGIL_API sigil_status_t sigil_provider_map_embedding(const char *api, const cha
                                                       size_t *json_len, sigil_error_t **error);
 
 /** Frees a JSON document returned by sigil_provider_map_generation,
- *  sigil_provider_map_embedding or sigil_generation_last_json. NULL is a
- *  no-op. */
+ *  sigil_provider_map_embedding, sigil_generation_last_json or
+ *  sigil_options_resolve. NULL is a no-op. */
 SIGIL_API void sigil_json_free(char *json);
 
 #ifdef __cplusplus

@@ -84,6 +84,12 @@ std::optional<std::string> env_value(const EnvLookup &env, const char *name);
 // Resolves options > environment > defaults and validates the result
 // (including the auth mode's required credentials).
 Expected<ClientConfig> resolve_config(const Options &options, const EnvLookup &env);
+// The resolved configuration as a JSON object (core/config_json.cpp): the
+// generation export knobs with the headers auth derives, the API endpoint,
+// embedding capture, client-wide defaults, the content capture mode and the
+// OTLP endpoints. Durations in milliseconds. Credentials appear only inside
+// the headers they become.
+std::string client_config_json(const ClientConfig &config);
 // The telemetry part of resolve_config (core/config_telemetry.cpp); expects
 // the rest of `cfg` (exporter knobs, sdk_name, logger) already resolved.
 Status resolve_telemetry_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);

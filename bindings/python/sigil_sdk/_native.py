@@ -235,6 +235,7 @@ sigil_client_free = _fn("sigil_client_free", None, P)
 sigil_client_stats = _fn("sigil_client_stats", c_uint32, P, POINTER(Stats))
 sigil_client_metrics_snapshot = _fn("sigil_client_metrics_snapshot", c_uint32, P, POINTER(c_void_p), POINTER(c_size_t), E)
 sigil_metrics_snapshot_free = _fn("sigil_metrics_snapshot_free", None, c_void_p)
+sigil_options_resolve = _fn("sigil_options_resolve", c_uint32, P, POINTER(c_void_p), POINTER(c_size_t), E)
 
 # --- generations ---------------------------------------------------------------
 

@@ -627,7 +627,8 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
     S = N.options_set
     check(S["sdk_name"](opts, SDK_NAME.encode()), "sdk name")
     check(S["keep_last_generation"](opts, 1), "keep last generation")  # GenerationRecorder.last_generation
-    check(S["logger"](opts, log_cb, None), "logger")
+    if log_cb is not None:
+        check(S["logger"](opts, log_cb, None), "logger")
     if not cfg.use_environment:
         check(S["use_environment"](opts, 0), "use_environment")
     if cfg.debug is not None:
@@ -690,6 +691,26 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
     for key, value in (cfg.resource_attributes or {}).items():
         check(S["resource_attribute"](opts, key.encode("utf-8", "surrogatepass"),
                                       str(value).encode("utf-8", "surrogatepass")), f"resource attribute {key!r}")
+
+
+def _resolved_config_json(cfg: ClientConfig) -> dict[str, Any]:
+    """The engine's resolution of ``cfg`` (sigil_options_resolve), as a dict; raises ConfigError."""
+    opts = c_void_p()
+    if N.sigil_options_new(byref(opts)) != _OK:
+        raise MemoryError("sigil_sdk: cannot allocate options")
+    try:
+        _apply_config(opts, cfg, None)
+        _apply_privacy(opts, cfg, {})
+        out, n, err = c_void_p(), c_size_t(), c_void_p()
+        status = N.sigil_options_resolve(opts, byref(out), byref(n), byref(err))
+        if status != _OK:
+            raise _error(status, err)
+        try:
+            return json.loads(ctypes.string_at(out, n.value))
+        finally:
+            N.sigil_json_free(out)
+    finally:
+        N.sigil_options_free(opts)
 
 
 def _rating_response(out: c_void_p) -> SubmitConversationRatingResponse:

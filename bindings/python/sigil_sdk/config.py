@@ -14,8 +14,9 @@ Fields marked *extension* go beyond the reference SDK's configuration.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional
 
 
@@ -138,3 +139,50 @@ class ClientConfig:
 def default_config() -> ClientConfig:
     """A configuration with nothing set: environment variables and engine defaults apply."""
     return ClientConfig()
+
+
+def resolve_config(config: Optional[ClientConfig] = None) -> ClientConfig:
+    """Fills ``config`` (a new default one when None) with what a Client would run with, and returns it.
+
+    The engine resolves it as ``Client`` does: explicit fields > ``SIGIL_*``
+    environment (unless ``use_environment`` is False) > defaults; the export
+    headers gain those the auth mode derives (``X-Scope-OrgID``,
+    ``Authorization``); ``logger``, ``now`` and ``sleep`` get their defaults.
+    Raises ConfigError (a ValueError) for an inconsistent configuration, such
+    as auth mode "tenant" without a tenant id.
+    """
+    from .client import _resolved_config_json  # the client module owns the options translation
+
+    out = config if config is not None else default_config()
+    doc = _resolved_config_json(out)
+    ex, r = out.generation_export, doc["generation_export"]
+    ex.protocol = r["protocol"]
+    ex.endpoint = r["endpoint"]
+    out.generation_export_endpoint = ""  # applied: it is the endpoint now
+    ex.insecure = r.get("insecure")
+    ex.headers = dict(r["headers"])
+    ex.batch_size = r["batch_size"]
+    ex.flush_interval = timedelta(milliseconds=r["flush_interval_ms"])
+    ex.queue_size = r["queue_size"]
+    ex.queue_max_bytes = r["queue_max_bytes"]
+    ex.max_retries = r["max_retries"]
+    ex.initial_backoff = timedelta(milliseconds=r["initial_backoff_ms"])
+    ex.max_backoff = timedelta(milliseconds=r["max_backoff_ms"])
+    ex.attempt_timeout = timedelta(milliseconds=r["attempt_timeout_ms"])
+    ex.payload_max_bytes = r["payload_max_bytes"]
+    out.api.endpoint = doc["api"]["endpoint"]
+    ec = doc["embedding_capture"]
+    out.embedding_capture.capture_input = ec["capture_input"]
+    out.embedding_capture.max_input_items = ec["max_input_items"]
+    out.embedding_capture.max_text_length = ec["max_text_length"]
+    out.agent_name, out.agent_version, out.user_id = doc["agent_name"], doc["agent_version"], doc["user_id"]
+    out.tags = dict(doc["tags"])
+    out.debug = doc["debug"]
+    out.content_capture = doc["content_capture"]
+    if out.logger is None:
+        out.logger = logging.getLogger("sigil_sdk")
+    if out.now is None:
+        out.now = lambda: datetime.now(timezone.utc)
+    if out.sleep is None:
+        out.sleep = time.sleep
+    return out

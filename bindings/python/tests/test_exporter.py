@@ -231,3 +231,30 @@ def test_validate_embedding_result(result, message):
     with pytest.raises(sigil.ValidationError, match=f"^{message}$"):
         sigil.validate_embedding_result(result)
     sigil.validate_embedding_result(EmbeddingResult(input_count=2, input_tokens=7, dimensions=3))
+
+
+def test_resolve_config_fills_what_the_client_would_use(monkeypatch):
+    from sigil_sdk.config import resolve_config
+
+    monkeypatch.setenv("SIGIL_ENDPOINT", "http://env-host:8080")
+    monkeypatch.setenv("SIGIL_AGENT_NAME", "env-agent")
+    cfg = sigil.ClientConfig(generation_export=sigil.GenerationExportConfig(
+        protocol="http", auth=sigil.AuthConfig(mode="tenant", tenant_id="t-1"), batch_size=7))
+    resolved = resolve_config(cfg)
+    assert resolved is cfg  # filled in place and returned, as the reference does
+    ex = cfg.generation_export
+    assert ex.endpoint == "http://env-host:8080"  # the environment fills what is not set
+    assert ex.batch_size == 7  # explicit wins
+    assert ex.headers == {"X-Scope-OrgID": "t-1"}  # derived from auth
+    assert ex.max_retries == 5 and ex.flush_interval == timedelta(seconds=1)  # defaults
+    assert cfg.agent_name == "env-agent" and cfg.api.endpoint == "http://localhost:8080"
+    assert cfg.logger is not None and cfg.now().tzinfo is not None and callable(cfg.sleep)
+
+    # What it resolved to is what a client runs with.
+    with sigil.Client(resolved) as client:
+        assert client.stats()["generations_enqueued"] == 0
+
+    assert resolve_config(None).generation_export.protocol in ("grpc", "http", "none")
+    with pytest.raises(ValueError, match="tenant"):
+        resolve_config(sigil.ClientConfig(generation_export=sigil.GenerationExportConfig(
+            auth=sigil.AuthConfig(mode="tenant")), use_environment=False))

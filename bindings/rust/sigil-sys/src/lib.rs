@@ -509,6 +509,12 @@ extern "C" {
         user_data: *mut c_void,
     ) -> sigil_status_t;
     pub fn sigil_options_set_debug(options: *mut sigil_options_t, debug: c_int) -> sigil_status_t;
+    pub fn sigil_options_resolve(
+        options: *const sigil_options_t,
+        json_out: *mut *mut c_char,
+        json_len: *mut usize,
+        error: *mut *mut sigil_error_t,
+    ) -> sigil_status_t;
     pub fn sigil_options_set_keep_last_generation(options: *mut sigil_options_t, keep: c_int) -> sigil_status_t;
     pub fn sigil_generation_last_json(
         generation: *const sigil_generation_t,
