@@ -33,19 +33,15 @@ sigil_status_t sigil_client_new(const sigil_options_t *options, sigil_client_t *
 
 sigil_status_t sigil_options_resolve(const sigil_options_t *options, char **json_out, size_t *json_len,
                                      sigil_error_t **error) {
-  if (error != nullptr) *error = nullptr;
-  if (json_out != nullptr) *json_out = nullptr;
-  if (json_len != nullptr) *json_len = 0;
+  sigil::abi::reset_json_out(json_out, json_len, error);
   if (json_out == nullptr) return report(sigil::abi::invalid_argument("json_out is NULL"), error);
   return guard([&] {
     static const sigil::detail::Options defaults;
     auto cfg = sigil::detail::resolve_config(options != nullptr ? options->options : defaults,
                                              sigil::detail::process_environment());
     if (!cfg) return report(cfg.error(), error);
-    if (!sigil::abi::hand_out(sigil::detail::client_config_json(cfg.value()), json_out, json_len)) {
-      return report(Status(SIGIL_E_NO_MEMORY, "out of memory"), error);
-    }
-    return SIGIL_OK;
+    return sigil::abi::hand_out_json(sigil::detail::client_config_json(cfg.value()), Status::ok(), json_out, json_len,
+                                     error);
   });
 }
 

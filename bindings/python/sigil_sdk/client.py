@@ -693,6 +693,16 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
                                       str(value).encode("utf-8", "surrogatepass")), f"resource attribute {key!r}")
 
 
+def _take_json(out: c_void_p, n: c_size_t) -> Optional[bytes]:
+    """A JSON document the engine handed over (None for NULL), freed with sigil_json_free."""
+    if not out.value:
+        return None
+    try:
+        return ctypes.string_at(out, n.value)
+    finally:
+        N.sigil_json_free(out)
+
+
 def _resolved_config_json(cfg: ClientConfig) -> dict[str, Any]:
     """The engine's resolution of ``cfg`` (sigil_options_resolve), as a dict; raises ConfigError."""
     opts = c_void_p()
@@ -705,10 +715,7 @@ def _resolved_config_json(cfg: ClientConfig) -> dict[str, Any]:
         status = N.sigil_options_resolve(opts, byref(out), byref(n), byref(err))
         if status != _OK:
             raise _error(status, err)
-        try:
-            return json.loads(ctypes.string_at(out, n.value))
-        finally:
-            N.sigil_json_free(out)
+        return json.loads(_take_json(out, n))
     finally:
         N.sigil_options_free(opts)
 
@@ -942,11 +949,8 @@ class GenerationRecorder(_Recorder):
 
     def _keep_ended(self, handle: c_void_p) -> None:
         out, n = c_void_p(), c_size_t()
-        if N.sigil_generation_last_json(handle, byref(out), byref(n), None) == _OK and out.value:
-            try:
-                self._last_json = ctypes.string_at(out, n.value)
-            finally:
-                N.sigil_json_free(out)
+        if N.sigil_generation_last_json(handle, byref(out), byref(n), None) == _OK:
+            self._last_json = _take_json(out, n)
 
     def _keep(self, handle: c_void_p) -> None:
         super()._keep(handle)
