@@ -17,7 +17,22 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
+
+if TYPE_CHECKING:
+    from .models import ExportGenerationsRequest, ExportGenerationsResponse
+
+
+class GenerationExporter(Protocol):
+    """What ``ClientConfig.generation_exporter`` takes (the reference's exporter protocol).
+
+    ``export_generations`` may also be ``async``; ``shutdown`` is optional and
+    called once, after ``Client.shutdown()`` delivered the last batch.
+    """
+
+    def export_generations(self, request: "ExportGenerationsRequest") -> "ExportGenerationsResponse": ...
+
+    def shutdown(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -95,7 +110,7 @@ class ClientConfig:
     logger: Optional[logging.Logger] = None
     now: Optional[Callable[[], datetime]] = None
     sleep: Optional[Callable[[float], None]] = None
-    generation_exporter: Any = None
+    generation_exporter: Optional[GenerationExporter] = None
 
     # Shorthand for generation_export.endpoint (wins when set).
     generation_export_endpoint: str = ""
