@@ -4,8 +4,14 @@
 #include <gtest/gtest.h>
 #include <sigil/sigil.h>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -44,7 +50,7 @@ sigil_status_t export_batch(void *user, const char *json, size_t len, sigil_expo
   return SIGIL_OK;
 }
 
-sigil_client_t *client_with(Sink &sink, uint32_t protocol = SIGIL_PROTOCOL_GRPC) {
+sigil_client_t *client_with(Sink &sink, uint32_t protocol = SIGIL_PROTOCOL_GRPC, const char *spool_dir = nullptr) {
   sigil_options_t *o = nullptr;
   EXPECT_EQ(sigil_options_new(&o), SIGIL_OK);
   sigil_options_set_use_environment(o, 0);
@@ -55,6 +61,7 @@ sigil_client_t *client_with(Sink &sink, uint32_t protocol = SIGIL_PROTOCOL_GRPC)
   sigil_options_set_max_retries(o, 3);
   sigil_options_set_initial_backoff_ms(o, 1);
   sigil_options_set_max_backoff_ms(o, 2);
+  if (spool_dir != nullptr) EXPECT_EQ(sigil_options_set_spool_dir(o, spool_dir), SIGIL_OK);
   sigil_client_t *c = nullptr;
   EXPECT_EQ(sigil_client_new(o, &c, nullptr), SIGIL_OK);
   sigil_options_free(o);
@@ -171,4 +178,36 @@ TEST(CustomExporter, ResultArgumentsAreChecked) {
   EXPECT_EQ(sigil_options_set_generation_exporter(nullptr, export_batch, nullptr), SIGIL_E_INVALID_ARGUMENT);
   EXPECT_EQ(sigil_export_results_add(nullptr, "g", 1, 1, nullptr, 0), SIGIL_E_INVALID_ARGUMENT);
   EXPECT_EQ(sigil_export_results_set_message(nullptr, "m", 1), SIGIL_E_INVALID_ARGUMENT);
+}
+
+// What the callback could not take is spooled; the next client on the same
+// spool hands it to its callback.
+TEST(CustomExporter, WhatCannotBeDeliveredIsSpooledAndReplayed) {
+  char tmpl[] = "/tmp/sigil-exporter-spool-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = std::string(tmpl) + "/spool";
+
+  Sink down;
+  down.refuse = SIGIL_E_TRANSPORT;
+  sigil_client_t *c = client_with(down, SIGIL_PROTOCOL_GRPC, dir.c_str());
+  record(c, "gen-spooled");
+  ASSERT_EQ(sigil_client_flush(c, 5000, nullptr), SIGIL_OK);
+  EXPECT_EQ(stats_of(c).generations_spooled, 1u);
+  ASSERT_EQ(sigil_client_shutdown(c, 5000, nullptr), SIGIL_OK);
+  sigil_client_free(c);
+
+  Sink up;
+  sigil_client_t *next = client_with(up, SIGIL_PROTOCOL_GRPC, dir.c_str());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (stats_of(next).generations_replayed == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the condition, not a fixed wait
+  }
+  EXPECT_EQ(stats_of(next).generations_replayed, 1u);
+  {
+    std::lock_guard<std::mutex> lock(up.mu);
+    ASSERT_EQ(up.batches.size(), 1u);
+    EXPECT_NE(up.batches[0].find(R"("id":"gen-spooled")"), std::string::npos) << up.batches[0];
+  }
+  sigil_client_free(next);
+  std::filesystem::remove_all(tmpl);
 }
