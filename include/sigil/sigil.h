@@ -323,6 +323,79 @@ SIGIL_API sigil_status_t sigil_options_set_logger(sigil_options_t *options, sigi
 /** Log debug-level diagnostics too (default 0). Env: SIGIL_DEBUG. */
 SIGIL_API sigil_status_t sigil_options_set_debug(sigil_options_t *options, int debug);
 
+/* ---------------------------------------------------------------------------
+ * Custom generation exporter
+ *
+ * Instead of a Sigil server, generations can go to the host's own callback:
+ * a sink of its own, or a test that captures them. The callback takes the
+ * place of the HTTP/gRPC transport and nothing else changes: records are
+ * batched (batch size, flush interval), passed through the privacy pass,
+ * encoded, retried with backoff, spooled, counted in sigil_client_stats, and
+ * drained by flush and shutdown exactly as with the built-in transports.
+ * ------------------------------------------------------------------------ */
+
+/** Per-item results of one exporter call; owned by the library, valid only
+ *  during that call. */
+typedef struct sigil_export_results sigil_export_results_t;
+
+/** The exporter callback. Called on the client's export worker thread (never
+ *  on a recording thread), one call at a time, with one batch: `json`
+ *  (`json_len` bytes, NUL-terminated, borrowed for the duration of the call)
+ *  is a sigil.v1 ExportGenerationsRequest in protojson,
+ *  {"generations": [Generation, ...]}, each generation in the form
+ *  sigil_provider_map_generation returns (docs/abi-json.md). Return:
+ *   - SIGIL_OK: the batch was taken. Generations reported through
+ *     sigil_export_results_add with accepted = 0 count as rejected (and are
+ *     logged); every other generation counts as exported;
+ *   - SIGIL_E_REJECTED: the whole batch is refused; not retried;
+ *   - any other status: the attempt failed and is retried with backoff (then
+ *     spooled or dropped, as a transport failure is).
+ *  sigil_export_results_set_message gives the reason for the log. A
+ *  callback still running when a shutdown deadline passes is waited for. It
+ *  must not call flush or shutdown on the same client. */
+typedef sigil_status_t (*sigil_generation_exporter_fn)(void *user_data, const char *json,
+                                                      size_t json_len,
+                                                      sigil_export_results_t *results);
+
+/** Sends every generation to `fn` instead of a server; it wins over the
+ *  protocol and endpoint (NULL removes it). `user_data` is borrowed until
+ *  the client is freed. */
+SIGIL_API sigil_status_t sigil_options_set_generation_exporter(sigil_options_t *options,
+                                                               sigil_generation_exporter_fn fn,
+                                                               void *user_data);
+
+/** Reports one generation's result from inside the exporter callback, as an
+ *  ingest server's ExportGenerationResult does: its id, whether it was
+ *  accepted, and why not. Strings are borrowed for the duration of the call
+ *  (`error` may be NULL with length 0). SIGIL_E_INVALID_ARGUMENT for NULL
+ *  `results` or `generation_id`; SIGIL_E_INVALID_UTF8 for invalid strings. */
+SIGIL_API sigil_status_t sigil_export_results_add(sigil_export_results_t *results,
+                                                  const char *generation_id, size_t id_len,
+                                                  int accepted, const char *error,
+                                                  size_t error_len);
+
+/** Sets the reason logged for a failed or refused batch (the last call
+ *  wins). Borrowing and errors as sigil_export_results_add. */
+SIGIL_API sigil_status_t sigil_export_results_set_message(sigil_export_results_t *results,
+                                                          const char *message, size_t len);
+
+/** Resolves `options` (NULL: none) with the environment and the defaults and
+ *  validates the result exactly as sigil_client_new does, without creating
+ *  a client, and returns the resolved configuration as a JSON object:
+ *  {"generation_export": {"protocol", "endpoint", "insecure" (absent when
+ *  unset), "headers" (including those derived from auth), "batch_size",
+ *  "flush_interval_ms", "queue_size", "queue_max_bytes", "max_retries",
+ *  "initial_backoff_ms", "max_backoff_ms", "attempt_timeout_ms",
+ *  "payload_max_bytes"}, "api": {"endpoint"}, "embedding_capture":
+ *  {"capture_input", "max_input_items", "max_text_length"}, "agent_name",
+ *  "agent_version", "user_id", "tags", "debug", "content_capture",
+ *  "otlp_traces_endpoint", "otlp_metrics_endpoint"}. On success `*json_out`
+ *  (NUL-terminated; `*json_len`, which may be NULL, receives its length) is
+ *  owned by the caller; free with sigil_json_free. Errors as
+ *  sigil_client_new (SIGIL_E_CONFIG with `*error` saying what is wrong). */
+SIGIL_API sigil_status_t sigil_options_resolve(const sigil_options_t *options, char **json_out,
+                                               size_t *json_len, sigil_error_t **error);
+
 /* ===========================================================================
  * Client
  * ======================================================================== */
@@ -630,6 +703,24 @@ SIGIL_API void sigil_generation_free(sigil_generation_t *generation);
 SIGIL_API sigil_status_t sigil_validate_generation_json(const char *json, size_t json_len,
                                                         sigil_error_t **error);
 
+/** For bindings: recorders of this client keep the generation as end
+ *  normalized it (identity resolved, defaults and SDK metadata applied, ids
+ *  and times set; before the content capture and redaction pass), for
+ *  sigil_generation_last_json. Costs one encoding per generation (default 0). */
+SIGIL_API sigil_status_t sigil_options_set_keep_last_generation(sigil_options_t *options, int keep);
+
+/** The generation as sigil_generation_end normalized it, also when it was
+ *  not exported (protocol none, a validation failure), as sigil.v1 protojson
+ *  in the form sigil_provider_map_generation returns. `*json_out` is NULL
+ *  (and SIGIL_OK returned) when there is none: before end, for a no-op
+ *  recorder, or without sigil_options_set_keep_last_generation. Otherwise
+ *  `*json_out` (NUL-terminated; `*json_len`, which may be NULL, receives its
+ *  length) is owned by the caller; free with sigil_json_free.
+ *  SIGIL_E_INVALID_ARGUMENT for a NULL `generation` or `json_out`. */
+SIGIL_API sigil_status_t sigil_generation_last_json(const sigil_generation_t *generation,
+                                                    char **json_out, size_t *json_len,
+                                                    sigil_error_t **error);
+
 /* ===========================================================================
  * Tool executions (spans and metrics only; no generation export)
  * ======================================================================== */
@@ -773,6 +864,17 @@ SIGIL_API sigil_status_t sigil_embedding_end(sigil_embedding_t *embedding, sigil
 SIGIL_API sigil_status_t sigil_embedding_traceparent(const sigil_embedding_t *embedding, char *buf,
                                                      size_t buf_len);
 SIGIL_API void sigil_embedding_free(sigil_embedding_t *embedding);
+
+/** Validates an embedding start or result with the rules sigil_embedding_end
+ *  applies, without a recorder: SIGIL_OK, or SIGIL_E_VALIDATION with the
+ *  reference's message in `*error` ("embedding.model.name is required",
+ *  "embedding.dimensions must be > 0", ...). The struct is borrowed for the
+ *  duration of the call; SIGIL_E_INVALID_ARGUMENT for NULL or an unknown
+ *  version, SIGIL_E_INVALID_UTF8 for invalid strings. */
+SIGIL_API sigil_status_t sigil_validate_embedding_start(const sigil_embedding_start_t *start,
+                                                        sigil_error_t **error);
+SIGIL_API sigil_status_t sigil_validate_embedding_result(const sigil_embedding_result_t *result,
+                                                         sigil_error_t **error);
 
 /* ===========================================================================
  * Ratings (the Sigil API client)
@@ -1481,8 +1583,9 @@ SIGIL_API sigil_status_t sigil_provider_map_embedding(const char *api, const cha
                                                       size_t response_len, char **json_out,
                                                       size_t *json_len, sigil_error_t **error);
 
-/** Frees a JSON document returned by sigil_provider_map_generation or
- *  sigil_provider_map_embedding. NULL is a no-op. */
+/** Frees a JSON document returned by sigil_provider_map_generation,
+ *  sigil_provider_map_embedding, sigil_generation_last_json or
+ *  sigil_options_resolve. NULL is a no-op. */
 SIGIL_API void sigil_json_free(char *json);
 
 #ifdef __cplusplus

@@ -1,5 +1,6 @@
 // Section: Embeddings.
 #include "abi/recorder_util.h"
+#include "core/validation.h"
 
 using sigil::abi::guard;
 using sigil::abi::report;
@@ -105,6 +106,37 @@ void sigil_embedding_free(sigil_embedding_t *e) {
   if (e == nullptr) return;
   sigil::abi::guard_void([&] { e->recorder.end(); });
   delete e;
+}
+
+sigil_status_t sigil_validate_embedding_start(const sigil_embedding_start_t *s, sigil_error_t **error) {
+  if (error != nullptr) *error = nullptr;
+  if (s == nullptr || s->version < 1 || s->version > SIGIL_EMBEDDING_START_VERSION) {
+    return report(sigil::abi::invalid_argument("start is NULL or of an unknown version"), error);
+  }
+  return guard([&] {
+    sigil::detail::EmbeddingCheck check;
+    Status st;
+    take(st, s->model_provider, "model_provider", check.provider);
+    take(st, s->model_name, "model_name", check.model);
+    take(st, s->encoding_format, "encoding_format", check.encoding_format);
+    check.encoding_format_set = s->encoding_format != nullptr;
+    if (s->has_dimensions) check.start_dimensions = s->dimensions;
+    return report(st.is_ok() ? sigil::detail::validate_embedding_start(check) : st, error);
+  });
+}
+
+sigil_status_t sigil_validate_embedding_result(const sigil_embedding_result_t *r, sigil_error_t **error) {
+  if (error != nullptr) *error = nullptr;
+  if (r == nullptr || r->version != SIGIL_EMBEDDING_RESULT_VERSION) {
+    return report(sigil::abi::invalid_argument("result is NULL or of an unknown version"), error);
+  }
+  return guard([&] {
+    sigil::detail::EmbeddingCheck check;
+    check.input_count = r->input_count;
+    check.input_tokens = r->input_tokens;
+    if (r->has_dimensions) check.result_dimensions = r->dimensions;
+    return report(sigil::detail::validate_embedding_result(check), error);
+  });
 }
 
 }  // extern "C"

@@ -29,14 +29,21 @@ Status copy_str(const char *in, size_t len, const char *field, std::string &out)
   return Status::ok();
 }
 
-bool hand_out(std::string_view s, char **out, size_t *len) {
-  char *buf = static_cast<char *>(std::malloc(s.size() + 1));
-  if (buf == nullptr) return false;
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
-  *out = buf;
-  if (len != nullptr) *len = s.size();
-  return true;
+void reset_json_out(char **json_out, size_t *json_len, sigil_error_t **error) {
+  if (error != nullptr) *error = nullptr;
+  if (json_out != nullptr) *json_out = nullptr;
+  if (json_len != nullptr) *json_len = 0;
+}
+
+sigil_status_t hand_out_json(std::string_view json, const Status &st, char **json_out, size_t *json_len,
+                             sigil_error_t **error) {
+  char *buf = static_cast<char *>(std::malloc(json.size() + 1));
+  if (buf == nullptr) return report(Status(SIGIL_E_NO_MEMORY, "out of memory"), error);
+  std::memcpy(buf, json.data(), json.size());
+  buf[json.size()] = '\0';
+  *json_out = buf;
+  if (json_len != nullptr) *json_len = json.size();
+  return report(st, error);
 }
 
 Status copy_cstr(const char *in, const char *field, std::string &out) {

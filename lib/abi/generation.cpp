@@ -312,6 +312,19 @@ void sigil_generation_free(sigil_generation_t *g) {
   delete g;
 }
 
+sigil_status_t sigil_generation_last_json(const sigil_generation_t *g, char **json_out, size_t *json_len,
+                                          sigil_error_t **error) {
+  sigil::abi::reset_json_out(json_out, json_len, error);
+  if (g == nullptr || json_out == nullptr) {
+    return report(sigil::abi::invalid_argument("generation or json_out is NULL"), error);
+  }
+  return guard([&] {
+    const std::string &json = g->recorder.last_json();
+    if (json.empty()) return SIGIL_OK;
+    return sigil::abi::hand_out_json(json, Status::ok(), json_out, json_len, error);
+  });
+}
+
 sigil_status_t sigil_validate_generation_json(const char *json, size_t len, sigil_error_t **error) {
   if (error != nullptr) *error = nullptr;
   if (json == nullptr) return report(sigil::abi::invalid_argument("json is NULL"), error);

@@ -64,9 +64,13 @@ sigil_status_t init_versioned(T *s, uint32_t version) {
 Status copy_cstr(const char *in, const char *field, std::string &out);
 Status copy_str(const char *in, size_t len, const char *field, std::string &out);
 
-// A NUL-terminated malloc'd copy of `s` for the caller (freed with free());
-// false when out of memory. `*len`, when not NULL, receives the length.
-bool hand_out(std::string_view s, char **out, size_t *len);
+// The calls that hand a JSON document to the caller: first reset_json_out
+// (NULL document, length 0, no error), then hand_out_json, which gives the
+// caller a NUL-terminated malloc'd copy of `json` (freed with free()) and
+// reports `st`, or reports SIGIL_E_NO_MEMORY.
+void reset_json_out(char **json_out, size_t *json_len, sigil_error_t **error);
+sigil_status_t hand_out_json(std::string_view json, const Status &st, char **json_out, size_t *json_len,
+                             sigil_error_t **error);
 
 // Runs `fn`, turning any escaping exception into a status code.
 template <typename F>

@@ -172,6 +172,13 @@ sigil_status_t sigil_options_set_logger(sigil_options_t *o, sigil_log_fn fn, voi
   });
 }
 
+sigil_status_t sigil_options_set_keep_last_generation(sigil_options_t *o, int keep) {
+  return with_options(o, [&](sigil::detail::Options &opts) {
+    opts.keep_last_generation = keep != 0;
+    return SIGIL_OK;
+  });
+}
+
 sigil_status_t sigil_options_set_debug(sigil_options_t *o, int debug) {
   return with_options(o, [&](sigil::detail::Options &opts) {
     opts.debug = debug != 0;

@@ -34,13 +34,6 @@ bool optional_body(const char *json, size_t len, std::optional<std::string_view>
   return true;
 }
 
-// Hands `json` to the caller (also after a mapping problem) and reports `st`.
-sigil_status_t hand_out_mapped(const std::string &json, const Status &st, char **json_out, size_t *json_len,
-                               sigil_error_t **error) {
-  if (!sigil::abi::hand_out(json, json_out, json_len)) return report(Status(SIGIL_E_NO_MEMORY, "out of memory"), error);
-  return report(st, error);
-}
-
 template <typename Map>
 sigil_status_t map_generation(sigil_generation_t *g, const char *api_name, const char *json, size_t len, uint32_t flags,
                               Map &&map) {
@@ -109,9 +102,7 @@ sigil_status_t sigil_provider_map_generation(const char *api_name, const char *r
                                              const char *response_json, size_t response_len, const char *const *events,
                                              const size_t *event_lens, size_t events_count, uint32_t flags,
                                              char **json_out, size_t *json_len, sigil_error_t **error) {
-  if (error != nullptr) *error = nullptr;
-  if (json_out != nullptr) *json_out = nullptr;
-  if (json_len != nullptr) *json_len = 0;
+  sigil::abi::reset_json_out(json_out, json_len, error);
   return guard([&]() -> sigil_status_t {
     ProviderApi api;
     if (Status st = api_of(api_name, api); !st.is_ok()) return report(st, error);
@@ -141,16 +132,14 @@ sigil_status_t sigil_provider_map_generation(const char *api_name, const char *r
     if (st.code() == SIGIL_E_INVALID_ARGUMENT) return report(st, error);  // an embedding API: nothing mapped
     std::string json;
     sigil::detail::append_generation_json(json, g, sigil::detail::GenerationJsonForm::kAbi);
-    return hand_out_mapped(json, st, json_out, json_len, error);
+    return sigil::abi::hand_out_json(json, st, json_out, json_len, error);  // also after a mapping problem
   });
 }
 
 sigil_status_t sigil_provider_map_embedding(const char *api_name, const char *request_json, size_t request_len,
                                             const char *response_json, size_t response_len, char **json_out,
                                             size_t *json_len, sigil_error_t **error) {
-  if (error != nullptr) *error = nullptr;
-  if (json_out != nullptr) *json_out = nullptr;
-  if (json_len != nullptr) *json_len = 0;
+  sigil::abi::reset_json_out(json_out, json_len, error);
   return guard([&]() -> sigil_status_t {
     ProviderApi api;
     if (Status st = api_of(api_name, api); !st.is_ok()) return report(st, error);
@@ -162,7 +151,7 @@ sigil_status_t sigil_provider_map_embedding(const char *api_name, const char *re
     sigil::detail::ProviderEmbedding e;
     Status st = sigil::detail::map_provider_embedding(api, request.value_or(""), response.value_or(""), e);
     if (st.code() == SIGIL_E_INVALID_ARGUMENT) return report(st, error);  // not an embedding API
-    return hand_out_mapped(sigil::detail::provider_embedding_json(e), st, json_out, json_len, error);
+    return sigil::abi::hand_out_json(sigil::detail::provider_embedding_json(e), st, json_out, json_len, error);
   });
 }
 

@@ -114,17 +114,12 @@ sigil_status_t sigil_options_set_span_callback(sigil_options_t *o, sigil_span_fn
 
 sigil_status_t sigil_client_metrics_snapshot(const sigil_client_t *client, char **json_out, size_t *json_len,
                                              sigil_error_t **error) {
-  if (error != nullptr) *error = nullptr;
-  if (json_out != nullptr) *json_out = nullptr;
-  if (json_len != nullptr) *json_len = 0;
+  sigil::abi::reset_json_out(json_out, json_len, error);
   if (client == nullptr || json_out == nullptr) {
     return report(sigil::abi::invalid_argument("client or json_out is NULL"), error);
   }
   return guard([&] {
-    if (!sigil::abi::hand_out(client->client->metrics_json(), json_out, json_len)) {
-      return report(Status(SIGIL_E_NO_MEMORY, "out of memory"), error);
-    }
-    return SIGIL_OK;
+    return sigil::abi::hand_out_json(client->client->metrics_json(), Status::ok(), json_out, json_len, error);
   });
 }
 

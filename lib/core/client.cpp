@@ -59,12 +59,19 @@ Client::Client(ClientConfig config)
 
 namespace {
 
+// The transport a configuration describes: the host's exporter callback when
+// one is set, else HTTP or gRPC.
+Expected<std::unique_ptr<GenerationTransport>> configured_transport(const ExportConfig &ex) {
+  if (ex.callback.fn != nullptr) return make_callback_transport(ex.callback);
+  return ex.protocol == Protocol::kHttp ? make_http_transport(ex) : make_grpc_transport(ex);
+}
+
 // The sink a configuration describes: the batching Exporter over its
-// transport (and spool), or none for protocol "none".
+// transport (and spool), or none for protocol "none" without an exporter callback.
 Expected<std::unique_ptr<GenerationSink>> configured_sink(const ClientConfig &config) {
   const ExportConfig &ex = config.exporter;
-  if (ex.protocol == Protocol::kNone) return std::unique_ptr<GenerationSink>();
-  auto transport = ex.protocol == Protocol::kHttp ? make_http_transport(ex) : make_grpc_transport(ex);
+  if (ex.protocol == Protocol::kNone && ex.callback.fn == nullptr) return std::unique_ptr<GenerationSink>();
+  auto transport = configured_transport(ex);
   if (!transport) return transport.error();
   std::unique_ptr<Spool> spool;
   if (!ex.spool.dir.empty()) {

@@ -142,9 +142,13 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
       return config_error("invalid SIGIL_PROTOCOL \"" + *v + "\" (expected grpc, http or none)");
   }
   ex.protocol = pick(o.protocol, env_protocol, Protocol::kGrpc);
+  ex.callback = o.generation_exporter;
   ex.endpoint = pick(o.endpoint, env_value(env, "SIGIL_ENDPOINT"), std::string("localhost:4317"));
-  if (is_blank(ex.endpoint)) return config_error("the generation export endpoint is empty");
-  Status st = check_endpoint(ex.endpoint, o.endpoint ? "endpoint" : "SIGIL_ENDPOINT");
+  if (is_blank(ex.endpoint) && ex.callback.fn == nullptr)
+    return config_error("the generation export endpoint is empty");
+  // A host exporter callback replaces the server: its endpoint is not used.
+  Status st = ex.callback.fn != nullptr ? Status::ok()
+                                        : check_endpoint(ex.endpoint, o.endpoint ? "endpoint" : "SIGIL_ENDPOINT");
   if (!st.is_ok()) return st;
   std::optional<bool> env_insecure;
   if (auto v = env_value(env, "SIGIL_INSECURE")) env_insecure = parse_bool(*v);
@@ -262,6 +266,7 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   if (auto v = env_value(env, "SIGIL_DEBUG")) env_debug = parse_bool(*v);
   cfg.debug = pick(o.debug, env_debug, false);
   cfg.logger = Logger(o.log_fn, o.log_user_data, cfg.debug);
+  cfg.keep_last_generation = o.keep_last_generation;
 
   for (const auto &h : ex.headers) {
     if (!valid_utf8(h.first) || !valid_utf8(h.second))

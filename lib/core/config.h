@@ -29,6 +29,7 @@ enum class AuthMode : uint32_t {
 struct Options {
   bool use_environment = true;
   std::optional<Protocol> protocol;
+  GenerationExporterCallback generation_exporter;  // wins over protocol and endpoint
   std::optional<std::string> endpoint;
   std::optional<bool> insecure;
   HeaderList headers;
@@ -45,6 +46,7 @@ struct Options {
   sigil_log_fn log_fn = nullptr;
   void *log_user_data = nullptr;
   std::optional<bool> debug;
+  bool keep_last_generation = false;        // recorders keep their normalized generation
   TelemetryOptions telemetry;               // spans, metrics, OTLP (telemetry/telemetry_config.h)
   std::optional<std::string> api_endpoint;  // Sigil API (ratings)
   std::optional<std::string> spool_dir;     // durable spool (export/spool.h)
@@ -63,6 +65,7 @@ struct ClientConfig {
   Tags tags;
   std::string sdk_name = "sdk-c";
   bool debug = false;
+  bool keep_last_generation = false;  // GenerationRecorder::last_json
   Logger logger;
   TelemetryConfig telemetry;
   PrivacyConfig privacy;
@@ -81,6 +84,12 @@ std::optional<std::string> env_value(const EnvLookup &env, const char *name);
 // Resolves options > environment > defaults and validates the result
 // (including the auth mode's required credentials).
 Expected<ClientConfig> resolve_config(const Options &options, const EnvLookup &env);
+// The resolved configuration as a JSON object (core/config_json.cpp): the
+// generation export knobs with the headers auth derives, the API endpoint,
+// embedding capture, client-wide defaults, the content capture mode and the
+// OTLP endpoints. Durations in milliseconds. Credentials appear only inside
+// the headers they become.
+std::string client_config_json(const ClientConfig &config);
 // The telemetry part of resolve_config (core/config_telemetry.cpp); expects
 // the rest of `cfg` (exporter knobs, sdk_name, logger) already resolved.
 Status resolve_telemetry_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);

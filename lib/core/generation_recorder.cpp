@@ -7,6 +7,7 @@
 #include "core/error_category.h"
 #include "core/record_end.h"
 #include "core/validation.h"
+#include "encode/protojson.h"
 #include "telemetry/semconv.h"
 
 namespace sigil::detail {
@@ -288,6 +289,7 @@ Status GenerationRecorder::end() {
     }
   }
   e.export_it = e.local.is_ok();
+  if (client_->config().keep_last_generation) append_generation_json(last_json_, e.g, GenerationJsonForm::kAbi);
   return client_->end_generation(std::move(end));
 }
 

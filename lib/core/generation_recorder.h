@@ -53,6 +53,9 @@ class GenerationRecorder : public RecorderBase {
   void resolve_content_capture(ContentCaptureMode per_call, std::string_view metadata_json);
   ContentCaptureMode content_capture() const;  // the resolved mode (kDefault for a no-op recorder)
   Status end();
+  // The generation as end normalized it, in the ABI's protojson form; empty
+  // before end or unless the client keeps it (ClientConfig::keep_last_generation).
+  const std::string &last_json() const { return last_json_; }
 
  private:
   void normalize(Generation &out, int64_t completed_at_ns);
@@ -68,6 +71,7 @@ class GenerationRecorder : public RecorderBase {
   std::optional<std::string> call_error_;
   int32_t call_error_status_ = 0;
   int64_t first_token_ns_ = 0;
+  std::string last_json_;
 };
 
 }  // namespace sigil::detail

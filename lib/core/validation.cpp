@@ -118,17 +118,26 @@ Status validate_generation(const Generation &g) {
   return Status::ok();
 }
 
-Status validate_embedding(const EmbeddingCheck &e) {
+Status validate_embedding_start(const EmbeddingCheck &e) {
   if (is_blank(e.provider)) return invalid("embedding.model.provider is required");
   if (is_blank(e.model)) return invalid("embedding.model.name is required");
   if (e.start_dimensions && *e.start_dimensions <= 0) return invalid("embedding.dimensions must be > 0");
   if (e.encoding_format_set && is_blank(e.encoding_format)) {
     return invalid("embedding.encoding_format must not be blank");
   }
+  return Status::ok();
+}
+
+Status validate_embedding_result(const EmbeddingCheck &e) {
   if (e.input_count < 0) return invalid("embedding.input_count must be >= 0");
   if (e.input_tokens < 0) return invalid("embedding.input_tokens must be >= 0");
   if (e.result_dimensions && *e.result_dimensions <= 0) return invalid("embedding.dimensions must be > 0");
   return Status::ok();
+}
+
+Status validate_embedding(const EmbeddingCheck &e) {
+  Status st = validate_embedding_start(e);
+  return st.is_ok() ? validate_embedding_result(e) : st;
 }
 
 }  // namespace sigil::detail

@@ -22,6 +22,9 @@ struct EmbeddingCheck {
   int64_t input_tokens = 0;
   std::optional<int64_t> result_dimensions;
 };
+// The start's rules, the result's, and both (start first), as end applies them.
+Status validate_embedding_start(const EmbeddingCheck &e);
+Status validate_embedding_result(const EmbeddingCheck &e);
 Status validate_embedding(const EmbeddingCheck &e);
 
 }  // namespace sigil::detail

@@ -300,11 +300,12 @@ void append_generation_json(std::string &out, const Generation &g, GenerationJso
   w.end();
 }
 
-void append_export_request_json(std::string &out, const std::vector<const Generation *> &batch) {
+void append_export_request_json(std::string &out, const std::vector<const Generation *> &batch,
+                                GenerationJsonForm form) {
   out.append("{\"generations\":[");
   for (size_t i = 0; i < batch.size(); ++i) {
     if (i) out.push_back(',');
-    append_generation_json(out, *batch[i]);
+    append_generation_json(out, *batch[i], form);
   }
   out.append("]}");
 }

@@ -21,7 +21,8 @@ namespace sigil::detail {
 enum class GenerationJsonForm : uint8_t { kWire, kAbi };
 
 void append_generation_json(std::string &out, const Generation &g, GenerationJsonForm form = GenerationJsonForm::kWire);
-void append_export_request_json(std::string &out, const std::vector<const Generation *> &batch);
+void append_export_request_json(std::string &out, const std::vector<const Generation *> &batch,
+                                GenerationJsonForm form = GenerationJsonForm::kWire);
 void append_json_value(std::string &out, const JsonValue &v);
 
 // Parses an ExportGenerationsResponse body (cold path, cJSON).

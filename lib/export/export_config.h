@@ -51,8 +51,16 @@ Status check_header(std::string_view name, std::string_view value);
 // ("header", "OTLP header").
 Status check_headers(const HeaderList &headers, std::string_view what);
 
+// A host callback that takes each batch instead of a server
+// (sigil_options_set_generation_exporter); unset when fn is null.
+struct GenerationExporterCallback {
+  sigil_generation_exporter_fn fn = nullptr;
+  void *user_data = nullptr;
+};
+
 struct ExportConfig {
   Protocol protocol = Protocol::kGrpc;
+  GenerationExporterCallback callback;  // set: wins over protocol and endpoint
   std::string endpoint = "localhost:4317";
   std::optional<bool> insecure;  // unset: plaintext only for loopback hosts
   HeaderList headers;            // explicit headers plus those derived from auth

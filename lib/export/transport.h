@@ -30,5 +30,7 @@ class GenerationTransport {
 
 Expected<std::unique_ptr<GenerationTransport>> make_http_transport(const ExportConfig &config);
 Expected<std::unique_ptr<GenerationTransport>> make_grpc_transport(const ExportConfig &config);
+// Hands each batch to the host's exporter callback (export/callback_transport.cpp).
+std::unique_ptr<GenerationTransport> make_callback_transport(const GenerationExporterCallback &callback);
 
 }  // namespace sigil::detail

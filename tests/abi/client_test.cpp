@@ -229,3 +229,30 @@ TEST(ClientSection, UnusableSpoolDirectoryIsInvalidArgument) {
   EXPECT_NE(message.find("not a directory"), std::string::npos) << message;
   std::remove(path);
 }
+
+TEST(ClientSection, OptionsResolveAsTheClientWould) {
+  sigil_options_t *o = local_options();
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+  sigil_options_set_auth_mode(o, SIGIL_AUTH_TENANT);
+  sigil_options_set_auth_tenant_id(o, "t-1");
+  sigil_options_set_batch_size(o, 7);
+  char *json = nullptr;
+  size_t len = 0;
+  ASSERT_EQ(sigil_options_resolve(o, &json, &len, nullptr), SIGIL_OK);
+  std::string doc(json, len);
+  sigil_json_free(json);
+  for (const char *field : {R"("protocol":"http")", R"("headers":{"X-Scope-OrgID":"t-1"})", R"("batch_size":7)",
+                            R"("max_retries":5)", R"("endpoint":"localhost:4317")"}) {
+    EXPECT_NE(doc.find(field), std::string::npos) << field << " in " << doc;
+  }
+
+  sigil_options_set_auth_tenant_id(o, "");
+  sigil_error_t *err = nullptr;
+  json = reinterpret_cast<char *>(1);
+  EXPECT_EQ(sigil_options_resolve(o, &json, nullptr, &err), SIGIL_E_CONFIG);
+  EXPECT_EQ(json, nullptr);
+  EXPECT_NE(std::string(sigil_error_message(err)).find("tenant"), std::string::npos);
+  sigil_error_free(err);
+  EXPECT_EQ(sigil_options_resolve(o, nullptr, nullptr, nullptr), SIGIL_E_INVALID_ARGUMENT);
+  sigil_options_free(o);
+}

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <sigil/sigil.h>
 
+#include <string>
+
 #include "init_macros.h"
 
 TEST(EmbeddingSection, StartInitMatchesMacro) {
@@ -44,4 +46,43 @@ TEST(EmbeddingSection, ResultVersionIsChecked) {
   EXPECT_EQ(sigil_embedding_end(e, nullptr), SIGIL_OK);
   sigil_embedding_free(e);
   sigil_client_free(c);
+}
+
+TEST(EmbeddingSection, StartAndResultAreValidatedWithoutARecorder) {
+  auto start_error = [](const sigil_embedding_start_t &s) {
+    sigil_error_t *err = nullptr;
+    sigil_status_t st = sigil_validate_embedding_start(&s, &err);
+    std::string message = sigil_error_message(err);
+    sigil_error_free(err);
+    return st == SIGIL_OK ? std::string("ok") : message;
+  };
+  sigil_embedding_start_t s = SIGIL_EMBEDDING_START_INIT;
+  EXPECT_EQ(start_error(s), "embedding.model.provider is required");
+  s.model_provider = "openai";
+  EXPECT_EQ(start_error(s), "embedding.model.name is required");
+  s.model_name = "text-embedding-3-small";
+  EXPECT_EQ(start_error(s), "ok");
+  s.has_dimensions = 1;
+  s.dimensions = 0;
+  EXPECT_EQ(start_error(s), "embedding.dimensions must be > 0");
+  s.dimensions = 256;
+  s.encoding_format = "  ";
+  EXPECT_EQ(start_error(s), "embedding.encoding_format must not be blank");
+  s.encoding_format = "float";
+  EXPECT_EQ(start_error(s), "ok");
+
+  sigil_embedding_result_t r = SIGIL_EMBEDDING_RESULT_INIT;
+  sigil_error_t *err = nullptr;
+  EXPECT_EQ(sigil_validate_embedding_result(&r, nullptr), SIGIL_OK);
+  r.input_tokens = -1;
+  EXPECT_EQ(sigil_validate_embedding_result(&r, &err), SIGIL_E_VALIDATION);
+  EXPECT_STREQ(sigil_error_message(err), "embedding.input_tokens must be >= 0");
+  sigil_error_free(err);
+  r.input_tokens = 0;
+  r.has_dimensions = 1;
+  EXPECT_EQ(sigil_validate_embedding_result(&r, nullptr), SIGIL_E_VALIDATION);
+
+  EXPECT_EQ(sigil_validate_embedding_start(nullptr, nullptr), SIGIL_E_INVALID_ARGUMENT);
+  r.version = 0;
+  EXPECT_EQ(sigil_validate_embedding_result(&r, nullptr), SIGIL_E_INVALID_ARGUMENT);
 }

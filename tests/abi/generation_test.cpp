@@ -112,3 +112,74 @@ TEST(GenerationSection, NegativeCountsAndNonFiniteParametersFailValidation) {
   }
   sigil_client_free(c);
 }
+
+// The generation as end normalized it, read back after end (also with
+// protocol none, where nothing is exported, and for a record validation refused).
+TEST(GenerationSection, TheNormalizedGenerationIsReadBackAfterEnd) {
+  sigil_options_t *o = nullptr;
+  ASSERT_EQ(sigil_options_new(&o), SIGIL_OK);
+  sigil_options_set_use_environment(o, 0);
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
+  sigil_options_set_agent_name(o, "planner");
+  ASSERT_EQ(sigil_options_set_keep_last_generation(o, 1), SIGIL_OK);
+  sigil_client_t *c = nullptr;
+  ASSERT_EQ(sigil_client_new(o, &c, nullptr), SIGIL_OK);
+  sigil_options_free(o);
+
+  auto last = [](const sigil_generation_t *g) {
+    char *json = nullptr;
+    size_t len = 0;
+    EXPECT_EQ(sigil_generation_last_json(g, &json, &len, nullptr), SIGIL_OK);
+    std::string out = json != nullptr ? std::string(json, len) : std::string("<none>");
+    sigil_json_free(json);
+    return out;
+  };
+  sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
+  s.id = "gen-kept";
+  s.model_provider = "openai";
+  s.model_name = "gpt-5";
+  s.conversation_title = "Trip";
+  sigil_generation_t *g = nullptr;
+  ASSERT_EQ(sigil_generation_start(c, &s, &g), SIGIL_OK);
+  EXPECT_EQ(last(g), "<none>") << "nothing before end";
+  ASSERT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  std::string json = last(g);
+  for (const char *field : {R"({"id":"gen-kept")", R"("mode":"GENERATION_MODE_SYNC")", R"("agent_name":"planner")",
+                            R"("conversation_title":"Trip")", R"("sigil.sdk.name":"sdk-c")", R"("trace_id":")",
+                            R"("started_at":")", R"("completed_at":")"}) {
+    EXPECT_NE(json.find(field), std::string::npos) << field << " in " << json;
+  }
+  sigil_generation_free(g);
+
+  s.id = "gen-invalid";
+  s.model_name = nullptr;
+  ASSERT_EQ(sigil_generation_start(c, &s, &g), SIGIL_OK);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_E_VALIDATION);
+  EXPECT_NE(last(g).find(R"({"id":"gen-invalid")"), std::string::npos);
+  sigil_generation_free(g);
+
+  char *out = nullptr;
+  EXPECT_EQ(sigil_generation_last_json(nullptr, &out, nullptr, nullptr), SIGIL_E_INVALID_ARGUMENT);
+  sigil_client_free(c);
+}
+
+TEST(GenerationSection, WithoutKeepingThereIsNoLastGeneration) {
+  sigil_options_t *o = nullptr;
+  ASSERT_EQ(sigil_options_new(&o), SIGIL_OK);
+  sigil_options_set_use_environment(o, 0);
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
+  sigil_client_t *c = nullptr;
+  ASSERT_EQ(sigil_client_new(o, &c, nullptr), SIGIL_OK);
+  sigil_options_free(o);
+  sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
+  s.model_provider = "openai";
+  s.model_name = "gpt-5";
+  sigil_generation_t *g = nullptr;
+  ASSERT_EQ(sigil_generation_start(c, &s, &g), SIGIL_OK);
+  ASSERT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  char *json = reinterpret_cast<char *>(1);
+  EXPECT_EQ(sigil_generation_last_json(g, &json, nullptr, nullptr), SIGIL_OK);
+  EXPECT_EQ(json, nullptr);
+  sigil_generation_free(g);
+  sigil_client_free(c);
+}

@@ -56,6 +56,9 @@ from .models import (
     ConversationRatingValue,
     EmbeddingResult,
     EmbeddingStart,
+    ExportGenerationResult,
+    ExportGenerationsRequest,
+    ExportGenerationsResponse,
     Generation,
     GenerationMode,
     GenerationStart,
@@ -83,7 +86,7 @@ from .models import (
     user_text_message,
 )
 from .mapping import map_provider_embedding, map_provider_generation
-from .validation import validate_generation
+from .validation import validate_embedding_result, validate_embedding_start, validate_generation
 
 __version__ = "0.10.0"  # the distribution's; above the reference helpers' sigil-sdk>=0.9.3
 
@@ -107,6 +110,9 @@ __all__ = [
     "EmbeddingStart",
     "EngineError",
     "EnqueueError",
+    "ExportGenerationResult",
+    "ExportGenerationsRequest",
+    "ExportGenerationsResponse",
     "Generation",
     "GenerationExportConfig",
     "GenerationMode",
@@ -157,6 +163,8 @@ __all__ = [
     "tool_result_part",
     "user_id_from_context",
     "user_text_message",
+    "validate_embedding_result",
+    "validate_embedding_start",
     "validate_generation",
     "with_agent_name",
     "with_agent_version",

@@ -121,6 +121,10 @@ LOG_FN = CFUNCTYPE(None, c_void_p, c_uint32, POINTER(c_char), c_size_t)
 RESOLVER_FN = CFUNCTYPE(c_int, c_void_p, c_uint32, POINTER(c_char), c_size_t, POINTER(c_uint32))
 # int (*)(void *user_data, const char *path, size_t, const char *value, size_t, sigil_sanitized_t *out)
 SANITIZER_FN = CFUNCTYPE(c_int, c_void_p, POINTER(c_char), c_size_t, POINTER(c_char), c_size_t, c_void_p)
+# sigil_status_t (*)(void *user_data, const char *json, size_t len, sigil_export_results_t *results)
+EXPORTER_FN = CFUNCTYPE(c_uint32, c_void_p, POINTER(c_char), c_size_t, c_void_p)
+SIGIL_E_REJECTED = 15
+SIGIL_E_TRANSPORT = 10
 
 CONTENT_CAPTURE_MODES = {
     "default": 0,
@@ -173,6 +177,8 @@ _opt = {
     "payload_max_bytes": (c_uint64,),
     "logger": (LOG_FN, c_void_p),
     "debug": (c_int,),
+    "keep_last_generation": (c_int,),
+    "generation_exporter": (EXPORTER_FN, c_void_p),
     "api_endpoint": (c_char_p,),
     "otlp_endpoint": (c_char_p,),
     "otlp_header": (c_char_p, c_char_p),
@@ -187,6 +193,9 @@ _opt = {
     "max_field_bytes": (c_uint64,),
 }
 options_set = {k: _fn(f"sigil_options_set_{k}", c_uint32, P, *a) for k, a in _opt.items()}
+sigil_export_results_add = _fn(
+    "sigil_export_results_add", c_uint32, P, c_char_p, c_size_t, c_int, c_char_p, c_size_t)
+sigil_export_results_set_message = _fn("sigil_export_results_set_message", c_uint32, P, c_char_p, c_size_t)
 
 # --- client --------------------------------------------------------------------
 
@@ -226,6 +235,7 @@ sigil_client_free = _fn("sigil_client_free", None, P)
 sigil_client_stats = _fn("sigil_client_stats", c_uint32, P, POINTER(Stats))
 sigil_client_metrics_snapshot = _fn("sigil_client_metrics_snapshot", c_uint32, P, POINTER(c_void_p), POINTER(c_size_t), E)
 sigil_metrics_snapshot_free = _fn("sigil_metrics_snapshot_free", None, c_void_p)
+sigil_options_resolve = _fn("sigil_options_resolve", c_uint32, P, POINTER(c_void_p), POINTER(c_size_t), E)
 
 # --- generations ---------------------------------------------------------------
 
@@ -283,6 +293,8 @@ sigil_generation_traceparent = _fn("sigil_generation_traceparent", c_uint32, P, 
 sigil_generation_content_capture_mode = _fn("sigil_generation_content_capture_mode", c_uint32, P)
 sigil_generation_free = _fn("sigil_generation_free", None, P)
 sigil_validate_generation_json = _fn("sigil_validate_generation_json", c_uint32, c_char_p, c_size_t, E)
+sigil_generation_last_json = _fn(
+    "sigil_generation_last_json", c_uint32, P, POINTER(c_void_p), POINTER(c_size_t), E)
 
 # Provider mapping: the engine maps the provider's own JSON (docs/providers.md).
 PROVIDER_RAW_ARTIFACTS = 1
@@ -385,6 +397,8 @@ sigil_provider_map_embedding = _fn(
 sigil_json_free = _fn("sigil_json_free", None, c_void_p)
 sigil_embedding_traceparent = _fn("sigil_embedding_traceparent", c_uint32, P, c_char_p, c_size_t)
 sigil_embedding_free = _fn("sigil_embedding_free", None, P)
+sigil_validate_embedding_start = _fn("sigil_validate_embedding_start", c_uint32, POINTER(EmbeddingStart), E)
+sigil_validate_embedding_result = _fn("sigil_validate_embedding_result", c_uint32, POINTER(EmbeddingResult), E)
 
 # --- ratings -------------------------------------------------------------------
 

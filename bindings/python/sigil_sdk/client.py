@@ -10,8 +10,10 @@ recorders' ``end()`` (or ``with``); ``__del__`` is only a safety net.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import ctypes
+import inspect
 import json
 import logging
 import sys
@@ -54,6 +56,7 @@ from .models import (
     ConversationRatingValue,
     EmbeddingResult,
     EmbeddingStart,
+    ExportGenerationsRequest,
     Generation,
     GenerationMode,
     GenerationStart,
@@ -220,10 +223,9 @@ class Client:
         self._lock = threading.Lock()
         self._shut_down = False
         cfg = config if config is not None else ClientConfig()
-        if cfg.generation_exporter is not None:
-            raise ConfigError("sigil_sdk: custom generation exporters are not supported; the engine exports",
-                              code=8, status="SIGIL_E_CONFIG")
         self._logger = cfg.logger if cfg.logger is not None else logging.getLogger("sigil_sdk")
+        self._exporter = cfg.generation_exporter
+        self._exporter_cb = _exporter_callback(self._exporter) if self._exporter is not None else None
 
         opts = c_void_p()
         if N.sigil_options_new(byref(opts)) != _OK:
@@ -233,6 +235,9 @@ class Client:
             # The engine keeps the callbacks for the client's lifetime; so do we.
             self._privacy_cbs = _privacy_callbacks(cfg)
             _apply_config(opts, cfg, self._log_cb)
+            if self._exporter_cb is not None:
+                if N.options_set["generation_exporter"](opts, self._exporter_cb, None) != _OK:
+                    raise ConfigError("sigil: invalid generation exporter", code=8, status="SIGIL_E_CONFIG")
             _apply_privacy(opts, cfg, self._privacy_cbs)
             err = c_void_p()
             status = N.sigil_client_new(opts, byref(self._handle), byref(err))
@@ -492,6 +497,13 @@ class Client:
         if status != _OK:
             self._logger.warning("sigil: shutdown: %s", _error(status, err))
         _live_clients.discard(self)
+        # As the reference does: the custom exporter is shut down after the last batch reached it.
+        shutdown_fn = getattr(self._exporter, "shutdown", None)
+        if callable(shutdown_fn):
+            try:
+                _run(shutdown_fn())
+            except Exception as exc:  # noqa: BLE001 - shutdown never raises
+                self._logger.warning("sigil generation exporter shutdown failed: %s", exc)
 
     close = shutdown
 
@@ -540,6 +552,43 @@ def _log_callback(logger: logging.Logger):
             pass
 
     return N.LOG_FN(log)
+
+
+def _run(value: Any) -> Any:
+    """A coroutine's (or other awaitable's) result, run to completion on this thread; anything else as is."""
+    if inspect.isawaitable(value):
+        async def wait() -> Any:
+            return await value
+
+        return asyncio.run(wait())
+    return value
+
+
+def _exporter_callback(exporter: Any):
+    """The engine's exporter callback over a reference-style exporter (``export_generations(request)``,
+    sync or async). Runs on the export worker. Raising fails the attempt, which the engine retries."""
+    export = getattr(exporter, "export_generations", None)
+    if not callable(export):
+        raise ConfigError("sigil: generation_exporter needs an export_generations(request) method", code=8,
+                          status="SIGIL_E_CONFIG")
+
+    def call(_user_data, json_ptr, length, results) -> int:
+        try:
+            doc = json.loads(ctypes.string_at(json_ptr, length))
+            request = ExportGenerationsRequest(
+                generations=[enc.decode_generation(g) for g in doc.get("generations") or []])
+            response = _run(export(request))
+            for item in getattr(response, "results", None) or []:
+                gid = str(item.generation_id).encode("utf-8", "replace")
+                error = str(getattr(item, "error", "") or "").encode("utf-8", "replace")
+                N.sigil_export_results_add(results, gid, len(gid), int(bool(item.accepted)), error, len(error))
+            return _OK
+        except BaseException as exc:  # noqa: BLE001 - never raise into the engine
+            message = f"generation exporter failed: {type(exc).__name__}: {exc}".encode("utf-8", "replace")
+            N.sigil_export_results_set_message(results, message, len(message))
+            return N.SIGIL_E_TRANSPORT
+
+    return N.EXPORTER_FN(call)
 
 
 def _capture_mode(mode: Any) -> int:
@@ -656,7 +705,9 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
 
     S = N.options_set
     check(S["sdk_name"](opts, SDK_NAME.encode()), "sdk name")
-    check(S["logger"](opts, log_cb, None), "logger")
+    check(S["keep_last_generation"](opts, 1), "keep last generation")  # GenerationRecorder.last_generation
+    if log_cb is not None:
+        check(S["logger"](opts, log_cb, None), "logger")
     if not cfg.use_environment:
         check(S["use_environment"](opts, 0), "use_environment")
     if cfg.debug is not None:
@@ -719,6 +770,33 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
     for key, value in (cfg.resource_attributes or {}).items():
         what = f"resource attribute {key!r}"
         check(S["resource_attribute"](opts, enc.cstr(key, "resource attribute key"), enc.cstr(str(value), what)), what)
+
+
+def _take_json(out: c_void_p, n: c_size_t) -> Optional[bytes]:
+    """A JSON document the engine handed over (None for NULL), freed with sigil_json_free."""
+    if not out.value:
+        return None
+    try:
+        return ctypes.string_at(out, n.value)
+    finally:
+        N.sigil_json_free(out)
+
+
+def _resolved_config_json(cfg: ClientConfig) -> dict[str, Any]:
+    """The engine's resolution of ``cfg`` (sigil_options_resolve), as a dict; raises ConfigError."""
+    opts = c_void_p()
+    if N.sigil_options_new(byref(opts)) != _OK:
+        raise MemoryError("sigil_sdk: cannot allocate options")
+    try:
+        _apply_config(opts, cfg, None)
+        _apply_privacy(opts, cfg, {})
+        out, n, err = c_void_p(), c_size_t(), c_void_p()
+        status = N.sigil_options_resolve(opts, byref(out), byref(n), byref(err))
+        if status != _OK:
+            raise _error(status, err)
+        return json.loads(_take_json(out, n))
+    finally:
+        N.sigil_options_free(opts)
 
 
 def _rating_response(out: c_void_p) -> SubmitConversationRatingResponse:
@@ -838,11 +916,15 @@ class _Recorder:
                 self._error = _error(status, err)
             if self._refused is not None:
                 self._error = self._refused
+            self._keep_ended(handle)
             type(self)._free(handle)
 
     def _keep(self, handle: c_void_p) -> None:
         """Copies out what stays readable after the handle is freed."""
         self._traceparent = _traceparent(type(self)._traceparent_fn, handle)
+
+    def _keep_ended(self, handle: c_void_p) -> None:
+        """Copies out what the engine has only after end."""
 
     def err(self) -> Optional[BaseException]:
         """The local error of end() (validation, queue full, shutdown...), or None. Not provider failures."""
@@ -911,7 +993,7 @@ class GenerationRecorder(_Recorder):
     of their own follow this generation's content capture mode.
     """
 
-    __slots__ = ("_id", "_mapping_error", "_capture_mode", "_pushed")
+    __slots__ = ("_id", "_mapping_error", "_capture_mode", "_pushed", "_last_json")
     _end = staticmethod(N.sigil_generation_end)
     _free = staticmethod(N.sigil_generation_free)
     _traceparent_fn = staticmethod(N.sigil_generation_traceparent)
@@ -929,6 +1011,7 @@ class GenerationRecorder(_Recorder):
         self._mapping_error: Optional[BaseException] = None
         self._capture_mode: Optional[str] = None  # read from the engine on first use
         self._pushed = False
+        self._last_json: Optional[bytes] = None
 
     def _capture_mode_name(self) -> str:
         with self._lock:
@@ -952,12 +1035,26 @@ class GenerationRecorder(_Recorder):
                 _pop_capture_mode(self)
 
     @property
+    def last_generation(self) -> Optional[Generation]:
+        """The generation as end() normalized it: ids, times, identity and SDK metadata resolved (before
+        content capture and redaction), also when it was not exported. None before end(). A new copy
+        on every read."""
+        with self._lock:
+            doc = self._last_json
+        return enc.decode_generation(doc) if doc else None
+
+    @property
     def id(self) -> str:
         """The generation id (given at start or generated by the engine)."""
         with self._lock:
             if self._id is None and self._handle:
                 self._id = (N.sigil_generation_id(self._handle) or b"").decode()
             return self._id or ""
+
+    def _keep_ended(self, handle: c_void_p) -> None:
+        out, n = c_void_p(), c_size_t()
+        if N.sigil_generation_last_json(handle, byref(out), byref(n), None) == _OK:
+            self._last_json = _take_json(out, n)
 
     def _keep(self, handle: c_void_p) -> None:
         super()._keep(handle)

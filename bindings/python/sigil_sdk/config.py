@@ -14,9 +14,25 @@ Fields marked *extension* go beyond the reference SDK's configuration.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Callable, Optional
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
+
+if TYPE_CHECKING:
+    from .models import ExportGenerationsRequest, ExportGenerationsResponse
+
+
+class GenerationExporter(Protocol):
+    """What ``ClientConfig.generation_exporter`` takes (the reference's exporter protocol).
+
+    ``export_generations`` may also be ``async``; ``shutdown`` is optional and
+    called once, after ``Client.shutdown()`` delivered the last batch.
+    """
+
+    def export_generations(self, request: "ExportGenerationsRequest") -> "ExportGenerationsResponse": ...
+
+    def shutdown(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -81,7 +97,9 @@ class ClientConfig:
     and not used: spans and metrics are produced by the engine and exported over
     OTLP (``OTEL_EXPORTER_OTLP_ENDPOINT`` or ``otlp_endpoint``). ``logger``
     receives the engine's background diagnostics (default: the "sigil_sdk"
-    logger). A custom ``generation_exporter`` is not supported.
+    logger). ``generation_exporter`` (an object with ``export_generations(request)``,
+    sync or async, and optionally ``shutdown()``) receives every batch instead of
+    a server; it wins over ``generation_export.protocol``.
     """
 
     generation_export: GenerationExportConfig = field(default_factory=GenerationExportConfig)
@@ -92,7 +110,7 @@ class ClientConfig:
     logger: Optional[logging.Logger] = None
     now: Optional[Callable[[], datetime]] = None
     sleep: Optional[Callable[[float], None]] = None
-    generation_exporter: Any = None
+    generation_exporter: Optional[GenerationExporter] = None
 
     # Shorthand for generation_export.endpoint (wins when set).
     generation_export_endpoint: str = ""
@@ -136,3 +154,50 @@ class ClientConfig:
 def default_config() -> ClientConfig:
     """A configuration with nothing set: environment variables and engine defaults apply."""
     return ClientConfig()
+
+
+def resolve_config(config: Optional[ClientConfig] = None) -> ClientConfig:
+    """Fills ``config`` (a new default one when None) with what a Client would run with, and returns it.
+
+    The engine resolves it as ``Client`` does: explicit fields > ``SIGIL_*``
+    environment (unless ``use_environment`` is False) > defaults; the export
+    headers gain those the auth mode derives (``X-Scope-OrgID``,
+    ``Authorization``); ``logger``, ``now`` and ``sleep`` get their defaults.
+    Raises ConfigError (a ValueError) for an inconsistent configuration, such
+    as auth mode "tenant" without a tenant id.
+    """
+    from .client import _resolved_config_json  # the client module owns the options translation
+
+    out = config if config is not None else default_config()
+    doc = _resolved_config_json(out)
+    ex, r = out.generation_export, doc["generation_export"]
+    ex.protocol = r["protocol"]
+    ex.endpoint = r["endpoint"]
+    out.generation_export_endpoint = ""  # applied: it is the endpoint now
+    ex.insecure = r.get("insecure")
+    ex.headers = dict(r["headers"])
+    ex.batch_size = r["batch_size"]
+    ex.flush_interval = timedelta(milliseconds=r["flush_interval_ms"])
+    ex.queue_size = r["queue_size"]
+    ex.queue_max_bytes = r["queue_max_bytes"]
+    ex.max_retries = r["max_retries"]
+    ex.initial_backoff = timedelta(milliseconds=r["initial_backoff_ms"])
+    ex.max_backoff = timedelta(milliseconds=r["max_backoff_ms"])
+    ex.attempt_timeout = timedelta(milliseconds=r["attempt_timeout_ms"])
+    ex.payload_max_bytes = r["payload_max_bytes"]
+    out.api.endpoint = doc["api"]["endpoint"]
+    ec = doc["embedding_capture"]
+    out.embedding_capture.capture_input = ec["capture_input"]
+    out.embedding_capture.max_input_items = ec["max_input_items"]
+    out.embedding_capture.max_text_length = ec["max_text_length"]
+    out.agent_name, out.agent_version, out.user_id = doc["agent_name"], doc["agent_version"], doc["user_id"]
+    out.tags = dict(doc["tags"])
+    out.debug = doc["debug"]
+    out.content_capture = doc["content_capture"]
+    if out.logger is None:
+        out.logger = logging.getLogger("sigil_sdk")
+    if out.now is None:
+        out.now = lambda: datetime.now(timezone.utc)
+    if out.sleep is None:
+        out.sleep = time.sleep
+    return out

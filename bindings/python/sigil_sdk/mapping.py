@@ -9,13 +9,12 @@ Provider helper modules build their ``from_request_response`` /
 
 from __future__ import annotations
 
-import ctypes
 from ctypes import byref, c_char_p, c_size_t, c_void_p
 from typing import Any, Callable, Iterable, Optional
 
 from . import _encode as enc
 from . import _native as N
-from .client import ProviderBody, _error, _provider_json
+from .client import ProviderBody, _error, _provider_json, _take_json
 from .errors import MappingError
 from .models import EmbeddingResult, Generation
 
@@ -92,12 +91,7 @@ def _mapped(call: Callable[[c_void_p, c_size_t, c_void_p], int], decode: Callabl
     """Runs an engine mapping call, decodes what it handed back, and raises for its status."""
     out, n, err = c_void_p(), c_size_t(), c_void_p()
     status = call(out, n, err)
-    doc = None
-    if out.value:
-        try:
-            doc = ctypes.string_at(out, n.value)
-        finally:
-            N.sigil_json_free(out)
+    doc = _take_json(out, n)
     if status == N.SIGIL_OK:
         return decode(doc)
     problem = _error(status, err)

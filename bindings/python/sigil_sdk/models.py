@@ -311,6 +311,29 @@ class ToolExecutionEnd:
 
 
 @dataclass(slots=True)
+class ExportGenerationResult:
+    """What the exporter says about one generation of a batch."""
+
+    generation_id: str
+    accepted: bool
+    error: str = ""
+
+
+@dataclass(slots=True)
+class ExportGenerationsRequest:
+    """One batch handed to a custom ``generation_exporter``."""
+
+    generations: list[Generation]
+
+
+@dataclass(slots=True)
+class ExportGenerationsResponse:
+    """A custom exporter's answer: one result per generation it refused (others count as accepted)."""
+
+    results: list[ExportGenerationResult] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class ConversationRatingInput:
     """A rating to submit for a conversation."""
 

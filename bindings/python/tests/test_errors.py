@@ -119,8 +119,8 @@ def test_invalid_configuration_raises_config_error(export):
     assert isinstance(info.value, ValueError)
 
 
-def test_custom_exporters_are_refused():
-    with pytest.raises(sigil.ConfigError, match="exporter"):
+def test_an_exporter_without_export_generations_is_refused():
+    with pytest.raises(sigil.ConfigError, match="export_generations"):
         sigil.Client(sigil.ClientConfig(generation_exporter=object()))
 
 

@@ -58,6 +58,8 @@ opaque!(
     sigil_embedding_t,
     /// `sigil_rating_result_t`: the server's answer to a rating.
     sigil_rating_result_t,
+    /// `sigil_export_results_t`: an exporter callback's per-item results.
+    sigil_export_results_t,
 );
 
 // ---------------------------------------------------------------------------
@@ -106,6 +108,17 @@ pub const SIGIL_LOG_ERROR: u32 = 3;
 /// the duration of the call.
 pub type sigil_log_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, level: u32, message: *const c_char, message_len: usize)>;
+
+/// `sigil_generation_exporter_fn`: takes one export batch (protojson) on the
+/// export worker and reports per-item results.
+pub type sigil_generation_exporter_fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        json: *const c_char,
+        json_len: usize,
+        results: *mut sigil_export_results_t,
+    ) -> sigil_status_t,
+>;
 
 // ---------------------------------------------------------------------------
 // Client
@@ -496,6 +509,45 @@ extern "C" {
         user_data: *mut c_void,
     ) -> sigil_status_t;
     pub fn sigil_options_set_debug(options: *mut sigil_options_t, debug: c_int) -> sigil_status_t;
+    pub fn sigil_options_resolve(
+        options: *const sigil_options_t,
+        json_out: *mut *mut c_char,
+        json_len: *mut usize,
+        error: *mut *mut sigil_error_t,
+    ) -> sigil_status_t;
+    pub fn sigil_options_set_keep_last_generation(options: *mut sigil_options_t, keep: c_int) -> sigil_status_t;
+    pub fn sigil_generation_last_json(
+        generation: *const sigil_generation_t,
+        json_out: *mut *mut c_char,
+        json_len: *mut usize,
+        error: *mut *mut sigil_error_t,
+    ) -> sigil_status_t;
+    pub fn sigil_validate_embedding_start(
+        start: *const sigil_embedding_start_t,
+        error: *mut *mut sigil_error_t,
+    ) -> sigil_status_t;
+    pub fn sigil_validate_embedding_result(
+        result: *const sigil_embedding_result_t,
+        error: *mut *mut sigil_error_t,
+    ) -> sigil_status_t;
+    pub fn sigil_options_set_generation_exporter(
+        options: *mut sigil_options_t,
+        fn_: sigil_generation_exporter_fn,
+        user_data: *mut c_void,
+    ) -> sigil_status_t;
+    pub fn sigil_export_results_add(
+        results: *mut sigil_export_results_t,
+        generation_id: *const c_char,
+        id_len: usize,
+        accepted: c_int,
+        error: *const c_char,
+        error_len: usize,
+    ) -> sigil_status_t;
+    pub fn sigil_export_results_set_message(
+        results: *mut sigil_export_results_t,
+        message: *const c_char,
+        len: usize,
+    ) -> sigil_status_t;
 
     // Client
     pub fn sigil_client_new(
