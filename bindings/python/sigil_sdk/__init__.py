@@ -83,6 +83,21 @@ from .models import (
     user_text_message,
 )
 from .validation import validate_generation
+from .instrumentation import (
+    call_options,
+    instrument,
+    instrument_anthropic,
+    instrument_bedrock,
+    instrument_gemini,
+    instrument_litellm,
+    instrument_openai,
+    uninstrument,
+    uninstrument_anthropic,
+    uninstrument_bedrock,
+    uninstrument_gemini,
+    uninstrument_litellm,
+    uninstrument_openai,
+)
 
 __version__ = "0.1.0"
 
@@ -140,11 +155,18 @@ __all__ = [
     "agent_name_from_context",
     "agent_version_from_context",
     "assistant_text_message",
+    "call_options",
     "content_capture_mode_from_context",
     "conversation_id_from_context",
     "conversation_title_from_context",
     "default_config",
     "engine_version",
+    "instrument",
+    "instrument_anthropic",
+    "instrument_bedrock",
+    "instrument_gemini",
+    "instrument_litellm",
+    "instrument_openai",
     "media_part",
     "parent_traceparent_from_context",
     "text_part",
@@ -152,6 +174,12 @@ __all__ = [
     "tool_call_part",
     "tool_result_message",
     "tool_result_part",
+    "uninstrument",
+    "uninstrument_anthropic",
+    "uninstrument_bedrock",
+    "uninstrument_gemini",
+    "uninstrument_litellm",
+    "uninstrument_openai",
     "user_id_from_context",
     "user_text_message",
     "validate_generation",

@@ -83,3 +83,19 @@ def spans(h) -> list[dict]:
 
 
 BATCH_NOW = {"batch_size": 1, "flush_interval": timedelta(milliseconds=10)}
+
+
+@pytest.fixture(scope="session")
+def fake_provider_session():
+    from fake_provider import FakeProvider
+
+    with FakeProvider() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_provider(fake_provider_session):
+    """The fake LLM provider on loopback (tests/fake_provider.py), its replies cleared per test."""
+    fake_provider_session.clear()
+    yield fake_provider_session
+    fake_provider_session.clear()

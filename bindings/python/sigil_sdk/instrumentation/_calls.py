@@ -1,0 +1,346 @@
+"""The call recorder: one wrapper for every intercepted provider method, sync or async.
+
+A wrapper starts a recording, calls the provider SDK exactly as the caller did, and hands the
+engine the request, then the response, the stream events or the exception. Anything that fails
+inside the recording is counted and logged (``_core.internal_error``); the caller gets the provider's
+own result or exception, unchanged.
+"""
+
+from __future__ import annotations
+
+import atexit
+import weakref
+from typing import Any, Callable, Optional
+
+from . import _core
+from ._core import Patch, internal_error
+
+# Metadata on a streamed generation that did not end with the provider's last event. Values:
+# "caller_closed" (close() or the context manager's exit), "abandoned" (dropped unread, or still open
+# at interpreter exit), "error" (an exception interrupted it; call_error holds it). The engine's
+# mapping error then says what the partial output and usage are.
+STREAM_STOPPED_KEY = "sigil.stream.stopped"
+
+
+class Spec:
+    """How one provider method is recorded.
+
+    request(args, kwargs) -> request body; stream(args, kwargs) -> whether the result is a stream;
+    response(result) -> response body, or None when the result is not recordable; event(item) ->
+    stream event body; stream_of(result) / with_stream(result, proxy) locate the stream inside a
+    result that holds one (Bedrock's dict); skip(args, kwargs) -> pass the call through unrecorded.
+    """
+
+    __slots__ = ("api", "request", "stream", "response", "event", "stream_of", "with_stream", "skip", "embedding")
+
+    def __init__(self, api: str, request: Callable[[tuple, dict], Any], *,
+                 stream: Callable[[tuple, dict], bool] = lambda a, k: k.get("stream") is True,
+                 response: Callable[[Any], Any] = lambda r: r,
+                 event: Callable[[Any], Any] = lambda e: e,
+                 stream_of: Callable[[Any], Any] = lambda r: r,
+                 with_stream: Callable[[Any, Any], Any] = lambda r, proxy: proxy,
+                 skip: Callable[[tuple, dict], bool] = lambda a, k: False,
+                 embedding: bool = False) -> None:
+        self.api, self.request, self.stream, self.response, self.event = api, request, stream, response, event
+        self.stream_of, self.with_stream, self.skip, self.embedding = stream_of, with_stream, skip, embedding
+
+
+class Call:
+    """One recorded provider call (a generation or an embedding)."""
+
+    __slots__ = ("spec", "rec", "request", "stream", "events", "done", "__weakref__")
+
+    def __init__(self, spec: Spec, rec: Any, request: Any, stream: bool) -> None:
+        self.spec, self.rec, self.request, self.stream = spec, rec, request, stream
+        self.events = 0
+        self.done = False
+
+    def failed(self, exc: BaseException) -> None:
+        """The provider call raised: record it as the call error and end."""
+        self.done = True
+        try:
+            self.rec.set_call_error(exc)
+            self.rec.end()
+        except Exception as err:  # noqa: BLE001
+            internal_error(self.spec.api + " error", err)
+
+    def returned(self, result: Any, async_: bool) -> Any:
+        """The provider call returned: record the response, or wrap the stream; returns what the
+        caller receives (the result itself, or the result with its stream proxied)."""
+        try:
+            if self.stream:
+                inner = self.spec.stream_of(result)
+                if inner is None:
+                    self._end_with(None)
+                    return result
+                proxy = (AsyncStreamProxy if async_ else SyncStreamProxy)(inner, self)
+                _open_streams.add(self)
+                return self.spec.with_stream(result, proxy)
+            self._end_with(self.spec.response(result))
+        except Exception as err:  # noqa: BLE001
+            internal_error(self.spec.api + " response", err)
+            self._end_quietly()
+        return result
+
+    def _end_with(self, response: Any) -> None:
+        self.done = True
+        if self.spec.embedding:
+            self.rec.set_provider_result(self.spec.api, self.request,
+                                         None if response is None else _core.to_json(response))
+        elif response is not None:
+            self.rec.set_provider_response(self.spec.api, _core.to_json(response))
+        self.rec.end()
+
+    def _end_quietly(self) -> None:
+        self.done = True
+        try:
+            self.rec.end()
+        except Exception as err:  # noqa: BLE001
+            internal_error(self.spec.api + " end", err)
+
+    # -- streams --
+
+    def event(self, item: Any) -> None:
+        try:
+            self.events += 1
+            self.rec.add_provider_event(self.spec.api, _core.to_json(self.spec.event(item)))
+        except Exception as err:  # noqa: BLE001
+            internal_error(self.spec.api + " stream event", err)
+
+    def stream_ended(self, exc: Optional[BaseException]) -> None:
+        """The stream was read to its end (exc None) or raised while being read."""
+        if self.done:
+            return
+        self.done = True
+        _open_streams.discard(self)
+        try:
+            if exc is not None:
+                self.rec.set_metadata(STREAM_STOPPED_KEY, "error")
+                self.rec.set_call_error(exc)
+            self.rec.end()
+        except Exception as err:  # noqa: BLE001
+            internal_error(self.spec.api + " stream end", err)
+
+    def stream_stopped(self, reason: str) -> None:
+        """The caller stopped reading before the end (closed it, or dropped it)."""
+        if self.done:
+            return
+        self.done = True
+        _open_streams.discard(self)
+        try:
+            self.rec.set_metadata(STREAM_STOPPED_KEY, reason)
+            self.rec.end()
+        except Exception as err:  # noqa: BLE001
+            internal_error(self.spec.api + " stream stop", err)
+
+
+_open_streams: "weakref.WeakSet[Call]" = weakref.WeakSet()
+
+
+@atexit.register
+def _end_open_streams() -> None:
+    # Registered after the client module's own exit hook, so it runs first: streams still open at
+    # exit are ended (as abandoned) while their client can still export them.
+    for call in list(_open_streams):
+        call.stream_stopped("abandoned")
+
+
+def _begin(spec: Spec, args: tuple, kwargs: dict) -> tuple[Optional[Call], dict]:
+    """Starts recording a call; (None, kwargs) when it is not recorded."""
+    try:
+        if spec.skip(args, kwargs):
+            return None, kwargs
+        options = _core.options_for_call()
+        if options is not None and not options.record:
+            return None, kwargs
+        kwargs = _core.materialize(kwargs)
+        request = _core.to_json(spec.request(args, kwargs))
+        if spec.embedding:
+            return Call(spec, _core.start_embedding(options), request, False), kwargs
+        stream = spec.stream(args, kwargs)
+        rec = _core.start_generation(stream, options)
+        rec.set_provider_request(spec.api, request)
+        return Call(spec, rec, request, stream), kwargs
+    except Exception as err:  # noqa: BLE001
+        internal_error(spec.api + " request", err)
+        return None, kwargs
+
+
+def sync_method(spec: Spec) -> Callable[[Any, Patch], Any]:
+    """A factory for the registry: the recording replacement of a synchronous method."""
+
+    def make(original: Any, patch: Patch) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not patch.active:
+                return original(*args, **kwargs)
+            call, kwargs = _begin(spec, args, kwargs)
+            if call is None:
+                return original(*args, **kwargs)
+            token = _core._inside.set(True)
+            try:
+                result = original(*args, **kwargs)
+            except BaseException as exc:
+                call.failed(exc)
+                raise
+            finally:
+                _core._inside.reset(token)
+            return call.returned(result, False)
+
+        return wrapper
+
+    return make
+
+
+def async_method(spec: Spec) -> Callable[[Any, Patch], Any]:
+    """A factory for the registry: the recording replacement of a coroutine method."""
+
+    def make(original: Any, patch: Patch) -> Any:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not patch.active:
+                return await original(*args, **kwargs)
+            call, kwargs = _begin(spec, args, kwargs)
+            if call is None:
+                return await original(*args, **kwargs)
+            token = _core._inside.set(True)
+            try:
+                result = await original(*args, **kwargs)
+            except BaseException as exc:
+                call.failed(exc)
+                raise
+            finally:
+                _core._inside.reset(token)
+            return call.returned(result, True)
+
+        return wrapper
+
+    return make
+
+
+def begin_stream(spec: Spec, args: tuple, kwargs: dict) -> Optional[Call]:
+    """Starts recording a stream opened later (a stream manager's request); None: not recorded."""
+    call, _ = _begin(spec, args, kwargs)
+    return call
+
+
+# --- stream proxies -------------------------------------------------------------
+
+
+class _Proxy:
+    """Forwards everything to the provider's object and answers class checks as it does."""
+
+    __slots__ = ("_sigil_wrapped", "_sigil_call", "_sigil_it")
+
+    def __init__(self, wrapped: Any, call: Call) -> None:
+        object.__setattr__(self, "_sigil_wrapped", wrapped)
+        object.__setattr__(self, "_sigil_call", call)
+        object.__setattr__(self, "_sigil_it", None)
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # isinstance(proxy, openai.Stream) holds
+        return type(self._sigil_wrapped)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sigil_wrapped, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._sigil_wrapped, name, value)
+
+    def __repr__(self) -> str:
+        return repr(self._sigil_wrapped)
+
+    def close(self) -> Any:
+        """Closes the provider's stream; a recording not yet ended ends as closed by the caller.
+        Returns what the provider's close() returns (a coroutine for async streams)."""
+        self._sigil_call.stream_stopped("caller_closed")
+        return self._sigil_wrapped.close()
+
+    def __del__(self) -> None:
+        call = getattr(self, "_sigil_call", None)
+        if call is not None and not call.done:
+            call.stream_stopped("abandoned")
+
+
+class SyncStreamProxy(_Proxy):
+    """The provider's synchronous stream, each item recorded as the caller receives it."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> "SyncStreamProxy":
+        return self
+
+    def __next__(self) -> Any:
+        it = self._sigil_it
+        if it is None:
+            wrapped = self._sigil_wrapped
+            it = wrapped if hasattr(type(wrapped), "__next__") else iter(wrapped)
+            object.__setattr__(self, "_sigil_it", it)
+        try:
+            item = next(it)
+        except StopIteration:
+            self._sigil_call.stream_ended(None)
+            raise
+        except BaseException as exc:
+            self._sigil_call.stream_ended(exc)
+            raise
+        self._sigil_call.event(item)
+        return item
+
+    def __enter__(self) -> "SyncStreamProxy":
+        enter = getattr(self._sigil_wrapped, "__enter__", None)
+        if enter is not None:
+            enter()
+        return self
+
+    def __exit__(self, *exc: Any) -> Any:
+        self._sigil_call.stream_stopped("caller_closed")
+        exit_ = getattr(self._sigil_wrapped, "__exit__", None)
+        if exit_ is not None:
+            return exit_(*exc)
+        close = getattr(self._sigil_wrapped, "close", None)
+        if close is not None:
+            close()
+        return None
+
+
+class AsyncStreamProxy(_Proxy):
+    """The provider's asynchronous stream, each item recorded as the caller receives it."""
+
+    __slots__ = ()
+
+    def __aiter__(self) -> "AsyncStreamProxy":
+        return self
+
+    async def __anext__(self) -> Any:
+        it = self._sigil_it
+        if it is None:
+            wrapped = self._sigil_wrapped
+            it = wrapped if hasattr(type(wrapped), "__anext__") else wrapped.__aiter__()
+            object.__setattr__(self, "_sigil_it", it)
+        try:
+            item = await it.__anext__()
+        except StopAsyncIteration:
+            self._sigil_call.stream_ended(None)
+            raise
+        except BaseException as exc:
+            self._sigil_call.stream_ended(exc)
+            raise
+        self._sigil_call.event(item)
+        return item
+
+    def aclose(self) -> Any:
+        """As close(), for async generators."""
+        self._sigil_call.stream_stopped("caller_closed")
+        return self._sigil_wrapped.aclose()
+
+    async def __aenter__(self) -> "AsyncStreamProxy":
+        enter = getattr(self._sigil_wrapped, "__aenter__", None)
+        if enter is not None:
+            await enter()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        self._sigil_call.stream_stopped("caller_closed")
+        exit_ = getattr(self._sigil_wrapped, "__aexit__", None)
+        if exit_ is not None:
+            return await exit_(*exc)
+        return None
