@@ -115,6 +115,12 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: "_Server"
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out as separate writes: without this, Nagle's algorithm and the
+        # client's delayed ACK hold every reply back for tens of milliseconds.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, *args: object) -> None:  # quiet
         pass
 
@@ -213,3 +219,23 @@ class FakeProvider:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def main(argv: list[str]) -> None:
+    """python3 fake_provider.py ROUTE=KIND:FIXTURE ...: serves (KIND json, sse or eventstream), prints
+    its URL on the first line of stdout, and stops when stdin closes (used by bench/ and examples/)."""
+    import sys
+
+    with FakeProvider() as fake:
+        for arg in argv:
+            route, _, spec = arg.partition("=")
+            kind, _, path = spec.partition(":")
+            fake.reply(route, {"json": Reply.json, "sse": Reply.sse, "eventstream": Reply.eventstream}[kind](path))
+        print(fake.url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

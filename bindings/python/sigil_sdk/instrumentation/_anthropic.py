@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _core
-from ._calls import Spec, async_method, begin_stream, sync_method
+from ._calls import Spec, async_method, async_wire_hook, begin_stream, sync_method, wire_hook
 from ._core import Patch, internal_error
 from ._openai import _response, _skip
 
@@ -23,7 +23,7 @@ def _request(args: tuple, kwargs: dict) -> dict:
     return _core.request_body(kwargs)
 
 
-_SPEC = Spec(API, _request, response=_response, skip=_skip)
+_SPEC = Spec(API, _request, response=_response, skip=_skip, wire=True)
 
 
 def _stream_manager(async_: bool) -> Any:
@@ -77,6 +77,7 @@ async def _async_opened(request: Any, args: tuple, kwargs: dict) -> Any:
 
 
 def targets() -> list[tuple[Any, str, Any]]:
+    from anthropic import _base_client
     from anthropic.resources.messages import messages
 
     return [
@@ -86,4 +87,6 @@ def targets() -> list[tuple[Any, str, Any]]:
         (messages.AsyncMessages, "create", async_method(_SPEC)),
         (messages.AsyncMessages, "parse", async_method(_SPEC)),
         (messages.AsyncMessages, "stream", _stream_manager(True)),
+        (_base_client.SyncAPIClient, "_process_response", wire_hook),
+        (_base_client.AsyncAPIClient, "_process_response", async_wire_hook),
     ]

@@ -170,7 +170,9 @@ def start_embedding(options: Optional[CallOptions]) -> EmbeddingRecorder:
 
 # Set while an instrumented call runs, so a provider call made inside another (litellm calling the
 # openai SDK) is recorded once, by the outer one.
-_inside: contextvars.ContextVar[bool] = contextvars.ContextVar("sigil_inside_call", default=False)
+# Holds the call being recorded (its Call object), which the SDK's HTTP layer hooks hand the wire
+# bytes to.
+_inside: contextvars.ContextVar[Any] = contextvars.ContextVar("sigil_inside_call", default=None)
 
 
 _SKIP = CallOptions(record=False)
@@ -179,7 +181,7 @@ _SKIP = CallOptions(record=False)
 def options_for_call() -> Optional[CallOptions]:
     """This call's options (None: defaults); options with record=False when the call must not be
     recorded (made inside another recorded call, or switched off with call_options(record=False))."""
-    if _inside.get():
+    if _inside.get() is not None:
         return _SKIP
     return _options.get()
 

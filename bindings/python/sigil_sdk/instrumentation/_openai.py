@@ -1,7 +1,9 @@
 """OpenAI: Chat Completions, Responses and Embeddings of the official ``openai`` SDK, sync and async.
 
 The resource classes' ``create`` (and ``parse``) are replaced, so every client records, whenever it
-was created. ``with_raw_response`` goes through ``create`` (the parsed body is recorded); the stream
+was created. The SDK client's ``_process_response`` hands over the request bytes it sent and the
+response body it received, and a stream's SSE decoder each event's data: the engine gets the wire
+JSON, and nothing is serialized again. ``with_raw_response`` goes through ``create`` (the parsed body is recorded); the stream
 helpers (``chat.completions.stream``, ``responses.stream``) open their streams through ``create`` as
 well. ``with_streaming_response`` and raw streamed responses are passed through unrecorded: their
 body belongs to the caller, unread.
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _core
-from ._calls import Spec, async_method, sync_method
+from ._calls import Spec, async_method, async_wire_hook, sync_method, wire_hook
 
 PROVIDER = "openai"
 _RAW_HEADER = "X-Stainless-Raw-Response"
@@ -38,10 +40,11 @@ def _response(result: Any) -> Any:
 
 
 def _specs(api: str, embedding: bool = False) -> Spec:
-    return Spec(api, _request, response=_response, skip=_skip, embedding=embedding)
+    return Spec(api, _request, response=_response, skip=_skip, embedding=embedding, wire=True)
 
 
 def targets() -> list[tuple[Any, str, Any]]:
+    from openai import _base_client
     from openai.resources import embeddings
     from openai.resources.chat import completions
     from openai.resources.responses import responses
@@ -58,4 +61,6 @@ def targets() -> list[tuple[Any, str, Any]]:
         (responses.AsyncResponses, "parse", async_method(resp)),
         (embeddings.Embeddings, "create", sync_method(emb)),
         (embeddings.AsyncEmbeddings, "create", async_method(emb)),
+        (_base_client.SyncAPIClient, "_process_response", wire_hook),
+        (_base_client.AsyncAPIClient, "_process_response", async_wire_hook),
     ]
