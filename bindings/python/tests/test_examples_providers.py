@@ -1,0 +1,44 @@
+"""examples/python/<provider>.py run as written against the local receiver, each answering itself
+from the fake provider: what arrives is one recorded generation per provider call."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sigil_sdk
+
+from conftest import REPO
+
+EXAMPLES = {  # example -> (generations, mode of the last one)
+    "openai_chat.py": (1, "GENERATION_MODE_SYNC"),
+    "anthropic_stream.py": (1, "GENERATION_MODE_STREAM"),
+    "gemini_generate.py": (1, "GENERATION_MODE_SYNC"),
+    "bedrock_converse.py": (2, "GENERATION_MODE_STREAM"),
+}
+PROVIDER_VARS = ("OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "AWS_", "SIGIL_", "OTEL_")
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_provider_example(harness, example):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARS)}
+    env.update({
+        "PYTHONPATH": str(Path(sigil_sdk.__file__).resolve().parent.parent),
+        "SIGIL_LIBRARY": sigil_sdk._native.library_path,
+        "SIGIL_PROTOCOL": "http",
+        "SIGIL_ENDPOINT": harness.urls["http_base"],
+        "OTEL_EXPORTER_OTLP_ENDPOINT": harness.urls["otlp"],
+    })
+    proc = subprocess.run([sys.executable, str(REPO / "examples" / "python" / example)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    count, mode = EXAMPLES[example]
+    gens = [g for cap in harness.captures("http_exports") for g in cap["generations"]]
+    assert len(gens) == count
+    assert gens[-1]["mode"] == mode
+    assert all(g["output"] for g in gens)
+    assert all(g["conversation_id"].startswith("conv-") for g in gens)
