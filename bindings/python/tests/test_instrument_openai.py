@@ -171,9 +171,11 @@ def test_with_raw_response_records_the_parsed_body(harness, recording, fake_prov
     assert g["output"][0]["parts"][0]["text"] == completion.choices[0].message.content
 
 
-def test_the_stream_helper_context_manager(harness, recording, fake_provider, oai):
+@pytest.mark.parametrize("namespace", ["chat", "beta.chat"])
+def test_the_stream_helper_context_manager(harness, recording, fake_provider, oai, namespace):
     fake_provider.reply("/chat/completions", Reply.sse("openai.chat/stream_text.jsonl"))
-    with oai.chat.completions.stream(model="gpt-4o", messages=MESSAGES) as stream:
+    chat = oai.chat if namespace == "chat" else oai.beta.chat
+    with chat.completions.stream(model="gpt-4o", messages=MESSAGES) as stream:
         deltas = [e.delta for e in stream if e.type == "content.delta"]
         final = stream.get_final_completion()
     assert "".join(deltas) == final.choices[0].message.content == "Paris is sunny today."

@@ -55,14 +55,21 @@ def _instrument(provider: str, client: Optional[Client]) -> bool:
 def instrument(client: Optional[Client] = None, providers: Optional[Iterable[str]] = None) -> list[str]:
     """Instruments the given providers, or every installed provider SDK; returns the providers
     instrumented by this call (already instrumented ones are left as they are). ``client`` becomes
-    the client calls are recorded into."""
-    if providers is None:
-        names = [p for p, (_, sdk) in _PROVIDERS.items()
-                 if (sdk in sys.modules if p in _ONLY_WHEN_IMPORTED else _installed(sdk))]
-    else:
-        names = list(providers)
+    the client calls are recorded into. A named provider that cannot be instrumented raises; without
+    names, an SDK that fails to import is skipped (logged and counted in ``stats()``)."""
     _core.set_client(client)
-    return [p for p in names if _instrument(p, client)]
+    if providers is not None:
+        return [p for p in list(providers) if _instrument(p, client)]
+    done = []
+    for name, (_, sdk) in _PROVIDERS.items():
+        if not (sdk in sys.modules if name in _ONLY_WHEN_IMPORTED else _installed(sdk)):
+            continue
+        try:
+            if _instrument(name, client):
+                done.append(name)
+        except Exception as exc:  # noqa: BLE001 - an SDK that fails to import is left alone
+            _core.internal_error(f"instrument({name})", exc)
+    return done
 
 
 def uninstrument(providers: Optional[Iterable[str]] = None) -> list[str]:
