@@ -62,8 +62,8 @@ MAPPING_N = {("c", "libsigil"): 5000, ("c", "lower-bound"): 20000, ("python", "r
 MAPPING_FIXTURES = ROOT / "conformance" / "fixtures" / "providers" / "openai.chat"
 MAPPING_FILES = {"request_file": "request_support.json", "response_file": "response_2kb.json",
                  "stream_file": "stream_40.jsonl"}
-# Instrument: calls per inner round (the program runs 5 bare/recorded round pairs), per program run.
-INSTRUMENT_N = 60
+# Instrument: bare and recorded calls per program run (alternating in blocks of 10).
+INSTRUMENT_N = 300
 INSTRUMENT_ROUTES = ["/sync/=json:openai.chat/response_2kb.json", "/stream/=sse:openai.chat/stream_40.jsonl"]
 OVERLOAD = {"rate": 1000, "duration_s": 15.0, "stall_s": 10.0, "stall_at_s": 2.0,
             "queue_bytes": 32 << 20}
@@ -476,8 +476,8 @@ def bench_instrument(env: Env, sink: Sink, rows: Rows, langs: set[str], scale: f
             for rnd in range(ROUNDS):
                 for lang, impl in impls:
                     n = max(10, int(INSTRUMENT_N * scale))
-                    log(f"{workload} round {rnd + 1}/{ROUNDS}: {lang}/{impl} n={n} x 5")
-                    p = params_for(workload, sink, n=n, warmup=max(5, n // 5), fake_url=url, request_file=request)
+                    log(f"{workload} round {rnd + 1}/{ROUNDS}: {lang}/{impl} n={n}")
+                    p = params_for(workload, sink, n=n, warmup=max(5, n // 15), fake_url=url, request_file=request)
                     res = invoke(env, lang, impl, p, programs=env.instrument_programs)
                     if res:
                         results[(lang, impl)].append(res)
@@ -624,9 +624,10 @@ def instrument_section(rows: Rows, versions: dict, unavailable_mapping: dict) ->
                 f"{versions.get('libsigil') or '?'}; reference: {versions.get('reference') or '?'}, the version "
                 f"`{REFERENCE_PY_OPENAI[0]}` allows) calls the fake provider (`bindings/python/tests/fake_provider.py`, "
                 "its own process) with the 1.7 KB `request_support.json`; the stream is read to its end. Each program "
-                "times the bare call and the recorded call in 5 alternating rounds; overhead = recorded - bare, as "
-                "the median wall time per call and as the program's CPU time per call (the fake provider's CPU is "
-                "not counted). libsigil: `sigil_sdk.instrument_openai()`, the call unchanged; reference: "
+                f"times {INSTRUMENT_N} bare and {INSTRUMENT_N} recorded calls, alternating in blocks of 10; overhead = "
+                "recorded - bare, as the median wall time per call and as CPU time per call: the calling thread's "
+                "median plus what the process's other threads (the SDK's export and span threads) spent meanwhile, "
+                "charged to the recorded calls (the fake provider's CPU is not counted). libsigil: `sigil_sdk.instrument_openai()`, the call unchanged; reference: "
                 "`chat.completions.create` / `.stream` (the caller gathers the chunks into a "
                 "`ChatCompletionsStreamSummary`). The wall figures carry the loopback round trip's noise; the CPU "
                 "figures are the comparison."]

@@ -7,9 +7,10 @@
 One operation is one OpenAI Chat Completions call through the real ``openai`` client to the fake
 provider (bindings/python/tests/fake_provider.py, its own process) at ``params["fake_url"]``:
 ``instrument_sync`` gets a 2 KB completion, ``instrument_stream`` reads a 40-chunk stream to its end.
-The same call is timed bare (nothing instrumented) and recorded, in alternating rounds in this one
-process; the overhead is recorded minus bare, as wall time per call (medians) and as this process's
-CPU time per call (the fake provider's CPU is not counted). libsigil records with
+The same call is timed bare (nothing instrumented) and recorded, alternating in blocks of 10 calls
+in this one process; the overhead is recorded minus bare, as wall time per call (medians) and as CPU time
+per call: the calling thread's (medians) plus what the process's other threads spent meanwhile,
+charged to the recorded calls (the fake provider's CPU is not counted). libsigil records with
 ``instrument_openai()`` (the caller's code unchanged); the reference wraps each call in
 ``chat.completions.create`` / ``.stream`` (for a stream the caller gathers the chunks into a
 ``ChatCompletionsStreamSummary``, as that API asks). The result is one JSON object on stdout.
@@ -26,8 +27,7 @@ from typing import Any, Callable
 
 from bench import Libsigil, Reference, cpu_seconds, peak_rss_bytes, summarize
 
-ROUNDS = 5
-
+BLOCK = 10  # calls between switches of the instrumentation
 
 def load_request(params: dict[str, Any]) -> dict[str, Any]:
     with open(params["request_file"], encoding="utf-8") as f:
@@ -75,26 +75,10 @@ def calls(impl: str, params: dict[str, Any], recorder: Any) -> tuple[Callable[[]
     return bare, recorded, lambda: None, lambda: None
 
 
-def timed(call: Callable[[], Any], n: int) -> tuple[array, float]:
-    samples = array("q", [0]) * n
-    now = time.perf_counter_ns
-    cpu0 = cpu_seconds()
-    for i in range(n):
-        a = now()
-        call()
-        samples[i] = now() - a
-    return samples, cpu_seconds() - cpu0
-
-
 def run(impl: str, params: dict[str, Any]) -> dict[str, Any]:
-    if impl == "libsigil":
-        import sigil_sdk
+    import sigil_sdk
 
-        recorder: Any = Libsigil(sigil_sdk, params)
-    else:
-        import sigil_sdk
-
-        recorder = Reference(sigil_sdk, params)
+    recorder: Any = (Libsigil if impl == "libsigil" else Reference)(sigil_sdk, params)
     bare, recorded, start, stop = calls(impl, params, recorder)
     n, warmup = params["n"], params["warmup"]
     for _ in range(warmup):
@@ -103,28 +87,34 @@ def run(impl: str, params: dict[str, Any]) -> dict[str, Any]:
     for _ in range(warmup):
         recorded()
     stop()
-    bare_med, rec_med, bare_cpu, rec_cpu = [], [], 0.0, 0.0
-    bare_all, rec_all = array("q"), array("q")
-    for _ in range(ROUNDS):
-        s, cpu = timed(bare, n)
-        bare_med.append(statistics.median(s))
-        bare_all.extend(s)
-        bare_cpu += cpu
-        start()
-        s, cpu = timed(recorded, n)
-        stop()
-        rec_med.append(statistics.median(s))
-        rec_all.extend(s)
-        rec_cpu += cpu
+    # Bare and recorded calls alternate in blocks of BLOCK calls (which goes first alternates too),
+    # so the machine's drift hits both alike; switching the instrumentation on and off between
+    # blocks is not timed (and, as the first call after a switch pays for it, the medians leave it out).
+    wall = {False: array("q", [0]) * n, True: array("q", [0]) * n}
+    cpu = {False: array("q", [0]) * n, True: array("q", [0]) * n}
+    now, thread_now = time.perf_counter_ns, time.thread_time_ns
+    process0, thread0 = cpu_seconds(), thread_now()
+    for first in range(0, n, BLOCK):
+        for rec in ((False, True) if (first // BLOCK) % 2 else (True, False)):
+            (start if rec else stop)()
+            call, w, c = (recorded if rec else bare), wall[rec], cpu[rec]
+            for i in range(first, min(n, first + BLOCK)):
+                a, ta = now(), thread_now()
+                call()
+                c[i], w[i] = thread_now() - ta, now() - a
+    stop()
+    # What other threads of the process spent meanwhile (the SDK's export and span threads) is
+    # charged to the recorded calls.
+    background_ns = max(0.0, (cpu_seconds() - process0) * 1e9 - (thread_now() - thread0))
     recorder.flush(30.0)
     recorder.close()
-    ops = n * ROUNDS
-    bare_ns, rec_ns = statistics.median(bare_med), statistics.median(rec_med)
-    return {"ops": ops, "bare_ns": summarize(bare_all), "recorded_ns": summarize(rec_all),
+    bare_ns, rec_ns = statistics.median(wall[False]), statistics.median(wall[True])
+    bare_cpu, rec_cpu = statistics.median(cpu[False]), statistics.median(cpu[True]) + background_ns / n
+    return {"ops": n, "bare_ns": summarize(wall[False]), "recorded_ns": summarize(wall[True]),
             "bare_ns_per_op": bare_ns, "recorded_ns_per_op": rec_ns, "overhead_ns_per_op": rec_ns - bare_ns,
-            "bare_cpu_ns_per_op": bare_cpu * 1e9 / ops, "recorded_cpu_ns_per_op": rec_cpu * 1e9 / ops,
-            "overhead_cpu_ns_per_op": (rec_cpu - bare_cpu) * 1e9 / ops,
-            "cpu_s": rec_cpu, "rss_peak_bytes": peak_rss_bytes(), "openai_version": _openai_version()}
+            "bare_cpu_ns_per_op": bare_cpu, "recorded_cpu_ns_per_op": rec_cpu,
+            "overhead_cpu_ns_per_op": rec_cpu - bare_cpu, "background_cpu_ns_per_op": background_ns / n,
+            "cpu_s": sum(cpu[True]) / 1e9, "rss_peak_bytes": peak_rss_bytes(), "openai_version": _openai_version()}
 
 
 def _openai_version() -> str:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 
-os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # never fetch the cost map from the internet
+import litellm  # conftest keeps it from fetching its model cost map
+import pytest
 
-import pytest  # noqa: E402
+import sigil_sdk as sigil
 
-litellm = pytest.importorskip("litellm")
-
-import sigil_sdk as sigil  # noqa: E402
-
-from fake_provider import Reply  # noqa: E402
-from instrument_support import exported, recording, span_of_generation  # noqa: E402,F401
+from fake_provider import Reply
+from instrument_support import exported, recording, span_of_generation  # noqa: F401
 
 MESSAGES = [{"role": "user", "content": "Weather in Paris and Oslo?"}]
 

@@ -19,11 +19,7 @@ PROVIDER = "anthropic"
 API = "anthropic.messages"
 
 
-def _request(args: tuple, kwargs: dict) -> dict:
-    return _core.request_body(kwargs)
-
-
-_SPEC = Spec(API, _request, response=_response, skip=_skip, wire=True)
+_SPEC = Spec(API, _core.keyword_request, response=_response, skip=_skip, wire=True)
 
 
 def _stream_manager(async_: bool) -> Any:

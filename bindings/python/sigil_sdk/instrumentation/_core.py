@@ -213,6 +213,11 @@ def request_body(kwargs: dict[str, Any], drop: frozenset[str] = TRANSPORT_KWARGS
     return {k: v for k, v in kwargs.items() if k not in drop and v is not None and not is_sentinel(v)}
 
 
+def keyword_request(args: tuple, kwargs: dict) -> dict[str, Any]:
+    """The request of an SDK method that takes the request body as keyword arguments."""
+    return request_body(kwargs)
+
+
 def _jsonable(value: Any) -> Any:
     dump = getattr(value, "model_dump", None)
     if callable(dump) and not isinstance(value, type):  # pydantic models of the provider SDKs

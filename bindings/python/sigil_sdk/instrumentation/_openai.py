@@ -20,10 +20,6 @@ PROVIDER = "openai"
 _RAW_HEADER = "X-Stainless-Raw-Response"
 
 
-def _request(args: tuple, kwargs: dict) -> dict:
-    return _core.request_body(kwargs)
-
-
 def _skip(args: tuple, kwargs: dict) -> bool:
     headers = kwargs.get("extra_headers")
     if not headers:
@@ -40,7 +36,7 @@ def _response(result: Any) -> Any:
 
 
 def _specs(api: str, embedding: bool = False) -> Spec:
-    return Spec(api, _request, response=_response, skip=_skip, embedding=embedding, wire=True)
+    return Spec(api, _core.keyword_request, response=_response, skip=_skip, embedding=embedding, wire=True)
 
 
 def targets() -> list[tuple[Any, str, Any]]:
