@@ -42,3 +42,25 @@ def test_provider_example(harness, example):
     assert gens[-1]["mode"] == mode
     assert all(g["output"] for g in gens)
     assert all(g["conversation_id"].startswith("conv-") for g in gens)
+
+
+def test_readme_auto_instrumentation_runs(harness, fake_provider, tmp_path):
+    import re
+
+    from fake_provider import Reply
+
+    fake_provider.reply("/chat/completions", Reply.json("openai.chat/response_text.json"))
+    section = (REPO / "bindings" / "python" / "README.md").read_text().split("### Auto-instrumentation", 1)[1]
+    script = tmp_path / "auto.py"
+    script.write_text(re.search(r"```python\n(.*?)```", section, re.S).group(1))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARS)}
+    env.update({"PYTHONPATH": str(Path(sigil_sdk.__file__).resolve().parent.parent),
+                "SIGIL_LIBRARY": sigil_sdk._native.library_path, "SIGIL_PROTOCOL": "http",
+                "SIGIL_ENDPOINT": harness.urls["http_base"], "OPENAI_BASE_URL": fake_provider.url + "/v1",
+                "OPENAI_API_KEY": "test", "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    (cap,) = harness.wait("http_exports")
+    (g,) = cap["generations"]
+    assert (g["conversation_id"], g["agent_name"]) == ("conv-1", "travel-assistant")
+    assert g["output"][0]["parts"][0]["text"]

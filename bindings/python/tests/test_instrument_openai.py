@@ -14,7 +14,7 @@ import sigil_sdk as sigil
 from sigil_sdk import instrumentation
 
 from fake_provider import Reply, fixture_events
-from instrument_support import exported, part_kinds, recording, span_of_generation  # noqa: F401
+from instrument_support import exported, part_kinds, recording, span_of_generation, span_where  # noqa: F401
 
 MESSAGES = [{"role": "user", "content": "Weather in Paris and Oslo?"}]
 
@@ -198,7 +198,6 @@ def test_responses_create_stream_and_embeddings(harness, recording, fake_provide
     assert streamed["mode"] == "GENERATION_MODE_STREAM"
     assert streamed["response_id"] == "resp_stream1"
     assert streamed["usage"]["total_tokens"] == "119"
-    from instrument_support import span_where
     span = span_where(harness, lambda s: s["name"].startswith("embeddings"))
     assert span["attributes"]["gen_ai.embeddings.input_count"] == 2
 
