@@ -23,8 +23,9 @@ EXAMPLES = {  # example -> (generations, mode of the last one)
 PROVIDER_VARS = ("OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_", "AWS_", "SIGIL_", "OTEL_")
 
 
-@pytest.mark.parametrize("example", sorted(EXAMPLES))
-def test_provider_example(harness, example):
+def run_python(harness, script: Path, **env_vars: str) -> subprocess.CompletedProcess:
+    """Runs a script configured by SIGIL_* against the local receiver, with no provider credentials
+    or endpoints from the developer's environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARS)}
     env.update({
         "PYTHONPATH": str(Path(sigil_sdk.__file__).resolve().parent.parent),
@@ -32,9 +33,15 @@ def test_provider_example(harness, example):
         "SIGIL_PROTOCOL": "http",
         "SIGIL_ENDPOINT": harness.urls["http_base"],
         "OTEL_EXPORTER_OTLP_ENDPOINT": harness.urls["otlp"],
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        **env_vars,
     })
-    proc = subprocess.run([sys.executable, str(REPO / "examples" / "python" / example)], env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_provider_example(harness, example):
+    proc = run_python(harness, REPO / "examples" / "python" / example)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     count, mode = EXAMPLES[example]
     gens = [g for cap in harness.captures("http_exports") for g in cap["generations"]]
@@ -53,12 +60,7 @@ def test_readme_auto_instrumentation_runs(harness, fake_provider, tmp_path):
     section = (REPO / "bindings" / "python" / "README.md").read_text().split("### Auto-instrumentation", 1)[1]
     script = tmp_path / "auto.py"
     script.write_text(re.search(r"```python\n(.*?)```", section, re.S).group(1))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_VARS)}
-    env.update({"PYTHONPATH": str(Path(sigil_sdk.__file__).resolve().parent.parent),
-                "SIGIL_LIBRARY": sigil_sdk._native.library_path, "SIGIL_PROTOCOL": "http",
-                "SIGIL_ENDPOINT": harness.urls["http_base"], "OPENAI_BASE_URL": fake_provider.url + "/v1",
-                "OPENAI_API_KEY": "test", "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
-    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300)
+    proc = run_python(harness, script, OPENAI_BASE_URL=fake_provider.url + "/v1", OPENAI_API_KEY="test")
     assert proc.returncode == 0, proc.stderr
     (cap,) = harness.wait("http_exports")
     (g,) = cap["generations"]
