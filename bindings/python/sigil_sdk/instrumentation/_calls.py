@@ -17,8 +17,8 @@ from ._core import Patch, internal_error
 
 # Metadata on a streamed generation that did not end with the provider's last event. Values:
 # "caller_closed" (close() or the context manager's exit), "abandoned" (dropped unread, or still open
-# at interpreter exit), "error" (an exception interrupted it; call_error holds it). The engine's
-# mapping error then says what the partial output and usage are.
+# at interpreter exit), "error" (an exception interrupted it; call_error holds it). When the provider's
+# last event had not arrived, the engine's mapping error says that the output and usage are partial.
 STREAM_STOPPED_KEY = "sigil.stream.stopped"
 
 
