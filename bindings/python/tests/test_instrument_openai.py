@@ -292,3 +292,33 @@ def test_a_failure_inside_the_instrumentation_never_reaches_the_caller(recording
     assert len(warnings) == (1 if first_time else 0)
     assert "recording is broken" in " ".join(r.getMessage() for r in caplog.records)
     _core._errors = before  # the recording fixture checks that nothing else failed
+
+
+def test_the_responses_stream_helper(harness, recording, fake_provider, oai):
+    fake_provider.reply("/responses", Reply.sse("openai.responses/stream.jsonl"))
+    with oai.responses.stream(model="o4-mini", input="Weather in Rome?") as stream:
+        types = [event.type for event in stream]
+        final = stream.get_final_response()
+    assert types[-1] == "response.completed"
+    assert final.id == "resp_stream1"
+    (g,) = exported(harness, recording)
+    assert g["mode"] == "GENERATION_MODE_STREAM"
+    assert g["response_id"] == "resp_stream1"
+    assert g["input"][0]["parts"][0]["text"] == "Weather in Rome?"
+    assert [p["tool_call"]["name"] for p in g["output"][0]["parts"] if "tool_call" in p] == ["get_weather"]
+
+
+def test_the_engine_gets_the_bytes_that_went_over_the_wire(harness, recording, fake_provider, oai, monkeypatch):
+    from sigil_sdk.instrumentation import _calls
+
+    seen = []
+    original = _calls.Call.wire_exchange
+    monkeypatch.setattr(_calls.Call, "wire_exchange", lambda self, req, resp: (seen.append((req, resp)),
+                                                                                original(self, req, resp))[1])
+    fake_provider.reply("/chat/completions", Reply.json("openai.chat/response_text.json"))
+    oai.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    ((sent, received),) = seen
+    assert sent == fake_provider.requests[-1]["body"]
+    assert json.loads(received) == json.loads(Reply.json("openai.chat/response_text.json").body)
+    (g,) = exported(harness, recording)
+    assert g["output"][0]["parts"][0]["text"]
