@@ -90,8 +90,10 @@ def test_stream_with_tool_calls_is_unchanged_and_recorded(harness, recording, fa
     assert "sigil.stream.stopped" not in g.get("metadata", {})
     # no stream_options were added to what the caller sent
     assert all("stream_options" not in body for body in fake_provider.request_bodies("/chat/completions"))
-    ttft = recording.metrics_snapshot()
-    assert "time_to_first_token" in json.dumps(ttft)
+    ttft = [p for m in recording.metrics_snapshot()["metrics"] if m["name"].endswith("time_to_first_token")
+            for p in m["points"]]
+    assert sum(p["count"] for p in ttft) == 1  # set at the first content event, for the one recorded stream
+    assert 0 < ttft[0]["sum"] < 5
 
 
 def test_early_break_and_close_record_partial_generations(harness, recording, fake_provider, oai):
