@@ -3,10 +3,12 @@
     python3 bench/run.py --build-dir build [--quick] [--lang c,python,...] [--workload record,...]
                          [--go-reference-bin PATH]
 
-Workloads: record, export, overload, internals and mapping (provider JSON mapped by the engine
-against the reference Python OpenAI helper's mapper and a parse-only lower bound); `--workload
-mapping` runs only that one and leaves the other results of BENCHMARKS.md and latest.json as they
-were.
+Workloads: record, export, overload, internals, mapping (provider JSON mapped by the engine
+against the reference Python OpenAI helper's mapper and a parse-only lower bound) and instrument
+(an OpenAI chat call through the real openai client to the fake provider: the overhead of
+sigil_sdk.instrument_openai() against the reference sigil-sdk-openai wrapper); `--workload mapping`
+(or any subset) runs only those and leaves the other results of BENCHMARKS.md and latest.json as
+they were.
 
 Builds the benchmark programs, prepares its own environment under BUILD/bench-env (a venv with the
 reference Python SDK from PyPI and the OpenTelemetry SDK, matplotlib for the chart; Go, Rust and
@@ -60,6 +62,9 @@ MAPPING_N = {("c", "libsigil"): 5000, ("c", "lower-bound"): 20000, ("python", "r
 MAPPING_FIXTURES = ROOT / "conformance" / "fixtures" / "providers" / "openai.chat"
 MAPPING_FILES = {"request_file": "request_support.json", "response_file": "response_2kb.json",
                  "stream_file": "stream_40.jsonl"}
+# Instrument: bare and recorded calls per program run (alternating in blocks of 10).
+INSTRUMENT_N = 300
+INSTRUMENT_ROUTES = ["/sync/=json:openai.chat/response_2kb.json", "/stream/=sse:openai.chat/stream_40.jsonl"]
 OVERLOAD = {"rate": 1000, "duration_s": 15.0, "stall_s": 10.0, "stall_at_s": 2.0,
             "queue_bytes": 32 << 20}
 
@@ -87,6 +92,8 @@ class Env:
         self.programs: dict[tuple[str, str], tuple[list[str], dict]] = {}
         self.mapping_programs: dict[tuple[str, str], tuple[list[str], dict]] = {}
         self.mapping_unavailable: dict[tuple[str, str], str] = {}
+        self.instrument_programs: dict[tuple[str, str], tuple[list[str], dict]] = {}
+        self.instrument_versions: dict[str, str] = {}
 
     def base_env(self) -> dict:
         env = dict(os.environ)
@@ -108,7 +115,7 @@ class Env:
         self.mapping_programs[("c", "libsigil")] = ([str(self.build / "bench" / "mapping_bench")], env)
         self.mapping_programs[("c", "lower-bound")] = ([str(self.build / "bench" / "parse_lower_bound")], env)
         self._venv()
-        if "python" in langs and "mapping" in self.args.workload.split(","):
+        if "python" in langs and {"mapping", "instrument"} & set(self.args.workload.split(",")):
             self._python_mapping()
         if "python" in langs:
             self._python()
@@ -153,6 +160,13 @@ class Env:
         ref_env.pop("PYTHONPATH", None)
         self.mapping_programs[("python", "reference")] = (
             [str(self.venv_python), str(BENCH / "python" / "mapping.py"), "--impl", "reference"], ref_env)
+        script = str(BENCH / "python" / "instrument.py")
+        self.instrument_programs[("python", "reference")] = ([str(self.venv_python), script, "--impl", "reference"],
+                                                            ref_env)
+        env = self.base_env()
+        env["SIGIL_LIBRARY"] = str(self.build / "libsigil.so")
+        env["PYTHONPATH"] = str(ROOT / "bindings" / "python")
+        self.instrument_programs[("python", "libsigil")] = ([sys.executable, script, "--impl", "libsigil"], env)
 
     def _go_env(self) -> dict:
         env = self.base_env()
@@ -444,6 +458,48 @@ def bench_mapping(env: Env, sink: Sink, rows: Rows, langs: set[str], scale: floa
                 rows.add(workload, "c", "libsigil", metric, a / b, "ratio")
 
 
+def bench_instrument(env: Env, sink: Sink, rows: Rows, langs: set[str], scale: float) -> None:
+    """An OpenAI chat call (2 KB completion; 40-chunk stream) through the real openai client to the fake
+    provider, bare and recorded: libsigil's instrument_openai() against the reference sigil-sdk-openai
+    wrapper, each program in alternating runs against the same fake provider process."""
+    impls = [key for key in (("python", "libsigil"), ("python", "reference"))
+             if "python" in langs and key in env.instrument_programs]
+    if not impls:
+        return
+    fake = subprocess.Popen([sys.executable, str(ROOT / "bindings" / "python" / "tests" / "fake_provider.py"),
+                             *INSTRUMENT_ROUTES], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        url = fake.stdout.readline().strip()
+        request = str(MAPPING_FIXTURES / MAPPING_FILES["request_file"])
+        for workload in ("instrument_sync", "instrument_stream"):
+            results: dict[tuple[str, str], list[dict]] = {key: [] for key in impls}
+            for rnd in range(ROUNDS):
+                for lang, impl in impls:
+                    n = max(10, int(INSTRUMENT_N * scale))
+                    log(f"{workload} round {rnd + 1}/{ROUNDS}: {lang}/{impl} n={n}")
+                    p = params_for(workload, sink, n=n, warmup=max(5, n // 15), fake_url=url, request_file=request)
+                    res = invoke(env, lang, impl, p, programs=env.instrument_programs)
+                    if res:
+                        results[(lang, impl)].append(res)
+            for (lang, impl), rs in results.items():
+                if not rs:
+                    continue
+                for metric in ("bare_ns_per_op", "recorded_ns_per_op", "overhead_ns_per_op",
+                               "bare_cpu_ns_per_op", "recorded_cpu_ns_per_op", "overhead_cpu_ns_per_op"):
+                    rows.add(workload, lang, impl, metric, statistics.median(r[metric] for r in rs), "ns")
+                common_rows(rows, workload, lang, impl, rs[len(rs) // 2])
+                env.instrument_versions[impl] = rs[0].get("openai_version", "")
+            g = rows.get
+            for metric, key in (("reference_overhead_over_libsigil", "overhead_ns_per_op"),
+                                ("reference_cpu_overhead_over_libsigil", "overhead_cpu_ns_per_op")):
+                a, b = g(workload, "python", "reference", key), g(workload, "python", "libsigil", key)
+                if a is not None and b and b > 0:
+                    rows.add(workload, "python", "libsigil", metric, a / b, "ratio")
+    finally:
+        fake.stdin.close()
+        fake.wait(timeout=30)
+
+
 def bench_internals(build: Path, rows: Rows, quick: bool) -> None:
     for exe in ("internals_bench", "redaction_bench"):
         out = subprocess.run([str(build / "bench" / exe), "--benchmark_format=json",
@@ -544,8 +600,46 @@ def mapping_section(rows: Rows, unavailable_mapping: dict) -> list[str]:
     return out
 
 
+def instrument_section(rows: Rows, versions: dict, unavailable_mapping: dict) -> list[str]:
+    g = rows.get
+    out = ["", "### Instrument: overhead of recording an OpenAI chat call (fake provider on loopback, "
+               "median of 3 runs)", "",
+           "| call | impl | bare call | recorded call | overhead (wall) | bare CPU | recorded CPU | "
+           "overhead (CPU) | reference / libsigil (wall) | reference / libsigil (CPU) |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for w, what in (("instrument_sync", "2 KB completion"), ("instrument_stream", "40-chunk stream")):
+        for impl in ("libsigil", "reference"):
+            if g(w, "python", impl, "bare_ns_per_op") is None:
+                continue
+            wall = g(w, "python", "libsigil", "reference_overhead_over_libsigil") if impl == "libsigil" else None
+            cpu = g(w, "python", "libsigil", "reference_cpu_overhead_over_libsigil") if impl == "libsigil" else None
+            out.append(f"| {what} | {impl} | {fmt_ns(g(w, 'python', impl, 'bare_ns_per_op'))} | "
+                       f"{fmt_ns(g(w, 'python', impl, 'recorded_ns_per_op'))} | "
+                       f"{fmt_ns(g(w, 'python', impl, 'overhead_ns_per_op'))} | "
+                       f"{fmt_ns(g(w, 'python', impl, 'bare_cpu_ns_per_op'))} | "
+                       f"{fmt_ns(g(w, 'python', impl, 'recorded_cpu_ns_per_op'))} | "
+                       f"{fmt_ns(g(w, 'python', impl, 'overhead_cpu_ns_per_op'))} | "
+                       f"{'–' if wall is None else f'{wall:.2f}x'} | {'–' if cpu is None else f'**{cpu:.2f}x**'} |")
+    out += ["", "`bench/python/instrument.py`: the real `openai` client (libsigil: "
+                f"{versions.get('libsigil') or '?'}; reference: {versions.get('reference') or '?'}, the version "
+                f"`{REFERENCE_PY_OPENAI[0]}` allows) calls the fake provider (`bindings/python/tests/fake_provider.py`, "
+                "its own process) with the 1.7 KB `request_support.json`; the stream is read to its end. Each program "
+                f"times {INSTRUMENT_N} bare and {INSTRUMENT_N} recorded calls, alternating in blocks of 10; overhead = "
+                "recorded - bare, as the median wall time per call and as CPU time per call: the calling thread's "
+                "median plus what the process's other threads (the SDK's export and span threads) spent meanwhile, "
+                "charged to the recorded calls (the fake provider's CPU is not counted). libsigil: `sigil_sdk.instrument_openai()`, the call unchanged; reference: "
+                "`chat.completions.create` / `.stream` (the caller gathers the chunks into a "
+                "`ChatCompletionsStreamSummary`). The wall figures carry the loopback round trip's noise; the CPU "
+                "figures are the comparison."]
+    for (lang, impl), why in sorted(unavailable_mapping.items()):
+        if impl == "reference":
+            out.append(f"Not measured: {LANG_NAME.get(lang, lang)} {impl} ({why}).")
+    return out
+
+
 def render(rows: Rows, machine: dict, unavailable: dict, started: str, elapsed_s: float, cmdline: str,
-           unavailable_mapping: dict | None = None, kept_from: str = "") -> str:
+           unavailable_mapping: dict | None = None, kept_from: str = "",
+           instrument_versions: dict | None = None) -> str:
     g = rows.get
     unavailable_mapping = unavailable_mapping or {}
     out = [f"Run: {started} UTC, {elapsed_s / 60:.1f} min, `{cmdline}`" +
@@ -628,6 +722,8 @@ def render(rows: Rows, machine: dict, unavailable: dict, started: str, elapsed_s
     mapping_rows = [r for r in rows.rows if r["workload"].startswith("mapping_")]
     if mapping_rows:
         out += mapping_section(rows, unavailable_mapping)
+    if any(r["workload"].startswith("instrument_") for r in rows.rows):
+        out += instrument_section(rows, instrument_versions or {}, unavailable_mapping)
 
     targets = [
         ("Python record ≥ 10x cheaper than the reference Python SDK",
@@ -649,6 +745,10 @@ def render(rows: Rows, machine: dict, unavailable: dict, started: str, elapsed_s
             (f"Mapping a {what} in C within 3x of parse-only (C mapping calls)",
              g(w, "c", "libsigil", "map_ns_per_op"), g(w, "c", "lower-bound", "caller_ns_per_op"), 3, "le"),
         ]
+    for w, what in (("instrument_sync", "chat call"), ("instrument_stream", "streamed chat call")):
+        targets.append((f"Instrumented OpenAI {what}: overhead ≥ 10x less than the reference wrapper (CPU per call)",
+                        g(w, "python", "reference", "overhead_cpu_ns_per_op"),
+                        g(w, "python", "libsigil", "overhead_cpu_ns_per_op"), 10, "ge"))
     out += ["", "### Targets", "", "| target | measured | met |", "|---|---|---|"]
     for name, a, b, limit, how in targets:
         if a is None or b is None or b == 0:
@@ -730,7 +830,7 @@ def main() -> int:
     ap.add_argument("--build-dir", default="build")
     ap.add_argument("--quick", action="store_true", help="a tenth of the records, a short overload (smoke run)")
     ap.add_argument("--lang", default="c,python,go,rust,node")
-    ap.add_argument("--workload", default="record,export,overload,internals,mapping")
+    ap.add_argument("--workload", default="record,export,overload,internals,mapping,instrument")
     ap.add_argument("--go-reference-bin", default="")
     ap.add_argument("--no-build", action="store_true", help="use the programs already built in --build-dir")
     ap.add_argument("--no-write", action="store_true", help="print the report instead of writing results")
@@ -759,6 +859,8 @@ def main() -> int:
                 bench_overload(env, sink, rows, pairs, scale, Path(tmp))
             if "mapping" in workloads:
                 bench_mapping(env, sink, rows, langs, scale)
+            if "instrument" in workloads:
+                bench_instrument(env, sink, rows, langs, scale)
         finally:
             sink.close()
     if "internals" in workloads:
@@ -770,7 +872,8 @@ def main() -> int:
         # A partial run replaces only its own workloads' rows; the rest stay as the last run left them.
         cmdline = f"python3 bench/run.py --workload {args.workload}" + (" --quick" if args.quick else "")
         kept_from = keep_other_rows(rows, workloads)
-    section = render(rows, machine, env.unavailable, started, elapsed, cmdline, env.mapping_unavailable, kept_from)
+    section = render(rows, machine, env.unavailable, started, elapsed, cmdline, env.mapping_unavailable, kept_from,
+                     env.instrument_versions)
     if args.no_write:
         print(section)
         return 0

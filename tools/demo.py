@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """make demo: starts the local receiver (the capture harness) on loopback,
-runs the C quickstart against it over HTTP and over gRPC, and shows what the
-receiver got. Usage: tools/demo.py QUICKSTART_BINARY"""
+runs the C quickstart against it over HTTP and over gRPC, then the Python
+OpenAI example (auto-instrumentation of the real openai SDK, answered by the
+fake provider on loopback), and shows what the receiver got.
+Usage: tools/demo.py QUICKSTART_BINARY (in BUILD/examples/c, next to BUILD/libsigil.so)"""
 import os
 import subprocess
 import sys
@@ -29,6 +31,26 @@ class Prefixed:
         sys.stdout.flush()
 
 
+def run_python_example(h, example, build):
+    """Runs a Python example against the receiver over HTTP; whether it succeeded."""
+    if subprocess.run([sys.executable, "-c", "import openai"], capture_output=True).returncode != 0:
+        print(f"=== {example}: skipped (the openai package is not installed: make deps)\n", flush=True)
+        return True
+    print(f"=== {example} -> {h.urls['http_base']}", flush=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGIL_", "OTEL_", "OPENAI_"))}
+    env.update(SIGIL_PROTOCOL="http", SIGIL_ENDPOINT=h.urls["http_base"], OTEL_EXPORTER_OTLP_ENDPOINT=h.urls["otlp"],
+               OTEL_SERVICE_NAME="libsigil-demo", SIGIL_LIBRARY=os.path.join(build, "libsigil.so"),
+               PYTHONPATH=os.path.join(ROOT, "bindings", "python"))
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, example)], env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=300)
+    for line in proc.stdout.splitlines():
+        print("  [python] " + line, flush=True)
+    if proc.returncode != 0:
+        print(f"  {example} exited {proc.returncode}", flush=True)
+    print(flush=True)
+    return proc.returncode == 0
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -49,6 +71,8 @@ def main():
                 failed = True
                 print(f"  quickstart exited {proc.returncode}", flush=True)
             print(flush=True)
+        failed |= not run_python_example(h, os.path.join("examples", "python", "openai_chat.py"),
+                                         os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(quickstart)))))
         counts = {k: len(v) for k, v in h.captures().items() if isinstance(v, list)}
         print(f"receiver totals: {counts}")
     sys.exit(1 if failed else 0)

@@ -387,7 +387,8 @@ class AnthropicStream final : public StreamAccumulator {
       if (b.type == "text") {
         if (!b.text.empty()) add_text(parts, b.text);
       } else if (b.type == "thinking" || b.type == "redacted_thinking") {
-        add_thinking(parts, b.text, b.type);
+        // A block cut before its first delta has no text: a thinking part needs one.
+        if (!b.text.empty()) add_thinking(parts, b.text, b.type);
       } else if (b.type == "tool_use" || b.type == "server_tool_use" || b.type == "mcp_tool_use") {
         add_tool_call(parts, b.id, b.name, b.input_from_deltas ? arguments_json(b.input) : b.input, b.type);
       } else if (b.type == "tool_result" || ends_with(b.type, "_tool_result")) {

@@ -133,6 +133,18 @@ TEST(ProvidersAnthropic, StreamEndedEarlyKeepsPartialTextAndUsage) {
   EXPECT_EQ(g.usage.input_tokens, 30);
 }
 
+TEST(ProvidersAnthropic, StreamCutBeforeTheFirstThinkingDeltaHasNoEmptyPart) {
+  // The caller stopped reading after the thinking block started: nothing to show yet, and an
+  // empty thinking part would fail validation and lose the whole generation.
+  auto lines = fixture_lines(kApi, "stream.jsonl");
+  lines.resize(2);  // message_start, content_block_start (thinking)
+  Generation g;
+  auto run = replay_stream(ProviderApi::kAnthropicMessages, lines, g);
+  EXPECT_NE(run.status.message().find("ended before message_stop"), std::string::npos) << run.status.message();
+  EXPECT_TRUE(g.output.empty());
+  EXPECT_EQ(g.usage.input_tokens, 472);
+}
+
 TEST(ProvidersAnthropic, StreamOutOfOrderAndMalformedEventsStillMap) {
   Generation g;
   auto run = replay_stream(ProviderApi::kAnthropicMessages, fixture_lines(kApi, "stream_out_of_order.jsonl"), g);

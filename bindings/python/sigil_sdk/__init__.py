@@ -87,6 +87,21 @@ from .models import (
 )
 from .mapping import map_provider_embedding, map_provider_generation
 from .validation import validate_embedding_result, validate_embedding_start, validate_generation
+from .instrumentation import (
+    call_options,
+    instrument,
+    instrument_anthropic,
+    instrument_bedrock,
+    instrument_gemini,
+    instrument_litellm,
+    instrument_openai,
+    uninstrument,
+    uninstrument_anthropic,
+    uninstrument_bedrock,
+    uninstrument_gemini,
+    uninstrument_litellm,
+    uninstrument_openai,
+)
 
 __version__ = "0.10.0"  # the distribution's; above the reference helpers' sigil-sdk>=0.9.3
 
@@ -147,6 +162,7 @@ __all__ = [
     "agent_name_from_context",
     "agent_version_from_context",
     "assistant_text_message",
+    "call_options",
     "content_capture_mode_from_context",
     "conversation_id_from_context",
     "conversation_title_from_context",
@@ -154,6 +170,12 @@ __all__ = [
     "engine_version",
     "map_provider_embedding",
     "map_provider_generation",
+    "instrument",
+    "instrument_anthropic",
+    "instrument_bedrock",
+    "instrument_gemini",
+    "instrument_litellm",
+    "instrument_openai",
     "media_part",
     "parent_traceparent_from_context",
     "text_part",
@@ -161,6 +183,12 @@ __all__ = [
     "tool_call_part",
     "tool_result_message",
     "tool_result_part",
+    "uninstrument",
+    "uninstrument_anthropic",
+    "uninstrument_bedrock",
+    "uninstrument_gemini",
+    "uninstrument_litellm",
+    "uninstrument_openai",
     "user_id_from_context",
     "user_text_message",
     "validate_embedding_result",

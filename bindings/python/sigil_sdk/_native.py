@@ -287,6 +287,7 @@ sigil_generation_start_streaming = _fn(
 sigil_generation_set_result_json = _fn("sigil_generation_set_result_json", c_uint32, P, c_char_p, c_size_t)
 sigil_generation_set_call_error = _fn("sigil_generation_set_call_error", c_uint32, P, c_char_p, c_size_t, c_int32)
 sigil_generation_set_first_token_at = _fn("sigil_generation_set_first_token_at", c_uint32, P, c_int64)
+sigil_generation_set_metadata_string = _fn("sigil_generation_set_metadata_string", c_uint32, P, c_char_p, c_char_p)
 sigil_generation_end = _fn("sigil_generation_end", c_uint32, P, E)
 sigil_generation_id = _fn("sigil_generation_id", c_char_p, P)
 sigil_generation_traceparent = _fn("sigil_generation_traceparent", c_uint32, P, c_char_p, c_size_t)

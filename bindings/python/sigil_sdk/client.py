@@ -1133,6 +1133,14 @@ class GenerationRecorder(_Recorder):
                 return None
             return _provider_status(fn(self._handle, enc.cstr(api, "provider API"), data, len(data), flags))
 
+    def set_metadata(self, key: str, value: str) -> Optional[SigilError]:
+        """Adds one string metadata entry to the result (extension); returns an input error."""
+        k, v = key.encode("utf-8", "surrogatepass"), str(value).encode("utf-8", "surrogatepass")
+        with self._lock:
+            if self._handle:
+                return self._input_error(N.sigil_generation_set_metadata_string(self._handle, k, v))
+        return None
+
     def set_first_token_at(self, first_token_at: Optional[datetime] = None) -> None:
         """Records when the first streamed token arrived (now when omitted)."""
         with self._lock:

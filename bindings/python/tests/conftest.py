@@ -16,6 +16,8 @@ from typing import Callable
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
+# litellm (provider tests) must never fetch its model cost map from the internet.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(REPO / "conformance"))
 
 from harness import Harness  # noqa: E402
@@ -112,3 +114,19 @@ def events(path: str) -> list[str]:
 
 
 BATCH_NOW = {"batch_size": 1, "flush_interval": timedelta(milliseconds=10)}
+
+
+@pytest.fixture(scope="session")
+def fake_provider_session():
+    from fake_provider import FakeProvider
+
+    with FakeProvider() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_provider(fake_provider_session):
+    """The fake LLM provider on loopback (tests/fake_provider.py), its replies cleared per test."""
+    fake_provider_session.clear()
+    yield fake_provider_session
+    fake_provider_session.clear()

@@ -1,0 +1,88 @@
+"""Anthropic: ``messages.create`` (plain and ``stream=True``), ``messages.parse`` and the
+``messages.stream(...)`` context manager of the official ``anthropic`` SDK, sync and async.
+
+``messages.stream`` opens its HTTP stream when the manager is entered: the manager's request is
+replaced by one that records, so ``MessageStream`` (``text_stream``, ``get_final_message()``, ...)
+reads the recorded stream and behaves as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _core
+from ._calls import Spec, async_method, async_wire_hook, begin_stream, sync_method, wire_hook
+from ._core import Patch, internal_error
+from ._openai import _response, _skip
+
+PROVIDER = "anthropic"
+API = "anthropic.messages"
+
+
+_SPEC = Spec(API, _core.keyword_request, response=_response, skip=_skip, wire=True)
+
+
+def _stream_manager(async_: bool) -> Any:
+    """A factory for the registry: ``messages.stream`` returning a manager whose request records."""
+    attr = "_AsyncMessageStreamManager__api_request" if async_ else "_MessageStreamManager__api_request"
+
+    def make(original: Any, patch: Patch) -> Any:
+        def stream(*args: Any, **kwargs: Any) -> Any:
+            manager = original(*args, **kwargs)
+            if not patch.active:
+                return manager
+            try:
+                request = getattr(manager, attr)
+                body = {**kwargs, "stream": True}
+                setattr(manager, attr, _async_opened(request, args, body) if async_ else
+                        _opened(request, args, body))
+            except Exception as err:  # noqa: BLE001
+                internal_error(API + " stream manager", err)
+            return manager
+
+        return stream
+
+    return make
+
+
+def _opened(request: Any, args: tuple, kwargs: dict) -> Any:
+    def open_stream() -> Any:
+        call = begin_stream(_SPEC, args, kwargs)
+        if call is None:
+            return request()
+        try:
+            raw = request()
+        except BaseException as exc:
+            call.failed(exc)
+            raise
+        return call.returned(raw, False)
+
+    return open_stream
+
+
+async def _async_opened(request: Any, args: tuple, kwargs: dict) -> Any:
+    call = begin_stream(_SPEC, args, kwargs)
+    if call is None:
+        return await request
+    try:
+        raw = await request
+    except BaseException as exc:
+        call.failed(exc)
+        raise
+    return call.returned(raw, True)
+
+
+def targets() -> list[tuple[Any, str, Any]]:
+    from anthropic import _base_client
+    from anthropic.resources.messages import messages
+
+    return [
+        (messages.Messages, "create", sync_method(_SPEC)),
+        (messages.Messages, "parse", sync_method(_SPEC)),
+        (messages.Messages, "stream", _stream_manager(False)),
+        (messages.AsyncMessages, "create", async_method(_SPEC)),
+        (messages.AsyncMessages, "parse", async_method(_SPEC)),
+        (messages.AsyncMessages, "stream", _stream_manager(True)),
+        (_base_client.SyncAPIClient, "_process_response", wire_hook),
+        (_base_client.AsyncAPIClient, "_process_response", async_wire_hook),
+    ]
