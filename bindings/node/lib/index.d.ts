@@ -104,7 +104,7 @@ export interface SigilSdkConfigInput {
   generationExporter?: GenerationExporter;
   /**
    * Extension: how many generations and tool executions debugSnapshot() keeps, the most recent
-   * (default 1000); 0 turns the snapshot (and its per-generation copy) off.
+   * (default 100); 0 turns the snapshot (and its per-generation copy) off.
    */
   debugSnapshotLimit?: number;
   /** Accepted for compatibility and not used: spans and metrics come from the engine (see `otlp`). */
