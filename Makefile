@@ -11,7 +11,7 @@ APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-de
 	libgtest-dev libbenchmark-dev \
 	clang libclang-rt-14-dev clang-format
 
-.PHONY: format lint all deps deps-apt deps-python deps-rust build bench test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-sanitize fuzz conformance demo install clean
+.PHONY: format lint all deps deps-apt deps-python deps-rust build bench test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-compat test-sanitize fuzz conformance demo install clean
 
 all: build
 
@@ -51,6 +51,7 @@ test: build
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-node
+	$(MAKE) --no-print-directory test-compat
 	$(MAKE) --no-print-directory conformance
 
 test-python: build
@@ -85,6 +86,19 @@ NODE_SIGIL_ENV = SIGIL_BUILD_DIR=$(abspath $(BUILD))
 
 test-node: build
 	cd bindings/node && $(NODE_SIGIL_ENV) $(NPM) install --no-audit --no-fund && $(NODE_SIGIL_ENV) $(NPM) test
+
+# Compatibility with the reference SDKs: our own tests of the behaviours their
+# users rely on (custom exporters, debugSnapshot/last_generation, sigiltest,
+# framework metadata, error texts, tracer/meter options), written from their
+# documentation. Offline (the capture harness on loopback). Each file is outside
+# its binding tier's default selection, so `make test` runs it once: Python
+# tests/compat_*.py (named explicitly), Go files tagged `compat` (only their
+# TestCompat* tests), Node test/compat/*.compat.mjs.
+test-compat: build
+	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests/compat_reference.py
+	$(GO_SIGIL_ENV) && cd bindings/go && $(GO) test -race -count=1 -tags compat -run '^TestCompat' ./sigil
+	cd bindings/node && $(NODE_SIGIL_ENV) $(NPM) install --no-audit --no-fund && \
+	  $(NODE_SIGIL_ENV) node --test test/compat/*.compat.mjs
 
 # Every language whose driver is available; e.g. CONFORMANCE_ARGS="--lang c --scenario rating"
 conformance: build

@@ -89,7 +89,9 @@ std::string bearer_value(std::string token) {
 }
 
 // Adds Authorization / X-Scope-OrgID per the auth mode unless the explicit
-// headers already carry them (explicit headers win).
+// headers already carry them (explicit headers win). The messages are the
+// reference SDKs' wording (field names in snake_case; bindings whose
+// reference spells them otherwise rename them).
 Status apply_auth(AuthMode mode, const std::string &tenant_raw, const std::string &bearer_raw,
                   const std::string &user_raw, const std::string &password_raw, HeaderList &headers) {
   const std::string tenant = trim(tenant_raw), bearer = trim(bearer_raw), user = trim(user_raw),
@@ -98,17 +100,17 @@ Status apply_auth(AuthMode mode, const std::string &tenant_raw, const std::strin
     case AuthMode::kNone:
       return Status::ok();
     case AuthMode::kTenant:
-      if (tenant.empty()) return config_error("auth mode tenant requires a tenant id (SIGIL_AUTH_TENANT_ID)");
+      if (tenant.empty()) return config_error("auth mode tenant requires tenant_id (SIGIL_AUTH_TENANT_ID)");
       if (!has_header(headers, "X-Scope-OrgID")) headers.emplace_back("X-Scope-OrgID", tenant);
       return Status::ok();
     case AuthMode::kBearer:
-      if (bearer.empty()) return config_error("auth mode bearer requires a token (SIGIL_AUTH_TOKEN)");
+      if (bearer.empty()) return config_error("auth mode bearer requires bearer_token (SIGIL_AUTH_TOKEN)");
       if (!has_header(headers, "Authorization")) headers.emplace_back("Authorization", bearer_value(bearer));
       return Status::ok();
     case AuthMode::kBasic: {
-      if (password.empty()) return config_error("auth mode basic requires a password (SIGIL_AUTH_TOKEN)");
+      if (password.empty()) return config_error("auth mode basic requires basic_password (SIGIL_AUTH_TOKEN)");
       std::string u = user.empty() ? tenant : user;
-      if (u.empty()) return config_error("auth mode basic requires a user or a tenant id");
+      if (u.empty()) return config_error("auth mode basic requires basic_user or tenant_id");
       if (!has_header(headers, "Authorization")) {
         std::string encoded;
         base64_append(encoded, u + ":" + password);
@@ -195,10 +197,10 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
     }
   }
   if (mode == AuthMode::kTenant && o.bearer_token && !trim(*o.bearer_token).empty()) {
-    return config_error("auth mode tenant does not allow a bearer token");
+    return config_error("auth mode tenant does not allow bearer_token");
   }
   if (mode == AuthMode::kBearer && o.tenant_id && !trim(*o.tenant_id).empty()) {
-    return config_error("auth mode bearer does not allow a tenant id");
+    return config_error("auth mode bearer does not allow tenant_id");
   }
   st = apply_auth(mode, tenant, bearer, user, password, ex.headers);
   if (!st.is_ok()) return st;

@@ -331,7 +331,8 @@ Status rating_http_error(long status, std::string_view body) {
     case 400:
       return Status(SIGIL_E_REJECTED, "rating rejected by the server (HTTP 400): " + text);
     case 409:
-      return Status(SIGIL_E_RATING_CONFLICT, "rating conflict (HTTP 409): " + text);
+      // The reference SDKs' wording, which their users match on.
+      return Status(SIGIL_E_RATING_CONFLICT, "conversation rating conflict: " + text);
     default:
       return Status(SIGIL_E_TRANSPORT, "rating request failed: HTTP " + std::to_string(status) +
                                            (text.empty() ? std::string() : ": " + text));

@@ -78,8 +78,8 @@ std::string embedding_span_name(std::string_view model) {
   return name;
 }
 
-std::optional<int64_t> thinking_budget_from_metadata(const Metadata &metadata) {
-  auto it = metadata.find(sc::kMetaThinkingBudget);
+std::optional<int64_t> int_from_metadata(const Metadata &metadata, const char *key) {
+  auto it = metadata.find(key);
   if (it == metadata.end()) return std::nullopt;
   const JsonValue &v = it->second;
   if (v.kind == JsonValue::Kind::kNumber) {
@@ -98,6 +98,27 @@ std::optional<int64_t> thinking_budget_from_metadata(const Metadata &metadata) {
   }
   return std::nullopt;
 }
+
+namespace {
+
+// The framework metadata copied onto generation spans: trimmed non-empty
+// strings, and the retry attempt as an integer (as the reference SDKs do).
+void set_framework_attributes(AttrList &a, const Metadata &metadata) {
+  if (metadata.empty()) return;
+  static constexpr const char *kStringKeys[] = {
+      sc::kFrameworkRunId,   sc::kFrameworkThreadId,      sc::kFrameworkParentRunId, sc::kFrameworkComponentName,
+      sc::kFrameworkRunType, sc::kFrameworkLangGraphNode, sc::kFrameworkEventId,
+  };
+  for (const char *key : kStringKeys) {
+    auto it = metadata.find(key);
+    if (it != metadata.end() && it->second.kind == JsonValue::Kind::kString) set_trimmed(a, key, it->second.string);
+  }
+  if (auto attempt = int_from_metadata(metadata, sc::kFrameworkRetryAttempt)) {
+    a.set_int(sc::kFrameworkRetryAttempt, *attempt);
+  }
+}
+
+}  // namespace
 
 SpanData generation_span(const Generation &g, const TraceContext &tc, const std::string &sdk_name) {
   SpanData s = new_span(generation_span_name(g), SpanKind::kClient, tc, g.started_at_ns, g.completed_at_ns);
@@ -121,6 +142,7 @@ SpanData generation_span(const Generation &g, const TraceContext &tc, const std:
   if (g.tool_choice) set_trimmed(a, sc::kRequestToolChoice, *g.tool_choice);
   if (g.thinking_enabled) a.set_bool(sc::kRequestThinkingEnabled, *g.thinking_enabled);
   if (auto budget = thinking_budget_from_metadata(g.metadata)) a.set_int(sc::kRequestThinkingBudget, *budget);
+  set_framework_attributes(a, g.metadata);
   if (!g.stop_reason.empty()) a.set_strings(sc::kFinishReasons, {g.stop_reason});
   const TokenUsage &u = g.usage;
   set_positive(a, sc::kInputTokens, u.input_tokens);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/model.h"
+#include "telemetry/semconv.h"
 #include "telemetry/trace_context.h"
 #include "base/span.h"
 
@@ -73,7 +74,12 @@ void span_add_exception(SpanData &span, const char *exception_type, std::string 
 void span_set_error(SpanData &span, const char *error_type, const char *error_category, std::string message);
 void span_set_ok(SpanData &span);
 
+// The metadata value at `key`, when it is an integer (number or string).
+std::optional<int64_t> int_from_metadata(const Metadata &metadata, const char *key);
+
 // The metadata thinking budget, when it is an integer (number or string).
-std::optional<int64_t> thinking_budget_from_metadata(const Metadata &metadata);
+inline std::optional<int64_t> thinking_budget_from_metadata(const Metadata &metadata) {
+  return int_from_metadata(metadata, semconv::kMetaThinkingBudget);
+}
 
 }  // namespace sigil::detail

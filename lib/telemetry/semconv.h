@@ -72,6 +72,18 @@ inline constexpr char kMetricTimeToFirstToken[] = "gen_ai.client.time_to_first_t
 inline constexpr char kMetricToolCallsPerOperation[] = "gen_ai.client.tool_calls_per_operation";
 inline constexpr char kTokenType[] = "gen_ai.token.type";
 
+// Framework metadata keys (set by framework handlers) that are also copied
+// onto the generation span: low-cardinality identifiers only, never the
+// framework's free-form tags or the caller's own metadata.
+inline constexpr char kFrameworkRunId[] = "sigil.framework.run_id";
+inline constexpr char kFrameworkThreadId[] = "sigil.framework.thread_id";
+inline constexpr char kFrameworkParentRunId[] = "sigil.framework.parent_run_id";
+inline constexpr char kFrameworkComponentName[] = "sigil.framework.component_name";
+inline constexpr char kFrameworkRunType[] = "sigil.framework.run_type";
+inline constexpr char kFrameworkRetryAttempt[] = "sigil.framework.retry_attempt";
+inline constexpr char kFrameworkLangGraphNode[] = "sigil.framework.langgraph.node";
+inline constexpr char kFrameworkEventId[] = "sigil.framework.event_id";
+
 // Metadata key holding the thinking budget (also a span attribute).
 inline constexpr char kMetaThinkingBudget[] = "sigil.gen_ai.request.thinking.budget_tokens";
 

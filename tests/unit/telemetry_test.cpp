@@ -662,6 +662,33 @@ TEST(GenerationTelemetry, ThinkingBudgetFromMetadata) {
   EXPECT_FALSE(thinking_budget_from_metadata(md));
 }
 
+TEST(GenerationTelemetry, FrameworkMetadataOnTheSpan) {
+  SpanSink sink;
+  auto client = make_client(&sink);
+  Generation seed;
+  seed.model = {"openai", "gpt-5"};
+  seed.metadata[sc::kFrameworkRunId] = JsonValue::String(" run-1 ");
+  seed.metadata[sc::kFrameworkRunType] = JsonValue::String("chat");
+  seed.metadata[sc::kFrameworkThreadId] = JsonValue::String("   ");   // blank: left out
+  seed.metadata[sc::kFrameworkLangGraphNode] = JsonValue::Number(7);  // not a string: left out
+  seed.metadata[sc::kFrameworkRetryAttempt] = JsonValue::String("2");
+  seed.metadata["sigil.framework.tags"] = JsonValue::String("free-form");
+  seed.metadata["custom"] = JsonValue::String("x");
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  rec.result().input.push_back(text_message(Role::kUser, "x"));
+  ASSERT_TRUE(rec.end().is_ok());
+
+  Span s = sink.only();
+  EXPECT_EQ(s.str(sc::kFrameworkRunId), "run-1");
+  EXPECT_EQ(s.str(sc::kFrameworkRunType), "chat");
+  EXPECT_EQ(s.attrs[sc::kFrameworkRetryAttempt].type, SIGIL_ATTRIBUTE_INT);
+  EXPECT_EQ(s.num(sc::kFrameworkRetryAttempt), 2);
+  EXPECT_FALSE(s.has(sc::kFrameworkThreadId));
+  EXPECT_FALSE(s.has(sc::kFrameworkLangGraphNode));
+  EXPECT_FALSE(s.has("sigil.framework.tags"));
+  EXPECT_FALSE(s.has("custom"));
+}
+
 TEST(GenerationTelemetry, ZeroAndNegativeUsageIsOmitted) {
   SpanSink sink;
   auto client = make_client(&sink);

@@ -12,6 +12,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/cgo"
+	"sync"
 	"time"
 	"unsafe"
 )
@@ -28,6 +29,9 @@ type Client struct {
 	logger  *log.Logger
 	// hasResolver: starts pass their context to the resolver (privacy.go).
 	hasResolver bool
+	// exporter is Config.GenerationExporter; Shutdown shuts it down.
+	exporter     GenerationExporter
+	exporterOnce sync.Once
 }
 
 // clientState is what the finalizer needs; it must not point back to Client.
@@ -76,8 +80,9 @@ func newClient(config Config) (*Client, error) {
 		return c, c.initErr
 	}
 	defer C.sigil_options_free(opts)
+	c.exporter = config.GenerationExporter
 	handle := cgo.NewHandle(&goCallbacks{logger: c.logger, resolver: config.ContentCaptureResolver,
-		sanitizer: config.Privacy.Sanitizer})
+		sanitizer: config.Privacy.Sanitizer, exporter: config.GenerationExporter, onSpan: config.Telemetry.OnSpan})
 	if err := applyConfig(opts, &config, handle); err != nil {
 		handle.Delete()
 		c.initErr = err
@@ -237,6 +242,12 @@ func applyConfig(o *C.sigil_options_t, cfg *Config, logHandle cgo.Handle) error 
 			clampU32(int64(capture.MaxInputItems)), clampU32(int64(capture.MaxTextLength))))
 	}
 	applyPrivacy(o, cfg, logHandle, check)
+	if cfg.GenerationExporter != nil {
+		check("generation exporter", C.sgo_options_set_go_exporter(o, C.uintptr_t(logHandle)))
+	}
+	if cfg.Telemetry.OnSpan != nil {
+		check("span handler", C.sgo_options_set_go_span_handler(o, C.uintptr_t(logHandle)))
+	}
 	return firstErr
 }
 
@@ -303,12 +314,20 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	if c.ptr == nil {
 		return c.initErr
 	}
-	return c.blocking(ctx, func(ms C.uint32_t) *Error {
+	err := c.blocking(ctx, func(ms C.uint32_t) *Error {
 		var cerr *C.sigil_error_t
 		st := C.sigil_client_shutdown(c.ptr, ms, &cerr)
 		runtime.KeepAlive(c)
 		return takeError(st, cerr)
 	})
+	if s, ok := c.exporter.(exporterShutdown); ok {
+		c.exporterOnce.Do(func() {
+			if serr := s.Shutdown(ctx); serr != nil && err == nil {
+				err = serr
+			}
+		})
+	}
+	return err
 }
 
 // blocking runs a libsigil call bounded by ctx's deadline; when ctx can be

@@ -41,6 +41,11 @@ type Config struct {
 	// Default defers to ContentCapture; a panic means MetadataOnly (fail
 	// closed). libsigil calls it from inside the Start call.
 	ContentCaptureResolver func(ctx context.Context, metadata map[string]any) ContentCaptureMode
+	// GenerationExporter, when set, receives every generation instead of a
+	// Sigil server (a libsigil extension; see GenerationExporter). It wins
+	// over GenerationExport's protocol and endpoint; batching, retries and
+	// accounting stay libsigil's.
+	GenerationExporter GenerationExporter
 	// Privacy holds libsigil's redaction, sanitizer and size-limit knobs.
 	Privacy PrivacyConfig
 	// Defaults are the identity and tags of records that set none (a
@@ -71,6 +76,11 @@ type TelemetryConfig struct {
 	ResourceAttributes map[string]string
 	// MetricExportInterval is the time between periodic metric exports.
 	MetricExportInterval time.Duration
+	// OnSpan receives every finished, sampled span, on the goroutine that
+	// ends the recorder, before End returns (for bridging into the host's
+	// tracer, or for tests; see sigiltest). It should be quick and must not
+	// call Flush or Shutdown.
+	OnSpan func(Span)
 }
 
 // RecordDefaults apply to records that set no identity of their own (lowest

@@ -99,9 +99,17 @@ type Error struct {
 	Code    Code
 	Message string
 	wraps   []error
+	// bare: Error() is the message alone, as the reference words it (its
+	// Generation.Validate errors name the field with no "sigil: " prefix).
+	bare bool
 }
 
-func (e *Error) Error() string { return "sigil: " + e.Message }
+func (e *Error) Error() string {
+	if e.bare {
+		return e.Message
+	}
+	return "sigil: " + e.Message
+}
 
 // Is reports whether target is one of the sentinels this error matches (for
 // errors.Is). Is and As are used rather than Unwrap() []error, which Go 1.19
@@ -195,8 +203,7 @@ func ratingError(e *Error) error {
 	case CodeRatingValidation, CodeRejected, CodeInvalidUTF8, CodeInvalidArgument:
 		e.Message = "conversation rating validation failed: " + e.Message
 		return e.with(ErrRatingValidationFailed)
-	case CodeRatingConflict:
-		e.Message = "conversation rating conflict: " + e.Message
+	case CodeRatingConflict: // libsigil's message already reads "conversation rating conflict: ..."
 		return e.with(ErrRatingConflict)
 	case CodeShutdown:
 		return e.with(ErrClientShutdown)

@@ -137,6 +137,8 @@ type goCallbacks struct {
 	logger    *log.Logger
 	resolver  func(ctx context.Context, metadata map[string]any) ContentCaptureMode
 	sanitizer func(path, value string) (string, error)
+	exporter  GenerationExporter
+	onSpan    func(Span)
 }
 
 // generationCaptureMode is the mode libsigil resolved for a started generation.

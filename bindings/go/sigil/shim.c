@@ -217,5 +217,26 @@ sigil_status_t sgo_options_set_go_sanitizer(sigil_options_t *options, uintptr_t 
   return sigil_options_set_sanitizer(options, sgo_sanitize_trampoline, (void *)handle);
 }
 
+/* Defined by cgo from the //exports in exporter.go and span.go. */
+extern uint32_t sigilGoExport(uintptr_t handle, char *json, size_t json_len, void *results);
+extern void sigilGoSpan(uintptr_t handle, void *span);
+
+static sigil_status_t sgo_export_trampoline(void *user_data, const char *json, size_t json_len,
+                                            sigil_export_results_t *results) {
+  return sigilGoExport((uintptr_t)user_data, (char *)json, json_len, results);
+}
+
+static void sgo_span_trampoline(void *user_data, const sigil_span_t *span) {
+  sigilGoSpan((uintptr_t)user_data, (void *)span);
+}
+
+sigil_status_t sgo_options_set_go_exporter(sigil_options_t *options, uintptr_t handle) {
+  return sigil_options_set_generation_exporter(options, sgo_export_trampoline, (void *)handle);
+}
+
+sigil_status_t sgo_options_set_go_span_handler(sigil_options_t *options, uintptr_t handle) {
+  return sigil_options_set_span_callback(options, sgo_span_trampoline, (void *)handle);
+}
+
 /* The ABI this package was compiled against. */
 uint32_t sgo_abi_version_header(void) { return SIGIL_ABI_VERSION; }

@@ -87,6 +87,11 @@ sigil_status_t sgo_options_set_go_logger(sigil_options_t *options, uintptr_t han
 sigil_status_t sgo_options_set_go_resolver(sigil_options_t *options, uintptr_t handle);
 sigil_status_t sgo_options_set_go_sanitizer(sigil_options_t *options, uintptr_t handle);
 
+/* Registers the Go generation exporter (exporter.go) and span handler
+ * (span.go) bridges; `handle` is the client's runtime/cgo.Handle. */
+sigil_status_t sgo_options_set_go_exporter(sigil_options_t *options, uintptr_t handle);
+sigil_status_t sgo_options_set_go_span_handler(sigil_options_t *options, uintptr_t handle);
+
 /* The ABI version of the header this package was compiled against. */
 uint32_t sgo_abi_version_header(void);
 

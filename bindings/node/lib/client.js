@@ -10,6 +10,7 @@
 const N = require('./native.js');
 const context = require('./context.js');
 const { generationResult, toolsJSON, objectJSON, toolContent } = require('./encode.js');
+const { decodeGeneration } = require('./decode.js');
 const {
   ConfigError,
   InvalidArgumentError,
@@ -83,9 +84,11 @@ function optionOps(config) {
   };
 
   const c = config ?? {};
-  if (c.generationExporter !== undefined) {
-    throw new ConfigError('sigil: custom generation exporters are not supported; the engine exports generations', 8);
+  if (c.generationExporter !== undefined && c.generationExporter !== null &&
+      typeof c.generationExporter.exportGenerations !== 'function') {
+    throw new ConfigError('sigil: generationExporter needs an exportGenerations(request) method', 8);
   }
+  if (debugSnapshotLimit(c) > 0) ops.push(['keep_last_generation', true]);
   if (c.useEnvironment === false) ops.push(['use_environment', false]);
   if (c.debug !== undefined) ops.push(['debug', Boolean(c.debug)]);
 
@@ -147,6 +150,60 @@ function optionOps(config) {
   pairs('resource_attribute', otlp.resourceAttributes);
   count('metric_export_interval_ms', otlp.metricExportIntervalMs);
   return ops;
+}
+
+/** How many generations and tool executions debugSnapshot() keeps (the most recent). */
+const DEFAULT_DEBUG_SNAPSHOT_LIMIT = 100;
+
+function debugSnapshotLimit(config) {
+  const limit = config?.debugSnapshotLimit;
+  return typeof limit === 'number' && limit >= 0 ? Math.floor(limit) : DEFAULT_DEBUG_SNAPSHOT_LIMIT;
+}
+
+/**
+ * The engine's (batch JSON, token) -> the reference exporter protocol: exportGenerations({ generations })
+ * with the reference's Generation objects, awaited; its per-item results (or its failure, which the engine
+ * retries) go back through exportDone. Runs on the JavaScript thread; the engine's worker waits meanwhile.
+ */
+function exporterDispatcher(exporter) {
+  const fail = (token, err) => {
+    const message = `generation exporter failed: ${err instanceof Error ? err.message : String(err)}`;
+    N.exportDone(token, TRANSPORT_STATUS, undefined, message);
+  };
+  return (json, token) => {
+    let request;
+    try {
+      request = { generations: (JSON.parse(json).generations ?? []).map(decodeGeneration) };
+    } catch (err) {
+      fail(token, err);
+      return;
+    }
+    Promise.resolve()
+      .then(() => exporter.exportGenerations(request))
+      .then((response) => {
+        const results = [];
+        for (const r of response?.results ?? []) {
+          if (r && r.generationId !== undefined) {
+            results.push([String(r.generationId), Boolean(r.accepted), r.error ? String(r.error) : undefined]);
+          }
+        }
+        N.exportDone(token, 0, results, undefined);
+      }, (err) => fail(token, err))
+      .catch((err) => fail(token, err));
+  };
+}
+
+const TRANSPORT_STATUS = 10;
+
+// The engine names auth fields as the Python and Go references do; the JavaScript reference's
+// messages (which its users match) name them as its config does.
+const JS_FIELD_NAMES = { tenant_id: 'tenantId', bearer_token: 'bearerToken', basic_user: 'basicUser',
+  basic_password: 'basicPassword' };
+
+function jsFieldNames(message) {
+  return typeof message === 'string'
+    ? message.replace(/\b(tenant_id|bearer_token|basic_user|basic_password)\b/g, (m) => JS_FIELD_NAMES[m])
+    : message;
 }
 
 const REDACTION = {
@@ -342,10 +399,16 @@ class Recorder {
   #startError = undefined;
   #refused = undefined;
 
-  /** @internal `native`: the addon's { end, traceparent } for this kind. */
-  constructor(started, native) {
+  #onEnd;
+
+  /**
+   * @internal `native`: the addon's { end, traceparent } for this kind; `onEnd(recorder, error)`, if given,
+   * runs after the first end().
+   */
+  constructor(started, native, onEnd) {
     [this.#h, this.#startError] = splitStart(started);
     this.#native = native;
+    this.#onEnd = onEnd;
   }
 
   /** The W3C traceparent of this recording's span, for propagating it to child work. */
@@ -388,6 +451,13 @@ class Recorder {
     if (this.#ended) return toError(r);
     this.#ended = true;
     this.#error = this.#refused ?? (r !== 0 ? this[END_ERROR](r) : this.#startError);
+    if (this.#onEnd !== undefined && this.#h) {
+      try {
+        this.#onEnd(this);
+      } catch {
+        // the debug snapshot is best effort; it never fails the caller's end()
+      }
+    }
     return this.#error;
   }
 
@@ -403,8 +473,17 @@ class GenerationRecorder extends Recorder {
   #id = undefined;
 
   /** @internal */
-  constructor(started) {
-    super(started, { end: N.generationEnd, traceparent: N.generationTraceparent });
+  constructor(started, onEnd) {
+    super(started, { end: N.generationEnd, traceparent: N.generationTraceparent }, onEnd);
+  }
+
+  /**
+   * Extension: the generation as end() normalized it (the reference's Generation shape), or undefined
+   * before end(), for a recorder that did not start, or with debugSnapshotLimit 0.
+   */
+  get lastGeneration() {
+    const json = this[HANDLE] ? N.generationLastJson(this[HANDLE]) : undefined;
+    return json === undefined ? undefined : decodeGeneration(json);
   }
 
   /** The generation id (given at start or generated by the engine). */
@@ -519,16 +598,28 @@ class GenerationRecorder extends Recorder {
 /** Records one tool execution (a span and metrics; never exported as a generation). */
 class ToolExecutionRecorder extends Recorder {
   #callError = undefined;
+  #snapshot = undefined;
 
-  /** @internal */
-  constructor(started) {
-    super(started, { end: N.toolEnd, traceparent: N.toolTraceparent });
+  /** @internal `snapshot`: the debug snapshot's record of this execution, filled as it goes, or undefined. */
+  constructor(started, onEnd, snapshot) {
+    super(started, { end: N.toolEnd, traceparent: N.toolTraceparent }, onEnd);
+    this.#snapshot = snapshot;
+  }
+
+  /** @internal The debug snapshot's record, completed at end(). */
+  get debugRecord() {
+    return this.#snapshot;
   }
 
   /** Sets the arguments and result: text as is, any other value as JSON. Returns an input error, if any. */
   setResult(result) {
     return this[SET]((h) => {
       const r = result ?? {};
+      if (this.#snapshot !== undefined) {
+        this.#snapshot.arguments = r.arguments;
+        this.#snapshot.result = r.result;
+        if (r.completedAt instanceof Date) this.#snapshot.completedAt = r.completedAt;
+      }
       const st = N.toolSetResult(h, toolContent(r.arguments), toolContent(r.result), timeArg(r.completedAt));
       return st === 0 ? undefined : fromStatus(st);
     });
@@ -539,6 +630,7 @@ class ToolExecutionRecorder extends Recorder {
     this[SET]((h) => {
       const [message, status] = callErrorArgs(error);
       this.#callError = error instanceof Error ? error : new Error(message);
+      if (this.#snapshot !== undefined) this.#snapshot.callError = message;
       N.toolSetError(h, message, status);
     });
   }
@@ -588,6 +680,26 @@ class EmbeddingRecorder extends Recorder {
       N.embeddingSetCallError(h, message, status);
     });
   }
+}
+
+/** The debug snapshot's ToolExecution for a start (the reference's fields), completed by the recorder. */
+function toolRecord(s, ctx) {
+  const record = { toolName: String(s.toolName) };
+  const copy = (key, value) => {
+    if (value !== undefined && value !== null && value !== '') record[key] = value;
+  };
+  copy('toolCallId', s.toolCallId);
+  copy('toolType', s.toolType);
+  copy('toolDescription', s.toolDescription);
+  copy('conversationId', s.conversationId ?? ctx.conversationId);
+  copy('conversationTitle', s.conversationTitle ?? ctx.conversationTitle);
+  copy('agentName', s.agentName ?? ctx.agentName);
+  copy('agentVersion', s.agentVersion ?? ctx.agentVersion);
+  copy('requestModel', s.requestModel);
+  copy('requestProvider', s.requestProvider);
+  record.includeContent = Boolean(s.includeContent);
+  record.startedAt = s.startedAt instanceof Date ? s.startedAt : new Date();
+  return record;
 }
 
 /**
@@ -661,6 +773,21 @@ class SigilClient {
   #shutdown = undefined;
   #runningFlush = undefined;
   #queuedFlush = undefined;
+  #exporter = undefined;
+  #snapshotLimit = 0;
+  #generations = [];
+  #toolExecutions = [];
+  // The ended recorders are kept (their handle holds the engine's JSON of the generation); debugSnapshot()
+  // reads and decodes them, so end() pays no copy into JavaScript.
+  #recordGeneration = (recorder) => this.#remember(this.#generations, recorder);
+  #recordToolExecution = (recorder) => {
+    const record = recorder.debugRecord;
+    if (record === undefined) return;
+    record.completedAt ??= new Date();
+    const err = recorder.getError();
+    if (err !== undefined && record.callError === undefined) record.callError = err.message;
+    this.#remember(this.#toolExecutions, record);
+  };
 
   /**
    * Creates the client. Fields left unset fall back to the SIGIL_* / OTEL_*
@@ -673,11 +800,33 @@ class SigilClient {
     const resolver = config?.contentCaptureResolver;
     const sanitizer = config?.sanitizer;
     this.#hasResolver = typeof resolver === 'function';
+    this.#exporter = config?.generationExporter ?? undefined;
+    this.#snapshotLimit = debugSnapshotLimit(config);
     const r = N.clientNew(ops, this.#logger ? logFunction(this.#logger) : undefined,
       typeof resolver === 'function' ? resolverFunction(resolver) : undefined,
-      typeof sanitizer === 'function' ? sanitizerFunction(sanitizer) : undefined);
-    if (r[0] !== 0) throw fromStatus(r[0], r[1]);
+      typeof sanitizer === 'function' ? sanitizerFunction(sanitizer) : undefined,
+      this.#exporter !== undefined ? exporterDispatcher(this.#exporter) : undefined);
+    if (r[0] !== 0) throw fromStatus(r[0], r[0] === 8 ? jsFieldNames(r[1]) : r[1]);
     this.#h = r[1];
+  }
+
+  #remember(list, record) {
+    if (record === undefined || this.#snapshotLimit === 0) return;
+    list.push(record);
+    if (list.length > this.#snapshotLimit) list.splice(0, list.length - this.#snapshotLimit);
+  }
+
+  /**
+   * An in-memory snapshot for tests and debugging, as the reference SDK's: the generations as end()
+   * normalized them and the tool executions ended so far (the most recent `debugSnapshotLimit`, default
+   * 100, each), and how many generations wait in the export queue. Returns copies.
+   */
+  debugSnapshot() {
+    return {
+      generations: this.#generations.map((r) => r.lastGeneration).filter((g) => g !== undefined),
+      toolExecutions: this.#toolExecutions.map((t) => structuredClone(t)),
+      queueSize: Number(this.stats().queueItems),
+    };
   }
 
   /** Starts recording a generation (mode SYNC unless start.mode says otherwise). */
@@ -703,7 +852,7 @@ class SigilClient {
       s.temperature, s.topP, s.toolChoice, s.thinkingEnabled, toolsJSON(s.tools), objectJSON(s.tags),
       objectJSON(s.metadata), timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.userId,
       ctx.agentName, ctx.agentVersion, ctx.parentTraceparent, recordCaptureMode(s.contentCapture, ctx));
-    const recorder = new GenerationRecorder(h);
+    const recorder = new GenerationRecorder(h, this.#snapshotLimit > 0 ? this.#recordGeneration : undefined);
     if (refused) {
       recorder[REFUSE](refused);
       if (recorder[HANDLE]) N.generationSetResult(recorder[HANDLE], 'null'); // the engine keeps it from export
@@ -727,7 +876,10 @@ class SigilClient {
       s.conversationTitle, s.agentName, s.agentVersion, s.requestModel, s.requestProvider,
       Boolean(s.includeContent), timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.agentName,
       ctx.agentVersion, ctx.parentTraceparent, recordCaptureMode(s.contentCapture, ctx));
-    const recorder = new ToolExecutionRecorder(h);
+    // A blank tool name records nothing, in the snapshot either.
+    const named = typeof s.toolName === 'string' && s.toolName.trim() !== '';
+    const snapshot = this.#snapshotLimit > 0 && named && !Array.isArray(h) && h ? toolRecord(s, ctx) : undefined;
+    const recorder = new ToolExecutionRecorder(h, snapshot && this.#recordToolExecution, snapshot);
     if (refused) recorder[REFUSE](refused);
     return callback === undefined ? recorder : runWithRecorder(recorder, callback);
   }
@@ -801,8 +953,13 @@ class SigilClient {
    * be delivered in time is dropped, counted in stats() and logged.
    */
   shutdown(timeoutMs = DEFAULT_TIMEOUT_MS) {
-    this.#shutdown ??= N.clientShutdown(this.#h, timeoutMs).then((r) => {
+    this.#shutdown ??= N.clientShutdown(this.#h, timeoutMs).then(async (r) => {
       if (r !== 0) this.#logger?.warn?.(`sigil: shutdown: ${r[1]}`);
+      try {
+        await this.#exporter?.shutdown?.();
+      } catch (err) {
+        this.#logger?.warn?.(`sigil generation exporter shutdown failed: ${err instanceof Error ? err.message : err}`);
+      }
     });
     return this.#shutdown;
   }

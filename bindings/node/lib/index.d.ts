@@ -94,8 +94,19 @@ export interface SigilSdkConfigInput {
   api?: Partial<ApiConfig>;
   embeddingCapture?: Partial<EmbeddingCaptureConfig>;
   logger?: SigilLogger;
-  /** Not supported: the engine exports generations. Setting it throws a ConfigError. */
-  generationExporter?: never;
+  /**
+   * Sends generations to this exporter instead of a Sigil server (the reference's protocol). The
+   * engine batches, applies the privacy pass, retries a rejected promise with backoff and counts the
+   * results in stats(); exportGenerations runs on the event loop, one batch at a time, and its
+   * shutdown() (if any) is awaited by client.shutdown(). Without a `shutdown()` of the client, what
+   * is still queued when the process exits cannot reach it.
+   */
+  generationExporter?: GenerationExporter;
+  /**
+   * Extension: how many generations and tool executions debugSnapshot() keeps, the most recent
+   * (default 100); 0 turns the snapshot (and its per-generation copy) off.
+   */
+  debugSnapshotLimit?: number;
   /** Accepted for compatibility and not used: spans and metrics come from the engine (see `otlp`). */
   tracer?: unknown;
   /** Accepted for compatibility and not used. */
@@ -436,8 +447,98 @@ export interface ProviderOptions {
   rawArtifacts?: boolean;
 }
 
+/** One generation's result from a generation exporter. */
+export interface ExportGenerationResult {
+  generationId: string;
+  accepted: boolean;
+  error?: string;
+}
+
+/** One batch handed to a generation exporter. */
+export interface ExportGenerationsRequest {
+  generations: Generation[];
+}
+
+/** What a generation exporter returns: per-generation results (missing ones count as accepted). */
+export interface ExportGenerationsResponse {
+  results: ExportGenerationResult[];
+}
+
+/** A custom generation sink (the reference's pluggable exporter interface). */
+export interface GenerationExporter {
+  exportGenerations(request: ExportGenerationsRequest): Promise<ExportGenerationsResponse>;
+  shutdown?(): Promise<void> | void;
+}
+
+/** A generation as the engine normalized it: what exporters and debugSnapshot() receive. */
+export interface Generation {
+  id: string;
+  conversationId?: string;
+  conversationTitle?: string;
+  userId?: string;
+  agentName?: string;
+  agentVersion?: string;
+  mode: GenerationMode;
+  operationName: string;
+  traceId?: string;
+  spanId?: string;
+  model: ModelRef;
+  systemPrompt?: string;
+  responseId?: string;
+  responseModel?: string;
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  toolChoice?: string;
+  thinkingEnabled?: boolean;
+  input?: Message[];
+  output?: Message[];
+  tools?: ToolDefinition[];
+  usage?: TokenUsage;
+  stopReason?: string;
+  startedAt: Date;
+  completedAt: Date;
+  tags?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+  artifacts?: Artifact[];
+  callError?: string;
+}
+
+/** A tool execution as debugSnapshot() keeps it. */
+export interface ToolExecution {
+  toolName: string;
+  toolCallId?: string;
+  toolType?: string;
+  toolDescription?: string;
+  conversationId?: string;
+  conversationTitle?: string;
+  agentName?: string;
+  agentVersion?: string;
+  requestModel?: string;
+  requestProvider?: string;
+  includeContent: boolean;
+  startedAt: Date;
+  completedAt: Date;
+  arguments?: unknown;
+  result?: unknown;
+  callError?: string;
+}
+
+/** The in-memory snapshot of debugSnapshot(). */
+export interface SigilDebugSnapshot {
+  generations: Generation[];
+  toolExecutions: ToolExecution[];
+  /** Generations waiting in the export queue. */
+  queueSize: number;
+}
+
 export declare class GenerationRecorder {
   private constructor();
+  /**
+   * Extension: the generation as end() normalized it; undefined before end(), for a recorder that
+   * did not start, or with debugSnapshotLimit 0.
+   */
+  readonly lastGeneration: Generation | undefined;
   /** Extension: the generation id (given at start or generated). */
   readonly id: string;
   /** Extension: the W3C traceparent of the generation's span ("" when it has none). */
@@ -610,6 +711,9 @@ export declare class SigilClient {
   flush(timeoutMs?: number): Promise<void>;
   /** Stops accepting records and delivers what is queued (default 10 s). Idempotent; never rejects. */
   shutdown(timeoutMs?: number): Promise<void>;
+
+  /** Copies of the generations and tool executions recorded so far (see debugSnapshotLimit), and the queue size. */
+  debugSnapshot(): SigilDebugSnapshot;
 
   /** Extension. */
   stats(): SigilStats;

@@ -8,6 +8,7 @@
  *                scratch buffer), numbers, times, statuses
  *   callbacks.c  engine -> JavaScript: the logger, the content capture
  *                resolver and the sanitizer
+ *   exporter.c   engine -> JavaScript: the custom generation exporter
  *   client.c     clients: options, stats, and the blocking calls (flush,
  *                shutdown, ratings) on libuv's thread pool
  *   recorders.c  generations, tool executions, embeddings
@@ -125,6 +126,20 @@ int engine_resolver(void *user_data, uint32_t record_kind, const char *metadata_
 int engine_sanitizer(void *user_data, const char *path, size_t path_len, const char *value, size_t value_len,
                      sigil_sanitized_t *out);
 
+/* --- exporter.c ---------------------------------------------------------- */
+
+/* The custom generation exporter: a thread-safe function to lib/'s dispatcher. */
+typedef struct {
+  napi_threadsafe_function tsfn;
+  int alive; /* tsfn usable; guarded by exporter.c's mutex */
+} exporter_t;
+
+exporter_t *exporter_new(napi_env env, napi_value dispatcher, int *failed);
+/* Before the engine client is freed: pending and later calls fail at once. */
+void exporter_close(exporter_t *ex);
+sigil_status_t engine_exporter(void *user_data, const char *json, size_t json_len, sigil_export_results_t *results);
+napi_value export_done(napi_env env, napi_callback_info info);
+
 /* --- client.c ------------------------------------------------------------ */
 
 typedef struct env_data env_data_t;
@@ -133,6 +148,7 @@ typedef struct client_wrap {
   sigil_client_t *client; /* NULL once freed */
   log_sink_t *sink;       /* NULL without a logger */
   hooks_t *hooks;         /* NULL without a resolver or sanitizer */
+  exporter_t *exporter;   /* NULL without a custom generation exporter */
   env_data_t *ed;
   int shut_down;                   /* a shutdown completed: freeing is quick */
   int busy;                        /* async jobs in flight */
@@ -168,6 +184,7 @@ napi_value generation_traceparent(napi_env env, napi_callback_info info);
 napi_value generation_content_capture_mode(napi_env env, napi_callback_info info);
 napi_value generation_provider(napi_env env, napi_callback_info info);
 napi_value generation_set_mapping_error(napi_env env, napi_callback_info info);
+napi_value generation_last_json(napi_env env, napi_callback_info info);
 napi_value embedding_set_provider_result(napi_env env, napi_callback_info info);
 napi_value tool_start(napi_env env, napi_callback_info info);
 napi_value tool_set_result(napi_env env, napi_callback_info info);

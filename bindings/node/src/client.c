@@ -25,7 +25,10 @@ static void list_remove(client_wrap_t *cw) {
 /* Frees the engine client (which shuts it down first, 5 s deadline, if that
  * has not happened), then lets go of the logger. */
 static void release_client(client_wrap_t *cw) {
+  exporter_close(cw->exporter);
   sigil_client_free(cw->client);
+  free(cw->exporter);
+  cw->exporter = NULL;
   cw->client = NULL;
   log_sink_t *s = cw->sink;
   cw->sink = NULL;
@@ -78,6 +81,9 @@ void env_cleanup(void *arg) {
     client_wrap_t *next = cw->next;
     cw->prev = cw->next = NULL;
     cw->ed = NULL;
+    /* The JavaScript thread runs no more exporter calls: a flush still in
+     * flight on the thread pool must not wait for one. */
+    exporter_close(cw->exporter);
     if (cw->busy == 0) release_client(cw); /* the wrapper is freed by its finalizer */
     cw = next;
   }
@@ -153,6 +159,7 @@ static const option_t kOptions[] = {
     {"spool_max_bytes", K_U64, (void *)sigil_options_set_spool_max_bytes},
     {"spool_max_age_ms", K_U64, (void *)sigil_options_set_spool_max_age_ms},
     {"spool_sync", K_U32, (void *)sigil_options_set_spool_sync},
+    {"keep_last_generation", K_INT, (void *)sigil_options_set_keep_last_generation},
 };
 
 typedef sigil_status_t (*set_str_fn)(sigil_options_t *, const char *);
@@ -235,11 +242,12 @@ static sigil_status_t apply_option(napi_env env, sigil_options_t *o, napi_value 
 
 /* clientNew(options: Array<[name, ...args]>, logger?: (level, message) => void,
  *           resolver?: (recordKind, metadataJson?) => mode,
- *           sanitizer?: (path, value) => replacement | undefined | false)
+ *           sanitizer?: (path, value) => replacement | undefined | false,
+ *           exporter?: (json, token) => void, settled by exportDone(token, ...))
  *   -> [0, client] | [status, message] */
 napi_value client_new(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  CHECK(env, get_args(env, info, 4, argv));
+  napi_value argv[5];
+  CHECK(env, get_args(env, info, 5, argv));
   env_data_t *ed = NULL;
   CHECK(env, napi_get_instance_data(env, (void **)&ed));
 
@@ -302,9 +310,13 @@ napi_value client_new(napi_env env, napi_callback_info info) {
     if (hooks->sanitizer != NULL) sigil_options_set_sanitizer(o, engine_sanitizer, hooks);
   }
 
+  int exporter_failed = 0;
+  exporter_t *exporter = hooks_failed ? NULL : exporter_new(env, argv[4], &exporter_failed);
+  if (exporter != NULL) sigil_options_set_generation_exporter(o, engine_exporter, exporter);
+
   sigil_client_t *client = NULL;
   sigil_error_t *err = NULL;
-  sigil_status_t st = hooks_failed ? SIGIL_E_NO_MEMORY : sigil_client_new(o, &client, &err);
+  sigil_status_t st = hooks_failed || exporter_failed ? SIGIL_E_NO_MEMORY : sigil_client_new(o, &client, &err);
   sigil_options_free(o);
   client_wrap_t *cw = st == SIGIL_OK ? (client_wrap_t *)calloc(1, sizeof *cw) : NULL;
   if (st == SIGIL_OK && cw == NULL) {
@@ -317,11 +329,14 @@ napi_value client_new(napi_env env, napi_callback_info info) {
       sink_unref(sink);
     }
     hooks_release(hooks);
+    exporter_close(exporter);
+    free(exporter);
     return status_value(env, st, err);
   }
   cw->client = client;
   cw->sink = sink;
   cw->hooks = hooks;
+  cw->exporter = exporter;
   cw->ed = ed;
   cw->next = ed->clients;
   if (ed->clients != NULL) ed->clients->prev = cw;

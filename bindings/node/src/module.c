@@ -43,6 +43,8 @@ NAPI_MODULE_INIT() {
       FN("validateGenerationJson", validate_generation_json),
       FN("statusName", status_name),
       FN("shutdownAll", shutdown_all),
+      FN("exportDone", export_done),
+      FN("generationLastJson", generation_last_json),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);

@@ -17,6 +17,7 @@ typedef struct {
   char traceparent[64];  /* kept at end; "" without a span */
   char *id;              /* kept at end (generations) */
   uint32_t capture_mode; /* kept at end (generations): the resolved mode */
+  char *last_json;       /* kept at end (generations, keep_last_generation): as normalized */
 } rec_t;
 
 static void rec_free_engine(rec_t *w) {
@@ -40,13 +41,14 @@ static void rec_finalize(napi_env env, void *data, void *hint) {
   rec_t *w = (rec_t *)data;
   if (w->rec != NULL) rec_free_engine(w);
   free(w->id);
+  sigil_json_free(w->last_json);
   free(w);
 }
 
 static napi_value wrap_recorder(napi_env env, void *p, rec_kind_t kind) {
   rec_t *w = (rec_t *)malloc(sizeof *w);
   if (w == NULL) {
-    rec_t tmp = {p, kind, {0}, NULL, 0};
+    rec_t tmp = {p, kind, {0}, NULL, 0, NULL};
     rec_free_engine(&tmp);
     return throw_type(env, "out of memory");
   }
@@ -54,6 +56,7 @@ static napi_value wrap_recorder(napi_env env, void *p, rec_kind_t kind) {
   w->kind = kind;
   w->traceparent[0] = '\0';
   w->id = NULL;
+  w->last_json = NULL;
   w->capture_mode = SIGIL_CONTENT_CAPTURE_DEFAULT;
   napi_value ext;
   if (napi_create_external(env, w, rec_finalize, NULL, &ext) != napi_ok) {
@@ -98,6 +101,7 @@ static napi_value rec_end(napi_env env, napi_callback_info info, rec_kind_t kind
       size_t n = strlen(id);
       w->id = (char *)malloc(n + 1);
       if (w->id != NULL) memcpy(w->id, id, n + 1);
+      if (sigil_generation_last_json(g, &w->last_json, NULL, NULL) != SIGIL_OK) w->last_json = NULL;
       break;
     }
     case REC_TOOL:
@@ -305,6 +309,16 @@ napi_value generation_id(napi_env env, napi_callback_info info) {
   rec_t *w = rec_arg(env, a[0], REC_GENERATION);
   if (w == NULL) return NULL;
   return make_cstring(env, w->rec != NULL ? sigil_generation_id((sigil_generation_t *)w->rec) : w->id);
+}
+
+/* generationLastJson(recorder) -> the generation as end normalized it (protojson), or
+ * undefined (not ended, a no-op recorder, or a client without keep_last_generation) */
+napi_value generation_last_json(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  CHECK(env, get_args(env, info, 1, a));
+  rec_t *w = rec_arg(env, a[0], REC_GENERATION);
+  if (w == NULL || w->last_json == NULL) return NULL;
+  return make_cstring(env, w->last_json);
 }
 
 napi_value generation_traceparent(napi_env env, napi_callback_info info) {

@@ -15,6 +15,12 @@ import {
   type Sanitizer,
   type GenerationResult,
   type SubmitConversationRatingResponse,
+  type GenerationExporter,
+  type ExportGenerationsRequest,
+  type ExportGenerationsResponse,
+  type Generation,
+  type SigilDebugSnapshot,
+  type ToolExecution,
 } from 'sigil-sdk';
 
 const client = new SigilClient({
@@ -99,3 +105,19 @@ prov.startEmbedding({ model: { provider: 'openai', name: 'te3' } }).setProviderR
 // @ts-expect-error: the options are an object
 pg.setProviderRequest('openai.chat', {}, true);
 await prov.shutdown();
+
+// A custom exporter (the reference's protocol) and the debug snapshot.
+const exporter: GenerationExporter = {
+  async exportGenerations(request: ExportGenerationsRequest): Promise<ExportGenerationsResponse> {
+    return { results: request.generations.map((g: Generation) => ({ generationId: g.id, accepted: true })) };
+  },
+};
+const exp = new SigilClient({ generationExporter: exporter, debugSnapshotLimit: 10 });
+const snap: SigilDebugSnapshot = exp.debugSnapshot();
+const firstStart: Date | undefined = snap.generations[0]?.startedAt;
+const tools: ToolExecution[] = snap.toolExecutions;
+console.log(firstStart, tools.length, snap.queueSize, exp.startGeneration({ model: { provider: 'p', name: 'm' } })
+  .lastGeneration?.mode);
+// @ts-expect-error: an exporter needs exportGenerations
+void new SigilClient({ generationExporter: { shutdown() {} } });
+await exp.shutdown();

@@ -225,6 +225,8 @@ class Client:
         cfg = config if config is not None else ClientConfig()
         self._logger = cfg.logger if cfg.logger is not None else logging.getLogger("sigil_sdk")
         self._exporter = cfg.generation_exporter
+        # Not used by the engine; framework handlers give their own spans to it (sigil_sdk.framework_handler).
+        self._tracer = cfg.tracer
         self._exporter_cb = _exporter_callback(self._exporter) if self._exporter is not None else None
 
         opts = c_void_p()
