@@ -463,10 +463,17 @@ typedef struct sigil_generation_start {
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*;
    * DEFAULT defers to the resolver and the client). See Privacy. */
   uint32_t content_capture;
+  /* Version 3: non-zero when `parent_traceparent` names a span of this
+   * process (a recorder's own traceparent, or the host tracer's current span
+   * that did not itself arrive from outside). 0, the default, marks the
+   * parent remote: a traceparent propagated from another process. Exported
+   * spans carry it in their flags (OTLP's "parent is remote" bit). */
+  int parent_is_local;
 } sigil_generation_start_t;
 
-/* Version 1 (without content_capture) is still accepted. */
-#define SIGIL_GENERATION_START_VERSION 2u
+/* Versions 1 (without content_capture) and 2 (without parent_is_local) are
+ * still accepted; their parent is remote. */
+#define SIGIL_GENERATION_START_VERSION 3u
 #define SIGIL_GENERATION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_GENERATION_START_VERSION)
 
 /** Initializes `*start` exactly as SIGIL_GENERATION_START_INIT does. Returns
@@ -650,10 +657,12 @@ typedef struct sigil_tool_execution_start {
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*).
    * Bindings pass the enclosing generation's mode here. See Privacy. */
   uint32_t content_capture;
+  int parent_is_local; /* version 3; as for generations */
 } sigil_tool_execution_start_t;
 
-/* Version 1 (without content_capture) is still accepted. */
-#define SIGIL_TOOL_EXECUTION_START_VERSION 2u
+/* Versions 1 (without content_capture) and 2 (without parent_is_local) are
+ * still accepted; their parent is remote. */
+#define SIGIL_TOOL_EXECUTION_START_VERSION 3u
 #define SIGIL_TOOL_EXECUTION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_TOOL_EXECUTION_START_VERSION)
 
 /** Initializes `*start` exactly as SIGIL_TOOL_EXECUTION_START_INIT does.
@@ -713,10 +722,12 @@ typedef struct sigil_embedding_start {
   const char *parent_traceparent; /* as for generations */
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*). */
   uint32_t content_capture;
+  int parent_is_local; /* version 3; as for generations */
 } sigil_embedding_start_t;
 
-/* Version 1 (without content_capture) is still accepted. */
-#define SIGIL_EMBEDDING_START_VERSION 2u
+/* Versions 1 (without content_capture) and 2 (without parent_is_local) are
+ * still accepted; their parent is remote. */
+#define SIGIL_EMBEDDING_START_VERSION 3u
 #define SIGIL_EMBEDDING_START_INIT SIGIL__VERSIONED_INIT(SIGIL_EMBEDDING_START_VERSION)
 
 /** Initializes `*start` exactly as SIGIL_EMBEDDING_START_INIT does. Returns

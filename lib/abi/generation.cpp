@@ -72,7 +72,7 @@ sigil_status_t start(sigil_client_t *client, const sigil_generation_start_t *s, 
                     .value_or(sigil::detail::ContentCaptureMode::kMetadataOnly);
     }
     *out = new sigil_generation{
-        sigil::detail::GenerationRecorder(client->client, mode, std::move(seed), ctx, parent, err)};
+        sigil::detail::GenerationRecorder(client->client, mode, std::move(seed), ctx, sigil::abi::parent_span(s, parent), err)};
     (*out)->recorder.resolve_content_capture(capture, s->metadata_json != nullptr
                                                           ? std::string_view(s->metadata_json, s->metadata_json_len)
                                                           : std::string_view());

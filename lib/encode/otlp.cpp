@@ -243,8 +243,9 @@ void write_span(Writer &w, const SpanData &s) {
     w.varint(tr::kStatusCode, static_cast<uint64_t>(s.status));
     w.end(st);
   }
-  // The parent, when there is one, arrived as a propagated traceparent.
-  uint32_t flags = (s.sampled ? kFlagSampled : 0) | kFlagHasIsRemote | (s.parent_span_id.empty() ? 0 : kFlagIsRemote);
+  // Bit 9 only for a parent from outside the process (a propagated traceparent).
+  const bool remote = !s.parent_span_id.empty() && s.parent_remote;
+  uint32_t flags = (s.sampled ? kFlagSampled : 0) | kFlagHasIsRemote | (remote ? kFlagIsRemote : 0);
   w.fixed32(tr::kFlags, flags);
   w.end(span);
 }

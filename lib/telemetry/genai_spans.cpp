@@ -32,6 +32,7 @@ SpanData new_span(std::string name, SpanKind kind, const TraceContext &tc, int64
   s.trace_id = tc.trace_id;
   s.span_id = tc.span_id;
   s.parent_span_id = tc.parent_span_id;
+  s.parent_remote = tc.parent_remote;
   s.sampled = tc.sampled;
   s.start_ns = start_ns;
   s.end_ns = end_ns < start_ns ? start_ns : end_ns;

@@ -120,6 +120,9 @@ double num_at(const cJSON *node, std::initializer_list<const char *> path) {
   return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
+// OTLP Span.flags: W3C sampled, then "is remote known" and "parent is remote".
+constexpr int kSampled = 0x01, kHasIsRemote = 0x100, kIsRemote = 0x200;
+
 // The first metric point named `name` whose attributes include `key`=`value`
 // (any point when key is null), in the last metrics capture that has one.
 const cJSON *metric_point(const cJSON *captures, const char *name, const char *key = nullptr,
@@ -165,6 +168,8 @@ TEST_F(Otlp, GenerationSpanArrivesLinkedToItsExport) {
   EXPECT_EQ(str_at(s, {"kind"}), "SPAN_KIND_CLIENT");
   EXPECT_EQ(str_at(s, {"trace_id"}), "0af7651916cd43dd8448eb211c80319c");
   EXPECT_EQ(str_at(s, {"parent_span_id"}), "b7ad6b7169203331");
+  // Sampled, and the parent (a traceparent given by a C caller) is remote.
+  EXPECT_EQ(num_at(s, {"flags"}), kSampled | kHasIsRemote | kIsRemote);
   EXPECT_EQ(tp, "00-" + str_at(s, {"trace_id"}) + "-" + str_at(s, {"span_id"}) + "-01");
   EXPECT_EQ(str_at(s, {"status", "code"}), "STATUS_CODE_OK");
   EXPECT_EQ(str_at(s, {"attributes", "gen_ai.operation.name"}), "generateText");
@@ -243,6 +248,7 @@ TEST_F(Otlp, ToolAndEmbeddingSpansNestUnderTheGeneration) {
   ts.request_provider = "openai";
   ts.include_content = 1;
   ts.parent_traceparent = tp;
+  ts.parent_is_local = 1;  // the generation is a span of this process
   sigil_tool_execution_t *t = nullptr;
   ASSERT_EQ(sigil_tool_execution_start(client, &ts, &t), SIGIL_OK);
   const char args[] = "{\"city\":\"Paris\"}";
@@ -266,6 +272,14 @@ TEST_F(Otlp, ToolAndEmbeddingSpansNestUnderTheGeneration) {
   sigil_embedding_set_result(e, &er);
   ASSERT_EQ(sigil_embedding_end(e, nullptr), SIGIL_OK);
   sigil_embedding_free(e);
+  // A version 2 struct has no parent_is_local: whatever follows it is not read.
+  es.version = 2;
+  es.model_name = "text-embedding-v2";
+  es.parent_is_local = 1;
+  ASSERT_EQ(sigil_embedding_start(client, &es, &e), SIGIL_OK);
+  sigil_embedding_set_result(e, &er);
+  ASSERT_EQ(sigil_embedding_end(e, nullptr), SIGIL_OK);
+  sigil_embedding_free(e);
 
   sigil_generation_add_message(g, SIGIL_INPUT, SIGIL_ROLE_USER, nullptr);
   sigil_generation_add_text(g, SIGIL_INPUT, "weather?", 8);
@@ -274,11 +288,18 @@ TEST_F(Otlp, ToolAndEmbeddingSpansNestUnderTheGeneration) {
   ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
 
   Json spans = all_spans(h().wait("otlp_traces", 1).get());
-  ASSERT_EQ(cJSON_GetArraySize(spans.get()), 3);
+  ASSERT_EQ(cJSON_GetArraySize(spans.get()), 4);
   const cJSON *gen = span_named(spans.get(), "generateText gpt-4o");
   const cJSON *tool = span_named(spans.get(), "execute_tool weather");
   const cJSON *emb = span_named(spans.get(), "embeddings text-embedding-3-small");
-  ASSERT_TRUE(gen && tool && emb);
+  const cJSON *emb_v2 = span_named(spans.get(), "embeddings text-embedding-v2");
+  ASSERT_TRUE(gen && tool && emb && emb_v2);
+  // "Parent is remote" only where the parent was not said to be local.
+  EXPECT_EQ(num_at(gen, {"flags"}), kSampled | kHasIsRemote);  // a root
+  EXPECT_EQ(num_at(tool, {"flags"}), kSampled | kHasIsRemote);
+  EXPECT_EQ(num_at(emb, {"flags"}), kSampled | kHasIsRemote | kIsRemote);
+  EXPECT_EQ(num_at(emb_v2, {"flags"}), kSampled | kHasIsRemote | kIsRemote);
+  EXPECT_EQ(str_at(emb_v2, {"parent_span_id"}), str_at(gen, {"span_id"}));
   EXPECT_EQ(str_at(tool, {"kind"}), "SPAN_KIND_INTERNAL");
   EXPECT_EQ(str_at(emb, {"kind"}), "SPAN_KIND_CLIENT");
   EXPECT_EQ(str_at(gen, {"parent_span_id"}), "");

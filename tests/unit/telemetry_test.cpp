@@ -216,7 +216,7 @@ GenerationRecorder full_roundtrip(const std::shared_ptr<Client> &client) {
   seed.thinking_enabled = true;
   seed.metadata[sc::kMetaThinkingBudget] = JsonValue::Number(2048);
   seed.started_at_ns = at("2026-03-12T11:00:00Z");
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   Generation &r = rec.result();
   r.response_id = "msg_1";
   r.response_model = "claude-sonnet-4-5-20260312";
@@ -377,7 +377,7 @@ TEST(GenerationTelemetry, ConversationTitleCases) {
     if (c.meta != nullptr) seed.metadata[sc::kConversationTitle] = JsonValue::String(c.meta);
     ContextValues ctx;
     if (c.context != nullptr) ctx.conversation_title = c.context;
-    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, {}, Status::ok());
     rec.result().input.push_back(text_message(Role::kUser, "hi"));
     rec.result().output.push_back(text_message(Role::kAssistant, "hello"));
     ASSERT_TRUE(rec.end().is_ok()) << c.name;
@@ -410,7 +410,7 @@ TEST(GenerationTelemetry, UserIdCases) {
     if (c.legacy != nullptr) seed.metadata["user.id"] = JsonValue::String(c.legacy);
     ContextValues ctx;
     if (c.context != nullptr) ctx.user_id = c.context;
-    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, {}, Status::ok());
     rec.result().input.push_back(text_message(Role::kUser, "hi"));
     rec.result().output.push_back(text_message(Role::kAssistant, "hello"));
     ASSERT_TRUE(rec.end().is_ok()) << c.name;
@@ -439,7 +439,7 @@ TEST(GenerationTelemetry, AgentIdentityCases) {
     ContextValues ctx;
     if (c.ctx_name != nullptr) ctx.agent_name = c.ctx_name;
     if (c.ctx_version != nullptr) ctx.agent_version = c.ctx_version;
-    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, {}, Status::ok());
     rec.result().input.push_back(text_message(Role::kUser, "hi"));
     rec.result().output.push_back(text_message(Role::kAssistant, "hello"));
     if (c.result_name != nullptr) rec.result().agent_name = c.result_name;
@@ -465,7 +465,7 @@ TEST(GenerationTelemetry, StreamingRecordsTimeToFirstToken) {
   seed.agent_name = "agent-stream";
   seed.model = {"openai", "gpt-5"};
   seed.started_at_ns = t0;
-  GenerationRecorder rec(client, GenerationMode::kStream, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kStream, seed, ContextValues(), {}, Status::ok());
   rec.set_first_token_at(t0 + 250'000'000);
   rec.result().input.push_back(text_message(Role::kUser, "say hello"));
   rec.result().output.push_back(text_message(Role::kAssistant, "Hello world"));
@@ -490,7 +490,7 @@ TEST(GenerationTelemetry, StreamingWithoutFirstTokenHasNoTimeToFirstToken) {
   auto client = make_client(&sink);
   Generation seed;
   seed.model = {"openai", "gpt-5"};
-  GenerationRecorder rec(client, GenerationMode::kStream, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kStream, seed, ContextValues(), {}, Status::ok());
   rec.result().input.push_back(text_message(Role::kUser, "hi"));
   rec.result().output.push_back(text_message(Role::kAssistant, "hello"));
   ASSERT_TRUE(rec.end().is_ok());
@@ -502,7 +502,7 @@ TEST(GenerationTelemetry, ValidationFailureIsValidationError) {
   auto client = make_client(&sink);
   Generation seed;  // no model: fails validation
   seed.conversation_id = "conv-invalid";
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   rec.result().input.push_back(text_message(Role::kUser, "hello"));
   rec.result().output.push_back(text_message(Role::kAssistant, "hi"));
   Status st = rec.end();
@@ -532,7 +532,7 @@ TEST(GenerationTelemetry, ProviderCallErrorIsClassified) {
   seed.conversation_id = "conv-rate-limit";
   seed.agent_name = "agent-error";
   seed.model = {"openai", "gpt-5"};
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   rec.set_call_error("provider returned HTTP 429 rate limit", 0);
   rec.result().input.push_back(text_message(Role::kUser, "retry later"));
   rec.result().output.push_back(text_message(Role::kAssistant, "rate limited"));
@@ -562,7 +562,7 @@ TEST(GenerationTelemetry, ExplicitHttpStatusWinsOverTheMessage) {
   auto client = make_client(&sink);
   Generation seed;
   seed.model = {"openai", "gpt-5"};
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   rec.set_call_error("upstream said 429", 503);
   rec.result().input.push_back(text_message(Role::kUser, "x"));
   rec.result().output.push_back(text_message(Role::kAssistant, "y"));
@@ -575,7 +575,7 @@ TEST(GenerationTelemetry, MalformedResultIsMappingError) {
   auto client = make_client(&sink);
   Generation seed;
   seed.model = {"openai", "gpt-5"};
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   EXPECT_FALSE(rec.set_result_json("{not json").is_ok());
   Status st = rec.end();
   EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
@@ -602,7 +602,7 @@ TEST(GenerationTelemetry, QueueFullIsEnqueueError) {
   for (int i = 0; i < 2; ++i) {
     Generation seed;
     seed.model = {"openai", "gpt-5"};
-    GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
     rec.result().input.push_back(text_message(Role::kUser, "x"));
     rec.result().output.push_back(text_message(Role::kAssistant, "y"));
     Status st = rec.end();
@@ -622,7 +622,7 @@ TEST(GenerationTelemetry, ParentTraceparentMakesAChildSpan) {
   Generation seed;
   seed.model = {"openai", "gpt-5"};
   GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(),
-                         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", Status::ok());
+                         {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}, Status::ok());
   rec.result().input.push_back(text_message(Role::kUser, "x"));
   rec.result().output.push_back(text_message(Role::kAssistant, "y"));
   ASSERT_TRUE(rec.end().is_ok());
@@ -640,7 +640,7 @@ TEST(GenerationTelemetry, UnsampledParentSkipsTheSpanButNotMetrics) {
   Generation seed;
   seed.model = {"openai", "gpt-5"};
   GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(),
-                         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00", Status::ok());
+                         {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"}, Status::ok());
   rec.result().input.push_back(text_message(Role::kUser, "x"));
   rec.result().output.push_back(text_message(Role::kAssistant, "y"));
   ASSERT_TRUE(rec.end().is_ok());
@@ -667,7 +667,7 @@ TEST(GenerationTelemetry, ZeroAndNegativeUsageIsOmitted) {
   auto client = make_client(&sink);
   Generation seed;
   seed.model = {"openai", "gpt-5"};
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   rec.result().input.push_back(text_message(Role::kUser, "x"));
   rec.result().output.push_back(text_message(Role::kAssistant, "y"));
   rec.result().usage.input_tokens = 5;
@@ -712,7 +712,7 @@ TEST(ToolTelemetry, ConformanceAttributesAndMetrics) {
   ctx.conversation_title = "Weather lookup";
   ctx.agent_name = "agent-tools";
   ctx.agent_version = "2026.03.12";
-  ToolExecutionRecorder rec(client, weather_tool(), ctx, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+  ToolExecutionRecorder rec(client, weather_tool(), ctx, {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
                             Status::ok());
   rec.set_result("{\"city\": \"Paris\"}", "  sunny and 18C  ", at("2026-03-12T14:02:00.600Z"));
   ASSERT_TRUE(rec.end().is_ok());
@@ -759,7 +759,7 @@ TEST(ToolTelemetry, ContentOnlyWhenIncluded) {
   auto client = make_client(&sink);
   ToolExecutionData d = weather_tool();
   d.include_content = false;
-  ToolExecutionRecorder rec(client, d, ContextValues(), "", Status::ok());
+  ToolExecutionRecorder rec(client, d, ContextValues(), {}, Status::ok());
   rec.set_result("{\"city\":\"Paris\"}", "{\"temp_c\":18}", 0);
   ASSERT_TRUE(rec.end().is_ok());
   Span s = sink.only();
@@ -770,7 +770,7 @@ TEST(ToolTelemetry, ContentOnlyWhenIncluded) {
 TEST(ToolTelemetry, ToolFailureIsToolExecutionError) {
   SpanSink sink;
   auto client = make_client(&sink);
-  ToolExecutionRecorder rec(client, weather_tool(), ContextValues(), "", Status::ok());
+  ToolExecutionRecorder rec(client, weather_tool(), ContextValues(), {}, Status::ok());
   rec.set_error("weather API timed out", 0);
   ASSERT_TRUE(rec.end().is_ok());  // a tool failure is not a local error
   Span s = sink.only();
@@ -804,7 +804,7 @@ EmbeddingData embed_start() {
 TEST(EmbeddingTelemetry, ConformanceAttributesAndMetrics) {
   SpanSink sink;
   auto client = make_client(&sink);
-  EmbeddingRecorder rec(client, embed_start(), ContextValues(), "", Status::ok());
+  EmbeddingRecorder rec(client, embed_start(), ContextValues(), {}, Status::ok());
   EmbeddingResultData r;
   r.input_count = 2;
   r.input_tokens = 120;
@@ -851,7 +851,7 @@ TEST(EmbeddingTelemetry, InputTextCaptureIsBounded) {
   o.telemetry.embedding_max_input_items = 2;
   o.telemetry.embedding_max_text_length = 6;
   auto client = make_client(&sink, o);
-  EmbeddingRecorder rec(client, embed_start(), ContextValues(), "", Status::ok());
+  EmbeddingRecorder rec(client, embed_start(), ContextValues(), {}, Status::ok());
   EmbeddingResultData r;
   r.input_count = 3;
   r.input_texts = {"short", "héllo wörld", "third"};
@@ -877,7 +877,7 @@ TEST(EmbeddingTelemetry, CallErrorAndValidationError) {
   {
     SpanSink sink;
     auto client = make_client(&sink);
-    EmbeddingRecorder rec(client, embed_start(), ContextValues(), "", Status::ok());
+    EmbeddingRecorder rec(client, embed_start(), ContextValues(), {}, Status::ok());
     rec.set_call_error("401 unauthorized", 0);
     ASSERT_TRUE(rec.end().is_ok());
     Span s = sink.only();
@@ -890,7 +890,7 @@ TEST(EmbeddingTelemetry, CallErrorAndValidationError) {
     auto client = make_client(&sink);
     EmbeddingData d = embed_start();
     d.model.name = "";  // invalid
-    EmbeddingRecorder rec(client, d, ContextValues(), "", Status::ok());
+    EmbeddingRecorder rec(client, d, ContextValues(), {}, Status::ok());
     Status st = rec.end();
     EXPECT_EQ(st.code(), SIGIL_E_VALIDATION);
     Span s = sink.only();

@@ -266,10 +266,11 @@ class GenerationStart(Structure):
         ("context_agent_version", c_char_p),
         ("parent_traceparent", c_char_p),
         ("content_capture", c_uint32),  # version 2
+        ("parent_is_local", c_int),  # version 3
     ]
 
 
-GENERATION_START_VERSION = 2
+GENERATION_START_VERSION = 3
 sigil_generation_start = _fn("sigil_generation_start", c_uint32, P, POINTER(GenerationStart), POINTER(c_void_p))
 sigil_generation_start_streaming = _fn(
     "sigil_generation_start_streaming", c_uint32, P, POINTER(GenerationStart), POINTER(c_void_p)
@@ -318,10 +319,11 @@ class ToolExecutionStart(Structure):
         ("context_agent_version", c_char_p),
         ("parent_traceparent", c_char_p),
         ("content_capture", c_uint32),  # version 2
+        ("parent_is_local", c_int),  # version 3
     ]
 
 
-TOOL_EXECUTION_START_VERSION = 2
+TOOL_EXECUTION_START_VERSION = 3
 sigil_tool_execution_start = _fn(
     "sigil_tool_execution_start", c_uint32, P, POINTER(ToolExecutionStart), POINTER(c_void_p)
 )
@@ -351,6 +353,7 @@ class EmbeddingStart(Structure):
         ("context_agent_version", c_char_p),
         ("parent_traceparent", c_char_p),
         ("content_capture", c_uint32),  # version 2
+        ("parent_is_local", c_int),  # version 3
     ]
 
 
@@ -367,7 +370,7 @@ class EmbeddingResult(Structure):
     ]
 
 
-EMBEDDING_START_VERSION = 2
+EMBEDDING_START_VERSION = 3
 EMBEDDING_RESULT_VERSION = 1
 sigil_embedding_start = _fn("sigil_embedding_start", c_uint32, P, POINTER(EmbeddingStart), POINTER(c_void_p))
 sigil_embedding_set_result = _fn("sigil_embedding_set_result", c_uint32, P, POINTER(EmbeddingResult))

@@ -177,9 +177,11 @@ pub struct sigil_generation_start_t {
     pub parent_traceparent: *const c_char,
     // version 2
     pub content_capture: u32,
+    // version 3
+    pub parent_is_local: c_int,
 }
 
-pub const SIGIL_GENERATION_START_VERSION: u32 = 2;
+pub const SIGIL_GENERATION_START_VERSION: u32 = 3;
 
 pub const SIGIL_ROLE_USER: u32 = 1;
 pub const SIGIL_ROLE_ASSISTANT: u32 = 2;
@@ -229,9 +231,11 @@ pub struct sigil_tool_execution_start_t {
     pub parent_traceparent: *const c_char,
     // version 2
     pub content_capture: u32,
+    // version 3
+    pub parent_is_local: c_int,
 }
 
-pub const SIGIL_TOOL_EXECUTION_START_VERSION: u32 = 2;
+pub const SIGIL_TOOL_EXECUTION_START_VERSION: u32 = 3;
 
 // ---------------------------------------------------------------------------
 // Embeddings
@@ -253,9 +257,11 @@ pub struct sigil_embedding_start_t {
     pub parent_traceparent: *const c_char,
     // version 2
     pub content_capture: u32,
+    // version 3
+    pub parent_is_local: c_int,
 }
 
-pub const SIGIL_EMBEDDING_START_VERSION: u32 = 2;
+pub const SIGIL_EMBEDDING_START_VERSION: u32 = 3;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
