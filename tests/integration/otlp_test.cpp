@@ -25,6 +25,7 @@ struct ClientOptions {
   std::string traces_endpoint, metrics_endpoint;
   uint32_t metric_interval_ms = 0;
   uint32_t max_retries = 3;
+  bool service_name = true;  // false: the default service.name
 };
 
 sigil_client_t *make_client(const ClientOptions &c) {
@@ -40,7 +41,7 @@ sigil_client_t *make_client(const ClientOptions &c) {
   sigil_options_set_max_retries(o, c.max_retries);
   sigil_options_set_initial_backoff_ms(o, 10);
   sigil_options_set_max_backoff_ms(o, 50);
-  sigil_options_set_service_name(o, "otlp-test-service");
+  if (c.service_name) sigil_options_set_service_name(o, "otlp-test-service");
   sigil_options_set_resource_attribute(o, "deployment.environment", "test");
   sigil_options_set_otlp_header(o, "X-Otlp-Token", "secret");
   sigil_client_t *client = nullptr;
@@ -399,6 +400,41 @@ TEST_F(Otlp, ProviderErrorsShowOnSpanAndMetrics) {
   Json gens = sigil_test::all_generations(h().wait("http_exports", 1).get());
   EXPECT_EQ(str_at(cJSON_GetArrayItem(gens.get(), 0), {"call_error"}), "upstream returned 503 Service Unavailable");
   sigil_client_free(client);
+}
+
+TEST_F(Otlp, EachClientIsItsOwnServiceInstance) {
+  ClientOptions c = opts();
+  c.service_name = false;
+  sigil_client_t *first = make_client(c);
+  sigil_client_t *second = make_client(c);
+  record_generation(first, "conv-instance-1");
+  record_generation(second, "conv-instance-2");
+  ASSERT_EQ(sigil_client_flush(first, 10000, nullptr), SIGIL_OK);
+  ASSERT_EQ(sigil_client_flush(second, 10000, nullptr), SIGIL_OK);
+  Json spans = all_spans(h().wait("otlp_traces", 2).get());
+  const cJSON *a = span_with_attr(spans.get(), "gen_ai.conversation.id", "conv-instance-1");
+  const cJSON *b = span_with_attr(spans.get(), "gen_ai.conversation.id", "conv-instance-2");
+  ASSERT_TRUE(a && b);
+  std::string id_a = str_at(a, {"resource", "service.instance.id"});
+  std::string id_b = str_at(b, {"resource", "service.instance.id"});
+  EXPECT_EQ(id_a.size(), 36u) << id_a;  // a UUID
+  EXPECT_EQ(id_b.size(), 36u) << id_b;
+  EXPECT_NE(id_a, id_b);
+  // Without a service name: OpenTelemetry's unknown_service:<executable>.
+  EXPECT_EQ(str_at(a, {"resource", "service.name"}), "unknown_service:sigil_integration_tests");
+  // The metrics of the two clients are two series, told apart by the instance.
+  Json metrics = h().wait("otlp_metrics", 2);
+  std::set<std::string> instances;
+  const cJSON *cap = nullptr;
+  cJSON_ArrayForEach(cap, metrics.get()) {
+    const cJSON *p = nullptr;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cap, "points")) {
+      instances.insert(str_at(p, {"resource", "service.instance.id"}));
+    }
+  }
+  EXPECT_EQ(instances, (std::set<std::string>{id_a, id_b}));
+  sigil_client_free(first);
+  sigil_client_free(second);
 }
 
 TEST_F(Otlp, ExportedWithProtocolNone) {

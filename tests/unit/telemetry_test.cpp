@@ -1001,7 +1001,7 @@ TEST(MetricsJson, SnapshotShape) {
   EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "attributes"), "gen_ai.request.model")->valuestring,
                "claude-sonnet-4-5");
   cJSON *resource = cJSON_GetObjectItem(root, "resource");
-  EXPECT_STREQ(cJSON_GetObjectItem(resource, "service.name")->valuestring, "unknown_service");
+  EXPECT_STREQ(cJSON_GetObjectItem(resource, "service.name")->valuestring, "unknown_service:sigil_unit_tests");
   EXPECT_STREQ(cJSON_GetObjectItem(resource, "telemetry.sdk.name")->valuestring, "libsigil");
   EXPECT_STREQ(cJSON_GetObjectItem(resource, "telemetry.sdk.language")->valuestring, "cpp");
   EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scope"), "name")->valuestring, "libsigil");
@@ -1015,8 +1015,39 @@ TEST(TelemetryConfig, NoEndpointMeansNoExport) {
   ASSERT_TRUE(cfg.has_value());
   EXPECT_FALSE(cfg->telemetry.otlp.enabled());
   EXPECT_EQ(cfg->telemetry.otlp.metric_export_interval_ms, 60000u);
+  // OpenTelemetry's default: unknown_service and the executable's name.
   EXPECT_EQ(cfg->telemetry.identity.resource.at(0),
-            (std::pair<std::string, std::string>{"service.name", "unknown_service"}));
+            (std::pair<std::string, std::string>{"service.name", "unknown_service:sigil_unit_tests"}));
+}
+
+TEST(TelemetryConfig, EveryClientHasItsOwnServiceInstanceId) {
+  auto instance_id = [](Expected<ClientConfig> &cfg) {
+    std::string id = "<absent>";
+    for (const auto &kv : cfg->telemetry.identity.resource) {
+      if (kv.first == "service.instance.id") id = kv.second;
+    }
+    return id;
+  };
+  auto a = resolve_config(Options(), env_of({}));
+  auto b = resolve_config(Options(), env_of({}));
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  std::string id = instance_id(a);
+  // A random UUID: 8-4-4-4-12 lowercase hex, version 4, variant 10xx.
+  ASSERT_EQ(id.size(), 36u) << id;
+  for (size_t i : {8u, 13u, 18u, 23u}) EXPECT_EQ(id[i], '-') << id;
+  EXPECT_EQ(id[14], '4') << id;
+  EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+  EXPECT_NE(instance_id(a), instance_id(b));
+  // OTEL_RESOURCE_ATTRIBUTES, then an explicit attribute, replace it.
+  auto env = resolve_config(Options(), env_of({{"OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=pod-7"}}));
+  EXPECT_EQ(instance_id(env), "pod-7");
+  Options o;
+  o.telemetry.resource_attributes.emplace_back("service.instance.id", "explicit-1");
+  auto expl = resolve_config(o, env_of({{"OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=pod-7"}}));
+  EXPECT_EQ(instance_id(expl), "explicit-1");
+  size_t count = 0;
+  for (const auto &kv : expl->telemetry.identity.resource) count += kv.first == "service.instance.id";
+  EXPECT_EQ(count, 1u);
 }
 
 TEST(TelemetryConfig, BaseEndpointGetsSignalPaths) {
