@@ -121,6 +121,30 @@ double num_at(const cJSON *node, std::initializer_list<const char *> path) {
   return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
+// No attribute of any span, span event or metric point in `captures` is "".
+void expect_no_empty_strings(const cJSON *captures) {
+  auto check = [](const cJSON *attrs, const std::string &where) {
+    const cJSON *a = nullptr;
+    cJSON_ArrayForEach(a, attrs) {
+      EXPECT_FALSE(cJSON_IsString(a) && a->valuestring[0] == '\0') << where << ": " << a->string;
+    }
+  };
+  const cJSON *cap = nullptr;
+  cJSON_ArrayForEach(cap, captures) {
+    const cJSON *item = nullptr;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(cap, "spans")) {
+      check(cJSON_GetObjectItemCaseSensitive(item, "attributes"), str_at(item, {"name"}));
+      const cJSON *e = nullptr;
+      cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(item, "events")) {
+        check(cJSON_GetObjectItemCaseSensitive(e, "attributes"), str_at(item, {"name"}) + " event");
+      }
+    }
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(cap, "points")) {
+      check(cJSON_GetObjectItemCaseSensitive(item, "attributes"), str_at(item, {"name"}));
+    }
+  }
+}
+
 // OTLP Span.flags: W3C sampled, then "is remote known" and "parent is remote".
 constexpr int kSampled = 0x01, kHasIsRemote = 0x100, kIsRemote = 0x200;
 
@@ -172,7 +196,9 @@ TEST_F(Otlp, GenerationSpanArrivesLinkedToItsExport) {
   // Sampled, and the parent (a traceparent given by a C caller) is remote.
   EXPECT_EQ(num_at(s, {"flags"}), kSampled | kHasIsRemote | kIsRemote);
   EXPECT_EQ(tp, "00-" + str_at(s, {"trace_id"}) + "-" + str_at(s, {"span_id"}) + "-01");
-  EXPECT_EQ(str_at(s, {"status", "code"}), "STATUS_CODE_OK");
+  // Success leaves the status Unset (Ok is the application's to set).
+  EXPECT_EQ(str_at(s, {"status", "code"}), "STATUS_CODE_UNSET");
+  EXPECT_EQ(str_at(s, {"status", "message"}), "");
   EXPECT_EQ(str_at(s, {"attributes", "gen_ai.operation.name"}), "generateText");
   EXPECT_EQ(str_at(s, {"attributes", "gen_ai.provider.name"}), "openai");
   EXPECT_EQ(str_at(s, {"attributes", "gen_ai.request.model"}), "gpt-4o");
@@ -315,6 +341,10 @@ TEST_F(Otlp, ToolAndEmbeddingSpansNestUnderTheGeneration) {
   EXPECT_EQ(num_at(emb, {"attributes", "gen_ai.embeddings.input_count"}), 2);
   EXPECT_EQ(num_at(emb, {"attributes", "gen_ai.embeddings.dimension.count"}), 256);
   EXPECT_EQ(str_at(emb, {"attributes", "gen_ai.request.encoding_formats", "0"}), "float");
+  // Nothing unknown (no agent, no error, no tool description) is sent as "".
+  expect_no_empty_strings(h().captures("otlp_traces").get());
+  expect_no_empty_strings(h().wait("otlp_metrics", 1).get());
+  for (const cJSON *s : {gen, tool, emb}) EXPECT_EQ(str_at(s, {"status", "code"}), "STATUS_CODE_UNSET");
   // Tool executions and embeddings are not generation exports.
   Json gens = sigil_test::all_generations(h().captures("http_exports").get());
   EXPECT_EQ(cJSON_GetArraySize(gens.get()), 1);
@@ -338,8 +368,10 @@ TEST_F(Otlp, MetricsArriveAsCumulativeHistograms) {
   EXPECT_EQ(str_at(dur, {"attributes", "gen_ai.provider.name"}), "openai");
   EXPECT_EQ(str_at(dur, {"attributes", "gen_ai.request.model"}), "gpt-4o");
   EXPECT_EQ(str_at(dur, {"attributes", "gen_ai.agent.name"}), "otlp-agent");
-  EXPECT_EQ(str_at(dur, {"attributes", "error.type"}), "");
-  EXPECT_EQ(cJSON_GetArraySize(at(dur, {"attributes"})), 6);
+  // No error: error.type and error.category are absent, not "".
+  EXPECT_EQ(at(dur, {"attributes", "error.type"}), nullptr);
+  EXPECT_EQ(at(dur, {"attributes", "error.category"}), nullptr);
+  EXPECT_EQ(cJSON_GetArraySize(at(dur, {"attributes"})), 4);
   EXPECT_EQ(cJSON_GetArraySize(at(dur, {"explicit_bounds"})), 14);
   EXPECT_EQ(num_at(dur, {"explicit_bounds", "0"}), 0.01);
   EXPECT_EQ(cJSON_GetArraySize(at(dur, {"bucket_counts"})), 15);

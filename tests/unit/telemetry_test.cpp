@@ -272,7 +272,7 @@ TEST(GenerationTelemetry, FullRoundtripSpanAttributesAsTheReference) {
   Span s = sink.only();
   EXPECT_EQ(s.name, "generateText claude-sonnet-4-5");
   EXPECT_EQ(s.kind, SIGIL_SPAN_KIND_CLIENT);
-  EXPECT_EQ(s.status, SIGIL_SPAN_STATUS_OK);
+  EXPECT_EQ(s.status, SIGIL_SPAN_STATUS_UNSET);  // success leaves it Unset
   EXPECT_EQ(s.start_ns, at("2026-03-12T11:00:00Z"));
   EXPECT_EQ(s.end_ns, at("2026-03-12T11:00:03Z"));
   EXPECT_EQ(s.trace_id, rec.trace().trace_id);
@@ -328,14 +328,12 @@ TEST(GenerationTelemetry, FullRoundtripMetricsAsTheReference) {
                         {sc::kProviderName, "anthropic"},
                         {sc::kRequestModel, "claude-sonnet-4-5"},
                         {sc::kAgentName, "assistant-anthropic"}};
-  AttrMap dur = base;
-  dur[sc::kErrorType] = "";
-  dur[sc::kErrorCategory] = "";
-  const HistogramPoint *d = point(snap, sc::kMetricOperationDuration, dur);
+  const HistogramPoint *d = point(snap, sc::kMetricOperationDuration, base);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->count, 1u);
   EXPECT_DOUBLE_EQ(d->sum, 3.0);
-  EXPECT_EQ(as_map(d->attributes).size(), 6u);  // exactly the reference's attribute set
+  // The reference's attribute set, without the unknown error.type and error.category.
+  EXPECT_EQ(as_map(d->attributes).size(), 4u);
 
   const std::map<std::string, int64_t> tokens = {{"input", 120},     {"output", 42},        {"cache_read", 30},
                                                  {"cache_write", 4}, {"cache_creation", 6}, {"reasoning", 9}};
@@ -721,7 +719,7 @@ TEST(ToolTelemetry, ConformanceAttributesAndMetrics) {
   EXPECT_EQ(s.name, "execute_tool weather");
   EXPECT_EQ(s.kind, SIGIL_SPAN_KIND_INTERNAL);
   EXPECT_EQ(s.parent_span_id, "b7ad6b7169203331");
-  EXPECT_EQ(s.status, SIGIL_SPAN_STATUS_OK);
+  EXPECT_EQ(s.status, SIGIL_SPAN_STATUS_UNSET);  // success leaves it Unset
   EXPECT_EQ(s.end_ns - s.start_ns, 500'000'000);
   EXPECT_EQ(s.str(sc::kOperationName), "execute_tool");
   EXPECT_EQ(s.str(sc::kToolName), "weather");
@@ -744,12 +742,10 @@ TEST(ToolTelemetry, ConformanceAttributesAndMetrics) {
                                    {sc::kProviderName, "openai"},
                                    {sc::kRequestModel, "gpt-5"},
                                    {sc::kToolName, "weather"},
-                                   {sc::kAgentName, "agent-tools"},
-                                   {sc::kErrorType, ""},
-                                   {sc::kErrorCategory, ""}});
+                                   {sc::kAgentName, "agent-tools"}});
   ASSERT_NE(p, nullptr);
   EXPECT_DOUBLE_EQ(p->sum, 0.5);
-  EXPECT_EQ(as_map(p->attributes).size(), 7u);
+  EXPECT_EQ(as_map(p->attributes).size(), 5u);
   EXPECT_EQ(instrument(snap, sc::kMetricTimeToFirstToken), nullptr);
   EXPECT_EQ(instrument(snap, sc::kMetricTokenUsage), nullptr);
 }
@@ -1420,6 +1416,7 @@ TEST(OtlpEncoding, SpansDecodeBack) {
   s.trace_id = "0af7651916cd43dd8448eb211c80319c";
   s.span_id = "b7ad6b7169203331";
   s.parent_span_id = "00f067aa0ba902b7";
+  s.parent_remote = true;
   s.start_ns = 1'700'000'000'000'000'000;
   s.end_ns = 1'700'000'001'500'000'000;
   s.attributes.set_string(sc::kOperationName, "generateText");
@@ -1435,16 +1432,18 @@ TEST(OtlpEncoding, SpansDecodeBack) {
   root.name = "execute_tool search";
   root.trace_id = "11111111111111111111111111111111";
   root.span_id = "2222222222222222";
-  span_set_ok(root);
+  SpanData local_child = root;  // a child of a span of this process
+  local_child.span_id = "3333333333333333";
+  local_child.parent_span_id = "2222222222222222";
 
   std::string body;
   OtlpOrigin origin{&kResource, "libsigil", "9.9.9"};
-  ASSERT_TRUE(encode_otlp_traces({&s, &root}, origin, body).is_ok());
+  ASSERT_TRUE(encode_otlp_traces({&s, &root, &local_child}, origin, body).is_ok());
   TraceSink got = decode_traces(body);
   EXPECT_EQ(got.origin.scope_name, "libsigil");
   EXPECT_EQ(got.origin.scope_version, "9.9.9");
   EXPECT_EQ(got.origin.resource["service.name"].s, "svc");
-  ASSERT_EQ(got.spans.size(), 2u);
+  ASSERT_EQ(got.spans.size(), 3u);
   const DSpan &d = got.spans[0];
   EXPECT_EQ(d.trace_id, hex_to_bytes("0af7651916cd43dd8448eb211c80319c"));
   EXPECT_EQ(d.trace_id.size(), 16u);
@@ -1480,8 +1479,11 @@ TEST(OtlpEncoding, SpansDecodeBack) {
   EXPECT_EQ(r.parent_span_id, "");
   EXPECT_EQ(r.kind, 1);
   EXPECT_EQ(r.flags, 0x101u);
-  EXPECT_EQ(r.status_code, 1);
-  EXPECT_EQ(r.status_message, "");
+  EXPECT_FALSE(r.has_status);  // Unset: no status message at all
+  EXPECT_EQ(r.status_code, 0);
+  ASSERT_EQ(got.spans.size(), 3u);
+  EXPECT_EQ(got.spans[2].parent_span_id, hex_to_bytes("2222222222222222"));
+  EXPECT_EQ(got.spans[2].flags, 0x101u);  // sampled, parent known not to be remote
 }
 
 TEST(OtlpEncoding, LargeSpansKeepTheirLengths) {
@@ -1540,8 +1542,7 @@ TEST(OtlpEncoding, MetricsDecodeBack) {
   ASSERT_EQ(p.buckets.size(), kDurationBuckets.size() + 1);
   EXPECT_EQ(p.buckets[5], 1u);  // 0.3 in (0.16, 0.32]
   EXPECT_EQ(p.buckets[9], 1u);  // 5.0 in (2.56, 5.12]
-  EXPECT_EQ(p.attrs.at(sc::kErrorType).tag, 1u);
-  EXPECT_EQ(p.attrs.at(sc::kErrorType).s, "");
+  EXPECT_EQ(p.attrs.count(sc::kErrorType), 0u);  // no error: absent, not ""
   EXPECT_EQ(p.attrs.at(sc::kRequestModel).s, "gpt-5");
   EXPECT_EQ(got.metrics[1].name, "gen_ai.client.token.usage");
   EXPECT_EQ(got.metrics[1].unit, "token");
