@@ -1077,7 +1077,7 @@ SIGIL_API sigil_status_t sigil_options_set_span_callback(sigil_options_t *option
                                                          void *user_data);
 
 /** The aggregated GenAI histograms as JSON: {"resource": {...}, "scope":
- *  {"name", "version"}, "metrics": [{"name", "unit", "description", "type":
+ *  {"name", "version", "schema_url"}, "metrics": [{"name", "unit", "description", "type":
  *  "histogram", "temporality": "cumulative", "explicit_bounds": [...],
  *  "points": [{"attributes": {...}, "count", "sum", "min", "max",
  *  "bucket_counts": [...], "start_time_unix_nano", "time_unix_nano"}]}],

@@ -43,6 +43,7 @@ constexpr uint32_t kResource = opentelemetry_proto_trace_v1_ResourceSpans_resour
 constexpr uint32_t kScopeSpans = opentelemetry_proto_trace_v1_ResourceSpans_scope_spans_tag;
 constexpr uint32_t kScope = opentelemetry_proto_trace_v1_ScopeSpans_scope_tag;
 constexpr uint32_t kSpans = opentelemetry_proto_trace_v1_ScopeSpans_spans_tag;
+constexpr uint32_t kScopeSchemaUrl = opentelemetry_proto_trace_v1_ScopeSpans_schema_url_tag;
 constexpr uint32_t kTraceId = opentelemetry_proto_trace_v1_Span_trace_id_tag;
 constexpr uint32_t kSpanId = opentelemetry_proto_trace_v1_Span_span_id_tag;
 constexpr uint32_t kParentSpanId = opentelemetry_proto_trace_v1_Span_parent_span_id_tag;
@@ -68,6 +69,7 @@ constexpr uint32_t kResource = opentelemetry_proto_metrics_v1_ResourceMetrics_re
 constexpr uint32_t kScopeMetrics = opentelemetry_proto_metrics_v1_ResourceMetrics_scope_metrics_tag;
 constexpr uint32_t kScope = opentelemetry_proto_metrics_v1_ScopeMetrics_scope_tag;
 constexpr uint32_t kMetrics = opentelemetry_proto_metrics_v1_ScopeMetrics_metrics_tag;
+constexpr uint32_t kScopeSchemaUrl = opentelemetry_proto_metrics_v1_ScopeMetrics_schema_url_tag;
 constexpr uint32_t kName = opentelemetry_proto_metrics_v1_Metric_name_tag;
 constexpr uint32_t kDescription = opentelemetry_proto_metrics_v1_Metric_description_tag;
 constexpr uint32_t kUnit = opentelemetry_proto_metrics_v1_Metric_unit_tag;
@@ -297,6 +299,7 @@ Status encode_otlp_traces(const std::vector<const SpanData *> &spans, const Otlp
   size_t ss = w.begin(tr::kScopeSpans);
   write_scope(w, tr::kScope, origin);
   for (const SpanData *s : spans) write_span(w, *s);
+  w.string_if(tr::kScopeSchemaUrl, origin.schema_url);
   w.end(ss);
   w.end(rs);
   if (!w.ok()) return Status(SIGIL_E_INTERNAL, std::string("OTLP trace encoding failed: ") + w.error());
@@ -342,6 +345,7 @@ Status encode_otlp_metrics(const std::vector<MetricSnapshot> &metrics, int64_t s
     w.end(sum);
     w.end(m);
   }
+  w.string_if(mt::kScopeSchemaUrl, origin.schema_url);
   w.end(sm);
   w.end(rm);
   if (!w.ok()) return Status(SIGIL_E_INTERNAL, std::string("OTLP metrics encoding failed: ") + w.error());

@@ -21,6 +21,7 @@ struct OtlpOrigin {
   const std::vector<std::pair<std::string, std::string>> *resource = nullptr;
   std::string_view scope_name;
   std::string_view scope_version;
+  std::string_view schema_url;  // of the scope's telemetry: ScopeSpans / ScopeMetrics.schema_url
 };
 
 // An ExportTraceServiceRequest with one ResourceSpans / ScopeSpans.

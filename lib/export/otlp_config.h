@@ -37,6 +37,9 @@ struct OtlpIdentity {
   StringPairs resource;  // service.name first, then telemetry.sdk.*, then the rest
   std::string scope_name = "libsigil";
   std::string scope_version = SIGIL_VERSION_STRING;
+  // The semantic conventions the spans and metrics follow (the GenAI
+  // conventions of semconv 1.37.0; docs/telemetry.md lists where we differ).
+  std::string schema_url = "https://opentelemetry.io/schemas/1.37.0";
 };
 
 }  // namespace sigil::detail

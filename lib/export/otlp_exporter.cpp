@@ -42,6 +42,7 @@ OtlpExporter::OtlpExporter(const OtlpConfig &config, const OtlpIdentity &identit
   origin_.resource = &identity_.resource;
   origin_.scope_name = identity_.scope_name;
   origin_.scope_version = identity_.scope_version;
+  origin_.schema_url = identity_.schema_url;
   next_metrics_ = Clock::now() + std::chrono::milliseconds(config_.metric_export_interval_ms);
   worker_ = std::thread([this] { run(); });
 }

@@ -177,6 +177,7 @@ std::string Telemetry::metrics_json() const {
     JsonObjectWriter w(extra);
     w.string("name", config_.identity.scope_name);
     w.string("version", config_.identity.scope_version);
+    w.string("schema_url", config_.identity.schema_url);
     w.end();
   }
   extra.append(",\"otlp\":");

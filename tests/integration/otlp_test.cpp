@@ -218,6 +218,7 @@ TEST_F(Otlp, GenerationSpanArrivesLinkedToItsExport) {
   EXPECT_EQ(str_at(s, {"resource", "telemetry.sdk.version"}), sigil_version_string());
   EXPECT_EQ(str_at(s, {"scope", "name"}), "libsigil");
   EXPECT_EQ(str_at(s, {"scope", "version"}), sigil_version_string());
+  EXPECT_EQ(str_at(s, {"scope", "schema_url"}), "https://opentelemetry.io/schemas/1.37.0");
   // Request headers.
   const cJSON *cap = cJSON_GetArrayItem(traces.get(), 0);
   EXPECT_EQ(str_at(cap, {"headers", "content-type"}), "application/x-protobuf");
@@ -385,7 +386,7 @@ TEST_F(Otlp, MetricsArriveAsCumulativeHistograms) {
   cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cap, "points")) {
     if (str_at(p, {"name"}) != "gen_ai.client.token.usage") continue;
     ++token_points;
-    EXPECT_EQ(str_at(p, {"unit"}), "token");
+    EXPECT_EQ(str_at(p, {"unit"}), "{token}");
     EXPECT_EQ(num_at(p, {"count"}), 1);
     EXPECT_EQ(num_at(p, {"sum"}), str_at(p, {"attributes", "gen_ai.token.type"}) == "input" ? 11 : 7);
   }
@@ -398,7 +399,10 @@ TEST_F(Otlp, MetricsArriveAsCumulativeHistograms) {
   ASSERT_NE(calls, nullptr);
   EXPECT_EQ(num_at(calls, {"count"}), 2);
   EXPECT_EQ(num_at(calls, {"sum"}), 2);
-  EXPECT_EQ(str_at(calls, {"unit"}), "count");
+  EXPECT_EQ(str_at(calls, {"unit"}), "{call}");
+  // Every point's scope names the semantic conventions it follows.
+  EXPECT_EQ(str_at(calls, {"scope", "schema_url"}), "https://opentelemetry.io/schemas/1.37.0");
+  EXPECT_EQ(str_at(ttft, {"unit"}), "s");
 
   // Cumulative: a second export still counts the first recordings.
   h().reset();

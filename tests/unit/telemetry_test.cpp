@@ -1545,7 +1545,7 @@ TEST(OtlpEncoding, MetricsDecodeBack) {
   EXPECT_EQ(p.attrs.count(sc::kErrorType), 0u);  // no error: absent, not ""
   EXPECT_EQ(p.attrs.at(sc::kRequestModel).s, "gpt-5");
   EXPECT_EQ(got.metrics[1].name, "gen_ai.client.token.usage");
-  EXPECT_EQ(got.metrics[1].unit, "token");
+  EXPECT_EQ(got.metrics[1].unit, "{token}");  // UCUM: a counted thing in braces
   EXPECT_EQ(got.metrics[1].points.size(), 2u);
   EXPECT_EQ(got.metrics[2].name, "gen_ai.client.tool_calls_per_operation");
 }
