@@ -388,4 +388,23 @@ bool decode_otlp_partial_success(std::string_view body, int64_t &rejected, std::
   return true;
 }
 
+bool decode_rpc_status_message(std::string_view body, std::string &message) {
+  message.clear();
+  pb_istream_t s = pb_istream_from_buffer(reinterpret_cast<const pb_byte_t *>(body.data()), body.size());
+  while (s.bytes_left > 0) {
+    pb_wire_type_t wt;
+    uint32_t tag;
+    bool eof = false;
+    if (!pb_decode_tag(&s, &wt, &tag, &eof)) return false;
+    if (tag == 2 && wt == PB_WT_STRING) {  // google.rpc.Status: 1 code, 2 message, 3 details
+      pb_istream_t str;
+      if (!pb_make_string_substream(&s, &str) || !read_string(&str, message)) return false;
+      if (!pb_close_string_substream(&s, &str)) return false;
+    } else if (!pb_skip_field(&s, wt)) {
+      return false;
+    }
+  }
+  return !message.empty();
+}
+
 }  // namespace sigil::detail

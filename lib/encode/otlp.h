@@ -47,6 +47,11 @@ Status encode_otlp_metrics(const std::vector<MetricSnapshot> &metrics, int64_t s
 // Export{Trace,Metrics}ServiceResponse body; false when it does not decode.
 bool decode_otlp_partial_success(std::string_view body, int64_t &rejected, std::string &message);
 
+// Reads google.rpc.Status.message (field 2), the protobuf error body an
+// OTLP/HTTP receiver answers a failed request with; false when it does not
+// decode or has no message.
+bool decode_rpc_status_message(std::string_view body, std::string &message);
+
 // "0af7..." (lowercase or uppercase hex) -> raw bytes; empty on bad input.
 std::string hex_to_bytes(std::string_view hex);
 

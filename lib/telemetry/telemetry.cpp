@@ -198,6 +198,7 @@ std::string Telemetry::metrics_json() const {
       num("metric_export_failures", c.metric_export_failures.load());
       num("requests", c.requests.load());
       num("retries", c.retries.load());
+      num("protocol_mismatches", c.protocol_mismatches.load());
     }
     w.end();
   }

@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/harness.h"
 
@@ -18,6 +20,26 @@ using sigil_test::str_at;
 
 namespace {
 
+// Collects what the client logs (a logger callback), with levels.
+struct LogSink {
+  std::mutex mu;
+  std::vector<std::pair<uint32_t, std::string>> lines;
+  static void fn(void *user, uint32_t level, const char *msg, size_t len) {
+    auto *self = static_cast<LogSink *>(user);
+    std::lock_guard<std::mutex> lock(self->mu);
+    self->lines.emplace_back(level, std::string(msg, len));
+  }
+  // The lines at `level` that contain `needle`.
+  std::vector<std::string> matching(uint32_t level, const std::string &needle) {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<std::string> out;
+    for (const auto &l : lines) {
+      if (l.first == level && l.second.find(needle) != std::string::npos) out.push_back(l.second);
+    }
+    return out;
+  }
+};
+
 struct ClientOptions {
   uint32_t protocol = SIGIL_PROTOCOL_HTTP;
   std::string endpoint;       // generation export
@@ -26,6 +48,7 @@ struct ClientOptions {
   uint32_t metric_interval_ms = 0;
   uint32_t max_retries = 3;
   bool service_name = true;  // false: the default service.name
+  LogSink *log = nullptr;
 };
 
 sigil_client_t *make_client(const ClientOptions &c) {
@@ -44,6 +67,7 @@ sigil_client_t *make_client(const ClientOptions &c) {
   if (c.service_name) sigil_options_set_service_name(o, "otlp-test-service");
   sigil_options_set_resource_attribute(o, "deployment.environment", "test");
   sigil_options_set_otlp_header(o, "X-Otlp-Token", "secret");
+  if (c.log != nullptr) sigil_options_set_logger(o, &LogSink::fn, c.log);
   sigil_client_t *client = nullptr;
   sigil_error_t *err = nullptr;
   EXPECT_EQ(sigil_client_new(o, &client, &err), SIGIL_OK) << sigil_error_message(err);
@@ -540,20 +564,123 @@ TEST_F(Otlp, ShutdownExportsWhatIsQueued) {
   sigil_client_free(client);
 }
 
+// The OTLP counters of the client's metrics snapshot.
+Json otlp_counters(sigil_client_t *client) {
+  char *json = nullptr;
+  EXPECT_EQ(sigil_client_metrics_snapshot(client, &json, nullptr, nullptr), SIGIL_OK);
+  Json snap = sigil_test::parse_json(json);
+  sigil_metrics_snapshot_free(json);
+  return Json(cJSON_Duplicate(at(snap.get(), {"otlp"}), 1));
+}
+
 TEST_F(Otlp, UnreachableCollectorNeverBlocksRecording) {
+  LogSink log;
   ClientOptions c = opts();
-  c.otlp_endpoint = "http://127.0.0.1:9";  // discard port: connection refused
-  c.max_retries = 1;
+  c.otlp_endpoint = "http://" + std::string("127.0.0.1:") + std::to_string(sigil_test::closed_loopback_port());
+  c.log = &log;
   sigil_client_t *client = make_client(c);
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 50; ++i) record_generation(client, "conv-unreachable");
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
-  sigil_client_flush(client, 5000, nullptr);
-  char *json = nullptr;
-  ASSERT_EQ(sigil_client_metrics_snapshot(client, &json, nullptr, nullptr), SIGIL_OK);
-  Json snap = sigil_test::parse_json(json);
-  sigil_metrics_snapshot_free(json);
-  EXPECT_EQ(num_at(snap.get(), {"otlp", "spans_dropped"}), 50);
-  EXPECT_EQ(num_at(snap.get(), {"otlp", "spans_exported"}), 0);
+  // Still retrying inside its window when the shutdown deadline passes: the
+  // spans are lost, and shutdown says so.
+  sigil_error_t *err = nullptr;
+  EXPECT_EQ(sigil_client_shutdown(client, 1000, &err), SIGIL_E_TIMEOUT);
+  std::string message = sigil_error_message(err);
+  sigil_error_free(err);
+  EXPECT_NE(message.find("50 spans dropped"), std::string::npos) << message;
+  Json otlp = otlp_counters(client);
+  EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 50);
+  EXPECT_EQ(num_at(otlp.get(), {"spans_exported"}), 0);
+  EXPECT_EQ(log.matching(SIGIL_LOG_WARN, "telemetry export finished: 0 spans exported, 50 spans dropped").size(), 1u);
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, RidesOutACollectorOutageOfSeconds) {
+  // A collector restarting: connections dropped, then 503s, for a few
+  // seconds (about 3 s here, far more attempts than the client's 3 retries).
+  std::string outage = "[";
+  for (int i = 0; i < 30; ++i) {
+    outage += std::string(i ? "," : "") + (i < 10 ? R"({"close": true, "delay_ms": 100})" : R"({"status": 503, "delay_ms": 100})");
+  }
+  outage += "]";
+  h().script("otlp", outage);
+  LogSink log;
+  ClientOptions c = opts();
+  c.log = &log;
+  sigil_client_t *client = make_client(c);
+  record_generation(client, "conv-outage");
+  ASSERT_EQ(sigil_client_flush(client, 60000, nullptr), SIGIL_OK);
+  // Every refused attempt, then the accepted one.
+  Json traces = h().wait("otlp_traces", 31);
+  ASSERT_EQ(cJSON_GetArraySize(traces.get()), 31);
+  EXPECT_EQ(num_at(cJSON_GetArrayItem(traces.get(), 30), {"response", "status"}), 200);
+  EXPECT_EQ(cJSON_GetArraySize(all_spans(traces.get()).get()), 31);  // the same span, resent
+  Json otlp = otlp_counters(client);
+  EXPECT_EQ(num_at(otlp.get(), {"spans_exported"}), 1);
+  EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 0);
+  EXPECT_EQ(num_at(otlp.get(), {"retries"}), 30);
+  EXPECT_TRUE(log.matching(SIGIL_LOG_ERROR, "OTLP").empty());
+  ASSERT_EQ(sigil_client_shutdown(client, 10000, nullptr), SIGIL_OK);
+  EXPECT_TRUE(log.matching(SIGIL_LOG_WARN, "telemetry export finished").empty());  // nothing lost
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, TheCollectorsErrorBodyIsLogged) {
+  std::string long_text(1000, 'x');
+  h().script("otlp", R"([{"status": 400, "body": "invalid span: trace_id\u0001 is empty\n"}, )"
+                     R"({"status": 400, "body": ")" + long_text + R"("}])");
+  LogSink log;
+  ClientOptions c = opts();
+  c.log = &log;
+  sigil_client_t *client = make_client(c);
+  record_generation(client, "conv-bad-request");
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  // 400 is not retried: one line per signal, each with the collector's text.
+  auto spans = log.matching(SIGIL_LOG_ERROR, "OTLP span export");
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_NE(spans[0].find("HTTP 400: invalid span: trace_id  is empty"), std::string::npos) << spans[0];
+  auto metrics = log.matching(SIGIL_LOG_ERROR, "OTLP metrics export");
+  ASSERT_EQ(metrics.size(), 1u);
+  EXPECT_NE(metrics[0].find("HTTP 400: " + std::string(256, 'x') + "..."), std::string::npos) << metrics[0];
+  EXPECT_EQ(metrics[0].find(std::string(257, 'x')), std::string::npos);  // cut
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, AGrpcPortIsReportedOnceAsAProtocolMismatch) {
+  LogSink log;
+  ClientOptions c = opts();
+  c.otlp_endpoint = "http://" + h().grpc_endpoint();  // OTLP/HTTP sent to an HTTP/2-only gRPC server
+  c.log = &log;
+  sigil_client_t *client = make_client(c);
+  for (int i = 0; i < 3; ++i) {
+    record_generation(client, "conv-grpc-port");
+    ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  }
+  Json otlp = otlp_counters(client);
+  EXPECT_EQ(num_at(otlp.get(), {"protocol_mismatches"}), 6);  // 3 span batches, 3 metrics exports
+  EXPECT_EQ(num_at(otlp.get(), {"retries"}), 0);              // not retried
+  EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 3);
+  auto errors = log.matching(SIGIL_LOG_ERROR, "protocol mismatch");
+  ASSERT_EQ(errors.size(), 1u);  // reported once, not per batch
+  EXPECT_NE(errors[0].find("did not answer in HTTP/1.1"), std::string::npos) << errors[0];
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, An415IsAProtocolMismatchNotRetried) {
+  h().script("otlp", R"([{"status": 415, "body": "unsupported content type"}])");
+  LogSink log;
+  ClientOptions c = opts();
+  c.log = &log;
+  sigil_client_t *client = make_client(c);
+  record_generation(client, "conv-415");
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  EXPECT_EQ(cJSON_GetArraySize(h().captures("otlp_traces").get()), 1);  // one attempt
+  auto errors = log.matching(SIGIL_LOG_ERROR, "protocol mismatch");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("HTTP 415: unsupported content type"), std::string::npos) << errors[0];
+  Json otlp = otlp_counters(client);
+  EXPECT_EQ(num_at(otlp.get(), {"retries"}), 0);
+  EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 1);
   sigil_client_free(client);
 }

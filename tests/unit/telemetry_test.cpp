@@ -1588,3 +1588,13 @@ TEST(GenAIMetricsRules, TimeToFirstTokenToleratesMillisecondClocks) {
   EXPECT_EQ(ttft->points[0].count, 1u);
   EXPECT_DOUBLE_EQ(ttft->points[0].sum, 0.0);
 }
+
+TEST(OtlpEncoding, RpcStatusMessageOfAnErrorBody) {
+  // google.rpc.Status{code: 3, message: "bad trace id"}, as a collector answers a 400.
+  const std::string body = std::string("\x08\x03\x12\x0c", 4) + "bad trace id";
+  std::string message;
+  EXPECT_TRUE(decode_rpc_status_message(body, message));
+  EXPECT_EQ(message, "bad trace id");
+  EXPECT_FALSE(decode_rpc_status_message(std::string("\x08\x03", 2), message));  // no message
+  EXPECT_FALSE(decode_rpc_status_message("plain text, not protobuf", message));
+}
