@@ -160,6 +160,8 @@ void Telemetry::fork_child() {
 
 Status Telemetry::flush(Clock::time_point deadline) { return exporter_ ? exporter_->flush(deadline) : Status::ok(); }
 
+const OtlpCounters *Telemetry::otlp_counters() const { return exporter_ ? &exporter_->counters() : nullptr; }
+
 Status Telemetry::shutdown(Clock::time_point deadline) {
   return exporter_ ? exporter_->shutdown(deadline) : Status::ok();
 }

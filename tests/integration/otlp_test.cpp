@@ -592,6 +592,9 @@ TEST_F(Otlp, UnreachableCollectorNeverBlocksRecording) {
   Json otlp = otlp_counters(client);
   EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 50);
   EXPECT_EQ(num_at(otlp.get(), {"spans_exported"}), 0);
+  sigil_stats_t stats = sigil_test::stats_of(client);  // the same loss, in the client's stats
+  EXPECT_EQ(stats.spans_dropped, 50u);
+  EXPECT_EQ(stats.spans_exported, 0u);
   EXPECT_EQ(log.matching(SIGIL_LOG_WARN, "telemetry export finished: 0 spans exported, 50 spans dropped").size(), 1u);
   sigil_client_free(client);
 }
@@ -619,6 +622,7 @@ TEST_F(Otlp, RidesOutACollectorOutageOfSeconds) {
   Json otlp = otlp_counters(client);
   EXPECT_EQ(num_at(otlp.get(), {"spans_exported"}), 1);
   EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 0);
+  EXPECT_EQ(sigil_test::stats_of(client).spans_exported, 1u);
   EXPECT_EQ(num_at(otlp.get(), {"retries"}), 30);
   EXPECT_TRUE(log.matching(SIGIL_LOG_ERROR, "OTLP").empty());
   ASSERT_EQ(sigil_client_shutdown(client, 10000, nullptr), SIGIL_OK);
@@ -644,6 +648,9 @@ TEST_F(Otlp, TheCollectorsErrorBodyIsLogged) {
   ASSERT_EQ(metrics.size(), 1u);
   EXPECT_NE(metrics[0].find("HTTP 400: " + std::string(256, 'x') + "..."), std::string::npos) << metrics[0];
   EXPECT_EQ(metrics[0].find(std::string(257, 'x')), std::string::npos);  // cut
+  sigil_stats_t stats = sigil_test::stats_of(client);
+  EXPECT_EQ(stats.spans_dropped, 1u);
+  EXPECT_EQ(stats.metric_exports_failed, 1u);
   sigil_client_free(client);
 }
 

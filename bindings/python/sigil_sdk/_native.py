@@ -213,11 +213,15 @@ class Stats(Structure):
             "dropped_total",
             "generations_spooled",
             "generations_replayed",
+            # version 3
+            "spans_exported",
+            "spans_dropped",
+            "metric_exports_failed",
         )
     ]
 
 
-STATS_VERSION = 2
+STATS_VERSION = 3
 E = POINTER(c_void_p)  # sigil_error_t ** out-parameter
 sigil_client_new = _fn("sigil_client_new", c_uint32, P, POINTER(c_void_p), E)
 sigil_client_flush = _fn("sigil_client_flush", c_uint32, P, c_uint32, E)

@@ -132,9 +132,13 @@ pub struct sigil_stats_t {
     pub dropped_total: u64,
     pub generations_spooled: u64,
     pub generations_replayed: u64,
+    // version 3
+    pub spans_exported: u64,
+    pub spans_dropped: u64,
+    pub metric_exports_failed: u64,
 }
 
-pub const SIGIL_STATS_VERSION: u32 = 2;
+pub const SIGIL_STATS_VERSION: u32 = 3;
 
 // ---------------------------------------------------------------------------
 // Generations
