@@ -106,7 +106,7 @@ std::string new_generation_id() {
 
 std::string new_uuid_v4() {
   uint64_t hi = random_u64(), lo = random_u64();
-  hi = (hi & ~0xF000ull) | 0x4000ull;                             // version 4
+  hi = (hi & ~0xF000ull) | 0x4000ull;                         // version 4
   lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
   std::string hex;
   hex.reserve(32);

@@ -378,8 +378,8 @@ bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const
     std::string mismatch = protocol_mismatch(resp);
     if (!mismatch.empty()) {
       counters_.protocol_mismatches.fetch_add(1, std::memory_order_relaxed);
-      report_failure(std::string("OTLP ") + what + " export to " + url + ": protocol mismatch, not retried: " +
-                         mismatch + " (" + describe(resp) + ")",
+      report_failure(std::string("OTLP ") + what + " export to " + url +
+                         ": protocol mismatch, not retried: " + mismatch + " (" + describe(resp) + ")",
                      true);
       return false;
     }

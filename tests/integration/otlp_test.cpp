@@ -604,7 +604,8 @@ TEST_F(Otlp, RidesOutACollectorOutageOfSeconds) {
   // seconds (about 3 s here, far more attempts than the client's 3 retries).
   std::string outage = "[";
   for (int i = 0; i < 30; ++i) {
-    outage += std::string(i ? "," : "") + (i < 10 ? R"({"close": true, "delay_ms": 100})" : R"({"status": 503, "delay_ms": 100})");
+    outage += std::string(i ? "," : "") +
+              (i < 10 ? R"({"close": true, "delay_ms": 100})" : R"({"status": 503, "delay_ms": 100})");
   }
   outage += "]";
   h().script("otlp", outage);
@@ -633,7 +634,8 @@ TEST_F(Otlp, RidesOutACollectorOutageOfSeconds) {
 TEST_F(Otlp, TheCollectorsErrorBodyIsLogged) {
   std::string long_text(1000, 'x');
   h().script("otlp", R"([{"status": 400, "body": "invalid span: trace_id\u0001 is empty\n"}, )"
-                     R"({"status": 400, "body": ")" + long_text + R"("}])");
+                     R"({"status": 400, "body": ")" +
+                         long_text + R"("}])");
   LogSink log;
   ClientOptions c = opts();
   c.log = &log;

@@ -1540,8 +1540,8 @@ TEST(OtlpEncoding, MetricsDecodeBack) {
   EXPECT_DOUBLE_EQ(p.max, 5.0);
   EXPECT_EQ(p.bounds, kDurationBuckets);
   ASSERT_EQ(p.buckets.size(), kDurationBuckets.size() + 1);
-  EXPECT_EQ(p.buckets[5], 1u);  // 0.3 in (0.16, 0.32]
-  EXPECT_EQ(p.buckets[9], 1u);  // 5.0 in (2.56, 5.12]
+  EXPECT_EQ(p.buckets[5], 1u);                   // 0.3 in (0.16, 0.32]
+  EXPECT_EQ(p.buckets[9], 1u);                   // 5.0 in (2.56, 5.12]
   EXPECT_EQ(p.attrs.count(sc::kErrorType), 0u);  // no error: absent, not ""
   EXPECT_EQ(p.attrs.at(sc::kRequestModel).s, "gpt-5");
   EXPECT_EQ(got.metrics[1].name, "gen_ai.client.token.usage");
