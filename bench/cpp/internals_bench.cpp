@@ -98,7 +98,7 @@ BENCHMARK(BM_PrivacyDefault);
 
 void BM_GenerationSpan(benchmark::State &state) {
   Generation g = parsed_generation();
-  TraceContext tc = start_trace("");
+  TraceContext tc = start_trace(ParentSpan{});
   const std::string sdk = "sdk-c";
   for (auto _ : state) benchmark::DoNotOptimize(generation_span(g, tc, sdk));
 }

@@ -122,7 +122,7 @@ def flatten_spans(request: trace_service_pb2.ExportTraceServiceRequest) -> list[
     for resource_spans in request.resource_spans:
         resource = attributes(resource_spans.resource.attributes)
         for scope_spans in resource_spans.scope_spans:
-            scope = _scope(scope_spans.scope)
+            scope = {**_scope(scope_spans.scope), "schema_url": scope_spans.schema_url}
             for span in scope_spans.spans:
                 spans.append({
                     "resource": resource,
@@ -164,7 +164,7 @@ def flatten_points(request: metrics_service_pb2.ExportMetricsServiceRequest) -> 
     for resource_metrics in request.resource_metrics:
         resource = attributes(resource_metrics.resource.attributes)
         for scope_metrics in resource_metrics.scope_metrics:
-            scope = _scope(scope_metrics.scope)
+            scope = {**_scope(scope_metrics.scope), "schema_url": scope_metrics.schema_url}
             for metric in scope_metrics.metrics:
                 base = {
                     "resource": resource,

@@ -457,10 +457,14 @@ typedef struct sigil_stats {
   uint64_t dropped_total;          /* the sum of every dropped_* counter */
   uint64_t generations_spooled;    /* written to the spool (intermediate; see below) */
   uint64_t generations_replayed;   /* delivered from the spool and accepted */
+  /* --- version 3: spans and metrics (OTLP export; see docs/telemetry.md) --- */
+  uint64_t spans_exported;         /* accepted by the OTLP receiver */
+  uint64_t spans_dropped;          /* lost: queue full, refused, retries over, shutdown deadline */
+  uint64_t metric_exports_failed;  /* metrics exports that did not reach the receiver */
 } sigil_stats_t;
 
-/* Version 1 callers (no version 2 fields) keep working: the library writes
- * only the fields of the version the caller set. Accounting: every generation
+/* Version 1 and 2 callers (without the later fields) keep working: the
+ * library writes only the fields of the version the caller set. Accounting: every generation
  * that reached the exporter (sigil_generation_end returned SIGIL_OK or a
  * queue_full / byte_budget / payload_too_large status) ends in exactly one of
  * generations_exported, generations_replayed, generations_rejected or a
@@ -475,14 +479,14 @@ typedef struct sigil_stats {
  * sum. A per-item answer saying the server already stores the generation
  * ("generation already exists": a retried or replayed batch) counts as
  * exported (replayed), not rejected. */
-#define SIGIL_STATS_VERSION 2u
-#define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+#define SIGIL_STATS_VERSION 3u
+#define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
 /** Initializes `*stats` exactly as SIGIL_STATS_INIT does. Returns
  *  SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_stats_init(sigil_stats_t *stats);
 
-/** Fills `*out` (caller-owned, with `version` set to 1 or 2), counting every
+/** Fills `*out` (caller-owned, with `version` set to 1, 2 or 3), counting every
  *  record ended before the call. Thread-safe. A NULL client or `out`, or
  *  another version, is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out);
@@ -547,10 +551,17 @@ typedef struct sigil_generation_start {
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*;
    * DEFAULT defers to the resolver and the client). See Privacy. */
   uint32_t content_capture;
+  /* Version 3: non-zero when `parent_traceparent` names a span of this
+   * process (a recorder's own traceparent, or the host tracer's current span
+   * that did not itself arrive from outside). 0, the default, marks the
+   * parent remote: a traceparent propagated from another process. Exported
+   * spans carry it in their flags (OTLP's "parent is remote" bit). */
+  int parent_is_local;
 } sigil_generation_start_t;
 
-/* Version 1 (without content_capture) is still accepted. */
-#define SIGIL_GENERATION_START_VERSION 2u
+/* Versions 1 (without content_capture) and 2 (without parent_is_local) are
+ * still accepted; their parent is remote. */
+#define SIGIL_GENERATION_START_VERSION 3u
 #define SIGIL_GENERATION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_GENERATION_START_VERSION)
 
 /** Initializes `*start` exactly as SIGIL_GENERATION_START_INIT does. Returns
@@ -752,10 +763,12 @@ typedef struct sigil_tool_execution_start {
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*).
    * Bindings pass the enclosing generation's mode here. See Privacy. */
   uint32_t content_capture;
+  int parent_is_local; /* version 3; as for generations */
 } sigil_tool_execution_start_t;
 
-/* Version 1 (without content_capture) is still accepted. */
-#define SIGIL_TOOL_EXECUTION_START_VERSION 2u
+/* Versions 1 (without content_capture) and 2 (without parent_is_local) are
+ * still accepted; their parent is remote. */
+#define SIGIL_TOOL_EXECUTION_START_VERSION 3u
 #define SIGIL_TOOL_EXECUTION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_TOOL_EXECUTION_START_VERSION)
 
 /** Initializes `*start` exactly as SIGIL_TOOL_EXECUTION_START_INIT does.
@@ -815,10 +828,12 @@ typedef struct sigil_embedding_start {
   const char *parent_traceparent; /* as for generations */
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*). */
   uint32_t content_capture;
+  int parent_is_local; /* version 3; as for generations */
 } sigil_embedding_start_t;
 
-/* Version 1 (without content_capture) is still accepted. */
-#define SIGIL_EMBEDDING_START_VERSION 2u
+/* Versions 1 (without content_capture) and 2 (without parent_is_local) are
+ * still accepted; their parent is remote. */
+#define SIGIL_EMBEDDING_START_VERSION 3u
 #define SIGIL_EMBEDDING_START_INIT SIGIL__VERSIONED_INIT(SIGIL_EMBEDDING_START_VERSION)
 
 /** Initializes `*start` exactly as SIGIL_EMBEDDING_START_INIT does. Returns
@@ -1180,7 +1195,7 @@ SIGIL_API sigil_status_t sigil_options_set_span_callback(sigil_options_t *option
                                                          void *user_data);
 
 /** The aggregated GenAI histograms as JSON: {"resource": {...}, "scope":
- *  {"name", "version"}, "metrics": [{"name", "unit", "description", "type":
+ *  {"name", "version", "schema_url"}, "metrics": [{"name", "unit", "description", "type":
  *  "histogram", "temporality": "cumulative", "explicit_bounds": [...],
  *  "points": [{"attributes": {...}, "count", "sum", "min", "max",
  *  "bucket_counts": [...], "start_time_unix_nano", "time_unix_nano"}]}],

@@ -72,8 +72,10 @@ sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *o
   return guard([&] {
     sigil_stats_t fresh = SIGIL_STATS_INIT;
     client->client->stats(fresh);
-    // A version 1 caller's struct ends before the version 2 fields.
-    size_t size = out->version == 1 ? offsetof(sigil_stats_t, dropped_spool_full) : sizeof fresh;
+    // An older caller's struct ends before the fields of later versions.
+    size_t size = out->version == 1   ? offsetof(sigil_stats_t, dropped_spool_full)
+                  : out->version == 2 ? offsetof(sigil_stats_t, spans_exported)
+                                      : sizeof fresh;
     fresh.version = out->version;
     std::memcpy(out, &fresh, size);
     return SIGIL_OK;

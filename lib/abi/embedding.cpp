@@ -46,7 +46,8 @@ sigil_status_t sigil_embedding_start(sigil_client_t *client, const sigil_embeddi
       capture = sigil::detail::content_capture_mode_from_abi(s->content_capture)
                     .value_or(sigil::detail::ContentCaptureMode::kMetadataOnly);
     }
-    *out = new sigil_embedding{sigil::detail::EmbeddingRecorder(client->client, std::move(d), ctx, parent, err)};
+    *out = new sigil_embedding{
+        sigil::detail::EmbeddingRecorder(client->client, std::move(d), ctx, sigil::abi::parent_span(s, parent), err)};
     (*out)->recorder.resolve_content_capture(capture);
     return usable;  // SIGIL_E_SHUTDOWN: the recorder's end reports it too
   });

@@ -71,8 +71,8 @@ sigil_status_t start(sigil_client_t *client, const sigil_generation_start_t *s, 
       capture = sigil::detail::content_capture_mode_from_abi(s->content_capture)
                     .value_or(sigil::detail::ContentCaptureMode::kMetadataOnly);
     }
-    *out = new sigil_generation{
-        sigil::detail::GenerationRecorder(client->client, mode, std::move(seed), ctx, parent, err)};
+    *out = new sigil_generation{sigil::detail::GenerationRecorder(client->client, mode, std::move(seed), ctx,
+                                                                  sigil::abi::parent_span(s, parent), err)};
     (*out)->recorder.resolve_content_capture(capture, s->metadata_json != nullptr
                                                           ? std::string_view(s->metadata_json, s->metadata_json_len)
                                                           : std::string_view());

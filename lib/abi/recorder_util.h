@@ -26,6 +26,13 @@ inline detail::ContextValues context_values(Status &first_error, const char *con
   return ctx;
 }
 
+// The parent of a start struct: remote unless a version 3 struct says the
+// traceparent names a span of this process.
+template <typename Start>
+detail::ParentSpan parent_span(const Start *s, const std::string &traceparent) {
+  return detail::ParentSpan{traceparent, !(s->version >= 3 && s->parent_is_local != 0)};
+}
+
 // Writes a traceparent for the recorder's span into a caller buffer
 // (without allocating: nothing here can throw into C).
 inline sigil_status_t write_traceparent(const detail::TraceContext &tc, char *buf, size_t len) {

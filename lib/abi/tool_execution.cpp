@@ -51,8 +51,8 @@ sigil_status_t sigil_tool_execution_start(sigil_client_t *client, const sigil_to
       capture = sigil::detail::content_capture_mode_from_abi(s->content_capture)
                     .value_or(sigil::detail::ContentCaptureMode::kMetadataOnly);
     }
-    *out =
-        new sigil_tool_execution{sigil::detail::ToolExecutionRecorder(client->client, std::move(d), ctx, parent, err)};
+    *out = new sigil_tool_execution{sigil::detail::ToolExecutionRecorder(client->client, std::move(d), ctx,
+                                                                         sigil::abi::parent_span(s, parent), err)};
     (*out)->recorder.resolve_content_capture(capture);
     return usable;  // SIGIL_E_SHUTDOWN: the recorder's end reports it too
   });

@@ -104,4 +104,16 @@ std::string new_generation_id() {
   return out;
 }
 
+std::string new_uuid_v4() {
+  uint64_t hi = random_u64(), lo = random_u64();
+  hi = (hi & ~0xF000ull) | 0x4000ull;                         // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
+  std::string hex;
+  hex.reserve(32);
+  append_hex(hex, hi, 16);
+  append_hex(hex, lo, 16);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+         hex.substr(20);
+}
+
 }  // namespace sigil::detail

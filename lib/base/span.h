@@ -65,6 +65,7 @@ struct SpanData {
   std::string trace_id;        // 32 lowercase hex digits
   std::string span_id;         // 16 lowercase hex digits
   std::string parent_span_id;  // empty for a root span
+  bool parent_remote = false;  // the parent came from outside this process
   bool sampled = true;
   int64_t start_ns = 0;
   int64_t end_ns = 0;

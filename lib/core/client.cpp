@@ -7,6 +7,7 @@
 #include "core/size_estimate.h"
 #include "encode/protobuf.h"
 #include "export/exporter.h"
+#include "export/otlp_exporter.h"
 #include "telemetry/semconv.h"
 
 namespace sigil::detail {
@@ -225,6 +226,11 @@ std::string Client::metrics_json() const {
 void Client::stats(sigil_stats_t &out) const {
   finisher_.drain(Clock::time_point::max());
   out.validation_failures = validation_failures_.load(std::memory_order_relaxed);
+  if (const OtlpCounters *t = telemetry_ ? telemetry_->otlp_counters() : nullptr) {
+    out.spans_exported = t->spans_exported.load();
+    out.spans_dropped = t->spans_dropped.load();
+    out.metric_exports_failed = t->metric_export_failures.load();
+  }
   if (!sink_) return;
   const ExportCounters &c = sink_->counters();
   out.generations_enqueued = c.enqueued.load();

@@ -1,8 +1,12 @@
 #include "telemetry/telemetry_config.h"
 
+#include <errno.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "core/config.h"
+#include "base/random_ids.h"
 #include "base/strings.h"
 #include "base/utf8.h"
 #include "export/endpoint.h"
@@ -62,6 +66,25 @@ std::string language_for_sdk(const std::string &sdk_name) {
   if (sdk_name == "sdk-rust") return "rust";
   if (sdk_name == "sdk-js" || sdk_name == "sdk-node") return "nodejs";
   return "cpp";
+}
+
+// The executable's file name, for the default service.name: the target of
+// /proc/self/exe, else the name the program was invoked as.
+std::string executable_name() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  std::string path = n > 0 ? std::string(buf, size_t(n)) : std::string();
+  // A deleted (replaced) binary reads "<path> (deleted)".
+  const std::string deleted = " (deleted)";
+  if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0) {
+    path.resize(path.size() - deleted.size());
+  }
+  size_t slash = path.rfind('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+#ifdef __GLIBC__
+  if (name.empty() && program_invocation_short_name != nullptr) name = program_invocation_short_name;
+#endif
+  return name;
 }
 
 bool exporter_off(const EnvLookup &env, const char *name) {
@@ -199,11 +222,14 @@ Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientCo
   otlp.initial_backoff_ms = cfg.exporter.initial_backoff_ms;
   otlp.max_backoff_ms = cfg.exporter.max_backoff_ms;
 
-  // Resource: service.name, then the telemetry.sdk.* defaults, then the
+  // Resource: service.name, then the telemetry.sdk.* defaults, a random
+  // service.instance.id per client (as OpenTelemetry SDKs give each SDK
+  // instance, so replicas' cumulative series stay apart), then the
   // environment's attributes, then explicit ones (later wins per key).
   StringPairs env_attrs;
   if (auto v = env_value(env, "OTEL_RESOURCE_ATTRIBUTES")) env_attrs = parse_encoded_pairs(*v);
-  std::string service = "unknown_service";
+  std::string exe = executable_name();
+  std::string service = exe.empty() ? "unknown_service" : "unknown_service:" + exe;
   for (const auto &kv : env_attrs) {
     if (kv.first == "service.name" && !is_blank(kv.second)) service = kv.second;
   }
@@ -220,6 +246,7 @@ Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientCo
   res.emplace_back("telemetry.sdk.language", language);
   res.emplace_back("telemetry.sdk.name", "libsigil");
   res.emplace_back("telemetry.sdk.version", SIGIL_VERSION_STRING);
+  res.emplace_back("service.instance.id", new_uuid_v4());
   for (const StringPairs *list : {static_cast<const StringPairs *>(&env_attrs), &t.resource_attributes}) {
     for (const auto &kv : *list) {
       if (kv.first == "service.name" || kv.first.empty()) continue;

@@ -7,7 +7,7 @@
 namespace sigil::detail {
 
 EmbeddingRecorder::EmbeddingRecorder(std::shared_ptr<Client> client, EmbeddingData data, const ContextValues &ctx,
-                                     std::string_view parent, Status start_error)
+                                     const ParentSpan &parent, Status start_error)
     : RecorderBase(std::move(client), std::move(start_error), parent), data_(std::move(data)) {
   const ClientConfig &cfg = client_->config();
   fill_if_empty(data_.agent_name, ctx.agent_name);

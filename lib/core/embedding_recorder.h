@@ -38,7 +38,7 @@ class EmbeddingRecorder : public RecorderBase {
  public:
   EmbeddingRecorder() = default;
   EmbeddingRecorder(std::shared_ptr<Client> client, EmbeddingData data, const ContextValues &context,
-                    std::string_view parent_traceparent, Status start_error);
+                    const ParentSpan &parent, Status start_error);
 
   void set_result(EmbeddingResultData result);
   // Maps the provider's embedding request and/or response JSON (either may be

@@ -19,11 +19,11 @@ struct Outcome {
 };
 
 // Every span passes the privacy pass (redaction, sanitizer) on its way out.
+// A success leaves the status Unset: OpenTelemetry reserves Ok for the
+// application's own explicit decision, not an instrumentation's.
 void finish_span(Telemetry &telemetry, const Privacy &privacy, SpanData &span, const Outcome &outcome) {
   if (outcome.error_type != nullptr) {
     span_set_error(span, outcome.error_type, outcome.error_category, outcome.message);
-  } else {
-    span_set_ok(span);
   }
   privacy.apply_span(span);
   telemetry.end_span(std::move(span));

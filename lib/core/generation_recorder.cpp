@@ -60,7 +60,7 @@ void fill_if_unset(std::optional<T> &target, const std::optional<T> &fallback) {
 }  // namespace
 
 GenerationRecorder::GenerationRecorder(std::shared_ptr<Client> client, GenerationMode mode, Generation seed,
-                                       const ContextValues &ctx, std::string_view parent, Status start_error)
+                                       const ContextValues &ctx, const ParentSpan &parent, Status start_error)
     : RecorderBase(std::move(client), std::move(start_error), parent), seed_(std::move(seed)) {
   const ClientConfig &cfg = client_->config();
   if (seed_.mode == GenerationMode::kUnspecified) seed_.mode = mode;

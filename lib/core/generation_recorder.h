@@ -26,7 +26,7 @@ class GenerationRecorder : public RecorderBase {
  public:
   GenerationRecorder() = default;  // a no-op recorder
   GenerationRecorder(std::shared_ptr<Client> client, GenerationMode mode, Generation seed, const ContextValues &context,
-                     std::string_view parent_traceparent, Status start_error);
+                     const ParentSpan &parent, Status start_error);
 
   const std::string &id() const { return seed_.id; }
 

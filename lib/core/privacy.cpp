@@ -304,6 +304,11 @@ void Privacy::apply_span(SpanData &span) const {
         for (std::string &s : a.strings) apply_text(s, path, RedactTier::kLight, false);
       }
     }
+    // A value a sanitizer emptied is left out rather than sent as "".
+    auto &items = list.items();
+    items.erase(std::remove_if(items.begin(), items.end(),
+                               [](const Attribute &a) { return a.type == AttrType::kString && a.s.empty(); }),
+                items.end());
   };
   attrs(span.attributes, "span.");
   for (SpanEvent &e : span.events) attrs(e.attributes, "span.event.");

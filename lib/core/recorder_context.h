@@ -41,8 +41,8 @@ class RecorderBase {
 
  protected:
   RecorderBase() = default;  // a no-op recorder
-  RecorderBase(std::shared_ptr<Client> client, Status start_error, std::string_view parent_traceparent)
-      : client_(std::move(client)), input_error_(std::move(start_error)), trace_(start_trace(parent_traceparent)) {}
+  RecorderBase(std::shared_ptr<Client> client, Status start_error, const ParentSpan &parent)
+      : client_(std::move(client)), input_error_(std::move(start_error)), trace_(start_trace(parent)) {}
 
   // The start of every end(): marks the recorder ended and says whether to go
   // on (nullopt) or what to return — ALREADY_ENDED the second time (`what`

@@ -6,7 +6,7 @@
 namespace sigil::detail {
 
 ToolExecutionRecorder::ToolExecutionRecorder(std::shared_ptr<Client> client, ToolExecutionData data,
-                                             const ContextValues &ctx, std::string_view parent, Status start_error)
+                                             const ContextValues &ctx, const ParentSpan &parent, Status start_error)
     : RecorderBase(std::move(client), std::move(start_error), parent), data_(std::move(data)) {
   const ClientConfig &cfg = client_->config();
   fill_if_empty(data_.conversation_id, ctx.conversation_id);

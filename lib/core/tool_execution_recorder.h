@@ -28,7 +28,7 @@ class ToolExecutionRecorder : public RecorderBase {
  public:
   ToolExecutionRecorder() = default;
   ToolExecutionRecorder(std::shared_ptr<Client> client, ToolExecutionData data, const ContextValues &context,
-                        std::string_view parent_traceparent, Status start_error);
+                        const ParentSpan &parent, Status start_error);
 
   void set_result(std::string arguments, std::string result, int64_t completed_at_ns);
   void set_error(std::string message, int32_t http_status);

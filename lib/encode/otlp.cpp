@@ -43,6 +43,7 @@ constexpr uint32_t kResource = opentelemetry_proto_trace_v1_ResourceSpans_resour
 constexpr uint32_t kScopeSpans = opentelemetry_proto_trace_v1_ResourceSpans_scope_spans_tag;
 constexpr uint32_t kScope = opentelemetry_proto_trace_v1_ScopeSpans_scope_tag;
 constexpr uint32_t kSpans = opentelemetry_proto_trace_v1_ScopeSpans_spans_tag;
+constexpr uint32_t kScopeSchemaUrl = opentelemetry_proto_trace_v1_ScopeSpans_schema_url_tag;
 constexpr uint32_t kTraceId = opentelemetry_proto_trace_v1_Span_trace_id_tag;
 constexpr uint32_t kSpanId = opentelemetry_proto_trace_v1_Span_span_id_tag;
 constexpr uint32_t kParentSpanId = opentelemetry_proto_trace_v1_Span_parent_span_id_tag;
@@ -68,6 +69,7 @@ constexpr uint32_t kResource = opentelemetry_proto_metrics_v1_ResourceMetrics_re
 constexpr uint32_t kScopeMetrics = opentelemetry_proto_metrics_v1_ResourceMetrics_scope_metrics_tag;
 constexpr uint32_t kScope = opentelemetry_proto_metrics_v1_ScopeMetrics_scope_tag;
 constexpr uint32_t kMetrics = opentelemetry_proto_metrics_v1_ScopeMetrics_metrics_tag;
+constexpr uint32_t kScopeSchemaUrl = opentelemetry_proto_metrics_v1_ScopeMetrics_schema_url_tag;
 constexpr uint32_t kName = opentelemetry_proto_metrics_v1_Metric_name_tag;
 constexpr uint32_t kDescription = opentelemetry_proto_metrics_v1_Metric_description_tag;
 constexpr uint32_t kUnit = opentelemetry_proto_metrics_v1_Metric_unit_tag;
@@ -243,8 +245,9 @@ void write_span(Writer &w, const SpanData &s) {
     w.varint(tr::kStatusCode, static_cast<uint64_t>(s.status));
     w.end(st);
   }
-  // The parent, when there is one, arrived as a propagated traceparent.
-  uint32_t flags = (s.sampled ? kFlagSampled : 0) | kFlagHasIsRemote | (s.parent_span_id.empty() ? 0 : kFlagIsRemote);
+  // Bit 9 only for a parent from outside the process (a propagated traceparent).
+  const bool remote = !s.parent_span_id.empty() && s.parent_remote;
+  uint32_t flags = (s.sampled ? kFlagSampled : 0) | kFlagHasIsRemote | (remote ? kFlagIsRemote : 0);
   w.fixed32(tr::kFlags, flags);
   w.end(span);
 }
@@ -296,6 +299,7 @@ Status encode_otlp_traces(const std::vector<const SpanData *> &spans, const Otlp
   size_t ss = w.begin(tr::kScopeSpans);
   write_scope(w, tr::kScope, origin);
   for (const SpanData *s : spans) write_span(w, *s);
+  w.string_if(tr::kScopeSchemaUrl, origin.schema_url);
   w.end(ss);
   w.end(rs);
   if (!w.ok()) return Status(SIGIL_E_INTERNAL, std::string("OTLP trace encoding failed: ") + w.error());
@@ -341,6 +345,7 @@ Status encode_otlp_metrics(const std::vector<MetricSnapshot> &metrics, int64_t s
     w.end(sum);
     w.end(m);
   }
+  w.string_if(mt::kScopeSchemaUrl, origin.schema_url);
   w.end(sm);
   w.end(rm);
   if (!w.ok()) return Status(SIGIL_E_INTERNAL, std::string("OTLP metrics encoding failed: ") + w.error());
@@ -381,6 +386,25 @@ bool decode_otlp_partial_success(std::string_view body, int64_t &rejected, std::
     if (!pb_close_string_substream(&s, &sub)) return false;
   }
   return true;
+}
+
+bool decode_rpc_status_message(std::string_view body, std::string &message) {
+  message.clear();
+  pb_istream_t s = pb_istream_from_buffer(reinterpret_cast<const pb_byte_t *>(body.data()), body.size());
+  while (s.bytes_left > 0) {
+    pb_wire_type_t wt;
+    uint32_t tag;
+    bool eof = false;
+    if (!pb_decode_tag(&s, &wt, &tag, &eof)) return false;
+    if (tag == 2 && wt == PB_WT_STRING) {  // google.rpc.Status: 1 code, 2 message, 3 details
+      pb_istream_t str;
+      if (!pb_make_string_substream(&s, &str) || !read_string(&str, message)) return false;
+      if (!pb_close_string_substream(&s, &str)) return false;
+    } else if (!pb_skip_field(&s, wt)) {
+      return false;
+    }
+  }
+  return !message.empty();
 }
 
 }  // namespace sigil::detail

@@ -21,6 +21,7 @@ struct OtlpOrigin {
   const std::vector<std::pair<std::string, std::string>> *resource = nullptr;
   std::string_view scope_name;
   std::string_view scope_version;
+  std::string_view schema_url;  // of the scope's telemetry: ScopeSpans / ScopeMetrics.schema_url
 };
 
 // An ExportTraceServiceRequest with one ResourceSpans / ScopeSpans.
@@ -45,6 +46,11 @@ Status encode_otlp_metrics(const std::vector<MetricSnapshot> &metrics, int64_t s
 // Reads partial_success (field 1: rejected count, error message) from an
 // Export{Trace,Metrics}ServiceResponse body; false when it does not decode.
 bool decode_otlp_partial_success(std::string_view body, int64_t &rejected, std::string &message);
+
+// Reads google.rpc.Status.message (field 2), the protobuf error body an
+// OTLP/HTTP receiver answers a failed request with; false when it does not
+// decode or has no message.
+bool decode_rpc_status_message(std::string_view body, std::string &message);
 
 // "0af7..." (lowercase or uppercase hex) -> raw bytes; empty on bad input.
 std::string hex_to_bytes(std::string_view hex);

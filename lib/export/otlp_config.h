@@ -24,10 +24,13 @@ struct OtlpConfig {
   uint32_t span_queue_size = 2048;
   uint32_t span_batch_size = 512;
   uint64_t span_queue_max_bytes = 32ull << 20;
-  // Retries follow the generation export knobs.
+  // Backoff follows the generation export knobs; the number of retries does
+  // not: a batch is retried for as long as `retry_window_ms` allows (long
+  // enough to ride out a collector restart), unless retries are off (0).
   uint32_t max_retries = 5;
   uint32_t initial_backoff_ms = 100;
   uint32_t max_backoff_ms = 5000;
+  uint32_t retry_window_ms = 30000;
 
   bool enabled() const { return !traces_url.empty() || !metrics_url.empty(); }
 };
@@ -37,6 +40,9 @@ struct OtlpIdentity {
   StringPairs resource;  // service.name first, then telemetry.sdk.*, then the rest
   std::string scope_name = "libsigil";
   std::string scope_version = SIGIL_VERSION_STRING;
+  // The semantic conventions the spans and metrics follow (the GenAI
+  // conventions of semconv 1.37.0; docs/telemetry.md lists where we differ).
+  std::string schema_url = "https://opentelemetry.io/schemas/1.37.0";
 };
 
 }  // namespace sigil::detail

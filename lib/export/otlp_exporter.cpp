@@ -1,9 +1,13 @@
 #include "export/otlp_exporter.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
+#include <cstring>
 #include <new>
 
 #include "base/timefmt.h"
+#include "base/utf8.h"
 #include "export/http_client.h"
 
 namespace sigil::detail {
@@ -17,15 +21,55 @@ HeaderList request_headers(const StringPairs &configured) {
   return h;
 }
 
+constexpr size_t kMaxLoggedBody = 256;  // bytes of a collector's error text kept in a log line
+
+// A collector's error body as one log-safe line: the google.rpc.Status
+// message of a protobuf body, else the text; control characters become
+// spaces, invalid UTF-8 is not shown, and the result is cut to
+// kMaxLoggedBody bytes (on a character boundary).
+std::string error_body_text(const HttpResponse &r) {
+  if (r.body.empty()) return std::string();
+  std::string text;
+  const std::string *type = r.header("content-type");
+  const bool protobuf = type != nullptr && type->find("protobuf") != std::string::npos;
+  if (!(protobuf && decode_rpc_status_message(r.body, text))) text = r.body;
+  if (!valid_utf8(text)) return "(" + std::to_string(r.body.size()) + " bytes, not text)";
+  for (char &c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  size_t end = text.find_last_not_of(' ');
+  text.resize(end == std::string::npos ? 0 : end + 1);
+  if (text.size() > kMaxLoggedBody) {
+    size_t cut = kMaxLoggedBody;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text.resize(cut);
+    text += "...";
+  }
+  return text;
+}
+
 std::string describe(const HttpResponse &r) {
   if (r.curl_code != 0) return r.error.empty() ? "transport error" : r.error;
   std::string m = "HTTP " + std::to_string(r.status);
-  if (!r.body.empty() && r.body.size() < 512) {
-    bool text = std::all_of(r.body.begin(), r.body.end(),
-                            [](char c) { return c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f); });
-    if (text) m += ": " + r.body;
-  }
+  std::string body = error_body_text(r);
+  if (!body.empty()) m += ": " + body;
   return m;
+}
+
+// Why the endpoint is not an OTLP/HTTP receiver, or "" when nothing says so.
+// Retrying cannot help then: the configuration names the wrong port or
+// protocol (OTLP/gRPC listens on 4317, OTLP/HTTP on 4318).
+std::string protocol_mismatch(const HttpResponse &r) {
+  if (r.curl_code == CURLE_UNSUPPORTED_PROTOCOL || r.curl_code == CURLE_WEIRD_SERVER_REPLY) {
+    return "the endpoint did not answer in HTTP/1.1 (is it a gRPC or HTTP/2-only port? OTLP/HTTP is usually 4318)";
+  }
+  if (r.curl_code != 0) return std::string();
+  const std::string *type = r.header("content-type");
+  if (type != nullptr && type->rfind("application/grpc", 0) == 0) {
+    return "the endpoint answered as a gRPC server (OTLP/gRPC); libsigil sends OTLP/HTTP with protobuf bodies";
+  }
+  if (r.status == 415) return "the endpoint does not accept OTLP/HTTP protobuf bodies (HTTP 415)";
+  return std::string();
 }
 
 }  // namespace
@@ -42,6 +86,7 @@ OtlpExporter::OtlpExporter(const OtlpConfig &config, const OtlpIdentity &identit
   origin_.resource = &identity_.resource;
   origin_.scope_name = identity_.scope_name;
   origin_.scope_version = identity_.scope_version;
+  origin_.schema_url = identity_.schema_url;
   next_metrics_ = Clock::now() + std::chrono::milliseconds(config_.metric_export_interval_ms);
   worker_ = std::thread([this] { run(); });
 }
@@ -98,10 +143,31 @@ Status OtlpExporter::shutdown(Clock::time_point deadline) {
   }
   lock.unlock();
   worker_.join();
+  // One line that says whether any telemetry was lost.
+  const OtlpCounters &c = counters_;
+  const bool lost = c.spans_dropped.load() > 0 || c.metric_export_failures.load() > 0;
+  if (lost) {
+    logger_.warn(summary());
+  } else {
+    logger_.debug(summary());
+  }
   if (!drained) {
-    return Status(SIGIL_E_TIMEOUT, "shutdown deadline passed before the OTLP export finished");
+    return Status(SIGIL_E_TIMEOUT, "shutdown deadline passed before the OTLP export finished; " +
+                                       summary().substr(std::strlen("telemetry export finished: ")));
   }
   return Status::ok();
+}
+
+std::string OtlpExporter::summary() const {
+  const OtlpCounters &c = counters_;
+  std::string s = "telemetry export finished: " + std::to_string(c.spans_exported.load()) + " spans exported, " +
+                  std::to_string(c.spans_dropped.load()) + " spans dropped, " +
+                  std::to_string(c.metric_exports.load()) + " metrics exports sent, " +
+                  std::to_string(c.metric_export_failures.load()) + " failed";
+  if (uint64_t m = c.protocol_mismatches.load()) {
+    s += " (" + std::to_string(m) + " answered as no OTLP/HTTP receiver)";
+  }
+  return s;
 }
 
 void OtlpExporter::run() {
@@ -222,7 +288,7 @@ void OtlpExporter::fork_child() {
   flush_requested_ = flush_done_ = 0;
   for (auto *c :
        {&counters_.spans_enqueued, &counters_.spans_exported, &counters_.spans_dropped, &counters_.metric_exports,
-        &counters_.metric_export_failures, &counters_.requests, &counters_.retries}) {
+        &counters_.metric_export_failures, &counters_.requests, &counters_.retries, &counters_.protocol_mismatches}) {
     c->store(0, std::memory_order_relaxed);
   }
   if (session_) {
@@ -272,9 +338,19 @@ bool OtlpExporter::wait_backoff(int64_t delay_ms) {
   return !work_cv_.wait_for(lock, std::chrono::milliseconds(delay_ms), [&] { return abort_.load(); });
 }
 
+void OtlpExporter::report_failure(const std::string &line, bool mismatch) {
+  if (mismatch && mismatch_reported_.exchange(true)) {
+    logger_.debug(line);
+  } else {
+    logger_.error(line);
+  }
+}
+
 bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const std::string &body, const char *what,
                         int64_t *rejected) {
   if (!session_) session_ = std::make_unique<HttpSession>();
+  const Clock::time_point first_attempt = Clock::now();
+  const auto window = std::chrono::milliseconds(config_.retry_window_ms);
   for (uint32_t attempt = 0;; ++attempt) {
     if (abort_.load()) {
       logger_.warn(std::string("OTLP ") + what + " export abandoned: shutdown deadline passed");
@@ -299,16 +375,28 @@ bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const
       if (rejected != nullptr) *rejected = n;
       return true;
     }
-    bool retryable = resp.curl_code != 0 ? !resp.cancelled : http_status_retryable(resp.status);
-    if (!retryable || attempt >= retry_.max_retries()) {
-      logger_.error(std::string("OTLP ") + what + " export to " + url + " failed after " + std::to_string(attempt + 1) +
-                    " attempt(s): " + describe(resp));
+    std::string mismatch = protocol_mismatch(resp);
+    if (!mismatch.empty()) {
+      counters_.protocol_mismatches.fetch_add(1, std::memory_order_relaxed);
+      report_failure(std::string("OTLP ") + what + " export to " + url +
+                         ": protocol mismatch, not retried: " + mismatch + " (" + describe(resp) + ")",
+                     true);
       return false;
     }
+    bool retryable = resp.curl_code != 0 ? !resp.cancelled : http_status_retryable(resp.status);
     int64_t delay = -1;
     if (const std::string *ra = resp.header("retry-after"))
       delay = parse_retry_after_ms(*ra, now_unix_ns() / 1000000000);
     delay = delay >= 0 ? retry_.retry_after_ms(delay) : retry_.backoff_ms(attempt + 1);
+    // Retried until the window would close before the next attempt.
+    const bool in_window = Clock::now() + std::chrono::milliseconds(delay) - first_attempt <= window;
+    if (!retryable || retry_.max_retries() == 0 || !in_window) {
+      report_failure(std::string("OTLP ") + what + " export to " + url + " failed after " +
+                         std::to_string(attempt + 1) + " attempt(s)" + (retryable ? " (retry window closed)" : "") +
+                         ": " + describe(resp),
+                     false);
+      return false;
+    }
     logger_.debug(std::string("OTLP ") + what + " export attempt " + std::to_string(attempt + 1) + " failed (" +
                   describe(resp) + "), retrying in " + std::to_string(delay) + " ms");
     wait_backoff(delay);

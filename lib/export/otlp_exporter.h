@@ -31,6 +31,7 @@ struct OtlpCounters {
   std::atomic<uint64_t> spans_enqueued{0}, spans_exported{0}, spans_dropped{0};
   std::atomic<uint64_t> metric_exports{0}, metric_export_failures{0};
   std::atomic<uint64_t> requests{0}, retries{0};
+  std::atomic<uint64_t> protocol_mismatches{0};  // requests the endpoint answered as no OTLP/HTTP receiver
 };
 
 class OtlpExporter {
@@ -90,6 +91,10 @@ class OtlpExporter {
   bool post(const std::string &url, const HeaderList &headers, const std::string &body, const char *what,
             int64_t *rejected);
   bool wait_backoff(int64_t delay_ms);
+  // Logs a failed export: the first protocol mismatch as an error, later
+  // ones at debug level (they would repeat every batch).
+  void report_failure(const std::string &line, bool protocol_mismatch);
+  std::string summary() const;  // the counters, as shutdown logs them
 
   OtlpConfig config_;
   OtlpIdentity identity_;
@@ -115,6 +120,7 @@ class OtlpExporter {
   bool exited_ = false;
   bool restart_worker_ = false;
   std::atomic<bool> abort_{false};
+  std::atomic<bool> mismatch_reported_{false};
   Clock::time_point next_metrics_;
   std::thread worker_;
 };

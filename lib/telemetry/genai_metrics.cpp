@@ -47,11 +47,11 @@ void append_time(std::string &out, int64_t ns) {  // protojson-style uint64 stri
 GenAIMetrics::GenAIMetrics(int64_t start_ns)
     : start_ns_(start_ns),
       duration_(sc::kMetricOperationDuration, "s", "GenAI operation duration.", kDurationBuckets),
-      token_usage_(sc::kMetricTokenUsage, "token", "Number of tokens used per GenAI operation, by token type.",
+      token_usage_(sc::kMetricTokenUsage, "{token}", "Number of tokens used per GenAI operation, by token type.",
                    kTokenUsageBuckets),
       ttft_(sc::kMetricTimeToFirstToken, "s", "Time from the start of a streaming GenAI operation to its first token.",
             kTimeToFirstTokenBuckets),
-      tool_calls_(sc::kMetricToolCallsPerOperation, "count", "Number of tool calls a GenAI operation requested.",
+      tool_calls_(sc::kMetricToolCallsPerOperation, "{call}", "Number of tool calls a GenAI operation requested.",
                   kToolCallsBuckets) {}
 
 GenerationMetricsInput::GenerationMetricsInput(const Generation &g)

@@ -32,6 +32,7 @@ SpanData new_span(std::string name, SpanKind kind, const TraceContext &tc, int64
   s.trace_id = tc.trace_id;
   s.span_id = tc.span_id;
   s.parent_span_id = tc.parent_span_id;
+  s.parent_remote = tc.parent_remote;
   s.sampled = tc.sampled;
   s.start_ns = start_ns;
   s.end_ns = end_ns < start_ns ? start_ns : end_ns;
@@ -125,7 +126,7 @@ SpanData generation_span(const Generation &g, const TraceContext &tc, const std:
   AttrList &a = s.attributes;
   a.reserve(24);
   a.set_string(sc::kOperationName, generation_operation_name(g));
-  a.set_string(sc::kSdkName, sdk_name);
+  a.set_string_if(sc::kSdkName, sdk_name);
   a.set_string_if(sc::kGenerationId, g.id);
   set_trimmed(a, sc::kConversationId, g.conversation_id);
   set_trimmed(a, sc::kConversationTitle, g.conversation_title);
@@ -159,8 +160,8 @@ SpanData tool_execution_span(const ToolSpanInput &in, const TraceContext &tc, co
   AttrList &a = s.attributes;
   a.reserve(16);
   a.set_string(sc::kOperationName, sc::kOpExecuteTool);
-  a.set_string(sc::kToolName, std::string(trim_view(in.tool_name)));
-  a.set_string(sc::kSdkName, sdk_name);
+  set_trimmed(a, sc::kToolName, in.tool_name);
+  a.set_string_if(sc::kSdkName, sdk_name);
   set_trimmed(a, sc::kToolCallId, in.tool_call_id);
   set_trimmed(a, sc::kToolType, in.tool_type);
   set_trimmed(a, sc::kToolDescription, in.tool_description);
@@ -190,7 +191,7 @@ SpanData embedding_span(const EmbeddingSpanInput &in, const EmbeddingCaptureConf
   // Start attributes, then result attributes (a result dimension count
   // replaces the requested one).
   a.set_string(sc::kOperationName, sc::kOpEmbeddings);
-  a.set_string(sc::kSdkName, sdk_name);
+  a.set_string_if(sc::kSdkName, sdk_name);
   set_trimmed(a, sc::kProviderName, in.provider);
   set_trimmed(a, sc::kRequestModel, in.model);
   set_trimmed(a, sc::kAgentName, in.agent_name);
@@ -243,7 +244,7 @@ void span_add_exception(SpanData &span, const char *exception_type, std::string 
   e.name = sc::kExceptionEvent;
   e.time_ns = time_ns;
   e.attributes.set_string(sc::kExceptionType, exception_type);
-  e.attributes.set_string(sc::kExceptionMessage, std::move(message));
+  e.attributes.set_string_if(sc::kExceptionMessage, message);
   span.events.push_back(std::move(e));
 }
 
@@ -253,11 +254,6 @@ void span_set_error(SpanData &span, const char *error_type, const char *error_ca
   span.attributes.set_string(sc::kErrorType, error_type);
   if (error_category != nullptr && *error_category != '\0')
     span.attributes.set_string(sc::kErrorCategory, error_category);
-}
-
-void span_set_ok(SpanData &span) {
-  span.status = SpanStatus::kOk;
-  span.status_message.clear();
 }
 
 }  // namespace sigil::detail

@@ -72,7 +72,6 @@ std::string truncate_code_points(std::string_view text, size_t max_code_points);
 void span_add_exception(SpanData &span, const char *exception_type, std::string message, int64_t time_ns);
 // Status ERROR with `message`, plus error.type and error.category.
 void span_set_error(SpanData &span, const char *error_type, const char *error_category, std::string message);
-void span_set_ok(SpanData &span);
 
 // The metadata value at `key`, when it is an integer (number or string).
 std::optional<int64_t> int_from_metadata(const Metadata &metadata, const char *key);

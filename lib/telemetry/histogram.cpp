@@ -45,7 +45,10 @@ void Histogram::record(double value, std::initializer_list<MetricAttrView> attri
   if (it == shard.points.end()) {
     HistogramPoint p;
     p.attributes.reserve(attributes.size());
-    for (const MetricAttrView &a : attributes) p.attributes.push_back(MetricAttr{a.key, std::string(a.value)});
+    // An unknown value (no agent, no error) is left out, not sent as "".
+    for (const MetricAttrView &a : attributes) {
+      if (!a.value.empty()) p.attributes.push_back(MetricAttr{a.key, std::string(a.value)});
+    }
     p.bucket_counts.assign(bounds().size() + 1, 0);
     p.min = value;
     p.max = value;

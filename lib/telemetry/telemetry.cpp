@@ -160,6 +160,8 @@ void Telemetry::fork_child() {
 
 Status Telemetry::flush(Clock::time_point deadline) { return exporter_ ? exporter_->flush(deadline) : Status::ok(); }
 
+const OtlpCounters *Telemetry::otlp_counters() const { return exporter_ ? &exporter_->counters() : nullptr; }
+
 Status Telemetry::shutdown(Clock::time_point deadline) {
   return exporter_ ? exporter_->shutdown(deadline) : Status::ok();
 }
@@ -177,6 +179,7 @@ std::string Telemetry::metrics_json() const {
     JsonObjectWriter w(extra);
     w.string("name", config_.identity.scope_name);
     w.string("version", config_.identity.scope_version);
+    w.string("schema_url", config_.identity.schema_url);
     w.end();
   }
   extra.append(",\"otlp\":");
@@ -197,6 +200,7 @@ std::string Telemetry::metrics_json() const {
       num("metric_export_failures", c.metric_export_failures.load());
       num("requests", c.requests.load());
       num("retries", c.retries.load());
+      num("protocol_mismatches", c.protocol_mismatches.load());
     }
     w.end();
   }

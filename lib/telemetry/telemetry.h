@@ -17,6 +17,7 @@
 namespace sigil::detail {
 
 class OtlpExporter;
+struct OtlpCounters;
 
 class Telemetry {
  public:
@@ -50,6 +51,8 @@ class Telemetry {
 
   // The metrics snapshot of sigil_client_metrics_snapshot (see sigil.h).
   std::string metrics_json() const;
+  // The OTLP exporter's counters; null without an OTLP endpoint.
+  const OtlpCounters *otlp_counters() const;
 
  private:
   void invoke_callback(const SpanData &span) const;

@@ -59,13 +59,14 @@ bool format_traceparent(std::string_view trace_id, std::string_view span_id, boo
   return true;
 }
 
-TraceContext start_trace(std::string_view parent) {
+TraceContext start_trace(const ParentSpan &parent) {
   TraceContext tc;
   std::string parent_trace, parent_span;
   bool sampled = true;
-  if (!parent.empty() && parse_traceparent(parent, parent_trace, parent_span, sampled)) {
+  if (!parent.traceparent.empty() && parse_traceparent(parent.traceparent, parent_trace, parent_span, sampled)) {
     tc.trace_id = std::move(parent_trace);
     tc.parent_span_id = std::move(parent_span);
+    tc.parent_remote = parent.remote;
     tc.sampled = sampled;
   } else {
     tc.trace_id = new_trace_id();

@@ -12,7 +12,16 @@ struct TraceContext {
   std::string trace_id;        // 32 lowercase hex digits
   std::string span_id;         // 16 lowercase hex digits
   std::string parent_span_id;  // empty for a root span
+  bool parent_remote = false;  // the parent came from outside this process
   bool sampled = true;
+};
+
+// The parent a recorder is given: a traceparent, and whether it arrived from
+// outside this process (a propagated header: the default) or names a span of
+// this process (another recorder's, or the host tracer's own current span).
+struct ParentSpan {
+  std::string_view traceparent;
+  bool remote = true;
 };
 
 // Parses "00-<32 hex>-<16 hex>-<2 hex>" (version 00 exactly, or a future
@@ -24,7 +33,7 @@ bool parse_traceparent(std::string_view header, std::string &trace_id, std::stri
 constexpr size_t kTraceparentSize = 56;  // 55 characters and the NUL
 bool format_traceparent(std::string_view trace_id, std::string_view span_id, bool sampled, char *buf, size_t len);
 
-// A child of `parent_traceparent` when it parses, else a new root.
-TraceContext start_trace(std::string_view parent_traceparent);
+// A child of `parent` when its traceparent parses, else a new root.
+TraceContext start_trace(const ParentSpan &parent);
 
 }  // namespace sigil::detail

@@ -42,7 +42,7 @@ TEST(ClientSection, StatsInitMatchesMacro) {
   EXPECT_EQ(sigil_stats_init(nullptr), SIGIL_E_INVALID_ARGUMENT);
 }
 
-TEST(ClientSection, StatsAcceptVersionsOneAndTwoOnly) {
+TEST(ClientSection, StatsAcceptVersionsOneToTheCurrentOnly) {
   sigil_options_t *o = local_options();
   sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
   sigil_client_t *c = nullptr;
@@ -54,6 +54,11 @@ TEST(ClientSection, StatsAcceptVersionsOneAndTwoOnly) {
   EXPECT_EQ(stats.version, SIGIL_STATS_VERSION);
   stats.version = 1;
   EXPECT_EQ(sigil_client_stats(c, &stats), SIGIL_OK);
+  // A version 2 struct ends before the version 3 fields: they are not written.
+  stats.version = 2;
+  stats.spans_dropped = 77;
+  EXPECT_EQ(sigil_client_stats(c, &stats), SIGIL_OK);
+  EXPECT_EQ(stats.spans_dropped, 77u);
   stats.version = 0;
   EXPECT_EQ(sigil_client_stats(c, &stats), SIGIL_E_INVALID_ARGUMENT);
   stats.version = SIGIL_STATS_VERSION + 1;

@@ -73,10 +73,14 @@ TEST(PrivacySection, InitMacrosAndFunctionsAgree) {
   EXPECT_EQ(a.content_capture, b.content_capture);
   sigil_tool_execution_start_t t;
   sigil_tool_execution_start_init(&t);
-  EXPECT_EQ(t.version, 2u);
+  EXPECT_EQ(t.version, SIGIL_TOOL_EXECUTION_START_VERSION);
   sigil_embedding_start_t e;
   sigil_embedding_start_init(&e);
-  EXPECT_EQ(e.version, 2u);
+  EXPECT_EQ(e.version, SIGIL_EMBEDDING_START_VERSION);
+  EXPECT_EQ(a.parent_is_local, 0);  // a parent is remote unless said otherwise
+  EXPECT_EQ(b.parent_is_local, 0);
+  EXPECT_EQ(t.parent_is_local, 0);
+  EXPECT_EQ(e.parent_is_local, 0);
   EXPECT_STREQ(sigil_content_capture_mode_name(SIGIL_CONTENT_CAPTURE_NO_TOOL_CONTENT), "no_tool_content");
   EXPECT_STREQ(sigil_content_capture_mode_name(SIGIL_CONTENT_CAPTURE_DEFAULT), "default");
 }

@@ -105,7 +105,7 @@ TEST(SpanCallback, ReceivesEveryFinishedSpan) {
   ASSERT_EQ(seen.names.size(), 1u);  // delivered before end returned
   EXPECT_EQ(seen.names[0], "generateText gpt-4o");
   EXPECT_EQ(seen.kinds[0], SIGIL_SPAN_KIND_CLIENT);
-  EXPECT_EQ(seen.status, SIGIL_SPAN_STATUS_OK);
+  EXPECT_EQ(seen.status, SIGIL_SPAN_STATUS_UNSET);  // success leaves it Unset
   EXPECT_EQ(seen.finish_reason, "stop");
   EXPECT_EQ(seen.max_tokens, 256);
 

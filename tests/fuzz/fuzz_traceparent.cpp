@@ -13,6 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sigil::detail::parse_traceparent(in, trace_id, span_id, sampled)) {
     if (trace_id.size() != 32 || span_id.size() != 16) __builtin_trap();
   }
-  (void)sigil::detail::start_trace(in);
+  (void)sigil::detail::start_trace(sigil::detail::ParentSpan{in});
   return 0;
 }

@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/harness.h"
 
@@ -18,6 +20,26 @@ using sigil_test::str_at;
 
 namespace {
 
+// Collects what the client logs (a logger callback), with levels.
+struct LogSink {
+  std::mutex mu;
+  std::vector<std::pair<uint32_t, std::string>> lines;
+  static void fn(void *user, uint32_t level, const char *msg, size_t len) {
+    auto *self = static_cast<LogSink *>(user);
+    std::lock_guard<std::mutex> lock(self->mu);
+    self->lines.emplace_back(level, std::string(msg, len));
+  }
+  // The lines at `level` that contain `needle`.
+  std::vector<std::string> matching(uint32_t level, const std::string &needle) {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<std::string> out;
+    for (const auto &l : lines) {
+      if (l.first == level && l.second.find(needle) != std::string::npos) out.push_back(l.second);
+    }
+    return out;
+  }
+};
+
 struct ClientOptions {
   uint32_t protocol = SIGIL_PROTOCOL_HTTP;
   std::string endpoint;       // generation export
@@ -25,6 +47,8 @@ struct ClientOptions {
   std::string traces_endpoint, metrics_endpoint;
   uint32_t metric_interval_ms = 0;
   uint32_t max_retries = 3;
+  bool service_name = true;  // false: the default service.name
+  LogSink *log = nullptr;
 };
 
 sigil_client_t *make_client(const ClientOptions &c) {
@@ -40,9 +64,10 @@ sigil_client_t *make_client(const ClientOptions &c) {
   sigil_options_set_max_retries(o, c.max_retries);
   sigil_options_set_initial_backoff_ms(o, 10);
   sigil_options_set_max_backoff_ms(o, 50);
-  sigil_options_set_service_name(o, "otlp-test-service");
+  if (c.service_name) sigil_options_set_service_name(o, "otlp-test-service");
   sigil_options_set_resource_attribute(o, "deployment.environment", "test");
   sigil_options_set_otlp_header(o, "X-Otlp-Token", "secret");
+  if (c.log != nullptr) sigil_options_set_logger(o, &LogSink::fn, c.log);
   sigil_client_t *client = nullptr;
   sigil_error_t *err = nullptr;
   EXPECT_EQ(sigil_client_new(o, &client, &err), SIGIL_OK) << sigil_error_message(err);
@@ -120,6 +145,33 @@ double num_at(const cJSON *node, std::initializer_list<const char *> path) {
   return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
+// No attribute of any span, span event or metric point in `captures` is "".
+void expect_no_empty_strings(const cJSON *captures) {
+  auto check = [](const cJSON *attrs, const std::string &where) {
+    const cJSON *a = nullptr;
+    cJSON_ArrayForEach(a, attrs) {
+      EXPECT_FALSE(cJSON_IsString(a) && a->valuestring[0] == '\0') << where << ": " << a->string;
+    }
+  };
+  const cJSON *cap = nullptr;
+  cJSON_ArrayForEach(cap, captures) {
+    const cJSON *item = nullptr;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(cap, "spans")) {
+      check(cJSON_GetObjectItemCaseSensitive(item, "attributes"), str_at(item, {"name"}));
+      const cJSON *e = nullptr;
+      cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(item, "events")) {
+        check(cJSON_GetObjectItemCaseSensitive(e, "attributes"), str_at(item, {"name"}) + " event");
+      }
+    }
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(cap, "points")) {
+      check(cJSON_GetObjectItemCaseSensitive(item, "attributes"), str_at(item, {"name"}));
+    }
+  }
+}
+
+// OTLP Span.flags: W3C sampled, then "is remote known" and "parent is remote".
+constexpr int kSampled = 0x01, kHasIsRemote = 0x100, kIsRemote = 0x200;
+
 // The first metric point named `name` whose attributes include `key`=`value`
 // (any point when key is null), in the last metrics capture that has one.
 const cJSON *metric_point(const cJSON *captures, const char *name, const char *key = nullptr,
@@ -165,8 +217,12 @@ TEST_F(Otlp, GenerationSpanArrivesLinkedToItsExport) {
   EXPECT_EQ(str_at(s, {"kind"}), "SPAN_KIND_CLIENT");
   EXPECT_EQ(str_at(s, {"trace_id"}), "0af7651916cd43dd8448eb211c80319c");
   EXPECT_EQ(str_at(s, {"parent_span_id"}), "b7ad6b7169203331");
+  // Sampled, and the parent (a traceparent given by a C caller) is remote.
+  EXPECT_EQ(num_at(s, {"flags"}), kSampled | kHasIsRemote | kIsRemote);
   EXPECT_EQ(tp, "00-" + str_at(s, {"trace_id"}) + "-" + str_at(s, {"span_id"}) + "-01");
-  EXPECT_EQ(str_at(s, {"status", "code"}), "STATUS_CODE_OK");
+  // Success leaves the status Unset (Ok is the application's to set).
+  EXPECT_EQ(str_at(s, {"status", "code"}), "STATUS_CODE_UNSET");
+  EXPECT_EQ(str_at(s, {"status", "message"}), "");
   EXPECT_EQ(str_at(s, {"attributes", "gen_ai.operation.name"}), "generateText");
   EXPECT_EQ(str_at(s, {"attributes", "gen_ai.provider.name"}), "openai");
   EXPECT_EQ(str_at(s, {"attributes", "gen_ai.request.model"}), "gpt-4o");
@@ -186,6 +242,7 @@ TEST_F(Otlp, GenerationSpanArrivesLinkedToItsExport) {
   EXPECT_EQ(str_at(s, {"resource", "telemetry.sdk.version"}), sigil_version_string());
   EXPECT_EQ(str_at(s, {"scope", "name"}), "libsigil");
   EXPECT_EQ(str_at(s, {"scope", "version"}), sigil_version_string());
+  EXPECT_EQ(str_at(s, {"scope", "schema_url"}), "https://opentelemetry.io/schemas/1.37.0");
   // Request headers.
   const cJSON *cap = cJSON_GetArrayItem(traces.get(), 0);
   EXPECT_EQ(str_at(cap, {"headers", "content-type"}), "application/x-protobuf");
@@ -243,6 +300,7 @@ TEST_F(Otlp, ToolAndEmbeddingSpansNestUnderTheGeneration) {
   ts.request_provider = "openai";
   ts.include_content = 1;
   ts.parent_traceparent = tp;
+  ts.parent_is_local = 1;  // the generation is a span of this process
   sigil_tool_execution_t *t = nullptr;
   ASSERT_EQ(sigil_tool_execution_start(client, &ts, &t), SIGIL_OK);
   const char args[] = "{\"city\":\"Paris\"}";
@@ -266,6 +324,14 @@ TEST_F(Otlp, ToolAndEmbeddingSpansNestUnderTheGeneration) {
   sigil_embedding_set_result(e, &er);
   ASSERT_EQ(sigil_embedding_end(e, nullptr), SIGIL_OK);
   sigil_embedding_free(e);
+  // A version 2 struct has no parent_is_local: whatever follows it is not read.
+  es.version = 2;
+  es.model_name = "text-embedding-v2";
+  es.parent_is_local = 1;
+  ASSERT_EQ(sigil_embedding_start(client, &es, &e), SIGIL_OK);
+  sigil_embedding_set_result(e, &er);
+  ASSERT_EQ(sigil_embedding_end(e, nullptr), SIGIL_OK);
+  sigil_embedding_free(e);
 
   sigil_generation_add_message(g, SIGIL_INPUT, SIGIL_ROLE_USER, nullptr);
   sigil_generation_add_text(g, SIGIL_INPUT, "weather?", 8);
@@ -274,11 +340,18 @@ TEST_F(Otlp, ToolAndEmbeddingSpansNestUnderTheGeneration) {
   ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
 
   Json spans = all_spans(h().wait("otlp_traces", 1).get());
-  ASSERT_EQ(cJSON_GetArraySize(spans.get()), 3);
+  ASSERT_EQ(cJSON_GetArraySize(spans.get()), 4);
   const cJSON *gen = span_named(spans.get(), "generateText gpt-4o");
   const cJSON *tool = span_named(spans.get(), "execute_tool weather");
   const cJSON *emb = span_named(spans.get(), "embeddings text-embedding-3-small");
-  ASSERT_TRUE(gen && tool && emb);
+  const cJSON *emb_v2 = span_named(spans.get(), "embeddings text-embedding-v2");
+  ASSERT_TRUE(gen && tool && emb && emb_v2);
+  // "Parent is remote" only where the parent was not said to be local.
+  EXPECT_EQ(num_at(gen, {"flags"}), kSampled | kHasIsRemote);  // a root
+  EXPECT_EQ(num_at(tool, {"flags"}), kSampled | kHasIsRemote);
+  EXPECT_EQ(num_at(emb, {"flags"}), kSampled | kHasIsRemote | kIsRemote);
+  EXPECT_EQ(num_at(emb_v2, {"flags"}), kSampled | kHasIsRemote | kIsRemote);
+  EXPECT_EQ(str_at(emb_v2, {"parent_span_id"}), str_at(gen, {"span_id"}));
   EXPECT_EQ(str_at(tool, {"kind"}), "SPAN_KIND_INTERNAL");
   EXPECT_EQ(str_at(emb, {"kind"}), "SPAN_KIND_CLIENT");
   EXPECT_EQ(str_at(gen, {"parent_span_id"}), "");
@@ -293,6 +366,10 @@ TEST_F(Otlp, ToolAndEmbeddingSpansNestUnderTheGeneration) {
   EXPECT_EQ(num_at(emb, {"attributes", "gen_ai.embeddings.input_count"}), 2);
   EXPECT_EQ(num_at(emb, {"attributes", "gen_ai.embeddings.dimension.count"}), 256);
   EXPECT_EQ(str_at(emb, {"attributes", "gen_ai.request.encoding_formats", "0"}), "float");
+  // Nothing unknown (no agent, no error, no tool description) is sent as "".
+  expect_no_empty_strings(h().captures("otlp_traces").get());
+  expect_no_empty_strings(h().wait("otlp_metrics", 1).get());
+  for (const cJSON *s : {gen, tool, emb}) EXPECT_EQ(str_at(s, {"status", "code"}), "STATUS_CODE_UNSET");
   // Tool executions and embeddings are not generation exports.
   Json gens = sigil_test::all_generations(h().captures("http_exports").get());
   EXPECT_EQ(cJSON_GetArraySize(gens.get()), 1);
@@ -316,8 +393,10 @@ TEST_F(Otlp, MetricsArriveAsCumulativeHistograms) {
   EXPECT_EQ(str_at(dur, {"attributes", "gen_ai.provider.name"}), "openai");
   EXPECT_EQ(str_at(dur, {"attributes", "gen_ai.request.model"}), "gpt-4o");
   EXPECT_EQ(str_at(dur, {"attributes", "gen_ai.agent.name"}), "otlp-agent");
-  EXPECT_EQ(str_at(dur, {"attributes", "error.type"}), "");
-  EXPECT_EQ(cJSON_GetArraySize(at(dur, {"attributes"})), 6);
+  // No error: error.type and error.category are absent, not "".
+  EXPECT_EQ(at(dur, {"attributes", "error.type"}), nullptr);
+  EXPECT_EQ(at(dur, {"attributes", "error.category"}), nullptr);
+  EXPECT_EQ(cJSON_GetArraySize(at(dur, {"attributes"})), 4);
   EXPECT_EQ(cJSON_GetArraySize(at(dur, {"explicit_bounds"})), 14);
   EXPECT_EQ(num_at(dur, {"explicit_bounds", "0"}), 0.01);
   EXPECT_EQ(cJSON_GetArraySize(at(dur, {"bucket_counts"})), 15);
@@ -331,7 +410,7 @@ TEST_F(Otlp, MetricsArriveAsCumulativeHistograms) {
   cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cap, "points")) {
     if (str_at(p, {"name"}) != "gen_ai.client.token.usage") continue;
     ++token_points;
-    EXPECT_EQ(str_at(p, {"unit"}), "token");
+    EXPECT_EQ(str_at(p, {"unit"}), "{token}");
     EXPECT_EQ(num_at(p, {"count"}), 1);
     EXPECT_EQ(num_at(p, {"sum"}), str_at(p, {"attributes", "gen_ai.token.type"}) == "input" ? 11 : 7);
   }
@@ -344,7 +423,10 @@ TEST_F(Otlp, MetricsArriveAsCumulativeHistograms) {
   ASSERT_NE(calls, nullptr);
   EXPECT_EQ(num_at(calls, {"count"}), 2);
   EXPECT_EQ(num_at(calls, {"sum"}), 2);
-  EXPECT_EQ(str_at(calls, {"unit"}), "count");
+  EXPECT_EQ(str_at(calls, {"unit"}), "{call}");
+  // Every point's scope names the semantic conventions it follows.
+  EXPECT_EQ(str_at(calls, {"scope", "schema_url"}), "https://opentelemetry.io/schemas/1.37.0");
+  EXPECT_EQ(str_at(ttft, {"unit"}), "s");
 
   // Cumulative: a second export still counts the first recordings.
   h().reset();
@@ -378,6 +460,41 @@ TEST_F(Otlp, ProviderErrorsShowOnSpanAndMetrics) {
   Json gens = sigil_test::all_generations(h().wait("http_exports", 1).get());
   EXPECT_EQ(str_at(cJSON_GetArrayItem(gens.get(), 0), {"call_error"}), "upstream returned 503 Service Unavailable");
   sigil_client_free(client);
+}
+
+TEST_F(Otlp, EachClientIsItsOwnServiceInstance) {
+  ClientOptions c = opts();
+  c.service_name = false;
+  sigil_client_t *first = make_client(c);
+  sigil_client_t *second = make_client(c);
+  record_generation(first, "conv-instance-1");
+  record_generation(second, "conv-instance-2");
+  ASSERT_EQ(sigil_client_flush(first, 10000, nullptr), SIGIL_OK);
+  ASSERT_EQ(sigil_client_flush(second, 10000, nullptr), SIGIL_OK);
+  Json spans = all_spans(h().wait("otlp_traces", 2).get());
+  const cJSON *a = span_with_attr(spans.get(), "gen_ai.conversation.id", "conv-instance-1");
+  const cJSON *b = span_with_attr(spans.get(), "gen_ai.conversation.id", "conv-instance-2");
+  ASSERT_TRUE(a && b);
+  std::string id_a = str_at(a, {"resource", "service.instance.id"});
+  std::string id_b = str_at(b, {"resource", "service.instance.id"});
+  EXPECT_EQ(id_a.size(), 36u) << id_a;  // a UUID
+  EXPECT_EQ(id_b.size(), 36u) << id_b;
+  EXPECT_NE(id_a, id_b);
+  // Without a service name: OpenTelemetry's unknown_service:<executable>.
+  EXPECT_EQ(str_at(a, {"resource", "service.name"}), "unknown_service:sigil_integration_tests");
+  // The metrics of the two clients are two series, told apart by the instance.
+  Json metrics = h().wait("otlp_metrics", 2);
+  std::set<std::string> instances;
+  const cJSON *cap = nullptr;
+  cJSON_ArrayForEach(cap, metrics.get()) {
+    const cJSON *p = nullptr;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cap, "points")) {
+      instances.insert(str_at(p, {"resource", "service.instance.id"}));
+    }
+  }
+  EXPECT_EQ(instances, (std::set<std::string>{id_a, id_b}));
+  sigil_client_free(first);
+  sigil_client_free(second);
 }
 
 TEST_F(Otlp, ExportedWithProtocolNone) {
@@ -447,20 +564,132 @@ TEST_F(Otlp, ShutdownExportsWhatIsQueued) {
   sigil_client_free(client);
 }
 
+// The OTLP counters of the client's metrics snapshot.
+Json otlp_counters(sigil_client_t *client) {
+  char *json = nullptr;
+  EXPECT_EQ(sigil_client_metrics_snapshot(client, &json, nullptr, nullptr), SIGIL_OK);
+  Json snap = sigil_test::parse_json(json);
+  sigil_metrics_snapshot_free(json);
+  return Json(cJSON_Duplicate(at(snap.get(), {"otlp"}), 1));
+}
+
 TEST_F(Otlp, UnreachableCollectorNeverBlocksRecording) {
+  LogSink log;
   ClientOptions c = opts();
-  c.otlp_endpoint = "http://127.0.0.1:9";  // discard port: connection refused
-  c.max_retries = 1;
+  c.otlp_endpoint = "http://" + std::string("127.0.0.1:") + std::to_string(sigil_test::closed_loopback_port());
+  c.log = &log;
   sigil_client_t *client = make_client(c);
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 50; ++i) record_generation(client, "conv-unreachable");
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
-  sigil_client_flush(client, 5000, nullptr);
-  char *json = nullptr;
-  ASSERT_EQ(sigil_client_metrics_snapshot(client, &json, nullptr, nullptr), SIGIL_OK);
-  Json snap = sigil_test::parse_json(json);
-  sigil_metrics_snapshot_free(json);
-  EXPECT_EQ(num_at(snap.get(), {"otlp", "spans_dropped"}), 50);
-  EXPECT_EQ(num_at(snap.get(), {"otlp", "spans_exported"}), 0);
+  // Still retrying inside its window when the shutdown deadline passes: the
+  // spans are lost, and shutdown says so.
+  sigil_error_t *err = nullptr;
+  EXPECT_EQ(sigil_client_shutdown(client, 1000, &err), SIGIL_E_TIMEOUT);
+  std::string message = sigil_error_message(err);
+  sigil_error_free(err);
+  EXPECT_NE(message.find("50 spans dropped"), std::string::npos) << message;
+  Json otlp = otlp_counters(client);
+  EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 50);
+  EXPECT_EQ(num_at(otlp.get(), {"spans_exported"}), 0);
+  sigil_stats_t stats = sigil_test::stats_of(client);  // the same loss, in the client's stats
+  EXPECT_EQ(stats.spans_dropped, 50u);
+  EXPECT_EQ(stats.spans_exported, 0u);
+  EXPECT_EQ(log.matching(SIGIL_LOG_WARN, "telemetry export finished: 0 spans exported, 50 spans dropped").size(), 1u);
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, RidesOutACollectorOutageOfSeconds) {
+  // A collector restarting: connections dropped, then 503s, for a few
+  // seconds (about 3 s here, far more attempts than the client's 3 retries).
+  std::string outage = "[";
+  for (int i = 0; i < 30; ++i) {
+    outage += std::string(i ? "," : "") +
+              (i < 10 ? R"({"close": true, "delay_ms": 100})" : R"({"status": 503, "delay_ms": 100})");
+  }
+  outage += "]";
+  h().script("otlp", outage);
+  LogSink log;
+  ClientOptions c = opts();
+  c.log = &log;
+  sigil_client_t *client = make_client(c);
+  record_generation(client, "conv-outage");
+  ASSERT_EQ(sigil_client_flush(client, 60000, nullptr), SIGIL_OK);
+  // Every refused attempt, then the accepted one.
+  Json traces = h().wait("otlp_traces", 31);
+  ASSERT_EQ(cJSON_GetArraySize(traces.get()), 31);
+  EXPECT_EQ(num_at(cJSON_GetArrayItem(traces.get(), 30), {"response", "status"}), 200);
+  EXPECT_EQ(cJSON_GetArraySize(all_spans(traces.get()).get()), 31);  // the same span, resent
+  Json otlp = otlp_counters(client);
+  EXPECT_EQ(num_at(otlp.get(), {"spans_exported"}), 1);
+  EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 0);
+  EXPECT_EQ(sigil_test::stats_of(client).spans_exported, 1u);
+  EXPECT_EQ(num_at(otlp.get(), {"retries"}), 30);
+  EXPECT_TRUE(log.matching(SIGIL_LOG_ERROR, "OTLP").empty());
+  ASSERT_EQ(sigil_client_shutdown(client, 10000, nullptr), SIGIL_OK);
+  EXPECT_TRUE(log.matching(SIGIL_LOG_WARN, "telemetry export finished").empty());  // nothing lost
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, TheCollectorsErrorBodyIsLogged) {
+  std::string long_text(1000, 'x');
+  h().script("otlp", R"([{"status": 400, "body": "invalid span: trace_id\u0001 is empty\n"}, )"
+                     R"({"status": 400, "body": ")" +
+                         long_text + R"("}])");
+  LogSink log;
+  ClientOptions c = opts();
+  c.log = &log;
+  sigil_client_t *client = make_client(c);
+  record_generation(client, "conv-bad-request");
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  // 400 is not retried: one line per signal, each with the collector's text.
+  auto spans = log.matching(SIGIL_LOG_ERROR, "OTLP span export");
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_NE(spans[0].find("HTTP 400: invalid span: trace_id  is empty"), std::string::npos) << spans[0];
+  auto metrics = log.matching(SIGIL_LOG_ERROR, "OTLP metrics export");
+  ASSERT_EQ(metrics.size(), 1u);
+  EXPECT_NE(metrics[0].find("HTTP 400: " + std::string(256, 'x') + "..."), std::string::npos) << metrics[0];
+  EXPECT_EQ(metrics[0].find(std::string(257, 'x')), std::string::npos);  // cut
+  sigil_stats_t stats = sigil_test::stats_of(client);
+  EXPECT_EQ(stats.spans_dropped, 1u);
+  EXPECT_EQ(stats.metric_exports_failed, 1u);
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, AGrpcPortIsReportedOnceAsAProtocolMismatch) {
+  LogSink log;
+  ClientOptions c = opts();
+  c.otlp_endpoint = "http://" + h().grpc_endpoint();  // OTLP/HTTP sent to an HTTP/2-only gRPC server
+  c.log = &log;
+  sigil_client_t *client = make_client(c);
+  for (int i = 0; i < 3; ++i) {
+    record_generation(client, "conv-grpc-port");
+    ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  }
+  Json otlp = otlp_counters(client);
+  EXPECT_EQ(num_at(otlp.get(), {"protocol_mismatches"}), 6);  // 3 span batches, 3 metrics exports
+  EXPECT_EQ(num_at(otlp.get(), {"retries"}), 0);              // not retried
+  EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 3);
+  auto errors = log.matching(SIGIL_LOG_ERROR, "protocol mismatch");
+  ASSERT_EQ(errors.size(), 1u);  // reported once, not per batch
+  EXPECT_NE(errors[0].find("did not answer in HTTP/1.1"), std::string::npos) << errors[0];
+  sigil_client_free(client);
+}
+
+TEST_F(Otlp, An415IsAProtocolMismatchNotRetried) {
+  h().script("otlp", R"([{"status": 415, "body": "unsupported content type"}])");
+  LogSink log;
+  ClientOptions c = opts();
+  c.log = &log;
+  sigil_client_t *client = make_client(c);
+  record_generation(client, "conv-415");
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+  EXPECT_EQ(cJSON_GetArraySize(h().captures("otlp_traces").get()), 1);  // one attempt
+  auto errors = log.matching(SIGIL_LOG_ERROR, "protocol mismatch");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("HTTP 415: unsupported content type"), std::string::npos) << errors[0];
+  Json otlp = otlp_counters(client);
+  EXPECT_EQ(num_at(otlp.get(), {"retries"}), 0);
+  EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 1);
   sigil_client_free(client);
 }

@@ -217,7 +217,7 @@ TEST(PrivacyAbi, SettersCheckTheirArguments) {
   sigil_options_free(o);
   sigil_generation_start_t s;
   ASSERT_EQ(sigil_generation_start_init(&s), SIGIL_OK);
-  EXPECT_EQ(s.version, 2u);
+  EXPECT_EQ(s.version, SIGIL_GENERATION_START_VERSION);
   EXPECT_EQ(s.content_capture, SIGIL_CONTENT_CAPTURE_DEFAULT);
 }
 

@@ -472,17 +472,17 @@ TEST(ClientFinishing, MetricsSnapshotRightAfterEndSeesEveryRecord) {
   auto client = client_with(Options());
   ASSERT_FALSE(client->finishes_inline());
   for (int i = 0; i < 200; ++i) {
-    GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(), {}, Status::ok());
     fill(rec, "hello");
     ASSERT_TRUE(rec.end().is_ok());
   }
   ToolExecutionData td;
   td.tool_name = "weather";
-  ToolExecutionRecorder tool(client, td, ContextValues(), "", Status::ok());
+  ToolExecutionRecorder tool(client, td, ContextValues(), {}, Status::ok());
   ASSERT_TRUE(tool.end().is_ok());
   EmbeddingData ed;
   ed.model = {"openai", "text-embedding-3-small"};
-  EmbeddingRecorder emb(client, ed, ContextValues(), "", Status::ok());
+  EmbeddingRecorder emb(client, ed, ContextValues(), {}, Status::ok());
   ASSERT_TRUE(emb.end().is_ok());
 
   std::string json = client->metrics_json();
@@ -495,7 +495,7 @@ TEST(ClientFinishing, MetricsSnapshotRightAfterEndSeesEveryRecord) {
 
 TEST(ClientFinishing, ValidationErrorsAreStillReturnedByEnd) {
   auto client = client_with(Options());
-  GenerationRecorder bad(client, GenerationMode::kSync, Generation(), ContextValues(), "", Status::ok());
+  GenerationRecorder bad(client, GenerationMode::kSync, Generation(), ContextValues(), {}, Status::ok());
   Status st = bad.end();
   EXPECT_EQ(st.code(), SIGIL_E_VALIDATION);
   sigil_stats_t s = SIGIL_STATS_INIT;
@@ -541,13 +541,13 @@ TEST(ClientFinishing, SanitizerAndSpanCallbackRunOnTheEndingThread) {
   auto client = client_with(o);
   ASSERT_TRUE(client->finishes_inline());
   std::thread worker([&] {
-    GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(), {}, Status::ok());
     fill(rec, "hello");
     ASSERT_TRUE(rec.end().is_ok());
     EXPECT_EQ(spans.threads.size(), 1u);  // before end returned
     ToolExecutionData td;
     td.tool_name = "weather";
-    ToolExecutionRecorder tool(client, td, ContextValues(), "", Status::ok());
+    ToolExecutionRecorder tool(client, td, ContextValues(), {}, Status::ok());
     ASSERT_TRUE(tool.end().is_ok());
     EXPECT_EQ(spans.threads.size(), 2u);
     const std::thread::id me = std::this_thread::get_id();
@@ -569,7 +569,7 @@ TEST(ClientFinishing, QueueFullAndByteBudgetAreReturnedByEnd) {
   auto client = client_with(o);
   std::vector<sigil_status_t> codes;
   for (int i = 0; i < 4; ++i) {
-    GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(), {}, Status::ok());
     fill(rec, "hello");
     codes.push_back(rec.end().code());
   }
@@ -590,7 +590,7 @@ TEST(ClientFinishing, QueueFullAndByteBudgetAreReturnedByEnd) {
   auto budget = client_with(b);
   codes.clear();
   for (int i = 0; i < 3; ++i) {
-    GenerationRecorder rec(budget, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
+    GenerationRecorder rec(budget, GenerationMode::kSync, seed(), ContextValues(), {}, Status::ok());
     fill(rec, std::string(25000, 'x'));
     codes.push_back(rec.end().code());
   }
@@ -614,7 +614,7 @@ TEST(ClientFinishing, ShutdownAccountsForEveryRecord) {
     const int n = 300;
     int ok = 0;
     for (int i = 0; i < n; ++i) {
-      GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
+      GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(), {}, Status::ok());
       fill(rec, "hello");
       ok += rec.end().is_ok();
     }

@@ -225,7 +225,7 @@ TEST(Resolution, ConversationTitle) {
     if (c.meta_title) s.metadata["sigil.conversation.title"] = JsonValue::String(c.meta_title);
     ContextValues ctx;
     if (c.context_title) ctx.conversation_title = c.context_title;
-    GenerationRecorder rec(client, GenerationMode::kSync, s, ctx, "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, s, ctx, {}, Status::ok());
     ASSERT_TRUE(rec.end().is_ok());
     const Generation &g = last_exported(client);
     if (c.expected) {
@@ -252,7 +252,7 @@ TEST(Resolution, UserId) {
     if (c.legacy) s.metadata["user.id"] = JsonValue::String(c.legacy);
     ContextValues ctx;
     if (c.ctx) ctx.user_id = c.ctx;
-    GenerationRecorder rec(client, GenerationMode::kSync, s, ctx, "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, s, ctx, {}, Status::ok());
     ASSERT_TRUE(rec.end().is_ok());
     EXPECT_EQ(last_exported(client).user_id, c.expected);
     EXPECT_EQ(last_exported(client).metadata.at("sigil.user.id").string, c.expected);
@@ -263,7 +263,7 @@ TEST(Resolution, AgentIdentityIncludingResultTimeOverride) {
   auto client = offline_client();
   {
     ContextValues ctx{"", "", "", "agent-context", "v-context"};
-    GenerationRecorder rec(client, GenerationMode::kSync, seed(), ctx, "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed(), ctx, {}, Status::ok());
     ASSERT_TRUE(rec.end().is_ok());
     EXPECT_EQ(last_exported(client).agent_name, "agent-context");
     EXPECT_EQ(last_exported(client).agent_version, "v-context");
@@ -272,14 +272,14 @@ TEST(Resolution, AgentIdentityIncludingResultTimeOverride) {
     Generation s = seed();
     s.agent_name = "agent-seed";
     s.agent_version = "v-seed";
-    GenerationRecorder rec(client, GenerationMode::kSync, s, ContextValues(), "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, s, ContextValues(), {}, Status::ok());
     ASSERT_TRUE(rec.set_result_json(R"({"agent_name":"agent-result","agent_version":"v-result"})").is_ok());
     ASSERT_TRUE(rec.end().is_ok());
     EXPECT_EQ(last_exported(client).agent_name, "agent-result");
     EXPECT_EQ(last_exported(client).agent_version, "v-result");
   }
   {
-    GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(), {}, Status::ok());
     ASSERT_TRUE(rec.end().is_ok());
     EXPECT_EQ(last_exported(client).agent_name, "");
   }
@@ -287,7 +287,7 @@ TEST(Resolution, AgentIdentityIncludingResultTimeOverride) {
     Options o;
     o.agent_name = "client-default";
     auto c2 = offline_client(o);
-    GenerationRecorder rec(c2, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
+    GenerationRecorder rec(c2, GenerationMode::kSync, seed(), ContextValues(), {}, Status::ok());
     ASSERT_TRUE(rec.end().is_ok());
     EXPECT_EQ(last_exported(c2).agent_name, "client-default");
   }
@@ -301,7 +301,7 @@ TEST(Resolution, ExtremeTokenCountsAndTimestampsSaturate) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max(), kMin = std::numeric_limits<int64_t>::min();
   Generation s = seed();
   s.started_at_ns = kMin;
-  GenerationRecorder rec(client, GenerationMode::kStream, s, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kStream, s, ContextValues(), {}, Status::ok());
   rec.set_first_token_at(kMax);
   rec.result().usage.input_tokens = kMax;
   rec.result().usage.output_tokens = 5;
@@ -311,7 +311,7 @@ TEST(Resolution, ExtremeTokenCountsAndTimestampsSaturate) {
 
   Generation late = seed();
   late.started_at_ns = kMax;
-  GenerationRecorder back(client, GenerationMode::kStream, late, ContextValues(), "", Status::ok());
+  GenerationRecorder back(client, GenerationMode::kStream, late, ContextValues(), {}, Status::ok());
   back.set_first_token_at(kMin);  // long before the start: no time to first token
   back.result().completed_at_ns = kMin;
   ASSERT_TRUE(back.end().is_ok());
@@ -336,7 +336,7 @@ TEST(Resolution, ModeOperationSdkNameTagsMetadataAndCallError) {
   s.tags["start"] = "s";
   s.metadata["sigil.sdk.name"] = JsonValue::String("spoofed");
   s.metadata["from_start"] = JsonValue::Number(1);
-  GenerationRecorder rec(client, GenerationMode::kStream, s, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kStream, s, ContextValues(), {}, Status::ok());
   ASSERT_TRUE(rec.set_result_json(R"({"tags":{"shared":"result"},"metadata":{"from_result":true},)"
                                   R"("usage":{"input_tokens":3,"output_tokens":4}})")
                   .is_ok());
@@ -362,24 +362,30 @@ TEST(Resolution, ModeOperationSdkNameTagsMetadataAndCallError) {
 TEST(Resolution, ParentTraceparentMakesAChildSpan) {
   auto client = offline_client();
   GenerationRecorder rec(client, GenerationMode::kSync, seed(), ContextValues(),
-                         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", Status::ok());
+                         {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}, Status::ok());
   EXPECT_EQ(rec.trace().trace_id, "0af7651916cd43dd8448eb211c80319c");
   EXPECT_EQ(rec.trace().parent_span_id, "b7ad6b7169203331");
   EXPECT_NE(rec.trace().span_id, "b7ad6b7169203331");
-  GenerationRecorder root(client, GenerationMode::kSync, seed(), ContextValues(), "garbage", Status::ok());
+  EXPECT_TRUE(rec.trace().parent_remote);  // a traceparent is remote unless said otherwise
+  GenerationRecorder local(client, GenerationMode::kSync, seed(), ContextValues(),
+                           {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", false}, Status::ok());
+  EXPECT_EQ(local.trace().parent_span_id, "b7ad6b7169203331");
+  EXPECT_FALSE(local.trace().parent_remote);
+  GenerationRecorder root(client, GenerationMode::kSync, seed(), ContextValues(), {"garbage"}, Status::ok());
   EXPECT_EQ(root.trace().parent_span_id, "");
+  EXPECT_FALSE(root.trace().parent_remote);
   EXPECT_EQ(root.trace().trace_id.size(), 32u);
 }
 
 TEST(Resolution, EndReportsValidationShutdownAndDoubleEnd) {
   auto client = offline_client();
-  GenerationRecorder bad(client, GenerationMode::kSync, seed("", "m"), ContextValues(), "", Status::ok());
+  GenerationRecorder bad(client, GenerationMode::kSync, seed("", "m"), ContextValues(), {}, Status::ok());
   Status st = bad.end();
   EXPECT_EQ(st.code(), SIGIL_E_VALIDATION);
   EXPECT_NE(st.message().find("generation.model.provider is required"), std::string::npos);
   EXPECT_EQ(bad.end().code(), SIGIL_E_ALREADY_ENDED);
 
-  GenerationRecorder pending(client, GenerationMode::kSync, seed(), ContextValues(), "", Status::ok());
+  GenerationRecorder pending(client, GenerationMode::kSync, seed(), ContextValues(), {}, Status::ok());
   // The refused record above may still be with the finisher: give it time.
   ASSERT_TRUE(client->shutdown(Client::Clock::now() + std::chrono::seconds(10)).is_ok());
   EXPECT_EQ(pending.end().code(), SIGIL_E_SHUTDOWN);

@@ -216,7 +216,7 @@ GenerationRecorder full_roundtrip(const std::shared_ptr<Client> &client) {
   seed.thinking_enabled = true;
   seed.metadata[sc::kMetaThinkingBudget] = JsonValue::Number(2048);
   seed.started_at_ns = at("2026-03-12T11:00:00Z");
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   Generation &r = rec.result();
   r.response_id = "msg_1";
   r.response_model = "claude-sonnet-4-5-20260312";
@@ -272,7 +272,7 @@ TEST(GenerationTelemetry, FullRoundtripSpanAttributesAsTheReference) {
   Span s = sink.only();
   EXPECT_EQ(s.name, "generateText claude-sonnet-4-5");
   EXPECT_EQ(s.kind, SIGIL_SPAN_KIND_CLIENT);
-  EXPECT_EQ(s.status, SIGIL_SPAN_STATUS_OK);
+  EXPECT_EQ(s.status, SIGIL_SPAN_STATUS_UNSET);  // success leaves it Unset
   EXPECT_EQ(s.start_ns, at("2026-03-12T11:00:00Z"));
   EXPECT_EQ(s.end_ns, at("2026-03-12T11:00:03Z"));
   EXPECT_EQ(s.trace_id, rec.trace().trace_id);
@@ -328,14 +328,12 @@ TEST(GenerationTelemetry, FullRoundtripMetricsAsTheReference) {
                         {sc::kProviderName, "anthropic"},
                         {sc::kRequestModel, "claude-sonnet-4-5"},
                         {sc::kAgentName, "assistant-anthropic"}};
-  AttrMap dur = base;
-  dur[sc::kErrorType] = "";
-  dur[sc::kErrorCategory] = "";
-  const HistogramPoint *d = point(snap, sc::kMetricOperationDuration, dur);
+  const HistogramPoint *d = point(snap, sc::kMetricOperationDuration, base);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->count, 1u);
   EXPECT_DOUBLE_EQ(d->sum, 3.0);
-  EXPECT_EQ(as_map(d->attributes).size(), 6u);  // exactly the reference's attribute set
+  // The reference's attribute set, without the unknown error.type and error.category.
+  EXPECT_EQ(as_map(d->attributes).size(), 4u);
 
   const std::map<std::string, int64_t> tokens = {{"input", 120},     {"output", 42},        {"cache_read", 30},
                                                  {"cache_write", 4}, {"cache_creation", 6}, {"reasoning", 9}};
@@ -377,7 +375,7 @@ TEST(GenerationTelemetry, ConversationTitleCases) {
     if (c.meta != nullptr) seed.metadata[sc::kConversationTitle] = JsonValue::String(c.meta);
     ContextValues ctx;
     if (c.context != nullptr) ctx.conversation_title = c.context;
-    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, {}, Status::ok());
     rec.result().input.push_back(text_message(Role::kUser, "hi"));
     rec.result().output.push_back(text_message(Role::kAssistant, "hello"));
     ASSERT_TRUE(rec.end().is_ok()) << c.name;
@@ -410,7 +408,7 @@ TEST(GenerationTelemetry, UserIdCases) {
     if (c.legacy != nullptr) seed.metadata["user.id"] = JsonValue::String(c.legacy);
     ContextValues ctx;
     if (c.context != nullptr) ctx.user_id = c.context;
-    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, {}, Status::ok());
     rec.result().input.push_back(text_message(Role::kUser, "hi"));
     rec.result().output.push_back(text_message(Role::kAssistant, "hello"));
     ASSERT_TRUE(rec.end().is_ok()) << c.name;
@@ -439,7 +437,7 @@ TEST(GenerationTelemetry, AgentIdentityCases) {
     ContextValues ctx;
     if (c.ctx_name != nullptr) ctx.agent_name = c.ctx_name;
     if (c.ctx_version != nullptr) ctx.agent_version = c.ctx_version;
-    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed, ctx, {}, Status::ok());
     rec.result().input.push_back(text_message(Role::kUser, "hi"));
     rec.result().output.push_back(text_message(Role::kAssistant, "hello"));
     if (c.result_name != nullptr) rec.result().agent_name = c.result_name;
@@ -465,7 +463,7 @@ TEST(GenerationTelemetry, StreamingRecordsTimeToFirstToken) {
   seed.agent_name = "agent-stream";
   seed.model = {"openai", "gpt-5"};
   seed.started_at_ns = t0;
-  GenerationRecorder rec(client, GenerationMode::kStream, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kStream, seed, ContextValues(), {}, Status::ok());
   rec.set_first_token_at(t0 + 250'000'000);
   rec.result().input.push_back(text_message(Role::kUser, "say hello"));
   rec.result().output.push_back(text_message(Role::kAssistant, "Hello world"));
@@ -490,7 +488,7 @@ TEST(GenerationTelemetry, StreamingWithoutFirstTokenHasNoTimeToFirstToken) {
   auto client = make_client(&sink);
   Generation seed;
   seed.model = {"openai", "gpt-5"};
-  GenerationRecorder rec(client, GenerationMode::kStream, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kStream, seed, ContextValues(), {}, Status::ok());
   rec.result().input.push_back(text_message(Role::kUser, "hi"));
   rec.result().output.push_back(text_message(Role::kAssistant, "hello"));
   ASSERT_TRUE(rec.end().is_ok());
@@ -502,7 +500,7 @@ TEST(GenerationTelemetry, ValidationFailureIsValidationError) {
   auto client = make_client(&sink);
   Generation seed;  // no model: fails validation
   seed.conversation_id = "conv-invalid";
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   rec.result().input.push_back(text_message(Role::kUser, "hello"));
   rec.result().output.push_back(text_message(Role::kAssistant, "hi"));
   Status st = rec.end();
@@ -532,7 +530,7 @@ TEST(GenerationTelemetry, ProviderCallErrorIsClassified) {
   seed.conversation_id = "conv-rate-limit";
   seed.agent_name = "agent-error";
   seed.model = {"openai", "gpt-5"};
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   rec.set_call_error("provider returned HTTP 429 rate limit", 0);
   rec.result().input.push_back(text_message(Role::kUser, "retry later"));
   rec.result().output.push_back(text_message(Role::kAssistant, "rate limited"));
@@ -562,7 +560,7 @@ TEST(GenerationTelemetry, ExplicitHttpStatusWinsOverTheMessage) {
   auto client = make_client(&sink);
   Generation seed;
   seed.model = {"openai", "gpt-5"};
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   rec.set_call_error("upstream said 429", 503);
   rec.result().input.push_back(text_message(Role::kUser, "x"));
   rec.result().output.push_back(text_message(Role::kAssistant, "y"));
@@ -575,7 +573,7 @@ TEST(GenerationTelemetry, MalformedResultIsMappingError) {
   auto client = make_client(&sink);
   Generation seed;
   seed.model = {"openai", "gpt-5"};
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   EXPECT_FALSE(rec.set_result_json("{not json").is_ok());
   Status st = rec.end();
   EXPECT_EQ(st.code(), SIGIL_E_INVALID_JSON);
@@ -602,7 +600,7 @@ TEST(GenerationTelemetry, QueueFullIsEnqueueError) {
   for (int i = 0; i < 2; ++i) {
     Generation seed;
     seed.model = {"openai", "gpt-5"};
-    GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+    GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
     rec.result().input.push_back(text_message(Role::kUser, "x"));
     rec.result().output.push_back(text_message(Role::kAssistant, "y"));
     Status st = rec.end();
@@ -622,7 +620,7 @@ TEST(GenerationTelemetry, ParentTraceparentMakesAChildSpan) {
   Generation seed;
   seed.model = {"openai", "gpt-5"};
   GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(),
-                         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", Status::ok());
+                         {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}, Status::ok());
   rec.result().input.push_back(text_message(Role::kUser, "x"));
   rec.result().output.push_back(text_message(Role::kAssistant, "y"));
   ASSERT_TRUE(rec.end().is_ok());
@@ -640,7 +638,7 @@ TEST(GenerationTelemetry, UnsampledParentSkipsTheSpanButNotMetrics) {
   Generation seed;
   seed.model = {"openai", "gpt-5"};
   GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(),
-                         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00", Status::ok());
+                         {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"}, Status::ok());
   rec.result().input.push_back(text_message(Role::kUser, "x"));
   rec.result().output.push_back(text_message(Role::kAssistant, "y"));
   ASSERT_TRUE(rec.end().is_ok());
@@ -694,7 +692,7 @@ TEST(GenerationTelemetry, ZeroAndNegativeUsageIsOmitted) {
   auto client = make_client(&sink);
   Generation seed;
   seed.model = {"openai", "gpt-5"};
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   rec.result().input.push_back(text_message(Role::kUser, "x"));
   rec.result().output.push_back(text_message(Role::kAssistant, "y"));
   rec.result().usage.input_tokens = 5;
@@ -739,7 +737,7 @@ TEST(ToolTelemetry, ConformanceAttributesAndMetrics) {
   ctx.conversation_title = "Weather lookup";
   ctx.agent_name = "agent-tools";
   ctx.agent_version = "2026.03.12";
-  ToolExecutionRecorder rec(client, weather_tool(), ctx, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+  ToolExecutionRecorder rec(client, weather_tool(), ctx, {"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
                             Status::ok());
   rec.set_result("{\"city\": \"Paris\"}", "  sunny and 18C  ", at("2026-03-12T14:02:00.600Z"));
   ASSERT_TRUE(rec.end().is_ok());
@@ -748,7 +746,7 @@ TEST(ToolTelemetry, ConformanceAttributesAndMetrics) {
   EXPECT_EQ(s.name, "execute_tool weather");
   EXPECT_EQ(s.kind, SIGIL_SPAN_KIND_INTERNAL);
   EXPECT_EQ(s.parent_span_id, "b7ad6b7169203331");
-  EXPECT_EQ(s.status, SIGIL_SPAN_STATUS_OK);
+  EXPECT_EQ(s.status, SIGIL_SPAN_STATUS_UNSET);  // success leaves it Unset
   EXPECT_EQ(s.end_ns - s.start_ns, 500'000'000);
   EXPECT_EQ(s.str(sc::kOperationName), "execute_tool");
   EXPECT_EQ(s.str(sc::kToolName), "weather");
@@ -771,12 +769,10 @@ TEST(ToolTelemetry, ConformanceAttributesAndMetrics) {
                                    {sc::kProviderName, "openai"},
                                    {sc::kRequestModel, "gpt-5"},
                                    {sc::kToolName, "weather"},
-                                   {sc::kAgentName, "agent-tools"},
-                                   {sc::kErrorType, ""},
-                                   {sc::kErrorCategory, ""}});
+                                   {sc::kAgentName, "agent-tools"}});
   ASSERT_NE(p, nullptr);
   EXPECT_DOUBLE_EQ(p->sum, 0.5);
-  EXPECT_EQ(as_map(p->attributes).size(), 7u);
+  EXPECT_EQ(as_map(p->attributes).size(), 5u);
   EXPECT_EQ(instrument(snap, sc::kMetricTimeToFirstToken), nullptr);
   EXPECT_EQ(instrument(snap, sc::kMetricTokenUsage), nullptr);
 }
@@ -786,7 +782,7 @@ TEST(ToolTelemetry, ContentOnlyWhenIncluded) {
   auto client = make_client(&sink);
   ToolExecutionData d = weather_tool();
   d.include_content = false;
-  ToolExecutionRecorder rec(client, d, ContextValues(), "", Status::ok());
+  ToolExecutionRecorder rec(client, d, ContextValues(), {}, Status::ok());
   rec.set_result("{\"city\":\"Paris\"}", "{\"temp_c\":18}", 0);
   ASSERT_TRUE(rec.end().is_ok());
   Span s = sink.only();
@@ -797,7 +793,7 @@ TEST(ToolTelemetry, ContentOnlyWhenIncluded) {
 TEST(ToolTelemetry, ToolFailureIsToolExecutionError) {
   SpanSink sink;
   auto client = make_client(&sink);
-  ToolExecutionRecorder rec(client, weather_tool(), ContextValues(), "", Status::ok());
+  ToolExecutionRecorder rec(client, weather_tool(), ContextValues(), {}, Status::ok());
   rec.set_error("weather API timed out", 0);
   ASSERT_TRUE(rec.end().is_ok());  // a tool failure is not a local error
   Span s = sink.only();
@@ -831,7 +827,7 @@ EmbeddingData embed_start() {
 TEST(EmbeddingTelemetry, ConformanceAttributesAndMetrics) {
   SpanSink sink;
   auto client = make_client(&sink);
-  EmbeddingRecorder rec(client, embed_start(), ContextValues(), "", Status::ok());
+  EmbeddingRecorder rec(client, embed_start(), ContextValues(), {}, Status::ok());
   EmbeddingResultData r;
   r.input_count = 2;
   r.input_tokens = 120;
@@ -878,7 +874,7 @@ TEST(EmbeddingTelemetry, InputTextCaptureIsBounded) {
   o.telemetry.embedding_max_input_items = 2;
   o.telemetry.embedding_max_text_length = 6;
   auto client = make_client(&sink, o);
-  EmbeddingRecorder rec(client, embed_start(), ContextValues(), "", Status::ok());
+  EmbeddingRecorder rec(client, embed_start(), ContextValues(), {}, Status::ok());
   EmbeddingResultData r;
   r.input_count = 3;
   r.input_texts = {"short", "héllo wörld", "third"};
@@ -904,7 +900,7 @@ TEST(EmbeddingTelemetry, CallErrorAndValidationError) {
   {
     SpanSink sink;
     auto client = make_client(&sink);
-    EmbeddingRecorder rec(client, embed_start(), ContextValues(), "", Status::ok());
+    EmbeddingRecorder rec(client, embed_start(), ContextValues(), {}, Status::ok());
     rec.set_call_error("401 unauthorized", 0);
     ASSERT_TRUE(rec.end().is_ok());
     Span s = sink.only();
@@ -917,7 +913,7 @@ TEST(EmbeddingTelemetry, CallErrorAndValidationError) {
     auto client = make_client(&sink);
     EmbeddingData d = embed_start();
     d.model.name = "";  // invalid
-    EmbeddingRecorder rec(client, d, ContextValues(), "", Status::ok());
+    EmbeddingRecorder rec(client, d, ContextValues(), {}, Status::ok());
     Status st = rec.end();
     EXPECT_EQ(st.code(), SIGIL_E_VALIDATION);
     Span s = sink.only();
@@ -1028,7 +1024,7 @@ TEST(MetricsJson, SnapshotShape) {
   EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "attributes"), "gen_ai.request.model")->valuestring,
                "claude-sonnet-4-5");
   cJSON *resource = cJSON_GetObjectItem(root, "resource");
-  EXPECT_STREQ(cJSON_GetObjectItem(resource, "service.name")->valuestring, "unknown_service");
+  EXPECT_STREQ(cJSON_GetObjectItem(resource, "service.name")->valuestring, "unknown_service:sigil_unit_tests");
   EXPECT_STREQ(cJSON_GetObjectItem(resource, "telemetry.sdk.name")->valuestring, "libsigil");
   EXPECT_STREQ(cJSON_GetObjectItem(resource, "telemetry.sdk.language")->valuestring, "cpp");
   EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "scope"), "name")->valuestring, "libsigil");
@@ -1042,8 +1038,39 @@ TEST(TelemetryConfig, NoEndpointMeansNoExport) {
   ASSERT_TRUE(cfg.has_value());
   EXPECT_FALSE(cfg->telemetry.otlp.enabled());
   EXPECT_EQ(cfg->telemetry.otlp.metric_export_interval_ms, 60000u);
+  // OpenTelemetry's default: unknown_service and the executable's name.
   EXPECT_EQ(cfg->telemetry.identity.resource.at(0),
-            (std::pair<std::string, std::string>{"service.name", "unknown_service"}));
+            (std::pair<std::string, std::string>{"service.name", "unknown_service:sigil_unit_tests"}));
+}
+
+TEST(TelemetryConfig, EveryClientHasItsOwnServiceInstanceId) {
+  auto instance_id = [](Expected<ClientConfig> &cfg) {
+    std::string id = "<absent>";
+    for (const auto &kv : cfg->telemetry.identity.resource) {
+      if (kv.first == "service.instance.id") id = kv.second;
+    }
+    return id;
+  };
+  auto a = resolve_config(Options(), env_of({}));
+  auto b = resolve_config(Options(), env_of({}));
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  std::string id = instance_id(a);
+  // A random UUID: 8-4-4-4-12 lowercase hex, version 4, variant 10xx.
+  ASSERT_EQ(id.size(), 36u) << id;
+  for (size_t i : {8u, 13u, 18u, 23u}) EXPECT_EQ(id[i], '-') << id;
+  EXPECT_EQ(id[14], '4') << id;
+  EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+  EXPECT_NE(instance_id(a), instance_id(b));
+  // OTEL_RESOURCE_ATTRIBUTES, then an explicit attribute, replace it.
+  auto env = resolve_config(Options(), env_of({{"OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=pod-7"}}));
+  EXPECT_EQ(instance_id(env), "pod-7");
+  Options o;
+  o.telemetry.resource_attributes.emplace_back("service.instance.id", "explicit-1");
+  auto expl = resolve_config(o, env_of({{"OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=pod-7"}}));
+  EXPECT_EQ(instance_id(expl), "explicit-1");
+  size_t count = 0;
+  for (const auto &kv : expl->telemetry.identity.resource) count += kv.first == "service.instance.id";
+  EXPECT_EQ(count, 1u);
 }
 
 TEST(TelemetryConfig, BaseEndpointGetsSignalPaths) {
@@ -1416,6 +1443,7 @@ TEST(OtlpEncoding, SpansDecodeBack) {
   s.trace_id = "0af7651916cd43dd8448eb211c80319c";
   s.span_id = "b7ad6b7169203331";
   s.parent_span_id = "00f067aa0ba902b7";
+  s.parent_remote = true;
   s.start_ns = 1'700'000'000'000'000'000;
   s.end_ns = 1'700'000'001'500'000'000;
   s.attributes.set_string(sc::kOperationName, "generateText");
@@ -1431,16 +1459,18 @@ TEST(OtlpEncoding, SpansDecodeBack) {
   root.name = "execute_tool search";
   root.trace_id = "11111111111111111111111111111111";
   root.span_id = "2222222222222222";
-  span_set_ok(root);
+  SpanData local_child = root;  // a child of a span of this process
+  local_child.span_id = "3333333333333333";
+  local_child.parent_span_id = "2222222222222222";
 
   std::string body;
   OtlpOrigin origin{&kResource, "libsigil", "9.9.9"};
-  ASSERT_TRUE(encode_otlp_traces({&s, &root}, origin, body).is_ok());
+  ASSERT_TRUE(encode_otlp_traces({&s, &root, &local_child}, origin, body).is_ok());
   TraceSink got = decode_traces(body);
   EXPECT_EQ(got.origin.scope_name, "libsigil");
   EXPECT_EQ(got.origin.scope_version, "9.9.9");
   EXPECT_EQ(got.origin.resource["service.name"].s, "svc");
-  ASSERT_EQ(got.spans.size(), 2u);
+  ASSERT_EQ(got.spans.size(), 3u);
   const DSpan &d = got.spans[0];
   EXPECT_EQ(d.trace_id, hex_to_bytes("0af7651916cd43dd8448eb211c80319c"));
   EXPECT_EQ(d.trace_id.size(), 16u);
@@ -1476,8 +1506,11 @@ TEST(OtlpEncoding, SpansDecodeBack) {
   EXPECT_EQ(r.parent_span_id, "");
   EXPECT_EQ(r.kind, 1);
   EXPECT_EQ(r.flags, 0x101u);
-  EXPECT_EQ(r.status_code, 1);
-  EXPECT_EQ(r.status_message, "");
+  EXPECT_FALSE(r.has_status);  // Unset: no status message at all
+  EXPECT_EQ(r.status_code, 0);
+  ASSERT_EQ(got.spans.size(), 3u);
+  EXPECT_EQ(got.spans[2].parent_span_id, hex_to_bytes("2222222222222222"));
+  EXPECT_EQ(got.spans[2].flags, 0x101u);  // sampled, parent known not to be remote
 }
 
 TEST(OtlpEncoding, LargeSpansKeepTheirLengths) {
@@ -1534,13 +1567,12 @@ TEST(OtlpEncoding, MetricsDecodeBack) {
   EXPECT_DOUBLE_EQ(p.max, 5.0);
   EXPECT_EQ(p.bounds, kDurationBuckets);
   ASSERT_EQ(p.buckets.size(), kDurationBuckets.size() + 1);
-  EXPECT_EQ(p.buckets[5], 1u);  // 0.3 in (0.16, 0.32]
-  EXPECT_EQ(p.buckets[9], 1u);  // 5.0 in (2.56, 5.12]
-  EXPECT_EQ(p.attrs.at(sc::kErrorType).tag, 1u);
-  EXPECT_EQ(p.attrs.at(sc::kErrorType).s, "");
+  EXPECT_EQ(p.buckets[5], 1u);                   // 0.3 in (0.16, 0.32]
+  EXPECT_EQ(p.buckets[9], 1u);                   // 5.0 in (2.56, 5.12]
+  EXPECT_EQ(p.attrs.count(sc::kErrorType), 0u);  // no error: absent, not ""
   EXPECT_EQ(p.attrs.at(sc::kRequestModel).s, "gpt-5");
   EXPECT_EQ(got.metrics[1].name, "gen_ai.client.token.usage");
-  EXPECT_EQ(got.metrics[1].unit, "token");
+  EXPECT_EQ(got.metrics[1].unit, "{token}");  // UCUM: a counted thing in braces
   EXPECT_EQ(got.metrics[1].points.size(), 2u);
   EXPECT_EQ(got.metrics[2].name, "gen_ai.client.tool_calls_per_operation");
 }
@@ -1582,4 +1614,14 @@ TEST(GenAIMetricsRules, TimeToFirstTokenToleratesMillisecondClocks) {
   ASSERT_EQ(ttft->points.size(), 1u);
   EXPECT_EQ(ttft->points[0].count, 1u);
   EXPECT_DOUBLE_EQ(ttft->points[0].sum, 0.0);
+}
+
+TEST(OtlpEncoding, RpcStatusMessageOfAnErrorBody) {
+  // google.rpc.Status{code: 3, message: "bad trace id"}, as a collector answers a 400.
+  const std::string body = std::string("\x08\x03\x12\x0c", 4) + "bad trace id";
+  std::string message;
+  EXPECT_TRUE(decode_rpc_status_message(body, message));
+  EXPECT_EQ(message, "bad trace id");
+  EXPECT_FALSE(decode_rpc_status_message(std::string("\x08\x03", 2), message));  // no message
+  EXPECT_FALSE(decode_rpc_status_message("plain text, not protobuf", message));
 }

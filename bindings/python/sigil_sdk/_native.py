@@ -222,11 +222,15 @@ class Stats(Structure):
             "dropped_total",
             "generations_spooled",
             "generations_replayed",
+            # version 3
+            "spans_exported",
+            "spans_dropped",
+            "metric_exports_failed",
         )
     ]
 
 
-STATS_VERSION = 2
+STATS_VERSION = 3
 E = POINTER(c_void_p)  # sigil_error_t ** out-parameter
 sigil_client_new = _fn("sigil_client_new", c_uint32, P, POINTER(c_void_p), E)
 sigil_client_flush = _fn("sigil_client_flush", c_uint32, P, c_uint32, E)
@@ -276,10 +280,11 @@ class GenerationStart(Structure):
         ("context_agent_version", c_char_p),
         ("parent_traceparent", c_char_p),
         ("content_capture", c_uint32),  # version 2
+        ("parent_is_local", c_int),  # version 3
     ]
 
 
-GENERATION_START_VERSION = 2
+GENERATION_START_VERSION = 3
 sigil_generation_start = _fn("sigil_generation_start", c_uint32, P, POINTER(GenerationStart), POINTER(c_void_p))
 sigil_generation_start_streaming = _fn(
     "sigil_generation_start_streaming", c_uint32, P, POINTER(GenerationStart), POINTER(c_void_p)
@@ -331,10 +336,11 @@ class ToolExecutionStart(Structure):
         ("context_agent_version", c_char_p),
         ("parent_traceparent", c_char_p),
         ("content_capture", c_uint32),  # version 2
+        ("parent_is_local", c_int),  # version 3
     ]
 
 
-TOOL_EXECUTION_START_VERSION = 2
+TOOL_EXECUTION_START_VERSION = 3
 sigil_tool_execution_start = _fn(
     "sigil_tool_execution_start", c_uint32, P, POINTER(ToolExecutionStart), POINTER(c_void_p)
 )
@@ -364,6 +370,7 @@ class EmbeddingStart(Structure):
         ("context_agent_version", c_char_p),
         ("parent_traceparent", c_char_p),
         ("content_capture", c_uint32),  # version 2
+        ("parent_is_local", c_int),  # version 3
     ]
 
 
@@ -380,7 +387,7 @@ class EmbeddingResult(Structure):
     ]
 
 
-EMBEDDING_START_VERSION = 2
+EMBEDDING_START_VERSION = 3
 EMBEDDING_RESULT_VERSION = 1
 sigil_embedding_start = _fn("sigil_embedding_start", c_uint32, P, POINTER(EmbeddingStart), POINTER(c_void_p))
 sigil_embedding_set_result = _fn("sigil_embedding_set_result", c_uint32, P, POINTER(EmbeddingResult))

@@ -32,6 +32,7 @@ from .context import (
     _conversation_id,
     _conversation_title,
     _mode_name,
+    _parent_remote,
     _parent_traceparent,
     _pop_capture_mode,
     _push_capture_mode,
@@ -114,21 +115,26 @@ def _call_error_args(error: Any) -> tuple[bytes, int]:
 # --- trace context -------------------------------------------------------------
 
 
-def _parent() -> Optional[bytes]:
-    """The parent span: with_parent_traceparent, else the current OpenTelemetry span (if in use)."""
+def _parent() -> tuple[Optional[bytes], int]:
+    """The parent span and whether it is a span of this process (1) or a remote one (0).
+
+    with_parent_traceparent first (remote unless it says otherwise), else the current
+    OpenTelemetry span (if in use), local unless its span context arrived from outside.
+    """
     tp = _parent_traceparent.get()
     if tp:
-        return tp.encode()
+        return tp.encode(), int(not _parent_remote.get())
     otel = sys.modules.get("opentelemetry.trace")  # never imported by us: only if the host uses it
     if otel is None:
-        return None
+        return None, 0
     try:
         sc = otel.get_current_span().get_span_context()
         if not sc.is_valid:
-            return None
-        return b"00-%032x-%016x-%02x" % (sc.trace_id, sc.span_id, int(sc.trace_flags))
+            return None, 0
+        traceparent = b"00-%032x-%016x-%02x" % (sc.trace_id, sc.span_id, int(sc.trace_flags))
+        return traceparent, int(not sc.is_remote)
     except Exception:  # noqa: BLE001
-        return None
+        return None, 0
 
 
 _TraceparentBuffer = ctypes.c_char * N.TRACEPARENT_BUF
@@ -323,9 +329,9 @@ class Client:
         v = _agent_version.get()
         if v:
             s.context_agent_version = _c(v, "agent_version")
-        v = _parent()
-        if v:
-            s.parent_traceparent = v
+        tp, local = _parent()
+        if tp:
+            s.parent_traceparent, s.parent_is_local = tp, local
         return s
 
     def _start_generation(self, start: GenerationStart, default_mode: GenerationMode) -> "GenerationRecorder":
@@ -377,7 +383,7 @@ class Client:
         s.context_conversation_title = u(_conversation_title.get(), "conversation_title")
         s.context_agent_name = u(_agent_name.get(), "agent_name")
         s.context_agent_version = u(_agent_version.get(), "agent_version")
-        s.parent_traceparent = _parent()
+        s.parent_traceparent, s.parent_is_local = _parent()
         return s
 
     def start_tool_execution(self, start: ToolExecutionStart) -> "ToolExecutionRecorder":
@@ -414,7 +420,7 @@ class Client:
             s.started_at_ns = enc.ns(start.started_at)
         s.context_agent_name = u(_agent_name.get(), "agent_name")
         s.context_agent_version = u(_agent_version.get(), "agent_version")
-        s.parent_traceparent = _parent()
+        s.parent_traceparent, s.parent_is_local = _parent()
         return s
 
     def start_embedding(self, start: EmbeddingStart) -> "EmbeddingRecorder":

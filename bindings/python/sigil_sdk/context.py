@@ -88,11 +88,24 @@ def agent_version_from_context() -> Optional[str]:
 _parent_traceparent: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(
     "sigil_parent_traceparent", default=None
 )
+_parent_remote: contextvars.ContextVar[bool] = contextvars.ContextVar("sigil_parent_remote", default=True)
 
 
-def with_parent_traceparent(traceparent: str):
-    """Makes recorders started inside the ``with`` block children of ``traceparent``."""
-    return _scope(_parent_traceparent, traceparent)
+@contextmanager
+def with_parent_traceparent(traceparent: str, *, remote: bool = True) -> Iterator[None]:
+    """Makes recorders started inside the ``with`` block children of ``traceparent``.
+
+    The parent is remote (propagated from another process) unless ``remote=False`` says it is a
+    span of this process, such as a recorder's own ``traceparent``; exported spans carry the
+    difference in their flags.
+    """
+    token = _parent_traceparent.set(traceparent)
+    remote_token = _parent_remote.set(bool(remote))
+    try:
+        yield
+    finally:
+        _parent_remote.reset(remote_token)
+        _parent_traceparent.reset(token)
 
 
 def parent_traceparent_from_context() -> Optional[str]:

@@ -70,6 +70,54 @@ def test_parent_traceparent_from_context_and_recorders(harness, client):
     assert by_name["execute_tool nested"]["parent_span_id"] == g["span_id"]
 
 
+# OTLP Span.flags: W3C sampled, "is remote known", "parent is remote".
+SAMPLED, HAS_IS_REMOTE, IS_REMOTE = 0x1, 0x100, 0x200
+
+
+def test_parent_is_remote_only_when_it_came_from_outside(harness, client):
+    propagated = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    with sigil.with_parent_traceparent(propagated):
+        gen = client.start_generation(GenerationStart(model=MODEL, id="remote-parent"))
+    with sigil.with_parent_traceparent(gen.traceparent, remote=False):
+        with client.start_tool_execution(sigil.ToolExecutionStart(tool_name="local-parent")):
+            pass
+    with sigil.with_parent_traceparent(gen.traceparent):
+        with client.start_embedding(sigil.EmbeddingStart(model=ModelRef("openai", "te3"))) as emb:
+            emb.set_result(sigil.EmbeddingResult(input_count=1))
+    gen.end()
+    with client.start_generation(GenerationStart(model=MODEL, id="root")):
+        pass
+    client.flush()
+    flags = {s["name"]: s["flags"] for s in spans(harness)}
+    by_id = {s["attributes"].get("sigil.generation.id"): s["flags"] for s in spans(harness)}
+    assert by_id["remote-parent"] == SAMPLED | HAS_IS_REMOTE | IS_REMOTE
+    assert by_id["root"] == SAMPLED | HAS_IS_REMOTE
+    assert flags["execute_tool local-parent"] == SAMPLED | HAS_IS_REMOTE
+    assert flags["embeddings te3"] == SAMPLED | HAS_IS_REMOTE | IS_REMOTE
+
+
+def test_opentelemetry_span_parent_is_local_unless_its_context_is_remote(harness, client):
+    from opentelemetry import trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+    def span_context(span_id: int, is_remote: bool) -> SpanContext:
+        return SpanContext(0x4BF92F3577B34DA6A3CE929D0E0E4736, span_id, is_remote=is_remote,
+                           trace_flags=TraceFlags(TraceFlags.SAMPLED))
+
+    with trace.use_span(NonRecordingSpan(span_context(0x1111, False))):
+        with client.start_generation(GenerationStart(model=MODEL, id="in-local-span")):
+            pass
+    with trace.use_span(NonRecordingSpan(span_context(0x2222, True))):
+        with client.start_generation(GenerationStart(model=MODEL, id="in-remote-span")):
+            pass
+    client.flush()
+    by_id = {s["attributes"].get("sigil.generation.id"): s for s in spans(harness)}
+    assert by_id["in-local-span"]["parent_span_id"] == "%016x" % 0x1111
+    assert by_id["in-local-span"]["flags"] == SAMPLED | HAS_IS_REMOTE
+    assert by_id["in-remote-span"]["parent_span_id"] == "%016x" % 0x2222
+    assert by_id["in-remote-span"]["flags"] == SAMPLED | HAS_IS_REMOTE | IS_REMOTE
+
+
 def test_asyncio_tasks_keep_their_own_identity(harness, make_client):
     client = make_client("grpc")
 

@@ -200,3 +200,21 @@ def test_telemetry_configuration(harness):
     assert span["attributes"]["gen_ai.embeddings.input_texts"] == ["fi..."]
     assert span["resource"]["service.name"] == "py-service"
     assert span["resource"]["deployment.environment"] == "test"
+
+
+def test_each_client_is_its_own_service_instance(harness):
+    import os
+
+    from conftest import config_for
+
+    ids = []
+    for i in range(2):
+        with sigil.Client(config_for(harness, "none")) as client:
+            with client.start_embedding(sigil.EmbeddingStart(model=ModelRef("openai", f"te-{i}"))) as e:
+                e.set_result(input_count=1)
+        (span,) = harness.wait("otlp_traces", i + 1)[i]["spans"]
+        ids.append(span["resource"]["service.instance.id"])
+        exe = os.path.basename(os.path.realpath("/proc/self/exe"))
+        assert span["resource"]["service.name"] == f"unknown_service:{exe}"
+    assert len(ids[0]) == 36 and len(ids[1]) == 36
+    assert ids[0] != ids[1]

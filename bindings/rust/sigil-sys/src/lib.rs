@@ -145,9 +145,13 @@ pub struct sigil_stats_t {
     pub dropped_total: u64,
     pub generations_spooled: u64,
     pub generations_replayed: u64,
+    // version 3
+    pub spans_exported: u64,
+    pub spans_dropped: u64,
+    pub metric_exports_failed: u64,
 }
 
-pub const SIGIL_STATS_VERSION: u32 = 2;
+pub const SIGIL_STATS_VERSION: u32 = 3;
 
 // ---------------------------------------------------------------------------
 // Generations
@@ -190,9 +194,11 @@ pub struct sigil_generation_start_t {
     pub parent_traceparent: *const c_char,
     // version 2
     pub content_capture: u32,
+    // version 3
+    pub parent_is_local: c_int,
 }
 
-pub const SIGIL_GENERATION_START_VERSION: u32 = 2;
+pub const SIGIL_GENERATION_START_VERSION: u32 = 3;
 
 pub const SIGIL_ROLE_USER: u32 = 1;
 pub const SIGIL_ROLE_ASSISTANT: u32 = 2;
@@ -242,9 +248,11 @@ pub struct sigil_tool_execution_start_t {
     pub parent_traceparent: *const c_char,
     // version 2
     pub content_capture: u32,
+    // version 3
+    pub parent_is_local: c_int,
 }
 
-pub const SIGIL_TOOL_EXECUTION_START_VERSION: u32 = 2;
+pub const SIGIL_TOOL_EXECUTION_START_VERSION: u32 = 3;
 
 // ---------------------------------------------------------------------------
 // Embeddings
@@ -266,9 +274,11 @@ pub struct sigil_embedding_start_t {
     pub parent_traceparent: *const c_char,
     // version 2
     pub content_capture: u32,
+    // version 3
+    pub parent_is_local: c_int,
 }
 
-pub const SIGIL_EMBEDDING_START_VERSION: u32 = 2;
+pub const SIGIL_EMBEDDING_START_VERSION: u32 = 3;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]

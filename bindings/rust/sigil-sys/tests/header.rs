@@ -400,22 +400,23 @@ fn struct_layouts_match_the_c_compiler() {
         sigil_stats_t { version, generations_enqueued, generations_exported, generations_rejected,
             dropped_queue_full, dropped_byte_budget, dropped_payload_too_large, dropped_retry_exhausted,
             dropped_shutdown_timeout, validation_failures, export_attempts, export_retries, queue_items,
-            queue_bytes, dropped_spool_full, dropped_total, generations_spooled, generations_replayed }
+            queue_bytes, dropped_spool_full, dropped_total, generations_spooled, generations_replayed,
+            spans_exported, spans_dropped, metric_exports_failed }
         sigil_generation_start_t { version, id, conversation_id, conversation_title, user_id, agent_name,
             agent_version, operation_name, model_provider, model_name, system_prompt, has_max_tokens, max_tokens,
             has_temperature, temperature, has_top_p, top_p, tool_choice, has_thinking_enabled, thinking_enabled,
             tools_json, tools_json_len, tags_json, tags_json_len, metadata_json, metadata_json_len, started_at_ns,
             context_conversation_id, context_conversation_title, context_user_id, context_agent_name,
-            context_agent_version, parent_traceparent, content_capture }
+            context_agent_version, parent_traceparent, content_capture, parent_is_local }
         sigil_token_usage_t { version, input_tokens, output_tokens, total_tokens, cache_read_input_tokens,
             cache_write_input_tokens, cache_creation_input_tokens, reasoning_tokens }
         sigil_tool_execution_start_t { version, tool_name, tool_call_id, tool_type, tool_description,
             conversation_id, conversation_title, agent_name, agent_version, request_model, request_provider,
             include_content, started_at_ns, context_conversation_id, context_conversation_title,
-            context_agent_name, context_agent_version, parent_traceparent, content_capture }
+            context_agent_name, context_agent_version, parent_traceparent, content_capture, parent_is_local }
         sigil_embedding_start_t { version, model_provider, model_name, agent_name, agent_version, has_dimensions,
             dimensions, encoding_format, started_at_ns, context_agent_name, context_agent_version,
-            parent_traceparent, content_capture }
+            parent_traceparent, content_capture, parent_is_local }
         sigil_embedding_result_t { version, input_count, input_tokens, response_model, has_dimensions,
             dimensions, input_texts, input_texts_count }
         sigil_rating_input_t { version, conversation_id, rating_id, rating, comment, metadata_json,

@@ -111,6 +111,7 @@ impl Client {
             context_agent_version: a.ptr(ctx_agent_version),
             parent_traceparent: a.ptr(parent),
             content_capture: crate::privacy::raw_mode(mode),
+            parent_is_local: 0, // the parent is remote until this binding tells them apart
         };
         let mut handle = std::ptr::null_mut();
         // SAFETY: `raw` and its strings are valid for the call.
