@@ -317,7 +317,7 @@ TEST(Resolution, ExtremeTokenCountsAndTimestampsSaturate) {
   ASSERT_TRUE(back.end().is_ok());
 
   // A negative count is refused rather than summed.
-  GenerationRecorder negative(client, GenerationMode::kStream, seed(), ContextValues(), "", Status::ok());
+  GenerationRecorder negative(client, GenerationMode::kStream, seed(), ContextValues(), {}, Status::ok());
   negative.result().usage.input_tokens = kMin;
   negative.result().usage.output_tokens = -5;
   Status st = negative.end();
