@@ -672,7 +672,7 @@ TEST(GenerationTelemetry, FrameworkMetadataOnTheSpan) {
   seed.metadata[sc::kFrameworkRetryAttempt] = JsonValue::String("2");
   seed.metadata["sigil.framework.tags"] = JsonValue::String("free-form");
   seed.metadata["custom"] = JsonValue::String("x");
-  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), "", Status::ok());
+  GenerationRecorder rec(client, GenerationMode::kSync, seed, ContextValues(), {}, Status::ok());
   rec.result().input.push_back(text_message(Role::kUser, "x"));
   ASSERT_TRUE(rec.end().is_ok());
 
