@@ -492,7 +492,11 @@ impl Options {
             ("client certificate", &config.client_cert, sys::sigil_options_set_client_cert),
             ("client key", &config.client_key, sys::sigil_options_set_client_key),
             ("OTLP certificate", &config.otlp_certificate, sys::sigil_options_set_otlp_certificate),
-            ("OTLP client certificate", &config.otlp_client_certificate, sys::sigil_options_set_otlp_client_certificate),
+            (
+                "OTLP client certificate",
+                &config.otlp_client_certificate,
+                sys::sigil_options_set_otlp_client_certificate,
+            ),
             ("OTLP client key", &config.otlp_client_key, sys::sigil_options_set_otlp_client_key),
         ];
         for (what, value, set) in strings {
