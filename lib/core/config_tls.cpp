@@ -22,8 +22,8 @@ struct Sourced {
   std::string source;
 };
 
-// The first of `candidates` that is set: an explicit option (named by
-// `option`) or an environment variable.
+// The first that is set of an explicit value (named by `option` in errors)
+// and the environment `variables`, in that order.
 Sourced pick_path(const std::optional<std::string> &explicit_value, const char *option, const EnvLookup &env,
                   std::initializer_list<const char *> variables) {
   if (explicit_value && !is_blank(*explicit_value)) return {trim(*explicit_value), option};
@@ -82,8 +82,8 @@ Status resolve_signal(const TelemetryOptions &t, const EnvLookup &env, const Sou
   auto var = [&](const char *what) { return std::string("OTEL_EXPORTER_OTLP_") + signal + "_" + what; };
   const std::string ca_var = var("CERTIFICATE"), cert_var = var("CLIENT_CERTIFICATE"), key_var = var("CLIENT_KEY");
   SourcedTls s;
-  s.ca_file = pick_path(t.otlp_certificate, "OTLP certificate option", env,
-                        {ca_var.c_str(), "OTEL_EXPORTER_OTLP_CERTIFICATE"});
+  s.ca_file =
+      pick_path(t.otlp_certificate, "OTLP certificate option", env, {ca_var.c_str(), "OTEL_EXPORTER_OTLP_CERTIFICATE"});
   s.client_cert = pick_path(t.otlp_client_certificate, "OTLP client certificate option", env,
                             {cert_var.c_str(), "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"});
   s.client_key =

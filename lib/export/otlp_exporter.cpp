@@ -272,8 +272,8 @@ bool OtlpExporter::wait_backoff(int64_t delay_ms) {
   return !work_cv_.wait_for(lock, std::chrono::milliseconds(delay_ms), [&] { return abort_.load(); });
 }
 
-bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const TlsConfig &tls, const std::string &body, const char *what,
-                        int64_t *rejected) {
+bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const TlsConfig &tls,
+                        const std::string &body, const char *what, int64_t *rejected) {
   if (!session_) session_ = std::make_unique<HttpSession>();
   for (uint32_t attempt = 0;; ++attempt) {
     if (abort_.load()) {

@@ -375,7 +375,8 @@ TEST(Config, UnreadableTlsFilesAreErrorsNamingTheirSource) {
   const std::string missing = f.dir + "/missing.pem";
   EXPECT_EQ(error_of(Options(), {{"SIGIL_CA_FILE", missing}}),
             "SIGIL_CA_FILE \"" + missing + "\": No such file or directory");
-  EXPECT_EQ(error_of(Options(), {{"SSL_CERT_FILE", f.dir}}), "SSL_CERT_FILE \"" + f.dir + "\": is a directory, not a file");
+  EXPECT_EQ(error_of(Options(), {{"SSL_CERT_FILE", f.dir}}),
+            "SSL_CERT_FILE \"" + f.dir + "\": is a directory, not a file");
   EXPECT_EQ(error_of(Options(), {{"SSL_CERT_DIR", f.a}}), "SSL_CERT_DIR \"" + f.a + "\": is not a directory");
   Options key_only;
   key_only.client_key = f.b;
