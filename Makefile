@@ -8,7 +8,7 @@ CMAKE_FLAGS ?=
 
 APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-dev nanopb libnanopb-dev \
 	protobuf-compiler libprotobuf-dev python3-protobuf libcjson-dev libsimdjson-dev libre2-dev \
-	libgtest-dev libbenchmark-dev \
+	libgtest-dev libbenchmark-dev openssl \
 	clang libclang-rt-14-dev clang-format
 
 .PHONY: format lint all deps deps-apt deps-python deps-rust build bench test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-compat test-sanitize fuzz conformance demo install clean

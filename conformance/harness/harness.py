@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from pathlib import Path
 from typing import Any, TextIO
@@ -16,6 +17,7 @@ from .printer import Printer
 from .ratings import RatingsApp
 from .script import ScriptBook
 from .store import Capture, CaptureStore
+from .tls import TlsFiles
 
 
 class Harness:
@@ -26,14 +28,19 @@ class Harness:
     h.wait(kind, count, timeout) -> captures, raising TimeoutError when too few arrived
     h.script(target, responses), h.stall(target, delay_ms), h.reset(), h.captures(kind)
     h.pb2 / h.pb2_grpc are the generated sigil.v1 modules (for building requests in tests).
+
+    With `tls` (harness.tls.TlsFiles) the ingest, OTLP and API servers speak HTTPS and gRPC over
+    TLS with that certificate, and require a client certificate when it names a client CA; the
+    control server stays plaintext. h.urls then give https:// endpoints.
     """
 
     def __init__(self, *, proto_root: Path | None = None, gen_dir: Path | None = None,
-                 print_to: TextIO | None = None, verbose: bool = False) -> None:
+                 print_to: TextIO | None = None, verbose: bool = False, tls: TlsFiles | None = None) -> None:
         self._proto_root = proto_root
         self._gen_dir = gen_dir
         self._print_to = print_to
         self._verbose = verbose
+        self.tls = tls
         self._shutdown_requested = threading.Event()
         self._http_servers: list[HarnessHTTPServer] = []
         self._grpc: GRPCIngestServer | None = None
@@ -55,9 +62,11 @@ class Harness:
                 "api": RatingsApp(self.store, self.scripts),
                 "control": ControlApp(self),
             }
+            context = _server_context(self.tls) if self.tls is not None else None
             for name, app in apps.items():
-                self._http_servers.append(HarnessHTTPServer(name, app, self._verbose))
-            self._grpc = GRPCIngestServer(self.pb2, self.store, self.scripts)
+                self._http_servers.append(
+                    HarnessHTTPServer(name, app, self._verbose, None if name == "control" else context))
+            self._grpc = GRPCIngestServer(self.pb2, self.store, self.scripts, tls=self.tls)
             self._grpc.start()
             for server in self._http_servers:
                 server.start()
@@ -100,6 +109,15 @@ class Harness:
     @property
     def urls(self) -> dict[str, str]:
         p = self.ports
+        if self.tls is not None:
+            return {
+                "http_export": f"https://{HOST}:{p['http']}{EXPORT_PATH}",
+                "http_base": f"https://{HOST}:{p['http']}",
+                "grpc": f"https://{HOST}:{p['grpc']}",
+                "otlp": f"https://{HOST}:{p['otlp']}",
+                "api": f"https://{HOST}:{p['api']}",
+                "control": f"http://{HOST}:{p['control']}",
+            }
         return {
             "http_export": f"http://{HOST}:{p['http']}{EXPORT_PATH}",
             "http_base": f"http://{HOST}:{p['http']}",
@@ -130,3 +148,12 @@ class Harness:
         """Forget captures, scripts and stalls (held requests are released)."""
         self.scripts.reset()
         self.store.reset()
+
+
+def _server_context(tls: TlsFiles) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls.cert, tls.key)
+    if tls.client_ca is not None:
+        context.load_verify_locations(cafile=tls.client_ca)
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import ssl
 import sys
 import threading
 import zlib
@@ -162,10 +163,12 @@ def _decode_content(wire: bytes, encoding: str) -> tuple[bytes, str | None]:
 class HarnessHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, name: str, app: App, verbose: bool = False) -> None:
+    def __init__(self, name: str, app: App, verbose: bool = False,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.name = name
         self.app = app
         self.verbose = verbose
+        self.ssl_context = ssl_context  # set: HTTPS, the handshake runs on the handler's thread
         self._thread: threading.Thread | None = None
         self._conn_lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -174,10 +177,23 @@ class HarnessHTTPServer(ThreadingHTTPServer):
     def handle_error(self, request, client_address) -> None:
         # A client that gave up (timeout, cancelled shutdown) is expected in
         # fault tests; anything else is still reported.
+        # A refused TLS handshake (no client certificate, a client that does not trust us) is
+        # what TLS tests provoke.
         exc = sys.exc_info()[1]
-        if isinstance(exc, (BrokenPipeError, ConnectionResetError)):
+        if isinstance(exc, (BrokenPipeError, ConnectionResetError, ssl.SSLError)):
             return
         super().handle_error(request, client_address)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        if self.ssl_context is not None:
+            sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def finish_request(self, request, client_address) -> None:
+        if isinstance(request, ssl.SSLSocket):
+            request.do_handshake()
+        super().finish_request(request, client_address)
 
     # Open connections are tracked so that stop() can end idle keep-alive connections too;
     # otherwise their handler threads would wait on the client forever.

@@ -14,6 +14,7 @@ from .httpbase import HOST
 from .ingest import b64, build_response, generations_view, to_dict
 from .script import ScriptBook
 from .store import CaptureStore
+from .tls import TlsFiles
 
 SERVICE = "sigil.v1.GenerationIngestService"
 METHOD = "ExportGenerations"
@@ -21,7 +22,8 @@ FULL_METHOD = f"/{SERVICE}/{METHOD}"
 
 
 class GRPCIngestServer:
-    def __init__(self, pb2, store: CaptureStore, scripts: ScriptBook, max_workers: int = 32) -> None:
+    def __init__(self, pb2, store: CaptureStore, scripts: ScriptBook, max_workers: int = 32,
+                 tls: TlsFiles | None = None) -> None:
         self._pb2 = pb2
         self._store = store
         self._scripts = scripts
@@ -40,7 +42,15 @@ class GRPCIngestServer:
         self._server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(SERVICE, {METHOD: handler}),)
         )
-        self.port = self._server.add_insecure_port(f"{HOST}:0")
+        if tls is None:
+            self.port = self._server.add_insecure_port(f"{HOST}:0")
+        else:
+            credentials = grpc.ssl_server_credentials(
+                [(tls.key.read_bytes(), tls.cert.read_bytes())],
+                root_certificates=tls.client_ca.read_bytes() if tls.client_ca else None,
+                require_client_auth=tls.client_ca is not None,
+            )
+            self.port = self._server.add_secure_port(f"{HOST}:0", credentials)
         if not self.port:
             raise OSError(f"cannot bind gRPC ingest on {HOST}")
 

@@ -370,3 +370,39 @@ def test_codegen_regenerates_only_when_the_proto_changes(tmp_path):
     codegen.ensure_generated(proto_root, gen_dir)
     assert pb2_file.stat().st_mtime_ns != first - 10**9
     assert "HarnessProbe" in pb2_file.read_text()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_tls_serving_with_and_without_client_certificates(tmp_path):
+    import ssl
+
+    from harness.tls import make_pki
+
+    pki = make_pki(tmp_path)
+    with Harness(tls=pki.server(require_client_cert=True)) as secure:
+        assert secure.urls["grpc"].startswith("https://") and secure.urls["control"].startswith("http://")
+        target = secure.urls["grpc"].removeprefix("https://")
+        request = secure.pb2.ExportGenerationsRequest()
+        request.generations.add(id="gen-tls")
+        anonymous = grpc.ssl_channel_credentials(root_certificates=pki.ca_cert.read_bytes())
+        with grpc.secure_channel(target, anonymous) as channel:
+            with pytest.raises(grpc.RpcError):
+                secure.pb2_grpc.GenerationIngestServiceStub(channel).ExportGenerations(request, timeout=5)
+        identified = grpc.ssl_channel_credentials(
+            root_certificates=pki.ca_cert.read_bytes(), private_key=pki.client_key.read_bytes(),
+            certificate_chain=pki.client_cert.read_bytes())
+        with grpc.secure_channel(target, identified) as channel:
+            secure.pb2_grpc.GenerationIngestServiceStub(channel).ExportGenerations(request, timeout=5)
+        assert secure.wait("grpc_exports", 1)[0]["generations"][0]["id"] == "gen-tls"
+
+        context = ssl.create_default_context(cafile=str(pki.ca_cert))
+        port = secure.ports["api"]
+        with pytest.raises(OSError):  # ssl.SSLError or a reset: no client certificate
+            conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5)
+            conn.request("GET", "/")
+            conn.getresponse()
+        context.load_cert_chain(pki.client_cert, pki.client_key)
+        conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5)
+        conn.request("GET", "/")
+        assert conn.getresponse().status in (200, 400, 404, 405)
+        conn.close()

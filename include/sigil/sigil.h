@@ -267,6 +267,25 @@ SIGIL_API sigil_status_t sigil_options_set_endpoint(sigil_options_t *options, co
  *  verification. Env: SIGIL_INSECURE. */
 SIGIL_API sigil_status_t sigil_options_set_insecure(sigil_options_t *options, int insecure);
 
+/** TLS trust for the Sigil server (generation export over HTTP or gRPC, and
+ *  ratings): a PEM bundle of CA certificates that replaces the system store
+ *  (a private CA), and/or an OpenSSL hashed CA directory (c_rehash) searched
+ *  as well. NULL unsets. Env: SIGIL_CA_FILE, then SSL_CERT_FILE;
+ *  SIGIL_CA_DIR, then SSL_CERT_DIR. The OTLP exporter uses them too unless
+ *  OTLP has its own (sigil_options_set_otlp_certificate). A file that cannot
+ *  be read, or a directory that is not one, makes sigil_client_new fail with
+ *  SIGIL_E_CONFIG naming the option or variable. Ignored for plaintext. */
+SIGIL_API sigil_status_t sigil_options_set_ca_file(sigil_options_t *options, const char *path);
+SIGIL_API sigil_status_t sigil_options_set_ca_dir(sigil_options_t *options, const char *path);
+
+/** Client certificate for mutual TLS with the Sigil server (export and
+ *  ratings; OTLP falls back to it): PEM certificate, and its PEM private key
+ *  (unencrypted) when the certificate file does not hold it. NULL unsets.
+ *  Env: SIGIL_CLIENT_CERT, SIGIL_CLIENT_KEY. Checked like the CA file; a key
+ *  without a certificate is SIGIL_E_CONFIG. */
+SIGIL_API sigil_status_t sigil_options_set_client_cert(sigil_options_t *options, const char *path);
+SIGIL_API sigil_status_t sigil_options_set_client_key(sigil_options_t *options, const char *path);
+
 /** Adds (or replaces, case-insensitively) one export header. Explicit headers
  *  win over the Authorization / X-Scope-OrgID headers derived from auth.
  *  Env: SIGIL_HEADERS ("k=v,k2=v2"). */
@@ -1091,6 +1110,17 @@ SIGIL_API sigil_status_t sigil_options_set_otlp_metrics_endpoint(sigil_options_t
  *  request; wins over OTEL_EXPORTER_OTLP_*HEADERS. */
 SIGIL_API sigil_status_t sigil_options_set_otlp_header(sigil_options_t *options, const char *name,
                                                        const char *value);
+
+/** TLS for OTLP, as the OpenTelemetry exporters name it: the CA bundle
+ *  (PEM) that verifies the collector, and a client certificate and key for
+ *  mTLS. NULL unsets. Env: OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE /
+ *  _METRICS_CERTIFICATE, then OTEL_EXPORTER_OTLP_CERTIFICATE (likewise
+ *  _CLIENT_CERTIFICATE and _CLIENT_KEY); unset at every level, the Sigil
+ *  server's settings apply (sigil_options_set_ca_file, ..._client_cert). Each
+ *  file of an enabled signal is checked when the client is created. */
+SIGIL_API sigil_status_t sigil_options_set_otlp_certificate(sigil_options_t *options, const char *path);
+SIGIL_API sigil_status_t sigil_options_set_otlp_client_certificate(sigil_options_t *options, const char *path);
+SIGIL_API sigil_status_t sigil_options_set_otlp_client_key(sigil_options_t *options, const char *path);
 
 /** Resource service.name (default "unknown_service"). Env: OTEL_SERVICE_NAME,
  *  then service.name in OTEL_RESOURCE_ATTRIBUTES. */

@@ -74,6 +74,22 @@ sigil_status_t sigil_options_set_insecure(sigil_options_t *o, int insecure) {
   });
 }
 
+sigil_status_t sigil_options_set_ca_file(sigil_options_t *o, const char *path) {
+  return set_string(o, path, "CA file", &sigil::detail::Options::ca_file);
+}
+
+sigil_status_t sigil_options_set_ca_dir(sigil_options_t *o, const char *path) {
+  return set_string(o, path, "CA directory", &sigil::detail::Options::ca_dir);
+}
+
+sigil_status_t sigil_options_set_client_cert(sigil_options_t *o, const char *path) {
+  return set_string(o, path, "client certificate", &sigil::detail::Options::client_cert);
+}
+
+sigil_status_t sigil_options_set_client_key(sigil_options_t *o, const char *path) {
+  return set_string(o, path, "client key", &sigil::detail::Options::client_key);
+}
+
 sigil_status_t sigil_options_set_header(sigil_options_t *o, const char *name, const char *value) {
   if (name == nullptr || value == nullptr || *name == '\0') return SIGIL_E_INVALID_ARGUMENT;
   return with_options(o, [&](sigil::detail::Options &opts) {

@@ -75,6 +75,18 @@ sigil_status_t sigil_options_set_otlp_header(sigil_options_t *o, const char *nam
   return set_pair(o, name, value, "otlp header", &TelemetryOptions::otlp_headers, true);
 }
 
+sigil_status_t sigil_options_set_otlp_certificate(sigil_options_t *o, const char *path) {
+  return set_string(o, path, "otlp certificate", &TelemetryOptions::otlp_certificate);
+}
+
+sigil_status_t sigil_options_set_otlp_client_certificate(sigil_options_t *o, const char *path) {
+  return set_string(o, path, "otlp client certificate", &TelemetryOptions::otlp_client_certificate);
+}
+
+sigil_status_t sigil_options_set_otlp_client_key(sigil_options_t *o, const char *path) {
+  return set_string(o, path, "otlp client key", &TelemetryOptions::otlp_client_key);
+}
+
 sigil_status_t sigil_options_set_service_name(sigil_options_t *o, const char *service_name) {
   return set_string(o, service_name, "service name", &TelemetryOptions::service_name);
 }

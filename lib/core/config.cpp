@@ -280,6 +280,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   if (!st.is_ok()) return st;
   st = resolve_telemetry_config(o, env, cfg);
   if (!st.is_ok()) return st;
+  st = resolve_tls_config(o, env, cfg);
+  if (!st.is_ok()) return st;
   st = resolve_privacy_config(o, env, cfg);
   if (!st.is_ok()) return st;
   return cfg;

@@ -53,6 +53,8 @@ struct Options {
   std::optional<uint64_t> spool_max_bytes, spool_max_age_ms;
   std::optional<uint32_t> spool_sync;
   std::optional<bool> spool_allow_shared_dir;
+  // TLS for the Sigil server (export and ratings); OTLP falls back to it.
+  std::optional<std::string> ca_file, ca_dir, client_cert, client_key;
   PrivacyOptions privacy;  // content capture, redaction, sanitizer, field limits (core/privacy.h)
 };
 
@@ -93,6 +95,10 @@ std::string client_config_json(const ClientConfig &config);
 // The telemetry part of resolve_config (core/config_telemetry.cpp); expects
 // the rest of `cfg` (exporter knobs, sdk_name, logger) already resolved.
 Status resolve_telemetry_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
+// The TLS part (core/config_tls.cpp): CA bundle, CA directory and client
+// certificate for the Sigil server and each enabled OTLP signal, every file
+// checked readable; runs after the telemetry part (it needs the OTLP URLs).
+Status resolve_tls_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
 // The privacy part (core/config_privacy.cpp); runs after the telemetry part.
 Status resolve_privacy_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
 

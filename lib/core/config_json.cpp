@@ -44,6 +44,10 @@ std::string client_config_json(const ClientConfig &cfg) {
     e.string("endpoint", ex.endpoint);
     if (ex.insecure) e.boolean("insecure", *ex.insecure);
     string_map(e, "headers", ex.headers);  // explicit headers and those derived from auth
+    e.string("ca_file", ex.tls.ca_file);
+    e.string("ca_dir", ex.tls.ca_dir);
+    e.string("client_cert", ex.tls.client_cert);
+    e.string("client_key", ex.tls.client_key);
     uint_field(e, "batch_size", ex.batch_size);
     uint_field(e, "flush_interval_ms", ex.flush_interval_ms);
     uint_field(e, "queue_size", ex.queue_size);

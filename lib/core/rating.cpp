@@ -356,6 +356,7 @@ Expected<RatingResponse> submit_rating(const ClientConfig &config, RatingInput i
   req.headers = &headers;
   req.body = body;
   req.timeout_ms = timeout_ms == 0 ? kDefaultTimeoutMs : timeout_ms;
+  req.tls = &config.exporter.tls;  // the Sigil server's trust and identity, as for export
   // One session per call: ratings are rare and may come from any thread, and
   // a private connection cannot be shared across threads or a fork.
   HttpSession session;

@@ -12,6 +12,7 @@
 
 #include "base/status.h"
 #include "export/spool.h"
+#include "export/tls_config.h"
 #include "sigil/sigil.h"
 
 namespace sigil::detail {
@@ -64,6 +65,7 @@ struct ExportConfig {
   std::string endpoint = "localhost:4317";
   std::optional<bool> insecure;  // unset: plaintext only for loopback hosts
   HeaderList headers;            // explicit headers plus those derived from auth
+  TlsConfig tls;                 // also used by ratings
   uint32_t batch_size = 100;
   uint32_t flush_interval_ms = 1000;
   uint32_t queue_size = 2000;

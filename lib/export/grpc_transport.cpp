@@ -28,7 +28,8 @@ bool reserved_metadata_name(std::string_view lower) {
 
 class GrpcTransport final : public GenerationTransport {
  public:
-  GrpcTransport(const Endpoint &ep, const HeaderList &configured) : tls_(ep.tls) {
+  GrpcTransport(const Endpoint &ep, const HeaderList &configured, TlsConfig tls_files)
+      : tls_(ep.tls), tls_files_(std::move(tls_files)) {
     url_ = (tls_ ? "https://" : "http://") + ep.authority + kExportMethod;
     target_ = ep.authority;
     headers_.emplace_back("content-type", "application/grpc");
@@ -67,6 +68,7 @@ class GrpcTransport final : public GenerationTransport {
     req.body = payload;
     req.timeout_ms = timeout_ms;
     req.cancel = &cancel;
+    req.tls = &tls_files_;
     req.version = tls_ ? HttpRequest::Version::kHttp2OverTls : HttpRequest::Version::kHttp2PriorKnowledge;
     // libcurl 7.88 cannot send a second request on a cleartext (prior
     // knowledge) HTTP/2 connection, so each h2c call gets its own.
@@ -91,6 +93,7 @@ class GrpcTransport final : public GenerationTransport {
 
  private:
   bool tls_;
+  TlsConfig tls_files_;
   std::string url_;
   std::string target_;
   HeaderList headers_;
@@ -103,7 +106,7 @@ Expected<std::unique_ptr<GenerationTransport>> make_grpc_transport(const ExportC
   // The path of an endpoint URL has no meaning for gRPC: the method is fixed.
   auto ep = parse_endpoint(config.endpoint, config.insecure, "/");
   if (!ep) return ep.error();
-  return std::unique_ptr<GenerationTransport>(new GrpcTransport(ep.value(), config.headers));
+  return std::unique_ptr<GenerationTransport>(new GrpcTransport(ep.value(), config.headers, config.tls));
 }
 
 }  // namespace sigil::detail

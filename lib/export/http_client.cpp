@@ -135,6 +135,15 @@ HttpResponse HttpSession::perform(const HttpRequest &req) {
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (req.tls != nullptr) {
+    // A CA file replaces the default bundle; a CA directory is searched as
+    // well. Without a key file libcurl reads the key from the certificate.
+    const TlsConfig &tls = *req.tls;
+    if (!tls.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, tls.ca_file.c_str());
+    if (!tls.ca_dir.empty()) curl_easy_setopt(h, CURLOPT_CAPATH, tls.ca_dir.c_str());
+    if (!tls.client_cert.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, tls.client_cert.c_str());
+    if (!tls.client_key.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, tls.client_key.c_str());
+  }
   if (req.accept_encoding) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
   switch (req.version) {
     case HttpRequest::Version::kDefault:

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "export/export_config.h"
+#include "export/tls_config.h"
 
 typedef void CURL;
 
@@ -19,6 +20,7 @@ struct HttpRequest {
   std::string_view body;
   uint32_t timeout_ms = 10000;
   const std::atomic<bool> *cancel = nullptr;  // aborts the transfer when set
+  const TlsConfig *tls = nullptr;             // borrowed; null: libcurl's defaults
 
   // For gRPC; the defaults are what the HTTP/1.1 users want.
   enum class Version { kDefault, kHttp2PriorKnowledge, kHttp2OverTls };

@@ -23,7 +23,8 @@ std::string snippet(const std::string &body) {
 
 class HttpTransport final : public GenerationTransport {
  public:
-  HttpTransport(std::string url, HeaderList headers) : url_(std::move(url)), headers_(std::move(headers)) {
+  HttpTransport(std::string url, HeaderList headers, TlsConfig tls)
+      : url_(std::move(url)), headers_(std::move(headers)), tls_(std::move(tls)) {
     set_header(headers_, "Content-Type", "application/json");
   }
 
@@ -42,6 +43,7 @@ class HttpTransport final : public GenerationTransport {
     req.body = payload;
     req.timeout_ms = timeout_ms;
     req.cancel = &cancel;
+    req.tls = &tls_;
     HttpResponse resp = session_.perform(req);
 
     AttemptResult r;
@@ -74,6 +76,7 @@ class HttpTransport final : public GenerationTransport {
  private:
   std::string url_;
   HeaderList headers_;
+  TlsConfig tls_;
   HttpSession session_;
 };
 
@@ -82,7 +85,7 @@ class HttpTransport final : public GenerationTransport {
 Expected<std::unique_ptr<GenerationTransport>> make_http_transport(const ExportConfig &config) {
   auto ep = parse_endpoint(config.endpoint, config.insecure, kExportPath);
   if (!ep) return ep.error();
-  return std::unique_ptr<GenerationTransport>(new HttpTransport(ep->url(), config.headers));
+  return std::unique_ptr<GenerationTransport>(new HttpTransport(ep->url(), config.headers, config.tls));
 }
 
 }  // namespace sigil::detail

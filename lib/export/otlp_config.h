@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "export/tls_config.h"
 #include "sigil/version.h"
 
 namespace sigil::detail {
@@ -18,6 +19,8 @@ struct OtlpConfig {
   std::string metrics_url;  // empty: metrics are not exported
   StringPairs traces_headers;
   StringPairs metrics_headers;
+  TlsConfig traces_tls;
+  TlsConfig metrics_tls;
   uint32_t timeout_ms = 10000;
   uint32_t metric_export_interval_ms = 60000;
   uint32_t span_schedule_delay_ms = 5000;

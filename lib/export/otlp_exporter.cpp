@@ -251,7 +251,7 @@ void OtlpExporter::export_spans(std::deque<Item> &batch) {
     return;
   }
   int64_t rejected = 0;
-  if (post(config_.traces_url, traces_headers_, body, "span", &rejected)) {
+  if (post(config_.traces_url, traces_headers_, config_.traces_tls, body, "span", &rejected)) {
     uint64_t n = batch.size();
     uint64_t r = std::min<uint64_t>(n, rejected > 0 ? uint64_t(rejected) : 0);
     counters_.spans_exported.fetch_add(n - r, std::memory_order_relaxed);
@@ -326,7 +326,7 @@ void OtlpExporter::export_metrics() {
     logger_.error("metrics export: " + st.message());
     return;
   }
-  if (post(config_.metrics_url, metrics_headers_, body, "metrics", nullptr)) {
+  if (post(config_.metrics_url, metrics_headers_, config_.metrics_tls, body, "metrics", nullptr)) {
     counters_.metric_exports.fetch_add(1, std::memory_order_relaxed);
   } else {
     counters_.metric_export_failures.fetch_add(1, std::memory_order_relaxed);
@@ -346,8 +346,8 @@ void OtlpExporter::report_failure(const std::string &line, bool mismatch) {
   }
 }
 
-bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const std::string &body, const char *what,
-                        int64_t *rejected) {
+bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const TlsConfig &tls,
+                        const std::string &body, const char *what, int64_t *rejected) {
   if (!session_) session_ = std::make_unique<HttpSession>();
   const Clock::time_point first_attempt = Clock::now();
   const auto window = std::chrono::milliseconds(config_.retry_window_ms);
@@ -364,6 +364,7 @@ bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const
     req.body = body;
     req.timeout_ms = config_.timeout_ms;
     req.cancel = &abort_;
+    req.tls = &tls;
     HttpResponse resp = session_->perform(req);
     if (resp.curl_code == 0 && resp.status >= 200 && resp.status < 300) {
       int64_t n = 0;

@@ -88,8 +88,8 @@ class OtlpExporter {
   void export_spans(std::deque<Item> &batch);
   void export_metrics();
   // POSTs with retries; true when the server accepted the request.
-  bool post(const std::string &url, const HeaderList &headers, const std::string &body, const char *what,
-            int64_t *rejected);
+  bool post(const std::string &url, const HeaderList &headers, const TlsConfig &tls, const std::string &body,
+            const char *what, int64_t *rejected);
   bool wait_backoff(int64_t delay_ms);
   // Logs a failed export: the first protocol mismatch as an error, later
   // ones at debug level (they would repeat every batch).

@@ -19,6 +19,9 @@ namespace sigil::detail {
 struct TelemetryOptions {
   std::optional<std::string> otlp_endpoint, otlp_traces_endpoint, otlp_metrics_endpoint;
   StringPairs otlp_headers;
+  // TLS for OTLP (core/config_tls.cpp); unset: the OTEL_* variables, then the
+  // Sigil connection's CA file and client certificate.
+  std::optional<std::string> otlp_certificate, otlp_client_certificate, otlp_client_key;
   std::optional<std::string> service_name;
   StringPairs resource_attributes;
   std::optional<std::string> sdk_language;

@@ -1,6 +1,10 @@
 // Configuration resolution, auth headers, endpoints and retry policy.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 #include <map>
@@ -288,4 +292,99 @@ TEST(Retry, RetryAfterBeyondAnyUsefulDelaySaturates) {
   EXPECT_EQ(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:10 GMT", std::numeric_limits<int64_t>::max()), 0);
   RetryPolicy p(5, 100, 1000);
   EXPECT_EQ(p.retry_after_ms(parse_retry_after_ms("Jan 1 2010000000 GMT", 0)), 30000);
+}
+
+namespace {
+
+// A few readable files and a directory, removed at the end of the test.
+struct TlsFiles {
+  std::string dir, a, b, c;
+  TlsFiles() {
+    char tmpl[] = "/tmp/sigil-tls-XXXXXX";
+    dir = mkdtemp(tmpl);
+    a = dir + "/a.pem", b = dir + "/b.pem", c = dir + "/c.pem";
+    for (const auto &p : {a, b, c}) std::fclose(std::fopen(p.c_str(), "w"));
+  }
+  ~TlsFiles() {
+    for (const auto &p : {a, b, c}) std::remove(p.c_str());
+    rmdir(dir.c_str());
+  }
+};
+
+}  // namespace
+
+TEST(Config, TlsOptionBeatsSigilVariableBeatsOpenSslVariable) {
+  TlsFiles f;
+  auto ca = [&](Options o, std::map<std::string, std::string> env) {
+    auto cfg = resolve_config(o, env_of(std::move(env)));
+    EXPECT_TRUE(cfg.has_value()) << (cfg ? "" : cfg.error().message());
+    return cfg ? cfg->exporter.tls.ca_file : std::string("<error>");
+  };
+  EXPECT_EQ(ca(Options(), {}), "");
+  EXPECT_EQ(ca(Options(), {{"SSL_CERT_FILE", f.c}}), f.c);
+  EXPECT_EQ(ca(Options(), {{"SSL_CERT_FILE", f.c}, {"SIGIL_CA_FILE", f.b}}), f.b);
+  Options o;
+  o.ca_file = f.a;
+  EXPECT_EQ(ca(o, {{"SSL_CERT_FILE", f.c}, {"SIGIL_CA_FILE", f.b}}), f.a);
+  Options no_env;
+  no_env.use_environment = false;
+  EXPECT_EQ(ca(no_env, {{"SSL_CERT_FILE", f.c}}), "");
+
+  auto cfg = resolve_config(Options(), env_of({{"SSL_CERT_DIR", f.dir}, {"SIGIL_CLIENT_CERT", f.a}}));
+  ASSERT_TRUE(cfg.has_value());
+  EXPECT_EQ(cfg->exporter.tls.ca_dir, f.dir);
+  EXPECT_EQ(cfg->exporter.tls.client_cert, f.a);
+  EXPECT_EQ(cfg->exporter.tls.client_key, "");
+  EXPECT_TRUE(cfg->telemetry.otlp.traces_tls.empty());  // OTLP off: nothing resolved for it
+}
+
+TEST(Config, OtlpTlsTakesItsOwnSettingsThenTheSigilOnes) {
+  TlsFiles f;
+  Options o;
+  o.telemetry.otlp_endpoint = "http://127.0.0.1:4318";
+  o.ca_file = f.a;
+  o.client_cert = f.a;
+  o.client_key = f.b;
+  auto cfg = resolve_config(o, env_of({{"OTEL_EXPORTER_OTLP_CERTIFICATE", f.b},
+                                       {"OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", f.c},
+                                       {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", f.c}}));
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message();
+  const OtlpConfig &otlp = cfg->telemetry.otlp;
+  EXPECT_EQ(otlp.traces_tls.ca_file, f.b);
+  EXPECT_EQ(otlp.metrics_tls.ca_file, f.c);
+  // A certificate from the OTLP settings comes without the Sigil key.
+  EXPECT_EQ(otlp.traces_tls.client_cert, f.c);
+  EXPECT_EQ(otlp.traces_tls.client_key, "");
+  EXPECT_EQ(otlp.metrics_tls.client_cert, f.a);
+  EXPECT_EQ(otlp.metrics_tls.client_key, f.b);
+  o.telemetry.otlp_certificate = f.a;
+  cfg = resolve_config(o, env_of({{"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", f.c}}));
+  ASSERT_TRUE(cfg.has_value());
+  EXPECT_EQ(cfg->telemetry.otlp.traces_tls.ca_file, f.a);
+}
+
+TEST(Config, UnreadableTlsFilesAreErrorsNamingTheirSource) {
+  TlsFiles f;
+  auto error_of = [](Options o, std::map<std::string, std::string> env) {
+    auto cfg = resolve_config(o, env_of(std::move(env)));
+    EXPECT_FALSE(cfg.has_value());
+    if (cfg) return std::string();
+    EXPECT_EQ(cfg.error().code(), SIGIL_E_CONFIG);
+    return cfg.error().message();
+  };
+  const std::string missing = f.dir + "/missing.pem";
+  EXPECT_EQ(error_of(Options(), {{"SIGIL_CA_FILE", missing}}),
+            "SIGIL_CA_FILE \"" + missing + "\": No such file or directory");
+  EXPECT_EQ(error_of(Options(), {{"SSL_CERT_FILE", f.dir}}),
+            "SSL_CERT_FILE \"" + f.dir + "\": is a directory, not a file");
+  EXPECT_EQ(error_of(Options(), {{"SSL_CERT_DIR", f.a}}), "SSL_CERT_DIR \"" + f.a + "\": is not a directory");
+  Options key_only;
+  key_only.client_key = f.b;
+  EXPECT_EQ(error_of(key_only, {}), "client key option is set without a client certificate");
+  Options otlp;
+  otlp.telemetry.otlp_traces_endpoint = "http://127.0.0.1:4318/v1/traces";
+  EXPECT_EQ(error_of(otlp, {{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", f.b}}),
+            "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY is set without a client certificate");
+  // A metrics-only variable is not checked while metrics are not exported.
+  EXPECT_TRUE(resolve_config(otlp, env_of({{"OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", missing}})).has_value());
 }

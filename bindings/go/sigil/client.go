@@ -141,6 +141,18 @@ func applyConfig(o *C.sigil_options_t, cfg *Config, logHandle cgo.Handle) error 
 		check("endpoint", C.sigil_options_set_endpoint(o, cs(ex.Endpoint)))
 	}
 	check("insecure", C.sigil_options_set_insecure(o, C.int(cbool(ex.Insecure))))
+	if ex.CAFile != "" {
+		check("CA file", C.sigil_options_set_ca_file(o, cs(ex.CAFile)))
+	}
+	if ex.CADir != "" {
+		check("CA directory", C.sigil_options_set_ca_dir(o, cs(ex.CADir)))
+	}
+	if ex.ClientCert != "" {
+		check("client certificate", C.sigil_options_set_client_cert(o, cs(ex.ClientCert)))
+	}
+	if ex.ClientKey != "" {
+		check("client key", C.sigil_options_set_client_key(o, cs(ex.ClientKey)))
+	}
 	for k, v := range ex.Headers {
 		check("header "+k, C.sigil_options_set_header(o, cs(k), cs(v)))
 	}
@@ -211,6 +223,15 @@ func applyConfig(o *C.sigil_options_t, cfg *Config, logHandle cgo.Handle) error 
 	}
 	for k, v := range tel.OTLPHeaders {
 		check("OTLP header "+k, C.sigil_options_set_otlp_header(o, cs(k), cs(v)))
+	}
+	if tel.OTLPCertificate != "" {
+		check("OTLP certificate", C.sigil_options_set_otlp_certificate(o, cs(tel.OTLPCertificate)))
+	}
+	if tel.OTLPClientCertificate != "" {
+		check("OTLP client certificate", C.sigil_options_set_otlp_client_certificate(o, cs(tel.OTLPClientCertificate)))
+	}
+	if tel.OTLPClientKey != "" {
+		check("OTLP client key", C.sigil_options_set_otlp_client_key(o, cs(tel.OTLPClientKey)))
 	}
 	if tel.ServiceName != "" {
 		check("service name", C.sigil_options_set_service_name(o, cs(tel.ServiceName)))

@@ -70,6 +70,14 @@ type TelemetryConfig struct {
 	OTLPEndpoint string
 	// OTLPHeaders are sent with every OTLP request.
 	OTLPHeaders map[string]string
+	// OTLPCertificate, OTLPClientCertificate and OTLPClientKey are PEM files:
+	// the CA bundle that verifies the collector, and a client certificate and
+	// key for mTLS (OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]CERTIFICATE,
+	// _CLIENT_CERTIFICATE, _CLIENT_KEY). Unset everywhere, the generation
+	// export's CAFile, ClientCert and ClientKey apply.
+	OTLPCertificate       string
+	OTLPClientCertificate string
+	OTLPClientKey         string
 	// ServiceName is the resource's service.name.
 	ServiceName string
 	// ResourceAttributes are added to the resource.
@@ -139,6 +147,17 @@ type GenerationExportConfig struct {
 	Auth     AuthConfig
 	// Insecure allows plaintext for endpoints without a scheme.
 	Insecure bool
+	// CAFile is a PEM CA bundle that replaces the system store for the Sigil
+	// server (export and ratings), CADir an OpenSSL hashed CA directory
+	// searched as well; ClientCert and ClientKey are a PEM client certificate
+	// and key for mTLS (the key may be inside ClientCert). Extensions. Empty:
+	// SIGIL_CA_FILE (then SSL_CERT_FILE), SIGIL_CA_DIR (then SSL_CERT_DIR),
+	// SIGIL_CLIENT_CERT, SIGIL_CLIENT_KEY. A file that cannot be read makes
+	// NewClient fail with ErrInvalidConfig.
+	CAFile     string
+	CADir      string
+	ClientCert string
+	ClientKey  string
 	// GRPCMaxSendMessageBytes and GRPCMaxReceiveMessageBytes are accepted for
 	// compatibility and not used: PayloadMaxBytes bounds what is sent.
 	GRPCMaxSendMessageBytes    int

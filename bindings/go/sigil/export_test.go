@@ -397,6 +397,14 @@ func TestInvalidConfig(t *testing.T) {
 		"bearer and tenant id": func(c *sigil.Config) {
 			c.GenerationExport.Auth = sigil.AuthConfig{Mode: sigil.ExportAuthModeBearer, BearerToken: "t", TenantID: "x"}
 		},
+		"missing CA file":     func(c *sigil.Config) { c.GenerationExport.CAFile = "/nonexistent/ca.pem" },
+		"CA dir not a dir":    func(c *sigil.Config) { c.GenerationExport.CADir = "/dev/null" },
+		"key without cert":    func(c *sigil.Config) { c.GenerationExport.ClientKey = "/dev/null" },
+		"missing client cert": func(c *sigil.Config) { c.GenerationExport.ClientCert = "/nonexistent/client.pem" },
+		"missing OTLP CA": func(c *sigil.Config) {
+			c.Telemetry.OTLPEndpoint = "http://127.0.0.1:1"
+			c.Telemetry.OTLPCertificate = "/nonexistent/otlp-ca.pem"
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg := sigil.DefaultConfig()

@@ -96,6 +96,10 @@ function optionOps(config) {
   if (ge.protocol !== undefined) ops.push(['protocol', choice(PROTOCOLS, ge.protocol, 'generation export protocol')]);
   text('endpoint', ge.endpoint);
   if (ge.insecure !== undefined) ops.push(['insecure', Boolean(ge.insecure)]);
+  text('ca_file', ge.caFile);
+  text('ca_dir', ge.caDir);
+  text('client_cert', ge.clientCert);
+  text('client_key', ge.clientKey);
   pairs('header', ge.headers);
   const auth = ge.auth;
   if (auth) {
@@ -146,6 +150,9 @@ function optionOps(config) {
   text('otlp_traces_endpoint', otlp.tracesEndpoint);
   text('otlp_metrics_endpoint', otlp.metricsEndpoint);
   pairs('otlp_header', otlp.headers);
+  text('otlp_certificate', otlp.certificate);
+  text('otlp_client_certificate', otlp.clientCertificate);
+  text('otlp_client_key', otlp.clientKey);
   text('service_name', otlp.serviceName);
   pairs('resource_attribute', otlp.resourceAttributes);
   count('metric_export_interval_ms', otlp.metricExportIntervalMs);

@@ -52,6 +52,15 @@ export interface GenerationExportConfig {
   queueMaxBytes: number;
   /** Extension: timeout of one export attempt. */
   attemptTimeoutMs: number;
+  /** Extension: PEM CA bundle for the Sigil server (export and ratings), replacing the system
+   *  store (env SIGIL_CA_FILE, then SSL_CERT_FILE). */
+  caFile?: string;
+  /** Extension: OpenSSL hashed CA directory (env SIGIL_CA_DIR, then SSL_CERT_DIR). */
+  caDir?: string;
+  /** Extension: PEM client certificate for mTLS, may hold the key (env SIGIL_CLIENT_CERT). */
+  clientCert?: string;
+  /** Extension: PEM key of the client certificate (env SIGIL_CLIENT_KEY). */
+  clientKey?: string;
 }
 
 /** The Sigil HTTP API (ratings). */
@@ -74,6 +83,13 @@ export interface OtlpConfig {
   tracesEndpoint?: string;
   metricsEndpoint?: string;
   headers?: Record<string, string>;
+  /** PEM CA bundle for the collector (env OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]CERTIFICATE);
+   *  unset everywhere: generationExport.caFile. */
+  certificate?: string;
+  /** PEM client certificate and key for mTLS (env OTEL_EXPORTER_OTLP_*CLIENT_CERTIFICATE,
+   *  OTEL_EXPORTER_OTLP_*CLIENT_KEY); unset everywhere: generationExport.clientCert / clientKey. */
+  clientCertificate?: string;
+  clientKey?: string;
   serviceName?: string;
   resourceAttributes?: Record<string, string>;
   metricExportIntervalMs?: number;

@@ -155,6 +155,17 @@ test('an invalid configuration throws a ConfigError named InvalidConfig', () => 
   assert.throws(() => new SigilClient({ generationExporter: {} }), ConfigError);
 });
 
+test('TLS files that cannot be read are a ConfigError naming the option', () => {
+  const base = { useEnvironment: false, generationExport: { protocol: 'none' } };
+  assert.throws(() => new SigilClient({ ...base, generationExport: { protocol: 'none', caFile: '/nonexistent/ca.pem' } }),
+    (e) => e instanceof ConfigError && /CA file option "\/nonexistent\/ca.pem"/.test(e.message));
+  assert.throws(() => new SigilClient({ ...base, generationExport: { protocol: 'none', clientKey: '/dev/null' } }),
+    (e) => e instanceof ConfigError && /without a client certificate/.test(e.message));
+  assert.throws(() => new SigilClient({
+    ...base, otlp: { endpoint: 'http://127.0.0.1:1', certificate: '/nonexistent/otlp.pem' },
+  }), (e) => e instanceof ConfigError && /OTLP certificate option/.test(e.message));
+});
+
 test('the callback form records a thrown error as the call error and rethrows it', async () => {
   const c = newClient();
   const boom = Object.assign(new Error('upstream 503'), { statusCode: 503 });

@@ -16,6 +16,7 @@ import ctypes
 import inspect
 import json
 import logging
+import os
 import sys
 import threading
 import weakref
@@ -726,6 +727,10 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
     text("endpoint", cfg.generation_export_endpoint or ex.endpoint, "generation export endpoint")
     if ex.insecure is not None:
         check(S["insecure"](opts, int(bool(ex.insecure))), "insecure")
+    text("ca_file", _path(ex.ca_file), "CA file")
+    text("ca_dir", _path(ex.ca_dir), "CA directory")
+    text("client_cert", _path(ex.client_cert), "client certificate")
+    text("client_key", _path(ex.client_key), "client key")
     for name, value in (ex.headers or {}).items():
         check(S["header"](opts, enc.cstr(name, "header name"), enc.cstr(str(value), f"header {name!r}")),
               f"header {name!r}")
@@ -774,10 +779,18 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
     for name, value in (cfg.otlp_headers or {}).items():
         check(S["otlp_header"](opts, enc.cstr(name, "OTLP header name"), enc.cstr(str(value), f"OTLP header {name!r}")),
               f"OTLP header {name!r}")
+    text("otlp_certificate", _path(cfg.otlp_certificate), "OTLP certificate")
+    text("otlp_client_certificate", _path(cfg.otlp_client_certificate), "OTLP client certificate")
+    text("otlp_client_key", _path(cfg.otlp_client_key), "OTLP client key")
     text("service_name", cfg.service_name, "service name")
     for key, value in (cfg.resource_attributes or {}).items():
         what = f"resource attribute {key!r}"
         check(S["resource_attribute"](opts, enc.cstr(key, "resource attribute key"), enc.cstr(str(value), what)), what)
+
+
+def _path(value: Any) -> Optional[str]:
+    """A file system path option (str or os.PathLike) as text; None stays None."""
+    return None if value is None else os.fsdecode(value)
 
 
 def _take_json(out: c_void_p, n: c_size_t) -> Optional[bytes]:

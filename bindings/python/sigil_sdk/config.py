@@ -55,6 +55,11 @@ class GenerationExportConfig:
 
     ``protocol`` is "grpc", "http" or "none". Durations are ``timedelta`` (or
     seconds). ``insecure=None`` means plaintext only for loopback hosts.
+    ``ca_file`` / ``ca_dir`` (a PEM CA bundle that replaces the system store, an
+    OpenSSL hashed directory) and ``client_cert`` / ``client_key`` (mTLS) apply
+    to export and ratings; unset, ``SIGIL_CA_FILE`` (then ``SSL_CERT_FILE``),
+    ``SIGIL_CA_DIR`` (then ``SSL_CERT_DIR``), ``SIGIL_CLIENT_CERT`` and
+    ``SIGIL_CLIENT_KEY``.
     """
 
     protocol: Optional[str] = None
@@ -71,6 +76,10 @@ class GenerationExportConfig:
     payload_max_bytes: Optional[int] = None
     queue_max_bytes: Optional[int] = None  # extension: the queue's memory budget
     attempt_timeout: Optional[timedelta] = None  # extension: per export attempt
+    ca_file: Optional[str] = None  # extension: TLS trust and client identity
+    ca_dir: Optional[str] = None
+    client_cert: Optional[str] = None
+    client_key: Optional[str] = None
 
 
 @dataclass(slots=True)
@@ -124,6 +133,11 @@ class ClientConfig:
     tags: dict[str, str] = field(default_factory=dict)  # merged under every generation's tags
     otlp_endpoint: str = ""  # OTLP/HTTP base URL for spans and metrics
     otlp_headers: dict[str, str] = field(default_factory=dict)  # sent with every OTLP request
+    # TLS for OTLP (None: OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]CERTIFICATE / _CLIENT_CERTIFICATE /
+    # _CLIENT_KEY, then generation_export's ca_file, client_cert and client_key).
+    otlp_certificate: Optional[str] = None
+    otlp_client_certificate: Optional[str] = None
+    otlp_client_key: Optional[str] = None
     service_name: str = ""  # resource service.name
     resource_attributes: dict[str, str] = field(default_factory=dict)  # OTLP resource attributes
 
@@ -185,6 +199,10 @@ def resolve_config(config: Optional[ClientConfig] = None) -> ClientConfig:
     ex.max_backoff = timedelta(milliseconds=r["max_backoff_ms"])
     ex.attempt_timeout = timedelta(milliseconds=r["attempt_timeout_ms"])
     ex.payload_max_bytes = r["payload_max_bytes"]
+    ex.ca_file = r["ca_file"] or None
+    ex.ca_dir = r["ca_dir"] or None
+    ex.client_cert = r["client_cert"] or None
+    ex.client_key = r["client_key"] or None
     out.api.endpoint = doc["api"]["endpoint"]
     ec = doc["embedding_capture"]
     out.embedding_capture.capture_input = ec["capture_input"]

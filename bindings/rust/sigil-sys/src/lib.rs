@@ -481,6 +481,10 @@ extern "C" {
     pub fn sigil_options_set_protocol(options: *mut sigil_options_t, protocol: u32) -> sigil_status_t;
     pub fn sigil_options_set_endpoint(options: *mut sigil_options_t, endpoint: *const c_char) -> sigil_status_t;
     pub fn sigil_options_set_insecure(options: *mut sigil_options_t, insecure: c_int) -> sigil_status_t;
+    pub fn sigil_options_set_ca_file(options: *mut sigil_options_t, path: *const c_char) -> sigil_status_t;
+    pub fn sigil_options_set_ca_dir(options: *mut sigil_options_t, path: *const c_char) -> sigil_status_t;
+    pub fn sigil_options_set_client_cert(options: *mut sigil_options_t, path: *const c_char) -> sigil_status_t;
+    pub fn sigil_options_set_client_key(options: *mut sigil_options_t, path: *const c_char) -> sigil_status_t;
     pub fn sigil_options_set_header(
         options: *mut sigil_options_t,
         name: *const c_char,
@@ -777,6 +781,12 @@ extern "C" {
     pub fn sigil_options_set_otlp_traces_endpoint(options: *mut sigil_options_t, url: *const c_char) -> sigil_status_t;
     pub fn sigil_options_set_otlp_metrics_endpoint(options: *mut sigil_options_t, url: *const c_char)
         -> sigil_status_t;
+    pub fn sigil_options_set_otlp_certificate(options: *mut sigil_options_t, path: *const c_char) -> sigil_status_t;
+    pub fn sigil_options_set_otlp_client_certificate(
+        options: *mut sigil_options_t,
+        path: *const c_char,
+    ) -> sigil_status_t;
+    pub fn sigil_options_set_otlp_client_key(options: *mut sigil_options_t, path: *const c_char) -> sigil_status_t;
     pub fn sigil_options_set_otlp_header(
         options: *mut sigil_options_t,
         name: *const c_char,

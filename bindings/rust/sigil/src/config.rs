@@ -86,6 +86,13 @@ pub struct Config {
     pub(crate) endpoint: Option<String>,
     pub(crate) insecure: Option<bool>,
     pub(crate) headers: Vec<(String, String)>,
+    pub(crate) ca_file: Option<String>,
+    pub(crate) ca_dir: Option<String>,
+    pub(crate) client_cert: Option<String>,
+    pub(crate) client_key: Option<String>,
+    pub(crate) otlp_certificate: Option<String>,
+    pub(crate) otlp_client_certificate: Option<String>,
+    pub(crate) otlp_client_key: Option<String>,
     pub(crate) auth_mode: Option<AuthMode>,
     pub(crate) auth_tenant_id: Option<String>,
     pub(crate) auth_bearer_token: Option<String>,
@@ -266,6 +273,22 @@ impl ConfigBuilder {
         otlp_metrics_endpoint: impl Into<String>;
         /// Resource `service.name`. Env: `OTEL_SERVICE_NAME`.
         service_name: impl Into<String>;
+        /// PEM CA bundle trusted for the Sigil server (export and ratings;
+        /// OTLP falls back to it), replacing the system store. Env:
+        /// `SIGIL_CA_FILE`, then `SSL_CERT_FILE`.
+        ca_file: impl Into<String>;
+        /// OpenSSL hashed CA directory, searched as well. Env: `SIGIL_CA_DIR`, then `SSL_CERT_DIR`.
+        ca_dir: impl Into<String>;
+        /// PEM client certificate for mTLS (may hold the key). Env: `SIGIL_CLIENT_CERT`.
+        client_cert: impl Into<String>;
+        /// PEM private key of the client certificate. Env: `SIGIL_CLIENT_KEY`.
+        client_key: impl Into<String>;
+        /// PEM CA bundle for OTLP. Env: `OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]CERTIFICATE`.
+        otlp_certificate: impl Into<String>;
+        /// Client certificate for OTLP mTLS. Env: `OTEL_EXPORTER_OTLP_[..._]CLIENT_CERTIFICATE`.
+        otlp_client_certificate: impl Into<String>;
+        /// Its key. Env: `OTEL_EXPORTER_OTLP_[..._]CLIENT_KEY`.
+        otlp_client_key: impl Into<String>;
     }
 
     /// Adds one export header (wins over auth-derived headers). Env: `SIGIL_HEADERS`.
@@ -344,6 +367,13 @@ impl fmt::Debug for Config {
             .field("endpoint", &self.endpoint)
             .field("insecure", &self.insecure)
             .field("headers", &header_names)
+            .field("ca_file", &self.ca_file)
+            .field("ca_dir", &self.ca_dir)
+            .field("client_cert", &self.client_cert)
+            .field("client_key", &self.client_key)
+            .field("otlp_certificate", &self.otlp_certificate)
+            .field("otlp_client_certificate", &self.otlp_client_certificate)
+            .field("otlp_client_key", &self.otlp_client_key)
             .field("auth_mode", &self.auth_mode)
             .field("auth_tenant_id", &self.auth_tenant_id)
             .field("auth_bearer_token", &redacted(&self.auth_bearer_token))
@@ -443,7 +473,7 @@ impl Options {
             setter.status("auth mode", unsafe { sys::sigil_options_set_auth_mode(o, m) });
         }
         type StrSetter = unsafe extern "C" fn(*mut sys::sigil_options_t, *const std::ffi::c_char) -> u32;
-        let strings: [(&str, &Option<String>, StrSetter); 13] = [
+        let strings: [(&str, &Option<String>, StrSetter); 20] = [
             ("endpoint", &config.endpoint, sys::sigil_options_set_endpoint),
             ("auth tenant id", &config.auth_tenant_id, sys::sigil_options_set_auth_tenant_id),
             ("auth bearer token", &config.auth_bearer_token, sys::sigil_options_set_auth_bearer_token),
@@ -457,6 +487,17 @@ impl Options {
             ("OTLP traces endpoint", &config.otlp_traces_endpoint, sys::sigil_options_set_otlp_traces_endpoint),
             ("OTLP metrics endpoint", &config.otlp_metrics_endpoint, sys::sigil_options_set_otlp_metrics_endpoint),
             ("service name", &config.service_name, sys::sigil_options_set_service_name),
+            ("CA file", &config.ca_file, sys::sigil_options_set_ca_file),
+            ("CA directory", &config.ca_dir, sys::sigil_options_set_ca_dir),
+            ("client certificate", &config.client_cert, sys::sigil_options_set_client_cert),
+            ("client key", &config.client_key, sys::sigil_options_set_client_key),
+            ("OTLP certificate", &config.otlp_certificate, sys::sigil_options_set_otlp_certificate),
+            (
+                "OTLP client certificate",
+                &config.otlp_client_certificate,
+                sys::sigil_options_set_otlp_client_certificate,
+            ),
+            ("OTLP client key", &config.otlp_client_key, sys::sigil_options_set_otlp_client_key),
         ];
         for (what, value, set) in strings {
             if let Some(v) = value {

@@ -125,6 +125,16 @@ fn invalid_configuration_fails_client_creation() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(Client::new(cfg.clone().header("bad:name", "v").build()), Err(Error::InvalidConfig(_))));
+    match Client::new(cfg.clone().ca_file("/nonexistent/ca.pem").build()) {
+        Err(Error::InvalidConfig(m)) => {
+            assert!(m.contains("CA file option") && m.contains("/nonexistent/ca.pem"), "{m}")
+        }
+        other => panic!("{other:?}"),
+    }
+    match Client::new(cfg.clone().client_key("/dev/null").build()) {
+        Err(Error::InvalidConfig(m)) => assert!(m.contains("without a client certificate"), "{m}"),
+        other => panic!("{other:?}"),
+    }
     Client::new(cfg.build()).unwrap();
 }
 
