@@ -72,6 +72,20 @@ std::string protocol_mismatch(const HttpResponse &r) {
   return std::string();
 }
 
+// A certificate the server or this client refused: the configuration (CA
+// bundle, client certificate) is wrong, and a retry meets the same refusal.
+bool tls_refusal(const HttpResponse &r) {
+  switch (r.curl_code) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 OtlpExporter::OtlpExporter(const OtlpConfig &config, const OtlpIdentity &identity, MetricsSource metrics,
@@ -338,8 +352,8 @@ bool OtlpExporter::wait_backoff(int64_t delay_ms) {
   return !work_cv_.wait_for(lock, std::chrono::milliseconds(delay_ms), [&] { return abort_.load(); });
 }
 
-void OtlpExporter::report_failure(const std::string &line, bool mismatch) {
-  if (mismatch && mismatch_reported_.exchange(true)) {
+void OtlpExporter::report_failure(const std::string &line, std::atomic<bool> *once) {
+  if (once != nullptr && once->exchange(true)) {
     logger_.debug(line);
   } else {
     logger_.error(line);
@@ -381,7 +395,15 @@ bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const
       counters_.protocol_mismatches.fetch_add(1, std::memory_order_relaxed);
       report_failure(std::string("OTLP ") + what + " export to " + url +
                          ": protocol mismatch, not retried: " + mismatch + " (" + describe(resp) + ")",
-                     true);
+                     &mismatch_reported_);
+      return false;
+    }
+    if (tls_refusal(resp)) {
+      report_failure(std::string("OTLP ") + what + " export to " + url +
+                         ": TLS verification failed, not retried (check the CA bundle and client certificate "
+                         "settings): " +
+                         describe(resp),
+                     &tls_refusal_reported_);
       return false;
     }
     bool retryable = resp.curl_code != 0 ? !resp.cancelled : http_status_retryable(resp.status);
@@ -395,7 +417,7 @@ bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const
       report_failure(std::string("OTLP ") + what + " export to " + url + " failed after " +
                          std::to_string(attempt + 1) + " attempt(s)" + (retryable ? " (retry window closed)" : "") +
                          ": " + describe(resp),
-                     false);
+                     nullptr);
       return false;
     }
     logger_.debug(std::string("OTLP ") + what + " export attempt " + std::to_string(attempt + 1) + " failed (" +

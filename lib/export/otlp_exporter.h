@@ -93,7 +93,9 @@ class OtlpExporter {
   bool wait_backoff(int64_t delay_ms);
   // Logs a failed export: the first protocol mismatch as an error, later
   // ones at debug level (they would repeat every batch).
-  void report_failure(const std::string &line, bool protocol_mismatch);
+  // Logs `line` as an error; with `once`, only the first time (later ones at
+  // debug level): a configuration problem repeats on every export.
+  void report_failure(const std::string &line, std::atomic<bool> *once);
   std::string summary() const;  // the counters, as shutdown logs them
 
   OtlpConfig config_;
@@ -121,6 +123,7 @@ class OtlpExporter {
   bool restart_worker_ = false;
   std::atomic<bool> abort_{false};
   std::atomic<bool> mismatch_reported_{false};
+  std::atomic<bool> tls_refusal_reported_{false};
   Clock::time_point next_metrics_;
   std::thread worker_;
 };
