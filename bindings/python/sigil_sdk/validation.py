@@ -24,8 +24,8 @@ def validate_embedding_start(start: EmbeddingStart) -> None:
     s.version = N.EMBEDDING_START_VERSION
     model = start.model
     if model is not None:
-        s.model_provider = enc.utf8(model.provider)
-        s.model_name = enc.utf8(model.name)
+        s.model_provider = enc.utf8(model.provider, "model_provider")
+        s.model_name = enc.utf8(model.name, "model_name")
     if start.dimensions is not None:
         s.has_dimensions, s.dimensions = 1, start.dimensions
     if start.encoding_format:  # "" is unset; a blank one is set, and refused
