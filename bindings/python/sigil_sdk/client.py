@@ -19,9 +19,9 @@ import logging
 import sys
 import threading
 import weakref
-from ctypes import byref, c_char_p, c_size_t, c_void_p
+from ctypes import byref, c_char_p, c_int64, c_size_t, c_void_p
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from . import _encode as enc
 from . import _native as N
@@ -850,6 +850,11 @@ def _provider_json(body: ProviderBody) -> bytes:
     return body.encode("utf-8", "surrogatepass")
 
 
+def _event_arrays(bodies: list[bytes]) -> tuple[Any, Any]:
+    """Stream events as the engine takes several at once: an array of pointers and one of lengths."""
+    return (c_char_p * len(bodies))(*bodies), (c_size_t * len(bodies))(*map(len, bodies))
+
+
 def _pydantic_json(value: Any) -> Any:
     """A pydantic model inside a dict or list (a response message put back into the next request,
     Gemini ``Content`` objects) as its wire JSON; anything else is not JSON (TypeError)."""
@@ -1103,6 +1108,26 @@ class GenerationRecorder(_Recorder):
         """Feeds one stream event (one server-sent event's JSON, or one Bedrock ConverseStream event);
         the engine accumulates them until end(). The first content event sets the first-token time."""
         return self._provider_call(N.sigil_generation_add_provider_event, api, event, raw_artifacts)
+
+    def add_provider_events(self, api: str, events: Sequence[ProviderBody],
+                            arrived_at_ns: Optional[Sequence[int]] = None, *,
+                            raw_artifacts: bool = False) -> Optional[SigilError]:
+        """Feeds several stream events in order, in one call into the engine (as add_provider_event for
+        each). ``arrived_at_ns[i]`` (Unix nanoseconds, ``time.time_ns()``) is when event i reached the
+        caller: the first content event sets the first-token time to it (omitted or 0: now)."""
+        bodies = [e if e.__class__ is bytes else _provider_json(e) for e in events]
+        ptrs, lens = _event_arrays(bodies)
+        times = None
+        if arrived_at_ns is not None:
+            if len(arrived_at_ns) != len(bodies):
+                raise ValueError("arrived_at_ns must give one time per event")
+            times = (c_int64 * len(bodies))(*arrived_at_ns)
+        flags = N.PROVIDER_RAW_ARTIFACTS if raw_artifacts else 0
+        with self._lock:
+            if not self._handle:
+                return None
+            return _provider_status(N.sigil_generation_add_provider_events(
+                self._handle, enc.cstr(api, "provider API"), ptrs, lens, times, len(bodies), flags))
 
     def set_provider_result(self, api: str, request: ProviderBody, response: ProviderBody, *,
                             raw_artifacts: bool = False) -> Optional[SigilError]:

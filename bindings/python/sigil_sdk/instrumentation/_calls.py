@@ -9,6 +9,7 @@ own result or exception, unchanged.
 from __future__ import annotations
 
 import atexit
+import time
 import weakref
 from typing import Any, Callable, Optional
 
@@ -20,6 +21,13 @@ from ._core import Patch, internal_error
 # at interpreter exit), "error" (an exception interrupted it; call_error holds it). When the provider's
 # last event had not arrived, the engine's mapping error says that the output and usage are partial.
 STREAM_STOPPED_KEY = "sigil.stream.stopped"
+
+# Stream events reach the engine in batches of at most this many, each with the time it reached the
+# caller (so the first-token time is the first content event's, not its batch's); what is pending
+# goes when the stream ends, fails, is closed or is abandoned, before the generation ends.
+EVENT_BATCH = 32
+
+_time_ns = time.time_ns
 
 
 class Spec:
@@ -52,14 +60,15 @@ class Spec:
 class Call:
     """One recorded provider call (a generation or an embedding)."""
 
-    __slots__ = ("spec", "rec", "args", "kwargs", "request", "response", "stream", "events", "done", "tapped",
-                 "__weakref__")
+    __slots__ = ("spec", "rec", "args", "kwargs", "request", "response", "stream", "pending", "arrived", "done",
+                 "tapped", "__weakref__")
 
     def __init__(self, spec: Spec, rec: Any, args: tuple, kwargs: dict, stream: bool) -> None:
         self.spec, self.rec, self.args, self.kwargs, self.stream = spec, rec, args, kwargs, stream
         self.request: Optional[bytes] = None  # set once handed to the engine (or held, for embeddings)
         self.response: Optional[bytes] = None  # the response body as received, when the wire gave it
-        self.events = 0
+        self.pending: list[bytes] = []  # stream events not yet handed to the engine
+        self.arrived: list[int] = []  # when each reached the caller (Unix ns)
         self.done = False
         self.tapped = False  # stream events come from the SSE decoder, not from the items
 
@@ -130,48 +139,63 @@ class Call:
     # -- streams --
 
     def event(self, item: Any) -> None:
-        """One item the caller received (unless the events are tapped from the SSE decoder)."""
-        if self.tapped:
+        """One item the caller received (the stream is not tapped)."""
+        if self.done:
             return
         try:
-            self.events += 1
-            self.rec.add_provider_event(self.spec.api, _core.to_json(self.spec.event(item)))
+            self._keep_event(_core.to_json(self.spec.event(item)))
         except Exception as err:  # noqa: BLE001
             internal_error(self.spec.api + " stream event", err)
 
     def sse_event(self, data: str) -> None:
         """One server-sent event's data, as received."""
+        if self.done:
+            return
         try:
-            self.events += 1
-            self.rec.add_provider_event(self.spec.api, data.encode("utf-8", "surrogatepass"))
+            self._keep_event(data.encode("utf-8", "surrogatepass"))
         except Exception as err:  # noqa: BLE001
             internal_error(self.spec.api + " stream event", err)
 
+    def _keep_event(self, body: bytes) -> None:
+        pending = self.pending
+        pending.append(body)
+        self.arrived.append(_time_ns())
+        if len(pending) >= EVENT_BATCH:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        pending, arrived = self.pending, self.arrived
+        if pending:
+            self.pending, self.arrived = [], []
+            self.rec.add_provider_events(self.spec.api, pending, arrived)
+
     def stream_ended(self, exc: Optional[BaseException]) -> None:
         """The stream was read to its end (exc None) or raised while being read."""
+        self._end_stream("error" if exc is not None else "", exc)
+
+    def stream_stopped(self, reason: str) -> None:
+        """The caller stopped reading before the end (closed it, or dropped it)."""
+        self._end_stream(reason, None)
+
+    def _end_stream(self, stopped: str, exc: Optional[BaseException]) -> None:
+        """Hands over the events still pending (every one the caller received), then ends; `stopped`
+        is the STREAM_STOPPED_KEY value ("" when the stream was read to its end)."""
         if self.done:
             return
         self.done = True
         _open_streams.discard(self)
         try:
+            self._hand_over()
+        except Exception as err:  # noqa: BLE001
+            internal_error(self.spec.api + " stream event", err)
+        try:
+            if stopped:
+                self.rec.set_metadata(STREAM_STOPPED_KEY, stopped)
             if exc is not None:
-                self.rec.set_metadata(STREAM_STOPPED_KEY, "error")
                 self.rec.set_call_error(exc)
             self.rec.end()
         except Exception as err:  # noqa: BLE001
             internal_error(self.spec.api + " stream end", err)
-
-    def stream_stopped(self, reason: str) -> None:
-        """The caller stopped reading before the end (closed it, or dropped it)."""
-        if self.done:
-            return
-        self.done = True
-        _open_streams.discard(self)
-        try:
-            self.rec.set_metadata(STREAM_STOPPED_KEY, reason)
-            self.rec.end()
-        except Exception as err:  # noqa: BLE001
-            internal_error(self.spec.api + " stream stop", err)
 
 
 class _SseTap:
@@ -395,15 +419,17 @@ class SyncStreamProxy(_Proxy):
             wrapped = self._sigil_wrapped
             it = wrapped if hasattr(type(wrapped), "__next__") else iter(wrapped)
             object.__setattr__(self, "_sigil_it", it)
+        call = self._sigil_call
         try:
             item = next(it)
         except StopIteration:
-            self._sigil_call.stream_ended(None)
+            call.stream_ended(None)
             raise
         except BaseException as exc:
-            self._sigil_call.stream_ended(exc)
+            call.stream_ended(exc)
             raise
-        self._sigil_call.event(item)
+        if not call.tapped:  # tapped: the SSE decoder handed the event over already
+            call.event(item)
         return item
 
     def __enter__(self) -> "SyncStreamProxy":
@@ -437,15 +463,17 @@ class AsyncStreamProxy(_Proxy):
             wrapped = self._sigil_wrapped
             it = wrapped if hasattr(type(wrapped), "__anext__") else wrapped.__aiter__()
             object.__setattr__(self, "_sigil_it", it)
+        call = self._sigil_call
         try:
             item = await it.__anext__()
         except StopAsyncIteration:
-            self._sigil_call.stream_ended(None)
+            call.stream_ended(None)
             raise
         except BaseException as exc:
-            self._sigil_call.stream_ended(exc)
+            call.stream_ended(exc)
             raise
-        self._sigil_call.event(item)
+        if not call.tapped:  # tapped: the SSE decoder handed the event over already
+            call.event(item)
         return item
 
     def aclose(self) -> Any:
