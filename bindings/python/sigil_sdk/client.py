@@ -21,7 +21,7 @@ import threading
 import weakref
 from ctypes import byref, c_char_p, c_int64, c_size_t, c_void_p
 from datetime import datetime, timedelta
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from . import _encode as enc
 from . import _native as N
@@ -326,26 +326,29 @@ class Client:
             s.parent_traceparent = v
         return s
 
-    def _start_generation(self, start: GenerationStart, default_mode: GenerationMode) -> "GenerationRecorder":
-        # A value C cannot receive (a NUL inside a string, an int beyond int64) is
-        # kept by the recorder like any start problem: end() reports it and the
-        # generation is not exported.
+    def _start_recorder(self, start: Any, struct: Callable[[Any], Any], empty: Callable[[], Any],
+                        fn: Callable[..., int], recorder_class: type) -> Any:
+        """Starts a recorder of any kind; never raises. A start problem (including a shut-down client) is
+        kept by the recorder and reported by end(); so is a value C cannot receive (a NUL inside a
+        string, an int beyond int64), and the record is then not exported."""
         refused: Optional[InvalidArgumentError] = None
         try:
-            s = self._generation_struct(start)
+            s = struct(start)
         except _NotRepresentable as e:
-            s, refused = N.GenerationStart(N.GENERATION_START_VERSION), e
-
-        mode = start.mode if start.mode is not None else default_mode
-        fn = N.sigil_generation_start_streaming if mode == "STREAM" else N.sigil_generation_start
+            s, refused = empty(), e
         out = c_void_p()
-        # A start problem (including a shut-down client) is kept by the recorder and
-        # reported by end(), so starting never raises.
         fn(self._live_handle(), byref(s), byref(out))
-        recorder = GenerationRecorder(self, out)
+        recorder = recorder_class(self, out)
         if refused is not None:
             recorder._refuse(refused)
-        if out:
+        return recorder
+
+    def _start_generation(self, start: GenerationStart, default_mode: GenerationMode) -> "GenerationRecorder":
+        mode = start.mode if start.mode is not None else default_mode
+        fn = N.sigil_generation_start_streaming if mode == "STREAM" else N.sigil_generation_start
+        recorder = self._start_recorder(start, self._generation_struct,
+                                        lambda: N.GenerationStart(N.GENERATION_START_VERSION), fn, GenerationRecorder)
+        if recorder._handle:
             # Until it ends, the tool executions started in this context follow
             # this generation's mode (the reference's parent-generation layer).
             _push_capture_mode(recorder)
@@ -380,17 +383,9 @@ class Client:
 
     def start_tool_execution(self, start: ToolExecutionStart) -> "ToolExecutionRecorder":
         """Starts recording a tool execution (a span and metrics; nothing is exported as a generation)."""
-        refused: Optional[InvalidArgumentError] = None
-        try:
-            s = self._tool_execution_struct(start)
-        except _NotRepresentable as e:
-            s, refused = N.ToolExecutionStart(N.TOOL_EXECUTION_START_VERSION), e
-        out = c_void_p()
-        N.sigil_tool_execution_start(self._live_handle(), byref(s), byref(out))
-        recorder = ToolExecutionRecorder(self, out)
-        if refused is not None:
-            recorder._refuse(refused)
-        return recorder
+        return self._start_recorder(start, self._tool_execution_struct,
+                                    lambda: N.ToolExecutionStart(N.TOOL_EXECUTION_START_VERSION),
+                                    N.sigil_tool_execution_start, ToolExecutionRecorder)
 
     @staticmethod
     def _embedding_struct(start: Any) -> Any:
@@ -417,17 +412,9 @@ class Client:
 
     def start_embedding(self, start: EmbeddingStart) -> "EmbeddingRecorder":
         """Starts recording an embedding call (a span and metrics; nothing is exported as a generation)."""
-        refused: Optional[InvalidArgumentError] = None
-        try:
-            s = self._embedding_struct(start)
-        except _NotRepresentable as e:
-            s, refused = N.EmbeddingStart(N.EMBEDDING_START_VERSION), e
-        out = c_void_p()
-        N.sigil_embedding_start(self._live_handle(), byref(s), byref(out))
-        recorder = EmbeddingRecorder(self, out)
-        if refused is not None:
-            recorder._refuse(refused)
-        return recorder
+        return self._start_recorder(start, self._embedding_struct,
+                                    lambda: N.EmbeddingStart(N.EMBEDDING_START_VERSION),
+                                    N.sigil_embedding_start, EmbeddingRecorder)
 
     def _live_handle(self) -> c_void_p:
         if not self._handle:
@@ -835,18 +822,19 @@ def _rating_response(out: c_void_p) -> SubmitConversationRatingResponse:
 ProviderBody = Any  # dict / list (serialized here), str or bytes (JSON text), or a pydantic model
 
 
-def _provider_json(body: ProviderBody) -> bytes:
+def _provider_json(body: ProviderBody, default: Optional[Callable[[Any], Any]] = None) -> bytes:
     """Provider JSON as bytes: bytes as given, str as UTF-8 (lone surrogates kept for the engine to
     report), a pydantic model (the provider SDKs' response types) as its wire JSON (field aliases,
     only the fields the provider sent), anything else serialized compactly without escaping
-    non-ASCII, as the other bindings do."""
+    non-ASCII, as the other bindings do; `default` turns what JSON cannot hold into what it can
+    (by default only pydantic models inside are, anything else is a TypeError)."""
     if isinstance(body, (bytes, bytearray, memoryview)):
         return bytes(body)
     dump = getattr(body, "model_dump_json", None)
     if callable(dump) and not isinstance(body, type):
         body = dump(by_alias=True, exclude_unset=True)
     if not isinstance(body, str):
-        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=_pydantic_json)
+        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=default or _pydantic_json)
     return body.encode("utf-8", "surrogatepass")
 
 
