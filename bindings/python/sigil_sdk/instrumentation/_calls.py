@@ -140,28 +140,23 @@ class Call:
 
     def event(self, item: Any) -> None:
         """One item the caller received (the stream is not tapped)."""
-        if self.done:
-            return
-        try:
-            self._keep_event(_core.to_json(self.spec.event(item)))
-        except Exception as err:  # noqa: BLE001
-            internal_error(self.spec.api + " stream event", err)
+        self._keep_event(item, False)
 
     def sse_event(self, data: str) -> None:
         """One server-sent event's data, as received."""
+        self._keep_event(data, True)
+
+    def _keep_event(self, value: Any, sse: bool) -> None:
         if self.done:
             return
         try:
-            self._keep_event(data.encode("utf-8", "surrogatepass"))
+            pending = self.pending
+            pending.append(value.encode("utf-8", "surrogatepass") if sse else _core.to_json(self.spec.event(value)))
+            self.arrived.append(_time_ns())
+            if len(pending) >= EVENT_BATCH:
+                self._hand_over()
         except Exception as err:  # noqa: BLE001
             internal_error(self.spec.api + " stream event", err)
-
-    def _keep_event(self, body: bytes) -> None:
-        pending = self.pending
-        pending.append(body)
-        self.arrived.append(_time_ns())
-        if len(pending) >= EVENT_BATCH:
-            self._hand_over()
 
     def _hand_over(self) -> None:
         pending, arrived = self.pending, self.arrived
@@ -311,6 +306,39 @@ def _begin(spec: Spec, args: tuple, kwargs: dict) -> tuple[Optional[Call], dict]
         return None, kwargs
 
 
+def record_sync(spec: Spec, args: tuple, kwargs: dict, invoke: Callable[[dict], Any]) -> Any:
+    """Records the provider call ``invoke(kwargs)`` (given the keyword arguments the SDK must receive):
+    returns its result (a stream proxied) or raises its exception, unchanged."""
+    call, kwargs = _begin(spec, args, kwargs)
+    if call is None:
+        return invoke(kwargs)
+    token = _core._inside.set(call)
+    try:
+        result = invoke(kwargs)
+    except BaseException as exc:
+        call.failed(exc)
+        raise
+    finally:
+        _core._inside.reset(token)
+    return call.returned(result, False)
+
+
+async def record_async(spec: Spec, args: tuple, kwargs: dict, invoke: Callable[[dict], Any]) -> Any:
+    """As record_sync, for a provider call that returns an awaitable."""
+    call, kwargs = _begin(spec, args, kwargs)
+    if call is None:
+        return await invoke(kwargs)
+    token = _core._inside.set(call)
+    try:
+        result = await invoke(kwargs)
+    except BaseException as exc:
+        call.failed(exc)
+        raise
+    finally:
+        _core._inside.reset(token)
+    return call.returned(result, True)
+
+
 def sync_method(spec: Spec) -> Callable[[Any, Patch], Any]:
     """A factory for the registry: the recording replacement of a synchronous method."""
 
@@ -318,18 +346,7 @@ def sync_method(spec: Spec) -> Callable[[Any, Patch], Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not patch.active:
                 return original(*args, **kwargs)
-            call, kwargs = _begin(spec, args, kwargs)
-            if call is None:
-                return original(*args, **kwargs)
-            token = _core._inside.set(call)
-            try:
-                result = original(*args, **kwargs)
-            except BaseException as exc:
-                call.failed(exc)
-                raise
-            finally:
-                _core._inside.reset(token)
-            return call.returned(result, False)
+            return record_sync(spec, args, kwargs, lambda kw: original(*args, **kw))
 
         return wrapper
 
@@ -343,28 +360,17 @@ def async_method(spec: Spec) -> Callable[[Any, Patch], Any]:
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not patch.active:
                 return await original(*args, **kwargs)
-            call, kwargs = _begin(spec, args, kwargs)
-            if call is None:
-                return await original(*args, **kwargs)
-            token = _core._inside.set(call)
-            try:
-                result = await original(*args, **kwargs)
-            except BaseException as exc:
-                call.failed(exc)
-                raise
-            finally:
-                _core._inside.reset(token)
-            return call.returned(result, True)
+            return await record_async(spec, args, kwargs, lambda kw: original(*args, **kw))
 
         return wrapper
 
     return make
 
 
-def begin_stream(spec: Spec, args: tuple, kwargs: dict) -> Optional[Call]:
-    """Starts recording a stream opened later (a stream manager's request); None: not recorded."""
-    call, _ = _begin(spec, args, kwargs)
-    return call
+def wire_targets(base_client: Any) -> list[tuple[Any, str, Any]]:
+    """The wire hooks of a Stainless SDK (openai, anthropic): its clients' _process_response."""
+    return [(base_client.SyncAPIClient, "_process_response", wire_hook),
+            (base_client.AsyncAPIClient, "_process_response", async_wire_hook)]
 
 
 # --- stream proxies -------------------------------------------------------------
