@@ -1110,12 +1110,8 @@ class GenerationRecorder(_Recorder):
             if len(arrived_at_ns) != len(bodies):
                 raise ValueError("arrived_at_ns must give one time per event")
             times = (c_int64 * len(bodies))(*arrived_at_ns)
-        flags = N.PROVIDER_RAW_ARTIFACTS if raw_artifacts else 0
-        with self._lock:
-            if not self._handle:
-                return None
-            return _provider_status(N.sigil_generation_add_provider_events(
-                self._handle, enc.cstr(api, "provider API"), ptrs, lens, times, len(bodies), flags))
+        return self._mapping_call(N.sigil_generation_add_provider_events, api, raw_artifacts,
+                                  ptrs, lens, times, len(bodies))
 
     def set_provider_result(self, api: str, request: ProviderBody, response: ProviderBody, *,
                             raw_artifacts: bool = False) -> Optional[SigilError]:
@@ -1140,11 +1136,15 @@ class GenerationRecorder(_Recorder):
 
     def _provider_call(self, fn, api: str, body: ProviderBody, raw_artifacts: bool) -> Optional[SigilError]:
         data = _provider_json(body)
+        return self._mapping_call(fn, api, raw_artifacts, data, len(data))
+
+    def _mapping_call(self, fn, api: str, raw_artifacts: bool, *args: Any) -> Optional[SigilError]:
+        """fn(handle, api, *args, flags): a provider mapping call, its status as _provider_status says."""
         flags = N.PROVIDER_RAW_ARTIFACTS if raw_artifacts else 0
         with self._lock:
             if not self._handle:
                 return None
-            return _provider_status(fn(self._handle, enc.cstr(api, "provider API"), data, len(data), flags))
+            return _provider_status(fn(self._handle, enc.cstr(api, "provider API"), *args, flags))
 
     def set_metadata(self, key: str, value: str) -> Optional[SigilError]:
         """Adds one string metadata entry to the result (extension); returns an input error."""
