@@ -428,11 +428,8 @@ class SyncStreamProxy(_Proxy):
         call = self._sigil_call
         try:
             item = next(it)
-        except StopIteration:
-            call.stream_ended(None)
-            raise
-        except BaseException as exc:
-            call.stream_ended(exc)
+        except BaseException as exc:  # the end of the stream, or what interrupted it
+            call.stream_ended(None if isinstance(exc, StopIteration) else exc)
             raise
         if not call.tapped:  # tapped: the SSE decoder handed the event over already
             call.event(item)
@@ -472,11 +469,8 @@ class AsyncStreamProxy(_Proxy):
         call = self._sigil_call
         try:
             item = await it.__anext__()
-        except StopAsyncIteration:
-            call.stream_ended(None)
-            raise
-        except BaseException as exc:
-            call.stream_ended(exc)
+        except BaseException as exc:  # the end of the stream, or what interrupted it
+            call.stream_ended(None if isinstance(exc, StopAsyncIteration) else exc)
             raise
         if not call.tapped:  # tapped: the SSE decoder handed the event over already
             call.event(item)
