@@ -1548,6 +1548,25 @@ SIGIL_API sigil_status_t sigil_generation_add_provider_event(sigil_generation_t 
                                                              const char *api, const char *json,
                                                              size_t json_len, uint32_t flags);
 
+/** Feeds `count` stream events at once, in order, as `count` calls of
+ *  sigil_generation_add_provider_event would: `events[i]` of
+ *  `event_lens[i]` bytes. For a binding that hands over a stream in batches
+ *  (one call instead of one per event) without moving the first-token time:
+ *  `arrived_at_ns[i]` (Unix nanoseconds) is when event i reached the
+ *  caller, and the first event that carries content sets the first-token
+ *  time to it (0, or a NULL `arrived_at_ns`: the time of this call).
+ *  Everything is borrowed for the duration of the call. `count` 0 does
+ *  nothing. SIGIL_E_INVALID_ARGUMENT (nothing recorded) for a NULL `events`
+ *  or `event_lens` with a non-zero `count`, a NULL `events[i]`, and as
+ *  sigil_generation_add_provider_event; malformed events are skipped and
+ *  remembered as there (SIGIL_OK). A no-op on a NULL or no-op recorder. */
+SIGIL_API sigil_status_t sigil_generation_add_provider_events(sigil_generation_t *generation,
+                                                              const char *api,
+                                                              const char *const *events,
+                                                              const size_t *event_lens,
+                                                              const int64_t *arrived_at_ns,
+                                                              size_t count, uint32_t flags);
+
 /** Marks the generation with a mapping error the caller found while
  *  building its result (the first one wins): still exported, with
  *  error.type "mapping_error" on its span. `message` is borrowed for the

@@ -72,6 +72,30 @@ sigil_status_t sigil_generation_add_provider_event(sigil_generation_t *g, const 
   });
 }
 
+sigil_status_t sigil_generation_add_provider_events(sigil_generation_t *g, const char *api_name,
+                                                    const char *const *events, const size_t *event_lens,
+                                                    const int64_t *arrived_at_ns, size_t count, uint32_t flags) {
+  if (g == nullptr || g->recorder.is_noop()) return SIGIL_OK;
+  return guard([&]() -> sigil_status_t {
+    ProviderApi api;
+    if (Status st = api_of(api_name, api); !st.is_ok()) return st.code();
+    if ((flags & ~kKnownFlags) != 0) return SIGIL_E_INVALID_ARGUMENT;
+    if (count == 0) return SIGIL_OK;
+    if (events == nullptr || event_lens == nullptr) return SIGIL_E_INVALID_ARGUMENT;
+    // Checked before any is fed: a wrong argument records nothing.
+    for (size_t i = 0; i < count; ++i) {
+      if (events[i] == nullptr) return SIGIL_E_INVALID_ARGUMENT;
+    }
+    const bool raw = (flags & SIGIL_PROVIDER_RAW_ARTIFACTS) != 0;
+    for (size_t i = 0; i < count; ++i) {
+      const int64_t at = arrived_at_ns != nullptr ? arrived_at_ns[i] : 0;
+      Status st = g->recorder.add_provider_event(api, std::string_view(events[i], event_lens[i]), raw, at);
+      if (!st.is_ok()) return st.code();  // the API is wrong for this recorder: so for every event
+    }
+    return SIGIL_OK;
+  });
+}
+
 sigil_status_t sigil_generation_set_mapping_error(sigil_generation_t *g, const char *message, size_t len) {
   if (g == nullptr || g->recorder.is_noop()) return SIGIL_OK;
   return guard([&]() -> sigil_status_t {

@@ -164,7 +164,8 @@ Status GenerationRecorder::map_provider_response(ProviderApi api, std::string_vi
   return st;
 }
 
-Status GenerationRecorder::add_provider_event(ProviderApi api, std::string_view json, bool raw_artifacts) {
+Status GenerationRecorder::add_provider_event(ProviderApi api, std::string_view json, bool raw_artifacts,
+                                              int64_t arrived_at_ns) {
   if (is_noop() || ended_) return Status::ok();
   if (is_embedding_api(api)) return not_for_generations(api);
   if (!stream_) {
@@ -179,7 +180,8 @@ Status GenerationRecorder::add_provider_event(ProviderApi api, std::string_view 
     set_mapping_error(st.message());
     return st;
   }
-  if (stream_->add_event(json) && first_token_ns_ == 0) first_token_ns_ = now_unix_ns();
+  if (stream_->add_event(json) && first_token_ns_ == 0)
+    first_token_ns_ = arrived_at_ns != 0 ? arrived_at_ns : now_unix_ns();
   return Status::ok();
 }
 

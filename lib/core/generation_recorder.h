@@ -37,14 +37,15 @@ class GenerationRecorder : public RecorderBase {
 
   // Provider mapping (lib/providers): the provider's raw request and response
   // JSON, or its stream events one at a time (accumulated until end; the
-  // first event with content sets the first-token time unless one was set).
+  // first event with content sets the first-token time unless one was set:
+  // to `arrived_at_ns`, when the event reached the caller, or to now when 0).
   // `raw_artifacts` also keeps copies of the provider JSON as artifacts (the
   // privacy pass still decides whether they leave). A mapping problem never
   // fails the host's call: what could be mapped is kept, the problem is
   // returned for information and becomes the record's mapping error.
   Status map_provider_request(ProviderApi api, std::string_view json, bool raw_artifacts);
   Status map_provider_response(ProviderApi api, std::string_view json, bool raw_artifacts);
-  Status add_provider_event(ProviderApi api, std::string_view json, bool raw_artifacts);
+  Status add_provider_event(ProviderApi api, std::string_view json, bool raw_artifacts, int64_t arrived_at_ns = 0);
   // A mapping error the caller found itself (the first one wins). The record
   // is still exported; its span says error.type "mapping_error".
   void set_mapping_error(std::string message);

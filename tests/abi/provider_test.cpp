@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sigil/sigil.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -218,6 +220,152 @@ TEST_F(ProviderMapping, OneStreamSpeaksOneApi) {
   ASSERT_GE(events.size(), 2u);
   EXPECT_EQ(sigil_generation_add_provider_event(g, "openai.chat", events[0].data(), events[0].size(), 0), SIGIL_OK);
   EXPECT_EQ(sigil_generation_add_provider_event(g, "anthropic.messages", events[1].data(), events[1].size(), 0),
+            SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  EXPECT_EQ(last_span().strings.at("error.type"), "mapping_error");
+}
+
+// The events of a stream as arrays for sigil_generation_add_provider_events.
+struct EventBatch {
+  explicit EventBatch(const std::vector<std::string> &events) {
+    for (const std::string &e : events) {
+      ptrs.push_back(e.data());
+      lens.push_back(e.size());
+    }
+  }
+  std::vector<const char *> ptrs;
+  std::vector<size_t> lens;
+};
+
+TEST_F(ProviderMapping, ABatchOfEventsMapsAsTheEventsOneByOne) {
+  std::vector<std::string> events = lines("openai.chat/stream_tool_calls.jsonl");
+  EventBatch batch(events);
+  const size_t half = events.size() / 2;
+  sigil_generation_t *g = start(true);
+  EXPECT_EQ(
+      sigil_generation_add_provider_events(g, "openai.chat", batch.ptrs.data(), batch.lens.data(), nullptr, half, 0),
+      SIGIL_OK);
+  EXPECT_EQ(sigil_generation_add_provider_events(g, "openai.chat", batch.ptrs.data() + half, batch.lens.data() + half,
+                                                 nullptr, events.size() - half, 0),
+            SIGIL_OK);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  const SeenSpan batched = last_span();
+
+  g = start(true);
+  for (const std::string &e : events) sigil_generation_add_provider_event(g, "openai.chat", e.data(), e.size(), 0);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  const SeenSpan &single = last_span();
+
+  EXPECT_EQ(batched.status, SIGIL_SPAN_STATUS_OK);
+  EXPECT_EQ(batched.strings.at("gen_ai.response.id"), "chatcmpl-stream1");
+  EXPECT_EQ(batched.arrays.at("gen_ai.response.finish_reasons"), std::vector<std::string>{"tool_calls"});
+  EXPECT_EQ(batched.ints, single.ints);
+  EXPECT_EQ(batched.arrays, single.arrays);
+  EXPECT_EQ(batched.strings.at("gen_ai.response.model"), single.strings.at("gen_ai.response.model"));
+}
+
+// The time to first token in the metrics snapshot (its only point's sum), in seconds.
+double time_to_first_token_s(sigil_client_t *client) {
+  char *json = nullptr;
+  size_t len = 0;
+  EXPECT_EQ(sigil_client_metrics_snapshot(client, &json, &len, nullptr), SIGIL_OK);
+  std::string text(json, len);
+  sigil_metrics_snapshot_free(json);
+  size_t at = text.find("\"gen_ai.client.time_to_first_token\"");
+  if (at == std::string::npos) return -1;
+  at = text.find("\"sum\":", at);
+  return at == std::string::npos ? -1 : std::strtod(text.c_str() + at + 6, nullptr);
+}
+
+TEST_F(ProviderMapping, TheFirstContentEventsArrivalTimeIsTheFirstTokenTime) {
+  const int64_t ms = 1000000;
+  const int64_t t0 =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() -
+      10000 * ms;  // the stream began 10 s ago and is handed over only now
+  sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
+  s.started_at_ns = t0;
+  sigil_generation_t *g = nullptr;
+  ASSERT_EQ(sigil_generation_start_streaming(client_, &s, &g), SIGIL_OK);
+  const std::vector<std::string> events = {
+      R"({"id":"c1","object":"chat.completion.chunk","model":"gpt-5","choices":[{"index":0,"delta":{"role":"assistant"}}]})",
+      R"({"id":"c1","object":"chat.completion.chunk","model":"gpt-5","choices":[{"index":0,"delta":{"content":"Hi"}}]})",
+      R"({"id":"c1","object":"chat.completion.chunk","model":"gpt-5","choices":[{"index":0,"delta":{"content":" there"}}]})",
+      R"({"id":"c1","object":"chat.completion.chunk","model":"gpt-5","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})",
+  };
+  EventBatch batch(events);
+  // Two batches: the first holds no content, so the second sets the time, from its first event.
+  const int64_t arrived[] = {t0 + 100 * ms, t0 + 350 * ms, t0 + 600 * ms, t0 + 700 * ms};
+  EXPECT_EQ(sigil_generation_add_provider_events(g, "openai.chat", batch.ptrs.data(), batch.lens.data(), arrived, 1, 0),
+            SIGIL_OK);
+  EXPECT_EQ(sigil_generation_add_provider_events(g, "openai.chat", batch.ptrs.data() + 1, batch.lens.data() + 1,
+                                                 arrived + 1, 3, 0),
+            SIGIL_OK);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  EXPECT_EQ(last_span().status, SIGIL_SPAN_STATUS_OK);
+  EXPECT_DOUBLE_EQ(time_to_first_token_s(client_), 0.35);
+}
+
+TEST_F(ProviderMapping, ABatchWithoutArrivalTimesIsTimedWhenHandedOver) {
+  const int64_t before =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  sigil_generation_start_t s = SIGIL_GENERATION_START_INIT;
+  s.started_at_ns = before - 5000000000;  // 5 s ago
+  sigil_generation_t *g = nullptr;
+  ASSERT_EQ(sigil_generation_start_streaming(client_, &s, &g), SIGIL_OK);
+  std::vector<std::string> events = lines("openai.chat/stream_text.jsonl");
+  EventBatch batch(events);
+  const std::vector<int64_t> zeros(events.size(), 0);
+  EXPECT_EQ(sigil_generation_add_provider_events(g, "openai.chat", batch.ptrs.data(), batch.lens.data(), zeros.data(),
+                                                 events.size(), 0),
+            SIGIL_OK);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  EXPECT_GE(time_to_first_token_s(client_), 5.0);
+}
+
+TEST_F(ProviderMapping, ABatchWithAWrongArgumentRecordsNothing) {
+  std::vector<std::string> events = lines("openai.chat/stream_text.jsonl");
+  EventBatch batch(events);
+  sigil_generation_t *g = start(true, "gpt-5");
+  EXPECT_EQ(sigil_generation_add_provider_events(g, "openai.chat", nullptr, batch.lens.data(), nullptr, 2, 0),
+            SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_add_provider_events(g, "openai.chat", batch.ptrs.data(), nullptr, nullptr, 2, 0),
+            SIGIL_E_INVALID_ARGUMENT);
+  std::vector<const char *> holed = batch.ptrs;
+  holed[1] = nullptr;  // the first event is fine, but nothing is fed
+  EXPECT_EQ(
+      sigil_generation_add_provider_events(g, "openai.chat", holed.data(), batch.lens.data(), nullptr, holed.size(), 0),
+      SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_add_provider_events(g, "openai.chat.v9", batch.ptrs.data(), batch.lens.data(), nullptr,
+                                                 events.size(), 0),
+            SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_add_provider_events(g, "openai.chat", batch.ptrs.data(), batch.lens.data(), nullptr,
+                                                 events.size(), 0x80),
+            SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      sigil_generation_add_provider_events(g, nullptr, batch.ptrs.data(), batch.lens.data(), nullptr, events.size(), 0),
+      SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(sigil_generation_add_provider_events(g, "openai.chat", nullptr, nullptr, nullptr, 0, 0), SIGIL_OK);
+  EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
+  sigil_generation_free(g);
+  EXPECT_EQ(last_span().strings.count("gen_ai.response.id"), 0u);  // no event was mapped
+  EXPECT_EQ(last_span().strings.count("error.type"), 0u);
+  EXPECT_EQ(sigil_generation_add_provider_events(nullptr, "nope", nullptr, nullptr, nullptr, 3, 0), SIGIL_OK);
+}
+
+TEST_F(ProviderMapping, ABatchSpeaksTheStreamsApi) {
+  std::vector<std::string> events = lines("openai.chat/stream_text.jsonl");
+  EventBatch batch(events);
+  sigil_generation_t *g = start(true);
+  EXPECT_EQ(sigil_generation_add_provider_events(g, "openai.chat", batch.ptrs.data(), batch.lens.data(), nullptr, 1, 0),
+            SIGIL_OK);
+  EXPECT_EQ(sigil_generation_add_provider_events(g, "anthropic.messages", batch.ptrs.data() + 1, batch.lens.data() + 1,
+                                                 nullptr, events.size() - 1, 0),
             SIGIL_E_INVALID_ARGUMENT);
   EXPECT_EQ(sigil_generation_end(g, nullptr), SIGIL_OK);
   sigil_generation_free(g);

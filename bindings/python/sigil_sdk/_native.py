@@ -317,6 +317,9 @@ sigil_generation_set_provider_response = _fn(
     "sigil_generation_set_provider_response", c_uint32, P, c_char_p, c_char_p, c_size_t, c_uint32)
 sigil_generation_add_provider_event = _fn(
     "sigil_generation_add_provider_event", c_uint32, P, c_char_p, c_char_p, c_size_t, c_uint32)
+sigil_generation_add_provider_events = _fn(
+    "sigil_generation_add_provider_events", c_uint32, P, c_char_p, POINTER(c_char_p), POINTER(c_size_t),
+    POINTER(c_int64), c_size_t, c_uint32)
 sigil_generation_set_mapping_error = _fn("sigil_generation_set_mapping_error", c_uint32, P, c_char_p, c_size_t)
 
 # --- tool executions -----------------------------------------------------------

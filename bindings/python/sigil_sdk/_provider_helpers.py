@@ -9,12 +9,12 @@ language (docs/providers.md).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional, Sequence, TypeVar
 
 from .client import Client, EmbeddingRecorder, GenerationRecorder
 from .errors import MappingError
+from .instrumentation._core import internal_error
 from .mapping import map_provider_embedding, map_provider_generation
 from .models import (
     EmbeddingResult,
@@ -122,8 +122,8 @@ async def call_async(invoke: Callable[[], Awaitable[T]], record: Recorder) -> T:
 def _settle(record: Recorder, result: Any, error: Optional[BaseException]) -> None:
     try:
         record(result, error)
-    except Exception:  # noqa: BLE001 - the caller gets the provider's outcome whatever happens here
-        logging.getLogger("sigil_sdk").exception("sigil: recording a provider call failed")
+    except Exception as exc:  # noqa: BLE001 - the caller gets the provider's outcome whatever happens here
+        internal_error("a provider helper", exc)
 
 
 def _not_recorded(client: Client, what: str, exc: BaseException) -> None:
@@ -283,43 +283,47 @@ def map_embedding(api: str, request: Any, response: Any) -> EmbeddingResult:
 
 class RequestResponseApi:
     """Wrappers and mappers of a provider API called with one request body (OpenAI Chat
-    Completions and Responses, Anthropic Messages), in the reference helpers' shape.
+    Completions and Responses, Anthropic Messages, Gemini generate_content), in the reference
+    helpers' shape.
 
     ``provider_call`` receives the request and returns the provider's response (``create``) or a
-    stream summary with ``events``, ``final_response`` and ``output_text`` (``stream``).
+    stream summary (``stream``); ``summary_exchange`` reads a summary (by default one with
+    ``events``, ``final_response`` and ``output_text``).
     """
 
-    def __init__(self, api: str, default_options: Callable[[], ProviderOptions]) -> None:
+    def __init__(self, api: str, default_options: Callable[[], ProviderOptions],
+                 summary_exchange: Callable[[Any], Exchange] = lambda s: stream_exchange(
+                     s.events, s.final_response, s.output_text)) -> None:
         self._api = api
         self._options = default_options
+        self._summary_exchange = summary_exchange
+
+    def _record(self, client: Client, request: Any, mode: GenerationMode,
+                options: Optional[ProviderOptions]) -> Recorder:
+        exchange_of = self._summary_exchange if mode == GenerationMode.STREAM else response_exchange
+        return generation_call(client, self._api, options or self._options(), mode, request, exchange_of)
 
     def create(self, client: Client, request: Any, provider_call: Callable[[Any], T],
                options: Optional[ProviderOptions] = None) -> T:
         """Calls the provider and records the call as a SYNC generation; returns the provider's response."""
-        record = generation_call(client, self._api, options or self._options(), GenerationMode.SYNC, request,
-                                 response_exchange)
-        return call(lambda: provider_call(request), record)
+        return call(lambda: provider_call(request), self._record(client, request, GenerationMode.SYNC, options))
 
     async def create_async(self, client: Client, request: Any, provider_call: Callable[[Any], Awaitable[T]],
                            options: Optional[ProviderOptions] = None) -> T:
         """``create`` for an async provider call."""
-        record = generation_call(client, self._api, options or self._options(), GenerationMode.SYNC, request,
-                                 response_exchange)
-        return await call_async(lambda: provider_call(request), record)
+        return await call_async(lambda: provider_call(request),
+                                self._record(client, request, GenerationMode.SYNC, options))
 
     def stream(self, client: Client, request: Any, provider_call: Callable[[Any], T],
                options: Optional[ProviderOptions] = None) -> T:
         """Calls the provider and records the call as a STREAM generation; returns its summary."""
-        record = generation_call(client, self._api, options or self._options(), GenerationMode.STREAM, request,
-                                 _summary_exchange)
-        return call(lambda: provider_call(request), record)
+        return call(lambda: provider_call(request), self._record(client, request, GenerationMode.STREAM, options))
 
     async def stream_async(self, client: Client, request: Any, provider_call: Callable[[Any], Awaitable[T]],
                            options: Optional[ProviderOptions] = None) -> T:
         """``stream`` for an async provider call."""
-        record = generation_call(client, self._api, options or self._options(), GenerationMode.STREAM, request,
-                                 _summary_exchange)
-        return await call_async(lambda: provider_call(request), record)
+        return await call_async(lambda: provider_call(request),
+                                self._record(client, request, GenerationMode.STREAM, options))
 
     def from_request_response(self, request: Any, response: Any,
                               options: Optional[ProviderOptions] = None) -> Generation:
@@ -330,15 +334,11 @@ class RequestResponseApi:
     def from_stream(self, request: Any, summary: Any, options: Optional[ProviderOptions] = None) -> Generation:
         """The generation of a stream made without a wrapper, from its summary."""
         return map_generation(self._api, options or self._options(), GenerationMode.STREAM, request,
-                              _summary_exchange(summary))
-
-
-def _summary_exchange(summary: Any) -> Exchange:
-    return stream_exchange(summary.events, summary.final_response, summary.output_text)
+                              self._summary_exchange(summary))
 
 
 class EmbeddingsApi:
-    """Wrappers and the mapper of an embeddings API called with one request body (OpenAI)."""
+    """Wrappers and the mapper of an embeddings API called with one request body (OpenAI, Gemini)."""
 
     def __init__(self, api: str, default_options: Callable[[], ProviderOptions]) -> None:
         self._api = api

@@ -20,9 +20,9 @@ import os
 import sys
 import threading
 import weakref
-from ctypes import byref, c_char_p, c_size_t, c_void_p
+from ctypes import byref, c_char_p, c_int64, c_size_t, c_void_p
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from . import _encode as enc
 from . import _native as N
@@ -335,26 +335,29 @@ class Client:
             s.parent_traceparent, s.parent_is_local = tp, local
         return s
 
-    def _start_generation(self, start: GenerationStart, default_mode: GenerationMode) -> "GenerationRecorder":
-        # A value C cannot receive (a NUL inside a string, an int beyond int64) is
-        # kept by the recorder like any start problem: end() reports it and the
-        # generation is not exported.
+    def _start_recorder(self, start: Any, struct: Callable[[Any], Any], empty: Callable[[], Any],
+                        fn: Callable[..., int], recorder_class: type) -> Any:
+        """Starts a recorder of any kind; never raises. A start problem (including a shut-down client) is
+        kept by the recorder and reported by end(); so is a value C cannot receive (a NUL inside a
+        string, an int beyond int64), and the record is then not exported."""
         refused: Optional[InvalidArgumentError] = None
         try:
-            s = self._generation_struct(start)
+            s = struct(start)
         except _NotRepresentable as e:
-            s, refused = N.GenerationStart(N.GENERATION_START_VERSION), e
-
-        mode = start.mode if start.mode is not None else default_mode
-        fn = N.sigil_generation_start_streaming if mode == "STREAM" else N.sigil_generation_start
+            s, refused = empty(), e
         out = c_void_p()
-        # A start problem (including a shut-down client) is kept by the recorder and
-        # reported by end(), so starting never raises.
         fn(self._live_handle(), byref(s), byref(out))
-        recorder = GenerationRecorder(self, out)
+        recorder = recorder_class(self, out)
         if refused is not None:
             recorder._refuse(refused)
-        if out:
+        return recorder
+
+    def _start_generation(self, start: GenerationStart, default_mode: GenerationMode) -> "GenerationRecorder":
+        mode = start.mode if start.mode is not None else default_mode
+        fn = N.sigil_generation_start_streaming if mode == "STREAM" else N.sigil_generation_start
+        recorder = self._start_recorder(start, self._generation_struct,
+                                        lambda: N.GenerationStart(N.GENERATION_START_VERSION), fn, GenerationRecorder)
+        if recorder._handle:
             # Until it ends, the tool executions started in this context follow
             # this generation's mode (the reference's parent-generation layer).
             _push_capture_mode(recorder)
@@ -389,17 +392,9 @@ class Client:
 
     def start_tool_execution(self, start: ToolExecutionStart) -> "ToolExecutionRecorder":
         """Starts recording a tool execution (a span and metrics; nothing is exported as a generation)."""
-        refused: Optional[InvalidArgumentError] = None
-        try:
-            s = self._tool_execution_struct(start)
-        except _NotRepresentable as e:
-            s, refused = N.ToolExecutionStart(N.TOOL_EXECUTION_START_VERSION), e
-        out = c_void_p()
-        N.sigil_tool_execution_start(self._live_handle(), byref(s), byref(out))
-        recorder = ToolExecutionRecorder(self, out)
-        if refused is not None:
-            recorder._refuse(refused)
-        return recorder
+        return self._start_recorder(start, self._tool_execution_struct,
+                                    lambda: N.ToolExecutionStart(N.TOOL_EXECUTION_START_VERSION),
+                                    N.sigil_tool_execution_start, ToolExecutionRecorder)
 
     @staticmethod
     def _embedding_struct(start: Any) -> Any:
@@ -426,17 +421,9 @@ class Client:
 
     def start_embedding(self, start: EmbeddingStart) -> "EmbeddingRecorder":
         """Starts recording an embedding call (a span and metrics; nothing is exported as a generation)."""
-        refused: Optional[InvalidArgumentError] = None
-        try:
-            s = self._embedding_struct(start)
-        except _NotRepresentable as e:
-            s, refused = N.EmbeddingStart(N.EMBEDDING_START_VERSION), e
-        out = c_void_p()
-        N.sigil_embedding_start(self._live_handle(), byref(s), byref(out))
-        recorder = EmbeddingRecorder(self, out)
-        if refused is not None:
-            recorder._refuse(refused)
-        return recorder
+        return self._start_recorder(start, self._embedding_struct,
+                                    lambda: N.EmbeddingStart(N.EMBEDDING_START_VERSION),
+                                    N.sigil_embedding_start, EmbeddingRecorder)
 
     def _live_handle(self) -> c_void_p:
         if not self._handle:
@@ -856,19 +843,25 @@ def _rating_response(out: c_void_p) -> SubmitConversationRatingResponse:
 ProviderBody = Any  # dict / list (serialized here), str or bytes (JSON text), or a pydantic model
 
 
-def _provider_json(body: ProviderBody) -> bytes:
+def _provider_json(body: ProviderBody, default: Optional[Callable[[Any], Any]] = None) -> bytes:
     """Provider JSON as bytes: bytes as given, str as UTF-8 (lone surrogates kept for the engine to
     report), a pydantic model (the provider SDKs' response types) as its wire JSON (field aliases,
     only the fields the provider sent), anything else serialized compactly without escaping
-    non-ASCII, as the other bindings do."""
+    non-ASCII, as the other bindings do; `default` turns what JSON cannot hold into what it can
+    (by default only pydantic models inside are, anything else is a TypeError)."""
     if isinstance(body, (bytes, bytearray, memoryview)):
         return bytes(body)
     dump = getattr(body, "model_dump_json", None)
     if callable(dump) and not isinstance(body, type):
         body = dump(by_alias=True, exclude_unset=True)
     if not isinstance(body, str):
-        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=_pydantic_json)
+        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=default or _pydantic_json)
     return body.encode("utf-8", "surrogatepass")
+
+
+def _event_arrays(bodies: list[bytes]) -> tuple[Any, Any]:
+    """Stream events as the engine takes several at once: an array of pointers and one of lengths."""
+    return (c_char_p * len(bodies))(*bodies), (c_size_t * len(bodies))(*map(len, bodies))
 
 
 def _pydantic_json(value: Any) -> Any:
@@ -1125,6 +1118,22 @@ class GenerationRecorder(_Recorder):
         the engine accumulates them until end(). The first content event sets the first-token time."""
         return self._provider_call(N.sigil_generation_add_provider_event, api, event, raw_artifacts)
 
+    def add_provider_events(self, api: str, events: Sequence[ProviderBody],
+                            arrived_at_ns: Optional[Sequence[int]] = None, *,
+                            raw_artifacts: bool = False) -> Optional[SigilError]:
+        """Feeds several stream events in order, in one call into the engine (as add_provider_event for
+        each). ``arrived_at_ns[i]`` (Unix nanoseconds, ``time.time_ns()``) is when event i reached the
+        caller: the first content event sets the first-token time to it (omitted or 0: now)."""
+        bodies = [e if e.__class__ is bytes else _provider_json(e) for e in events]
+        ptrs, lens = _event_arrays(bodies)
+        times = None
+        if arrived_at_ns is not None:
+            if len(arrived_at_ns) != len(bodies):
+                raise ValueError("arrived_at_ns must give one time per event")
+            times = (c_int64 * len(bodies))(*arrived_at_ns)
+        return self._mapping_call(N.sigil_generation_add_provider_events, api, raw_artifacts,
+                                  ptrs, lens, times, len(bodies))
+
     def set_provider_result(self, api: str, request: ProviderBody, response: ProviderBody, *,
                             raw_artifacts: bool = False) -> Optional[SigilError]:
         """set_provider_request then set_provider_response; returns the first mapping problem."""
@@ -1148,11 +1157,15 @@ class GenerationRecorder(_Recorder):
 
     def _provider_call(self, fn, api: str, body: ProviderBody, raw_artifacts: bool) -> Optional[SigilError]:
         data = _provider_json(body)
+        return self._mapping_call(fn, api, raw_artifacts, data, len(data))
+
+    def _mapping_call(self, fn, api: str, raw_artifacts: bool, *args: Any) -> Optional[SigilError]:
+        """fn(handle, api, *args, flags): a provider mapping call, its status as _provider_status says."""
         flags = N.PROVIDER_RAW_ARTIFACTS if raw_artifacts else 0
         with self._lock:
             if not self._handle:
                 return None
-            return _provider_status(fn(self._handle, enc.cstr(api, "provider API"), data, len(data), flags))
+            return _provider_status(fn(self._handle, enc.cstr(api, "provider API"), *args, flags))
 
     def set_metadata(self, key: str, value: str) -> Optional[SigilError]:
         """Adds one string metadata entry to the result (extension); returns an input error."""

@@ -9,12 +9,12 @@ Provider helper modules build their ``from_request_response`` /
 
 from __future__ import annotations
 
-from ctypes import byref, c_char_p, c_size_t, c_void_p
+from ctypes import byref, c_size_t, c_void_p
 from typing import Any, Callable, Iterable, Optional
 
 from . import _encode as enc
 from . import _native as N
-from .client import ProviderBody, _error, _provider_json, _take_json
+from .client import ProviderBody, _error, _event_arrays, _provider_json, _take_json
 from .errors import MappingError
 from .models import EmbeddingResult, Generation
 
@@ -53,8 +53,7 @@ def _map_generation(api: str, request: ProviderBody, response: ProviderBody,
     req = _optional_body(request)
     resp = _optional_body(response)
     bodies = [_provider_json(e) for e in events] if events is not None else []
-    ptrs = (c_char_p * len(bodies))(*bodies)
-    lens = (c_size_t * len(bodies))(*[len(b) for b in bodies])
+    ptrs, lens = _event_arrays(bodies)
     flags = N.PROVIDER_RAW_ARTIFACTS if raw_artifacts else 0
 
     def call(out: c_void_p, n: c_size_t, err: c_void_p) -> int:

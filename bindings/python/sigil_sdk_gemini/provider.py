@@ -7,24 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
-from sigil_sdk import Client, EmbeddingResult, Generation, GenerationMode
-from sigil_sdk._provider_helpers import (
-    ProviderOptions,
-    call,
-    call_async,
-    embedding_call,
-    generation_call,
-    map_embedding,
-    map_generation,
-    response_exchange,
-    stream_exchange,
-)
+from sigil_sdk import Client, EmbeddingResult, Generation
+from sigil_sdk._provider_helpers import EmbeddingsApi, ProviderOptions, RequestResponseApi, stream_exchange
 
 T = TypeVar("T")
 ProviderCall = Callable[[str, Any, Any], T]
-
-_GENERATE = "gemini.generate_content"
-_EMBED = "gemini.embed_content"
 
 
 @dataclass(slots=True)
@@ -52,8 +39,10 @@ def _request(model: str, contents: Any, config: Any) -> dict[str, Any]:
     return body
 
 
-def _summary_exchange(summary: Any):
-    return stream_exchange(summary.responses, summary.final_response, summary.output_text)
+# The Gemini calls are the one-request APIs with the request built from (model, contents, config).
+_generate = RequestResponseApi("gemini.generate_content", GeminiOptions,
+                               lambda s: stream_exchange(s.responses, s.final_response, s.output_text))
+_embed = EmbeddingsApi("gemini.embed_content", GeminiOptions)
 
 
 class _ModelsNamespace:
@@ -63,61 +52,55 @@ class _ModelsNamespace:
     def generate_content(self, client: Client, model: str, contents: Any, config: Any,
                          provider_call: ProviderCall[T], options: Optional[GeminiOptions] = None) -> T:
         """Calls the provider and records the call as a SYNC generation; returns its response."""
-        record = generation_call(client, _GENERATE, options or GeminiOptions(), GenerationMode.SYNC,
-                                 _request(model, contents, config), response_exchange)
-        return call(lambda: provider_call(model, contents, config), record)
+        return _generate.create(client, _request(model, contents, config),
+                                lambda _: provider_call(model, contents, config), options)
 
     async def generate_content_async(self, client: Client, model: str, contents: Any, config: Any,
                                      provider_call: ProviderCall[Awaitable[T]],
                                      options: Optional[GeminiOptions] = None) -> T:
         """``generate_content`` for an async provider call."""
-        record = generation_call(client, _GENERATE, options or GeminiOptions(), GenerationMode.SYNC,
-                                 _request(model, contents, config), response_exchange)
-        return await call_async(lambda: provider_call(model, contents, config), record)
+        return await _generate.create_async(client, _request(model, contents, config),
+                                            lambda _: provider_call(model, contents, config), options)
 
     def generate_content_stream(self, client: Client, model: str, contents: Any, config: Any,
                                 provider_call: ProviderCall[T], options: Optional[GeminiOptions] = None) -> T:
         """Calls the provider and records the call as a STREAM generation; returns its summary."""
-        record = generation_call(client, _GENERATE, options or GeminiOptions(), GenerationMode.STREAM,
-                                 _request(model, contents, config), _summary_exchange)
-        return call(lambda: provider_call(model, contents, config), record)
+        return _generate.stream(client, _request(model, contents, config),
+                                lambda _: provider_call(model, contents, config), options)
 
     async def generate_content_stream_async(self, client: Client, model: str, contents: Any, config: Any,
                                             provider_call: ProviderCall[Awaitable[T]],
                                             options: Optional[GeminiOptions] = None) -> T:
         """``generate_content_stream`` for an async provider call."""
-        record = generation_call(client, _GENERATE, options or GeminiOptions(), GenerationMode.STREAM,
-                                 _request(model, contents, config), _summary_exchange)
-        return await call_async(lambda: provider_call(model, contents, config), record)
+        return await _generate.stream_async(client, _request(model, contents, config),
+                                            lambda _: provider_call(model, contents, config), options)
 
     def embed_content(self, client: Client, model: str, contents: Any, config: Any,
                       provider_call: ProviderCall[T], options: Optional[GeminiOptions] = None) -> T:
         """Calls the provider and records an embedding call; returns its response."""
-        record = embedding_call(client, _EMBED, options or GeminiOptions(), _request(model, contents, config))
-        return call(lambda: provider_call(model, contents, config), record)
+        return _embed.create(client, _request(model, contents, config),
+                             lambda _: provider_call(model, contents, config), options)
 
     async def embed_content_async(self, client: Client, model: str, contents: Any, config: Any,
                                   provider_call: ProviderCall[Awaitable[T]],
                                   options: Optional[GeminiOptions] = None) -> T:
         """``embed_content`` for an async provider call."""
-        record = embedding_call(client, _EMBED, options or GeminiOptions(), _request(model, contents, config))
-        return await call_async(lambda: provider_call(model, contents, config), record)
+        return await _embed.create_async(client, _request(model, contents, config),
+                                         lambda _: provider_call(model, contents, config), options)
 
     def from_request_response(self, model: str, contents: Any, config: Any, response: Any,
                               options: Optional[GeminiOptions] = None) -> Generation:
         """The generation of a call made without a wrapper (for ``recorder.set_result``)."""
-        return map_generation(_GENERATE, options or GeminiOptions(), GenerationMode.SYNC,
-                              _request(model, contents, config), response_exchange(response))
+        return _generate.from_request_response(_request(model, contents, config), response, options)
 
     def from_stream(self, model: str, contents: Any, config: Any, summary: GeminiStreamSummary,
                     options: Optional[GeminiOptions] = None) -> Generation:
         """The generation of a stream made without a wrapper, from its summary."""
-        return map_generation(_GENERATE, options or GeminiOptions(), GenerationMode.STREAM,
-                              _request(model, contents, config), _summary_exchange(summary))
+        return _generate.from_stream(_request(model, contents, config), summary, options)
 
     def embedding_from_response(self, model: str, contents: Any, config: Any, response: Any) -> EmbeddingResult:
         """The embedding result of a call made without a wrapper (for ``recorder.set_result``)."""
-        return map_embedding(_EMBED, _request(model, contents, config), response)
+        return _embed.from_request_response(_request(model, contents, config), response)
 
 
 models = _ModelsNamespace()

@@ -4,6 +4,8 @@ a user sees. Bodies are the conformance fixtures (conformance/fixtures/providers
 from __future__ import annotations
 
 import json
+import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -48,6 +50,32 @@ def test_stream_events_accumulate(harness, client):
     assert g["usage"]["output_tokens"] == "89"  # from message_delta, the last usage event
 
 
+def test_stream_events_in_batches_keep_their_arrival_times(harness, client):
+    def chunk(delta: dict, finish=None) -> str:
+        return json.dumps({"id": "c1", "object": "chat.completion.chunk", "model": "gpt-5",
+                           "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+
+    ms = 1_000_000
+    t0 = (time.time_ns() // 1000 - 10_000_000) * 1000  # 10 s ago, on a microsecond (datetime's unit)
+    chunks = [chunk({"role": "assistant"}), chunk({"content": "Hi"}), chunk({"content": " there"}),
+              chunk({}, "stop")]
+    arrived = [t0 + 100 * ms, t0 + 350 * ms, t0 + 600 * ms, t0 + 700 * ms]
+    start = GenerationStart(UNSET, id="gen-batched", started_at=datetime.fromtimestamp(t0 / 1e9, timezone.utc))
+    with client.start_streaming_generation(start) as rec:
+        assert rec.add_provider_events("openai.chat", chunks[:1], arrived[:1]) is None  # no content yet
+        assert rec.add_provider_events("openai.chat", chunks[1:], arrived[1:]) is None
+        assert rec.add_provider_events("openai.chat", []) is None
+        with pytest.raises(ValueError):
+            rec.add_provider_events("openai.chat", chunks, arrived[:1])
+    client.flush()
+    (g,) = generations(harness)
+    assert g["output"][0]["parts"][0]["text"] == "Hi there"
+    assert g["stop_reason"] == "stop"
+    (ttft,) = [p for m in client.metrics_snapshot()["metrics"] if m["name"].endswith("time_to_first_token")
+               for p in m["points"]]
+    assert ttft["sum"] == pytest.approx(0.35, abs=1e-6)  # the second event's arrival, not the hand-over
+
+
 def test_a_malformed_body_is_returned_not_raised_and_marks_the_span(harness, client):
     with client.start_generation(GenerationStart(UNSET, id="gen-bad")) as rec:
         assert rec.set_provider_request("openai.chat", fixture("openai.chat/request.json")) is None
@@ -69,6 +97,8 @@ def test_an_unknown_api_is_the_callers_mistake(client):
             rec.set_provider_response("openai.chat.v9", "{}")
         with pytest.raises(sigil.InvalidArgumentError):
             rec.add_provider_event("openai.embeddings", "{}")
+        with pytest.raises(sigil.InvalidArgumentError):
+            rec.add_provider_events("openai.chat.v9", ["{}"])
 
 
 def test_raw_artifacts_only_when_asked(harness, client):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _core
-from ._calls import Spec, async_method, async_wire_hook, begin_stream, sync_method, wire_hook
+from ._calls import Spec, async_method, record_async, record_sync, sync_method, wire_targets
 from ._core import Patch, internal_error
 from ._openai import _response, _skip
 
@@ -46,30 +46,11 @@ def _stream_manager(async_: bool) -> Any:
 
 
 def _opened(request: Any, args: tuple, kwargs: dict) -> Any:
-    def open_stream() -> Any:
-        call = begin_stream(_SPEC, args, kwargs)
-        if call is None:
-            return request()
-        try:
-            raw = request()
-        except BaseException as exc:
-            call.failed(exc)
-            raise
-        return call.returned(raw, False)
-
-    return open_stream
+    return lambda: record_sync(_SPEC, args, kwargs, lambda _: request())
 
 
 async def _async_opened(request: Any, args: tuple, kwargs: dict) -> Any:
-    call = begin_stream(_SPEC, args, kwargs)
-    if call is None:
-        return await request
-    try:
-        raw = await request
-    except BaseException as exc:
-        call.failed(exc)
-        raise
-    return call.returned(raw, True)
+    return await record_async(_SPEC, args, kwargs, lambda _: request)
 
 
 def targets() -> list[tuple[Any, str, Any]]:
@@ -83,6 +64,5 @@ def targets() -> list[tuple[Any, str, Any]]:
         (messages.AsyncMessages, "create", async_method(_SPEC)),
         (messages.AsyncMessages, "parse", async_method(_SPEC)),
         (messages.AsyncMessages, "stream", _stream_manager(True)),
-        (_base_client.SyncAPIClient, "_process_response", wire_hook),
-        (_base_client.AsyncAPIClient, "_process_response", async_wire_hook),
+        *wire_targets(_base_client),
     ]

@@ -9,6 +9,7 @@ own result or exception, unchanged.
 from __future__ import annotations
 
 import atexit
+import time
 import weakref
 from typing import Any, Callable, Optional
 
@@ -20,6 +21,13 @@ from ._core import Patch, internal_error
 # at interpreter exit), "error" (an exception interrupted it; call_error holds it). When the provider's
 # last event had not arrived, the engine's mapping error says that the output and usage are partial.
 STREAM_STOPPED_KEY = "sigil.stream.stopped"
+
+# Stream events reach the engine in batches of at most this many, each with the time it reached the
+# caller (so the first-token time is the first content event's, not its batch's); what is pending
+# goes when the stream ends, fails, is closed or is abandoned, before the generation ends.
+EVENT_BATCH = 32
+
+_time_ns = time.time_ns
 
 
 class Spec:
@@ -52,14 +60,15 @@ class Spec:
 class Call:
     """One recorded provider call (a generation or an embedding)."""
 
-    __slots__ = ("spec", "rec", "args", "kwargs", "request", "response", "stream", "events", "done", "tapped",
-                 "__weakref__")
+    __slots__ = ("spec", "rec", "args", "kwargs", "request", "response", "stream", "pending", "arrived", "done",
+                 "tapped", "__weakref__")
 
     def __init__(self, spec: Spec, rec: Any, args: tuple, kwargs: dict, stream: bool) -> None:
         self.spec, self.rec, self.args, self.kwargs, self.stream = spec, rec, args, kwargs, stream
         self.request: Optional[bytes] = None  # set once handed to the engine (or held, for embeddings)
         self.response: Optional[bytes] = None  # the response body as received, when the wire gave it
-        self.events = 0
+        self.pending: list[bytes] = []  # stream events not yet handed to the engine
+        self.arrived: list[int] = []  # when each reached the caller (Unix ns)
         self.done = False
         self.tapped = False  # stream events come from the SSE decoder, not from the items
 
@@ -130,48 +139,58 @@ class Call:
     # -- streams --
 
     def event(self, item: Any) -> None:
-        """One item the caller received (unless the events are tapped from the SSE decoder)."""
-        if self.tapped:
-            return
-        try:
-            self.events += 1
-            self.rec.add_provider_event(self.spec.api, _core.to_json(self.spec.event(item)))
-        except Exception as err:  # noqa: BLE001
-            internal_error(self.spec.api + " stream event", err)
+        """One item the caller received (the stream is not tapped)."""
+        self._keep_event(item, False)
 
     def sse_event(self, data: str) -> None:
         """One server-sent event's data, as received."""
+        self._keep_event(data, True)
+
+    def _keep_event(self, value: Any, sse: bool) -> None:
+        if self.done:
+            return
         try:
-            self.events += 1
-            self.rec.add_provider_event(self.spec.api, data.encode("utf-8", "surrogatepass"))
+            pending = self.pending
+            pending.append(value.encode("utf-8", "surrogatepass") if sse else _core.to_json(self.spec.event(value)))
+            self.arrived.append(_time_ns())
+            if len(pending) >= EVENT_BATCH:
+                self._hand_over()
         except Exception as err:  # noqa: BLE001
             internal_error(self.spec.api + " stream event", err)
 
+    def _hand_over(self) -> None:
+        pending, arrived = self.pending, self.arrived
+        if pending:
+            self.pending, self.arrived = [], []
+            self.rec.add_provider_events(self.spec.api, pending, arrived)
+
     def stream_ended(self, exc: Optional[BaseException]) -> None:
         """The stream was read to its end (exc None) or raised while being read."""
+        self._end_stream("error" if exc is not None else "", exc)
+
+    def stream_stopped(self, reason: str) -> None:
+        """The caller stopped reading before the end (closed it, or dropped it)."""
+        self._end_stream(reason, None)
+
+    def _end_stream(self, stopped: str, exc: Optional[BaseException]) -> None:
+        """Hands over the events still pending (every one the caller received), then ends; `stopped`
+        is the STREAM_STOPPED_KEY value ("" when the stream was read to its end)."""
         if self.done:
             return
         self.done = True
         _open_streams.discard(self)
         try:
+            self._hand_over()
+        except Exception as err:  # noqa: BLE001
+            internal_error(self.spec.api + " stream event", err)
+        try:
+            if stopped:
+                self.rec.set_metadata(STREAM_STOPPED_KEY, stopped)
             if exc is not None:
-                self.rec.set_metadata(STREAM_STOPPED_KEY, "error")
                 self.rec.set_call_error(exc)
             self.rec.end()
         except Exception as err:  # noqa: BLE001
             internal_error(self.spec.api + " stream end", err)
-
-    def stream_stopped(self, reason: str) -> None:
-        """The caller stopped reading before the end (closed it, or dropped it)."""
-        if self.done:
-            return
-        self.done = True
-        _open_streams.discard(self)
-        try:
-            self.rec.set_metadata(STREAM_STOPPED_KEY, reason)
-            self.rec.end()
-        except Exception as err:  # noqa: BLE001
-            internal_error(self.spec.api + " stream stop", err)
 
 
 class _SseTap:
@@ -287,6 +306,39 @@ def _begin(spec: Spec, args: tuple, kwargs: dict) -> tuple[Optional[Call], dict]
         return None, kwargs
 
 
+def record_sync(spec: Spec, args: tuple, kwargs: dict, invoke: Callable[[dict], Any]) -> Any:
+    """Records the provider call ``invoke(kwargs)`` (given the keyword arguments the SDK must receive):
+    returns its result (a stream proxied) or raises its exception, unchanged."""
+    call, kwargs = _begin(spec, args, kwargs)
+    if call is None:
+        return invoke(kwargs)
+    token = _core._inside.set(call)
+    try:
+        result = invoke(kwargs)
+    except BaseException as exc:
+        call.failed(exc)
+        raise
+    finally:
+        _core._inside.reset(token)
+    return call.returned(result, False)
+
+
+async def record_async(spec: Spec, args: tuple, kwargs: dict, invoke: Callable[[dict], Any]) -> Any:
+    """As record_sync, for a provider call that returns an awaitable."""
+    call, kwargs = _begin(spec, args, kwargs)
+    if call is None:
+        return await invoke(kwargs)
+    token = _core._inside.set(call)
+    try:
+        result = await invoke(kwargs)
+    except BaseException as exc:
+        call.failed(exc)
+        raise
+    finally:
+        _core._inside.reset(token)
+    return call.returned(result, True)
+
+
 def sync_method(spec: Spec) -> Callable[[Any, Patch], Any]:
     """A factory for the registry: the recording replacement of a synchronous method."""
 
@@ -294,18 +346,7 @@ def sync_method(spec: Spec) -> Callable[[Any, Patch], Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not patch.active:
                 return original(*args, **kwargs)
-            call, kwargs = _begin(spec, args, kwargs)
-            if call is None:
-                return original(*args, **kwargs)
-            token = _core._inside.set(call)
-            try:
-                result = original(*args, **kwargs)
-            except BaseException as exc:
-                call.failed(exc)
-                raise
-            finally:
-                _core._inside.reset(token)
-            return call.returned(result, False)
+            return record_sync(spec, args, kwargs, lambda kw: original(*args, **kw))
 
         return wrapper
 
@@ -319,28 +360,17 @@ def async_method(spec: Spec) -> Callable[[Any, Patch], Any]:
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not patch.active:
                 return await original(*args, **kwargs)
-            call, kwargs = _begin(spec, args, kwargs)
-            if call is None:
-                return await original(*args, **kwargs)
-            token = _core._inside.set(call)
-            try:
-                result = await original(*args, **kwargs)
-            except BaseException as exc:
-                call.failed(exc)
-                raise
-            finally:
-                _core._inside.reset(token)
-            return call.returned(result, True)
+            return await record_async(spec, args, kwargs, lambda kw: original(*args, **kw))
 
         return wrapper
 
     return make
 
 
-def begin_stream(spec: Spec, args: tuple, kwargs: dict) -> Optional[Call]:
-    """Starts recording a stream opened later (a stream manager's request); None: not recorded."""
-    call, _ = _begin(spec, args, kwargs)
-    return call
+def wire_targets(base_client: Any) -> list[tuple[Any, str, Any]]:
+    """The wire hooks of a Stainless SDK (openai, anthropic): its clients' _process_response."""
+    return [(base_client.SyncAPIClient, "_process_response", wire_hook),
+            (base_client.AsyncAPIClient, "_process_response", async_wire_hook)]
 
 
 # --- stream proxies -------------------------------------------------------------
@@ -395,15 +425,14 @@ class SyncStreamProxy(_Proxy):
             wrapped = self._sigil_wrapped
             it = wrapped if hasattr(type(wrapped), "__next__") else iter(wrapped)
             object.__setattr__(self, "_sigil_it", it)
+        call = self._sigil_call
         try:
             item = next(it)
-        except StopIteration:
-            self._sigil_call.stream_ended(None)
+        except BaseException as exc:  # the end of the stream, or what interrupted it
+            call.stream_ended(None if isinstance(exc, StopIteration) else exc)
             raise
-        except BaseException as exc:
-            self._sigil_call.stream_ended(exc)
-            raise
-        self._sigil_call.event(item)
+        if not call.tapped:  # tapped: the SSE decoder handed the event over already
+            call.event(item)
         return item
 
     def __enter__(self) -> "SyncStreamProxy":
@@ -437,15 +466,14 @@ class AsyncStreamProxy(_Proxy):
             wrapped = self._sigil_wrapped
             it = wrapped if hasattr(type(wrapped), "__anext__") else wrapped.__aiter__()
             object.__setattr__(self, "_sigil_it", it)
+        call = self._sigil_call
         try:
             item = await it.__anext__()
-        except StopAsyncIteration:
-            self._sigil_call.stream_ended(None)
+        except BaseException as exc:  # the end of the stream, or what interrupted it
+            call.stream_ended(None if isinstance(exc, StopAsyncIteration) else exc)
             raise
-        except BaseException as exc:
-            self._sigil_call.stream_ended(exc)
-            raise
-        self._sigil_call.event(item)
+        if not call.tapped:  # tapped: the SSE decoder handed the event over already
+            call.event(item)
         return item
 
     def aclose(self) -> Any:

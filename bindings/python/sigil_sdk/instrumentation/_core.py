@@ -14,14 +14,13 @@ import contextvars
 import dataclasses
 import enum
 import functools
-import json
 import logging
 import threading
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, Callable, Optional
 
-from ..client import Client, EmbeddingRecorder, GenerationRecorder
+from ..client import Client, EmbeddingRecorder, GenerationRecorder, _provider_json
 from ..models import ContentCaptureMode, EmbeddingStart, GenerationStart, ModelRef
 
 _log = logging.getLogger("sigil_sdk")
@@ -240,14 +239,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def to_json(body: Any) -> bytes:
-    """Any request or event as compact JSON bytes; pydantic models as their wire JSON."""
-    if isinstance(body, (bytes, str)):
-        return body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
-    dump = getattr(body, "model_dump_json", None)
-    if callable(dump) and not isinstance(body, type):
-        return dump(by_alias=True, exclude_unset=True).encode("utf-8", "surrogatepass")
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False,
-                      default=_jsonable).encode("utf-8", "surrogatepass")
+    """Any request or event as compact JSON bytes; pydantic models as their wire JSON, and values
+    JSON cannot hold (bytes, dates, enums, sets, classes, ...) as the provider SDKs send them."""
+    return _provider_json(body, _jsonable)
 
 
 # --- the patch registry ---------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _core
-from ._calls import Spec, async_method, async_wire_hook, sync_method, wire_hook
+from ._calls import Spec, async_method, sync_method, wire_targets
 
 PROVIDER = "openai"
 _RAW_HEADER = "X-Stainless-Raw-Response"
@@ -57,6 +57,5 @@ def targets() -> list[tuple[Any, str, Any]]:
         (responses.AsyncResponses, "parse", async_method(resp)),
         (embeddings.Embeddings, "create", sync_method(emb)),
         (embeddings.AsyncEmbeddings, "create", async_method(emb)),
-        (_base_client.SyncAPIClient, "_process_response", wire_hook),
-        (_base_client.AsyncAPIClient, "_process_response", async_wire_hook),
+        *wire_targets(_base_client),
     ]

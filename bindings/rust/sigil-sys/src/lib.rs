@@ -867,6 +867,15 @@ extern "C" {
         json_len: usize,
         flags: u32,
     ) -> sigil_status_t;
+    pub fn sigil_generation_add_provider_events(
+        generation: *mut sigil_generation_t,
+        api: *const c_char,
+        events: *const *const c_char,
+        event_lens: *const usize,
+        arrived_at_ns: *const i64,
+        count: usize,
+        flags: u32,
+    ) -> sigil_status_t;
     pub fn sigil_generation_set_mapping_error(
         generation: *mut sigil_generation_t,
         message: *const c_char,
