@@ -11,12 +11,12 @@ APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-de
 	libgtest-dev libbenchmark-dev openssl \
 	clang libclang-rt-14-dev clang-format
 
-.PHONY: format lint all deps deps-apt deps-python deps-rust build bench test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-compat test-sanitize fuzz conformance demo install clean
+.PHONY: format lint all deps deps-apt deps-python deps-rust deps-go build bench test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-compat test-sanitize fuzz conformance demo install clean
 
 all: build
 
 # Idempotent: installs only what is missing.
-deps: deps-apt deps-python deps-rust
+deps: deps-apt deps-python deps-rust deps-go
 
 deps-apt:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
@@ -32,6 +32,10 @@ deps-python:
 
 deps-rust:
 	@cd bindings/rust && cargo fetch --locked --quiet
+
+# The Go provider packages and the examples need their SDK modules (go.sum pins them).
+deps-go:
+	@for m in $(GO_PROVIDER_MODULES) examples/go; do (cd $$m && $(GO) mod download) || exit 1; done
 
 $(BUILD)/build.ninja: CMakeLists.txt
 	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
@@ -59,9 +63,12 @@ test-python: build
 
 GO ?= go
 GO_SIGIL_ENV = eval "$$(sh bindings/go/env.sh $(BUILD))"
+# One module per provider SDK, so the core module keeps no third-party dependency.
+GO_PROVIDER_MODULES := bindings/go/providers/openai bindings/go/providers/anthropic bindings/go/providers/gemini
 
 test-go: build
 	$(GO_SIGIL_ENV) && cd bindings/go && $(GO) test -race -count=1 ./...
+	$(GO_SIGIL_ENV) && for m in $(GO_PROVIDER_MODULES); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
 	$(GO_SIGIL_ENV) && cd examples/go && $(GO) vet ./...
 	sh conformance/drivers/go/build.sh $(BUILD)
 
