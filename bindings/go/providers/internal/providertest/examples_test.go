@@ -17,6 +17,9 @@ import (
 func TestMain(m *testing.M) { providertest.Main(m) }
 
 func TestProviderExamplesRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the examples are built and run only in the full run")
+	}
 	h := providertest.NeedHarness(t)
 	examples := map[string]struct {
 		conversation string
