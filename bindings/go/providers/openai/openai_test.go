@@ -428,3 +428,41 @@ func TestConcurrentCallsAndStreams(t *testing.T) {
 		}
 	}
 }
+
+func TestStreamRawArtifactsHoldTheEvents(t *testing.T) {
+	e := setup(t)
+	e.fake.Reply("/chat/completions", providertest.SSEReply(t, "openai.chat/stream_text.jsonl"))
+	conv := providertest.Unique("raw-stream")
+	stream := openai.NewChatCompletionsStream(context.Background(), e.client, e.provider, chatRequest(),
+		openai.WithConversationID(conv), openai.WithEventsArtifact())
+	for stream.Next() {
+	}
+	_ = stream.Close()
+	g := e.generation(t, conv)
+	var names []string
+	arts, _ := g["raw_artifacts"].([]any)
+	for _, a := range arts {
+		names = append(names, a.(map[string]any)["name"].(string))
+	}
+	if !contains(names, "openai.chat.stream_events") || contains(names, "openai.chat.request") {
+		t.Fatalf("only the events artifact was asked for: %v", names)
+	}
+}
+
+func TestWithoutASigilClientTheCallsStillWork(t *testing.T) {
+	e := setup(t)
+	e.fake.Reply("/chat/completions", providertest.JSONReply(t, "openai.chat/response_text.json"))
+	resp, err := openai.ChatCompletionsNew(context.Background(), nil, e.provider, chatRequest())
+	if err != nil || resp.ID != "chatcmpl-text1" {
+		t.Fatalf("ChatCompletionsNew with a nil client: %v %v", resp, err)
+	}
+	e.fake.Reply("/chat/completions", providertest.SSEReply(t, "openai.chat/stream_text.jsonl"))
+	stream := openai.NewChatCompletionsStream(context.Background(), nil, e.provider, chatRequest())
+	n := 0
+	for stream.Next() {
+		n++
+	}
+	if stream.Err() != nil || stream.Close() != nil || n == 0 {
+		t.Fatalf("stream with a nil client: %d chunks, %v", n, stream.Err())
+	}
+}
