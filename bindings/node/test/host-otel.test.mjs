@@ -345,3 +345,34 @@ test('telemetryMode host without a tracer uses the global providers', async () =
     metrics.disable();
   }
 });
+
+test("the README's host-pipeline example runs as written", async () => {
+  const { readFileSync, writeFileSync, rmSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const pkg = fileURLToPath(new URL('..', import.meta.url));
+  const section = readFileSync(`${pkg}/README.md`, 'utf8').split(/^## /m).find((s) => s.startsWith('Telemetry'));
+  const [block] = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const file = `${pkg}/test/.readme-telemetry.mjs`;
+  try {
+    writeFileSync(file, block);
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SIGIL|OTEL)_/.test(k)));
+    const r = spawnSync(process.execPath, [file], {
+      env: { ...env, SIGIL_PROTOCOL: 'none' }, encoding: 'utf8', timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    // ConsoleSpanExporter prints one object per span: its name, id and parent's id.
+    const spans = {};
+    for (const block of r.stdout.split(/^\{$/m).slice(1)) {
+      const [, name, id] = block.match(/^ {2}name: '([^']+)',\n {2}id: '([0-9a-f]{16})'/m);
+      const parent = block.match(/^ {2}parentSpanContext: \{\n {4}traceId: '[0-9a-f]+',\n {4}spanId: '([0-9a-f]{16})'/m);
+      spans[name] = { id, parent: parent?.[1], block };
+    }
+    assert.deepEqual(Object.keys(spans).sort(), ['generateText gpt-5', 'handle-request', 'post-process']);
+    assert.equal(spans['generateText gpt-5'].parent, spans['handle-request'].id);
+    assert.equal(spans['post-process'].parent, spans['generateText gpt-5'].id);
+    assert.match(spans['generateText gpt-5'].block, /'gen_ai.provider.name': 'openai'/);
+  } finally {
+    rmSync(file, { force: true });
+  }
+});

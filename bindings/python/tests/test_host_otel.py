@@ -335,3 +335,34 @@ def test_the_reference_readme_quick_otel_setup_works_as_written(harness):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok 2"
+
+
+def test_the_readme_telemetry_example_runs_as_written(tmp_path):
+    """The README's host-pipeline example, as written; its console exporter's output is checked."""
+    import json
+    import os
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Telemetry", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    script = tmp_path / "telemetry.py"
+    script.write_text(code)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGIL_", "OTEL_"))}
+    env.update({"PYTHONPATH": str(Path(sigil.__file__).resolve().parent.parent),
+                "SIGIL_LIBRARY": sigil._native.library_path, "SIGIL_PROTOCOL": "none"})
+    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    spans, text, decoder = {}, proc.stdout, json.JSONDecoder()
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        doc, i = decoder.raw_decode(text, i)
+        spans[doc["name"]] = doc
+    assert set(spans) == {"handle-request", "generateText gpt-5", "post-process"}
+    gen = spans["generateText gpt-5"]
+    assert gen["parent_id"] == spans["handle-request"]["context"]["span_id"]
+    assert spans["post-process"]["parent_id"] == gen["context"]["span_id"]
+    assert gen["attributes"]["gen_ai.provider.name"] == "openai"
