@@ -945,7 +945,9 @@ class SigilClient {
   #hostStart(kind, name, startedAt, ctx) {
     if (this.#host === undefined || this.#shutdown !== undefined) return undefined;
     try {
-      return this.#host.start(kind, name, startedAt instanceof Date ? startedAt.getTime() : startedAt, ctx);
+      const started = this.#host.start(kind, name, startedAt instanceof Date ? startedAt.getTime() : startedAt, ctx);
+      // No span of the tracer's own (a no-op tracer): the engine's span stands alone.
+      return started.traceparent === undefined ? undefined : started;
     } catch (err) {
       this.#logger?.error?.(`sigil: starting a span with the host tracer failed: ${err?.message ?? err}`);
       return undefined;

@@ -376,3 +376,23 @@ test("the README's host-pipeline example runs as written", async () => {
     rmSync(file, { force: true });
   }
 });
+
+test("a no-op tracer leaves the engine's ids and scope", async () => {
+  const client = hostClient({ tracer: trace.getTracer('unregistered') }); // the API's no-op tracer
+  let tp;
+  let app;
+  await host.tracer.startActiveSpan('app', async (span) => {
+    app = span;
+    await client.startGeneration({ model: MODEL }, async (rec) => {
+      tp = rec.traceparent;
+      host.tracer.startActiveSpan('inside', (s) => s.end());
+      finish(rec);
+    });
+    span.end();
+  });
+  await client.shutdown();
+  const [, traceId, spanId] = tp.split('-');
+  assert.equal(traceId, app.spanContext().traceId); // still a child of the app's span
+  assert.notEqual(spanId, app.spanContext().spanId); // with ids of its own
+  assert.equal(parentId(host.spans().inside), spanId);
+});

@@ -371,8 +371,9 @@ class Client:
         except Exception:  # noqa: BLE001 - the host's tracer must not break recording
             self._logger.exception("sigil: starting a span with the host tracer failed")
             return None
-        if own is not None:
-            s.span_traceparent = own
+        if own is None:
+            return None  # no span of the tracer's own (a no-op tracer): the engine's span stands alone
+        s.span_traceparent = own
         return span
 
     def _start_generation(self, start: GenerationStart, default_mode: GenerationMode) -> "GenerationRecorder":

@@ -366,3 +366,26 @@ def test_the_readme_telemetry_example_runs_as_written(tmp_path):
     assert gen["parent_id"] == spans["handle-request"]["context"]["span_id"]
     assert spans["post-process"]["parent_id"] == gen["context"]["span_id"]
     assert gen["attributes"]["gen_ai.provider.name"] == "openai"
+
+
+def test_a_no_op_tracer_leaves_the_engines_ids_and_scope(harness):
+    """Without an SDK the API's tracer makes no spans: the engine's own span is the current one."""
+    from opentelemetry.trace import NoOpTracer
+
+    cfg = config_for(harness, "none")
+    cfg.tracer = NoOpTracer()
+    host = Host()
+    try:
+        with sigil.Client(cfg) as client:
+            with host.tracer.start_as_current_span("app") as app:
+                with generation(client) as rec:
+                    with host.tracer.start_as_current_span("inside"):
+                        pass
+                    finish(rec)
+        inside = host.spans()["inside"]
+        _, trace_hex, span_hex, _ = rec.traceparent.split("-")
+        assert int(trace_hex, 16) == app.get_span_context().trace_id  # still a child of the app's span
+        assert span_hex != "%016x" % app.get_span_context().span_id  # with ids of its own
+        assert "%016x" % inside.parent.span_id == span_hex
+    finally:
+        host.shutdown()
