@@ -440,7 +440,7 @@ class Recorder {
     this.#onEnd = onEnd;
   }
 
-  /** @internal The host span, set once at start. */
+  /** @internal The host pipeline of this record (its span may be undefined), set once at start. */
   set [HOST](host) {
     this.#host = host;
   }
@@ -756,7 +756,7 @@ function toolRecord(s, ctx) {
 function runWithRecorder(recorder, callback) {
   const run = () => runRecorder(recorder, callback);
   const host = recorder[HOST];
-  if (host !== undefined) {
+  if (host?.span !== undefined) {
     const { api } = host.telemetry;
     return api.context.with(api.trace.setSpan(api.context.active(), host.span), run);
   }
@@ -928,7 +928,7 @@ class SigilClient {
       ctx.userId, ctx.agentName, ctx.agentVersion, ctx.parentTraceparent, recordCaptureMode(s.contentCapture, ctx),
       host?.traceparent, Boolean(ctx.parentIsLocal));
     const recorder = new GenerationRecorder(h, this.#snapshotLimit > 0 ? this.#recordGeneration : undefined);
-    if (host !== undefined) recorder[HOST] = { telemetry: this.#host, span: host.span };
+    if (this.#host !== undefined) recorder[HOST] = { telemetry: this.#host, span: host?.span };
     if (refused) {
       recorder[REFUSE](refused);
       if (recorder[HANDLE]) N.generationSetResult(recorder[HANDLE], 'null'); // the engine keeps it from export
@@ -971,7 +971,7 @@ class SigilClient {
     const named = typeof s.toolName === 'string' && s.toolName.trim() !== '';
     const snapshot = this.#snapshotLimit > 0 && named && !Array.isArray(h) && h ? toolRecord(s, ctx) : undefined;
     const recorder = new ToolExecutionRecorder(h, snapshot && this.#recordToolExecution, snapshot);
-    if (host !== undefined) recorder[HOST] = { telemetry: this.#host, span: host.span };
+    if (this.#host !== undefined) recorder[HOST] = { telemetry: this.#host, span: host?.span };
     if (refused) recorder[REFUSE](refused);
     return callback === undefined ? recorder : runWithRecorder(recorder, callback);
   }
@@ -988,7 +988,7 @@ class SigilClient {
       s.encodingFormat, host?.startedAt ?? timeArg(s.startedAt), ctx.agentName, ctx.agentVersion,
       ctx.parentTraceparent, captureMode(s.contentCapture), host?.traceparent, Boolean(ctx.parentIsLocal));
     const recorder = new EmbeddingRecorder(h);
-    if (host !== undefined) recorder[HOST] = { telemetry: this.#host, span: host.span };
+    if (this.#host !== undefined) recorder[HOST] = { telemetry: this.#host, span: host?.span };
     if (refused) recorder[REFUSE](refused);
     return callback === undefined ? recorder : runWithRecorder(recorder, callback);
   }

@@ -395,4 +395,7 @@ test("a no-op tracer leaves the engine's ids and scope", async () => {
   assert.equal(traceId, app.spanContext().traceId); // still a child of the app's span
   assert.notEqual(spanId, app.spanContext().spanId); // with ids of its own
   assert.equal(parentId(host.spans().inside), spanId);
+  // The metrics still go through the host meter.
+  const duration = (await host.points())['gen_ai.client.operation.duration'];
+  assert.equal(duration.reduce((n, p) => n + p.value.count, 0), 1);
 });

@@ -387,5 +387,12 @@ def test_a_no_op_tracer_leaves_the_engines_ids_and_scope(harness):
         assert int(trace_hex, 16) == app.get_span_context().trace_id  # still a child of the app's span
         assert span_hex != "%016x" % app.get_span_context().span_id  # with ids of its own
         assert "%016x" % inside.parent.span_id == span_hex
+        # The metrics still go through the host meter.
+        cfg2 = config_for(harness, "none")
+        cfg2.tracer, cfg2.meter = NoOpTracer(), host.meter
+        with sigil.Client(cfg2) as client2:
+            with generation(client2) as rec2:
+                finish(rec2)
+        assert sum(p.count for p in host.points()["gen_ai.client.operation.duration"]) == 1
     finally:
         host.shutdown()
