@@ -396,3 +396,15 @@ def test_a_no_op_tracer_leaves_the_engines_ids_and_scope(harness):
         assert sum(p.count for p in host.points()["gen_ai.client.operation.duration"]) == 1
     finally:
         host.shutdown()
+
+
+def test_with_parent_traceparent_parents_the_host_span(harness, host):
+    tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    with host_client(harness, host) as client:
+        with sigil.with_parent_traceparent(tp):
+            with generation(client) as rec:
+                finish(rec)
+    gen = host.spans()["generateText gpt-4o"]
+    assert "%032x" % gen.context.trace_id == "0af7651916cd43dd8448eb211c80319c"
+    assert "%016x" % gen.parent.span_id == "b7ad6b7169203331" and gen.parent.is_remote
+    assert rec.traceparent.split("-")[2] == "%016x" % gen.context.span_id
