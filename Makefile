@@ -28,7 +28,7 @@ deps-apt:
 
 deps-python:
 	@$(PYTHON) -m pip install -q --disable-pip-version-check -r conformance/requirements.txt \
-	  -r bindings/python/requirements-providers.txt
+	  -r bindings/python/requirements-providers.txt -r bindings/python/requirements-otel.txt
 
 deps-rust:
 	@cd bindings/rust && cargo fetch --locked --quiet

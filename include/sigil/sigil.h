@@ -576,11 +576,19 @@ typedef struct sigil_generation_start {
    * parent remote: a traceparent propagated from another process. Exported
    * spans carry it in their flags (OTLP's "parent is remote" bit). */
   int parent_is_local;
+  /* Version 4: W3C traceparent of this recorder's own span, for a span the
+   * host tracer started for it (host telemetry pipeline: see Telemetry). Its
+   * trace id, span id and sampled flag become the recorder's: the exported
+   * generation, the span callback's span and sigil_generation_traceparent
+   * carry them, and a sampled flag 00 suppresses the span as a parent's
+   * does. Its trace id must be the parent's when both are set. NULL: the
+   * library makes the ids. */
+  const char *span_traceparent;
 } sigil_generation_start_t;
 
-/* Versions 1 (without content_capture) and 2 (without parent_is_local) are
- * still accepted; their parent is remote. */
-#define SIGIL_GENERATION_START_VERSION 3u
+/* Versions 1 (without content_capture), 2 (without parent_is_local) and 3
+ * (without span_traceparent) are still accepted; their parent is remote. */
+#define SIGIL_GENERATION_START_VERSION 4u
 #define SIGIL_GENERATION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_GENERATION_START_VERSION)
 
 /** Initializes `*start` exactly as SIGIL_GENERATION_START_INIT does. Returns
@@ -783,11 +791,12 @@ typedef struct sigil_tool_execution_start {
    * Bindings pass the enclosing generation's mode here. See Privacy. */
   uint32_t content_capture;
   int parent_is_local; /* version 3; as for generations */
+  const char *span_traceparent; /* version 4; as for generations */
 } sigil_tool_execution_start_t;
 
-/* Versions 1 (without content_capture) and 2 (without parent_is_local) are
- * still accepted; their parent is remote. */
-#define SIGIL_TOOL_EXECUTION_START_VERSION 3u
+/* Versions 1 (without content_capture), 2 (without parent_is_local) and 3
+ * (without span_traceparent) are still accepted; their parent is remote. */
+#define SIGIL_TOOL_EXECUTION_START_VERSION 4u
 #define SIGIL_TOOL_EXECUTION_START_INIT SIGIL__VERSIONED_INIT(SIGIL_TOOL_EXECUTION_START_VERSION)
 
 /** Initializes `*start` exactly as SIGIL_TOOL_EXECUTION_START_INIT does.
@@ -848,11 +857,12 @@ typedef struct sigil_embedding_start {
   /* Version 2: per-call content capture mode (SIGIL_CONTENT_CAPTURE_*). */
   uint32_t content_capture;
   int parent_is_local; /* version 3; as for generations */
+  const char *span_traceparent; /* version 4; as for generations */
 } sigil_embedding_start_t;
 
-/* Versions 1 (without content_capture) and 2 (without parent_is_local) are
- * still accepted; their parent is remote. */
-#define SIGIL_EMBEDDING_START_VERSION 3u
+/* Versions 1 (without content_capture), 2 (without parent_is_local) and 3
+ * (without span_traceparent) are still accepted; their parent is remote. */
+#define SIGIL_EMBEDDING_START_VERSION 4u
 #define SIGIL_EMBEDDING_START_INIT SIGIL__VERSIONED_INIT(SIGIL_EMBEDDING_START_VERSION)
 
 /** Initializes `*start` exactly as SIGIL_EMBEDDING_START_INIT does. Returns
@@ -1223,6 +1233,57 @@ typedef void (*sigil_span_fn)(void *user_data, const sigil_span_t *span);
  *  until the client is freed. */
 SIGIL_API sigil_status_t sigil_options_set_span_callback(sigil_options_t *options, sigil_span_fn fn,
                                                          void *user_data);
+
+/** One recording of a GenAI histogram: the instrument (name, unit,
+ *  description, bucket boundaries) and the value with its attributes (all
+ *  strings; unknown values are left out, as in the snapshot). Filled by the
+ *  library; `version` says which fields exist, as for sigil_span_t. */
+typedef struct sigil_metric_point {
+  uint32_t version; /* SIGIL_METRIC_POINT_VERSION of the library that filled it */
+  const char *name; /* "gen_ai.client.operation.duration", ... (docs/telemetry.md) */
+  size_t name_len;
+  const char *unit;
+  size_t unit_len;
+  const char *description;
+  size_t description_len;
+  const double *explicit_bounds; /* the engine's bucket boundaries */
+  size_t explicit_bounds_count;
+  double value;
+  const sigil_attribute_t *attributes; /* SIGIL_ATTRIBUTE_STRING each */
+  size_t attributes_count;
+} sigil_metric_point_t;
+
+#define SIGIL_METRIC_POINT_VERSION 1u
+
+/** Receives every GenAI histogram recording, so that a host meter can record
+ *  the same values with the same attributes. `point` and everything it points
+ *  to are borrowed for the duration of the call. Called on the thread that
+ *  ends the recorder, before the end call returns (also for a span that is
+ *  not sampled); same rules as the span callback. */
+typedef void (*sigil_metric_fn)(void *user_data, const sigil_metric_point_t *point);
+
+/** Registers the metric callback (NULL removes it). `user_data` is borrowed
+ *  until the client is freed. The engine's own aggregation (snapshot, OTLP
+ *  metrics) is unchanged by it. */
+SIGIL_API sigil_status_t sigil_options_set_metric_callback(sigil_options_t *options, sigil_metric_fn fn,
+                                                           void *user_data);
+
+/** Where spans and GenAI metrics go (sigil_options_set_telemetry_pipeline):
+ *  ENGINE   the library's own OTLP export (when an OTLP endpoint is set);
+ *           the callbacks, when set, see everything too. The default.
+ *  HOST     only the callbacks: the binding re-emits spans and metrics
+ *           through the host's tracer and meter. OTLP endpoints (options or
+ *           OTEL_* environment) are ignored, so nothing leaves twice.
+ *           Needs a span or metric callback (else sigil_client_new fails
+ *           with SIGIL_E_CONFIG).
+ *  BOTH     the callbacks and the OTLP export, deliberately. */
+#define SIGIL_TELEMETRY_PIPELINE_ENGINE 1u
+#define SIGIL_TELEMETRY_PIPELINE_HOST 2u
+#define SIGIL_TELEMETRY_PIPELINE_BOTH 3u
+
+/** Chooses the telemetry pipeline (SIGIL_TELEMETRY_PIPELINE_*; 0 restores
+ *  the default, ENGINE). Another value is SIGIL_E_INVALID_ARGUMENT. */
+SIGIL_API sigil_status_t sigil_options_set_telemetry_pipeline(sigil_options_t *options, uint32_t pipeline);
 
 /** The aggregated GenAI histograms as JSON: {"resource": {...}, "scope":
  *  {"name", "version", "schema_url"}, "metrics": [{"name", "unit", "description", "type":

@@ -63,16 +63,17 @@ sigil_status_t start(sigil_client_t *client, const sigil_generation_start_t *s, 
     seed.started_at_ns = s->started_at_ns;
     auto ctx = sigil::abi::context_values(err, s->context_conversation_id, s->context_conversation_title,
                                           s->context_user_id, s->context_agent_name, s->context_agent_version);
-    std::string parent;
+    std::string parent, own;
     take(err, s->parent_traceparent, "parent_traceparent", parent);
+    const sigil::detail::ParentSpan place = sigil::abi::parent_span(s, parent, own, client->client->config().logger);
     // Version 2 adds content_capture; an unknown mode fails closed.
     auto capture = sigil::detail::ContentCaptureMode::kDefault;
     if (s->version >= 2) {
       capture = sigil::detail::content_capture_mode_from_abi(s->content_capture)
                     .value_or(sigil::detail::ContentCaptureMode::kMetadataOnly);
     }
-    *out = new sigil_generation{sigil::detail::GenerationRecorder(client->client, mode, std::move(seed), ctx,
-                                                                  sigil::abi::parent_span(s, parent), err)};
+    *out =
+        new sigil_generation{sigil::detail::GenerationRecorder(client->client, mode, std::move(seed), ctx, place, err)};
     (*out)->recorder.resolve_content_capture(capture, s->metadata_json != nullptr
                                                           ? std::string_view(s->metadata_json, s->metadata_json_len)
                                                           : std::string_view());

@@ -28,9 +28,26 @@ inline detail::ContextValues context_values(Status &first_error, const char *con
 
 // The parent of a start struct: remote unless a version 3 struct says the
 // traceparent names a span of this process.
+// Version 4 adds the recorder's own span (`own` holds its copy). One that
+// does not parse, or whose trace is not the parent's, is logged as a warning
+// and the library makes the ids instead: the record itself is not lost.
 template <typename Start>
-detail::ParentSpan parent_span(const Start *s, const std::string &traceparent) {
-  return detail::ParentSpan{traceparent, !(s->version >= 3 && s->parent_is_local != 0)};
+detail::ParentSpan parent_span(const Start *s, const std::string &traceparent, std::string &own,
+                               const detail::Logger &logger) {
+  detail::ParentSpan p{traceparent, !(s->version >= 3 && s->parent_is_local != 0), {}};
+  if (s->version < 4 || s->span_traceparent == nullptr || *s->span_traceparent == '\0') return p;
+  own = s->span_traceparent;
+  std::string trace, span, parent_trace, parent_span_id;
+  bool sampled = true;
+  if (!detail::parse_traceparent(own, trace, span, sampled)) {
+    logger.warn("span_traceparent is not a W3C traceparent; new ids are used");
+  } else if (!traceparent.empty() && detail::parse_traceparent(traceparent, parent_trace, parent_span_id, sampled) &&
+             parent_trace != trace) {
+    logger.warn("span_traceparent's trace id is not parent_traceparent's; new ids are used");
+  } else {
+    p.own = own;
+  }
+  return p;
 }
 
 // Writes a traceparent for the recorder's span into a caller buffer

@@ -124,6 +124,22 @@ sigil_status_t sigil_options_set_span_callback(sigil_options_t *o, sigil_span_fn
   });
 }
 
+sigil_status_t sigil_options_set_metric_callback(sigil_options_t *o, sigil_metric_fn fn, void *user_data) {
+  return with_telemetry(o, [&](TelemetryOptions &t) {
+    t.metric_fn = fn;
+    t.metric_user_data = fn != nullptr ? user_data : nullptr;
+    return SIGIL_OK;
+  });
+}
+
+sigil_status_t sigil_options_set_telemetry_pipeline(sigil_options_t *o, uint32_t pipeline) {
+  if (pipeline > SIGIL_TELEMETRY_PIPELINE_BOTH) return SIGIL_E_INVALID_ARGUMENT;
+  return with_telemetry(o, [&](TelemetryOptions &t) {
+    t.pipeline = pipeline;
+    return SIGIL_OK;
+  });
+}
+
 sigil_status_t sigil_client_metrics_snapshot(const sigil_client_t *client, char **json_out, size_t *json_len,
                                              sigil_error_t **error) {
   sigil::abi::reset_json_out(json_out, json_len, error);

@@ -44,15 +44,16 @@ sigil_status_t sigil_tool_execution_start(sigil_client_t *client, const sigil_to
     d.started_at_ns = s->started_at_ns;
     auto ctx = sigil::abi::context_values(err, s->context_conversation_id, s->context_conversation_title, nullptr,
                                           s->context_agent_name, s->context_agent_version);
-    std::string parent;
+    std::string parent, own;
     take(err, s->parent_traceparent, "parent_traceparent", parent);
+    const sigil::detail::ParentSpan place = sigil::abi::parent_span(s, parent, own, client->client->config().logger);
     auto capture = sigil::detail::ContentCaptureMode::kDefault;
     if (s->version >= 2) {
       capture = sigil::detail::content_capture_mode_from_abi(s->content_capture)
                     .value_or(sigil::detail::ContentCaptureMode::kMetadataOnly);
     }
-    *out = new sigil_tool_execution{sigil::detail::ToolExecutionRecorder(client->client, std::move(d), ctx,
-                                                                         sigil::abi::parent_span(s, parent), err)};
+    *out =
+        new sigil_tool_execution{sigil::detail::ToolExecutionRecorder(client->client, std::move(d), ctx, place, err)};
     (*out)->recorder.resolve_content_capture(capture);
     return usable;  // SIGIL_E_SHUTDOWN: the recorder's end reports it too
   });

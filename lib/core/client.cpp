@@ -55,7 +55,8 @@ struct DeliveredBatch final : FinisherTask {
 
 Client::Client(ClientConfig config)
     : config_(std::move(config)),
-      finishes_inline_(config_.telemetry.span_fn != nullptr || config_.privacy.sanitizer != nullptr),
+      finishes_inline_(config_.telemetry.span_fn != nullptr || config_.telemetry.metric_fn != nullptr ||
+                       config_.privacy.sanitizer != nullptr),
       finisher_(config_.exporter.queue_size, config_.exporter.queue_max_bytes) {}
 
 namespace {

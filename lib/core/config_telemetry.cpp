@@ -171,6 +171,18 @@ Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientCo
   st = resolve_url(t.otlp_metrics_endpoint, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_METRICS_EXPORTER", "metrics",
                    otlp.metrics_url);
   if (!st.is_ok()) return st;
+  // The host pipeline: spans and metrics leave only through the callbacks
+  // (the binding's host tracer and meter), so no OTLP endpoint is used.
+  tc.pipeline = t.pipeline != 0 ? t.pipeline : SIGIL_TELEMETRY_PIPELINE_ENGINE;
+  if (tc.pipeline != SIGIL_TELEMETRY_PIPELINE_ENGINE && t.span_fn == nullptr && t.metric_fn == nullptr) {
+    return Status(SIGIL_E_CONFIG, "the host and both telemetry pipelines need a span or metric callback");
+  }
+  if (tc.pipeline == SIGIL_TELEMETRY_PIPELINE_HOST && otlp.enabled()) {
+    logger.debug("host telemetry pipeline: OTLP endpoints ignored (" + otlp.traces_url + " " + otlp.metrics_url +
+                 "); spans and metrics go through the host's tracer and meter");
+    otlp.traces_url.clear();
+    otlp.metrics_url.clear();
+  }
   if (otlp.enabled()) {
     for (const char *name :
          {"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"}) {
@@ -259,6 +271,8 @@ Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientCo
   // Span callback and embedding capture.
   tc.span_fn = t.span_fn;
   tc.span_user_data = t.span_user_data;
+  tc.metric_fn = t.metric_fn;
+  tc.metric_user_data = t.metric_user_data;
   tc.embedding_capture.capture_input = t.embedding_capture_input.value_or(false);
   if (t.embedding_max_input_items > 0) tc.embedding_capture.max_input_items = t.embedding_max_input_items;
   if (t.embedding_max_text_length > 0) tc.embedding_capture.max_text_length = t.embedding_max_text_length;

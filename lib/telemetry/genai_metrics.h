@@ -52,6 +52,10 @@ class GenAIMetrics {
                              int64_t completed_at_ns, const char *error_type, const char *error_category);
 
   int64_t start_ns() const { return start_ns_; }
+  // Hands every recording to the host's metric callback too (see Histogram).
+  void set_observer(sigil_metric_fn fn, void *user_data) {
+    for (Histogram *h : {&duration_, &token_usage_, &ttft_, &tool_calls_}) h->set_observer(fn, user_data);
+  }
 
   // fork(): the child's cumulative series start over at `child_start_ns`
   // (the parent keeps reporting what it recorded before the fork).

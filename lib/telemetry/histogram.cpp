@@ -60,6 +60,45 @@ void Histogram::record(double value, std::initializer_list<MetricAttrView> attri
   p.min = std::min(p.min, value);
   p.max = std::max(p.max, value);
   ++p.bucket_counts[bucket];
+  if (observer_ != nullptr) notify(value, attributes);
+}
+
+void Histogram::notify(double value, std::initializer_list<MetricAttrView> attributes) const {
+  constexpr size_t kMaxAttrs = 16;  // the instruments have at most seven
+  sigil_attribute_t attrs[kMaxAttrs] = {};
+  // The values are views (trimmed, not NUL-terminated): copied, each with its
+  // NUL, into one buffer reserved up front so the pointers stay valid.
+  thread_local std::string values;
+  size_t total = 0;
+  for (const MetricAttrView &a : attributes) total += a.value.size() + 1;
+  values.clear();
+  values.reserve(total);
+  size_t n = 0;
+  for (const MetricAttrView &a : attributes) {
+    if (a.value.empty() || n == kMaxAttrs) continue;  // unknown values are left out, as in the snapshot
+    sigil_attribute_t &v = attrs[n++];
+    v.key = a.key;
+    v.key_len = std::strlen(a.key);
+    v.type = SIGIL_ATTRIBUTE_STRING;
+    v.string_value = values.data() + values.size();
+    v.string_value_len = a.value.size();
+    values.append(a.value.data(), a.value.size());
+    values.push_back('\0');
+  }
+  sigil_metric_point_t p{};
+  p.version = SIGIL_METRIC_POINT_VERSION;
+  p.name = name();
+  p.name_len = std::strlen(name());
+  p.unit = unit();
+  p.unit_len = std::strlen(unit());
+  p.description = description();
+  p.description_len = std::strlen(description());
+  p.explicit_bounds = bounds().data();
+  p.explicit_bounds_count = bounds().size();
+  p.value = value;
+  p.attributes = attrs;
+  p.attributes_count = n;
+  observer_(observer_data_, &p);
 }
 
 std::vector<HistogramPoint> Histogram::points() const {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/metric_data.h"
+#include "sigil/sigil.h"
 
 namespace sigil::detail {
 
@@ -26,6 +27,12 @@ class Histogram : public InstrumentInfo {
   Histogram &operator=(const Histogram &) = delete;
 
   void record(double value, std::initializer_list<MetricAttrView> attributes);
+  // Every recording is also handed to `fn` (the host's metric callback), on
+  // the recording thread, after the aggregation. Set before any recording.
+  void set_observer(sigil_metric_fn fn, void *user_data) {
+    observer_ = fn;
+    observer_data_ = user_data;
+  }
   // Every point, ordered by attribute set (deterministic output).
   std::vector<HistogramPoint> points() const;
   bool empty() const;
@@ -45,7 +52,11 @@ class Histogram : public InstrumentInfo {
     std::unordered_map<std::string, HistogramPoint> points;
   };
 
+  void notify(double value, std::initializer_list<MetricAttrView> attributes) const;
+
   std::array<Shard, kShards> shards_;
+  sigil_metric_fn observer_ = nullptr;
+  void *observer_data_ = nullptr;
 };
 
 }  // namespace sigil::detail

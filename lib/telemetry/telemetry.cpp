@@ -88,6 +88,7 @@ class AttrViews {
 
 Telemetry::Telemetry(const TelemetryConfig &config, const Logger &logger)
     : config_(config), logger_(logger), metrics_(now_unix_ns()) {
+  if (config_.metric_fn != nullptr) metrics_.set_observer(config_.metric_fn, config_.metric_user_data);
   if (config_.otlp.enabled()) {
     auto read_metrics = [this] { return OtlpExporter::MetricsReading{metrics_.snapshot(), metrics_.start_ns()}; };
     exporter_ = std::make_unique<OtlpExporter>(config_.otlp, config_.identity, read_metrics, logger_);

@@ -31,6 +31,9 @@ struct TelemetryOptions {
   uint32_t embedding_max_text_length = 0;  // 0: default
   sigil_span_fn span_fn = nullptr;
   void *span_user_data = nullptr;
+  sigil_metric_fn metric_fn = nullptr;
+  void *metric_user_data = nullptr;
+  uint32_t pipeline = 0;  // SIGIL_TELEMETRY_PIPELINE_*; 0: ENGINE
 };
 
 struct TelemetryConfig {
@@ -39,6 +42,9 @@ struct TelemetryConfig {
   EmbeddingCaptureConfig embedding_capture;
   sigil_span_fn span_fn = nullptr;
   void *span_user_data = nullptr;
+  sigil_metric_fn metric_fn = nullptr;
+  void *metric_user_data = nullptr;
+  uint32_t pipeline = SIGIL_TELEMETRY_PIPELINE_ENGINE;  // resolved
 };
 
 }  // namespace sigil::detail

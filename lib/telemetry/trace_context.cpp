@@ -71,6 +71,18 @@ TraceContext start_trace(const ParentSpan &parent) {
   } else {
     tc.trace_id = new_trace_id();
   }
+  std::string own_trace, own_span;
+  bool own_sampled = true;
+  if (!parent.own.empty() && parse_traceparent(parent.own, own_trace, own_span, own_sampled)) {
+    if (own_trace != tc.trace_id) {  // the host's span is a root: the parent did not apply
+      tc.parent_span_id.clear();
+      tc.parent_remote = false;
+    }
+    tc.trace_id = std::move(own_trace);
+    tc.span_id = std::move(own_span);
+    tc.sampled = own_sampled;  // the host's sampler decided
+    return tc;
+  }
   tc.span_id = new_span_id();
   return tc;
 }

@@ -22,6 +22,9 @@ struct TraceContext {
 struct ParentSpan {
   std::string_view traceparent;
   bool remote = true;
+  // The recorder's own span, when the host tracer started it (its
+  // traceparent): its ids and sampled flag are taken instead of new ones.
+  std::string_view own;
 };
 
 // Parses "00-<32 hex>-<16 hex>-<2 hex>" (version 00 exactly, or a future
@@ -33,7 +36,8 @@ bool parse_traceparent(std::string_view header, std::string &trace_id, std::stri
 constexpr size_t kTraceparentSize = 56;  // 55 characters and the NUL
 bool format_traceparent(std::string_view trace_id, std::string_view span_id, bool sampled, char *buf, size_t len);
 
-// A child of `parent` when its traceparent parses, else a new root.
+// A child of `parent` when its traceparent parses, else a new root; with
+// `parent.own` (checked by the caller), that span's ids and sampled flag.
 TraceContext start_trace(const ParentSpan &parent);
 
 }  // namespace sigil::detail

@@ -11,6 +11,7 @@ const N = require('./native.js');
 const context = require('./context.js');
 const { generationResult, toolsJSON, objectJSON, toolContent } = require('./encode.js');
 const { decodeGeneration } = require('./decode.js');
+const { HostTelemetry, loadApi, withEngineSpan } = require('./host.js');
 const {
   ConfigError,
   InvalidArgumentError,
@@ -24,6 +25,16 @@ const SDK_NAME = 'sdk-js';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 const PROTOCOLS = { grpc: 0, http: 1, none: 2 };
+const TELEMETRY_PIPELINES = { engine: 1, host: 2, both: 3 };
+
+/** engine, host or both; unset: host when a tracer or meter is given, else engine. */
+function telemetryMode(c) {
+  if (c.telemetryMode === undefined || c.telemetryMode === null || c.telemetryMode === '') {
+    return c.tracer != null || c.meter != null ? 'host' : 'engine';
+  }
+  choice(TELEMETRY_PIPELINES, c.telemetryMode, 'telemetryMode');
+  return String(c.telemetryMode).trim().toLowerCase();
+}
 const AUTH_MODES = { none: 0, tenant: 1, bearer: 2, basic: 3 };
 const RATING_VALUES = { CONVERSATION_RATING_VALUE_GOOD: 1, CONVERSATION_RATING_VALUE_BAD: 2 };
 const RATING_NAMES = { 1: 'CONVERSATION_RATING_VALUE_GOOD', 2: 'CONVERSATION_RATING_VALUE_BAD' };
@@ -89,6 +100,9 @@ function optionOps(config) {
     throw new ConfigError('sigil: generationExporter needs an exportGenerations(request) method', 8);
   }
   if (debugSnapshotLimit(c) > 0) ops.push(['keep_last_generation', true]);
+  const mode = telemetryMode(c);
+  ops.push(['telemetry_pipeline', TELEMETRY_PIPELINES[mode]]);
+  if (mode !== 'engine') ops.push(['host_callbacks']);
   if (c.useEnvironment === false) ops.push(['use_environment', false]);
   if (c.debug !== undefined) ops.push(['debug', Boolean(c.debug)]);
 
@@ -286,6 +300,12 @@ function logFunction(logger) {
 // Small conversions
 // ---------------------------------------------------------------------------
 
+/** The host span's name at start (the engine's span name replaces it at end). */
+function spanName(operation, subject) {
+  const s = typeof subject === 'string' ? subject.trim() : '';
+  return s ? `${operation} ${s}` : operation;
+}
+
 /** A start or completion time for the addon: ms since the epoch, or ns as a bigint. */
 function timeArg(value) {
   if (value === undefined || value === null) return undefined;
@@ -397,6 +417,7 @@ const HANDLE = Symbol('sigil.recorder.handle');
 const SET = Symbol('sigil.recorder.set');
 const END_ERROR = Symbol('sigil.recorder.endError');
 const REFUSE = Symbol('sigil.recorder.refuse');
+const HOST = Symbol('sigil.recorder.host');
 
 class Recorder {
   #h;
@@ -407,6 +428,7 @@ class Recorder {
   #refused = undefined;
 
   #onEnd;
+  #host = undefined; // { telemetry, span }: the host tracer's span for this record (host pipeline)
 
   /**
    * @internal `native`: the addon's { end, traceparent } for this kind; `onEnd(recorder, error)`, if given,
@@ -416,6 +438,16 @@ class Recorder {
     [this.#h, this.#startError] = splitStart(started);
     this.#native = native;
     this.#onEnd = onEnd;
+  }
+
+  /** @internal The host pipeline of this record (its span may be undefined), set once at start. */
+  set [HOST](host) {
+    this.#host = host;
+  }
+
+  /** @internal */
+  get [HOST]() {
+    return this.#host;
   }
 
   /** The W3C traceparent of this recording's span, for propagating it to child work. */
@@ -454,9 +486,11 @@ class Recorder {
    * getError(). Calling it again changes nothing and returns an AlreadyEnded error.
    */
   end() {
-    const r = this.#native.end(this.#h);
+    const collected = this.#host !== undefined && !this.#ended ? [] : undefined;
+    const r = this.#native.end(this.#h, collected);
     if (this.#ended) return toError(r);
     this.#ended = true;
+    if (collected !== undefined) this.#host.telemetry.finish(this.#host.span, collected);
     this.#error = this.#refused ?? (r !== 0 ? this[END_ERROR](r) : this.#startError);
     if (this.#onEnd !== undefined && this.#h) {
       try {
@@ -714,7 +748,28 @@ function toolRecord(s, ctx) {
  * call error and rethrows it, always ends the recorder, and throws the
  * recorder's local error when the callback itself succeeded.
  */
-async function runWithRecorder(recorder, callback) {
+/**
+ * Runs the callback form of a recorder with the record's span active: the host span (host
+ * pipeline), else the engine's span, as the active OpenTelemetry span when the application uses
+ * @opentelemetry/api, and as the parent of Sigil recorders started there in any case.
+ */
+function runWithRecorder(recorder, callback) {
+  const run = () => runRecorder(recorder, callback);
+  const host = recorder[HOST];
+  if (host?.span !== undefined) {
+    const { api } = host.telemetry;
+    return api.context.with(api.trace.setSpan(api.context.active(), host.span), run);
+  }
+  const tp = recorder.traceparent;
+  if (!tp) return run();
+  if (context.otelInUse()) {
+    const scoped = withEngineSpan(tp, run);
+    if (scoped !== undefined) return scoped.value;
+  }
+  return context.withSigilContext({ parentTraceparent: tp, parentIsLocal: true }, run);
+}
+
+async function runRecorder(recorder, callback) {
   let failed = false;
   try {
     return await callback(recorder);
@@ -782,6 +837,7 @@ class SigilClient {
   #queuedFlush = undefined;
   #exporter = undefined;
   #snapshotLimit = 0;
+  #host = undefined; // HostTelemetry with the host pipeline
   #generations = [];
   #toolExecutions = [];
   // The ended recorders are kept (their handle holds the engine's JSON of the generation); debugSnapshot()
@@ -809,6 +865,15 @@ class SigilClient {
     this.#hasResolver = typeof resolver === 'function';
     this.#exporter = config?.generationExporter ?? undefined;
     this.#snapshotLimit = debugSnapshotLimit(config);
+    if (telemetryMode(config ?? {}) !== 'engine') {
+      const api = loadApi();
+      if (api === undefined) {
+        throw new ConfigError(`sigil: telemetryMode ${JSON.stringify(telemetryMode(config))} needs @opentelemetry/api`, 8);
+      }
+      const log = this.#logger ? logFunction(this.#logger) : undefined;
+      this.#host = new HostTelemetry(api, config.tracer, config.meter,
+        log && ((level, message) => log(level === 'error' ? 3 : 1, message)));
+    }
     const r = N.clientNew(ops, this.#logger ? logFunction(this.#logger) : undefined,
       typeof resolver === 'function' ? resolverFunction(resolver) : undefined,
       typeof sanitizer === 'function' ? sanitizerFunction(sanitizer) : undefined,
@@ -854,12 +919,16 @@ class SigilClient {
     const refused = nulError('generation start', s.id, s.conversationId, s.conversationTitle, s.userId, s.agentName,
       s.agentVersion, s.operationName, model?.provider, model?.name, s.systemPrompt, s.toolChoice,
       ctx.conversationId, ctx.conversationTitle, ctx.userId, ctx.agentName, ctx.agentVersion);
+    const host = this.#hostStart('generation',
+      spanName(s.operationName || (streaming ? 'streamText' : 'generateText'), model?.name), s.startedAt, ctx);
     const h = N.generationStart(this.#h, streaming, s.id, s.conversationId, s.conversationTitle, s.userId,
       s.agentName, s.agentVersion, s.operationName, model?.provider, model?.name, s.systemPrompt, s.maxTokens,
       s.temperature, s.topP, s.toolChoice, s.thinkingEnabled, toolsJSON(s.tools), objectJSON(s.tags),
-      objectJSON(s.metadata), timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.userId,
-      ctx.agentName, ctx.agentVersion, ctx.parentTraceparent, recordCaptureMode(s.contentCapture, ctx));
+      objectJSON(s.metadata), host?.startedAt ?? timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle,
+      ctx.userId, ctx.agentName, ctx.agentVersion, ctx.parentTraceparent, recordCaptureMode(s.contentCapture, ctx),
+      host?.traceparent, Boolean(ctx.parentIsLocal));
     const recorder = new GenerationRecorder(h, this.#snapshotLimit > 0 ? this.#recordGeneration : undefined);
+    if (this.#host !== undefined) recorder[HOST] = { telemetry: this.#host, span: host?.span };
     if (refused) {
       recorder[REFUSE](refused);
       if (recorder[HANDLE]) N.generationSetResult(recorder[HANDLE], 'null'); // the engine keeps it from export
@@ -872,6 +941,19 @@ class SigilClient {
       : context.withContentCaptureMode(mode, () => runWithRecorder(recorder, callback));
   }
 
+  /** The host span of a record about to start (host pipeline), or undefined; never throws. */
+  #hostStart(kind, name, startedAt, ctx) {
+    if (this.#host === undefined || this.#shutdown !== undefined) return undefined;
+    try {
+      const started = this.#host.start(kind, name, startedAt instanceof Date ? startedAt.getTime() : startedAt, ctx);
+      // No span of the tracer's own (a no-op tracer): the engine's span stands alone.
+      return started.traceparent === undefined ? undefined : started;
+    } catch (err) {
+      this.#logger?.error?.(`sigil: starting a span with the host tracer failed: ${err?.message ?? err}`);
+      return undefined;
+    }
+  }
+
   /** Starts recording a tool execution. A blank tool name gives a recorder that records nothing. */
   startToolExecution(start, callback) {
     const s = start ?? {};
@@ -879,14 +961,17 @@ class SigilClient {
     const refused = nulError('tool execution start', s.toolName, s.toolCallId, s.toolType, s.toolDescription,
       s.conversationId, s.conversationTitle, s.agentName, s.agentVersion, s.requestModel, s.requestProvider,
       ctx.conversationId, ctx.conversationTitle, ctx.agentName, ctx.agentVersion);
+    const host = this.#hostStart('tool', spanName('execute_tool', s.toolName || 'unknown'), s.startedAt, ctx);
     const h = N.toolStart(this.#h, s.toolName, s.toolCallId, s.toolType, s.toolDescription, s.conversationId,
       s.conversationTitle, s.agentName, s.agentVersion, s.requestModel, s.requestProvider,
-      Boolean(s.includeContent), timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.agentName,
-      ctx.agentVersion, ctx.parentTraceparent, recordCaptureMode(s.contentCapture, ctx));
+      Boolean(s.includeContent), host?.startedAt ?? timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle,
+      ctx.agentName, ctx.agentVersion, ctx.parentTraceparent, recordCaptureMode(s.contentCapture, ctx),
+      host?.traceparent, Boolean(ctx.parentIsLocal));
     // A blank tool name records nothing, in the snapshot either.
     const named = typeof s.toolName === 'string' && s.toolName.trim() !== '';
     const snapshot = this.#snapshotLimit > 0 && named && !Array.isArray(h) && h ? toolRecord(s, ctx) : undefined;
     const recorder = new ToolExecutionRecorder(h, snapshot && this.#recordToolExecution, snapshot);
+    if (this.#host !== undefined) recorder[HOST] = { telemetry: this.#host, span: host?.span };
     if (refused) recorder[REFUSE](refused);
     return callback === undefined ? recorder : runWithRecorder(recorder, callback);
   }
@@ -898,10 +983,12 @@ class SigilClient {
     const model = s.model;
     const refused = nulError('embedding start', model?.provider, model?.name, s.agentName, s.agentVersion,
       s.encodingFormat, ctx.agentName, ctx.agentVersion);
+    const host = this.#hostStart('embedding', spanName('embeddings', model?.name), s.startedAt, ctx);
     const h = N.embeddingStart(this.#h, model?.provider, model?.name, s.agentName, s.agentVersion, s.dimensions,
-      s.encodingFormat, timeArg(s.startedAt), ctx.agentName, ctx.agentVersion, ctx.parentTraceparent,
-      captureMode(s.contentCapture));
+      s.encodingFormat, host?.startedAt ?? timeArg(s.startedAt), ctx.agentName, ctx.agentVersion,
+      ctx.parentTraceparent, captureMode(s.contentCapture), host?.traceparent, Boolean(ctx.parentIsLocal));
     const recorder = new EmbeddingRecorder(h);
+    if (this.#host !== undefined) recorder[HOST] = { telemetry: this.#host, span: host?.span };
     if (refused) recorder[REFUSE](refused);
     return callback === undefined ? recorder : runWithRecorder(recorder, callback);
   }

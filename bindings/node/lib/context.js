@@ -47,7 +47,7 @@ function withAgentVersion(agentVersion, callback) {
  * (when @opentelemetry/api is in use) is the parent.
  */
 function withParentTraceparent(traceparent, callback) {
-  return runWith('parentTraceparent', traceparent, callback);
+  return withSigilContext({ parentTraceparent: traceparent, parentIsLocal: false }, callback);
 }
 
 /**
@@ -89,7 +89,7 @@ const runInStore = (s, fn) => storage.run(s, fn);
 const OTEL_API = Symbol.for('opentelemetry.js.api.1');
 const OTEL_SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
 
-function otelTraceparent() {
+function otelParent() {
   const api = globalThis[OTEL_API];
   if (api === undefined) return undefined;
   try {
@@ -98,22 +98,28 @@ function otelTraceparent() {
         /^0+$/.test(sc.traceId) || /^0+$/.test(sc.spanId)) {
       return undefined;
     }
-    return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+    const flags = (sc.traceFlags & 0xff).toString(16).padStart(2, '0');
+    return { parentTraceparent: `00-${sc.traceId}-${sc.spanId}-${flags}`, parentIsLocal: sc.isRemote !== true };
   } catch {
     return undefined;
   }
 }
 
-/** The context values a recorder starts with (internal). */
+/** Whether the host has registered @opentelemetry/api (internal). */
+const otelInUse = () => globalThis[OTEL_API] !== undefined;
+
+/**
+ * The context values a recorder starts with (internal). The parent: withParentTraceparent's
+ * (remote unless a recorder's scope set it), else the active OpenTelemetry span.
+ */
 function current() {
   const store = storage.getStore();
   if (store === undefined) {
-    const parent = otelTraceparent();
-    return parent === undefined ? EMPTY : { parentTraceparent: parent };
+    return otelParent() ?? EMPTY;
   }
   if (store.parentTraceparent === undefined || store.parentTraceparent === '') {
-    const parent = otelTraceparent();
-    if (parent !== undefined) return { ...store, parentTraceparent: parent };
+    const parent = otelParent();
+    if (parent !== undefined) return { ...store, ...parent };
   }
   return store;
 }
@@ -137,6 +143,7 @@ module.exports = {
   parentTraceparentFromContext,
   contentCaptureModeFromContext,
   current,
+  otelInUse,
   store,
   runInStore,
 };

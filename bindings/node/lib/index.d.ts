@@ -123,10 +123,19 @@ export interface SigilSdkConfigInput {
    * (default 100); 0 turns the snapshot (and its per-generation copy) off.
    */
   debugSnapshotLimit?: number;
-  /** Accepted for compatibility and not used: spans and metrics come from the engine (see `otlp`). */
+  /**
+   * The application's OpenTelemetry tracer (@opentelemetry/api `Tracer`): with it, Sigil's spans are
+   * started and ended through it (host pipeline; see `telemetryMode`).
+   */
   tracer?: unknown;
-  /** Accepted for compatibility and not used. */
+  /** The application's OpenTelemetry meter: the four GenAI histograms are recorded through it. */
   meter?: unknown;
+  /**
+   * Where spans and GenAI metrics go: "engine" (libsigil's own OTLP export, see `otlp`), "host"
+   * (`tracer` and `meter`, else the global providers of @opentelemetry/api) or "both". Unset: "host"
+   * when a tracer or meter is given, else "engine".
+   */
+  telemetryMode?: 'engine' | 'host' | 'both';
   /** Accepted for compatibility and not used. */
   now?: () => Date;
   /** Accepted for compatibility and not used. */

@@ -12,6 +12,8 @@
  *   client.c     clients: options, stats, and the blocking calls (flush,
  *                shutdown, ratings) on libuv's thread pool
  *   recorders.c  generations, tool executions, embeddings
+ *   host.c       engine -> JavaScript: finished spans and metric points for
+ *                the host's OpenTelemetry tracer and meter
  *   module.c     the exports
  *
  * Values crossing from JavaScript:
@@ -171,6 +173,19 @@ napi_value client_metrics_snapshot(napi_env env, napi_callback_info info);
 napi_value client_flush(napi_env env, napi_callback_info info);
 napi_value client_shutdown(napi_env env, napi_callback_info info);
 napi_value submit_rating(napi_env env, napi_callback_info info);
+
+/* --- host.c -------------------------------------------------------------- */
+
+/* Where the host pipeline's callbacks put what the engine hands them during
+ * one end call (see host.c). */
+typedef struct {
+  napi_env env;
+  napi_value out; /* an array */
+} host_collect_t;
+
+void host_collect_begin(host_collect_t *c);
+void host_collect_end(void);
+sigil_status_t host_set_callbacks(sigil_options_t *o);
 
 /* --- recorders.c --------------------------------------------------------- */
 

@@ -167,6 +167,8 @@ static const option_t kOptions[] = {
     {"spool_max_age_ms", K_U64, (void *)sigil_options_set_spool_max_age_ms},
     {"spool_sync", K_U32, (void *)sigil_options_set_spool_sync},
     {"keep_last_generation", K_INT, (void *)sigil_options_set_keep_last_generation},
+    {"telemetry_pipeline", K_U32, (void *)sigil_options_set_telemetry_pipeline},
+    {"host_callbacks", K_VOID, (void *)host_set_callbacks},
 };
 
 typedef sigil_status_t (*set_str_fn)(sigil_options_t *, const char *);

@@ -84,11 +84,16 @@ static const char *const kAlreadyEnded[] = {
 /* Ends and frees the engine recorder, keeping what stays readable.
  * -> 0 | [status, message] */
 static napi_value rec_end(napi_env env, napi_callback_info info, rec_kind_t kind) {
-  napi_value a[1];
-  CHECK(env, get_args(env, info, 1, a));
+  napi_value a[2];
+  CHECK(env, get_args(env, info, 2, a));
   rec_t *w = rec_arg(env, a[0], kind);
   if (w == NULL) return NULL;
   if (w->rec == NULL) return status_value(env, SIGIL_E_ALREADY_ENDED, NULL);
+  /* The host pipeline: the engine's span and metric points go into a[1]. */
+  bool is_array = false;
+  napi_is_array(env, a[1], &is_array);
+  host_collect_t collect = {env, a[1]};
+  if (is_array) host_collect_begin(&collect);
   sigil_error_t *err = NULL;
   sigil_status_t st = SIGIL_OK;
   switch (kind) {
@@ -118,6 +123,7 @@ static napi_value rec_end(napi_env env, napi_callback_info info, rec_kind_t kind
       }
       break;
   }
+  if (is_array) host_collect_end();
   rec_free_engine(w);
   if (st == SIGIL_OK) return make_int(env, 0);
   if (st == SIGIL_E_ALREADY_ENDED && err == NULL) {
@@ -181,20 +187,22 @@ static napi_value started(napi_env env, sigil_status_t st, napi_value handle) {
  *   agentName, agentVersion, operationName, modelProvider, modelName, systemPrompt,
  *   maxTokens, temperature, topP, toolChoice, thinkingEnabled, toolsJson, tagsJson,
  *   metadataJson, startedAt, ctxConversationId, ctxConversationTitle, ctxUserId,
- *   ctxAgentName, ctxAgentVersion, parentTraceparent, contentCapture) -> recorder
+ *   ctxAgentName, ctxAgentVersion, parentTraceparent, contentCapture, spanTraceparent,
+ *   parentIsLocal) -> recorder
+ * spanTraceparent: the host tracer's span for this record (host pipeline).
  * A start problem (shut-down client, malformed field) is kept by the recorder
  * and reported by end; see started() for the rest. */
 napi_value generation_start(napi_env env, napi_callback_info info) {
-  napi_value a[28];
-  CHECK(env, get_args(env, info, 28, a));
+  napi_value a[30];
+  CHECK(env, get_args(env, info, 30, a));
   client_wrap_t *cw = client_arg(env, a[0]);
   if (cw == NULL) return NULL;
   bool streaming = false;
   napi_get_value_bool(env, a[1], &streaming);
 
   scratch_t *s = scratch_begin();
-  static const int kStr[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 15, 17, 18, 19, 21, 22, 23, 24, 25, 26};
-  sref_t r[27];
+  static const int kStr[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 15, 17, 18, 19, 21, 22, 23, 24, 25, 26, 28};
+  sref_t r[29];
   for (size_t i = 0; i < sizeof kStr / sizeof kStr[0]; ++i) {
     int json = kStr[i] >= 17 && kStr[i] <= 19; /* tools, tags, metadata */
     if ((json ? put_json : put_string)(env, a[kStr[i]], s, &r[kStr[i]]) != napi_ok) {
@@ -231,6 +239,8 @@ napi_value generation_start(napi_env env, napi_callback_info info) {
   g.context_agent_name = sptr(s, r[24]);
   g.context_agent_version = sptr(s, r[25]);
   g.parent_traceparent = sptr(s, r[26]);
+  g.span_traceparent = sptr(s, r[28]);
+  opt_bool(env, a[29], &g.parent_is_local);
 
   g.content_capture = capture_mode(env, a[27]);
   sigil_generation_t *out = NULL;
@@ -339,15 +349,16 @@ napi_value generation_content_capture_mode(napi_env env, napi_callback_info info
 /* toolStart(client, toolName, toolCallId, toolType, toolDescription, conversationId,
  *   conversationTitle, agentName, agentVersion, requestModel, requestProvider,
  *   includeContent, startedAt, ctxConversationId, ctxConversationTitle,
- *   ctxAgentName, ctxAgentVersion, parentTraceparent, contentCapture) -> recorder */
+ *   ctxAgentName, ctxAgentVersion, parentTraceparent, contentCapture, spanTraceparent,
+ *   parentIsLocal) -> recorder */
 napi_value tool_start(napi_env env, napi_callback_info info) {
-  napi_value a[19];
-  CHECK(env, get_args(env, info, 19, a));
+  napi_value a[21];
+  CHECK(env, get_args(env, info, 21, a));
   client_wrap_t *cw = client_arg(env, a[0]);
   if (cw == NULL) return NULL;
   scratch_t *s = scratch_begin();
-  static const int kStr[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16, 17};
-  sref_t r[18];
+  static const int kStr[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16, 17, 19};
+  sref_t r[20];
   for (size_t i = 0; i < sizeof kStr / sizeof kStr[0]; ++i) {
     if (put_string(env, a[kStr[i]], s, &r[kStr[i]]) != napi_ok) {
       scratch_end();
@@ -372,6 +383,8 @@ napi_value tool_start(napi_env env, napi_callback_info info) {
   t.context_agent_name = sptr(s, r[15]);
   t.context_agent_version = sptr(s, r[16]);
   t.parent_traceparent = sptr(s, r[17]);
+  t.span_traceparent = sptr(s, r[19]);
+  opt_bool(env, a[20], &t.parent_is_local);
   t.content_capture = capture_mode(env, a[18]);
   sigil_tool_execution_t *out = NULL;
   sigil_status_t st = sigil_tool_execution_start(cw->client, &t, &out);
@@ -431,15 +444,15 @@ napi_value tool_traceparent(napi_env env, napi_callback_info info) { return rec_
 
 /* embeddingStart(client, modelProvider, modelName, agentName, agentVersion, dimensions,
  *   encodingFormat, startedAt, ctxAgentName, ctxAgentVersion, parentTraceparent,
- *   contentCapture) -> recorder */
+ *   contentCapture, spanTraceparent, parentIsLocal) -> recorder */
 napi_value embedding_start(napi_env env, napi_callback_info info) {
-  napi_value a[12];
-  CHECK(env, get_args(env, info, 12, a));
+  napi_value a[14];
+  CHECK(env, get_args(env, info, 14, a));
   client_wrap_t *cw = client_arg(env, a[0]);
   if (cw == NULL) return NULL;
   scratch_t *s = scratch_begin();
-  static const int kStr[] = {1, 2, 3, 4, 6, 8, 9, 10};
-  sref_t r[11];
+  static const int kStr[] = {1, 2, 3, 4, 6, 8, 9, 10, 12};
+  sref_t r[13];
   for (size_t i = 0; i < sizeof kStr / sizeof kStr[0]; ++i) {
     if (put_string(env, a[kStr[i]], s, &r[kStr[i]]) != napi_ok) {
       scratch_end();
@@ -457,6 +470,8 @@ napi_value embedding_start(napi_env env, napi_callback_info info) {
   e.context_agent_name = sptr(s, r[8]);
   e.context_agent_version = sptr(s, r[9]);
   e.parent_traceparent = sptr(s, r[10]);
+  e.span_traceparent = sptr(s, r[12]);
+  opt_bool(env, a[13], &e.parent_is_local);
   e.content_capture = capture_mode(env, a[11]);
   sigil_embedding_t *out = NULL;
   sigil_status_t st = sigil_embedding_start(cw->client, &e, &out);

@@ -123,6 +123,82 @@ RESOLVER_FN = CFUNCTYPE(c_int, c_void_p, c_uint32, POINTER(c_char), c_size_t, PO
 SANITIZER_FN = CFUNCTYPE(c_int, c_void_p, POINTER(c_char), c_size_t, POINTER(c_char), c_size_t, c_void_p)
 # sigil_status_t (*)(void *user_data, const char *json, size_t len, sigil_export_results_t *results)
 EXPORTER_FN = CFUNCTYPE(c_uint32, c_void_p, POINTER(c_char), c_size_t, c_void_p)
+
+
+# Spans and metric points the engine hands to the host pipeline (sigil.h, "Telemetry").
+class Attribute(Structure):
+    _fields_ = [
+        ("key", POINTER(c_char)),
+        ("key_len", c_size_t),
+        ("type", c_uint32),
+        ("string_value", POINTER(c_char)),
+        ("string_value_len", c_size_t),
+        ("int_value", c_int64),
+        ("double_value", c_double),
+        ("string_values", POINTER(POINTER(c_char))),
+        ("string_value_lens", POINTER(c_size_t)),
+        ("string_values_count", c_size_t),
+    ]
+
+
+class SpanEvent(Structure):
+    _fields_ = [
+        ("name", POINTER(c_char)),
+        ("name_len", c_size_t),
+        ("time_ns", c_int64),
+        ("attributes", POINTER(Attribute)),
+        ("attributes_count", c_size_t),
+    ]
+
+
+class Span(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("name", POINTER(c_char)),
+        ("name_len", c_size_t),
+        ("kind", c_uint32),
+        ("trace_id", c_char * 33),
+        ("span_id", c_char * 17),
+        ("parent_span_id", c_char * 17),
+        ("trace_flags", c_uint32),
+        ("start_ns", c_int64),
+        ("end_ns", c_int64),
+        ("status_code", c_uint32),
+        ("status_message", POINTER(c_char)),
+        ("status_message_len", c_size_t),
+        ("attributes", POINTER(Attribute)),
+        ("attributes_count", c_size_t),
+        ("events", POINTER(SpanEvent)),
+        ("events_count", c_size_t),
+    ]
+
+
+class MetricPoint(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("name", POINTER(c_char)),
+        ("name_len", c_size_t),
+        ("unit", POINTER(c_char)),
+        ("unit_len", c_size_t),
+        ("description", POINTER(c_char)),
+        ("description_len", c_size_t),
+        ("explicit_bounds", POINTER(c_double)),
+        ("explicit_bounds_count", c_size_t),
+        ("value", c_double),
+        ("attributes", POINTER(Attribute)),
+        ("attributes_count", c_size_t),
+    ]
+
+
+ATTRIBUTE_STRING, ATTRIBUTE_BOOL, ATTRIBUTE_INT, ATTRIBUTE_DOUBLE, ATTRIBUTE_STRING_ARRAY = 1, 2, 3, 4, 5
+SPAN_KIND_INTERNAL, SPAN_KIND_CLIENT = 1, 3
+SPAN_STATUS_ERROR = 2
+# void (*)(void *user_data, const sigil_span_t *span)
+SPAN_FN = CFUNCTYPE(None, c_void_p, POINTER(Span))
+# void (*)(void *user_data, const sigil_metric_point_t *point)
+METRIC_FN = CFUNCTYPE(None, c_void_p, POINTER(MetricPoint))
+TELEMETRY_PIPELINES = {"engine": 1, "host": 2, "both": 3}
+
 SIGIL_E_REJECTED = 15
 SIGIL_E_TRANSPORT = 10
 
@@ -192,6 +268,9 @@ _opt = {
     "service_name": (c_char_p,),
     "resource_attribute": (c_char_p, c_char_p),
     "embedding_capture": (c_int, c_uint32, c_uint32),
+    "span_callback": (SPAN_FN, c_void_p),
+    "metric_callback": (METRIC_FN, c_void_p),
+    "telemetry_pipeline": (c_uint32,),
     # Privacy (sigil.h, "Privacy").
     "content_capture_mode": (c_uint32,),
     "content_capture_resolver": (RESOLVER_FN, c_void_p),
@@ -288,10 +367,11 @@ class GenerationStart(Structure):
         ("parent_traceparent", c_char_p),
         ("content_capture", c_uint32),  # version 2
         ("parent_is_local", c_int),  # version 3
+        ("span_traceparent", c_char_p),  # version 4
     ]
 
 
-GENERATION_START_VERSION = 3
+GENERATION_START_VERSION = 4
 sigil_generation_start = _fn("sigil_generation_start", c_uint32, P, POINTER(GenerationStart), POINTER(c_void_p))
 sigil_generation_start_streaming = _fn(
     "sigil_generation_start_streaming", c_uint32, P, POINTER(GenerationStart), POINTER(c_void_p)
@@ -347,10 +427,11 @@ class ToolExecutionStart(Structure):
         ("parent_traceparent", c_char_p),
         ("content_capture", c_uint32),  # version 2
         ("parent_is_local", c_int),  # version 3
+        ("span_traceparent", c_char_p),  # version 4
     ]
 
 
-TOOL_EXECUTION_START_VERSION = 3
+TOOL_EXECUTION_START_VERSION = 4
 sigil_tool_execution_start = _fn(
     "sigil_tool_execution_start", c_uint32, P, POINTER(ToolExecutionStart), POINTER(c_void_p)
 )
@@ -381,6 +462,7 @@ class EmbeddingStart(Structure):
         ("parent_traceparent", c_char_p),
         ("content_capture", c_uint32),  # version 2
         ("parent_is_local", c_int),  # version 3
+        ("span_traceparent", c_char_p),  # version 4
     ]
 
 
@@ -397,7 +479,7 @@ class EmbeddingResult(Structure):
     ]
 
 
-EMBEDDING_START_VERSION = 3
+EMBEDDING_START_VERSION = 4
 EMBEDDING_RESULT_VERSION = 1
 sigil_embedding_start = _fn("sigil_embedding_start", c_uint32, P, POINTER(EmbeddingStart), POINTER(c_void_p))
 sigil_embedding_set_result = _fn("sigil_embedding_set_result", c_uint32, P, POINTER(EmbeddingResult))

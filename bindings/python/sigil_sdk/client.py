@@ -19,6 +19,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import weakref
 from ctypes import byref, c_char_p, c_int64, c_size_t, c_void_p
 from datetime import datetime, timedelta
@@ -232,8 +233,10 @@ class Client:
         cfg = config if config is not None else ClientConfig()
         self._logger = cfg.logger if cfg.logger is not None else logging.getLogger("sigil_sdk")
         self._exporter = cfg.generation_exporter
-        # Not used by the engine; framework handlers give their own spans to it (sigil_sdk.framework_handler).
+        # Framework handlers give their own spans to it too (sigil_sdk.framework_handler).
         self._tracer = cfg.tracer
+        # The host pipeline (telemetry_mode "host"/"both"): spans and metrics through the host's tracer and meter.
+        self._host = _host_telemetry(cfg, self._logger)
         self._exporter_cb = _exporter_callback(self._exporter) if self._exporter is not None else None
 
         opts = c_void_p()
@@ -248,6 +251,7 @@ class Client:
                 if N.options_set["generation_exporter"](opts, self._exporter_cb, None) != _OK:
                     raise ConfigError("sigil: invalid generation exporter", code=8, status="SIGIL_E_CONFIG")
             _apply_privacy(opts, cfg, self._privacy_cbs)
+            _apply_telemetry_mode(opts, cfg, self._host)
             err = c_void_p()
             status = N.sigil_client_new(opts, byref(self._handle), byref(err))
             if status != _OK:
@@ -336,7 +340,7 @@ class Client:
         return s
 
     def _start_recorder(self, start: Any, struct: Callable[[Any], Any], empty: Callable[[], Any],
-                        fn: Callable[..., int], recorder_class: type) -> Any:
+                        fn: Callable[..., int], recorder_class: type, kind: str = "", name: str = "") -> Any:
         """Starts a recorder of any kind; never raises. A start problem (including a shut-down client) is
         kept by the recorder and reported by end(); so is a value C cannot receive (a NUL inside a
         string, an int beyond int64), and the record is then not exported."""
@@ -346,17 +350,39 @@ class Client:
         except _NotRepresentable as e:
             s, refused = empty(), e
         out = c_void_p()
-        fn(self._live_handle(), byref(s), byref(out))
+        handle = self._live_handle()
+        host_span = self._start_host_span(s, kind, name) if self._host is not None and kind else None
+        fn(handle, byref(s), byref(out))
         recorder = recorder_class(self, out)
+        recorder._host_span = host_span
         if refused is not None:
             recorder._refuse(refused)
         return recorder
 
+    def _start_host_span(self, s: Any, kind: str, name: str) -> Any:
+        """Starts the recorder's span through the host tracer and gives its ids and start time to the
+        engine, so the record, the engine's span and the host span are one span."""
+        if not s.started_at_ns:
+            s.started_at_ns = time.time_ns()
+        explicit = _parent_traceparent.get()
+        try:
+            span, own = self._host.start_span(kind, name, s.started_at_ns, explicit.encode() if explicit else None,
+                                              _parent_remote.get())
+        except Exception:  # noqa: BLE001 - the host's tracer must not break recording
+            self._logger.exception("sigil: starting a span with the host tracer failed")
+            return None
+        if own is None:
+            return None  # no span of the tracer's own (a no-op tracer): the engine's span stands alone
+        s.span_traceparent = own
+        return span
+
     def _start_generation(self, start: GenerationStart, default_mode: GenerationMode) -> "GenerationRecorder":
         mode = start.mode if start.mode is not None else default_mode
         fn = N.sigil_generation_start_streaming if mode == "STREAM" else N.sigil_generation_start
+        op = start.operation_name or ("streamText" if mode == "STREAM" else "generateText")
         recorder = self._start_recorder(start, self._generation_struct,
-                                        lambda: N.GenerationStart(N.GENERATION_START_VERSION), fn, GenerationRecorder)
+                                        lambda: N.GenerationStart(N.GENERATION_START_VERSION), fn, GenerationRecorder,
+                                        "generation", _span_name(op, start.model.name if start.model else ""))
         if recorder._handle:
             # Until it ends, the tool executions started in this context follow
             # this generation's mode (the reference's parent-generation layer).
@@ -394,7 +420,8 @@ class Client:
         """Starts recording a tool execution (a span and metrics; nothing is exported as a generation)."""
         return self._start_recorder(start, self._tool_execution_struct,
                                     lambda: N.ToolExecutionStart(N.TOOL_EXECUTION_START_VERSION),
-                                    N.sigil_tool_execution_start, ToolExecutionRecorder)
+                                    N.sigil_tool_execution_start, ToolExecutionRecorder,
+                                    "tool", _span_name("execute_tool", start.tool_name or "unknown"))
 
     @staticmethod
     def _embedding_struct(start: Any) -> Any:
@@ -423,7 +450,8 @@ class Client:
         """Starts recording an embedding call (a span and metrics; nothing is exported as a generation)."""
         return self._start_recorder(start, self._embedding_struct,
                                     lambda: N.EmbeddingStart(N.EMBEDDING_START_VERSION),
-                                    N.sigil_embedding_start, EmbeddingRecorder)
+                                    N.sigil_embedding_start, EmbeddingRecorder,
+                                    "embedding", _span_name("embeddings", start.model.name if start.model else ""))
 
     def _live_handle(self) -> c_void_p:
         if not self._handle:
@@ -680,6 +708,46 @@ def _apply_privacy(opts: c_void_p, cfg: ClientConfig, cbs: dict) -> None:
         check(S["max_field_bytes"](opts, cfg.max_field_bytes), "max field bytes")
 
 
+def _span_name(operation: str, subject: Any) -> str:
+    """The host span's name at start (the engine's span name replaces it at end)."""
+    subject = str(subject or "").strip()
+    return f"{operation} {subject}" if subject else operation
+
+
+def _telemetry_mode(cfg: ClientConfig) -> str:
+    """engine, host or both; unset: host when a tracer or meter is given, else engine."""
+    mode = (cfg.telemetry_mode or "").strip().lower()
+    if not mode:
+        return "host" if cfg.tracer is not None or cfg.meter is not None else "engine"
+    if mode not in N.TELEMETRY_PIPELINES:
+        raise ConfigError(f"sigil: unsupported telemetry_mode {cfg.telemetry_mode!r} (engine, host or both)",
+                          code=8, status="SIGIL_E_CONFIG")
+    return mode
+
+
+def _host_telemetry(cfg: ClientConfig, logger: logging.Logger) -> Any:
+    if _telemetry_mode(cfg) == "engine":
+        return None
+    try:
+        from ._host_otel import HostTelemetry
+    except ImportError as e:
+        raise ConfigError(f"sigil: telemetry_mode {_telemetry_mode(cfg)!r} needs opentelemetry-api ({e})",
+                          code=8, status="SIGIL_E_CONFIG") from e
+    return HostTelemetry(cfg.tracer, cfg.meter, logger)
+
+
+def _apply_telemetry_mode(opts: c_void_p, cfg: ClientConfig, host: Any) -> None:
+    mode = _telemetry_mode(cfg)
+    statuses = [N.options_set["telemetry_pipeline"](opts, N.TELEMETRY_PIPELINES[mode])]
+    if host is not None:
+        statuses.append(N.options_set["span_callback"](opts, host.span_cb, None))
+        statuses.append(N.options_set["metric_callback"](opts, host.metric_cb, None))
+    for status in statuses:
+        if status != _OK:
+            name = N.sigil_status_name(status).decode()
+            raise ConfigError(f"sigil: invalid telemetry_mode ({name})", code=status, status=name)
+
+
 def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
     """Passes every field the caller set as an explicit option."""
     def check(status: int, what: str) -> None:
@@ -897,7 +965,7 @@ class _Recorder:
     """
 
     __slots__ = ("client", "_handle", "_lock", "_ended", "_error", "_call_error", "_traceparent", "_refused",
-                 "__weakref__")
+                 "_host_span", "_scopes", "__weakref__")
     _end = _free = _traceparent_fn = _set_error_fn = None  # set by subclasses
 
     def __init__(self, client: Client, handle: c_void_p) -> None:
@@ -909,6 +977,8 @@ class _Recorder:
         self._call_error: Optional[BaseException] = None
         self._traceparent = ""
         self._refused: Optional[SigilError] = None
+        self._host_span: Any = None  # the host tracer's span for this record (host pipeline)
+        self._scopes: list[Any] = []  # what __enter__ made current, undone by __exit__
 
     def _refuse(self, error: SigilError) -> SigilError:
         """Keeps a value the binding could not hand to the engine; end() reports it (the first one)."""
@@ -932,6 +1002,9 @@ class _Recorder:
                 self._error = self._refused
             self._keep_ended(handle)
             type(self)._free(handle)
+            if self._host_span is not None:
+                # The engine's span callback ended it already, unless there was no span (not sampled).
+                self.client._host.end_unfinished(self._host_span)
 
     def _keep(self, handle: c_void_p) -> None:
         """Copies out what stays readable after the handle is freed."""
@@ -964,16 +1037,48 @@ class _Recorder:
         return None if status == _OK else _error(status, c_void_p())
 
     def __enter__(self):
+        self._make_current()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc is not None and self._call_error is None:
-            self.set_call_error(exc)
-        self.end()
+        try:
+            if exc is not None and self._call_error is None:
+                self.set_call_error(exc)
+            self.end()
+        finally:
+            self._restore_current()
         return False
 
     async def __aenter__(self):
-        return self
+        return self.__enter__()
+
+    def _make_current(self) -> None:
+        """Inside the ``with`` block this record's span is the current span: the host span (host
+        pipeline), else the engine's span, as the current OpenTelemetry span when the application uses
+        OpenTelemetry and as the parent of Sigil recorders started there in any case."""
+        if self._host_span is not None:
+            from . import _host_otel
+            from opentelemetry import trace as otel_trace
+            self._scopes.append(("otel", _host_otel.attach(otel_trace.set_span_in_context(self._host_span))))
+            return
+        tp = self.traceparent
+        if not tp:
+            return
+        if "opentelemetry.trace" in sys.modules:  # the application uses OpenTelemetry
+            from . import _host_otel
+            self._scopes.append(("otel", _host_otel.attach(_host_otel.current_span_context(tp))))
+        else:
+            self._scopes.append(("sigil", (_parent_traceparent.set(tp), _parent_remote.set(False))))
+
+    def _restore_current(self) -> None:
+        while self._scopes:
+            kind, token = self._scopes.pop()
+            if kind == "otel":
+                from . import _host_otel
+                _host_otel.detach(token)
+            else:
+                _parent_remote.reset(token[1])
+                _parent_traceparent.reset(token[0])
 
     async def __aexit__(self, exc_type, exc, tb) -> bool:
         return self.__exit__(exc_type, exc, tb)

@@ -102,9 +102,12 @@ class EmbeddingCaptureConfig:
 class ClientConfig:
     """Everything a ``Client`` is configured with.
 
-    ``tracer``, ``meter``, ``now`` and ``sleep`` are accepted for compatibility
-    and not used: spans and metrics are produced by the engine and exported over
-    OTLP (``OTEL_EXPORTER_OTLP_ENDPOINT`` or ``otlp_endpoint``). ``logger``
+    Spans and metrics are produced by the engine; ``telemetry_mode`` says where
+    they go: ``"engine"`` (its own OTLP export, ``OTEL_EXPORTER_OTLP_ENDPOINT``
+    or ``otlp_endpoint``), ``"host"`` (the application's OpenTelemetry:
+    ``tracer`` and ``meter``, else the global providers) or ``"both"``. Unset:
+    ``"host"`` when a ``tracer`` or ``meter`` is given, else ``"engine"``.
+    ``now`` and ``sleep`` are accepted for compatibility and not used. ``logger``
     receives the engine's background diagnostics (default: the "sigil_sdk"
     logger). ``generation_exporter`` (an object with ``export_generations(request)``,
     sync or async, and optionally ``shutdown()``) receives every batch instead of
@@ -116,6 +119,7 @@ class ClientConfig:
     embedding_capture: EmbeddingCaptureConfig = field(default_factory=EmbeddingCaptureConfig)
     tracer: Any = None
     meter: Any = None
+    telemetry_mode: Optional[str] = None  # "engine", "host", "both"; None: automatic (above)
     logger: Optional[logging.Logger] = None
     now: Optional[Callable[[], datetime]] = None
     sleep: Optional[Callable[[float], None]] = None

@@ -196,9 +196,10 @@ pub struct sigil_generation_start_t {
     pub content_capture: u32,
     // version 3
     pub parent_is_local: c_int,
+    pub span_traceparent: *const c_char, // version 4: the host tracer's span for this record
 }
 
-pub const SIGIL_GENERATION_START_VERSION: u32 = 3;
+pub const SIGIL_GENERATION_START_VERSION: u32 = 4;
 
 pub const SIGIL_ROLE_USER: u32 = 1;
 pub const SIGIL_ROLE_ASSISTANT: u32 = 2;
@@ -250,9 +251,10 @@ pub struct sigil_tool_execution_start_t {
     pub content_capture: u32,
     // version 3
     pub parent_is_local: c_int,
+    pub span_traceparent: *const c_char, // version 4: the host tracer's span for this record
 }
 
-pub const SIGIL_TOOL_EXECUTION_START_VERSION: u32 = 3;
+pub const SIGIL_TOOL_EXECUTION_START_VERSION: u32 = 4;
 
 // ---------------------------------------------------------------------------
 // Embeddings
@@ -276,9 +278,10 @@ pub struct sigil_embedding_start_t {
     pub content_capture: u32,
     // version 3
     pub parent_is_local: c_int,
+    pub span_traceparent: *const c_char, // version 4: the host tracer's span for this record
 }
 
-pub const SIGIL_EMBEDDING_START_VERSION: u32 = 3;
+pub const SIGIL_EMBEDDING_START_VERSION: u32 = 4;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -401,6 +404,35 @@ pub const SIGIL_SPAN_VERSION: u32 = 1;
 /// `sigil_span_fn`: receives every finished (sampled) span; `span` is
 /// borrowed for the duration of the call.
 pub type sigil_span_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, span: *const sigil_span_t)>;
+
+/// One GenAI histogram recording, for the host pipeline's meter.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct sigil_metric_point_t {
+    pub version: u32,
+    pub name: *const c_char,
+    pub name_len: usize,
+    pub unit: *const c_char,
+    pub unit_len: usize,
+    pub description: *const c_char,
+    pub description_len: usize,
+    pub explicit_bounds: *const f64,
+    pub explicit_bounds_count: usize,
+    pub value: f64,
+    pub attributes: *const sigil_attribute_t,
+    pub attributes_count: usize,
+}
+
+pub const SIGIL_METRIC_POINT_VERSION: u32 = 1;
+
+/// `sigil_metric_fn`: receives every GenAI histogram recording; `point` is
+/// borrowed for the duration of the call.
+pub type sigil_metric_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, point: *const sigil_metric_point_t)>;
+
+/// Where spans and metrics go (`sigil_options_set_telemetry_pipeline`).
+pub const SIGIL_TELEMETRY_PIPELINE_ENGINE: u32 = 1;
+pub const SIGIL_TELEMETRY_PIPELINE_HOST: u32 = 2;
+pub const SIGIL_TELEMETRY_PIPELINE_BOTH: u32 = 3;
 
 // ---------------------------------------------------------------------------
 // Privacy
@@ -812,6 +844,12 @@ extern "C" {
         fn_: sigil_span_fn,
         user_data: *mut c_void,
     ) -> sigil_status_t;
+    pub fn sigil_options_set_metric_callback(
+        options: *mut sigil_options_t,
+        fn_: sigil_metric_fn,
+        user_data: *mut c_void,
+    ) -> sigil_status_t;
+    pub fn sigil_options_set_telemetry_pipeline(options: *mut sigil_options_t, pipeline: u32) -> sigil_status_t;
     pub fn sigil_client_metrics_snapshot(
         client: *const sigil_client_t,
         json_out: *mut *mut c_char,

@@ -407,16 +407,16 @@ fn struct_layouts_match_the_c_compiler() {
             has_temperature, temperature, has_top_p, top_p, tool_choice, has_thinking_enabled, thinking_enabled,
             tools_json, tools_json_len, tags_json, tags_json_len, metadata_json, metadata_json_len, started_at_ns,
             context_conversation_id, context_conversation_title, context_user_id, context_agent_name,
-            context_agent_version, parent_traceparent, content_capture, parent_is_local }
+            context_agent_version, parent_traceparent, content_capture, parent_is_local, span_traceparent }
         sigil_token_usage_t { version, input_tokens, output_tokens, total_tokens, cache_read_input_tokens,
             cache_write_input_tokens, cache_creation_input_tokens, reasoning_tokens }
         sigil_tool_execution_start_t { version, tool_name, tool_call_id, tool_type, tool_description,
             conversation_id, conversation_title, agent_name, agent_version, request_model, request_provider,
             include_content, started_at_ns, context_conversation_id, context_conversation_title,
-            context_agent_name, context_agent_version, parent_traceparent, content_capture, parent_is_local }
+            context_agent_name, context_agent_version, parent_traceparent, content_capture, parent_is_local, span_traceparent }
         sigil_embedding_start_t { version, model_provider, model_name, agent_name, agent_version, has_dimensions,
             dimensions, encoding_format, started_at_ns, context_agent_name, context_agent_version,
-            parent_traceparent, content_capture, parent_is_local }
+            parent_traceparent, content_capture, parent_is_local, span_traceparent }
         sigil_embedding_result_t { version, input_count, input_tokens, response_model, has_dimensions,
             dimensions, input_texts, input_texts_count }
         sigil_rating_input_t { version, conversation_id, rating_id, rating, comment, metadata_json,
@@ -429,6 +429,8 @@ fn struct_layouts_match_the_c_compiler() {
         sigil_span_t { version, name, name_len, kind, trace_id, span_id, parent_span_id, trace_flags, start_ns,
             end_ns, status_code, status_message, status_message_len, attributes, attributes_count, events,
             events_count }
+        sigil_metric_point_t { version, name, name_len, unit, unit_len, description, description_len,
+            explicit_bounds, explicit_bounds_count, value, attributes, attributes_count }
     };
     let structs = header_structs(&header_text());
     let report = c_report();

@@ -112,6 +112,7 @@ impl Client {
             parent_traceparent: a.ptr(parent),
             content_capture: crate::privacy::raw_mode(mode),
             parent_is_local: 0, // the parent is remote until this binding tells them apart
+            span_traceparent: std::ptr::null(), // the host pipeline comes with the otel feature
         };
         let mut handle = std::ptr::null_mut();
         // SAFETY: `raw` and its strings are valid for the call.
