@@ -44,3 +44,5 @@ export const {
   MappingError
 } = sdk;
 export default sdk;
+export const { openai } = sdk;
+export const { anthropic } = sdk;
