@@ -853,3 +853,4 @@ export interface GenerationRecorder {
 }
 export * as openai from './providers/openai.js';
 export * as anthropic from './providers/anthropic.js';
+export * as gemini from './providers/gemini.js';

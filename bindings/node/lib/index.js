@@ -53,3 +53,4 @@ exports.MappingError = errors.MappingError;
 // the reference SDK exports them: `import { openai } from 'sigil-sdk'`.
 exports.openai = require('./providers/openai.js');
 exports.anthropic = require('./providers/anthropic.js');
+exports.gemini = require('./providers/gemini.js');

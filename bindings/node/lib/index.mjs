@@ -46,3 +46,4 @@ export const {
 export default sdk;
 export const { openai } = sdk;
 export const { anthropic } = sdk;
+export const { gemini } = sdk;
