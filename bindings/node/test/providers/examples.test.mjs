@@ -29,6 +29,7 @@ function referenceDoc(path) {
 const docs = {
   openai: referenceDoc('sdks/js/docs/providers/openai.md'),
   anthropic: referenceDoc('sdks/js/docs/providers/anthropic.md'),
+  gemini: referenceDoc('sdks/js/docs/providers/gemini.md'),
 };
 
 let harness;
@@ -125,6 +126,21 @@ const request = { model: 'claude-sonnet-4-5', max_tokens: 256, messages: [{ role
     assert.ok(gens.every((g) => g.model.provider === 'anthropic' && g.stop_reason === 'tool_use'));
   });
 
+test('the reference Gemini provider examples run with only the import path changed',
+  { skip: docs.gemini === undefined && 'no reference repository' }, async () => {
+    fake.reply(':generateContent', Reply.json('gemini.generate_content/response.json'));
+    fake.reply(':batchEmbedContents', Reply.json('gemini.embed_content/response_batch.json'));
+    // The document uses `provider` without defining it.
+    const prelude = `import { GoogleGenAI } from '@google/genai';
+const provider = new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: process.env.FAKE_PROVIDER_URL } });`;
+    await runExample('gemini', program(docs.gemini, prelude, 'await client.shutdown();'),
+      { FAKE_PROVIDER_URL: fake.url });
+    const gens = await harness.generations();
+    assert.equal(gens.length, 2, 'wrapper, explicit flow');
+    assert.ok(gens.every((g) => g.model.provider === 'gemini' && g.stop_reason === 'STOP'));
+    assert.ok(fake.requests.some((q) => q.path.includes(':batchEmbedContents')));
+  });
+
 test('examples/node/openai.mjs runs against the harness and its own fake provider', async () => {
   await harness.reset();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SIGIL_|OTEL_|OPENAI_)/.test(k)));
@@ -155,4 +171,19 @@ test('examples/node/anthropic.mjs runs against the harness and its own fake prov
   assert.equal(g.conversation_id, 'conv-anthropic-example');
   assert.equal(g.agent_name, 'weather-agent');
   assert.equal(g.mode, 'GENERATION_MODE_STREAM');
+});
+
+test('examples/node/gemini.mjs runs against the harness and its own fake provider', async () => {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SIGIL_|OTEL_|GEMINI_|GOOGLE_)/.test(k)));
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../../../examples/node/gemini.mjs', import.meta.url))], {
+    env: { ...env, SIGIL_PROTOCOL: 'http', SIGIL_ENDPOINT: `http://127.0.0.1:${harness.ports.http}` },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, `the example failed:\n${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /streamed: It is a Monstera\./);
+  assert.match(r.stdout, /generations: 2 enqueued, 2 exported/);
+  const gens = await harness.generations();
+  assert.deepEqual(gens.map((g) => g.mode).sort(), ['GENERATION_MODE_STREAM', 'GENERATION_MODE_SYNC']);
+  assert.ok(gens.every((g) => g.conversation_id === 'conv-gemini-example' && g.agent_name === 'botanist'));
 });

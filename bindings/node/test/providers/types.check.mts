@@ -23,3 +23,11 @@ rec.addProviderEvents('openai.chat', ['{}'], new BigInt64Array(1));
 rec.setMetadata('k', 'v');
 void result;
 void n;
+
+import { GoogleGenAI } from '@google/genai';
+import { instrument as instrumentGemini, models as geminiModels } from 'sigil-sdk/gemini';
+const ai: GoogleGenAI = instrumentGemini(new GoogleGenAI({ apiKey: 'x' }), sigil);
+const gres = await geminiModels.generateContent(sigil, 'gemini-2.5-flash', 'hi', undefined,
+  (model, contents, config) => ai.models.generateContent({ model, contents, config }));
+const gresult: GenerationResult = geminiModels.fromRequestResponse('gemini-2.5-flash', 'hi', undefined, gres);
+void gresult;
