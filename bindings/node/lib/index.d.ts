@@ -854,3 +854,4 @@ export interface GenerationRecorder {
 export * as openai from './providers/openai.js';
 export * as anthropic from './providers/anthropic.js';
 export * as gemini from './providers/gemini.js';
+export * as bedrock from './providers/bedrock.js';

@@ -54,3 +54,4 @@ exports.MappingError = errors.MappingError;
 exports.openai = require('./providers/openai.js');
 exports.anthropic = require('./providers/anthropic.js');
 exports.gemini = require('./providers/gemini.js');
+exports.bedrock = require('./providers/bedrock.js');

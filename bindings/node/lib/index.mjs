@@ -47,3 +47,4 @@ export default sdk;
 export const { openai } = sdk;
 export const { anthropic } = sdk;
 export const { gemini } = sdk;
+export const { bedrock } = sdk;

@@ -8,7 +8,7 @@
 //   models  the reference SDK's wrappers (generateContent, generateContentStream,
 //       embedContent) and mappers (fromRequestResponse, fromStream).
 const { EventBatch, startFields } = require('./common.js');
-const { Call, requireSigil } = require('./stainless.js');
+const { Call, requireSigil, tapGenerator } = require('./stainless.js');
 const { generationApi } = require('./wrappers.js');
 
 const GENERATE = 'gemini.generate_content';
@@ -26,36 +26,6 @@ function requestBody(params) {
     body.config = config;
   }
   return body;
-}
-
-/** Hands each chunk over as the caller reads it; the caller's generator behaves as the SDK's. */
-async function* tapGenerator(generator, call, signal) {
-  let ended = false;
-  try {
-    for (;;) {
-      let r;
-      try {
-        r = await generator.next();
-      } catch (err) {
-        if (signal?.aborted) call.finish('caller_closed');
-        else call.fail(err);
-        ended = true;
-        throw err;
-      }
-      if (r.done) {
-        ended = true;
-        call.finish(signal?.aborted ? 'caller_closed' : '');
-        return r.value;
-      }
-      call.event(r.value);
-      yield r.value;
-    }
-  } finally {
-    if (!ended) {
-      call.finish('caller_closed');
-      await generator.return?.(undefined);
-    }
-  }
 }
 
 function begin(sigil, options, params, streaming) {

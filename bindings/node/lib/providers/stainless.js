@@ -126,6 +126,40 @@ function tapStream(stream, call) {
   };
 }
 
+/**
+ * A plain async iterator (@google/genai, Bedrock), tapped: each item is handed
+ * over as the caller reads it; the generator returned behaves as the SDK's
+ * (break, return(), errors). `signal`: the call's abort signal, if any.
+ */
+async function* tapGenerator(generator, call, signal) {
+  let ended = false;
+  try {
+    for (;;) {
+      let r;
+      try {
+        r = await generator.next();
+      } catch (err) {
+        if (signal?.aborted) call.finish('caller_closed');
+        else call.fail(err);
+        ended = true;
+        throw err;
+      }
+      if (r.done) {
+        ended = true;
+        call.finish(signal?.aborted ? 'caller_closed' : '');
+        return r.value;
+      }
+      call.event(r.value);
+      yield r.value;
+    }
+  } finally {
+    if (!ended) {
+      call.finish('caller_closed');
+      await generator.return?.(undefined);
+    }
+  }
+}
+
 /** Hangs the recording on the SDK's promise, keeping its type. */
 function attach(promise, call) {
   if (promise !== null && typeof promise === 'object' && typeof promise._thenUnwrap === 'function' &&
@@ -197,4 +231,4 @@ function requireSigil(sigil, where) {
   }
 }
 
-module.exports = { instrumentMethod, restoreMethod, requireSigil, tapStream, Call, STREAM_STOPPED_KEY };
+module.exports = { instrumentMethod, restoreMethod, requireSigil, tapStream, tapGenerator, Call, STREAM_STOPPED_KEY };
