@@ -187,3 +187,18 @@ test('examples/node/gemini.mjs runs against the harness and its own fake provide
   assert.deepEqual(gens.map((g) => g.mode).sort(), ['GENERATION_MODE_STREAM', 'GENERATION_MODE_SYNC']);
   assert.ok(gens.every((g) => g.conversation_id === 'conv-gemini-example' && g.agent_name === 'botanist'));
 });
+
+test('examples/node/bedrock.mjs runs against the harness and its own fake provider', async () => {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SIGIL_|OTEL_|BEDROCK_|AWS_)/.test(k)));
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../../../examples/node/bedrock.mjs', import.meta.url))], {
+    env: { ...env, SIGIL_PROTOCOL: 'http', SIGIL_ENDPOINT: `http://127.0.0.1:${harness.ports.http}` },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, `the example failed:\n${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /stop reason: tool_use\nstreamed: Running df\./);
+  assert.match(r.stdout, /generations: 2 enqueued, 2 exported/);
+  const gens = await harness.generations();
+  assert.deepEqual(gens.map((g) => g.mode).sort(), ['GENERATION_MODE_STREAM', 'GENERATION_MODE_SYNC']);
+  assert.ok(gens.every((g) => g.conversation_id === 'conv-bedrock-example' && g.agent_name === 'ops-agent'));
+});

@@ -2,10 +2,12 @@
 // SDKs with the engine's fixtures (conformance/fixtures/providers/<api>/, the
 // files the Python and Go fakes serve). Replies are set per route (a
 // substring of the request path): a JSON body, a server-sent event stream,
-// an error status, or a stream cut after N events. Every request is kept.
+// a Bedrock event stream (binary frames with CRCs), an error status, or a
+// stream cut after N events. Every request is kept.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 
 import { repo } from '../harness.mjs';
 
@@ -18,8 +20,44 @@ export const fixtureEvents = (path) => fixtureText(path).split('\n').filter((l) 
 export const Reply = {
   json: (path, extra = {}) => ({ kind: 'json', status: 200, body: fixtureText(path), ...extra }),
   sse: (path, extra = {}) => ({ kind: 'sse', status: 200, events: fixtureEvents(path), ...extra }),
+  /** Bedrock ConverseStream: each fixture line ({"contentBlockDelta": {...}}) as one event stream frame. */
+  eventstream: (path, extra = {}) => ({ kind: 'eventstream', status: 200, events: fixtureEvents(path), ...extra }),
   error: (status, body, headers = {}) => ({ kind: 'json', status, body: JSON.stringify(body), headers }),
 };
+
+// --- AWS event stream framing (application/vnd.amazon.eventstream) ----------
+
+function header(name, value) {
+  const n = Buffer.from(name);
+  const v = Buffer.from(value);
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(v.length);
+  return Buffer.concat([Buffer.from([n.length]), n, Buffer.from([7]), len, v]); // 7: string
+}
+
+/** One message: prelude (total and headers length, CRC32), headers, payload, CRC32. */
+export function eventstreamFrame(eventType, payload, messageType = 'event') {
+  const headers = messageType === 'exception'
+    ? Buffer.concat([header(':exception-type', eventType), header(':content-type', 'application/json'),
+      header(':message-type', 'exception')])
+    : Buffer.concat([header(':event-type', eventType), header(':content-type', 'application/json'),
+      header(':message-type', 'event')]);
+  const body = Buffer.from(payload);
+  const prelude = Buffer.alloc(12);
+  prelude.writeUInt32BE(12 + headers.length + body.length + 4, 0);
+  prelude.writeUInt32BE(headers.length, 4);
+  prelude.writeUInt32BE(crc32(prelude.subarray(0, 8)), 8);
+  const message = Buffer.concat([prelude, headers, body]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(message));
+  return Buffer.concat([message, crc]);
+}
+
+/** A fixture event ({"contentBlockDelta": {...}}) as its frame: the key is the event type. */
+function bedrockFrame(eventJson) {
+  const [[type, payload]] = Object.entries(JSON.parse(eventJson));
+  return eventstreamFrame(type, JSON.stringify(payload), type.endsWith('Exception') ? 'exception' : 'event');
+}
 
 /** One server-sent event; typed payloads (Anthropic, OpenAI Responses) also name their event. */
 function sseFrame(data) {
@@ -81,11 +119,15 @@ export class FakeProvider {
         return;
       }
       const events = reply.cutAfter === undefined ? reply.events : reply.events.slice(0, reply.cutAfter);
-      res.writeHead(reply.status, { 'content-type': 'text/event-stream', ...(reply.headers ?? {}) });
+      const binary = reply.kind === 'eventstream';
+      res.writeHead(reply.status, {
+        'content-type': binary ? 'application/vnd.amazon.eventstream' : 'text/event-stream',
+        ...(reply.headers ?? {}),
+      });
       res.flushHeaders();
       for (const e of events) {
         if (res.destroyed) return;
-        res.write(sseFrame(e));
+        res.write(binary ? bedrockFrame(e) : sseFrame(e));
         if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
       }
       if (reply.drop) {

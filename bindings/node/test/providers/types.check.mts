@@ -31,3 +31,8 @@ const gres = await geminiModels.generateContent(sigil, 'gemini-2.5-flash', 'hi',
   (model, contents, config) => ai.models.generateContent({ model, contents, config }));
 const gresult: GenerationResult = geminiModels.fromRequestResponse('gemini-2.5-flash', 'hi', undefined, gres);
 void gresult;
+
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { instrument as instrumentBedrock } from 'sigil-sdk/bedrock';
+const br: BedrockRuntimeClient = instrumentBedrock(new BedrockRuntimeClient({}), sigil, { tags: { team: 'ops' } });
+void br;
