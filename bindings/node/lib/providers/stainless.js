@@ -15,10 +15,15 @@ const { EventBatch, startFields } = require('./common.js');
 const ORIGINAL = Symbol.for('sigil.provider.original');
 
 // Metadata of a recorded stream that stopped before its end, as in every
-// binding: "caller_closed" (break, return(), controller.abort()) or "error"
-// (the stream failed; call_error holds it). When the provider's last event had
+// binding: "caller_closed" (break, return(), controller.abort()), "abandoned"
+// (dropped unread, or before its end, and garbage-collected) or "error" (the
+// stream failed; call_error holds it). When the provider's last event had
 // not arrived, the engine's mapping error says the output and usage are partial.
 const STREAM_STOPPED_KEY = 'sigil.stream.stopped';
+
+// A stream the caller drops unread (or before its end) is recorded when it is
+// garbage-collected, marked "abandoned": the registry holds the call, never the stream.
+const abandoned = new FinalizationRegistry((call) => call.finish('abandoned'));
 
 /** One recorded call: a generation (sync or streamed) or an embedding. */
 class Call {
@@ -39,6 +44,7 @@ class Call {
       if (data !== null && typeof data === 'object' && typeof data.iterator === 'function' && data.controller) {
         this.batch = new EventBatch(this.recorder, this.api, this.rawArtifacts);
         tapStream(data, this);
+        abandoned.register(data, this, this);
         return data;
       }
       if (this.embedding) {
@@ -76,6 +82,7 @@ class Call {
   finish(stopped = '') {
     if (this.done) return;
     this.done = true;
+    abandoned.unregister(this);
     try {
       this.batch?.flush();
       if (stopped) this.recorder.setMetadata(STREAM_STOPPED_KEY, stopped);
@@ -131,7 +138,13 @@ function tapStream(stream, call) {
  * over as the caller reads it; the generator returned behaves as the SDK's
  * (break, return(), errors). `signal`: the call's abort signal, if any.
  */
-async function* tapGenerator(generator, call, signal) {
+function tapGenerator(generator, call, signal) {
+  const tapped = tapping(generator, call, signal);
+  abandoned.register(tapped, call, call);
+  return tapped;
+}
+
+async function* tapping(generator, call, signal) {
   let ended = false;
   try {
     for (;;) {

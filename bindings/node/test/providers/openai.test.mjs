@@ -3,6 +3,7 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import OpenAI from 'openai';
@@ -310,4 +311,25 @@ test('uninstrument() puts the SDK methods back; a bad argument is a clear error'
     assert.throws(() => sigilOpenAI.instrument(p, {}), /needs a SigilClient/);
     assert.throws(() => sigilOpenAI.instrument(undefined, sigil), /needs an OpenAI client/);
   });
+});
+
+test('a stream dropped unread, or before its end, is recorded as abandoned when collected', async () => {
+  fake.reply('/chat/completions', Reply.sse('openai.chat/stream_text.jsonl'));
+  const script = fileURLToPath(new URL('./openai_abandon.mjs', import.meta.url));
+  const out = await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', script], {
+      env: { ...process.env, HARNESS_HTTP: harness.httpEndpoint, FAKE_URL: `${fake.url}/v1` },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`exit ${code}: ${stdout}`))));
+  });
+  assert.match(out, /enqueued 2/);
+  const gens = await harness.generations();
+  assert.equal(gens.length, 2);
+  assert.deepEqual(gens.map((g) => g.metadata['sigil.stream.stopped']), ['abandoned', 'abandoned']);
+  const read = gens.find((g) => g.output?.length);
+  assert.ok(read, 'the events read before it was dropped are kept');
 });
