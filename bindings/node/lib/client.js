@@ -1107,3 +1107,49 @@ module.exports = {
   SDK_NAME,
   libraryVersion: N.libraryVersion,
 };
+
+// ---------------------------------------------------------------------------
+// Stream events in batches (sigil_generation_add_provider_events)
+// ---------------------------------------------------------------------------
+
+/**
+ * Feeds several stream events at once, in order, as that many addProviderEvent
+ * calls would, in one crossing into the engine. `arrivedAt` (optional): when
+ * each event reached the caller, as a BigInt64Array of Unix nanoseconds (or an
+ * array of Dates / epoch milliseconds), so the first content event still sets
+ * the time to first token. Returns a mapping problem as addProviderEvent does.
+ */
+GenerationRecorder.prototype.addProviderEvents = function addProviderEvents(api, events, arrivedAt, options) {
+  const list = Array.from(events ?? [], (e) => {
+    if (typeof e === 'string') return e;
+    if (e instanceof Uint8Array) return Buffer.from(e.buffer, e.byteOffset, e.byteLength).toString('utf8');
+    return JSON.stringify(e);
+  });
+  let times;
+  if (arrivedAt !== undefined && arrivedAt !== null) {
+    if (arrivedAt instanceof BigInt64Array) {
+      times = arrivedAt;
+    } else {
+      times = new BigInt64Array(list.length);
+      Array.from(arrivedAt).forEach((t, i) => {
+        if (i < list.length) times[i] = typeof t === 'bigint' ? t : BigInt(Math.round(Number(t))) * 1_000_000n;
+      });
+    }
+    if (times.length < list.length) {
+      throw new InvalidArgumentError('sigil: addProviderEvents needs one arrival time per event', 1);
+    }
+  }
+  const flags = options?.rawArtifacts ? PROVIDER_RAW_ARTIFACTS : 0;
+  return this[SET]((h) => providerStatus(N.generationAddProviderEvents(h, String(api), list, times, flags)));
+};
+
+/**
+ * Extension: adds one string metadata entry to the generation's result (kept
+ * when a result or provider mapping is set later). Returns an input error.
+ */
+GenerationRecorder.prototype.setMetadata = function setMetadata(key, value) {
+  return this[SET]((h) => {
+    const st = N.generationSetMetadataString(h, String(key), String(value));
+    return st === 0 ? undefined : fromStatus(st);
+  });
+};

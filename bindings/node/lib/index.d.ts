@@ -845,3 +845,22 @@ export declare class UnsupportedError extends SigilError {}
 export declare class EngineError extends SigilError {}
 /** Provider JSON the engine could only partly map: returned by the provider methods, never thrown. */
 export declare class MappingError extends SigilError {}
+
+// Stream events in batches (appended; see README "Providers").
+export interface GenerationRecorder {
+  /**
+   * Feeds several stream events at once, in order, as that many addProviderEvent calls would.
+   * `arrivedAt`: when each event reached the caller (a BigInt64Array of Unix nanoseconds, or Dates /
+   * epoch milliseconds), so the first content event still sets the time to first token.
+   */
+  addProviderEvents(api: ProviderApi | (string & {}), events: Iterable<ProviderBody>,
+    arrivedAt?: BigInt64Array | ArrayLike<Date | number | bigint>, options?: ProviderOptions): MappingError | undefined;
+}
+export interface GenerationRecorder {
+  /** Extension: adds one string metadata entry to the result (kept when a provider mapping is set later). */
+  setMetadata(key: string, value: string): SigilError | undefined;
+}
+export * as openai from './providers/openai.js';
+export * as anthropic from './providers/anthropic.js';
+export * as gemini from './providers/gemini.js';
+export * as bedrock from './providers/bedrock.js';

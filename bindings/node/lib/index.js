@@ -48,3 +48,10 @@ exports.RatingTransportError = errors.RatingTransportError;
 exports.UnsupportedError = errors.UnsupportedError;
 exports.EngineError = errors.EngineError;
 exports.MappingError = errors.MappingError;
+
+// Provider wrappers (also their own entry points: sigil-sdk/openai, ...), as
+// the reference SDK exports them: `import { openai } from 'sigil-sdk'`.
+exports.openai = require('./providers/openai.js');
+exports.anthropic = require('./providers/anthropic.js');
+exports.gemini = require('./providers/gemini.js');
+exports.bedrock = require('./providers/bedrock.js');

@@ -44,3 +44,7 @@ export const {
   MappingError
 } = sdk;
 export default sdk;
+export const { openai } = sdk;
+export const { anthropic } = sdk;
+export const { gemini } = sdk;
+export const { bedrock } = sdk;

@@ -213,5 +213,8 @@ napi_value embedding_end(napi_env env, napi_callback_info info);
 napi_value embedding_traceparent(napi_env env, napi_callback_info info);
 napi_value validate_generation_json(napi_env env, napi_callback_info info);
 napi_value status_name(napi_env env, napi_callback_info info);
+napi_value generation_add_provider_events(napi_env env, napi_callback_info info);
+napi_value provider_map_generation(napi_env env, napi_callback_info info);
+napi_value generation_set_metadata_string(napi_env env, napi_callback_info info);
 
 #endif /* SIGIL_NODE_ADDON_H */

@@ -45,6 +45,9 @@ NAPI_MODULE_INIT() {
       FN("shutdownAll", shutdown_all),
       FN("exportDone", export_done),
       FN("generationLastJson", generation_last_json),
+      FN("generationAddProviderEvents", generation_add_provider_events),
+      FN("providerMapGeneration", provider_map_generation),
+      FN("generationSetMetadataString", generation_set_metadata_string),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);

@@ -709,3 +709,155 @@ napi_value embedding_set_provider_result(napi_env env, napi_callback_info info) 
   scratch_end();
   return make_int(env, st);
 }
+
+/* --- provider streams in batches, and mapping without a recorder ---------- */
+
+/* A JavaScript array of strings as malloc'd UTF-8 copies; NULL and a thrown
+ * TypeError when it is not one. *count receives the length. */
+static char **string_array(napi_env env, napi_value v, size_t **lens_out, uint32_t *count) {
+  int is_array = 0;
+  bool arr = false;
+  if (napi_is_array(env, v, &arr) == napi_ok) is_array = arr;
+  *count = 0;
+  *lens_out = NULL;
+  if (!is_array) {
+    throw_type(env, "provider events must be an array of strings");
+    return NULL;
+  }
+  uint32_t n = 0;
+  napi_get_array_length(env, v, &n);
+  char **out = (char **)calloc(n == 0 ? 1 : n, sizeof *out);
+  size_t *lens = (size_t *)calloc(n == 0 ? 1 : n, sizeof *lens);
+  if (out == NULL || lens == NULL) {
+    free(out);
+    free(lens);
+    throw_type(env, "out of memory");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    napi_value e;
+    size_t len = 0;
+    if (napi_get_element(env, v, i, &e) != napi_ok || napi_get_value_string_utf8(env, e, NULL, 0, &len) != napi_ok ||
+        (out[i] = (char *)malloc(len + 1)) == NULL ||
+        napi_get_value_string_utf8(env, e, out[i], len + 1, &lens[i]) != napi_ok) {
+      for (uint32_t j = 0; j <= i && j < n; ++j) free(out[j]);
+      free(out);
+      free(lens);
+      throw_type(env, "provider events must be an array of strings");
+      return NULL;
+    }
+  }
+  *count = n;
+  *lens_out = lens;
+  return out;
+}
+
+static void string_array_free(char **a, size_t *lens, uint32_t n) {
+  if (a == NULL) return;
+  for (uint32_t i = 0; i < n; ++i) free(a[i]);
+  free(a);
+  free(lens);
+}
+
+/* generationAddProviderEvents(recorder, api, events: string[], arrivedNs: BigInt64Array | undefined, flags)
+ * -> status. arrivedNs[i] (Unix ns) is when event i reached the caller. */
+napi_value generation_add_provider_events(napi_env env, napi_callback_info info) {
+  napi_value a[5];
+  CHECK(env, get_args(env, info, 5, a));
+  int ok;
+  sigil_generation_t *g = generation_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  double flags = 0;
+  opt_double(env, a[4], &flags);
+  size_t *lens = NULL;
+  uint32_t n = 0;
+  char **events = string_array(env, a[2], &lens, &n);
+  if (events == NULL) return NULL;
+  const int64_t *arrived = NULL;
+  if (!is_nullish(env, a[3])) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void *data = NULL;
+    bool is_typed = false;
+    napi_is_typedarray(env, a[3], &is_typed);
+    if (!is_typed || napi_get_typedarray_info(env, a[3], &type, &length, &data, NULL, NULL) != napi_ok ||
+        type != napi_bigint64_array || length < n) {
+      string_array_free(events, lens, n);
+      return throw_type(env, "arrival times must be a BigInt64Array as long as the events");
+    }
+    arrived = (const int64_t *)data;
+  }
+  scratch_t *s = scratch_begin();
+  sref_t api;
+  if (put_string(env, a[1], s, &api) != napi_ok) {
+    scratch_end();
+    string_array_free(events, lens, n);
+    return throw_last_error(env, "generationAddProviderEvents: string conversion");
+  }
+  sigil_status_t st = sigil_generation_add_provider_events(
+      g, api.off < 0 ? NULL : sptr(s, api), (const char *const *)events, lens, arrived, n, (uint32_t)flags);
+  scratch_end();
+  string_array_free(events, lens, n);
+  return make_int(env, st);
+}
+
+/* providerMapGeneration(api, request?, response?, events?: string[], flags) -> [status, json | undefined, message]:
+ * the normalized generation (sigil.v1 protojson) of a provider call, without a recorder. */
+napi_value provider_map_generation(napi_env env, napi_callback_info info) {
+  napi_value a[5];
+  CHECK(env, get_args(env, info, 5, a));
+  double flags = 0;
+  opt_double(env, a[4], &flags);
+  size_t *lens = NULL;
+  uint32_t n = 0;
+  char **events = NULL;
+  if (!is_nullish(env, a[3])) {
+    events = string_array(env, a[3], &lens, &n);
+    if (events == NULL) return NULL;
+  }
+  scratch_t *s = scratch_begin();
+  sref_t api, req = SREF_UNSET, resp = SREF_UNSET;
+  if (put_string(env, a[0], s, &api) != napi_ok ||
+      (!is_nullish(env, a[1]) && put_string(env, a[1], s, &req) != napi_ok) ||
+      (!is_nullish(env, a[2]) && put_string(env, a[2], s, &resp) != napi_ok)) {
+    scratch_end();
+    string_array_free(events, lens, n);
+    return throw_type(env, "provider JSON must be a string");
+  }
+  char *json = NULL;
+  size_t json_len = 0;
+  sigil_error_t *err = NULL;
+  sigil_status_t st = sigil_provider_map_generation(
+      api.off < 0 ? NULL : sptr(s, api), req.off < 0 ? NULL : sptr(s, req), req.off < 0 ? 0 : req.len,
+      resp.off < 0 ? NULL : sptr(s, resp), resp.off < 0 ? 0 : resp.len, (const char *const *)events, lens, n,
+      (uint32_t)flags, &json, &json_len, &err);
+  scratch_end();
+  string_array_free(events, lens, n);
+  napi_value out;
+  napi_create_array_with_length(env, 3, &out);
+  napi_set_element(env, out, 0, make_int(env, st));
+  if (json != NULL) napi_set_element(env, out, 1, make_string(env, json, json_len));
+  napi_set_element(env, out, 2, make_cstring(env, err != NULL ? sigil_error_message(err) : sigil_status_name(st)));
+  sigil_json_free(json);
+  sigil_error_free(err);
+  return out;
+}
+
+/* generationSetMetadataString(recorder, key, value) -> status: one string metadata entry of the result. */
+napi_value generation_set_metadata_string(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  CHECK(env, get_args(env, info, 3, a));
+  int ok;
+  sigil_generation_t *g = generation_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t key, value;
+  if (put_string(env, a[1], s, &key) != napi_ok || put_string(env, a[2], s, &value) != napi_ok || key.off < 0 ||
+      value.off < 0) {
+    scratch_end();
+    return throw_type(env, "metadata key and value must be strings");
+  }
+  sigil_status_t st = sigil_generation_set_metadata_string(g, sptr(s, key), sptr(s, value));
+  scratch_end();
+  return make_int(env, st);
+}
