@@ -311,6 +311,24 @@ class SigilFrameworkHandlerBase:
             run.recorder.end()
         _raise_local_error(run.recorder)
 
+    def _on_llm_provider_end(self, *, run_id: UUID, api: str, request: Any, response: Any) -> None:
+        """The run finished and the framework handed over provider-shaped bodies (``api`` as in
+        ``GenerationRecorder.set_provider_request``): the engine maps them, as for a provider call.
+        Without input capture the request is left out (the start's prompts stay the input)."""
+        with self._lock:
+            run = self._runs.pop(str(run_id), None)
+        if run is None:
+            return
+        try:
+            if self._capture_inputs and request is not None:
+                run.recorder.set_provider_request(api, request)
+            else:
+                run.recorder.set_result(Generation(input=run.input_messages))
+            run.recorder.set_provider_response(api, response)
+        finally:
+            run.recorder.end()
+        _raise_local_error(run.recorder)
+
     def _on_llm_error(self, *, error: BaseException, run_id: UUID) -> None:
         """The run failed: recorded as the call error, with whatever text was streamed."""
         with self._lock:

@@ -112,8 +112,9 @@ class _LangChainRuns(SigilFrameworkHandlerBase):
                                                                                  run_name=run_name))
 
 
-class SigilLangChainHandler(_LangChainRuns, BaseCallbackHandler):
-    """LangChain callback handler for sync runs (and async runs: LangChain calls it in an executor)."""
+class LangChainStyleCallbacks(_LangChainRuns):
+    """The LangChain callback surface (``on_llm_start``, ``on_tool_end``, ...) over the base, for the
+    handlers of frameworks that speak it (the OpenAI Agents hooks bridge feeds one too)."""
 
     def on_llm_start(self, serialized: Optional[dict[str, Any]], prompts: list[str], *, run_id: UUID,
                      parent_run_id: Optional[UUID] = None, tags: Optional[list[str]] = None,
@@ -176,8 +177,12 @@ class SigilLangChainHandler(_LangChainRuns, BaseCallbackHandler):
         self._on_retriever_error(error=error, run_id=run_id)
 
 
-class SigilAsyncLangChainHandler(_LangChainRuns, AsyncCallbackHandler):
-    """LangChain callback handler whose callbacks are coroutines, awaited on the run's event loop."""
+class SigilLangChainHandler(LangChainStyleCallbacks, BaseCallbackHandler):
+    """LangChain callback handler for sync runs (and async runs: LangChain calls it in an executor)."""
+
+
+class AsyncLangChainStyleCallbacks(_LangChainRuns):
+    """LangChainStyleCallbacks whose callbacks are coroutines."""
 
     async def on_llm_start(self, serialized: Optional[dict[str, Any]], prompts: list[str], *, run_id: UUID,
                            parent_run_id: Optional[UUID] = None, tags: Optional[list[str]] = None,
@@ -239,6 +244,10 @@ class SigilAsyncLangChainHandler(_LangChainRuns, AsyncCallbackHandler):
 
     async def on_retriever_error(self, error: BaseException, *, run_id: UUID, **_kwargs: Any) -> None:
         self._on_retriever_error(error=error, run_id=run_id)
+
+
+class SigilAsyncLangChainHandler(AsyncLangChainStyleCallbacks, AsyncCallbackHandler):
+    """LangChain callback handler whose callbacks are coroutines, awaited on the run's event loop."""
 
 
 def with_callbacks(config: Optional[dict[str, Any]], handler_types: tuple[type, ...],

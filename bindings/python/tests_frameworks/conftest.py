@@ -8,6 +8,7 @@ Each test module skips itself when its framework is not installed (`make deps-fr
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,9 @@ _spec.loader.exec_module(_binding)
 globals().update({k: v for k, v in vars(_binding).items() if not k.startswith("__")})
 
 import sigil_sdk as sigil  # noqa: E402
+
+# OpenAI Agents exports its own traces to OpenAI's service unless told not to: no test reaches it.
+os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
 
 
 @pytest.fixture

@@ -40,8 +40,8 @@ def run_readme(harness, fake_provider, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "test")
     namespaces = []
 
-    def run(code: str) -> dict:
-        ns = {"__name__": "readme"}
+    def run(code: str, **extra: object) -> dict:
+        ns = {"__name__": "readme", **extra}
         namespaces.append(ns)
         exec(compile(code, "README", "exec"), ns)  # noqa: S102 - the README's own code
         shutdown_clients(ns)
@@ -116,3 +116,56 @@ def test_the_reference_langgraph_readme_runs(harness, fake_provider, run_readme)
         assert g["output"][0]["parts"][0]["text"] == TEXT
     # Both thread invocations reached the model through the graph.
     assert len(fake_provider.request_bodies("/chat/completions")) == 4
+
+
+def test_the_reference_openai_agents_readme_runs(harness, fake_provider, run_readme):
+    agents = pytest.importorskip("agents", reason="openai-agents is not installed (make deps-frameworks)")
+    import openai
+
+    code = "\n".join(python_blocks(reference_readme("openai-agents")))
+    # The README builds run options and leaves `Runner.run(..., hooks=run_options["hooks"])` as a
+    # comment; run that line too, on its client, before the namespace's client is shut down.
+    code = code.replace('# Runner.run(agent, input="...", hooks=run_options["hooks"])',
+                        'Runner.run_sync(agent, input="Weather?", hooks=run_options["hooks"], '
+                        'run_config=RunConfig(tracing_disabled=True))')
+    fake_provider.reply("/chat/completions", JSON)
+    model = agents.OpenAIChatCompletionsModel(
+        model="gpt-4o", openai_client=openai.AsyncOpenAI(base_url=fake_provider.url + "/v1", api_key="test"))
+    prelude = {"agent": agents.Agent(name="assistant", instructions="Be brief.", model=model),
+               "Runner": agents.Runner, "RunConfig": agents.RunConfig}
+    ns = run_readme("\n".join(f"{k} = __prelude__[{k!r}]" for k in prelude) + "\n" + code,
+                    __prelude__=prelude)
+    assert isinstance(ns["run_options"]["hooks"], agents.lifecycle.RunHooksBase)
+    gens = generations(harness, 2)
+    assert len(gens) == 2  # the two blocks' runs
+    for g in gens:
+        assert g["tags"]["sigil.framework.name"] == "openai-agents"
+        assert g["model"] == {"provider": "openai", "name": "gpt-4o"}
+        assert g["output"][0]["parts"][0]["text"] == TEXT
+
+
+def test_the_openai_agents_example_runs(harness, fake_provider, run_readme, monkeypatch):
+    agents = pytest.importorskip("agents", reason="openai-agents is not installed (make deps-frameworks)")
+    import json
+
+    from conftest import fixture
+
+    def tool_call(name: str, arguments: dict, call_id: str) -> Reply:
+        body = json.loads(fixture("openai.chat/response_tool_calls.json"))
+        body["choices"][0]["message"]["tool_calls"] = [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}]
+        return Reply("json", body=json.dumps(body).encode())
+
+    fake_provider.replies("/chat/completions", [tool_call("transfer_to_weather", {}, "call_h1"),
+                                                tool_call("get_weather", {"city": "Paris"}, "call_w1"), JSON])
+    agents.set_default_openai_api("chat_completions")  # the fake provider speaks chat completions
+    try:
+        section = README.read_text().split("### OpenAI Agents", 1)[1]
+        ns = run_readme(python_blocks(section)[0])
+    finally:
+        agents.set_default_openai_api("responses")
+    assert ns["result"].final_output == TEXT
+    gens = generations(harness, 3)
+    assert len(gens) == 3
+    assert {g["conversation_id"] for g in gens} == {"conv-7"}
+    assert {g["agent_name"] for g in gens} == {"travel-desk"}
