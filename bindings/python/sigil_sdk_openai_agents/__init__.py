@@ -12,6 +12,7 @@ abandoned.
 from __future__ import annotations
 
 import inspect
+import logging
 import threading
 import json
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ except ImportError:  # openai-agents absent: the bridge stays importable, nothin
         """Stands in for agents.RunHooks when openai-agents is not installed."""
 
 
+_log = logging.getLogger("sigil_sdk_openai_agents")
 _RESPONSES_API = "openai.responses"
 _ABANDONED = "agent run abandoned: no final output before max_open_runs newer runs"
 
@@ -144,8 +146,8 @@ class SigilOpenAIAgentsRunHooks(RunHooks):
             run_id, request = pending.pop()
             if not pending:
                 state.llm.pop(id(agent), None)
-            self._sigil_handler._on_llm_provider_end(run_id=run_id, api=_RESPONSES_API, request=request,
-                                                     response=_responses_body(response, request.get("model", "")))
+            await _call(self._sigil_handler._on_llm_provider_end, run_id=run_id, api=_RESPONSES_API,
+                        request=request, response=_responses_body(response, request.get("model", "")))
         await _delegate(self._delegate, "on_llm_end", context, agent, response)
 
     async def on_tool_start(self, context: Any, agent: Any, tool: Any) -> None:
@@ -197,7 +199,18 @@ def with_sigil_openai_agents_hooks(run_options: Optional[dict[str, Any]], *, cli
 
 
 async def _call(method: Any, *args: Any, **kwargs: Any) -> None:
-    result = method(*args, **kwargs)
+    """Calls a handler callback. OpenAI Agents lets a hook's exception end the run: a recording
+    problem (the client shut down, a validation error) is logged instead, never raised into it."""
+    try:
+        result = method(*args, **kwargs)
+        if inspect.isawaitable(result):
+            await result
+    except Exception as exc:  # noqa: BLE001 - telemetry never breaks the host
+        _log.warning("sigil: recording an OpenAI Agents event failed: %s", exc)
+
+
+async def _call_delegate(method: Any, *args: Any) -> None:
+    result = method(*args)
     if inspect.isawaitable(result):
         await result
 
@@ -205,7 +218,7 @@ async def _call(method: Any, *args: Any, **kwargs: Any) -> None:
 async def _delegate(delegate: Any, name: str, *args: Any) -> None:
     method = getattr(delegate, name, None) if delegate is not None else None
     if method is not None:
-        await _call(method, *args)
+        await _call_delegate(method, *args)  # the caller's own hooks: their errors are theirs
 
 
 def _text(value: Any) -> str:

@@ -26,6 +26,10 @@ import sigil_sdk as sigil  # noqa: E402
 
 # OpenAI Agents exports its own traces to OpenAI's service unless told not to: no test reaches it.
 os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
+if importlib.util.find_spec("agents") is not None:
+    from agents import set_tracing_disabled
+
+    set_tracing_disabled(True)
 
 
 @pytest.fixture

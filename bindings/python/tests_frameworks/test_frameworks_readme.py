@@ -38,6 +38,7 @@ def run_readme(harness, fake_provider, monkeypatch):
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", harness.urls["otlp"])
     monkeypatch.setenv("OPENAI_BASE_URL", fake_provider.url + "/v1")
     monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("OPENAI_AGENTS_DISABLE_TRACING", "1")
     namespaces = []
 
     def run(code: str, **extra: object) -> dict:
@@ -169,3 +170,41 @@ def test_the_openai_agents_example_runs(harness, fake_provider, run_readme, monk
     assert len(gens) == 3
     assert {g["conversation_id"] for g in gens} == {"conv-7"}
     assert {g["agent_name"] for g in gens} == {"travel-desk"}
+
+
+def test_the_reference_llamaindex_readme_runs(harness, run_readme, monkeypatch):
+    pytest.importorskip("llama_index.core", reason="llama-index-core is not installed (make deps-frameworks)")
+    from llama_index.core import Document, Settings, VectorStoreIndex
+    from llama_index.core.embeddings import MockEmbedding
+    from llama_index.core.llms import MockLLM
+
+    from sigil_sdk_llamaindex import SigilLlamaIndexCallbackHandler
+
+    code = "\n".join(python_blocks(reference_readme("llamaindex")))
+    # The README leaves the query engine as a comment; wire the last block's callback manager into
+    # LlamaIndex the way it takes one (Settings), and query an index.
+    monkeypatch.setattr(Settings, "_callback_manager", Settings._callback_manager)  # restored after
+    code += ("\nSettings.callback_manager = config['callback_manager']"
+             "\nindex = VectorStoreIndex.from_documents([Document(text='Paris is sunny.')], "
+             "embed_model=MockEmbedding(embed_dim=8), callback_manager=config['callback_manager'])"
+             "\nllm = MockLLM(max_tokens=2)\nllm.callback_manager = config['callback_manager']"
+             "\nanswer = index.as_query_engine(llm=llm).query('Weather?')\nclient.flush()")
+    ns = run_readme(code, Settings=Settings, VectorStoreIndex=VectorStoreIndex, Document=Document, MockEmbedding=MockEmbedding,
+                    MockLLM=MockLLM)
+    assert str(ns["answer"]) == "text text"
+    assert any(isinstance(h, SigilLlamaIndexCallbackHandler) for h in ns["config"]["callback_manager"].handlers)
+    (g,) = generations(harness)
+    assert g["tags"]["sigil.framework.name"] == "llamaindex"
+    assert g["output"][0]["parts"][0]["text"] == "text text"
+
+
+def test_the_llamaindex_example_runs(harness, run_readme, monkeypatch):
+    pytest.importorskip("llama_index.core", reason="llama-index-core is not installed (make deps-frameworks)")
+    from llama_index.core import Settings
+
+    from sigil_sdk_llamaindex import SigilLlamaIndexCallbackHandler
+
+    monkeypatch.setattr(Settings, "_callback_manager", Settings._callback_manager)  # restored after
+    section = README.read_text().split("### LlamaIndex", 1)[1]
+    run_readme(python_blocks(section)[0])
+    assert any(isinstance(h, SigilLlamaIndexCallbackHandler) for h in Settings.callback_manager.handlers)

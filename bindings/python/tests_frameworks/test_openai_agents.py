@@ -124,3 +124,12 @@ def test_existing_hooks_keep_being_called(fw_client):
     assert with_sigil_openai_agents_hooks(options, client=fw_client)["hooks"] is options["hooks"]
     with pytest.raises(TypeError):
         with_sigil_openai_agents_hooks({"hooks": [mine]}, client=fw_client)
+
+
+def test_a_shut_down_client_never_breaks_the_run(harness, fake_provider, fw_client, otel, caplog):
+    fake_provider.reply("/chat/completions", Reply.json("openai.chat/response_text.json"))
+    options = with_sigil_openai_agents_hooks(None, client=fw_client)
+    fw_client.shutdown()
+    result = Runner.run_sync(agents_for(fake_provider).handoffs[0], "Weather?", run_config=run_config(), **options)
+    assert result.final_output == TEXT
+    assert "client is shut down" in caplog.text
