@@ -146,8 +146,11 @@ class SigilOpenAIAgentsRunHooks(RunHooks):
             run_id, request = pending.pop()
             if not pending:
                 state.llm.pop(id(agent), None)
+            body = _responses_body(response, request.get("model", ""))
+            if not getattr(self._sigil_handler, "_capture_outputs", True):
+                body["output"] = []  # usage, ids and model still recorded
             await _call(self._sigil_handler._on_llm_provider_end, run_id=run_id, api=_RESPONSES_API,
-                        request=request, response=_responses_body(response, request.get("model", "")))
+                        request=request, response=body)
         await _delegate(self._delegate, "on_llm_end", context, agent, response)
 
     async def on_tool_start(self, context: Any, agent: Any, tool: Any) -> None:

@@ -133,3 +133,13 @@ def test_a_shut_down_client_never_breaks_the_run(harness, fake_provider, fw_clie
     result = Runner.run_sync(agents_for(fake_provider).handoffs[0], "Weather?", run_config=run_config(), **options)
     assert result.final_output == TEXT
     assert "client is shut down" in caplog.text
+
+
+def test_capture_flags_leave_content_out(harness, fake_provider, fw_client, otel):
+    fake_provider.reply("/chat/completions", Reply.json("openai.chat/response_text.json"))
+    options = with_sigil_openai_agents_hooks(None, client=fw_client, capture_inputs=False, capture_outputs=False)
+    Runner.run_sync(agents_for(fake_provider).handoffs[0], "secret question", run_config=run_config(), **options)
+    settle(harness, fw_client, otel, generation_count=1)
+    (g,) = generations(harness)
+    assert "output" not in g and "input" not in g
+    assert g["usage"]["input_tokens"] == "210"
