@@ -11,7 +11,7 @@ APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-de
 	libgtest-dev libbenchmark-dev openssl \
 	clang libclang-rt-14-dev clang-format
 
-.PHONY: format lint all deps deps-apt deps-python deps-rust deps-go build bench test test-unit test-integration test-python test-go bench-go test-rust bench-rust test-node test-compat test-sanitize fuzz conformance demo install clean
+.PHONY: format lint all deps deps-apt deps-python deps-frameworks deps-rust deps-go build bench test test-unit test-integration test-python test-frameworks test-go bench-go test-rust bench-rust test-node test-compat test-sanitize fuzz conformance demo install clean
 
 all: build
 
@@ -29,6 +29,12 @@ deps-apt:
 deps-python:
 	@$(PYTHON) -m pip install -q --disable-pip-version-check -r conformance/requirements.txt \
 	  -r bindings/python/requirements-providers.txt -r bindings/python/requirements-otel.txt
+
+# The agent frameworks of the framework tier (heavy, so apart from deps-python); pip
+# skips what is already installed at the pinned versions.
+deps-frameworks:
+	@$(PYTHON) -m pip install -q --disable-pip-version-check -r bindings/python/requirements-providers.txt \
+	  -r bindings/python/requirements-frameworks.txt
 
 deps-rust:
 	@cd bindings/rust && cargo fetch --locked --quiet
@@ -52,6 +58,7 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE conformance
 	$(PYTHON) -m pytest -q -p no:cacheprovider conformance/harness
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+	$(MAKE) --no-print-directory test-frameworks
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-node
@@ -60,6 +67,12 @@ test: build
 
 test-python: build
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+
+# Framework handlers against the real frameworks (LangChain, LangGraph, OpenAI Agents, LlamaIndex) and the fake provider on
+# loopback. Its own tier because the frameworks are heavy installs; a test module whose
+# framework is missing skips, saying so.
+test-frameworks: build deps-frameworks
+	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests_frameworks
 
 GO ?= go
 GO_SIGIL_ENV = eval "$$(sh bindings/go/env.sh $(BUILD))"

@@ -9,17 +9,27 @@ its run identifiers in its metadata (``sigil.framework.run_id``, ...), which
 the engine also copies onto the generation span. The names, arguments and
 resolution rules are the reference SDK's, so its framework packages run on
 this module unchanged.
+
+Beyond the reference: the run tree nests. A run whose parent run is still open
+(a chain span, a generation or a tool execution of this handler) starts as a
+child of the parent's span, whichever thread or event loop the callback comes
+from; a root run is a child of the caller's current span. Callbacks may arrive
+from many threads at once, and runs that never end are bounded: past
+``max_open_runs`` of one kind the oldest is ended as abandoned.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional, Union
 from uuid import UUID
 
 from .client import Client, GenerationRecorder, ToolExecutionRecorder
+from .context import with_parent_traceparent
 from .models import (
     Generation,
     GenerationMode,
@@ -30,7 +40,9 @@ from .models import (
     Part,
     PartKind,
     TokenUsage,
+    ToolCall,
     ToolExecutionStart,
+    ToolResult,
     user_text_message,
 )
 
@@ -42,6 +54,8 @@ _DEFAULT_LANGUAGE = "python"
 _DEFAULT_INSTRUMENTATION_NAME = "github.com/grafana/sigil/sdks/python/frameworks"
 _KNOWN_PROVIDERS = frozenset({"openai", "anthropic", "gemini"})
 _MAX_METADATA_DEPTH = 5
+_DEFAULT_MAX_OPEN_RUNS = 10_000
+_ABANDONED = "framework run abandoned: no end or error callback before max_open_runs newer runs of its kind"
 _DROP = object()
 
 _TAG_NAME = "sigil.framework.name"
@@ -63,8 +77,16 @@ class _LlmRun:
     recorder: GenerationRecorder
     input_messages: list[Message]
     capture_outputs: bool
+    streaming: bool = False
     chunks: list[str] = field(default_factory=list)
     first_token_seen: bool = False
+
+    def mode_fields(self) -> dict[str, Any]:
+        """A run started as sync whose tokens streamed in (LangChain's ``stream()`` does not always say
+        so in its invocation params) is recorded as a stream."""
+        if self.first_token_seen and not self.streaming:
+            return {"mode": GenerationMode.STREAM, "operation_name": "streamText"}
+        return {}
 
     def streamed_output(self) -> list[Message]:
         if not (self.capture_outputs and self.chunks):
@@ -136,6 +158,7 @@ class SigilFrameworkHandlerBase:
         capture_outputs: bool = True,
         extra_tags: Optional[dict[str, str]] = None,
         extra_metadata: Optional[dict[str, Any]] = None,
+        max_open_runs: int = _DEFAULT_MAX_OPEN_RUNS,
     ) -> None:
         self._client = client
         self._agent_name = agent_name
@@ -154,6 +177,10 @@ class SigilFrameworkHandlerBase:
         self._tool_runs: dict[str, _ToolRun] = {}
         self._chain_spans: dict[str, Any] = {}
         self._retriever_spans: dict[str, Any] = {}
+        self._max_open_runs = max(1, int(max_open_runs))
+        # Guards the run tables: callbacks of one handler arrive from many threads (LangChain runs
+        # sync callbacks of async runs in executors, users share a handler across threads).
+        self._lock = threading.RLock()
 
     # -- LLM and chat-model runs -> generations --
 
@@ -185,7 +212,12 @@ class SigilFrameworkHandlerBase:
         inputs = _map_chat_inputs(messages) if self._capture_inputs else []
         self._start_generation("chat", inputs, serialized, run_id, parent_run_id, invocation_params, callback_kwargs)
 
-    def _start_generation(
+    def _start_generation(self, *args: Any) -> None:
+        with self._lock:
+            abandoned = self._start_generation_locked(*args)
+        _abandon(abandoned)
+
+    def _start_generation_locked(
         self,
         run_type: str,
         inputs: list[Message],
@@ -194,10 +226,10 @@ class SigilFrameworkHandlerBase:
         parent_run_id: Optional[UUID],
         invocation_params: Optional[dict[str, Any]],
         callback_kwargs: Optional[dict[str, Any]],
-    ) -> None:
+    ) -> list[Any]:
         run_key = str(run_id)
         if run_key in self._runs:
-            return
+            return []
         info = self._run_info(run_key, parent_run_id, serialized, invocation_params, callback_kwargs)
         model_name = _resolve_model_name(serialized, invocation_params)
         provider = _resolve_provider(self._provider, self._provider_resolver, model_name, serialized,
@@ -234,12 +266,15 @@ class SigilFrameworkHandlerBase:
             metadata=_normalize_metadata(metadata),
         )
         start_fn = self._client.start_streaming_generation if streaming else self._client.start_generation
-        self._runs[run_key] = _LlmRun(recorder=start_fn(start), input_messages=inputs,
-                                      capture_outputs=self._capture_outputs)
+        with self._child_of(parent_run_id):
+            recorder = start_fn(start)
+        return self._keep(self._runs, run_key, _LlmRun(recorder=recorder, input_messages=inputs,
+                                                       capture_outputs=self._capture_outputs, streaming=streaming))
 
     def _on_llm_new_token(self, *, token: str, run_id: UUID) -> None:
         """A streamed token: kept for the output, and the first one sets the time to first token."""
-        run = self._runs.get(str(run_id))
+        with self._lock:
+            run = self._runs.get(str(run_id))
         if run is None or not token.strip():
             return
         if run.capture_outputs:
@@ -250,35 +285,61 @@ class SigilFrameworkHandlerBase:
 
     def _on_llm_end(self, *, response: Any, run_id: UUID) -> None:
         """The run finished: output (or the streamed text), usage, response model and stop reason."""
-        run = self._runs.pop(str(run_id), None)
+        with self._lock:
+            run = self._runs.pop(str(run_id), None)
         if run is None:
             return
         try:
             llm_output = _read(response, "llm_output")
+            # A chat model's message carries what a streamed run's llm_output lacks.
+            message = _first_message(response)
+            response_metadata = _read(message, "response_metadata")
             output: list[Message] = []
             if run.capture_outputs:
                 output = _map_output_messages(response) or run.streamed_output()
+            usage = _read(llm_output, "token_usage") or _read(llm_output, "usage")
             run.recorder.set_result(Generation(
                 input=run.input_messages,
                 output=output,
-                usage=_map_usage(_read(llm_output, "token_usage") or _read(llm_output, "usage")),
-                response_model=_as_str(_read(llm_output, "model_name")),
-                stop_reason=_as_str(_read(llm_output, "finish_reason") or _read(llm_output, "stop_reason")),
+                usage=_map_usage(usage) if usage else _map_usage_metadata(_read(message, "usage_metadata")),
+                response_model=_as_str(_read(llm_output, "model_name")) or _as_str(_read(response_metadata, "model_name")),
+                stop_reason=_first_text(llm_output, (("finish_reason",), ("stop_reason",)))
+                or _first_text(response_metadata, (("finish_reason",), ("stop_reason",))),
+                **run.mode_fields(),
             ))
+        finally:
+            run.recorder.end()
+        _raise_local_error(run.recorder)
+
+    def _on_llm_provider_end(self, *, run_id: UUID, api: str, request: Any, response: Any) -> None:
+        """The run finished and the framework handed over provider-shaped bodies (``api`` as in
+        ``GenerationRecorder.set_provider_request``): the engine maps them, as for a provider call.
+        Without input capture the request is left out (the start's prompts stay the input)."""
+        with self._lock:
+            run = self._runs.pop(str(run_id), None)
+        if run is None:
+            return
+        try:
+            if self._capture_inputs and request is not None:
+                run.recorder.set_provider_request(api, request)
+            else:
+                run.recorder.set_result(Generation(input=run.input_messages))
+            run.recorder.set_provider_response(api, response)
         finally:
             run.recorder.end()
         _raise_local_error(run.recorder)
 
     def _on_llm_error(self, *, error: BaseException, run_id: UUID) -> None:
         """The run failed: recorded as the call error, with whatever text was streamed."""
-        run = self._runs.pop(str(run_id), None)
+        with self._lock:
+            run = self._runs.pop(str(run_id), None)
         if run is None:
             return
         try:
             run.recorder.set_call_error(Exception(str(error)))
             streamed = run.streamed_output()
             if streamed:
-                run.recorder.set_result(Generation(input=run.input_messages, output=streamed))
+                run.recorder.set_result(Generation(input=run.input_messages, output=streamed, **run.mode_fields()))
         finally:
             run.recorder.end()
         _raise_local_error(run.recorder)
@@ -295,29 +356,38 @@ class SigilFrameworkHandlerBase:
         callback_kwargs: Optional[dict[str, Any]] = None,
     ) -> None:
         """A tool run started; its arguments are ``callback_kwargs["inputs"]``, else the input string."""
+        with self._lock:
+            abandoned = self._start_tool_locked(serialized, input_str, run_id, parent_run_id, callback_kwargs)
+        _abandon(abandoned)
+
+    def _start_tool_locked(self, serialized: Optional[dict[str, Any]], input_str: str, run_id: UUID,
+                           parent_run_id: Optional[UUID], callback_kwargs: Optional[dict[str, Any]]) -> list[Any]:
         run_key = str(run_id)
         if run_key in self._tool_runs:
-            return
+            return []
         conversation_id, _ = _resolve_conversation_id(self._framework_name, run_key, serialized, None,
                                                       callback_kwargs)
-        recorder = self._client.start_tool_execution(ToolExecutionStart(
-            tool_name=_resolve_tool_name(serialized, callback_kwargs),
-            tool_description=_as_str(_read(serialized, "description")),
-            conversation_id=conversation_id,
-            agent_name=self._agent_name,
-            agent_version=self._agent_version,
-            include_content=self._capture_inputs or self._capture_outputs,
-        ))
+        with self._child_of(parent_run_id):
+            recorder = self._client.start_tool_execution(ToolExecutionStart(
+                tool_name=_resolve_tool_name(serialized, callback_kwargs),
+                tool_call_id=_as_str(_read(callback_kwargs, "tool_call_id")),
+                tool_description=_as_str(_read(serialized, "description")),
+                conversation_id=conversation_id,
+                agent_name=self._agent_name,
+                agent_version=self._agent_version,
+                include_content=self._capture_inputs or self._capture_outputs,
+            ))
         arguments = None
         if self._capture_inputs:
             explicit = _read(callback_kwargs, "inputs")
             arguments = explicit if explicit is not None else input_str.strip()
-        self._tool_runs[run_key] = _ToolRun(recorder=recorder, arguments=arguments,
-                                            capture_outputs=self._capture_outputs)
+        return self._keep(self._tool_runs, run_key, _ToolRun(recorder=recorder, arguments=arguments,
+                                                             capture_outputs=self._capture_outputs))
 
     def _on_tool_end(self, *, output: Any, run_id: UUID) -> None:
         """The tool returned ``output``."""
-        run = self._tool_runs.pop(str(run_id), None)
+        with self._lock:
+            run = self._tool_runs.pop(str(run_id), None)
         if run is None:
             return
         try:
@@ -333,7 +403,8 @@ class SigilFrameworkHandlerBase:
 
     def _on_tool_error(self, *, error: BaseException, run_id: UUID) -> None:
         """The tool failed."""
-        run = self._tool_runs.pop(str(run_id), None)
+        with self._lock:
+            run = self._tool_runs.pop(str(run_id), None)
         if run is None:
             return
         try:
@@ -392,15 +463,36 @@ class SigilFrameworkHandlerBase:
         operation_name: str,
         kind_name: str,
     ) -> None:
+        with self._lock:
+            abandoned = self._start_span_locked(spans, run_id, parent_run_id, serialized, callback_kwargs,
+                                                run_type, operation_name, kind_name)
+        _abandon(abandoned)
+
+    def _start_span_locked(
+        self,
+        spans: dict[str, Any],
+        run_id: UUID,
+        parent_run_id: Optional[UUID],
+        serialized: Optional[dict[str, Any]],
+        callback_kwargs: Optional[dict[str, Any]],
+        run_type: str,
+        operation_name: str,
+        kind_name: str,
+    ) -> list[Any]:
         run_key = str(run_id)
         tracer = self._framework_tracer()
         if run_key in spans or tracer is None:
-            return
+            return []
         info = self._run_info(run_key, parent_run_id, serialized, None, callback_kwargs)
         component = info.component_name or kind_name
         from opentelemetry.trace import SpanKind
 
-        span = tracer.start_span(f"{self._framework_name}.{kind_name} {component}", kind=SpanKind.INTERNAL)
+        name = f"{self._framework_name}.{kind_name} {component}"
+        parent_context = self._parent_context(parent_run_id)
+        if parent_context is None:
+            span = tracer.start_span(name, kind=SpanKind.INTERNAL)
+        else:
+            span = tracer.start_span(name, context=parent_context, kind=SpanKind.INTERNAL)
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": operation_name,
             _TAG_NAME: self._framework_name,
@@ -421,23 +513,67 @@ class SigilFrameworkHandlerBase:
         attributes.update((k, v) for k, v in optional if v not in ("", None))
         for key, value in attributes.items():
             span.set_attribute(key, value)
-        spans[run_key] = span
+        return self._keep(spans, run_key, _SpanRun(span))
 
-    @staticmethod
-    def _end_span(spans: dict[str, Any], run_id: UUID, error: Optional[BaseException]) -> None:
-        span = spans.pop(str(run_id), None)
-        if span is None:
-            return
-        from opentelemetry.trace import Status, StatusCode
+    def _end_span(self, spans: dict[str, Any], run_id: UUID, error: Optional[BaseException]) -> None:
+        with self._lock:
+            run = spans.pop(str(run_id), None)
+        if run is not None:
+            _finish_span(run.span, error)
 
-        if error is None:
-            span.set_status(Status(StatusCode.OK))
-        else:
-            span.set_attribute("error.type", "framework_error")
-            span.set_attribute("error.category", "sdk_error")
-            span.record_exception(error)
-            span.set_status(Status(StatusCode.ERROR, str(error)))
-        span.end()
+    # -- the run tree --
+
+    def _keep(self, table: dict[str, Any], run_key: str, run: Any) -> list[Any]:
+        """Files an open run (the lock held); returns the oldest runs pushed out past max_open_runs."""
+        table[run_key] = run
+        abandoned = []
+        while len(table) > self._max_open_runs:
+            abandoned.append(table.pop(next(iter(table))))
+        return abandoned
+
+    def _open_run(self, parent_run_id: Optional[UUID]) -> Any:
+        if parent_run_id is None:
+            return None
+        key = str(parent_run_id).strip()
+        with self._lock:
+            for table in (self._chain_spans, self._retriever_spans, self._runs, self._tool_runs):
+                if (run := table.get(key)) is not None:
+                    return run
+        return None
+
+    def _parent_traceparent(self, parent_run_id: Optional[UUID]) -> str:
+        """The traceparent of the open parent run's span, "" when the parent is not open here."""
+        run = self._open_run(parent_run_id)
+        if run is None:
+            return ""
+        if isinstance(run, _SpanRun):
+            return _span_traceparent(run.span)
+        return run.recorder.traceparent
+
+    def _child_of(self, parent_run_id: Optional[UUID]) -> Any:
+        """A context in which recorders start as children of the parent run's span."""
+        traceparent = self._parent_traceparent(parent_run_id)
+        if not traceparent:
+            return contextlib.nullcontext()
+        return with_parent_traceparent(traceparent, remote=False)
+
+    def _parent_context(self, parent_run_id: Optional[UUID]) -> Any:
+        """The OpenTelemetry context for a span whose parent is the open parent run; None without one."""
+        run = self._open_run(parent_run_id)
+        if run is None:
+            return None
+        from opentelemetry import trace
+
+        if isinstance(run, _SpanRun):
+            if not _span_traceparent(run.span):
+                return None
+            return trace.set_span_in_context(run.span)
+        parsed = _parse_traceparent(run.recorder.traceparent)
+        if parsed is None:
+            return None
+        trace_id, span_id, flags = parsed
+        span_context = trace.SpanContext(trace_id, span_id, is_remote=False, trace_flags=trace.TraceFlags(flags))
+        return trace.set_span_in_context(trace.NonRecordingSpan(span_context))
 
     def _framework_tracer(self) -> Any:
         """The client's configured tracer, else OpenTelemetry's global one; None without opentelemetry."""
@@ -471,6 +607,60 @@ class SigilFrameworkHandlerBase:
             langgraph_node=_first(payloads, _langgraph_node_of) or "",
             event_id=_first(payloads, _event_id_of) or "",
         )
+
+
+@dataclass(slots=True)
+class _SpanRun:
+    span: Any
+
+
+def _finish_span(span: Any, error: Optional[BaseException]) -> None:
+    from opentelemetry.trace import Status, StatusCode
+
+    if error is None:
+        span.set_status(Status(StatusCode.OK))
+    else:
+        span.set_attribute("error.type", "framework_error")
+        span.set_attribute("error.category", "sdk_error")
+        span.record_exception(error)
+        span.set_status(Status(StatusCode.ERROR, str(error)))
+    span.end()
+
+
+def _abandon(runs: list[Any]) -> None:
+    """Ends runs pushed out of the tables before their framework ended them: recorded as failed, never
+    dropped silently, and never raised into the framework's callback."""
+    for run in runs:
+        try:
+            if isinstance(run, _SpanRun):
+                _finish_span(run.span, RuntimeError(_ABANDONED))
+            elif isinstance(run, _ToolRun):
+                run.recorder.set_exec_error(RuntimeError(_ABANDONED))
+                run.recorder.end()
+            else:
+                run.recorder.set_call_error(RuntimeError(_ABANDONED))
+                run.recorder.end()
+        except Exception:  # noqa: BLE001 - telemetry never breaks the host
+            pass
+
+
+def _span_traceparent(span: Any) -> str:
+    get = getattr(span, "get_span_context", None)
+    context = get() if callable(get) else None
+    if context is None or not getattr(context, "is_valid", False):
+        return ""
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{int(context.trace_flags):02x}"
+
+
+def _parse_traceparent(traceparent: str) -> Optional[tuple[int, int, int]]:
+    parts = traceparent.split("-")
+    if len(parts) != 4 or len(parts[1]) != 32 or len(parts[2]) != 16:
+        return None
+    try:
+        trace_id, span_id, flags = int(parts[1], 16), int(parts[2], 16), int(parts[3], 16)
+    except ValueError:
+        return None
+    return (trace_id, span_id, flags) if trace_id and span_id else None
 
 
 def _raise_local_error(recorder: Any) -> None:
@@ -722,29 +912,82 @@ def _role(message: Any) -> MessageRole:
     return MessageRole.USER
 
 
+def _tool_call_parts(message: Any) -> list[Part]:
+    """The tool calls of a framework message (LangChain's ``tool_calls``: name, args, id)."""
+    calls = _read(message, "tool_calls")
+    parts: list[Part] = []
+    for call in calls if isinstance(calls, list) else []:
+        name = _as_str(_read(call, "name"))
+        if not name:
+            continue
+        args = _read(call, "args")
+        parts.append(Part(kind=PartKind.TOOL_CALL, tool_call=ToolCall(
+            name=name, id=_as_str(_read(call, "id")), input_json=args if args is not None else b"")))
+    return parts
+
+
 def _map_chat_inputs(messages: list[list[Any]]) -> list[Message]:
+    """Text, the assistant's tool calls and the tool results of each message, in order."""
     out: list[Message] = []
     for batch in messages:
         for message in batch:
+            role = _role(message)
             text = _message_text(message)
-            if text:
-                out.append(Message(role=_role(message), parts=[Part(kind=PartKind.TEXT, text=text)]))
+            if role == MessageRole.TOOL:
+                call_id = _as_str(_read(message, "tool_call_id"))
+                if text or call_id:
+                    out.append(Message(role=role, parts=[Part(kind=PartKind.TOOL_RESULT, tool_result=ToolResult(
+                        tool_call_id=call_id, content=text,
+                        is_error=_as_str(_read(message, "status")) == "error"))]))
+                continue
+            parts = [Part(kind=PartKind.TEXT, text=text)] if text else []
+            parts.extend(_tool_call_parts(message))
+            if parts:
+                out.append(Message(role=role, parts=parts))
     return out
+
+
+def _first_message(response: Any) -> Any:
+    generations = _read(response, "generations")
+    for candidates in generations if isinstance(generations, list) else []:
+        for candidate in candidates if isinstance(candidates, list) else []:
+            if (message := _read(candidate, "message")) is not None:
+                return message
+    return None
 
 
 def _map_output_messages(response: Any) -> list[Message]:
     texts: list[str] = []
+    calls: list[Part] = []
     generations = _read(response, "generations")
     for candidates in generations if isinstance(generations, list) else []:
         for candidate in candidates if isinstance(candidates, list) else []:
-            text = _as_str(_read(candidate, "text")) or _message_text(_read(candidate, "message"))
+            message = _read(candidate, "message")
+            text = _as_str(_read(candidate, "text")) or _message_text(message)
             if text:
                 texts.append(text)
+            calls.extend(_tool_call_parts(message))
     if not texts and (fallback := _as_str(_read(response, "text"))):
         texts.append(fallback)
-    if not texts:
+    parts = [Part(kind=PartKind.TEXT, text="\n".join(texts))] if texts else []
+    parts.extend(calls)
+    if not parts:
         return []
-    return [Message(role=MessageRole.ASSISTANT, parts=[Part(kind=PartKind.TEXT, text="\n".join(texts))])]
+    return [Message(role=MessageRole.ASSISTANT, parts=parts)]
+
+
+def _map_usage_metadata(raw: Any) -> TokenUsage:
+    """LangChain's ``usage_metadata`` (input/output/total tokens and their details)."""
+    if raw is None:
+        return TokenUsage()
+    return TokenUsage(
+        input_tokens=_as_int(_read(raw, "input_tokens")),
+        output_tokens=_as_int(_read(raw, "output_tokens")),
+        total_tokens=_as_int(_read(raw, "total_tokens")),
+        cache_read_input_tokens=_as_int(_read_path(raw, "input_token_details", "cache_read")),
+        cache_creation_input_tokens=_as_int(_read_path(raw, "input_token_details", "cache_creation")),
+        reasoning_tokens=_as_int(_read_path(raw, "output_token_details", "reasoning")),
+    )
 
 
 def _map_usage(raw: Any) -> TokenUsage:

@@ -185,7 +185,7 @@ class FakeProvider:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._replies: dict[str, Reply] = {}
+        self._replies: dict[str, list[Reply]] = {}
         self.requests: list[dict] = []
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
@@ -195,7 +195,15 @@ class FakeProvider:
     def reply(self, route: str, reply: Reply) -> None:
         """Answers every request whose path contains `route` (the longest matching route wins)."""
         with self._lock:
-            self._replies[route] = reply
+            self._replies[route] = [reply]
+
+    def replies(self, route: str, replies: list[Reply]) -> None:
+        """Answers the requests on `route` with `replies` in order, the last one from then on (an agent
+        loop: a tool call first, then the answer)."""
+        if not replies:
+            raise ValueError("replies: give at least one reply")
+        with self._lock:
+            self._replies[route] = list(replies)
 
     def clear(self) -> None:
         with self._lock:
@@ -206,7 +214,10 @@ class FakeProvider:
         with self._lock:
             self.requests.append({"path": path, "body": body, "headers": headers})
             matches = [r for r in self._replies if r in path]
-            return self._replies[max(matches, key=len)] if matches else None
+            if not matches:
+                return None
+            queue = self._replies[max(matches, key=len)]
+            return queue.pop(0) if len(queue) > 1 else queue[0]
 
     def request_bodies(self, route: str = "") -> list[dict]:
         with self._lock:

@@ -1,0 +1,48 @@
+"""What the framework tests read back from the harness: generations, tool executions and spans, and
+the run tree they form."""
+
+from __future__ import annotations
+
+import time
+
+from conftest import generations, spans
+
+
+def settle(harness, client, otel, *, generation_count: int = 0, span_names: tuple[str, ...] = ()) -> None:
+    """Flushes everything and waits until the generations and named spans have arrived."""
+    client.flush(timeout=5)
+    otel.force_flush()
+    if generation_count:
+        generations(harness, generation_count)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        names = [s["name"] for s in spans(harness)]
+        if all(any(n.startswith(want) for n in names) for want in span_names):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"spans {span_names} not all received: {[s['name'] for s in spans(harness)]}")
+
+
+def spans_named(harness, prefix: str) -> list[dict]:
+    return [s for s in spans(harness) if s["name"].startswith(prefix)]
+
+
+def one_span(harness, prefix: str) -> dict:
+    found = spans_named(harness, prefix)
+    assert len(found) == 1, [s["name"] for s in spans(harness)]
+    return found[0]
+
+
+def parent_of(harness, span: dict) -> dict:
+    """The captured span that is `span`'s parent (same trace)."""
+    for s in spans(harness):
+        if s["span_id"] == span["parent_span_id"] and s["trace_id"] == span["trace_id"]:
+            return s
+    raise AssertionError(f"no parent captured for {span['name']}: {span['parent_span_id']}")
+
+
+def generation_span(harness, g: dict) -> dict:
+    for s in spans(harness):
+        if s["attributes"].get("sigil.generation.id") == g["id"]:
+            return s
+    raise AssertionError(f"no span for generation {g['id']}")

@@ -1,0 +1,40 @@
+"""examples/python/frameworks/*.py run as written against the local receiver (the capture harness),
+each answering itself from the fake provider."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("langgraph", reason="langgraph is not installed (make deps-frameworks)")
+pytest.importorskip("langchain_openai", reason="langchain-openai is not installed (make deps-frameworks)")
+
+from conftest import REPO, spans  # noqa: E402
+from test_examples_providers import run_python  # noqa: E402
+
+EXAMPLES = {  # example -> (generations, conversation, framework span)
+    "langchain_chain.py": (2, "conv-langchain-example", "langchain.chain weather_agent"),
+    "langgraph_thread.py": (3, "conv-langgraph-example", "langgraph.chain LangGraph"),
+    "openai_agents_handoff.py": (3, "conv-agents-example", "openai-agents.chain triage"),
+    "llamaindex_query.py": (1, "", "llamaindex.chain llamaindex.query"),
+}
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_framework_example(harness, example):
+    if example.startswith("openai_agents"):
+        pytest.importorskip("agents", reason="openai-agents is not installed (make deps-frameworks)")
+    if example.startswith("llamaindex"):
+        pytest.importorskip("llama_index.core", reason="llama-index-core is not installed (make deps-frameworks)")
+    proc = run_python(harness, REPO / "examples" / "python" / "frameworks" / example)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    count, conversation, span_name = EXAMPLES[example]
+    gens = [g for cap in harness.captures("http_exports") for g in cap["generations"]]
+    assert len(gens) == count
+    if conversation:
+        assert {g["conversation_id"] for g in gens} == {conversation}
+    assert all(g["output"] for g in gens)
+    harness.wait("otlp_traces", 1, 5)
+    names = [s["name"] for s in spans(harness)]
+    assert span_name in names
+    tools = {"openai_agents_handoff.py": 1, "llamaindex_query.py": 0}.get(example, 2)
+    assert names.count("execute_tool get_weather") == tools
