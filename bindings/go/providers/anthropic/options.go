@@ -3,106 +3,29 @@ package anthropic
 import "github.com/libsigil/libsigil/bindings/go/providers/internal/recording"
 
 // Option configures one wrapped call.
-type Option func(*recording.Settings)
+type Option = recording.Option
 
-func applyOptions(opts []Option) *recording.Settings {
-	s := &recording.Settings{ProviderName: "anthropic"}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(s)
-		}
-	}
-	return s
-}
+func applyOptions(opts []Option) *recording.Settings { return recording.Apply("anthropic", opts) }
 
-// WithProviderName overrides the provider name of the model ("anthropic" by
-// default), e.g. for a compatible API served by another vendor.
-func WithProviderName(provider string) Option {
-	return func(s *recording.Settings) { s.ProviderName = provider }
-}
-
-// WithConversationID sets the generation's conversation id.
-func WithConversationID(conversationID string) Option {
-	return func(s *recording.Settings) { s.ConversationID = conversationID }
-}
-
-// WithConversationTitle sets the generation's conversation title.
-func WithConversationTitle(conversationTitle string) Option {
-	return func(s *recording.Settings) { s.ConversationTitle = conversationTitle }
-}
-
-// WithAgentName sets the generation's agent name.
-func WithAgentName(agentName string) Option {
-	return func(s *recording.Settings) { s.AgentName = agentName }
-}
-
-// WithAgentVersion sets the generation's agent version.
-func WithAgentVersion(agentVersion string) Option {
-	return func(s *recording.Settings) { s.AgentVersion = agentVersion }
-}
-
-// WithTags adds tags to the generation (a later value of a key wins).
-func WithTags(tags map[string]string) Option {
-	return func(s *recording.Settings) { s.MergeTags(tags) }
-}
-
-// WithTag sets one tag of the generation.
-func WithTag(key, value string) Option {
-	return func(s *recording.Settings) { s.MergeTags(map[string]string{key: value}) }
-}
-
-// WithMetadata adds metadata to the generation (a later value of a key wins).
-func WithMetadata(metadata map[string]any) Option {
-	return func(s *recording.Settings) { s.MergeMetadata(metadata) }
-}
-
-// WithRawArtifacts keeps raw copies of the provider JSON (request, tools,
-// response, stream events) as artifacts. Off by default; the content capture
-// mode still decides whether they leave the process.
-func WithRawArtifacts() Option {
-	return func(s *recording.Settings) {
-		s.RequestArtifact, s.ResponseArtifact, s.ToolsArtifact, s.EventsArtifact = true, true, true, true
-	}
-}
-
-// WithRequestArtifact keeps the request artifact. libsigil derives the request
-// and tools artifacts from the same body, so either option keeps both.
-func WithRequestArtifact() Option {
-	return func(s *recording.Settings) { s.RequestArtifact = true }
-}
-
-// WithResponseArtifact keeps the response artifact.
-func WithResponseArtifact() Option {
-	return func(s *recording.Settings) { s.ResponseArtifact = true }
-}
-
-// WithToolsArtifact keeps the tools artifact (and with it the request
-// artifact, see WithRequestArtifact).
-func WithToolsArtifact() Option {
-	return func(s *recording.Settings) { s.ToolsArtifact = true }
-}
-
-// WithEventsArtifact keeps the stream events artifact.
-func WithEventsArtifact() Option {
-	return func(s *recording.Settings) { s.EventsArtifact = true }
-}
-
-// WithoutRequestArtifact drops the request artifact again.
-func WithoutRequestArtifact() Option {
-	return func(s *recording.Settings) { s.RequestArtifact = false }
-}
-
-// WithoutResponseArtifact drops the response artifact again.
-func WithoutResponseArtifact() Option {
-	return func(s *recording.Settings) { s.ResponseArtifact = false }
-}
-
-// WithoutToolsArtifact drops the tools artifact again.
-func WithoutToolsArtifact() Option {
-	return func(s *recording.Settings) { s.ToolsArtifact = false }
-}
-
-// WithoutEventsArtifact drops the stream events artifact again.
-func WithoutEventsArtifact() Option {
-	return func(s *recording.Settings) { s.EventsArtifact = false }
-}
+// The options of a wrapped call (bindings/go/README.md, "Providers"); their
+// doc comments are on the shared implementation in
+// internal/recording/options.go.
+var (
+	WithProviderName        = recording.WithProviderName
+	WithConversationID      = recording.WithConversationID
+	WithConversationTitle   = recording.WithConversationTitle
+	WithAgentName           = recording.WithAgentName
+	WithAgentVersion        = recording.WithAgentVersion
+	WithTags                = recording.WithTags
+	WithTag                 = recording.WithTag
+	WithMetadata            = recording.WithMetadata
+	WithRawArtifacts        = recording.WithRawArtifacts
+	WithRequestArtifact     = recording.WithRequestArtifact
+	WithResponseArtifact    = recording.WithResponseArtifact
+	WithToolsArtifact       = recording.WithToolsArtifact
+	WithEventsArtifact      = recording.WithEventsArtifact
+	WithoutRequestArtifact  = recording.WithoutRequestArtifact
+	WithoutResponseArtifact = recording.WithoutResponseArtifact
+	WithoutToolsArtifact    = recording.WithoutToolsArtifact
+	WithoutEventsArtifact   = recording.WithoutEventsArtifact
+)
