@@ -57,8 +57,8 @@ func TestCompatAuthErrorTexts(t *testing.T) {
 
 func TestCompatRatingConflictText(t *testing.T) {
 	h := needHarness(t)
-	c := newClient(t, func(cfg *sigil.Config) { cfg.API.Endpoint = h.apiEndpoint() })
-	h.script(t, "api", map[string]any{"status": 409, "body": `{"error":"rating conflict"}`})
+	c := newClient(t, func(cfg *sigil.Config) { cfg.API.Endpoint = h.APIEndpoint() })
+	h.Script(t, "api", map[string]any{"status": 409, "body": `{"error":"rating conflict"}`})
 	_, err := c.SubmitConversationRating(ctxTimeout(t, 5*time.Second), "conv-1", sigil.ConversationRatingInput{
 		RatingID: "r-1", Rating: sigil.ConversationRatingValueGood})
 	if !errors.Is(err, sigil.ErrRatingConflict) || strings.Count(err.Error(), "conversation rating conflict") != 1 {

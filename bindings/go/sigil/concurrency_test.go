@@ -55,7 +55,7 @@ func TestConcurrentRecording(t *testing.T) {
 	if err := client.Flush(ctxTimeout(t, 10*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	gens := h.generations(t, "grpc_exports", workers*each, withConversation(conv))
+	gens := h.Generations(t, "grpc_exports", workers*each, withConversation(conv))
 	seen := map[string]bool{}
 	for _, g := range gens {
 		id := g["id"].(string)

@@ -37,7 +37,7 @@ func TestContextIdentityFlows(t *testing.T) {
 	if err := client.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	gens := h.generations(t, "http_exports", 2, withConversation(conv))
+	gens := h.Generations(t, "http_exports", 2, withConversation(conv))
 	if len(gens) != 2 {
 		t.Fatalf("got %d generations, want 2", len(gens))
 	}
@@ -63,8 +63,8 @@ func TestNestedRecordersShareTheTrace(t *testing.T) {
 	h := needHarness(t)
 	client := newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolGRPC
-		c.GenerationExport.Endpoint = h.grpcEndpoint()
-		c.Telemetry.OTLPEndpoint = h.otlpEndpoint()
+		c.GenerationExport.Endpoint = h.GRPCEndpoint()
+		c.Telemetry.OTLPEndpoint = h.OTLPEndpoint()
 	})
 	conv := unique("conv-nested")
 	ctx := sigil.WithConversationID(ctxTimeout(t, 10*time.Second), conv)
@@ -97,7 +97,7 @@ func TestNestedRecordersShareTheTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	gens := h.generations(t, "grpc_exports", 2, withConversation(conv))
+	gens := h.Generations(t, "grpc_exports", 2, withConversation(conv))
 	byID := map[string]map[string]any{}
 	for _, g := range gens {
 		byID[g["id"].(string)] = g
@@ -156,7 +156,7 @@ func waitSpans(t *testing.T, h *harness, traceID string, want int) []map[string]
 	deadline := time.Now().Add(8 * time.Second)
 	for {
 		var out []map[string]any
-		for _, c := range h.captures(t, "otlp_traces") {
+		for _, c := range h.Captures(t, "otlp_traces") {
 			spans, _ := c["spans"].([]any)
 			for _, s := range spans {
 				if m := s.(map[string]any); m["trace_id"] == traceID {

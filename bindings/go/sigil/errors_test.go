@@ -61,7 +61,7 @@ func TestValidationErrors(t *testing.T) {
 		})
 	}
 	_ = client.Flush(ctx)
-	if gens := h.generations(t, "http_exports", 0, withConversation(conv)); len(gens) != 0 {
+	if gens := h.Generations(t, "http_exports", 0, withConversation(conv)); len(gens) != 0 {
 		t.Errorf("invalid generations were exported: %v", gens)
 	}
 	st, _ := client.Stats()
@@ -96,7 +96,7 @@ func TestQueueFull(t *testing.T) {
 	h := needHarness(t)
 	client := newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		c.GenerationExport.Endpoint = h.httpEndpoint()
+		c.GenerationExport.Endpoint = h.HTTPEndpoint()
 		c.GenerationExport.QueueSize = 1
 		c.GenerationExport.FlushInterval = time.Minute
 	})
@@ -120,7 +120,7 @@ func TestQueueFull(t *testing.T) {
 	if err := client.Shutdown(ctxTimeout(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if gens := h.generations(t, "http_exports", 1, withConversation(conv)); len(gens) != 1 {
+	if gens := h.Generations(t, "http_exports", 1, withConversation(conv)); len(gens) != 1 {
 		t.Errorf("exported %d generations, want the first only", len(gens))
 	}
 }
@@ -128,7 +128,7 @@ func TestQueueFull(t *testing.T) {
 func TestPayloadTooLarge(t *testing.T) {
 	client := newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		c.GenerationExport.Endpoint = needHarness(t).httpEndpoint()
+		c.GenerationExport.Endpoint = needHarness(t).HTTPEndpoint()
 		c.GenerationExport.PayloadMaxBytes = 1024
 	})
 	_, rec := client.StartGeneration(context.Background(), sigil.GenerationStart{Model: model})
@@ -143,7 +143,7 @@ func TestQueueByteBudget(t *testing.T) {
 	h := needHarness(t)
 	client := newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		c.GenerationExport.Endpoint = h.httpEndpoint()
+		c.GenerationExport.Endpoint = h.HTTPEndpoint()
 		c.GenerationExport.QueueMaxBytes = 12000
 		c.GenerationExport.FlushInterval = time.Minute
 	})
@@ -174,7 +174,7 @@ func TestQueueByteBudget(t *testing.T) {
 	if err := client.Shutdown(ctxTimeout(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if gens := h.generations(t, "http_exports", kept, withConversation(conv)); len(gens) != kept {
+	if gens := h.Generations(t, "http_exports", kept, withConversation(conv)); len(gens) != kept {
 		t.Errorf("exported %d generations, want %d", len(gens), kept)
 	}
 	if st, _ := client.Stats(); st.GenerationsExported != uint64(kept) {
@@ -186,7 +186,7 @@ func TestShutdown(t *testing.T) {
 	h := needHarness(t)
 	client := newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolGRPC
-		c.GenerationExport.Endpoint = h.grpcEndpoint()
+		c.GenerationExport.Endpoint = h.GRPCEndpoint()
 		c.GenerationExport.FlushInterval = time.Minute // only shutdown delivers
 	})
 	conv := unique("conv-shutdown")
@@ -198,7 +198,7 @@ func TestShutdown(t *testing.T) {
 	if err := client.Shutdown(ctxTimeout(t, 5*time.Second)); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	if gens := h.generations(t, "grpc_exports", 5, withConversation(conv)); len(gens) != 5 {
+	if gens := h.Generations(t, "grpc_exports", 5, withConversation(conv)); len(gens) != 5 {
 		t.Fatalf("shutdown delivered %d of 5", len(gens))
 	}
 	if err := client.Shutdown(context.Background()); err != nil {
@@ -232,10 +232,10 @@ func TestShutdownDeadline(t *testing.T) {
 	h := needHarness(t)
 	client := newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		c.GenerationExport.Endpoint = h.httpEndpoint()
+		c.GenerationExport.Endpoint = h.HTTPEndpoint()
 		c.GenerationExport.FlushInterval = time.Minute
 	})
-	h.script(t, "http", map[string]any{"delay_ms": 3000})
+	h.Script(t, "http", map[string]any{"delay_ms": 3000})
 	_, rec := client.StartGeneration(context.Background(), sigil.GenerationStart{Model: model})
 	rec.End()
 	begin := time.Now()
@@ -256,10 +256,10 @@ func TestFlushHonoursCancellation(t *testing.T) {
 	h := needHarness(t)
 	client := newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		c.GenerationExport.Endpoint = h.httpEndpoint()
+		c.GenerationExport.Endpoint = h.HTTPEndpoint()
 		c.GenerationExport.FlushInterval = time.Minute
 	})
-	h.script(t, "http", map[string]any{"delay_ms": 1500})
+	h.Script(t, "http", map[string]any{"delay_ms": 1500})
 	_, rec := client.StartGeneration(context.Background(), sigil.GenerationStart{Model: model})
 	rec.End()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -387,10 +387,10 @@ func TestLoggerReceivesExportFailures(t *testing.T) {
 	var logged syncBuffer
 	client := newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		c.GenerationExport.Endpoint = h.httpEndpoint()
+		c.GenerationExport.Endpoint = h.HTTPEndpoint()
 		c.Logger = newLogger(&logged)
 	})
-	h.script(t, "http", map[string]any{"status": 400, "body": "bad request body"})
+	h.Script(t, "http", map[string]any{"status": 400, "body": "bad request body"})
 	_, rec := client.StartGeneration(context.Background(), sigil.GenerationStart{Model: model})
 	rec.End()
 	_ = client.Flush(ctxTimeout(t, 5*time.Second))

@@ -40,7 +40,7 @@ func httpClient(t testing.TB) *sigil.Client {
 	h := needHarness(t)
 	return newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		c.GenerationExport.Endpoint = h.httpEndpoint()
+		c.GenerationExport.Endpoint = h.HTTPEndpoint()
 	})
 }
 
@@ -48,7 +48,7 @@ func grpcClient(t testing.TB) *sigil.Client {
 	h := needHarness(t)
 	return newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolGRPC
-		c.GenerationExport.Endpoint = h.grpcEndpoint()
+		c.GenerationExport.Endpoint = h.GRPCEndpoint()
 	})
 }
 
@@ -181,7 +181,7 @@ func TestExportHTTPRoundTrip(t *testing.T) {
 	if err := client.Flush(ctx); err != nil {
 		t.Fatalf("Flush: %v", err)
 	}
-	gens := h.generations(t, "http_exports", 1, withConversation(conv))
+	gens := h.Generations(t, "http_exports", 1, withConversation(conv))
 	if len(gens) != 1 {
 		t.Fatalf("got %d generations for %s, want 1", len(gens), conv)
 	}
@@ -214,7 +214,7 @@ func TestExportGRPCStreamingRoundTrip(t *testing.T) {
 	if err := client.Flush(ctx); err != nil {
 		t.Fatalf("Flush: %v", err)
 	}
-	gens := h.generations(t, "grpc_exports", 1, withConversation(conv))
+	gens := h.Generations(t, "grpc_exports", 1, withConversation(conv))
 	if len(gens) != 1 {
 		t.Fatalf("got %d generations, want 1", len(gens))
 	}
@@ -258,7 +258,7 @@ func TestStartFieldsAndResultPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = client.Flush(ctx)
-	gens := h.generations(t, "http_exports", 1, withConversation(conv))
+	gens := h.Generations(t, "http_exports", 1, withConversation(conv))
 	if len(gens) != 1 {
 		t.Fatalf("got %d generations", len(gens))
 	}
@@ -296,7 +296,7 @@ func TestCallErrorIsExported(t *testing.T) {
 		t.Fatalf("a call error is not a local error: %v", err)
 	}
 	_ = client.Flush(ctx)
-	gens := h.generations(t, "http_exports", 1, withConversation(conv))
+	gens := h.Generations(t, "http_exports", 1, withConversation(conv))
 	if len(gens) != 1 {
 		t.Fatalf("got %d generations", len(gens))
 	}
@@ -320,7 +320,7 @@ func TestTimesBeyondInt64NanosecondsAreClamped(t *testing.T) {
 		t.Fatalf("end: %v", err)
 	}
 	_ = client.Flush(ctx)
-	gens := h.generations(t, "http_exports", 1, withConversation(conv))
+	gens := h.Generations(t, "http_exports", 1, withConversation(conv))
 	if len(gens) != 1 {
 		t.Fatalf("got %d generations", len(gens))
 	}
@@ -351,9 +351,9 @@ func TestAuthAndHeaders(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			client := newClient(t, func(c *sigil.Config) {
 				c.GenerationExport.Protocol = tc.protocol
-				c.GenerationExport.Endpoint = h.httpEndpoint()
+				c.GenerationExport.Endpoint = h.HTTPEndpoint()
 				if tc.protocol == sigil.GenerationExportProtocolGRPC {
-					c.GenerationExport.Endpoint = h.grpcEndpoint()
+					c.GenerationExport.Endpoint = h.GRPCEndpoint()
 				}
 				c.GenerationExport.Auth = tc.auth
 				c.GenerationExport.Headers = map[string]string{"X-Custom": "yes"}
@@ -368,7 +368,7 @@ func TestAuthAndHeaders(t *testing.T) {
 				kind = "grpc_exports"
 			}
 			var found map[string]any
-			for _, c := range h.captures(t, kind) {
+			for _, c := range h.Captures(t, kind) {
 				for _, g := range c["generations"].([]any) {
 					if g.(map[string]any)["id"] == id {
 						found = c
@@ -444,7 +444,7 @@ func TestExportNoneRecordsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, kind := range []string{"http_exports", "grpc_exports"} {
-		if gens := h.generations(t, kind, 0, withConversation(conv)); len(gens) != 0 {
+		if gens := h.Generations(t, kind, 0, withConversation(conv)); len(gens) != 0 {
 			t.Errorf("protocol none exported %d generations over %s", len(gens), kind)
 		}
 	}

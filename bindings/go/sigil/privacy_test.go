@@ -35,7 +35,7 @@ func TestPrivacyModesAndRedaction(t *testing.T) {
 	h := needHarness(t)
 	c := newClient(t, func(cfg *sigil.Config) {
 		cfg.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		cfg.GenerationExport.Endpoint = h.httpEndpoint()
+		cfg.GenerationExport.Endpoint = h.HTTPEndpoint()
 		cfg.ContentCapture = sigil.ContentCaptureModeMetadataOnly
 	})
 	stripped, full := unique("conv-mo"), unique("conv-full")
@@ -44,11 +44,11 @@ func TestPrivacyModesAndRedaction(t *testing.T) {
 	if err := c.Flush(ctxTimeout(t, 5e9)); err != nil {
 		t.Fatal(err)
 	}
-	g := h.generations(t, "http_exports", 1, withConversation(stripped))[0]
+	g := h.Generations(t, "http_exports", 1, withConversation(stripped))[0]
 	if metadataString(g, "sigil.sdk.content_capture_mode") != "metadata_only" || g["system_prompt"] != nil {
 		t.Fatalf("metadata_only generation carries content: %v", g)
 	}
-	g = h.generations(t, "http_exports", 1, withConversation(full))[0]
+	g = h.Generations(t, "http_exports", 1, withConversation(full))[0]
 	if g["system_prompt"] != "Use [REDACTED:github-pat]" {
 		t.Fatalf("system_prompt = %v", g["system_prompt"])
 	}
@@ -62,7 +62,7 @@ func TestPrivacyResolverAndSanitizerFailClosed(t *testing.T) {
 	none := sigil.RedactSecrets
 	c := newClient(t, func(cfg *sigil.Config) {
 		cfg.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		cfg.GenerationExport.Endpoint = h.httpEndpoint()
+		cfg.GenerationExport.Endpoint = h.HTTPEndpoint()
 		cfg.ContentCaptureResolver = func(_ context.Context, md map[string]any) sigil.ContentCaptureMode {
 			if md["explode"] == true {
 				panic("boom")
@@ -83,7 +83,7 @@ func TestPrivacyResolverAndSanitizerFailClosed(t *testing.T) {
 	if err := c.Flush(ctxTimeout(t, 5e9)); err != nil {
 		t.Fatal(err)
 	}
-	g := h.generations(t, "http_exports", 1, withConversation(ok))[0]
+	g := h.Generations(t, "http_exports", 1, withConversation(ok))[0]
 	if metadataString(g, "sigil.sdk.content_capture_mode") != "full" {
 		t.Fatalf("resolver mode not applied: %v", g["metadata"])
 	}
@@ -95,7 +95,7 @@ func TestPrivacyResolverAndSanitizerFailClosed(t *testing.T) {
 	if out != "SANITIZED." || in != "mail jane@example.com" {
 		t.Fatalf("sanitizer/redaction categories: in=%v out=%v", in, out)
 	}
-	g = h.generations(t, "http_exports", 1, withConversation(boom))[0]
+	g = h.Generations(t, "http_exports", 1, withConversation(boom))[0]
 	if metadataString(g, "sigil.sdk.content_capture_mode") != "metadata_only" {
 		t.Fatalf("a panicking resolver must mean metadata_only: %v", g["metadata"])
 	}
@@ -105,7 +105,7 @@ func TestPrivacyToolInheritsTheGenerationMode(t *testing.T) {
 	h := needHarness(t)
 	c := newClient(t, func(cfg *sigil.Config) {
 		cfg.GenerationExport.Protocol = sigil.GenerationExportProtocolNone
-		cfg.Telemetry.OTLPEndpoint = h.otlpEndpoint()
+		cfg.Telemetry.OTLPEndpoint = h.OTLPEndpoint()
 		cfg.ContentCapture = sigil.ContentCaptureModeFull
 	})
 	tool := unique("tool-inherit")
@@ -118,7 +118,7 @@ func TestPrivacyToolInheritsTheGenerationMode(t *testing.T) {
 	if err := c.Flush(ctxTimeout(t, 5e9)); err != nil {
 		t.Fatal(err)
 	}
-	for _, cap := range h.captures(t, "otlp_traces") {
+	for _, cap := range h.Captures(t, "otlp_traces") {
 		spans, _ := cap["spans"].([]any)
 		for _, s := range spans {
 			m := s.(map[string]any)
@@ -138,7 +138,7 @@ func TestPrivacyToolInheritsTheGenerationMode(t *testing.T) {
 func spansNamed(t *testing.T, h *harness) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
-	for _, cap := range h.captures(t, "otlp_traces") {
+	for _, cap := range h.Captures(t, "otlp_traces") {
 		spans, _ := cap["spans"].([]any)
 		for _, s := range spans {
 			m := s.(map[string]any)
@@ -170,9 +170,9 @@ func TestPrivacyResolverGetsTheCallersContext(t *testing.T) {
 	var calls []call
 	c := newClient(t, func(cfg *sigil.Config) {
 		cfg.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		cfg.GenerationExport.Endpoint = h.httpEndpoint()
-		cfg.API.Endpoint = h.apiEndpoint()
-		cfg.Telemetry.OTLPEndpoint = h.otlpEndpoint()
+		cfg.GenerationExport.Endpoint = h.HTTPEndpoint()
+		cfg.API.Endpoint = h.APIEndpoint()
+		cfg.Telemetry.OTLPEndpoint = h.OTLPEndpoint()
 		cfg.ContentCaptureResolver = func(ctx context.Context, md map[string]any) sigil.ContentCaptureMode {
 			kind, _ := sigil.RecordKindFromContext(ctx)
 			conv, _ := sigil.ConversationIDFromContext(ctx)
@@ -225,7 +225,7 @@ func TestPrivacyResolverGetsTheCallersContext(t *testing.T) {
 	if sigil.RecordToolExecution.String() != "tool_execution" {
 		t.Error("RecordKind names")
 	}
-	g := h.generations(t, "http_exports", 1, withConversation(private))[0]
+	g := h.Generations(t, "http_exports", 1, withConversation(private))[0]
 	if metadataString(g, "sigil.sdk.content_capture_mode") != "metadata_only" || g["system_prompt"] != nil {
 		t.Fatalf("the resolver's decision was not applied: %v", g)
 	}
@@ -238,9 +238,9 @@ func TestPrivacyMetadataOnlyLeaksNothing(t *testing.T) {
 	h := needHarness(t)
 	c := newClient(t, func(cfg *sigil.Config) {
 		cfg.GenerationExport.Protocol = sigil.GenerationExportProtocolGRPC
-		cfg.GenerationExport.Endpoint = h.grpcEndpoint()
-		cfg.API.Endpoint = h.apiEndpoint()
-		cfg.Telemetry.OTLPEndpoint = h.otlpEndpoint()
+		cfg.GenerationExport.Endpoint = h.GRPCEndpoint()
+		cfg.API.Endpoint = h.APIEndpoint()
+		cfg.Telemetry.OTLPEndpoint = h.OTLPEndpoint()
 		cfg.ContentCapture = sigil.ContentCaptureModeMetadataOnly
 		cfg.EmbeddingCapture = sigil.EmbeddingCaptureConfig{CaptureInput: true}
 	})
@@ -271,11 +271,11 @@ func TestPrivacyMetadataOnlyLeaksNothing(t *testing.T) {
 	if err := c.Shutdown(ctxTimeout(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	gens := h.generations(t, "grpc_exports", 1, withConversation(conv))
+	gens := h.Generations(t, "grpc_exports", 1, withConversation(conv))
 	if len(gens) != 1 || metadataString(gens[0], "sigil.sdk.content_capture_mode") != "metadata_only" {
 		t.Fatalf("generations = %v", gens)
 	}
-	for what, v := range map[string]any{"export": gens, "spans": h.captures(t, "otlp_traces"), "ratings": h.captures(t, "ratings")} {
+	for what, v := range map[string]any{"export": gens, "spans": h.Captures(t, "otlp_traces"), "ratings": h.Captures(t, "ratings")} {
 		b, _ := json.Marshal(v)
 		if strings.Contains(string(b), "launch code") {
 			t.Errorf("%s leaks content: %s", what, b)
@@ -287,8 +287,8 @@ func TestPrivacyContextModeScopesGenerationsAndTools(t *testing.T) {
 	h := needHarness(t)
 	c := newClient(t, func(cfg *sigil.Config) {
 		cfg.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		cfg.GenerationExport.Endpoint = h.httpEndpoint()
-		cfg.Telemetry.OTLPEndpoint = h.otlpEndpoint()
+		cfg.GenerationExport.Endpoint = h.HTTPEndpoint()
+		cfg.Telemetry.OTLPEndpoint = h.OTLPEndpoint()
 		cfg.ContentCapture = sigil.ContentCaptureModeFull
 		cfg.EmbeddingCapture = sigil.EmbeddingCaptureConfig{CaptureInput: true}
 	})
@@ -312,7 +312,7 @@ func TestPrivacyContextModeScopesGenerationsAndTools(t *testing.T) {
 	if err := c.Shutdown(ctxTimeout(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	g := h.generations(t, "http_exports", 1, withConversation(conv))[0]
+	g := h.Generations(t, "http_exports", 1, withConversation(conv))[0]
 	if metadataString(g, "sigil.sdk.content_capture_mode") != "metadata_only" {
 		t.Fatalf("generation did not follow the context's mode: %v", g["metadata"])
 	}
@@ -330,10 +330,10 @@ func TestPrivacyLimitsRatingSanitizerAndJSONFields(t *testing.T) {
 	none := sigil.RedactNone
 	c := newClient(t, func(cfg *sigil.Config) {
 		cfg.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		cfg.GenerationExport.Endpoint = h.httpEndpoint()
+		cfg.GenerationExport.Endpoint = h.HTTPEndpoint()
 		cfg.GenerationExport.PayloadMaxBytes = 4096
-		cfg.API.Endpoint = h.apiEndpoint()
-		cfg.Telemetry.OTLPEndpoint = h.otlpEndpoint()
+		cfg.API.Endpoint = h.APIEndpoint()
+		cfg.Telemetry.OTLPEndpoint = h.OTLPEndpoint()
 		cfg.ContentCapture = sigil.ContentCaptureModeFull
 		cfg.EmbeddingCapture = sigil.EmbeddingCaptureConfig{CaptureInput: true, MaxInputItems: 2, MaxTextLength: 5}
 		cfg.Privacy.Redaction = &none
@@ -375,7 +375,7 @@ func TestPrivacyLimitsRatingSanitizerAndJSONFields(t *testing.T) {
 	if err := c.Shutdown(ctxTimeout(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	gens := h.generations(t, "http_exports", 1, withConversation(conv))
+	gens := h.Generations(t, "http_exports", 1, withConversation(conv))
 	if len(gens) != 1 {
 		t.Fatalf("want only the small generation, got %d", len(gens))
 	}
@@ -406,7 +406,7 @@ func TestPrivacyLimitsRatingSanitizerAndJSONFields(t *testing.T) {
 		t.Errorf("embedding capture limits: %v", texts)
 	}
 	var body map[string]any
-	for _, r := range h.captures(t, "ratings") {
+	for _, r := range h.Captures(t, "ratings") {
 		if r["conversation_id"] == conv {
 			body = r["json"].(map[string]any)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/libsigil/libsigil/bindings/go/internal/captureharness"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,7 +19,7 @@ import (
 
 func fixture(t *testing.T, path string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(), "conformance", "fixtures", "providers", path))
+	b, err := os.ReadFile(filepath.Join(captureharness.RepoRoot(), "conformance", "fixtures", "providers", path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,15 +40,15 @@ func providerClient(t *testing.T) (*harness, *sigil.Client) {
 	h := needHarness(t)
 	return h, newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		c.GenerationExport.Endpoint = h.httpEndpoint()
-		c.Telemetry.OTLPEndpoint = h.otlpEndpoint()
+		c.GenerationExport.Endpoint = h.HTTPEndpoint()
+		c.Telemetry.OTLPEndpoint = h.OTLPEndpoint()
 	})
 }
 
 func spanOf(t *testing.T, h *harness, generationID string) map[string]any {
 	t.Helper()
 	for i := 0; i < 50; i++ {
-		for _, cap := range h.captures(t, "otlp_traces") {
+		for _, cap := range h.Captures(t, "otlp_traces") {
 			spans, _ := cap["spans"].([]any)
 			for _, s := range spans {
 				m := s.(map[string]any)
@@ -81,7 +82,7 @@ func TestProviderRequestAndResponseAreMapped(t *testing.T) {
 	if err := client.Flush(ctxTimeout(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	gens := h.generations(t, "http_exports", 1, func(g map[string]any) bool { return g["id"] == id })
+	gens := h.Generations(t, "http_exports", 1, func(g map[string]any) bool { return g["id"] == id })
 	g := gens[0]
 	if g["response_id"] != "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG" || g["stop_reason"] != "tool_calls" {
 		t.Errorf("response_id/stop_reason = %v/%v", g["response_id"], g["stop_reason"])
@@ -111,7 +112,7 @@ func TestProviderStreamEventsAccumulate(t *testing.T) {
 	if err := client.Flush(ctxTimeout(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	g := h.generations(t, "http_exports", 1, func(g map[string]any) bool { return g["id"] == id })[0]
+	g := h.Generations(t, "http_exports", 1, func(g map[string]any) bool { return g["id"] == id })[0]
 	if g["mode"] != "GENERATION_MODE_STREAM" || len(g["output"].([]any)) != 1 {
 		t.Errorf("mode/output = %v/%v", g["mode"], g["output"])
 	}
@@ -137,7 +138,7 @@ func TestProviderMalformedBodyNeverFailsTheRecord(t *testing.T) {
 		t.Fatalf("Err = %v", rec.Err())
 	}
 	_ = client.Flush(ctxTimeout(t, 5*time.Second))
-	h.generations(t, "http_exports", 1, func(g map[string]any) bool { return g["id"] == id })
+	h.Generations(t, "http_exports", 1, func(g map[string]any) bool { return g["id"] == id })
 	if a := attrs(spanOf(t, h, id)); a["error.type"] != "mapping_error" {
 		t.Errorf("span error.type = %v", a["error.type"])
 	}
@@ -182,7 +183,7 @@ func TestSetResultErrorAndSetMappingErrorMarkTheSpan(t *testing.T) {
 			t.Fatalf("Err = %v", rec.Err())
 		}
 		_ = client.Flush(ctxTimeout(t, 5*time.Second))
-		h.generations(t, "http_exports", 1, func(g map[string]any) bool { return g["id"] == id })
+		h.Generations(t, "http_exports", 1, func(g map[string]any) bool { return g["id"] == id })
 		if a := attrs(spanOf(t, h, id)); a["error.type"] != "mapping_error" {
 			t.Errorf("viaSetResult=%v: span error.type = %v", viaSetResult, a["error.type"])
 		}

@@ -2,6 +2,7 @@ package sigil_test
 
 import (
 	"fmt"
+	"github.com/libsigil/libsigil/bindings/go/internal/captureharness"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,17 +20,17 @@ func TestQuickstartExample(t *testing.T) {
 		t.Skip("builds and runs the example (go run); skipped with -short")
 	}
 	h := needHarness(t)
-	dir := filepath.Join(repoRoot(), "examples", "go")
+	dir := filepath.Join(captureharness.RepoRoot(), "examples", "go")
 	for _, tc := range []struct{ protocol, endpoint, kind string }{
-		{"http", h.httpEndpoint(), "http_exports"},
-		{"grpc", h.grpcEndpoint(), "grpc_exports"},
+		{"http", h.HTTPEndpoint(), "http_exports"},
+		{"grpc", h.GRPCEndpoint(), "grpc_exports"},
 	} {
 		t.Run(tc.protocol, func(t *testing.T) {
-			before := len(h.generations(t, tc.kind, 0, withConversation("conv-quickstart")))
+			before := len(h.Generations(t, tc.kind, 0, withConversation("conv-quickstart")))
 			cmd := exec.Command(goTool(), "run", "./quickstart")
 			cmd.Dir = dir
 			cmd.Env = append(os.Environ(), "SIGIL_PROTOCOL="+tc.protocol, "SIGIL_ENDPOINT="+tc.endpoint,
-				"SIGIL_API_ENDPOINT="+h.apiEndpoint(), "OTEL_EXPORTER_OTLP_ENDPOINT="+h.otlpEndpoint())
+				"SIGIL_API_ENDPOINT="+h.APIEndpoint(), "OTEL_EXPORTER_OTLP_ENDPOINT="+h.OTLPEndpoint())
 			done := make(chan struct{})
 			var out []byte
 			var err error
@@ -46,7 +47,7 @@ func TestQuickstartExample(t *testing.T) {
 			if strings.Contains(string(out), "FAIL") {
 				t.Fatalf("quickstart reported a failure:\n%s", out)
 			}
-			gens := h.generations(t, tc.kind, before+3, withConversation("conv-quickstart"))
+			gens := h.Generations(t, tc.kind, before+3, withConversation("conv-quickstart"))
 			if got := len(gens) - before; got != 3 {
 				t.Errorf("the quickstart exported %d generations, want 3\n%s", got, out)
 			}

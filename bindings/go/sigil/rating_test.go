@@ -15,7 +15,7 @@ func ratingClient(t *testing.T) *sigil.Client {
 	return newClient(t, func(c *sigil.Config) {
 		c.GenerationExport.Protocol = sigil.GenerationExportProtocolNone
 		c.GenerationExport.Auth = sigil.AuthConfig{Mode: sigil.ExportAuthModeTenant, TenantID: "tenant-r"}
-		c.API.Endpoint = h.apiEndpoint()
+		c.API.Endpoint = h.APIEndpoint()
 	})
 }
 
@@ -46,7 +46,7 @@ func TestSubmitConversationRating(t *testing.T) {
 		t.Errorf("summary = %+v", s)
 	}
 	var captured map[string]any
-	for _, c := range h.captures(t, "ratings") {
+	for _, c := range h.Captures(t, "ratings") {
 		if c["conversation_id"] == conv {
 			captured = c
 		}
@@ -84,20 +84,20 @@ func TestRatingErrors(t *testing.T) {
 		}
 	}
 
-	h.script(t, "api", map[string]any{"status": 409, "body": `{"error":"conflict"}`})
+	h.Script(t, "api", map[string]any{"status": 409, "body": `{"error":"conflict"}`})
 	if _, err := client.SubmitConversationRating(ctx, "c", good); !errors.Is(err, sigil.ErrRatingConflict) ||
 		!strings.Contains(err.Error(), "conflict") {
 		t.Errorf("409: err = %v", err)
 	}
-	h.script(t, "api", map[string]any{"status": 400, "body": "invalid rating"})
+	h.Script(t, "api", map[string]any{"status": 400, "body": "invalid rating"})
 	if _, err := client.SubmitConversationRating(ctx, "c", good); !errors.Is(err, sigil.ErrRatingValidationFailed) {
 		t.Errorf("400: err = %v", err)
 	}
-	h.script(t, "api", map[string]any{"status": 503})
+	h.Script(t, "api", map[string]any{"status": 503})
 	if _, err := client.SubmitConversationRating(ctx, "c", good); !errors.Is(err, sigil.ErrRatingTransportFailed) {
 		t.Errorf("503: err = %v", err)
 	}
-	h.script(t, "api", map[string]any{"delay_ms": 2000})
+	h.Script(t, "api", map[string]any{"delay_ms": 2000})
 	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
 	if _, err := client.SubmitConversationRating(short, "c", good); !errors.Is(err, sigil.ErrRatingTransportFailed) ||

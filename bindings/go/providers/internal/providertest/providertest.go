@@ -10,14 +10,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/libsigil/libsigil/bindings/go/internal/captureharness"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,10 +27,7 @@ import (
 )
 
 // RepoRoot is the libsigil checkout.
-func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", "..", "..", ".."))
-}
+func RepoRoot() string { return captureharness.RepoRoot() }
 
 // Fixture returns one provider fixture file, e.g. "openai.chat/response_text.json".
 func Fixture(t testing.TB, path string) []byte {
@@ -57,13 +53,9 @@ func Events(t testing.TB, path string) []string {
 
 // --- the capture harness -----------------------------------------------------
 
-// Harness is a running capture harness.
-type Harness struct {
-	ports  map[string]int
-	cmd    *exec.Cmd
-	exited chan error
-	dir    string
-}
+// Harness is a running capture harness (internal/captureharness), with the
+// lookups the provider tests make.
+type Harness struct{ *captureharness.Harness }
 
 var (
 	harnessMu sync.Mutex
@@ -77,11 +69,11 @@ func NeedHarness(t testing.TB) *Harness {
 	harnessMu.Lock()
 	defer harnessMu.Unlock()
 	if running == nil {
-		h, err := startHarness()
+		h, err := captureharness.Start()
 		if err != nil {
 			t.Fatalf("capture harness unavailable: %v", err)
 		}
-		running = h
+		running = &Harness{h}
 	}
 	return running
 }
@@ -91,107 +83,18 @@ func Main(m *testing.M) {
 	code := m.Run()
 	harnessMu.Lock()
 	if running != nil {
-		running.stop()
+		running.Stop()
 	}
 	harnessMu.Unlock()
 	os.Exit(code)
-}
-
-func startHarness() (*Harness, error) {
-	dir, err := os.MkdirTemp("", "sigil-go-providers-harness")
-	if err != nil {
-		return nil, err
-	}
-	portsFile := filepath.Join(dir, "ports.json")
-	python := os.Getenv("PYTHON")
-	if python == "" {
-		python = "python3"
-	}
-	cmd := exec.Command(python, "-m", "harness", "serve", "--ports-file", portsFile)
-	cmd.Dir = filepath.Join(RepoRoot(), "conformance")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start capture harness: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	deadline := time.Now().Add(60 * time.Second) // the first run generates the sigil.v1 modules
-	for {
-		if data, err := os.ReadFile(portsFile); err == nil {
-			var ports map[string]int
-			if json.Unmarshal(data, &ports) == nil && ports["control"] != 0 {
-				return &Harness{ports: ports, cmd: cmd, exited: exited, dir: dir}, nil
-			}
-		}
-		select {
-		case err := <-exited:
-			return nil, fmt.Errorf("capture harness exited (%v): %s", err, stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			<-exited
-			return nil, fmt.Errorf("capture harness did not start within 60 s: %s", stderr.String())
-		}
-	}
-}
-
-func (h *Harness) stop() {
-	_, _ = http.Post(h.url("/shutdown"), "application/json", nil)
-	select {
-	case <-h.exited:
-	case <-time.After(5 * time.Second):
-		_ = h.cmd.Process.Kill()
-	}
-	os.RemoveAll(h.dir)
-}
-
-func (h *Harness) url(path string) string {
-	return fmt.Sprintf("http://127.0.0.1:%d%s", h.ports["control"], path)
-}
-
-// HTTPEndpoint is the Sigil HTTP ingest endpoint.
-func (h *Harness) HTTPEndpoint() string { return fmt.Sprintf("http://127.0.0.1:%d", h.ports["http"]) }
-
-// OTLPEndpoint is the OTLP/HTTP endpoint for spans and metrics.
-func (h *Harness) OTLPEndpoint() string { return fmt.Sprintf("http://127.0.0.1:%d", h.ports["otlp"]) }
-
-// Captures returns everything of one capture kind (http_exports, otlp_traces, ...).
-func (h *Harness) Captures(t testing.TB, kind string) []map[string]any {
-	t.Helper()
-	resp, err := http.Get(h.url("/captures?kind=" + kind))
-	if err != nil {
-		t.Fatalf("harness captures: %v", err)
-	}
-	defer resp.Body.Close()
-	var out map[string][]map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("harness captures: %v", err)
-	}
-	return out[kind]
 }
 
 // Generations returns the exported generations of one conversation, waiting
 // up to 10 s for want of them.
 func (h *Harness) Generations(t testing.TB, conversationID string, want int) []map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var out []map[string]any
-		for _, c := range h.Captures(t, "http_exports") {
-			gens, _ := c["generations"].([]any)
-			for _, g := range gens {
-				if m, ok := g.(map[string]any); ok && m["conversation_id"] == conversationID {
-					out = append(out, m)
-				}
-			}
-		}
-		if len(out) >= want || time.Now().After(deadline) {
-			return out
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return h.GenerationsWithin(t, "http_exports", want, 10*time.Second,
+		func(g map[string]any) bool { return g["conversation_id"] == conversationID })
 }
 
 // Span returns the span whose attribute key has value, waiting up to 10 s.
