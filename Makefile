@@ -11,7 +11,7 @@ APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-de
 	libgtest-dev libbenchmark-dev openssl \
 	clang libclang-rt-14-dev clang-format
 
-.PHONY: format lint all deps deps-apt deps-python deps-frameworks deps-rust deps-go build bench test test-unit test-integration test-python test-frameworks test-go bench-go test-rust bench-rust test-node test-compat test-sanitize fuzz conformance demo install clean
+.PHONY: format lint all deps deps-apt deps-python deps-frameworks deps-rust deps-go build bench bench-wal test test-unit test-integration test-python test-frameworks test-go bench-go test-rust bench-rust test-node test-compat test-sanitize fuzz conformance demo install clean
 
 all: build
 
@@ -172,6 +172,11 @@ fuzz: deps
 BENCH_ARGS ?=
 bench: build
 	$(PYTHON) bench/run.py --build-dir $(BUILD) $(BENCH_ARGS)
+
+# kill -9 mid-stream per spool mode (lost / duplicated generations) and end()
+# throughput per mode: the figures of docs/reliability.md, "Spool modes".
+bench-wal: build
+	$(PYTHON) bench/wal_crash_bench.py --build-dir $(BUILD) $(BENCH_ARGS)
 
 # C and C++ follow .clang-format, Go gofmt, Rust rustfmt (bindings/rust/rustfmt.toml).
 # `make lint` checks what `make format` rewrites, and the layer rule of lib/

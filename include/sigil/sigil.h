@@ -716,7 +716,11 @@ SIGIL_API sigil_status_t sigil_generation_set_first_token_at(sigil_generation_t 
  *  and takes its place in the export queue. The privacy pass, the span, the
  *  metrics and the enqueue itself then run on a background thread of the
  *  client (on this thread when a span callback or a sanitizer is configured;
- *  see docs/conventions.md). Never blocks on I/O. Returns the local error,
+ *  see docs/conventions.md). Never blocks on I/O, except in the write-ahead
+ *  spool mode (sigil_options_set_spool_mode), where all of it runs on this
+ *  thread and end returns only once the generation is written to the spool
+ *  (and, with sync policy batch or record, flushed to disk by a group
+ *  commit shared with concurrent end calls). Returns the local error,
  *  if any: SIGIL_E_VALIDATION, SIGIL_E_INVALID_UTF8, SIGIL_E_INVALID_JSON,
  *  SIGIL_E_QUEUE_FULL, SIGIL_E_BYTE_BUDGET, SIGIL_E_PAYLOAD_TOO_LARGE,
  *  SIGIL_E_SHUTDOWN, or SIGIL_E_ALREADY_ENDED on a second call. `*error`
@@ -1510,7 +1514,33 @@ SIGIL_API const char *sigil_content_capture_mode_name(uint32_t mode);
  * Files are created 0600 in a 0700 directory, exclusively and never through
  * a symbolic link; a file the spool did not write is left in place.
  * Environment: SIGIL_SPOOL_DIR, SIGIL_SPOOL_MAX_BYTES, SIGIL_SPOOL_SYNC
- * (none|batch|record), SIGIL_SPOOL_ALLOW_SHARED_DIR (1|true).
+ * (none|batch|record), SIGIL_SPOOL_MODE (fallback|write_ahead),
+ * SIGIL_SPOOL_ALLOW_SHARED_DIR (1|true).
+ *
+ * Two modes (sigil_options_set_spool_mode) say which generations go through
+ * the spool and so what a crash of the process (kill -9, OOM kill) loses:
+ *  - FALLBACK (default): only what cannot be delivered is spooled, as above.
+ *    Generations still in the export queue or in flight when the process
+ *    dies are lost; end costs no disk I/O.
+ *  - WRITE_AHEAD: every generation is appended to the spool before
+ *    sigil_generation_end returns SIGIL_OK, and leaves it only once the
+ *    server answered it (accepted, already stored, or refused). A crash loses
+ *    nothing whose end returned SIGIL_OK: the next process on the directory
+ *    (or another live one sharing it) replays what was not answered. Records
+ *    the server stored but whose answer the dead process never saw are sent
+ *    again (generation ids make that idempotent at the server). With sync
+ *    policy BATCH or RECORD the append is also fdatasync'ed before end
+ *    returns (durable across a power loss too); concurrent end calls share
+ *    one fdatasync (group commit), so a single recording thread pays about
+ *    one disk flush per generation (milliseconds) while many threads share
+ *    it. With NONE the end call pays one write() (survives a process crash,
+ *    not a power loss). In this mode the privacy pass, span and metrics of a
+ *    generation run on the ending thread, like with a span callback.
+ *    Requires a spool directory (else sigil_client_new fails with
+ *    SIGIL_E_CONFIG). A generation the spool refuses (its byte budget, a
+ *    failing disk) is still queued in memory and delivered as in FALLBACK
+ *    mode, with a warning through the logger; when the queue is full too it
+ *    is dropped (spool_full) and end returns the queue's status.
  * ======================================================================== */
 
 /** Durability of spool writes. */
@@ -1542,6 +1572,13 @@ SIGIL_API sigil_status_t sigil_options_set_spool_max_bytes(sigil_options_t *opti
 SIGIL_API sigil_status_t sigil_options_set_spool_max_age_ms(sigil_options_t *options, uint64_t ms);
 /** One of SIGIL_SPOOL_SYNC_*; anything else is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_options_set_spool_sync(sigil_options_t *options, uint32_t policy);
+
+/** Which generations go through the spool (see the section comment). */
+#define SIGIL_SPOOL_MODE_FALLBACK 0u    /* only what cannot be delivered (default) */
+#define SIGIL_SPOOL_MODE_WRITE_AHEAD 1u /* every generation, before end returns; removed once answered */
+/** One of SIGIL_SPOOL_MODE_*; anything else is SIGIL_E_INVALID_ARGUMENT.
+ *  Environment: SIGIL_SPOOL_MODE (fallback|write_ahead). */
+SIGIL_API sigil_status_t sigil_options_set_spool_mode(sigil_options_t *options, uint32_t mode);
 
 /* ===========================================================================
  * Provider mapping

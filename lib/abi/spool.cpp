@@ -40,6 +40,12 @@ sigil_status_t sigil_options_set_spool_sync(sigil_options_t *o, uint32_t policy)
   return SIGIL_OK;
 }
 
+sigil_status_t sigil_options_set_spool_mode(sigil_options_t *o, uint32_t mode) {
+  if (o == nullptr || mode > SIGIL_SPOOL_MODE_WRITE_AHEAD) return SIGIL_E_INVALID_ARGUMENT;
+  o->options.spool_mode = mode;
+  return SIGIL_OK;
+}
+
 sigil_status_t sigil_options_set_spool_allow_shared_dir(sigil_options_t *o, int allow) {
   if (o == nullptr) return SIGIL_E_INVALID_ARGUMENT;
   o->options.spool_allow_shared_dir = allow != 0;

@@ -256,7 +256,9 @@ void Client::stats(sigil_stats_t &out) const {
 Status Client::end_generation(std::unique_ptr<GenerationEnd> end) {
   GenerationEnd &e = *end;
   if (!sink_) e.export_it = false;
-  if (finishes_inline_) {
+  // Write-ahead spool: end returns once the record is in the spool, so the
+  // whole finishing step (privacy pass, span, metrics, spool append) runs here.
+  if (finishes_inline_ || (e.export_it && config_.exporter.spool.write_ahead)) {
     finish_generation(e);
     return std::move(e.local);
   }

@@ -260,6 +260,24 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   uint32_t sync = pick(o.spool_sync, env_sync, uint32_t(SpoolSync::kBatch));
   if (sync > 2) return config_error("invalid spool sync policy " + std::to_string(sync));
   ex.spool.sync = static_cast<SpoolSync>(sync);
+  std::optional<uint32_t> env_spool_mode;
+  if (auto v = env_value(env, "SIGIL_SPOOL_MODE")) {
+    std::string m = to_lower(trim_view(*v));
+    if (m == "fallback")
+      env_spool_mode = SIGIL_SPOOL_MODE_FALLBACK;
+    else if (m == "write_ahead" || m == "write-ahead")
+      env_spool_mode = SIGIL_SPOOL_MODE_WRITE_AHEAD;
+    else
+      return config_error("invalid SIGIL_SPOOL_MODE \"" + *v + "\" (expected fallback or write_ahead)");
+  }
+  const uint32_t spool_mode = pick(o.spool_mode, env_spool_mode, uint32_t(SIGIL_SPOOL_MODE_FALLBACK));
+  if (spool_mode > SIGIL_SPOOL_MODE_WRITE_AHEAD)
+    return config_error("invalid spool mode " + std::to_string(spool_mode));
+  ex.spool.write_ahead = spool_mode == SIGIL_SPOOL_MODE_WRITE_AHEAD;
+  if (ex.spool.write_ahead && ex.spool.dir.empty()) {
+    return config_error(
+        "the write-ahead spool mode needs a spool directory (sigil_options_set_spool_dir or SIGIL_SPOOL_DIR)");
+  }
   std::optional<bool> env_shared;
   if (auto v = env_value(env, "SIGIL_SPOOL_ALLOW_SHARED_DIR")) env_shared = parse_bool(*v);
   ex.spool.allow_shared_dir = pick(o.spool_allow_shared_dir, env_shared, false);

@@ -52,6 +52,7 @@ struct Options {
   std::optional<std::string> spool_dir;     // durable spool (export/spool.h)
   std::optional<uint64_t> spool_max_bytes, spool_max_age_ms;
   std::optional<uint32_t> spool_sync;
+  std::optional<uint32_t> spool_mode;  // SIGIL_SPOOL_MODE_*
   std::optional<bool> spool_allow_shared_dir;
   // TLS for the Sigil server (export and ratings); OTLP falls back to it.
   std::optional<std::string> ca_file, ca_dir, client_cert, client_key;

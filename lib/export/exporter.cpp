@@ -55,6 +55,7 @@ Status Exporter::count_budget_drop(bool queue_full) {
 }
 
 Status Exporter::enqueue(Generation generation, size_t bytes) {
+  if (write_ahead()) return enqueue_write_ahead(std::move(generation), bytes);
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return Status(SIGIL_E_SHUTDOWN, "the client is shut down");
   ensure_worker_locked();
@@ -71,9 +72,75 @@ Status Exporter::enqueue(Generation generation, size_t bytes) {
   return Status::ok();
 }
 
-void Exporter::push_locked(Generation generation, size_t bytes, std::unique_lock<std::mutex> &lock) {
+// Write-ahead mode, on the recording thread: the record takes its queue slot,
+// is appended to the spool (Spool::append_durable: returns once written and,
+// per the sync policy, synced by the group commit), and only then queued, so
+// that end returns after the record is on disk. What the spool refuses is
+// still queued (in memory only, as in fallback mode) after one warning; the
+// overload path is the fallback one, with the record left to replay.
+Status Exporter::enqueue_write_ahead(Generation generation, size_t bytes) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return Status(SIGIL_E_SHUTDOWN, "the client is shut down");
+  ensure_worker_locked();
+  bool queue_full = false;
+  if (over_budget_locked(bytes, queue_full)) {
+    const bool idle = queue_.empty();
+    lock.unlock();
+    return spool_overflow(generation, queue_full, idle);
+  }
+  ++reserved_items_;  // the slot is this record's while it is written
+  reserved_bytes_ += bytes;
+  lock.unlock();
+  SpoolRecord record;
+  record.written_unix_ms = uint64_t(now_unix_ns() / 1000000);
+  record.id = generation.id;
+  Status st = encode_generation_proto(generation, record.payload);
+  uint64_t segment = 0;
+  const bool durable = st.is_ok() && spool_->append_durable(record, false, segment);
+  lock.lock();
+  --reserved_items_;
+  reserved_bytes_ -= bytes;
+  if (!st.is_ok()) {  // cannot happen for validated input; account for it anyway
+    counters_.dropped_payload_too_large.fetch_add(1, std::memory_order_relaxed);
+    return st;
+  }
+  if (!durable && !wal_refused_warned_.exchange(true, std::memory_order_relaxed)) {
+    logger_.warn("spool: write-ahead append of generation " + generation.id +
+                 " refused (byte budget or write failure); queued in memory only until the spool takes records again");
+  }
+  if (stopping_) {  // shut down meanwhile: the worker may be gone
+    lock.unlock();
+    if (durable) {
+      spool_->hand_over(segment, 1);
+      counters_.spooled.fetch_add(1, std::memory_order_relaxed);
+      return Status::ok();
+    }
+    counters_.dropped_shutdown_timeout.fetch_add(1, std::memory_order_relaxed);
+    return Status(SIGIL_E_SHUTDOWN, "the client is shut down");
+  }
+  push_locked(std::move(generation), bytes, lock, segment);
+  return Status::ok();
+}
+
+void Exporter::acknowledge(const std::vector<Item> &items) {
+  if (!write_ahead()) return;
+  // Items of one batch come from few segments, in order: one write per run.
+  std::vector<std::string> ids;
+  uint64_t segment = 0;
+  for (const Item &it : items) {
+    if (it.wal != segment) {
+      if (segment != 0) spool_->acknowledge(segment, ids);
+      ids.clear();
+      segment = it.wal;
+    }
+    if (it.wal != 0) ids.push_back(it.generation.id);
+  }
+  if (segment != 0) spool_->acknowledge(segment, ids);
+}
+
+void Exporter::push_locked(Generation generation, size_t bytes, std::unique_lock<std::mutex> &lock, uint64_t wal) {
   const bool was_empty = queue_.empty();
-  queue_.push_back(Item{std::move(generation), bytes, Clock::now()});
+  queue_.push_back(Item{std::move(generation), bytes, Clock::now(), wal});
   queue_bytes_ += bytes;
   ++accepted_seq_;
   counters_.enqueued.fetch_add(1, std::memory_order_relaxed);
@@ -134,7 +201,8 @@ Status Exporter::spool_overflow(const Generation &generation, bool queue_full, b
       queue_full
           ? "the generation queue is full (" + std::to_string(config_.queue_size) + " items)"
           : "the generation queue's byte budget is exhausted (" + std::to_string(config_.queue_max_bytes) + " bytes)";
-  if (!spool_->append_overflow(record)) {
+  uint64_t segment = 0;
+  if (write_ahead() ? !spool_->append_durable(record, true, segment) : !spool_->append_overflow(record)) {
     counters_.dropped_spool_full.fetch_add(1, std::memory_order_relaxed);
     return Status(queue_full ? SIGIL_E_QUEUE_FULL : SIGIL_E_BYTE_BUDGET,
                   what + " and the spool refused the record (spool_full)");
@@ -365,6 +433,7 @@ void Exporter::deliver(std::vector<Item> &batch) {
   if (!st.is_ok()) {  // cannot happen for validated input; account for it anyway
     counters_.dropped_payload_too_large.fetch_add(batch.size(), std::memory_order_relaxed);
     logger_.error("dropping " + std::to_string(batch.size()) + " generations: " + st.message());
+    acknowledge(batch);  // replay would fail the same way
     return;
   }
   if (payload.size() > config_.payload_max_bytes && batch.size() > 1) {
@@ -380,6 +449,7 @@ void Exporter::deliver(std::vector<Item> &batch) {
     counters_.dropped_payload_too_large.fetch_add(1, std::memory_order_relaxed);
     logger_.error("dropping generation " + batch[0].generation.id + ": encoded size " + std::to_string(payload.size()) +
                   " exceeds the payload limit");
+    acknowledge(batch);
     return;
   }
 
@@ -397,12 +467,14 @@ void Exporter::deliver(std::vector<Item> &batch) {
       case AttemptResult::Outcome::kAccepted:
         if (!r.message.empty()) logger_.warn("generation export: " + r.message);
         account(batch, r);
+        acknowledge(batch);  // answered, item by item: none is replayed
         replay_after_live_success();
         return;
       case AttemptResult::Outcome::kRejected:
         counters_.rejected.fetch_add(batch.size(), std::memory_order_relaxed);
         logger_.error("generation export rejected, not retrying (" + std::to_string(batch.size()) +
                       " generations dropped): " + r.message);
+        acknowledge(batch);
         return;
       case AttemptResult::Outcome::kRetryable:
         break;
@@ -450,6 +522,33 @@ void Exporter::replay_after_live_success() {
 bool Exporter::spool_items(std::vector<Item> &items, const char *why) {
   if (!spool_ || items.empty()) return false;
   const uint64_t now_ms = uint64_t(now_unix_ns() / 1000000);
+  if (write_ahead()) {
+    // Already in the spool: left to replay, not written again. Records the
+    // spool refused at end are appended now, if it takes them.
+    size_t spooled = 0, refused = 0;
+    for (Item &it : items) {
+      if (it.wal != 0) {
+        spool_->hand_over(it.wal, 1);
+        ++spooled;
+        continue;
+      }
+      SpoolRecord r;
+      r.written_unix_ms = now_ms;
+      r.id = it.generation.id;
+      uint64_t segment = 0;
+      if (encode_generation_proto(it.generation, r.payload).is_ok() && spool_->append_durable(r, true, segment)) {
+        ++spooled;
+      } else {
+        ++refused;
+      }
+    }
+    counters_.spooled.fetch_add(spooled, std::memory_order_relaxed);
+    counters_.dropped_spool_full.fetch_add(refused, std::memory_order_relaxed);
+    logger_.warn(std::string(why) + "; left " + std::to_string(spooled) + " generations in the spool for replay" +
+                 (refused ? ", dropped " + std::to_string(refused) + " (spool_full)" : std::string()));
+    next_replay_ = std::min(next_replay_, Clock::now() + std::chrono::milliseconds(config_.initial_backoff_ms));
+    return true;
+  }
   std::vector<SpoolRecord> records(items.size());
   size_t encoded = 0;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -510,6 +609,7 @@ void Exporter::replay_spool() {
     SpoolSegment seg;
     if (!spool_->claim(path, seg)) continue;  // a live writer's (that process replays it)
     claimed = true;
+    drop_acknowledged(seg.records);  // write-ahead segments: answered before the writer stopped
     std::vector<SpoolRecord> &recs = seg.records;
     std::vector<SpoolRecord> remaining;
     size_t i = 0;

@@ -74,6 +74,7 @@ class Exporter final : public GenerationSink {
     Generation generation;
     size_t bytes;
     Clock::time_point enqueued_at;
+    uint64_t wal = 0;  // write-ahead mode: its spool segment (0: in memory only)
   };
 
   bool over_budget_locked(size_t bytes, bool &queue_full) const;
@@ -81,7 +82,13 @@ class Exporter final : public GenerationSink {
   void run();
   void recycle(std::vector<Item> &batch, size_t bytes);
   // Queues an admitted record, unlocks, and wakes the worker when it should send.
-  void push_locked(Generation generation, size_t bytes, std::unique_lock<std::mutex> &lock);
+  void push_locked(Generation generation, size_t bytes, std::unique_lock<std::mutex> &lock, uint64_t wal = 0);
+  // Write-ahead mode: enqueue appends the record to the spool first.
+  Status enqueue_write_ahead(Generation generation, size_t bytes);
+  // Write-ahead mode: the server answered these items (or they were dropped
+  // for good): their spool records are acknowledged.
+  void acknowledge(const std::vector<Item> &items);
+  bool write_ahead() const { return spool_ && spool_->config().write_ahead; }
   void ensure_worker_locked();  // starts the worker in a forked child
   bool batch_ready(Clock::time_point now) const;
   void deliver(std::vector<Item> &batch);
@@ -106,6 +113,7 @@ class Exporter final : public GenerationSink {
   uint64_t replay_seen_appends_ = 0;  // spool_->append_count() at the start of the last complete pass
   bool warned_unreadable_ = false;
   std::atomic<bool> overflow_warned_{false};
+  std::atomic<bool> wal_refused_warned_{false};
   Logger logger_;
   RetryPolicy retry_;
 

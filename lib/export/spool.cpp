@@ -183,7 +183,19 @@ Spool::~Spool() {
   }
   sync_cv_.notify_all();
   if (syncer_.joinable()) syncer_.join();
-  seal();
+  {
+    // Write-ahead: whatever still waits for an answer is left to the next
+    // replay (the exporter has stopped: nothing more will be answered here).
+    std::lock_guard<std::mutex> lock(mu_);
+    seal_locked();
+    std::vector<uint64_t> ids;
+    for (auto &entry : wal_) {
+      entry.second.handed += entry.second.outstanding;
+      entry.second.outstanding = 0;
+      ids.push_back(entry.first);
+    }
+    for (uint64_t id : ids) wal_settle_locked(id);
+  }
   unlock_replay();
 }
 
@@ -238,6 +250,14 @@ bool Spool::open_segment_locked() {
   fd_path_ = std::move(path);
   fd_bytes_ = kSpoolFileMagic.size();
   bytes_ += fd_bytes_;
+  if (config_.write_ahead) {
+    WalSegment seg;
+    seg.fd = fd;
+    seg.path = fd_path_;
+    wal_open_ = wal_next_id_++;
+    wal_.emplace(wal_open_, std::move(seg));
+    dir_unsynced_ = true;  // the new name must survive a power loss too
+  }
   return true;
 }
 
@@ -256,7 +276,7 @@ size_t Spool::append_locked(const SpoolRecord *records, size_t n) {
     fd_bytes_ += bytes;
     bytes_ += bytes;
     written += count;
-    if (config_.sync == SpoolSync::kBatch) unsynced_.store(true, std::memory_order_relaxed);
+    if (config_.sync == SpoolSync::kBatch && !config_.write_ahead) unsynced_.store(true, std::memory_order_relaxed);
   };
   // A failed write (disk full, RLIMIT_FSIZE, I/O error) is cut back off the
   // file, so that no record counted as not spooled is replayed later; its
@@ -301,13 +321,14 @@ size_t Spool::append_locked(const SpoolRecord *records, size_t n) {
     if (fd_ < 0 && !open_segment_locked()) break;
     buf.append(frame);
     frames.push_back(frame.size());
-    if (config_.sync == SpoolSync::kRecord) {
+    if (config_.sync == SpoolSync::kRecord && !config_.write_ahead) {  // write-ahead: group commit
       if (!write_buffer()) break;
       ::fdatasync(fd_);
     }
   }
   if (fd_ >= 0) write_buffer();
-  appends_.fetch_add(written, std::memory_order_relaxed);
+  // Write-ahead records count when they are left to replay (hand_over).
+  if (!config_.write_ahead) appends_.fetch_add(written, std::memory_order_relaxed);
   return written;
 }
 
@@ -372,11 +393,24 @@ void Spool::run_syncer() {
 
 void Spool::seal() {
   std::lock_guard<std::mutex> lock(mu_);
+  // Write-ahead: a segment with nothing for replay stays open (sealing it
+  // would only make the replay pass start segment after segment).
+  if (config_.write_ahead && wal_open_ != 0 && wal_.at(wal_open_).handed == 0) return;
   seal_locked();
 }
 
 void Spool::seal_locked() {
   if (fd_ < 0) return;
+  if (config_.write_ahead && wal_open_ != 0) {  // the segment stays ours until its records are answered
+    const uint64_t id = wal_open_;
+    wal_.at(id).open = false;
+    wal_open_ = 0;
+    fd_ = -1;
+    fd_path_.clear();
+    fd_bytes_ = 0;
+    wal_settle_locked(id);
+    return;
+  }
   if (unsynced_.exchange(false, std::memory_order_relaxed)) ::fdatasync(fd_);
   ::close(fd_);  // releases the flock
   fd_ = -1;
@@ -548,10 +582,159 @@ void Spool::release(SpoolSegment &seg, const std::vector<SpoolRecord> &remaining
   seg.fd = -1;
 }
 
+bool Spool::append_durable(const SpoolRecord &record, bool for_replay, uint64_t &segment) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (append_locked(&record, 1) == 0) return false;
+  segment = wal_open_;  // a successful append leaves its segment open
+  WalSegment &seg = wal_.at(segment);
+  ++seg.records;
+  if (for_replay) {
+    ++seg.handed;
+    appends_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    ++seg.outstanding;
+  }
+  if (config_.sync == SpoolSync::kNone) return true;  // in the page cache: survives a crash of the process
+  if (unsynced_paths_.empty() || unsynced_paths_.back() != seg.path) unsynced_paths_.push_back(seg.path);
+  wal_group_commit(lock, ++write_seq_);
+  return true;
+}
+
+void Spool::wal_group_commit(std::unique_lock<std::mutex> &lock, uint64_t my_seq) {
+  // The first waiter syncs everything written so far, outside the lock;
+  // writers that come meanwhile wait and are covered by the next sync, which
+  // one of them leads. One fdatasync per group, however many threads wait.
+  while (synced_seq_ < my_seq) {
+    if (committing_) {
+      commit_cv_.wait(lock);
+      continue;
+    }
+    committing_ = true;
+    const uint64_t target = write_seq_;
+    std::vector<std::string> paths;
+    paths.swap(unsynced_paths_);
+    const bool dir = dir_unsynced_;
+    dir_unsynced_ = false;
+    lock.unlock();
+    // A descriptor of our own per file (see run_syncer for why not a dup).
+    for (const std::string &path : paths) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) continue;  // replayed and removed meanwhile
+      if (sync_hook_) sync_hook_();
+      ::fdatasync(fd);
+      ::close(fd);
+    }
+    if (dir) {
+      const int dfd = ::open(config_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+      }
+    }
+    lock.lock();
+    synced_seq_ = std::max(synced_seq_, target);
+    ++group_syncs_;
+    committing_ = false;
+    commit_cv_.notify_all();
+  }
+}
+
+bool Spool::wal_write_locked(WalSegment &seg, const std::string &data) {
+  if (!write_all(seg.fd, data)) return false;
+  seg.bytes += data.size();
+  bytes_ += data.size();
+  if (seg.open) fd_bytes_ += data.size();
+  return true;
+}
+
+void Spool::acknowledge(uint64_t segment, const std::vector<std::string> &ids) {
+  if (ids.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = wal_.find(segment);
+  if (it == wal_.end()) return;
+  WalSegment &seg = it->second;
+  std::string data;
+  SpoolRecord ack;
+  ack.format = kSpoolAck;
+  ack.written_unix_ms = now_unix_ms();
+  for (const std::string &id : ids) {
+    ack.id = id;
+    append_spool_frame(data, ack);
+  }
+  // Not synced: a lost acknowledgement only costs a duplicate at replay.
+  if (!wal_write_locked(seg, data)) {
+    logger_.debug(std::string("spool: cannot write acknowledgements to ") + seg.path + ": " + std::strerror(errno));
+  }
+  seg.acked += ids.size();
+  seg.outstanding -= std::min(seg.outstanding, ids.size());
+  wal_settle_locked(segment);
+}
+
+void Spool::hand_over(uint64_t segment, size_t count) {
+  if (count == 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = wal_.find(segment);
+  if (it == wal_.end()) return;
+  it->second.handed += count;
+  it->second.outstanding -= std::min(it->second.outstanding, count);
+  appends_.fetch_add(count, std::memory_order_relaxed);
+  wal_settle_locked(segment);
+}
+
+void Spool::wal_settle_locked(uint64_t id) {
+  auto it = wal_.find(id);
+  if (it == wal_.end()) return;
+  WalSegment &seg = it->second;
+  if (seg.open || seg.outstanding > 0) return;
+  if (seg.handed == 0 && seg.acked >= seg.records) {
+    // Every record answered: nothing to replay. Removed while still locked,
+    // so no replayer can have claimed it meanwhile.
+    struct stat st {};
+    const uint64_t size = ::fstat(seg.fd, &st) == 0 ? uint64_t(st.st_size) : 0;
+    ::unlink(seg.path.c_str());
+    bytes_ -= std::min(bytes_, size);
+  } else {
+    appends_.fetch_add(1, std::memory_order_relaxed);  // claimable now: tell the replay schedule
+  }
+  ::close(seg.fd);  // releases the flock
+  wal_.erase(it);
+}
+
+size_t Spool::held_segments() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return wal_.size();
+}
+
+uint64_t Spool::group_syncs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return group_syncs_;
+}
+
+size_t drop_acknowledged(std::vector<SpoolRecord> &records) {
+  std::set<std::string> acked;
+  for (const SpoolRecord &r : records) {
+    if (r.format == kSpoolAck) acked.insert(r.id);
+  }
+  if (acked.empty()) return 0;
+  const size_t before = records.size();
+  records.erase(std::remove_if(records.begin(), records.end(),
+                               [&](const SpoolRecord &r) { return r.format == kSpoolAck || acked.count(r.id) > 0; }),
+                records.end());
+  return before - records.size();
+}
+
 void Spool::after_fork_in_child() {
   // The descriptors are shared with the parent (and so are their flocks):
   // closing our copies leaves the parent's locks in place.
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0 && !config_.write_ahead) ::close(fd_);
+  for (auto &entry : wal_) ::close(entry.second.fd);  // fd_ among them in write-ahead mode
+  wal_.clear();
+  wal_open_ = 0;
+  unsynced_paths_.clear();
+  write_seq_ = synced_seq_ = 0;
+  committing_ = false;
+  dir_unsynced_ = false;
+  new (&commit_cv_) std::condition_variable();
   if (replay_fd_ >= 0) ::close(replay_fd_);
   fd_ = replay_fd_ = -1;
   fd_path_.clear();

@@ -21,6 +21,18 @@
 // rewrite under a fresh random name) and opened with O_NOFOLLOW, so a link
 // placed under one of its names is never followed; a file it did not write
 // (another user's, or not starting with the magic) is left in place.
+//
+// Write-ahead mode (SpoolConfig::write_ahead): every generation is appended
+// (append_durable) before the recorder's end returns, and its segment stays
+// locked by this process for as long as any of its records waits in memory
+// for the server's answer. Answered records are acknowledged with frames of
+// format 'A' (id only, no payload) appended to their segment, not synced:
+// they only spare the replay duplicates. A segment whose records were all
+// acknowledged is removed; one with records handed over to replay (retry
+// budget exhausted, shutdown deadline) is closed once nothing of it waits in
+// memory any more, and replay (ours or another process's) sends what no
+// acknowledgement covers. A crashed writer's segments are unlocked by the
+// kernel and replayed the same way.
 #pragma once
 
 #include <atomic>
@@ -28,6 +40,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -60,10 +73,15 @@ struct SpoolConfig {
   // A writer starts a new segment past this. Replay holds one segment in
   // memory at a time, so this also bounds what replay adds to the process.
   uint64_t segment_bytes = 1ull << 20;
+  // Every generation goes through the spool before end returns (see the top).
+  bool write_ahead = false;
 };
 
 // The record format this version writes and replays (see the top comment).
 constexpr char kSpoolGenerationProto = 'G';
+// Write-ahead acknowledgement: the record with this id in the same segment
+// was answered by the server and is not to be replayed.
+constexpr char kSpoolAck = 'A';
 
 struct SpoolRecord {
   char format = kSpoolGenerationProto;
@@ -89,6 +107,10 @@ struct SpoolSegment {
   bool torn = false;  // a damaged tail was cut off
 };
 
+// Drops acknowledged records and the acknowledgements themselves from a
+// claimed segment (write-ahead mode); returns how many records it dropped.
+size_t drop_acknowledged(std::vector<SpoolRecord> &records);
+
 // Writing (append, append_overflow, seal) is thread-safe; replay
 // (try_lock_replay .. release) belongs to the export worker.
 class Spool {
@@ -113,6 +135,23 @@ class Spool {
   // the first such record) syncs within kOverflowSyncInterval of a write.
   // kNone: never synced.
   bool append_overflow(const SpoolRecord &record);
+  // Write-ahead mode: appends one record and returns once it is written and,
+  // with kBatch or kRecord, synced (group commit: one caller syncs for all
+  // that wrote meanwhile, the others wait for it). `segment` names the
+  // segment for acknowledge / hand_over. `for_replay`: nothing waits in
+  // memory for it (the export queue was full); replay delivers it.
+  // False when the budget or a failed write refused it.
+  bool append_durable(const SpoolRecord &record, bool for_replay, uint64_t &segment);
+  // Write-ahead mode: the server answered these records of `segment`
+  // (accepted, already stored or refused): acknowledged, never replayed.
+  void acknowledge(uint64_t segment, const std::vector<std::string> &ids);
+  // Write-ahead mode: `count` records of `segment` will not be answered by
+  // this process's live path: replay delivers them.
+  void hand_over(uint64_t segment, size_t count);
+  // Write-ahead segments this process still holds (for tests).
+  size_t held_segments() const;
+  // Group syncs done by append_durable so far (for tests and benchmarks).
+  uint64_t group_syncs() const;
   // Closes the open segment (synced first when needed) so that replay may claim it.
   void seal();
   // Records written by this process so far; the replayer compares it before
@@ -156,6 +195,22 @@ class Spool {
   void remove_stale_rewrites();  // with replay.lock held
   void refuse_once(const std::string &path, const std::string &why, const char *what = "not replaying ");
 
+  // A write-ahead segment of this process: locked while open or while any
+  // of its records waits in memory for an answer.
+  struct WalSegment {
+    int fd = -1;
+    std::string path;
+    uint64_t bytes = 0;      // its size, as written by us
+    size_t outstanding = 0;  // records waiting in memory for the server's answer
+    size_t handed = 0;       // records left to replay
+    size_t acked = 0;
+    size_t records = 0;
+    bool open = true;  // still the segment appends go to (fd_)
+  };
+  void wal_settle_locked(uint64_t id);  // closes or removes a finished segment
+  bool wal_write_locked(WalSegment &seg, const std::string &data);
+  void wal_group_commit(std::unique_lock<std::mutex> &lock, uint64_t my_seq);
+
   SpoolConfig config_;
   Logger logger_;
   mutable std::mutex mu_;              // the writer state below (fd_ .. stop_syncer_)
@@ -172,6 +227,17 @@ class Spool {
   int replay_fd_ = -1;  // replay.lock while held (worker only)
   std::function<void()> sync_hook_;
   std::set<std::string> refused_;  // paths claim warned about (under mu_)
+  // Write-ahead state (under mu_).
+  std::map<uint64_t, WalSegment> wal_;
+  uint64_t wal_open_ = 0;  // the id of the open segment in wal_ (0: none)
+  uint64_t wal_next_id_ = 1;
+  uint64_t write_seq_ = 0;                   // durable appends written
+  uint64_t synced_seq_ = 0;                  // of those, synced
+  bool committing_ = false;                  // a caller is syncing for the group
+  std::vector<std::string> unsynced_paths_;  // segments written since the last group sync
+  bool dir_unsynced_ = false;                // a segment was created since the last group sync
+  uint64_t group_syncs_ = 0;
+  std::condition_variable commit_cv_;
 };
 
 }  // namespace sigil::detail

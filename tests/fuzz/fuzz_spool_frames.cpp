@@ -15,5 +15,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string again(sigil::detail::kSpoolFileMagic);
   for (const auto &r : out) sigil::detail::append_spool_frame(again, r);
   if (valid > 0 && again != in.substr(0, valid)) __builtin_trap();
+  // Write-ahead replay: no acknowledgement, and no acknowledged id, is left.
+  const size_t before = out.size();
+  const size_t dropped = sigil::detail::drop_acknowledged(out);
+  if (dropped + out.size() != before) __builtin_trap();
+  for (const auto &r : out) {
+    if (r.format == sigil::detail::kSpoolAck) __builtin_trap();
+  }
   return 0;
 }

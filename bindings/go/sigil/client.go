@@ -213,6 +213,31 @@ func applyConfig(o *C.sigil_options_t, cfg *Config, logHandle cgo.Handle) error 
 	if n := ex.QueueMaxBytes; n > 0 {
 		check("queue max bytes", C.sigil_options_set_queue_max_bytes(o, C.uint64_t(n)))
 	}
+	if ex.Spool.Dir != "" {
+		check("spool directory", C.sigil_options_set_spool_dir(o, cs(ex.Spool.Dir)))
+	}
+	switch ex.Spool.Mode {
+	case "":
+	case SpoolModeFallback:
+		check("spool mode", C.sigil_options_set_spool_mode(o, C.SIGIL_SPOOL_MODE_FALLBACK))
+	case SpoolModeWriteAhead:
+		check("spool mode", C.sigil_options_set_spool_mode(o, C.SIGIL_SPOOL_MODE_WRITE_AHEAD))
+	default:
+		return (&Error{Code: CodeConfig, Message: "unsupported spool mode \"" + string(ex.Spool.Mode) +
+			"\" (expected fallback or write_ahead)"}).with(ErrInvalidConfig)
+	}
+	switch ex.Spool.Sync {
+	case "":
+	case SpoolSyncNone:
+		check("spool sync", C.sigil_options_set_spool_sync(o, C.SIGIL_SPOOL_SYNC_NONE))
+	case SpoolSyncBatch:
+		check("spool sync", C.sigil_options_set_spool_sync(o, C.SIGIL_SPOOL_SYNC_BATCH))
+	case SpoolSyncRecord:
+		check("spool sync", C.sigil_options_set_spool_sync(o, C.SIGIL_SPOOL_SYNC_RECORD))
+	default:
+		return (&Error{Code: CodeConfig, Message: "unsupported spool sync policy \"" + string(ex.Spool.Sync) +
+			"\" (expected none, batch or record)"}).with(ErrInvalidConfig)
+	}
 
 	if e := cfg.API.Endpoint; e != "" && e != defaultAPIEndpoint {
 		check("API endpoint", C.sigil_options_set_api_endpoint(o, cs(e)))

@@ -175,6 +175,41 @@ type GenerationExportConfig struct {
 	// extension; 0 keeps the default, 64 MiB). A generation that would exceed
 	// it is dropped and End reports ErrQueueFull.
 	QueueMaxBytes int64
+	// Spool keeps generations on disk (a libsigil extension; see SpoolConfig).
+	Spool SpoolConfig
+}
+
+// SpoolMode says which generations go through the spool.
+type SpoolMode string
+
+const (
+	// SpoolModeFallback spools only what cannot be delivered (the default):
+	// generations still queued in memory are lost if the process crashes.
+	SpoolModeFallback SpoolMode = "fallback"
+	// SpoolModeWriteAhead appends every generation to the spool before End
+	// returns and removes it once the server answered: a crash (kill -9)
+	// loses nothing whose End returned; the next process on the directory
+	// replays it. End then waits for the spool write (and, with SyncBatch or
+	// SyncRecord, a shared fdatasync).
+	SpoolModeWriteAhead SpoolMode = "write_ahead"
+)
+
+// SpoolSync is the durability of spool writes.
+type SpoolSync string
+
+const (
+	SpoolSyncNone   SpoolSync = "none"   // the page cache: survives a process crash, not a power loss
+	SpoolSyncBatch  SpoolSync = "batch"  // fdatasync per spooled batch (the default)
+	SpoolSyncRecord SpoolSync = "record" // fdatasync per record
+)
+
+// SpoolConfig configures the durable spool (sigil.h, "Spool"). Empty fields
+// leave SIGIL_SPOOL_DIR, SIGIL_SPOOL_MODE and SIGIL_SPOOL_SYNC (or the
+// defaults) in charge.
+type SpoolConfig struct {
+	Dir  string
+	Mode SpoolMode // write-ahead needs a Dir
+	Sync SpoolSync
 }
 
 // APIConfig configures the Sigil API used by SubmitConversationRating.

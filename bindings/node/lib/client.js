@@ -39,6 +39,7 @@ const AUTH_MODES = { none: 0, tenant: 1, bearer: 2, basic: 3 };
 const RATING_VALUES = { CONVERSATION_RATING_VALUE_GOOD: 1, CONVERSATION_RATING_VALUE_BAD: 2 };
 const RATING_NAMES = { 1: 'CONVERSATION_RATING_VALUE_GOOD', 2: 'CONVERSATION_RATING_VALUE_BAD' };
 const SPOOL_SYNC = { none: 0, batch: 1, record: 2 };
+const SPOOL_MODE = { fallback: 0, write_ahead: 1 };
 const CAPTURE_MODES = { default: 0, full: 1, no_tool_content: 2, metadata_only: 3, full_with_metadata_spans: 4 };
 const CAPTURE_MODE_NAMES = Object.fromEntries(Object.entries(CAPTURE_MODES).map(([name, code]) => [code, name]));
 
@@ -158,6 +159,7 @@ function optionOps(config) {
   count('spool_max_bytes', spool.maxBytes);
   count('spool_max_age_ms', spool.maxAgeMs);
   if (spool.sync !== undefined) ops.push(['spool_sync', choice(SPOOL_SYNC, spool.sync, 'spool sync policy')]);
+  if (spool.mode !== undefined) ops.push(['spool_mode', choice(SPOOL_MODE, spool.mode, 'spool mode')]);
 
   const otlp = c.otlp ?? {};
   text('otlp_endpoint', otlp.endpoint);

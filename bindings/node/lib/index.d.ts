@@ -199,6 +199,12 @@ export interface SpoolConfig {
   maxAgeMs?: number;
   /** Durability of writes (default "batch"). */
   sync?: 'none' | 'batch' | 'record';
+  /**
+   * Which generations go through the spool (env SIGIL_SPOOL_MODE). "fallback" (default): only
+   * what cannot be delivered. "write_ahead": every generation is in the spool before end()
+   * returns and leaves it once the server answered, so a crash loses nothing ended; needs `dir`.
+   */
+  mode?: 'fallback' | 'write_ahead';
 }
 
 /** The kinds of record a content capture resolver decides for. */

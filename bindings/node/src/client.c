@@ -166,6 +166,7 @@ static const option_t kOptions[] = {
     {"spool_max_bytes", K_U64, (void *)sigil_options_set_spool_max_bytes},
     {"spool_max_age_ms", K_U64, (void *)sigil_options_set_spool_max_age_ms},
     {"spool_sync", K_U32, (void *)sigil_options_set_spool_sync},
+    {"spool_mode", K_U32, (void *)sigil_options_set_spool_mode},
     {"keep_last_generation", K_INT, (void *)sigil_options_set_keep_last_generation},
     {"telemetry_pipeline", K_U32, (void *)sigil_options_set_telemetry_pipeline},
     {"host_callbacks", K_VOID, (void *)host_set_callbacks},

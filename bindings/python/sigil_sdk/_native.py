@@ -41,6 +41,8 @@ SIGIL_E_UNSUPPORTED = 18
 
 PROTOCOLS = {"grpc": 0, "http": 1, "none": 2}
 AUTH_MODES = {"none": 0, "tenant": 1, "bearer": 2, "basic": 3}
+SPOOL_MODES = {"fallback": 0, "write_ahead": 1, "write-ahead": 1}
+SPOOL_SYNCS = {"none": 0, "batch": 1, "record": 2}
 LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR = 0, 1, 2, 3
 RATING_UNSPECIFIED, RATING_GOOD, RATING_BAD = 0, 1, 2
 TRACEPARENT_BUF = 64
@@ -255,6 +257,9 @@ _opt = {
     "max_backoff_ms": (c_uint32,),
     "attempt_timeout_ms": (c_uint32,),
     "payload_max_bytes": (c_uint64,),
+    "spool_dir": (c_char_p,),
+    "spool_mode": (c_uint32,),
+    "spool_sync": (c_uint32,),
     "logger": (LOG_FN, c_void_p),
     "debug": (c_int,),
     "keep_last_generation": (c_int,),

@@ -817,6 +817,9 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
         check(S["payload_max_bytes"](opts, ex.payload_max_bytes), "payload max bytes")
     if ex.queue_max_bytes is not None and ex.queue_max_bytes > 0:
         check(S["queue_max_bytes"](opts, ex.queue_max_bytes), "queue max bytes")
+    text("spool_dir", _path(ex.spool_dir), "spool directory")
+    choice("spool_mode", ex.spool_mode, N.SPOOL_MODES, "spool mode")
+    choice("spool_sync", ex.spool_sync, N.SPOOL_SYNCS, "spool sync policy")
 
     if cfg.api is not None:
         text("api_endpoint", cfg.api.endpoint, "api endpoint")

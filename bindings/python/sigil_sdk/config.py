@@ -80,6 +80,14 @@ class GenerationExportConfig:
     ca_dir: Optional[str] = None
     client_cert: Optional[str] = None
     client_key: Optional[str] = None
+    # Extension: the durable spool (sigil.h, "Spool"). spool_dir unset: SIGIL_SPOOL_DIR.
+    # spool_mode "fallback" (default: only what cannot be delivered is kept) or
+    # "write_ahead" (every generation is in the spool before end returns and leaves it
+    # once the server answered: a crash loses nothing ended; needs spool_dir).
+    # spool_sync "none", "batch" (default) or "record".
+    spool_dir: Optional[str] = None
+    spool_mode: Optional[str] = None
+    spool_sync: Optional[str] = None
 
 
 @dataclass(slots=True)

@@ -487,6 +487,8 @@ pub type sigil_sanitizer_fn = Option<
 pub const SIGIL_SPOOL_SYNC_NONE: u32 = 0;
 pub const SIGIL_SPOOL_SYNC_BATCH: u32 = 1;
 pub const SIGIL_SPOOL_SYNC_RECORD: u32 = 2;
+pub const SIGIL_SPOOL_MODE_FALLBACK: u32 = 0;
+pub const SIGIL_SPOOL_MODE_WRITE_AHEAD: u32 = 1;
 
 // Provider mapping flags.
 pub const SIGIL_PROVIDER_RAW_ARTIFACTS: u32 = 1;
@@ -881,6 +883,7 @@ extern "C" {
     pub fn sigil_options_set_spool_max_bytes(options: *mut sigil_options_t, bytes: u64) -> sigil_status_t;
     pub fn sigil_options_set_spool_max_age_ms(options: *mut sigil_options_t, ms: u64) -> sigil_status_t;
     pub fn sigil_options_set_spool_sync(options: *mut sigil_options_t, policy: u32) -> sigil_status_t;
+    pub fn sigil_options_set_spool_mode(options: *mut sigil_options_t, mode: u32) -> sigil_status_t;
     pub fn sigil_options_set_spool_allow_shared_dir(options: *mut sigil_options_t, allow: c_int) -> sigil_status_t;
 
     // Provider mapping

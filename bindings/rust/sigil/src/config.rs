@@ -47,6 +47,18 @@ pub enum SpoolSync {
     Record,
 }
 
+/// Which generations go through the spool (`SIGIL_SPOOL_MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpoolMode {
+    /// Only what cannot be delivered is spooled (the default): generations
+    /// still queued in memory are lost if the process crashes.
+    Fallback,
+    /// Every generation is in the spool before `end` returns and leaves it
+    /// once the server answered: a crash (kill -9) loses nothing whose `end`
+    /// returned. Needs a spool directory.
+    WriteAhead,
+}
+
 /// Severity of a background diagnostic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LogLevel {
@@ -128,6 +140,7 @@ pub struct Config {
     pub(crate) spool_max_bytes: Option<u64>,
     pub(crate) spool_max_age: Option<Duration>,
     pub(crate) spool_sync: Option<SpoolSync>,
+    pub(crate) spool_mode: Option<SpoolMode>,
     pub(crate) logger: Option<Logger>,
     pub(crate) span_callback: Option<SpanCallback>,
     pub(crate) content_capture_resolver: Option<ContentCaptureResolver>,
@@ -233,6 +246,8 @@ impl ConfigBuilder {
         spool_max_age: Duration;
         /// Durability of spool writes. Env: `SIGIL_SPOOL_SYNC`.
         spool_sync: SpoolSync;
+        /// Which generations go through the spool. Env: `SIGIL_SPOOL_MODE`.
+        spool_mode: SpoolMode;
     }
 
     /// A spool directory: generations that cannot be delivered (retries
@@ -409,6 +424,7 @@ impl fmt::Debug for Config {
             .field("spool_max_bytes", &self.spool_max_bytes)
             .field("spool_max_age", &self.spool_max_age)
             .field("spool_sync", &self.spool_sync)
+            .field("spool_mode", &self.spool_mode)
             .field("content_capture_resolver", &self.content_capture_resolver.as_ref().map(|_| "Fn"))
             .field("sanitizer", &self.sanitizer.as_ref().map(|_| "Fn"))
             .field("logger", &self.logger.as_ref().map(|_| "Fn"))
@@ -597,6 +613,13 @@ impl Options {
                 SpoolSync::Record => sys::SIGIL_SPOOL_SYNC_RECORD,
             };
             setter.status("spool sync", unsafe { sys::sigil_options_set_spool_sync(o, p) });
+        }
+        if let Some(m) = config.spool_mode {
+            let m = match m {
+                SpoolMode::Fallback => sys::SIGIL_SPOOL_MODE_FALLBACK,
+                SpoolMode::WriteAhead => sys::SIGIL_SPOOL_MODE_WRITE_AHEAD,
+            };
+            setter.status("spool mode", unsafe { sys::sigil_options_set_spool_mode(o, m) });
         }
         match setter.first_error {
             Some(e) => Err(e),

@@ -86,7 +86,7 @@ mod tool;
 
 pub use client::{validate_generation, version, Client, Stats};
 pub use config::{
-    AuthMode, Config, ConfigBuilder, EmbeddingCapture, LogLevel, Logger, Protocol, SpanCallback, SpoolSync,
+    AuthMode, Config, ConfigBuilder, EmbeddingCapture, LogLevel, Logger, Protocol, SpanCallback, SpoolMode, SpoolSync,
 };
 pub use context::{Context, ContextGuard};
 pub use embedding::{EmbeddingRecorder, EmbeddingResult, EmbeddingStart};

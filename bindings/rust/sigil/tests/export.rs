@@ -428,3 +428,67 @@ fn undeliverable_generations_go_to_the_spool_and_are_replayed() {
     assert_eq!(accepted.iter().filter(|g| g["id"] == "gen-after").count(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The spool mode reaches the engine: with the backend down, a write-ahead
+/// generation is in the spool when `end` returns; a fallback one waits in memory.
+#[test]
+fn write_ahead_spool_holds_the_generation_when_end_returns() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    for (mode, in_spool) in [(SpoolMode::WriteAhead, true), (SpoolMode::Fallback, false)] {
+        let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "spool-mode-{}-{:?}",
+            std::process::id(),
+            mode
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let client = Client::new(
+            Config::builder()
+                .use_environment(false)
+                .protocol(Protocol::Http)
+                .endpoint(endpoint.clone())
+                .max_retries(50)
+                .spool_dir(&dir)
+                .spool_mode(mode)
+                .spool_sync(SpoolSync::Batch)
+                .build(),
+        )
+        .unwrap();
+        let id = format!("gen-rs-{mode:?}");
+        client
+            .start_generation(&GenerationStart {
+                id: id.clone(),
+                ..GenerationStart::new(ModelRef::new("openai", "gpt-4o"))
+            })
+            .end()
+            .unwrap();
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "sgs") {
+                bytes.extend(std::fs::read(&path).unwrap());
+            }
+        }
+        let found = bytes.windows(id.len()).any(|w| w == id.as_bytes());
+        assert_eq!(found, in_spool, "{mode:?}: in the spool when end returned");
+        let _ = client.shutdown(Duration::from_millis(1));
+        drop(client);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn write_ahead_without_a_spool_directory_is_refused() {
+    let err = Client::new(
+        Config::builder()
+            .use_environment(false)
+            .protocol(Protocol::Http)
+            .endpoint("http://127.0.0.1:1")
+            .spool_mode(SpoolMode::WriteAhead)
+            .build(),
+    )
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("spool directory"), "{err}");
+}
