@@ -162,5 +162,6 @@ func (r *EmbeddingRecorder) Err() error {
 func finalizeEmbedding(r *EmbeddingRecorder) {
 	if r.handle != nil {
 		freeEmbedding(r.handle)
+		r.client.endHostSpan(r.hostTP) // a host span libsigil gave no span for
 	}
 }

@@ -405,5 +405,6 @@ func (c *Client) startTime(t time.Time) cInt64T {
 func finalizeGeneration(r *GenerationRecorder) {
 	if r.handle != nil {
 		freeGeneration(r.handle)
+		r.client.endHostSpan(r.hostTP) // a host span libsigil gave no span for
 	}
 }

@@ -208,5 +208,6 @@ func toolContent(v any) (string, error) {
 func finalizeToolExecution(r *ToolExecutionRecorder) {
 	if r.handle != nil {
 		freeToolExecution(r.handle)
+		r.client.endHostSpan(r.hostTP) // a host span libsigil gave no span for
 	}
 }
