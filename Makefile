@@ -41,7 +41,7 @@ deps-rust:
 
 # The Go provider packages and the examples need their SDK modules (go.sum pins them).
 deps-go:
-	@for m in $(GO_PROVIDER_MODULES) examples/go; do (cd $$m && $(GO) mod download) || exit 1; done
+	@for m in $(GO_PROVIDER_MODULES) $(GO_OTEL_MODULE) examples/go; do (cd $$m && $(GO) mod download) || exit 1; done
 
 $(BUILD)/build.ninja: CMakeLists.txt
 	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
@@ -76,12 +76,14 @@ test-frameworks: build deps-frameworks
 
 GO ?= go
 GO_SIGIL_ENV = eval "$$(sh bindings/go/env.sh $(BUILD))"
-# One module per provider SDK, so the core module keeps no third-party dependency.
+# One module per provider SDK, so the core module keeps no third-party dependency;
+# the OpenTelemetry adapter (host pipeline) is a module of its own for the same reason.
 GO_PROVIDER_MODULES := bindings/go/providers/openai bindings/go/providers/anthropic bindings/go/providers/gemini
+GO_OTEL_MODULE := bindings/go/otel
 
 test-go: build
 	$(GO_SIGIL_ENV) && cd bindings/go && $(GO) test -race -count=1 ./...
-	$(GO_SIGIL_ENV) && for m in $(GO_PROVIDER_MODULES); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
+	$(GO_SIGIL_ENV) && for m in $(GO_PROVIDER_MODULES) $(GO_OTEL_MODULE); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
 	$(GO_SIGIL_ENV) && cd examples/go && $(GO) vet ./...
 	sh conformance/drivers/go/build.sh $(BUILD)
 
@@ -95,6 +97,7 @@ RUST_ENV = SIGIL_BUILD_DIR=$(abspath $(BUILD)) CARGO_TARGET_DIR=$(abspath $(BUIL
 
 test-rust: build
 	cd bindings/rust && $(RUST_ENV) $(CARGO) test --workspace --quiet
+	cd bindings/rust && $(RUST_ENV) $(CARGO) test -p sigil --features otel --quiet
 	sh conformance/drivers/rust/build.sh $(BUILD)
 
 bench-rust: build

@@ -32,6 +32,8 @@ type Client struct {
 	// exporter is Config.GenerationExporter; Shutdown shuts it down.
 	exporter     GenerationExporter
 	exporterOnce sync.Once
+	// host is the host telemetry adapter's state (host.go), or nil.
+	host *hostState
 }
 
 // clientState is what the finalizer needs; it must not point back to Client.
@@ -81,9 +83,21 @@ func newClient(config Config) (*Client, error) {
 	}
 	defer C.sigil_options_free(opts)
 	c.exporter = config.GenerationExporter
+	host, mode, err := newHostState(&config, c.logger)
+	if err != nil {
+		c.initErr = err
+		return c, err
+	}
+	c.host = host
 	handle := cgo.NewHandle(&goCallbacks{logger: c.logger, resolver: config.ContentCaptureResolver,
-		sanitizer: config.Privacy.Sanitizer, exporter: config.GenerationExporter, onSpan: config.Telemetry.OnSpan})
+		sanitizer: config.Privacy.Sanitizer, exporter: config.GenerationExporter, onSpan: config.Telemetry.OnSpan,
+		host: host})
 	if err := applyConfig(opts, &config, handle); err != nil {
+		handle.Delete()
+		c.initErr = err
+		return c, err
+	}
+	if err := applyTelemetryMode(opts, host, mode, handle); err != nil {
 		handle.Delete()
 		c.initErr = err
 		return c, err
@@ -297,6 +311,23 @@ func applyConfig(o *C.sigil_options_t, cfg *Config, logHandle cgo.Handle) error 
 	return firstErr
 }
 
+// applyTelemetryMode registers the host pipeline's callbacks and chooses the
+// engine's pipeline.
+func applyTelemetryMode(o *C.sigil_options_t, host *hostState, mode TelemetryMode, h cgo.Handle) error {
+	if host != nil && host.pipeline {
+		if st := C.sgo_options_set_go_span_handler(o, C.uintptr_t(h)); st != C.SIGIL_OK {
+			return (&Error{Code: Code(st), Message: "invalid span handler"}).with(ErrInvalidConfig)
+		}
+		if st := C.sgo_options_set_go_metric_handler(o, C.uintptr_t(h)); st != C.SIGIL_OK {
+			return (&Error{Code: Code(st), Message: "invalid metric handler"}).with(ErrInvalidConfig)
+		}
+	}
+	if st := C.sigil_options_set_telemetry_pipeline(o, pipelineCode(mode)); st != C.SIGIL_OK {
+		return (&Error{Code: Code(st), Message: "invalid telemetry mode"}).with(ErrInvalidConfig)
+	}
+	return nil
+}
+
 func clampU32(v int64) C.uint32_t {
 	if v < 0 {
 		return 0
@@ -359,6 +390,9 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	}
 	if c.ptr == nil {
 		return c.initErr
+	}
+	if c.host != nil {
+		c.host.closed.Store(true) // recorders started from now on record nothing: no host spans for them
 	}
 	err := c.blocking(ctx, func(ms C.uint32_t) *Error {
 		var cerr *C.sigil_error_t

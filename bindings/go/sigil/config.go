@@ -53,10 +53,12 @@ type Config struct {
 	// SIGIL_USER_ID, SIGIL_TAGS).
 	Defaults RecordDefaults
 
-	// Tracer and Meter exist for source compatibility with the reference
-	// SDK and are ignored: libsigil emits its own spans and GenAI metrics
-	// (OTLP via OTEL_EXPORTER_OTLP_ENDPOINT). Use ContextWithTraceparent to
-	// parent recorders under a span of the host's tracer.
+	// Tracer and Meter are the application's OpenTelemetry trace.Tracer and
+	// metric.Meter, as in the reference SDK. They are typed any so that this
+	// package keeps no third-party dependency: importing the adapter module
+	// github.com/libsigil/libsigil/bindings/go/otel makes them work (the host
+	// pipeline, Telemetry.Mode). Without the adapter they are not used (NewClient
+	// logs so) and libsigil exports its own spans and metrics over OTLP.
 	Tracer any
 	Meter  any
 }
@@ -84,6 +86,11 @@ type TelemetryConfig struct {
 	ResourceAttributes map[string]string
 	// MetricExportInterval is the time between periodic metric exports.
 	MetricExportInterval time.Duration
+	// Mode chooses where spans and GenAI metrics go: libsigil's OTLP export
+	// ("engine"), the host's tracer and meter ("host", which needs the
+	// adapter module), or both. The default is "host" when Config.Tracer
+	// or Config.Meter is set, else "engine".
+	Mode TelemetryMode
 	// OnSpan receives every finished, sampled span, on the goroutine that
 	// ends the recorder, before End returns (for bridging into the host's
 	// tracer, or for tests; see sigiltest). It should be quick and must not

@@ -15,6 +15,9 @@ type contextValues struct {
 	// traceparent is the W3C traceparent of the innermost recorder started
 	// from this context; recorders started from it become its children.
 	traceparent string
+	// explicitParent: traceparent came from ContextWithTraceparent, so it
+	// wins over the host tracer's current span (see host.go).
+	explicitParent bool
 	// contentCapture is the resolved mode of the innermost generation started
 	// from this context; tool executions inherit it.
 	contentCapture ContentCaptureMode
@@ -47,7 +50,7 @@ func (cv *contextValues) withTraceparent(ctx context.Context, tp string) context
 		return ctx
 	}
 	v := *cv
-	v.traceparent = tp
+	v.traceparent, v.explicitParent = tp, false
 	return context.WithValue(ctx, contextKey{}, &v)
 }
 
@@ -58,7 +61,7 @@ func (cv *contextValues) withRecorder(ctx context.Context, tp string, mode Conte
 	}
 	v := *cv
 	if tp != "" {
-		v.traceparent = tp
+		v.traceparent, v.explicitParent = tp, false
 	}
 	v.contentCapture = mode
 	return context.WithValue(ctx, contextKey{}, &v)
@@ -132,7 +135,7 @@ func AgentVersionFromContext(ctx context.Context) (string, bool) {
 // names, e.g. the current span of the host's own tracer. Start calls store
 // their own recorder's traceparent this way. An empty value starts new traces.
 func ContextWithTraceparent(ctx context.Context, traceparent string) context.Context {
-	return withValue(ctx, func(v *contextValues) { v.traceparent = traceparent })
+	return withValue(ctx, func(v *contextValues) { v.traceparent, v.explicitParent = traceparent, traceparent != "" })
 }
 
 // TraceparentFromContext returns the traceparent recorders started from ctx

@@ -73,9 +73,12 @@ func (c *Client) StartEmbedding(ctx context.Context, start EmbeddingStart) (cont
 	defer release()
 	cs.ctx_agent_name = a.str(cv.agentName)
 	cs.ctx_agent_version = a.str(cv.agentVersion)
-	cs.parent_traceparent = a.str(cv.traceparent)
+	hs := c.beginHost(ctx, cv, RecordEmbedding, spanName("embeddings", start.Model.Name), &cs.started_at_ns)
+	cs.parent_traceparent, cs.parent_is_local = a.str(hs.parent), cbool(hs.parentLocal)
+	cs.span_traceparent = a.str(hs.spanTP)
 	handle, traceparent := c.embeddingStart(&cs, a)
-	rec := &EmbeddingRecorder{recorder: recorder[*cEmbedding]{client: c, handle: handle}}
+	rec := &EmbeddingRecorder{recorder: recorder[*cEmbedding]{client: c, handle: handle, hostTP: hs.spanTP}}
+	ctx = c.afterHost(ctx, hs, traceparent, handle != nil)
 	if e := a.nulError("embedding start"); e != nil {
 		rec.startErr = e
 	}
@@ -159,5 +162,6 @@ func (r *EmbeddingRecorder) Err() error {
 func finalizeEmbedding(r *EmbeddingRecorder) {
 	if r.handle != nil {
 		freeEmbedding(r.handle)
+		r.client.endHostSpan(r.hostTP) // a host span libsigil gave no span for
 	}
 }

@@ -225,14 +225,25 @@ func (c *Client) startGeneration(ctx context.Context, s *GenerationStart, stream
 	cs.ctx_user_id = a.str(cv.userID)
 	cs.ctx_agent_name = a.str(cv.agentName)
 	cs.ctx_agent_version = a.str(cv.agentVersion)
-	cs.parent_traceparent = a.str(cv.traceparent)
 	cs.streaming = cbool(streaming)
+	op := s.OperationName
+	if op == "" {
+		op = "generateText"
+		if streaming {
+			op = "streamText"
+		}
+	}
+	hs := c.beginHost(ctx, cv, RecordGeneration, spanName(op, s.Model.Name), &cs.started_at_ns)
+	cs.parent_traceparent, cs.parent_is_local = a.str(hs.parent), cbool(hs.parentLocal)
+	cs.span_traceparent = a.str(hs.spanTP)
 
 	if e := a.nulError("generation start"); e != nil && encodeErr == nil {
 		encodeErr = e // the record is not exported; Err reports it
 	}
 	handle, traceparent := c.generationStart(&cs, a)
-	rec := &GenerationRecorder{recorder: recorder[*cGeneration]{client: c, handle: handle}, encodeErr: encodeErr}
+	rec := &GenerationRecorder{recorder: recorder[*cGeneration]{client: c, handle: handle, hostTP: hs.spanTP},
+		encodeErr: encodeErr}
+	ctx = c.afterHost(ctx, hs, traceparent, handle != nil)
 	if handle != nil {
 		rec.captureMode = generationCaptureMode(handle)
 	}
@@ -394,5 +405,6 @@ func (c *Client) startTime(t time.Time) cInt64T {
 func finalizeGeneration(r *GenerationRecorder) {
 	if r.handle != nil {
 		freeGeneration(r.handle)
+		r.client.endHostSpan(r.hostTP) // a host span libsigil gave no span for
 	}
 }

@@ -139,6 +139,7 @@ type goCallbacks struct {
 	sanitizer func(path, value string) (string, error)
 	exporter  GenerationExporter
 	onSpan    func(Span)
+	host      *hostState // the host pipeline's spans and meter, or nil
 }
 
 // generationCaptureMode is the mode libsigil resolved for a started generation.

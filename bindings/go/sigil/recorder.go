@@ -29,7 +29,8 @@ type recorder[H comparable] struct {
 	mu       sync.Mutex
 	ended    bool
 	finalErr error
-	startErr error // a start value the binding could not pass (End reports it)
+	startErr error  // a start value the binding could not pass (End reports it)
+	hostTP   string // the host span's traceparent (host pipeline), or ""
 }
 
 // finisher is the outer recorder: finish hands libsigil the recording and
@@ -53,6 +54,9 @@ func (r *recorder[H]) end(owner finisher[H]) {
 	r.handle = none
 	runtime.SetFinalizer(owner, nil)
 	r.finalErr = owner.finish(handle)
+	// The span callback ended the host span with libsigil's span; one it
+	// did not get (not sampled) ends here.
+	r.client.endHostSpan(r.hostTP)
 	if r.startErr != nil {
 		r.finalErr = r.startErr
 	}

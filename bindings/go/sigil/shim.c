@@ -46,6 +46,8 @@ sigil_status_t sgo_generation_start(sigil_client_t *client, const sgo_generation
   s.context_agent_name = SGO_STR(buf, a->ctx_agent_name);
   s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
   s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
+  s.parent_is_local = a->parent_is_local;
+  s.span_traceparent = SGO_STR(buf, a->span_traceparent);
   s.content_capture = a->content_capture;
   sgo_call_ctx = a->call_ctx;
   sigil_status_t st =
@@ -88,6 +90,8 @@ sigil_status_t sgo_tool_start(sigil_client_t *client, const sgo_tool_start_args 
   s.context_agent_name = SGO_STR(buf, a->ctx_agent_name);
   s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
   s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
+  s.parent_is_local = a->parent_is_local;
+  s.span_traceparent = SGO_STR(buf, a->span_traceparent);
   s.content_capture = a->content_capture;
   sgo_call_ctx = a->call_ctx;
   sigil_status_t st = sigil_tool_execution_start(client, &s, out);
@@ -123,6 +127,8 @@ sigil_status_t sgo_embedding_start(sigil_client_t *client, const sgo_embedding_s
   s.context_agent_name = SGO_STR(buf, a->ctx_agent_name);
   s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
   s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
+  s.parent_is_local = a->parent_is_local;
+  s.span_traceparent = SGO_STR(buf, a->span_traceparent);
   s.content_capture = a->content_capture;
   sgo_call_ctx = a->call_ctx;
   sigil_status_t st = sigil_embedding_start(client, &s, out);
@@ -236,6 +242,17 @@ sigil_status_t sgo_options_set_go_exporter(sigil_options_t *options, uintptr_t h
 
 sigil_status_t sgo_options_set_go_span_handler(sigil_options_t *options, uintptr_t handle) {
   return sigil_options_set_span_callback(options, sgo_span_trampoline, (void *)handle);
+}
+
+/* Defined by cgo from the //export in host.go. */
+extern void sigilGoMetric(uintptr_t handle, void *point);
+
+static void sgo_metric_trampoline(void *user_data, const sigil_metric_point_t *point) {
+  sigilGoMetric((uintptr_t)user_data, (void *)point);
+}
+
+sigil_status_t sgo_options_set_go_metric_handler(sigil_options_t *options, uintptr_t handle) {
+  return sigil_options_set_metric_callback(options, sgo_metric_trampoline, (void *)handle);
 }
 
 /* The ABI this package was compiled against. */

@@ -12,11 +12,12 @@
 typedef struct {
   int64_t id, conversation_id, conversation_title, user_id, agent_name, agent_version, operation_name, model_provider,
       model_name, system_prompt, tool_choice, tools_json, tags_json, metadata_json, ctx_conversation_id,
-      ctx_conversation_title, ctx_user_id, ctx_agent_name, ctx_agent_version, parent_traceparent;
+      ctx_conversation_title, ctx_user_id, ctx_agent_name, ctx_agent_version, parent_traceparent, span_traceparent;
   int64_t tools_json_len, tags_json_len, metadata_json_len;
   int64_t max_tokens, started_at_ns;
   double temperature, top_p;
   int32_t has_max_tokens, has_temperature, has_top_p, has_thinking_enabled, thinking_enabled, streaming;
+  int32_t parent_is_local;  /* the parent is a span of this process */
   uint32_t content_capture; /* SIGIL_CONTENT_CAPTURE_* */
   uintptr_t call_ctx;       /* see sgo_call_ctx */
 } sgo_generation_start_args;
@@ -24,18 +25,18 @@ typedef struct {
 typedef struct {
   int64_t tool_name, tool_call_id, tool_type, tool_description, conversation_id, conversation_title, agent_name,
       agent_version, request_model, request_provider, ctx_conversation_id, ctx_conversation_title, ctx_agent_name,
-      ctx_agent_version, parent_traceparent;
+      ctx_agent_version, parent_traceparent, span_traceparent;
   int64_t started_at_ns;
-  int32_t include_content;
+  int32_t include_content, parent_is_local;
   uint32_t content_capture;
   uintptr_t call_ctx;
 } sgo_tool_start_args;
 
 typedef struct {
   int64_t model_provider, model_name, agent_name, agent_version, encoding_format, ctx_agent_name, ctx_agent_version,
-      parent_traceparent;
+      parent_traceparent, span_traceparent;
   int64_t dimensions, started_at_ns;
-  int32_t has_dimensions;
+  int32_t has_dimensions, parent_is_local;
   uint32_t content_capture;
   uintptr_t call_ctx;
 } sgo_embedding_start_args;
@@ -91,6 +92,8 @@ sigil_status_t sgo_options_set_go_sanitizer(sigil_options_t *options, uintptr_t 
  * (span.go) bridges; `handle` is the client's runtime/cgo.Handle. */
 sigil_status_t sgo_options_set_go_exporter(sigil_options_t *options, uintptr_t handle);
 sigil_status_t sgo_options_set_go_span_handler(sigil_options_t *options, uintptr_t handle);
+/* Registers the metric callback bridge (host.go) for the host pipeline. */
+sigil_status_t sgo_options_set_go_metric_handler(sigil_options_t *options, uintptr_t handle);
 
 /* The ABI version of the header this package was compiled against. */
 uint32_t sgo_abi_version_header(void);

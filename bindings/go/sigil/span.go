@@ -173,7 +173,7 @@ func goAttributes(p *C.sigil_attribute_t, n C.size_t) []Attribute {
 func sigilGoSpan(handle C.uintptr_t, span unsafe.Pointer) {
 	defer func() { _ = recover() }() // a panicking handler must not reach libsigil
 	cb, ok := cgo.Handle(handle).Value().(*goCallbacks)
-	if !ok || cb.onSpan == nil {
+	if !ok || (cb.onSpan == nil && cb.host == nil) {
 		return
 	}
 	s := (*C.sigil_span_t)(span)
@@ -196,5 +196,10 @@ func sigilGoSpan(handle C.uintptr_t, span unsafe.Pointer) {
 				Time: time.Unix(0, int64(e.time_ns)), Attributes: goAttributes(e.attributes, e.attributes_count)})
 		}
 	}
-	cb.onSpan(out)
+	if cb.host != nil {
+		cb.host.onSpan(&out)
+	}
+	if cb.onSpan != nil {
+		cb.onSpan(out)
+	}
 }

@@ -90,9 +90,16 @@ func (c *Client) StartToolExecution(ctx context.Context, start ToolExecutionStar
 	cs.ctx_conversation_title = a.str(cv.conversationTitle)
 	cs.ctx_agent_name = a.str(cv.agentName)
 	cs.ctx_agent_version = a.str(cv.agentVersion)
-	cs.parent_traceparent = a.str(cv.traceparent)
+	subject := start.ToolName
+	if subject == "" {
+		subject = "unknown"
+	}
+	hs := c.beginHost(ctx, cv, RecordToolExecution, spanName("execute_tool", subject), &cs.started_at_ns)
+	cs.parent_traceparent, cs.parent_is_local = a.str(hs.parent), cbool(hs.parentLocal)
+	cs.span_traceparent = a.str(hs.spanTP)
 	handle, traceparent := c.toolStart(&cs, a)
-	rec := &ToolExecutionRecorder{recorder: recorder[*cToolExecution]{client: c, handle: handle}}
+	rec := &ToolExecutionRecorder{recorder: recorder[*cToolExecution]{client: c, handle: handle, hostTP: hs.spanTP}}
+	ctx = c.afterHost(ctx, hs, traceparent, handle != nil)
 	if e := a.nulError("tool execution start"); e != nil {
 		rec.startErr = e
 	}
@@ -201,5 +208,6 @@ func toolContent(v any) (string, error) {
 func finalizeToolExecution(r *ToolExecutionRecorder) {
 	if r.handle != nil {
 		freeToolExecution(r.handle)
+		r.client.endHostSpan(r.hostTP) // a host span libsigil gave no span for
 	}
 }

@@ -44,6 +44,20 @@ pub(crate) struct ClientInner {
     _resolver: Option<Box<ContentCaptureResolver>>,
     _sanitizer: Option<Box<Sanitizer>>,
     has_resolver: bool,
+    /// The host OpenTelemetry pipeline (feature `otel`), also the metric
+    /// callback's user data.
+    #[cfg(feature = "otel")]
+    pub(crate) host: Option<Arc<crate::host::Host>>,
+    /// Set by shutdown: recorders started afterwards record nothing, so
+    /// they start no host span.
+    closed: std::sync::atomic::AtomicBool,
+}
+
+impl ClientInner {
+    #[cfg_attr(not(feature = "otel"), allow(dead_code))]
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 // SAFETY: a sigil_client_t is fully thread-safe (sigil.h, THREADING), and the
@@ -73,6 +87,16 @@ unsafe extern "C" fn span_trampoline(user_data: *mut c_void, span: *const sys::s
         if let Some(raw) = span.as_ref() {
             let callback = &*(user_data as *const SpanCallback);
             callback(&Span::from_raw(raw));
+        }
+    }));
+}
+
+#[cfg(feature = "otel")]
+unsafe extern "C" fn metric_trampoline(user_data: *mut c_void, point: *const sys::sigil_metric_point_t) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        if let Some(p) = point.as_ref() {
+            let host = &*(user_data as *const crate::host::Host);
+            host.on_metric(&crate::span::metric_point(p));
         }
     }));
 }
@@ -183,8 +207,40 @@ impl Client {
             )));
         }
         let options = Options::new(&config)?;
+        let mode = config.resolved_telemetry_mode();
+        #[cfg(feature = "otel")]
+        let host = config.tracer.is_some() || config.meter.is_some() || mode != crate::TelemetryMode::Engine;
+        #[cfg(feature = "otel")]
+        let host = host.then(|| {
+            Arc::new(crate::host::Host::new(
+                config.tracer.clone(),
+                config.meter.clone(),
+                mode != crate::TelemetryMode::Engine,
+            ))
+        });
+        #[cfg(not(feature = "otel"))]
+        if mode != crate::TelemetryMode::Engine {
+            return Err(Error::InvalidConfig(format!(
+                "telemetry mode {mode:?} needs the application's OpenTelemetry tracer and meter: enable the sigil crate's `otel` feature"
+            )));
+        }
         let logger = config.logger.map(Box::new);
-        let span_callback = config.span_callback.map(Box::new);
+        #[cfg(feature = "otel")]
+        let span_callback: Option<crate::config::SpanCallback> = match (&host, config.span_callback.clone()) {
+            (Some(h), user) if h.pipeline => {
+                let h = h.clone();
+                Some(Arc::new(move |s: &Span| {
+                    h.on_span(s);
+                    if let Some(u) = &user {
+                        u(s);
+                    }
+                }))
+            }
+            (_, user) => user,
+        };
+        #[cfg(not(feature = "otel"))]
+        let span_callback = config.span_callback.clone();
+        let span_callback = span_callback.map(Box::new);
         let resolver = config.content_capture_resolver.map(Box::new);
         let sanitizer = config.sanitizer.map(Box::new);
         // SAFETY: the boxes are kept in ClientInner and outlive the engine client.
@@ -200,6 +256,15 @@ impl Client {
                     std::ptr::null_mut(),
                 )?;
             }
+            #[cfg(feature = "otel")]
+            if let Some(h) = host.as_ref().filter(|h| h.pipeline) {
+                let user_data = Arc::as_ptr(h) as *mut c_void;
+                check(
+                    sys::sigil_options_set_metric_callback(options.0, Some(metric_trampoline), user_data),
+                    std::ptr::null_mut(),
+                )?;
+            }
+            check(sys::sigil_options_set_telemetry_pipeline(options.0, mode.raw()), std::ptr::null_mut())?;
             if let Some(r) = &resolver {
                 let user_data = &**r as *const ContentCaptureResolver as *mut c_void;
                 let st =
@@ -228,6 +293,9 @@ impl Client {
                 has_resolver: resolver.is_some(),
                 _resolver: resolver,
                 _sanitizer: sanitizer,
+                #[cfg(feature = "otel")]
+                host,
+                closed: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -265,6 +333,7 @@ impl Client {
     /// calls return `Ok` at once. Recorders ended afterwards report
     /// [`Error::ClientShutdown`].
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
+        self.inner.closed.store(true, std::sync::atomic::Ordering::Relaxed);
         let mut err = std::ptr::null_mut();
         // SAFETY: as for flush.
         unsafe { check(sys::sigil_client_shutdown(self.raw(), millis(timeout), &mut err), err) }

@@ -145,6 +145,23 @@ pub struct Config {
     pub(crate) span_callback: Option<SpanCallback>,
     pub(crate) content_capture_resolver: Option<ContentCaptureResolver>,
     pub(crate) sanitizer: Option<Sanitizer>,
+    pub(crate) telemetry_mode: Option<crate::TelemetryMode>,
+    #[cfg(feature = "otel")]
+    pub(crate) tracer: Option<Arc<opentelemetry::global::BoxedTracer>>,
+    #[cfg(feature = "otel")]
+    pub(crate) meter: Option<opentelemetry::metrics::Meter>,
+}
+
+impl Config {
+    /// The mode in force: the explicit one, else `Host` when a tracer or
+    /// meter is given, else `Engine`.
+    pub(crate) fn resolved_telemetry_mode(&self) -> crate::TelemetryMode {
+        #[cfg(feature = "otel")]
+        let given = self.tracer.is_some() || self.meter.is_some();
+        #[cfg(not(feature = "otel"))]
+        let given = false;
+        self.telemetry_mode.unwrap_or(if given { crate::TelemetryMode::Host } else { crate::TelemetryMode::Engine })
+    }
 }
 
 /// Capture of embedding input texts on spans (`gen_ai.embeddings.input_texts`).
@@ -360,6 +377,34 @@ impl ConfigBuilder {
     /// leaves the process (rating comments and metadata too); see [`Sanitizer`].
     pub fn sanitizer(mut self, sanitizer: impl Fn(&str, &str) -> Option<String> + Send + Sync + 'static) -> Self {
         self.0.sanitizer = Some(Arc::new(sanitizer));
+        self
+    }
+
+    /// Where spans and GenAI metrics go ([`TelemetryMode`](crate::TelemetryMode)).
+    /// The default is `Host` when a tracer or meter is given (feature
+    /// `otel`), else `Engine`. `Host` and `Both` need the `otel` feature.
+    pub fn telemetry_mode(mut self, mode: crate::TelemetryMode) -> Self {
+        self.0.telemetry_mode = Some(mode);
+        self
+    }
+
+    /// The application's OpenTelemetry tracer (feature `otel`): recorders
+    /// start their spans through it (see README, "Telemetry").
+    #[cfg(feature = "otel")]
+    pub fn tracer<T>(mut self, tracer: T) -> Self
+    where
+        T: opentelemetry::trace::Tracer + Send + Sync + 'static,
+        T::Span: Send + Sync + 'static,
+    {
+        self.0.tracer = Some(Arc::new(opentelemetry::global::BoxedTracer::new(Box::new(tracer))));
+        self
+    }
+
+    /// The application's OpenTelemetry meter (feature `otel`): the four
+    /// GenAI histograms are recorded through it.
+    #[cfg(feature = "otel")]
+    pub fn meter(mut self, meter: opentelemetry::metrics::Meter) -> Self {
+        self.0.meter = Some(meter);
         self
     }
 

@@ -57,6 +57,9 @@ pub struct EmbeddingRecorder {
     _client: Option<Arc<ClientInner>>,
     context: Context,
     pending: Option<Error>,
+    /// The host pipeline's span (feature `otel`); dropped after the end.
+    #[cfg_attr(not(feature = "otel"), allow(dead_code))]
+    host: crate::host::HostSlot,
 }
 
 // SAFETY: as for GenerationRecorder.
@@ -87,14 +90,24 @@ impl Client {
         let mode = s.content_capture;
         let ctx_agent_name = a.opt("context agent_name", c.and_then(|c| c.agent_name.as_deref()));
         let ctx_agent_version = a.opt("context agent_version", c.and_then(|c| c.agent_version.as_deref()));
-        let parent = a.opt("context parent_traceparent", c.and_then(|c| c.parent_traceparent.as_deref()));
+        let hs = crate::host::begin(
+            &self.inner,
+            c.and_then(|c| c.parent_traceparent.as_deref()),
+            crate::RecordKind::Embedding,
+            || crate::host::span_name("embeddings", &s.model.name),
+            s.started_at.map_or(0, unix_ns),
+        );
+        let parent = a.opt("context parent_traceparent", hs.parent.as_deref());
+        let span_tp = a.opt("span traceparent", hs.span_traceparent.as_deref());
         let failed = |e| EmbeddingRecorder {
             handle: std::ptr::null_mut(),
             _client: Some(self.inner.clone()),
             context: ctx.clone(),
             pending: Some(e),
+            host: Default::default(),
         };
         if let Some(e) = a.error.take() {
+            hs.finish(&self.inner, || None, false);
             return failed(e);
         }
         let raw = sys::sigil_embedding_start_t {
@@ -106,17 +119,23 @@ impl Client {
             has_dimensions: s.dimensions.is_some().into(),
             dimensions: s.dimensions.unwrap_or(0),
             encoding_format: a.ptr(encoding_format),
-            started_at_ns: s.started_at.map_or(0, unix_ns),
+            started_at_ns: hs.started_at_ns,
             context_agent_name: a.ptr(ctx_agent_name),
             context_agent_version: a.ptr(ctx_agent_version),
             parent_traceparent: a.ptr(parent),
             content_capture: crate::privacy::raw_mode(mode),
-            parent_is_local: 0, // the parent is remote until this binding tells them apart
-            span_traceparent: std::ptr::null(), // the host pipeline comes with the otel feature
+            parent_is_local: hs.parent_is_local.into(),
+            span_traceparent: a.ptr(span_tp),
         };
         let mut handle = std::ptr::null_mut();
         // SAFETY: `raw` and its strings are valid for the call.
         let st = unsafe { sys::sigil_embedding_start(self.raw(), &raw, &mut handle) };
+        // SAFETY: live (or NULL) handle; the buffer is large enough.
+        let host = hs.finish(
+            &self.inner,
+            || crate::generation::traceparent(|buf, len| unsafe { sys::sigil_embedding_traceparent(handle, buf, len) }),
+            !handle.is_null(),
+        );
         if handle.is_null() {
             return failed(Error::from_status(st, status_name(st).into()));
         }
@@ -125,6 +144,7 @@ impl Client {
             _client: Some(self.inner.clone()),
             context: record_context(ctx, s.content_capture),
             pending: None,
+            host,
         }
     }
 }
@@ -193,6 +213,13 @@ impl EmbeddingRecorder {
     pub fn traceparent(&self) -> Option<String> {
         // SAFETY: live (or NULL) handle; the buffer is large enough.
         traceparent(|buf, len| unsafe { sys::sigil_embedding_traceparent(self.handle, buf, len) })
+    }
+
+    /// The OpenTelemetry context with this record's span current (feature
+    /// `otel`; see [`GenerationRecorder::otel_context`](crate::GenerationRecorder::otel_context)).
+    #[cfg(feature = "otel")]
+    pub fn otel_context(&self) -> opentelemetry::Context {
+        self.host.cx.clone().unwrap_or_else(opentelemetry::Context::current)
     }
 
     /// The start context with this embedding as the parent span.

@@ -46,6 +46,9 @@ pub struct GenerationRecorder {
     context: Context,
     /// Why the engine has no recorder: reported by `end`.
     pending: Option<Error>,
+    /// The host pipeline's span (feature `otel`); dropped after the end.
+    #[cfg_attr(not(feature = "otel"), allow(dead_code))]
+    host: crate::host::HostSlot,
 }
 
 // SAFETY: a recorder may move between threads (sigil.h, THREADING); it is not
@@ -106,8 +109,28 @@ impl Client {
         let ctx_user_id = a.opt("context user_id", c.and_then(|c| c.user_id.as_deref()));
         let ctx_agent_name = a.opt("context agent_name", c.and_then(|c| c.agent_name.as_deref()));
         let ctx_agent_version = a.opt("context agent_version", c.and_then(|c| c.agent_version.as_deref()));
-        let parent = a.opt("context parent_traceparent", c.and_then(|c| c.parent_traceparent.as_deref()));
+        let hs = crate::host::begin(
+            &self.inner,
+            c.and_then(|c| c.parent_traceparent.as_deref()),
+            crate::RecordKind::Generation,
+            || {
+                crate::host::span_name(
+                    if !s.operation_name.is_empty() {
+                        &s.operation_name
+                    } else if streaming {
+                        "streamText"
+                    } else {
+                        "generateText"
+                    },
+                    &s.model.name,
+                )
+            },
+            s.started_at.map_or(0, unix_ns),
+        );
+        let parent = a.opt("context parent_traceparent", hs.parent.as_deref());
+        let span_tp = a.opt("span traceparent", hs.span_traceparent.as_deref());
         if let Some(e) = a.error.take() {
+            hs.finish(&self.inner, || None, false);
             return GenerationRecorder::failed(self, ctx, e);
         }
         let raw = sys::sigil_generation_start_t {
@@ -137,7 +160,7 @@ impl Client {
             tags_json_len: a.len(tags),
             metadata_json: a.ptr(metadata),
             metadata_json_len: a.len(metadata),
-            started_at_ns: s.started_at.map_or(0, unix_ns),
+            started_at_ns: hs.started_at_ns,
             context_conversation_id: a.ptr(ctx_conversation_id),
             context_conversation_title: a.ptr(ctx_conversation_title),
             context_user_id: a.ptr(ctx_user_id),
@@ -145,8 +168,8 @@ impl Client {
             context_agent_version: a.ptr(ctx_agent_version),
             parent_traceparent: a.ptr(parent),
             content_capture: crate::privacy::raw_mode(mode),
-            parent_is_local: 0, // the parent is remote until this binding tells them apart
-            span_traceparent: std::ptr::null(), // the host pipeline comes with the otel feature
+            parent_is_local: hs.parent_is_local.into(),
+            span_traceparent: a.ptr(span_tp),
         };
         let mut handle = std::ptr::null_mut();
         // SAFETY: `raw` and the strings in `a` are valid for the call. A
@@ -158,10 +181,16 @@ impl Client {
                 sys::sigil_generation_start(self.raw(), &raw, &mut handle)
             }
         };
+        // SAFETY: live (or NULL) handle; the buffer is large enough.
+        let host = hs.finish(
+            &self.inner,
+            || traceparent(|buf, len| unsafe { sys::sigil_generation_traceparent(handle, buf, len) }),
+            !handle.is_null(),
+        );
         if handle.is_null() {
             return GenerationRecorder::failed(self, ctx, Error::from_status(st, status_name(st).into()));
         }
-        GenerationRecorder { handle, _client: Some(self.inner.clone()), context: ctx.clone(), pending: None }
+        GenerationRecorder { handle, _client: Some(self.inner.clone()), context: ctx.clone(), pending: None, host }
     }
 }
 
@@ -177,6 +206,7 @@ impl GenerationRecorder {
             _client: Some(client.inner.clone()),
             context: ctx.clone(),
             pending: Some(error),
+            host: Default::default(),
         }
     }
 
@@ -262,6 +292,14 @@ impl GenerationRecorder {
         // The mode the engine resolved (start > context > resolver > client)
         // travels to the recorders started under this generation.
         child_context(&record_context(&self.context, self.content_capture_mode()), self.traceparent())
+    }
+
+    /// The OpenTelemetry context with this generation's span current
+    /// (feature `otel`): attach it (`let _guard = rec.otel_context().attach();`)
+    /// so that spans the application starts meanwhile are its children.
+    #[cfg(feature = "otel")]
+    pub fn otel_context(&self) -> opentelemetry::Context {
+        self.host.cx.clone().unwrap_or_else(opentelemetry::Context::current)
     }
 
     /// Ends the generation: the engine resolves identity, validates, stamps

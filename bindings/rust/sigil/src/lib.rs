@@ -77,6 +77,7 @@ mod encode;
 mod error;
 mod ffi;
 mod generation;
+mod host;
 mod model;
 mod privacy;
 mod provider;
@@ -92,6 +93,9 @@ pub use context::{Context, ContextGuard};
 pub use embedding::{EmbeddingRecorder, EmbeddingResult, EmbeddingStart};
 pub use error::{Error, Result};
 pub use generation::GenerationRecorder;
+pub use host::TelemetryMode;
+#[cfg(feature = "otel")]
+pub use host::{parse_traceparent, traceparent as otel_traceparent, INSTRUMENTATION_NAME};
 pub use model::{
     Artifact, ArtifactKind, Generation, GenerationMode, GenerationStart, Media, Message, Metadata, ModelRef, Part,
     PartContent, PartMetadata, Role, Tags, TokenUsage, ToolCall, ToolDefinition, ToolResult,

@@ -158,3 +158,28 @@ unsafe fn attributes(p: *const sys::sigil_attribute_t, n: usize) -> Vec<(String,
         })
         .collect()
 }
+
+/// Copies an engine metric point (host pipeline).
+///
+/// # Safety
+/// `raw` and everything it points to must be valid (the callback contract).
+#[cfg(feature = "otel")]
+pub(crate) unsafe fn metric_point(raw: &sys::sigil_metric_point_t) -> crate::host::MetricPoint {
+    crate::host::MetricPoint {
+        name: text(raw.name, raw.name_len),
+        unit: text(raw.unit, raw.unit_len),
+        description: text(raw.description, raw.description_len),
+        bounds: slice(raw.explicit_bounds, raw.explicit_bounds_count).to_vec(),
+        value: raw.value,
+        attributes: attributes(raw.attributes, raw.attributes_count)
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    AttributeValue::String(s) => s,
+                    other => format!("{other:?}"),
+                };
+                (k, v)
+            })
+            .collect(),
+    }
+}

@@ -138,6 +138,9 @@ pub struct ToolExecutionRecorder {
     _client: Option<Arc<ClientInner>>,
     context: Context,
     pending: Option<Error>,
+    /// The host pipeline's span (feature `otel`); dropped after the end.
+    #[cfg_attr(not(feature = "otel"), allow(dead_code))]
+    host: crate::host::HostSlot,
 }
 
 // SAFETY: as for GenerationRecorder.
@@ -176,14 +179,24 @@ impl Client {
             a.opt("context conversation_title", c.and_then(|c| c.conversation_title.as_deref()));
         let ctx_agent_name = a.opt("context agent_name", c.and_then(|c| c.agent_name.as_deref()));
         let ctx_agent_version = a.opt("context agent_version", c.and_then(|c| c.agent_version.as_deref()));
-        let parent = a.opt("context parent_traceparent", c.and_then(|c| c.parent_traceparent.as_deref()));
+        let hs = crate::host::begin(
+            &self.inner,
+            c.and_then(|c| c.parent_traceparent.as_deref()),
+            crate::RecordKind::ToolExecution,
+            || crate::host::span_name("execute_tool", if s.tool_name.is_empty() { "unknown" } else { &s.tool_name }),
+            s.started_at.map_or(0, unix_ns),
+        );
+        let parent = a.opt("context parent_traceparent", hs.parent.as_deref());
+        let span_tp = a.opt("span traceparent", hs.span_traceparent.as_deref());
         let failed = |e| ToolExecutionRecorder {
             handle: std::ptr::null_mut(),
             _client: Some(self.inner.clone()),
             context: ctx.clone(),
             pending: Some(e),
+            host: Default::default(),
         };
         if let Some(e) = a.error.take() {
+            hs.finish(&self.inner, || None, false);
             return failed(e);
         }
         let raw = sys::sigil_tool_execution_start_t {
@@ -199,19 +212,29 @@ impl Client {
             request_model: a.ptr(request_model),
             request_provider: a.ptr(request_provider),
             include_content: s.include_content.into(),
-            started_at_ns: s.started_at.map_or(0, unix_ns),
+            started_at_ns: hs.started_at_ns,
             context_conversation_id: a.ptr(ctx_conversation_id),
             context_conversation_title: a.ptr(ctx_conversation_title),
             context_agent_name: a.ptr(ctx_agent_name),
             context_agent_version: a.ptr(ctx_agent_version),
             parent_traceparent: a.ptr(parent),
             content_capture: crate::privacy::raw_mode(mode),
-            parent_is_local: 0, // the parent is remote until this binding tells them apart
-            span_traceparent: std::ptr::null(), // the host pipeline comes with the otel feature
+            parent_is_local: hs.parent_is_local.into(),
+            span_traceparent: a.ptr(span_tp),
         };
         let mut handle = std::ptr::null_mut();
         // SAFETY: `raw` and its strings are valid for the call.
         let st = unsafe { sys::sigil_tool_execution_start(self.raw(), &raw, &mut handle) };
+        // SAFETY: live (or NULL) handle; the buffer is large enough.
+        let host = hs.finish(
+            &self.inner,
+            || {
+                crate::generation::traceparent(|buf, len| unsafe {
+                    sys::sigil_tool_execution_traceparent(handle, buf, len)
+                })
+            },
+            !handle.is_null(),
+        );
         if handle.is_null() {
             return failed(Error::from_status(st, status_name(st).into()));
         }
@@ -220,6 +243,7 @@ impl Client {
             _client: Some(self.inner.clone()),
             context: record_context(ctx, s.content_capture),
             pending: None,
+            host,
         }
     }
 }
@@ -269,6 +293,13 @@ impl ToolExecutionRecorder {
     pub fn traceparent(&self) -> Option<String> {
         // SAFETY: live (or NULL) handle; the buffer is large enough.
         traceparent(|buf, len| unsafe { sys::sigil_tool_execution_traceparent(self.handle, buf, len) })
+    }
+
+    /// The OpenTelemetry context with this record's span current (feature
+    /// `otel`; see [`GenerationRecorder::otel_context`](crate::GenerationRecorder::otel_context)).
+    #[cfg(feature = "otel")]
+    pub fn otel_context(&self) -> opentelemetry::Context {
+        self.host.cx.clone().unwrap_or_else(opentelemetry::Context::current)
     }
 
     /// The start context with this execution as the parent span.
