@@ -8,9 +8,7 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	asdk "github.com/anthropics/anthropic-sdk-go"
 	"github.com/anthropics/anthropic-sdk-go/option"
@@ -42,16 +40,7 @@ func providerClient(fake *providertest.FakeProvider) asdk.Client {
 
 func (e *env) generation(t *testing.T, conversationID string) map[string]any {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := e.client.Flush(ctx); err != nil {
-		t.Fatalf("Flush: %v", err)
-	}
-	gens := e.h.Generations(t, conversationID, 1)
-	if len(gens) != 1 {
-		t.Fatalf("generations of %s: got %d, want 1", conversationID, len(gens))
-	}
-	return gens[0]
+	return providertest.Generation(t, e.h, e.client, conversationID)
 }
 
 func request() asdk.BetaMessageNewParams {
@@ -63,26 +52,6 @@ func request() asdk.BetaMessageNewParams {
 			asdk.NewBetaUserMessage(asdk.NewBetaTextBlock("What's the weather in Paris?")),
 		},
 	}
-}
-
-// outputParts returns the output parts of one kind (text, thinking, tool_call).
-func outputParts(g map[string]any, kind string) []any {
-	var out []any
-	output, _ := g["output"].([]any)
-	for _, m := range output {
-		ps, _ := m.(map[string]any)["parts"].([]any)
-		for _, p := range ps {
-			if v, ok := p.(map[string]any)[kind]; ok {
-				out = append(out, v)
-			}
-		}
-	}
-	return out
-}
-
-func attrs(span map[string]any) map[string]any {
-	a, _ := span["attributes"].(map[string]any)
-	return a
 }
 
 func TestMessageRecordsTheCall(t *testing.T) {
@@ -108,7 +77,7 @@ func TestMessageRecordsTheCall(t *testing.T) {
 		g["response_model"] != string(resp.Model) || g["stop_reason"] != "tool_use" {
 		t.Fatalf("mapped fields: %v", g)
 	}
-	if len(outputParts(g, "thinking")) != 1 || len(outputParts(g, "text")) != 1 || len(outputParts(g, "tool_call")) != 1 {
+	if len(providertest.OutputParts(g, "thinking")) != 1 || len(providertest.OutputParts(g, "text")) != 1 || len(providertest.OutputParts(g, "tool_call")) != 1 {
 		t.Fatalf("output: %v", g["output"])
 	}
 	if tags, _ := g["tags"].(map[string]any); tags["team"] != "travel" {
@@ -154,15 +123,15 @@ func TestStreamKeepsTheSDKSemanticsAndRecordsToolCalls(t *testing.T) {
 	if g["mode"] != "GENERATION_MODE_STREAM" || g["stop_reason"] != "tool_use" {
 		t.Fatalf("stream generation: %v", g)
 	}
-	texts := outputParts(g, "text")
-	calls := outputParts(g, "tool_call")
+	texts := providertest.OutputParts(g, "text")
+	calls := providertest.OutputParts(g, "tool_call")
 	if len(texts) != 1 || texts[0] != text.String() {
 		t.Fatalf("text %v, the stream said %q", texts, text.String())
 	}
 	if len(calls) != 1 || calls[0].(map[string]any)["input_json_text"] != args.String() {
 		t.Fatalf("tool call %v, the stream's input was %q", calls, args.String())
 	}
-	if len(outputParts(g, "thinking")) != 1 {
+	if len(providertest.OutputParts(g, "thinking")) != 1 {
 		t.Fatalf("thinking: %v", g["output"])
 	}
 }
@@ -176,7 +145,7 @@ func TestMessageStreamReadsTheWholeStream(t *testing.T) {
 	if err != nil || len(summary.Events) == 0 || summary.FirstChunkAt.IsZero() {
 		t.Fatalf("MessageStream: %v %+v", err, summary)
 	}
-	if g := e.generation(t, conv); len(outputParts(g, "tool_call")) != 1 {
+	if g := e.generation(t, conv); len(providertest.OutputParts(g, "tool_call")) != 1 {
 		t.Fatalf("output: %v", g["output"])
 	}
 }
@@ -197,11 +166,11 @@ func TestEarlyCloseRecordsWhatArrived(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	g := e.generation(t, conv)
-	texts := outputParts(g, "text")
-	if text.Len() == 0 || len(texts) != 1 || texts[0] != text.String() || len(outputParts(g, "tool_call")) != 0 {
+	texts := providertest.OutputParts(g, "text")
+	if text.Len() == 0 || len(texts) != 1 || texts[0] != text.String() || len(providertest.OutputParts(g, "tool_call")) != 0 {
 		t.Fatalf("recorded %v, the caller saw %q", g["output"], text.String())
 	}
-	if a := attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.type"] != "mapping_error" {
+	if a := providertest.Attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.type"] != "mapping_error" {
 		t.Fatalf("an abandoned stream is reported as partial: %v", a)
 	}
 }
@@ -221,7 +190,7 @@ func TestProviderErrorsAreReturnedUnchanged(t *testing.T) {
 	if !strings.Contains(g["call_error"].(string), "Overloaded") {
 		t.Fatalf("call_error: %v", g["call_error"])
 	}
-	if a := attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.type"] != "provider_call_error" ||
+	if a := providertest.Attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.type"] != "provider_call_error" ||
 		a["error.category"] != "server_error" {
 		t.Fatalf("span: %v", a)
 	}
@@ -238,7 +207,7 @@ func TestProviderErrorsAreReturnedUnchanged(t *testing.T) {
 	}
 	_ = stream.Close()
 	g = e.generation(t, conv)
-	if a := attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.category"] != "auth_error" {
+	if a := providertest.Attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.category"] != "auth_error" {
 		t.Fatalf("span: %v", a)
 	}
 }
@@ -256,35 +225,21 @@ func TestConcurrentCallsAndStreams(t *testing.T) {
 	streaming.Reply("/v1/messages", providertest.SSEReply(t, "anthropic.messages/stream.jsonl"))
 	streamClient := providerClient(streaming)
 	prefix := providertest.Unique("conc")
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for i := 0; i < 16; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			conv := prefix + "-" + string(rune('a'+i))
-			if i%2 == 0 {
-				_, err := anthropic.Message(context.Background(), e.client, e.provider, request(),
-					anthropic.WithConversationID(conv))
-				errs <- err
-				return
-			}
-			stream := anthropic.NewMessageStream(context.Background(), e.client, streamClient, request(),
+	providertest.Concurrently(t, 16, func(i int) error {
+		conv := prefix + "-" + string(rune('a'+i))
+		if i%2 == 0 {
+			_, err := anthropic.Message(context.Background(), e.client, e.provider, request(),
 				anthropic.WithConversationID(conv))
-			for stream.Next() {
-			}
-			errs <- errors.Join(stream.Err(), stream.Close())
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-	}
+		stream := anthropic.NewMessageStream(context.Background(), e.client, streamClient, request(),
+			anthropic.WithConversationID(conv))
+		for stream.Next() {
+		}
+		return errors.Join(stream.Err(), stream.Close())
+	})
 	for i := 0; i < 16; i++ {
-		if g := e.generation(t, prefix+"-"+string(rune('a'+i))); len(outputParts(g, "tool_call")) != 1 {
+		if g := e.generation(t, prefix+"-"+string(rune('a'+i))); len(providertest.OutputParts(g, "tool_call")) != 1 {
 			t.Fatalf("generation %d: %v", i, g["output"])
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,16 +49,7 @@ func providerClient(t *testing.T, fake *providertest.FakeProvider) *genai.Client
 
 func (e *env) generation(t *testing.T, conversationID string) map[string]any {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := e.client.Flush(ctx); err != nil {
-		t.Fatalf("Flush: %v", err)
-	}
-	gens := e.h.Generations(t, conversationID, 1)
-	if len(gens) != 1 {
-		t.Fatalf("generations of %s: got %d, want 1", conversationID, len(gens))
-	}
-	return gens[0]
+	return providertest.Generation(t, e.h, e.client, conversationID)
 }
 
 const model = "gemini-2.5-flash"
@@ -73,25 +63,6 @@ func config() *genai.GenerateContentConfig {
 		SystemInstruction: genai.NewContentFromText("You are a terse travel assistant.", genai.RoleUser),
 		Temperature:       genai.Ptr[float32](0.5),
 	}
-}
-
-func outputParts(g map[string]any, kind string) []any {
-	var out []any
-	output, _ := g["output"].([]any)
-	for _, m := range output {
-		ps, _ := m.(map[string]any)["parts"].([]any)
-		for _, p := range ps {
-			if v, ok := p.(map[string]any)[kind]; ok {
-				out = append(out, v)
-			}
-		}
-	}
-	return out
-}
-
-func attrs(span map[string]any) map[string]any {
-	a, _ := span["attributes"].(map[string]any)
-	return a
 }
 
 func TestGenerateContentRecordsTheCall(t *testing.T) {
@@ -120,7 +91,7 @@ func TestGenerateContentRecordsTheCall(t *testing.T) {
 	if len(input) != 1 {
 		t.Fatalf("input: %v", g["input"])
 	}
-	if len(outputParts(g, "thinking")) != 1 || len(outputParts(g, "text")) != 1 || len(outputParts(g, "tool_call")) != 1 {
+	if len(providertest.OutputParts(g, "thinking")) != 1 || len(providertest.OutputParts(g, "text")) != 1 || len(providertest.OutputParts(g, "tool_call")) != 1 {
 		t.Fatalf("output: %v", g["output"])
 	}
 	if body := string(e.fake.Requests()[0].Body); !strings.Contains(body, "What's the weather in Paris?") {
@@ -156,8 +127,8 @@ func TestStreamKeepsTheIteratorAndRecordsToolCalls(t *testing.T) {
 	if g["mode"] != "GENERATION_MODE_STREAM" {
 		t.Fatalf("mode: %v", g["mode"])
 	}
-	texts := outputParts(g, "text")
-	tools := outputParts(g, "tool_call")
+	texts := providertest.OutputParts(g, "text")
+	tools := providertest.OutputParts(g, "tool_call")
 	if len(texts) != 1 || texts[0] != text.String() {
 		t.Fatalf("text %v, the stream said %q", texts, text.String())
 	}
@@ -175,7 +146,7 @@ func TestGenerateContentStreamReadsTheWholeStream(t *testing.T) {
 	if err != nil || len(summary.Responses) == 0 || summary.FirstChunkAt.IsZero() {
 		t.Fatalf("GenerateContentStream: %v %+v", err, summary)
 	}
-	if g := e.generation(t, conv); len(outputParts(g, "tool_call")) != 1 {
+	if g := e.generation(t, conv); len(providertest.OutputParts(g, "tool_call")) != 1 {
 		t.Fatalf("output: %v", g["output"])
 	}
 }
@@ -194,12 +165,12 @@ func TestBreakingOutOfTheLoopRecordsWhatArrived(t *testing.T) {
 		break
 	}
 	g := e.generation(t, conv)
-	thinking := outputParts(g, "thinking")
+	thinking := providertest.OutputParts(g, "thinking")
 	if len(thinking) != 1 || thinking[0] != thought.String() ||
-		len(outputParts(g, "text")) != 0 {
+		len(providertest.OutputParts(g, "text")) != 0 {
 		t.Fatalf("recorded %v, the caller saw %q", g["output"], thought.String())
 	}
-	if a := attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.type"] != "mapping_error" {
+	if a := providertest.Attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.type"] != "mapping_error" {
 		t.Fatalf("an abandoned stream is reported as partial: %v", a)
 	}
 }
@@ -219,7 +190,7 @@ func TestProviderErrorsAreReturnedUnchanged(t *testing.T) {
 	if !strings.Contains(g["call_error"].(string), "Resource has been exhausted") {
 		t.Fatalf("call_error: %v", g["call_error"])
 	}
-	if a := attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.type"] != "provider_call_error" ||
+	if a := providertest.Attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.type"] != "provider_call_error" ||
 		a["error.category"] != "rate_limit" {
 		t.Fatalf("span: %v", a)
 	}
@@ -239,7 +210,7 @@ func TestProviderErrorsAreReturnedUnchanged(t *testing.T) {
 		t.Fatalf("stream error: %T %v", streamErr, streamErr)
 	}
 	g = e.generation(t, conv)
-	if a := attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.category"] != "server_error" {
+	if a := providertest.Attrs(e.h.Span(t, "sigil.generation.id", g["id"].(string))); a["error.category"] != "server_error" {
 		t.Fatalf("span: %v", a)
 	}
 }
@@ -259,7 +230,7 @@ func TestEmbedContentRecordsAnEmbeddingSpan(t *testing.T) {
 	if err := e.client.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a := attrs(e.h.Span(t, "gen_ai.agent.name", agent))
+	a := providertest.Attrs(e.h.Span(t, "gen_ai.agent.name", agent))
 	if a["gen_ai.provider.name"] != "gemini" || a["gen_ai.embeddings.input_count"] != float64(2) {
 		t.Fatalf("embedding span: %v", a)
 	}
@@ -270,33 +241,19 @@ func TestConcurrentCallsAndStreams(t *testing.T) {
 	e.fake.Reply(":generateContent", providertest.JSONReply(t, "gemini.generate_content/response.json"))
 	e.fake.Reply(":streamGenerateContent", providertest.SSEReply(t, "gemini.generate_content/stream.jsonl"))
 	prefix := providertest.Unique("conc")
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for i := 0; i < 16; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			conv := prefix + "-" + string(rune('a'+i))
-			if i%2 == 0 {
-				_, err := gemini.GenerateContent(context.Background(), e.client, e.provider, model, contents(), config(),
-					gemini.WithConversationID(conv))
-				errs <- err
-				return
-			}
-			_, err := gemini.GenerateContentStream(context.Background(), e.client, e.provider, model, contents(), config(),
+	providertest.Concurrently(t, 16, func(i int) error {
+		conv := prefix + "-" + string(rune('a'+i))
+		if i%2 == 0 {
+			_, err := gemini.GenerateContent(context.Background(), e.client, e.provider, model, contents(), config(),
 				gemini.WithConversationID(conv))
-			errs <- err
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-	}
+		_, err := gemini.GenerateContentStream(context.Background(), e.client, e.provider, model, contents(), config(),
+			gemini.WithConversationID(conv))
+		return err
+	})
 	for i := 0; i < 16; i++ {
-		if g := e.generation(t, prefix+"-"+string(rune('a'+i))); len(outputParts(g, "tool_call")) != 1 {
+		if g := e.generation(t, prefix+"-"+string(rune('a'+i))); len(providertest.OutputParts(g, "tool_call")) != 1 {
 			t.Fatalf("generation %d: %v", i, g["output"])
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,14 +40,7 @@ func setup(t *testing.T) *env {
 
 func (e *env) generation(t *testing.T, conversationID string) map[string]any {
 	t.Helper()
-	if err := e.client.Flush(ctxTimeout(t)); err != nil {
-		t.Fatalf("Flush: %v", err)
-	}
-	gens := e.h.Generations(t, conversationID, 1)
-	if len(gens) != 1 {
-		t.Fatalf("generations of %s: got %d, want 1", conversationID, len(gens))
-	}
-	return gens[0]
+	return providertest.Generation(t, e.h, e.client, conversationID)
 }
 
 func ctxTimeout(t *testing.T) context.Context {
@@ -69,35 +61,12 @@ func chatRequest() osdk.ChatCompletionNewParams {
 
 func parts(g map[string]any, kind string) []map[string]any {
 	var out []map[string]any
-	output, _ := g["output"].([]any)
-	for _, m := range output {
-		ps, _ := m.(map[string]any)["parts"].([]any)
-		for _, p := range ps {
-			if v, ok := p.(map[string]any)[kind].(map[string]any); ok {
-				out = append(out, v)
-			}
+	for _, v := range providertest.OutputParts(g, kind) {
+		if m, ok := v.(map[string]any); ok {
+			out = append(out, m)
 		}
 	}
 	return out
-}
-
-func text(g map[string]any) string {
-	var b strings.Builder
-	output, _ := g["output"].([]any)
-	for _, m := range output {
-		ps, _ := m.(map[string]any)["parts"].([]any)
-		for _, p := range ps {
-			if s, ok := p.(map[string]any)["text"].(string); ok {
-				b.WriteString(s)
-			}
-		}
-	}
-	return b.String()
-}
-
-func attrs(span map[string]any) map[string]any {
-	a, _ := span["attributes"].(map[string]any)
-	return a
 }
 
 func TestChatCompletionsNewRecordsTheCall(t *testing.T) {
@@ -240,7 +209,7 @@ func TestChatCompletionsNewStreamingReadsTheWholeStream(t *testing.T) {
 	if len(summary.Chunks) == 0 || summary.FirstChunkAt.IsZero() {
 		t.Fatalf("summary: %+v", summary)
 	}
-	if got := text(e.generation(t, conv)); got != want.String() || got == "" {
+	if got := providertest.OutputText(e.generation(t, conv)); got != want.String() || got == "" {
 		t.Fatalf("text %q, stream said %q", got, want.String())
 	}
 }
@@ -261,12 +230,12 @@ func TestEarlyCloseRecordsWhatArrived(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	g := e.generation(t, conv)
-	if got := text(g); got != seen.String() || got == "" {
+	if got := providertest.OutputText(g); got != seen.String() || got == "" {
 		t.Fatalf("recorded %q, the caller saw %q", got, seen.String())
 	}
 	span := e.h.Span(t, "sigil.generation.id", g["id"].(string))
-	if attrs(span)["error.type"] != "mapping_error" {
-		t.Fatalf("an abandoned stream is reported as partial: %v", attrs(span))
+	if providertest.Attrs(span)["error.type"] != "mapping_error" {
+		t.Fatalf("an abandoned stream is reported as partial: %v", providertest.Attrs(span))
 	}
 }
 
@@ -286,8 +255,8 @@ func TestProviderErrorsAreReturnedUnchanged(t *testing.T) {
 		t.Fatalf("call_error: %v", g["call_error"])
 	}
 	span := e.h.Span(t, "sigil.generation.id", g["id"].(string))
-	if attrs(span)["error.type"] != "provider_call_error" || attrs(span)["error.category"] != "rate_limit" {
-		t.Fatalf("span: %v", attrs(span))
+	if providertest.Attrs(span)["error.type"] != "provider_call_error" || providertest.Attrs(span)["error.category"] != "rate_limit" {
+		t.Fatalf("span: %v", providertest.Attrs(span))
 	}
 
 	// The same through a stream: Err is the SDK's error.
@@ -303,8 +272,8 @@ func TestProviderErrorsAreReturnedUnchanged(t *testing.T) {
 	_ = stream.Close()
 	g = e.generation(t, conv)
 	span = e.h.Span(t, "sigil.generation.id", g["id"].(string))
-	if g["call_error"] == nil || attrs(span)["error.category"] != "server_error" {
-		t.Fatalf("stream error: %v %v", g["call_error"], attrs(span))
+	if g["call_error"] == nil || providertest.Attrs(span)["error.category"] != "server_error" {
+		t.Fatalf("stream error: %v %v", g["call_error"], providertest.Attrs(span))
 	}
 }
 
@@ -327,8 +296,8 @@ func TestStreamCutOffIsACallError(t *testing.T) {
 	}
 	_ = stream.Close()
 	g := e.generation(t, conv)
-	if g["call_error"] == nil || text(g) != seen.String() {
-		t.Fatalf("call_error %v, text %q (saw %q)", g["call_error"], text(g), seen.String())
+	if g["call_error"] == nil || providertest.OutputText(g) != seen.String() {
+		t.Fatalf("call_error %v, text %q (saw %q)", g["call_error"], providertest.OutputText(g), seen.String())
 	}
 }
 
@@ -380,7 +349,7 @@ func TestEmbeddingsNewRecordsAnEmbeddingSpan(t *testing.T) {
 	if err := e.client.Flush(ctxTimeout(t)); err != nil {
 		t.Fatal(err)
 	}
-	a := attrs(e.h.Span(t, "gen_ai.agent.name", agent))
+	a := providertest.Attrs(e.h.Span(t, "gen_ai.agent.name", agent))
 	if a["gen_ai.provider.name"] != "openai" || a["gen_ai.embeddings.input_count"] != float64(2) ||
 		a["gen_ai.usage.input_tokens"] != float64(resp.Usage.PromptTokens) {
 		t.Fatalf("embedding span: %v", a)
@@ -394,36 +363,22 @@ func TestConcurrentCallsAndStreams(t *testing.T) {
 	streaming.Reply("/chat/completions", providertest.SSEReply(t, "openai.chat/stream_text.jsonl"))
 	streamClient := osdk.NewClient(option.WithBaseURL(streaming.URL()+"/v1"), option.WithAPIKey("test-key"))
 	prefix := providertest.Unique("conc")
-	var wg sync.WaitGroup
-	errs := make(chan error, 32)
-	for i := 0; i < 16; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			conv := prefix + "-" + string(rune('a'+i))
-			if i%2 == 0 {
-				_, err := openai.ChatCompletionsNew(context.Background(), e.client, e.provider, chatRequest(),
-					openai.WithConversationID(conv))
-				errs <- err
-				return
-			}
-			stream := openai.NewChatCompletionsStream(context.Background(), e.client, streamClient, chatRequest(),
+	providertest.Concurrently(t, 16, func(i int) error {
+		conv := prefix + "-" + string(rune('a'+i))
+		if i%2 == 0 {
+			_, err := openai.ChatCompletionsNew(context.Background(), e.client, e.provider, chatRequest(),
 				openai.WithConversationID(conv))
-			for stream.Next() {
-			}
-			errs <- errors.Join(stream.Err(), stream.Close())
-		}(i)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-	}
+		stream := openai.NewChatCompletionsStream(context.Background(), e.client, streamClient, chatRequest(),
+			openai.WithConversationID(conv))
+		for stream.Next() {
+		}
+		return errors.Join(stream.Err(), stream.Close())
+	})
 	for i := 0; i < 16; i++ {
 		g := e.generation(t, prefix+"-"+string(rune('a'+i)))
-		if text(g) == "" {
+		if providertest.OutputText(g) == "" {
 			t.Fatalf("generation %d has no text: %v", i, g)
 		}
 	}
