@@ -1,7 +1,7 @@
 // The official `@aws-sdk/client-bedrock-runtime` client against the fake
 // provider (Converse JSON, ConverseStream as a binary AWS event stream),
 // recorded by sigil-sdk/bedrock; what arrives at the capture harness is asserted.
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
@@ -18,16 +18,11 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import * as sigilBedrock from 'sigil-sdk/bedrock';
 import { withConversationId } from 'sigil-sdk';
 import { Reply, fixtureJson } from './fake_provider.mjs';
-import { startServers, withSigil, spanOf } from './support.mjs';
+import { useServers, withSigil, spanOf } from './support.mjs';
 
 let harness;
 let fake;
-before(async () => { ({ harness, fake } = await startServers()); });
-after(async () => { await Promise.all([harness?.stop(), fake?.stop()]); });
-beforeEach(async () => {
-  fake.clear();
-  await harness.reset();
-});
+useServers((s) => ({ harness, fake } = s));
 
 const MODEL = 'anthropic.claude-3-7-sonnet-20250219-v1:0';
 const INPUT = {

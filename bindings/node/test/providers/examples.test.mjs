@@ -3,14 +3,14 @@
 // They are read at test time from
 // $SIGIL_REFERENCE_REPO (default /work/.mirror/grafana+sigil/repo, a git
 // directory) and never kept in this tree; without it the test is skipped.
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { Reply } from './fake_provider.mjs';
-import { startServers } from './support.mjs';
+import { useServers } from './support.mjs';
 
 const REF = process.env.SIGIL_REFERENCE_REPO ?? '/work/.mirror/grafana+sigil/repo';
 const pkg = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,14 +34,7 @@ const docs = {
 
 let harness;
 let fake;
-before(async () => {
-  ({ harness, fake } = await startServers());
-});
-after(async () => { await Promise.all([harness?.stop(), fake?.stop()]); });
-beforeEach(async () => {
-  fake?.clear();
-  await harness?.reset();
-});
+useServers((s) => ({ harness, fake } = s));
 
 /**
  * The examples as one module: `prelude` for what the document assumes without

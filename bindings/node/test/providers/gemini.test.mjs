@@ -1,6 +1,6 @@
 // The official `@google/genai` client against the fake provider, recorded by
 // sigil-sdk/gemini; what arrives at the capture harness is asserted.
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { GoogleGenAI, ApiError } from '@google/genai';
@@ -8,16 +8,11 @@ import { GoogleGenAI, ApiError } from '@google/genai';
 import * as sigilGemini from 'sigil-sdk/gemini';
 import { withConversationId } from 'sigil-sdk';
 import { Reply, fixtureJson, fixtureEvents } from './fake_provider.mjs';
-import { startServers, withSigil, spanOf } from './support.mjs';
+import { useServers, withSigil, spanOf } from './support.mjs';
 
 let harness;
 let fake;
-before(async () => { ({ harness, fake } = await startServers()); });
-after(async () => { await Promise.all([harness?.stop(), fake?.stop()]); });
-beforeEach(async () => {
-  fake.clear();
-  await harness.reset();
-});
+useServers((s) => ({ harness, fake } = s));
 
 const PARAMS = {
   model: 'gemini-2.5-flash',

@@ -1,6 +1,6 @@
 // The official `openai` client against the fake provider, recorded by
 // sigil-sdk/openai; what arrives at the capture harness is asserted.
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { spawn } from 'node:child_process';
@@ -12,16 +12,11 @@ import { Stream } from 'openai/streaming';
 import * as sigilOpenAI from 'sigil-sdk/openai';
 import { withConversationId, withAgentName } from 'sigil-sdk';
 import { Reply, fixtureJson, fixtureEvents } from './fake_provider.mjs';
-import { startServers, withSigil, spanOf } from './support.mjs';
+import { useServers, withSigil, spanOf } from './support.mjs';
 
 let harness;
 let fake;
-before(async () => { ({ harness, fake } = await startServers()); });
-after(async () => { await Promise.all([harness?.stop(), fake?.stop()]); });
-beforeEach(async () => {
-  fake.clear();
-  await harness.reset();
-});
+useServers((s) => ({ harness, fake } = s));
 
 const MESSAGES = [{ role: 'user', content: 'Weather in Paris and Oslo?' }];
 const TOOLS = [{

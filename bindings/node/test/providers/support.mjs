@@ -1,5 +1,7 @@
 // What the provider tests share: the capture harness, the fake provider, and
 // a Sigil client pointed at the harness.
+import { after, before, beforeEach } from 'node:test';
+
 import { SigilClient } from '../../lib/index.mjs';
 import { Harness } from '../harness.mjs';
 import { FakeProvider } from './fake_provider.mjs';
@@ -7,6 +9,21 @@ import { FakeProvider } from './fake_provider.mjs';
 export async function startServers() {
   const [harness, fake] = await Promise.all([Harness.start(), FakeProvider.start()]);
   return { harness, fake };
+}
+
+// Starts both servers before the file's tests (handing them to bind), empties
+// them before each test and stops them after the last.
+export function useServers(bind) {
+  let servers;
+  before(async () => {
+    servers = await startServers();
+    bind(servers);
+  });
+  after(async () => { await Promise.all([servers?.harness.stop(), servers?.fake.stop()]); });
+  beforeEach(async () => {
+    servers?.fake.clear();
+    await servers?.harness.reset();
+  });
 }
 
 export function sigilFor(harness, extra = {}) {
