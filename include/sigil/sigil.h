@@ -334,7 +334,11 @@ SIGIL_API sigil_status_t sigil_options_set_attempt_timeout_ms(sigil_options_t *o
 SIGIL_API sigil_status_t sigil_options_set_payload_max_bytes(sigil_options_t *options, uint64_t bytes);
 
 /** Receives background diagnostics. Without a logger, warnings and errors go
- *  to stderr when SIGIL_DEBUG is true and are otherwise only counted.
+ *  to stderr ("sigil warn: ..."), at most 10 lines a minute per client (then
+ *  one line says how many were held back; the shutdown accounts of lost or
+ *  rejected data are never held back), and with SIGIL_DEBUG info and debug
+ *  lines too, without the limit. A logger that ignores what it is given
+ *  silences the library.
  *  `user_data` is borrowed until the client is freed. */
 SIGIL_API sigil_status_t sigil_options_set_logger(sigil_options_t *options, sigil_log_fn fn,
                                                   void *user_data);
@@ -737,7 +741,8 @@ SIGIL_API sigil_status_t sigil_generation_traceparent(const sigil_generation_t *
                                                       char *buf, size_t buf_len);
 
 /** Ends the generation if needed (discarding its error), then frees it.
- *  NULL is a no-op. */
+ *  A recorder freed without end is a bug in the caller (its end time is
+ *  late): the client warns once through the logger. NULL is a no-op. */
 SIGIL_API void sigil_generation_free(sigil_generation_t *generation);
 
 /** Validates a generation given as sigil.v1 protojson with the same rules end
@@ -834,6 +839,8 @@ SIGIL_API sigil_status_t sigil_tool_execution_end(sigil_tool_execution_t *execut
 SIGIL_API sigil_status_t sigil_tool_execution_traceparent(const sigil_tool_execution_t *execution,
                                                           char *buf, size_t buf_len);
 
+/** Ends the execution if needed (warning once per client, as
+ *  sigil_generation_free), then frees it. NULL is a no-op. */
 SIGIL_API void sigil_tool_execution_free(sigil_tool_execution_t *execution);
 
 /* ===========================================================================
@@ -911,6 +918,8 @@ SIGIL_API sigil_status_t sigil_embedding_set_call_error(sigil_embedding_t *embed
 SIGIL_API sigil_status_t sigil_embedding_end(sigil_embedding_t *embedding, sigil_error_t **error);
 SIGIL_API sigil_status_t sigil_embedding_traceparent(const sigil_embedding_t *embedding, char *buf,
                                                      size_t buf_len);
+/** Ends the embedding if needed (warning once per client, as
+ *  sigil_generation_free), then frees it. NULL is a no-op. */
 SIGIL_API void sigil_embedding_free(sigil_embedding_t *embedding);
 
 /** Validates an embedding start or result with the rules sigil_embedding_end

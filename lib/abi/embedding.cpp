@@ -105,7 +105,10 @@ sigil_status_t sigil_embedding_traceparent(const sigil_embedding_t *e, char *buf
 
 void sigil_embedding_free(sigil_embedding_t *e) {
   if (e == nullptr) return;
-  sigil::abi::guard_void([&] { e->recorder.end(); });
+  sigil::abi::guard_void([&] {
+    e->recorder.note_freed_unended("embedding");
+    e->recorder.end();
+  });
   delete e;
 }
 

@@ -308,7 +308,10 @@ sigil_status_t sigil_generation_traceparent(const sigil_generation_t *g, char *b
 void sigil_generation_free(sigil_generation_t *g) {
   if (g == nullptr) return;
   sigil::abi::guard_void([&] {
-    if (!g->recorder.ended()) g->recorder.end();
+    if (!g->recorder.ended()) {
+      g->recorder.note_freed_unended("generation");
+      g->recorder.end();
+    }
   });
   delete g;
 }

@@ -103,7 +103,10 @@ sigil_status_t sigil_tool_execution_traceparent(const sigil_tool_execution_t *e,
 
 void sigil_tool_execution_free(sigil_tool_execution_t *e) {
   if (e == nullptr) return;
-  sigil::abi::guard_void([&] { e->recorder.end(); });
+  sigil::abi::guard_void([&] {
+    e->recorder.note_freed_unended("tool execution");
+    e->recorder.end();
+  });
   delete e;
 }
 

@@ -203,6 +203,14 @@ Status Client::flush(Clock::time_point deadline) {
   return first_error(std::move(st), telemetry_ ? telemetry_->flush(deadline) : Status::ok());
 }
 
+void Client::report_unended(const char *what) {
+  if (is_shutdown() || unended_reported_.exchange(true, std::memory_order_relaxed)) return;
+  config_.logger.warn(std::string("a ") + what +
+                      " recorder was freed (or garbage-collected) without end: it was ended then, so its end "
+                      "time is late and nothing set after it is kept; end every recorder (or use the "
+                      "binding's scoped form). Reported once per client.");
+}
+
 Status Client::shutdown(Clock::time_point deadline) {
   if (shutdown_.exchange(true, std::memory_order_acq_rel)) return Status::ok();
   // Records still waiting for the finisher at the deadline are dropped;
@@ -211,7 +219,7 @@ Status Client::shutdown(Clock::time_point deadline) {
   if (uint64_t abandoned = finisher_.shutdown(deadline)) {
     std::string message = "shutdown deadline passed with " + std::to_string(abandoned) +
                           " records still being finished (dropped, without spans or metrics)";
-    config_.logger.warn(message);
+    config_.logger.summary(message);
     finishing = Status(SIGIL_E_TIMEOUT, std::move(message));
   }
   Status st = sink_ ? sink_->shutdown(deadline) : Status::ok();

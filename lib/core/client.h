@@ -81,6 +81,9 @@ class Client : public std::enable_shared_from_this<Client> {
   // The metrics snapshot of sigil_client_metrics_snapshot (see sigil.h).
   std::string metrics_json() const;
   void count_validation_failure() { validation_failures_.fetch_add(1, std::memory_order_relaxed); }
+  // A recorder freed (or garbage-collected by a binding) without end: ended
+  // there, with a late end time. One warning per client says so.
+  void report_unended(const char *what);
   // Spans and GenAI metrics (never null).
   Telemetry &telemetry() { return *telemetry_; }
   const Telemetry &telemetry() const { return *telemetry_; }
@@ -100,6 +103,7 @@ class Client : public std::enable_shared_from_this<Client> {
 
  private:
   explicit Client(ClientConfig config);
+  std::atomic<bool> unended_reported_{false};
   // Sizes and enqueues a generation after the privacy pass (inline finishing).
   Status submit(Generation generation);
   // The same for a generation whose queue slot end_generation reserved.

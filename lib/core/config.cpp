@@ -75,6 +75,17 @@ namespace {
 
 Status config_error(std::string message) { return Status(SIGIL_E_CONFIG, std::move(message)); }
 
+// An environment variable whose value does not parse is a configuration
+// error, unless the same setting is given in code: that wins, and the
+// variable is ignored with a warning.
+Status invalid_env(bool set_in_code, const char *var, const std::string &value, const char *expected,
+                   const Logger &logger) {
+  std::string what = std::string("invalid ") + var + " \"" + value + "\" (expected " + expected + ")";
+  if (!set_in_code) return config_error(std::move(what));
+  logger.warn("ignoring " + what + ": the setting given in code is used");
+  return Status::ok();
+}
+
 template <typename T>
 T pick(const std::optional<T> &explicit_value, const std::optional<T> &env_value_, T fallback) {
   if (explicit_value) return *explicit_value;
@@ -130,6 +141,13 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   ClientConfig cfg;
   ExportConfig &ex = cfg.exporter;
 
+  // The logger first: what is resolved below may warn.
+  std::optional<bool> env_debug;
+  if (auto v = env_value(env, "SIGIL_DEBUG")) env_debug = parse_bool(*v);
+  cfg.debug = pick(o.debug, env_debug, false);
+  cfg.logger = Logger(o.log_fn, o.log_user_data, cfg.debug);
+  Status st;
+
   // Protocol.
   std::optional<Protocol> env_protocol;
   if (auto v = env_value(env, "SIGIL_PROTOCOL")) {
@@ -140,8 +158,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
       env_protocol = Protocol::kHttp;
     else if (p == "none")
       env_protocol = Protocol::kNone;
-    else
-      return config_error("invalid SIGIL_PROTOCOL \"" + *v + "\" (expected grpc, http or none)");
+    else if (st = invalid_env(o.protocol.has_value(), "SIGIL_PROTOCOL", *v, "grpc, http or none", cfg.logger); !st.is_ok())
+      return st;
   }
   ex.protocol = pick(o.protocol, env_protocol, Protocol::kGrpc);
   ex.callback = o.generation_exporter;
@@ -149,9 +167,19 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   if (is_blank(ex.endpoint) && ex.callback.fn == nullptr)
     return config_error("the generation export endpoint is empty");
   // A host exporter callback replaces the server: its endpoint is not used.
-  Status st = ex.callback.fn != nullptr ? Status::ok()
-                                        : check_endpoint(ex.endpoint, o.endpoint ? "endpoint" : "SIGIL_ENDPOINT");
+  st = ex.callback.fn != nullptr ? Status::ok()
+                                : check_endpoint(ex.endpoint, o.endpoint ? "endpoint" : "SIGIL_ENDPOINT");
   if (!st.is_ok()) return st;
+  // An HTTP ingest URL (with the export path) given to gRPC: the path means
+  // nothing to gRPC, so the protocol is likely the mistake.
+  if (ex.protocol == Protocol::kGrpc && ex.callback.fn == nullptr) {
+    Expected<Endpoint> ep = parse_endpoint(ex.endpoint, std::nullopt, "/");
+    if (ep && ep->path != "/" && !ep->path.empty()) {
+      cfg.logger.warn("the endpoint \"" + trim(ex.endpoint) + "\" has a path (" + ep->path +
+                      "), which gRPC does not use: for Sigil's HTTP ingest set the protocol to http "
+                      "(SIGIL_PROTOCOL=http); for gRPC give host:port");
+    }
+  }
   std::optional<bool> env_insecure;
   if (auto v = env_value(env, "SIGIL_INSECURE")) env_insecure = parse_bool(*v);
   ex.insecure = o.insecure ? o.insecure : env_insecure;
@@ -180,8 +208,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
       env_mode = AuthMode::kBearer;
     else if (m == "basic")
       env_mode = AuthMode::kBasic;
-    else
-      return config_error("invalid SIGIL_AUTH_MODE \"" + *v + "\" (expected none, tenant, bearer or basic)");
+    else if (st = invalid_env(o.auth_mode.has_value(), "SIGIL_AUTH_MODE", *v, "none, tenant, bearer or basic", cfg.logger); !st.is_ok())
+      return st;
   }
   AuthMode mode = pick(o.auth_mode, env_mode, AuthMode::kNone);
   auto env_token = env_value(env, "SIGIL_AUTH_TOKEN");
@@ -239,9 +267,12 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
     char *end = nullptr;
     unsigned long long n = std::strtoull(v->c_str(), &end, 10);
     if (end == v->c_str() || *end != '\0' || n == 0) {
-      return config_error("invalid SIGIL_SPOOL_MAX_BYTES \"" + *v + "\" (expected a positive byte count)");
+      st = invalid_env(o.spool_max_bytes && *o.spool_max_bytes > 0, "SIGIL_SPOOL_MAX_BYTES", *v,
+                       "a positive byte count", cfg.logger);
+      if (!st.is_ok()) return st;
+    } else {
+      ex.spool.max_bytes = n;
     }
-    ex.spool.max_bytes = n;
   }
   if (o.spool_max_bytes && *o.spool_max_bytes > 0) ex.spool.max_bytes = *o.spool_max_bytes;
   if (o.spool_max_age_ms && *o.spool_max_age_ms > 0) ex.spool.max_age_ms = *o.spool_max_age_ms;
@@ -254,8 +285,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
       env_sync = 1;
     else if (m == "record")
       env_sync = 2;
-    else
-      return config_error("invalid SIGIL_SPOOL_SYNC \"" + *v + "\" (expected none, batch or record)");
+    else if (st = invalid_env(o.spool_sync.has_value(), "SIGIL_SPOOL_SYNC", *v, "none, batch or record", cfg.logger); !st.is_ok())
+      return st;
   }
   uint32_t sync = pick(o.spool_sync, env_sync, uint32_t(SpoolSync::kBatch));
   if (sync > 2) return config_error("invalid spool sync policy " + std::to_string(sync));
@@ -267,8 +298,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
       env_spool_mode = SIGIL_SPOOL_MODE_FALLBACK;
     else if (m == "write_ahead" || m == "write-ahead")
       env_spool_mode = SIGIL_SPOOL_MODE_WRITE_AHEAD;
-    else
-      return config_error("invalid SIGIL_SPOOL_MODE \"" + *v + "\" (expected fallback or write_ahead)");
+    else if (st = invalid_env(o.spool_mode.has_value(), "SIGIL_SPOOL_MODE", *v, "fallback or write_ahead", cfg.logger); !st.is_ok())
+      return st;
   }
   const uint32_t spool_mode = pick(o.spool_mode, env_spool_mode, uint32_t(SIGIL_SPOOL_MODE_FALLBACK));
   if (spool_mode > SIGIL_SPOOL_MODE_WRITE_AHEAD)
@@ -282,10 +313,6 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   if (auto v = env_value(env, "SIGIL_SPOOL_ALLOW_SHARED_DIR")) env_shared = parse_bool(*v);
   ex.spool.allow_shared_dir = pick(o.spool_allow_shared_dir, env_shared, false);
 
-  std::optional<bool> env_debug;
-  if (auto v = env_value(env, "SIGIL_DEBUG")) env_debug = parse_bool(*v);
-  cfg.debug = pick(o.debug, env_debug, false);
-  cfg.logger = Logger(o.log_fn, o.log_user_data, cfg.debug);
   cfg.keep_last_generation = o.keep_last_generation;
 
   for (const auto &h : ex.headers) {

@@ -34,6 +34,11 @@ class RecorderBase {
   bool is_noop() const { return client_ == nullptr; }
   const TraceContext &trace() const { return trace_; }
   bool ended() const { return ended_; }
+  // Called by a recorder's free before it ends one that was never ended: the
+  // client says so once (Client::report_unended).
+  void note_freed_unended(const char *what) const {
+    if (!ended_ && !is_noop()) client_->report_unended(what);
+  }
   // Keeps the first input error; end reports it.
   void record_input_error(const Status &st) {
     if (input_error_.is_ok() && !st.is_ok()) input_error_ = st;

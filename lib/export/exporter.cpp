@@ -267,7 +267,7 @@ Status Exporter::shutdown(Clock::time_point deadline) {
   if (drops.empty() && counters_.rejected.load() == 0 && spooled == 0) {
     logger_.debug(summary);
   } else {
-    logger_.warn(summary);
+    logger_.summary(summary);
   }
   if (!drained) {
     return Status(SIGIL_E_TIMEOUT, "shutdown deadline passed with " + std::to_string(pending) +

@@ -88,7 +88,16 @@ class GrpcTransport final : public GenerationTransport {
     x.trailers = &resp.trailers;
     x.body = resp.body;
     x.target = target_;
-    return interpret_grpc_export_response(x);
+    AttemptResult r = interpret_grpc_export_response(x);
+    // An HTTP ingest endpoint given to the gRPC protocol: say so (the
+    // outcome stays what it is, so nothing is dropped on a hint).
+    if (r.outcome != AttemptResult::Outcome::kAccepted) {
+      std::string mismatch = answered_without_grpc(resp);
+      if (!mismatch.empty()) {
+        r.message += "; " + mismatch + ": for an HTTP ingest endpoint set the protocol to http (SIGIL_PROTOCOL=http)";
+      }
+    }
+    return r;
   }
 
  private:

@@ -191,4 +191,29 @@ HttpResponse HttpSession::perform(const HttpRequest &req) {
   return resp;
 }
 
+std::string answered_as_grpc(const HttpResponse &r) {
+  if (r.curl_code == CURLE_UNSUPPORTED_PROTOCOL || r.curl_code == CURLE_WEIRD_SERVER_REPLY ||
+      r.curl_code == CURLE_HTTP2) {
+    return "the endpoint did not answer in HTTP/1.1 (a gRPC port?)";
+  }
+  if (r.curl_code != CURLE_OK) return std::string();
+  const std::string *type = r.header("content-type");
+  if (type != nullptr && type->rfind("application/grpc", 0) == 0) return "the endpoint answered as a gRPC server";
+  return std::string();
+}
+
+std::string answered_without_grpc(const HttpResponse &r) {
+  if (r.curl_code == CURLE_HTTP2 || r.curl_code == CURLE_WEIRD_SERVER_REPLY) {
+    return "the endpoint did not speak HTTP/2 (an HTTP/1.1 server?)";
+  }
+  // HTTP/1.1 servers commonly close on the HTTP/2 preface without a word.
+  if (r.curl_code == CURLE_GOT_NOTHING) return "the endpoint closed the connection without an answer (an HTTP/1.1 server?)";
+  if (r.curl_code != CURLE_OK) return std::string();
+  if (r.header("grpc-status") != nullptr || r.trailers.size() > 0) return std::string();
+  const std::string *type = r.header("content-type");
+  if (type != nullptr && type->rfind("application/grpc", 0) == 0) return std::string();
+  return "the endpoint answered without gRPC (content-type " + (type != nullptr ? *type : std::string("none")) +
+         ", HTTP " + std::to_string(r.status) + ")";
+}
+
 }  // namespace sigil::detail

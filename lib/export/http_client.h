@@ -55,6 +55,16 @@ struct HttpResponse {
   const std::string *header(std::string_view lower_name) const;
 };
 
+// Signs that an HTTP/1.1 request reached a gRPC (HTTP/2-only) server: a
+// reply curl cannot read as HTTP/1.1, or a gRPC content type. "" when
+// nothing says so.
+std::string answered_as_grpc(const HttpResponse &r);
+
+// Signs that a gRPC call (HTTP/2) reached a server that does not speak gRPC:
+// an HTTP/1.1-only server refusing the HTTP/2 preface (or closing on it), or
+// an answer without a gRPC content type or status. "" when nothing says so.
+std::string answered_without_grpc(const HttpResponse &r);
+
 // Initializes libcurl's globals once per process.
 void ensure_curl_initialized();
 

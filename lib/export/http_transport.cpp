@@ -48,9 +48,16 @@ class HttpTransport final : public GenerationTransport {
 
     AttemptResult r;
     r.status = int(resp.status);
+    // A gRPC port given to the HTTP protocol: say so in the message (the
+    // outcome stays what it is, so nothing is dropped on a hint).
+    std::string mismatch = answered_as_grpc(resp);
+    if (!mismatch.empty()) {
+      mismatch = "; " + mismatch + ": for a gRPC ingest endpoint set the protocol to grpc (SIGIL_PROTOCOL=grpc)";
+    }
     if (resp.curl_code != 0) {
       r.outcome = AttemptResult::Outcome::kRetryable;
-      r.message = (resp.cancelled ? std::string("cancelled: ") : std::string()) + resp.error + " (" + url_ + ")";
+      r.message = (resp.cancelled ? std::string("cancelled: ") : std::string()) + resp.error + " (" + url_ + ")" +
+                  mismatch;
       return r;
     }
     if (resp.status >= 200 && resp.status < 300) {
@@ -61,7 +68,7 @@ class HttpTransport final : public GenerationTransport {
       }
       return r;
     }
-    r.message = "HTTP " + std::to_string(resp.status) + " from " + url_ + ": " + snippet(resp.body);
+    r.message = "HTTP " + std::to_string(resp.status) + " from " + url_ + ": " + snippet(resp.body) + mismatch;
     if (http_status_retryable(resp.status)) {
       r.outcome = AttemptResult::Outcome::kRetryable;
       if (const std::string *ra = resp.header("retry-after")) {

@@ -161,7 +161,7 @@ Status OtlpExporter::shutdown(Clock::time_point deadline) {
   const OtlpCounters &c = counters_;
   const bool lost = c.spans_dropped.load() > 0 || c.metric_export_failures.load() > 0;
   if (lost) {
-    logger_.warn(summary());
+    logger_.summary(summary());
   } else {
     logger_.debug(summary());
   }

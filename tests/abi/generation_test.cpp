@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "init_macros.h"
 
@@ -181,5 +182,73 @@ TEST(GenerationSection, WithoutKeepingThereIsNoLastGeneration) {
   EXPECT_EQ(sigil_generation_last_json(g, &json, nullptr, nullptr), SIGIL_OK);
   EXPECT_EQ(json, nullptr);
   sigil_generation_free(g);
+  sigil_client_free(c);
+}
+
+namespace {
+struct Warnings {
+  std::vector<std::string> lines;
+  static void fn(void *user, uint32_t level, const char *msg, size_t len) {
+    if (level == SIGIL_LOG_WARN) static_cast<Warnings *>(user)->lines.emplace_back(msg, len);
+  }
+  size_t about_unended() const {
+    size_t n = 0;
+    for (const auto &l : lines) n += l.find("without end") != std::string::npos;
+    return n;
+  }
+};
+
+sigil_client_t *client_logging_to(Warnings *w) {
+  sigil_options_t *o = nullptr;
+  EXPECT_EQ(sigil_options_new(&o), SIGIL_OK);
+  sigil_options_set_use_environment(o, 0);
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_NONE);
+  sigil_options_set_logger(o, Warnings::fn, w);
+  sigil_client_t *c = nullptr;
+  EXPECT_EQ(sigil_client_new(o, &c, nullptr), SIGIL_OK);
+  sigil_options_free(o);
+  return c;
+}
+}  // namespace
+
+// A recorder freed without end (a binding's garbage collector, a C caller's
+// early return) is ended there, and the client says so once; ended ones and
+// no-op recorders say nothing.
+TEST(GenerationSection, FreedWithoutEndIsReportedOncePerClient) {
+  Warnings w;
+  sigil_client_t *c = client_logging_to(&w);
+  sigil_generation_start_t s;
+  ASSERT_EQ(sigil_generation_start_init(&s), SIGIL_OK);
+  s.model_provider = "openai";
+  s.model_name = "gpt-4o";
+
+  sigil_generation_t *ended = nullptr;
+  ASSERT_EQ(sigil_generation_start(c, &s, &ended), SIGIL_OK);
+  ASSERT_EQ(sigil_generation_end(ended, nullptr), SIGIL_OK);
+  sigil_generation_free(ended);
+  EXPECT_EQ(w.about_unended(), 0u);
+
+  for (int i = 0; i < 3; i++) {
+    sigil_generation_t *g = nullptr;
+    ASSERT_EQ(sigil_generation_start(c, &s, &g), SIGIL_OK);
+    sigil_generation_free(g);
+  }
+  sigil_tool_execution_start_t ts;
+  ASSERT_EQ(sigil_tool_execution_start_init(&ts), SIGIL_OK);
+  ts.tool_name = "lookup";
+  sigil_tool_execution_t *t = nullptr;
+  ASSERT_EQ(sigil_tool_execution_start(c, &ts, &t), SIGIL_OK);
+  sigil_tool_execution_free(t);
+  EXPECT_EQ(w.about_unended(), 1u);
+  EXPECT_NE(w.lines.back().find("a generation recorder was freed"), std::string::npos);
+  sigil_client_free(c);
+
+  Warnings w2;
+  c = client_logging_to(&w2);
+  t = nullptr;
+  ASSERT_EQ(sigil_tool_execution_start(c, &ts, &t), SIGIL_OK);
+  sigil_tool_execution_free(t);
+  EXPECT_EQ(w2.about_unended(), 1u);
+  EXPECT_NE(w2.lines.back().find("a tool execution recorder was freed"), std::string::npos);
   sigil_client_free(c);
 }

@@ -7,7 +7,12 @@
 #include <cstdlib>
 #include <limits>
 
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "core/config.h"
 #include "core/rating.h"
@@ -87,6 +92,108 @@ TEST(Config, InvalidValuesAreClearErrors) {
   EXPECT_EQ(bad_protocol.error().code(), SIGIL_E_CONFIG);
   EXPECT_NE(bad_protocol.error().message().find("SIGIL_PROTOCOL"), std::string::npos);
   EXPECT_FALSE(resolve_config(Options(), env_of({{"SIGIL_AUTH_MODE", "magic"}})).has_value());
+}
+
+namespace {
+struct Lines {
+  std::vector<std::pair<uint32_t, std::string>> seen;
+  static void fn(void *user, uint32_t level, const char *msg, size_t len) {
+    static_cast<Lines *>(user)->seen.emplace_back(level, std::string(msg, len));
+  }
+  bool has(uint32_t level, const std::string &part) const {
+    for (const auto &l : seen) {
+      if (l.first == level && l.second.find(part) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+}  // namespace
+
+// The setting in code wins over an environment variable that does not parse:
+// the variable is ignored with a warning naming it, and the client works.
+TEST(Config, SettingInCodeWinsOverAnInvalidEnvironmentVariable) {
+  struct Case {
+    const char *var;
+    void (*set)(Options &);
+  };
+  const Case cases[] = {
+      {"SIGIL_PROTOCOL", [](Options &o) { o.protocol = Protocol::kHttp; }},
+      {"SIGIL_AUTH_MODE", [](Options &o) { o.auth_mode = AuthMode::kNone; }},
+      {"SIGIL_SPOOL_SYNC", [](Options &o) { o.spool_sync = 0; }},
+      {"SIGIL_SPOOL_MODE", [](Options &o) { o.spool_mode = SIGIL_SPOOL_MODE_FALLBACK; }},
+      {"SIGIL_SPOOL_MAX_BYTES", [](Options &o) { o.spool_max_bytes = 4096; }},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.var);
+    Lines lines;
+    Options o;
+    o.log_fn = Lines::fn;
+    o.log_user_data = &lines;
+    // Without the setting in code the variable is the configuration: an error.
+    auto refused = resolve_config(o, env_of({{c.var, "htp"}}));
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code(), SIGIL_E_CONFIG);
+    EXPECT_NE(refused.error().message().find(c.var), std::string::npos);
+    c.set(o);
+    auto cfg = resolve_config(o, env_of({{c.var, "htp"}}));
+    ASSERT_TRUE(cfg.has_value()) << cfg.error().message();
+    EXPECT_TRUE(lines.has(SIGIL_LOG_WARN, std::string("ignoring invalid ") + c.var + " \"htp\""));
+  }
+  Options http;
+  http.protocol = Protocol::kHttp;
+  EXPECT_EQ(resolve_config(http, env_of({{"SIGIL_PROTOCOL", "htp"}}))->exporter.protocol, Protocol::kHttp);
+}
+
+// An HTTP ingest URL given to gRPC gets a hint, once, at configuration.
+TEST(Config, HttpIngestUrlWithGrpcIsHinted) {
+  Lines lines;
+  Options o;
+  o.log_fn = Lines::fn;
+  o.log_user_data = &lines;
+  ASSERT_TRUE(resolve_config(o, env_of({{"SIGIL_ENDPOINT", "http://localhost:8080/api/v1/generations:export"}}))
+                  .has_value());
+  EXPECT_TRUE(lines.has(SIGIL_LOG_WARN, "SIGIL_PROTOCOL=http"));
+  Lines quiet;
+  o.log_user_data = &quiet;
+  ASSERT_TRUE(resolve_config(o, env_of({{"SIGIL_ENDPOINT", "http://localhost:4317"}})).has_value());
+  EXPECT_FALSE(quiet.has(SIGIL_LOG_WARN, "SIGIL_PROTOCOL"));
+}
+
+// The engine's own list of the variables it reads is what it looks up: each
+// of them must have a row in README.md's configuration table. The lookups
+// are recorded with values that take every branch that reads more.
+TEST(Config, EveryVariableTheEngineReadsIsDocumented) {
+  std::set<std::string> read;
+  const std::map<std::string, std::string> given = {
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318"},
+      {"SIGIL_AUTH_MODE", "basic"},
+      {"SIGIL_AUTH_TOKEN", "t"},
+      {"SIGIL_AUTH_TENANT_ID", "u"},
+  };
+  EnvLookup recording = [&](const char *name) -> std::optional<std::string> {
+    read.insert(name);
+    auto it = given.find(name);
+    if (it == given.end()) return std::nullopt;
+    return it->second;
+  };
+  ASSERT_TRUE(resolve_config(Options(), recording).has_value());
+  EnvLookup recording_bare = [&](const char *name) -> std::optional<std::string> {
+    read.insert(name);
+    return std::nullopt;
+  };
+  ASSERT_TRUE(resolve_config(Options(), recording_bare).has_value());
+  ASSERT_GT(read.size(), 30u);
+
+  std::ifstream in(SIGIL_README);
+  ASSERT_TRUE(in.good()) << SIGIL_README;
+  std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t from = readme.find("\n## Configuration");
+  ASSERT_NE(from, std::string::npos);
+  size_t to = readme.find("\n## ", from + 1);
+  std::string table = readme.substr(from, to - from);
+  for (const std::string &name : read) {
+    EXPECT_NE(table.find("`" + name + "`"), std::string::npos) << name << " is read but not in README.md's table";
+  }
 }
 
 TEST(Config, SpoolSharedDirectoryIsRefusedUnlessAllowed) {
