@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"log"
 	"math"
 	"runtime"
@@ -379,17 +380,32 @@ func (c *Client) Flush(ctx context.Context) error {
 	})
 }
 
+// DefaultShutdownTimeout bounds Shutdown when its context has no deadline
+// (context.Background()), so a backend that is down cannot hold a process
+// at exit; the other bindings' shutdown has the same default. Read at each
+// Shutdown; give Shutdown a context with a deadline to choose per call.
+var DefaultShutdownTimeout = 10 * time.Second
+
 // Shutdown stops accepting records, flushes what is queued within ctx's
-// deadline, and stops the background worker and its connections. What cannot
-// be delivered in time is dropped and counted, and the error then matches
-// context.DeadlineExceeded. Shutdown is idempotent; later calls return nil.
-// After Shutdown, recorders end with ErrClientShutdown.
+// deadline (DefaultShutdownTimeout when ctx has none), and stops the
+// background worker and its connections. What cannot be delivered in time is
+// dropped and counted, and the error then matches context.DeadlineExceeded.
+// Shutdown is idempotent; later calls return nil. After Shutdown, recorders
+// end with ErrClientShutdown.
 func (c *Client) Shutdown(ctx context.Context) error {
 	if c == nil {
 		return nil
 	}
 	if c.ptr == nil {
 		return c.initErr
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultShutdownTimeout)
+		defer cancel()
 	}
 	if c.host != nil {
 		c.host.closed.Store(true) // recorders started from now on record nothing: no host spans for them
@@ -411,8 +427,9 @@ func (c *Client) Shutdown(ctx context.Context) error {
 }
 
 // blocking runs a libsigil call bounded by ctx's deadline; when ctx can be
-// cancelled without a deadline, the call runs on its own goroutine and a
-// cancellation returns ctx.Err() while it finishes in the background.
+// cancelled, the call runs on its own goroutine and a cancellation returns
+// ctx.Err() while it finishes in the background (a deadline waits for the
+// call, which ends at the same deadline).
 func (c *Client) blocking(ctx context.Context, call func(C.uint32_t) *Error) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -430,6 +447,14 @@ func (c *Client) blocking(ctx context.Context, call func(C.uint32_t) *Error) err
 	case err := <-done:
 		return err
 	case <-ctx.Done():
+		// The call was given the same deadline, so it returns about now:
+		// wait for it, so that nothing it does (its last log lines) happens
+		// after this method returned. A cancellation returns at once.
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			if err := <-done; err != nil {
+				return err
+			}
+		}
 		return ctx.Err()
 	}
 }
