@@ -334,8 +334,13 @@ impl Drop for GenerationRecorder {
         if std::thread::panicking() {
             self.call_error("panicked while the generation was in progress", 0);
         }
-        // SAFETY: live handle, freed once (this ends it first).
-        unsafe { sys::sigil_generation_free(self.handle) };
+        // Dropping is this binding's scoped end (RAII), so it ends the record
+        // itself: the engine warns only about recorders freed without end.
+        // SAFETY: live handle; ended (a second end is a no-op error), then freed once.
+        unsafe {
+            sys::sigil_generation_end(self.handle, std::ptr::null_mut());
+            sys::sigil_generation_free(self.handle);
+        }
         self.handle = std::ptr::null_mut();
     }
 }

@@ -341,8 +341,13 @@ impl Drop for ToolExecutionRecorder {
         if std::thread::panicking() {
             self.exec_error("panicked while the tool was running", 0);
         }
-        // SAFETY: live handle, freed once.
-        unsafe { sys::sigil_tool_execution_free(self.handle) };
+        // Dropping is this binding's scoped end (RAII), so it ends the record
+        // itself: the engine warns only about recorders freed without end.
+        // SAFETY: live handle; ended (a second end is a no-op error), then freed once.
+        unsafe {
+            sys::sigil_tool_execution_end(self.handle, std::ptr::null_mut());
+            sys::sigil_tool_execution_free(self.handle);
+        }
         self.handle = std::ptr::null_mut();
     }
 }
