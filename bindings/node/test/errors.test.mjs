@@ -138,7 +138,7 @@ test('a full queue drops the record with QueueFull; an oversized one with Payloa
   }
 });
 
-test('an invalid configuration throws a ConfigError named InvalidConfig', () => {
+test('an invalid configuration throws a ConfigError named InvalidConfig', async () => {
   assert.throws(() => new SigilClient({ generationExport: { protocol: 'carrier-pigeon' } }),
     (e) => e instanceof ConfigError && e.name === 'InvalidConfig');
   assert.throws(() => new SigilClient({ useEnvironment: false, generationExport: { auth: { mode: 'tenant' } } }),
@@ -149,6 +149,15 @@ test('an invalid configuration throws a ConfigError named InvalidConfig', () => 
     // without the environment the same client is fine
     const c = new SigilClient({ useEnvironment: false, generationExport: { protocol: 'none' } });
     void c.shutdown();
+    // the protocol given in code wins over the invalid variable, which is
+    // ignored with a warning through the logger
+    const warnings = [];
+    const logger = { debug() {}, info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
+    const d = new SigilClient({ logger, generationExport: { protocol: 'none' } });
+    // log lines reach the logger on the event loop
+    for (let i = 0; i < 200 && warnings.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await d.shutdown();
+    assert.ok(warnings.some((m) => /ignoring invalid SIGIL_PROTOCOL "carrier-pigeon"/.test(m)), warnings.join('\n'));
   } finally {
     delete process.env.SIGIL_PROTOCOL;
   }

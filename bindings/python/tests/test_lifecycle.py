@@ -139,6 +139,21 @@ def test_explicit_configuration_wins_over_the_environment(harness, monkeypatch):
     assert cap["generations"][0]["agent_name"] == "cfg-agent"
 
 
+def test_an_invalid_variable_fails_unless_the_setting_is_given_in_code(harness, monkeypatch, caplog):
+    monkeypatch.setenv("SIGIL_PROTOCOL", "htp")
+    with pytest.raises(sigil.ConfigError, match="SIGIL_PROTOCOL"):
+        sigil.Client(sigil.ClientConfig(generation_export_endpoint=harness.urls["http_base"]))
+    cfg = sigil.ClientConfig(generation_export_endpoint=harness.urls["http_base"],
+                             generation_export=sigil.GenerationExportConfig(protocol="http"))
+    with caplog.at_level("WARNING", logger="sigil_sdk"):
+        with sigil.Client(cfg) as client:
+            with client.start_generation(GenerationStart(model=MODEL)):
+                pass
+    (cap,) = harness.wait("http_exports")
+    assert cap["generations"][0]["model"]["name"] == MODEL.name
+    assert any('ignoring invalid SIGIL_PROTOCOL "htp"' in r.getMessage() for r in caplog.records)
+
+
 def _run(code: str, env: dict[str, str], cwd: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True,
                           timeout=120)
