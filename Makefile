@@ -6,25 +6,37 @@ PYTHON   ?= python3
 JOBS     ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-dev nanopb libnanopb-dev \
-	protobuf-compiler libprotobuf-dev python3-protobuf libcjson-dev libsimdjson-dev libre2-dev \
-	libgtest-dev libbenchmark-dev openssl \
+# What building the library needs (make install), then what the tests, the
+# sanitizers, fuzzing and formatting need on top (make deps).
+LIB_APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-dev nanopb libnanopb-dev \
+	protobuf-compiler python3-protobuf libcjson-dev libsimdjson-dev libre2-dev
+TEST_APT_PACKAGES := libprotobuf-dev libgtest-dev libbenchmark-dev openssl \
 	clang libclang-rt-14-dev clang-format
+APT_PACKAGES := $(LIB_APT_PACKAGES) $(TEST_APT_PACKAGES)
 
-.PHONY: format lint all deps deps-apt deps-python deps-frameworks deps-rust deps-go build bench bench-wal test test-unit test-integration test-python test-frameworks test-go bench-go test-rust bench-rust test-node test-compat test-sanitize fuzz conformance demo install clean
+.PHONY: format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-rust deps-go build bench bench-wal test test-unit test-integration test-python test-frameworks test-go bench-go test-rust bench-rust test-node test-compat test-sanitize fuzz conformance demo install test-install clean
 
 all: build
 
 # Idempotent: installs only what is missing.
 deps: deps-apt deps-python deps-rust deps-go
 
-deps-apt:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+# Idempotent: apt-get runs only for packages that are missing.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:" $$missing; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+# The library's build dependencies only (make install).
+deps-lib:
+	$(call apt_install,$(LIB_APT_PACKAGES))
+
+deps-apt:
+	$(call apt_install,$(APT_PACKAGES))
 
 deps-python:
 	@$(PYTHON) -m pip install -q --disable-pip-version-check -r conformance/requirements.txt \
@@ -56,6 +68,7 @@ PY_SIGIL_ENV = SIGIL_LIBRARY=$(abspath $(BUILD))/libsigil.so PYTHONPATH=$(CURDIR
 # binding, then the cross-language conformance suite.
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE conformance
+	$(MAKE) --no-print-directory test-install
 	$(PYTHON) -m pytest -q -p no:cacheprovider conformance/harness
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 	$(MAKE) --no-print-directory test-frameworks
@@ -203,8 +216,26 @@ lint: deps-apt
 demo: build
 	$(PYTHON) tools/demo.py $(BUILD)/examples/c/quickstart
 
-install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+# The library alone: its own release build without tests, examples or
+# benchmarks, and no binding toolchain; installed stripped (library, header,
+# pkg-config and CMake files). `make install PREFIX=$$HOME/.local`.
+INSTALL_BUILD ?= $(BUILD)/release-install
+install: deps-lib
+	cmake -S . -B $(INSTALL_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSIGIL_BUILD_TESTS=OFF \
+	  -DSIGIL_BUILD_EXAMPLES=OFF -DSIGIL_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(INSTALL_BUILD) -j $(JOBS)
+	cmake --install $(INSTALL_BUILD) --prefix $(PREFIX) --strip
+
+# make install as a user runs it, into a scratch prefix (its release build is
+# kept in $(INSTALL_BUILD), so a second run only relinks), then consumers
+# built with pkg-config and CMake against that prefix alone. The recipe must
+# not touch a binding toolchain.
+test-install:
+	@if $(MAKE) -n install | grep -E '(^|[ /])(pip|cargo|go|npm|node-gyp)( |$$)'; then \
+	  echo "make install runs a binding toolchain"; exit 1; fi
+	rm -rf $(BUILD)/lean-prefix
+	$(MAKE) --no-print-directory install PREFIX=$(abspath $(BUILD))/lean-prefix
+	bash tests/install/test_install.sh --prefix $(BUILD)/lean-prefix
 
 clean:
 	rm -rf $(BUILD)
