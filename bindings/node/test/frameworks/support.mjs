@@ -1,0 +1,71 @@
+// What the framework tests share: the capture harness and the fake provider (test/providers),
+// the application's OpenTelemetry SDK exporting OTLP to the harness (framework spans and, through
+// the host pipeline, the engine's generation and tool spans), and readers of the run tree.
+import { context } from '@opentelemetry/api';
+import { AsyncHooksContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+import { sigilFor } from '../providers/support.mjs';
+
+export { useServers } from '../providers/support.mjs';
+export { Reply } from '../providers/fake_provider.mjs';
+
+context.setGlobalContextManager(new AsyncHooksContextManager().enable());
+
+/** The application's tracer provider, exporting every span to the harness as it ends. */
+export function hostTracing(harness) {
+  const exporter = new OTLPTraceExporter({ url: `${harness.otlpEndpoint}/v1/traces` });
+  return new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+}
+
+/**
+ * Runs fn({ sigil, provider }) with a client pointed at the harness whose spans go through the
+ * application's tracer (the host pipeline); flushes both after, whatever fn did.
+ */
+export async function withTracedSigil(harness, fn, extra = {}) {
+  const provider = hostTracing(harness);
+  const sigil = sigilFor(harness, { tracer: provider.getTracer('framework-tests'), ...extra });
+  try {
+    return await fn({ sigil, provider });
+  } finally {
+    await sigil.shutdown();
+    await provider.forceFlush();
+    await provider.shutdown();
+  }
+}
+
+export async function spans(harness) {
+  return (await harness.captures('otlp_traces')).flatMap((x) => x.spans ?? []);
+}
+
+/** Waits until `count` generations and spans starting with each of `names` arrived; returns both. */
+export async function settle(harness, { generations = 0, names = [] } = {}) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [gens, all] = await Promise.all([harness.generations(), spans(harness)]);
+    const done = gens.length >= generations && names.every((n) => all.some((s) => s.name.startsWith(n)));
+    if (done) return { gens, spans: all };
+    if (Date.now() > deadline) {
+      throw new Error(`expected ${generations} generations and spans ${names}: got ${gens.length}, `
+        + `${JSON.stringify(all.map((s) => s.name))}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export const named = (all, prefix) => all.filter((s) => s.name.startsWith(prefix));
+
+export function parentOf(all, span) {
+  const parent = all.find((s) => s.span_id === span.parent_span_id && s.trace_id === span.trace_id);
+  if (parent === undefined) throw new Error(`no parent captured for ${span.name}`);
+  return parent;
+}
+
+export function generationSpan(all, g) {
+  const span = all.find((s) => s.attributes['sigil.generation.id'] === g.id);
+  if (span === undefined) throw new Error(`no span for generation ${g.id}`);
+  return span;
+}
+
+export const byStart = (gens) => [...gens].sort((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at));

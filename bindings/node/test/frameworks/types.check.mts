@@ -1,0 +1,38 @@
+// Type check of the framework entry points (npm run typecheck:frameworks): the reference's
+// names and option shapes compile against our .d.ts files.
+import { SigilClient } from 'sigil-sdk';
+import {
+  SigilLangChainHandler, createSigilLangChainHandler, withSigilLangChainCallbacks,
+  type FrameworkHandlerOptions,
+} from 'sigil-sdk/langchain';
+import { SigilLangGraphHandler, createSigilLangGraphHandler, withSigilLangGraphCallbacks } from 'sigil-sdk/langgraph';
+
+const client = new SigilClient({ generationExport: { protocol: 'none' } });
+const options: FrameworkHandlerOptions = {
+  agentName: 'a',
+  agentVersion: '1',
+  providerResolver: ({ modelName }) => (modelName.startsWith('gpt') ? 'openai' : 'custom'),
+  provider: 'openai',
+  captureInputs: true,
+  captureOutputs: false,
+  extraTags: { team: 'x' },
+  extraMetadata: { n: 1 },
+  maxOpenRuns: 100,
+};
+const lc: SigilLangChainHandler = createSigilLangChainHandler(client, options);
+const lg: SigilLangGraphHandler = createSigilLangGraphHandler(client, { providerResolver: 'auto' });
+const config = withSigilLangChainCallbacks({ tags: ['t'] }, client, options);
+const tags: unknown = config.tags;
+const callbacks: SigilLangGraphHandler[] = withSigilLangGraphCallbacks(undefined, client).callbacks;
+const name: string = lc.name;
+const open: number = lg.openRuns;
+void lc.handleLLMEnd({}, 'run');
+void [tags, callbacks, name, open];
+
+// The handlers are LangChain callback handlers as far as LangChain's own types go.
+import { ChatOpenAI } from '@langchain/openai';
+import type { RunnableConfig } from '@langchain/core/runnables';
+const llm = new ChatOpenAI({ model: 'gpt-4o', apiKey: 'x' });
+void llm.invoke('hi', { callbacks: [lc, lg] });
+const runnableConfig: RunnableConfig = withSigilLangChainCallbacks({ metadata: { thread_id: 't' } }, client);
+void llm.invoke('hi', runnableConfig);
