@@ -453,11 +453,6 @@ function abandon(runs) {
   }
 }
 
-function throwLocalError(recorder, ownError) {
-  const err = recorder.getError();
-  if (err !== undefined && err !== ownError) throw err;
-}
-
 const traceparentOf = (sc) => `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
 
 /** The span context of a W3C traceparent, or undefined. */
@@ -562,9 +557,7 @@ class SigilFrameworkHandler {
   }
 
   onLLMEnd(output, runId) {
-    const run = this.#take(this.#runs, runId);
-    if (run === undefined) return;
-    try {
+    this.#finish(this.#runs, runId, (run) => {
       const { usage, responseModel, stopReason } = resultDetails(output);
       let mapped = [];
       if (run.captureOutputs) {
@@ -579,23 +572,15 @@ class SigilFrameworkHandler {
         stopReason: stopReason || undefined,
         ...run.modeFields(),
       });
-    } finally {
-      run.recorder.end();
-    }
-    throwLocalError(run.recorder);
+    });
   }
 
   onLLMError(error, runId) {
-    const run = this.#take(this.#runs, runId);
-    if (run === undefined) return;
-    try {
+    this.#finish(this.#runs, runId, (run) => {
       run.recorder.setCallError(error);
       const streamed = run.streamedOutput();
       if (streamed.length > 0) run.recorder.setResult({ input: run.input, output: streamed, ...run.modeFields() });
-    } finally {
-      run.recorder.end();
-    }
-    throwLocalError(run.recorder);
+    });
   }
 
   // -- tool runs -> tool executions --
@@ -627,29 +612,20 @@ class SigilFrameworkHandler {
   }
 
   onToolEnd(output, runId) {
-    const run = this.#take(this.#toolRuns, runId);
-    if (run === undefined) return;
-    try {
+    this.#finish(this.#toolRuns, runId, (run) => {
       const result = {};
       if (run.arguments !== undefined) result.arguments = run.arguments;
       if (run.captureOutputs) result.result = toolOutput(output);
       run.recorder.setResult(result);
-    } finally {
-      run.recorder.end();
-    }
-    throwLocalError(run.recorder);
+    });
   }
 
   onToolError(error, runId) {
-    const run = this.#take(this.#toolRuns, runId);
-    if (run === undefined) return;
-    const err = asError(error);
-    try {
+    this.#finish(this.#toolRuns, runId, (run) => {
+      const err = asError(error);
       run.recorder.setCallError(err);
-    } finally {
-      run.recorder.end();
-    }
-    throwLocalError(run.recorder, err);
+      return err; // the tool's own failure, which getError() also reports: not raised again
+    });
   }
 
   // -- chain and retriever runs -> spans --
@@ -730,6 +706,24 @@ class SigilFrameworkHandler {
       out.push(old);
     }
     return out;
+  }
+
+  /**
+   * Ends the run `runId` of `table` after `record(run)` set its outcome; then raises the recorder's
+   * local error (validation, queue full, shut down), as the reference does, unless it is the error
+   * `record` returned.
+   */
+  #finish(table, runId, record) {
+    const run = this.#take(table, runId);
+    if (run === undefined) return;
+    let own;
+    try {
+      own = record(run);
+    } finally {
+      run.recorder.end();
+    }
+    const err = run.recorder.getError();
+    if (err !== undefined && err !== own) throw err;
   }
 
   #take(table, runId) {

@@ -12,9 +12,8 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 import { referenceDoc, runExample } from '../providers/support.mjs';
-import { Reply, byStart, useServers } from './support.mjs';
+import { Reply, TEXT, byStart, useServers } from './support.mjs';
 
-const TEXT = 'Paris: 18 °C, clear. Oslo: 7 °C, rain.'; // openai.chat/response_text.json
 const JSON_REPLY = Reply.json('openai.chat/response_text.json');
 
 let harness;

@@ -7,29 +7,19 @@ import { randomUUID } from 'node:crypto';
 
 import { HumanMessage } from '@langchain/core/messages';
 import { RunnableLambda } from '@langchain/core/runnables';
-import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
-import { z } from 'zod';
 
 import {
   SigilLangChainHandler, createSigilLangChainHandler, withSigilLangChainCallbacks,
 } from 'sigil-sdk/langchain';
 import {
-  Reply, byStart, generationSpan, named, parentOf, settle, useServers, withTracedSigil,
+  Reply, STREAM_TEXT, TEXT, brokenWeather, byStart, generationSpan, getWeather, named, parentOf, settle, useServers,
+  withTracedSigil,
 } from './support.mjs';
-
-const TEXT = 'Paris: 18 °C, clear. Oslo: 7 °C, rain.'; // openai.chat/response_text.json
-const STREAM_TEXT = 'Paris is sunny today.'; // openai.chat/stream_text.jsonl
 
 let harness;
 let fake;
 useServers((s) => ({ harness, fake } = s));
-
-const weatherSchema = z.object({ city: z.string(), unit: z.string().default('c') });
-const getWeather = tool(async ({ city, unit }) => `${city}: 18 ${unit}`,
-  { name: 'get_weather', description: 'The current weather in a city.', schema: weatherSchema });
-const brokenWeather = tool(async ({ city }) => { throw new Error(`weather backend down for ${city}`); },
-  { name: 'get_weather', description: 'The current weather in a city (its backend is down).', schema: weatherSchema });
 
 const chatModel = () => new ChatOpenAI({
   model: 'gpt-4o', apiKey: 'test', maxRetries: 0, configuration: { baseURL: `${fake.url}/v1` },

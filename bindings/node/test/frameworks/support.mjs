@@ -5,6 +5,8 @@ import { context } from '@opentelemetry/api';
 import { AsyncHooksContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { tool } from '@langchain/core/tools';
+import { z } from 'zod';
 
 import { sigilFor } from '../providers/support.mjs';
 
@@ -12,6 +14,16 @@ export { useServers } from '../providers/support.mjs';
 export { Reply } from '../providers/fake_provider.mjs';
 
 context.setGlobalContextManager(new AsyncHooksContextManager().enable());
+
+export const TEXT = 'Paris: 18 °C, clear. Oslo: 7 °C, rain.'; // openai.chat/response_text.json
+export const STREAM_TEXT = 'Paris is sunny today.'; // openai.chat/stream_text.jsonl
+
+// The tool the fixtures' tool calls name (openai.chat/response_tool_calls.json: Paris, then Oslo).
+const weatherSchema = z.object({ city: z.string(), unit: z.string().default('c') });
+export const getWeather = tool(async ({ city, unit }) => `${city}: 18 ${unit}`,
+  { name: 'get_weather', description: 'The current weather in a city.', schema: weatherSchema });
+export const brokenWeather = tool(async ({ city }) => { throw new Error(`weather backend down for ${city}`); },
+  { name: 'get_weather', description: 'The current weather in a city (its backend is down).', schema: weatherSchema });
 
 /** The application's tracer provider, exporting every span to the harness as it ends. */
 export function hostTracing(harness) {
