@@ -5,17 +5,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 
+import { Document } from '@langchain/core/documents';
 import { HumanMessage } from '@langchain/core/messages';
+import { BaseRetriever } from '@langchain/core/retrievers';
 import { RunnableLambda } from '@langchain/core/runnables';
 import { ChatOpenAI } from '@langchain/openai';
+import { trace } from '@opentelemetry/api';
 
 import {
   SigilLangChainHandler, createSigilLangChainHandler, withSigilLangChainCallbacks,
 } from 'sigil-sdk/langchain';
 import {
   Reply, STREAM_TEXT, TEXT, brokenWeather, byStart, generationSpan, getWeather, named, parentOf, settle, useServers,
-  withTracedSigil,
+  hostTracing, withTracedSigil,
 } from './support.mjs';
+import { withSigil } from '../providers/support.mjs';
 
 let harness;
 let fake;
@@ -212,3 +216,79 @@ test('withSigilLangChainCallbacks adds one handler and keeps the caller\'s', asy
     assert.ok(added[1] instanceof SigilLangChainHandler);
   });
 });
+
+class TravelDocs extends BaseRetriever {
+  lc_namespace = ['sigil', 'tests'];
+
+  async _getRelevantDocuments(query) {
+    return [new Document({ pageContent: `notes on ${query}` })];
+  }
+}
+
+test('a retriever run is a span under its chain; options and callback metadata reach the generation', async () => {
+  fake.reply('/chat/completions', Reply.json('openai.chat/response_text.json'));
+  await withTracedSigil(harness, async ({ sigil }) => {
+    const llm = chatModel();
+    const retriever = new TravelDocs().withConfig({ runName: 'travel_docs' });
+    const rag = RunnableLambda.from(async (q, config) => {
+      const docs = await retriever.invoke(q, config);
+      return (await llm.invoke(`${docs[0].pageContent}: ${q}`, config)).content;
+    }).withConfig({ runName: 'rag' });
+    const config = withSigilLangChainCallbacks({
+      metadata: { conversation_id: 'conv-9', thread_id: 'thread-9', retry_attempt: 2, event_id: 'evt-1' },
+    }, sigil, {
+      providerResolver: ({ modelName }) => (modelName === 'gpt-4o' ? 'azure-openai' : 'openai'),
+      captureInputs: false,
+      extraTags: { team: 'travel' },
+      extraMetadata: { tenant: 'acme' },
+      agentVersion: '2.0.0',
+    });
+    assert.equal(await rag.invoke('Paris', config), TEXT);
+  });
+  const { gens, spans } = await settle(harness, { generations: 1, names: ['langchain.chain rag',
+    'langchain.retriever travel_docs'] });
+  const [g] = gens;
+  assert.equal(g.conversation_id, 'conv-9'); // an explicit conversation id wins over the thread id
+  assert.equal(g.metadata['sigil.framework.thread_id'], 'thread-9');
+  assert.equal(g.metadata['sigil.framework.retry_attempt'], 2);
+  assert.equal(g.metadata['sigil.framework.event_id'], 'evt-1');
+  assert.equal(g.metadata.tenant, 'acme');
+  assert.equal(g.tags.team, 'travel');
+  assert.equal(g.agent_version, '2.0.0');
+  assert.equal(g.model.provider, 'custom'); // the resolver's unknown name
+  assert.equal(g.input, undefined); // captureInputs: false
+  assert.equal(g.output[0].parts[0].text, TEXT);
+  const span = generationSpan(spans, g);
+  assert.equal(span.attributes['sigil.framework.retry_attempt'], 2);
+  assert.equal(span.attributes['sigil.framework.event_id'], 'evt-1');
+  const [chain] = named(spans, 'langchain.chain rag');
+  const [retriever] = named(spans, 'langchain.retriever travel_docs');
+  assert.equal(parentOf(spans, retriever).span_id, chain.span_id);
+  assert.equal(retriever.attributes['gen_ai.operation.name'], 'framework_retriever');
+  assert.equal(retriever.attributes['sigil.framework.run_type'], 'retriever');
+  assert.equal(retriever.attributes['gen_ai.conversation.id'], 'conv-9');
+  assert.equal(parentOf(spans, span).span_id, chain.span_id);
+});
+
+test('without a tracer on the client: chain spans through the global tracer, the engine\'s own spans under them',
+  async () => {
+    agentReplies();
+    const provider = hostTracing(harness);
+    trace.setGlobalTracerProvider(provider);
+    try {
+      await withSigil(harness, async (sigil) => {
+        assert.equal(await weatherAgent().invoke('Weather?', withSigilLangChainCallbacks(undefined, sigil)), TEXT);
+      });
+      await provider.forceFlush();
+    } finally {
+      trace.disable();
+      await provider.shutdown();
+    }
+    const { gens, spans } = await settle(harness, { generations: 2, names: ['langchain.chain weather_agent',
+      'execute_tool get_weather'] });
+    const [chain] = named(spans, 'langchain.chain weather_agent');
+    for (const g of gens) assert.equal(parentOf(spans, generationSpan(spans, g)).span_id, chain.span_id);
+    const tools = named(spans, 'execute_tool get_weather');
+    assert.equal(tools.length, 2);
+    for (const t of tools) assert.equal(parentOf(spans, t).span_id, chain.span_id);
+  });
