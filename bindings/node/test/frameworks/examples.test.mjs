@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 import { referenceDoc, runExample } from '../providers/support.mjs';
-import { Reply, TEXT, byStart, useServers } from './support.mjs';
+import { Reply, STREAM_TEXT, TEXT, byStart, useServers } from './support.mjs';
+import { fixtureJson } from '../providers/fake_provider.mjs';
 
 const JSON_REPLY = Reply.json('openai.chat/response_text.json');
 
@@ -23,6 +24,7 @@ useServers((s) => ({ harness, fake } = s));
 const docs = {
   langchain: referenceDoc('sdks/js/docs/frameworks/langchain.md'),
   langgraph: referenceDoc('sdks/js/docs/frameworks/langgraph.md'),
+  vercel: referenceDoc('sdks/js/docs/frameworks/vercel-ai-sdk.md'),
 };
 const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
 
@@ -144,4 +146,56 @@ test('the reference LangGraph documentation runs with only the import path chang
       assert.equal(g.output[0].parts[0].text, TEXT);
     }
     assert.equal(fake.requests.filter((q) => q.path.endsWith('/chat/completions')).length, 5);
+  });
+
+test('examples/node/vercel-ai-sdk.mjs runs against the harness and its own fake provider', async () => {
+  const r = runFile('../../../../examples/node/vercel-ai-sdk.mjs');
+  assert.equal(r.status, 0, `the example failed:\n${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /generations: 3 enqueued, 3 exported/);
+  const gens = byStart(await harness.generations());
+  assert.deepEqual(gens.map((g) => g.mode), ['GENERATION_MODE_SYNC', 'GENERATION_MODE_SYNC', 'GENERATION_MODE_STREAM']);
+  for (const g of gens) {
+    assert.equal(g.conversation_id, 'conv-vercel-example');
+    assert.equal(g.agent_name, 'travel-desk');
+    assert.equal(g.tags['sigil.framework.name'], 'vercel-ai-sdk');
+  }
+  assert.equal(gens[2].output[0].parts[0].text, STREAM_TEXT);
+});
+
+test('the README Vercel AI SDK example runs', async () => {
+  fake.reply('/chat/completions', JSON_REPLY);
+  const [code] = blocks(readme.split('### Vercel AI SDK')[1]);
+  const r = await runExample(harness, 'readme-vercel', code, openaiEnv());
+  assert.match(r.stdout, /Paris: 18/);
+  const [g] = await harness.generations();
+  assert.equal(g.conversation_id, 'chat-123');
+  assert.equal(g.agent_name, 'research-agent');
+  assert.deepEqual(g.model, { provider: 'openai', name: 'gpt-4o-mini' });
+});
+
+/** The Responses API answer of the fixture, its assistant message only (the document's call has no tools). */
+function responsesText() {
+  const body = fixtureJson('openai.responses/response.json');
+  body.output = body.output.filter((o) => o.type === 'message');
+  return { kind: 'json', status: 200, body: JSON.stringify(body) };
+}
+
+test('the reference Vercel AI SDK documentation runs with only the import path changed',
+  { skip: docs.vercel === undefined && 'no reference repository' }, async () => {
+    // Its quick start, then the blocks that use only what it set up (each in its own scope): the
+    // multi-step block imports `stopWhen`, which the ai package does not export, and the streaming
+    // block needs @ai-sdk/anthropic; neither runs against the real AI SDK, with ours or the reference.
+    const [quickstart, ...rest] = blocks(docs.vercel);
+    const scoped = rest.filter((b) => !/^import /m.test(b)).map((b) => `{\n${b}\n}`);
+    assert.equal(scoped.length, 2, 'the conversation-id and privacy blocks');
+    fake.reply('/responses', responsesText());
+    await runExample(harness, 'vercel-reference',
+      program(`${ours(quickstart)}\n${scoped.join('\n')}\nawait client.shutdown();`), openaiEnv());
+    const [g, ...more] = await harness.generations();
+    assert.equal(more.length, 0);
+    assert.equal(g.conversation_id, 'chat-123');
+    assert.equal(g.agent_name, 'research-agent');
+    assert.equal(g.agent_version, '1.0.0');
+    assert.deepEqual(g.model, { provider: 'openai', name: 'gpt-5' });
+    assert.equal(g.output[0].parts[0].text, 'The series grows linearly from 1 to 3.');
   });

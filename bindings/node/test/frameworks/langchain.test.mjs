@@ -16,8 +16,8 @@ import {
   SigilLangChainHandler, createSigilLangChainHandler, withSigilLangChainCallbacks,
 } from 'sigil-sdk/langchain';
 import {
-  Reply, STREAM_TEXT, TEXT, brokenWeather, byStart, generationSpan, getWeather, named, parentOf, settle, useServers,
-  hostTracing, withTracedSigil,
+  Reply, STREAM_TEXT, TEXT, assertWeatherLoop, brokenWeather, byStart, generationSpan, getWeather, hostTracing, named,
+  parentOf, settle, useServers, withTracedSigil,
 } from './support.mjs';
 import { withSigil } from '../providers/support.mjs';
 
@@ -75,15 +75,7 @@ test('a chain with a tool records generations, tool executions and nested spans'
     assert.match(g.metadata['sigil.framework.component_name'], /ChatOpenAI$/);
     assert.equal(g.conversation_id, `sigil:framework:langchain:${g.metadata['sigil.framework.run_id']}`);
   }
-  const calls = first.output[0].parts.filter((p) => p.tool_call).map((p) => p.tool_call);
-  assert.deepEqual(calls.map((c) => [c.id, c.name]), [['call_a1', 'get_weather'], ['call_b2', 'get_weather']]);
-  assert.equal(first.stop_reason, 'tool_calls');
-  assert.equal(first.usage.input_tokens, '1117');
-  assert.equal(first.usage.output_tokens, '46');
-  assert.equal(first.response_model, 'gpt-4o-2024-08-06');
-  const results = second.input.flatMap((m) => m.parts).filter((p) => p.tool_result).map((p) => p.tool_result);
-  assert.deepEqual(results.map((r) => [r.tool_call_id, r.content]), [['call_a1', 'Paris: 18 c'], ['call_b2', 'Oslo: 18 c']]);
-  assert.equal(second.output[0].parts[0].text, TEXT);
+  assertWeatherLoop(first, second, 'tool_calls');
 
   const [chain] = named(spans, 'langchain.chain weather_agent');
   assert.equal(chain.attributes['sigil.framework.run_type'], 'chain');

@@ -5,6 +5,8 @@ import { context } from '@opentelemetry/api';
 import { AsyncHooksContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import assert from 'node:assert/strict';
+
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
 
@@ -81,3 +83,20 @@ export function generationSpan(all, g) {
 }
 
 export const byStart = (gens) => [...gens].sort((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at));
+
+/**
+ * The two generations of the weather tool loop (openai.chat/response_tool_calls.json, then
+ * response_text.json): the first asks for both tool calls, the second gets their results and
+ * answers. `stopReason` as the framework reports the fixture's "tool_calls".
+ */
+export function assertWeatherLoop(first, second, stopReason) {
+  const calls = first.output[0].parts.filter((p) => p.tool_call).map((p) => p.tool_call);
+  assert.deepEqual(calls.map((c) => [c.id, c.name]), [['call_a1', 'get_weather'], ['call_b2', 'get_weather']]);
+  assert.equal(first.stop_reason, stopReason);
+  assert.equal(first.usage.input_tokens, '1117');
+  assert.equal(first.usage.output_tokens, '46');
+  assert.equal(first.response_model, 'gpt-4o-2024-08-06');
+  const results = second.input.flatMap((m) => m.parts).filter((p) => p.tool_result).map((p) => p.tool_result);
+  assert.deepEqual(results.map((r) => [r.tool_call_id, r.content]), [['call_a1', 'Paris: 18 c'], ['call_b2', 'Oslo: 18 c']]);
+  assert.equal(second.output[0].parts[0].text, TEXT);
+}

@@ -36,3 +36,12 @@ const llm = new ChatOpenAI({ model: 'gpt-4o', apiKey: 'x' });
 void llm.invoke('hi', { callbacks: [lc, lg] });
 const runnableConfig: RunnableConfig = withSigilLangChainCallbacks({ metadata: { thread_id: 't' } }, client);
 void llm.invoke('hi', runnableConfig);
+
+// The Vercel AI SDK hooks spread into generateText and streamText as the AI SDK types them.
+import { createSigilVercelAiSdk, type SigilVercelAiSdkOptions } from 'sigil-sdk/vercel-ai-sdk';
+import { generateText, streamText, type LanguageModel } from 'ai';
+declare const aiModel: LanguageModel;
+const vercelOptions: SigilVercelAiSdkOptions = { agentName: 'a', resolveConversationId: () => 'c', captureOutputs: false };
+const vercel = createSigilVercelAiSdk(client, vercelOptions);
+void generateText({ model: aiModel, prompt: 'hi', ...vercel.generateTextHooks({ conversationId: 'c1' }) });
+void streamText({ model: aiModel, prompt: 'hi', ...vercel.streamTextHooks({ agentName: 'b' }) });
