@@ -25,6 +25,7 @@ const docs = {
   langchain: referenceDoc('sdks/js/docs/frameworks/langchain.md'),
   langgraph: referenceDoc('sdks/js/docs/frameworks/langgraph.md'),
   vercel: referenceDoc('sdks/js/docs/frameworks/vercel-ai-sdk.md'),
+  agents: referenceDoc('sdks/js/docs/frameworks/openai-agents.md'),
 };
 const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
 
@@ -198,4 +199,43 @@ test('the reference Vercel AI SDK documentation runs with only the import path c
     assert.equal(g.agent_version, '1.0.0');
     assert.deepEqual(g.model, { provider: 'openai', name: 'gpt-5' });
     assert.equal(g.output[0].parts[0].text, 'The series grows linearly from 1 to 3.');
+  });
+
+test('examples/node/openai-agents.mjs runs against the harness and its own fake provider', async () => {
+  const r = runFile('../../../../examples/node/openai-agents.mjs');
+  assert.equal(r.status, 0, `the example failed:\n${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /generations: 2 enqueued, 2 exported/);
+  const gens = await harness.generations();
+  assert.deepEqual(gens.map((g) => g.metadata['sigil.framework.component_name']).sort(), ['triage', 'weather']);
+  for (const g of gens) {
+    assert.equal(g.conversation_id, 'conv-agents-example');
+    assert.equal(g.tags['sigil.framework.name'], 'openai-agents');
+  }
+});
+
+test('the README OpenAI Agents example runs', async () => {
+  fake.reply('/responses', responsesText()); // the Agents SDK's default API
+  const [code] = blocks(readme.split('### OpenAI Agents')[1]);
+  // The Agents SDK's own tracing would export to OpenAI's service.
+  const r = await runExample(harness, 'readme-agents', code, { ...openaiEnv(), OPENAI_AGENTS_DISABLE_TRACING: '1' });
+  assert.match(r.stdout, /The series grows linearly/);
+  const [g] = await harness.generations();
+  assert.equal(g.conversation_id, 'conv-7');
+  assert.equal(g.agent_name, 'travel-desk');
+  assert.deepEqual(g.model, { provider: 'openai', name: 'gpt-4o-mini' });
+});
+
+test('the reference OpenAI Agents documentation runs with only the import path changed',
+  { skip: docs.agents === undefined && 'no reference repository' }, async () => {
+    const [quickstart, streaming] = blocks(docs.agents);
+    await runExample(harness, 'agents-quickstart', `${program(ours(quickstart))}\nawait client.shutdown();`,
+      { OPENAI_AGENTS_DISABLE_TRACING: '1' });
+    await runExample(harness, 'agents-streaming', `${program(ours(streaming))}\nawait client.shutdown();`, {});
+    const [g, ...more] = await harness.generations();
+    assert.equal(more.length, 0); // the quick start only attaches and detaches
+    assert.equal(g.mode, 'GENERATION_MODE_STREAM');
+    assert.equal(g.conversation_id, 'session-42');
+    assert.deepEqual(g.model, { provider: 'openai', name: 'gpt-5' });
+    assert.equal(g.output[0].parts[0].text, 'hello world');
+    assert.equal(g.tags['sigil.framework.name'], 'openai-agents');
   });

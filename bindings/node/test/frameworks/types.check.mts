@@ -45,3 +45,12 @@ const vercelOptions: SigilVercelAiSdkOptions = { agentName: 'a', resolveConversa
 const vercel = createSigilVercelAiSdk(client, vercelOptions);
 void generateText({ model: aiModel, prompt: 'hi', ...vercel.generateTextHooks({ conversationId: 'c1' }) });
 void streamText({ model: aiModel, prompt: 'hi', ...vercel.streamTextHooks({ agentName: 'b' }) });
+
+// The OpenAI Agents hooks take a Runner or an Agent.
+import { SigilOpenAIAgentsHandler, attachSigilOpenAIAgentsHooks, withSigilOpenAIAgentsHooks } from 'sigil-sdk/openai-agents';
+import { Agent, Runner } from '@openai/agents';
+const registration = withSigilOpenAIAgentsHooks(new Runner(), client, { agentName: 'a', providerResolver: 'auto' });
+const agentsHandler: SigilOpenAIAgentsHandler = registration.handler;
+registration.detach();
+attachSigilOpenAIAgentsHooks(new Agent({ name: 'x' }), client).detach();
+void agentsHandler;
