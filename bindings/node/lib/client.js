@@ -420,6 +420,8 @@ const SET = Symbol('sigil.recorder.set');
 const END_ERROR = Symbol('sigil.recorder.endError');
 const REFUSE = Symbol('sigil.recorder.refuse');
 const HOST = Symbol('sigil.recorder.host');
+// The tracer the application configured (config.tracer), read by the framework handlers for their spans.
+const FRAMEWORK_TRACER = Symbol('sigil.client.frameworkTracer');
 
 class Recorder {
   #h;
@@ -840,6 +842,7 @@ class SigilClient {
   #exporter = undefined;
   #snapshotLimit = 0;
   #host = undefined; // HostTelemetry with the host pipeline
+  #tracer = undefined; // config.tracer, for the framework handlers' spans
   #generations = [];
   #toolExecutions = [];
   // The ended recorders are kept (their handle holds the engine's JSON of the generation); debugSnapshot()
@@ -867,6 +870,7 @@ class SigilClient {
     this.#hasResolver = typeof resolver === 'function';
     this.#exporter = config?.generationExporter ?? undefined;
     this.#snapshotLimit = debugSnapshotLimit(config);
+    this.#tracer = config?.tracer ?? undefined;
     if (telemetryMode(config ?? {}) !== 'engine') {
       const api = loadApi();
       if (api === undefined) {
@@ -888,6 +892,11 @@ class SigilClient {
     if (record === undefined || this.#snapshotLimit === 0) return;
     list.push(record);
     if (list.length > this.#snapshotLimit) list.splice(0, list.length - this.#snapshotLimit);
+  }
+
+  /** @internal The configured tracer (config.tracer), or undefined. */
+  get [FRAMEWORK_TRACER]() {
+    return this.#tracer;
   }
 
   /**
@@ -1100,6 +1109,7 @@ function validateGeneration(generation) {
 
 module.exports = {
   SigilClient,
+  FRAMEWORK_TRACER,
   GenerationRecorder,
   ToolExecutionRecorder,
   EmbeddingRecorder,

@@ -69,11 +69,13 @@ class HostTelemetry {
     let parentContext = api.context.active();
     let parentSpanId;
     const explicit = ctx.parentTraceparent;
-    if (explicit && ctx.parentIsLocal === false) {
+    // An explicit parent wins: a remote one (withParentTraceparent), or a local one that a framework
+    // handler names (its parent run's span), which the active context need not hold.
+    if (explicit) {
       const [, traceId, spanId, flags] = String(explicit).split('-');
       parentSpanId = spanId;
       parentContext = api.trace.setSpanContext(parentContext,
-        { traceId, spanId, traceFlags: parseInt(flags, 16) || 0, isRemote: true });
+        { traceId, spanId, traceFlags: parseInt(flags, 16) || 0, isRemote: ctx.parentIsLocal === false });
     } else {
       parentSpanId = api.trace.getSpanContext(parentContext)?.spanId;
     }

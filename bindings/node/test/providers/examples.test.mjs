@@ -5,26 +5,11 @@
 // directory) and never kept in this tree; without it the test is skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { Reply } from './fake_provider.mjs';
-import { useServers } from './support.mjs';
-
-const REF = process.env.SIGIL_REFERENCE_REPO ?? '/work/.mirror/grafana+sigil/repo';
-const pkg = fileURLToPath(new URL('../..', import.meta.url));
-
-function referenceDoc(path) {
-  for (const args of [['-C', REF, 'show', `HEAD:${path}`], ['--git-dir', REF, 'show', `HEAD:${path}`]]) {
-    try {
-      return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    } catch {
-      // not a git directory, or no such file
-    }
-  }
-  return undefined;
-}
+import { referenceDoc, runExample, useServers } from './support.mjs';
 
 const docs = {
   openai: referenceDoc('sdks/js/docs/providers/openai.md'),
@@ -51,51 +36,12 @@ function program(markdown, prelude, epilogue) {
   return [prelude, imported, ...rest.map((b) => `{\n${b}\n}`), epilogue].join('\n');
 }
 
-/** Runs a program; asynchronously, so that the fake provider in this process can answer it. */
-function runNode(file, env) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', reject);
-    child.once('exit', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
-async function runExample(name, source, extraEnv) {
-  const dir = `${pkg}/build/reference-examples`;
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}/${name}.mjs`;
-  writeFileSync(file, source);
-  try {
-    const env = Object.fromEntries(Object.entries(process.env)
-      .filter(([k]) => !/^(SIGIL_|OTEL_|OPENAI_|ANTHROPIC_)/.test(k)));
-    const r = await runNode(file, {
-      ...env,
-      SIGIL_PROTOCOL: 'http',
-      SIGIL_ENDPOINT: `http://127.0.0.1:${harness.ports.http}`,
-      SIGIL_API_ENDPOINT: harness.apiEndpoint,
-      OTEL_EXPORTER_OTLP_ENDPOINT: harness.otlpEndpoint,
-      ...extraEnv,
-    });
-    assert.equal(r.status, 0, `the examples failed:\n${r.stdout}\n${r.stderr}`);
-  } finally {
-    rmSync(file, { force: true });
-  }
-}
-
 test('the reference OpenAI provider examples run with only the import path changed',
   { skip: docs.openai === undefined && 'no reference repository' }, async () => {
     fake.reply('/chat/completions', Reply.sse('openai.chat/stream_text.jsonl'));
     fake.reply('/responses', Reply.json('openai.responses/response.json'));
     fake.reply('/embeddings', Reply.json('openai.embeddings/response.json'));
-    await runExample('openai', program(docs.openai, '', 'await sigil.shutdown();'),
+    await runExample(harness, 'openai', program(docs.openai, '', 'await sigil.shutdown();'),
       { OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: 'test' });
     const gens = await harness.generations();
     assert.equal(gens.length, 3, 'responses wrapper, chat stream wrapper, manual recorder');
@@ -112,7 +58,7 @@ test('the reference Anthropic provider examples run with only the import path ch
     const prelude = `import Anthropic from '@anthropic-ai/sdk';
 const provider = new Anthropic({ maxRetries: 0 });
 const request = { model: 'claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: 'Hello' }] };`;
-    await runExample('anthropic', program(docs.anthropic, prelude, 'await client.shutdown();'),
+    await runExample(harness, 'anthropic', program(docs.anthropic, prelude, 'await client.shutdown();'),
       { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'test' });
     const gens = await harness.generations();
     assert.equal(gens.length, 2, 'wrapper, explicit flow');
@@ -126,7 +72,7 @@ test('the reference Gemini provider examples run with only the import path chang
     // The document uses `provider` without defining it.
     const prelude = `import { GoogleGenAI } from '@google/genai';
 const provider = new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: process.env.FAKE_PROVIDER_URL } });`;
-    await runExample('gemini', program(docs.gemini, prelude, 'await client.shutdown();'),
+    await runExample(harness, 'gemini', program(docs.gemini, prelude, 'await client.shutdown();'),
       { FAKE_PROVIDER_URL: fake.url });
     const gens = await harness.generations();
     assert.equal(gens.length, 2, 'wrapper, explicit flow');

@@ -1,7 +1,7 @@
 // A fake LLM provider on loopback: a real HTTP server answering the provider
 // SDKs with the engine's fixtures (conformance/fixtures/providers/<api>/, the
 // files the Python and Go fakes serve). Replies are set per route (a
-// substring of the request path): a JSON body, a server-sent event stream,
+// substring of the request path), or a sequence of them: a JSON body, a server-sent event stream,
 // a Bedrock event stream (binary frames with CRCs), an error status, or a
 // stream cut after N events. Every request is kept.
 import { createServer } from 'node:http';
@@ -92,6 +92,12 @@ export class FakeProvider {
     this.#replies.set(route, reply);
   }
 
+  /** Answers the requests whose path contains `route` with `replies` in turn (the last one repeats). */
+  replies(route, replies) {
+    let served = 0;
+    this.#replies.set(route, () => replies[Math.min(served++, replies.length - 1)]);
+  }
+
   clear() {
     this.#replies.clear();
     this.requests = [];
@@ -107,7 +113,7 @@ export class FakeProvider {
       for (const [route, r] of this.#replies) {
         if (req.url.includes(route) && (best === undefined || route.length > best[0].length)) best = [route, r];
       }
-      const reply = best?.[1];
+      const reply = typeof best?.[1] === 'function' ? best[1]() : best?.[1];
       if (reply === undefined) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end('{"error":{"message":"no reply set for this path"}}');
