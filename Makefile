@@ -97,7 +97,7 @@ RUST_ENV = SIGIL_BUILD_DIR=$(abspath $(BUILD)) CARGO_TARGET_DIR=$(abspath $(BUIL
 
 test-rust: build
 	cd bindings/rust && $(RUST_ENV) $(CARGO) test --workspace --quiet
-	cd bindings/rust && $(RUST_ENV) $(CARGO) test -p sigil --features otel --quiet
+	cd bindings/rust && $(RUST_ENV) $(CARGO) test -p sigil --features otel,providers,async-openai --quiet
 	sh conformance/drivers/rust/build.sh $(BUILD)
 
 bench-rust: build
