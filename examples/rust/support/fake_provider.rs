@@ -3,7 +3,7 @@
 //! HTTP server answering with the conformance fixtures. No network, no key.
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 /// The running fake provider; it stops when dropped.
@@ -19,8 +19,8 @@ impl FakeProvider {
     /// `sse:anthropic.messages/stream.jsonl`, `sse,cut=3,drop:...`,
     /// `error:429`; reply_from_spec in fake_provider.py says more).
     pub fn start(routes: &[&str]) -> std::io::Result<FakeProvider> {
-        let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../python/tests/fake_provider.py");
+        let crate_dir = env!("CARGO_MANIFEST_DIR");
+        let script = Path::new(crate_dir).join("../../python/tests/fake_provider.py");
         let mut child = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
             .arg(script)
             .args(routes)
@@ -32,14 +32,11 @@ impl FakeProvider {
         if !line.starts_with("http://") {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(std::io::Error::other(format!(
-                "the fake provider did not start: {line:?}"
-            )));
+            let message = format!("the fake provider did not start: {line:?}");
+            return Err(std::io::Error::other(message));
         }
-        Ok(FakeProvider {
-            child,
-            url: line.trim().to_string(),
-        })
+        let url = line.trim().to_string();
+        Ok(FakeProvider { child, url })
     }
 }
 
