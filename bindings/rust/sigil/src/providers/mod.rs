@@ -245,15 +245,9 @@ impl Exchange {
     /// classifies it) or a transport error: records it as the call error and
     /// ends the generation. The error itself stays the caller's.
     pub fn error(mut self, error: impl Display, http_status: Option<u16>) -> Result<()> {
-        call_error(&mut self.rec, error, http_status);
+        // Status 0 is "unknown" to the engine, as set_call_error passes it.
+        self.rec.set_call_error_with_status(error, http_status.unwrap_or(0));
         self.rec.end()
-    }
-}
-
-fn call_error(rec: &mut GenerationRecorder, error: impl Display, http_status: Option<u16>) {
-    match http_status {
-        Some(status) => rec.set_call_error_with_status(error, status),
-        None => rec.set_call_error(error),
     }
 }
 
@@ -336,10 +330,7 @@ impl EmbeddingExchange {
     /// The call failed: maps the request, records the error and ends.
     pub fn error(mut self, error: impl Display, http_status: Option<u16>) -> Result<()> {
         self.rec.set_provider_result(self.api, Some(&self.request), None)?;
-        match http_status {
-            Some(status) => self.rec.set_call_error_with_status(error, status),
-            None => self.rec.set_call_error(error),
-        }
+        self.rec.set_call_error_with_status(error, http_status.unwrap_or(0));
         self.rec.end()
     }
 }
@@ -429,13 +420,13 @@ impl StreamRecorder {
     fn end(&mut self, stopped: &str, error: Option<(String, Option<u16>)>) -> Result<()> {
         self.hand_over();
         let Some(mut rec) = self.rec.take() else { return Ok(()) };
-        if !stopped.is_empty() {
-            rec.set_metadata(STREAM_STOPPED_KEY, stopped)?;
-        }
+        let marked = if stopped.is_empty() { Ok(()) } else { rec.set_metadata(STREAM_STOPPED_KEY, stopped) };
         if let Some((message, status)) = error {
-            call_error(&mut rec, message, status);
+            rec.set_call_error_with_status(message, status.unwrap_or(0));
         }
-        rec.end()
+        // The generation ends whatever happened above; the first error is returned.
+        let ended = rec.end();
+        marked.and(ended)
     }
 
     /// The stream was read to its end: hands over what is pending and ends
