@@ -109,7 +109,7 @@ NODE_SIGIL_ENV = SIGIL_BUILD_DIR=$(abspath $(BUILD))
 
 test-node: build
 	cd bindings/node && $(NODE_SIGIL_ENV) $(NPM) install --no-audit --no-fund && $(NODE_SIGIL_ENV) $(NPM) test && \
-	  $(NODE_SIGIL_ENV) $(NPM) run test:providers
+	  $(NODE_SIGIL_ENV) $(NPM) run test:providers && $(NPM) run typecheck && $(NPM) run typecheck:providers
 
 # Compatibility with the reference SDKs: our own tests of the behaviours their
 # users rely on (custom exporters, debugSnapshot/last_generation, sigiltest,
