@@ -110,7 +110,7 @@ RUST_ENV = SIGIL_BUILD_DIR=$(abspath $(BUILD)) CARGO_TARGET_DIR=$(abspath $(BUIL
 
 test-rust: build
 	cd bindings/rust && $(RUST_ENV) $(CARGO) test --workspace --quiet
-	cd bindings/rust && $(RUST_ENV) $(CARGO) test -p sigil --features otel --quiet
+	cd bindings/rust && $(RUST_ENV) $(CARGO) test -p sigil --features otel,providers,async-openai --quiet
 	sh conformance/drivers/rust/build.sh $(BUILD)
 
 bench-rust: build
@@ -122,7 +122,8 @@ NODE_SIGIL_ENV = SIGIL_BUILD_DIR=$(abspath $(BUILD))
 
 test-node: build
 	cd bindings/node && $(NODE_SIGIL_ENV) $(NPM) install --no-audit --no-fund && $(NODE_SIGIL_ENV) $(NPM) test && \
-	  $(NODE_SIGIL_ENV) $(NPM) run test:providers && $(NODE_SIGIL_ENV) $(NPM) run test:frameworks
+	  $(NODE_SIGIL_ENV) $(NPM) run test:providers && $(NODE_SIGIL_ENV) $(NPM) run test:frameworks && \
+	  $(NPM) run typecheck && $(NPM) run typecheck:providers && $(NPM) run typecheck:frameworks
 
 # Compatibility with the reference SDKs: our own tests of the behaviours their
 # users rely on (custom exporters, debugSnapshot/last_generation, sigiltest,

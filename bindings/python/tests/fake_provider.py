@@ -232,16 +232,40 @@ class FakeProvider:
         self._server.server_close()
 
 
+def reply_from_spec(spec: str) -> Reply:
+    """A reply from its command-line form: KIND[,cut=N][,drop]:FIXTURE with KIND json, sse or eventstream
+    (a fixture reply, cut after N events, then the connection dropped), or error:STATUS (the provider's
+    JSON error body {"error": {"message": "fake STATUS", ...}} with that status)."""
+    head, _, path = spec.partition(":")
+    kind, *options = head.split(",")
+    if kind == "error":
+        status = int(path)
+        return Reply.error(status, {"error": {"message": f"fake {status}", "type": "fake_error", "code": f"fake_{status}"}})
+    makers = {"json": Reply.json, "sse": Reply.sse, "eventstream": Reply.eventstream}
+    if kind not in makers or not path:
+        raise ValueError(f"reply {spec!r}: expected KIND[,cut=N][,drop]:FIXTURE or error:STATUS")
+    kw: dict[str, object] = {}
+    for option in options:
+        name, _, value = option.partition("=")
+        if name == "cut" and value.isdigit():
+            kw["cut_after"] = int(value)
+        elif name == "drop" and not value:
+            kw["drop"] = True
+        else:
+            raise ValueError(f"reply {spec!r}: unknown option {option!r}")
+    return makers[kind](path, **kw)
+
+
 def main(argv: list[str]) -> None:
-    """python3 fake_provider.py ROUTE=KIND:FIXTURE ...: serves (KIND json, sse or eventstream), prints
-    its URL on the first line of stdout, and stops when stdin closes (used by bench/ and examples/)."""
+    """python3 fake_provider.py ROUTE=SPEC ...: serves (SPEC as reply_from_spec reads it), prints its URL
+    on the first line of stdout, and stops when stdin closes (used by bench/, examples/ and the Rust
+    binding's tests)."""
     import sys
 
     with FakeProvider() as fake:
         for arg in argv:
             route, _, spec = arg.partition("=")
-            kind, _, path = spec.partition(":")
-            fake.reply(route, {"json": Reply.json, "sse": Reply.sse, "eventstream": Reply.eventstream}[kind](path))
+            fake.reply(route, reply_from_spec(spec))
         print(fake.url, flush=True)
         sys.stdin.read()
 

@@ -253,6 +253,22 @@ impl GenerationRecorder {
         }
     }
 
+    /// Adds one string metadata entry to the result (the last value of a key
+    /// wins). [`Error::InvalidArgument`] for a key or value holding a NUL byte.
+    pub fn set_metadata(&mut self, key: &str, value: &str) -> Result<()> {
+        if self.handle.is_null() {
+            return Ok(());
+        }
+        let nul = |what: &str| Error::InvalidArgument(format!("metadata {what} holds a NUL byte"));
+        let k = std::ffi::CString::new(key).map_err(|_| nul("key"))?;
+        let v = std::ffi::CString::new(value).map_err(|_| nul("value"))?;
+        // SAFETY: live handle; both strings are borrowed for the call.
+        // and check is given no error object to free.
+        unsafe {
+            check(sys::sigil_generation_set_metadata_string(self.handle, k.as_ptr(), v.as_ptr()), std::ptr::null_mut())
+        }
+    }
+
     /// Records when the first streamed chunk arrived (time to first token).
     pub fn set_first_token_at(&mut self, at: SystemTime) {
         if !self.handle.is_null() {

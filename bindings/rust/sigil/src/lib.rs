@@ -81,6 +81,8 @@ mod host;
 mod model;
 mod privacy;
 mod provider;
+#[cfg(feature = "providers")]
+pub mod providers;
 mod rating;
 mod span;
 mod tool;

@@ -5,11 +5,13 @@
 
 use std::borrow::Cow;
 use std::ffi::{c_char, CString};
+use std::time::SystemTime;
 
 use sigil_sys as sys;
 
 use crate::embedding::EmbeddingRecorder;
 use crate::error::{status_name, Error, Result};
+use crate::ffi::unix_ns;
 use crate::generation::GenerationRecorder;
 
 /// Provider JSON as the engine takes it: JSON text (`&str`, `String`), its
@@ -201,6 +203,44 @@ impl GenerationRecorder {
         o: ProviderOptions,
     ) -> MappingResult {
         self.provider(sys::sigil_generation_add_provider_event, api, &event, o)
+    }
+
+    /// Feeds stream events in order, each with the time it reached the
+    /// caller, in one call (as many [`add_provider_event`](Self::add_provider_event)
+    /// calls would): the first content event sets the time to first token to
+    /// its own arrival, not to the time of this call. For a binding or
+    /// helper that hands a stream over in batches.
+    pub fn add_provider_events<E: ProviderJson>(&mut self, api: &str, events: &[(E, SystemTime)]) -> MappingResult {
+        self.add_provider_events_with(api, events, ProviderOptions::default())
+    }
+
+    /// [`add_provider_events`](Self::add_provider_events) with options (read from the first event).
+    pub fn add_provider_events_with<E: ProviderJson>(
+        &mut self,
+        api: &str,
+        events: &[(E, SystemTime)],
+        o: ProviderOptions,
+    ) -> MappingResult {
+        let api = api_name(api)?;
+        let handle = self.raw_handle();
+        if handle.is_null() || events.is_empty() {
+            return Ok(None);
+        }
+        let bodies: Vec<Cow<'_, [u8]>> = events.iter().map(|(e, _)| e.provider_json()).collect();
+        let (ptrs, lens): (Vec<*const c_char>, Vec<usize>) = bodies.iter().map(|b| body_ptr(b)).unzip();
+        let arrived: Vec<i64> = events.iter().map(|(_, at)| unix_ns(*at)).collect();
+        // SAFETY: live handle; the name, bodies and times are valid for the call.
+        mapping_result(unsafe {
+            sys::sigil_generation_add_provider_events(
+                handle,
+                api.as_ptr(),
+                ptrs.as_ptr(),
+                lens.as_ptr(),
+                arrived.as_ptr(),
+                ptrs.len(),
+                o.flags(),
+            )
+        })
     }
 
     /// Marks the generation with a problem the caller's own mapping found

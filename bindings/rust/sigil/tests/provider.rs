@@ -5,23 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{by_id, repo, Harness};
+use common::{by_id, fixture, span_of, Harness};
 use serde_json::Value;
 use sigil::*;
-
-fn fixture(path: &str) -> String {
-    std::fs::read_to_string(repo().join("conformance/fixtures/providers").join(path)).expect(path)
-}
-
-fn span_of(h: &Harness, id: &str) -> Value {
-    for _ in 0..100 {
-        if let Some(s) = h.spans().into_iter().find(|s| s["attributes"]["sigil.generation.id"] == id) {
-            return s;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("no span for {id}");
-}
 
 fn start(id: &str) -> GenerationStart {
     GenerationStart { id: id.into(), ..Default::default() } // the provider JSON names the model

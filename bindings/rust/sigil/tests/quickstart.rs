@@ -3,36 +3,12 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use common::Harness;
-
-/// The example binary Cargo built next to this test (`cargo test` builds
-/// examples; `cargo build --example quickstart` does too).
-fn quickstart() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap(); // target/<profile>/deps -> target/<profile>
-    let path = dir.join("examples").join(format!("quickstart{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo test` (which builds examples) or `cargo build --example quickstart`",
-        path.display()
-    );
-    path
-}
+use common::{example, Harness};
 
 fn run(protocol: &str) {
     let h = Harness::start();
     let endpoint = if protocol == "http" { h.http_endpoint() } else { h.grpc_endpoint() };
-    let mut cmd = Command::new(quickstart());
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy().into_owned();
-        if k.starts_with("SIGIL_") || k.starts_with("OTEL_") {
-            cmd.env_remove(k);
-        }
-    }
-    let out = cmd
+    let out = example("quickstart")
         .env("SIGIL_PROTOCOL", protocol)
         .env("SIGIL_ENDPOINT", endpoint)
         .env("SIGIL_API_ENDPOINT", h.api_endpoint())

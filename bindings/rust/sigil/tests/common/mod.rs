@@ -195,3 +195,52 @@ pub fn by_id<'a>(gens: &'a [Value], id: &str) -> &'a Value {
     assert_eq!(found.len(), 1, "generations with id {id}: {gens:#?}");
     found[0]
 }
+
+#[path = "../../../../../examples/rust/support/fake_provider.rs"]
+mod fake_provider;
+
+/// The fake LLM provider (examples/rust/support/fake_provider.rs).
+pub fn fake_provider(routes: &[&str]) -> fake_provider::FakeProvider {
+    fake_provider::FakeProvider::start(routes).expect("python3 and bindings/python/tests/fake_provider.py")
+}
+
+#[allow(unused_imports)]
+pub use fake_provider::FakeProvider;
+
+/// A command running the example binary Cargo built next to this test
+/// (`cargo test` builds the examples its features allow), with no SIGIL_* or
+/// OTEL_* variable of the caller's environment.
+pub fn example(name: &str) -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap(); // target/<profile>/deps -> target/<profile>
+    let path = dir.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo test` (which builds examples) or `cargo build --example {name}`",
+        path.display()
+    );
+    let mut cmd = Command::new(path);
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if k.starts_with("SIGIL_") || k.starts_with("OTEL_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// A provider fixture (conformance/fixtures/providers/PATH).
+pub fn fixture(path: &str) -> String {
+    std::fs::read_to_string(repo().join("conformance/fixtures/providers").join(path)).expect(path)
+}
+
+/// The span of the generation with this id (waits for it).
+pub fn span_of(h: &Harness, id: &str) -> Value {
+    for _ in 0..250 {
+        if let Some(s) = h.spans().into_iter().find(|s| s["attributes"]["sigil.generation.id"] == id) {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("no span for {id}");
+}
