@@ -27,7 +27,7 @@ from . import _native as N
 
 INSTRUMENTATION_NAME = "github.com/grafana/sigil/sdks/python"  # the reference SDK's tracer and meter name
 
-_KINDS = {"generation": SpanKind.CLIENT, "tool": SpanKind.INTERNAL, "embedding": SpanKind.CLIENT}
+_KINDS = {"generation": SpanKind.CLIENT, "tool": SpanKind.INTERNAL, "embedding": SpanKind.CLIENT, "span": SpanKind.INTERNAL}
 
 
 def _text(ptr: Any, n: int) -> str:
