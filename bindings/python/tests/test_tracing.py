@@ -322,3 +322,24 @@ def test_a_child_process_continues_the_trace_from_headers(harness, tracer):
     assert child["parent_span_id"] == caller["span_id"]
     assert child["flags"] & 0x200  # the parent is remote
 
+
+def test_the_agent_example_is_one_trace_over_two_processes(harness):
+    from test_examples_providers import run_python
+
+    proc = run_python(harness, REPO / "examples" / "python" / "agent.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    names = {}
+    for _ in range(50):
+        names = {s["name"]: s for s in spans(harness)}
+        if len(names) >= 6:
+            break
+        harness.wait("otlp_traces", len(harness.captures("otlp_traces")) + 1, 0.1)
+    agent, plan = names["invoke_agent travel-agent"], names["plan"]
+    tool, service = names["execute_tool book"], names["book-service"]
+    assert {s["trace_id"] for s in names.values()} == {agent["trace_id"]}
+    assert plan["parent_span_id"] == agent["span_id"]
+    for child in ("search-docs", "generateText gpt-4o", "execute_tool book"):
+        assert names[child]["parent_span_id"] == plan["span_id"]
+    assert service["parent_span_id"] == tool["span_id"]
+    assert service["flags"] & 0x200  # its parent arrived from the other process
+    assert "booked a room in Paris" in proc.stdout
