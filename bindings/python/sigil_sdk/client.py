@@ -343,7 +343,8 @@ class Client:
         return s
 
     def _start_recorder(self, start: Any, struct: Callable[[Any], Any], empty: Callable[[], Any],
-                        fn: Callable[..., int], recorder_class: type, kind: str = "", name: str = "") -> Any:
+                        fn: Callable[..., int], recorder_class: type, kind: str = "", name: str = "",
+                        parent: Any = None) -> Any:
         """Starts a recorder of any kind; never raises. A start problem (including a shut-down client) is
         kept by the recorder and reported by end(); so is a value C cannot receive (a NUL inside a
         string, an int beyond int64), and the record is then not exported."""
@@ -354,7 +355,7 @@ class Client:
             s, refused = empty(), e
         out = c_void_p()
         handle = self._live_handle()
-        host_span = self._start_host_span(s, kind, name) if self._host is not None and kind else None
+        host_span = self._start_host_span(s, kind, name, parent) if self._host is not None and kind else None
         fn(handle, byref(s), byref(out))
         recorder = recorder_class(self, out)
         recorder._host_span = host_span
@@ -362,15 +363,20 @@ class Client:
             recorder._refuse(refused)
         return recorder
 
-    def _start_host_span(self, s: Any, kind: str, name: str) -> Any:
+    def _start_host_span(self, s: Any, kind: str, name: str, parent: Any = None) -> Any:
         """Starts the recorder's span through the host tracer and gives its ids and start time to the
-        engine, so the record, the engine's span and the host span are one span."""
+        engine, so the record, the engine's span and the host span are one span. ``parent`` is
+        (traceparent or None, remote) when the caller chose the parent itself (a span's explicit or
+        root parent); None for the context's."""
         if not s.started_at_ns:
             s.started_at_ns = time.time_ns()
-        explicit = _parent_traceparent.get()
+        if parent is None:
+            explicit, remote, root = _parent_traceparent.get(), _parent_remote.get(), False
+        else:
+            (explicit, remote), root = parent, parent[0] is None
         try:
             span, own = self._host.start_span(kind, name, s.started_at_ns, explicit.encode() if explicit else None,
-                                              _parent_remote.get())
+                                              remote, root=root)
         except Exception:  # noqa: BLE001 - the host's tracer must not break recording
             self._logger.exception("sigil: starting a span with the host tracer failed")
             return None
@@ -486,18 +492,25 @@ class Client:
             s.context_conversation_title = u(_conversation_title.get(), "conversation_title")
             s.context_agent_name = u(_agent_name.get(), "agent_name")
             s.context_agent_version = u(_agent_version.get(), "agent_version")
-            if parent:
-                s.parent_traceparent, s.parent_is_local = parent.encode(), int(not remote_parent)
-                s.parent_tracestate = u(tracestate, "tracestate")
-            elif not root or (_parent_traceparent.get() and _parent_remote.get()):
+            if chosen is not None and chosen[0]:
+                s.parent_traceparent, s.parent_is_local = chosen[0].encode(), int(not chosen[1])
+                s.parent_tracestate = u(tracestate if parent else _parent_tracestate.get(), "tracestate")
+            elif chosen is None:
                 tp, local = _parent()
                 if tp:
                     s.parent_traceparent, s.parent_is_local = tp, local
                     s.parent_tracestate = u(_parent_tracestate.get(), "tracestate")
             return s
 
+        # The parent chosen here, as (traceparent or None for a new trace, remote); None: the context's.
+        chosen: Optional[tuple[Optional[str], bool]] = None
+        if parent:
+            chosen = (parent, remote_parent)
+        elif root:
+            propagated = _parent_traceparent.get() if _parent_remote.get() else None
+            chosen = (propagated or None, True)
         return self._start_recorder(None, struct, lambda: N.SpanStart(N.SPAN_START_VERSION), N.sigil_span_start,
-                                    SpanRecorder, "span", name or str(kind))
+                                    SpanRecorder, "span", name or str(kind), chosen)
 
     def _live_handle(self) -> c_void_p:
         if not self._handle:
