@@ -3,7 +3,10 @@
 what arrived on the wire (the harness decodes with google.protobuf, unknown
 fields rejected).
 
-    run_example.py --protocol http|grpc [--otlp] EXAMPLE [ARGS...]
+    run_example.py --protocol http|grpc [--otlp] [--agent] EXAMPLE [ARGS...]
+
+With --agent the example is examples/c/agent.c: its spans must arrive as the
+agent's tree.
 """
 import argparse
 import os
@@ -49,10 +52,34 @@ def check_otlp(h, gens):
     print(f"PASS: {len(spans)} spans and {len(metrics)} metrics decoded with opentelemetry-proto")
 
 
+def check_agent_tree(h):
+    """The agent example's spans: one trace, each step under its parent, the agent
+    after the GenAI conventions."""
+    spans = [s for cap in h.captures("otlp_traces") for s in cap.get("spans", [])]
+    by_name = {s["name"]: s for s in spans}
+    parents = {"invoke_agent travel-agent": None, "plan": "invoke_agent travel-agent", "search-docs": "plan",
+               "generateText gpt-4o": "plan", "execute_tool book": "plan"}
+    for name, parent in parents.items():
+        span = by_name.get(name)
+        if span is None:
+            fail(f"no span {name!r}; got {sorted(by_name)}")
+        want = by_name[parent]["span_id"] if parent else ""
+        if span["parent_span_id"] != want or span["trace_id"] != by_name["invoke_agent travel-agent"]["trace_id"]:
+            fail(f"span {name!r} is not a child of {parent!r} in the agent's trace")
+    kinds = [by_name[n]["attributes"].get("sigil.span.kind") for n in ("invoke_agent travel-agent", "plan",
+                                                                       "search-docs")]
+    if kinds != ["agent", "chain", "retriever"]:
+        fail(f"unexpected sigil.span.kind values {kinds}")
+    if by_name["invoke_agent travel-agent"]["attributes"].get("gen_ai.operation.name") != "invoke_agent":
+        fail("the agent span has no gen_ai.operation.name invoke_agent")
+    print(f"PASS: the agent's tree of {len(parents)} spans arrived in one trace")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--protocol", choices=("http", "grpc"), required=True)
     ap.add_argument("--otlp", action="store_true", help="also send spans and metrics to the harness")
+    ap.add_argument("--agent", action="store_true", help="check the agent example's span tree instead")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
 
@@ -68,6 +95,10 @@ def main():
         sys.stderr.write(proc.stderr)
         if proc.returncode != 0:
             fail(f"example exited {proc.returncode}")
+
+        if args.agent:
+            check_agent_tree(h)
+            return
 
         kind = "http_exports" if args.protocol == "http" else "grpc_exports"
         captures = h.captures(kind)

@@ -1315,6 +1315,192 @@ SIGIL_API sigil_status_t sigil_client_metrics_snapshot(const sigil_client_t *cli
 SIGIL_API void sigil_metrics_snapshot_free(char *json);
 
 /* ===========================================================================
+ * Spans (agents, chains, retrievers, workflows, tasks, any step)
+ *
+ * A span an application starts itself, for the steps around its generations
+ * and tool executions: the agent run, a chain, a retriever, a workflow, a
+ * task. Spans only: no generation export and no metrics. Its span is
+ * exported as the other recorders' are (the engine's OTLP exporter and the
+ * span callback), as an INTERNAL span with:
+ *  - sigil.span.kind: "agent", "chain", "retriever", "workflow", "task" or
+ *    "custom"; sigil.sdk.name;
+ *  - an agent, after the OpenTelemetry GenAI conventions: the name
+ *    "invoke_agent <agent name>", gen_ai.operation.name "invoke_agent" and
+ *    gen_ai.agent.name (the start's agent name, else the span's name);
+ *    other kinds are named by `name` (the kind's name when blank);
+ *  - gen_ai.conversation.id, sigil.conversation.title, gen_ai.agent.name,
+ *    gen_ai.agent.version as the other recorders resolve them;
+ *  - the application's attributes (never replacing the ones above), then
+ *    its events, sigil.span.input and sigil.span.output (JSON);
+ *  - after sigil_span_set_error: status ERROR, error.type and an
+ *    "exception" event.
+ * Generations, tool executions, embeddings and spans started with the
+ * span's traceparent (parent_traceparent, parent_is_local 1) are its
+ * children.
+ *
+ * CONTENT. An attribute or event value marked `content` (an argument, a
+ * return value, a document) and the input and output follow the span's
+ * content capture mode (resolved as for tool executions, with record kind
+ * SIGIL_RECORD_SPAN): kept under FULL and NO_TOOL_CONTENT, left out under
+ * METADATA_ONLY and FULL_WITH_METADATA_SPANS, where the conversation title
+ * and the error messages are left out too (the error type stands in).
+ * Content values are redacted with the full rule set and cut to the field
+ * size limit; every other string gets the light redaction every span
+ * attribute gets.
+ * ======================================================================== */
+
+typedef struct sigil_span_recorder sigil_span_recorder_t;
+
+/** Span kinds of sigil_span_start_t (sigil.span.kind). */
+#define SIGIL_STEP_AGENT 1u
+#define SIGIL_STEP_CHAIN 2u
+#define SIGIL_STEP_RETRIEVER 3u
+#define SIGIL_STEP_WORKFLOW 4u
+#define SIGIL_STEP_TASK 5u
+#define SIGIL_STEP_CUSTOM 6u
+
+typedef struct sigil_span_start {
+  uint32_t version; /* SIGIL_SPAN_START_VERSION */
+  uint32_t kind;    /* SIGIL_STEP_*; another value is SIGIL_E_INVALID_ARGUMENT */
+  const char *name; /* the step's name (a function's, an agent's) */
+  const char *conversation_id;
+  const char *conversation_title;
+  const char *agent_name;
+  const char *agent_version;
+  int64_t started_at_ns; /* 0 = now */
+  /* --- For bindings: values from the binding's context mechanism, below
+   * the explicit fields above in precedence. C callers leave them NULL. --- */
+  const char *context_conversation_id;
+  const char *context_conversation_title;
+  const char *context_agent_name;
+  const char *context_agent_version;
+  /* --- end of the fields for bindings --- */
+  const char *parent_traceparent; /* as for generations; NULL: a new trace */
+  /* The W3C tracestate that came with parent_traceparent. A malformed one
+   * is dropped (with a warning), as W3C asks; the span is still recorded. */
+  const char *parent_tracestate;
+  int parent_is_local;          /* as for generations */
+  uint32_t content_capture;     /* per-call mode (SIGIL_CONTENT_CAPTURE_*) */
+  const char *span_traceparent; /* as for generations (host pipeline) */
+} sigil_span_start_t;
+
+#define SIGIL_SPAN_START_VERSION 1u
+#define SIGIL_SPAN_START_INIT SIGIL__VERSIONED_INIT(SIGIL_SPAN_START_VERSION)
+
+/** Initializes `*start` exactly as SIGIL_SPAN_START_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
+SIGIL_API sigil_status_t sigil_span_start_init(sigil_span_start_t *start);
+
+/** Starts a span. `start` is borrowed for the duration of the call. `*out`
+ *  always receives a recorder (owned by the caller; free with
+ *  sigil_span_free), a no-op one when the start is refused: NULL client,
+ *  NULL start, unknown version or kind (SIGIL_E_INVALID_ARGUMENT), a client
+ *  shut down (SIGIL_E_SHUTDOWN). Invalid UTF-8 in a field leaves that field
+ *  out and is reported by sigil_span_end; the span is still recorded. */
+SIGIL_API sigil_status_t sigil_span_start(sigil_client_t *client, const sigil_span_start_t *start,
+                                          sigil_span_recorder_t **out);
+
+/** Typed attributes. `key` (NUL-terminated, not empty) and `value` are
+ *  borrowed for the duration of the call; a later value of the same key
+ *  replaces an earlier one. `content` non-zero marks a content value (see
+ *  CONTENT above). NULL and no-op recorders return SIGIL_OK; a NULL or empty
+ *  key is SIGIL_E_INVALID_ARGUMENT, invalid UTF-8 SIGIL_E_INVALID_UTF8 (the
+ *  attribute is left out, and sigil_span_end reports it too). */
+SIGIL_API sigil_status_t sigil_span_set_attribute_string(sigil_span_recorder_t *span, const char *key,
+                                                         const char *value, size_t value_len,
+                                                         int content);
+SIGIL_API sigil_status_t sigil_span_set_attribute_int(sigil_span_recorder_t *span, const char *key,
+                                                      int64_t value, int content);
+SIGIL_API sigil_status_t sigil_span_set_attribute_double(sigil_span_recorder_t *span, const char *key,
+                                                         double value, int content);
+SIGIL_API sigil_status_t sigil_span_set_attribute_bool(sigil_span_recorder_t *span, const char *key,
+                                                       int value, int content);
+
+/** The step's input and output (sigil.span.input, sigil.span.output):
+ *  JSON text, or plain text (kept as a JSON string). Always content. Rules
+ *  as for the attribute setters. */
+SIGIL_API sigil_status_t sigil_span_set_input(sigil_span_recorder_t *span, const char *json,
+                                              size_t json_len);
+SIGIL_API sigil_status_t sigil_span_set_output(sigil_span_recorder_t *span, const char *json,
+                                               size_t json_len);
+
+/** Adds an event named `name` (not empty) at `time_ns` (0 = now) with
+ *  `attributes_count` attributes (SIGIL_ATTRIBUTE_* types; a BOOL is
+ *  int_value 0 or 1); `content` non-zero marks all their values as content.
+ *  Everything is borrowed for the duration of the call. A malformed
+ *  attribute (NULL or empty key, unknown type, invalid UTF-8) refuses the
+ *  whole event with SIGIL_E_INVALID_ARGUMENT or SIGIL_E_INVALID_UTF8, which
+ *  sigil_span_end reports too. */
+SIGIL_API sigil_status_t sigil_span_add_event(sigil_span_recorder_t *span, const char *name,
+                                              int64_t time_ns, const sigil_attribute_t *attributes,
+                                              size_t attributes_count, int content);
+
+/** Sets the status (SIGIL_SPAN_STATUS_*); `message` (may be NULL) is kept
+ *  with ERROR only. An unknown code is SIGIL_E_INVALID_ARGUMENT. */
+SIGIL_API sigil_status_t sigil_span_set_status(sigil_span_recorder_t *span, uint32_t status_code,
+                                               const char *message, size_t message_len);
+
+/** Records that the step failed: status ERROR with `message`, error.type
+ *  `error_type` (NUL-terminated; NULL or empty: "span_error"; an
+ *  exception's class name fits) and an "exception" event. */
+SIGIL_API sigil_status_t sigil_span_set_error(sigil_span_recorder_t *span, const char *error_type,
+                                              const char *message, size_t message_len);
+
+/** Whether content values recorded on this span would be kept (1) or left
+ *  out (0) under its content capture mode: bindings skip serializing
+ *  arguments and return values that would be dropped. 0 for NULL and no-op
+ *  recorders. */
+SIGIL_API int sigil_span_captures_content(const sigil_span_recorder_t *span);
+
+/** The span's traceparent, for parenting children and injecting into
+ *  outgoing requests; as sigil_generation_traceparent. */
+SIGIL_API sigil_status_t sigil_span_traceparent(const sigil_span_recorder_t *span, char *buf,
+                                                size_t buf_len);
+
+/** The tracestate the span carries on (its parent's; "" when none):
+ *  `*out` and `*out_len` receive a string owned by the recorder, valid until
+ *  sigil_span_free; do not free. SIGIL_E_INVALID_ARGUMENT for NULL
+ *  arguments. */
+SIGIL_API sigil_status_t sigil_span_tracestate(const sigil_span_recorder_t *span, const char **out,
+                                               size_t *out_len);
+
+/** Ends the span at `completed_at_ns` (0 = now). Returns SIGIL_OK, the first
+ *  malformed-input error recorded, SIGIL_E_SHUTDOWN, or
+ *  SIGIL_E_ALREADY_ENDED. NULL is a no-op. */
+SIGIL_API sigil_status_t sigil_span_end(sigil_span_recorder_t *span, int64_t completed_at_ns,
+                                        sigil_error_t **error);
+
+/** Frees the recorder, ending it first if it was not ended. NULL is a
+ *  no-op. */
+SIGIL_API void sigil_span_free(sigil_span_recorder_t *span);
+
+/* ===========================================================================
+ * W3C trace context (traceparent, tracestate)
+ *
+ * One implementation for every binding's inject and extract: the headers
+ * are "traceparent" and "tracestate" (names case-insensitive).
+ * ======================================================================== */
+
+/** Parses a traceparent ("00-<32 hex>-<16 hex>-<2 hex>"; a future version
+ *  with more fields is accepted; all-zero ids are not). On success writes
+ *  the ids, NUL-terminated, into `trace_id` (33 bytes) and `span_id` (17
+ *  bytes) and the sampled flag into `*sampled` (each may be NULL); returns
+ *  SIGIL_OK, else SIGIL_E_INVALID_ARGUMENT and writes nothing. `header` is
+ *  borrowed for the duration of the call. */
+SIGIL_API sigil_status_t sigil_traceparent_parse(const char *header, size_t header_len, char *trace_id,
+                                                 char *span_id, int *sampled);
+
+/** Writes "00-<trace_id>-<span_id>-<01|00>" into `buf` (at least
+ *  56 bytes: 55 characters and the NUL). SIGIL_E_INVALID_ARGUMENT when the ids are
+ *  not 32 and 16 lowercase hex digits, are all zero, or `buf` is short. */
+SIGIL_API sigil_status_t sigil_traceparent_format(const char *trace_id, const char *span_id, int sampled,
+                                                  char *buf, size_t buf_len);
+
+/** SIGIL_OK when `header` is a valid W3C tracestate (at most 32 list
+ *  members "key=value"), else SIGIL_E_INVALID_ARGUMENT. */
+SIGIL_API sigil_status_t sigil_tracestate_validate(const char *header, size_t header_len);
+
+/* ===========================================================================
  * Privacy: content capture modes, redaction, sanitizer, size limits
  *
  * CONTENT CAPTURE decides which content fields leave the process at all:
@@ -1418,6 +1604,7 @@ SIGIL_API void sigil_metrics_snapshot_free(char *json);
 #define SIGIL_RECORD_TOOL_EXECUTION 2u
 #define SIGIL_RECORD_EMBEDDING 3u
 #define SIGIL_RECORD_RATING 4u
+#define SIGIL_RECORD_SPAN 5u /* sigil_span_start */
 
 /** The client's content capture mode (SIGIL_CONTENT_CAPTURE_*; DEFAULT
  *  unsets). An unknown value is SIGIL_E_INVALID_ARGUMENT and leaves the

@@ -10,6 +10,7 @@
 #include "core/client.h"
 #include "core/embedding_recorder.h"
 #include "core/generation_recorder.h"
+#include "core/span_recorder.h"
 #include "core/tool_execution_recorder.h"
 #include "core/config.h"
 #include "base/utf8.h"
@@ -38,6 +39,10 @@ struct sigil_tool_execution {
 
 struct sigil_embedding {
   sigil::detail::EmbeddingRecorder recorder;
+};
+
+struct sigil_span_recorder {
+  sigil::detail::SpanRecorder recorder;
 };
 
 namespace sigil::abi {

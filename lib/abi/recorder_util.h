@@ -26,17 +26,16 @@ inline detail::ContextValues context_values(Status &first_error, const char *con
   return ctx;
 }
 
-// The parent of a start struct: remote unless a version 3 struct says the
-// traceparent names a span of this process.
-// Version 4 adds the recorder's own span (`own` holds its copy). One that
-// does not parse, or whose trace is not the parent's, is logged as a warning
-// and the library makes the ids instead: the record itself is not lost.
-template <typename Start>
-detail::ParentSpan parent_span(const Start *s, const std::string &traceparent, std::string &own,
-                               const detail::Logger &logger) {
-  detail::ParentSpan p{traceparent, !(s->version >= 3 && s->parent_is_local != 0), {}};
-  if (s->version < 4 || s->span_traceparent == nullptr || *s->span_traceparent == '\0') return p;
-  own = s->span_traceparent;
+// The parent of a recorder: `traceparent`, remote unless said local, and
+// the recorder's own span when the host tracer started it
+// (`span_traceparent`, may be NULL; `own` holds its copy). One that does not
+// parse, or whose trace is not the parent's, is logged as a warning and the
+// library makes the ids instead: the record itself is not lost.
+inline detail::ParentSpan parent_span_of(const std::string &traceparent, bool remote, const char *span_traceparent,
+                                         std::string &own, const detail::Logger &logger) {
+  detail::ParentSpan p{traceparent, remote, {}};
+  if (span_traceparent == nullptr || *span_traceparent == '\0') return p;
+  own = span_traceparent;
   std::string trace, span, parent_trace, parent_span_id;
   bool sampled = true;
   if (!detail::parse_traceparent(own, trace, span, sampled)) {
@@ -48,6 +47,16 @@ detail::ParentSpan parent_span(const Start *s, const std::string &traceparent, s
     p.own = own;
   }
   return p;
+}
+
+// The parent of a start struct: remote unless a version 3 struct says the
+// traceparent names a span of this process; version 4 adds the recorder's
+// own span.
+template <typename Start>
+detail::ParentSpan parent_span(const Start *s, const std::string &traceparent, std::string &own,
+                               const detail::Logger &logger) {
+  return parent_span_of(traceparent, !(s->version >= 3 && s->parent_is_local != 0),
+                        s->version >= 4 ? s->span_traceparent : nullptr, own, logger);
 }
 
 // Writes a traceparent for the recorder's span into a caller buffer

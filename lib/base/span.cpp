@@ -26,18 +26,27 @@ Attribute &AttrList::slot(const char *key, AttrType type) {
   return items_.back();
 }
 
+size_t estimated_bytes(const AttrList &list) {
+  size_t m = 0;
+  for (const Attribute &a : list.items()) {
+    m += sizeof(Attribute) + a.s.size();
+    for (const std::string &s : a.strings) m += sizeof(std::string) + s.size();
+  }
+  return m;
+}
+
+const char *NameStore::intern(std::string_view name) {
+  for (const auto &n : names_) {
+    if (*n == name) return n->c_str();
+  }
+  names_.push_back(std::make_shared<const std::string>(name));
+  return names_.back()->c_str();
+}
+
 size_t SpanData::estimated_bytes() const {
   size_t n = sizeof(SpanData) + name.size() + status_message.size();
-  auto attrs = [](const AttrList &list) {
-    size_t m = 0;
-    for (const Attribute &a : list.items()) {
-      m += sizeof(Attribute) + a.s.size();
-      for (const std::string &s : a.strings) m += sizeof(std::string) + s.size();
-    }
-    return m;
-  };
-  n += attrs(attributes);
-  for (const SpanEvent &e : events) n += sizeof(SpanEvent) + attrs(e.attributes);
+  n += sigil::detail::estimated_bytes(attributes);
+  for (const SpanEvent &e : events) n += sizeof(SpanEvent) + sigil::detail::estimated_bytes(e.attributes);
   return n;
 }
 

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,8 +19,13 @@ enum class SpanStatus : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 enum class AttrType : uint8_t { kString, kBool, kInt, kDouble, kStringArray };
 
 struct Attribute {
-  const char *key = "";  // a string literal: keys are the engine's own constants
+  // A string literal (the engine's own keys) or a name kept by the span's
+  // NameStore (keys an application chose).
+  const char *key = "";
   AttrType type = AttrType::kString;
+  // The value is content (an argument, a return value, a document): the
+  // capture mode may drop it, and the field size limit applies.
+  bool content = false;
   bool b = false;
   int64_t i = 0;
   double d = 0;
@@ -43,6 +50,10 @@ class AttrList {
     if (!v.empty()) set_string(key, v);
   }
 
+  // The attribute at `key`, emptied and given `type` (for callers that set
+  // more than the value, such as the content flag).
+  Attribute &set(const char *key, AttrType type) { return slot(key, type); }
+
   const Attribute *find(const char *key) const;
   const std::vector<Attribute> &items() const { return items_; }
   std::vector<Attribute> &items() { return items_; }
@@ -51,6 +62,20 @@ class AttrList {
  private:
   Attribute &slot(const char *key, AttrType type);
   std::vector<Attribute> items_;
+};
+
+// Rough in-memory size of the attributes, for byte budgets.
+size_t estimated_bytes(const AttrList &list);
+
+// The names an application chose (attribute keys, event names) for the spans
+// it starts itself. Shared, so a copy of a span keeps its keys valid; a
+// name's address never changes once interned.
+class NameStore {
+ public:
+  const char *intern(std::string_view name);
+
+ private:
+  std::vector<std::shared_ptr<const std::string>> names_;
 };
 
 struct SpanEvent {
@@ -67,12 +92,14 @@ struct SpanData {
   std::string parent_span_id;  // empty for a root span
   bool parent_remote = false;  // the parent came from outside this process
   bool sampled = true;
+  std::string trace_state;  // W3C tracestate (OTLP only; the span callback's struct has none)
   int64_t start_ns = 0;
   int64_t end_ns = 0;
   SpanStatus status = SpanStatus::kUnset;
   std::string status_message;  // only with kError
   AttrList attributes;
   std::vector<SpanEvent> events;
+  NameStore names;  // keys and event names not among the engine's constants
 
   // Rough in-memory size, for the exporter's byte budget.
   size_t estimated_bytes() const;

@@ -306,6 +306,8 @@ void Client::end_tool_execution(std::unique_ptr<ToolExecutionEnd> end) { hand_of
 
 void Client::end_embedding(std::unique_ptr<EmbeddingEnd> end) { hand_off(std::move(end)); }
 
+void Client::end_step_span(std::unique_ptr<SpanEnd> end) { hand_off(std::move(end)); }
+
 void Client::hand_off(std::unique_ptr<FinisherTask> task) {
   if (!finishes_inline_ && finisher_.submit(task, [] { return true; })) return;
   task->finish();

@@ -34,6 +34,7 @@ namespace sigil::detail {
 struct GenerationEnd;
 struct ToolExecutionEnd;
 struct EmbeddingEnd;
+struct SpanEnd;
 
 class Client : public std::enable_shared_from_this<Client> {
  public:
@@ -59,11 +60,13 @@ class Client : public std::enable_shared_from_this<Client> {
   Status end_generation(std::unique_ptr<GenerationEnd> end);
   void end_tool_execution(std::unique_ptr<ToolExecutionEnd> end);
   void end_embedding(std::unique_ptr<EmbeddingEnd> end);
+  void end_step_span(std::unique_ptr<SpanEnd> end);
   // What the finisher runs for each (finishing.cpp).
   void finish_generation(GenerationEnd &end);
   void abandon_generation(GenerationEnd &end);
   void finish_tool_execution(ToolExecutionEnd &end);
   void finish_embedding(EmbeddingEnd &end);
+  void finish_step_span(SpanEnd &end);
 
   // Records finish on the thread that ends them: a span callback or a
   // sanitizer is configured (both are documented to run on that thread).

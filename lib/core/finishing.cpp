@@ -1,6 +1,8 @@
 // The finishing step of every record, on the finisher thread (or on the
 // ending thread when the client finishes inline): the privacy pass, the
 // span, the metrics and, for a generation, the sink's enqueue.
+#include <algorithm>
+
 #include "core/client.h"
 #include "core/error_category.h"
 #include "core/record_end.h"
@@ -200,6 +202,57 @@ void Client::finish_embedding(EmbeddingEnd &e) {
     if (!e.local.is_ok()) span_add_exception(span, sigil_status_name(e.local.code()), e.local.message(), span.end_ns);
     finish_span(*telemetry_, privacy(), span, outcome);
   }
+}
+
+void Client::finish_step_span(SpanEnd &e) {
+  if (!e.want_span) return;  // spans only: nothing else to finish
+  const StepSpanData &data = e.data;
+  StepSpanRecord &rec = e.record;
+  const bool content = spans_carry_content(e.mode);
+  StepSpanInput in;
+  in.kind = data.kind;
+  in.name = data.name;
+  in.conversation_id = data.conversation_id;
+  if (content) in.conversation_title = data.conversation_title;
+  in.agent_name = data.agent_name;
+  in.agent_version = data.agent_version;
+  in.started_at_ns = data.started_at_ns;
+  in.completed_at_ns = e.completed_at_ns;
+  SpanData span = step_span(in, e.trace, config_.sdk_name);
+  span.names = std::move(rec.names);
+  span.trace_state = data.tracestate;
+  // The application's attributes after the engine's, which they never
+  // replace; content only where the mode lets spans carry it.
+  for (Attribute &a : rec.attributes.items()) {
+    if ((a.content && !content) || span.attributes.find(a.key) != nullptr) continue;
+    span.attributes.items().push_back(std::move(a));
+  }
+  for (SpanEvent &ev : rec.events) {
+    if (!content) {
+      auto &items = ev.attributes.items();
+      items.erase(std::remove_if(items.begin(), items.end(), [](const Attribute &a) { return a.content; }),
+                  items.end());
+    }
+    span.events.push_back(std::move(ev));
+  }
+  Outcome outcome;
+  if (rec.has_error) {
+    // Error texts may quote content: the error type stands in for them on
+    // content-free spans.
+    std::string message = content ? rec.status_message : rec.error_type;
+    span_add_exception(span, rec.error_type.c_str(), message, std::max(rec.error_time_ns, span.start_ns));
+    outcome = {rec.error_type.c_str(), nullptr, std::move(message)};
+  } else if (rec.status == SpanStatus::kError) {
+    span.status = SpanStatus::kError;
+    if (content) span.status_message = rec.status_message;
+  } else {
+    span.status = rec.status;
+  }
+  if (!e.input_error.is_ok()) {
+    span_add_exception(span, sigil_status_name(e.input_error.code()),
+                       span_error_text(e.mode, semconv::kCategorySdk, e.input_error.message()), span.end_ns);
+  }
+  finish_span(*telemetry_, privacy(), span, outcome);
 }
 
 }  // namespace sigil::detail

@@ -292,16 +292,21 @@ void Privacy::apply_span(SpanData &span) const {
   auto attrs = [&](AttrList &list, const char *prefix) {
     for (Attribute &a : list.items()) {
       path.assign(prefix).append(a.key);
-      const bool tool_io = std::string_view(a.key) == "gen_ai.tool.call.arguments" ||
-                           std::string_view(a.key) == "gen_ai.tool.call.result";
+      const std::string_view key(a.key);
+      // The engine stores tool I/O and a step's input and output as JSON.
+      const bool json_io = key == "gen_ai.tool.call.arguments" || key == "gen_ai.tool.call.result" ||
+                           key == "sigil.span.input" || key == "sigil.span.output";
+      // Values an application marked as content are redacted fully and cut
+      // to the field size limit, as content fields of a generation are.
+      const RedactTier tier = a.content ? RedactTier::kFull : RedactTier::kLight;
       if (a.type == AttrType::kString) {
-        if (tool_io) {
-          apply_json_text(a.s, path, RedactTier::kFull);  // the engine stores tool I/O as JSON
+        if (json_io) {
+          apply_json_text(a.s, path, RedactTier::kFull);
         } else {
-          apply_text(a.s, path, RedactTier::kLight, false);
+          apply_text(a.s, path, tier, a.content);
         }
       } else if (a.type == AttrType::kStringArray) {
-        for (std::string &s : a.strings) apply_text(s, path, RedactTier::kLight, false);
+        for (std::string &s : a.strings) apply_text(s, path, tier, a.content);
       }
     }
     // A value a sanitizer emptied is left out rather than sent as "".

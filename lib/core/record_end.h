@@ -14,6 +14,7 @@
 #include "core/content_capture.h"
 #include "core/embedding_recorder.h"
 #include "core/finisher.h"
+#include "core/span_recorder.h"
 #include "core/tool_execution_recorder.h"
 #include "telemetry/trace_context.h"
 
@@ -68,6 +69,20 @@ struct EmbeddingEnd final : FinisherTask {
   TraceContext trace;  // when want_span
 
   void finish() override { client->finish_embedding(*this); }
+  void abandon() override {}
+};
+
+struct SpanEnd final : FinisherTask {
+  Client *client = nullptr;
+  StepSpanData data;
+  StepSpanRecord record;
+  ContentCaptureMode mode = ContentCaptureMode::kNoToolContent;
+  int64_t completed_at_ns = 0;
+  Status input_error;
+  bool want_span = false;
+  TraceContext trace;  // when want_span
+
+  void finish() override { client->finish_step_span(*this); }
   void abandon() override {}
 };
 

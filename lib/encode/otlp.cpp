@@ -47,6 +47,7 @@ constexpr uint32_t kScopeSchemaUrl = opentelemetry_proto_trace_v1_ScopeSpans_sch
 constexpr uint32_t kTraceId = opentelemetry_proto_trace_v1_Span_trace_id_tag;
 constexpr uint32_t kSpanId = opentelemetry_proto_trace_v1_Span_span_id_tag;
 constexpr uint32_t kParentSpanId = opentelemetry_proto_trace_v1_Span_parent_span_id_tag;
+constexpr uint32_t kTraceState = opentelemetry_proto_trace_v1_Span_trace_state_tag;
 constexpr uint32_t kFlags = opentelemetry_proto_trace_v1_Span_flags_tag;
 constexpr uint32_t kName = opentelemetry_proto_trace_v1_Span_name_tag;
 constexpr uint32_t kKind = opentelemetry_proto_trace_v1_Span_kind_tag;
@@ -226,6 +227,7 @@ void write_span(Writer &w, const SpanData &s) {
   size_t span = w.begin(tr::kSpans);
   w.bytes(tr::kTraceId, hex_to_bytes(s.trace_id));
   w.bytes(tr::kSpanId, hex_to_bytes(s.span_id));
+  w.string_if(tr::kTraceState, s.trace_state);
   if (!s.parent_span_id.empty()) w.bytes(tr::kParentSpanId, hex_to_bytes(s.parent_span_id));
   w.string(tr::kName, s.name);
   w.varint(tr::kKind, static_cast<uint64_t>(s.kind));

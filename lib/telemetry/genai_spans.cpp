@@ -174,6 +174,50 @@ SpanData tool_execution_span(const ToolSpanInput &in, const TraceContext &tc, co
   return s;
 }
 
+const char *step_kind_name(uint32_t kind) {
+  switch (static_cast<StepKind>(kind)) {
+    case StepKind::kAgent:
+      return "agent";
+    case StepKind::kChain:
+      return "chain";
+    case StepKind::kRetriever:
+      return "retriever";
+    case StepKind::kWorkflow:
+      return "workflow";
+    case StepKind::kTask:
+      return "task";
+    case StepKind::kCustom:
+      return "custom";
+  }
+  return nullptr;
+}
+
+SpanData step_span(const StepSpanInput &in, const TraceContext &tc, const std::string &sdk_name) {
+  const std::string_view name = trim_view(in.name);
+  const bool agent = in.kind == StepKind::kAgent;
+  // An agent without an agent name of its own is named by the span's name.
+  const std::string_view agent_name = agent && trim_view(in.agent_name).empty() ? name : in.agent_name;
+  std::string span_name;
+  if (agent) {
+    span_name = sc::kOpInvokeAgent;
+    std::string_view subject = trim_view(agent_name);
+    if (!subject.empty()) span_name.append(" ").append(subject);
+  } else {
+    span_name = name.empty() ? step_kind_name(static_cast<uint32_t>(in.kind)) : std::string(name);
+  }
+  SpanData s = new_span(std::move(span_name), SpanKind::kInternal, tc, in.started_at_ns, in.completed_at_ns);
+  AttrList &a = s.attributes;
+  a.reserve(10);
+  if (agent) a.set_string(sc::kOperationName, sc::kOpInvokeAgent);
+  a.set_string(sc::kSpanKind, step_kind_name(static_cast<uint32_t>(in.kind)));
+  a.set_string_if(sc::kSdkName, sdk_name);
+  set_trimmed(a, sc::kConversationId, in.conversation_id);
+  set_trimmed(a, sc::kConversationTitle, in.conversation_title);
+  set_trimmed(a, sc::kAgentName, agent_name);
+  set_trimmed(a, sc::kAgentVersion, in.agent_version);
+  return s;
+}
+
 std::string tool_content_attribute(std::string_view raw) {
   std::string_view t = trim_view(raw);
   if (t.empty()) return std::string();

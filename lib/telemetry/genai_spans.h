@@ -43,6 +43,23 @@ struct ToolSpanInput {
 // An INTERNAL execute_tool span (content attributes are added by the caller).
 SpanData tool_execution_span(const ToolSpanInput &in, const TraceContext &tc, const std::string &sdk_name);
 
+// Spans an application starts itself: the kinds of sigil.h (SIGIL_STEP_*).
+enum class StepKind : uint32_t { kAgent = 1, kChain, kRetriever, kWorkflow, kTask, kCustom };
+// "agent", "chain", ...; nullptr for a value outside the enum.
+const char *step_kind_name(uint32_t kind);
+
+struct StepSpanInput {
+  StepKind kind = StepKind::kCustom;
+  std::string_view name, conversation_id, conversation_title, agent_name, agent_version;
+  int64_t started_at_ns = 0;
+  int64_t completed_at_ns = 0;
+};
+// An INTERNAL span of an application step. An agent follows the GenAI
+// conventions (gen_ai.operation.name "invoke_agent", named "invoke_agent
+// <agent>"); every kind carries sigil.span.kind. The caller adds the
+// application's own attributes and events after these.
+SpanData step_span(const StepSpanInput &in, const TraceContext &tc, const std::string &sdk_name);
+
 // Tool arguments/results as span attribute text: trimmed JSON is kept as is,
 // anything else becomes a JSON string. Empty input gives "" (omitted).
 std::string tool_content_attribute(std::string_view raw);

@@ -43,6 +43,10 @@ inline constexpr char kToolDescription[] = "gen_ai.tool.description";
 inline constexpr char kToolCallArguments[] = "gen_ai.tool.call.arguments";
 inline constexpr char kToolCallResult[] = "gen_ai.tool.call.result";
 inline constexpr char kErrorType[] = "error.type";
+// Spans an application starts itself (agent, chain, retriever, ...).
+inline constexpr char kSpanKind[] = "sigil.span.kind";
+inline constexpr char kSpanInput[] = "sigil.span.input";
+inline constexpr char kSpanOutput[] = "sigil.span.output";
 inline constexpr char kErrorCategory[] = "error.category";
 
 // The "exception" span event.
@@ -55,6 +59,7 @@ inline constexpr char kOpGenerate[] = "generateText";
 inline constexpr char kOpStream[] = "streamText";
 inline constexpr char kOpEmbeddings[] = "embeddings";
 inline constexpr char kOpExecuteTool[] = "execute_tool";
+inline constexpr char kOpInvokeAgent[] = "invoke_agent";
 
 // error.type values.
 inline constexpr char kErrProviderCall[] = "provider_call_error";
@@ -62,6 +67,7 @@ inline constexpr char kErrMapping[] = "mapping_error";
 inline constexpr char kErrValidation[] = "validation_error";
 inline constexpr char kErrEnqueue[] = "enqueue_error";
 inline constexpr char kErrToolExecution[] = "tool_execution_error";
+inline constexpr char kErrSpan[] = "span_error";  // an application's span without an error type of its own
 // error.category for failures inside the SDK itself.
 inline constexpr char kCategorySdk[] = "sdk_error";
 

@@ -36,6 +36,13 @@ bool parse_traceparent(std::string_view header, std::string &trace_id, std::stri
 constexpr size_t kTraceparentSize = 56;  // 55 characters and the NUL
 bool format_traceparent(std::string_view trace_id, std::string_view span_id, bool sampled, char *buf, size_t len);
 
+// W3C tracestate: at most 32 comma-separated list members "key=value"
+// (simple keys [a-z][a-z0-9_*/-]{0,255}, or multi-tenant "tenant@system"),
+// values of printable ASCII without ',' and '=' up to 256 characters, empty
+// members allowed. False when malformed.
+constexpr size_t kTracestateMaxMembers = 32;
+bool valid_tracestate(std::string_view header);
+
 // A child of `parent` when its traceparent parses, else a new root; with
 // `parent.own` (checked by the caller), that span's ids and sampled flag.
 TraceContext start_trace(const ParentSpan &parent);

@@ -17,3 +17,4 @@ C_INIT_MACRO(sigil_embedding_start_t, c_embedding_start_init_macro, SIGIL_EMBEDD
 C_INIT_MACRO(sigil_embedding_result_t, c_embedding_result_init_macro, SIGIL_EMBEDDING_RESULT_INIT)
 C_INIT_MACRO(sigil_rating_input_t, c_rating_input_init_macro, SIGIL_RATING_INPUT_INIT)
 C_INIT_MACRO(sigil_rating_summary_t, c_rating_summary_init_macro, SIGIL_RATING_SUMMARY_INIT)
+C_INIT_MACRO(sigil_span_start_t, c_span_start_init_macro, SIGIL_SPAN_START_INIT)

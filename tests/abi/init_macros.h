@@ -18,6 +18,7 @@ const sigil_embedding_start_t *c_embedding_start_init_macro(void);
 const sigil_embedding_result_t *c_embedding_result_init_macro(void);
 const sigil_rating_input_t *c_rating_input_init_macro(void);
 const sigil_rating_summary_t *c_rating_summary_init_macro(void);
+const sigil_span_start_t *c_span_start_init_macro(void);
 }
 
 // Runs `init` on a struct filled with 0xAB and compares every byte with

@@ -1,4 +1,4 @@
-// W3C traceparent headers from the host (telemetry/trace_context.h).
+// W3C traceparent and tracestate headers from the host (telemetry/trace_context.h).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -14,5 +14,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (trace_id.size() != 32 || span_id.size() != 16) __builtin_trap();
   }
   (void)sigil::detail::start_trace(sigil::detail::ParentSpan{in});
+  (void)sigil::detail::valid_tracestate(in);
   return 0;
 }

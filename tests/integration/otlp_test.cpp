@@ -376,6 +376,95 @@ TEST_F(Otlp, ToolAndEmbeddingSpansNestUnderTheGeneration) {
   sigil_client_free(client);
 }
 
+// The tree of a decorated agent, as the bindings record it: agent > chain >
+// retriever, and a generation and a tool under the chain, continuing a trace
+// that arrived with a traceparent and a tracestate.
+TEST_F(Otlp, AgentSpanTreeArrivesWithParentsKindsAndTracestate) {
+  sigil_client_t *client = make_client(opts());
+  auto start = [&](uint32_t kind, const char *name, const std::string &parent, bool local) {
+    sigil_span_start_t s = SIGIL_SPAN_START_INIT;
+    s.kind = kind;
+    s.name = name;
+    s.conversation_id = "conv-agent";
+    s.parent_traceparent = parent.c_str();
+    s.parent_is_local = local;
+    if (!local) s.parent_tracestate = "vendor=opaque";
+    sigil_span_recorder_t *r = nullptr;
+    EXPECT_EQ(sigil_span_start(client, &s, &r), SIGIL_OK);
+    return r;
+  };
+  auto tp = [](const sigil_span_recorder_t *r) {
+    char buf[56];
+    EXPECT_EQ(sigil_span_traceparent(r, buf, sizeof buf), SIGIL_OK);
+    return std::string(buf);
+  };
+  const std::string remote = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  sigil_span_recorder_t *agent = start(SIGIL_STEP_AGENT, "travel-agent", remote, false);
+  sigil_span_recorder_t *chain = start(SIGIL_STEP_CHAIN, "plan", tp(agent), true);
+  sigil_span_recorder_t *retriever = start(SIGIL_STEP_RETRIEVER, "search-docs", tp(chain), true);
+  sigil_span_set_attribute_int(retriever, "retriever.documents", 2, 0);
+  sigil_attribute_t doc = {};
+  doc.key = "document.id";
+  doc.key_len = 11;
+  doc.type = SIGIL_ATTRIBUTE_STRING;
+  doc.string_value = "d-1";
+  doc.string_value_len = 3;
+  sigil_span_add_event(retriever, "document", 0, &doc, 1, 0);
+  ASSERT_EQ(sigil_span_end(retriever, 0, nullptr), SIGIL_OK);
+  sigil_span_free(retriever);
+  record_generation(client, "conv-agent", tp(chain).c_str());
+  sigil_tool_execution_start_t ts = SIGIL_TOOL_EXECUTION_START_INIT;
+  ts.tool_name = "book";
+  const std::string chain_tp = tp(chain);
+  ts.parent_traceparent = chain_tp.c_str();
+  ts.parent_is_local = 1;
+  sigil_tool_execution_t *tool = nullptr;
+  ASSERT_EQ(sigil_tool_execution_start(client, &ts, &tool), SIGIL_OK);
+  ASSERT_EQ(sigil_tool_execution_end(tool, nullptr), SIGIL_OK);
+  sigil_tool_execution_free(tool);
+  sigil_span_set_error(chain, "RuntimeError", "no seats", 8);
+  ASSERT_EQ(sigil_span_end(chain, 0, nullptr), SIGIL_OK);
+  sigil_span_free(chain);
+  ASSERT_EQ(sigil_span_end(agent, 0, nullptr), SIGIL_OK);
+  sigil_span_free(agent);
+  ASSERT_EQ(sigil_client_flush(client, 10000, nullptr), SIGIL_OK);
+
+  Json spans = all_spans(h().wait("otlp_traces", 1).get());
+  ASSERT_EQ(cJSON_GetArraySize(spans.get()), 5);
+  const cJSON *a = span_named(spans.get(), "invoke_agent travel-agent");
+  const cJSON *c = span_named(spans.get(), "plan");
+  const cJSON *r = span_named(spans.get(), "search-docs");
+  const cJSON *g = span_named(spans.get(), "generateText gpt-4o");
+  const cJSON *t = span_named(spans.get(), "execute_tool book");
+  ASSERT_TRUE(a && c && r && g && t);
+  for (const cJSON *s : {a, c, r, g, t}) EXPECT_EQ(str_at(s, {"trace_id"}), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(str_at(a, {"parent_span_id"}), "00f067aa0ba902b7");
+  EXPECT_EQ(num_at(a, {"flags"}), kSampled | kHasIsRemote | kIsRemote);
+  EXPECT_EQ(str_at(a, {"trace_state"}), "vendor=opaque");
+  EXPECT_EQ(str_at(c, {"parent_span_id"}), str_at(a, {"span_id"}));
+  EXPECT_EQ(num_at(c, {"flags"}), kSampled | kHasIsRemote);
+  EXPECT_EQ(str_at(r, {"parent_span_id"}), str_at(c, {"span_id"}));
+  EXPECT_EQ(str_at(g, {"parent_span_id"}), str_at(c, {"span_id"}));
+  EXPECT_EQ(str_at(t, {"parent_span_id"}), str_at(c, {"span_id"}));
+  EXPECT_EQ(str_at(a, {"attributes", "gen_ai.operation.name"}), "invoke_agent");
+  EXPECT_EQ(str_at(a, {"attributes", "gen_ai.agent.name"}), "travel-agent");
+  EXPECT_EQ(str_at(a, {"attributes", "sigil.span.kind"}), "agent");
+  EXPECT_EQ(str_at(c, {"attributes", "sigil.span.kind"}), "chain");
+  EXPECT_EQ(str_at(r, {"attributes", "sigil.span.kind"}), "retriever");
+  EXPECT_EQ(str_at(r, {"attributes", "gen_ai.conversation.id"}), "conv-agent");
+  EXPECT_EQ(num_at(r, {"attributes", "retriever.documents"}), 2);
+  EXPECT_EQ(str_at(r, {"events", "0", "name"}), "document");
+  EXPECT_EQ(str_at(r, {"events", "0", "attributes", "document.id"}), "d-1");
+  EXPECT_EQ(str_at(r, {"kind"}), "SPAN_KIND_INTERNAL");
+  EXPECT_EQ(str_at(c, {"status", "code"}), "STATUS_CODE_ERROR");
+  EXPECT_EQ(str_at(c, {"status", "message"}), "no seats");
+  EXPECT_EQ(str_at(c, {"attributes", "error.type"}), "RuntimeError");
+  EXPECT_EQ(str_at(c, {"events", "0", "name"}), "exception");
+  EXPECT_EQ(str_at(a, {"status", "code"}), "STATUS_CODE_UNSET");
+  expect_no_empty_strings(h().captures("otlp_traces").get());
+  sigil_client_free(client);
+}
+
 TEST_F(Otlp, MetricsArriveAsCumulativeHistograms) {
   sigil_client_t *client = make_client(opts());
   record_generation(client, "conv-m-1");

@@ -10,6 +10,7 @@ from .client import (
     Client,
     EmbeddingRecorder,
     GenerationRecorder,
+    SpanRecorder,
     ToolExecutionRecorder,
 )
 from .config import ApiConfig, AuthConfig, ClientConfig, EmbeddingCaptureConfig, GenerationExportConfig, default_config
@@ -105,7 +106,12 @@ from .instrumentation import (
 
 __version__ = "0.10.0"  # the distribution's; above the reference helpers' sigil-sdk>=0.9.3
 
+from . import tracing as _tracing
+from .tracing import *  # noqa: F403 - its __all__: the agent tracing API
+
 __all__ = [
+    *_tracing.__all__,
+    "SpanRecorder",
     "ApiConfig",
     "Artifact",
     "ArtifactKind",

@@ -27,7 +27,7 @@ from . import _native as N
 
 INSTRUMENTATION_NAME = "github.com/grafana/sigil/sdks/python"  # the reference SDK's tracer and meter name
 
-_KINDS = {"generation": SpanKind.CLIENT, "tool": SpanKind.INTERNAL, "embedding": SpanKind.CLIENT}
+_KINDS = {"generation": SpanKind.CLIENT, "tool": SpanKind.INTERNAL, "embedding": SpanKind.CLIENT, "span": SpanKind.INTERNAL}
 
 
 def _text(ptr: Any, n: int) -> str:
@@ -81,12 +81,15 @@ class HostTelemetry:
     # -- start --
 
     def start_span(self, kind: str, name: str, start_ns: int, parent: Optional[bytes],
-                   parent_remote: bool) -> tuple[Any, Optional[bytes]]:
+                   parent_remote: bool, root: bool = False) -> tuple[Any, Optional[bytes]]:
         """Starts the recorder's host span; returns it and the traceparent to hand to the engine
-        (None when the tracer made no span of its own, e.g. the no-op tracer)."""
+        (None when the tracer made no span of its own, e.g. the no-op tracer). ``root`` without a
+        parent starts a new trace, whatever span is current."""
         ctx = None
         parent_span_id = 0
-        if parent is not None:
+        if parent is None and root:
+            ctx = otel_context.Context()
+        elif parent is not None:
             # with_parent_traceparent: the host span is a child of that span too.
             _, trace_hex, span_hex, flags = parent.decode().split("-")[:4]
             parent_span_id = int(span_hex, 16)

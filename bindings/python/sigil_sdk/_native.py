@@ -212,7 +212,7 @@ CONTENT_CAPTURE_MODES = {
     "full_with_metadata_spans": 4,
 }
 CONTENT_CAPTURE_MODE_NAMES = {code: name for name, code in CONTENT_CAPTURE_MODES.items()}
-RECORD_KINDS = {1: "generation", 2: "tool_execution", 3: "embedding", 4: "rating"}
+RECORD_KINDS = {1: "generation", 2: "tool_execution", 3: "embedding", 4: "rating", 5: "span"}
 REDACT_CATEGORIES = {
     "secrets": 0x01,
     "email": 0x02,
@@ -447,6 +447,57 @@ sigil_tool_execution_set_error = _fn("sigil_tool_execution_set_error", c_uint32,
 sigil_tool_execution_end = _fn("sigil_tool_execution_end", c_uint32, P, E)
 sigil_tool_execution_traceparent = _fn("sigil_tool_execution_traceparent", c_uint32, P, c_char_p, c_size_t)
 sigil_tool_execution_free = _fn("sigil_tool_execution_free", None, P)
+
+
+# Spans an application starts itself (sigil.h, "Spans") and W3C trace context.
+STEP_KINDS = {"agent": 1, "chain": 2, "retriever": 3, "workflow": 4, "task": 5, "custom": 6}
+SPAN_STATUS = {"unset": 0, "ok": 1, "error": 2}
+
+
+class SpanStart(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("kind", c_uint32),
+        ("name", c_char_p),
+        ("conversation_id", c_char_p),
+        ("conversation_title", c_char_p),
+        ("agent_name", c_char_p),
+        ("agent_version", c_char_p),
+        ("started_at_ns", c_int64),
+        ("context_conversation_id", c_char_p),
+        ("context_conversation_title", c_char_p),
+        ("context_agent_name", c_char_p),
+        ("context_agent_version", c_char_p),
+        ("parent_traceparent", c_char_p),
+        ("parent_tracestate", c_char_p),
+        ("parent_is_local", c_int),
+        ("content_capture", c_uint32),
+        ("span_traceparent", c_char_p),
+    ]
+
+
+SPAN_START_VERSION = 1
+sigil_span_start = _fn("sigil_span_start", c_uint32, P, POINTER(SpanStart), POINTER(c_void_p))
+sigil_span_set_attribute_string = _fn("sigil_span_set_attribute_string", c_uint32, P, c_char_p, c_char_p, c_size_t,
+                                      c_int)
+sigil_span_set_attribute_int = _fn("sigil_span_set_attribute_int", c_uint32, P, c_char_p, c_int64, c_int)
+sigil_span_set_attribute_double = _fn("sigil_span_set_attribute_double", c_uint32, P, c_char_p, c_double, c_int)
+sigil_span_set_attribute_bool = _fn("sigil_span_set_attribute_bool", c_uint32, P, c_char_p, c_int, c_int)
+sigil_span_set_input = _fn("sigil_span_set_input", c_uint32, P, c_char_p, c_size_t)
+sigil_span_set_output = _fn("sigil_span_set_output", c_uint32, P, c_char_p, c_size_t)
+sigil_span_add_event = _fn("sigil_span_add_event", c_uint32, P, c_char_p, c_int64, POINTER(Attribute), c_size_t,
+                           c_int)
+sigil_span_set_status = _fn("sigil_span_set_status", c_uint32, P, c_uint32, c_char_p, c_size_t)
+sigil_span_set_error = _fn("sigil_span_set_error", c_uint32, P, c_char_p, c_char_p, c_size_t)
+sigil_span_captures_content = _fn("sigil_span_captures_content", c_int, P)
+sigil_span_traceparent = _fn("sigil_span_traceparent", c_uint32, P, c_char_p, c_size_t)
+sigil_span_tracestate = _fn("sigil_span_tracestate", c_uint32, P, POINTER(POINTER(c_char)), POINTER(c_size_t))
+sigil_span_end = _fn("sigil_span_end", c_uint32, P, c_int64, E)
+sigil_span_free = _fn("sigil_span_free", None, P)
+sigil_traceparent_parse = _fn("sigil_traceparent_parse", c_uint32, c_char_p, c_size_t, c_char_p, c_char_p,
+                              POINTER(c_int))
+sigil_traceparent_format = _fn("sigil_traceparent_format", c_uint32, c_char_p, c_char_p, c_int, c_char_p, c_size_t)
+sigil_tracestate_validate = _fn("sigil_tracestate_validate", c_uint32, c_char_p, c_size_t)
 
 # --- embeddings ----------------------------------------------------------------
 

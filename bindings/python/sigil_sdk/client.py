@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import ctypes
+import dataclasses
 import inspect
 import json
 import logging
@@ -34,8 +35,10 @@ from .context import (
     _conversation_id,
     _conversation_title,
     _mode_name,
+    _current_span,
     _parent_remote,
     _parent_traceparent,
+    _parent_tracestate,
     _pop_capture_mode,
     _push_capture_mode,
     _user_id,
@@ -340,7 +343,8 @@ class Client:
         return s
 
     def _start_recorder(self, start: Any, struct: Callable[[Any], Any], empty: Callable[[], Any],
-                        fn: Callable[..., int], recorder_class: type, kind: str = "", name: str = "") -> Any:
+                        fn: Callable[..., int], recorder_class: type, kind: str = "", name: str = "",
+                        parent: Any = None) -> Any:
         """Starts a recorder of any kind; never raises. A start problem (including a shut-down client) is
         kept by the recorder and reported by end(); so is a value C cannot receive (a NUL inside a
         string, an int beyond int64), and the record is then not exported."""
@@ -351,7 +355,7 @@ class Client:
             s, refused = empty(), e
         out = c_void_p()
         handle = self._live_handle()
-        host_span = self._start_host_span(s, kind, name) if self._host is not None and kind else None
+        host_span = self._start_host_span(s, kind, name, parent) if self._host is not None and kind else None
         fn(handle, byref(s), byref(out))
         recorder = recorder_class(self, out)
         recorder._host_span = host_span
@@ -359,15 +363,20 @@ class Client:
             recorder._refuse(refused)
         return recorder
 
-    def _start_host_span(self, s: Any, kind: str, name: str) -> Any:
+    def _start_host_span(self, s: Any, kind: str, name: str, parent: Any = None) -> Any:
         """Starts the recorder's span through the host tracer and gives its ids and start time to the
-        engine, so the record, the engine's span and the host span are one span."""
+        engine, so the record, the engine's span and the host span are one span. ``parent`` is
+        (traceparent or None, remote) when the caller chose the parent itself (a span's explicit or
+        root parent); None for the context's."""
         if not s.started_at_ns:
             s.started_at_ns = time.time_ns()
-        explicit = _parent_traceparent.get()
+        if parent is None:
+            explicit, remote, root = _parent_traceparent.get(), _parent_remote.get(), False
+        else:
+            (explicit, remote), root = parent, parent[0] is None
         try:
             span, own = self._host.start_span(kind, name, s.started_at_ns, explicit.encode() if explicit else None,
-                                              _parent_remote.get())
+                                              remote, root=root)
         except Exception:  # noqa: BLE001 - the host's tracer must not break recording
             self._logger.exception("sigil: starting a span with the host tracer failed")
             return None
@@ -452,6 +461,56 @@ class Client:
                                     lambda: N.EmbeddingStart(N.EMBEDDING_START_VERSION),
                                     N.sigil_embedding_start, EmbeddingRecorder,
                                     "embedding", _span_name("embeddings", start.model.name if start.model else ""))
+
+    def start_span(self, kind: str = "custom", name: str = "", *, conversation_id: Optional[str] = None,
+                   conversation_title: Optional[str] = None, agent_name: Optional[str] = None,
+                   agent_version: Optional[str] = None, started_at: Optional[datetime] = None,
+                   content_capture: Any = None, parent: Optional[str] = None, tracestate: Optional[str] = None,
+                   remote_parent: bool = True, root: bool = False) -> "SpanRecorder":
+        """Starts a span of an application step: ``kind`` is "agent", "chain", "retriever", "workflow",
+        "task" or "custom" (docs/agent-tracing.md). Its parent is ``parent`` (a traceparent; remote unless
+        ``remote_parent=False``), else the current span of this context; ``root=True`` starts a new trace
+        unless the context holds a propagated (remote) parent. Use as a context manager or call end()."""
+        code = N.STEP_KINDS.get(str(kind).strip().lower())
+        if code is None:
+            raise ValueError(f"sigil: unknown span kind {kind!r} (one of {', '.join(N.STEP_KINDS)})")
+
+        def struct(_start: Any) -> Any:
+            s = N.SpanStart()
+            s.version = N.SPAN_START_VERSION
+            s.kind = code
+            u = enc.utf8
+            s.name = u(name, "name")
+            s.conversation_id = u(conversation_id, "conversation_id")
+            s.conversation_title = u(conversation_title, "conversation_title")
+            s.agent_name = u(agent_name, "agent_name")
+            s.agent_version = u(agent_version, "agent_version")
+            if started_at is not None:
+                s.started_at_ns = enc.ns(started_at)
+            s.content_capture = _record_capture_mode(content_capture)
+            s.context_conversation_id = u(_conversation_id.get(), "conversation_id")
+            s.context_conversation_title = u(_conversation_title.get(), "conversation_title")
+            s.context_agent_name = u(_agent_name.get(), "agent_name")
+            s.context_agent_version = u(_agent_version.get(), "agent_version")
+            if chosen is not None and chosen[0]:
+                s.parent_traceparent, s.parent_is_local = chosen[0].encode(), int(not chosen[1])
+                s.parent_tracestate = u(tracestate if parent else _parent_tracestate.get(), "tracestate")
+            elif chosen is None:
+                tp, local = _parent()
+                if tp:
+                    s.parent_traceparent, s.parent_is_local = tp, local
+                    s.parent_tracestate = u(_parent_tracestate.get(), "tracestate")
+            return s
+
+        # The parent chosen here, as (traceparent or None for a new trace, remote); None: the context's.
+        chosen: Optional[tuple[Optional[str], bool]] = None
+        if parent:
+            chosen = (parent, remote_parent)
+        elif root:
+            propagated = _parent_traceparent.get() if _parent_remote.get() else None
+            chosen = (propagated or None, True)
+        return self._start_recorder(None, struct, lambda: N.SpanStart(N.SPAN_START_VERSION), N.sigil_span_start,
+                                    SpanRecorder, "span", name or str(kind), chosen)
 
     def _live_handle(self) -> c_void_p:
         if not self._handle:
@@ -1079,6 +1138,9 @@ class _Recorder:
             if kind == "otel":
                 from . import _host_otel
                 _host_otel.detach(token)
+            elif kind == "vars":
+                for var, var_token in reversed(token):
+                    var.reset(var_token)
             else:
                 _parent_remote.reset(token[1])
                 _parent_traceparent.reset(token[0])
@@ -1317,6 +1379,187 @@ class ToolExecutionRecorder(_Recorder):
         """The local error of end(), else the tool's own error (as the reference SDK reports it)."""
         with self._lock:
             return self._error if self._error is not None else (self._call_error if self._ended else None)
+
+
+def _describe(value: Any) -> Any:
+    """A JSON-able stand-in for a value json cannot write: its fields where it has them (pydantic
+    models, dataclasses), else its type's name. Never the value's repr, which may be large."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        try:
+            return dump(mode="json")
+        except Exception:  # noqa: BLE001
+            pass
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{type(value).__name__}: {len(value)} bytes>"
+    return f"<{type(value).__module__}.{type(value).__qualname__}>"
+
+
+def content_json(value: Any) -> str:
+    """``value`` as JSON text for a span's content: values json cannot write are described
+    (_describe) rather than failing; a value that still cannot be written is described whole."""
+    try:
+        return json.dumps(value, default=_describe, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return json.dumps(f"<{type(value).__module__}.{type(value).__qualname__}>")
+
+
+def _span_scope(recorder: "SpanRecorder") -> list:
+    """Makes ``recorder`` the current span of this context (whichever way OpenTelemetry is set up,
+    it is the parent of what starts here); returns the (var, token) pairs that undo it."""
+    return [(_current_span, _current_span.set(recorder)),
+            (_parent_traceparent, _parent_traceparent.set(recorder.traceparent)),
+            (_parent_remote, _parent_remote.set(False)),
+            (_parent_tracestate, _parent_tracestate.set(recorder.tracestate or None))]
+
+
+class SpanRecorder(_Recorder):
+    """Records one span of an application step (agent, chain, retriever, workflow, task, custom).
+    Use as a context manager (the span is then the current span: records started inside are its
+    children) or call ``end()``. Setters never raise; they return an input error, which end() reports."""
+
+    __slots__ = ("_tracestate",)
+    _end = staticmethod(lambda handle, err: N.sigil_span_end(handle, 0, err))
+    _free = staticmethod(N.sigil_span_free)
+    _traceparent_fn = staticmethod(N.sigil_span_traceparent)
+
+    def __init__(self, client: Client, handle: c_void_p) -> None:
+        super().__init__(client, handle)
+        self._tracestate = ""
+
+    def _keep(self, handle: c_void_p) -> None:
+        super()._keep(handle)
+        self._tracestate = self._read_tracestate(handle)
+
+    @staticmethod
+    def _read_tracestate(handle: c_void_p) -> str:
+        if not handle:
+            return ""
+        ptr, n = ctypes.POINTER(ctypes.c_char)(), c_size_t()
+        if N.sigil_span_tracestate(handle, byref(ptr), byref(n)) != _OK or not n.value:
+            return ""
+        return ctypes.string_at(ptr, n.value).decode()
+
+    @property
+    def tracestate(self) -> str:
+        """The W3C tracestate this span carries on (its propagated parent's), or ""."""
+        with self._lock:
+            return self._read_tracestate(self._handle) if self._handle else self._tracestate
+
+    @property
+    def captures_content(self) -> bool:
+        """Whether content (arguments, return values, content=True values) would be kept under this
+        span's content capture mode; False once ended."""
+        with self._lock:
+            return bool(self._handle) and N.sigil_span_captures_content(self._handle) == 1
+
+    def _call(self, fn: Callable[..., int], *args: Any) -> Optional[SigilError]:
+        with self._lock:
+            if self._handle:
+                return self._input_error(fn(self._handle, *args))
+        return None
+
+    def set_attribute(self, key: str, value: Any, *, content: bool = False) -> Optional[SigilError]:
+        """Sets one attribute: bool, int and float keep their type, str is text, anything else is
+        written as JSON text. ``content=True`` marks a value the capture mode may drop."""
+        try:
+            k = enc.utf8(key, "attribute key") or b""
+        except _NotRepresentable as e:
+            return self._refuse(e)
+        flag = int(bool(content))
+        if isinstance(value, bool):
+            return self._call(N.sigil_span_set_attribute_bool, k, int(value), flag)
+        if isinstance(value, int) and _INT64_MIN <= value <= _INT64_MAX:
+            return self._call(N.sigil_span_set_attribute_int, k, value, flag)
+        if isinstance(value, float):
+            return self._call(N.sigil_span_set_attribute_double, k, value, flag)
+        text = value if isinstance(value, str) else content_json(value)
+        raw = text.encode("utf-8", "surrogatepass")
+        return self._call(N.sigil_span_set_attribute_string, k, raw, len(raw), flag)
+
+    def set_attributes(self, attributes: dict, *, content: bool = False) -> Optional[SigilError]:
+        """Sets every attribute of ``attributes``; returns the first input error."""
+        first = None
+        for key, value in attributes.items():
+            err = self.set_attribute(key, value, content=content)
+            first = first or err
+        return first
+
+    def set_input(self, value: Any) -> Optional[SigilError]:
+        """The step's input (sigil.span.input, JSON; always content)."""
+        raw = content_json(value).encode("utf-8", "surrogatepass")
+        return self._call(N.sigil_span_set_input, raw, len(raw))
+
+    def set_output(self, value: Any) -> Optional[SigilError]:
+        """The step's output (sigil.span.output, JSON; always content)."""
+        raw = content_json(value).encode("utf-8", "surrogatepass")
+        return self._call(N.sigil_span_set_output, raw, len(raw))
+
+    def add_event(self, name: str, attributes: Optional[dict] = None, *, content: bool = False,
+                  timestamp: Optional[datetime] = None) -> Optional[SigilError]:
+        """Adds an event with typed attributes (as set_attribute types them)."""
+        items = list((attributes or {}).items())
+        arr = (N.Attribute * max(len(items), 1))()
+        keep: list[Any] = []  # the buffers the attributes point into, alive for the call
+
+        def buf(text: str) -> Any:
+            raw = text.encode("utf-8", "surrogatepass")
+            b = ctypes.create_string_buffer(raw, len(raw))
+            keep.append(b)
+            return ctypes.cast(b, ctypes.POINTER(ctypes.c_char)), len(raw)
+
+        for i, (key, value) in enumerate(items):
+            a = arr[i]
+            a.key, a.key_len = buf(str(key))
+            if isinstance(value, bool):
+                a.type, a.int_value = 2, int(value)
+            elif isinstance(value, int) and _INT64_MIN <= value <= _INT64_MAX:
+                a.type, a.int_value = 3, value
+            elif isinstance(value, float):
+                a.type, a.double_value = 4, value
+            else:
+                a.type = 1
+                a.string_value, a.string_value_len = buf(value if isinstance(value, str) else content_json(value))
+        try:
+            n = enc.utf8(name, "event name")
+        except _NotRepresentable as e:
+            return self._refuse(e)
+        ts = enc.ns(timestamp) if timestamp is not None else 0
+        return self._call(N.sigil_span_add_event, n, ts, arr, len(items), int(bool(content)))
+
+    def set_status(self, status: str, message: Optional[str] = None) -> Optional[SigilError]:
+        """Sets the status: "ok", "error" (with ``message``) or "unset"."""
+        code = N.SPAN_STATUS.get(str(status).lower())
+        if code is None:
+            return self._refuse(InvalidArgumentError(f"sigil: unknown span status {status!r}", code=1,
+                                                     status="SIGIL_E_INVALID_ARGUMENT"))
+        raw = (message or "").encode("utf-8", "surrogatepass")
+        return self._call(N.sigil_span_set_status, code, raw, len(raw))
+
+    def set_call_error(self, error: Any) -> None:
+        """Records that the step failed: status ERROR, error.type (the exception's class name) and an
+        "exception" event with its message. None is ignored."""
+        if error is None:
+            return
+        is_exc = isinstance(error, BaseException)
+        kind = type(error).__name__ if is_exc else ""
+        message = (str(error) or kind) if is_exc else str(error)
+        raw = message.encode("utf-8", "surrogatepass")
+        with self._lock:
+            self._call_error = error if is_exc else RuntimeError(message)
+            if self._handle:
+                N.sigil_span_set_error(self._handle, kind.encode(), raw, len(raw))
+
+    set_error = set_call_error
+
+    def _make_current(self) -> None:
+        super()._make_current()
+        if self.traceparent:
+            self._scopes.append(("vars", _span_scope(self)))
 
 
 class EmbeddingRecorder(_Recorder):

@@ -113,6 +113,15 @@ def parent_traceparent_from_context() -> Optional[str]:
     return _parent_traceparent.get()
 
 
+# The W3C tracestate that travels with the parent traceparent (an extracted
+# header's, or the current span's), and the innermost open span of this context
+# (sigil_sdk.tracing): what log_event and attach_metadata write to.
+_parent_tracestate: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(
+    "sigil_parent_tracestate", default=None
+)
+_current_span: contextvars.ContextVar[Any] = contextvars.ContextVar("sigil_current_span", default=None)
+
+
 
 # Content capture modes in effect for the records started in this context that
 # set none themselves, innermost last: with_content_capture_mode scopes, and

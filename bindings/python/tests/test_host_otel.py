@@ -408,3 +408,34 @@ def test_with_parent_traceparent_parents_the_host_span(harness, host):
     assert "%032x" % gen.context.trace_id == "0af7651916cd43dd8448eb211c80319c"
     assert "%016x" % gen.parent.span_id == "b7ad6b7169203331" and gen.parent.is_remote
     assert rec.traceparent.split("-")[2] == "%016x" % gen.context.span_id
+
+
+def test_decorated_spans_go_through_the_host_tracer_as_one_tree(harness, host):
+    with host_client(harness, host) as client:
+        sigil.configure_tracing(client)
+        try:
+            @sigil.span(kind="retriever", name="lookup")
+            def lookup(q):
+                with host.tracer.start_as_current_span("vector db"):
+                    pass
+                return [q]
+
+            @sigil.trace(name="host-agent")
+            def agent(q):
+                with generation(client) as rec:
+                    finish(rec)
+                return lookup(q)
+
+            with host.tracer.start_as_current_span("handle-request") as app:
+                agent("q")
+        finally:
+            sigil.configure_tracing(None)
+    spans = host.spans()
+    a, r, g, db = (spans[n] for n in ("invoke_agent host-agent", "lookup", "generateText gpt-4o", "vector db"))
+    # @trace is a root of its own trace, not a child of the application's span.
+    assert a.parent is None and a.context.trace_id != app.get_span_context().trace_id
+    assert a.kind == SpanKind.INTERNAL and a.attributes["gen_ai.operation.name"] == "invoke_agent"
+    assert r.parent.span_id == a.context.span_id and r.attributes["sigil.span.kind"] == "retriever"
+    assert g.parent.span_id == a.context.span_id
+    assert db.parent.span_id == r.context.span_id  # the host's own spans nest under the step
+    assert harness.captures("otlp_traces") == []

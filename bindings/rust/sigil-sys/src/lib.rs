@@ -56,6 +56,8 @@ opaque!(
     sigil_tool_execution_t,
     /// `sigil_embedding_t`: an embedding recorder.
     sigil_embedding_t,
+    /// `sigil_span_recorder_t`: a span of an application step (agent, chain, ...).
+    sigil_span_recorder_t,
     /// `sigil_rating_result_t`: the server's answer to a rating.
     sigil_rating_result_t,
     /// `sigil_export_results_t`: an exporter callback's per-item results.
@@ -257,6 +259,40 @@ pub struct sigil_tool_execution_start_t {
 pub const SIGIL_TOOL_EXECUTION_START_VERSION: u32 = 4;
 
 // ---------------------------------------------------------------------------
+// Spans (agents, chains, retrievers, workflows, tasks, any step)
+
+pub const SIGIL_STEP_AGENT: u32 = 1;
+pub const SIGIL_STEP_CHAIN: u32 = 2;
+pub const SIGIL_STEP_RETRIEVER: u32 = 3;
+pub const SIGIL_STEP_WORKFLOW: u32 = 4;
+pub const SIGIL_STEP_TASK: u32 = 5;
+pub const SIGIL_STEP_CUSTOM: u32 = 6;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct sigil_span_start_t {
+    pub version: u32,
+    pub kind: u32,
+    pub name: *const c_char,
+    pub conversation_id: *const c_char,
+    pub conversation_title: *const c_char,
+    pub agent_name: *const c_char,
+    pub agent_version: *const c_char,
+    pub started_at_ns: i64,
+    pub context_conversation_id: *const c_char,
+    pub context_conversation_title: *const c_char,
+    pub context_agent_name: *const c_char,
+    pub context_agent_version: *const c_char,
+    pub parent_traceparent: *const c_char,
+    pub parent_tracestate: *const c_char,
+    pub parent_is_local: c_int,
+    pub content_capture: u32,
+    pub span_traceparent: *const c_char,
+}
+
+pub const SIGIL_SPAN_START_VERSION: u32 = 1;
+
+// ---------------------------------------------------------------------------
 // Embeddings
 
 #[repr(C)]
@@ -447,6 +483,7 @@ pub const SIGIL_RECORD_GENERATION: u32 = 1;
 pub const SIGIL_RECORD_TOOL_EXECUTION: u32 = 2;
 pub const SIGIL_RECORD_EMBEDDING: u32 = 3;
 pub const SIGIL_RECORD_RATING: u32 = 4;
+pub const SIGIL_RECORD_SPAN: u32 = 5;
 
 /// `sigil_content_capture_resolver_fn`: decides one record's content capture mode.
 pub type sigil_content_capture_resolver_fn = Option<
@@ -755,6 +792,103 @@ extern "C" {
         buf_len: usize,
     ) -> sigil_status_t;
     pub fn sigil_tool_execution_free(execution: *mut sigil_tool_execution_t);
+
+    // Spans
+    pub fn sigil_span_start_init(start: *mut sigil_span_start_t) -> sigil_status_t;
+    pub fn sigil_span_start(
+        client: *mut sigil_client_t,
+        start: *const sigil_span_start_t,
+        out: *mut *mut sigil_span_recorder_t,
+    ) -> sigil_status_t;
+    pub fn sigil_span_set_attribute_string(
+        span: *mut sigil_span_recorder_t,
+        key: *const c_char,
+        value: *const c_char,
+        value_len: usize,
+        content: c_int,
+    ) -> sigil_status_t;
+    pub fn sigil_span_set_attribute_int(
+        span: *mut sigil_span_recorder_t,
+        key: *const c_char,
+        value: i64,
+        content: c_int,
+    ) -> sigil_status_t;
+    pub fn sigil_span_set_attribute_double(
+        span: *mut sigil_span_recorder_t,
+        key: *const c_char,
+        value: f64,
+        content: c_int,
+    ) -> sigil_status_t;
+    pub fn sigil_span_set_attribute_bool(
+        span: *mut sigil_span_recorder_t,
+        key: *const c_char,
+        value: c_int,
+        content: c_int,
+    ) -> sigil_status_t;
+    pub fn sigil_span_set_input(
+        span: *mut sigil_span_recorder_t,
+        json: *const c_char,
+        json_len: usize,
+    ) -> sigil_status_t;
+    pub fn sigil_span_set_output(
+        span: *mut sigil_span_recorder_t,
+        json: *const c_char,
+        json_len: usize,
+    ) -> sigil_status_t;
+    pub fn sigil_span_add_event(
+        span: *mut sigil_span_recorder_t,
+        name: *const c_char,
+        time_ns: i64,
+        attributes: *const sigil_attribute_t,
+        attributes_count: usize,
+        content: c_int,
+    ) -> sigil_status_t;
+    pub fn sigil_span_set_status(
+        span: *mut sigil_span_recorder_t,
+        status_code: u32,
+        message: *const c_char,
+        message_len: usize,
+    ) -> sigil_status_t;
+    pub fn sigil_span_set_error(
+        span: *mut sigil_span_recorder_t,
+        error_type: *const c_char,
+        message: *const c_char,
+        message_len: usize,
+    ) -> sigil_status_t;
+    pub fn sigil_span_captures_content(span: *const sigil_span_recorder_t) -> c_int;
+    pub fn sigil_span_traceparent(
+        span: *const sigil_span_recorder_t,
+        buf: *mut c_char,
+        buf_len: usize,
+    ) -> sigil_status_t;
+    pub fn sigil_span_tracestate(
+        span: *const sigil_span_recorder_t,
+        out: *mut *const c_char,
+        out_len: *mut usize,
+    ) -> sigil_status_t;
+    pub fn sigil_span_end(
+        span: *mut sigil_span_recorder_t,
+        completed_at_ns: i64,
+        error: *mut *mut sigil_error_t,
+    ) -> sigil_status_t;
+    pub fn sigil_span_free(span: *mut sigil_span_recorder_t);
+
+    // W3C trace context
+    pub fn sigil_traceparent_parse(
+        header: *const c_char,
+        header_len: usize,
+        trace_id: *mut c_char,
+        span_id: *mut c_char,
+        sampled: *mut c_int,
+    ) -> sigil_status_t;
+    pub fn sigil_traceparent_format(
+        trace_id: *const c_char,
+        span_id: *const c_char,
+        sampled: c_int,
+        buf: *mut c_char,
+        buf_len: usize,
+    ) -> sigil_status_t;
+    pub fn sigil_tracestate_validate(header: *const c_char, header_len: usize) -> sigil_status_t;
 
     // Embeddings
     pub fn sigil_embedding_start_init(start: *mut sigil_embedding_start_t) -> sigil_status_t;

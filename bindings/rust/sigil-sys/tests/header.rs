@@ -414,6 +414,10 @@ fn struct_layouts_match_the_c_compiler() {
             conversation_id, conversation_title, agent_name, agent_version, request_model, request_provider,
             include_content, started_at_ns, context_conversation_id, context_conversation_title,
             context_agent_name, context_agent_version, parent_traceparent, content_capture, parent_is_local, span_traceparent }
+        sigil_span_start_t { version, kind, name, conversation_id, conversation_title, agent_name, agent_version,
+            started_at_ns, context_conversation_id, context_conversation_title, context_agent_name,
+            context_agent_version, parent_traceparent, parent_tracestate, parent_is_local, content_capture,
+            span_traceparent }
         sigil_embedding_start_t { version, model_provider, model_name, agent_name, agent_version, has_dimensions,
             dimensions, encoding_format, started_at_ns, context_agent_name, context_agent_version,
             parent_traceparent, content_capture, parent_is_local, span_traceparent }
@@ -525,6 +529,9 @@ fn init_functions_write_what_the_structs_hold() {
         let mut e: sigil_embedding_start_t = std::mem::zeroed();
         assert_eq!(sigil_embedding_start_init(&mut e), SIGIL_OK);
         assert_eq!(e.version, SIGIL_EMBEDDING_START_VERSION);
+        let mut s: sigil_span_start_t = std::mem::zeroed();
+        assert_eq!(sigil_span_start_init(&mut s), SIGIL_OK);
+        assert_eq!(s.version, SIGIL_SPAN_START_VERSION);
         let mut r: sigil_rating_input_t = std::mem::zeroed();
         assert_eq!(sigil_rating_input_init(&mut r), SIGIL_OK);
         assert_eq!(r.version, SIGIL_RATING_INPUT_VERSION);
