@@ -748,12 +748,12 @@ void Exporter::replay_spool() {
   }
 }
 
-void Exporter::replay_telemetry(std::vector<SpoolRecord> &records, std::vector<SpoolRecord> &remaining,
-                                bool &failed) {
+void Exporter::replay_telemetry(std::vector<SpoolRecord> &records, std::vector<SpoolRecord> &remaining, bool &failed) {
   auto is_telemetry = [](const SpoolRecord &r) {
     return r.format == kSpoolOtlpTraces || r.format == kSpoolOtlpMetrics;
   };
-  auto first = std::stable_partition(records.begin(), records.end(), [&](const SpoolRecord &r) { return !is_telemetry(r); });
+  auto first =
+      std::stable_partition(records.begin(), records.end(), [&](const SpoolRecord &r) { return !is_telemetry(r); });
   if (first == records.end()) return;
   SpooledTelemetrySender *sender = telemetry_sender_.load(std::memory_order_acquire);
   const uint64_t now_ms = uint64_t(now_unix_ns() / 1000000);

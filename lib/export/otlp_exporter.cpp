@@ -159,8 +159,8 @@ Status OtlpExporter::shutdown(Clock::time_point deadline) {
   worker_.join();
   // One line that says whether any telemetry was lost.
   const OtlpCounters &c = counters_;
-  const bool lost = c.spans_dropped.load() > 0 || c.metric_export_failures.load() > 0 ||
-                    c.spans_spooled.load() > 0 || c.metric_exports_spooled.load() > 0;
+  const bool lost = c.spans_dropped.load() > 0 || c.metric_export_failures.load() > 0 || c.spans_spooled.load() > 0 ||
+                    c.metric_exports_spooled.load() > 0;
   if (lost) {
     logger_.warn(summary());
   } else {
@@ -466,11 +466,10 @@ void OtlpExporter::fork_child() {
   queue_.clear();
   queue_bytes_ = 0;
   flush_requested_ = flush_done_ = 0;
-  for (auto *c :
-       {&counters_.spans_enqueued, &counters_.spans_exported, &counters_.spans_dropped, &counters_.metric_exports,
-        &counters_.metric_export_failures, &counters_.requests, &counters_.retries, &counters_.protocol_mismatches,
-        &counters_.spans_spooled, &counters_.metric_exports_spooled, &counters_.spans_replayed,
-        &counters_.metric_exports_replayed}) {
+  for (auto *c : {&counters_.spans_enqueued, &counters_.spans_exported, &counters_.spans_dropped,
+                  &counters_.metric_exports, &counters_.metric_export_failures, &counters_.requests, &counters_.retries,
+                  &counters_.protocol_mismatches, &counters_.spans_spooled, &counters_.metric_exports_spooled,
+                  &counters_.spans_replayed, &counters_.metric_exports_replayed}) {
     c->store(0, std::memory_order_relaxed);
   }
   if (session_) {
@@ -537,7 +536,7 @@ void OtlpExporter::report_failure(const std::string &line, std::atomic<bool> *on
 }
 
 OtlpExporter::PostResult OtlpExporter::post(const std::string &url, const HeaderList &headers, const TlsConfig &tls,
-                        const std::string &body, const char *what, int64_t *rejected) {
+                                            const std::string &body, const char *what, int64_t *rejected) {
   if (!session_) session_ = std::make_unique<HttpSession>();
   const Clock::time_point first_attempt = Clock::now();
   const auto window = std::chrono::milliseconds(config_.retry_window_ms);

@@ -757,9 +757,9 @@ TEST_F(Otlp, WhatTheCollectorMissedWaitsInTheSpoolAndArrivesOnce) {
   sigil_client_t *second = make_client(up);
   Json traces = h().wait("otlp_traces", 2);  // the two spooled requests
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while ((sigil_test::stats_of(second).spans_replayed < 7 ||
-          sigil_test::stats_of(second).metric_exports_replayed < 1) &&
-         std::chrono::steady_clock::now() < until) {
+  while (
+      (sigil_test::stats_of(second).spans_replayed < 7 || sigil_test::stats_of(second).metric_exports_replayed < 1) &&
+      std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   stats = sigil_test::stats_of(second);
