@@ -622,9 +622,11 @@ void Exporter::replay_spool() {
     if (!spool_->claim(path, seg)) continue;  // a live writer's (that process replays it)
     claimed = true;
     drop_acknowledged(seg.records);  // write-ahead segments: answered before the writer stopped
-    std::vector<SpoolRecord> &recs = seg.records;
+    // The segment's generations; seg.records keeps its length (release
+    // compares it with what remains to know whether anything left).
+    std::vector<SpoolRecord> recs;
     std::vector<SpoolRecord> remaining;
-    replay_telemetry(recs, remaining, telemetry_failed);
+    replay_telemetry(seg.records, recs, remaining, telemetry_failed);
     size_t i = 0;
     while (i < recs.size()) {
       if (failed || abort_.load()) {
@@ -748,18 +750,16 @@ void Exporter::replay_spool() {
   }
 }
 
-void Exporter::replay_telemetry(std::vector<SpoolRecord> &records, std::vector<SpoolRecord> &remaining, bool &failed) {
-  auto is_telemetry = [](const SpoolRecord &r) {
-    return r.format == kSpoolOtlpTraces || r.format == kSpoolOtlpMetrics;
-  };
-  auto first =
-      std::stable_partition(records.begin(), records.end(), [&](const SpoolRecord &r) { return !is_telemetry(r); });
-  if (first == records.end()) return;
+void Exporter::replay_telemetry(std::vector<SpoolRecord> &records, std::vector<SpoolRecord> &generations,
+                                std::vector<SpoolRecord> &remaining, bool &failed) {
   SpooledTelemetrySender *sender = telemetry_sender_.load(std::memory_order_acquire);
   const uint64_t now_ms = uint64_t(now_unix_ns() / 1000000);
   const uint64_t max_age = spool_->config().max_age_ms;
-  for (auto it = first; it != records.end(); ++it) {
-    SpoolRecord &r = *it;
+  for (SpoolRecord &r : records) {
+    if (r.format != kSpoolOtlpTraces && r.format != kSpoolOtlpMetrics) {
+      generations.push_back(std::move(r));
+      continue;
+    }
     if (now_ms > r.written_unix_ms && now_ms - r.written_unix_ms > max_age) {
       logger_.warn("spool: dropping " + r.id + ": older than the spool's age budget");
       continue;
@@ -777,7 +777,6 @@ void Exporter::replay_telemetry(std::vector<SpoolRecord> &records, std::vector<S
       logger_.error("spooled " + r.id + " refused by the OTLP receiver, removed from the spool: " + result.message);
     }
   }
-  records.erase(first, records.end());
 }
 
 }  // namespace sigil::detail

@@ -105,8 +105,11 @@ class Exporter final : public GenerationSink {
   Status spool_overflow(const Generation &generation, bool queue_full, bool worker_idle);
   void replay_spool();
   // Sends a segment's spans and metrics records; those not delivered (no
-  // sender for their signal, or the receiver is down) go to `remaining`.
-  void replay_telemetry(std::vector<SpoolRecord> &records, std::vector<SpoolRecord> &remaining, bool &failed);
+  // sender for their signal, or the receiver is down) go to `remaining`, and
+  // the other records (generations) to `generations`. Moves out of `records`
+  // without changing its length.
+  void replay_telemetry(std::vector<SpoolRecord> &records, std::vector<SpoolRecord> &generations,
+                        std::vector<SpoolRecord> &remaining, bool &failed);
   bool live_batch_waiting();  // replay yields to live traffic
   void replay_after_live_success();
   bool wait_backoff(int64_t delay_ms);  // false when aborted

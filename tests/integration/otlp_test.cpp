@@ -794,3 +794,68 @@ TEST_F(Otlp, WhatTheCollectorMissedWaitsInTheSpoolAndArrivesOnce) {
   sigil_client_free(second);
   (void)std::system(("rm -rf '" + std::string(tmpl) + "'").c_str());
 }
+
+// Generations and spans in the same spool segments, their two backends back
+// at different times: each record leaves the spool once its own backend took
+// it, and nothing arrives twice.
+TEST_F(Otlp, GenerationsAndSpansInOneSpoolLeaveItWithTheirOwnBackends) {
+  char tmpl[] = "/tmp/sigil-otlp-spool-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = std::string(tmpl) + "/spool";
+  const std::string closed = "http://127.0.0.1:" + std::to_string(sigil_test::closed_loopback_port());
+  auto wait_for = [](sigil_client_t *client, auto done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!done(sigil_test::stats_of(client)) && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return done(sigil_test::stats_of(client));
+  };
+  // Both backends down: everything is spooled, in one segment (two
+  // generations, then a spans request and a metrics snapshot).
+  ClientOptions c = opts();
+  c.endpoint = closed;
+  c.otlp_endpoint = closed;
+  c.spool_dir = dir;
+  c.no_retries = true;
+  sigil_client_t *first = make_client(c);
+  std::set<std::string> ids;
+  for (int i = 0; i < 2; ++i) ids.insert(span_id_of(record_generation(first, "conv-mixed")));
+  ASSERT_EQ(sigil_client_shutdown(first, 10000, nullptr), SIGIL_OK);
+  sigil_stats_t stats = sigil_test::stats_of(first);
+  EXPECT_EQ(stats.generations_spooled, 2u);
+  EXPECT_EQ(stats.spans_spooled, 2u);
+  sigil_client_free(first);
+  // The generation backend is back, the collector is not.
+  ClientOptions gens_up = opts();
+  gens_up.otlp_endpoint = closed;
+  gens_up.spool_dir = dir;
+  gens_up.no_retries = true;  // its own final metrics (self-metrics) are spooled at once too
+  sigil_client_t *second = make_client(gens_up);
+  EXPECT_TRUE(wait_for(second, [](const sigil_stats_t &s) { return s.generations_replayed == 2; }));
+  ASSERT_EQ(sigil_client_shutdown(second, 10000, nullptr), SIGIL_OK);
+  EXPECT_EQ(sigil_test::stats_of(second).spans_replayed, 0u);
+  sigil_client_free(second);
+  EXPECT_GT(spool_segments(dir), 0u);  // the spans still wait
+  // Both are back: the spans arrive, the generations do not come again.
+  ClientOptions up = opts();
+  up.spool_dir = dir;
+  sigil_client_t *third = make_client(up);
+  EXPECT_TRUE(wait_for(third, [](const sigil_stats_t &s) { return s.spans_replayed == 2; }));
+  ASSERT_EQ(sigil_client_shutdown(third, 10000, nullptr), SIGIL_OK);
+  EXPECT_EQ(sigil_test::stats_of(third).generations_replayed, 0u);
+  sigil_client_free(third);
+  int generations = 0;
+  Json exports = h().captures("http_exports");
+  const cJSON *cap = nullptr;
+  cJSON_ArrayForEach(cap, exports.get()) generations +=
+      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cap, "generations"));
+  EXPECT_EQ(generations, 2);
+  std::map<std::string, int> seen;
+  Json spans = all_spans(h().captures("otlp_traces").get());
+  const cJSON *span = nullptr;
+  cJSON_ArrayForEach(span, spans.get())++ seen[str_at(span, {"span_id"})];
+  EXPECT_EQ(seen.size(), 2u);
+  for (const std::string &id : ids) EXPECT_EQ(seen[id], 1) << id;
+  EXPECT_EQ(spool_segments(dir), 0u);
+  (void)std::system(("rm -rf '" + std::string(tmpl) + "'").c_str());
+}
