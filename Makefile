@@ -14,7 +14,7 @@ TEST_APT_PACKAGES := libprotobuf-dev libgtest-dev libbenchmark-dev openssl \
 	clang libclang-rt-14-dev clang-format
 APT_PACKAGES := $(LIB_APT_PACKAGES) $(TEST_APT_PACKAGES)
 
-.PHONY: format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-rust deps-go build bench bench-wal test test-unit test-integration test-python test-frameworks test-go bench-go test-rust bench-rust test-node test-compat test-sanitize fuzz conformance demo install test-install clean
+.PHONY: format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-rust deps-go build bench bench-wal test test-unit test-integration test-python test-frameworks test-go bench-go test-rust bench-rust test-node test-compat test-collector test-sanitize fuzz conformance demo install test-install clean
 
 all: build
 
@@ -77,6 +77,15 @@ test: build
 	$(MAKE) --no-print-directory test-node
 	$(MAKE) --no-print-directory test-compat
 	$(MAKE) --no-print-directory conformance
+
+# A real OpenTelemetry Collector (tests/collector: main.go over pinned modules,
+# go.sum) between the engine's OTLP export and the capture harness. Opt-in: its
+# first build downloads and compiles the collector's modules (figures in
+# tests/collector/README.md); later builds come from GOCACHE.
+COLLECTOR_BIN = $(abspath $(BUILD))/sigil-test-collector
+test-collector: build
+	cd tests/collector && $(GO) build -o $(COLLECTOR_BIN) .
+	SIGIL_TEST_COLLECTOR=$(COLLECTOR_BIN) $(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider tests/collector
 
 test-python: build
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
@@ -199,7 +208,7 @@ bench-wal: build
 # `make lint` checks what `make format` rewrites, and the layer rule of lib/
 # (cmake/check_layers.cmake, also run by every build). CI runs `make lint`.
 FORMAT_C = $(shell git ls-files '*.c' '*.h' '*.cc' '*.cpp' | grep -v '^lib/proto/')
-GO_DIRS  = bindings/go examples/go conformance/drivers/go
+GO_DIRS  = bindings/go examples/go conformance/drivers/go tests/collector
 format: deps-apt
 	clang-format -i $(FORMAT_C)
 	gofmt -w $(GO_DIRS)

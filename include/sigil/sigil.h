@@ -483,10 +483,15 @@ typedef struct sigil_stats {
   /* --- version 3: spans and metrics (OTLP export; see docs/telemetry.md) --- */
   uint64_t spans_exported;         /* accepted by the OTLP receiver */
   uint64_t spans_dropped;          /* lost: queue full, refused, retries over, shutdown deadline */
-  uint64_t metric_exports_failed;  /* metrics exports that did not reach the receiver */
+  uint64_t metric_exports_failed;  /* metrics exports that did not reach the receiver (and were not spooled) */
+  /* --- version 4: telemetry kept in the spool (see docs/telemetry.md) --- */
+  uint64_t spans_spooled;            /* written to the spool instead of being dropped */
+  uint64_t spans_replayed;           /* delivered from the spool (by this client) and accepted */
+  uint64_t metric_exports_spooled;   /* final metrics snapshots written to the spool */
+  uint64_t metric_exports_replayed;  /* snapshots delivered from the spool (by this client) */
 } sigil_stats_t;
 
-/* Version 1 and 2 callers (without the later fields) keep working: the
+/* Version 1, 2 and 3 callers (without the later fields) keep working: the
  * library writes only the fields of the version the caller set. Accounting: every generation
  * that reached the exporter (sigil_generation_end returned SIGIL_OK or a
  * queue_full / byte_budget / payload_too_large status) ends in exactly one of
@@ -502,14 +507,14 @@ typedef struct sigil_stats {
  * sum. A per-item answer saying the server already stores the generation
  * ("generation already exists": a retried or replayed batch) counts as
  * exported (replayed), not rejected. */
-#define SIGIL_STATS_VERSION 3u
-#define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+#define SIGIL_STATS_VERSION 4u
+#define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
 /** Initializes `*stats` exactly as SIGIL_STATS_INIT does. Returns
  *  SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_stats_init(sigil_stats_t *stats);
 
-/** Fills `*out` (caller-owned, with `version` set to 1, 2 or 3), counting every
+/** Fills `*out` (caller-owned, with `version` set to 1, 2, 3 or 4), counting every
  *  record ended before the call. Thread-safe. A NULL client or `out`, or
  *  another version, is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out);

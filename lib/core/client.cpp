@@ -116,6 +116,17 @@ Expected<std::shared_ptr<Client>> Client::create(const Options &options, const E
     // The sink outlives the telemetry pipeline (members die in reverse order).
     const GenerationSink *sink_ptr = client->sink_.get();
     client->telemetry_->set_counter_source([sink_ptr] { return generation_self_metrics(sink_ptr->counters()); });
+    // Spans and metrics the OTLP exporter gives up on wait in the spool with
+    // the generations, and the sink's replay sends them back. The sink
+    // outlives the telemetry pipeline, and its worker stops before it (see
+    // shutdown), so each may hold the other's pointer.
+    Spool *spool = client->sink_->spool();
+    OtlpExporter *otlp = client->telemetry_->otlp_exporter();
+    if (spool != nullptr && otlp != nullptr) {
+      GenerationSink *sink = client->sink_.get();
+      otlp->set_spool(spool, [sink] { sink->nudge_replay(); });
+      sink->set_telemetry_sender(otlp);
+    }
   }
   register_for_fork(client.get());
   return client;
@@ -239,6 +250,10 @@ void Client::stats(sigil_stats_t &out) const {
     out.spans_exported = t->spans_exported.load();
     out.spans_dropped = t->spans_dropped.load();
     out.metric_exports_failed = t->metric_export_failures.load();
+    out.spans_spooled = t->spans_spooled.load();
+    out.spans_replayed = t->spans_replayed.load();
+    out.metric_exports_spooled = t->metric_exports_spooled.load();
+    out.metric_exports_replayed = t->metric_exports_replayed.load();
   }
   if (!sink_) return;
   const ExportCounters &c = sink_->counters();

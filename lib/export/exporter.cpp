@@ -211,14 +211,22 @@ Status Exporter::spool_overflow(const Generation &generation, bool queue_full, b
   if (!overflow_warned_.exchange(true, std::memory_order_relaxed)) {
     logger_.warn(what + "; spooling generations to " + spool_->config().dir + " until it drains");
   }
-  if (worker_idle) {  // nothing queued would trigger a replay: ask for one
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      replay_nudge_ = true;
-    }
-    work_cv_.notify_one();
-  }
+  if (worker_idle) nudge_replay();  // nothing queued would trigger a replay: ask for one
   return Status::ok();
+}
+
+void Exporter::nudge_replay() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    replay_nudge_ = true;
+  }
+  work_cv_.notify_one();
+}
+
+void Exporter::set_telemetry_sender(SpooledTelemetrySender *sender) {
+  telemetry_sender_.store(sender, std::memory_order_release);
+  // A pass that ran before this kept the spool's telemetry records.
+  if (sender != nullptr && spool_) nudge_replay();
 }
 
 Status Exporter::flush(Clock::time_point deadline) {
@@ -598,8 +606,12 @@ void Exporter::replay_spool() {
   size_t unreadable = 0;
   std::string unreadable_why;
   bool claimed = false;
+  bool telemetry_failed = false;  // the OTLP receiver did not answer: its records wait for the next pass
   for (const std::string &path : spool_->segments()) {
-    if (failed || abort_.load()) break;
+    // With the generation backend down, segments are still read for their
+    // spans and metrics, while their receiver answers.
+    const bool telemetry_open = !telemetry_failed && telemetry_sender_.load(std::memory_order_acquire) != nullptr;
+    if ((failed && !telemetry_open) || abort_.load()) break;
     // A waiting live batch goes next, after at least one segment of this
     // pass (so that neither starves the other); the pass resumes right after.
     if (claimed && live_batch_waiting()) {
@@ -610,8 +622,11 @@ void Exporter::replay_spool() {
     if (!spool_->claim(path, seg)) continue;  // a live writer's (that process replays it)
     claimed = true;
     drop_acknowledged(seg.records);  // write-ahead segments: answered before the writer stopped
-    std::vector<SpoolRecord> &recs = seg.records;
+    // The segment's generations; seg.records keeps its length (release
+    // compares it with what remains to know whether anything left).
+    std::vector<SpoolRecord> recs;
     std::vector<SpoolRecord> remaining;
+    replay_telemetry(seg.records, recs, remaining, telemetry_failed);
     size_t i = 0;
     while (i < recs.size()) {
       if (failed || abort_.load()) {
@@ -718,7 +733,7 @@ void Exporter::replay_spool() {
     warned_unreadable_ = true;
   }
   const auto now = Clock::now();
-  if (failed || abort_.load()) {
+  if (failed || telemetry_failed || abort_.load()) {
     replay_backoff_ms_ = next_replay_backoff_ms(replay_backoff_ms_, config_.initial_backoff_ms, config_.max_backoff_ms);
     int64_t delay = retry_after >= 0 ? retry_.retry_after_ms(retry_after) : replay_backoff_ms_;
     next_replay_ = now + std::chrono::milliseconds(delay);
@@ -732,6 +747,35 @@ void Exporter::replay_spool() {
     replay_seen_appends_ = appends_before;
     // Records spooled during the pass (overflow) go in the next one.
     next_replay_ = spool_->append_count() != appends_before ? now : now + kRescan;
+  }
+}
+
+void Exporter::replay_telemetry(std::vector<SpoolRecord> &records, std::vector<SpoolRecord> &generations,
+                                std::vector<SpoolRecord> &remaining, bool &failed) {
+  SpooledTelemetrySender *sender = telemetry_sender_.load(std::memory_order_acquire);
+  const uint64_t now_ms = uint64_t(now_unix_ns() / 1000000);
+  const uint64_t max_age = spool_->config().max_age_ms;
+  for (SpoolRecord &r : records) {
+    if (r.format != kSpoolOtlpTraces && r.format != kSpoolOtlpMetrics) {
+      generations.push_back(std::move(r));
+      continue;
+    }
+    if (now_ms > r.written_unix_ms && now_ms - r.written_unix_ms > max_age) {
+      logger_.warn("spool: dropping " + r.id + ": older than the spool's age budget");
+      continue;
+    }
+    if (failed || abort_.load() || sender == nullptr || !sender->sends(r.format)) {
+      remaining.push_back(std::move(r));
+      continue;
+    }
+    AttemptResult result = sender->send_spooled(r, abort_);
+    if (result.outcome == AttemptResult::Outcome::kRetryable) {
+      failed = true;
+      logger_.debug("spool replay of " + r.id + " deferred: " + result.message);
+      remaining.push_back(std::move(r));
+    } else if (result.outcome == AttemptResult::Outcome::kRejected) {
+      logger_.error("spooled " + r.id + " refused by the OTLP receiver, removed from the spool: " + result.message);
+    }
   }
 }
 

@@ -21,6 +21,7 @@
 #include "base/status.h"
 #include "export/retry_policy.h"
 #include "export/spool.h"
+#include "export/spooled_telemetry.h"
 #include "export/transport.h"
 
 namespace sigil::detail {
@@ -69,6 +70,11 @@ class Exporter final : public GenerationSink {
   void fork_parent() override;
   void fork_child() override;
 
+  Spool *spool() override { return spool_.get(); }
+  // Replay hands the spool's spans and metrics to `sender` (null: kept).
+  void set_telemetry_sender(SpooledTelemetrySender *sender) override;
+  void nudge_replay() override;
+
  private:
   struct Item {
     Generation generation;
@@ -98,6 +104,12 @@ class Exporter final : public GenerationSink {
   // The overload path of enqueue, on the caller's thread, without mu_.
   Status spool_overflow(const Generation &generation, bool queue_full, bool worker_idle);
   void replay_spool();
+  // Sends a segment's spans and metrics records; those not delivered (no
+  // sender for their signal, or the receiver is down) go to `remaining`, and
+  // the other records (generations) to `generations`. Moves out of `records`
+  // without changing its length.
+  void replay_telemetry(std::vector<SpoolRecord> &records, std::vector<SpoolRecord> &generations,
+                        std::vector<SpoolRecord> &remaining, bool &failed);
   bool live_batch_waiting();  // replay yields to live traffic
   void replay_after_live_success();
   bool wait_backoff(int64_t delay_ms);  // false when aborted
@@ -106,6 +118,7 @@ class Exporter final : public GenerationSink {
   std::unique_ptr<GenerationTransport> transport_;
   Recycler recycler_;
   std::unique_ptr<Spool> spool_;  // writes from any thread (see Spool), replay by the worker
+  std::atomic<SpooledTelemetrySender *> telemetry_sender_{nullptr};
   // Replay state, worker only.
   Clock::time_point next_replay_{};
   int64_t replay_backoff_ms_ = 0;

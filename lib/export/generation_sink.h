@@ -18,6 +18,9 @@
 
 namespace sigil::detail {
 
+class Spool;
+class SpooledTelemetrySender;
+
 struct ExportCounters {
   std::atomic<uint64_t> enqueued{0}, exported{0}, rejected{0};
   std::atomic<uint64_t> dropped_queue_full{0}, dropped_byte_budget{0}, dropped_payload_too_large{0},
@@ -76,6 +79,15 @@ class GenerationSink {
   virtual void fork_prepare() {}
   virtual void fork_parent() {}
   virtual void fork_child() {}
+
+  // The spool this sink replays, if any (export/spool.h), and the sender of
+  // the spans and metrics found in it (export/spooled_telemetry.h). The
+  // sender is set before the first replay can need it and outlives the
+  // sink's worker; a sink without a spool ignores both.
+  virtual Spool *spool() { return nullptr; }
+  virtual void set_telemetry_sender(SpooledTelemetrySender *sender) { (void)sender; }
+  // Someone else wrote to the spool: replay soon (unless the backend is down).
+  virtual void nudge_replay() {}
 
   const ExportCounters &counters() const { return counters_; }
   // Drops the client decides itself.

@@ -159,7 +159,8 @@ Status OtlpExporter::shutdown(Clock::time_point deadline) {
   worker_.join();
   // One line that says whether any telemetry was lost.
   const OtlpCounters &c = counters_;
-  const bool lost = c.spans_dropped.load() > 0 || c.metric_export_failures.load() > 0;
+  const bool lost = c.spans_dropped.load() > 0 || c.metric_export_failures.load() > 0 || c.spans_spooled.load() > 0 ||
+                    c.metric_exports_spooled.load() > 0;
   if (lost) {
     logger_.summary(summary());
   } else {
@@ -178,6 +179,8 @@ std::string OtlpExporter::summary() const {
                   std::to_string(c.spans_dropped.load()) + " spans dropped, " +
                   std::to_string(c.metric_exports.load()) + " metrics exports sent, " +
                   std::to_string(c.metric_export_failures.load()) + " failed";
+  if (uint64_t n = c.spans_spooled.load()) s += ", " + std::to_string(n) + " spans spooled";
+  if (uint64_t n = c.metric_exports_spooled.load()) s += ", " + std::to_string(n) + " metrics exports spooled";
   if (uint64_t m = c.protocol_mismatches.load()) {
     s += " (" + std::to_string(m) + " answered as no OTLP/HTTP receiver)";
   }
@@ -211,7 +214,7 @@ void OtlpExporter::run() {
       uint64_t target = flush_requested_;
       bool stop = stopping_;
       lock.unlock();
-      export_metrics();
+      export_metrics(stop);
       lock.lock();
       next_metrics_ = Clock::now() + interval;
       flush_done_ = std::max(flush_done_, target);
@@ -221,7 +224,7 @@ void OtlpExporter::run() {
     }
     if (exports_metrics() && now >= next_metrics_) {
       lock.unlock();
-      export_metrics();
+      export_metrics(false);
       lock.lock();
       next_metrics_ = Clock::now() + interval;
       continue;
@@ -242,13 +245,36 @@ void OtlpExporter::run() {
       work_cv_.wait(lock);
     }
   }
-  // Whatever is left was abandoned at the shutdown deadline.
-  if (!queue_.empty()) {
-    counters_.spans_dropped.fetch_add(queue_.size(), std::memory_order_relaxed);
-    logger_.warn("dropping " + std::to_string(queue_.size()) + " queued spans: shutdown deadline passed");
-    queue_.clear();
-    queue_bytes_ = 0;
+  // Whatever is left was abandoned at the shutdown deadline: spooled in
+  // requests of the batch size when there is a spool, else dropped.
+  std::deque<Item> left;
+  left.swap(queue_);
+  queue_bytes_ = 0;
+  const bool stopped = stopping_;
+  lock.unlock();
+  if (!left.empty()) {
+    bool spooling;
+    {
+      std::lock_guard<std::mutex> source_lock(source_mu_);
+      spooling = spool_ != nullptr;
+    }
+    if (!spooling) {
+      counters_.spans_dropped.fetch_add(left.size(), std::memory_order_relaxed);
+      logger_.warn("dropping " + std::to_string(left.size()) + " queued spans: shutdown deadline passed");
+    }
+    for (size_t i = 0; spooling && i < left.size(); i += c.span_batch_size) {
+      std::vector<const SpanData *> spans;
+      for (size_t k = i; k < left.size() && k < i + c.span_batch_size; ++k) spans.push_back(&left[k].span);
+      std::string body;
+      if (encode_otlp_traces(spans, origin_, body).is_ok()) {
+        keep_or_drop_spans(spans, body, "shutdown deadline passed before these spans were sent");
+      } else {
+        counters_.spans_dropped.fetch_add(spans.size(), std::memory_order_relaxed);
+      }
+    }
   }
+  if (stopped) spool_final_metrics();  // the deadline cut the final export off (a no-op when it ran)
+  lock.lock();
   exited_ = true;
   done_cv_.notify_all();
 }
@@ -265,14 +291,154 @@ void OtlpExporter::export_spans(std::deque<Item> &batch) {
     return;
   }
   int64_t rejected = 0;
-  if (post(config_.traces_url, traces_headers_, config_.traces_tls, body, "span", &rejected)) {
+  PostResult result = post(config_.traces_url, traces_headers_, config_.traces_tls, body, "span", &rejected);
+  if (result == PostResult::kAccepted) {
     uint64_t n = batch.size();
     uint64_t r = std::min<uint64_t>(n, rejected > 0 ? uint64_t(rejected) : 0);
     counters_.spans_exported.fetch_add(n - r, std::memory_order_relaxed);
     counters_.spans_dropped.fetch_add(r, std::memory_order_relaxed);
+  } else if (result == PostResult::kGaveUp) {
+    keep_or_drop_spans(spans, body, "the OTLP receiver did not take them");
   } else {
     counters_.spans_dropped.fetch_add(batch.size(), std::memory_order_relaxed);
   }
+}
+
+bool OtlpExporter::spool_request(char format, std::string id, std::string body) {
+  Spool *spool = nullptr;
+  std::function<void()> spooled;
+  {
+    std::lock_guard<std::mutex> lock(source_mu_);
+    spool = spool_;
+    spooled = on_spooled_;
+  }
+  if (spool == nullptr) return false;
+  std::vector<SpoolRecord> records(1);
+  records[0].format = format;
+  records[0].written_unix_ms = uint64_t(now_unix_ns() / 1000000);
+  records[0].id = std::move(id);
+  records[0].payload = std::move(body);
+  if (spool->append_for_replay(records) != 1) return false;
+  if (spooled) spooled();
+  return true;
+}
+
+void OtlpExporter::keep_or_drop_spans(const std::vector<const SpanData *> &spans, const std::string &body,
+                                      const char *why) {
+  if (spans.empty()) return;
+  const uint64_t n = spans.size();
+  if (spool_request(kSpoolOtlpTraces, "spans:" + std::to_string(n) + ":" + spans.front()->span_id, body)) {
+    counters_.spans_spooled.fetch_add(n, std::memory_order_relaxed);
+    logger_.warn(std::string(why) + "; spooled " + std::to_string(n) + " spans for replay");
+  } else {
+    counters_.spans_dropped.fetch_add(n, std::memory_order_relaxed);
+  }
+}
+
+std::string OtlpExporter::encode_metrics_now(bool &any) {
+  MetricsReading reading = metrics_();
+  std::vector<CounterMetric> counters;
+  {
+    std::lock_guard<std::mutex> lock(source_mu_);
+    if (counter_source_) counters = counter_source_();
+  }
+  bool any_counter = false;
+  for (const CounterMetric &c : counters) any_counter = any_counter || !c.points.empty();
+  any = !reading.histograms.empty() || any_counter;
+  std::string body;
+  if (!any) return body;
+  Status st = encode_otlp_metrics(reading.histograms, reading.start_ns, now_unix_ns(), origin_, body, counters);
+  if (!st.is_ok()) {
+    logger_.error("metrics export: " + st.message());
+    any = false;
+    body.clear();
+  }
+  return body;
+}
+
+// The id of a spooled metrics snapshot: the series it continues.
+static std::string metrics_record_id(const StringPairs &resource) {
+  for (const auto &kv : resource) {
+    if (kv.first == "service.instance.id") return "metrics:" + kv.second;
+  }
+  return "metrics:";
+}
+
+void OtlpExporter::spool_final_metrics() {
+  if (!exports_metrics() || final_metrics_sent_) return;
+  final_metrics_sent_ = true;
+  bool any = false;
+  std::string body = encode_metrics_now(any);
+  if (!any) return;
+  if (spool_request(kSpoolOtlpMetrics, metrics_record_id(identity_.resource), std::move(body))) {
+    counters_.metric_exports_spooled.fetch_add(1, std::memory_order_relaxed);
+    logger_.warn("shutdown deadline passed before the final metrics export; spooled it for replay");
+  } else {
+    counters_.metric_export_failures.fetch_add(1, std::memory_order_relaxed);
+    logger_.warn("shutdown deadline passed before the final metrics export; its snapshot is lost");
+  }
+}
+
+void OtlpExporter::set_spool(Spool *spool, std::function<void()> spooled) {
+  std::lock_guard<std::mutex> lock(source_mu_);
+  spool_ = spool;
+  on_spooled_ = std::move(spooled);
+}
+
+bool OtlpExporter::sends(char format) const {
+  if (format == kSpoolOtlpTraces) return exports_spans();
+  if (format == kSpoolOtlpMetrics) return exports_metrics();
+  return false;
+}
+
+AttemptResult OtlpExporter::send_spooled(const SpoolRecord &record, const std::atomic<bool> &cancel) {
+  const bool traces = record.format == kSpoolOtlpTraces;
+  HttpRequest req;
+  req.url = traces ? config_.traces_url : config_.metrics_url;
+  req.headers = traces ? &traces_headers_ : &metrics_headers_;
+  req.body = record.payload;
+  req.timeout_ms = config_.timeout_ms;
+  req.cancel = &cancel;
+  req.tls = traces ? &config_.traces_tls : &config_.metrics_tls;
+  HttpResponse resp;
+  {
+    std::lock_guard<std::mutex> lock(replay_mu_);
+    if (!replay_session_) replay_session_ = std::make_unique<HttpSession>();
+    resp = replay_session_->perform(req);
+  }
+  AttemptResult out;
+  out.status = resp.status;
+  out.message = describe(resp);
+  if (resp.curl_code == 0 && resp.status >= 200 && resp.status < 300) {
+    out.outcome = AttemptResult::Outcome::kAccepted;
+    if (traces) {
+      counters_.spans_replayed.fetch_add(spooled_span_count(record), std::memory_order_relaxed);
+    } else {
+      counters_.metric_exports_replayed.fetch_add(1, std::memory_order_relaxed);
+    }
+    return out;
+  }
+  // A receiver that is down, or a configuration that cannot reach it, keeps
+  // the record (a later process may be configured right); what the receiver
+  // refuses for good goes.
+  const bool keep = !protocol_mismatch(resp).empty() || tls_refusal(resp) ||
+                    (resp.curl_code != 0 ? true : http_status_retryable(resp.status));
+  out.outcome = keep ? AttemptResult::Outcome::kRetryable : AttemptResult::Outcome::kRejected;
+  if (const std::string *ra = resp.header("retry-after"))
+    out.retry_after_ms = parse_retry_after_ms(*ra, now_unix_ns() / 1000000000);
+  return out;
+}
+
+uint64_t spooled_span_count(const SpoolRecord &record) {
+  // "spans:<count>:<first span id>"
+  const std::string &id = record.id;
+  if (id.rfind("spans:", 0) != 0) return 0;
+  uint64_t n = 0;
+  for (size_t i = 6; i < id.size() && id[i] != ':'; ++i) {
+    if (id[i] < '0' || id[i] > '9' || n > (UINT64_MAX - 9) / 10) return 0;
+    n = n * 10 + uint64_t(id[i] - '0');
+  }
+  return n;
 }
 
 void OtlpExporter::ensure_worker_locked() {
@@ -300,14 +466,21 @@ void OtlpExporter::fork_child() {
   queue_.clear();
   queue_bytes_ = 0;
   flush_requested_ = flush_done_ = 0;
-  for (auto *c :
-       {&counters_.spans_enqueued, &counters_.spans_exported, &counters_.spans_dropped, &counters_.metric_exports,
-        &counters_.metric_export_failures, &counters_.requests, &counters_.retries, &counters_.protocol_mismatches}) {
+  for (auto *c : {&counters_.spans_enqueued, &counters_.spans_exported, &counters_.spans_dropped,
+                  &counters_.metric_exports, &counters_.metric_export_failures, &counters_.requests, &counters_.retries,
+                  &counters_.protocol_mismatches, &counters_.spans_spooled, &counters_.metric_exports_spooled,
+                  &counters_.spans_replayed, &counters_.metric_exports_replayed}) {
     c->store(0, std::memory_order_relaxed);
   }
   if (session_) {
     session_->abandon_after_fork();  // the parent's handle: never cleaned up here
     session_.reset();
+  }
+  // The replaying thread of the parent may have held it: not ours any more.
+  new (&replay_mu_) std::mutex();
+  if (replay_session_) {
+    replay_session_->abandon_after_fork();
+    replay_session_.reset();
   }
   next_metrics_ = Clock::now() + std::chrono::milliseconds(config_.metric_export_interval_ms);
   restart_worker_ = !stopping_ && !abort_.load();
@@ -321,30 +494,32 @@ void OtlpExporter::set_counter_source(CounterSource source) {
   counter_source_ = std::move(source);
 }
 
-void OtlpExporter::export_metrics() {
+void OtlpExporter::export_metrics(bool final_export) {
   if (!exports_metrics()) return;
-  MetricsReading reading = metrics_();
-  const std::vector<MetricSnapshot> &snap = reading.histograms;
-  std::vector<CounterMetric> counters;
-  {
-    std::lock_guard<std::mutex> lock(source_mu_);
-    if (counter_source_) counters = counter_source_();
-  }
-  bool any_counter = false;
-  for (const CounterMetric &c : counters) any_counter = any_counter || !c.points.empty();
-  if (snap.empty() && !any_counter) return;  // nothing recorded yet
-  std::string body;
-  Status st = encode_otlp_metrics(snap, reading.start_ns, now_unix_ns(), origin_, body, counters);
-  if (!st.is_ok()) {
-    counters_.metric_export_failures.fetch_add(1, std::memory_order_relaxed);
-    logger_.error("metrics export: " + st.message());
+  bool any = false;
+  std::string body = encode_metrics_now(any);
+  if (!any) {  // nothing recorded yet (or not encodable: logged)
+    if (final_export) final_metrics_sent_ = true;
     return;
   }
-  if (post(config_.metrics_url, metrics_headers_, config_.metrics_tls, body, "metrics", nullptr)) {
+  PostResult result = post(config_.metrics_url, metrics_headers_, config_.metrics_tls, body, "metrics", nullptr);
+  if (result == PostResult::kAccepted) {
     counters_.metric_exports.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    counters_.metric_export_failures.fetch_add(1, std::memory_order_relaxed);
+    if (final_export) final_metrics_sent_ = true;
+    return;
   }
+  // Points are cumulative: a failed periodic export is superseded by the
+  // next one, so only the last snapshot, at shutdown, is worth keeping.
+  if (final_export) {
+    final_metrics_sent_ = true;
+    if (result == PostResult::kGaveUp &&
+        spool_request(kSpoolOtlpMetrics, metrics_record_id(identity_.resource), std::move(body))) {
+      counters_.metric_exports_spooled.fetch_add(1, std::memory_order_relaxed);
+      logger_.warn("the final metrics export did not reach the OTLP receiver; spooled it for replay");
+      return;
+    }
+  }
+  counters_.metric_export_failures.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool OtlpExporter::wait_backoff(int64_t delay_ms) {
@@ -360,15 +535,15 @@ void OtlpExporter::report_failure(const std::string &line, std::atomic<bool> *on
   }
 }
 
-bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const TlsConfig &tls,
-                        const std::string &body, const char *what, int64_t *rejected) {
+OtlpExporter::PostResult OtlpExporter::post(const std::string &url, const HeaderList &headers, const TlsConfig &tls,
+                                            const std::string &body, const char *what, int64_t *rejected) {
   if (!session_) session_ = std::make_unique<HttpSession>();
   const Clock::time_point first_attempt = Clock::now();
   const auto window = std::chrono::milliseconds(config_.retry_window_ms);
   for (uint32_t attempt = 0;; ++attempt) {
     if (abort_.load()) {
       logger_.warn(std::string("OTLP ") + what + " export abandoned: shutdown deadline passed");
-      return false;
+      return PostResult::kGaveUp;
     }
     counters_.requests.fetch_add(1, std::memory_order_relaxed);
     if (attempt > 0) counters_.retries.fetch_add(1, std::memory_order_relaxed);
@@ -388,7 +563,7 @@ bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const
                      " rejected): " + message);
       }
       if (rejected != nullptr) *rejected = n;
-      return true;
+      return PostResult::kAccepted;
     }
     std::string mismatch = protocol_mismatch(resp);
     if (!mismatch.empty()) {
@@ -396,7 +571,7 @@ bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const
       report_failure(std::string("OTLP ") + what + " export to " + url +
                          ": protocol mismatch, not retried: " + mismatch + " (" + describe(resp) + ")",
                      &mismatch_reported_);
-      return false;
+      return PostResult::kRefused;
     }
     if (tls_refusal(resp)) {
       report_failure(std::string("OTLP ") + what + " export to " + url +
@@ -404,7 +579,7 @@ bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const
                          "settings): " +
                          describe(resp),
                      &tls_refusal_reported_);
-      return false;
+      return PostResult::kRefused;
     }
     bool retryable = resp.curl_code != 0 ? !resp.cancelled : http_status_retryable(resp.status);
     int64_t delay = -1;
@@ -418,7 +593,9 @@ bool OtlpExporter::post(const std::string &url, const HeaderList &headers, const
                          std::to_string(attempt + 1) + " attempt(s)" + (retryable ? " (retry window closed)" : "") +
                          ": " + describe(resp),
                      nullptr);
-      return false;
+      // A cancelled transfer (shutdown deadline) or one the receiver could
+      // not take now is kept; a request the receiver refused is not.
+      return retryable || resp.cancelled ? PostResult::kGaveUp : PostResult::kRefused;
     }
     logger_.debug(std::string("OTLP ") + what + " export attempt " + std::to_string(attempt + 1) + " failed (" +
                   describe(resp) + "), retrying in " + std::to_string(delay) + " ms");

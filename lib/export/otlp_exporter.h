@@ -2,6 +2,10 @@
 // queue bounded by count and bytes, batched by size and delay, and periodic
 // cumulative metric exports, all on one background thread that never blocks
 // a recorder. Flush and shutdown export both signals within a deadline.
+// With a spool (set_spool), a span batch whose retry window closed or that
+// the shutdown deadline cut off, and the final metrics snapshot that could
+// not be sent, are written to it as encoded requests and replayed later
+// (by the generation exporter's replay pass, through send_spooled).
 #pragma once
 
 #include <atomic>
@@ -22,6 +26,7 @@
 #include "export/export_config.h"
 #include "export/otlp_config.h"
 #include "export/retry_policy.h"
+#include "export/spooled_telemetry.h"
 
 namespace sigil::detail {
 
@@ -32,9 +37,14 @@ struct OtlpCounters {
   std::atomic<uint64_t> metric_exports{0}, metric_export_failures{0};
   std::atomic<uint64_t> requests{0}, retries{0};
   std::atomic<uint64_t> protocol_mismatches{0};  // requests the endpoint answered as no OTLP/HTTP receiver
+  // With a spool: kept instead of lost (spans_dropped and
+  // metric_export_failures do not count these), and delivered from it later
+  // (by this process; another one counts what it replays itself).
+  std::atomic<uint64_t> spans_spooled{0}, metric_exports_spooled{0};
+  std::atomic<uint64_t> spans_replayed{0}, metric_exports_replayed{0};
 };
 
-class OtlpExporter {
+class OtlpExporter final : public SpooledTelemetrySender {
  public:
   using Clock = std::chrono::steady_clock;
 
@@ -48,7 +58,7 @@ class OtlpExporter {
 
   // `metrics` is called on the worker thread for as long as the exporter lives.
   OtlpExporter(const OtlpConfig &config, const OtlpIdentity &identity, MetricsSource metrics, const Logger &logger);
-  ~OtlpExporter();
+  ~OtlpExporter() override;
   OtlpExporter(const OtlpExporter &) = delete;
   OtlpExporter &operator=(const OtlpExporter &) = delete;
 
@@ -70,6 +80,16 @@ class OtlpExporter {
   using CounterSource = std::function<std::vector<CounterMetric>()>;
   void set_counter_source(CounterSource source);
 
+  // Keeps what would be lost in `spool` (owned by the generation exporter,
+  // which outlives this one) and calls `spooled` after each write. Set once,
+  // right after construction.
+  void set_spool(Spool *spool, std::function<void()> spooled);
+
+  // SpooledTelemetrySender: replays a 'T' or 'M' record to this exporter's
+  // endpoint for its signal, one attempt.
+  bool sends(char format) const override;
+  AttemptResult send_spooled(const SpoolRecord &record, const std::atomic<bool> &cancel) override;
+
   // fork(): as Exporter's — the child starts empty, with a fresh HTTP handle
   // and no worker until its first span, flush or shutdown.
   void fork_prepare();
@@ -86,10 +106,23 @@ class OtlpExporter {
   void run();
   void ensure_worker_locked();
   void export_spans(std::deque<Item> &batch);
-  void export_metrics();
-  // POSTs with retries; true when the server accepted the request.
-  bool post(const std::string &url, const HeaderList &headers, const TlsConfig &tls, const std::string &body,
-            const char *what, int64_t *rejected);
+  // `final_export`: the one at shutdown, spooled when it cannot be sent.
+  void export_metrics(bool final_export);
+  enum class PostResult {
+    kAccepted,
+    kRefused,  // by the receiver, or a configuration that cannot work (protocol mismatch, TLS): not kept
+    kGaveUp,   // retry window closed or shutdown deadline: kept in the spool, if any
+  };
+  // POSTs with retries.
+  PostResult post(const std::string &url, const HeaderList &headers, const TlsConfig &tls, const std::string &body,
+                  const char *what, int64_t *rejected);
+  // Writes one encoded request to the spool; false without a spool or when it refuses.
+  bool spool_request(char format, std::string id, std::string body);
+  // Spools the spans of `batch` as one request, or counts them dropped.
+  void keep_or_drop_spans(const std::vector<const SpanData *> &spans, const std::string &body, const char *why);
+  // Spools the current metrics snapshot (shutdown cut its export off).
+  void spool_final_metrics();
+  std::string encode_metrics_now(bool &any);
   bool wait_backoff(int64_t delay_ms);
   // Logs a failed export: the first protocol mismatch as an error, later
   // ones at debug level (they would repeat every batch).
@@ -107,6 +140,11 @@ class OtlpExporter {
   HeaderList traces_headers_, metrics_headers_;
   OtlpCounters counters_;
   std::unique_ptr<HttpSession> session_;  // the worker's only
+  std::mutex replay_mu_;
+  std::unique_ptr<HttpSession> replay_session_;  // send_spooled's (another thread's)
+  Spool *spool_ = nullptr;
+  std::function<void()> on_spooled_;
+  bool final_metrics_sent_ = false;  // worker only
 
   std::mutex source_mu_;
   CounterSource counter_source_;

@@ -352,6 +352,17 @@ bool Spool::append_overflow(const SpoolRecord &record) {
   return true;
 }
 
+size_t Spool::append_for_replay(const std::vector<SpoolRecord> &records) {
+  if (!config_.write_ahead) return append(records);
+  size_t written = 0;
+  for (const SpoolRecord &r : records) {
+    uint64_t segment = 0;
+    if (!append_durable(r, true, segment)) break;
+    ++written;
+  }
+  return written;
+}
+
 void Spool::start_syncer_locked() {
   if (syncer_started_) return;
   try {

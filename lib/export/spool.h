@@ -10,8 +10,13 @@
 //   body  = u8 format, u64le written_unix_ms, u16le id_len, id, payload
 //   format 'G': payload is one sigil.v1 Generation, protobuf-encoded (the
 //           canonical form, independent of the transport that will send it)
+//   format 'T': payload is one OTLP ExportTraceServiceRequest, as the OTLP
+//           exporter posted it; id "spans:<count>:<first span id, hex>"
+//   format 'M': payload is one OTLP ExportMetricsServiceRequest (a
+//           cumulative snapshot); id "metrics:<service.instance.id>"
 //   replay.lock                      flock: one replayer per directory
-// A record of another format (a newer writer's) is kept, not replayed.
+// A record of another format (a newer writer's), or an OTLP record in a
+// client without that OTLP signal configured, is kept, not replayed.
 // A writer holds flock(LOCK_EX) on its open segment, so a replayer skips
 // segments of live writers and takes over those of crashed ones. A torn or
 // corrupt tail (crash mid-append) ends a segment: every frame before it is
@@ -82,6 +87,10 @@ constexpr char kSpoolGenerationProto = 'G';
 // Write-ahead acknowledgement: the record with this id in the same segment
 // was answered by the server and is not to be replayed.
 constexpr char kSpoolAck = 'A';
+// Telemetry the OTLP exporter gave up on (see export/otlp_exporter.h): one
+// encoded OTLP/HTTP request per record, replayed as it is.
+constexpr char kSpoolOtlpTraces = 'T';
+constexpr char kSpoolOtlpMetrics = 'M';
 
 struct SpoolRecord {
   char format = kSpoolGenerationProto;
@@ -135,6 +144,10 @@ class Spool {
   // the first such record) syncs within kOverflowSyncInterval of a write.
   // kNone: never synced.
   bool append_overflow(const SpoolRecord &record);
+  // Records nothing in memory waits for (the OTLP exporter's): appended for
+  // replay in either mode (write-ahead: as handed over). Returns how many
+  // were written, as append does.
+  size_t append_for_replay(const std::vector<SpoolRecord> &records);
   // Write-ahead mode: appends one record and returns once it is written and,
   // with kBatch or kRecord, synced (group commit: one caller syncs for all
   // that wrote meanwhile, the others wait for it). `segment` names the

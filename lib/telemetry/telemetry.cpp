@@ -202,6 +202,10 @@ std::string Telemetry::metrics_json() const {
       num("requests", c.requests.load());
       num("retries", c.retries.load());
       num("protocol_mismatches", c.protocol_mismatches.load());
+      num("spans_spooled", c.spans_spooled.load());
+      num("spans_replayed", c.spans_replayed.load());
+      num("metric_exports_spooled", c.metric_exports_spooled.load());
+      num("metric_exports_replayed", c.metric_exports_replayed.load());
     }
     w.end();
   }

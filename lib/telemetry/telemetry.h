@@ -53,6 +53,9 @@ class Telemetry {
   std::string metrics_json() const;
   // The OTLP exporter's counters; null without an OTLP endpoint.
   const OtlpCounters *otlp_counters() const;
+  // The OTLP exporter itself (null without an OTLP endpoint), for the
+  // client to connect it to the generation exporter's spool.
+  OtlpExporter *otlp_exporter() { return exporter_.get(); }
 
  private:
   void invoke_callback(const SpanData &span) const;

@@ -59,6 +59,12 @@ TEST(ClientSection, StatsAcceptVersionsOneToTheCurrentOnly) {
   stats.spans_dropped = 77;
   EXPECT_EQ(sigil_client_stats(c, &stats), SIGIL_OK);
   EXPECT_EQ(stats.spans_dropped, 77u);
+  // Nor does a version 3 struct get the version 4 fields.
+  stats.version = 3;
+  stats.spans_spooled = 78;
+  EXPECT_EQ(sigil_client_stats(c, &stats), SIGIL_OK);
+  EXPECT_EQ(stats.spans_spooled, 78u);
+  EXPECT_EQ(stats.spans_dropped, 0u);
   stats.version = 0;
   EXPECT_EQ(sigil_client_stats(c, &stats), SIGIL_E_INVALID_ARGUMENT);
   stats.version = SIGIL_STATS_VERSION + 1;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "export/spool.h"
+#include "export/spooled_telemetry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string_view in(reinterpret_cast<const char *>(data), size);
@@ -21,6 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (dropped + out.size() != before) __builtin_trap();
   for (const auto &r : out) {
     if (r.format == sigil::detail::kSpoolAck) __builtin_trap();
+    // A spans record's id gives its count, or 0 when it gives none.
+    const uint64_t spans = sigil::detail::spooled_span_count(r);
+    if (spans != 0 && r.id.rfind("spans:", 0) != 0) __builtin_trap();
   }
   return 0;
 }

@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 #include <sigil/sigil.h>
 
+#include <dirent.h>
+#include <stdlib.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -48,6 +53,8 @@ struct ClientOptions {
   uint32_t metric_interval_ms = 0;
   uint32_t max_retries = 3;
   bool service_name = true;  // false: the default service.name
+  bool no_retries = false;
+  std::string spool_dir;
   LogSink *log = nullptr;
 };
 
@@ -61,7 +68,12 @@ sigil_client_t *make_client(const ClientOptions &c) {
   if (!c.traces_endpoint.empty()) sigil_options_set_otlp_traces_endpoint(o, c.traces_endpoint.c_str());
   if (!c.metrics_endpoint.empty()) sigil_options_set_otlp_metrics_endpoint(o, c.metrics_endpoint.c_str());
   if (c.metric_interval_ms) sigil_options_set_metric_export_interval_ms(o, c.metric_interval_ms);
-  sigil_options_set_max_retries(o, c.max_retries);
+  if (c.no_retries) {
+    sigil_options_set_no_retries(o);
+  } else {
+    sigil_options_set_max_retries(o, c.max_retries);
+  }
+  if (!c.spool_dir.empty()) sigil_options_set_spool_dir(o, c.spool_dir.c_str());
   sigil_options_set_initial_backoff_ms(o, 10);
   sigil_options_set_max_backoff_ms(o, 50);
   if (c.service_name) sigil_options_set_service_name(o, "otlp-test-service");
@@ -781,4 +793,158 @@ TEST_F(Otlp, An415IsAProtocolMismatchNotRetried) {
   EXPECT_EQ(num_at(otlp.get(), {"retries"}), 0);
   EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 1);
   sigil_client_free(client);
+}
+
+// The span id of a traceparent ("00-<trace>-<span>-<flags>").
+std::string span_id_of(const std::string &traceparent) { return traceparent.substr(36, 16); }
+
+size_t spool_segments(const std::string &dir) {
+  size_t n = 0;
+  DIR *d = opendir(dir.c_str());
+  if (d == nullptr) return 0;
+  while (dirent *e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".sgs") == 0) ++n;
+  }
+  closedir(d);
+  return n;
+}
+
+// The collector is down for a client's whole life: with a spool, what it
+// could not send (a span batch it gave up on, the spans and the final
+// metrics snapshot at shutdown) is kept, and the next client on the same
+// directory delivers it once the collector answers: every span exactly once.
+TEST_F(Otlp, WhatTheCollectorMissedWaitsInTheSpoolAndArrivesOnce) {
+  char tmpl[] = "/tmp/sigil-otlp-spool-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = std::string(tmpl) + "/spool";
+  ClientOptions c = opts();
+  c.otlp_endpoint = "http://127.0.0.1:" + std::to_string(sigil_test::closed_loopback_port());
+  c.spool_dir = dir;
+  c.no_retries = true;  // each span batch is given up on at its first failure
+  sigil_client_t *first = make_client(c);
+  std::set<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.insert(span_id_of(record_generation(first, "conv-spooled")));
+  ASSERT_EQ(sigil_client_flush(first, 10000, nullptr), SIGIL_OK);  // one batch given up on
+  for (int i = 0; i < 3; ++i) ids.insert(span_id_of(record_generation(first, "conv-spooled")));
+  ASSERT_EQ(sigil_client_shutdown(first, 10000, nullptr), SIGIL_OK);  // and one more at shutdown
+  sigil_stats_t stats = sigil_test::stats_of(first);
+  EXPECT_EQ(stats.generations_exported, 7u);
+  EXPECT_EQ(stats.spans_spooled, 7u);
+  EXPECT_EQ(stats.spans_dropped, 0u);
+  EXPECT_EQ(stats.spans_exported, 0u);
+  EXPECT_EQ(stats.metric_exports_spooled, 1u);  // the final snapshot
+  EXPECT_EQ(stats.metric_exports_failed, 1u);   // the flush's, superseded by the final one
+  Json first_otlp = otlp_counters(first);
+  EXPECT_EQ(num_at(first_otlp.get(), {"spans_spooled"}), 7);
+  sigil_client_free(first);
+  ASSERT_EQ(ids.size(), 7u);
+  EXPECT_EQ(cJSON_GetArraySize(h().captures("otlp_traces").get()), 0);
+
+  ClientOptions up = opts();
+  up.spool_dir = dir;
+  sigil_client_t *second = make_client(up);
+  Json traces = h().wait("otlp_traces", 2);  // the two spooled requests
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (
+      (sigil_test::stats_of(second).spans_replayed < 7 || sigil_test::stats_of(second).metric_exports_replayed < 1) &&
+      std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  stats = sigil_test::stats_of(second);
+  EXPECT_EQ(stats.spans_replayed, 7u);
+  EXPECT_EQ(stats.metric_exports_replayed, 1u);
+  ASSERT_EQ(sigil_client_shutdown(second, 10000, nullptr), SIGIL_OK);
+  traces = h().captures("otlp_traces");
+  Json spans = all_spans(traces.get());
+  std::map<std::string, int> seen;
+  std::string first_instance;
+  const cJSON *span = nullptr;
+  cJSON_ArrayForEach(span, spans.get()) {
+    ++seen[str_at(span, {"span_id"})];
+    first_instance = str_at(span, {"resource", "service.instance.id"});
+  }
+  EXPECT_EQ(seen.size(), 7u);
+  for (const std::string &id : ids) EXPECT_EQ(seen[id], 1) << id;
+  // The first client's final snapshot arrived under its own instance id.
+  ASSERT_FALSE(first_instance.empty());
+  Json metrics = h().captures("otlp_metrics");
+  int first_points = 0;
+  const cJSON *cap = nullptr;
+  cJSON_ArrayForEach(cap, metrics.get()) {
+    const cJSON *p = nullptr;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(cap, "points")) {
+      if (str_at(p, {"resource", "service.instance.id"}) != first_instance) continue;
+      if (str_at(p, {"name"}) == "gen_ai.client.token.usage") ++first_points;
+    }
+  }
+  EXPECT_GT(first_points, 0);
+  EXPECT_EQ(spool_segments(dir), 0u);  // nothing left to replay
+  sigil_client_free(second);
+  (void)std::system(("rm -rf '" + std::string(tmpl) + "'").c_str());
+}
+
+// Generations and spans in the same spool segments, their two backends back
+// at different times: each record leaves the spool once its own backend took
+// it, and nothing arrives twice.
+TEST_F(Otlp, GenerationsAndSpansInOneSpoolLeaveItWithTheirOwnBackends) {
+  char tmpl[] = "/tmp/sigil-otlp-spool-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = std::string(tmpl) + "/spool";
+  const std::string closed = "http://127.0.0.1:" + std::to_string(sigil_test::closed_loopback_port());
+  auto wait_for = [](sigil_client_t *client, auto done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!done(sigil_test::stats_of(client)) && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return done(sigil_test::stats_of(client));
+  };
+  // Both backends down: everything is spooled, in one segment (two
+  // generations, then a spans request and a metrics snapshot).
+  ClientOptions c = opts();
+  c.endpoint = closed;
+  c.otlp_endpoint = closed;
+  c.spool_dir = dir;
+  c.no_retries = true;
+  sigil_client_t *first = make_client(c);
+  std::set<std::string> ids;
+  for (int i = 0; i < 2; ++i) ids.insert(span_id_of(record_generation(first, "conv-mixed")));
+  ASSERT_EQ(sigil_client_shutdown(first, 10000, nullptr), SIGIL_OK);
+  sigil_stats_t stats = sigil_test::stats_of(first);
+  EXPECT_EQ(stats.generations_spooled, 2u);
+  EXPECT_EQ(stats.spans_spooled, 2u);
+  sigil_client_free(first);
+  // The generation backend is back, the collector is not.
+  ClientOptions gens_up = opts();
+  gens_up.otlp_endpoint = closed;
+  gens_up.spool_dir = dir;
+  gens_up.no_retries = true;  // its own final metrics (self-metrics) are spooled at once too
+  sigil_client_t *second = make_client(gens_up);
+  EXPECT_TRUE(wait_for(second, [](const sigil_stats_t &s) { return s.generations_replayed == 2; }));
+  ASSERT_EQ(sigil_client_shutdown(second, 10000, nullptr), SIGIL_OK);
+  EXPECT_EQ(sigil_test::stats_of(second).spans_replayed, 0u);
+  sigil_client_free(second);
+  EXPECT_GT(spool_segments(dir), 0u);  // the spans still wait
+  // Both are back: the spans arrive, the generations do not come again.
+  ClientOptions up = opts();
+  up.spool_dir = dir;
+  sigil_client_t *third = make_client(up);
+  EXPECT_TRUE(wait_for(third, [](const sigil_stats_t &s) { return s.spans_replayed == 2; }));
+  ASSERT_EQ(sigil_client_shutdown(third, 10000, nullptr), SIGIL_OK);
+  EXPECT_EQ(sigil_test::stats_of(third).generations_replayed, 0u);
+  sigil_client_free(third);
+  int generations = 0;
+  Json exports = h().captures("http_exports");
+  const cJSON *cap = nullptr;
+  cJSON_ArrayForEach(cap, exports.get()) generations +=
+      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cap, "generations"));
+  EXPECT_EQ(generations, 2);
+  std::map<std::string, int> seen;
+  Json spans = all_spans(h().captures("otlp_traces").get());
+  const cJSON *span = nullptr;
+  cJSON_ArrayForEach(span, spans.get())++ seen[str_at(span, {"span_id"})];
+  EXPECT_EQ(seen.size(), 2u);
+  for (const std::string &id : ids) EXPECT_EQ(seen[id], 1) << id;
+  EXPECT_EQ(spool_segments(dir), 0u);
+  (void)std::system(("rm -rf '" + std::string(tmpl) + "'").c_str());
 }

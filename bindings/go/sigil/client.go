@@ -487,6 +487,14 @@ type Stats struct {
 	DroppedTotal           uint64 // the sum of every Dropped* counter
 	GenerationsSpooled     uint64 // undeliverable, kept in the spool
 	GenerationsReplayed    uint64 // delivered from the spool later and accepted
+	// Spans and metrics (the engine's OTLP export; see docs/telemetry.md).
+	SpansExported         uint64 // accepted by the OTLP receiver
+	SpansDropped          uint64 // lost: not exported and not spooled
+	MetricExportsFailed   uint64 // metrics exports that did not reach the receiver and were not spooled
+	SpansSpooled          uint64 // kept in the spool instead of being dropped
+	SpansReplayed         uint64 // delivered from the spool by this client
+	MetricExportsSpooled  uint64 // final metrics snapshots kept in the spool
+	MetricExportsReplayed uint64 // snapshots delivered from the spool by this client
 }
 
 // Stats returns the client's export counters.
@@ -522,6 +530,13 @@ func (c *Client) Stats() (Stats, error) {
 		DroppedTotal:           uint64(s.dropped_total),
 		GenerationsSpooled:     uint64(s.generations_spooled),
 		GenerationsReplayed:    uint64(s.generations_replayed),
+		SpansExported:          uint64(s.spans_exported),
+		SpansDropped:           uint64(s.spans_dropped),
+		MetricExportsFailed:    uint64(s.metric_exports_failed),
+		SpansSpooled:           uint64(s.spans_spooled),
+		SpansReplayed:          uint64(s.spans_replayed),
+		MetricExportsSpooled:   uint64(s.metric_exports_spooled),
+		MetricExportsReplayed:  uint64(s.metric_exports_replayed),
 	}, nil
 }
 

@@ -86,3 +86,40 @@ func TestUnknownSpoolModeAndWriteAheadWithoutDirectoryAreRefused(t *testing.T) {
 		t.Errorf("write-ahead without a directory: err = %v, want ErrInvalidConfig", err)
 	}
 }
+
+// Spans the OTLP collector could not take are kept in the spool with the
+// generations, and Stats says so: spooled, not dropped.
+func TestSpansTheCollectorMissedAreSpooledNotDropped(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := sigil.DefaultConfig()
+	cfg.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
+	cfg.GenerationExport.Endpoint = "http://" + closedPort(t)
+	cfg.GenerationExport.MaxRetries = -1
+	cfg.GenerationExport.Spool = sigil.SpoolConfig{Dir: dir}
+	cfg.Telemetry.OTLPEndpoint = "http://" + closedPort(t)
+	client, err := sigil.NewClientWithError(cfg)
+	if err != nil {
+		t.Fatalf("NewClientWithError: %v", err)
+	}
+	for _, id := range []string{"gen-go-otlp-1", "gen-go-otlp-2"} {
+		_, rec := client.StartGeneration(context.Background(), sigil.GenerationStart{ID: id, Model: model})
+		rec.SetResult(sigil.Generation{Input: []sigil.Message{sigil.UserTextMessage("hi")}}, nil)
+		rec.End()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = client.Shutdown(ctx)
+	stats, err := client.Stats()
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	if stats.SpansSpooled != 2 || stats.SpansDropped != 0 || stats.SpansExported != 0 {
+		t.Errorf("spans spooled/dropped/exported = %d/%d/%d, want 2/0/0", stats.SpansSpooled, stats.SpansDropped, stats.SpansExported)
+	}
+	if stats.MetricExportsSpooled != 1 {
+		t.Errorf("MetricExportsSpooled = %d, want 1", stats.MetricExportsSpooled)
+	}
+	if !bytes.Contains(spoolBytes(t, dir), []byte("spans:2:")) {
+		t.Errorf("no spans record in the spool")
+	}
+}

@@ -701,6 +701,20 @@ export interface SigilStats {
   exportRetries: number;
   queueItems: number;
   queueBytes: number;
+  /** Spans accepted by the OTLP receiver (the engine's own OTLP export). */
+  spansExported: number;
+  /** Spans lost: neither exported nor spooled. */
+  spansDropped: number;
+  /** Metrics exports that did not reach the receiver and were not spooled. */
+  metricExportsFailed: number;
+  /** Spans kept in the spool when the receiver could not take them (with a spool directory). */
+  spansSpooled: number;
+  /** Spooled spans this client delivered later. */
+  spansReplayed: number;
+  /** Final metrics snapshots kept in the spool. */
+  metricExportsSpooled: number;
+  /** Spooled snapshots this client delivered later. */
+  metricExportsReplayed: number;
 }
 
 export declare class SigilClient {

@@ -400,6 +400,13 @@ napi_value client_stats(napi_env env, napi_callback_info info) {
   STAT("droppedTotal", dropped_total);
   STAT("generationsSpooled", generations_spooled);
   STAT("generationsReplayed", generations_replayed);
+  STAT("spansExported", spans_exported);
+  STAT("spansDropped", spans_dropped);
+  STAT("metricExportsFailed", metric_exports_failed);
+  STAT("spansSpooled", spans_spooled);
+  STAT("spansReplayed", spans_replayed);
+  STAT("metricExportsSpooled", metric_exports_spooled);
+  STAT("metricExportsReplayed", metric_exports_replayed);
 #undef STAT
   return o;
 }

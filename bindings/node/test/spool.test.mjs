@@ -45,3 +45,23 @@ test('an unknown spool mode and write-ahead without a directory are refused', ()
   assert.throws(() => new SigilClient({ useEnvironment: false, spool: { mode: 'write_ahead' },
     generationExport: { protocol: 'http', endpoint: 'http://127.0.0.1:1' } }), /spool directory/);
 });
+
+test('spans the collector missed are spooled, not dropped, and stats() says so', async (t) => {
+  const root = mkdtempSync(`${tmpdir()}/sigil-node-otlp-`);
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const dir = `${root}/spool`;
+  const c = new SigilClient({
+    useEnvironment: false,
+    spool: { dir },
+    generationExport: { protocol: 'http', endpoint: `http://127.0.0.1:${await closedPort()}`, maxRetries: 0 },
+    otlp: { endpoint: `http://127.0.0.1:${await closedPort()}` },
+  });
+  for (const id of ['gen-node-otlp-1', 'gen-node-otlp-2']) {
+    c.startGeneration({ id, model: { provider: 'openai', name: 'gpt-5' } }).end();
+  }
+  await c.shutdown(10000).catch(() => {});
+  const s = c.stats();
+  assert.deepEqual([s.spansSpooled, s.spansDropped, s.spansExported], [2, 0, 0]);
+  assert.equal(s.metricExportsSpooled, 1);
+  assert.ok(spoolText(dir).includes('spans:2:'));
+});

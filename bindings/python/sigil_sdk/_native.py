@@ -317,11 +317,16 @@ class Stats(Structure):
             "spans_exported",
             "spans_dropped",
             "metric_exports_failed",
+            # version 4
+            "spans_spooled",
+            "spans_replayed",
+            "metric_exports_spooled",
+            "metric_exports_replayed",
         )
     ]
 
 
-STATS_VERSION = 3
+STATS_VERSION = 4
 E = POINTER(c_void_p)  # sigil_error_t ** out-parameter
 sigil_client_new = _fn("sigil_client_new", c_uint32, P, POINTER(c_void_p), E)
 sigil_client_flush = _fn("sigil_client_flush", c_uint32, P, c_uint32, E)

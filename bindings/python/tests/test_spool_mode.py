@@ -61,3 +61,21 @@ def test_write_ahead_needs_a_spool_directory() -> None:
             generation_export=sigil.GenerationExportConfig(protocol="http", endpoint="http://127.0.0.1:1",
                                                            spool_mode="write_ahead"),
             use_environment=False))
+
+
+def test_spans_the_collector_missed_are_spooled_and_counted_not_dropped(harness, tmp_path: Path) -> None:
+    # Generations reach the harness; the OTLP collector is down for the client's whole life.
+    client = sigil.Client(sigil.ClientConfig(
+        generation_export=sigil.GenerationExportConfig(
+            protocol="http", endpoint=harness.urls["http_base"], max_retries=0, spool_dir=str(tmp_path / "spool")),
+        otlp_endpoint=f"http://127.0.0.1:{closed_port()}",
+        use_environment=False,
+    ))
+    for i in range(3):
+        record(client, f"gen-py-otlp-spool-{i}")
+    client.shutdown(timeout=10)
+    stats = client.stats()
+    assert (stats["spans_spooled"], stats["spans_dropped"], stats["spans_exported"]) == (3, 0, 0)
+    assert stats["metric_exports_spooled"] == 1
+    assert stats["spans_replayed"] == stats["metric_exports_replayed"] == 0
+    assert b"spans:3:" in spool_bytes(tmp_path / "spool")

@@ -151,9 +151,14 @@ pub struct sigil_stats_t {
     pub spans_exported: u64,
     pub spans_dropped: u64,
     pub metric_exports_failed: u64,
+    // version 4
+    pub spans_spooled: u64,
+    pub spans_replayed: u64,
+    pub metric_exports_spooled: u64,
+    pub metric_exports_replayed: u64,
 }
 
-pub const SIGIL_STATS_VERSION: u32 = 3;
+pub const SIGIL_STATS_VERSION: u32 = 4;
 
 // ---------------------------------------------------------------------------
 // Generations

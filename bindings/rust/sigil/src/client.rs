@@ -182,6 +182,20 @@ pub struct Stats {
     /// Delivered from the spool (of this or an earlier process) and accepted;
     /// not counted in `generations_exported`.
     pub generations_replayed: u64,
+    /// Spans accepted by the OTLP receiver (the engine's own OTLP export).
+    pub spans_exported: u64,
+    /// Spans lost: neither exported nor spooled.
+    pub spans_dropped: u64,
+    /// Metrics exports that did not reach the receiver and were not spooled.
+    pub metric_exports_failed: u64,
+    /// Spans kept in the spool when the receiver could not take them.
+    pub spans_spooled: u64,
+    /// Spooled spans this client delivered later.
+    pub spans_replayed: u64,
+    /// Final metrics snapshots kept in the spool.
+    pub metric_exports_spooled: u64,
+    /// Spooled snapshots this client delivered later.
+    pub metric_exports_replayed: u64,
 }
 
 impl Stats {
@@ -362,6 +376,13 @@ impl Client {
             dropped_total: s.dropped_total,
             generations_spooled: s.generations_spooled,
             generations_replayed: s.generations_replayed,
+            spans_exported: s.spans_exported,
+            spans_dropped: s.spans_dropped,
+            metric_exports_failed: s.metric_exports_failed,
+            spans_spooled: s.spans_spooled,
+            spans_replayed: s.spans_replayed,
+            metric_exports_spooled: s.metric_exports_spooled,
+            metric_exports_replayed: s.metric_exports_replayed,
         }
     }
 

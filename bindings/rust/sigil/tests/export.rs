@@ -492,3 +492,39 @@ fn write_ahead_without_a_spool_directory_is_refused() {
     .expect("refused");
     assert!(err.to_string().contains("spool directory"), "{err}");
 }
+
+/// Spans the OTLP collector could not take are kept in the spool with the
+/// generations, and the stats say so: spooled, not dropped.
+#[test]
+fn spans_the_collector_missed_are_spooled_not_dropped() {
+    let h = Harness::start();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let otlp = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("otlp-spool-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let client =
+        Client::new(h.config(Protocol::Http).max_retries(0).spool_dir(&dir).otlp_endpoint(otlp).build()).unwrap();
+    for id in ["gen-rs-otlp-1", "gen-rs-otlp-2"] {
+        client
+            .start_generation(&GenerationStart {
+                id: id.into(),
+                ..GenerationStart::new(ModelRef::new("openai", "gpt-4o"))
+            })
+            .end()
+            .unwrap();
+    }
+    let _ = client.shutdown(Duration::from_secs(10));
+    let stats = client.stats();
+    assert_eq!((stats.spans_spooled, stats.spans_dropped, stats.spans_exported), (2, 0, 0), "{stats:?}");
+    assert_eq!(stats.metric_exports_spooled, 1, "{stats:?}");
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "sgs") {
+            bytes.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    assert!(bytes.windows(8).any(|w| w == b"spans:2:"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
