@@ -21,6 +21,8 @@ from many threads at once, and runs that never end are bounded: past
 from __future__ import annotations
 
 import contextlib
+import inspect
+import logging
 import math
 import threading
 from dataclasses import dataclass, field
@@ -644,6 +646,18 @@ def _abandon(runs: list[Any]) -> None:
             pass
 
 
+async def forward_callback(log: logging.Logger, framework: str, method: Any, *args: Any, **kwargs: Any) -> None:
+    """Calls a handler callback from a framework's async hook, awaiting it when it is a coroutine (the
+    async handlers). Agent frameworks let a hook's exception end the run: a recording problem (the
+    client shut down, a validation error) is logged instead, never raised into it."""
+    try:
+        result = method(*args, **kwargs)
+        if inspect.isawaitable(result):
+            await result
+    except Exception as exc:  # noqa: BLE001 - telemetry never breaks the host
+        log.warning("sigil: recording a %s event failed: %s", framework, exc)
+
+
 def _span_traceparent(span: Any) -> str:
     get = getattr(span, "get_span_context", None)
     context = get() if callable(get) else None
@@ -1037,4 +1051,4 @@ def _as_bool(value: Any) -> bool:
     return False
 
 
-__all__ = ["ProviderResolver", "SigilFrameworkHandlerBase", "merge_framework_callback_kwargs"]
+__all__ = ["ProviderResolver", "SigilFrameworkHandlerBase", "forward_callback", "merge_framework_callback_kwargs"]
