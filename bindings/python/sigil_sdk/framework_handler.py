@@ -273,8 +273,9 @@ class SigilFrameworkHandlerBase:
         return self._keep(self._runs, run_key, _LlmRun(recorder=recorder, input_messages=inputs,
                                                        capture_outputs=self._capture_outputs, streaming=streaming))
 
-    def _on_llm_new_token(self, *, token: str, run_id: UUID) -> None:
-        """A streamed token: kept for the output, and the first one sets the time to first token."""
+    def _on_llm_new_token(self, *, token: str, run_id: UUID, arrived_at: Optional[datetime] = None) -> None:
+        """A streamed token: kept for the output, and the first one sets the time to first token (when it
+        arrived, if the framework says so, else now)."""
         with self._lock:
             run = self._runs.get(str(run_id))
         if run is None or not token.strip():
@@ -283,7 +284,7 @@ class SigilFrameworkHandlerBase:
             run.chunks.append(token)
         if not run.first_token_seen:
             run.first_token_seen = True
-            run.recorder.set_first_token_at(datetime.now(timezone.utc))
+            run.recorder.set_first_token_at(arrived_at or datetime.now(timezone.utc))
 
     def _on_llm_end(self, *, response: Any, run_id: UUID) -> None:
         """The run finished: output (or the streamed text), usage, response model and stop reason."""

@@ -271,3 +271,19 @@ def test_the_reference_google_adk_readme_runs(harness, fake_provider, run_readme
         assert g["conversation_id"] == "readme-session"
         assert g["model"] == {"provider": "gemini", "name": "gemini-2.5-flash"}
         assert g["output"][0]["parts"][0]["text"] == TEXT
+
+
+def test_the_litellm_example_runs(harness, fake_provider, run_readme, monkeypatch):
+    litellm = pytest.importorskip("litellm", reason="litellm is not installed (make deps-python)")
+    for name in ("callbacks", "input_callback", "success_callback", "failure_callback", "_async_input_callback",
+                 "_async_success_callback", "_async_failure_callback"):
+        monkeypatch.setattr(litellm, name, [])  # restored after
+    monkeypatch.setattr(litellm, "api_base", fake_provider.url + "/v1")
+    fake_provider.reply("/chat/completions", JSON)
+    section = README.read_text().split("### LiteLLM", 1)[1]
+    ns = run_readme(python_blocks(section)[0])
+    assert ns["reply"].choices[0].message.content == TEXT
+    (g,) = generations(harness)
+    assert g["conversation_id"] == "conv-11"
+    assert g["tags"]["sigil.framework.name"] == "litellm"
+    assert g["output"][0]["parts"][0]["text"] == TEXT
