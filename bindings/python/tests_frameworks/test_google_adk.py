@@ -26,7 +26,7 @@ from sigil_sdk_google_adk import (  # noqa: E402
 )
 
 from conftest import generations  # noqa: E402
-from support import generation_span, one_span, parent_of, settle, spans_named  # noqa: E402
+from support import generation_span, one_span, parent_of, settle, spans_named, ttft_count  # noqa: E402
 
 TEXT = "Paris: 18 °C, clear."
 USAGE = {"promptTokenCount": 40, "candidatesTokenCount": 12, "totalTokenCount": 52}
@@ -155,8 +155,7 @@ def test_a_streamed_call(harness, fake_provider, fw_client, otel, agents):
     assert g["mode"] == "GENERATION_MODE_STREAM"
     assert g["operation_name"] == "streamText"
     assert g["output"][0]["parts"][0]["text"] == TEXT  # the aggregated response, once
-    ttft = [m for m in fw_client.metrics_snapshot()["metrics"] if m["name"] == "gen_ai.client.time_to_first_token"]
-    assert sum(p["count"] for m in ttft for p in m["points"]) == 1
+    assert ttft_count(fw_client) == 1
     assert g["usage"]["total_tokens"] == "52"
 
 

@@ -21,7 +21,7 @@ from fake_provider import Reply  # noqa: E402
 from sigil_sdk_langchain import SigilAsyncLangChainHandler, SigilLangChainHandler, with_sigil_langchain_callbacks  # noqa: E402
 
 from conftest import generations, spans  # noqa: E402
-from support import generation_span, one_span, parent_of, settle, spans_named  # noqa: E402
+from support import generation_span, one_span, parent_of, settle, spans_named, ttft_count  # noqa: E402
 
 TEXT = "Paris: 18 °C, clear. Oslo: 7 °C, rain."  # openai.chat/response_text.json
 STREAM_TEXT = "Paris is sunny today."  # openai.chat/stream_text.jsonl
@@ -122,8 +122,7 @@ def test_streaming_runs_are_stream_generations_with_time_to_first_token(harness,
     assert g["mode"] == "GENERATION_MODE_STREAM"
     assert g["output"][0]["parts"][0]["text"] == STREAM_TEXT
     assert g["model"]["provider"] == "openai"
-    ttft = [m for m in fw_client.metrics_snapshot()["metrics"] if m["name"] == "gen_ai.client.time_to_first_token"]
-    assert sum(p["count"] for m in ttft for p in m["points"]) == 1
+    assert ttft_count(fw_client) == 1
 
 
 def test_a_streamed_chain_with_a_tool(harness, fake_provider, fw_client, otel):

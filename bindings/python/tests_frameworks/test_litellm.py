@@ -16,7 +16,7 @@ from fake_provider import Reply  # noqa: E402
 from sigil_sdk_litellm import SigilLiteLLMLogger, create_sigil_litellm_logger  # noqa: E402
 
 from conftest import generations, wait_span  # noqa: E402
-from support import parent_of, settle  # noqa: E402
+from support import parent_of, settle, ttft_count  # noqa: E402
 
 MESSAGES = [{"role": "user", "content": "Weather in Paris and Oslo?"}]
 TEXT = "Paris: 18 °C, clear. Oslo: 7 °C, rain."
@@ -25,11 +25,6 @@ TEXT = "Paris: 18 °C, clear. Oslo: 7 °C, rain."
 def span_of(harness, g: dict) -> dict:
     """The generation's span, which LiteLLM's worker thread may end after the generation arrived."""
     return wait_span(harness, lambda s: s["attributes"].get("sigil.generation.id") == g["id"], "the generation span")
-
-
-def ttft_count(client) -> int:
-    ttft = [m for m in client.metrics_snapshot()["metrics"] if m["name"] == "gen_ai.client.time_to_first_token"]
-    return sum(p["count"] for m in ttft for p in m["points"])
 
 
 @pytest.fixture
