@@ -26,7 +26,7 @@ from sigil_sdk_google_adk import (  # noqa: E402
 )
 
 from conftest import generations  # noqa: E402
-from support import generation_span, one_span, parent_of, settle, spans_named, ttft_count  # noqa: E402
+from support import failed_span, generation_span, one_span, parent_of, settle, spans_named, ttft_count  # noqa: E402
 
 TEXT = "Paris: 18 °C, clear."
 USAGE = {"promptTokenCount": 40, "candidatesTokenCount": 12, "totalTokenCount": 52}
@@ -167,9 +167,7 @@ def test_a_tool_that_raises(harness, fake_provider, fw_client, otel, agents):
         asyncio.run(run_agent(weather, config, question="Weather in Atlantis?"))
     settle(harness, fw_client, otel, generation_count=1, span_names=("google-adk.chain weather",
                                                                      "execute_tool get_weather"))
-    (tool,) = spans_named(harness, "execute_tool get_weather")
-    assert tool["status"]["code"] == "STATUS_CODE_ERROR"
-    assert "Atlantis" in tool["status"]["message"]
+    tool = failed_span(harness, "execute_tool get_weather", "Atlantis")
     chains = spans_named(harness, "google-adk.chain weather")
     assert {s["attributes"]["sigil.framework.run_type"] for s in chains} == {"invocation", "agent"}
     for span in chains:
