@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
+import threading
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 
@@ -75,17 +75,28 @@ class SigilLiteLLMLogger(CustomLogger):
     def __init__(self, *, client: Client, **handler_options: Any) -> None:
         super().__init__()
         self.sigil_handler = SigilLiteLLMHandler(client=client, **handler_options)
+        # Calls started and not yet fully recorded (their end may be running on LiteLLM's worker
+        # thread), bounded like the handler's open runs.
+        self._reporting = threading.Condition()
+        self._unreported: dict[str, None] = {}
 
     def wait_reported(self, timeout: float = 5.0) -> bool:
-        """Waits until LiteLLM has reported the end of every call this logger saw start (it reports a
-        sync call's success from a worker thread, after the call returned); False if some are still
-        open after ``timeout`` seconds. Call it before ``client.flush()`` at exit."""
-        deadline = time.monotonic() + timeout
-        while self.sigil_handler._runs:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.01)
-        return True
+        """Waits until every call this logger saw start is recorded (LiteLLM reports a sync call's end
+        from a worker thread, after the call returned); False if some are not after ``timeout``
+        seconds. Call it before ``client.flush()`` or ``client.shutdown()`` at exit."""
+        with self._reporting:
+            return self._reporting.wait_for(lambda: not self._unreported, timeout)
+
+    def _started(self, call_id: str) -> None:
+        with self._reporting:
+            self._unreported[call_id] = None
+            while len(self._unreported) > self.sigil_handler._max_open_runs:
+                self._unreported.pop(next(iter(self._unreported)))
+
+    def _reported(self, call_id: str) -> None:
+        with self._reporting:
+            self._unreported.pop(call_id, None)
+            self._reporting.notify_all()
 
     # -- the call starts --
 
@@ -99,6 +110,7 @@ class SigilLiteLLMLogger(CustomLogger):
         if provider := _text(kwargs.get("custom_llm_provider")):
             params["provider"] = provider
         metadata = _metadata(kwargs)
+        self._started(call_id)
         self.sigil_handler._on_chat_model_start(
             serialized={"name": "litellm", "kwargs": {"model": model_name}}, messages=[_messages(messages)],
             run_id=call_id, parent_run_id=None, invocation_params=params,
@@ -127,6 +139,12 @@ class SigilLiteLLMLogger(CustomLogger):
         call_id = _call_id(kwargs)
         if not call_id:
             return
+        try:
+            self._record_success(call_id, kwargs, response_obj)
+        finally:
+            self._reported(call_id)
+
+    def _record_success(self, call_id: str, kwargs: dict[str, Any], response_obj: Any) -> None:
         response = kwargs.get("complete_streaming_response") or response_obj
         handler = self.sigil_handler
         if kwargs.get("stream"):
@@ -147,7 +165,10 @@ class SigilLiteLLMLogger(CustomLogger):
         error = kwargs.get("exception")
         if not isinstance(error, BaseException):
             error = RuntimeError(_text(kwargs.get("traceback_exception")) or "litellm call failed")
-        self.sigil_handler._on_llm_error(error=error, run_id=call_id)
+        try:
+            self.sigil_handler._on_llm_error(error=error, run_id=call_id)
+        finally:
+            self._reported(call_id)
 
 
 def create_sigil_litellm_logger(*, client: Client, **handler_options: Any) -> SigilLiteLLMLogger:

@@ -5,7 +5,6 @@ span, and no double recording next to the litellm auto-instrumentation."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -62,15 +61,11 @@ def test_a_stream(harness, fake_provider, fw_client, otel, logged):
     fake_provider.reply("/chat/completions", Reply.sse("openai.chat/stream_text.jsonl"))
     chunks = litellm.completion(messages=MESSAGES, stream=True, **logged)
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert litellm.callbacks[0].wait_reported()  # the end is recorded on LiteLLM's worker thread
     settle(harness, fw_client, otel, generation_count=1)
     (g,) = generations(harness)
     assert g["mode"] == "GENERATION_MODE_STREAM"
     assert g["output"][0]["parts"][0]["text"] == text
-    # LiteLLM reports the stream's end from a worker thread: the recorder's end may still be
-    # recording its metrics when the generation has already arrived.
-    deadline = time.monotonic() + 5
-    while ttft_count(fw_client) == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
     assert ttft_count(fw_client) == 1
 
 
@@ -123,3 +118,5 @@ def test_calls_that_never_end_are_bounded(fw_client):
     for i in range(10):
         logger.log_pre_api_call("gpt-4o", MESSAGES, {"litellm_call_id": f"call-{i}", "model": "gpt-4o"})
     assert len(logger.sigil_handler._runs) == 3
+    assert len(logger._unreported) == 3
+    assert not logger.wait_reported(timeout=0.05)
