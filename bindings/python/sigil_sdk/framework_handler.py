@@ -21,6 +21,8 @@ from many threads at once, and runs that never end are bounded: past
 from __future__ import annotations
 
 import contextlib
+import inspect
+import logging
 import math
 import threading
 from dataclasses import dataclass, field
@@ -271,8 +273,9 @@ class SigilFrameworkHandlerBase:
         return self._keep(self._runs, run_key, _LlmRun(recorder=recorder, input_messages=inputs,
                                                        capture_outputs=self._capture_outputs, streaming=streaming))
 
-    def _on_llm_new_token(self, *, token: str, run_id: UUID) -> None:
-        """A streamed token: kept for the output, and the first one sets the time to first token."""
+    def _on_llm_new_token(self, *, token: str, run_id: UUID, arrived_at: Optional[datetime] = None) -> None:
+        """A streamed token: kept for the output, and the first one sets the time to first token (when it
+        arrived, if the framework says so, else now)."""
         with self._lock:
             run = self._runs.get(str(run_id))
         if run is None or not token.strip():
@@ -281,7 +284,7 @@ class SigilFrameworkHandlerBase:
             run.chunks.append(token)
         if not run.first_token_seen:
             run.first_token_seen = True
-            run.recorder.set_first_token_at(datetime.now(timezone.utc))
+            run.recorder.set_first_token_at(arrived_at or datetime.now(timezone.utc))
 
     def _on_llm_end(self, *, response: Any, run_id: UUID) -> None:
         """The run finished: output (or the streamed text), usage, response model and stop reason."""
@@ -642,6 +645,18 @@ def _abandon(runs: list[Any]) -> None:
                 run.recorder.end()
         except Exception:  # noqa: BLE001 - telemetry never breaks the host
             pass
+
+
+async def forward_callback(log: logging.Logger, framework: str, method: Any, *args: Any, **kwargs: Any) -> None:
+    """Calls a handler callback from a framework's async hook, awaiting it when it is a coroutine (the
+    async handlers). Agent frameworks let a hook's exception end the run: a recording problem (the
+    client shut down, a validation error) is logged instead, never raised into it."""
+    try:
+        result = method(*args, **kwargs)
+        if inspect.isawaitable(result):
+            await result
+    except Exception as exc:  # noqa: BLE001 - telemetry never breaks the host
+        log.warning("sigil: recording a %s event failed: %s", framework, exc)
 
 
 def _span_traceparent(span: Any) -> str:
@@ -1037,4 +1052,4 @@ def _as_bool(value: Any) -> bool:
     return False
 
 
-__all__ = ["ProviderResolver", "SigilFrameworkHandlerBase", "merge_framework_callback_kwargs"]
+__all__ = ["ProviderResolver", "SigilFrameworkHandlerBase", "forward_callback", "merge_framework_callback_kwargs"]

@@ -20,6 +20,7 @@ from typing import Any, Optional, Union
 from uuid import UUID, uuid4
 
 from sigil_sdk import Client
+from sigil_sdk.framework_handler import forward_callback
 
 from .handler import SigilAsyncOpenAIAgentsHandler, SigilOpenAIAgentsHandler
 
@@ -202,14 +203,7 @@ def with_sigil_openai_agents_hooks(run_options: Optional[dict[str, Any]], *, cli
 
 
 async def _call(method: Any, *args: Any, **kwargs: Any) -> None:
-    """Calls a handler callback. OpenAI Agents lets a hook's exception end the run: a recording
-    problem (the client shut down, a validation error) is logged instead, never raised into it."""
-    try:
-        result = method(*args, **kwargs)
-        if inspect.isawaitable(result):
-            await result
-    except Exception as exc:  # noqa: BLE001 - telemetry never breaks the host
-        _log.warning("sigil: recording an OpenAI Agents event failed: %s", exc)
+    await forward_callback(_log, "OpenAI Agents", method, *args, **kwargs)
 
 
 async def _call_delegate(method: Any, *args: Any) -> None:

@@ -46,3 +46,17 @@ def generation_span(harness, g: dict) -> dict:
         if s["attributes"].get("sigil.generation.id") == g["id"]:
             return s
     raise AssertionError(f"no span for generation {g['id']}")
+
+
+def ttft_count(client) -> int:
+    """How many generations the client recorded a time to first token for (its TTFT histogram)."""
+    ttft = [m for m in client.metrics_snapshot()["metrics"] if m["name"] == "gen_ai.client.time_to_first_token"]
+    return sum(p["count"] for m in ttft for p in m["points"])
+
+
+def failed_span(harness, prefix: str, message: str) -> dict:
+    """The one span named `prefix...`, asserted failed with `message` in its status."""
+    (span,) = spans_named(harness, prefix)
+    assert span["status"]["code"] == "STATUS_CODE_ERROR"
+    assert message in span["status"]["message"]
+    return span

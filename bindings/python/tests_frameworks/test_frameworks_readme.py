@@ -208,3 +208,82 @@ def test_the_llamaindex_example_runs(harness, run_readme, monkeypatch):
     section = README.read_text().split("### LlamaIndex", 1)[1]
     run_readme(python_blocks(section)[0])
     assert any(isinstance(h, SigilLlamaIndexCallbackHandler) for h in Settings.callback_manager.handlers)
+
+
+def gemini_answers(fake_provider, monkeypatch, *parts: dict) -> None:
+    """ADK's Gemini model (and google-genai) at the fake provider, answering with `parts` in order."""
+    import json
+
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", fake_provider.url)
+    monkeypatch.setenv("GOOGLE_API_KEY", "test")
+    fake_provider.replies(":generateContent", [Reply("json", body=json.dumps({
+        "candidates": [{"content": {"role": "model", "parts": [part]}, "finishReason": "STOP"}],
+        "usageMetadata": {"promptTokenCount": 40, "candidatesTokenCount": 12, "totalTokenCount": 52}}).encode())
+        for part in parts])
+
+
+def test_the_google_adk_example_runs(harness, fake_provider, run_readme, monkeypatch):
+    pytest.importorskip("google.adk", reason="google-adk is not installed (make deps-frameworks)")
+    gemini_answers(fake_provider, monkeypatch, {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}},
+                   {"text": TEXT})
+    section = README.read_text().split("### Google ADK", 1)[1]
+    run_readme(python_blocks(section)[0])
+    gens = sorted(generations(harness, 2), key=lambda g: g["started_at"])
+    assert [g["conversation_id"] for g in gens] == ["conv-9", "conv-9"]
+    assert {g["agent_name"] for g in gens} == {"travel-desk"}
+    assert gens[1]["output"][0]["parts"][0]["text"] == TEXT
+
+
+def test_the_reference_google_adk_readme_runs(harness, fake_provider, run_readme, monkeypatch):
+    pytest.importorskip("google.adk", reason="google-adk is not installed (make deps-frameworks)")
+    import asyncio
+
+    from google.adk.agents import LlmAgent
+    from google.adk.runners import InMemoryRunner
+    from google.genai import types
+
+    from sigil_sdk_google_adk import SigilGoogleAdkPlugin
+
+    def run(runner_kwargs: dict, agent_kwargs: dict) -> None:
+        """What the README's `Runner(..., **runner_config)` / `LlmAgent(..., **agent_config)` stand for."""
+        agent = LlmAgent(name="assistant", model="gemini-2.5-flash", instruction="Be brief.", **agent_kwargs)
+        runner = InMemoryRunner(agent=agent, app_name="readme", **runner_kwargs)
+
+        async def main() -> None:
+            await runner.session_service.create_session(app_name="readme", user_id="u", session_id="readme-session")
+            async for _ in runner.run_async(user_id="u", session_id="readme-session",
+                                            new_message=types.Content(role="user", parts=[types.Part(text="Hi")])):
+                pass
+
+        asyncio.run(main())
+
+    gemini_answers(fake_provider, monkeypatch, {"text": TEXT})
+    code = "\n".join(python_blocks(reference_readme("google-adk")))
+    # The README leaves the runner and the agent as comments; run them, on the blocks' clients.
+    code = code.replace("# Runner(..., **runner_config)", "__run__(runner_config, {})")
+    code = code.replace("# LlmAgent(..., **agent_config)", "__run__({}, agent_config)")
+    ns = run_readme(code, __run__=run)
+    assert isinstance(ns["runner_config"]["plugins"][0], SigilGoogleAdkPlugin)
+    gens = generations(harness, 2)
+    assert len(gens) == 2  # one model call through the plugin, one through the agent callbacks
+    for g in gens:
+        assert g["tags"]["sigil.framework.name"] == "google-adk"
+        assert g["conversation_id"] == "readme-session"
+        assert g["model"] == {"provider": "gemini", "name": "gemini-2.5-flash"}
+        assert g["output"][0]["parts"][0]["text"] == TEXT
+
+
+def test_the_litellm_example_runs(harness, fake_provider, run_readme, monkeypatch):
+    litellm = pytest.importorskip("litellm", reason="litellm is not installed (make deps-python)")
+    for name in ("callbacks", "input_callback", "success_callback", "failure_callback", "_async_input_callback",
+                 "_async_success_callback", "_async_failure_callback"):
+        monkeypatch.setattr(litellm, name, [])  # restored after
+    monkeypatch.setattr(litellm, "api_base", fake_provider.url + "/v1")
+    fake_provider.reply("/chat/completions", JSON)
+    section = README.read_text().split("### LiteLLM", 1)[1]
+    ns = run_readme(python_blocks(section)[0])
+    assert ns["reply"].choices[0].message.content == TEXT
+    (g,) = generations(harness)
+    assert g["conversation_id"] == "conv-11"
+    assert g["tags"]["sigil.framework.name"] == "litellm"
+    assert g["output"][0]["parts"][0]["text"] == TEXT

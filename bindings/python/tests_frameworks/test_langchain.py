@@ -21,7 +21,7 @@ from fake_provider import Reply  # noqa: E402
 from sigil_sdk_langchain import SigilAsyncLangChainHandler, SigilLangChainHandler, with_sigil_langchain_callbacks  # noqa: E402
 
 from conftest import generations, spans  # noqa: E402
-from support import generation_span, one_span, parent_of, settle, spans_named  # noqa: E402
+from support import failed_span, generation_span, one_span, parent_of, settle, spans_named, ttft_count  # noqa: E402
 
 TEXT = "Paris: 18 °C, clear. Oslo: 7 °C, rain."  # openai.chat/response_text.json
 STREAM_TEXT = "Paris is sunny today."  # openai.chat/stream_text.jsonl
@@ -122,8 +122,7 @@ def test_streaming_runs_are_stream_generations_with_time_to_first_token(harness,
     assert g["mode"] == "GENERATION_MODE_STREAM"
     assert g["output"][0]["parts"][0]["text"] == STREAM_TEXT
     assert g["model"]["provider"] == "openai"
-    ttft = [m for m in fw_client.metrics_snapshot()["metrics"] if m["name"] == "gen_ai.client.time_to_first_token"]
-    assert sum(p["count"] for m in ttft for p in m["points"]) == 1
+    assert ttft_count(fw_client) == 1
 
 
 def test_a_streamed_chain_with_a_tool(harness, fake_provider, fw_client, otel):
@@ -146,9 +145,7 @@ def test_an_erroring_tool_is_a_failed_tool_execution_and_a_failed_chain(harness,
         weather_agent(fake_provider, broken_weather).invoke("Weather?", config=config)
     settle(harness, fw_client, otel, generation_count=1, span_names=("langchain.chain weather_agent",
                                                                      "execute_tool get_weather"))
-    (tool_span,) = spans_named(harness, "execute_tool get_weather")
-    assert tool_span["status"]["code"] == "STATUS_CODE_ERROR"
-    assert "weather backend down for Paris" in tool_span["status"]["message"]
+    tool_span = failed_span(harness, "execute_tool get_weather", "weather backend down for Paris")
     chain = one_span(harness, "langchain.chain weather_agent")
     assert parent_of(harness, tool_span) == chain
     assert chain["status"]["code"] == "STATUS_CODE_ERROR"

@@ -27,6 +27,18 @@ def openai_or_fake(*replies: Reply) -> None:
     os.environ.update(OPENAI_BASE_URL=fake.url + "/v1", OPENAI_API_KEY="not-needed")
 
 
+def gemini_or_fake(*replies: Reply) -> Optional[str]:
+    """The Gemini base URL to use: GEMINI_BASE_URL, else None (the real service) when GEMINI_API_KEY
+    is set, else a fake provider answering :generateContent with `replies` in order (the last one
+    from then on). It stops with the process."""
+    if "GEMINI_BASE_URL" in os.environ or "GEMINI_API_KEY" in os.environ:
+        return os.environ.get("GEMINI_BASE_URL")
+    fake = FakeProvider().__enter__()
+    fake.replies(":generateContent", list(replies))
+    os.environ["GEMINI_API_KEY"] = "not-needed"
+    return fake.url
+
+
 def host_tracer() -> Optional[Any]:
     """A tracer whose spans reach the receiver, or None without opentelemetry-sdk."""
     try:
@@ -41,4 +53,4 @@ def host_tracer() -> Optional[Any]:
     return provider.get_tracer("sigil-framework-examples")
 
 
-__all__ = ["Reply", "finish", "host_tracer", "openai_or_fake"]
+__all__ = ["Reply", "finish", "gemini_or_fake", "host_tracer", "openai_or_fake"]
