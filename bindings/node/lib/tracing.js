@@ -214,7 +214,8 @@ function extract(headers) {
  * plain object, or anything with set(), e.g. fetch Headers) and returns it; without one, writes
  * nothing.
  */
-function inject(headers = {}) {
+function inject(carrier = undefined) {
+  const headers = carrier ?? {};
   const traceparent = currentTraceparent();
   if (parse(traceparent) === undefined) return headers;
   const tracestate = context.current().parentTracestate;

@@ -203,6 +203,7 @@ test('startSpan: explicit parents, status, bad input gets a clear error', async 
 test('inject and extract: W3C headers, case-insensitive, malformed tracestate dropped', async () => {
   const client = newClient();
   assert.deepEqual(inject({}), {}, 'nothing current: nothing written');
+  assert.deepEqual(inject(), {});
   assert.equal(extract({ traceparent: 'garbage' }), undefined);
   assert.equal(extract({}), undefined);
   const remote = extract({ TraceParent: TP, TRACESTATE: 'vendor=a,other=b' });
