@@ -11,7 +11,8 @@ const N = require('./native.js');
 const context = require('./context.js');
 const { generationResult, toolsJSON, objectJSON, toolContent } = require('./encode.js');
 const { decodeGeneration } = require('./decode.js');
-const { HostTelemetry, loadApi, withEngineSpan } = require('./host.js');
+const { HostTelemetry, loadApi } = require('./host.js');
+const { SPAN_KINDS, HOST_SCOPE, contentJson, runInSpan, spanKind, spanParent, tracedFunction } = require('./tracing.js');
 const {
   ConfigError,
   InvalidArgumentError,
@@ -727,6 +728,133 @@ class EmbeddingRecorder extends Recorder {
   }
 }
 
+const SPAN_STATUS = { unset: 0, ok: 1, error: 2 };
+
+/** An attribute value for the addon: booleans, numbers, bigints and strings keep their type, others become JSON. */
+const attributeValue = (v) =>
+  typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string' ? v : contentJson(v);
+
+/**
+ * Records one span of an application step (agent, chain, retriever, workflow, task, custom): spans
+ * only, no generation export and no metrics (docs/agent-tracing.md). Call end(), or use
+ * client.withSpan(). Setters never throw: they return an input error, which end() reports too.
+ */
+class SpanRecorder extends Recorder {
+  #client;
+
+  /** @internal */
+  constructor(started, client) {
+    super(started, { end: N.spanEnd, traceparent: N.spanTraceparent });
+    this.#client = client;
+  }
+
+  /** The client that records this span. */
+  get client() {
+    return this.#client;
+  }
+
+  /** @internal The function that runs its argument with this span's host span active, or undefined. */
+  get [HOST_SCOPE]() {
+    return hostScopeOf(this);
+  }
+
+  /** The W3C tracestate this span carries on (its propagated parent's), or "". */
+  get tracestate() {
+    return this[HANDLE] ? N.spanTracestate(this[HANDLE]) : '';
+  }
+
+  /** The trace id (32 hex digits) of this span, or "" for a span that did not start. */
+  get traceId() {
+    return this.traceparent.split('-')[1] ?? '';
+  }
+
+  /**
+   * Whether content (inputs, outputs, values set with `content: true`) would be kept under this
+   * span's content capture mode; false once ended. traced() skips serializing what would be dropped.
+   */
+  get capturesContent() {
+    return !this.ended && Boolean(this[HANDLE]) && N.spanCapturesContent(this[HANDLE]);
+  }
+
+  #status(st) {
+    return st === 0 ? undefined : fromStatus(st);
+  }
+
+  /**
+   * Sets one attribute: booleans, numbers (integers as ints) and bigints keep their type, strings
+   * are text, anything else is written as JSON. `content: true` marks a value the capture mode may drop.
+   */
+  setAttribute(key, value, options = undefined) {
+    return this[SET]((h) => {
+      const refused = nulError('span attribute key', String(key));
+      if (refused) return this.#refuse(refused);
+      return this.#status(N.spanSetAttribute(h, String(key), attributeValue(value), Boolean(options?.content)));
+    });
+  }
+
+  /** Sets every attribute of `attributes`; returns the first input error. */
+  setAttributes(attributes, options = undefined) {
+    let first;
+    for (const [key, value] of Object.entries(attributes ?? {})) first ??= this.setAttribute(key, value, options);
+    return first;
+  }
+
+  /** The step's input (sigil.span.input, as JSON; always content). */
+  setInput(value) {
+    return this[SET]((h) => this.#status(N.spanSetInput(h, contentJson(value))));
+  }
+
+  /** The step's output (sigil.span.output, as JSON; always content). */
+  setOutput(value) {
+    return this[SET]((h) => this.#status(N.spanSetOutput(h, contentJson(value))));
+  }
+
+  /**
+   * Adds an event with typed attributes (typed as setAttribute types them) at `options.timestamp`
+   * (a Date, epoch milliseconds or a bigint of nanoseconds; now by default); `content: true` marks
+   * its attribute values as content.
+   */
+  addEvent(name, attributes = undefined, options = undefined) {
+    return this[SET]((h) => {
+      const entries = Object.entries(attributes ?? {});
+      const keys = entries.map(([k]) => k);
+      const refused = nulError('span event', String(name), keys);
+      if (refused) return this.#refuse(refused);
+      return this.#status(N.spanAddEvent(h, String(name), timeArg(options?.timestamp), keys,
+        entries.map(([, v]) => attributeValue(v)), Boolean(options?.content)));
+    });
+  }
+
+  /** Sets the status: "ok", "error" (with `message`) or "unset". */
+  setStatus(status, message = undefined) {
+    return this[SET]((h) => {
+      const code = SPAN_STATUS[String(status).trim().toLowerCase()];
+      if (code === undefined) {
+        return this.#refuse(new InvalidArgumentError(`sigil: unknown span status ${JSON.stringify(status)} ` +
+          '(one of ok, error, unset)', 1));
+      }
+      return this.#status(N.spanSetStatus(h, code, message === undefined ? undefined : String(message)));
+    });
+  }
+
+  /**
+   * Records that the step failed: status ERROR, error.type (the error's name, e.g. "TypeError")
+   * and an "exception" event with the message (content-free modes keep only the type).
+   */
+  setError(error) {
+    return this[SET]((h) => {
+      const type = error instanceof Error ? (error.name || error.constructor?.name) : undefined;
+      const [message] = callErrorArgs(error);
+      return this.#status(N.spanSetError(h, type, message));
+    });
+  }
+
+  #refuse(err) {
+    this[REFUSE](err);
+    return err;
+  }
+}
+
 /** The debug snapshot's ToolExecution for a start (the reference's fields), completed by the recorder. */
 function toolRecord(s, ctx) {
   const record = { toolName: String(s.toolName) };
@@ -758,19 +886,16 @@ function toolRecord(s, ctx) {
  * @opentelemetry/api, and as the parent of Sigil recorders started there in any case.
  */
 function runWithRecorder(recorder, callback) {
-  const run = () => runRecorder(recorder, callback);
+  return context.runAsParent(recorder.traceparent, hostScopeOf(recorder), {},
+    () => runRecorder(recorder, callback));
+}
+
+/** A function running its argument with the record's host span active (host pipeline), else undefined. */
+function hostScopeOf(recorder) {
   const host = recorder[HOST];
-  if (host?.span !== undefined) {
-    const { api } = host.telemetry;
-    return api.context.with(api.trace.setSpan(api.context.active(), host.span), run);
-  }
-  const tp = recorder.traceparent;
-  if (!tp) return run();
-  if (context.otelInUse()) {
-    const scoped = withEngineSpan(tp, run);
-    if (scoped !== undefined) return scoped.value;
-  }
-  return context.withSigilContext({ parentTraceparent: tp, parentIsLocal: true }, run);
+  if (host?.span === undefined) return undefined;
+  const { api } = host.telemetry;
+  return (run) => api.context.with(api.trace.setSpan(api.context.active(), host.span), run);
 }
 
 async function runRecorder(recorder, callback) {
@@ -1005,6 +1130,50 @@ class SigilClient {
   }
 
   /**
+   * Starts a span of an application step (docs/agent-tracing.md): `kind` is "agent", "chain",
+   * "retriever", "workflow", "task" or "custom" (the default). Its parent is `parent` (a
+   * traceparent string or an extract()-ed RemoteContext), else the current span (withSpan,
+   * traced, a recorder's callback, the active OpenTelemetry span); `root: true` starts a new trace
+   * unless an extract()-ed context is current. Call end(), or use withSpan().
+   */
+  startSpan(start) {
+    const s = start ?? {};
+    const kind = spanKind(s.kind);
+    const ctx = spanParent(s, context.current());
+    const refused = nulError('span start', s.name, s.conversationId, s.conversationTitle, s.agentName,
+      s.agentVersion, ctx.parentTraceparent, ctx.parentTracestate, ctx.conversationId, ctx.conversationTitle,
+      ctx.agentName, ctx.agentVersion);
+    const kindName = Object.keys(SPAN_KINDS)[kind - 1];
+    const name = typeof s.name === 'string' && s.name.trim() !== '' ? s.name : kindName;
+    const host = this.#hostStart('span', kind === SPAN_KINDS.agent
+      ? spanName('invoke_agent', s.agentName || ctx.agentName || name) : name, s.startedAt, ctx);
+    // A string a C string cannot carry: the engine refuses the start (kind 0) rather than record a cut value.
+    const h = N.spanStart(this.#h, refused ? 0 : kind, s.name, s.conversationId, s.conversationTitle, s.agentName, s.agentVersion,
+      host?.startedAt ?? timeArg(s.startedAt), ctx.conversationId, ctx.conversationTitle, ctx.agentName,
+      ctx.agentVersion, ctx.parentTraceparent, ctx.parentTracestate, Boolean(ctx.parentIsLocal),
+      recordCaptureMode(s.contentCapture, ctx), host?.traceparent);
+    const recorder = new SpanRecorder(h, this);
+    if (this.#host !== undefined) recorder[HOST] = { telemetry: this.#host, span: host?.span };
+    if (refused) recorder[REFUSE](refused);
+    return recorder;
+  }
+
+  /**
+   * Runs `callback(span)` with a new span (startSpan(options)) as the current span: what starts
+   * inside (generations, tool executions, spans), across awaits, is its child. Ends the span when
+   * the callback returns or its promise settles; a thrown error or rejection marks the span
+   * (setError) and is rethrown unchanged. Returns what the callback returns.
+   */
+  withSpan(options, callback) {
+    return runInSpan(this.startSpan(options), callback, undefined);
+  }
+
+  /** traced(fn, options) with this client (see traced). */
+  traced(fn, options = undefined) {
+    return tracedFunction(fn, { ...options, client: this });
+  }
+
+  /**
    * Sends a conversation rating to the Sigil API now (off the event loop).
    * Rejects with a ValidationError (invalid input, or refused by the server),
    * RatingConflictError, RatingTransportError or ClientShutdownError.
@@ -1113,6 +1282,7 @@ module.exports = {
   GenerationRecorder,
   ToolExecutionRecorder,
   EmbeddingRecorder,
+  SpanRecorder,
   createSigilClient,
   defaultConfig,
   validateGeneration,

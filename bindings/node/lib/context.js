@@ -6,6 +6,7 @@
 // metadata and client defaults when both are empty (it also trims them and
 // ignores blank ones).
 const { AsyncLocalStorage } = require('node:async_hooks');
+const { withEngineSpan } = require('./host.js');
 
 /** @type {AsyncLocalStorage<Readonly<Record<string, string | undefined>>>} */
 const storage = new AsyncLocalStorage();
@@ -47,7 +48,7 @@ function withAgentVersion(agentVersion, callback) {
  * (when @opentelemetry/api is in use) is the parent.
  */
 function withParentTraceparent(traceparent, callback) {
-  return withSigilContext({ parentTraceparent: traceparent, parentIsLocal: false }, callback);
+  return withSigilContext({ parentTraceparent: traceparent, parentIsLocal: false, parentViaOtel: false }, callback);
 }
 
 /**
@@ -120,8 +121,37 @@ function current() {
   if (store.parentTraceparent === undefined || store.parentTraceparent === '') {
     const parent = otelParent();
     if (parent !== undefined) return { ...store, ...parent };
+  } else if (store.parentViaOtel) {
+    // The record's span was made the active OpenTelemetry span too: a span the application
+    // started inside it since is the closer parent.
+    const parent = otelParent();
+    if (parent !== undefined && spanIdOf(parent.parentTraceparent) !== spanIdOf(store.parentTraceparent)) {
+      return { ...store, ...parent };
+    }
   }
   return store;
+}
+
+const spanIdOf = (traceparent) => String(traceparent).split('-')[2];
+
+/**
+ * Runs `fn` with a record's span (`traceparent`) as the parent of what starts inside (internal):
+ * in this context and, when the application uses @opentelemetry/api, as its active span as well
+ * (`hostScope(run)`, given with the host pipeline, makes the host tracer's span active instead).
+ * Both, so that nesting holds without a registered OpenTelemetry context manager and the
+ * application's own spans started inside still nest under the record. `values` join the context.
+ */
+function runAsParent(traceparent, hostScope, values, fn) {
+  if (!traceparent) return withSigilContext(values, fn);
+  const viaOtel = hostScope !== undefined || otelInUse();
+  const run = () => withSigilContext({ ...values, parentTraceparent: traceparent, parentIsLocal: true,
+    parentViaOtel: viaOtel }, fn);
+  if (hostScope !== undefined) return hostScope(run);
+  if (viaOtel) {
+    const scoped = withEngineSpan(traceparent, run);
+    if (scoped !== undefined) return scoped.value;
+  }
+  return run();
 }
 
 const EMPTY = Object.freeze({});
@@ -144,6 +174,7 @@ module.exports = {
   contentCaptureModeFromContext,
   current,
   otelInUse,
+  runAsParent,
   store,
   runInStore,
 };

@@ -22,7 +22,7 @@ function loadApi() {
   }
 }
 
-const SPAN_KIND = { generation: 2 /* CLIENT */, tool: 0 /* INTERNAL */, embedding: 2 };
+const SPAN_KIND = { generation: 2 /* CLIENT */, tool: 0 /* INTERNAL */, embedding: 2, span: 0 };
 const STATUS_ERROR = 2;
 
 /** [seconds, nanoseconds] of a bigint of Unix nanoseconds. */
@@ -76,6 +76,8 @@ class HostTelemetry {
       parentSpanId = spanId;
       parentContext = api.trace.setSpanContext(parentContext,
         { traceId, spanId, traceFlags: parseInt(flags, 16) || 0, isRemote: ctx.parentIsLocal === false });
+    } else if (ctx.newTrace) {
+      parentContext = api.trace.deleteSpan(parentContext); // a root span (agent tracing): a new trace
     } else {
       parentSpanId = api.trace.getSpanContext(parentContext)?.spanId;
     }

@@ -630,6 +630,104 @@ export declare class EmbeddingRecorder {
   getError(): SigilError | undefined;
 }
 
+// ---------------------------------------------------------------------------
+// Agent tracing (docs/agent-tracing.md)
+// ---------------------------------------------------------------------------
+
+export type SpanKind = 'agent' | 'chain' | 'retriever' | 'workflow' | 'task' | 'custom';
+/** An attribute value: booleans, numbers (integers as ints), bigints and strings keep their type; anything else is written as JSON. */
+export type SpanAttributeValue = string | number | bigint | boolean | object | null;
+
+export interface SpanStart {
+  /** Default "custom". */
+  kind?: SpanKind;
+  /** The step's name (an agent's: the span is "invoke_agent <agentName or name>"); blank gives the kind's name. */
+  name?: string;
+  conversationId?: string;
+  conversationTitle?: string;
+  agentName?: string;
+  agentVersion?: string;
+  startedAt?: Date | number | bigint;
+  contentCapture?: ContentCaptureMode;
+  /** The parent: a traceparent (remote), an extract()-ed context, or a span; else the current span. */
+  parent?: string | RemoteContext | SpanRecorder;
+  /** The tracestate that came with a `parent` traceparent string. */
+  tracestate?: string;
+  /** A new trace, unless an extract()-ed context is current. */
+  root?: boolean;
+}
+
+export interface TracedOptions extends SpanStart {
+  /** The client; else the current span's (without either the function just runs). */
+  client?: SigilClient;
+  /** Record the arguments (an array) when the span keeps content. Default true. */
+  captureInput?: boolean;
+  /** Record the return value (awaited) when the span keeps content. Default true. */
+  captureOutput?: boolean;
+  /** Set on every span. */
+  attributes?: Record<string, SpanAttributeValue>;
+}
+
+/** Records one span of an application step: spans only, no generation export and no metrics. */
+export declare class SpanRecorder {
+  private constructor();
+  readonly client: SigilClient;
+  /** The span's W3C traceparent ("" when it did not start). */
+  readonly traceparent: string;
+  /** The W3C tracestate it carries on (its propagated parent's), or "". */
+  readonly tracestate: string;
+  /** 32 hex digits, or "" when it did not start. */
+  readonly traceId: string;
+  readonly ended: boolean;
+  /** Whether content values would be kept under the span's content capture mode (false once ended). */
+  readonly capturesContent: boolean;
+  setAttribute(key: string, value: SpanAttributeValue, options?: { content?: boolean }): SigilError | undefined;
+  setAttributes(attributes: Record<string, SpanAttributeValue>, options?: { content?: boolean }): SigilError | undefined;
+  /** sigil.span.input, as JSON; always content. */
+  setInput(value: unknown): SigilError | undefined;
+  /** sigil.span.output, as JSON; always content. */
+  setOutput(value: unknown): SigilError | undefined;
+  addEvent(
+    name: string,
+    attributes?: Record<string, SpanAttributeValue>,
+    options?: { content?: boolean; timestamp?: Date | number | bigint },
+  ): SigilError | undefined;
+  setStatus(status: 'ok' | 'error' | 'unset', message?: string): SigilError | undefined;
+  /** Status ERROR, error.type (the error's name) and an "exception" event. */
+  setError(error: unknown): SigilError | undefined;
+  /** Ends the span; returns the first input error, also kept for getError(). */
+  end(): SigilError | undefined;
+  getError(): SigilError | undefined;
+}
+
+/** A trace context from another process (extract()). */
+export declare class RemoteContext {
+  constructor(traceparent: string, tracestate?: string);
+  readonly traceparent: string;
+  readonly tracestate: string | undefined;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly sampled: boolean;
+  /** Runs `fn` so that what starts inside continues this trace. */
+  run<T>(fn: () => T): T;
+}
+
+/** A header map inject() writes into and extract() reads (IncomingMessage.headers, fetch Headers, a Map). */
+export type HeaderCarrier =
+  | Record<string, string | string[] | undefined>
+  | { get(name: string): string | null | undefined; set?(name: string, value: string): unknown };
+
+/** Wraps `fn` so that each call is a span, current while it runs (see TracedOptions). */
+export declare function traced<F extends (...args: any[]) => any>(fn: F, options?: TracedOptions): F;
+/** The innermost span open in this context, or undefined. */
+export declare function currentSpan(): SpanRecorder | undefined;
+/** The trace id that records started here would join, or undefined. */
+export declare function currentTraceId(): string | undefined;
+/** Writes the current traceparent (and tracestate) into `headers` and returns it. */
+export declare function inject<H extends HeaderCarrier = Record<string, string>>(headers?: H): H;
+/** The trace context in `headers`, or undefined without a valid traceparent. */
+export declare function extract(headers: HeaderCarrier): RemoteContext | undefined;
+
 /** The callback form of the start methods. */
 export type RecorderCallback<TRecorder, TResult> = (recorder: TRecorder) => TResult | Promise<TResult>;
 
@@ -744,6 +842,16 @@ export declare class SigilClient {
     start: EmbeddingStart,
     callback: RecorderCallback<EmbeddingRecorder, TResult>,
   ): Promise<TResult>;
+
+  /** Starts a span of an application step (agent tracing); call end(), or use withSpan(). */
+  startSpan(start?: SpanStart): SpanRecorder;
+  /**
+   * Runs `callback(span)` with a new span current; ends it when the callback returns or its promise
+   * settles. An error marks the span and is rethrown.
+   */
+  withSpan<TResult>(start: SpanStart, callback: (span: SpanRecorder) => TResult): TResult;
+  /** traced(fn, options) with this client. */
+  traced<F extends (...args: any[]) => any>(fn: F, options?: Omit<TracedOptions, 'client'>): F;
 
   /** Sends a rating now, off the event loop. `options` is an extension. */
   submitConversationRating(

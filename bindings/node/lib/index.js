@@ -5,11 +5,13 @@
 const client = require('./client.js');
 const context = require('./context.js');
 const errors = require('./errors.js');
+const tracing = require('./tracing.js');
 
 exports.SigilClient = client.SigilClient;
 exports.GenerationRecorder = client.GenerationRecorder;
 exports.ToolExecutionRecorder = client.ToolExecutionRecorder;
 exports.EmbeddingRecorder = client.EmbeddingRecorder;
+exports.SpanRecorder = client.SpanRecorder;
 exports.createSigilClient = client.createSigilClient;
 exports.defaultConfig = client.defaultConfig;
 exports.validateGeneration = client.validateGeneration;
@@ -31,6 +33,13 @@ exports.agentNameFromContext = context.agentNameFromContext;
 exports.agentVersionFromContext = context.agentVersionFromContext;
 exports.parentTraceparentFromContext = context.parentTraceparentFromContext;
 exports.contentCaptureModeFromContext = context.contentCaptureModeFromContext;
+
+exports.traced = tracing.tracedFunction;
+exports.currentSpan = tracing.currentSpan;
+exports.currentTraceId = tracing.currentTraceId;
+exports.inject = tracing.inject;
+exports.extract = tracing.extract;
+exports.RemoteContext = tracing.RemoteContext;
 
 exports.SigilError = errors.SigilError;
 exports.ValidationError = errors.ValidationError;

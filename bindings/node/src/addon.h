@@ -216,5 +216,18 @@ napi_value status_name(napi_env env, napi_callback_info info);
 napi_value generation_add_provider_events(napi_env env, napi_callback_info info);
 napi_value provider_map_generation(napi_env env, napi_callback_info info);
 napi_value generation_set_metadata_string(napi_env env, napi_callback_info info);
+napi_value span_start(napi_env env, napi_callback_info info);
+napi_value span_set_attribute(napi_env env, napi_callback_info info);
+napi_value span_set_input(napi_env env, napi_callback_info info);
+napi_value span_set_output(napi_env env, napi_callback_info info);
+napi_value span_add_event(napi_env env, napi_callback_info info);
+napi_value span_set_status(napi_env env, napi_callback_info info);
+napi_value span_set_error(napi_env env, napi_callback_info info);
+napi_value span_captures_content(napi_env env, napi_callback_info info);
+napi_value span_end(napi_env env, napi_callback_info info);
+napi_value span_traceparent(napi_env env, napi_callback_info info);
+napi_value span_tracestate(napi_env env, napi_callback_info info);
+napi_value traceparent_parse(napi_env env, napi_callback_info info);
+napi_value tracestate_valid(napi_env env, napi_callback_info info);
 
 #endif /* SIGIL_NODE_ADDON_H */

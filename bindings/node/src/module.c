@@ -48,6 +48,19 @@ NAPI_MODULE_INIT() {
       FN("generationAddProviderEvents", generation_add_provider_events),
       FN("providerMapGeneration", provider_map_generation),
       FN("generationSetMetadataString", generation_set_metadata_string),
+      FN("spanStart", span_start),
+      FN("spanSetAttribute", span_set_attribute),
+      FN("spanSetInput", span_set_input),
+      FN("spanSetOutput", span_set_output),
+      FN("spanAddEvent", span_add_event),
+      FN("spanSetStatus", span_set_status),
+      FN("spanSetError", span_set_error),
+      FN("spanCapturesContent", span_captures_content),
+      FN("spanEnd", span_end),
+      FN("spanTraceparent", span_traceparent),
+      FN("spanTracestate", span_tracestate),
+      FN("traceparentParse", traceparent_parse),
+      FN("tracestateValid", tracestate_valid),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);

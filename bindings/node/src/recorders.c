@@ -1,4 +1,4 @@
-/* Generations, tool executions and embeddings. */
+/* Generations, tool executions, embeddings and spans of application steps. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,7 +9,7 @@
  * and the traceparent, which stay readable; later recording calls are no-ops
  * and a later end() reports SIGIL_E_ALREADY_ENDED. A recorder that is never
  * ended is ended and freed by the finalizer, as a safety net. */
-typedef enum { REC_GENERATION, REC_TOOL, REC_EMBEDDING } rec_kind_t;
+typedef enum { REC_GENERATION, REC_TOOL, REC_EMBEDDING, REC_SPAN } rec_kind_t;
 
 typedef struct {
   void *rec; /* the engine recorder; NULL once ended */
@@ -18,6 +18,7 @@ typedef struct {
   char *id;              /* kept at end (generations) */
   uint32_t capture_mode; /* kept at end (generations): the resolved mode */
   char *last_json;       /* kept at end (generations, keep_last_generation): as normalized */
+  char *tracestate;      /* kept at end (spans): the W3C tracestate it carries on */
 } rec_t;
 
 static void rec_free_engine(rec_t *w) {
@@ -31,6 +32,9 @@ static void rec_free_engine(rec_t *w) {
     case REC_EMBEDDING:
       sigil_embedding_free((sigil_embedding_t *)w->rec);
       break;
+    case REC_SPAN:
+      sigil_span_free((sigil_span_recorder_t *)w->rec);
+      break;
   }
   w->rec = NULL;
 }
@@ -42,13 +46,14 @@ static void rec_finalize(napi_env env, void *data, void *hint) {
   if (w->rec != NULL) rec_free_engine(w);
   free(w->id);
   sigil_json_free(w->last_json);
+  free(w->tracestate);
   free(w);
 }
 
 static napi_value wrap_recorder(napi_env env, void *p, rec_kind_t kind) {
   rec_t *w = (rec_t *)malloc(sizeof *w);
   if (w == NULL) {
-    rec_t tmp = {p, kind, {0}, NULL, 0, NULL};
+    rec_t tmp = {p, kind, {0}, NULL, 0, NULL, NULL};
     rec_free_engine(&tmp);
     return throw_type(env, "out of memory");
   }
@@ -57,6 +62,7 @@ static napi_value wrap_recorder(napi_env env, void *p, rec_kind_t kind) {
   w->traceparent[0] = '\0';
   w->id = NULL;
   w->last_json = NULL;
+  w->tracestate = NULL;
   w->capture_mode = SIGIL_CONTENT_CAPTURE_DEFAULT;
   napi_value ext;
   if (napi_create_external(env, w, rec_finalize, NULL, &ext) != napi_ok) {
@@ -75,17 +81,35 @@ static rec_t *rec_arg(napi_env env, napi_value v, rec_kind_t kind) {
   return w;
 }
 
+/* The engine recorder of kind `kind` behind a handle (NULL once ended: calls
+ * are no-ops); *ok is 0 after a TypeError was thrown. */
+static void *rec_engine(napi_env env, napi_value v, rec_kind_t kind, int *ok) {
+  rec_t *w = rec_arg(env, v, kind);
+  *ok = w != NULL;
+  return w != NULL ? w->rec : NULL;
+}
+
+/* Puts the strings a[idx[0..n)] into the scratch buffer, into r[idx[i]]. */
+static napi_status put_strings(napi_env env, const napi_value *a, const int *idx, size_t n, scratch_t *s, sref_t *r) {
+  for (size_t i = 0; i < n; ++i) {
+    napi_status st = put_string(env, a[idx[i]], s, &r[idx[i]]);
+    if (st != napi_ok) return st;
+  }
+  return napi_ok;
+}
+
 static const char *const kAlreadyEnded[] = {
     "the generation was already ended",
     "the tool execution was already ended",
     "the embedding was already ended",
+    "the span was already ended",
 };
 
-/* Ends and frees the engine recorder, keeping what stays readable.
- * -> 0 | [status, message] */
+/* Ends and frees the engine recorder, keeping what stays readable; a[2] is
+ * the completion time (spans). -> 0 | [status, message] */
 static napi_value rec_end(napi_env env, napi_callback_info info, rec_kind_t kind) {
-  napi_value a[2];
-  CHECK(env, get_args(env, info, 2, a));
+  napi_value a[3];
+  CHECK(env, get_args(env, info, 3, a));
   rec_t *w = rec_arg(env, a[0], kind);
   if (w == NULL) return NULL;
   if (w->rec == NULL) return status_value(env, SIGIL_E_ALREADY_ENDED, NULL);
@@ -122,6 +146,21 @@ static napi_value rec_end(napi_env env, napi_callback_info info, rec_kind_t kind
         w->traceparent[0] = '\0';
       }
       break;
+    case REC_SPAN: {
+      sigil_span_recorder_t *sp = (sigil_span_recorder_t *)w->rec;
+      st = sigil_span_end(sp, time_ns(env, a[2]), &err);
+      if (sigil_span_traceparent(sp, w->traceparent, sizeof w->traceparent) != SIGIL_OK) w->traceparent[0] = '\0';
+      const char *ts = NULL;
+      size_t ts_len = 0;
+      if (sigil_span_tracestate(sp, &ts, &ts_len) == SIGIL_OK && ts_len > 0) {
+        w->tracestate = (char *)malloc(ts_len + 1);
+        if (w->tracestate != NULL) {
+          memcpy(w->tracestate, ts, ts_len);
+          w->tracestate[ts_len] = '\0';
+        }
+      }
+      break;
+    }
   }
   if (is_array) host_collect_end();
   rec_free_engine(w);
@@ -153,6 +192,9 @@ static napi_value rec_traceparent(napi_env env, napi_callback_info info, rec_kin
         break;
       case REC_EMBEDDING:
         st = sigil_embedding_traceparent((sigil_embedding_t *)w->rec, buf, sizeof buf);
+        break;
+      case REC_SPAN:
+        st = sigil_span_traceparent((sigil_span_recorder_t *)w->rec, buf, sizeof buf);
         break;
     }
     tp = st == SIGIL_OK ? buf : "";
@@ -251,12 +293,8 @@ napi_value generation_start(napi_env env, napi_callback_info info) {
   return started(env, st, wrap_recorder(env, out, REC_GENERATION));
 }
 
-/* The engine generation behind a handle (NULL once ended: calls are no-ops);
- * *ok is 0 after a TypeError was thrown. */
 static sigil_generation_t *generation_arg(napi_env env, napi_value v, int *ok) {
-  rec_t *w = rec_arg(env, v, REC_GENERATION);
-  *ok = w != NULL;
-  return w != NULL ? (sigil_generation_t *)w->rec : NULL;
+  return (sigil_generation_t *)rec_engine(env, v, REC_GENERATION, ok);
 }
 
 /* generationSetResult(recorder, json, ...long) -> status (see put_document) */
@@ -359,11 +397,9 @@ napi_value tool_start(napi_env env, napi_callback_info info) {
   scratch_t *s = scratch_begin();
   static const int kStr[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16, 17, 19};
   sref_t r[20];
-  for (size_t i = 0; i < sizeof kStr / sizeof kStr[0]; ++i) {
-    if (put_string(env, a[kStr[i]], s, &r[kStr[i]]) != napi_ok) {
-      scratch_end();
-      return throw_last_error(env, "toolStart: string conversion");
-    }
+  if (put_strings(env, a, kStr, sizeof kStr / sizeof kStr[0], s, r) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "toolStart: string conversion");
   }
   sigil_tool_execution_start_t t = SIGIL_TOOL_EXECUTION_START_INIT;
   t.tool_name = sptr(s, r[1]);
@@ -394,9 +430,7 @@ napi_value tool_start(napi_env env, napi_callback_info info) {
 }
 
 static sigil_tool_execution_t *tool_arg(napi_env env, napi_value v, int *ok) {
-  rec_t *w = rec_arg(env, v, REC_TOOL);
-  *ok = w != NULL;
-  return w != NULL ? (sigil_tool_execution_t *)w->rec : NULL;
+  return (sigil_tool_execution_t *)rec_engine(env, v, REC_TOOL, ok);
 }
 
 /* toolSetResult(recorder, argumentsText?, resultText?, completedAt?) -> status */
@@ -453,11 +487,9 @@ napi_value embedding_start(napi_env env, napi_callback_info info) {
   scratch_t *s = scratch_begin();
   static const int kStr[] = {1, 2, 3, 4, 6, 8, 9, 10, 12};
   sref_t r[13];
-  for (size_t i = 0; i < sizeof kStr / sizeof kStr[0]; ++i) {
-    if (put_string(env, a[kStr[i]], s, &r[kStr[i]]) != napi_ok) {
-      scratch_end();
-      return throw_last_error(env, "embeddingStart: string conversion");
-    }
+  if (put_strings(env, a, kStr, sizeof kStr / sizeof kStr[0], s, r) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "embeddingStart: string conversion");
   }
   sigil_embedding_start_t e = SIGIL_EMBEDDING_START_INIT;
   e.model_provider = sptr(s, r[1]);
@@ -481,9 +513,7 @@ napi_value embedding_start(napi_env env, napi_callback_info info) {
 }
 
 static sigil_embedding_t *embedding_arg(napi_env env, napi_value v, int *ok) {
-  rec_t *w = rec_arg(env, v, REC_EMBEDDING);
-  *ok = w != NULL;
-  return w != NULL ? (sigil_embedding_t *)w->rec : NULL;
+  return (sigil_embedding_t *)rec_engine(env, v, REC_EMBEDDING, ok);
 }
 
 /* embeddingSetResult(recorder, inputCount, inputTokens, responseModel, dimensions,
@@ -860,4 +890,312 @@ napi_value generation_set_metadata_string(napi_env env, napi_callback_info info)
   sigil_status_t st = sigil_generation_set_metadata_string(g, sptr(s, key), sptr(s, value));
   scratch_end();
   return make_int(env, st);
+}
+
+/* ---------------------------------------------------------------------------
+ * Spans of application steps (sigil_span_*)
+ * ------------------------------------------------------------------------ */
+
+/* spanStart(client, kind, name, conversationId, conversationTitle, agentName,
+ *   agentVersion, startedAt, ctxConversationId, ctxConversationTitle, ctxAgentName,
+ *   ctxAgentVersion, parentTraceparent, parentTracestate, parentIsLocal,
+ *   contentCapture, spanTraceparent) -> recorder (see started()) */
+napi_value span_start(napi_env env, napi_callback_info info) {
+  napi_value a[17];
+  CHECK(env, get_args(env, info, 17, a));
+  client_wrap_t *cw = client_arg(env, a[0]);
+  if (cw == NULL) return NULL;
+  scratch_t *s = scratch_begin();
+  static const int kStr[] = {2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 16};
+  sref_t r[17];
+  if (put_strings(env, a, kStr, sizeof kStr / sizeof kStr[0], s, r) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "spanStart: string conversion");
+  }
+  double kind = 0;
+  opt_double(env, a[1], &kind);
+  sigil_span_start_t sp = SIGIL_SPAN_START_INIT;
+  sp.kind = kind > 0 && kind < 256 ? (uint32_t)kind : 0; /* 0: refused by the engine */
+  sp.name = sptr(s, r[2]);
+  sp.conversation_id = sptr(s, r[3]);
+  sp.conversation_title = sptr(s, r[4]);
+  sp.agent_name = sptr(s, r[5]);
+  sp.agent_version = sptr(s, r[6]);
+  sp.started_at_ns = time_ns(env, a[7]);
+  sp.context_conversation_id = sptr(s, r[8]);
+  sp.context_conversation_title = sptr(s, r[9]);
+  sp.context_agent_name = sptr(s, r[10]);
+  sp.context_agent_version = sptr(s, r[11]);
+  sp.parent_traceparent = sptr(s, r[12]);
+  sp.parent_tracestate = sptr(s, r[13]);
+  opt_bool(env, a[14], &sp.parent_is_local);
+  sp.content_capture = capture_mode(env, a[15]);
+  sp.span_traceparent = sptr(s, r[16]);
+  sigil_span_recorder_t *out = NULL;
+  sigil_status_t st = sigil_span_start(cw->client, &sp, &out);
+  scratch_end();
+  if (out == NULL) return throw_type(env, "out of memory");
+  return started(env, st, wrap_recorder(env, out, REC_SPAN));
+}
+
+static sigil_span_recorder_t *span_arg(napi_env env, napi_value v, int *ok) {
+  return (sigil_span_recorder_t *)rec_engine(env, v, REC_SPAN, ok);
+}
+
+/* One attribute from a key and a JavaScript value typed by the value: a boolean
+ * is BOOL, an integer number (safe range) or a bigint INT, another number
+ * DOUBLE, anything else its text (lib/ turns objects into JSON first). The
+ * strings go into the scratch buffer; `*key` and `*text` say where. */
+static napi_status put_attribute(napi_env env, napi_value key, napi_value value, scratch_t *s, sigil_attribute_t *out,
+                                 sref_t *k, sref_t *text) {
+  memset(out, 0, sizeof *out);
+  *text = SREF_UNSET;
+  napi_status st = put_string(env, key, s, k);
+  if (st != napi_ok) return st;
+  napi_valuetype t;
+  st = napi_typeof(env, value, &t);
+  if (st != napi_ok) return st;
+  if (t == napi_boolean) {
+    bool b = false;
+    napi_get_value_bool(env, value, &b);
+    out->type = SIGIL_ATTRIBUTE_BOOL;
+    out->int_value = b ? 1 : 0;
+    return napi_ok;
+  }
+  if (t == napi_bigint) {
+    bool lossless = false;
+    out->type = SIGIL_ATTRIBUTE_INT;
+    return napi_get_value_bigint_int64(env, value, &out->int_value, &lossless);
+  }
+  if (t == napi_number) {
+    double d = 0;
+    napi_get_value_double(env, value, &d);
+    if (d == (double)(int64_t)d && d >= -9007199254740991.0 && d <= 9007199254740991.0) {
+      out->type = SIGIL_ATTRIBUTE_INT;
+      out->int_value = (int64_t)d;
+    } else {
+      out->type = SIGIL_ATTRIBUTE_DOUBLE;
+      out->double_value = d;
+    }
+    return napi_ok;
+  }
+  out->type = SIGIL_ATTRIBUTE_STRING;
+  return put_string(env, value, s, text);
+}
+
+/* Points an attribute filled by put_attribute at the scratch buffer, once it stopped growing. */
+static void attribute_pointers(const scratch_t *s, sigil_attribute_t *a, sref_t k, sref_t text) {
+  a->key = k.off < 0 ? "" : sptr(s, k);
+  a->key_len = k.len;
+  if (a->type == SIGIL_ATTRIBUTE_STRING) {
+    a->string_value = text.off < 0 ? "" : sptr(s, text);
+    a->string_value_len = text.len;
+  }
+}
+
+/* spanSetAttribute(recorder, key, value, content) -> status */
+napi_value span_set_attribute(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  CHECK(env, get_args(env, info, 4, a));
+  int ok;
+  sigil_span_recorder_t *sp = span_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  int content = 0;
+  opt_bool(env, a[3], &content);
+  scratch_t *s = scratch_begin();
+  sigil_attribute_t attr;
+  sref_t k, text;
+  if (put_attribute(env, a[1], a[2], s, &attr, &k, &text) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "spanSetAttribute: value conversion");
+  }
+  attribute_pointers(s, &attr, k, text);
+  const char *key = k.off < 0 ? "" : attr.key;
+  sigil_status_t st = SIGIL_OK;
+  switch (attr.type) {
+    case SIGIL_ATTRIBUTE_BOOL:
+      st = sigil_span_set_attribute_bool(sp, key, (int)attr.int_value, content);
+      break;
+    case SIGIL_ATTRIBUTE_INT:
+      st = sigil_span_set_attribute_int(sp, key, attr.int_value, content);
+      break;
+    case SIGIL_ATTRIBUTE_DOUBLE:
+      st = sigil_span_set_attribute_double(sp, key, attr.double_value, content);
+      break;
+    default:
+      st = sigil_span_set_attribute_string(sp, key, attr.string_value, attr.string_value_len, content);
+      break;
+  }
+  scratch_end();
+  return make_int(env, st);
+}
+
+/* spanSetInput(recorder, json) / spanSetOutput(recorder, json) -> status */
+static napi_value span_set_io(napi_env env, napi_callback_info info, int output) {
+  napi_value a[2];
+  CHECK(env, get_args(env, info, 2, a));
+  int ok;
+  sigil_span_recorder_t *sp = span_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t json;
+  if (put_json(env, a[1], s, &json) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "spanSetInput/Output: string conversion");
+  }
+  const char *p = json.off < 0 ? "null" : sptr(s, json);
+  size_t n = json.off < 0 ? 4 : json.len;
+  sigil_status_t st = output ? sigil_span_set_output(sp, p, n) : sigil_span_set_input(sp, p, n);
+  scratch_end();
+  return make_int(env, st);
+}
+
+napi_value span_set_input(napi_env env, napi_callback_info info) { return span_set_io(env, info, 0); }
+napi_value span_set_output(napi_env env, napi_callback_info info) { return span_set_io(env, info, 1); }
+
+#define MAX_EVENT_ATTRIBUTES 64
+
+/* spanAddEvent(recorder, name, time, keys[], values[], content) -> status;
+ * more than MAX_EVENT_ATTRIBUTES attributes is SIGIL_E_INVALID_ARGUMENT. */
+napi_value span_add_event(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  CHECK(env, get_args(env, info, 6, a));
+  int ok;
+  sigil_span_recorder_t *sp = span_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  int content = 0;
+  opt_bool(env, a[5], &content);
+  uint32_t n = 0;
+  bool is_array = false;
+  if (napi_is_array(env, a[3], &is_array) == napi_ok && is_array) napi_get_array_length(env, a[3], &n);
+  if (n > MAX_EVENT_ATTRIBUTES) return make_int(env, SIGIL_E_INVALID_ARGUMENT);
+  sigil_attribute_t attrs[MAX_EVENT_ATTRIBUTES];
+  sref_t keys[MAX_EVENT_ATTRIBUTES], texts[MAX_EVENT_ATTRIBUTES];
+  scratch_t *s = scratch_begin();
+  sref_t name;
+  napi_status ns = put_string(env, a[1], s, &name);
+  for (uint32_t i = 0; i < n && ns == napi_ok; ++i) {
+    napi_value k, v;
+    ns = napi_get_element(env, a[3], i, &k);
+    if (ns == napi_ok) ns = napi_get_element(env, a[4], i, &v);
+    if (ns == napi_ok) ns = put_attribute(env, k, v, s, &attrs[i], &keys[i], &texts[i]);
+  }
+  if (ns != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "spanAddEvent: value conversion");
+  }
+  for (uint32_t i = 0; i < n; ++i) attribute_pointers(s, &attrs[i], keys[i], texts[i]);
+  sigil_status_t st =
+      sigil_span_add_event(sp, name.off < 0 ? "" : sptr(s, name), time_ns(env, a[2]), attrs, n, content);
+  scratch_end();
+  return make_int(env, st);
+}
+
+/* spanSetStatus(recorder, code, message?) -> status */
+napi_value span_set_status(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  CHECK(env, get_args(env, info, 3, a));
+  int ok;
+  sigil_span_recorder_t *sp = span_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  double code = 0;
+  opt_double(env, a[1], &code);
+  scratch_t *s = scratch_begin();
+  sref_t msg;
+  if (put_string(env, a[2], s, &msg) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "spanSetStatus: string conversion");
+  }
+  sigil_status_t st = sigil_span_set_status(sp, code >= 0 && code < 256 ? (uint32_t)code : 255, sptr(s, msg), msg.len);
+  scratch_end();
+  return make_int(env, st);
+}
+
+/* spanSetError(recorder, errorType?, message) -> status */
+napi_value span_set_error(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  CHECK(env, get_args(env, info, 3, a));
+  int ok;
+  sigil_span_recorder_t *sp = span_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t type, msg;
+  if (put_string(env, a[1], s, &type) != napi_ok || put_string(env, a[2], s, &msg) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "spanSetError: string conversion");
+  }
+  sigil_status_t st = sigil_span_set_error(sp, sptr(s, type), msg.off < 0 ? "" : sptr(s, msg), msg.len);
+  scratch_end();
+  return make_int(env, st);
+}
+
+/* spanCapturesContent(recorder) -> boolean (false once ended) */
+napi_value span_captures_content(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  CHECK(env, get_args(env, info, 1, a));
+  int ok;
+  sigil_span_recorder_t *sp = span_arg(env, a[0], &ok);
+  if (!ok) return NULL;
+  napi_value v;
+  napi_get_boolean(env, sigil_span_captures_content(sp) == 1, &v);
+  return v;
+}
+
+napi_value span_end(napi_env env, napi_callback_info info) { return rec_end(env, info, REC_SPAN); }
+
+napi_value span_traceparent(napi_env env, napi_callback_info info) { return rec_traceparent(env, info, REC_SPAN); }
+
+/* spanTracestate(recorder) -> the W3C tracestate the span carries on, or "" */
+napi_value span_tracestate(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  CHECK(env, get_args(env, info, 1, a));
+  rec_t *w = rec_arg(env, a[0], REC_SPAN);
+  if (w == NULL) return NULL;
+  if (w->rec == NULL) return make_cstring(env, w->tracestate != NULL ? w->tracestate : "");
+  const char *ts = NULL;
+  size_t n = 0;
+  if (sigil_span_tracestate((sigil_span_recorder_t *)w->rec, &ts, &n) != SIGIL_OK) n = 0;
+  return make_string(env, n > 0 ? ts : "", n);
+}
+
+/* traceparentParse(header) -> [traceId, spanId, sampled], or undefined when invalid */
+napi_value traceparent_parse(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  CHECK(env, get_args(env, info, 1, a));
+  scratch_t *s = scratch_begin();
+  sref_t h;
+  if (put_string(env, a[0], s, &h) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "traceparentParse: string conversion");
+  }
+  char trace_id[33], span_id[17];
+  int sampled = 0;
+  sigil_status_t st =
+      h.off < 0 ? SIGIL_E_INVALID_ARGUMENT : sigil_traceparent_parse(sptr(s, h), h.len, trace_id, span_id, &sampled);
+  scratch_end();
+  if (st != SIGIL_OK) return NULL;
+  napi_value arr, b;
+  napi_create_array_with_length(env, 3, &arr);
+  napi_set_element(env, arr, 0, make_cstring(env, trace_id));
+  napi_set_element(env, arr, 1, make_cstring(env, span_id));
+  napi_get_boolean(env, sampled != 0, &b);
+  napi_set_element(env, arr, 2, b);
+  return arr;
+}
+
+/* tracestateValid(header) -> boolean */
+napi_value tracestate_valid(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  CHECK(env, get_args(env, info, 1, a));
+  scratch_t *s = scratch_begin();
+  sref_t h;
+  if (put_string(env, a[0], s, &h) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "tracestateValid: string conversion");
+  }
+  int valid = h.off >= 0 && sigil_tracestate_validate(sptr(s, h), h.len) == SIGIL_OK;
+  scratch_end();
+  napi_value v;
+  napi_get_boolean(env, valid, &v);
+  return v;
 }

@@ -14,7 +14,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 
-import { SigilClient, ConfigError } from '../lib/index.mjs';
+import { SigilClient, ConfigError, currentSpan, inject } from '../lib/index.mjs';
 import { Harness } from './harness.mjs';
 
 context.setGlobalContextManager(new AsyncHooksContextManager().enable());
@@ -398,4 +398,54 @@ test("a no-op tracer leaves the engine's ids and scope", async () => {
   // The metrics still go through the host meter.
   const duration = (await host.points())['gen_ai.client.operation.duration'];
   assert.equal(duration.reduce((n, p) => n + p.value.count, 0), 1);
+});
+
+test('agent tracing: step spans are host spans; the app\'s spans inside a step nest under it', async () => {
+  const client = hostClient();
+  let outer;
+  let headers;
+  await host.tracer.startActiveSpan('handle-request', async (span) => {
+    outer = span;
+    // root: a new trace even though the application's span is active
+    await client.withSpan({ kind: 'agent', name: 'travel-agent', root: true }, async () => {
+      const chain = client.traced(async (q) => {
+        currentSpan().addEvent('planned', { steps: 2 });
+        await host.tracer.startActiveSpan('app-lookup', async (app) => {
+          await client.startGeneration({ model: MODEL }, async (r) => finish(r));
+          app.end();
+        });
+        headers = inject({});
+        return q;
+      }, { kind: 'chain', name: 'plan' });
+      await chain('q');
+      await assert.rejects(client.withSpan({ kind: 'task', name: 'fails' }, async () => {
+        throw new RangeError('out of range');
+      }), RangeError);
+    });
+    span.end();
+  });
+  await client.shutdown();
+  const got = host.spans();
+  const agent = got['invoke_agent travel-agent'];
+  const plan = got.plan;
+  const app = got['app-lookup'];
+  const gen = got['generateText gpt-4o'];
+  const fails = got.fails;
+  for (const s of [agent, plan, app, gen, fails]) assert.ok(s, Object.keys(got).join(','));
+  assert.notEqual(agent.spanContext().traceId, outer.spanContext().traceId, 'root starts a new trace');
+  assert.equal(parentId(agent), undefined);
+  assert.equal(parentId(plan), agent.spanContext().spanId);
+  assert.equal(parentId(app), plan.spanContext().spanId);
+  assert.equal(parentId(gen), app.spanContext().spanId, 'the app span inside the step is the closer parent');
+  assert.equal(parentId(fails), agent.spanContext().spanId);
+  assert.equal(agent.kind, SpanKind.INTERNAL);
+  assert.equal(agent.attributes['sigil.span.kind'], 'agent');
+  assert.equal(agent.attributes['gen_ai.operation.name'], 'invoke_agent');
+  assert.equal(plan.attributes['sigil.span.kind'], 'chain');
+  assert.equal(JSON.parse(plan.attributes['sigil.span.output']), 'q');
+  assert.equal(plan.events.find((e) => e.name === 'planned')?.attributes.steps, 2);
+  assert.equal(fails.status.code, SpanStatusCode.ERROR);
+  assert.equal(fails.attributes['error.type'], 'RangeError');
+  assert.equal(headers.traceparent.split('-')[2], plan.spanContext().spanId, 'inject names the step');
+  assert.deepEqual(await h.captures('otlp_traces'), []);
 });

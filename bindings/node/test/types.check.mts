@@ -21,6 +21,13 @@ import {
   type Generation,
   type SigilDebugSnapshot,
   type ToolExecution,
+  traced,
+  inject,
+  extract,
+  currentSpan,
+  currentTraceId,
+  RemoteContext,
+  SpanRecorder,
 } from 'sigil-sdk';
 
 const client = new SigilClient({
@@ -121,3 +128,32 @@ console.log(firstStart, tools.length, snap.queueSize, exp.startGeneration({ mode
 // @ts-expect-error: an exporter needs exportGenerations
 void new SigilClient({ generationExporter: { shutdown() {} } });
 await exp.shutdown();
+
+// Agent tracing: spans, traced functions keep their signatures, W3C propagation.
+const tc = new SigilClient();
+const span: SpanRecorder = tc.startSpan({ kind: 'retriever', name: 'search' });
+const attrErr: SigilError | undefined = span.setAttribute('k', 3, { content: true });
+span.addEvent('retrieved', { count: 2, ok: true }, { timestamp: new Date() });
+span.setStatus('ok');
+span.end();
+console.log(attrErr, span.traceparent, span.tracestate, span.traceId, span.capturesContent);
+// @ts-expect-error: not a span kind
+tc.startSpan({ kind: 'planner' });
+// @ts-expect-error: not a status
+span.setStatus('fine');
+const add = traced((x: number, y: number) => x + y, { client: tc, kind: 'task' });
+const sum: number = add(1, 2);
+const fetchDocs = tc.traced(async (q: string) => [q], { kind: 'retriever', captureOutput: false });
+const docs: Promise<string[]> = fetchDocs('q');
+// @ts-expect-error: the wrapped function keeps its parameter types
+add('1', 2);
+const spanAnswer: Promise<string> = tc.withSpan({ kind: 'agent', name: 'a', root: true }, async (s) => {
+  s.setInput({ question: 'q' });
+  const headers: Record<string, string> = inject({});
+  const remote: RemoteContext | undefined = extract(headers);
+  console.log(currentSpan()?.traceId, currentTraceId(), remote?.traceId);
+  return remote ? remote.run(() => 'continued') : 'fresh';
+});
+const h2: Headers = inject(new Headers());
+console.log(sum, docs, spanAnswer, h2);
+await tc.shutdown();
