@@ -16,7 +16,10 @@ struct Logger::StderrLimit {
 };
 
 Logger::Logger(sigil_log_fn fn, void *user_data, bool debug)
-    : fn_(fn), user_data_(user_data), debug_(debug), stderr_(fn == nullptr ? std::make_shared<StderrLimit>() : nullptr) {}
+    : fn_(fn),
+      user_data_(user_data),
+      debug_(debug),
+      stderr_(fn == nullptr ? std::make_shared<StderrLimit>() : nullptr) {}
 
 void Logger::log(uint32_t level, std::string_view message, bool never_hold) const {
   if (level == SIGIL_LOG_DEBUG && !debug_) return;
@@ -32,9 +35,9 @@ void Logger::log(uint32_t level, std::string_view message, bool never_hold) cons
   uint64_t held_before = 0;
   {
     std::lock_guard<std::mutex> lock(stderr_->mu);
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now().time_since_epoch())
-                            .count();
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count();
     if (stderr_->written == 0 || now - stderr_->window_start_ms >= kStderrWindowMs) {
       stderr_->window_start_ms = now;
       stderr_->written = 0;
@@ -52,7 +55,9 @@ void Logger::log(uint32_t level, std::string_view message, bool never_hold) cons
     stderr_->written++;
   }
   if (held_before > 0) {
-    std::fprintf(stderr, "sigil warn: %llu more warnings were held back (at most %u a minute go to stderr; set a logger, or SIGIL_DEBUG=1, to see all)\n",
+    std::fprintf(stderr,
+                 "sigil warn: %llu more warnings were held back (at most %u a minute go to stderr; set a logger, or "
+                 "SIGIL_DEBUG=1, to see all)\n",
                  static_cast<unsigned long long>(held_before), static_cast<unsigned>(kStderrBurst));
   }
   std::fprintf(stderr, "sigil %s: %.*s\n", name, static_cast<int>(message.size()), message.data());

@@ -158,7 +158,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
       env_protocol = Protocol::kHttp;
     else if (p == "none")
       env_protocol = Protocol::kNone;
-    else if (st = invalid_env(o.protocol.has_value(), "SIGIL_PROTOCOL", *v, "grpc, http or none", cfg.logger); !st.is_ok())
+    else if (st = invalid_env(o.protocol.has_value(), "SIGIL_PROTOCOL", *v, "grpc, http or none", cfg.logger);
+             !st.is_ok())
       return st;
   }
   ex.protocol = pick(o.protocol, env_protocol, Protocol::kGrpc);
@@ -168,7 +169,7 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
     return config_error("the generation export endpoint is empty");
   // A host exporter callback replaces the server: its endpoint is not used.
   st = ex.callback.fn != nullptr ? Status::ok()
-                                : check_endpoint(ex.endpoint, o.endpoint ? "endpoint" : "SIGIL_ENDPOINT");
+                                 : check_endpoint(ex.endpoint, o.endpoint ? "endpoint" : "SIGIL_ENDPOINT");
   if (!st.is_ok()) return st;
   // An HTTP ingest URL (with the export path) given to gRPC: the path means
   // nothing to gRPC, so the protocol is likely the mistake.
@@ -208,7 +209,9 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
       env_mode = AuthMode::kBearer;
     else if (m == "basic")
       env_mode = AuthMode::kBasic;
-    else if (st = invalid_env(o.auth_mode.has_value(), "SIGIL_AUTH_MODE", *v, "none, tenant, bearer or basic", cfg.logger); !st.is_ok())
+    else if (st = invalid_env(o.auth_mode.has_value(), "SIGIL_AUTH_MODE", *v, "none, tenant, bearer or basic",
+                              cfg.logger);
+             !st.is_ok())
       return st;
   }
   AuthMode mode = pick(o.auth_mode, env_mode, AuthMode::kNone);
@@ -285,7 +288,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
       env_sync = 1;
     else if (m == "record")
       env_sync = 2;
-    else if (st = invalid_env(o.spool_sync.has_value(), "SIGIL_SPOOL_SYNC", *v, "none, batch or record", cfg.logger); !st.is_ok())
+    else if (st = invalid_env(o.spool_sync.has_value(), "SIGIL_SPOOL_SYNC", *v, "none, batch or record", cfg.logger);
+             !st.is_ok())
       return st;
   }
   uint32_t sync = pick(o.spool_sync, env_sync, uint32_t(SpoolSync::kBatch));
@@ -298,7 +302,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
       env_spool_mode = SIGIL_SPOOL_MODE_FALLBACK;
     else if (m == "write_ahead" || m == "write-ahead")
       env_spool_mode = SIGIL_SPOOL_MODE_WRITE_AHEAD;
-    else if (st = invalid_env(o.spool_mode.has_value(), "SIGIL_SPOOL_MODE", *v, "fallback or write_ahead", cfg.logger); !st.is_ok())
+    else if (st = invalid_env(o.spool_mode.has_value(), "SIGIL_SPOOL_MODE", *v, "fallback or write_ahead", cfg.logger);
+             !st.is_ok())
       return st;
   }
   const uint32_t spool_mode = pick(o.spool_mode, env_spool_mode, uint32_t(SIGIL_SPOOL_MODE_FALLBACK));

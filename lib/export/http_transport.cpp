@@ -56,8 +56,8 @@ class HttpTransport final : public GenerationTransport {
     }
     if (resp.curl_code != 0) {
       r.outcome = AttemptResult::Outcome::kRetryable;
-      r.message = (resp.cancelled ? std::string("cancelled: ") : std::string()) + resp.error + " (" + url_ + ")" +
-                  mismatch;
+      r.message =
+          (resp.cancelled ? std::string("cancelled: ") : std::string()) + resp.error + " (" + url_ + ")" + mismatch;
       return r;
     }
     if (resp.status >= 200 && resp.status < 300) {

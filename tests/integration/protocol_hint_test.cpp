@@ -66,8 +66,7 @@ TEST(ProtocolHint, HttpSentToAGrpcPortSaysToUseGrpc) {
   Harness &h = Harness::shared();
   h.reset();
   Warnings w;
-  sigil_client_t *client =
-      client_for(SIGIL_PROTOCOL_HTTP, "http://127.0.0.1:" + std::to_string(h.port("grpc")), &w);
+  sigil_client_t *client = client_for(SIGIL_PROTOCOL_HTTP, "http://127.0.0.1:" + std::to_string(h.port("grpc")), &w);
   record_and_flush(client);
   sigil_stats_t st = sigil_test::stats_of(client);
   EXPECT_EQ(st.generations_exported, 0u);

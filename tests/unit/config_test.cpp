@@ -150,8 +150,8 @@ TEST(Config, HttpIngestUrlWithGrpcIsHinted) {
   Options o;
   o.log_fn = Lines::fn;
   o.log_user_data = &lines;
-  ASSERT_TRUE(resolve_config(o, env_of({{"SIGIL_ENDPOINT", "http://localhost:8080/api/v1/generations:export"}}))
-                  .has_value());
+  ASSERT_TRUE(
+      resolve_config(o, env_of({{"SIGIL_ENDPOINT", "http://localhost:8080/api/v1/generations:export"}})).has_value());
   EXPECT_TRUE(lines.has(SIGIL_LOG_WARN, "SIGIL_PROTOCOL=http"));
   Lines quiet;
   o.log_user_data = &quiet;
