@@ -41,6 +41,17 @@ func responseJSON(r *genai.GenerateContentResponse) []byte {
 	return b
 }
 
+// embedResponseJSON serializes an embedding response as responseJSON does.
+func embedResponseJSON(r *genai.EmbedContentResponse) []byte {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.SDKHTTPResponse = nil
+	b, _ := json.Marshal(&c)
+	return b
+}
+
 // callError gives the recorder the HTTP status of a genai.APIError (its
 // Code); the caller still gets the SDK's error unchanged.
 func callError(err error) error {
@@ -102,12 +113,7 @@ func EmbedContent(
 		func(ctx context.Context) (*genai.EmbedContentResponse, error) {
 			return provider.Models.EmbedContent(ctx, model, contents, config)
 		},
-		func(r *genai.EmbedContentResponse) []byte {
-			c := *r
-			c.SDKHTTPResponse = nil
-			b, _ := json.Marshal(&c)
-			return b
-		}, callError)
+		embedResponseJSON, callError)
 }
 
 // GenerateContentStreamSeq calls providerClient.Models.GenerateContentStream
