@@ -59,28 +59,15 @@ func (s *Settings) Generation(api string, mode sigil.GenerationMode, request any
 
 // FromResponse maps a non-streaming call.
 func FromResponse[F RawJSON](s *Settings, api string, request any, resp *F) (sigil.Generation, error) {
-	if resp == nil {
-		return sigil.Generation{}, errors.New("response is required")
-	}
-	body, err := Body(*resp)
-	if err != nil {
-		return sigil.Generation{}, err
-	}
-	return s.Generation(api, sigil.GenerationModeSync, request, body, nil)
+	return fromResponse(s, api, sigil.GenerationModeSync, request, resp, "response is required")
 }
 
 // FromStream maps a streamed call from its events when there are any (they
 // carry the whole stream), else from its final response.
 func FromStream[E, F RawJSON](s *Settings, api string, request any, events []E, final *F) (sigil.Generation, error) {
 	if len(events) == 0 {
-		if final == nil {
-			return sigil.Generation{}, errors.New("stream summary has no events and no final response")
-		}
-		body, err := Body(*final)
-		if err != nil {
-			return sigil.Generation{}, err
-		}
-		return s.Generation(api, sigil.GenerationModeStream, request, body, nil)
+		return fromResponse(s, api, sigil.GenerationModeStream, request, final,
+			"stream summary has no events and no final response")
 	}
 	bodies := make([][]byte, 0, len(events))
 	for _, e := range events {
@@ -91,6 +78,20 @@ func FromStream[E, F RawJSON](s *Settings, api string, request any, events []E, 
 		bodies = append(bodies, b)
 	}
 	return s.Generation(api, sigil.GenerationModeStream, request, nil, bodies)
+}
+
+// fromResponse maps request and response; a nil response is the error
+// missing, with nothing mapped (as the reference).
+func fromResponse[F RawJSON](s *Settings, api string, mode sigil.GenerationMode, request any, resp *F,
+	missing string) (sigil.Generation, error) {
+	if resp == nil {
+		return sigil.Generation{}, errors.New(missing)
+	}
+	body, err := Body(*resp)
+	if err != nil {
+		return sigil.Generation{}, err
+	}
+	return s.Generation(api, mode, request, body, nil)
 }
 
 // MapEmbedding maps an embedding call from the request and the response
