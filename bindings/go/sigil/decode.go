@@ -19,6 +19,9 @@ import (
 type jsonInt64 int64
 
 func (v *jsonInt64) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
 	s := strings.Trim(string(b), `"`)
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
@@ -33,6 +36,7 @@ type jsonFloat float64
 
 func (v *jsonFloat) UnmarshalJSON(b []byte) error {
 	switch string(b) {
+	case "null":
 	case `"NaN"`:
 		*v = jsonFloat(math.NaN())
 	case `"Infinity"`:
@@ -53,6 +57,9 @@ func (v *jsonFloat) UnmarshalJSON(b []byte) error {
 type jsonTime time.Time
 
 func (v *jsonTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
