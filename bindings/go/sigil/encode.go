@@ -327,6 +327,16 @@ func appendPart(b []byte, p *Part) []byte {
 		}
 		b = append(b, '}')
 	}
+	if p.Media != nil || p.Kind == PartKindMedia {
+		b = append(key(b, "media"), '{')
+		if m := p.Media; m != nil {
+			b = strField(b, "kind", m.Kind)
+			b = strField(b, "url", m.URL)
+			b = strField(b, "mime_type", m.MIMEType)
+			b = strField(b, "name", m.Name)
+		}
+		b = append(b, '}')
+	}
 	if p.Metadata.ProviderType != "" {
 		b = append(key(b, "metadata"), '{')
 		b = strField(b, "provider_type", p.Metadata.ProviderType)

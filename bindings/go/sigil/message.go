@@ -19,6 +19,9 @@ const (
 	PartKindThinking   PartKind = "thinking"
 	PartKindToolCall   PartKind = "tool_call"
 	PartKindToolResult PartKind = "tool_result"
+	// PartKindMedia is a reference to an image, audio clip or file (a
+	// sigil.v1 Media, which the provider mappings produce).
+	PartKindMedia PartKind = "media"
 )
 
 // Message is one turn of the conversation: a role and typed parts.
@@ -36,7 +39,17 @@ type Part struct {
 	Thinking   string       `json:"thinking,omitempty"`
 	ToolCall   *ToolCall    `json:"tool_call,omitempty"`
 	ToolResult *ToolResult  `json:"tool_result,omitempty"`
+	Media      *Media       `json:"media,omitempty"`
 	Metadata   PartMetadata `json:"metadata,omitempty"`
+}
+
+// Media points at an image, audio clip or file of a message: Kind ("image",
+// "audio", "file"), a URL (or data URL) and what the provider says of it.
+type Media struct {
+	Kind     string `json:"kind,omitempty"`
+	URL      string `json:"url,omitempty"`
+	MIMEType string `json:"mime_type,omitempty"`
+	Name     string `json:"name,omitempty"`
 }
 
 // PartMetadata carries provider-specific details of a part.
@@ -75,6 +88,9 @@ func ToolCallPart(call ToolCall) Part { return Part{Kind: PartKindToolCall, Tool
 func ToolResultPart(result ToolResult) Part {
 	return Part{Kind: PartKindToolResult, ToolResult: &result}
 }
+
+// MediaPart returns a media part.
+func MediaPart(media Media) Part { return Part{Kind: PartKindMedia, Media: &media} }
 
 // UserTextMessage returns a user message with one text part.
 func UserTextMessage(text string) Message {

@@ -257,3 +257,24 @@ sigil_status_t sgo_options_set_go_metric_handler(sigil_options_t *options, uintp
 
 /* The ABI this package was compiled against. */
 uint32_t sgo_abi_version_header(void) { return SIGIL_ABI_VERSION; }
+
+sigil_status_t sgo_provider_map_generation(const char *api, const char *request_json, size_t request_len,
+                                           const char *response_json, size_t response_len, const char *events,
+                                           const size_t *event_lens, size_t events_count, uint32_t flags,
+                                           char **json_out, size_t *json_len, sigil_error_t **error) {
+  const char **ptrs = NULL;
+  if (events_count > 0) {
+    ptrs = malloc(events_count * sizeof *ptrs);
+    if (ptrs == NULL) return SIGIL_E_NO_MEMORY;
+    size_t offset = 0;
+    for (size_t i = 0; i < events_count; i++) {
+      ptrs[i] = events + offset;
+      offset += event_lens[i];
+    }
+  }
+  sigil_status_t st = sigil_provider_map_generation(api, request_json, request_len, response_json, response_len,
+                                                    (const char *const *)ptrs, event_lens, events_count, flags,
+                                                    json_out, json_len, error);
+  free((void *)ptrs);
+  return st;
+}

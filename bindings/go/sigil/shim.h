@@ -95,6 +95,14 @@ sigil_status_t sgo_options_set_go_span_handler(sigil_options_t *options, uintptr
 /* Registers the metric callback bridge (host.go) for the host pipeline. */
 sigil_status_t sgo_options_set_go_metric_handler(sigil_options_t *options, uintptr_t handle);
 
+/* sigil_provider_map_generation with the stream's events packed back to back
+ * in one caller buffer (`events`, `event_lens[i]` bytes each), so Go passes
+ * no array of pointers. */
+sigil_status_t sgo_provider_map_generation(const char *api, const char *request_json, size_t request_len,
+                                           const char *response_json, size_t response_len, const char *events,
+                                           const size_t *event_lens, size_t events_count, uint32_t flags,
+                                           char **json_out, size_t *json_len, sigil_error_t **error);
+
 /* The ABI version of the header this package was compiled against. */
 uint32_t sgo_abi_version_header(void);
 

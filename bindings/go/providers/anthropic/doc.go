@@ -16,4 +16,8 @@
 //		...
 //	}
 //	if err := stream.Err(); err != nil { ... }
+//
+// For a call made with the SDK directly, FromRequestResponse and FromStream
+// return the same mapping as a sigil.Generation for
+// GenerationRecorder.SetResult (the defer pattern).
 package anthropic

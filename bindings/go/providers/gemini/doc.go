@@ -14,4 +14,8 @@
 //	for resp, err := range gemini.GenerateContentStreamSeq(ctx, sigilClient, providerClient, model, contents, config) {
 //		...
 //	}
+//
+// For a call made with the SDK directly, FromRequestResponse, FromStream and
+// EmbeddingFromResponse return the same mapping as a sigil.Generation (or
+// sigil.EmbeddingResult) for the recorder (the defer pattern).
 package gemini

@@ -29,14 +29,26 @@ type sdkRequest[Config any] struct {
 // responseJSON serializes a response without the SDK's copy of the HTTP
 // response (headers), which is not provider output.
 func responseJSON(r *genai.GenerateContentResponse) []byte {
+	return withoutHTTPResponse(r, func(c *genai.GenerateContentResponse) { c.SDKHTTPResponse = nil })
+}
+
+// embedResponseJSON serializes an embedding response as responseJSON does.
+func embedResponseJSON(r *genai.EmbedContentResponse) []byte {
+	return withoutHTTPResponse(r, func(c *genai.EmbedContentResponse) { c.SDKHTTPResponse = nil })
+}
+
+// withoutHTTPResponse serializes a copy of r that strip cleared; nil for a
+// nil r or a value that does not serialize (libsigil reports the missing
+// body as a mapping problem).
+func withoutHTTPResponse[T any](r *T, strip func(*T)) []byte {
 	if r == nil {
 		return nil
 	}
 	c := *r
-	c.SDKHTTPResponse = nil
+	strip(&c)
 	b, err := json.Marshal(&c)
 	if err != nil {
-		return nil // libsigil reports the empty body as a mapping problem
+		return nil
 	}
 	return b
 }
@@ -102,12 +114,7 @@ func EmbedContent(
 		func(ctx context.Context) (*genai.EmbedContentResponse, error) {
 			return provider.Models.EmbedContent(ctx, model, contents, config)
 		},
-		func(r *genai.EmbedContentResponse) []byte {
-			c := *r
-			c.SDKHTTPResponse = nil
-			b, _ := json.Marshal(&c)
-			return b
-		}, callError)
+		embedResponseJSON, callError)
 }
 
 // GenerateContentStreamSeq calls providerClient.Models.GenerateContentStream

@@ -22,4 +22,8 @@
 //		...
 //	}
 //	if err := stream.Err(); err != nil { ... }
+//
+// For a call made with the SDK directly, the mappers (ChatCompletionsFrom*,
+// ResponsesFrom*, EmbeddingsFromResponse) return the same mapping as a
+// sigil.Generation for GenerationRecorder.SetResult (the defer pattern).
 package openai

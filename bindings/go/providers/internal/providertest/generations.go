@@ -80,3 +80,45 @@ func Concurrently(t testing.TB, n int, call func(i int) error) {
 		}
 	}
 }
+
+// MappedText is a mapped generation's output text parts joined.
+func MappedText(g sigil.Generation) string {
+	var b strings.Builder
+	for _, m := range g.Output {
+		for _, p := range m.Parts {
+			if p.Kind == sigil.PartKindText {
+				b.WriteString(p.Text)
+			}
+		}
+	}
+	return b.String()
+}
+
+// MappedToolCalls are a mapped generation's output tool calls, in order.
+func MappedToolCalls(g sigil.Generation) []sigil.ToolCall {
+	var out []sigil.ToolCall
+	for _, m := range g.Output {
+		for _, p := range m.Parts {
+			if p.Kind == sigil.PartKindToolCall && p.ToolCall != nil {
+				out = append(out, *p.ToolCall)
+			}
+		}
+	}
+	return out
+}
+
+// ArtifactKinds counts a mapped generation's artifacts by kind.
+func ArtifactKinds(g sigil.Generation) map[sigil.ArtifactKind]int {
+	out := map[sigil.ArtifactKind]int{}
+	for _, a := range g.Artifacts {
+		out[a.Kind]++
+	}
+	return out
+}
+
+// Context is a context that ends with the test, or after 10 s.
+func Context(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

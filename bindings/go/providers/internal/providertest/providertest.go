@@ -97,6 +97,16 @@ func (h *Harness) Generations(t testing.TB, conversationID string, want int) []m
 		func(g map[string]any) bool { return g["conversation_id"] == conversationID })
 }
 
+// Tagged returns the exported generations carrying tag key=value, waiting
+// up to 10 s for want of them.
+func (h *Harness) Tagged(t testing.TB, key, value string, want int) []map[string]any {
+	t.Helper()
+	return h.GenerationsWithin(t, "http_exports", want, 10*time.Second, func(g map[string]any) bool {
+		tags, _ := g["tags"].(map[string]any)
+		return tags[key] == value
+	})
+}
+
 // Span returns the span whose attribute key has value, waiting up to 10 s.
 func (h *Harness) Span(t testing.TB, key, value string) map[string]any {
 	t.Helper()
@@ -162,6 +172,9 @@ type Reply struct {
 	Status int      // 200 when zero
 	JSON   []byte   // a JSON body
 	SSE    []string // server-sent event payloads, written one by one
+	// With both JSON and SSE, a request asking to stream ("stream": true in
+	// its body) gets the events and any other the JSON body, as one provider
+	// endpoint answers both.
 	// CutAfter sends only the first CutAfter events and then drops the
 	// connection (a stream that breaks off); 0 sends them all.
 	CutAfter int
@@ -172,6 +185,12 @@ func JSONReply(t testing.TB, path string) Reply { return Reply{JSON: Fixture(t, 
 
 // SSEReply answers with a .jsonl fixture as server-sent events.
 func SSEReply(t testing.TB, path string) Reply { return Reply{SSE: Events(t, path)} }
+
+// EitherReply answers a request asking to stream with a .jsonl fixture as
+// server-sent events and any other with a JSON fixture.
+func EitherReply(t testing.TB, jsonPath, ssePath string) Reply {
+	return Reply{JSON: Fixture(t, jsonPath), SSE: Events(t, ssePath)}
+}
 
 // ErrorReply answers with status and a JSON error body.
 func ErrorReply(status int, body string) Reply { return Reply{Status: status, JSON: []byte(body)} }
@@ -238,7 +257,7 @@ func (f *FakeProvider) serve(w http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	if reply.SSE == nil || status >= 400 {
+	if reply.SSE == nil || status >= 400 || (reply.JSON != nil && !asksToStream(body)) {
 		writeJSON(w, status, reply.JSON)
 		return
 	}
@@ -254,6 +273,14 @@ func (f *FakeProvider) serve(w http.ResponseWriter, r *http.Request) {
 			flusher.Flush()
 		}
 	}
+}
+
+// asksToStream reports whether a request body says "stream": true.
+func asksToStream(body []byte) bool {
+	var req struct {
+		Stream bool `json:"stream"`
+	}
+	return json.Unmarshal(body, &req) == nil && req.Stream
 }
 
 // sseFrame is one server-sent event; typed payloads (Anthropic, OpenAI

@@ -102,3 +102,23 @@ func finish(c *sigil.Client) {
 	}
 	return string(out)
 }
+
+// RunTag is the tag RunModes looks for: pass "SIGIL_TAGS="+RunTag+"="+run
+// to RunExamples.
+const RunTag = "readme-run"
+
+// RunModes waits for the want generations one README program exported
+// (tagged RunTag=run), fails the test if one has no output text, and counts
+// them by mode.
+func (h *Harness) RunModes(t testing.TB, run string, want int) map[string]int {
+	t.Helper()
+	byMode := map[string]int{}
+	for _, g := range h.Tagged(t, RunTag, run, want) {
+		if OutputText(g) == "" {
+			t.Fatalf("a README generation without output text: %v", g)
+		}
+		mode, _ := g["mode"].(string)
+		byMode[mode]++
+	}
+	return byMode
+}
