@@ -358,7 +358,9 @@ func (r *SpanRecorder) AddEvent(name string, attrs ...Attribute) { r.addEvent(na
 
 // AddContentEvent adds an event whose attribute values are content (see
 // SetContentAttributes).
-func (r *SpanRecorder) AddContentEvent(name string, attrs ...Attribute) { r.addEvent(name, attrs, true) }
+func (r *SpanRecorder) AddContentEvent(name string, attrs ...Attribute) {
+	r.addEvent(name, attrs, true)
+}
 
 func (r *SpanRecorder) addEvent(name string, attrs []Attribute, content bool) {
 	if r == nil {
