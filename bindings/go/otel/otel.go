@@ -119,7 +119,7 @@ func (h *Host) Parent(ctx context.Context) (string, bool, bool) {
 }
 
 func spanKind(kind sigil.RecordKind) trace.SpanKind {
-	if kind == sigil.RecordToolExecution {
+	if kind == sigil.RecordToolExecution || kind == sigil.RecordSpan {
 		return trace.SpanKindInternal
 	}
 	return trace.SpanKindClient

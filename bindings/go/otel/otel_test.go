@@ -605,3 +605,87 @@ func TestTraceparentRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// Agent spans go through the host tracer like generations do: an agent
+// started inside an application span is its child, the chain and the
+// generation started from the agent's context nest under it, an application
+// span started inside the chain is the chain's child, and every host span
+// carries the engine's span (same ids, kind INTERNAL, attributes, events).
+func TestHostPipelineSpans(t *testing.T) {
+	h := newHost(t, sdktrace.AlwaysSample())
+	c, es := newClient(t, h, sigil.TelemetryModeAuto)
+	ctx, request := h.tracer().Start(context.Background(), "request")
+	agentCtx, agent := c.StartSpan(ctx, sigil.SpanStart{Kind: sigil.SpanKindAgent, Name: "planner"})
+	chainCtx, chain := c.StartSpan(agentCtx, sigil.SpanStart{Kind: sigil.SpanKindChain, Name: "plan"})
+	if !trace.SpanFromContext(chainCtx).IsRecording() {
+		t.Fatal("the context StartSpan returned does not hold the recording host span")
+	}
+	_, app := h.tracer().Start(chainCtx, "app step")
+	app.End()
+	_, gen := c.StartGeneration(chainCtx, sigil.GenerationStart{Model: model})
+	gen.End()
+	chain.SetAttributes(sigil.Int("documents", 2))
+	chain.AddEvent("ranked", sigil.String("top", "doc-1"))
+	chain.End()
+	agent.End()
+	request.End()
+	for _, err := range []error{agent.Err(), chain.Err(), gen.Err()} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	spans := h.spans.GetSpans()
+	req, a := one(t, spans, "request"), one(t, spans, "invoke_agent planner")
+	pl, ap, g := one(t, spans, "plan"), one(t, spans, "app step"), one(t, spans, "generateText gpt-4o")
+	if a.Parent.SpanID() != req.SpanContext.SpanID() || pl.Parent.SpanID() != a.SpanContext.SpanID() {
+		t.Errorf("agent parent %s (request %s), chain parent %s (agent %s)", a.Parent.SpanID(),
+			req.SpanContext.SpanID(), pl.Parent.SpanID(), a.SpanContext.SpanID())
+	}
+	for _, child := range []tracetest.SpanStub{ap, g} {
+		if child.Parent.SpanID() != pl.SpanContext.SpanID() {
+			t.Errorf("%s: parent %s, want the chain %s", child.Name, child.Parent.SpanID(), pl.SpanContext.SpanID())
+		}
+	}
+	if a.SpanKind != trace.SpanKindInternal || pl.SpanKind != trace.SpanKindInternal {
+		t.Errorf("kinds: agent %v, chain %v", a.SpanKind, pl.SpanKind)
+	}
+	attrs := attrMap(pl.Attributes)
+	if attrs["sigil.span.kind"] != "chain" || attrs["documents"] != int64(2) {
+		t.Errorf("chain attributes %v", attrs)
+	}
+	if len(pl.Events) != 1 || pl.Events[0].Name != "ranked" {
+		t.Errorf("chain events %v", pl.Events)
+	}
+	if attrMap(a.Attributes)["gen_ai.operation.name"] != "invoke_agent" {
+		t.Errorf("agent attributes %v", attrMap(a.Attributes))
+	}
+	if agent.Traceparent() != sigilotel.Traceparent(a.SpanContext) {
+		t.Errorf("Traceparent() %s, host span %s", agent.Traceparent(), sigilotel.Traceparent(a.SpanContext))
+	}
+	ids := map[string]bool{}
+	for _, s := range es.all() {
+		ids[s.SpanID] = true
+	}
+	for _, s := range []tracetest.SpanStub{a, pl, g} {
+		if !ids[s.SpanContext.SpanID().String()] {
+			t.Errorf("host span %s has no engine span with its id", s.Name)
+		}
+	}
+}
+
+// An extracted remote parent continues its trace through the host tracer too.
+func TestHostPipelineExtractedParent(t *testing.T) {
+	h := newHost(t, sdktrace.AlwaysSample())
+	c, _ := newClient(t, h, sigil.TelemetryModeHost)
+	const remote = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	ctx := sigil.Extract(context.Background(), sigil.MapCarrier{"traceparent": remote})
+	_, s := c.StartSpan(ctx, sigil.SpanStart{Kind: sigil.SpanKindTask, Name: "service"})
+	s.End()
+	got := one(t, h.spans.GetSpans(), "service")
+	if got.SpanContext.TraceID().String() != "4bf92f3577b34da6a3ce929d0e0e4736" ||
+		got.Parent.SpanID().String() != "00f067aa0ba902b7" || !got.Parent.IsRemote() {
+		t.Errorf("service span: trace %s, parent %s (remote %v)", got.SpanContext.TraceID(), got.Parent.SpanID(),
+			got.Parent.IsRemote())
+	}
+}

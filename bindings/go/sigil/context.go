@@ -15,9 +15,15 @@ type contextValues struct {
 	// traceparent is the W3C traceparent of the innermost recorder started
 	// from this context; recorders started from it become its children.
 	traceparent string
-	// explicitParent: traceparent came from ContextWithTraceparent, so it
-	// wins over the host tracer's current span (see host.go).
+	// explicitParent: traceparent came from ContextWithTraceparent or
+	// Extract, so it wins over the host tracer's current span (see host.go)
+	// and is a remote parent.
 	explicitParent bool
+	// tracestate is the W3C tracestate the trace carries (Extract, or the
+	// innermost span's); spans started from this context carry it on.
+	tracestate string
+	// span is the innermost span started from this context (SpanFromContext).
+	span *SpanRecorder
 	// contentCapture is the resolved mode of the innermost generation started
 	// from this context; tool executions inherit it.
 	contentCapture ContentCaptureMode

@@ -30,6 +30,11 @@
 // The context a Start call returns carries the recorder's trace context, so
 // recorders started from it become its children.
 //
+// The steps around them (an agent run, chains, retrievers, workflows, tasks)
+// are spans: StartSpan(ctx, SpanStart{Kind: SpanKindAgent, Name: ...}). Inject
+// and Extract carry the trace across processes in W3C traceparent and
+// tracestate headers.
+//
 // Always call Client.Shutdown before the process exits.
 //
 // Building needs libsigil through pkg-config (package "sigil"); see the

@@ -34,6 +34,9 @@ var (
 // TestMain stops the harness the first test that needed it started
 // (benchmarks run without it).
 func TestMain(m *testing.M) {
+	if os.Getenv(tracingChildEnv) != "" { // the binary re-run as another process (tracing_test.go)
+		os.Exit(runTracingChild())
+	}
 	code := m.Run()
 	if theHarness != nil {
 		theHarness.Stop()

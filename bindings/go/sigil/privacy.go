@@ -52,9 +52,11 @@ const (
 	RecordToolExecution RecordKind = C.SIGIL_RECORD_TOOL_EXECUTION
 	RecordEmbedding     RecordKind = C.SIGIL_RECORD_EMBEDDING
 	RecordRating        RecordKind = C.SIGIL_RECORD_RATING
+	RecordSpan          RecordKind = C.SIGIL_RECORD_SPAN // StartSpan: agents, chains, retrievers, ...
 )
 
-// String returns "generation", "tool_execution", "embedding" or "rating".
+// String returns "generation", "tool_execution", "embedding", "rating" or
+// "span".
 func (k RecordKind) String() string {
 	switch k {
 	case RecordGeneration:
@@ -65,6 +67,8 @@ func (k RecordKind) String() string {
 		return "embedding"
 	case RecordRating:
 		return "rating"
+	case RecordSpan:
+		return "span"
 	}
 	return "unknown"
 }

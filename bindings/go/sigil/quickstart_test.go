@@ -73,3 +73,53 @@ func goTool() string {
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// TestAgentExample runs examples/go/agent as a user would: its spans, the
+// book service's in a second process included, arrive as one tree.
+func TestAgentExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the example (go run); skipped with -short")
+	}
+	h := needHarness(t)
+	cmd := exec.Command(goTool(), "run", "./agent")
+	cmd.Dir = filepath.Join(captureharness.RepoRoot(), "examples", "go")
+	cmd.Env = append(os.Environ(), "SIGIL_PROTOCOL=http", "SIGIL_ENDPOINT="+h.HTTPEndpoint(),
+		"OTEL_EXPORTER_OTLP_ENDPOINT="+h.OTLPEndpoint())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("agent example: %v\n%s", err, out)
+	}
+	var traceID string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "trace ") {
+			traceID = strings.TrimPrefix(line, "trace ")
+		}
+	}
+	if !strings.Contains(string(out), "booked a room in Paris") || traceID == "" {
+		t.Fatalf("agent example output:\n%s", out)
+	}
+	spans := waitSpans(t, h, traceID, 6)
+	byName := map[string]map[string]any{}
+	for _, s := range spans {
+		byName[s["name"].(string)] = s
+	}
+	agent, plan, tool, service := byName["invoke_agent travel-agent"], byName["plan"], byName["execute_tool book"],
+		byName["book-service"]
+	if len(spans) != 6 || agent == nil || plan == nil || tool == nil || service == nil {
+		t.Fatalf("spans of the agent example: %v", spanNames(spans))
+	}
+	if plan["parent_span_id"] != agent["span_id"] {
+		t.Errorf("plan's parent %v, want the agent %v", plan["parent_span_id"], agent["span_id"])
+	}
+	for _, child := range []string{"search-docs", "generateText gpt-4o", "execute_tool book"} {
+		if byName[child]["parent_span_id"] != plan["span_id"] {
+			t.Errorf("%s's parent %v, want plan %v", child, byName[child]["parent_span_id"], plan["span_id"])
+		}
+	}
+	if service["parent_span_id"] != tool["span_id"] {
+		t.Errorf("book-service's parent %v, want the tool execution %v", service["parent_span_id"], tool["span_id"])
+	}
+	if flags, _ := service["flags"].(float64); int(flags)&0x200 == 0 {
+		t.Errorf("book-service flags %v: its parent must be flagged remote", service["flags"])
+	}
+}

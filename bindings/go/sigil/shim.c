@@ -171,6 +171,80 @@ sigil_status_t sgo_embedding_finish(sigil_embedding_t *e, const sgo_embedding_re
   return st;
 }
 
+sigil_status_t sgo_span_start(sigil_client_t *client, const sgo_span_start_args *a, const char *buf,
+                              sigil_span_recorder_t **out, char *traceparent) {
+  sigil_span_start_t s = SIGIL_SPAN_START_INIT;
+  s.kind = a->kind;
+  s.name = SGO_STR(buf, a->name);
+  s.conversation_id = SGO_STR(buf, a->conversation_id);
+  s.conversation_title = SGO_STR(buf, a->conversation_title);
+  s.agent_name = SGO_STR(buf, a->agent_name);
+  s.agent_version = SGO_STR(buf, a->agent_version);
+  s.started_at_ns = a->started_at_ns;
+  s.context_conversation_id = SGO_STR(buf, a->ctx_conversation_id);
+  s.context_conversation_title = SGO_STR(buf, a->ctx_conversation_title);
+  s.context_agent_name = SGO_STR(buf, a->ctx_agent_name);
+  s.context_agent_version = SGO_STR(buf, a->ctx_agent_version);
+  s.parent_traceparent = SGO_STR(buf, a->parent_traceparent);
+  s.parent_tracestate = SGO_STR(buf, a->parent_tracestate);
+  s.parent_is_local = a->parent_is_local;
+  s.span_traceparent = SGO_STR(buf, a->span_traceparent);
+  s.content_capture = a->content_capture;
+  sgo_call_ctx = a->call_ctx;
+  sigil_status_t st = sigil_span_start(client, &s, out);
+  sgo_call_ctx = 0;
+  if (*out == NULL || sigil_span_traceparent(*out, traceparent, 56) != SIGIL_OK) traceparent[0] = '\0';
+  return st;
+}
+
+sigil_status_t sgo_span_set_attribute(sigil_span_recorder_t *span, const sgo_attribute *attr, const char *buf,
+                                      int content) {
+  const char *key = SGO_STR(buf, attr->key);
+  switch (attr->type) {
+    case SIGIL_ATTRIBUTE_STRING: {
+      const char *v = SGO_STR(buf, attr->value);
+      return sigil_span_set_attribute_string(span, key, v, v != NULL ? strlen(v) : 0, content);
+    }
+    case SIGIL_ATTRIBUTE_BOOL:
+      return sigil_span_set_attribute_bool(span, key, attr->int_value != 0, content);
+    case SIGIL_ATTRIBUTE_INT:
+      return sigil_span_set_attribute_int(span, key, attr->int_value, content);
+    case SIGIL_ATTRIBUTE_DOUBLE:
+      return sigil_span_set_attribute_double(span, key, attr->double_value, content);
+  }
+  return SIGIL_E_INVALID_ARGUMENT;
+}
+
+sigil_status_t sgo_span_add_event(sigil_span_recorder_t *span, int64_t name, int64_t time_ns,
+                                  const sgo_attribute *attrs, size_t count, const char *buf, int content) {
+  sigil_attribute_t stack[16];
+  sigil_attribute_t *out = count <= 16 ? stack : calloc(count, sizeof *out);
+  if (out == NULL) return SIGIL_E_NO_MEMORY;
+  for (size_t i = 0; i < count; i++) {
+    const sgo_attribute *a = &attrs[i];
+    sigil_attribute_t *o = &out[i];
+    memset(o, 0, sizeof *o);
+    o->key = SGO_STR(buf, a->key);
+    o->key_len = o->key != NULL ? strlen(o->key) : 0;
+    o->type = a->type;
+    o->int_value = a->int_value;
+    o->double_value = a->double_value;
+    if (a->type == SIGIL_ATTRIBUTE_STRING) {
+      o->string_value = SGO_STR(buf, a->value);
+      o->string_value_len = o->string_value != NULL ? strlen(o->string_value) : 0;
+    }
+  }
+  sigil_status_t st = sigil_span_add_event(span, SGO_STR(buf, name), time_ns, out, count, content);
+  if (out != stack) free(out);
+  return st;
+}
+
+sigil_status_t sgo_span_finish(sigil_span_recorder_t *span, int64_t completed_at_ns, sigil_error_t **error) {
+  sigil_status_t st = sigil_span_end(span, completed_at_ns, error);
+  sigil_span_free(span);
+  return st;
+}
+
 sigil_status_t sgo_submit_rating(sigil_client_t *client, const sgo_rating_input_args *a, const char *buf,
                                  uint32_t timeout_ms, sigil_rating_result_t **out, sigil_error_t **error) {
   sigil_rating_input_t in = SIGIL_RATING_INPUT_INIT;

@@ -70,6 +70,37 @@ sigil_status_t sgo_embedding_finish(sigil_embedding_t *e, const sgo_embedding_re
                                     sigil_error_t **error);
 
 typedef struct {
+  int64_t name, conversation_id, conversation_title, agent_name, agent_version, ctx_conversation_id,
+      ctx_conversation_title, ctx_agent_name, ctx_agent_version, parent_traceparent, parent_tracestate,
+      span_traceparent;
+  int64_t started_at_ns;
+  int32_t parent_is_local;
+  uint32_t kind;            /* SIGIL_STEP_* */
+  uint32_t content_capture; /* SIGIL_CONTENT_CAPTURE_* */
+  uintptr_t call_ctx;
+} sgo_span_start_args;
+
+/* One span attribute: `key` and a STRING `value` are offsets into the
+ * caller's buffer. */
+typedef struct {
+  int64_t key, value;
+  int64_t int_value; /* INT; BOOL as 0 or 1 */
+  double double_value;
+  uint32_t type; /* SIGIL_ATTRIBUTE_STRING, _BOOL, _INT or _DOUBLE */
+} sgo_attribute;
+
+/* Starts a span; writes its traceparent (or "") into `traceparent` (56
+ * bytes); returns what sigil_span_start returned. */
+sigil_status_t sgo_span_start(sigil_client_t *client, const sgo_span_start_args *a, const char *buf,
+                              sigil_span_recorder_t **out, char *traceparent);
+sigil_status_t sgo_span_set_attribute(sigil_span_recorder_t *span, const sgo_attribute *attr, const char *buf,
+                                      int content);
+sigil_status_t sgo_span_add_event(sigil_span_recorder_t *span, int64_t name, int64_t time_ns,
+                                  const sgo_attribute *attrs, size_t count, const char *buf, int content);
+/* Ends the span at `completed_at_ns` (0 = now) and frees it; returns what end returned. */
+sigil_status_t sgo_span_finish(sigil_span_recorder_t *span, int64_t completed_at_ns, sigil_error_t **error);
+
+typedef struct {
   int64_t conversation_id, rating_id, comment, metadata_json, generation_id, rater_id, source;
   int64_t metadata_json_len;
   uint32_t rating;
