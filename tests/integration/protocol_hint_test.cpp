@@ -62,28 +62,28 @@ void record_and_flush(sigil_client_t *client) {
 
 }  // namespace
 
+// Sends one generation with `protocol` to `endpoint`, a harness port that
+// speaks the other protocol: nothing is exported and a warning names `fix`.
+void expect_mismatch_hint(uint32_t protocol, const std::string &endpoint, const char *fix) {
+  Warnings w;
+  sigil_client_t *client = client_for(protocol, endpoint, &w);
+  record_and_flush(client);
+  EXPECT_EQ(sigil_test::stats_of(client).generations_exported, 0u);
+  EXPECT_NE(w.containing(fix), "") << w.all();
+  sigil_client_free(client);
+}
+
 TEST(ProtocolHint, HttpSentToAGrpcPortSaysToUseGrpc) {
   Harness &h = Harness::shared();
   h.reset();
-  Warnings w;
-  sigil_client_t *client = client_for(SIGIL_PROTOCOL_HTTP, "http://127.0.0.1:" + std::to_string(h.port("grpc")), &w);
-  record_and_flush(client);
-  sigil_stats_t st = sigil_test::stats_of(client);
-  EXPECT_EQ(st.generations_exported, 0u);
-  EXPECT_NE(w.containing("SIGIL_PROTOCOL=grpc"), "") << w.all();
-  sigil_client_free(client);
+  expect_mismatch_hint(SIGIL_PROTOCOL_HTTP, "http://127.0.0.1:" + std::to_string(h.port("grpc")),
+                       "SIGIL_PROTOCOL=grpc");
 }
 
 TEST(ProtocolHint, GrpcSentToAnHttpPortSaysToUseHttp) {
   Harness &h = Harness::shared();
   h.reset();
-  Warnings w;
-  sigil_client_t *client = client_for(SIGIL_PROTOCOL_GRPC, "127.0.0.1:" + std::to_string(h.port("http")), &w);
-  record_and_flush(client);
-  sigil_stats_t st = sigil_test::stats_of(client);
-  EXPECT_EQ(st.generations_exported, 0u);
-  EXPECT_NE(w.containing("SIGIL_PROTOCOL=http"), "") << w.all();
-  sigil_client_free(client);
+  expect_mismatch_hint(SIGIL_PROTOCOL_GRPC, "127.0.0.1:" + std::to_string(h.port("http")), "SIGIL_PROTOCOL=http");
 }
 
 TEST(ProtocolHint, AMatchingProtocolGetsNoHint) {

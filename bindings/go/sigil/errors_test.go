@@ -228,6 +228,21 @@ func TestShutdown(t *testing.T) {
 	}
 }
 
+// clientWithOneStalledGeneration has one generation queued for an HTTP
+// server that answers after 3 s.
+func clientWithOneStalledGeneration(t *testing.T, h *harness) *sigil.Client {
+	t.Helper()
+	client := newClient(t, func(c *sigil.Config) {
+		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
+		c.GenerationExport.Endpoint = h.HTTPEndpoint()
+		c.GenerationExport.FlushInterval = time.Minute
+	})
+	h.Script(t, "http", map[string]any{"delay_ms": 3000})
+	_, rec := client.StartGeneration(context.Background(), sigil.GenerationStart{Model: model})
+	rec.End()
+	return client
+}
+
 // A context without a deadline still bounds Shutdown (DefaultShutdownTimeout):
 // against a server that answers after 3 s, Shutdown gives up with an error
 // matching context.DeadlineExceeded instead of waiting for it.
@@ -236,14 +251,7 @@ func TestShutdownWithoutDeadlineIsBounded(t *testing.T) {
 	saved := sigil.DefaultShutdownTimeout
 	sigil.DefaultShutdownTimeout = 300 * time.Millisecond
 	t.Cleanup(func() { sigil.DefaultShutdownTimeout = saved })
-	client := newClient(t, func(c *sigil.Config) {
-		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		c.GenerationExport.Endpoint = h.HTTPEndpoint()
-		c.GenerationExport.FlushInterval = time.Minute
-	})
-	h.Script(t, "http", map[string]any{"delay_ms": 3000})
-	_, rec := client.StartGeneration(context.Background(), sigil.GenerationStart{Model: model})
-	rec.End()
+	client := clientWithOneStalledGeneration(t, h)
 	if err := client.Shutdown(context.Background()); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Shutdown(context.Background()) against a stalled server = %v, want context.DeadlineExceeded", err)
 	}
@@ -251,14 +259,7 @@ func TestShutdownWithoutDeadlineIsBounded(t *testing.T) {
 
 func TestShutdownDeadline(t *testing.T) {
 	h := needHarness(t)
-	client := newClient(t, func(c *sigil.Config) {
-		c.GenerationExport.Protocol = sigil.GenerationExportProtocolHTTP
-		c.GenerationExport.Endpoint = h.HTTPEndpoint()
-		c.GenerationExport.FlushInterval = time.Minute
-	})
-	h.Script(t, "http", map[string]any{"delay_ms": 3000})
-	_, rec := client.StartGeneration(context.Background(), sigil.GenerationStart{Model: model})
-	rec.End()
+	client := clientWithOneStalledGeneration(t, h)
 	begin := time.Now()
 	err := client.Shutdown(ctxTimeout(t, 300*time.Millisecond))
 	if !errors.Is(err, context.DeadlineExceeded) {
