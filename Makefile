@@ -90,7 +90,7 @@ test-collector: build
 test-python: build
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 
-# Framework handlers against the real frameworks (LangChain, LangGraph, OpenAI Agents, LlamaIndex, Google ADK, LiteLLM) and the fake provider on
+# Framework handlers against the real frameworks (LangChain, LangGraph, OpenAI Agents, LlamaIndex, Google ADK, LiteLLM, Pydantic AI) and the fake provider on
 # loopback. Its own tier because the frameworks are heavy installs; a test module whose
 # framework is missing skips, saying so.
 test-frameworks: build deps-frameworks
