@@ -2,20 +2,22 @@
 create_sigil_pydantic_ai_capability(client=client)])``, or ``Agent(model, **with_sigil_pydantic_ai(
 agent_kwargs, client=client))``.
 
-Each agent run is a span (``pydantic-ai.chain <agent>``, run type ``agent``); each model request in it
-is a generation and each tool call a tool execution, both children of the run's span. A model request
-is mapped from Pydantic AI's own messages (``ModelRequest`` / ``ModelResponse``: text, tool calls,
-tool results, usage, finish reason), which every model Pydantic AI supports is normalized to; the
-provider is the model's ``system`` (``openai``, ``anthropic``, ...). A streamed request
-(``agent.run_stream``) is a STREAM generation whose time to first token is the time to first chunk
-Pydantic AI measures (the stream events themselves are not observed: a capability listening to them
-turns every request of every run into a streamed one). A failing request, tool or run is recorded as failed (spans: ``error.type``
-``framework_error``).
+Each agent run is a span (``pydantic-ai.chain <agent>``, run type ``agent``); each model request in
+it is a generation and each tool call a tool execution, both children of the run's span; an agent
+run from a tool of an agent sharing the capability is a child of the tool call. A model request is
+mapped from Pydantic AI's own messages (``ModelRequest`` / ``ModelResponse``: text, tool calls, tool
+results, usage, finish reason), which every model Pydantic AI supports is normalized to; the
+provider is the model's ``system`` (``openai``, ``anthropic``, ``google-*`` as ``gemini``). A
+streamed request (``agent.run_stream``) is a STREAM generation whose time to first token is the time
+to first chunk Pydantic AI measures. The stream events themselves are not observed: a capability
+listening to them turns every request of every run into a streamed one. A failing request, tool or
+run is recorded as failed (spans: ``error.type`` ``framework_error``) and the error goes on unchanged.
 
-The conversation id is the run's ``conversation_id`` (``agent.run(..., conversation_id=...)``; Pydantic
-AI gives every run one), recorded with ``thread_id`` from the run's ``metadata`` when given. Runs are told apart by context (each run and the tasks
-it starts carry their own), so concurrent runs never mix; a request, tool or run that never ends is
-ended as abandoned once ``max_open_runs`` newer ones of its kind exist.
+The conversation id is the run's ``conversation_id`` (``agent.run(..., conversation_id=...)``;
+Pydantic AI gives every run one), recorded with ``thread_id`` from the run's ``metadata`` when given.
+Runs are told apart by context (each run and the tasks it starts carry their own), so concurrent
+runs never mix; a request, tool or run that never ends is ended as abandoned once ``max_open_runs``
+newer ones of its kind exist.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ class SigilPydanticAICapability(AbstractCapability):
         model_name = _text(getattr(model, "model_name", None)) or "unknown"
         streaming = bool(getattr(request_context, "streaming", False))
         params: dict[str, Any] = {"model": model_name, "stream": streaming}
-        if provider := _text(getattr(model, "system", None)):
+        if provider := _provider(model):
             params["provider"] = provider
         await forward_callback(_log, _FRAMEWORK, self.sigil_handler._on_chat_model_start,
                                serialized={"name": _agent_name(ctx), "kwargs": {"model": model_name}},
@@ -128,11 +130,14 @@ class SigilPydanticAICapability(AbstractCapability):
         await forward_callback(_log, _FRAMEWORK, self.sigil_handler._on_tool_start,
                                serialized={"name": name, "description": _text(getattr(tool_def, "description", None))},
                                input_str="", run_id=run_id, parent_run_id=_current_run.get(), callback_kwargs=kwargs)
+        token = _current_run.set(run_id)  # an agent the tool runs nests in the tool call
         try:
             result = await handler(args)
         except BaseException as error:
             await forward_callback(_log, _FRAMEWORK, self.sigil_handler._on_tool_error, error=error, run_id=run_id)
             raise
+        finally:
+            _current_run.reset(token)
         await forward_callback(_log, _FRAMEWORK, self.sigil_handler._on_tool_end, output=result, run_id=run_id)
         return result
 
@@ -170,6 +175,13 @@ def with_sigil_pydantic_ai(agent_kwargs: Optional[dict[str, Any]] = None, *, cli
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _provider(model: Any) -> str:
+    """Pydantic AI's name for the model's provider, as Sigil names it (``google-gla`` / ``google-vertex``
+    are Gemini); other names pass on to the handler's resolution."""
+    system = _text(getattr(model, "system", None)).lower()
+    return "gemini" if system.startswith("google") else system
 
 
 def _agent_name(ctx: Any) -> str:

@@ -18,6 +18,7 @@ EXAMPLES = {  # example -> (generations, conversation, framework span)
     "llamaindex_query.py": (1, "", "llamaindex.chain llamaindex.query"),
     "google_adk_agent.py": (3, "conv-adk-example", "google-adk.chain triage"),
     "litellm_logger.py": (2, "conv-litellm-example", ""),
+    "pydantic_ai_agent.py": (3, "conv-pydantic-ai-example", "pydantic-ai.chain forecaster"),
 }
 
 
@@ -29,6 +30,8 @@ def test_framework_example(harness, example):
         pytest.importorskip("llama_index.core", reason="llama-index-core is not installed (make deps-frameworks)")
     if example.startswith("google_adk"):
         pytest.importorskip("google.adk", reason="google-adk is not installed (make deps-frameworks)")
+    if example.startswith("pydantic_ai"):
+        pytest.importorskip("pydantic_ai", reason="pydantic-ai is not installed (make deps-frameworks)")
     proc = run_python(harness, REPO / "examples" / "python" / "frameworks" / example)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     count, conversation, span_name = EXAMPLES[example]

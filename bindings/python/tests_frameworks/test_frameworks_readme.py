@@ -287,3 +287,16 @@ def test_the_litellm_example_runs(harness, fake_provider, run_readme, monkeypatc
     assert g["conversation_id"] == "conv-11"
     assert g["tags"]["sigil.framework.name"] == "litellm"
     assert g["output"][0]["parts"][0]["text"] == TEXT
+
+
+def test_the_pydantic_ai_example_runs(harness, fake_provider, run_readme):
+    pytest.importorskip("pydantic_ai", reason="pydantic-ai is not installed (make deps-frameworks)")
+    fake_provider.reply("/chat/completions", JSON)
+    section = README.read_text().split("### Pydantic AI", 1)[1]
+    ns = run_readme(python_blocks(section)[0])
+    assert ns["result"].output == TEXT
+    (g,) = generations(harness)
+    assert g["conversation_id"] == "conv-12"
+    assert g["agent_name"] == "travel-desk"
+    assert g["tags"]["sigil.framework.name"] == "pydantic-ai"
+    assert g["output"][0]["parts"][0]["text"] == TEXT

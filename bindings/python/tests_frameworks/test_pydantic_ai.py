@@ -127,6 +127,31 @@ def test_concurrent_runs_never_mix(harness, fake_provider, fw_client, otel):
     assert len({parent_of(harness, generation_span(harness, g))["span_id"] for g in gens}) == 5
 
 
+def test_an_agent_delegated_to_from_a_tool_nests_in_the_tool(harness, fake_provider, fw_client, otel):
+    capability = create_sigil_pydantic_ai_capability(client=fw_client)
+    model = OpenAIChatModel("gpt-4o", provider=OpenAIProvider(base_url=fake_provider.url + "/v1", api_key="test"))
+    weather = Agent(model, name="weather", capabilities=[capability])
+    triage = Agent(model, name="triage", capabilities=[capability])
+
+    @triage.tool_plain
+    async def get_weather(city: str, unit: str = "c") -> str:
+        """Asks the weather agent."""
+        return (await weather.run(f"Weather in {city}?")).output
+
+    fake_provider.replies("/chat/completions", [Reply.json("openai.chat/response_tool_calls.json"),
+                                                Reply.json("openai.chat/response_text.json")])
+    triage.run_sync(PROMPT)
+    settle(harness, fw_client, otel, generation_count=4, span_names=("pydantic-ai.chain triage",))
+    generations(harness, 4)
+    triage_span = one_span(harness, "pydantic-ai.chain triage")
+    inner = spans_named(harness, "pydantic-ai.chain weather")
+    assert len(inner) == 2
+    for span in inner:
+        tool = parent_of(harness, span)
+        assert tool["name"] == "execute_tool get_weather"
+        assert parent_of(harness, tool)["span_id"] == triage_span["span_id"]
+
+
 def test_requests_that_never_end_are_bounded(fw_client):
     capability = create_sigil_pydantic_ai_capability(client=fw_client, max_open_runs=3)
     ctx = SimpleNamespace(model=None, agent=None, metadata=None, conversation_id="c", run_id="r")
