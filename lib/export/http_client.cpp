@@ -206,9 +206,12 @@ std::string answered_without_grpc(const HttpResponse &r) {
   if (r.curl_code == CURLE_HTTP2 || r.curl_code == CURLE_WEIRD_SERVER_REPLY) {
     return "the endpoint did not speak HTTP/2 (an HTTP/1.1 server?)";
   }
-  // HTTP/1.1 servers commonly close on the HTTP/2 preface without a word.
-  if (r.curl_code == CURLE_GOT_NOTHING)
+  // HTTP/1.1 servers commonly close on the HTTP/2 preface without a word;
+  // curl sees that as nothing received, or as a send or receive failure,
+  // depending on when the close lands.
+  if (r.curl_code == CURLE_GOT_NOTHING || r.curl_code == CURLE_SEND_ERROR || r.curl_code == CURLE_RECV_ERROR) {
     return "the endpoint closed the connection without an answer (an HTTP/1.1 server?)";
+  }
   if (r.curl_code != CURLE_OK) return std::string();
   if (r.header("grpc-status") != nullptr || r.trailers.size() > 0) return std::string();
   const std::string *type = r.header("content-type");
