@@ -82,6 +82,14 @@ class _LlmRun:
     streaming: bool = False
     chunks: list[str] = field(default_factory=list)
     first_token_seen: bool = False
+    # The model as resolved at the start when its provider is a known one: provider-shaped bodies of
+    # another provider's API (Strands' Converse shape for an OpenAI model) do not replace it.
+    model: Optional[ModelRef] = None
+
+    def seed_model(self) -> None:
+        """Writes the start's model into the result before provider bodies are mapped into it."""
+        if self.model is not None:
+            self.recorder.set_result(Generation(model=self.model))
 
     def mode_fields(self) -> dict[str, Any]:
         """A run started as sync whose tokens streamed in (LangChain's ``stream()`` does not always say
@@ -270,8 +278,10 @@ class SigilFrameworkHandlerBase:
         start_fn = self._client.start_streaming_generation if streaming else self._client.start_generation
         with self._child_of(parent_run_id):
             recorder = start_fn(start)
+        model = ModelRef(provider=provider, name=model_name) if provider in _KNOWN_PROVIDERS else None
         return self._keep(self._runs, run_key, _LlmRun(recorder=recorder, input_messages=inputs,
-                                                       capture_outputs=self._capture_outputs, streaming=streaming))
+                                                       capture_outputs=self._capture_outputs, streaming=streaming,
+                                                       model=model))
 
     def _on_llm_new_token(self, *, token: str, run_id: UUID, arrived_at: Optional[datetime] = None) -> None:
         """A streamed token: kept for the output, and the first one sets the time to first token (when it
@@ -282,9 +292,15 @@ class SigilFrameworkHandlerBase:
             return
         if run.capture_outputs:
             run.chunks.append(token)
-        if not run.first_token_seen:
-            run.first_token_seen = True
-            run.recorder.set_first_token_at(arrived_at or datetime.now(timezone.utc))
+        _mark_first_token(run, arrived_at)
+
+    def _on_llm_first_chunk(self, *, run_id: UUID, arrived_at: Optional[datetime] = None) -> None:
+        """The first streamed chunk of a run whose output the framework hands over whole at the end (text
+        or a tool call): sets the time to first token, keeps no text."""
+        with self._lock:
+            run = self._runs.get(str(run_id))
+        if run is not None:
+            _mark_first_token(run, arrived_at)
 
     def _on_llm_end(self, *, response: Any, run_id: UUID) -> None:
         """The run finished: output (or the streamed text), usage, response model and stop reason."""
@@ -324,21 +340,27 @@ class SigilFrameworkHandlerBase:
             return
         try:
             if self._capture_inputs and request is not None:
+                run.seed_model()
                 run.recorder.set_provider_request(api, request)
             else:
-                run.recorder.set_result(Generation(input=run.input_messages))
+                run.recorder.set_result(Generation(input=run.input_messages, model=run.model or ModelRef()))
             run.recorder.set_provider_response(api, response)
         finally:
             run.recorder.end()
         _raise_local_error(run.recorder)
 
-    def _on_llm_error(self, *, error: BaseException, run_id: UUID) -> None:
-        """The run failed: recorded as the call error, with whatever text was streamed."""
+    def _on_llm_error(self, *, error: BaseException, run_id: UUID, api: str = "", request: Any = None) -> None:
+        """The run failed: recorded as the call error, with whatever text was streamed. A framework that
+        hands over the provider-shaped request (``api`` as in ``_on_llm_provider_end``) has it mapped as
+        the input, unless inputs are not captured."""
         with self._lock:
             run = self._runs.pop(str(run_id), None)
         if run is None:
             return
         try:
+            if api and request is not None and self._capture_inputs:
+                run.seed_model()
+                run.recorder.set_provider_request(api, request)
             run.recorder.set_call_error(Exception(str(error)))
             streamed = run.streamed_output()
             if streamed:
@@ -426,10 +448,12 @@ class SigilFrameworkHandlerBase:
         parent_run_id: Optional[UUID],
         run_type: str = "chain",
         callback_kwargs: Optional[dict[str, Any]] = None,
+        kind: str = "chain",
     ) -> None:
-        """A chain run started: a ``<framework>.chain <component>`` span."""
+        """A chain run started: a ``<framework>.<kind> <component>`` span (``kind`` "chain", or "agent" for a
+        framework whose agent invocations are runs of their own)."""
         self._start_span(self._chain_spans, run_id, parent_run_id, serialized, callback_kwargs, run_type,
-                         "framework_chain", "chain")
+                         "framework_chain", kind)
 
     def _on_chain_end(self, *, run_id: UUID) -> None:
         self._end_span(self._chain_spans, run_id, None)
@@ -630,6 +654,12 @@ def _finish_span(span: Any, error: Optional[BaseException]) -> None:
     span.end()
 
 
+def _mark_first_token(run: _LlmRun, arrived_at: Optional[datetime]) -> None:
+    if not run.first_token_seen:
+        run.first_token_seen = True
+        run.recorder.set_first_token_at(arrived_at or datetime.now(timezone.utc))
+
+
 def _abandon(runs: list[Any]) -> None:
     """Ends runs pushed out of the tables before their framework ended them: recorded as failed, never
     dropped silently, and never raised into the framework's callback."""
@@ -651,12 +681,21 @@ async def forward_callback(log: logging.Logger, framework: str, method: Any, *ar
     """Calls a handler callback from a framework's async hook, awaiting it when it is a coroutine (the
     async handlers). Agent frameworks let a hook's exception end the run: a recording problem (the
     client shut down, a validation error) is logged instead, never raised into it."""
-    try:
-        result = method(*args, **kwargs)
-        if inspect.isawaitable(result):
+    result = call_callback(log, framework, method, *args, **kwargs)
+    if inspect.isawaitable(result):
+        try:
             await result
+        except Exception as exc:  # noqa: BLE001 - telemetry never breaks the host
+            log.warning("sigil: recording a %s event failed: %s", framework, exc)
+
+
+def call_callback(log: logging.Logger, framework: str, method: Any, *args: Any, **kwargs: Any) -> Any:
+    """``forward_callback`` for a framework's sync hook: a recording problem is logged, never raised."""
+    try:
+        return method(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - telemetry never breaks the host
         log.warning("sigil: recording a %s event failed: %s", framework, exc)
+        return None
 
 
 def _span_traceparent(span: Any) -> str:
@@ -1052,4 +1091,5 @@ def _as_bool(value: Any) -> bool:
     return False
 
 
-__all__ = ["ProviderResolver", "SigilFrameworkHandlerBase", "forward_callback", "merge_framework_callback_kwargs"]
+__all__ = ["ProviderResolver", "SigilFrameworkHandlerBase", "call_callback", "forward_callback",
+           "merge_framework_callback_kwargs"]
