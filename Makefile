@@ -14,7 +14,7 @@ TEST_APT_PACKAGES := libprotobuf-dev libgtest-dev libbenchmark-dev openssl \
 	clang libclang-rt-14-dev clang-format
 APT_PACKAGES := $(LIB_APT_PACKAGES) $(TEST_APT_PACKAGES)
 
-.PHONY: format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-rust deps-go build bench bench-wal test test-unit test-integration test-python test-frameworks test-go bench-go test-rust bench-rust test-node test-compat test-collector test-sanitize fuzz conformance demo install test-install clean
+.PHONY: format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-strands deps-rust deps-go build bench bench-wal test test-unit test-integration test-python test-frameworks test-strands test-go bench-go test-rust bench-rust test-node test-compat test-collector test-sanitize fuzz conformance demo install test-install clean
 
 all: build
 
@@ -48,6 +48,16 @@ deps-frameworks:
 	@$(PYTHON) -m pip install -q --disable-pip-version-check -r bindings/python/requirements-providers.txt \
 	  -r bindings/python/requirements-frameworks.txt
 
+# Strands Agents pins watchdog where google-adk pins another, so its tier gets a venv of its own
+# under $(BUILD), made once and reinstalled only when its requirements change (the stamp file).
+STRANDS_VENV = $(BUILD)/venv-strands
+$(STRANDS_VENV)/.installed: bindings/python/requirements-strands.txt conformance/requirements.txt
+	$(PYTHON) -m venv $(STRANDS_VENV)
+	$(STRANDS_VENV)/bin/python -m pip install -q --disable-pip-version-check -r bindings/python/requirements-strands.txt
+	touch $@
+
+deps-strands: $(STRANDS_VENV)/.installed
+
 deps-rust:
 	@cd bindings/rust && cargo fetch --locked --quiet
 
@@ -72,6 +82,7 @@ test: build
 	$(PYTHON) -m pytest -q -p no:cacheprovider conformance/harness
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 	$(MAKE) --no-print-directory test-frameworks
+	$(MAKE) --no-print-directory test-strands
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-node
@@ -95,6 +106,11 @@ test-python: build
 # framework is missing skips, saying so.
 test-frameworks: build deps-frameworks
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests_frameworks
+
+# The Strands Agents handler against the real Strands (its OpenAIModel on the real openai client) and
+# the fake provider on loopback, in the tier's own venv (deps-strands).
+test-strands: build deps-strands
+	$(PY_SIGIL_ENV) $(STRANDS_VENV)/bin/python -m pytest -q -p no:cacheprovider bindings/python/tests_strands
 
 GO ?= go
 GO_SIGIL_ENV = eval "$$(sh bindings/go/env.sh $(BUILD))"
