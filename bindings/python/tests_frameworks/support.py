@@ -4,6 +4,7 @@ the run tree they form."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from conftest import generations, spans
 
@@ -52,6 +53,15 @@ def ttft_count(client) -> int:
     """How many generations the client recorded a time to first token for (its TTFT histogram)."""
     ttft = [m for m in client.metrics_snapshot()["metrics"] if m["name"] == "gen_ai.client.time_to_first_token"]
     return sum(p["count"] for m in ttft for p in m["points"])
+
+
+def ttft_inside_the_call(client, g: dict) -> None:
+    """The client recorded one time to first token, and it lies inside generation `g`'s call."""
+    (point,) = [p for m in client.metrics_snapshot()["metrics"] if m["name"] == "gen_ai.client.time_to_first_token"
+                for p in m["points"]]
+    assert point["count"] == 1
+    started, completed = (datetime.fromisoformat(g[k][:26]) for k in ("started_at", "completed_at"))
+    assert 0 < point["sum"] <= (completed - started).total_seconds()
 
 
 def failed_span(harness, prefix: str, message: str) -> dict:
