@@ -1,11 +1,16 @@
 """What the framework tests read back from the harness: generations, tool executions and spans, and
-the run tree they form."""
+the run tree they form; and README code run against the harness (run_readme)."""
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from datetime import datetime
 
+import pytest
+
+import sigil_sdk
 from conftest import generations, spans
 
 
@@ -70,3 +75,40 @@ def failed_span(harness, prefix: str, message: str) -> dict:
     assert span["status"]["code"] == "STATUS_CODE_ERROR"
     assert message in span["status"]["message"]
     return span
+
+
+@pytest.fixture
+def run_readme(harness, fake_provider, monkeypatch):
+    """run_readme(code) executes README code with SIGIL_* pointing at the harness and OpenAI's
+    client at the fake provider; returns the namespace after shutting its clients down."""
+    for name in list(os.environ):
+        if name.startswith(("SIGIL_", "OTEL_", "OPENAI_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SIGIL_PROTOCOL", "http")
+    monkeypatch.setenv("SIGIL_ENDPOINT", harness.urls["http_base"])
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", harness.urls["otlp"])
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_provider.url + "/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("OPENAI_AGENTS_DISABLE_TRACING", "1")
+    namespaces = []
+
+    def run(code: str, **extra: object) -> dict:
+        ns = {"__name__": "readme", **extra}
+        namespaces.append(ns)
+        exec(compile(code, "README", "exec"), ns)  # noqa: S102 - the README's own code
+        shutdown_clients(ns)
+        return ns
+
+    yield run
+    for ns in namespaces:
+        shutdown_clients(ns)
+
+
+def shutdown_clients(ns: dict) -> None:
+    for value in ns.values():
+        if isinstance(value, sigil_sdk.Client):
+            value.shutdown(timeout=5)
+
+
+def python_blocks(markdown: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", markdown, re.S)

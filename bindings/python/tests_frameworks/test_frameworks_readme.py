@@ -6,7 +6,6 @@ ChatOpenAI answered by the fake provider on loopback."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
 
@@ -15,52 +14,15 @@ import pytest
 pytest.importorskip("langgraph", reason="langgraph is not installed (make deps-frameworks)")
 pytest.importorskip("langchain_openai", reason="langchain-openai is not installed (make deps-frameworks)")
 
-import sigil_sdk  # noqa: E402
 from fake_provider import Reply  # noqa: E402
 
 from conftest import generations  # noqa: E402
+from support import python_blocks, run_readme  # noqa: E402,F401 (run_readme: a fixture)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 REFERENCE_REPO = Path(os.environ.get("SIGIL_REFERENCE_REPO", "/work/.mirror/grafana+sigil/repo"))
 JSON = Reply.json("openai.chat/response_text.json")
 TEXT = "Paris: 18 °C, clear. Oslo: 7 °C, rain."
-
-
-@pytest.fixture
-def run_readme(harness, fake_provider, monkeypatch):
-    """run_readme(code) executes README code with SIGIL_* pointing at the harness and OpenAI's
-    client at the fake provider; returns the namespace after shutting its clients down."""
-    for name in list(os.environ):
-        if name.startswith(("SIGIL_", "OTEL_", "OPENAI_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SIGIL_PROTOCOL", "http")
-    monkeypatch.setenv("SIGIL_ENDPOINT", harness.urls["http_base"])
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", harness.urls["otlp"])
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_provider.url + "/v1")
-    monkeypatch.setenv("OPENAI_API_KEY", "test")
-    monkeypatch.setenv("OPENAI_AGENTS_DISABLE_TRACING", "1")
-    namespaces = []
-
-    def run(code: str, **extra: object) -> dict:
-        ns = {"__name__": "readme", **extra}
-        namespaces.append(ns)
-        exec(compile(code, "README", "exec"), ns)  # noqa: S102 - the README's own code
-        shutdown_clients(ns)
-        return ns
-
-    yield run
-    for ns in namespaces:
-        shutdown_clients(ns)
-
-
-def shutdown_clients(ns: dict) -> None:
-    for value in ns.values():
-        if isinstance(value, sigil_sdk.Client):
-            value.shutdown(timeout=5)
-
-
-def python_blocks(markdown: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", markdown, re.S)
 
 
 def reference_readme(package: str) -> str:
