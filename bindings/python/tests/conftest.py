@@ -8,6 +8,7 @@ environment (use_environment=False) unless a test sets the environment on purpos
 from __future__ import annotations
 
 import os
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -111,6 +112,18 @@ def fixture(path: str) -> str:
 def events(path: str) -> list[str]:
     """The events of a .jsonl stream fixture, one JSON document each."""
     return [line for line in fixture(path).splitlines() if line.strip()]
+
+
+def python_blocks(markdown: str) -> list[str]:
+    """The ```python blocks of a README, in order (the README tests run them as written)."""
+    return re.findall(r"```python\n(.*?)```", markdown, re.S)
+
+
+def shutdown_clients(ns: dict) -> None:
+    """Shuts down every sigil client README code left in its namespace `ns`."""
+    for value in ns.values():
+        if isinstance(value, sigil.Client):
+            value.shutdown(timeout=5)
 
 
 BATCH_NOW = {"batch_size": 1, "flush_interval": timedelta(milliseconds=10)}

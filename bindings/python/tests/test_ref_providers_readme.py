@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 from pathlib import Path
 
@@ -22,9 +21,7 @@ import pytest
 from google import genai
 from google.genai import types as genai_types
 
-import sigil_sdk
-
-from conftest import events, fixture, generations
+from conftest import events, fixture, generations, python_blocks, shutdown_clients
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 REFERENCE_REPO = Path(os.environ.get("SIGIL_REFERENCE_REPO", "/work/.mirror/grafana+sigil/repo"))
@@ -96,16 +93,6 @@ def run_readme(harness, monkeypatch):
     yield run
     for ns in namespaces:  # also when the code failed half way
         shutdown_clients(ns)
-
-
-def shutdown_clients(ns: dict) -> None:
-    for value in ns.values():
-        if isinstance(value, sigil_sdk.Client):
-            value.shutdown(timeout=5)
-
-
-def python_blocks(markdown: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", markdown, re.S)
 
 
 def reference_readme(provider: str) -> str:

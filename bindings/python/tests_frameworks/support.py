@@ -4,14 +4,12 @@ the run tree they form; and README code run against the harness (run_readme)."""
 from __future__ import annotations
 
 import os
-import re
 import time
 from datetime import datetime
 
 import pytest
 
-import sigil_sdk
-from conftest import generations, spans
+from conftest import generations, shutdown_clients, spans
 
 
 def settle(harness, client, otel, *, generation_count: int = 0, span_names: tuple[str, ...] = ()) -> None:
@@ -102,13 +100,3 @@ def run_readme(harness, fake_provider, monkeypatch):
     yield run
     for ns in namespaces:
         shutdown_clients(ns)
-
-
-def shutdown_clients(ns: dict) -> None:
-    for value in ns.values():
-        if isinstance(value, sigil_sdk.Client):
-            value.shutdown(timeout=5)
-
-
-def python_blocks(markdown: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", markdown, re.S)

@@ -16,8 +16,8 @@ pytest.importorskip("langchain_openai", reason="langchain-openai is not installe
 
 from fake_provider import Reply  # noqa: E402
 
-from conftest import generations  # noqa: E402
-from support import python_blocks, run_readme  # noqa: E402,F401 (run_readme: a fixture)
+from conftest import generations, python_blocks  # noqa: E402
+from support import run_readme  # noqa: E402,F401 (a fixture)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 REFERENCE_REPO = Path(os.environ.get("SIGIL_REFERENCE_REPO", "/work/.mirror/grafana+sigil/repo"))

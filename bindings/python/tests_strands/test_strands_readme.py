@@ -11,8 +11,8 @@ pytest.importorskip("strands", reason="strands-agents is not installed (make tes
 
 from fake_provider import Reply  # noqa: E402
 
-from conftest import generations  # noqa: E402
-from support import python_blocks, run_readme  # noqa: E402,F401 (run_readme: a fixture)
+from conftest import generations, python_blocks  # noqa: E402
+from support import run_readme  # noqa: E402,F401 (a fixture)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
