@@ -17,21 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "conformance"))
 
 from harness import Harness  # noqa: E402
+from harness.fixtures import harness, harness_session  # noqa: E402,F401 (fixtures)
 
 LIBRARY = os.environ.get("SIGIL_LIBRARY") or str(REPO / "build" / "libsigil.so")
-
-
-@pytest.fixture(scope="module")
-def harness_session():
-    with Harness() as h:
-        yield h
-
-
-@pytest.fixture
-def harness(harness_session):
-    harness_session.reset()
-    yield harness_session
-    harness_session.reset()
 
 
 def sigil(*args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 60):
