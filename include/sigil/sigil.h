@@ -1814,10 +1814,10 @@ SIGIL_API sigil_status_t sigil_options_set_spool_mode(sigil_options_t *options, 
  *  "pending" (records a replay would send: G, T and M no acknowledgement
  *  covers), "torn" (a damaged tail a replay cuts off), "in_use" (a live
  *  writer holds it), "oldest_unix_ms", "newest_unix_ms" (write times of its
- *  records; 0 without any)}], "other_files": [names in `dir` that are not
- *  spool segments, which the spool leaves alone], "totals": {"segments",
- *  "bytes", "records" (every record but acknowledgements), "pending",
- *  "oldest_unix_ms", "newest_unix_ms"}}. Segments come oldest first. `dir`
+ *  records; 0 without any)}], "other_files": [names in `dir` that are
+ *  neither spool segments nor its replay.lock: files the spool leaves
+ *  alone], "totals": {"segments", "bytes", "records" (every record but
+ *  acknowledgements), "pending", "oldest_unix_ms", "newest_unix_ms"}}. Segments come oldest first. `dir`
  *  is borrowed for the duration of the call. On success `*json_out`
  *  (NUL-terminated; `*json_len` may be NULL) is owned by the caller; free
  *  with sigil_json_free. SIGIL_E_INVALID_ARGUMENT for a NULL `dir` or

@@ -119,10 +119,10 @@ bool read_file(int fd, uint64_t size_hint, uint64_t max_bytes, std::string &out)
 // (records replay would send: G, T and M no acknowledgement covers),
 // "torn", "in_use" (a live writer holds it), "oldest_unix_ms",
 // "newest_unix_ms" (0 without records)}], "other_files": [names that are
-// not segments, left alone], "totals": {"segments", "bytes", "records",
-// "pending", "oldest_unix_ms", "newest_unix_ms"}}. Files named like a
-// segment that do not start with the magic are listed in other_files.
-// SIGIL_E_IO when the directory cannot be read.
+// neither segments nor replay.lock, left alone], "totals": {"segments",
+// "bytes", "records", "pending", "oldest_unix_ms", "newest_unix_ms"}}.
+// Files named like a segment that do not start with the magic are listed
+// in other_files. SIGIL_E_INVALID_ARGUMENT when the directory cannot be read.
 Expected<std::string> inspect_spool_json(const std::string &dir);
 
 // A segment claimed for replay (locked; the writer is gone).
