@@ -22,6 +22,7 @@ LIBRARY_NAME = "libsigil.dylib" if sys.platform == "darwin" else "libsigil.so"
 installed_library: str | None = None
 
 LOG_WARN = 2
+SPOOL_MODE_FALLBACK = 0
 LOG_LEVELS = {0: "debug", 1: "info", 2: "warn", 3: "error"}
 
 
@@ -83,6 +84,7 @@ _SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "sigil_options_new": (c_uint32, (POINTER(c_void_p),)),
     "sigil_options_free": (None, (c_void_p,)),
     "sigil_options_set_spool_dir": (c_uint32, (c_void_p, c_char_p)),
+    "sigil_options_set_spool_mode": (c_uint32, (c_void_p, c_uint32)),
     "sigil_options_set_logger": (c_uint32, (c_void_p, LOG_FN, c_void_p)),
     "sigil_options_set_max_retries": (c_uint32, (c_void_p, c_uint32)),
     "sigil_options_describe": (c_uint32, (c_void_p, POINTER(c_void_p), POINTER(c_size_t), POINTER(c_void_p))),
@@ -170,7 +172,7 @@ def inspect_spool(directory: str) -> dict[str, Any]:
 
 
 class Client:
-    """A client configured by the environment (and optionally a spool directory);
+    """A client configured by the environment (and optionally a spool directory, "" for none);
     the engine's log lines are kept in `log` instead of going to stderr."""
 
     def __init__(self, *, spool_dir: str | None = None, max_retries: int | None = None) -> None:
@@ -186,6 +188,8 @@ class Client:
             _check(lib, lib.sigil_options_set_logger(options, self._log_fn, None))
             if spool_dir is not None:
                 _check(lib, lib.sigil_options_set_spool_dir(options, os.fsencode(spool_dir)))
+                if not spool_dir:  # no spool: SIGIL_SPOOL_MODE=write_ahead would need one
+                    _check(lib, lib.sigil_options_set_spool_mode(options, SPOOL_MODE_FALLBACK))
             if max_retries is not None:
                 _check(lib, lib.sigil_options_set_max_retries(options, max_retries))
             error = c_void_p()

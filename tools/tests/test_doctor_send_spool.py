@@ -59,9 +59,11 @@ def exported_ids(captures) -> list[str]:
 # ---- doctor ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("protocol", ["http", "grpc"])
-def test_doctor_passes_against_a_working_receiver_and_its_test_generation_arrives(harness, protocol):
+def test_doctor_passes_against_a_working_receiver_and_its_test_generation_arrives(harness, protocol, tmp_path):
     endpoint = harness.urls["http_export"] if protocol == "http" else harness.urls["grpc"]
-    code, report = doctor_json({"SIGIL_PROTOCOL": protocol, "SIGIL_ENDPOINT": endpoint})
+    # A write-ahead spool in the environment: the test generation is still never spooled.
+    code, report = doctor_json({"SIGIL_PROTOCOL": protocol, "SIGIL_ENDPOINT": endpoint,
+                                "SIGIL_SPOOL_MODE": "write_ahead", "SIGIL_SPOOL_DIR": str(tmp_path / "spool")})
     assert code == 0, report
     got = checks(report)
     for name in ("library", "configuration", "dns", "tcp", "protocol", "auth", "test generation"):
@@ -72,6 +74,7 @@ def test_doctor_passes_against_a_working_receiver_and_its_test_generation_arrive
     (gen,) = capture["generations"]
     assert gen["id"].startswith("sigil-doctor-") and gen["id"] in got["test generation"]["detail"]
     assert gen["agent_name"] == "sigil-doctor"
+    assert not list((tmp_path / "spool").glob("seg-*.sgs"))
 
 
 def test_doctor_names_a_closed_port_and_says_what_to_set():
