@@ -14,7 +14,7 @@ TEST_APT_PACKAGES := libprotobuf-dev libgtest-dev libbenchmark-dev openssl \
 	clang libclang-rt-14-dev clang-format
 APT_PACKAGES := $(LIB_APT_PACKAGES) $(TEST_APT_PACKAGES)
 
-.PHONY: format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-strands deps-rust deps-go build bench bench-wal test test-unit test-integration test-python test-frameworks test-strands test-go bench-go test-rust bench-rust test-node test-compat test-collector test-sanitize fuzz conformance demo install test-install clean
+.PHONY: format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-strands deps-rust deps-go build bench bench-wal test test-unit test-integration test-cli test-python test-frameworks test-strands test-go bench-go test-rust bench-rust test-node test-compat test-collector test-sanitize fuzz conformance demo install test-install clean
 
 all: build
 
@@ -80,6 +80,7 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE conformance
 	$(MAKE) --no-print-directory test-install
 	$(PYTHON) -m pytest -q -p no:cacheprovider conformance/harness
+	$(MAKE) --no-print-directory test-cli
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 	$(MAKE) --no-print-directory test-frameworks
 	$(MAKE) --no-print-directory test-strands
@@ -97,6 +98,11 @@ COLLECTOR_BIN = $(abspath $(BUILD))/sigil-test-collector
 test-collector: build
 	cd tests/collector && $(GO) build -o $(COLLECTOR_BIN) .
 	SIGIL_TEST_COLLECTOR=$(COLLECTOR_BIN) $(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider tests/collector
+
+# The sigil command (tools/sigil_cli: doctor, send, spool) run as users run it,
+# against the capture harness, over the library in $(BUILD).
+test-cli: build
+	SIGIL_LIBRARY=$(abspath $(BUILD))/libsigil.so $(PYTHON) -m pytest -q -p no:cacheprovider tools/tests
 
 test-python: build
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests

@@ -3,7 +3,8 @@
 `pip install bindings/python` builds the engine with CMake from the repository
 this directory belongs to (found relative to this file, or through
 SIGIL_SOURCE_DIR) and copies libsigil.so next to the Python modules, so the
-installed package needs nothing else. Set SIGIL_LIBRARY to an existing
+installed package needs nothing else; tools/sigil_cli (the `sigil` command) is
+copied in beside them. Set SIGIL_LIBRARY to an existing
 libsigil.so to bundle that instead of building. Everything else about the
 package is in pyproject.toml.
 """
@@ -59,6 +60,12 @@ class BuildPyWithEngine(build_py):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(library, target)  # the real file, not the SONAME symlink chain
         target.chmod(0o755)
+        # The `sigil` command (console script sigil_cli:main) ships beside the
+        # library it loads: tools/sigil_cli of the same source tree.
+        cli = _source_dir() / "tools" / "sigil_cli"
+        cli_target = Path(self.build_lib) / "sigil_cli"
+        shutil.rmtree(cli_target, ignore_errors=True)
+        shutil.copytree(cli, cli_target, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 class NativeDistribution(Distribution):

@@ -419,6 +419,31 @@ SIGIL_API sigil_status_t sigil_export_results_set_message(sigil_export_results_t
 SIGIL_API sigil_status_t sigil_options_resolve(const sigil_options_t *options, char **json_out,
                                                size_t *json_len, sigil_error_t **error);
 
+/** Describes what `options` (NULL: none) resolve to with the environment and
+ *  the defaults, for people (`sigil doctor`): the resolution of
+ *  sigil_options_resolve, which never fails here, as a JSON object
+ *  {"valid": bool, "error": {"code" (a status name), "message"} or null,
+ *  "warnings": [the warnings resolution logged, e.g. an invalid environment
+ *  variable a setting in code overrides], "sources": {setting: {"source":
+ *  "option" | "env" | "default", "variable" (with "env": the environment
+ *  variable it came from)}}, "config": the object sigil_options_resolve
+ *  returns, with credential headers (Authorization, Cookie, names with key,
+ *  token, secret or password) masked as "<scheme> ****", or null when not
+ *  valid, "export_target": where generations go as the transport connects,
+ *  {"tls": bool, "authority": "host:port", "path"}, or null when the
+ *  configuration is not valid, the protocol is none or an exporter callback
+ *  replaces the server}. The settings in "sources" are protocol, endpoint, insecure,
+ *  headers, auth_mode, auth_tenant_id, auth_token, ca_file, api_endpoint,
+ *  agent_name, agent_version, user_id, tags, content_capture, debug,
+ *  spool_dir, otlp_traces_endpoint, otlp_metrics_endpoint and service_name.
+ *  Warnings go into the answer, not to the logger `options` name. On
+ *  success `*json_out` (NUL-terminated; `*json_len`, which may be NULL,
+ *  receives its length) is owned by the caller; free with sigil_json_free.
+ *  SIGIL_E_INVALID_ARGUMENT for a NULL `json_out`; `*error` (optional, owned
+ *  by the caller; free with sigil_error_free) says which. */
+SIGIL_API sigil_status_t sigil_options_describe(const sigil_options_t *options, char **json_out,
+                                                size_t *json_len, sigil_error_t **error);
+
 /* ===========================================================================
  * Client
  * ======================================================================== */
@@ -1780,6 +1805,26 @@ SIGIL_API sigil_status_t sigil_options_set_spool_sync(sigil_options_t *options, 
 /** One of SIGIL_SPOOL_MODE_*; anything else is SIGIL_E_INVALID_ARGUMENT.
  *  Environment: SIGIL_SPOOL_MODE (fallback|write_ahead). */
 SIGIL_API sigil_status_t sigil_options_set_spool_mode(sigil_options_t *options, uint32_t mode);
+
+/** Reads the spool directory `dir` without claiming or changing anything
+ *  (safe beside a live client; `sigil spool ls`) and describes it as a JSON
+ *  object: {"dir", "segments": [{"path", "bytes", "records": {"G"
+ *  (generations), "T" (OTLP span batches), "M" (OTLP metric snapshots), "A"
+ *  (write-ahead acknowledgements), "other" (formats of newer writers)},
+ *  "pending" (records a replay would send: G, T and M no acknowledgement
+ *  covers), "torn" (a damaged tail a replay cuts off), "in_use" (a live
+ *  writer holds it), "oldest_unix_ms", "newest_unix_ms" (write times of its
+ *  records; 0 without any)}], "other_files": [names in `dir` that are
+ *  neither spool segments nor its replay.lock: files the spool leaves
+ *  alone], "totals": {"segments", "bytes", "records" (every record but
+ *  acknowledgements), "pending", "oldest_unix_ms", "newest_unix_ms"}}. Segments come oldest first. `dir`
+ *  is borrowed for the duration of the call. On success `*json_out`
+ *  (NUL-terminated; `*json_len` may be NULL) is owned by the caller; free
+ *  with sigil_json_free. SIGIL_E_INVALID_ARGUMENT for a NULL `dir` or
+ *  `json_out` or a directory that cannot be read, SIGIL_E_INVALID_UTF8 for a
+ *  `dir` that is not UTF-8; `*error` (optional) says which. */
+SIGIL_API sigil_status_t sigil_spool_inspect(const char *dir, char **json_out, size_t *json_len,
+                                             sigil_error_t **error);
 
 /* ===========================================================================
  * Provider mapping

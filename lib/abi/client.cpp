@@ -45,6 +45,19 @@ sigil_status_t sigil_options_resolve(const sigil_options_t *options, char **json
   });
 }
 
+sigil_status_t sigil_options_describe(const sigil_options_t *options, char **json_out, size_t *json_len,
+                                      sigil_error_t **error) {
+  sigil::abi::reset_json_out(json_out, json_len, error);
+  if (json_out == nullptr) return report(sigil::abi::invalid_argument("json_out is NULL"), error);
+  return guard([&] {
+    static const sigil::detail::Options defaults;
+    return sigil::abi::hand_out_json(
+        sigil::detail::describe_config_json(options != nullptr ? options->options : defaults,
+                                            sigil::detail::process_environment()),
+        Status::ok(), json_out, json_len, error);
+  });
+}
+
 sigil_status_t sigil_client_flush(sigil_client_t *client, uint32_t timeout_ms, sigil_error_t **error) {
   if (error != nullptr) *error = nullptr;
   if (client == nullptr) return report(sigil::abi::invalid_argument("client is NULL"), error);

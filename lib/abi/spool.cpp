@@ -1,8 +1,10 @@
 // Section: Spool (durable delivery).
 #include "abi/handles.h"
+#include "export/spool.h"
 
 using sigil::abi::copy_cstr;
 using sigil::abi::guard;
+using sigil::abi::report;
 using sigil::detail::Status;
 
 extern "C" {
@@ -50,6 +52,20 @@ sigil_status_t sigil_options_set_spool_allow_shared_dir(sigil_options_t *o, int 
   if (o == nullptr) return SIGIL_E_INVALID_ARGUMENT;
   o->options.spool_allow_shared_dir = allow != 0;
   return SIGIL_OK;
+}
+
+sigil_status_t sigil_spool_inspect(const char *dir, char **json_out, size_t *json_len, sigil_error_t **error) {
+  sigil::abi::reset_json_out(json_out, json_len, error);
+  if (json_out == nullptr) return report(sigil::abi::invalid_argument("json_out is NULL"), error);
+  if (dir == nullptr) return report(sigil::abi::invalid_argument("dir is NULL"), error);
+  return guard([&] {
+    std::string path;
+    Status st = copy_cstr(dir, "spool directory", path);
+    if (!st.is_ok()) return report(st, error);
+    auto json = sigil::detail::inspect_spool_json(path);
+    if (!json) return report(json.error(), error);
+    return sigil::abi::hand_out_json(json.value(), Status::ok(), json_out, json_len, error);
+  });
 }
 
 }  // extern "C"

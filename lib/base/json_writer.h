@@ -30,6 +30,10 @@ class JsonObjectWriter {
   void string_if(std::string_view k, std::string_view v) {
     if (!v.empty()) string(k, v);
   }
+  void number(std::string_view k, uint64_t v) {  // a count: a JSON number (exact up to 2^53)
+    key(k);
+    json_append_int(out_, int64_t(v));
+  }
   void int64_as_string(std::string_view k, int64_t v) {  // protojson int64
     key(k);
     out_.push_back('"');

@@ -93,6 +93,12 @@ Expected<ClientConfig> resolve_config(const Options &options, const EnvLookup &e
 // OTLP endpoints. Durations in milliseconds. Credentials appear only inside
 // the headers they become.
 std::string client_config_json(const ClientConfig &config);
+// For people (core/config_describe.cpp): {"valid", "error" ({"code",
+// "message"} or null), "warnings" (what resolution logged), "sources"
+// (setting -> {"source": option|env|default, "variable"}), "config"
+// (client_config_json with credential headers masked, or null)}. Never
+// fails: a configuration error is part of the answer.
+std::string describe_config_json(const Options &options, const EnvLookup &env);
 // The telemetry part of resolve_config (core/config_telemetry.cpp); expects
 // the rest of `cfg` (exporter knobs, sdk_name, logger) already resolved.
 Status resolve_telemetry_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);

@@ -18,11 +18,6 @@ const char *protocol_name(Protocol p) {
   }
 }
 
-void uint_field(JsonObjectWriter &w, std::string_view key, uint64_t v) {
-  w.key(key);
-  json_append_int(w.out(), int64_t(v));
-}
-
 template <typename Pairs>
 void string_map(JsonObjectWriter &w, std::string_view key, const Pairs &pairs) {
   w.key(key);
@@ -48,15 +43,15 @@ std::string client_config_json(const ClientConfig &cfg) {
     e.string("ca_dir", ex.tls.ca_dir);
     e.string("client_cert", ex.tls.client_cert);
     e.string("client_key", ex.tls.client_key);
-    uint_field(e, "batch_size", ex.batch_size);
-    uint_field(e, "flush_interval_ms", ex.flush_interval_ms);
-    uint_field(e, "queue_size", ex.queue_size);
-    uint_field(e, "queue_max_bytes", ex.queue_max_bytes);
-    uint_field(e, "max_retries", ex.max_retries);
-    uint_field(e, "initial_backoff_ms", ex.initial_backoff_ms);
-    uint_field(e, "max_backoff_ms", ex.max_backoff_ms);
-    uint_field(e, "attempt_timeout_ms", ex.attempt_timeout_ms);
-    uint_field(e, "payload_max_bytes", ex.payload_max_bytes);
+    e.number("batch_size", ex.batch_size);
+    e.number("flush_interval_ms", ex.flush_interval_ms);
+    e.number("queue_size", ex.queue_size);
+    e.number("queue_max_bytes", ex.queue_max_bytes);
+    e.number("max_retries", ex.max_retries);
+    e.number("initial_backoff_ms", ex.initial_backoff_ms);
+    e.number("max_backoff_ms", ex.max_backoff_ms);
+    e.number("attempt_timeout_ms", ex.attempt_timeout_ms);
+    e.number("payload_max_bytes", ex.payload_max_bytes);
     e.end();
   }
   w.key("api");
@@ -70,8 +65,8 @@ std::string client_config_json(const ClientConfig &cfg) {
   {
     JsonObjectWriter c(out);
     c.boolean("capture_input", ec.capture_input);
-    uint_field(c, "max_input_items", ec.max_input_items);
-    uint_field(c, "max_text_length", ec.max_text_length);
+    c.number("max_input_items", ec.max_input_items);
+    c.number("max_text_length", ec.max_text_length);
     c.end();
   }
   w.string("agent_name", cfg.agent_name);

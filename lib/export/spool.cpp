@@ -69,7 +69,8 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
-// Reads the whole file, refusing (false) one that grows beyond max_bytes.
+}  // namespace
+
 bool read_file(int fd, uint64_t size_hint, uint64_t max_bytes, std::string &out) {
   out.clear();
   out.reserve(size_t(std::min(size_hint, max_bytes)));  // no doubling on growth
@@ -89,8 +90,6 @@ bool is_segment_name(const char *name) {
   size_t n = std::strlen(name);
   return n > 8 && std::strncmp(name, "seg-", 4) == 0 && std::strcmp(name + n - 4, ".sgs") == 0;
 }
-
-}  // namespace
 
 uint32_t crc32(std::string_view data) {
   const auto &t = crc_table();

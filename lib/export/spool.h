@@ -107,6 +107,24 @@ void append_spool_frame(std::string &out, const SpoolRecord &record);
 // frame. Returns the byte length of the valid prefix (magic included).
 size_t parse_spool_frames(std::string_view file, std::vector<SpoolRecord> &out);
 
+// "seg-*.sgs": the names segments are written under.
+bool is_segment_name(const char *name);
+// Reads the whole file from its start, refusing (false) one that grows
+// beyond max_bytes.
+bool read_file(int fd, uint64_t size_hint, uint64_t max_bytes, std::string &out);
+
+// What a spool directory holds, read without claiming anything (`sigil
+// spool ls`, export/spool_inspect.cpp): a JSON object {"dir", "segments":
+// [{"path", "bytes", "records": {"G", "T", "M", "A", "other"}, "pending"
+// (records replay would send: G, T and M no acknowledgement covers),
+// "torn", "in_use" (a live writer holds it), "oldest_unix_ms",
+// "newest_unix_ms" (0 without records)}], "other_files": [names that are
+// neither segments nor replay.lock, left alone], "totals": {"segments",
+// "bytes", "records", "pending", "oldest_unix_ms", "newest_unix_ms"}}.
+// Files named like a segment that do not start with the magic are listed
+// in other_files. SIGIL_E_INVALID_ARGUMENT when the directory cannot be read.
+Expected<std::string> inspect_spool_json(const std::string &dir);
+
 // A segment claimed for replay (locked; the writer is gone).
 struct SpoolSegment {
   std::string path;

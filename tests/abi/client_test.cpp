@@ -267,3 +267,51 @@ TEST(ClientSection, OptionsResolveAsTheClientWould) {
   EXPECT_EQ(sigil_options_resolve(o, nullptr, nullptr, nullptr), SIGIL_E_INVALID_ARGUMENT);
   sigil_options_free(o);
 }
+
+// sigil_options_describe: what a client would run with, where each setting
+// came from, with credentials masked; a configuration error is part of the
+// answer instead of a failure.
+TEST(OptionsDescribe, SaysWhereEachSettingCameFromAndMasksCredentials) {
+  setenv("SIGIL_AGENT_NAME", "from-env", 1);
+  setenv("SIGIL_PROTOCOL", "htp", 1);  // invalid, but the protocol is set in code
+  sigil_options_t *o = nullptr;
+  ASSERT_EQ(sigil_options_new(&o), SIGIL_OK);
+  sigil_options_set_protocol(o, SIGIL_PROTOCOL_HTTP);
+  sigil_options_set_endpoint(o, "http://127.0.0.1:9/api/v1/generations:export");
+  sigil_options_set_auth_mode(o, SIGIL_AUTH_BEARER);
+  sigil_options_set_auth_bearer_token(o, "s3cret-token");
+  char *json = nullptr;
+  size_t len = 0;
+  ASSERT_EQ(sigil_options_describe(o, &json, &len, nullptr), SIGIL_OK);
+  std::string doc(json, len);
+  sigil_json_free(json);
+  unsetenv("SIGIL_AGENT_NAME");
+  unsetenv("SIGIL_PROTOCOL");
+  for (const char *field :
+       {R"("valid":true,"error":null)", R"("protocol":{"source":"option"})",
+        R"("agent_name":{"source":"env","variable":"SIGIL_AGENT_NAME"})", R"("user_id":{"source":"default"})",
+        R"("Authorization":"Bearer ****")", R"("agent_name":"from-env")", R"(SIGIL_PROTOCOL \"htp\")"}) {
+    EXPECT_NE(doc.find(field), std::string::npos) << field << " in " << doc;
+  }
+  EXPECT_EQ(doc.find("s3cret"), std::string::npos) << doc;
+  sigil_options_free(o);
+}
+
+TEST(OptionsDescribe, AnInvalidConfigurationIsDescribedNotRefused) {
+  setenv("SIGIL_PROTOCOL", "htp", 1);
+  char *json = nullptr;
+  size_t len = 0;
+  sigil_status_t st = sigil_options_describe(nullptr, &json, &len, nullptr);
+  unsetenv("SIGIL_PROTOCOL");
+  ASSERT_EQ(st, SIGIL_OK);
+  std::string doc(json, len);
+  sigil_json_free(json);
+  for (const char *field : {R"("valid":false,"error":{"code":"SIGIL_E_CONFIG","message":"invalid SIGIL_PROTOCOL)",
+                            R"("protocol":{"source":"env","variable":"SIGIL_PROTOCOL"})", R"("config":null)"}) {
+    EXPECT_NE(doc.find(field), std::string::npos) << field << " in " << doc;
+  }
+  sigil_error_t *err = nullptr;
+  EXPECT_EQ(sigil_options_describe(nullptr, nullptr, nullptr, &err), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(sigil_error_message(err)).find("json_out"), std::string::npos);
+  sigil_error_free(err);
+}

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -210,4 +211,66 @@ TEST(CustomExporter, WhatCannotBeDeliveredIsSpooledAndReplayed) {
   }
   sigil_client_free(next);
   std::filesystem::remove_all(tmpl);
+}
+
+// sigil_spool_inspect reads what a client left in its spool without taking
+// it: the record waits there, counted, until the next client replays it.
+TEST(SpoolInspect, CountsWhatWaitsAndWhatIsNotASegment) {
+  char tmpl[] = "/tmp/sigil-spool-inspect-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = std::string(tmpl) + "/spool";
+  auto inspect = [&] {
+    char *json = nullptr;
+    size_t len = 0;
+    EXPECT_EQ(sigil_spool_inspect(dir.c_str(), &json, &len, nullptr), SIGIL_OK);
+    std::string doc = json != nullptr ? std::string(json, len) : std::string();
+    sigil_json_free(json);
+    return doc;
+  };
+
+  Sink down;
+  down.refuse = SIGIL_E_TRANSPORT;
+  sigil_client_t *c = client_with(down, SIGIL_PROTOCOL_GRPC, dir.c_str());
+  record(c, "gen-a");
+  record(c, "gen-b");
+  ASSERT_EQ(sigil_client_shutdown(c, 5000, nullptr), SIGIL_OK);
+  sigil_client_free(c);
+  FILE *f = std::fopen((dir + "/notes.txt").c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("not a segment", f);
+  std::fclose(f);
+
+  std::string doc = inspect();
+  EXPECT_NE(doc.find(R"("records":{"G":2,"T":0,"M":0,"A":0,"other":0},"pending":2,"torn":false,"in_use":false)"),
+            std::string::npos)
+      << doc;
+  EXPECT_NE(doc.find(R"("other_files":["notes.txt")"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("totals":{"segments":1,)"), std::string::npos) << doc;
+  EXPECT_EQ(doc.find(R"("oldest_unix_ms":0)"), std::string::npos) << "records carry their write time: " << doc;
+
+  Sink up;
+  sigil_client_t *next = client_with(up, SIGIL_PROTOCOL_GRPC, dir.c_str());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (stats_of(next).generations_replayed < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the condition, not a fixed wait
+  }
+  sigil_client_free(next);
+  doc = inspect();
+  EXPECT_NE(doc.find(R"("segments":[],)"), std::string::npos) << "replayed segments are gone: " << doc;
+  EXPECT_NE(doc.find(R"("notes.txt")"), std::string::npos) << "a file the spool did not write stays: " << doc;
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST(SpoolInspect, RefusesNullArgumentsAndAMissingDirectory) {
+  char *json = reinterpret_cast<char *>(1);
+  sigil_error_t *err = nullptr;
+  EXPECT_EQ(sigil_spool_inspect(nullptr, &json, nullptr, &err), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_EQ(json, nullptr);
+  EXPECT_NE(std::string(sigil_error_message(err)).find("dir"), std::string::npos);
+  sigil_error_free(err);
+  EXPECT_EQ(sigil_spool_inspect("/tmp", nullptr, nullptr, nullptr), SIGIL_E_INVALID_ARGUMENT);
+  err = nullptr;
+  EXPECT_EQ(sigil_spool_inspect("/nonexistent/sigil-spool", &json, nullptr, &err), SIGIL_E_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(sigil_error_message(err)).find("/nonexistent/sigil-spool"), std::string::npos);
+  sigil_error_free(err);
 }

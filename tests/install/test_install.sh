@@ -49,4 +49,22 @@ cmake -S "$src_dir" -B "$work/cmake" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" \
       -DCMAKE_BUILD_RPATH="$libdir" >/dev/null
 cmake --build "$work/cmake" >/dev/null
 "$work/cmake/consumer_cmake"
+# The sigil command: bin/sigil runs the installed tools/sigil_cli over the
+# prefix's own libsigil.so (no SIGIL_LIBRARY, no PYTHONPATH), and its doctor
+# passes against the capture harness.
+[ -x "$prefix/bin/sigil" ] || fail "no bin/sigil installed"
+env -u SIGIL_LIBRARY -u PYTHONPATH "$prefix/bin/sigil" --help | grep -q doctor || fail "sigil --help lists no doctor"
+repo=$(cd "$src_dir/../.." && pwd)
+ports=$work/harness-ports.json
+(cd "$repo/conformance" && exec python3 -m harness serve --ports-file "$ports") 2>"$work/harness.log" &
+harness_pid=$!
+trap 'kill $harness_pid 2>/dev/null; wait $harness_pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 600); do [ -s "$ports" ] && break; kill -0 $harness_pid 2>/dev/null || break; sleep 0.1; done
+[ -s "$ports" ] || { cat "$work/harness.log" >&2; fail "the capture harness did not start"; }
+http_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http"])' "$ports")
+env -u SIGIL_LIBRARY -u PYTHONPATH SIGIL_PROTOCOL=http \
+    SIGIL_ENDPOINT="http://127.0.0.1:$http_port/api/v1/generations:export" \
+    "$prefix/bin/sigil" doctor >"$work/doctor.txt" || { cat "$work/doctor.txt" >&2; fail "sigil doctor failed"; }
+grep -qF "libsigil: $(cd "$libdir" && pwd -P)/libsigil.so" "$work/doctor.txt" || { cat "$work/doctor.txt" >&2; fail "sigil doctor did not use the prefix's libsigil"; }
+echo "sigil command: --help and doctor against the harness passed"
 echo "install test passed"

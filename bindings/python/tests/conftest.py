@@ -21,23 +21,9 @@ REPO = Path(__file__).resolve().parents[3]
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(REPO / "conformance"))
 
-from harness import Harness  # noqa: E402
+from harness.fixtures import harness, harness_session  # noqa: E402,F401 (fixtures)
 
 import sigil_sdk as sigil  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def harness_session():
-    gen_dir = os.environ.get("SIGIL_HARNESS_GEN_DIR")
-    with Harness(gen_dir=Path(gen_dir) if gen_dir else None) as h:
-        yield h
-
-
-@pytest.fixture
-def harness(harness_session):
-    harness_session.reset()
-    yield harness_session
-    harness_session.reset()
 
 
 def config_for(h, protocol: str = "http", **export: object) -> sigil.ClientConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -190,6 +191,11 @@ def test_the_installed_package_bundles_the_engine(tmp_path):
     proc = _run("import sigil_sdk, sigil_sdk._native as n; print(n.library_path)", env, str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(target / "sigil_sdk" / "libsigil.so")
+    # The `sigil` command installed with it finds the bundled engine on its own.
+    proc = subprocess.run([sys.executable, "-m", "sigil_cli", "doctor", "--json", "--no-send"], env=env,
+                          cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
+    assert json.loads(proc.stdout)["library"] == str(target / "sigil_sdk" / "libsigil.so"), proc.stderr
+    assert (target / "bin" / "sigil").is_file()
 
 
 def _in_call(thread_id: int, name: str) -> bool:

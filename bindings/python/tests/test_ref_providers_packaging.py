@@ -20,11 +20,17 @@ PACKAGE = Path(__file__).resolve().parents[1]
 REFERENCE_REQUIREMENT = SpecifierSet(">=0.9.3")  # sigil-sdk-openai/-anthropic/-gemini 0.9.3: sigil-sdk>=0.9.3
 
 
+def archive_text(wheel: Path, suffix: str) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(next(n for n in archive.namelist() if n.endswith(suffix))).decode()
+
+
 def test_the_wheel_ships_the_helper_packages(tmp_path):
     source = tmp_path / "source"
     shutil.copytree(PACKAGE, source, ignore=shutil.ignore_patterns(
         "build", "tests", "benchmarks", "__pycache__", "*.egg-info", "libsigil.*"))
-    env = {**os.environ, "SIGIL_LIBRARY": sigil_sdk._native.library_path}
+    env = {**os.environ, "SIGIL_LIBRARY": sigil_sdk._native.library_path,
+           "SIGIL_SOURCE_DIR": str(PACKAGE.parents[1])}  # the copy is outside the tree: where tools/ is
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                            "-w", str(tmp_path / "dist"), str(source)], env=env, capture_output=True, text=True,
                           timeout=600)
@@ -36,6 +42,10 @@ def test_the_wheel_ships_the_helper_packages(tmp_path):
     for package in ("sigil_sdk_openai", "sigil_sdk_anthropic", "sigil_sdk_gemini"):
         assert {f"{package}/__init__.py", f"{package}/provider.py", f"{package}/py.typed"} <= names
     assert "sigil_sdk/_provider_helpers.py" in names
+    # The `sigil` command ships with the package, as a console script over the bundled engine.
+    assert {"sigil_cli/__init__.py", "sigil_cli/doctor.py", "sigil_cli/_engine.py"} <= names
+    entry_points = archive_text(wheel, ".dist-info/entry_points.txt")
+    assert re.search(r"^sigil = sigil_cli:main$", entry_points, re.M), entry_points
     assert re.search(r"^Name: sigil-sdk$", metadata, re.M)
     version = re.search(r"^Version: (.+)$", metadata, re.M).group(1)
     assert version == sigil_sdk.__version__
