@@ -15,7 +15,7 @@ import sys
 __all__ = ["main", "COMMAND_MODULES"]
 
 # Module per subcommand group, in the order `sigil --help` lists them.
-COMMAND_MODULES = ("receive", "doctor", "send", "spool")
+COMMAND_MODULES = ("receive",)
 
 
 def build_parser() -> argparse.ArgumentParser:
