@@ -11,10 +11,10 @@ CMAKE_FLAGS ?=
 LIB_APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-dev nanopb libnanopb-dev \
 	protobuf-compiler python3-protobuf libcjson-dev libsimdjson-dev libre2-dev
 TEST_APT_PACKAGES := libprotobuf-dev libgtest-dev libbenchmark-dev openssl \
-	clang libclang-rt-14-dev clang-format
+	clang libclang-rt-14-dev clang-format chromium
 APT_PACKAGES := $(LIB_APT_PACKAGES) $(TEST_APT_PACKAGES)
 
-.PHONY: format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-rust deps-go build bench bench-wal test test-unit test-integration test-python test-frameworks test-go bench-go test-rust bench-rust test-node test-compat test-collector test-sanitize fuzz conformance demo install test-install clean
+.PHONY: format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-rust deps-go build bench bench-wal test test-cli test-unit test-integration test-python test-frameworks test-go bench-go test-rust bench-rust test-node test-compat test-collector test-sanitize fuzz conformance demo install test-install clean
 
 all: build
 
@@ -40,7 +40,8 @@ deps-apt:
 
 deps-python:
 	@$(PYTHON) -m pip install -q --disable-pip-version-check -r conformance/requirements.txt \
-	  -r bindings/python/requirements-providers.txt -r bindings/python/requirements-otel.txt
+	  -r bindings/python/requirements-providers.txt -r bindings/python/requirements-otel.txt \
+	  -r tools/requirements-test.txt
 
 # The agent frameworks of the framework tier (heavy, so apart from deps-python); pip
 # skips what is already installed at the pinned versions.
@@ -71,6 +72,7 @@ test: build
 	$(MAKE) --no-print-directory test-install
 	$(PYTHON) -m pytest -q -p no:cacheprovider conformance/harness
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+	$(MAKE) --no-print-directory test-cli
 	$(MAKE) --no-print-directory test-frameworks
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory test-rust
@@ -86,6 +88,11 @@ COLLECTOR_BIN = $(abspath $(BUILD))/sigil-test-collector
 test-collector: build
 	cd tests/collector && $(GO) build -o $(COLLECTOR_BIN) .
 	SIGIL_TEST_COLLECTOR=$(COLLECTOR_BIN) $(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider tests/collector
+
+# The sigil command (tools/): `sigil receive` against the real libsigil over gRPC, HTTP and
+# OTLP, and its web page in headless Chromium (screenshots in $(BUILD)/receive-web).
+test-cli: build
+	$(PY_SIGIL_ENV) SIGIL_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tools/tests
 
 test-python: build
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
@@ -223,8 +230,11 @@ lint: deps-apt
 	@cd conformance/drivers/rust && $(CARGO) fmt --check || { echo "Rust driver not formatted: run make format"; exit 1; }
 	@echo "lint: layers, C/C++, Go and Rust formatting clean"
 
+# `sigil receive` on its default ports, the quickstarts against it, then the web page's
+# address; DEMO_ARGS=--keep leaves the receiver running.
+DEMO_ARGS ?=
 demo: build
-	$(PYTHON) tools/demo.py $(BUILD)/examples/c/quickstart
+	$(PYTHON) tools/demo.py $(BUILD)/examples/c/quickstart $(DEMO_ARGS)
 
 # The library alone: its own release build without tests, examples or
 # benchmarks, and no binding toolchain; installed stripped (library, header,
