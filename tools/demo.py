@@ -10,23 +10,14 @@ received in BUILD/demo-receive.db; `--keep` leaves it running until Ctrl-C so th
 Usage: tools/demo.py QUICKSTART_BINARY [--keep]   (in BUILD/examples/c, next to BUILD/libsigil.so)"""
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_PORTS = (4317, 8080, 4318)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 
-
-def ports_free(ports):
-    for port in ports:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                return False
-    return True
+from sigil_cli.receive import DEFAULT_PORTS, ports_free  # noqa: E402
 
 
 class Receiver:
@@ -79,7 +70,7 @@ def main():
         sys.exit(__doc__)
     quickstart = os.path.abspath(args[0])
     build = os.path.dirname(os.path.dirname(os.path.dirname(quickstart)))
-    defaults = ports_free(DEFAULT_PORTS)
+    defaults = ports_free("127.0.0.1", tuple(DEFAULT_PORTS.values()))
     receiver = Receiver(os.path.join(build, "demo-receive.db"), defaults)
     ok = True
     try:

@@ -336,18 +336,20 @@ def _json_names(name: str) -> dict[str, tuple[str, str]]:
     return names
 
 
+def _expect(ok: bool, where: str, what: str) -> None:
+    if not ok:
+        raise WireError(f"{where}: want {what}")
+
+
 def _json_scalar(kind: str, value: Any, where: str) -> Any:
     if kind == "string":
-        if not isinstance(value, str):
-            raise WireError(f"{where}: want a string")
+        _expect(isinstance(value, str), where, "a string")
         return value
     if kind == "bool":
-        if not isinstance(value, bool):
-            raise WireError(f"{where}: want true or false")
+        _expect(isinstance(value, bool), where, "true or false")
         return value
     if kind == "bytes":
-        if not isinstance(value, str):
-            raise WireError(f"{where}: want base64 text")
+        _expect(isinstance(value, str), where, "base64 text")
         try:
             text = value.replace("-", "+").replace("_", "/")
             text += "=" * (-len(text) % 4)
@@ -386,15 +388,11 @@ def _json_message(name: str, value: Any, where: str, depth: int = 0) -> Any:
     if depth > 64:
         raise WireError("messages nested too deeply")
     if name == "Timestamp":
-        if not isinstance(value, str) or not _TIMESTAMP.match(value):
-            raise WireError(f"{where}: want an RFC 3339 timestamp")
+        _expect(isinstance(value, str) and _TIMESTAMP.match(value) is not None, where, "an RFC 3339 timestamp")
         return value
+    _expect(isinstance(value, dict), where, "a JSON object")
     if name == "Struct":
-        if not isinstance(value, dict):
-            raise WireError(f"{where}: want a JSON object")
         return value
-    if not isinstance(value, dict):
-        raise WireError(f"{where}: want a JSON object")
     names = _json_names(name)
     out: dict[str, Any] = {}
     for json_key, item in value.items():

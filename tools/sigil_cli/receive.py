@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 import time
@@ -67,6 +68,17 @@ def _env_port(kind: str) -> int:
         print(f"sigil receive: ignoring SIGIL_RECEIVE_{kind.upper()}_PORT={raw!r} (not a port number)",
               file=sys.stderr)
         return DEFAULT_PORTS[kind]
+
+
+def ports_free(host: str, ports: tuple[int, ...]) -> bool:
+    """Whether every port can be bound on host now (before starting on the default ports)."""
+    for port in ports:
+        with socket.socket() as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                return False
+    return True
 
 
 class _Reply:

@@ -3,12 +3,12 @@
 import gzip
 import json
 import os
-import socket
 import sys
 
 import pytest
 
 from conftest import ROOT, ReceiverProcess, clean_env, run_quickstart
+from sigil_cli.receive import DEFAULT_PORTS, ports_free
 
 
 def generation(gid, conversation="conv-http", **extra):
@@ -61,19 +61,9 @@ def test_quickstart_over_http(receiver, library):
     check_quickstart_arrived(receiver, "http")
 
 
-def _ports_free(*ports):
-    for port in ports:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                return False
-    return True
-
-
 def test_true_defaults_need_no_configuration(tmp_path, library):
     """No flags for the receiver and no SIGIL_*/OTEL_* for the program: everything arrives."""
-    if not _ports_free(4317, 8080, 4318):
+    if not ports_free("127.0.0.1", tuple(DEFAULT_PORTS.values())):
         pytest.skip("a default port (4317, 8080 or 4318) is taken on this machine")
     r = ReceiverProcess("--db", str(tmp_path / "d.db"), ports=False)
     try:
