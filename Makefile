@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 LIB_APT_PACKAGES := build-essential cmake ninja-build pkg-config libcurl4-openssl-dev nanopb libnanopb-dev \
 	protobuf-compiler python3-protobuf libcjson-dev libsimdjson-dev libre2-dev
 TEST_APT_PACKAGES := libprotobuf-dev libgtest-dev libbenchmark-dev openssl \
-	clang libclang-rt-14-dev clang-format
+	clang libclang-rt-14-dev clang-format chromium
 APT_PACKAGES := $(LIB_APT_PACKAGES) $(TEST_APT_PACKAGES)
 
 .PHONY: format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-strands deps-rust deps-go build bench bench-wal test test-unit test-integration test-cli test-python test-frameworks test-strands test-go bench-go test-rust bench-rust test-node test-compat test-collector test-sanitize fuzz conformance demo install test-install clean
@@ -40,7 +40,8 @@ deps-apt:
 
 deps-python:
 	@$(PYTHON) -m pip install -q --disable-pip-version-check -r conformance/requirements.txt \
-	  -r bindings/python/requirements-providers.txt -r bindings/python/requirements-otel.txt
+	  -r bindings/python/requirements-providers.txt -r bindings/python/requirements-otel.txt \
+	  -r tools/requirements-test.txt
 
 # The agent frameworks of the framework tier (heavy, so apart from deps-python); pip
 # skips what is already installed at the pinned versions.
@@ -80,8 +81,8 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE conformance
 	$(MAKE) --no-print-directory test-install
 	$(PYTHON) -m pytest -q -p no:cacheprovider conformance/harness
-	$(MAKE) --no-print-directory test-cli
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
+	$(MAKE) --no-print-directory test-cli
 	$(MAKE) --no-print-directory test-frameworks
 	$(MAKE) --no-print-directory test-strands
 	$(MAKE) --no-print-directory test-go
@@ -99,10 +100,12 @@ test-collector: build
 	cd tests/collector && $(GO) build -o $(COLLECTOR_BIN) .
 	SIGIL_TEST_COLLECTOR=$(COLLECTOR_BIN) $(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider tests/collector
 
-# The sigil command (tools/sigil_cli: doctor, send, spool) run as users run it,
-# against the capture harness, over the library in $(BUILD).
+# The sigil command (tools/sigil_cli) run as users run it, over the library in $(BUILD):
+# `sigil receive` against the real libsigil over gRPC, HTTP and OTLP and its web page in
+# headless Chromium (screenshots in $(BUILD)/receive-web); doctor, send and spool against
+# the capture harness.
 test-cli: build
-	SIGIL_LIBRARY=$(abspath $(BUILD))/libsigil.so $(PYTHON) -m pytest -q -p no:cacheprovider tools/tests
+	$(PY_SIGIL_ENV) SIGIL_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tools/tests
 
 test-python: build
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
@@ -245,8 +248,11 @@ lint: deps-apt
 	@cd conformance/drivers/rust && $(CARGO) fmt --check || { echo "Rust driver not formatted: run make format"; exit 1; }
 	@echo "lint: layers, C/C++, Go and Rust formatting clean"
 
+# `sigil receive` on its default ports, the quickstarts against it, then the web page's
+# address; DEMO_ARGS=--keep leaves the receiver running.
+DEMO_ARGS ?=
 demo: build
-	$(PYTHON) tools/demo.py $(BUILD)/examples/c/quickstart
+	$(PYTHON) tools/demo.py $(BUILD)/examples/c/quickstart $(DEMO_ARGS)
 
 # The library alone: its own release build without tests, examples or
 # benchmarks, and no binding toolchain; installed stripped (library, header,

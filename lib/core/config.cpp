@@ -328,7 +328,11 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   // break, say), and all of them together stay within the bound.
   st = check_headers(ex.headers, "header");
   if (!st.is_ok()) return st;
-  st = resolve_telemetry_config(o, env, cfg);
+  // Nothing configured for generations: a local development setup, where
+  // spans and metrics follow to the local receiver unless OTLP is configured.
+  const bool local_default =
+      !o.endpoint && !env_value(env, "SIGIL_ENDPOINT") && ex.callback.fn == nullptr && ex.protocol != Protocol::kNone;
+  st = resolve_telemetry_config(o, env, cfg, local_default);
   if (!st.is_ok()) return st;
   st = resolve_tls_config(o, env, cfg);
   if (!st.is_ok()) return st;

@@ -101,7 +101,13 @@ std::string client_config_json(const ClientConfig &config);
 std::string describe_config_json(const Options &options, const EnvLookup &env);
 // The telemetry part of resolve_config (core/config_telemetry.cpp); expects
 // the rest of `cfg` (exporter knobs, sdk_name, logger) already resolved.
-Status resolve_telemetry_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
+// `local_default`: the generation endpoint is the built-in default (nothing
+// configured), so with no OTLP endpoint configured either, spans and metrics
+// go to the local receiver's OTLP port (kLocalOtlpEndpoint).
+Status resolve_telemetry_config(const Options &options, const EnvLookup &env, ClientConfig &cfg,
+                                bool local_default = false);
+// Where OTLP goes when nothing is configured at all: `sigil receive`'s port.
+inline constexpr const char *kLocalOtlpEndpoint = "http://localhost:4318";
 // The TLS part (core/config_tls.cpp): CA bundle, CA directory and client
 // certificate for the Sigil server and each enabled OTLP signal, every file
 // checked readable; runs after the telemetry part (it needs the OTLP URLs).

@@ -131,7 +131,7 @@ std::string otlp_signal_url(std::string_view base, const char *signal) {
   return url ? url.value() : std::string();
 }
 
-Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientConfig &cfg) {
+Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientConfig &cfg, bool local_default) {
   const TelemetryOptions &t = o.telemetry;
   TelemetryConfig &tc = cfg.telemetry;
   OtlpConfig &otlp = tc.otlp;
@@ -171,6 +171,15 @@ Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientCo
   st = resolve_url(t.otlp_metrics_endpoint, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_METRICS_EXPORTER", "metrics",
                    otlp.metrics_url);
   if (!st.is_ok()) return st;
+  // No configuration at all (see resolve_telemetry_config in config.h): the
+  // local receiver's OTLP port, for each signal the environment leaves on. Any
+  // OTLP setting, even a blank option, counts as configured.
+  const bool otlp_configured = t.otlp_endpoint || t.otlp_traces_endpoint || t.otlp_metrics_endpoint ||
+                               !otlp.traces_url.empty() || !otlp.metrics_url.empty();
+  if (local_default && !otlp_configured && !sdk_disabled) {
+    if (!exporter_off(env, "OTEL_TRACES_EXPORTER")) otlp.traces_url = otlp_signal_url(kLocalOtlpEndpoint, "traces");
+    if (!exporter_off(env, "OTEL_METRICS_EXPORTER")) otlp.metrics_url = otlp_signal_url(kLocalOtlpEndpoint, "metrics");
+  }
   // The host pipeline: spans and metrics leave only through the callbacks
   // (the binding's host tracer and meter), so no OTLP endpoint is used.
   tc.pipeline = t.pipeline != 0 ? t.pipeline : SIGIL_TELEMETRY_PIPELINE_ENGINE;

@@ -196,6 +196,41 @@ TEST(Config, EveryVariableTheEngineReadsIsDocumented) {
   }
 }
 
+// With nothing configured, generations go to localhost:4317 and spans and
+// metrics follow to the local receiver's OTLP port (sigil receive). Any
+// generation endpoint or OTLP setting keeps OTLP to what is configured.
+TEST(Config, OtlpGoesToTheLocalReceiverOnlyWhenNothingIsConfigured) {
+  auto bare = resolve_config(Options(), env_of({}));
+  ASSERT_TRUE(bare.has_value());
+  EXPECT_EQ(bare->exporter.endpoint, "localhost:4317");
+  EXPECT_EQ(bare->telemetry.otlp.traces_url, "http://localhost:4318/v1/traces");
+  EXPECT_EQ(bare->telemetry.otlp.metrics_url, "http://localhost:4318/v1/metrics");
+
+  auto urls = [](const Options &o, std::map<std::string, std::string> env) {
+    auto cfg = resolve_config(o, env_of(env));
+    EXPECT_TRUE(cfg.has_value());
+    return cfg ? cfg->telemetry.otlp.traces_url + " " + cfg->telemetry.otlp.metrics_url : std::string("error");
+  };
+  // A configured generation endpoint: no OTLP unless it is set too.
+  EXPECT_EQ(urls(Options(), {{"SIGIL_ENDPOINT", "localhost:4317"}}), " ");
+  Options endpoint;
+  endpoint.endpoint = "http://127.0.0.1:9/";
+  EXPECT_EQ(urls(endpoint, {}), " ");
+  // No generation export: nothing is sent anywhere by default.
+  EXPECT_EQ(urls(Options(), {{"SIGIL_PROTOCOL", "none"}}), " ");
+  // A configured OTLP endpoint wins, per signal too (the other signal stays off).
+  EXPECT_EQ(urls(Options(), {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:5318"}}),
+            "http://127.0.0.1:5318/v1/traces http://127.0.0.1:5318/v1/metrics");
+  EXPECT_EQ(urls(Options(), {{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:5318/t"}}),
+            "http://127.0.0.1:5318/t ");
+  Options blank;
+  blank.telemetry.otlp_endpoint = "";
+  EXPECT_EQ(urls(blank, {}), " ");
+  // The environment can switch the local default off, per signal or whole.
+  EXPECT_EQ(urls(Options(), {{"OTEL_TRACES_EXPORTER", "none"}}), " http://localhost:4318/v1/metrics");
+  EXPECT_EQ(urls(Options(), {{"OTEL_SDK_DISABLED", "true"}}), " ");
+}
+
 TEST(Config, SpoolSharedDirectoryIsRefusedUnlessAllowed) {
   EXPECT_FALSE(resolve_config(Options(), env_of({}))->exporter.spool.allow_shared_dir);
   EXPECT_TRUE(
@@ -437,7 +472,8 @@ TEST(Config, TlsOptionBeatsSigilVariableBeatsOpenSslVariable) {
   no_env.use_environment = false;
   EXPECT_EQ(ca(no_env, {{"SSL_CERT_FILE", f.c}}), "");
 
-  auto cfg = resolve_config(Options(), env_of({{"SSL_CERT_DIR", f.dir}, {"SIGIL_CLIENT_CERT", f.a}}));
+  auto cfg = resolve_config(
+      Options(), env_of({{"SSL_CERT_DIR", f.dir}, {"SIGIL_CLIENT_CERT", f.a}, {"SIGIL_ENDPOINT", "localhost:4317"}}));
   ASSERT_TRUE(cfg.has_value());
   EXPECT_EQ(cfg->exporter.tls.ca_dir, f.dir);
   EXPECT_EQ(cfg->exporter.tls.client_cert, f.a);

@@ -22,6 +22,8 @@ namespace {
 // is the generation as the privacy pass left it.
 std::shared_ptr<Client> offline_client(Options o = Options()) {
   o.use_environment = false;
+  // Offline: no OTLP either (with nothing configured it would go to localhost:4318).
+  if (!o.telemetry.otlp_endpoint) o.telemetry.otlp_endpoint = "";
   auto c = Client::create(o, EnvLookup(), std::make_unique<CapturingSink>());
   EXPECT_TRUE(c.has_value()) << c.error().message();
   return c.value();

@@ -1033,8 +1033,11 @@ TEST(MetricsJson, SnapshotShape) {
 
 // ---- configuration ----------------------------------------------------------------
 
+// A configured generation endpoint and no OTLP one: no OTLP export (with
+// nothing configured at all, OTLP goes to the local receiver; see
+// Config.OtlpGoesToTheLocalReceiverOnlyWhenNothingIsConfigured).
 TEST(TelemetryConfig, NoEndpointMeansNoExport) {
-  auto cfg = resolve_config(Options(), env_of({}));
+  auto cfg = resolve_config(Options(), env_of({{"SIGIL_ENDPOINT", "localhost:4317"}}));
   ASSERT_TRUE(cfg.has_value());
   EXPECT_FALSE(cfg->telemetry.otlp.enabled());
   EXPECT_EQ(cfg->telemetry.otlp.metric_export_interval_ms, 60000u);
@@ -1151,6 +1154,7 @@ TEST(TelemetryConfig, EnvironmentCanTurnExportOff) {
   EXPECT_FALSE(cfg->telemetry.otlp.enabled());
   Options o;
   o.use_environment = false;
+  o.endpoint = "localhost:4317";
   cfg = resolve_config(o, env_of({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"}}));
   EXPECT_FALSE(cfg->telemetry.otlp.enabled());
 }
