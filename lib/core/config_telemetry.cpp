@@ -179,6 +179,7 @@ Status resolve_telemetry_config(const Options &o, const EnvLookup &env, ClientCo
   if (local_default && !otlp_configured && !sdk_disabled) {
     if (!exporter_off(env, "OTEL_TRACES_EXPORTER")) otlp.traces_url = otlp_signal_url(kLocalOtlpEndpoint, "traces");
     if (!exporter_off(env, "OTEL_METRICS_EXPORTER")) otlp.metrics_url = otlp_signal_url(kLocalOtlpEndpoint, "metrics");
+    otlp.local_default = true;
   }
   // The host pipeline: spans and metrics leave only through the callbacks
   // (the binding's host tracer and meter), so no OTLP endpoint is used.

@@ -34,6 +34,11 @@ struct OtlpConfig {
   uint32_t initial_backoff_ms = 100;
   uint32_t max_backoff_ms = 5000;
   uint32_t retry_window_ms = 30000;
+  // The URLs are the implicit local-development default (nothing configured,
+  // see core/config.h kLocalOtlpEndpoint): a refused connection means no local
+  // receiver is running, so the request is dropped at once instead of retried
+  // for the whole window (which would hold up every unconfigured shutdown).
+  bool local_default = false;
 
   bool enabled() const { return !traces_url.empty() || !metrics_url.empty(); }
 };

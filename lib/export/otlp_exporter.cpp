@@ -581,6 +581,14 @@ OtlpExporter::PostResult OtlpExporter::post(const std::string &url, const Header
                      &tls_refusal_reported_);
       return PostResult::kRefused;
     }
+    if (config_.local_default && resp.curl_code == CURLE_COULDNT_CONNECT) {
+      report_failure(std::string("OTLP ") + what + " export to " + url +
+                         ": no local receiver is listening (nothing is configured, so spans and metrics go to "
+                         "`sigil receive`'s port); start `sigil receive` or set OTEL_EXPORTER_OTLP_ENDPOINT (" +
+                         describe(resp) + ")",
+                     &no_local_receiver_reported_);
+      return PostResult::kRefused;
+    }
     bool retryable = resp.curl_code != 0 ? !resp.cancelled : http_status_retryable(resp.status);
     int64_t delay = -1;
     if (const std::string *ra = resp.header("retry-after"))

@@ -162,6 +162,7 @@ class OtlpExporter final : public SpooledTelemetrySender {
   std::atomic<bool> abort_{false};
   std::atomic<bool> mismatch_reported_{false};
   std::atomic<bool> tls_refusal_reported_{false};
+  std::atomic<bool> no_local_receiver_reported_{false};
   Clock::time_point next_metrics_;
   std::thread worker_;
 };

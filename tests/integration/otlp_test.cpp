@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <sigil/sigil.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 #include <chrono>
@@ -792,6 +796,42 @@ TEST_F(Otlp, An415IsAProtocolMismatchNotRetried) {
   Json otlp = otlp_counters(client);
   EXPECT_EQ(num_at(otlp.get(), {"retries"}), 0);
   EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 1);
+  sigil_client_free(client);
+}
+
+// Nothing configured: spans and metrics go to the local receiver's OTLP port
+// (sigil receive). When none is listening, each request is dropped at its
+// first refused connection, reported once, instead of being retried for the
+// whole window: an unconfigured program must not hang at shutdown.
+bool loopback_port_accepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+TEST_F(Otlp, WithNothingConfiguredAMissingLocalReceiverIsNotRetried) {
+  if (loopback_port_accepts(4318)) GTEST_SKIP() << "something listens on 127.0.0.1:4318 (a local receiver?)";
+  LogSink log;
+  ClientOptions c;
+  c.protocol = SIGIL_PROTOCOL_GRPC;  // the defaults: no endpoint, no OTLP endpoint
+  c.max_retries = 1;
+  c.log = &log;
+  sigil_client_t *client = make_client(c);
+  for (int i = 0; i < 2; ++i) record_generation(client, "conv-local-default");
+  ASSERT_EQ(sigil_client_shutdown(client, 10000, nullptr), SIGIL_OK);
+  Json otlp = otlp_counters(client);
+  EXPECT_EQ(num_at(otlp.get(), {"retries"}), 0);
+  EXPECT_GE(num_at(otlp.get(), {"requests"}), 2);  // spans and the final metrics snapshot were tried
+  EXPECT_EQ(num_at(otlp.get(), {"spans_dropped"}), 2);
+  auto errors = log.matching(SIGIL_LOG_ERROR, "no local receiver is listening");
+  ASSERT_EQ(errors.size(), 1u);  // once per client, not per request
+  EXPECT_NE(errors[0].find("localhost:4318"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("sigil receive"), std::string::npos) << errors[0];
   sigil_client_free(client);
 }
 

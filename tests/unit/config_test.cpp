@@ -205,6 +205,7 @@ TEST(Config, OtlpGoesToTheLocalReceiverOnlyWhenNothingIsConfigured) {
   EXPECT_EQ(bare->exporter.endpoint, "localhost:4317");
   EXPECT_EQ(bare->telemetry.otlp.traces_url, "http://localhost:4318/v1/traces");
   EXPECT_EQ(bare->telemetry.otlp.metrics_url, "http://localhost:4318/v1/metrics");
+  EXPECT_TRUE(bare->telemetry.otlp.local_default);  // a refused connection is not retried
 
   auto urls = [](const Options &o, std::map<std::string, std::string> env) {
     auto cfg = resolve_config(o, env_of(env));
@@ -226,6 +227,9 @@ TEST(Config, OtlpGoesToTheLocalReceiverOnlyWhenNothingIsConfigured) {
   Options blank;
   blank.telemetry.otlp_endpoint = "";
   EXPECT_EQ(urls(blank, {}), " ");
+  Options configured;
+  configured.telemetry.otlp_endpoint = "http://localhost:4318";
+  EXPECT_FALSE(resolve_config(configured, env_of({}))->telemetry.otlp.local_default);  // retried as configured
   // The environment can switch the local default off, per signal or whole.
   EXPECT_EQ(urls(Options(), {{"OTEL_TRACES_EXPORTER", "none"}}), " http://localhost:4318/v1/metrics");
   EXPECT_EQ(urls(Options(), {{"OTEL_SDK_DISABLED", "true"}}), " ");
