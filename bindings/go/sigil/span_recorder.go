@@ -415,7 +415,8 @@ func (r *SpanRecorder) SetStatus(code SpanStatusCode, message string) {
 }
 
 // SetError records that the step failed: status ERROR, error.type (err's
-// type, e.g. "fs.PathError") and an "exception" event with its message.
+// type, e.g. "fs.PathError", or what an ErrorType() string method in err's
+// chain says) and an "exception" event with its message.
 // Err returns it after End. A nil err is ignored.
 func (r *SpanRecorder) SetError(err error) {
 	if r == nil || err == nil {
@@ -438,8 +439,16 @@ func (r *SpanRecorder) setError(err error, typ, message string) {
 	})
 }
 
-// errorType names an error's type without the pointer: "fs.PathError".
+// errorType names an error's type without the pointer: "fs.PathError";
+// an error that names its own type (ErrorType() string, as an error whose
+// type is a string shared with other languages does) wins.
 func errorType(err error) string {
+	var typed interface{ ErrorType() string }
+	if errors.As(err, &typed) {
+		if t := typed.ErrorType(); t != "" {
+			return t
+		}
+	}
 	return strings.TrimLeft(fmt.Sprintf("%T", err), "*")
 }
 

@@ -146,6 +146,10 @@ func TestSpanErrorsAndPanicsMarkTheSpan(t *testing.T) {
 	if !errors.Is(failing.Err(), statErr) {
 		t.Errorf("Err() = %v, want the error SetError recorded", failing.Err())
 	}
+	// An error that names its own type (shared with other languages) keeps that name, also wrapped.
+	_, named := client.StartSpan(ctx, sigil.SpanStart{Kind: sigil.SpanKindTask, Name: "named"})
+	named.SetError(fmt.Errorf("booking: %w", overbooked{}))
+	named.End()
 
 	var panicked *sigil.SpanRecorder
 	recovered := func() (p any) {
@@ -164,8 +168,8 @@ func TestSpanErrorsAndPanicsMarkTheSpan(t *testing.T) {
 	}
 	root.End()
 
-	got := flushedSpans(t, h, client, root.TraceID(), 3)
-	for name, typ := range map[string]string{"fails": "fs.PathError", "panics": "panic"} {
+	got := flushedSpans(t, h, client, root.TraceID(), 4)
+	for name, typ := range map[string]string{"fails": "fs.PathError", "panics": "panic", "named": "Overbooked"} {
 		s := got[name]
 		if s == nil {
 			t.Fatalf("no span %q: %v", name, got)
@@ -183,6 +187,11 @@ func TestSpanErrorsAndPanicsMarkTheSpan(t *testing.T) {
 		t.Errorf("panic status message = %v", status["message"])
 	}
 }
+
+type overbooked struct{}
+
+func (overbooked) Error() string     { return "no rooms left" }
+func (overbooked) ErrorType() string { return "Overbooked" }
 
 func TestSpanInputErrorsAreReported(t *testing.T) {
 	_, client := tracingClient(t, nil)

@@ -385,7 +385,7 @@ static int expand_bytes(cJSON *node) {
  * (so a recorder can still be asked for its traceparent or ended twice).
  * ------------------------------------------------------------------------ */
 
-typedef enum { KIND_GENERATION, KIND_TOOL, KIND_EMBEDDING } kind_t;
+typedef enum { KIND_GENERATION, KIND_TOOL, KIND_EMBEDDING, KIND_SPAN } kind_t;
 
 typedef struct {
   char *name;
@@ -432,6 +432,9 @@ static void free_all(void) {
       case KIND_EMBEDDING:
         sigil_embedding_free((sigil_embedding_t *)g_handles[i].ptr);
         break;
+      case KIND_SPAN:
+        sigil_span_free((sigil_span_recorder_t *)g_handles[i].ptr);
+        break;
     }
     free(g_handles[i].name);
   }
@@ -472,6 +475,26 @@ static const char *new_handle_name(bad_t *bad, const cJSON *req) {
 static int need_client(bad_t *bad) {
   if (g_client == NULL) fail(bad, "%s", "no client: send client.new first");
   return g_client != NULL;
+}
+
+/* The context's "parent_span": a span handle whose traceparent (and
+ * tracestate, when `tracestate` is given) the start passes on, as a binding
+ * passes the span current in its context. 0 when the context names none. */
+static int parent_span(bad_t *bad, const cJSON *context, char *tp, size_t tp_len, const char **tracestate) {
+  const char *name = str(bad, context, "parent_span");
+  if (bad->failed || name == NULL) return 0;
+  handle_t *h = find_handle(name);
+  if (h == NULL || h->kind != KIND_SPAN) {
+    fail(bad, "context.parent_span \"%s\" is not a span handle", name);
+    return 0;
+  }
+  if (sigil_span_traceparent((const sigil_span_recorder_t *)h->ptr, tp, tp_len) != SIGIL_OK) return 0;
+  size_t n = 0;
+  if (tracestate != NULL && sigil_span_tracestate((const sigil_span_recorder_t *)h->ptr, tracestate, &n) == SIGIL_OK &&
+      n == 0) {
+    *tracestate = NULL;
+  }
+  return 1;
 }
 
 /* ---------------------------------------------------------------------------
@@ -626,8 +649,8 @@ static const char *const kGenerationStartKeys[] = {"id",
                                                    "metadata",
                                                    "content_capture",
                                                    NULL};
-static const char *const kGenerationContextKeys[] = {"conversation_id", "conversation_title", "user_id", "agent_name",
-                                                     "agent_version",   "parent_traceparent", NULL};
+static const char *const kGenerationContextKeys[] = {"parent_span", "conversation_id", "conversation_title", "user_id",
+                                                     "agent_name",  "agent_version",   "parent_traceparent", NULL};
 static const char *const kModelKeys[] = {"provider", "name", NULL};
 
 /* The start's optional "content_capture" mode name (protocol addition). */
@@ -678,6 +701,11 @@ static void op_generation_start(bad_t *bad, const cJSON *req, cJSON *r) {
   gs.context_agent_name = str(bad, c, "agent_name");
   gs.context_agent_version = str(bad, c, "agent_version");
   gs.parent_traceparent = str(bad, c, "parent_traceparent");
+  char parent_tp[64];
+  if (parent_span(bad, c, parent_tp, sizeof parent_tp, NULL)) {
+    gs.parent_traceparent = parent_tp;
+    gs.parent_is_local = 1;
+  }
   gs.content_capture = content_capture_value(bad, s);
   if (bad->failed) return;
   char *tools = json_text(s, "tools");
@@ -837,8 +865,8 @@ static const char *const kToolStartKeys[] = {
     "tool_name",  "tool_call_id",  "tool_type",     "tool_description", "conversation_id", "conversation_title",
     "agent_name", "agent_version", "request_model", "request_provider", "include_content", "content_capture",
     NULL};
-static const char *const kToolContextKeys[] = {"conversation_id", "conversation_title", "agent_name",
-                                               "agent_version",   "parent_traceparent", NULL};
+static const char *const kToolContextKeys[] = {
+    "parent_span", "conversation_id", "conversation_title", "agent_name", "agent_version", "parent_traceparent", NULL};
 
 static void op_tool_start(bad_t *bad, const cJSON *req, cJSON *r) {
   const char *name = new_handle_name(bad, req);
@@ -864,6 +892,11 @@ static void op_tool_start(bad_t *bad, const cJSON *req, cJSON *r) {
   ts.context_agent_name = str(bad, c, "agent_name");
   ts.context_agent_version = str(bad, c, "agent_version");
   ts.parent_traceparent = str(bad, c, "parent_traceparent");
+  char parent_tp[64];
+  if (parent_span(bad, c, parent_tp, sizeof parent_tp, NULL)) {
+    ts.parent_traceparent = parent_tp;
+    ts.parent_is_local = 1;
+  }
   ts.content_capture = content_capture_value(bad, s);
   if (bad->failed) return;
   sigil_tool_execution_t *t = NULL;
@@ -986,6 +1019,174 @@ static void op_embedding_end(bad_t *bad, const cJSON *req, cJSON *r) {
 }
 
 /* ---------------------------------------------------------------------------
+ * span.*
+ * ------------------------------------------------------------------------ */
+
+static const char *const kSpanStartKeys[] = {"kind",       "name",          "conversation_id", "conversation_title",
+                                             "agent_name", "agent_version", "content_capture", NULL};
+static const char *const kSpanContextKeys[] = {"parent_span", "headers", "conversation_id", "agent_name", NULL};
+static const char *const kHeaderKeys[] = {"traceparent", "tracestate", NULL};
+
+static uint32_t step_kind(bad_t *bad, const char *kind) {
+  static const struct {
+    const char *name;
+    uint32_t code;
+  } kinds[] = {{"agent", SIGIL_STEP_AGENT},       {"chain", SIGIL_STEP_CHAIN}, {"retriever", SIGIL_STEP_RETRIEVER},
+               {"workflow", SIGIL_STEP_WORKFLOW}, {"task", SIGIL_STEP_TASK},   {"custom", SIGIL_STEP_CUSTOM}};
+  if (kind == NULL) return SIGIL_STEP_CUSTOM;
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; ++i) {
+    if (strcmp(kinds[i].name, kind) == 0) return kinds[i].code;
+  }
+  fail(bad, "unknown span kind \"%s\"", kind);
+  return 0;
+}
+
+static void op_span_start(bad_t *bad, const cJSON *req, cJSON *r) {
+  const char *name = new_handle_name(bad, req);
+  const cJSON *s = field(req, "start");
+  const cJSON *c = field(req, "context");
+  const cJSON *headers = field(c, "headers");
+  only_keys(bad, s, "start", kSpanStartKeys);
+  only_keys(bad, c, "context", kSpanContextKeys);
+  only_keys(bad, headers, "context.headers", kHeaderKeys);
+  if (!need_client(bad)) return;
+  sigil_span_start_t ss = SIGIL_SPAN_START_INIT;
+  ss.kind = step_kind(bad, str(bad, s, "kind"));
+  ss.name = str(bad, s, "name");
+  ss.conversation_id = str(bad, s, "conversation_id");
+  ss.conversation_title = str(bad, s, "conversation_title");
+  ss.agent_name = str(bad, s, "agent_name");
+  ss.agent_version = str(bad, s, "agent_version");
+  ss.content_capture = content_capture_value(bad, s);
+  ss.context_conversation_id = str(bad, c, "conversation_id");
+  ss.context_agent_name = str(bad, c, "agent_name");
+  char parent_tp[64];
+  const char *tracestate = NULL;
+  if (parent_span(bad, c, parent_tp, sizeof parent_tp, &tracestate)) {
+    ss.parent_traceparent = parent_tp;
+    ss.parent_tracestate = tracestate;
+    ss.parent_is_local = 1;
+  } else if (headers != NULL) {
+    /* What a C service does with incoming headers: a valid traceparent is
+     * the remote parent; the engine drops a malformed tracestate. */
+    const char *tp = str(bad, headers, "traceparent");
+    if (tp != NULL && sigil_traceparent_parse(tp, strlen(tp), NULL, NULL, NULL) == SIGIL_OK) {
+      ss.parent_traceparent = tp;
+      ss.parent_tracestate = str(bad, headers, "tracestate");
+    }
+  }
+  if (bad->failed) return;
+  sigil_span_recorder_t *span = NULL;
+  sigil_status_t st = sigil_span_start(g_client, &ss, &span);
+  if (span != NULL) add_handle(name, KIND_SPAN, span);
+  reply_status(r, st, NULL);
+}
+
+/* One attribute from a JSON value: strings, booleans, integral numbers as
+ * INT (as JavaScript sees them), other numbers as DOUBLE. 0 for a value of
+ * another type. */
+static int attribute_value(const cJSON *v, sigil_attribute_t *a) {
+  if (cJSON_IsString(v)) {
+    a->type = SIGIL_ATTRIBUTE_STRING;
+    a->string_value = v->valuestring;
+    a->string_value_len = strlen(v->valuestring);
+  } else if (cJSON_IsBool(v)) {
+    a->type = SIGIL_ATTRIBUTE_BOOL;
+    a->int_value = cJSON_IsTrue(v) ? 1 : 0;
+  } else if (cJSON_IsNumber(v) && v->valuedouble >= -9e15 && v->valuedouble <= 9e15 &&
+             v->valuedouble == (double)(int64_t)v->valuedouble) {
+    a->type = SIGIL_ATTRIBUTE_INT;
+    a->int_value = (int64_t)v->valuedouble;
+  } else if (cJSON_IsNumber(v)) {
+    a->type = SIGIL_ATTRIBUTE_DOUBLE;
+    a->double_value = v->valuedouble;
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
+static void op_span_set_attribute(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_span_recorder_t *span = (sigil_span_recorder_t *)recorder(bad, req, KIND_SPAN);
+  const char *key = str(bad, req, "key");
+  int content = bool_value(bad, req, "content");
+  sigil_attribute_t a = {0};
+  if (!bad->failed && !attribute_value(field(req, "value"), &a))
+    fail(bad, "%s", "\"value\" must be a string, number or bool");
+  if (bad->failed) return;
+  sigil_status_t st = SIGIL_OK;
+  switch (a.type) {
+    case SIGIL_ATTRIBUTE_STRING:
+      st = sigil_span_set_attribute_string(span, key, a.string_value, a.string_value_len, content);
+      break;
+    case SIGIL_ATTRIBUTE_BOOL:
+      st = sigil_span_set_attribute_bool(span, key, (int)a.int_value, content);
+      break;
+    case SIGIL_ATTRIBUTE_INT:
+      st = sigil_span_set_attribute_int(span, key, a.int_value, content);
+      break;
+    default:
+      st = sigil_span_set_attribute_double(span, key, a.double_value, content);
+      break;
+  }
+  reply_status(r, st, NULL);
+}
+
+static void op_span_add_event(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_span_recorder_t *span = (sigil_span_recorder_t *)recorder(bad, req, KIND_SPAN);
+  const char *name = str(bad, req, "name");
+  int content = bool_value(bad, req, "content");
+  const cJSON *attrs = field(req, "attributes");
+  if (attrs != NULL && !cJSON_IsObject(attrs)) fail(bad, "%s", "\"attributes\" must be an object");
+  if (bad->failed) return;
+  size_t n = (size_t)cJSON_GetArraySize(attrs);
+  sigil_attribute_t *list = (sigil_attribute_t *)calloc(n ? n : 1, sizeof *list);
+  if (list == NULL) abort();
+  size_t i = 0;
+  for (const cJSON *v = attrs ? attrs->child : NULL; v != NULL; v = v->next, ++i) {
+    list[i].key = v->string;
+    list[i].key_len = strlen(v->string);
+    if (!attribute_value(v, &list[i])) fail(bad, "event attribute \"%s\" must be a string, number or bool", v->string);
+  }
+  if (!bad->failed) reply_status(r, sigil_span_add_event(span, name ? name : "", 0, list, n, content), NULL);
+  free(list);
+}
+
+static void span_json(bad_t *bad, const cJSON *req, cJSON *r, int output) {
+  sigil_span_recorder_t *span = (sigil_span_recorder_t *)recorder(bad, req, KIND_SPAN);
+  if (bad->failed) return;
+  char *json = json_text(req, "value");
+  if (json == NULL) {
+    fail(bad, "%s", "\"value\" is required");
+    return;
+  }
+  sigil_status_t st =
+      output ? sigil_span_set_output(span, json, strlen(json)) : sigil_span_set_input(span, json, strlen(json));
+  cJSON_free(json);
+  reply_status(r, st, NULL);
+}
+
+static void op_span_set_input(bad_t *bad, const cJSON *req, cJSON *r) { span_json(bad, req, r, 0); }
+static void op_span_set_output(bad_t *bad, const cJSON *req, cJSON *r) { span_json(bad, req, r, 1); }
+
+static void op_span_set_error(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_span_recorder_t *span = (sigil_span_recorder_t *)recorder(bad, req, KIND_SPAN);
+  const char *type = str(bad, req, "type");
+  const char *message = str(bad, req, "message");
+  if (bad->failed) return;
+  if (message == NULL) message = "";
+  reply_status(r, sigil_span_set_error(span, type, message, strlen(message)), NULL);
+}
+
+static void op_span_end(bad_t *bad, const cJSON *req, cJSON *r) {
+  sigil_span_recorder_t *span = (sigil_span_recorder_t *)recorder(bad, req, KIND_SPAN);
+  if (bad->failed) return;
+  sigil_error_t *err = NULL;
+  sigil_status_t st = sigil_span_end(span, 0, &err);
+  reply_status(r, st, err);
+}
+
+/* ---------------------------------------------------------------------------
  * traceparent, rating.submit
  * ------------------------------------------------------------------------ */
 
@@ -1005,6 +1206,9 @@ static void op_traceparent(bad_t *bad, const cJSON *req, cJSON *r) {
       break;
     case KIND_EMBEDDING:
       st = sigil_embedding_traceparent((sigil_embedding_t *)h->ptr, buf, sizeof buf);
+      break;
+    case KIND_SPAN:
+      st = sigil_span_traceparent((sigil_span_recorder_t *)h->ptr, buf, sizeof buf);
       break;
   }
   reply_status(r, st, NULL);
@@ -1129,6 +1333,13 @@ static const struct {
     {"embedding.set_call_error", op_embedding_set_call_error},
     {"embedding.end", op_embedding_end},
     {"embedding.set_provider_result", op_embedding_set_provider_result},
+    {"span.start", op_span_start},
+    {"span.set_attribute", op_span_set_attribute},
+    {"span.add_event", op_span_add_event},
+    {"span.set_input", op_span_set_input},
+    {"span.set_output", op_span_set_output},
+    {"span.set_error", op_span_set_error},
+    {"span.end", op_span_end},
     {"traceparent", op_traceparent},
     {"rating.submit", op_rating_submit},
 };

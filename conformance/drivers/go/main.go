@@ -115,6 +115,7 @@ type recorder struct {
 	generation *sigil.GenerationRecorder
 	tool       *sigil.ToolExecutionRecorder
 	embedding  *sigil.EmbeddingRecorder
+	span       *sigil.SpanRecorder
 	ended      bool
 }
 
@@ -158,6 +159,8 @@ func (d *driver) close() {
 			r.tool.End()
 		case "embedding":
 			r.embedding.End()
+		case "span":
+			r.span.End()
 		}
 	}
 	if d.client != nil {
@@ -226,6 +229,13 @@ func init() {
 		"embedding.set_call_error":         (*driver).embeddingSetCallError,
 		"embedding.end":                    (*driver).embeddingEnd,
 		"embedding.set_provider_result":    (*driver).embeddingSetProviderResult,
+		"span.start":                       (*driver).spanStart,
+		"span.set_attribute":               (*driver).spanSetAttribute,
+		"span.add_event":                   (*driver).spanAddEvent,
+		"span.set_input":                   (*driver).spanSetInput,
+		"span.set_output":                  (*driver).spanSetOutput,
+		"span.set_error":                   (*driver).spanSetError,
+		"span.end":                         (*driver).spanEnd,
 		"traceparent":                      (*driver).traceparent,
 		"rating.submit":                    (*driver).ratingSubmit,
 	}
@@ -409,7 +419,10 @@ func (d *driver) clientStats(req *object) (reply, error) {
 // ---------------------------------------------------------------------------
 // Context: the request's "context" object goes through context.Context.
 
-func withContext(req *object, allowed ...string) (context.Context, error) {
+// withContext also starts from the context of the span "parent_span" names
+// (what StartSpan returned), or from the trace context extracted from
+// "headers" (sigil.Extract).
+func (d *driver) withContext(req *object, allowed ...string) (context.Context, error) {
 	ctx := context.Background()
 	c, ok, err := req.obj("context")
 	if err != nil || !ok {
@@ -417,6 +430,31 @@ func withContext(req *object, allowed ...string) (context.Context, error) {
 	}
 	if err := c.only(allowed...); err != nil {
 		return nil, err
+	}
+	if parent, ok, err := c.str("parent_span"); err != nil {
+		return nil, err
+	} else if ok {
+		r := d.handles[parent]
+		if r == nil || r.kind != "span" {
+			return nil, bad("context.parent_span %q is not a span handle", parent)
+		}
+		ctx = r.ctx
+	}
+	if h, ok, err := c.obj("headers"); err != nil {
+		return nil, err
+	} else if ok {
+		if err := h.only("traceparent", "tracestate"); err != nil {
+			return nil, err
+		}
+		carrier := sigil.MapCarrier{}
+		for _, k := range []string{"traceparent", "tracestate"} {
+			if v, ok, err := h.str(k); err != nil {
+				return nil, err
+			} else if ok {
+				carrier[k] = v
+			}
+		}
+		ctx = sigil.Extract(ctx, carrier)
 	}
 	apply := map[string]func(context.Context, string) context.Context{
 		"conversation_id":    sigil.WithConversationID,
@@ -427,6 +465,9 @@ func withContext(req *object, allowed ...string) (context.Context, error) {
 		"parent_traceparent": sigil.ContextWithTraceparent,
 	}
 	for _, key := range c.keys {
+		if key == "parent_span" || key == "headers" {
+			continue
+		}
 		v, ok, err := c.str(key)
 		if err != nil {
 			return nil, err
@@ -531,8 +572,8 @@ func (d *driver) generationStart(req *object) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	ctx, err := withContext(req, "conversation_id", "conversation_title", "user_id", "agent_name", "agent_version",
-		"parent_traceparent")
+	ctx, err := d.withContext(req, "parent_span", "conversation_id", "conversation_title", "user_id", "agent_name",
+		"agent_version", "parent_traceparent")
 	if err != nil {
 		return reply{}, err
 	}
@@ -694,8 +735,8 @@ func (d *driver) toolStart(req *object) (reply, error) {
 			return reply{}, e.err
 		}
 	}
-	ctx, err := withContext(req, "conversation_id", "conversation_title", "agent_name", "agent_version",
-		"parent_traceparent")
+	ctx, err := d.withContext(req, "parent_span", "conversation_id", "conversation_title", "agent_name",
+		"agent_version", "parent_traceparent")
 	if err != nil {
 		return reply{}, err
 	}
@@ -800,7 +841,7 @@ func (d *driver) embeddingStart(req *object) (reply, error) {
 			return reply{}, e.err
 		}
 	}
-	ctx, err := withContext(req, "agent_name", "agent_version", "parent_traceparent")
+	ctx, err := d.withContext(req, "agent_name", "agent_version", "parent_traceparent")
 	if err != nil {
 		return reply{}, err
 	}
@@ -1537,4 +1578,203 @@ func (d *driver) embeddingSetProviderResult(req *object) (reply, error) {
 	before := r.embedding.MappingErr()
 	callErr := r.embedding.SetProviderResult(api, bodies[0], bodies[1])
 	return providerReply(callErr, before, r.embedding.MappingErr()), nil
+}
+
+// ---------------------------------------------------------------------------
+// span.*
+
+func (d *driver) spanStart(req *object) (reply, error) {
+	if err := req.only("op", "handle", "start", "context"); err != nil {
+		return reply{}, err
+	}
+	name, err := d.newHandle(req)
+	if err != nil {
+		return reply{}, err
+	}
+	var s sigil.SpanStart
+	if o, ok, err := req.obj("start"); err != nil {
+		return reply{}, err
+	} else if ok {
+		if err := o.only("kind", "name", "conversation_id", "conversation_title", "agent_name", "agent_version",
+			"content_capture"); err != nil {
+			return reply{}, err
+		}
+		e := &collector{}
+		s.Kind = sigil.StepKind(e.str(o, "kind"))
+		s.Name = e.str(o, "name")
+		s.ConversationID = e.str(o, "conversation_id")
+		s.ConversationTitle = e.str(o, "conversation_title")
+		s.AgentName = e.str(o, "agent_name")
+		s.AgentVersion = e.str(o, "agent_version")
+		s.ContentCapture = e.captureMode(o, "content_capture")
+		if e.err != nil {
+			return reply{}, e.err
+		}
+	}
+	ctx, err := d.withContext(req, "parent_span", "headers", "conversation_id", "agent_name")
+	if err != nil {
+		return reply{}, err
+	}
+	client, err := d.needClient()
+	if err != nil {
+		return reply{}, err
+	}
+	ctx, rec := client.StartSpan(ctx, s)
+	d.add(name, &recorder{kind: "span", ctx: ctx, span: rec})
+	return sdkReply(nil, nil), nil
+}
+
+// attribute types a JSON value: integral numbers are ints (as JavaScript
+// sees them), other numbers float64.
+func attribute(key string, raw json.RawMessage) (sigil.Attribute, error) {
+	v, err := decodeAny(raw)
+	if err != nil {
+		return sigil.Attribute{}, err
+	}
+	switch x := v.(type) {
+	case string:
+		return sigil.String(key, x), nil
+	case bool:
+		return sigil.Bool(key, x), nil
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return sigil.Int64(key, i), nil
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return sigil.Attribute{}, bad("attribute %q: %v", key, err)
+		}
+		if f == float64(int64(f)) {
+			return sigil.Int64(key, int64(f)), nil
+		}
+		return sigil.Float64(key, f), nil
+	}
+	return sigil.Attribute{}, bad("attribute %q must be a string, number or bool", key)
+}
+
+func (d *driver) spanSetAttribute(req *object) (reply, error) {
+	if err := req.only("op", "handle", "key", "value", "content"); err != nil {
+		return reply{}, err
+	}
+	r, err := d.recorder(req, "span")
+	if err != nil {
+		return reply{}, err
+	}
+	e := &collector{}
+	key := e.str(req, "key")
+	content := e.boolPtr(req, "content")
+	if e.err != nil {
+		return reply{}, e.err
+	}
+	a, err := attribute(key, req.vals["value"])
+	if err != nil {
+		return reply{}, err
+	}
+	if content != nil && *content {
+		r.span.SetContentAttributes(a)
+	} else {
+		r.span.SetAttributes(a)
+	}
+	return sdkReply(nil, nil), nil
+}
+
+func (d *driver) spanAddEvent(req *object) (reply, error) {
+	if err := req.only("op", "handle", "name", "attributes", "content"); err != nil {
+		return reply{}, err
+	}
+	r, err := d.recorder(req, "span")
+	if err != nil {
+		return reply{}, err
+	}
+	e := &collector{}
+	name := e.str(req, "name")
+	content := e.boolPtr(req, "content")
+	if e.err != nil {
+		return reply{}, e.err
+	}
+	var attrs []sigil.Attribute
+	if o, ok, err := req.obj("attributes"); err != nil {
+		return reply{}, err
+	} else if ok {
+		for _, k := range o.keys {
+			a, err := attribute(k, o.vals[k])
+			if err != nil {
+				return reply{}, err
+			}
+			attrs = append(attrs, a)
+		}
+	}
+	if content != nil && *content {
+		r.span.AddContentEvent(name, attrs...)
+	} else {
+		r.span.AddEvent(name, attrs...)
+	}
+	return sdkReply(nil, nil), nil
+}
+
+func (d *driver) spanSetInput(req *object) (reply, error)  { return d.spanJSON(req, false) }
+func (d *driver) spanSetOutput(req *object) (reply, error) { return d.spanJSON(req, true) }
+
+func (d *driver) spanJSON(req *object, output bool) (reply, error) {
+	if err := req.only("op", "handle", "value"); err != nil {
+		return reply{}, err
+	}
+	r, err := d.recorder(req, "span")
+	if err != nil {
+		return reply{}, err
+	}
+	v, err := decodeAny(req.vals["value"])
+	if err != nil {
+		return reply{}, err
+	}
+	if output {
+		r.span.SetOutput(v)
+	} else {
+		r.span.SetInput(v)
+	}
+	return sdkReply(nil, nil), nil
+}
+
+// stepError is the scenario's failure, typed as it says (ErrorType).
+type stepError struct{ typ, message string }
+
+func (e *stepError) Error() string     { return e.message }
+func (e *stepError) ErrorType() string { return e.typ }
+
+func (d *driver) spanSetError(req *object) (reply, error) {
+	if err := req.only("op", "handle", "type", "message"); err != nil {
+		return reply{}, err
+	}
+	r, err := d.recorder(req, "span")
+	if err != nil {
+		return reply{}, err
+	}
+	e := &collector{}
+	typ, message := e.str(req, "type"), e.str(req, "message")
+	if e.err != nil {
+		return reply{}, e.err
+	}
+	r.span.SetError(&stepError{typ: typ, message: message})
+	return sdkReply(nil, nil), nil
+}
+
+func (d *driver) spanEnd(req *object) (reply, error) {
+	if err := req.only("op", "handle"); err != nil {
+		return reply{}, err
+	}
+	r, err := d.recorder(req, "span")
+	if err != nil {
+		return reply{}, err
+	}
+	if r.ended {
+		return alreadyEnded(), nil
+	}
+	r.ended = true
+	r.span.End()
+	err = r.span.Err()
+	var step *stepError
+	if errors.As(err, &step) {
+		err = nil // the step's own failure, not a local error
+	}
+	return sdkReply(err, nil), nil
 }

@@ -7,6 +7,7 @@
 // request's "context" with the AsyncLocalStorage helpers (withConversationId,
 // ...) around the start call, and answers with the canonical error names every
 // sigil-sdk error carries as `name`.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createInterface } from 'node:readline';
 
 import {
@@ -15,6 +16,8 @@ import {
   GenerationRecorder,
   ToolExecutionRecorder,
   EmbeddingRecorder,
+  SpanRecorder,
+  extract,
   libraryVersion,
   withAgentName,
   withAgentVersion,
@@ -187,6 +190,7 @@ function inContext(values, allowed, fn) {
   const ctx = only(values, 'context', allowed);
   let run = fn;
   for (const key of Object.keys(ctx)) {
+    if (key === 'parent_span' || key === 'headers') continue; // Driver.inSpanContext
     const value = text(ctx, key);
     if (value === undefined) continue;
     const inner = run;
@@ -339,12 +343,12 @@ const GENERATION_START_KEYS = ['id', 'conversation_id', 'conversation_title', 'u
   'agent_version', 'operation_name', 'model', 'system_prompt', 'max_tokens', 'temperature', 'top_p',
   'tool_choice', 'thinking_enabled', 'tools', 'tags', 'metadata', 'content_capture'];
 const GENERATION_CONTEXT_KEYS = ['conversation_id', 'conversation_title', 'user_id', 'agent_name', 'agent_version',
-  'parent_traceparent'];
+  'parent_traceparent', 'parent_span'];
 const TOOL_START_KEYS = ['tool_name', 'tool_call_id', 'tool_type', 'tool_description', 'conversation_id',
   'conversation_title', 'agent_name', 'agent_version', 'request_model', 'request_provider', 'include_content',
   'content_capture'];
 const TOOL_CONTEXT_KEYS = ['conversation_id', 'conversation_title', 'agent_name', 'agent_version',
-  'parent_traceparent'];
+  'parent_traceparent', 'parent_span'];
 const EMBEDDING_START_KEYS = ['model', 'agent_name', 'agent_version', 'dimensions', 'encoding_format',
   'content_capture'];
 const CAPTURE_MODES = ['default', 'full', 'no_tool_content', 'metadata_only', 'full_with_metadata_spans'];
@@ -357,6 +361,16 @@ function contentCapture(start) {
   }
   return mode;
 }
+const SPAN_START_KEYS = ['kind', 'name', 'conversation_id', 'conversation_title', 'agent_name', 'agent_version',
+  'content_capture'];
+const SPAN_CONTEXT_KEYS = ['parent_span', 'headers', 'conversation_id', 'agent_name'];
+
+/** A JSON attribute value: numbers are typed by the binding (integers as ints). */
+function attributeValue(value) {
+  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value;
+  throw new BadRequest('an attribute value must be a string, number or bool');
+}
+
 const EMBEDDING_CONTEXT_KEYS = ['agent_name', 'agent_version', 'parent_traceparent'];
 const EMBEDDING_RESULT_KEYS = ['input_count', 'input_tokens', 'response_model', 'dimensions', 'input_texts'];
 const CONFIG_KEYS = ['protocol', 'endpoint', 'api_endpoint', 'otlp_endpoint', 'headers', 'agent_name',
@@ -389,6 +403,7 @@ function reply(error) {
 class Driver {
   client = undefined;
   recorders = new Map(); // alive until exit, like the C driver's handles
+  spans = new Map(); // span handle -> { snapshot: runs a function with the span current, release }
 
   needClient() {
     if (this.client === undefined) throw new BadRequest('no client: send client.new first');
@@ -400,6 +415,30 @@ class Driver {
     if (!name) throw new BadRequest('"handle" is required');
     if (this.recorders.has(name)) throw new BadRequest(`handle "${name}" already exists`);
     return name;
+  }
+
+  /**
+   * Runs `fn` in the request's context: inside the span "parent_span" names (the async context
+   * withSpan gave it, captured with AsyncLocalStorage.snapshot), or inside the trace context
+   * extracted from "headers" (RemoteContext.run), then with the other context values.
+   */
+  inSpanContext(values, allowed, fn) {
+    const ctx = only(values, 'context', allowed);
+    let run = () => inContext(ctx, allowed, fn);
+    if (ctx.headers !== undefined && ctx.headers !== null) {
+      const remote = extract(only(ctx.headers, 'context.headers', ['traceparent', 'tracestate']));
+      if (remote !== undefined) {
+        const inner = run;
+        run = () => remote.run(inner);
+      }
+    }
+    const parent = text(ctx, 'parent_span');
+    if (parent !== undefined) {
+      const open = this.spans.get(parent);
+      if (open === undefined) throw new BadRequest(`context.parent_span "${parent}" is not a span handle`);
+      return open.snapshot(run);
+    }
+    return run();
   }
 
   recorder(req, kind) {
@@ -498,7 +537,7 @@ class Driver {
       contentCapture: contentCapture(s),
     };
     const client = this.needClient();
-    const rec = inContext(req.context, GENERATION_CONTEXT_KEYS, () =>
+    const rec = this.inSpanContext(req.context, GENERATION_CONTEXT_KEYS, () =>
       mode === 'stream' ? client.startStreamingGeneration(start) : client.startGeneration(start));
     this.recorders.set(name, rec);
     return reply(); // problems at start are reported by end()
@@ -593,7 +632,8 @@ class Driver {
       contentCapture: contentCapture(s),
     };
     const client = this.needClient();
-    this.recorders.set(name, inContext(req.context, TOOL_CONTEXT_KEYS, () => client.startToolExecution(start)));
+    this.recorders.set(name,
+      this.inSpanContext(req.context, TOOL_CONTEXT_KEYS, () => client.startToolExecution(start)));
     return reply();
   }
 
@@ -655,6 +695,70 @@ class Driver {
 
   'embedding.end'(req) {
     return reply(this.recorder(req, EmbeddingRecorder).end());
+  }
+
+  'span.start'(req) {
+    const name = this.newHandle(req);
+    const s = only(req.start, 'start', SPAN_START_KEYS);
+    const start = {
+      ...present(s, {
+        kind: 'kind', name: 'name', conversation_id: 'conversationId', conversation_title: 'conversationTitle',
+        agent_name: 'agentName', agent_version: 'agentVersion',
+      }),
+      contentCapture: contentCapture(s),
+    };
+    const client = this.needClient();
+    // withSpan makes the span current for its callback's async context: the callback keeps that
+    // context (snapshot) for the children and waits for span.end.
+    let open;
+    this.inSpanContext(req.context, SPAN_CONTEXT_KEYS, () => client.withSpan(start, (span) => {
+      open = { span, snapshot: AsyncLocalStorage.snapshot() };
+      return new Promise((resolve) => { open.release = resolve; });
+    })).catch(() => {});
+    this.spans.set(name, open);
+    this.recorders.set(name, open.span);
+    return reply();
+  }
+
+  'span.set_attribute'(req) {
+    only(req, 'request', ['op', 'handle', 'key', 'value', 'content']);
+    const rec = this.recorder(req, SpanRecorder);
+    return reply(rec.setAttribute(text(req, 'key'), attributeValue(req.value), { content: boolean(req, 'content') }));
+  }
+
+  'span.add_event'(req) {
+    only(req, 'request', ['op', 'handle', 'name', 'attributes', 'content']);
+    const rec = this.recorder(req, SpanRecorder);
+    const attributes = Object.fromEntries(Object.entries(req.attributes ?? {}).map(([k, v]) => [k, attributeValue(v)]));
+    return reply(rec.addEvent(text(req, 'name'), attributes, { content: boolean(req, 'content') }));
+  }
+
+  'span.set_input'(req) {
+    only(req, 'request', ['op', 'handle', 'value']);
+    return reply(this.recorder(req, SpanRecorder).setInput(req.value));
+  }
+
+  'span.set_output'(req) {
+    only(req, 'request', ['op', 'handle', 'value']);
+    return reply(this.recorder(req, SpanRecorder).setOutput(req.value));
+  }
+
+  'span.set_error'(req) {
+    only(req, 'request', ['op', 'handle', 'type', 'message']);
+    const rec = this.recorder(req, SpanRecorder);
+    const error = new Error(text(req, 'message') ?? '');
+    error.name = text(req, 'type') ?? 'Error'; // an application's error class, by name
+    rec.setError(error);
+    return reply();
+  }
+
+  'span.end'(req) {
+    only(req, 'request', ['op', 'handle']);
+    const rec = this.recorder(req, SpanRecorder);
+    if (rec.ended) return { ok: true, error: 'AlreadyEnded', message: 'the recorder was already ended' };
+    const err = rec.end();
+    this.spans.get(text(req, 'handle')).release();
+    return reply(err);
   }
 
   'traceparent'(req) {

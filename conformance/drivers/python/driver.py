@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import contextvars
 import json
 import sys
 from datetime import datetime, timedelta, timezone
@@ -148,6 +149,8 @@ def context(values: dict[str, Any], allowed: set[str]):
     }
     with contextlib.ExitStack() as stack:
         for key, value in values.items():
+            if key in ("parent_span", "headers"):
+                continue  # Driver.in_context: the span's (or the extracted) contextvars context
             if value is not None:
                 stack.enter_context(helpers[key](text(values, key)))
         yield
@@ -279,12 +282,15 @@ def error_reply(error: BaseException | None) -> dict[str, Any]:
 GENERATION_START_KEYS = {"id", "conversation_id", "conversation_title", "user_id", "agent_name", "agent_version",
                          "operation_name", "model", "system_prompt", "max_tokens", "temperature", "top_p",
                          "tool_choice", "thinking_enabled", "tools", "tags", "metadata", "content_capture"}
-GENERATION_CONTEXT_KEYS = {"conversation_id", "conversation_title", "user_id", "agent_name", "agent_version",
+GENERATION_CONTEXT_KEYS = {"parent_span", "conversation_id", "conversation_title", "user_id", "agent_name", "agent_version",
                            "parent_traceparent"}
 TOOL_START_KEYS = {"tool_name", "tool_call_id", "tool_type", "tool_description", "conversation_id",
                    "conversation_title", "agent_name", "agent_version", "request_model", "request_provider",
                    "include_content", "content_capture"}
-TOOL_CONTEXT_KEYS = {"conversation_id", "conversation_title", "agent_name", "agent_version", "parent_traceparent"}
+TOOL_CONTEXT_KEYS = {"parent_span", "conversation_id", "conversation_title", "agent_name", "agent_version", "parent_traceparent"}
+SPAN_START_KEYS = {"kind", "name", "conversation_id", "conversation_title", "agent_name", "agent_version",
+                   "content_capture"}
+SPAN_CONTEXT_KEYS = {"parent_span", "headers", "conversation_id", "agent_name"}
 EMBEDDING_START_KEYS = {"model", "agent_name", "agent_version", "dimensions", "encoding_format", "content_capture"}
 EMBEDDING_CONTEXT_KEYS = {"agent_name", "agent_version", "parent_traceparent"}
 EMBEDDING_RESULT_KEYS = {"input_count", "input_tokens", "response_model", "dimensions", "input_texts"}
@@ -300,6 +306,9 @@ class Driver:
     def __init__(self) -> None:
         self.client: sigil.Client | None = None
         self.recorders: dict[str, Any] = {}  # alive until exit, like the C driver's handles
+        # Per span handle: a contextvars context in which that span is current, so that what
+        # "context.parent_span" names starts inside the span, as in a with block or a decorated call.
+        self.span_contexts: dict[str, contextvars.Context] = {}
 
     # -- helpers --
 
@@ -324,6 +333,29 @@ class Driver:
         if not isinstance(rec, kind):
             raise BadRequest(f'handle "{name}" is a different kind of recorder')
         return rec
+
+    def in_context(self, values: Any, allowed: set[str], start: Callable[[], Any]) -> tuple[Any, contextvars.Context]:
+        """Runs ``start`` with the request's context applied: inside the span "parent_span" names,
+        or inside the trace context extracted from "headers"; returns its result and the context."""
+        values = only(values, "context", allowed)
+        parent = values.get("parent_span")
+        if parent is not None:
+            if parent not in self.span_contexts:
+                raise BadRequest(f'context.parent_span "{parent}" is not a span handle')
+            ctx = self.span_contexts[parent].copy()
+        else:
+            ctx = contextvars.copy_context()
+
+        def run() -> Any:
+            headers = values.get("headers")
+            if headers is not None:
+                remote = sigil.extract(only(headers, "context.headers", {"traceparent", "tracestate"}))
+                if remote is not None:
+                    remote.__enter__()  # stays entered in ctx, which only this start uses
+            with context(values, allowed):
+                return start()
+
+        return ctx.run(run), ctx
 
     @staticmethod
     def end(rec: Any) -> dict[str, Any]:
@@ -419,11 +451,8 @@ class Driver:
             content_capture=s.get("content_capture"),
         )
         client = self.need_client()
-        with context(req.get("context"), GENERATION_CONTEXT_KEYS):
-            if mode == "stream":
-                self.recorders[name] = client.start_streaming_generation(start)
-            else:
-                self.recorders[name] = client.start_generation(start)
+        begin = client.start_streaming_generation if mode == "stream" else client.start_generation
+        self.recorders[name], _ = self.in_context(req.get("context"), GENERATION_CONTEXT_KEYS, lambda: begin(start))
         return error_reply(None)  # problems at start are reported by end()
 
     def op_generation_set_result(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -516,8 +545,8 @@ class Driver:
             content_capture=s.get("content_capture"),
         )
         client = self.need_client()
-        with context(req.get("context"), TOOL_CONTEXT_KEYS):
-            self.recorders[name] = client.start_tool_execution(start)
+        self.recorders[name], _ = self.in_context(req.get("context"), TOOL_CONTEXT_KEYS,
+                                                  lambda: client.start_tool_execution(start))
         return error_reply(None)
 
     def op_tool_execution_set_result(self, req: dict[str, Any]) -> dict[str, Any]:
@@ -572,6 +601,64 @@ class Driver:
 
     def op_embedding_end(self, req: dict[str, Any]) -> dict[str, Any]:
         return self.end(self.recorder(req, sigil.EmbeddingRecorder))
+
+    def op_span_start(self, req: dict[str, Any]) -> dict[str, Any]:
+        name = self.new_handle(req)
+        s = only(req.get("start"), "start", SPAN_START_KEYS)
+        client = self.need_client()
+
+        def start() -> Any:
+            rec = client.start_span(
+                kind=s.get("kind") or "custom", name=text(s, "name"),
+                conversation_id=s.get("conversation_id"), conversation_title=s.get("conversation_title"),
+                agent_name=s.get("agent_name"), agent_version=s.get("agent_version"),
+                content_capture=s.get("content_capture"))
+            rec.__enter__()  # current in this handle's context until the driver exits
+            return rec
+
+        self.recorders[name], self.span_contexts[name] = self.in_context(req.get("context"), SPAN_CONTEXT_KEYS, start)
+        return error_reply(None)
+
+    @staticmethod
+    def attribute(value: Any) -> Any:
+        """A JSON attribute value: integral numbers are ints (as JavaScript sees them)."""
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if not isinstance(value, (str, bool, int, float)):
+            raise BadRequest("an attribute value must be a string, number or bool")
+        return value
+
+    def op_span_set_attribute(self, req: dict[str, Any]) -> dict[str, Any]:
+        req = only(req, "request", {"op", "handle", "key", "value", "content"})
+        rec = self.recorder(req, sigil.SpanRecorder)
+        return error_reply(rec.set_attribute(text(req, "key"), self.attribute(req.get("value")),
+                                             content=bool(boolean(req, "content"))))
+
+    def op_span_add_event(self, req: dict[str, Any]) -> dict[str, Any]:
+        req = only(req, "request", {"op", "handle", "name", "attributes", "content"})
+        rec = self.recorder(req, sigil.SpanRecorder)
+        attributes = {k: self.attribute(v) for k, v in (req.get("attributes") or {}).items()}
+        return error_reply(rec.add_event(text(req, "name"), attributes, content=bool(boolean(req, "content"))))
+
+    def op_span_set_input(self, req: dict[str, Any]) -> dict[str, Any]:
+        req = only(req, "request", {"op", "handle", "value"})
+        return error_reply(self.recorder(req, sigil.SpanRecorder).set_input(req.get("value")))
+
+    def op_span_set_output(self, req: dict[str, Any]) -> dict[str, Any]:
+        req = only(req, "request", {"op", "handle", "value"})
+        return error_reply(self.recorder(req, sigil.SpanRecorder).set_output(req.get("value")))
+
+    def op_span_set_error(self, req: dict[str, Any]) -> dict[str, Any]:
+        req = only(req, "request", {"op", "handle", "type", "message"})
+        rec = self.recorder(req, sigil.SpanRecorder)
+        # An exception of the scenario's type, as an application's would be.
+        error_class = type(text(req, "type") or "Exception", (Exception,), {})
+        rec.set_error(error_class(text(req, "message")))
+        return error_reply(None)
+
+    def op_span_end(self, req: dict[str, Any]) -> dict[str, Any]:
+        req = only(req, "request", {"op", "handle"})
+        return self.end(self.recorder(req, sigil.SpanRecorder))
 
     def op_traceparent(self, req: dict[str, Any]) -> dict[str, Any]:
         name = text(req, "handle")

@@ -33,7 +33,18 @@ pub(crate) struct ContextData {
     pub(crate) agent_name: Option<String>,
     pub(crate) agent_version: Option<String>,
     pub(crate) parent_traceparent: Option<String>,
+    /// The parent is a span of this process (a recorder's own), not one
+    /// propagated from elsewhere: exported spans flag a remote parent.
+    pub(crate) parent_is_local: bool,
+    /// The W3C tracestate the trace carries (extracted, or a span's).
+    pub(crate) tracestate: Option<String>,
     pub(crate) content_capture: Option<ContentCaptureMode>,
+    /// The client of the innermost span ([`crate::in_span`] starts its
+    /// children there).
+    pub(crate) client: Option<crate::span_recorder::ClientRef>,
+    /// The innermost span ([`crate::current_span`]); weak, so that a stored
+    /// context does not keep a span from ending.
+    pub(crate) span: Option<crate::span_recorder::SpanRef>,
 }
 
 /// Identity values and a parent span for the recorders started under it.
@@ -111,12 +122,60 @@ impl Context {
         /// Sets the agent version (every recorder).
         with_agent_version, agent_version
     );
-    field!(
-        /// Sets the parent span as a W3C traceparent
-        /// (`00-<trace id>-<span id>-<flags>`), e.g. the current span of the
-        /// host's own tracer. Recorders started under it become its children.
-        with_parent_traceparent, parent_traceparent
-    );
+    /// Sets the parent span as a W3C traceparent
+    /// (`00-<trace id>-<span id>-<flags>`), e.g. the current span of the
+    /// host's own tracer or one propagated from another process. Recorders
+    /// started under it become its children, their parent flagged as
+    /// remote.
+    pub fn with_parent_traceparent(mut self, value: impl Into<String>) -> Context {
+        let d = self.data_mut();
+        d.parent_traceparent = Some(value.into());
+        d.parent_is_local = false;
+        d.tracestate = None;
+        self
+    }
+
+    /// The parent span's traceparent, if set.
+    pub fn parent_traceparent(&self) -> Option<&str> {
+        self.0.as_ref().and_then(|d| d.parent_traceparent.as_deref())
+    }
+
+    /// Sets the W3C tracestate that travels with the parent (carried on by
+    /// the spans started under this context, and by [`inject`](crate::inject)).
+    pub fn with_tracestate(mut self, value: impl Into<String>) -> Context {
+        self.data_mut().tracestate = Some(value.into());
+        self
+    }
+
+    /// The tracestate, if set.
+    pub fn tracestate(&self) -> Option<&str> {
+        self.0.as_ref().and_then(|d| d.tracestate.as_deref())
+    }
+
+    pub(crate) fn without_tracestate(mut self) -> Context {
+        if self.tracestate().is_some() {
+            self.data_mut().tracestate = None;
+        }
+        self
+    }
+
+    /// This context with a recorder of this process as the parent span.
+    pub(crate) fn with_local_parent(mut self, traceparent: String) -> Context {
+        let d = self.data_mut();
+        d.parent_traceparent = Some(traceparent);
+        d.parent_is_local = true;
+        self
+    }
+
+    pub(crate) fn with_span(mut self, span: crate::span_recorder::SpanRef) -> Context {
+        self.data_mut().span = Some(span);
+        self
+    }
+
+    pub(crate) fn with_client(mut self, client: crate::span_recorder::ClientRef) -> Context {
+        self.data_mut().client = Some(client);
+        self
+    }
 
     /// Sets the content capture mode of the generations and tool executions
     /// started under this context that set none themselves; it wins over the
@@ -168,6 +227,7 @@ impl fmt::Debug for Context {
                 ("agent_name", &c.agent_name),
                 ("agent_version", &c.agent_version),
                 ("parent_traceparent", &c.parent_traceparent),
+                ("tracestate", &c.tracestate),
             ] {
                 if let Some(v) = v {
                     d.field(k, v);

@@ -92,7 +92,7 @@ impl Client {
         let ctx_agent_version = a.opt("context agent_version", c.and_then(|c| c.agent_version.as_deref()));
         let hs = crate::host::begin(
             &self.inner,
-            c.and_then(|c| c.parent_traceparent.as_deref()),
+            c,
             crate::RecordKind::Embedding,
             || crate::host::span_name("embeddings", &s.model.name),
             s.started_at.map_or(0, unix_ns),

@@ -111,7 +111,7 @@ impl Client {
         let ctx_agent_version = a.opt("context agent_version", c.and_then(|c| c.agent_version.as_deref()));
         let hs = crate::host::begin(
             &self.inner,
-            c.and_then(|c| c.parent_traceparent.as_deref()),
+            c,
             crate::RecordKind::Generation,
             || {
                 crate::host::span_name(
@@ -398,7 +398,7 @@ pub(crate) fn record_context(ctx: &Context, mode: Option<crate::ContentCaptureMo
 
 pub(crate) fn child_context(start: &Context, traceparent: Option<String>) -> Context {
     match traceparent {
-        Some(tp) => start.clone().with_parent_traceparent(tp),
+        Some(tp) => start.clone().with_local_parent(tp),
         None => start.clone(),
     }
 }

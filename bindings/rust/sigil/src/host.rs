@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use crate::context::ContextData;
 use crate::privacy::RecordKind;
 
 /// Where spans and GenAI metrics go.
@@ -62,14 +63,14 @@ mod imp {
 
     pub(crate) fn begin<'a>(
         _client: &ClientInner,
-        explicit_parent: Option<&'a str>,
+        ctx: Option<&'a ContextData>,
         _kind: RecordKind,
         _name: impl FnOnce() -> String,
         started_at_ns: i64,
     ) -> HostStart<'a> {
         HostStart {
-            parent: explicit_parent.map(Cow::Borrowed),
-            parent_is_local: false,
+            parent: ctx.and_then(|c| c.parent_traceparent.as_deref()).map(Cow::Borrowed),
+            parent_is_local: ctx.is_some_and(|c| c.parent_is_local),
             span_traceparent: None,
             started_at_ns,
         }
@@ -246,14 +247,16 @@ mod imp {
 
     pub(crate) fn begin<'a>(
         client: &ClientInner,
-        explicit_parent: Option<&'a str>,
+        ctx: Option<&'a ContextData>,
         kind: RecordKind,
         name: impl FnOnce() -> String,
         mut started_at_ns: i64,
     ) -> HostStart<'a> {
+        let explicit_parent = ctx.and_then(|c| c.parent_traceparent.as_deref());
+        let explicit_local = ctx.is_some_and(|c| c.parent_is_local);
         let mut hs = HostStart {
             parent: explicit_parent.map(Cow::Borrowed),
-            parent_is_local: false,
+            parent_is_local: explicit_local,
             span_traceparent: None,
             started_at_ns,
             host_cx: None,
@@ -261,7 +264,7 @@ mod imp {
         let Some(host) = client.host.as_ref() else { return hs };
         let current = opentelemetry::Context::current();
         let parent_cx = match explicit_parent {
-            Some(tp) => match parse_traceparent(tp, true) {
+            Some(tp) => match parse_traceparent(tp, !explicit_local) {
                 Some(sc) => current.with_remote_span_context(sc),
                 None => current,
             },
@@ -283,7 +286,11 @@ mod imp {
         }
         let parent_id = parent_cx.span().span_context().span_id();
         let start = crate::ffi::from_unix_ns(started_at_ns).unwrap_or_else(SystemTime::now);
-        let kind = if kind == RecordKind::ToolExecution { SpanKind::Internal } else { SpanKind::Client };
+        let kind = if matches!(kind, RecordKind::ToolExecution | RecordKind::Span) {
+            SpanKind::Internal
+        } else {
+            SpanKind::Client
+        };
         let builder = SpanBuilder::from_name(name()).with_kind(kind).with_start_time(start);
         let span = host.tracer.build_with_context(builder, &parent_cx);
         let sc = opentelemetry::trace::Span::span_context(&span).clone();

@@ -85,6 +85,7 @@ mod provider;
 pub mod providers;
 mod rating;
 mod span;
+mod span_recorder;
 mod tool;
 
 pub use client::{validate_generation, version, Client, Stats};
@@ -109,6 +110,11 @@ pub use rating::{
     SubmitConversationRatingResponse,
 };
 pub use span::{AttributeValue, Span, SpanEvent, SpanKind, SpanStatus};
+pub use span_recorder::{
+    configure_tracing, current_span, extract, in_span, in_span_async, inject, parse_w3c_traceparent, Extractor,
+    Injector, SpanBuilder, SpanGuard, SpanRecorder, StepKind, TraceContext, WithContext, TRACEPARENT_HEADER,
+    TRACESTATE_HEADER,
+};
 pub use tool::{ToolContent, ToolExecutionEnd, ToolExecutionRecorder, ToolExecutionStart};
 
 /// The README's examples, compiled as doc tests.
@@ -134,5 +140,6 @@ mod tests {
         assert_send::<GenerationRecorder>();
         assert_send::<ToolExecutionRecorder>();
         assert_send::<EmbeddingRecorder>();
+        assert_send_sync::<SpanRecorder>();
     }
 }

@@ -65,6 +65,8 @@ pub enum RecordKind {
     ToolExecution,
     Embedding,
     Rating,
+    /// An application step's span ([`Client::start_span`](crate::Client::start_span)).
+    Span,
     /// A kind this crate does not know yet (the engine's number).
     Other(u32),
 }
@@ -76,6 +78,7 @@ impl RecordKind {
             sys::SIGIL_RECORD_TOOL_EXECUTION => RecordKind::ToolExecution,
             sys::SIGIL_RECORD_EMBEDDING => RecordKind::Embedding,
             sys::SIGIL_RECORD_RATING => RecordKind::Rating,
+            sys::SIGIL_RECORD_SPAN => RecordKind::Span,
             k => RecordKind::Other(k),
         }
     }

@@ -58,6 +58,30 @@ pub enum AttributeValue {
     StringArray(Vec<String>),
 }
 
+macro_rules! attribute_from {
+    ($($t:ty => $v:ident($conv:expr)),* $(,)?) => {$(
+        impl From<$t> for AttributeValue {
+            fn from(v: $t) -> AttributeValue {
+                #[allow(clippy::redundant_closure_call)]
+                AttributeValue::$v(($conv)(v))
+            }
+        }
+    )*};
+}
+
+attribute_from!(
+    &str => String(|v: &str| v.to_string()),
+    String => String(|v| v),
+    &String => String(|v: &String| v.clone()),
+    bool => Bool(|v| v),
+    i64 => Int(|v| v),
+    i32 => Int(i64::from),
+    u32 => Int(i64::from),
+    usize => Int(|v: usize| i64::try_from(v).unwrap_or(i64::MAX)),
+    f64 => Double(|v| v),
+    Vec<String> => StringArray(|v| v),
+);
+
 /// A span event ("exception", with exception.type and exception.message).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpanEvent {

@@ -181,7 +181,7 @@ impl Client {
         let ctx_agent_version = a.opt("context agent_version", c.and_then(|c| c.agent_version.as_deref()));
         let hs = crate::host::begin(
             &self.inner,
-            c.and_then(|c| c.parent_traceparent.as_deref()),
+            c,
             crate::RecordKind::ToolExecution,
             || crate::host::span_name("execute_tool", if s.tool_name.is_empty() { "unknown" } else { &s.tool_name }),
             s.started_at.map_or(0, unix_ns),

@@ -12,11 +12,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 use sigil::{
-    Artifact, ArtifactKind, Client, Config, ContentCaptureMode, Context, ConversationRatingInput,
+    Artifact, ArtifactKind, AttributeValue, Client, Config, ContentCaptureMode, Context, ConversationRatingInput,
     ConversationRatingValue, EmbeddingRecorder, EmbeddingResult, EmbeddingStart, Generation, GenerationMode,
     GenerationRecorder, GenerationStart, MappingResult, Media, Message, ModelRef, Part, PartContent, PartMetadata,
-    Protocol, ProviderJson, ProviderOptions, Role, SubmitConversationRatingResponse, TokenUsage, ToolCall, ToolContent,
-    ToolDefinition, ToolExecutionEnd, ToolExecutionRecorder, ToolExecutionStart, ToolResult,
+    Protocol, ProviderJson, ProviderOptions, Role, SpanBuilder, SpanRecorder, StepKind,
+    SubmitConversationRatingResponse, TokenUsage, ToolCall, ToolContent, ToolDefinition, ToolExecutionEnd,
+    ToolExecutionRecorder, ToolExecutionStart, ToolResult,
 };
 
 const PROTOCOL_VERSION: u32 = 1;
@@ -527,6 +528,7 @@ enum Recorder {
     Generation(Option<GenerationRecorder>),
     Tool(Option<ToolExecutionRecorder>),
     Embedding(Option<EmbeddingRecorder>),
+    Span(SpanRecorder),
 }
 
 struct Handle {
@@ -541,6 +543,24 @@ struct Driver {
     client: Option<Client>,
     handles: HashMap<String, Handle>,
     order: Vec<String>,
+}
+
+/// A span or event attribute from JSON: integral numbers are ints (as
+/// JavaScript sees them), other numbers doubles.
+fn attribute(v: Option<&Value>) -> Result<AttributeValue, Bad> {
+    Ok(match v {
+        Some(Value::String(s)) => AttributeValue::String(s.clone()),
+        Some(Value::Bool(b)) => AttributeValue::Bool(*b),
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(i) => AttributeValue::Int(i),
+            None => match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f.abs() < 9e15 => AttributeValue::Int(f as i64),
+                Some(f) => AttributeValue::Double(f),
+                None => return bad("an attribute number out of range"),
+            },
+        },
+        _ => return bad("an attribute value must be a string, number or bool"),
+    })
 }
 
 /// The recorder was ended by value already: the protocol's AlreadyEnded.
@@ -599,10 +619,15 @@ fn only(req: &Map<String, Value>, allowed: &[&str]) -> Result<(), Bad> {
     }
 }
 
-fn context(req: &Map<String, Value>, allowed: &[&str]) -> Result<Context, Bad> {
-    let mut ctx = Context::new();
+/// The request's context on top of `base` (a span's context for
+/// "parent_span", an extracted one for "headers": see Driver::start_context).
+fn context_on(base: Context, req: &Map<String, Value>, allowed: &[&str]) -> Result<Context, Bad> {
+    let mut ctx = base;
     if let Some(c) = obj("context", req.get("context"), allowed)? {
         for (key, _) in c.map.iter() {
+            if key == "parent_span" || key == "headers" {
+                continue;
+            }
             let Some(v) = c.str(key)? else { continue };
             ctx = match key.as_str() {
                 "conversation_id" => ctx.with_conversation_id(v),
@@ -666,6 +691,76 @@ impl Driver {
             Recorder::Embedding(r) => Ok(r),
             _ => bad("the handle is a different kind of recorder"),
         }
+    }
+
+    fn span(&mut self, req: &Map<String, Value>) -> Result<&SpanRecorder, Bad> {
+        match &self.handle(req)?.recorder {
+            Recorder::Span(r) => Ok(r),
+            _ => bad("the handle is a different kind of recorder"),
+        }
+    }
+
+    /// The context a start runs under: the request's "context" keys applied
+    /// the way an application applies them, on top of the context of the
+    /// span "parent_span" names (what starts inside that span sees), or of
+    /// the trace context extracted from "headers".
+    fn start_context(&self, req: &Map<String, Value>, allowed: &[&str]) -> Result<Context, Bad> {
+        let mut base = Context::new();
+        if let Some(c) = obj("context", req.get("context"), allowed)? {
+            if let Some(h) = c.str("parent_span")? {
+                match self.handles.get(&h).map(|h| &h.recorder) {
+                    Some(Recorder::Span(span)) => base = span.context(),
+                    _ => return bad(format!("context.parent_span {h:?} is not a span handle")),
+                }
+            }
+            if let Some(headers) = obj("context.headers", c.map.get("headers"), &["traceparent", "tracestate"])? {
+                let mut carrier = HashMap::new();
+                for k in ["traceparent", "tracestate"] {
+                    if let Some(v) = headers.str(k)? {
+                        carrier.insert(k.to_string(), v);
+                    }
+                }
+                base = sigil::extract(&carrier);
+            }
+        }
+        context_on(base, req, allowed)
+    }
+
+    fn span_start(&mut self, req: &Map<String, Value>) -> Op {
+        only(req, &["handle", "start", "context"])?;
+        let name = self.new_handle(req)?;
+        let keys =
+            ["kind", "name", "conversation_id", "conversation_title", "agent_name", "agent_version", "content_capture"];
+        let s = obj("start", req.get("start"), &keys)?;
+        let get = |k: &str| -> Result<String, Bad> { s.as_ref().map_or(Ok(String::new()), |s| s.string(k)) };
+        let kind: StepKind = match s.as_ref().map(|s| s.str("kind")).transpose()?.flatten() {
+            Some(k) => match k.parse() {
+                Ok(k) => k,
+                Err(e) => return bad(format!("{e}")),
+            },
+            None => StepKind::Custom,
+        };
+        let mut builder = self.client()?.span(kind, get("name")?);
+        for (key, set) in [
+            ("conversation_id", SpanBuilder::conversation_id as fn(SpanBuilder, String) -> SpanBuilder),
+            ("conversation_title", SpanBuilder::conversation_title),
+            ("agent_name", SpanBuilder::agent_name),
+            ("agent_version", SpanBuilder::agent_version),
+        ] {
+            let v = get(key)?;
+            if !v.is_empty() {
+                builder = set(builder, v);
+            }
+        }
+        if let Some(s) = &s {
+            if let Some(mode) = content_capture(s)? {
+                builder = builder.content_capture(mode);
+            }
+        }
+        let ctx = self.start_context(req, &["parent_span", "headers", "conversation_id", "agent_name"])?;
+        let span = builder.parent(&ctx).start_detached();
+        let tp = span.traceparent().map(String::from);
+        self.add(name, Recorder::Span(span), tp)
     }
 
     fn run(&mut self, op: &str, req: &Map<String, Value>) -> Op {
@@ -875,6 +970,63 @@ impl Driver {
                     ),
                 })
             }
+            "span.start" => self.span_start(req),
+            "span.set_attribute" => {
+                only(req, &["handle", "key", "value", "content"])?;
+                let o = Obj { what: "request", map: req };
+                let key = o.string("key")?;
+                let content = o.bool("content")?.unwrap_or(false);
+                let value = attribute(req.get("value"))?;
+                let span = self.span(req)?;
+                if content {
+                    span.set_content_attribute(&key, value);
+                } else {
+                    span.set_attribute(&key, value);
+                }
+                ok()
+            }
+            "span.add_event" => {
+                only(req, &["handle", "name", "attributes", "content"])?;
+                let o = Obj { what: "request", map: req };
+                let name = o.string("name")?;
+                let content = o.bool("content")?.unwrap_or(false);
+                let attrs = match req.get("attributes") {
+                    None | Some(Value::Null) => Vec::new(),
+                    Some(Value::Object(m)) => {
+                        m.iter().map(|(k, v)| Ok((k.clone(), attribute(Some(v))?))).collect::<Result<Vec<_>, Bad>>()?
+                    }
+                    Some(_) => return bad("\"attributes\" must be an object"),
+                };
+                let span = self.span(req)?;
+                if content {
+                    span.add_content_event(&name, attrs);
+                } else {
+                    span.add_event(&name, attrs);
+                }
+                ok()
+            }
+            "span.set_input" | "span.set_output" => {
+                only(req, &["handle", "value"])?;
+                let Some(value) = req.get("value") else { return bad("\"value\" is required") };
+                let span = self.span(req)?;
+                if op == "span.set_input" {
+                    span.set_input(value);
+                } else {
+                    span.set_output(value);
+                }
+                ok()
+            }
+            "span.set_error" => {
+                only(req, &["handle", "type", "message"])?;
+                let o = Obj { what: "request", map: req };
+                let (t, message) = (o.string("type")?, o.string("message")?);
+                self.span(req)?.set_error_type(&t, &message);
+                ok()
+            }
+            "span.end" => {
+                only(req, &["handle"])?;
+                Ok(reply(self.span(req)?.end(), Value::Null))
+            }
             "rating.submit" => self.rating_submit(req),
             other => unsupported(format!("unknown op {other:?}")),
         }
@@ -1018,9 +1170,17 @@ impl Driver {
                 ..Default::default()
             },
         };
-        let ctx = context(
+        let ctx = self.start_context(
             req,
-            &["conversation_id", "conversation_title", "user_id", "agent_name", "agent_version", "parent_traceparent"],
+            &[
+                "parent_span",
+                "conversation_id",
+                "conversation_title",
+                "user_id",
+                "agent_name",
+                "agent_version",
+                "parent_traceparent",
+            ],
         )?;
         let client = self.client()?;
         let rec = ctx.in_scope(|| {
@@ -1069,9 +1229,16 @@ impl Driver {
                 ..Default::default()
             },
         };
-        let ctx = context(
+        let ctx = self.start_context(
             req,
-            &["conversation_id", "conversation_title", "agent_name", "agent_version", "parent_traceparent"],
+            &[
+                "parent_span",
+                "conversation_id",
+                "conversation_title",
+                "agent_name",
+                "agent_version",
+                "parent_traceparent",
+            ],
         )?;
         let client = self.client()?;
         let rec = ctx.in_scope(|| client.start_tool_execution(&start));
@@ -1095,7 +1262,7 @@ impl Driver {
                 ..Default::default()
             },
         };
-        let ctx = context(req, &["agent_name", "agent_version", "parent_traceparent"])?;
+        let ctx = context_on(Context::new(), req, &["agent_name", "agent_version", "parent_traceparent"])?;
         let client = self.client()?;
         let rec = ctx.in_scope(|| client.start_embedding(&start));
         let tp = rec.traceparent();
