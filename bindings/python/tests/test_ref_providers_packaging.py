@@ -1,5 +1,6 @@
-"""The distribution ships the reference-named helper packages, under a name and version that satisfy
-the reference helpers' own requirement on sigil-sdk."""
+"""The distribution ships the reference-named helper packages under its own name: `libsigil`, not the
+reference SDK's `sigil-sdk`, so the two never collide on the package index. The import packages keep
+the reference's names, and the version stays above the reference helpers' `sigil-sdk>=0.9.3`."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_the_wheel_ships_the_helper_packages(tmp_path):
     for package in ("sigil_sdk_openai", "sigil_sdk_anthropic", "sigil_sdk_gemini"):
         assert {f"{package}/__init__.py", f"{package}/provider.py", f"{package}/py.typed"} <= names
     assert "sigil_sdk/_provider_helpers.py" in names
-    assert re.search(r"^Name: sigil-sdk$", metadata, re.M)
+    assert re.search(r"^Name: libsigil$", metadata, re.M)
     version = re.search(r"^Version: (.+)$", metadata, re.M).group(1)
     assert version == sigil_sdk.__version__
     assert Version(version) in REFERENCE_REQUIREMENT
