@@ -14,7 +14,7 @@ TEST_APT_PACKAGES := libprotobuf-dev libgtest-dev libbenchmark-dev openssl \
 	clang libclang-rt-14-dev clang-format chromium
 APT_PACKAGES := $(LIB_APT_PACKAGES) $(TEST_APT_PACKAGES)
 
-.PHONY: format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-strands deps-rust deps-go build bench bench-wal test test-unit test-integration test-cli test-python test-frameworks test-strands test-go bench-go test-rust bench-rust test-node test-compat test-collector test-sanitize fuzz conformance demo install test-install clean
+.PHONY: wheel test-wheel node-pack test-packages format lint all deps deps-lib deps-apt deps-python deps-frameworks deps-strands deps-rust deps-go build bench bench-wal test test-unit test-integration test-cli test-python test-frameworks test-strands test-go bench-go test-rust bench-rust test-node test-compat test-collector test-sanitize fuzz conformance demo install test-install clean
 
 all: build
 
@@ -41,7 +41,7 @@ deps-apt:
 deps-python:
 	@$(PYTHON) -m pip install -q --disable-pip-version-check -r conformance/requirements.txt \
 	  -r bindings/python/requirements-providers.txt -r bindings/python/requirements-otel.txt \
-	  -r tools/requirements-test.txt
+	  -r tools/requirements-test.txt -r bindings/python/requirements-packaging.txt
 
 # The agent frameworks of the framework tier (heavy, so apart from deps-python); pip
 # skips what is already installed at the pinned versions.
@@ -83,11 +83,13 @@ test: build
 	$(PYTHON) -m pytest -q -p no:cacheprovider conformance/harness
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 	$(MAKE) --no-print-directory test-cli
+	$(MAKE) --no-print-directory test-wheel
 	$(MAKE) --no-print-directory test-frameworks
 	$(MAKE) --no-print-directory test-strands
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-node
+	$(MAKE) --no-print-directory test-packages
 	$(MAKE) --no-print-directory test-compat
 	$(MAKE) --no-print-directory conformance
 
@@ -106,6 +108,26 @@ test-collector: build
 # the capture harness.
 test-cli: build
 	$(PY_SIGIL_ENV) SIGIL_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tools/tests
+
+# The Python package as a self-contained platform wheel: build_wheel.py bundles
+# $(BUILD)/libsigil.so and has auditwheel vendor what it links beyond the
+# manylinux base, stripped, into $(WHEEL_DIR). Rebuilt only when the library or
+# the package's files change.
+WHEEL_WORK = $(abspath $(BUILD))/wheel
+WHEEL_DIR  = $(WHEEL_WORK)/dist
+PY_PACKAGE_FILES := $(shell git ls-files bindings/python/pyproject.toml bindings/python/setup.py \
+	bindings/python/README.md bindings/python/build_wheel.py 'bindings/python/sigil_sdk*' 2>/dev/null)
+$(WHEEL_WORK)/stamp: $(BUILD)/libsigil.so $(PY_PACKAGE_FILES)
+	$(PYTHON) bindings/python/build_wheel.py --library $(BUILD)/libsigil.so --out $(WHEEL_WORK)
+	@touch $@
+
+wheel: build
+	@$(MAKE) --no-print-directory $(WHEEL_WORK)/stamp
+
+# The wheel installed from its file into a clean venv, used with nothing of the
+# build tree or the sources in sight.
+test-wheel: wheel
+	SIGIL_WHEEL_DIR=$(WHEEL_DIR) $(PYTHON) -m pytest -q -p no:cacheprovider tests/packaging/test_wheel.py
 
 test-python: build
 	$(PY_SIGIL_ENV) $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
@@ -158,6 +180,23 @@ test-node: build
 	cd bindings/node && $(NODE_SIGIL_ENV) $(NPM) install --no-audit --no-fund && $(NODE_SIGIL_ENV) $(NPM) test && \
 	  $(NODE_SIGIL_ENV) $(NPM) run test:providers && $(NODE_SIGIL_ENV) $(NPM) run test:frameworks && \
 	  $(NPM) run typecheck && $(NPM) run typecheck:providers && $(NPM) run typecheck:frameworks
+
+# The npm tarball: package files plus the addon prebuilt with libsigil linked
+# in (bindings/node/pack.sh; repacked only when its inputs change).
+node-pack: build
+	sh bindings/node/pack.sh $(BUILD)
+
+# Packages used away from the repository: the npm tarball installed offline in
+# a scratch project; Go's -tags sigil_static and Rust's static link through
+# pkg-config, against $(BUILD) installed into a scratch prefix (a copy, no
+# compile). Each program records a generation to the capture harness.
+PKG_PREFIX = $(abspath $(BUILD))/pkg-prefix
+test-packages: build
+	rm -rf $(PKG_PREFIX) && cmake --install $(BUILD) --prefix $(PKG_PREFIX) >/dev/null
+	sh bindings/node/pack.sh $(BUILD)
+	SIGIL_NODE_TARBALL=$$(sh bindings/node/pack.sh $(BUILD)) SIGIL_PKG_PREFIX=$(PKG_PREFIX) \
+	  SIGIL_RUST_TARGET_DIR=$(abspath $(BUILD))/cargo-packaging $(PYTHON) -m pytest -q -p no:cacheprovider \
+	  tests/packaging/test_node_pack.py tests/packaging/test_go_static.py tests/packaging/test_rust_static.py
 
 # Compatibility with the reference SDKs: our own tests of the behaviours their
 # users rely on (custom exporters, debugSnapshot/last_generation, sigiltest,

@@ -20,6 +20,8 @@ if [ ! -e "$build/libsigil.so" ] || [ ! -e "$build/gen/include/sigil/version.h" 
 fi
 pcdir=$build/go/pkgconfig
 mkdir -p "$pcdir"
+# The engine's own link dependencies, for -tags sigil_static (pkg-config --static).
+private=$(sed -n 's/^Libs.private: *//p' "$build/sigil.pc" 2>/dev/null)
 version=$(sed -n 's/^#define SIGIL_VERSION_STRING "\(.*\)"/\1/p' "$build/gen/include/sigil/version.h")
 tmp=$pcdir/sigil.pc.$$
 cat > "$tmp" <<PC
@@ -28,6 +30,7 @@ Name: sigil
 Description: libsigil (uninstalled build tree)
 Version: $version
 Libs: -L$build -lsigil
+Libs.private: $private
 Cflags: -I$repo/include -I$build/gen/include
 PC
 mv "$tmp" "$pcdir/sigil.pc"

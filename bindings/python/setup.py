@@ -1,4 +1,4 @@
-"""Build step for sigil-sdk: bundles libsigil into the package.
+"""Build step for the libsigil distribution (import package sigil_sdk): bundles libsigil into the package.
 
 `pip install bindings/python` builds the engine with CMake from the repository
 this directory belongs to (found relative to this file, or through
@@ -30,7 +30,7 @@ LIBRARY = "libsigil.dylib" if sys.platform == "darwin" else "libsigil.so"
 def _source_dir() -> Path:
     root = Path(os.environ.get("SIGIL_SOURCE_DIR") or HERE.parent.parent).resolve()
     if not (root / "CMakeLists.txt").is_file() or not (root / "include" / "sigil" / "sigil.h").is_file():
-        sys.exit(f"sigil-sdk: no libsigil source tree at {root}; set SIGIL_SOURCE_DIR to the repository "
+        sys.exit(f"libsigil: no libsigil source tree at {root}; set SIGIL_SOURCE_DIR to the repository "
                  "root or SIGIL_LIBRARY to a built libsigil.so")
     return root
 
@@ -55,7 +55,7 @@ class BuildPyWithEngine(build_py):
         super().run()
         library = _build_engine()
         if not library.is_file():
-            sys.exit(f"sigil-sdk: {library} was not built")
+            sys.exit(f"libsigil: {library} was not built")
         target = Path(self.build_lib) / "sigil_sdk" / LIBRARY
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(library, target)  # the real file, not the SONAME symlink chain

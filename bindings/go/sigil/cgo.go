@@ -8,7 +8,6 @@ package sigil
 // (result, call error, first token, end, free) is also one crossing.
 
 /*
-#cgo pkg-config: sigil
 #include "shim.h"
 */
 import "C"

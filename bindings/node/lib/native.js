@@ -1,7 +1,8 @@
 'use strict';
-// Loads the addon (build/Release/sigil_node.node, built by `npm install`) and
-// checks that the libsigil it is linked to implements the ABI it was compiled
-// for. SIGIL_NODE_ADDON overrides the addon's path.
+// Loads the addon (build/Release/sigil_node.node, built by `npm install`, or
+// the one a packed tarball ships in prebuilds/<platform>-<arch>/) and checks
+// that the libsigil linked into it implements the ABI it was compiled for.
+// SIGIL_NODE_ADDON overrides the addon's path.
 const path = require('node:path');
 
 function load() {
@@ -9,7 +10,8 @@ function load() {
   const candidates = override
     ? [path.resolve(override)]
     : [path.join(__dirname, '..', 'build', 'Release', 'sigil_node.node'),
-       path.join(__dirname, '..', 'build', 'Debug', 'sigil_node.node')];
+       path.join(__dirname, '..', 'build', 'Debug', 'sigil_node.node'),
+       path.join(__dirname, '..', 'prebuilds', `${process.platform}-${process.arch}`, 'sigil_node.node')];
   let first;
   for (const file of candidates) {
     try {

@@ -9,6 +9,15 @@ const path = require('node:path');
 
 const { locate } = require('./engine.js');
 
+// A packed tarball (tests/packaging/node_pack.sh) carries the addon built for
+// its platform in prebuilds/<platform>-<arch>/, with libsigil linked in:
+// installing it compiles nothing. SIGIL_NODE_BUILD_FROM_SOURCE=1 compiles anyway.
+const prebuilt = path.join(__dirname, '..', 'prebuilds', `${process.platform}-${process.arch}`, 'sigil_node.node');
+if (fs.existsSync(prebuilt) && !process.env.SIGIL_NODE_BUILD_FROM_SOURCE) {
+  console.log(`sigil-sdk: using the prebuilt addon ${path.relative(path.join(__dirname, '..'), prebuilt)}`);
+  process.exit(0);
+}
+
 try {
   locate(); // fail early, with a hint, when there is no engine to link
 } catch (err) {

@@ -1,7 +1,13 @@
 'use strict';
 // Where libsigil's headers and library are, for binding.gyp:
 //   node scripts/engine.js include   -> include directories
-//   node scripts/engine.js libs      -> linker arguments (with an rpath)
+//   node scripts/engine.js libs      -> linker arguments: libsigil.a and what it links
+//
+// The addon links libsigil statically, so it carries the engine itself and
+// loads from wherever the package is installed: no run-time search path into
+// a build tree or a prefix. What stays dynamic is what libsigil links from the
+// system (libcurl, cJSON, simdjson, RE2, nanopb, libstdc++: the Libs.private
+// line of sigil.pc), which the system's packages provide.
 //
 // In order:
 //   1. SIGIL_INCLUDE_DIR + SIGIL_LIB_DIR   an installed or unpacked libsigil
@@ -21,6 +27,36 @@ function fromBuildTree(dir) {
     return null;
   }
   return { include: [path.join(repo, 'include'), path.join(build, 'gen', 'include')], lib: build };
+}
+
+// libsigil's own link dependencies: sigil.pc's Libs.private, from the build
+// tree (DIR/sigil.pc) or an installed prefix (DIR/pkgconfig/sigil.pc).
+const FALLBACK_PRIVATE = '-lcurl -lprotobuf-nanopb -lcjson -lsimdjson -lre2 -lstdc++ -lpthread';
+
+function privateLibs(libdir) {
+  for (const pc of [path.join(libdir, 'sigil.pc'), path.join(libdir, 'pkgconfig', 'sigil.pc')]) {
+    let text;
+    try {
+      text = fs.readFileSync(pc, 'utf8');
+    } catch {
+      continue;
+    }
+    const line = text.split('\n').find((l) => l.startsWith('Libs.private:'));
+    if (line) return line.slice('Libs.private:'.length).trim().split(/\s+/).filter(Boolean);
+  }
+  return FALLBACK_PRIVATE.split(' ');
+}
+
+function linkArgs(where) {
+  const archive = path.join(where.lib, 'libsigil.a');
+  if (!fs.existsSync(archive)) {
+    throw new Error(`${where.lib} has no libsigil.a (the addon links libsigil statically); build the ` +
+      'sigil_static target or install libsigil with make install');
+  }
+  // --exclude-libs keeps the engine's symbols out of the addon's dynamic symbol
+  // table, so a libsigil.so loaded by something else in the process stays apart.
+  const hide = process.platform === 'linux' ? ['-Wl,--exclude-libs,libsigil.a'] : [];
+  return [archive, ...privateLibs(where.lib), ...hide];
 }
 
 function fromPkgConfig() {
@@ -60,7 +96,7 @@ if (require.main === module) {
     if (process.argv[2] === 'include') {
       console.log(where.include.join(' '));
     } else if (process.argv[2] === 'libs') {
-      console.log([`-L${where.lib}`, '-lsigil', `-Wl,-rpath,${where.lib}`].join(' '));
+      console.log(linkArgs(where).join(' '));
     } else {
       console.log(JSON.stringify(where));
     }
@@ -70,4 +106,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { locate };
+module.exports = { locate, linkArgs };

@@ -1,5 +1,6 @@
-"""The distribution ships the reference-named helper packages, under a name and version that satisfy
-the reference helpers' own requirement on sigil-sdk."""
+"""The distribution ships the reference-named helper packages under its own name: `libsigil`, not the
+reference SDK's `sigil-sdk`, so the two never collide on the package index. The import packages keep
+the reference's names, and the version stays above the reference helpers' `sigil-sdk>=0.9.3`."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def test_the_wheel_ships_the_helper_packages(tmp_path):
     assert {"sigil_cli/__init__.py", "sigil_cli/doctor.py", "sigil_cli/_engine.py"} <= names
     entry_points = archive_text(wheel, ".dist-info/entry_points.txt")
     assert re.search(r"^sigil = sigil_cli:main$", entry_points, re.M), entry_points
-    assert re.search(r"^Name: sigil-sdk$", metadata, re.M)
+    assert re.search(r"^Name: libsigil$", metadata, re.M)
     version = re.search(r"^Version: (.+)$", metadata, re.M).group(1)
     assert version == sigil_sdk.__version__
     assert Version(version) in REFERENCE_REQUIREMENT

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the sigil-sdk addon against the libsigil in BUILD_DIR, into
 # BUILD_DIR/node-addon (the runner calls this as the driver's availability
-# check; it rebuilds only when the addon's source or the header changed).
+# check; it rebuilds only when the addon's source, the header or libsigil.a,
+# which is linked into the addon, changed).
 # The package's own build (npm install in bindings/node) is left alone.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,7 +15,7 @@ if [ ! -e "$build/libsigil.so" ]; then
   echo "build.sh: $build has no libsigil.so; build it first: ninja -C $build sigil" >&2
   exit 1
 fi
-if [ -e "$addon" ] && [ -z "$(find "$pkg/src" "$pkg/binding.gyp" "$pkg/scripts" "$repo/include/sigil" -newer "$addon")" ]; then
+if [ -e "$addon" ] && [ -z "$(find "$pkg/src" "$pkg/binding.gyp" "$pkg/scripts" "$repo/include/sigil" "$build/libsigil.a" -newer "$addon")" ]; then
   exit 0
 fi
 rm -rf "$out/src"
