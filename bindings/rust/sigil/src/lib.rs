@@ -84,6 +84,7 @@ mod provider;
 #[cfg(feature = "providers")]
 pub mod providers;
 mod rating;
+mod score;
 mod span;
 mod tool;
 
@@ -108,6 +109,7 @@ pub use rating::{
     ConversationRating, ConversationRatingInput, ConversationRatingSummary, ConversationRatingValue,
     SubmitConversationRatingResponse,
 };
+pub use score::{Score, ScoreValue};
 pub use span::{AttributeValue, Span, SpanEvent, SpanKind, SpanStatus};
 pub use tool::{ToolContent, ToolExecutionEnd, ToolExecutionRecorder, ToolExecutionStart};
 
