@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .httpbase import Reply, Request, json_reply, text_reply
+from .httpbase import Reply, Request, json_reply, scripted_reply, text_reply
 from .script import ScriptBook
 from .store import CaptureStore
 
@@ -49,16 +49,11 @@ class ScoresApp:
         if scripted and scripted.close:
             self._store.add("scores", {**capture, "response": {"closed": True, "scripted": True}})
             return Reply(close=True, hold=hold)
-        if scripted and (scripted.status is not None or scripted.body is not None):
-            status = scripted.status if scripted.status is not None else 202
-            body = scripted.body if scripted.body is not None else f"scripted status {status}\n".encode()
-            content_type = "application/json" if scripted.body_is_json else "text/plain; charset=utf-8"
-            reply = Reply(status=status, headers={"Content-Type": content_type, **scripted.headers},
-                          body=body, hold=hold)
-        elif capture["error"] is not None:
+        reply = scripted_reply(scripted, 202, hold)
+        if reply is None and capture["error"] is not None:
             reply = text_reply(400, "invalid request body")
             reply.hold = hold
-        else:
+        elif reply is None:
             capture["results"] = self._results(capture["json"]["scores"])
             reply = json_reply(202, {"results": capture["results"]}, scripted.headers if scripted else None)
             reply.hold = hold
@@ -77,16 +72,6 @@ class ScoresApp:
                 stored.add(score_id)
             results.append({"score_id": score_id, "accepted": not error, "error": error})
         return results
-
-    def stored(self) -> dict[str, dict[str, Any]]:
-        """score_id -> the first accepted score with that id."""
-        out: dict[str, dict[str, Any]] = {}
-        for capture in self._store.get("scores"):
-            items = capture["json"]["scores"] if capture["results"] else []
-            for item, result in zip(items, capture["results"]):
-                if result["accepted"]:
-                    out.setdefault(result["score_id"], item)
-        return out
 
 
 def _shape_error(body: Any) -> str | None:

@@ -9,10 +9,13 @@ import "C"
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"runtime"
 	"time"
 	"unsafe"
 )
+
+var float64Type = reflect.TypeOf(float64(0))
 
 // Score is one evaluation result for a generation, sent to Sigil's score
 // ingest (POST /api/v1/scores:export on Config.API's endpoint). Value is a
@@ -86,7 +89,7 @@ func (c *Client) SubmitScore(ctx context.Context, score Score) (string, error) {
 		in.string_value = a.always(v)
 	case float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 		in.value_kind = C.SIGIL_SCORE_VALUE_NUMBER
-		in.number_value = C.double(toFloat(v))
+		in.number_value = C.double(reflect.ValueOf(v).Convert(float64Type).Float())
 	default:
 		// kind 0: libsigil's validation names the problem
 	}
@@ -110,34 +113,4 @@ func (c *Client) SubmitScore(ctx context.Context, score Score) (string, error) {
 	}
 	defer C.sigil_string_free(id)
 	return C.GoString((*C.char)(unsafe.Pointer(id))), nil
-}
-
-func toFloat(v any) float64 {
-	switch n := v.(type) {
-	case float64:
-		return n
-	case float32:
-		return float64(n)
-	case int:
-		return float64(n)
-	case int8:
-		return float64(n)
-	case int16:
-		return float64(n)
-	case int32:
-		return float64(n)
-	case int64:
-		return float64(n)
-	case uint:
-		return float64(n)
-	case uint8:
-		return float64(n)
-	case uint16:
-		return float64(n)
-	case uint32:
-		return float64(n)
-	case uint64:
-		return float64(n)
-	}
-	return 0
 }
