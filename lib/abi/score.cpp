@@ -44,9 +44,7 @@ Status read_score(const sigil_score_t &in, ScoreInput &out) {
 
 extern "C" {
 
-sigil_status_t sigil_score_init(sigil_score_t *score) {
-  return sigil::abi::init_versioned(score, SIGIL_SCORE_VERSION);
-}
+sigil_status_t sigil_score_init(sigil_score_t *score) { return sigil::abi::init_versioned(score, SIGIL_SCORE_VERSION); }
 
 sigil_status_t sigil_client_submit_score(sigil_client_t *client, const sigil_score_t *score, char **score_id_out,
                                          sigil_error_t **error) {

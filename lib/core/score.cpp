@@ -17,9 +17,7 @@ namespace {
 constexpr size_t kMaxId = 255;
 constexpr size_t kMaxMetadata = 16 * 1024;
 
-Status invalid(const std::string &message) {
-  return Status(SIGIL_E_VALIDATION, "score validation failed: " + message);
-}
+Status invalid(const std::string &message) { return Status(SIGIL_E_VALIDATION, "score validation failed: " + message); }
 
 Status required(std::string &value, const char *what) {
   value = trim(value);

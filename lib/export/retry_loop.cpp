@@ -5,9 +5,8 @@
 namespace sigil::detail {
 
 RetryLoopEnd send_with_retries(const RetryPolicy &policy, const std::atomic<bool> &abort,
-                               const std::function<AttemptResult()> &attempt,
-                               const std::function<void(int64_t)> &wait, RetryLoopCounters counters,
-                               const Logger &logger, const char *what) {
+                               const std::function<AttemptResult()> &attempt, const std::function<void(int64_t)> &wait,
+                               RetryLoopCounters counters, const Logger &logger, const char *what) {
   RetryLoopEnd end;
   for (uint32_t n = 0;; ++n) {
     if (abort.load()) {

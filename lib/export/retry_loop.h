@@ -36,8 +36,7 @@ struct RetryLoopCounters {
 // returns early when aborted. `what` names the records in the log lines
 // ("generation", "score").
 RetryLoopEnd send_with_retries(const RetryPolicy &policy, const std::atomic<bool> &abort,
-                               const std::function<AttemptResult()> &attempt,
-                               const std::function<void(int64_t)> &wait, RetryLoopCounters counters,
-                               const Logger &logger, const char *what);
+                               const std::function<AttemptResult()> &attempt, const std::function<void(int64_t)> &wait,
+                               RetryLoopCounters counters, const Logger &logger, const char *what);
 
 }  // namespace sigil::detail

@@ -67,8 +67,8 @@ Status ScoreExporter::flush(Clock::time_point deadline) {
   flush_target_ = std::max(flush_target_, target);
   work_cv_.notify_one();
   if (!done_cv_.wait_until(lock, deadline, [&] { return completed_seq_ >= target; })) {
-    return Status(SIGIL_E_TIMEOUT, "flush deadline passed with " + std::to_string(target - completed_seq_) +
-                                       " scores still pending");
+    return Status(SIGIL_E_TIMEOUT,
+                  "flush deadline passed with " + std::to_string(target - completed_seq_) + " scores still pending");
   }
   return Status::ok();
 }
@@ -155,8 +155,8 @@ void ScoreExporter::deliver(std::vector<Score> &batch) {
     std::unique_lock<std::mutex> lock(mu_);
     work_cv_.wait_for(lock, std::chrono::milliseconds(delay_ms), [&] { return abort_.load(); });
   };
-  RetryLoopEnd end = send_with_retries(retry_, abort_, attempt, wait, {counters_.attempts, counters_.retries},
-                                       logger_, "score");
+  RetryLoopEnd end =
+      send_with_retries(retry_, abort_, attempt, wait, {counters_.attempts, counters_.retries}, logger_, "score");
   const AttemptResult &r = end.last;
   const std::string n = std::to_string(batch.size());
   switch (end.kind) {
@@ -204,10 +204,9 @@ void ScoreExporter::fork_child() {
   queue_.clear();
   accepted_seq_ = completed_seq_ = flush_target_ = 0;
   exited_ = false;
-  for (std::atomic<uint64_t> *c :
-       {&counters_.enqueued, &counters_.exported, &counters_.rejected, &counters_.dropped_queue_full,
-        &counters_.dropped_retry_exhausted, &counters_.dropped_shutdown_timeout, &counters_.attempts,
-        &counters_.retries}) {
+  for (std::atomic<uint64_t> *c : {&counters_.enqueued, &counters_.exported, &counters_.rejected,
+                                   &counters_.dropped_queue_full, &counters_.dropped_retry_exhausted,
+                                   &counters_.dropped_shutdown_timeout, &counters_.attempts, &counters_.retries}) {
     c->store(0, std::memory_order_relaxed);
   }
   mu_.unlock();

@@ -38,7 +38,7 @@ class ScoreExporter {
   // Batching, queue size, retries, timeouts, headers and TLS come from the
   // generation export's configuration; `api_endpoint` is the Sigil API base.
   static Expected<std::unique_ptr<ScoreExporter>> create(const ExportConfig &config, std::string_view api_endpoint,
-                                                          const Logger &logger);
+                                                         const Logger &logger);
   ~ScoreExporter();
   ScoreExporter(const ScoreExporter &) = delete;
   ScoreExporter &operator=(const ScoreExporter &) = delete;

@@ -212,9 +212,8 @@ TEST_F(Scores, ResendingAScoreIdIsAcceptedAndKeepsTheFirstScore) {
 }
 
 TEST_F(Scores, AnItemTheServerRefusesIsCountedAsRejected) {
-  Harness::shared().script(
-      "api",
-      R"([{"status": 202, "body": {"results": [{"score_id": "sc-unknown-gen", "accepted": false,
+  Harness::shared().script("api",
+                           R"([{"status": 202, "body": {"results": [{"score_id": "sc-unknown-gen", "accepted": false,
           "error": "generation_id was not found"}]}}])");
   sigil_client_t *client = make_score_client();
   sigil_score_t s = number_score("sc-unknown-gen");

@@ -263,8 +263,8 @@ sigil_status_t sgo_submit_rating(sigil_client_t *client, const sgo_rating_input_
   return st;
 }
 
-sigil_status_t sgo_submit_score(sigil_client_t *client, const sgo_score_args *a, const char *buf,
-                                char **score_id_out, sigil_error_t **error) {
+sigil_status_t sgo_submit_score(sigil_client_t *client, const sgo_score_args *a, const char *buf, char **score_id_out,
+                                sigil_error_t **error) {
   sigil_score_t s = SIGIL_SCORE_INIT;
   s.score_id = SGO_STR(buf, a->score_id);
   s.generation_id = SGO_STR(buf, a->generation_id);

@@ -121,8 +121,8 @@ typedef struct {
 } sgo_score_args;
 
 /* sigil_client_submit_score over offsets into `buf`; `*score_id_out` as there. */
-sigil_status_t sgo_submit_score(sigil_client_t *client, const sgo_score_args *a, const char *buf,
-                                char **score_id_out, sigil_error_t **error);
+sigil_status_t sgo_submit_score(sigil_client_t *client, const sgo_score_args *a, const char *buf, char **score_id_out,
+                                sigil_error_t **error);
 
 /* Registers the Go logger bridge; `handle` is a runtime/cgo.Handle. */
 sigil_status_t sgo_options_set_go_logger(sigil_options_t *options, uintptr_t handle);
