@@ -15,6 +15,7 @@ from .ingest_http import EXPORT_PATH, HTTPIngestApp
 from .otlp import OTLPApp
 from .printer import Printer
 from .ratings import RatingsApp
+from .scores import PATH as SCORES_PATH, ScoresApp
 from .script import ScriptBook
 from .store import Capture, CaptureStore
 from .tls import TlsFiles
@@ -59,7 +60,7 @@ class Harness:
             apps = {
                 "http": HTTPIngestApp(self.pb2, self.store, self.scripts),
                 "otlp": OTLPApp(self.store, self.scripts),
-                "api": RatingsApp(self.store, self.scripts),
+                "api": _ApiApp(RatingsApp(self.store, self.scripts), ScoresApp(self.store, self.scripts)),
                 "control": ControlApp(self),
             }
             context = _server_context(self.tls) if self.tls is not None else None
@@ -157,3 +158,16 @@ def _server_context(tls: TlsFiles) -> ssl.SSLContext:
         context.load_verify_locations(cafile=tls.client_ca)
         context.verify_mode = ssl.CERT_REQUIRED
     return context
+
+
+class _ApiApp:
+    """The Sigil API server: score ingest at its path, ratings (and their 404s) for the rest."""
+
+    def __init__(self, ratings: RatingsApp, scores: ScoresApp) -> None:
+        self._ratings = ratings
+        self._scores = scores
+
+    def handle(self, req: Any) -> Any:
+        if req.raw_path_only == SCORES_PATH and req.method == "POST":
+            return self._scores.handle(req)
+        return self._ratings.handle(req)

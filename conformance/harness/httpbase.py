@@ -66,6 +66,16 @@ def json_reply(status: int, obj: Any, headers: dict[str, str] | None = None) -> 
     )
 
 
+def scripted_reply(scripted: Any, default_status: int, hold: Any) -> Reply | None:
+    """The reply a scripted response with a status or a body asks for (None when it asks neither)."""
+    if scripted is None or (scripted.status is None and scripted.body is None):
+        return None
+    status = scripted.status if scripted.status is not None else default_status
+    body = scripted.body if scripted.body is not None else f"scripted status {status}\n".encode()
+    content_type = "application/json" if scripted.body_is_json else "text/plain; charset=utf-8"
+    return Reply(status=status, headers={"Content-Type": content_type, **scripted.headers}, body=body, hold=hold)
+
+
 def text_reply(status: int, text: str) -> Reply:
     return Reply(status=status, headers={"Content-Type": "text/plain; charset=utf-8"},
                  body=(text.rstrip("\n") + "\n").encode("utf-8"))

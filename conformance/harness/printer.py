@@ -45,6 +45,13 @@ def _lines(kind: str, capture: dict[str, Any]):
         body = capture.get("json") or {}
         yield (f"[api] rating conversation={capture['conversation_id']} "
                f"id={body.get('rating_id', '?')} {body.get('rating', '?')} -> {response}")
+    elif kind == "scores":
+        for item, result in zip((capture.get("json") or {}).get("scores", []), capture.get("results", [])):
+            verdict = "accepted" if result["accepted"] else f"refused: {result['error']}"
+            yield (f"[api] score {item.get('score_key', '?')}={item.get('value')} "
+                   f"generation={item.get('generation_id', '?')} id={result['score_id']} {verdict}")
+        if not capture.get("results"):
+            yield f"[api] scores request -> {response}"
     elif kind == "unmatched":
         yield f"[{capture.get('server')}] unmatched {capture.get('method')} {capture.get('raw_path')}"
 

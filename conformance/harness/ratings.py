@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
 
-from .httpbase import Reply, Request, json_reply, text_reply
+from .httpbase import Reply, Request, json_reply, scripted_reply, text_reply
 from .script import ScriptBook
 from .store import CaptureStore
 
@@ -59,16 +59,11 @@ class RatingsApp:
             self._store.add("ratings", {**capture, "response": {"closed": True, "scripted": True}})
             return Reply(close=True, hold=hold)
 
-        if scripted and (scripted.status is not None or scripted.body is not None):
-            status = scripted.status if scripted.status is not None else 200
-            body = scripted.body if scripted.body is not None else f"scripted status {status}\n".encode()
-            content_type = "application/json" if scripted.body_is_json else "text/plain; charset=utf-8"
-            reply = Reply(status=status, headers={"Content-Type": content_type, **scripted.headers},
-                          body=body, hold=hold)
-        elif capture["error"] is not None:
+        reply = scripted_reply(scripted, 200, hold)
+        if reply is None and capture["error"] is not None:
             reply = text_reply(400, capture["error"])
             reply.hold = hold
-        else:
+        elif reply is None:
             reply = json_reply(200, self._answer(conversation_id, capture["json"]),
                                scripted.headers if scripted else None)
             reply.hold = hold

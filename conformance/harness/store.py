@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any, Callable
 
-KINDS = ("http_exports", "grpc_exports", "otlp_traces", "otlp_metrics", "ratings", "unmatched")
+KINDS = ("http_exports", "grpc_exports", "otlp_traces", "otlp_metrics", "ratings", "scores", "unmatched")
 
 Capture = dict[str, Any]
 Listener = Callable[[str, Capture], None]

@@ -297,6 +297,39 @@ def test_rating_path_unescape_default_answer_and_scripted_409(h):
     assert second["response"] == {"status": 409, "scripted": True}
 
 
+# ---- Score ingest --------------------------------------------------------------------------------
+
+
+def _score(score_id: str, **extra):
+    return {"score_id": score_id, "generation_id": "g", "evaluator_id": "e", "evaluator_version": "1",
+            "score_key": "k", "value": {"number": 0.5}, **extra}
+
+
+def test_scores_are_answered_per_item_and_idempotent_on_score_id():
+    with Harness() as h:
+        body = {"scores": [_score("s-1"), _score("s-2", value={"bool": True, "string": "x"}),
+                           _score("s-3", generation_id=" "), _score("s-1", value={"number": 0.9})]}
+        status, _, reply = post(h.ports["api"], "/api/v1/scores:export", json.dumps(body).encode())
+        assert status == 202
+        assert json.loads(reply)["results"] == [
+            {"score_id": "s-1", "accepted": True, "error": ""},
+            {"score_id": "s-2", "accepted": False, "error": "value must have exactly one of number, bool, string"},
+            {"score_id": "s-3", "accepted": False, "error": "generation_id is required"},
+            {"score_id": "s-1", "accepted": True, "error": ""},
+        ]
+        # An unknown field anywhere refuses the whole request, as the reference's decoder does.
+        status, _, _ = post(h.ports["api"], "/api/v1/scores:export",
+                            json.dumps({"scores": [_score("s-4", label="x")]}).encode())
+        assert status == 400
+        first, second = h.wait("scores", 2)
+        assert first["json"]["scores"][0]["score_id"] == "s-1" and len(first["results"]) == 4
+        assert second["response"]["status"] == 400 and second["results"] == []
+        # Ratings still answer on the same server.
+        status, _, _ = post(h.ports["api"], "/api/v1/conversations/c/ratings",
+                            json.dumps({"rating_id": "r", "rating": "CONVERSATION_RATING_VALUE_GOOD"}).encode())
+        assert status == 200
+
+
 # ---- Control API and the serve command ----------------------------------------------------------
 
 

@@ -135,7 +135,8 @@ typedef uint32_t sigil_status_t;
 /** A required argument was NULL or out of range, or a struct version is not
  *  accepted (see the rule above). */
 #define SIGIL_E_INVALID_ARGUMENT 1u
-/** The generation (or embedding) failed validation; nothing was exported. */
+/** The generation (or embedding, or score) failed validation; nothing was
+ *  exported. */
 #define SIGIL_E_VALIDATION 2u
 /** The export queue is full (item count); the record was dropped. */
 #define SIGIL_E_QUEUE_FULL 3u
@@ -514,9 +515,16 @@ typedef struct sigil_stats {
   uint64_t spans_replayed;           /* delivered from the spool (by this client) and accepted */
   uint64_t metric_exports_spooled;   /* final metrics snapshots written to the spool */
   uint64_t metric_exports_replayed;  /* snapshots delivered from the spool (by this client) */
+  /* --- version 5: evaluation scores (see Scores below and docs/scores.md) --- */
+  uint64_t scores_enqueued;          /* taken by sigil_client_submit_score */
+  uint64_t scores_exported;          /* accepted by the server (a known score id too) */
+  uint64_t scores_rejected;          /* refused by the server (per item or request) */
+  uint64_t scores_dropped;           /* queue full, retries over, or shutdown deadline */
+  uint64_t score_export_attempts;
+  uint64_t score_export_retries;
 } sigil_stats_t;
 
-/* Version 1, 2 and 3 callers (without the later fields) keep working: the
+/* Version 1 to 4 callers (without the later fields) keep working: the
  * library writes only the fields of the version the caller set. Accounting: every generation
  * that reached the exporter (sigil_generation_end returned SIGIL_OK or a
  * queue_full / byte_budget / payload_too_large status) ends in exactly one of
@@ -532,14 +540,14 @@ typedef struct sigil_stats {
  * sum. A per-item answer saying the server already stores the generation
  * ("generation already exists": a retried or replayed batch) counts as
  * exported (replayed), not rejected. */
-#define SIGIL_STATS_VERSION 4u
-#define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+#define SIGIL_STATS_VERSION 5u
+#define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
 /** Initializes `*stats` exactly as SIGIL_STATS_INIT does. Returns
  *  SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_stats_init(sigil_stats_t *stats);
 
-/** Fills `*out` (caller-owned, with `version` set to 1, 2, 3 or 4), counting every
+/** Fills `*out` (caller-owned, with `version` set to 1 to 5), counting every
  *  record ended before the call. Thread-safe. A NULL client or `out`, or
  *  another version, is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out);
@@ -1995,6 +2003,87 @@ SIGIL_API sigil_status_t sigil_provider_map_embedding(const char *api, const cha
  *  sigil_provider_map_embedding, sigil_generation_last_json or
  *  sigil_options_resolve. NULL is a no-op. */
 SIGIL_API void sigil_json_free(char *json);
+
+/* ===========================================================================
+ * Scores (evaluation results for a generation)
+ *
+ * A score goes to the Sigil API's score ingest, POST <api endpoint>/api/v1/
+ * scores:export (see sigil_options_set_api_endpoint), with the export
+ * headers (auth, custom) and TLS settings. Unlike a rating it does not wait
+ * for the server: sigil_client_submit_score validates, queues and returns;
+ * the client's score worker batches scores (batch size and flush interval
+ * of generation export), retries with the same policy, and counts every
+ * score in sigil_client_stats (scores_*). The score id is the idempotency
+ * key: the server keeps the first score with an id and accepts a resent one
+ * without overwriting it, so retries are safe. Scores are not spooled.
+ * flush and shutdown deliver queued scores within their deadline.
+ *
+ * Wire mapping: key -> score_key, rationale -> explanation, label ->
+ * metadata "label" (the contract has no label field), created_at stamped at
+ * submission (RFC 3339, kept across retries).
+ * ======================================================================== */
+
+/** Value kinds: exactly one per score. */
+#define SIGIL_SCORE_VALUE_NUMBER 1u
+#define SIGIL_SCORE_VALUE_BOOL 2u
+#define SIGIL_SCORE_VALUE_STRING 3u
+
+/** Whether the evaluation passed: unset (not sent), passed, failed. */
+#define SIGIL_SCORE_PASSED_UNSET 0u
+#define SIGIL_SCORE_PASSED_TRUE 1u
+#define SIGIL_SCORE_PASSED_FALSE 2u
+
+/** One score. Strings are NUL-terminated UTF-8, trimmed; NULL or blank
+ *  optional fields are left out of the request. Ids and the key are at most
+ *  255 bytes. */
+typedef struct sigil_score {
+  uint32_t version;              /* SIGIL_SCORE_VERSION */
+  const char *score_id;          /* idempotency key; NULL or blank: generated ("sc_" + 16 hex) */
+  const char *generation_id;     /* required: the scored generation */
+  const char *conversation_id;   /* optional */
+  const char *trace_id;          /* optional: the generation's trace (32 hex digits) */
+  const char *span_id;           /* optional: the generation's span (16 hex digits) */
+  const char *evaluator_id;      /* required, e.g. "my-evaluator" */
+  const char *evaluator_version; /* required, e.g. "1.0.0" */
+  const char *key;               /* required: what was scored, e.g. "helpfulness" */
+  uint32_t value_kind;           /* required: SIGIL_SCORE_VALUE_* */
+  double number_value;           /* with SIGIL_SCORE_VALUE_NUMBER; finite */
+  int bool_value;                /* with SIGIL_SCORE_VALUE_BOOL; non-zero is true */
+  const char *string_value;      /* with SIGIL_SCORE_VALUE_STRING; NULL is "" */
+  uint32_t passed;               /* SIGIL_SCORE_PASSED_* */
+  const char *label;             /* optional: a category, e.g. "correct"; sent as metadata "label" */
+  const char *rationale;         /* optional: why; sent as explanation */
+  /* A JSON object of string -> any JSON value; at most 16384 bytes compact
+   * (with the label). NULL or empty sends none. */
+  const char *metadata_json;
+  size_t metadata_json_len;
+  int64_t created_at_ns;         /* Unix ns; 0: now */
+} sigil_score_t;
+
+#define SIGIL_SCORE_VERSION 1u
+#define SIGIL_SCORE_INIT SIGIL__VERSIONED_INIT(SIGIL_SCORE_VERSION)
+
+/** Initializes `*score` exactly as SIGIL_SCORE_INIT does. Returns
+ *  SIGIL_E_INVALID_ARGUMENT for NULL. */
+SIGIL_API sigil_status_t sigil_score_init(sigil_score_t *score);
+
+/** Validates `score` and queues it for export. `score` and everything it
+ *  points to are borrowed for the duration of the call. On success, when
+ *  `score_id_out` is not NULL, `*score_id_out` receives the score id used
+ *  (the given one, trimmed, or the generated one), NUL-terminated, owned by
+ *  the caller; free with sigil_string_free. Returns SIGIL_E_INVALID_ARGUMENT
+ *  for a NULL client or score or an unknown version, SIGIL_E_INVALID_UTF8 for
+ *  a string that is not UTF-8, SIGIL_E_VALIDATION for a missing required
+ *  field, an unknown value kind, a value that is not finite or metadata that
+ *  is not a JSON object (nothing is queued), SIGIL_E_QUEUE_FULL when
+ *  queue_size scores wait already, SIGIL_E_CONFIG when the API endpoint is
+ *  unusable, SIGIL_E_SHUTDOWN after shutdown; `*error` (optional, owned by
+ *  the caller; free with sigil_error_free) says why. Thread-safe. */
+SIGIL_API sigil_status_t sigil_client_submit_score(sigil_client_t *client, const sigil_score_t *score,
+                                                   char **score_id_out, sigil_error_t **error);
+
+/** Frees a string returned by sigil_client_submit_score. NULL is a no-op. */
+SIGIL_API void sigil_string_free(char *str);
 
 #ifdef __cplusplus
 }

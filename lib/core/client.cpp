@@ -110,6 +110,8 @@ Expected<std::shared_ptr<Client>> Client::create(const Options &options, const E
       finisher->adopt(std::move(garbage));
     });
   }
+  auto scores = ScoreExporter::create(client->config_.exporter, client->config_.api_endpoint, client->config_.logger);
+  if (scores) client->scores_ = std::move(scores.value());
   client->telemetry_ = std::make_unique<Telemetry>(client->config_.telemetry, client->config_.logger);
   client->privacy_ = std::make_unique<Privacy>(client->config_.privacy, client->config_.logger);
   if (client->sink_) {
@@ -142,11 +144,13 @@ Client::~Client() {
 void Client::fork_prepare() {
   finisher_.fork_prepare();
   if (sink_) sink_->fork_prepare();
+  if (scores_) scores_->fork_prepare();
   if (telemetry_) telemetry_->fork_prepare();
 }
 
 void Client::fork_parent() {
   if (telemetry_) telemetry_->fork_parent();
+  if (scores_) scores_->fork_parent();
   if (sink_) sink_->fork_parent();
   finisher_.fork_parent();
 }
@@ -154,6 +158,7 @@ void Client::fork_parent() {
 void Client::fork_child() {
   privacy_stale_.store(true, std::memory_order_release);
   if (telemetry_) telemetry_->fork_child();
+  if (scores_) scores_->fork_child();
   if (sink_) sink_->fork_child();  // forgets the reservations of the tasks dropped next
   finisher_.fork_child();
   validation_failures_.store(0, std::memory_order_relaxed);
@@ -211,6 +216,7 @@ Status Client::flush(Clock::time_point deadline) {
                   "flush deadline passed with " + std::to_string(pending) + " records still being finished");
   }
   Status st = sink_ ? sink_->flush(deadline) : Status::ok();
+  st = first_error(std::move(st), scores_ ? scores_->flush(deadline) : Status::ok());
   return first_error(std::move(st), telemetry_ ? telemetry_->flush(deadline) : Status::ok());
 }
 
@@ -235,6 +241,7 @@ Status Client::shutdown(Clock::time_point deadline) {
   }
   Status st = sink_ ? sink_->shutdown(deadline) : Status::ok();
   st = first_error(std::move(st), std::move(finishing));
+  st = first_error(std::move(st), scores_ ? scores_->shutdown(deadline) : Status::ok());
   return first_error(std::move(st), telemetry_ ? telemetry_->shutdown(deadline) : Status::ok());
 }
 
@@ -255,6 +262,16 @@ void Client::stats(sigil_stats_t &out) const {
     out.metric_exports_spooled = t->metric_exports_spooled.load();
     out.metric_exports_replayed = t->metric_exports_replayed.load();
   }
+  if (scores_) {
+    const ScoreCounters &sc = scores_->counters();
+    out.scores_enqueued = sc.enqueued.load();
+    out.scores_exported = sc.exported.load();
+    out.scores_rejected = sc.rejected.load();
+    out.scores_dropped =
+        sc.dropped_queue_full.load() + sc.dropped_retry_exhausted.load() + sc.dropped_shutdown_timeout.load();
+    out.score_export_attempts = sc.attempts.load();
+    out.score_export_retries = sc.retries.load();
+  }
   if (!sink_) return;
   const ExportCounters &c = sink_->counters();
   out.generations_enqueued = c.enqueued.load();
@@ -272,6 +289,17 @@ void Client::stats(sigil_stats_t &out) const {
   out.export_attempts = c.attempts.load();
   out.export_retries = c.retries.load();
   sink_->queue_usage(out.queue_items, out.queue_bytes);
+}
+
+Expected<std::string> Client::submit_score(ScoreInput input) {
+  if (is_shutdown()) return Status(SIGIL_E_SHUTDOWN, "the client is shut down");
+  if (!scores_) return Status(SIGIL_E_CONFIG, "the Sigil API endpoint is unusable (SIGIL_API_ENDPOINT)");
+  auto score = normalize_score(std::move(input));
+  if (!score) return score.error();
+  std::string id = score->score_id;
+  Status st = scores_->enqueue(std::move(score.value()));
+  if (!st.is_ok()) return st;
+  return id;
 }
 
 // Record ends, on the caller's thread ------------------------------------------

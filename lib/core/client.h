@@ -25,6 +25,8 @@
 #include "core/config.h"
 #include "core/finisher.h"
 #include "core/privacy.h"
+#include "core/score.h"
+#include "export/score_exporter.h"
 #include "export/generation_sink.h"
 #include "telemetry/telemetry.h"
 
@@ -83,6 +85,9 @@ class Client : public std::enable_shared_from_this<Client> {
   void stats(sigil_stats_t &out) const;
   // The metrics snapshot of sigil_client_metrics_snapshot (see sigil.h).
   std::string metrics_json() const;
+  // Validates a score and queues it for the score exporter; the score id
+  // used is returned (sigil_client_submit_score).
+  Expected<std::string> submit_score(ScoreInput input);
   void count_validation_failure() { validation_failures_.fetch_add(1, std::memory_order_relaxed); }
   // A recorder freed (or garbage-collected by a binding) without end: ended
   // there, with a late end time. One warning per client says so.
@@ -117,6 +122,9 @@ class Client : public std::enable_shared_from_this<Client> {
 
   ClientConfig config_;
   std::unique_ptr<GenerationSink> sink_;  // null for protocol "none" without a given sink
+  // Scores go to the Sigil API; null when the API endpoint is unusable (a
+  // client refuses one at creation, so only with a test's given sink).
+  std::unique_ptr<ScoreExporter> scores_;
   std::unique_ptr<Telemetry> telemetry_;
   // RE2 has internal locks a parent thread may hold at fork(): the child
   // recompiles its patterns on first use (see fork_child).

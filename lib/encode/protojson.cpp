@@ -310,7 +310,30 @@ void append_export_request_json(std::string &out, const std::vector<const Genera
   out.append("]}");
 }
 
+namespace {
+
+// "generation_id" -> "generationId": protojson's name for a field.
+std::string lower_camel(std::string_view snake) {
+  std::string out;
+  bool upper = false;
+  for (char c : snake) {
+    if (c == '_') {
+      upper = true;
+    } else {
+      out.push_back(upper && c >= 'a' && c <= 'z' ? char(c - 'a' + 'A') : c);
+      upper = false;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Status parse_export_response_json(std::string_view body, std::vector<ItemResult> &results) {
+  return parse_item_results_json(body, "generation_id", results);
+}
+
+Status parse_item_results_json(std::string_view body, const char *id_key, std::vector<ItemResult> &results) {
   std::unique_ptr<cJSON, void (*)(cJSON *)> root(cJSON_ParseWithLength(body.data(), body.size()), cJSON_Delete);
   if (!root || !cJSON_IsObject(root.get())) {
     return Status(SIGIL_E_TRANSPORT, "export response is not a JSON object");
@@ -322,8 +345,8 @@ Status parse_export_response_json(std::string_view body, std::vector<ItemResult>
   cJSON_ArrayForEach(item, list) {
     if (!cJSON_IsObject(item)) return Status(SIGIL_E_TRANSPORT, "export response result is not an object");
     ItemResult r;
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "generation_id");
-    if (id == nullptr) id = cJSON_GetObjectItemCaseSensitive(item, "generationId");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, id_key);
+    if (id == nullptr) id = cJSON_GetObjectItemCaseSensitive(item, lower_camel(id_key).c_str());
     if (cJSON_IsString(id)) r.generation_id = id->valuestring;
     r.accepted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "accepted"));
     const cJSON *err = cJSON_GetObjectItemCaseSensitive(item, "error");

@@ -27,5 +27,8 @@ void append_json_value(std::string &out, const JsonValue &v);
 
 // Parses an ExportGenerationsResponse body (cold path, cJSON).
 Status parse_export_response_json(std::string_view body, std::vector<ItemResult> &results);
+// The same for any {"results": [{<id_key>, "accepted", "error"}]} body (the
+// score ingest's too); ItemResult::generation_id then holds that id.
+Status parse_item_results_json(std::string_view body, const char *id_key, std::vector<ItemResult> &results);
 
 }  // namespace sigil::detail

@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "base/timefmt.h"
 #include "encode/protobuf.h"
+#include "export/retry_loop.h"
 
 namespace sigil::detail {
 
@@ -461,44 +462,35 @@ void Exporter::deliver(std::vector<Item> &batch) {
     return;
   }
 
-  for (uint32_t attempt = 0;; ++attempt) {
-    if (abort_.load()) {
+  RetryLoopEnd end = send_with_retries(
+      retry_, abort_, [&] { return transport_->send(payload, config_.attempt_timeout_ms, abort_); },
+      [this](int64_t delay_ms) { wait_backoff(delay_ms); }, {counters_.attempts, counters_.retries}, logger_,
+      "generation");
+  const AttemptResult &r = end.last;
+  switch (end.kind) {
+    case RetryLoopEnd::Kind::kAccepted:
+      if (!r.message.empty()) logger_.warn("generation export: " + r.message);
+      account(batch, r);
+      acknowledge(batch);  // answered, item by item: none is replayed
+      replay_after_live_success();
+      return;
+    case RetryLoopEnd::Kind::kRejected:
+      counters_.rejected.fetch_add(batch.size(), std::memory_order_relaxed);
+      logger_.error("generation export rejected, not retrying (" + std::to_string(batch.size()) +
+                    " generations dropped): " + r.message);
+      acknowledge(batch);
+      return;
+    case RetryLoopEnd::Kind::kAborted:
       if (spool_items(batch, "shutdown deadline passed")) return;
       counters_.dropped_shutdown_timeout.fetch_add(batch.size(), std::memory_order_relaxed);
       logger_.warn("dropping " + std::to_string(batch.size()) + " generations: shutdown deadline passed");
       return;
-    }
-    counters_.attempts.fetch_add(1, std::memory_order_relaxed);
-    if (attempt > 0) counters_.retries.fetch_add(1, std::memory_order_relaxed);
-    AttemptResult r = transport_->send(payload, config_.attempt_timeout_ms, abort_);
-    switch (r.outcome) {
-      case AttemptResult::Outcome::kAccepted:
-        if (!r.message.empty()) logger_.warn("generation export: " + r.message);
-        account(batch, r);
-        acknowledge(batch);  // answered, item by item: none is replayed
-        replay_after_live_success();
-        return;
-      case AttemptResult::Outcome::kRejected:
-        counters_.rejected.fetch_add(batch.size(), std::memory_order_relaxed);
-        logger_.error("generation export rejected, not retrying (" + std::to_string(batch.size()) +
-                      " generations dropped): " + r.message);
-        acknowledge(batch);
-        return;
-      case AttemptResult::Outcome::kRetryable:
-        break;
-    }
-    if (abort_.load()) continue;  // accounted as shutdown_timeout above
-    if (attempt >= retry_.max_retries()) {
+    case RetryLoopEnd::Kind::kExhausted:
       if (spool_items(batch, ("retry budget exhausted: " + r.message).c_str())) return;
       counters_.dropped_retry_exhausted.fetch_add(batch.size(), std::memory_order_relaxed);
-      logger_.error("generation export failed after " + std::to_string(attempt + 1) + " attempts (" +
+      logger_.error("generation export failed after " + std::to_string(end.attempts) + " attempts (" +
                     std::to_string(batch.size()) + " generations dropped): " + r.message);
       return;
-    }
-    int64_t delay = r.retry_after_ms >= 0 ? retry_.retry_after_ms(r.retry_after_ms) : retry_.backoff_ms(attempt + 1);
-    logger_.warn("generation export attempt " + std::to_string(attempt + 1) + " failed, retrying in " +
-                 std::to_string(delay) + " ms: " + r.message);
-    wait_backoff(delay);
   }
 }
 

@@ -13,14 +13,6 @@ namespace {
 
 constexpr const char *kExportPath = "/api/v1/generations:export";
 
-std::string snippet(const std::string &body) {
-  std::string s = body.substr(0, 256);
-  for (char &c : s) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return s;
-}
-
 class HttpTransport final : public GenerationTransport {
  public:
   HttpTransport(std::string url, HeaderList headers, TlsConfig tls)
@@ -46,38 +38,13 @@ class HttpTransport final : public GenerationTransport {
     req.tls = &tls_;
     HttpResponse resp = session_.perform(req);
 
-    AttemptResult r;
-    r.status = int(resp.status);
     // A gRPC port given to the HTTP protocol: say so in the message (the
     // outcome stays what it is, so nothing is dropped on a hint).
     std::string mismatch = answered_as_grpc(resp);
     if (!mismatch.empty()) {
       mismatch = "; " + mismatch + ": for a gRPC ingest endpoint set the protocol to grpc (SIGIL_PROTOCOL=grpc)";
     }
-    if (resp.curl_code != 0) {
-      r.outcome = AttemptResult::Outcome::kRetryable;
-      r.message =
-          (resp.cancelled ? std::string("cancelled: ") : std::string()) + resp.error + " (" + url_ + ")" + mismatch;
-      return r;
-    }
-    if (resp.status >= 200 && resp.status < 300) {
-      r.outcome = AttemptResult::Outcome::kAccepted;
-      if (!resp.body.empty()) {
-        Status st = parse_export_response_json(resp.body, r.items);
-        if (!st.is_ok()) r.message = st.message();  // delivered; only the per-item detail is lost
-      }
-      return r;
-    }
-    r.message = "HTTP " + std::to_string(resp.status) + " from " + url_ + ": " + snippet(resp.body) + mismatch;
-    if (http_status_retryable(resp.status)) {
-      r.outcome = AttemptResult::Outcome::kRetryable;
-      if (const std::string *ra = resp.header("retry-after")) {
-        r.retry_after_ms = parse_retry_after_ms(*ra, int64_t(std::time(nullptr)));
-      }
-    } else {
-      r.outcome = AttemptResult::Outcome::kRejected;
-    }
-    return r;
+    return http_attempt_result(resp, url_, parse_export_response_json, mismatch);
   }
 
  private:
@@ -87,7 +54,45 @@ class HttpTransport final : public GenerationTransport {
   HttpSession session_;
 };
 
+std::string snippet(const std::string &body) {
+  std::string s = body.substr(0, 256);
+  for (char &c : s) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return s;
+}
+
 }  // namespace
+
+AttemptResult http_attempt_result(const HttpResponse &resp, const std::string &url, ItemResultParser parse,
+                                  std::string_view hint) {
+  AttemptResult r;
+  r.status = int(resp.status);
+  if (resp.curl_code != 0) {
+    r.outcome = AttemptResult::Outcome::kRetryable;
+    r.message = (resp.cancelled ? std::string("cancelled: ") : std::string()) + resp.error + " (" + url + ")" +
+                std::string(hint);
+    return r;
+  }
+  if (resp.status >= 200 && resp.status < 300) {
+    r.outcome = AttemptResult::Outcome::kAccepted;
+    if (!resp.body.empty()) {
+      Status st = parse(resp.body, r.items);
+      if (!st.is_ok()) r.message = st.message();  // delivered; only the per-item detail is lost
+    }
+    return r;
+  }
+  r.message = "HTTP " + std::to_string(resp.status) + " from " + url + ": " + snippet(resp.body) + std::string(hint);
+  if (http_status_retryable(resp.status)) {
+    r.outcome = AttemptResult::Outcome::kRetryable;
+    if (const std::string *ra = resp.header("retry-after")) {
+      r.retry_after_ms = parse_retry_after_ms(*ra, int64_t(std::time(nullptr)));
+    }
+  } else {
+    r.outcome = AttemptResult::Outcome::kRejected;
+  }
+  return r;
+}
 
 Expected<std::unique_ptr<GenerationTransport>> make_http_transport(const ExportConfig &config) {
   auto ep = parse_endpoint(config.endpoint, config.insecure, kExportPath);

@@ -13,6 +13,7 @@
 #include "base/model.h"
 #include "base/status.h"
 #include "export/export_result.h"
+#include "export/http_client.h"
 
 namespace sigil::detail {
 
@@ -32,5 +33,14 @@ Expected<std::unique_ptr<GenerationTransport>> make_http_transport(const ExportC
 Expected<std::unique_ptr<GenerationTransport>> make_grpc_transport(const ExportConfig &config);
 // Hands each batch to the host's exporter callback (export/callback_transport.cpp).
 std::unique_ptr<GenerationTransport> make_callback_transport(const GenerationExporterCallback &callback);
+
+// An HTTP JSON export exchange as an attempt: a transfer failure or a
+// retryable status (with its Retry-After) is kRetryable, another non-2xx
+// kRejected, a 2xx kAccepted with the per-item results `parse` reads from
+// the body. `hint` is appended to failure messages. Shared by the generation
+// and score exports.
+using ItemResultParser = Status (*)(std::string_view body, std::vector<ItemResult> &results);
+AttemptResult http_attempt_result(const HttpResponse &resp, const std::string &url, ItemResultParser parse,
+                                  std::string_view hint = {});
 
 }  // namespace sigil::detail

@@ -495,6 +495,13 @@ type Stats struct {
 	SpansReplayed         uint64 // delivered from the spool by this client
 	MetricExportsSpooled  uint64 // final metrics snapshots kept in the spool
 	MetricExportsReplayed uint64 // snapshots delivered from the spool by this client
+	// Evaluation scores (SubmitScore; see docs/scores.md).
+	ScoresEnqueued      uint64 // taken by SubmitScore
+	ScoresExported      uint64 // accepted by the server (a known score id too)
+	ScoresRejected      uint64 // refused by the server
+	ScoresDropped       uint64 // queue full, retries over, or shutdown deadline
+	ScoreExportAttempts uint64
+	ScoreExportRetries  uint64
 }
 
 // Stats returns the client's export counters.
@@ -537,6 +544,12 @@ func (c *Client) Stats() (Stats, error) {
 		SpansReplayed:          uint64(s.spans_replayed),
 		MetricExportsSpooled:   uint64(s.metric_exports_spooled),
 		MetricExportsReplayed:  uint64(s.metric_exports_replayed),
+		ScoresEnqueued:         uint64(s.scores_enqueued),
+		ScoresExported:         uint64(s.scores_exported),
+		ScoresRejected:         uint64(s.scores_rejected),
+		ScoresDropped:          uint64(s.scores_dropped),
+		ScoreExportAttempts:    uint64(s.score_export_attempts),
+		ScoreExportRetries:     uint64(s.score_export_retries),
 	}, nil
 }
 

@@ -263,6 +263,30 @@ sigil_status_t sgo_submit_rating(sigil_client_t *client, const sgo_rating_input_
   return st;
 }
 
+sigil_status_t sgo_submit_score(sigil_client_t *client, const sgo_score_args *a, const char *buf, char **score_id_out,
+                                sigil_error_t **error) {
+  sigil_score_t s = SIGIL_SCORE_INIT;
+  s.score_id = SGO_STR(buf, a->score_id);
+  s.generation_id = SGO_STR(buf, a->generation_id);
+  s.conversation_id = SGO_STR(buf, a->conversation_id);
+  s.trace_id = SGO_STR(buf, a->trace_id);
+  s.span_id = SGO_STR(buf, a->span_id);
+  s.evaluator_id = SGO_STR(buf, a->evaluator_id);
+  s.evaluator_version = SGO_STR(buf, a->evaluator_version);
+  s.key = SGO_STR(buf, a->key);
+  s.value_kind = a->value_kind;
+  s.number_value = a->number_value;
+  s.bool_value = a->bool_value;
+  s.string_value = SGO_STR(buf, a->string_value);
+  s.passed = a->passed;
+  s.label = SGO_STR(buf, a->label);
+  s.rationale = SGO_STR(buf, a->rationale);
+  s.metadata_json = SGO_STR(buf, a->metadata_json);
+  s.metadata_json_len = (size_t)a->metadata_json_len;
+  s.created_at_ns = a->created_at_ns;
+  return sigil_client_submit_score(client, &s, score_id_out, error);
+}
+
 /* Defined by cgo from the //export in log.go. */
 extern void sigilGoLog(uintptr_t handle, uint32_t level, char *message, size_t message_len);
 

@@ -110,6 +110,20 @@ typedef struct {
 sigil_status_t sgo_submit_rating(sigil_client_t *client, const sgo_rating_input_args *a, const char *buf,
                                  uint32_t timeout_ms, sigil_rating_result_t **out, sigil_error_t **error);
 
+typedef struct {
+  int64_t score_id, generation_id, conversation_id, trace_id, span_id, evaluator_id, evaluator_version, key;
+  int64_t string_value, label, rationale, metadata_json;
+  int64_t metadata_json_len;
+  uint32_t value_kind, passed;
+  double number_value;
+  int32_t bool_value;
+  int64_t created_at_ns;
+} sgo_score_args;
+
+/* sigil_client_submit_score over offsets into `buf`; `*score_id_out` as there. */
+sigil_status_t sgo_submit_score(sigil_client_t *client, const sgo_score_args *a, const char *buf, char **score_id_out,
+                                sigil_error_t **error);
+
 /* Registers the Go logger bridge; `handle` is a runtime/cgo.Handle. */
 sigil_status_t sgo_options_set_go_logger(sigil_options_t *options, uintptr_t handle);
 /* Registers the Go content capture resolver and sanitizer bridges (privacy.go).

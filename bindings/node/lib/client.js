@@ -1194,6 +1194,28 @@ class SigilClient {
   }
 
   /**
+   * Queues an evaluation score for a generation and returns its score id
+   * (generated when `scoreId` is not given). `value` is a number, a boolean or
+   * a string; its type picks the kind. Scores are batched and retried in the
+   * background (flush waits for them); the score id is the idempotency key.
+   * Throws a ValidationError for invalid input (nothing is queued),
+   * QueueFullError or ClientShutdownError.
+   */
+  submitScore(score) {
+    const s = score ?? {};
+    const v = s.value;
+    const kind = typeof v === 'boolean' ? 2 : typeof v === 'number' ? 1 : typeof v === 'string' ? 3 : 0;
+    refuseNul('score', s.scoreId, s.generationId, s.conversationId, s.traceId, s.spanId, s.evaluatorId,
+      s.evaluatorVersion, s.key, kind === 3 ? v : undefined, s.label, s.rationale);
+    const passed = s.passed === undefined || s.passed === null ? 0 : s.passed ? 1 : 2;
+    const r = N.submitScore(this.#h, s.scoreId, s.generationId, s.conversationId, s.traceId, s.spanId,
+      s.evaluatorId, s.evaluatorVersion, s.key, kind, kind === 1 ? v : 0, kind === 2 ? v : false,
+      kind === 3 ? v : undefined, passed, s.label, s.rationale, objectJSON(s.metadata), timeArg(s.createdAt));
+    if (r[0] !== 0) throw fromStatus(r[0], r[1]);
+    return r[1];
+  }
+
+  /**
    * Waits (off the event loop) until everything recorded so far is delivered
    * or dropped. Rejects with a TimeoutError after `timeoutMs` (default 10 s)
    * and with a ClientShutdownError after shutdown.

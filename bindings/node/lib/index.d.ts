@@ -813,6 +813,12 @@ export interface SigilStats {
   metricExportsSpooled: number;
   /** Spooled snapshots this client delivered later. */
   metricExportsReplayed: number;
+  scoresEnqueued: number;
+  scoresExported: number;
+  scoresRejected: number;
+  scoresDropped: number;
+  scoreExportAttempts: number;
+  scoreExportRetries: number;
 }
 
 export declare class SigilClient {
@@ -859,6 +865,9 @@ export declare class SigilClient {
     input: ConversationRatingInput,
     options?: { timeoutMs?: number },
   ): Promise<SubmitConversationRatingResponse>;
+
+  /** Queues an evaluation score and returns its score id (docs/scores.md). */
+  submitScore(score: Score): string;
 
   /** Waits, off the event loop, until what was recorded is delivered or dropped (default 10 s). */
   flush(timeoutMs?: number): Promise<void>;
@@ -992,3 +1001,27 @@ export * as openai from './providers/openai.js';
 export * as anthropic from './providers/anthropic.js';
 export * as gemini from './providers/gemini.js';
 export * as bedrock from './providers/bedrock.js';
+
+/** One evaluation result for a generation (docs/scores.md). */
+export interface Score {
+  /** The idempotency key; generated ("sc_" + 16 hex digits) when absent. */
+  scoreId?: string;
+  generationId: string;
+  conversationId?: string;
+  traceId?: string;
+  spanId?: string;
+  evaluatorId: string;
+  evaluatorVersion: string;
+  /** What was scored, e.g. "helpfulness". */
+  key: string;
+  /** The type picks the kind: number (finite), boolean or string. */
+  value: number | boolean | string;
+  passed?: boolean;
+  /** Sent as metadata "label". */
+  label?: string;
+  /** Sent as the explanation. */
+  rationale?: string;
+  metadata?: Record<string, unknown>;
+  /** Default: the time of the call. */
+  createdAt?: Date | bigint;
+}

@@ -173,6 +173,7 @@ napi_value client_metrics_snapshot(napi_env env, napi_callback_info info);
 napi_value client_flush(napi_env env, napi_callback_info info);
 napi_value client_shutdown(napi_env env, napi_callback_info info);
 napi_value submit_rating(napi_env env, napi_callback_info info);
+napi_value submit_score(napi_env env, napi_callback_info info);
 
 /* --- host.c -------------------------------------------------------------- */
 

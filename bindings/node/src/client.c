@@ -407,6 +407,12 @@ napi_value client_stats(napi_env env, napi_callback_info info) {
   STAT("spansReplayed", spans_replayed);
   STAT("metricExportsSpooled", metric_exports_spooled);
   STAT("metricExportsReplayed", metric_exports_replayed);
+  STAT("scoresEnqueued", scores_enqueued);
+  STAT("scoresExported", scores_exported);
+  STAT("scoresRejected", scores_rejected);
+  STAT("scoresDropped", scores_dropped);
+  STAT("scoreExportAttempts", score_export_attempts);
+  STAT("scoreExportRetries", score_export_retries);
 #undef STAT
   return o;
 }
@@ -609,4 +615,68 @@ napi_value submit_rating(napi_env env, napi_callback_info info) {
   j->input.source = P(source);
 #undef P
   return queue_job(env, argv[0], j, "sigil-sdk rating");
+}
+
+/* submitScore(client, scoreId, generationId, conversationId, traceId, spanId,
+ *             evaluatorId, evaluatorVersion, key, valueKind, numberValue,
+ *             boolValue, stringValue, passed, label, rationale, metadataJson,
+ *             createdAt) -> [0, scoreId] | [status, message]
+ * Synchronous: the engine validates and queues; nothing waits on I/O. */
+napi_value submit_score(napi_env env, napi_callback_info info) {
+  napi_value argv[18];
+  CHECK(env, get_args(env, info, 18, argv));
+  client_wrap_t *cw = client_arg(env, argv[0]);
+  if (cw == NULL) return NULL;
+  scratch_t *s = scratch_begin();
+  sref_t r[16];
+  static const int kStrings[] = {1, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15};
+  for (size_t i = 0; i < sizeof kStrings / sizeof kStrings[0]; ++i) {
+    if (put_string(env, argv[kStrings[i]], s, &r[kStrings[i]]) != napi_ok) {
+      scratch_end();
+      return throw_last_error(env, "submitScore: string conversion");
+    }
+  }
+  sref_t md;
+  if (put_json(env, argv[16], s, &md) != napi_ok) {
+    scratch_end();
+    return throw_last_error(env, "submitScore: metadata conversion");
+  }
+  double kind = 0, number = 0, passed = 0;
+  int boolean = 0;
+  opt_double(env, argv[9], &kind);
+  opt_double(env, argv[10], &number);
+  opt_bool(env, argv[11], &boolean);
+  opt_double(env, argv[13], &passed);
+  sigil_score_t sc = SIGIL_SCORE_INIT;
+#define P(i) sptr(s, r[i])
+  sc.score_id = P(1);
+  sc.generation_id = P(2);
+  sc.conversation_id = P(3);
+  sc.trace_id = P(4);
+  sc.span_id = P(5);
+  sc.evaluator_id = P(6);
+  sc.evaluator_version = P(7);
+  sc.key = P(8);
+  sc.value_kind = (uint32_t)(kind > 0 ? kind : 0);
+  sc.number_value = number;
+  sc.bool_value = boolean;
+  sc.string_value = P(12);
+  sc.passed = (uint32_t)(passed > 0 ? passed : 0);
+  sc.label = P(14);
+  sc.rationale = P(15);
+#undef P
+  sc.metadata_json = sptr(s, md);
+  sc.metadata_json_len = md.len;
+  sc.created_at_ns = time_ns(env, argv[17]);
+  char *id = NULL;
+  sigil_error_t *err = NULL;
+  sigil_status_t st = sigil_client_submit_score(cw->client, &sc, &id, &err);
+  scratch_end();
+  if (st != SIGIL_OK) return status_value(env, st, err);
+  napi_value out;
+  napi_create_array_with_length(env, 2, &out);
+  napi_set_element(env, out, 0, make_int(env, 0));
+  napi_set_element(env, out, 1, make_cstring(env, id));
+  sigil_string_free(id);
+  return out;
 }

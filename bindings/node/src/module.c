@@ -15,6 +15,7 @@ NAPI_MODULE_INIT() {
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
       FN("clientNew", client_new),
       FN("clientStats", client_stats),
+      FN("submitScore", submit_score),
       FN("clientMetricsSnapshot", client_metrics_snapshot),
       FN("clientFlush", client_flush),
       FN("clientShutdown", client_shutdown),

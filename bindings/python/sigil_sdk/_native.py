@@ -322,11 +322,18 @@ class Stats(Structure):
             "spans_replayed",
             "metric_exports_spooled",
             "metric_exports_replayed",
+            # version 5
+            "scores_enqueued",
+            "scores_exported",
+            "scores_rejected",
+            "scores_dropped",
+            "score_export_attempts",
+            "score_export_retries",
         )
     ]
 
 
-STATS_VERSION = 4
+STATS_VERSION = 5
 E = POINTER(c_void_p)  # sigil_error_t ** out-parameter
 sigil_client_new = _fn("sigil_client_new", c_uint32, P, POINTER(c_void_p), E)
 sigil_client_flush = _fn("sigil_client_flush", c_uint32, P, c_uint32, E)
@@ -605,6 +612,39 @@ rating_result_str = {
     k: _fn(f"sigil_rating_result_{k}", c_char_p, P)
     for k in ("rating_id", "conversation_id", "generation_id", "comment", "rater_id", "source", "metadata_json")
 }
+
+# --- scores --------------------------------------------------------------------
+
+
+class Score(Structure):
+    _fields_ = [
+        ("version", c_uint32),
+        ("score_id", c_char_p),
+        ("generation_id", c_char_p),
+        ("conversation_id", c_char_p),
+        ("trace_id", c_char_p),
+        ("span_id", c_char_p),
+        ("evaluator_id", c_char_p),
+        ("evaluator_version", c_char_p),
+        ("key", c_char_p),
+        ("value_kind", c_uint32),
+        ("number_value", c_double),
+        ("bool_value", c_int),
+        ("string_value", c_char_p),
+        ("passed", c_uint32),
+        ("label", c_char_p),
+        ("rationale", c_char_p),
+        ("metadata_json", c_char_p),
+        ("metadata_json_len", c_size_t),
+        ("created_at_ns", c_int64),
+    ]
+
+
+SCORE_VERSION = 1
+SCORE_VALUE_NUMBER, SCORE_VALUE_BOOL, SCORE_VALUE_STRING = 1, 2, 3
+SCORE_PASSED_UNSET, SCORE_PASSED_TRUE, SCORE_PASSED_FALSE = 0, 1, 2
+sigil_client_submit_score = _fn("sigil_client_submit_score", c_uint32, P, POINTER(Score), POINTER(c_void_p), E)
+sigil_string_free = _fn("sigil_string_free", None, c_void_p)
 
 # --- privacy ---------------------------------------------------------------------
 

@@ -553,6 +553,64 @@ class Client:
         finally:
             N.sigil_rating_result_free(out)
 
+    def submit_score(
+        self,
+        *,
+        generation_id: str,
+        evaluator_id: str,
+        evaluator_version: str,
+        key: str,
+        value: "float | int | bool | str",
+        score_id: Optional[str] = None,
+        conversation_id: Optional[str] = None,
+        trace_id: Optional[str] = None,
+        span_id: Optional[str] = None,
+        passed: Optional[bool] = None,
+        label: Optional[str] = None,
+        rationale: Optional[str] = None,
+        metadata: Optional[dict[str, Any]] = None,
+        created_at: Optional[datetime] = None,
+    ) -> str:
+        """Queues an evaluation score for a generation; returns its score id (generated when not given).
+
+        The value's type picks its kind: bool, int/float (number) or str. Scores are batched and
+        retried in the background; the score id is the idempotency key. Raises ValidationError
+        for invalid input (nothing is queued), QueueFullError, ClientShutdownError.
+        """
+        u = enc.utf8
+        s = N.Score()
+        s.version = N.SCORE_VERSION
+        s.score_id = u(score_id, "score_id")
+        s.generation_id = u(generation_id, "generation_id")
+        s.conversation_id = u(conversation_id, "conversation_id")
+        s.trace_id = u(trace_id, "trace_id")
+        s.span_id = u(span_id, "span_id")
+        s.evaluator_id = u(evaluator_id, "evaluator_id")
+        s.evaluator_version = u(evaluator_version, "evaluator_version")
+        s.key = u(key, "key")
+        if isinstance(value, bool):
+            s.value_kind, s.bool_value = N.SCORE_VALUE_BOOL, int(value)
+        elif isinstance(value, (int, float)):
+            s.value_kind, s.number_value = N.SCORE_VALUE_NUMBER, float(value)
+        elif isinstance(value, str):
+            s.value_kind, s.string_value = N.SCORE_VALUE_STRING, u(value, "value")
+        # any other type stays kind 0, which the engine refuses with a ValidationError
+        s.passed = N.SCORE_PASSED_UNSET if passed is None else (N.SCORE_PASSED_TRUE if passed else N.SCORE_PASSED_FALSE)
+        s.label = u(label, "label")
+        s.rationale = u(rationale, "rationale")
+        if metadata:
+            doc = enc.dumps(metadata)
+            s.metadata_json, s.metadata_json_len = doc, len(doc)
+        s.created_at_ns = enc.ns(created_at)
+        out, err = c_void_p(), c_void_p()
+        status = N.sigil_client_submit_score(self._live_handle(), byref(s), byref(out), byref(err))
+        if status != _OK:
+            raise _error(status, err)
+        try:
+            return ctypes.string_at(out).decode("utf-8")
+        finally:
+            N.sigil_string_free(out)
+
     # -- lifecycle --
 
     def flush(self, timeout: Optional[float] = None) -> None:

@@ -22,6 +22,7 @@ STRUCTS = {
     "sigil_rating_input_t": N.RatingInput,
     "sigil_rating_summary_t": N.RatingSummary,
     "sigil_span_start_t": N.SpanStart,
+    "sigil_score_t": N.Score,
 }
 VERSIONS = {
     "SIGIL_GENERATION_START_VERSION": N.GENERATION_START_VERSION,
@@ -32,6 +33,7 @@ VERSIONS = {
     "SIGIL_RATING_INPUT_VERSION": N.RATING_INPUT_VERSION,
     "SIGIL_RATING_SUMMARY_VERSION": N.RATING_SUMMARY_VERSION,
     "SIGIL_SPAN_START_VERSION": N.SPAN_START_VERSION,
+    "SIGIL_SCORE_VERSION": N.SCORE_VERSION,
     "SIGIL_ABI_VERSION": N.EXPECTED_ABI_VERSION,
 }
 

@@ -156,9 +156,16 @@ pub struct sigil_stats_t {
     pub spans_replayed: u64,
     pub metric_exports_spooled: u64,
     pub metric_exports_replayed: u64,
+    // version 5
+    pub scores_enqueued: u64,
+    pub scores_exported: u64,
+    pub scores_rejected: u64,
+    pub scores_dropped: u64,
+    pub score_export_attempts: u64,
+    pub score_export_retries: u64,
 }
 
-pub const SIGIL_STATS_VERSION: u32 = 4;
+pub const SIGIL_STATS_VERSION: u32 = 5;
 
 // ---------------------------------------------------------------------------
 // Generations
@@ -377,6 +384,42 @@ pub struct sigil_rating_summary_t {
 }
 
 pub const SIGIL_RATING_SUMMARY_VERSION: u32 = 1;
+
+// ---------------------------------------------------------------------------
+// Scores
+
+pub const SIGIL_SCORE_VALUE_NUMBER: u32 = 1;
+pub const SIGIL_SCORE_VALUE_BOOL: u32 = 2;
+pub const SIGIL_SCORE_VALUE_STRING: u32 = 3;
+pub const SIGIL_SCORE_PASSED_UNSET: u32 = 0;
+pub const SIGIL_SCORE_PASSED_TRUE: u32 = 1;
+pub const SIGIL_SCORE_PASSED_FALSE: u32 = 2;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct sigil_score_t {
+    pub version: u32,
+    pub score_id: *const c_char,
+    pub generation_id: *const c_char,
+    pub conversation_id: *const c_char,
+    pub trace_id: *const c_char,
+    pub span_id: *const c_char,
+    pub evaluator_id: *const c_char,
+    pub evaluator_version: *const c_char,
+    pub key: *const c_char,
+    pub value_kind: u32,
+    pub number_value: f64,
+    pub bool_value: c_int,
+    pub string_value: *const c_char,
+    pub passed: u32,
+    pub label: *const c_char,
+    pub rationale: *const c_char,
+    pub metadata_json: *const c_char,
+    pub metadata_json_len: usize,
+    pub created_at_ns: i64,
+}
+
+pub const SIGIL_SCORE_VERSION: u32 = 1;
 
 // ---------------------------------------------------------------------------
 // Telemetry
@@ -1094,4 +1137,14 @@ extern "C" {
         error: *mut *mut sigil_error_t,
     ) -> sigil_status_t;
     pub fn sigil_json_free(json: *mut c_char);
+
+    // Scores
+    pub fn sigil_score_init(score: *mut sigil_score_t) -> sigil_status_t;
+    pub fn sigil_client_submit_score(
+        client: *mut sigil_client_t,
+        score: *const sigil_score_t,
+        score_id_out: *mut *mut c_char,
+        error: *mut *mut sigil_error_t,
+    ) -> sigil_status_t;
+    pub fn sigil_string_free(str: *mut c_char);
 }

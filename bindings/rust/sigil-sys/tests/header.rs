@@ -402,7 +402,8 @@ fn struct_layouts_match_the_c_compiler() {
             dropped_shutdown_timeout, validation_failures, export_attempts, export_retries, queue_items,
             queue_bytes, dropped_spool_full, dropped_total, generations_spooled, generations_replayed,
             spans_exported, spans_dropped, metric_exports_failed, spans_spooled, spans_replayed,
-            metric_exports_spooled, metric_exports_replayed }
+            metric_exports_spooled, metric_exports_replayed, scores_enqueued, scores_exported, scores_rejected,
+            scores_dropped, score_export_attempts, score_export_retries }
         sigil_generation_start_t { version, id, conversation_id, conversation_title, user_id, agent_name,
             agent_version, operation_name, model_provider, model_name, system_prompt, has_max_tokens, max_tokens,
             has_temperature, temperature, has_top_p, top_p, tool_choice, has_thinking_enabled, thinking_enabled,
@@ -428,6 +429,9 @@ fn struct_layouts_match_the_c_compiler() {
             metadata_json_len, generation_id, rater_id, source }
         sigil_rating_summary_t { version, total_count, good_count, bad_count, latest_rating, has_bad_rating,
             latest_rated_at_ns, latest_bad_at_ns }
+        sigil_score_t { version, score_id, generation_id, conversation_id, trace_id, span_id, evaluator_id,
+            evaluator_version, key, value_kind, number_value, bool_value, string_value, passed, label, rationale,
+            metadata_json, metadata_json_len, created_at_ns }
         sigil_attribute_t { key, key_len, type_, string_value, string_value_len, int_value, double_value,
             string_values, string_value_lens, string_values_count }
         sigil_span_event_t { name, name_len, time_ns, attributes, attributes_count }
@@ -536,6 +540,9 @@ fn init_functions_write_what_the_structs_hold() {
         let mut r: sigil_rating_input_t = std::mem::zeroed();
         assert_eq!(sigil_rating_input_init(&mut r), SIGIL_OK);
         assert_eq!(r.version, SIGIL_RATING_INPUT_VERSION);
+        let mut sc: sigil_score_t = std::mem::zeroed();
+        assert_eq!(sigil_score_init(&mut sc), SIGIL_OK);
+        assert_eq!(sc.version, SIGIL_SCORE_VERSION);
     }
 }
 

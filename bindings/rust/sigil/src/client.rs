@@ -196,6 +196,16 @@ pub struct Stats {
     pub metric_exports_spooled: u64,
     /// Spooled snapshots this client delivered later.
     pub metric_exports_replayed: u64,
+    /// Scores taken by [`Client::submit_score`].
+    pub scores_enqueued: u64,
+    /// Scores accepted by the server (a known score id too).
+    pub scores_exported: u64,
+    /// Scores refused by the server.
+    pub scores_rejected: u64,
+    /// Scores lost: queue full, retries over, or shutdown deadline.
+    pub scores_dropped: u64,
+    pub score_export_attempts: u64,
+    pub score_export_retries: u64,
 }
 
 impl Stats {
@@ -383,6 +393,12 @@ impl Client {
             spans_replayed: s.spans_replayed,
             metric_exports_spooled: s.metric_exports_spooled,
             metric_exports_replayed: s.metric_exports_replayed,
+            scores_enqueued: s.scores_enqueued,
+            scores_exported: s.scores_exported,
+            scores_rejected: s.scores_rejected,
+            scores_dropped: s.scores_dropped,
+            score_export_attempts: s.score_export_attempts,
+            score_export_retries: s.score_export_retries,
         }
     }
 

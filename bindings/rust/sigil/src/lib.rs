@@ -84,6 +84,7 @@ mod provider;
 #[cfg(feature = "providers")]
 pub mod providers;
 mod rating;
+mod score;
 mod span;
 mod span_recorder;
 mod tool;
@@ -109,6 +110,7 @@ pub use rating::{
     ConversationRating, ConversationRatingInput, ConversationRatingSummary, ConversationRatingValue,
     SubmitConversationRatingResponse,
 };
+pub use score::{Score, ScoreValue};
 pub use span::{AttributeValue, Span, SpanEvent, SpanKind, SpanStatus};
 pub use span_recorder::{
     configure_tracing, current_span, extract, in_span, in_span_async, inject, parse_w3c_traceparent, Extractor,
