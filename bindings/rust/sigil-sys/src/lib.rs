@@ -156,9 +156,13 @@ pub struct sigil_stats_t {
     pub spans_replayed: u64,
     pub metric_exports_spooled: u64,
     pub metric_exports_replayed: u64,
+    // version 5
+    pub generations_unpriced: u64,
+    pub generations_export_sampled_out: u64,
+    pub generations_content_sampled_out: u64,
 }
 
-pub const SIGIL_STATS_VERSION: u32 = 4;
+pub const SIGIL_STATS_VERSION: u32 = 5;
 
 // ---------------------------------------------------------------------------
 // Generations
@@ -1094,4 +1098,15 @@ extern "C" {
         error: *mut *mut sigil_error_t,
     ) -> sigil_status_t;
     pub fn sigil_json_free(json: *mut c_char);
+}
+
+// ---------------------------------------------------------------------------
+// Cost, token estimates and sampling
+// ---------------------------------------------------------------------------
+
+extern "C" {
+    pub fn sigil_options_set_prices_file(options: *mut sigil_options_t, path: *const c_char) -> sigil_status_t;
+    pub fn sigil_options_set_token_estimates(options: *mut sigil_options_t, enabled: c_int) -> sigil_status_t;
+    pub fn sigil_options_set_content_sample_rate(options: *mut sigil_options_t, rate: f64) -> sigil_status_t;
+    pub fn sigil_options_set_export_sample_rate(options: *mut sigil_options_t, rate: f64) -> sigil_status_t;
 }

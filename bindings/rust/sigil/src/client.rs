@@ -196,6 +196,12 @@ pub struct Stats {
     pub metric_exports_spooled: u64,
     /// Spooled snapshots this client delivered later.
     pub metric_exports_replayed: u64,
+    /// Generations with usage (or an estimate) whose model has no price.
+    pub generations_unpriced: u64,
+    /// Generations not exported: outside the export sample.
+    pub generations_export_sampled_out: u64,
+    /// Generations exported metadata-only: outside the content sample.
+    pub generations_content_sampled_out: u64,
 }
 
 impl Stats {
@@ -383,6 +389,9 @@ impl Client {
             spans_replayed: s.spans_replayed,
             metric_exports_spooled: s.metric_exports_spooled,
             metric_exports_replayed: s.metric_exports_replayed,
+            generations_unpriced: s.generations_unpriced,
+            generations_export_sampled_out: s.generations_export_sampled_out,
+            generations_content_sampled_out: s.generations_content_sampled_out,
         }
     }
 
