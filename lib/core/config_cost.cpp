@@ -63,8 +63,8 @@ Status resolve_cost_config(const Options &o, const EnvLookup &env, ClientConfig 
   if (auto v = env_value(env, "SIGIL_TOKEN_ESTIMATES")) env_estimates = parse_bool(*v);
   cfg.token_estimates = pick(o.token_estimates, env_estimates, true);
 
-  Status st = resolve_rate(o.content_sample_rate, env, "SIGIL_CONTENT_SAMPLE_RATE", cfg.logger,
-                           cfg.sampling.content_rate);
+  Status st =
+      resolve_rate(o.content_sample_rate, env, "SIGIL_CONTENT_SAMPLE_RATE", cfg.logger, cfg.sampling.content_rate);
   if (!st.is_ok()) return st;
   return resolve_rate(o.export_sample_rate, env, "SIGIL_EXPORT_SAMPLE_RATE", cfg.logger, cfg.sampling.export_rate);
 }

@@ -56,8 +56,8 @@ int32_t day_of(int64_t unix_ns) {
 
 CostBreakdown compute_cost(const TokenUsage &u, const ModelPrice &price, const ProviderUsageRules &rules) {
   const int64_t cache_read = std::max<int64_t>(0, u.cache_read_input_tokens);
-  const int64_t cache_write =
-      std::max<int64_t>(0, u.cache_write_input_tokens != 0 ? u.cache_write_input_tokens : u.cache_creation_input_tokens);
+  const int64_t cache_write = std::max<int64_t>(
+      0, u.cache_write_input_tokens != 0 ? u.cache_write_input_tokens : u.cache_creation_input_tokens);
   const int64_t reasoning = std::max<int64_t>(0, u.reasoning_tokens);
   int64_t input = std::max<int64_t>(0, u.input_tokens);
   if (rules.input_includes_cache_read) input = std::max<int64_t>(0, input - cache_read);

@@ -73,8 +73,8 @@ std::string strip_bedrock_id(std::string m) {
 Status parse_price(const cJSON *item, const std::string &where, const std::string &origin, ModelPrice &out) {
   if (!cJSON_IsObject(item)) return bad(origin, where + ": must be an object");
   std::string unknown;
-  if (!only_keys(item, {"provider", "model", "effective_from", "input", "output", "cache_read", "cache_write",
-                        "reasoning"},
+  if (!only_keys(item,
+                 {"provider", "model", "effective_from", "input", "output", "cache_read", "cache_write", "reasoning"},
                  unknown)) {
     return bad(origin, where + ": unknown field \"" + unknown + "\"");
   }
@@ -161,8 +161,9 @@ Expected<PriceTable> PriceTable::parse(std::string_view json, const std::string 
         return bad(origin, where + ": unknown field \"" + unknown + "\"");
       }
       ProviderUsageRules r;
-      for (auto [key, slot] : {std::pair<const char *, bool *>{"input_includes_cache_read", &r.input_includes_cache_read},
-                               {"output_includes_reasoning", &r.output_includes_reasoning}}) {
+      for (auto [key, slot] :
+           {std::pair<const char *, bool *>{"input_includes_cache_read", &r.input_includes_cache_read},
+            {"output_includes_reasoning", &r.output_includes_reasoning}}) {
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(p, key);
         if (b == nullptr) continue;
         if (!cJSON_IsBool(b)) return bad(origin, where + "." + key + ": must be true or false");

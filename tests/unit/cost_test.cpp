@@ -21,6 +21,7 @@
 
 using namespace sigil::detail;
 using sigil_test::CapturingSink;
+using sigil_test::env_of;
 using sigil_test::exported;
 using sigil_test::last_exported;
 namespace sc = sigil::detail::semconv;
@@ -137,17 +138,17 @@ TEST(PriceTable, NeverGuesses) {
   // A family the table does not hold, a name that only shares characters
   // with one (no separator after the key), another provider's model, and
   // a provider the table does not know.
-  for (auto [provider, model] : std::initializer_list<std::pair<const char *, const char *>>{
-           {"openai", "gpt-4"},
-           {"openai", "gpt-4-turbo"},
-           {"openai", "gpt-4omni"},
-           {"openai", "o5"},
-           {"openai", "claude-3-5-sonnet"},
-           {"anthropic", "claude-3"},
-           {"azure", "gpt-4o"},
-           {"mistral", "mistral-large"},
-           {"openai", ""},
-           {"bedrock", "cohere.command-r-v1:0"}}) {
+  for (auto [provider, model] :
+       std::initializer_list<std::pair<const char *, const char *>>{{"openai", "gpt-4"},
+                                                                    {"openai", "gpt-4-turbo"},
+                                                                    {"openai", "gpt-4omni"},
+                                                                    {"openai", "o5"},
+                                                                    {"openai", "claude-3-5-sonnet"},
+                                                                    {"anthropic", "claude-3"},
+                                                                    {"azure", "gpt-4o"},
+                                                                    {"mistral", "mistral-large"},
+                                                                    {"openai", ""},
+                                                                    {"bedrock", "cohere.command-r-v1:0"}}) {
     EXPECT_EQ(builtin_find(provider, model), nullptr) << provider << "/" << model;
   }
 }
@@ -222,14 +223,6 @@ std::string write_file(const std::string &name, const std::string &text) {
   std::string path = ::testing::TempDir() + "sigil_prices_" + name + ".json";
   std::ofstream(path, std::ios::binary) << text;
   return path;
-}
-
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](const char *name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
 }
 
 const char kOverride[] = R"({
@@ -344,11 +337,7 @@ struct Spans {
 };
 
 std::shared_ptr<Client> make_client(Spans *spans, Options o = Options(), std::map<std::string, std::string> env = {}) {
-  o.telemetry.span_fn = Spans::callback;
-  o.telemetry.span_user_data = spans;
-  auto c = Client::create(o, env_of(std::move(env)), std::make_unique<CapturingSink>());
-  EXPECT_TRUE(c.has_value()) << (c.has_value() ? "" : c.error().message());
-  return c.has_value() ? c.value() : nullptr;
+  return sigil_test::client_with_spans(Spans::callback, spans, std::move(o), env_of(std::move(env)));
 }
 
 Part text(std::string s) {
