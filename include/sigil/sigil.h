@@ -522,6 +522,10 @@ typedef struct sigil_stats {
   uint64_t scores_dropped;           /* queue full, retries over, or shutdown deadline */
   uint64_t score_export_attempts;
   uint64_t score_export_retries;
+  /* --- version 6: cost and sampling (see docs/cost.md, docs/sampling.md) --- */
+  uint64_t generations_unpriced;             /* usage (or an estimate) but no price for the model */
+  uint64_t generations_export_sampled_out;   /* not exported: outside the export sample */
+  uint64_t generations_content_sampled_out;  /* exported metadata-only: outside the content sample */
 } sigil_stats_t;
 
 /* Version 1 to 4 callers (without the later fields) keep working: the
@@ -540,14 +544,14 @@ typedef struct sigil_stats {
  * sum. A per-item answer saying the server already stores the generation
  * ("generation already exists": a retried or replayed batch) counts as
  * exported (replayed), not rejected. */
-#define SIGIL_STATS_VERSION 5u
-#define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+#define SIGIL_STATS_VERSION 6u
+#define SIGIL_STATS_INIT {SIGIL_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
 /** Initializes `*stats` exactly as SIGIL_STATS_INIT does. Returns
  *  SIGIL_E_INVALID_ARGUMENT for NULL. */
 SIGIL_API sigil_status_t sigil_stats_init(sigil_stats_t *stats);
 
-/** Fills `*out` (caller-owned, with `version` set to 1 to 5), counting every
+/** Fills `*out` (caller-owned, with `version` set to 1 to 6), counting every
  *  record ended before the call. Thread-safe. A NULL client or `out`, or
  *  another version, is SIGIL_E_INVALID_ARGUMENT. */
 SIGIL_API sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *out);
@@ -2084,6 +2088,48 @@ SIGIL_API sigil_status_t sigil_client_submit_score(sigil_client_t *client, const
 
 /** Frees a string returned by sigil_client_submit_score. NULL is a no-op. */
 SIGIL_API void sigil_string_free(char *str);
+ * Cost, token estimates and sampling
+ *
+ * Every generation with usage is priced from a versioned price table shipped
+ * with the library (USD per million tokens per provider and model, with the
+ * dates prices took effect): the cost goes into the generation's metadata and
+ * span (sigil.cost.usd.total, .input, .output, .cache_read, .cache_write,
+ * .reasoning, sigil.cost.price_table_version) and into the
+ * sigil.gen_ai.client.cost histogram (unit USD, by provider, model and
+ * agent). A model the table does not know gets no cost and is counted
+ * (generations_unpriced in sigil_client_stats). A generation without usage
+ * gets a token estimate from its text (ceil(code points / 4)), kept apart
+ * from the provider's usage fields (sigil.usage.estimated*). Sampling is
+ * deterministic by trace id: every record of one trace gets the same
+ * decision. The table format, matching rules and the hash are in
+ * docs/cost.md and docs/sampling.md.
+ * ======================================================================== */
+
+/** A JSON price table (the built-in table's format, docs/cost.md) whose
+ *  entries add to and replace the built-in ones. The path is copied.
+ *  Resolved at sigil_client_new: a file that cannot be read or is not a
+ *  valid table (bad JSON, an unknown field, a negative price) fails it with
+ *  SIGIL_E_CONFIG. NULL unsets it; "" uses the built-in table only (even
+ *  with SIGIL_PRICES_FILE set). Environment: SIGIL_PRICES_FILE. */
+SIGIL_API sigil_status_t sigil_options_set_prices_file(sigil_options_t *options, const char *path);
+
+/** Whether a generation without usage gets a token estimate from its text
+ *  (and a cost marked estimated). Default on. Environment:
+ *  SIGIL_TOKEN_ESTIMATES. */
+SIGIL_API sigil_status_t sigil_options_set_token_estimates(sigil_options_t *options, int enabled);
+
+/** The share of traces whose generations keep their content (0 to 1,
+ *  default 1). Outside the sample a generation is exported and traced as
+ *  with SIGIL_CONTENT_CAPTURE_METADATA_ONLY. Outside [0, 1] or NaN is
+ *  SIGIL_E_INVALID_ARGUMENT. Environment: SIGIL_CONTENT_SAMPLE_RATE. */
+SIGIL_API sigil_status_t sigil_options_set_content_sample_rate(sigil_options_t *options, double rate);
+
+/** The share of traces whose generations are exported to Sigil (0 to 1,
+ *  default 1). Outside the sample a generation is not exported (counted in
+ *  generations_export_sampled_out); its span and metrics are still
+ *  recorded. Outside [0, 1] or NaN is SIGIL_E_INVALID_ARGUMENT.
+ *  Environment: SIGIL_EXPORT_SAMPLE_RATE. */
+SIGIL_API sigil_status_t sigil_options_set_export_sample_rate(sigil_options_t *options, double rate);
 
 #ifdef __cplusplus
 }

@@ -89,6 +89,8 @@ sigil_status_t sigil_client_stats(const sigil_client_t *client, sigil_stats_t *o
     size_t size = out->version == 1   ? offsetof(sigil_stats_t, dropped_spool_full)
                   : out->version == 2 ? offsetof(sigil_stats_t, spans_exported)
                   : out->version == 3 ? offsetof(sigil_stats_t, spans_spooled)
+                  : out->version == 4 ? offsetof(sigil_stats_t, scores_enqueued)
+                  : out->version == 5 ? offsetof(sigil_stats_t, generations_unpriced)
                                       : sizeof fresh;
     fresh.version = out->version;
     std::memcpy(out, &fresh, size);

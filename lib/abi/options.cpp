@@ -207,3 +207,33 @@ sigil_status_t sigil_options_set_api_endpoint(sigil_options_t *o, const char *en
 }
 
 }  // extern "C"
+
+// Cost, token estimates and sampling.
+namespace {
+
+sigil_status_t set_rate(sigil_options_t *o, double rate, std::optional<double> sigil::detail::Options::*member) {
+  if (!(rate >= 0.0 && rate <= 1.0)) return SIGIL_E_INVALID_ARGUMENT;  // NaN fails both
+  return set_number(o, rate, member);
+}
+
+}  // namespace
+
+extern "C" {
+
+sigil_status_t sigil_options_set_prices_file(sigil_options_t *o, const char *path) {
+  return set_string(o, path, "prices file", &sigil::detail::Options::prices_file);
+}
+
+sigil_status_t sigil_options_set_token_estimates(sigil_options_t *o, int enabled) {
+  return set_number(o, enabled != 0, &sigil::detail::Options::token_estimates);
+}
+
+sigil_status_t sigil_options_set_content_sample_rate(sigil_options_t *o, double rate) {
+  return set_rate(o, rate, &sigil::detail::Options::content_sample_rate);
+}
+
+sigil_status_t sigil_options_set_export_sample_rate(sigil_options_t *o, double rate) {
+  return set_rate(o, rate, &sigil::detail::Options::export_sample_rate);
+}
+
+}  // extern "C"

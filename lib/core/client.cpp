@@ -162,6 +162,7 @@ void Client::fork_child() {
   if (sink_) sink_->fork_child();  // forgets the reservations of the tasks dropped next
   finisher_.fork_child();
   validation_failures_.store(0, std::memory_order_relaxed);
+  for (auto *c : {&unpriced_, &export_sampled_out_, &content_sampled_out_}) c->store(0, std::memory_order_relaxed);
 }
 
 void Client::rebuild_privacy() const {
@@ -253,6 +254,9 @@ std::string Client::metrics_json() const {
 void Client::stats(sigil_stats_t &out) const {
   finisher_.drain(Clock::time_point::max());
   out.validation_failures = validation_failures_.load(std::memory_order_relaxed);
+  out.generations_unpriced = unpriced_.load(std::memory_order_relaxed);
+  out.generations_export_sampled_out = export_sampled_out_.load(std::memory_order_relaxed);
+  out.generations_content_sampled_out = content_sampled_out_.load(std::memory_order_relaxed);
   if (const OtlpCounters *t = telemetry_ ? telemetry_->otlp_counters() : nullptr) {
     out.spans_exported = t->spans_exported.load();
     out.spans_dropped = t->spans_dropped.load();
@@ -303,6 +307,29 @@ Expected<std::string> Client::submit_score(ScoreInput input) {
 }
 
 // Record ends, on the caller's thread ------------------------------------------
+
+void Client::price_and_sample(GenerationEnd &e) {
+  e.cost = apply_cost(e.g, config_.prices.get(), config_.token_estimates);
+  if (e.cost.unpriced) unpriced_.fetch_add(1, std::memory_order_relaxed);
+  const SamplingConfig &s = config_.sampling;
+  if (s.content_rate < 1) {
+    e.content_kept = trace_in_sample(e.g.trace_id, s.content_rate);
+    e.g.metadata[semconv::kSamplingContent] = JsonValue::Bool(*e.content_kept);
+    e.g.metadata[semconv::kSamplingContentRate] = JsonValue::Number(s.content_rate);
+    if (!*e.content_kept) {
+      e.mode = ContentCaptureMode::kMetadataOnly;
+      content_sampled_out_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (s.export_rate < 1) {
+    e.exported = trace_in_sample(e.g.trace_id, s.export_rate);
+    e.g.metadata[semconv::kSamplingExportRate] = JsonValue::Number(s.export_rate);
+    if (!*e.exported && e.export_it && sink_) {
+      e.export_it = false;
+      export_sampled_out_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
 
 Status Client::end_generation(std::unique_ptr<GenerationEnd> end) {
   GenerationEnd &e = *end;

@@ -89,6 +89,10 @@ class Client : public std::enable_shared_from_this<Client> {
   // used is returned (sigil_client_submit_score).
   Expected<std::string> submit_score(ScoreInput input);
   void count_validation_failure() { validation_failures_.fetch_add(1, std::memory_order_relaxed); }
+  // A generation's end, on the ending thread before anything keeps a copy:
+  // token estimates and cost (core/cost.h), then the content and export
+  // samples (core/sampling.h), stamped on its metadata.
+  void price_and_sample(GenerationEnd &e);
   // A recorder freed (or garbage-collected by a binding) without end: ended
   // there, with a late end time. One warning per client says so.
   void report_unended(const char *what);
@@ -134,6 +138,7 @@ class Client : public std::enable_shared_from_this<Client> {
   void rebuild_privacy() const;
   std::atomic<bool> shutdown_{false};
   std::atomic<uint64_t> validation_failures_{0};
+  std::atomic<uint64_t> unpriced_{0}, export_sampled_out_{0}, content_sampled_out_{0};
   bool finishes_inline_ = false;
   // Declared last: stopped (its thread joined) before the members its tasks use.
   mutable Finisher finisher_;

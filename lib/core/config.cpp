@@ -73,26 +73,6 @@ bool parse_bool(std::string_view text) {
 
 namespace {
 
-Status config_error(std::string message) { return Status(SIGIL_E_CONFIG, std::move(message)); }
-
-// An environment variable whose value does not parse is a configuration
-// error, unless the same setting is given in code: that wins, and the
-// variable is ignored with a warning.
-Status invalid_env(bool set_in_code, const char *var, const std::string &value, const char *expected,
-                   const Logger &logger) {
-  std::string what = std::string("invalid ") + var + " \"" + value + "\" (expected " + expected + ")";
-  if (!set_in_code) return config_error(std::move(what));
-  logger.warn("ignoring " + what + ": the setting given in code is used");
-  return Status::ok();
-}
-
-template <typename T>
-T pick(const std::optional<T> &explicit_value, const std::optional<T> &env_value_, T fallback) {
-  if (explicit_value) return *explicit_value;
-  if (env_value_) return *env_value_;
-  return fallback;
-}
-
 std::string bearer_value(std::string token) {
   std::string t = trim(token);
   if (t.size() >= 7 && iequals(std::string_view(t).substr(0, 7), "bearer ")) t = trim(std::string_view(t).substr(7));
@@ -135,6 +115,19 @@ Status apply_auth(AuthMode mode, const std::string &tenant_raw, const std::strin
 }
 
 }  // namespace
+
+Status config_error(std::string message) { return Status(SIGIL_E_CONFIG, std::move(message)); }
+
+// An environment variable whose value does not parse is a configuration
+// error, unless the same setting is given in code: that wins, and the
+// variable is ignored with a warning.
+Status invalid_env(bool set_in_code, const char *var, const std::string &value, const char *expected,
+                   const Logger &logger) {
+  std::string what = std::string("invalid ") + var + " \"" + value + "\" (expected " + expected + ")";
+  if (!set_in_code) return config_error(std::move(what));
+  logger.warn("ignoring " + what + ": the setting given in code is used");
+  return Status::ok();
+}
 
 Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in) {
   EnvLookup env = o.use_environment ? env_in : EnvLookup();
@@ -337,6 +330,8 @@ Expected<ClientConfig> resolve_config(const Options &o, const EnvLookup &env_in)
   st = resolve_tls_config(o, env, cfg);
   if (!st.is_ok()) return st;
   st = resolve_privacy_config(o, env, cfg);
+  if (!st.is_ok()) return st;
+  st = resolve_cost_config(o, env, cfg);
   if (!st.is_ok()) return st;
   return cfg;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,7 +13,9 @@
 #include "base/logger.h"
 #include "base/model.h"
 #include "base/status.h"
+#include "core/price_table.h"
 #include "core/privacy.h"
+#include "core/sampling.h"
 #include "export/export_config.h"
 #include "telemetry/telemetry_config.h"
 
@@ -57,6 +60,10 @@ struct Options {
   // TLS for the Sigil server (export and ratings); OTLP falls back to it.
   std::optional<std::string> ca_file, ca_dir, client_cert, client_key;
   PrivacyOptions privacy;  // content capture, redaction, sanitizer, field limits (core/privacy.h)
+  // Cost, token estimates, sampling (docs/cost.md, docs/sampling.md).
+  std::optional<std::string> prices_file;
+  std::optional<bool> token_estimates;
+  std::optional<double> content_sample_rate, export_sample_rate;
 };
 
 struct ClientConfig {
@@ -72,6 +79,9 @@ struct ClientConfig {
   Logger logger;
   TelemetryConfig telemetry;
   PrivacyConfig privacy;
+  std::shared_ptr<const PriceTable> prices;  // the built-in table, with the host's file merged in
+  bool token_estimates = true;
+  SamplingConfig sampling;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const char *name)>;
@@ -114,6 +124,26 @@ inline constexpr const char *kLocalOtlpEndpoint = "http://localhost:4318";
 Status resolve_tls_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
 // The privacy part (core/config_privacy.cpp); runs after the telemetry part.
 Status resolve_privacy_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
+
+// A SIGIL_E_CONFIG status.
+Status config_error(std::string message);
+// An environment variable whose value does not parse is a configuration
+// error, unless the same setting is given in code: that wins, and the
+// variable is ignored with a warning.
+Status invalid_env(bool set_in_code, const char *var, const std::string &value, const char *expected,
+                   const Logger &logger);
+// Explicit > environment > default.
+template <typename T>
+T pick(const std::optional<T> &explicit_value, const std::optional<T> &env_value_, T fallback) {
+  if (explicit_value) return *explicit_value;
+  if (env_value_) return *env_value_;
+  return fallback;
+}
+
+// The cost and sampling part (core/config_cost.cpp): the price table (a
+// file that cannot be read or is not a valid table is SIGIL_E_CONFIG), token
+// estimates and the two sample rates.
+Status resolve_cost_config(const Options &options, const EnvLookup &env, ClientConfig &cfg);
 
 // Parses "k=v,k2=v2" (blank entries and entries without '=' are skipped).
 std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_view text);

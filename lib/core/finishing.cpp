@@ -57,8 +57,15 @@ void Client::finish_generation(GenerationEnd &e) {
   if (e.want_span) {
     span = generation_span(e.g, e.trace, config_.sdk_name);
     if (!spans_carry_content(e.mode)) erase_attribute(span, semconv::kConversationTitle);
+    set_cost_span_attributes(span, e.cost, config_.prices->version());
+    if (e.content_kept) span.attributes.set_bool(semconv::kSamplingContent, *e.content_kept);
+    if (e.exported) span.attributes.set_bool(semconv::kSamplingExported, *e.exported);
   }
   const GenerationMetricsInput metrics(e.g);
+  if (e.cost.cost) {
+    telemetry_->metrics().record_cost(metrics.provider, metrics.model, metrics.agent, e.cost.cost->total,
+                                      e.cost.cost->estimated);
+  }
   if (e.export_it) {
     Status st = e.reserved ? submit_reserved(std::move(e.g), e.reserved_bytes) : submit(std::move(e.g));
     e.reserved = false;

@@ -291,6 +291,7 @@ Status GenerationRecorder::end() {
     }
   }
   e.export_it = e.local.is_ok();
+  client_->price_and_sample(e);  // before the copy below, so it is what the exporter receives
   if (client_->config().keep_last_generation) append_generation_json(last_json_, e.g, GenerationJsonForm::kAbi);
   return client_->end_generation(std::move(end));
 }

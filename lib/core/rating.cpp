@@ -5,6 +5,7 @@
 #include <cmath>
 #include <memory>
 
+#include "core/cjson_text.h"
 #include "core/json_input.h"
 #include "base/strings.h"
 #include "base/timefmt.h"
@@ -29,22 +30,6 @@ constexpr size_t kMaxErrorBody = 512;
 
 constexpr const char *kGood = "CONVERSATION_RATING_VALUE_GOOD";
 constexpr const char *kBad = "CONVERSATION_RATING_VALUE_BAD";
-
-struct JsonDeleter {
-  void operator()(cJSON *p) const { cJSON_Delete(p); }
-};
-using JsonPtr = std::unique_ptr<cJSON, JsonDeleter>;
-
-// Parses exactly one JSON value (surrounding whitespace allowed). cJSON's
-// require_null_terminated wants a NUL inside the length, so check the rest here.
-JsonPtr parse_json_text(std::string_view text) {
-  const char *end = nullptr;
-  JsonPtr root(cJSON_ParseWithLengthOpts(text.data(), text.size(), &end, 0));
-  if (!root || end == nullptr) return nullptr;
-  size_t used = size_t(end - text.data());
-  if (used > text.size() || !is_blank(text.substr(used))) return nullptr;
-  return root;
-}
 
 Status invalid(std::string message) {
   return Status(SIGIL_E_RATING_VALIDATION, "rating validation failed: " + message);
@@ -283,7 +268,7 @@ Expected<std::string> rating_url(std::string_view api_endpoint, std::optional<bo
 
 Expected<RatingResponse> parse_rating_response(std::string body) {
   RatingResponse r;
-  JsonPtr root = parse_json_text(body);
+  CjsonPtr root = parse_json_text(body);
   if (!root) return malformed("the body is not JSON: " + error_text(200, body));
   if (!cJSON_IsObject(root.get())) return malformed("the body is not a JSON object");
   Status st;

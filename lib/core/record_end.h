@@ -12,6 +12,7 @@
 #include "base/status.h"
 #include "core/client.h"
 #include "core/content_capture.h"
+#include "core/cost.h"
 #include "core/embedding_recorder.h"
 #include "core/finisher.h"
 #include "core/span_recorder.h"
@@ -35,6 +36,9 @@ struct GenerationEnd final : FinisherTask {
   bool want_span = false;
   TraceContext trace;  // when want_span
   int64_t first_token_ns = 0;
+  CostOutcome cost;                  // priced (or estimated) at end (Client::price_and_sample)
+  std::optional<bool> content_kept;  // the content sample's decision, when its rate is below 1
+  std::optional<bool> exported;      // the export sample's decision, when its rate is below 1
 
   void finish() override { client->finish_generation(*this); }
   void abandon() override { client->abandon_generation(*this); }

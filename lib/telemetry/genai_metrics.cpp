@@ -22,6 +22,8 @@ const std::vector<double> kTimeToFirstTokenBuckets = {0.001, 0.005, 0.01, 0.02, 
                                                       0.25,  0.5,   0.75, 1.0,  2.5,  5.0,  7.5,  10.0};
 // No semantic-convention advice: the OpenTelemetry SDK default boundaries.
 const std::vector<double> kToolCallsBuckets = {0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000};
+// Cost per generation in USD: decades from a hundredth of a cent to $100.
+const std::vector<double> kCostBuckets = {0.0001, 0.001, 0.01, 0.1, 1, 10, 100};
 
 namespace {
 
@@ -52,7 +54,10 @@ GenAIMetrics::GenAIMetrics(int64_t start_ns)
       ttft_(sc::kMetricTimeToFirstToken, "s", "Time from the start of a streaming GenAI operation to its first token.",
             kTimeToFirstTokenBuckets),
       tool_calls_(sc::kMetricToolCallsPerOperation, "{call}", "Number of tool calls a GenAI operation requested.",
-                  kToolCallsBuckets) {}
+                  kToolCallsBuckets),
+      cost_(sc::kMetricCost, "USD",
+            "Cost of a GenAI operation in US dollars, from its token usage and the price table (docs/cost.md).",
+            kCostBuckets) {}
 
 GenerationMetricsInput::GenerationMetricsInput(const Generation &g)
     : operation(generation_operation_name(g)),
@@ -146,8 +151,16 @@ void GenAIMetrics::record_tool_execution(std::string_view request_provider, std:
                     {sc::kErrorCategory, error_category != nullptr ? error_category : ""}});
 }
 
+void GenAIMetrics::record_cost(std::string_view provider, std::string_view model, std::string_view agent_name,
+                               double usd, bool estimated) {
+  cost_.record(usd, {{sc::kProviderName, trim_view(provider)},
+                     {sc::kRequestModel, trim_view(model)},
+                     {sc::kAgentName, trim_view(agent_name)},
+                     {sc::kCostEstimated, estimated ? "true" : "false"}});
+}
+
 std::vector<const Histogram *> GenAIMetrics::instruments() const {
-  return {&duration_, &token_usage_, &ttft_, &tool_calls_};
+  return {&duration_, &token_usage_, &ttft_, &tool_calls_, &cost_};
 }
 
 std::vector<MetricSnapshot> GenAIMetrics::snapshot() const {
@@ -228,9 +241,11 @@ void GenAIMetrics::fork_prepare() {
   token_usage_.fork_prepare();
   ttft_.fork_prepare();
   tool_calls_.fork_prepare();
+  cost_.fork_prepare();
 }
 
 void GenAIMetrics::fork_parent() {
+  cost_.fork_parent();
   tool_calls_.fork_parent();
   ttft_.fork_parent();
   token_usage_.fork_parent();
@@ -238,6 +253,7 @@ void GenAIMetrics::fork_parent() {
 }
 
 void GenAIMetrics::fork_child(int64_t child_start_ns) {
+  cost_.fork_child();
   tool_calls_.fork_child();
   ttft_.fork_child();
   token_usage_.fork_child();

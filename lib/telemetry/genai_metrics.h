@@ -21,6 +21,7 @@ extern const std::vector<double> kDurationBuckets;    // gen_ai.client.operation
 extern const std::vector<double> kTokenUsageBuckets;  // gen_ai.client.token.usage
 extern const std::vector<double> kTimeToFirstTokenBuckets;
 extern const std::vector<double> kToolCallsBuckets;  // OTel SDK default boundaries
+extern const std::vector<double> kCostBuckets;       // sigil.gen_ai.client.cost
 
 // What a generation's metrics need, taken before the generation itself
 // moves on (to the export queue).
@@ -51,10 +52,15 @@ class GenAIMetrics {
                              std::string_view tool_name, std::string_view agent_name, int64_t started_at_ns,
                              int64_t completed_at_ns, const char *error_type, const char *error_category);
 
+  // A priced generation's cost in USD (sigil.gen_ai.client.cost; the
+  // histogram's sum is the running total), by provider, model and agent.
+  void record_cost(std::string_view provider, std::string_view model, std::string_view agent_name, double usd,
+                   bool estimated);
+
   int64_t start_ns() const { return start_ns_; }
   // Hands every recording to the host's metric callback too (see Histogram).
   void set_observer(sigil_metric_fn fn, void *user_data) {
-    for (Histogram *h : {&duration_, &token_usage_, &ttft_, &tool_calls_}) h->set_observer(fn, user_data);
+    for (Histogram *h : {&duration_, &token_usage_, &ttft_, &tool_calls_, &cost_}) h->set_observer(fn, user_data);
   }
 
   // fork(): the child's cumulative series start over at `child_start_ns`
@@ -80,6 +86,7 @@ class GenAIMetrics {
   Histogram token_usage_;
   Histogram ttft_;
   Histogram tool_calls_;
+  Histogram cost_;
 };
 
 }  // namespace sigil::detail

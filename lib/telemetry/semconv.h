@@ -93,4 +93,23 @@ inline constexpr char kFrameworkEventId[] = "sigil.framework.event_id";
 // Metadata key holding the thinking budget (also a span attribute).
 inline constexpr char kMetaThinkingBudget[] = "sigil.gen_ai.request.thinking.budget_tokens";
 
+// Cost, token estimates and sampling (docs/cost.md, docs/sampling.md): keys
+// of both the generation metadata and the generation span.
+inline constexpr char kCostTotal[] = "sigil.cost.usd.total";
+inline constexpr char kCostInput[] = "sigil.cost.usd.input";
+inline constexpr char kCostOutput[] = "sigil.cost.usd.output";
+inline constexpr char kCostCacheRead[] = "sigil.cost.usd.cache_read";
+inline constexpr char kCostCacheWrite[] = "sigil.cost.usd.cache_write";
+inline constexpr char kCostReasoning[] = "sigil.cost.usd.reasoning";
+inline constexpr char kCostEstimated[] = "sigil.cost.estimated";
+inline constexpr char kCostPriceTableVersion[] = "sigil.cost.price_table_version";
+inline constexpr char kUsageEstimated[] = "sigil.usage.estimated";
+inline constexpr char kUsageEstimatedInput[] = "sigil.usage.estimated.input_tokens";
+inline constexpr char kUsageEstimatedOutput[] = "sigil.usage.estimated.output_tokens";
+inline constexpr char kSamplingContent[] = "sigil.sampling.content";
+inline constexpr char kSamplingContentRate[] = "sigil.sampling.content_rate";
+inline constexpr char kSamplingExportRate[] = "sigil.sampling.export_rate";
+inline constexpr char kSamplingExported[] = "sigil.sampling.exported";
+inline constexpr char kMetricCost[] = "sigil.gen_ai.client.cost";
+
 }  // namespace sigil::detail::semconv

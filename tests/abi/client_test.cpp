@@ -65,6 +65,18 @@ TEST(ClientSection, StatsAcceptVersionsOneToTheCurrentOnly) {
   EXPECT_EQ(sigil_client_stats(c, &stats), SIGIL_OK);
   EXPECT_EQ(stats.spans_spooled, 78u);
   EXPECT_EQ(stats.spans_dropped, 0u);
+  // A version 4 struct ends before the score counters (version 5) ...
+  stats.version = 4;
+  stats.scores_enqueued = 79;
+  EXPECT_EQ(sigil_client_stats(c, &stats), SIGIL_OK);
+  EXPECT_EQ(stats.scores_enqueued, 79u);
+  EXPECT_EQ(stats.spans_spooled, 0u);
+  // ... and a version 5 one before the cost and sampling counters (version 6).
+  stats.version = 5;
+  stats.generations_unpriced = 80;
+  EXPECT_EQ(sigil_client_stats(c, &stats), SIGIL_OK);
+  EXPECT_EQ(stats.generations_unpriced, 80u);
+  EXPECT_EQ(stats.scores_enqueued, 0u);
   stats.version = 0;
   EXPECT_EQ(sigil_client_stats(c, &stats), SIGIL_E_INVALID_ARGUMENT);
   stats.version = SIGIL_STATS_VERSION + 1;

@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 #include <sigil/sigil.h>
 
+#include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -69,6 +72,27 @@ inline std::vector<sigil::detail::Generation> exported(const std::shared_ptr<sig
   client->stats(stats);
   auto *sink = dynamic_cast<CapturingSink *>(client->sink());
   return sink != nullptr ? sink->generations() : std::vector<sigil::detail::Generation>();
+}
+
+// An environment of exactly `vars` (for Client::create and resolve_config).
+inline sigil::detail::EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const char *name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// A client exporting to a CapturingSink whose spans go to `span_fn(user)`;
+// null (and a test failure) when `o` and `env` do not make a client.
+inline std::shared_ptr<sigil::detail::Client> client_with_spans(sigil_span_fn span_fn, void *user,
+                                                                sigil::detail::Options o,
+                                                                const sigil::detail::EnvLookup &env) {
+  o.telemetry.span_fn = span_fn;
+  o.telemetry.span_user_data = user;
+  auto c = sigil::detail::Client::create(o, env, std::make_unique<CapturingSink>());
+  EXPECT_TRUE(c.has_value()) << (c.has_value() ? "" : c.error().message());
+  return c.has_value() ? c.value() : nullptr;
 }
 
 // The last of them; an empty generation (and a test failure) when there is none.

@@ -20,6 +20,7 @@
 
 using namespace sigil::detail;
 using sigil_test::CapturingSink;
+using sigil_test::env_of;
 using sigil_test::last_exported;
 namespace sc = sigil::detail::semconv;
 
@@ -71,20 +72,8 @@ struct Sink {
   }
 };
 
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](const char *name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 std::shared_ptr<Client> make_client(Sink *sink, Options o = Options(), std::map<std::string, std::string> env = {}) {
-  o.telemetry.span_fn = Sink::callback;
-  o.telemetry.span_user_data = sink;
-  auto c = Client::create(o, env_of(std::move(env)), std::make_unique<CapturingSink>());
-  EXPECT_TRUE(c.has_value()) << (c.has_value() ? "" : c.error().message());
-  return c.has_value() ? c.value() : nullptr;
+  return sigil_test::client_with_spans(Sink::callback, sink, std::move(o), env_of(std::move(env)));
 }
 
 Part text_part(PartKind kind, std::string text) {

@@ -999,6 +999,7 @@ TEST(Histogram, BoundariesAreTheDocumentedOnes) {
     if (name == sc::kMetricTokenUsage) EXPECT_EQ(h->bounds(), kTokenUsageBuckets);
     if (name == sc::kMetricTimeToFirstToken) EXPECT_EQ(h->bounds(), kTimeToFirstTokenBuckets);
     if (name == sc::kMetricToolCallsPerOperation) EXPECT_EQ(h->bounds(), kToolCallsBuckets);
+    if (name == sc::kMetricCost) EXPECT_EQ(h->bounds(), kCostBuckets);
   }
 }
 
@@ -1011,7 +1012,10 @@ TEST(MetricsJson, SnapshotShape) {
   cJSON *root = cJSON_Parse(json.c_str());
   ASSERT_NE(root, nullptr) << json;
   cJSON *metrics = cJSON_GetObjectItem(root, "metrics");
-  ASSERT_EQ(cJSON_GetArraySize(metrics), 3);  // no TTFT for a sync generation
+  // No TTFT for a sync generation; claude-sonnet-4-5 with usage is priced.
+  ASSERT_EQ(cJSON_GetArraySize(metrics), 4);
+  EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetArrayItem(metrics, 3), "name")->valuestring, sc::kMetricCost);
+  EXPECT_STREQ(cJSON_GetObjectItem(cJSON_GetArrayItem(metrics, 3), "unit")->valuestring, "USD");
   cJSON *dur = cJSON_GetArrayItem(metrics, 0);
   EXPECT_STREQ(cJSON_GetObjectItem(dur, "name")->valuestring, "gen_ai.client.operation.duration");
   EXPECT_STREQ(cJSON_GetObjectItem(dur, "unit")->valuestring, "s");

@@ -303,6 +303,7 @@ func applyConfig(o *C.sigil_options_t, cfg *Config, logHandle cgo.Handle) error 
 			clampU32(int64(capture.MaxInputItems)), clampU32(int64(capture.MaxTextLength))))
 	}
 	applyPrivacy(o, cfg, logHandle, check)
+	applyCost(o, cfg, cs, check)
 	if cfg.GenerationExporter != nil {
 		check("generation exporter", C.sgo_options_set_go_exporter(o, C.uintptr_t(logHandle)))
 	}
@@ -502,6 +503,10 @@ type Stats struct {
 	ScoresDropped       uint64 // queue full, retries over, or shutdown deadline
 	ScoreExportAttempts uint64
 	ScoreExportRetries  uint64
+	// Cost and sampling (docs/cost.md, docs/sampling.md).
+	GenerationsUnpriced          uint64 // usage (or an estimate) but no price for the model
+	GenerationsExportSampledOut  uint64 // not exported: outside the export sample
+	GenerationsContentSampledOut uint64 // exported metadata-only: outside the content sample
 }
 
 // Stats returns the client's export counters.
@@ -520,36 +525,39 @@ func (c *Client) Stats() (Stats, error) {
 		return Stats{}, &Error{Code: Code(st), Message: "stats unavailable"}
 	}
 	return Stats{
-		GenerationsEnqueued:    uint64(s.generations_enqueued),
-		GenerationsExported:    uint64(s.generations_exported),
-		GenerationsRejected:    uint64(s.generations_rejected),
-		DroppedQueueFull:       uint64(s.dropped_queue_full),
-		DroppedByteBudget:      uint64(s.dropped_byte_budget),
-		DroppedPayloadTooLarge: uint64(s.dropped_payload_too_large),
-		DroppedRetryExhausted:  uint64(s.dropped_retry_exhausted),
-		DroppedShutdownTimeout: uint64(s.dropped_shutdown_timeout),
-		ValidationFailures:     uint64(s.validation_failures),
-		ExportAttempts:         uint64(s.export_attempts),
-		ExportRetries:          uint64(s.export_retries),
-		QueueItems:             uint64(s.queue_items),
-		QueueBytes:             uint64(s.queue_bytes),
-		DroppedSpoolFull:       uint64(s.dropped_spool_full),
-		DroppedTotal:           uint64(s.dropped_total),
-		GenerationsSpooled:     uint64(s.generations_spooled),
-		GenerationsReplayed:    uint64(s.generations_replayed),
-		SpansExported:          uint64(s.spans_exported),
-		SpansDropped:           uint64(s.spans_dropped),
-		MetricExportsFailed:    uint64(s.metric_exports_failed),
-		SpansSpooled:           uint64(s.spans_spooled),
-		SpansReplayed:          uint64(s.spans_replayed),
-		MetricExportsSpooled:   uint64(s.metric_exports_spooled),
-		MetricExportsReplayed:  uint64(s.metric_exports_replayed),
-		ScoresEnqueued:         uint64(s.scores_enqueued),
-		ScoresExported:         uint64(s.scores_exported),
-		ScoresRejected:         uint64(s.scores_rejected),
-		ScoresDropped:          uint64(s.scores_dropped),
-		ScoreExportAttempts:    uint64(s.score_export_attempts),
-		ScoreExportRetries:     uint64(s.score_export_retries),
+		GenerationsEnqueued:          uint64(s.generations_enqueued),
+		GenerationsExported:          uint64(s.generations_exported),
+		GenerationsRejected:          uint64(s.generations_rejected),
+		DroppedQueueFull:             uint64(s.dropped_queue_full),
+		DroppedByteBudget:            uint64(s.dropped_byte_budget),
+		DroppedPayloadTooLarge:       uint64(s.dropped_payload_too_large),
+		DroppedRetryExhausted:        uint64(s.dropped_retry_exhausted),
+		DroppedShutdownTimeout:       uint64(s.dropped_shutdown_timeout),
+		ValidationFailures:           uint64(s.validation_failures),
+		ExportAttempts:               uint64(s.export_attempts),
+		ExportRetries:                uint64(s.export_retries),
+		QueueItems:                   uint64(s.queue_items),
+		QueueBytes:                   uint64(s.queue_bytes),
+		DroppedSpoolFull:             uint64(s.dropped_spool_full),
+		DroppedTotal:                 uint64(s.dropped_total),
+		GenerationsSpooled:           uint64(s.generations_spooled),
+		GenerationsReplayed:          uint64(s.generations_replayed),
+		SpansExported:                uint64(s.spans_exported),
+		SpansDropped:                 uint64(s.spans_dropped),
+		MetricExportsFailed:          uint64(s.metric_exports_failed),
+		SpansSpooled:                 uint64(s.spans_spooled),
+		SpansReplayed:                uint64(s.spans_replayed),
+		MetricExportsSpooled:         uint64(s.metric_exports_spooled),
+		MetricExportsReplayed:        uint64(s.metric_exports_replayed),
+		GenerationsUnpriced:          uint64(s.generations_unpriced),
+		GenerationsExportSampledOut:  uint64(s.generations_export_sampled_out),
+		GenerationsContentSampledOut: uint64(s.generations_content_sampled_out),
+		ScoresEnqueued:               uint64(s.scores_enqueued),
+		ScoresExported:               uint64(s.scores_exported),
+		ScoresRejected:               uint64(s.scores_rejected),
+		ScoresDropped:                uint64(s.scores_dropped),
+		ScoreExportAttempts:          uint64(s.score_export_attempts),
+		ScoreExportRetries:           uint64(s.score_export_retries),
 	}, nil
 }
 

@@ -61,6 +61,22 @@ type Config struct {
 	// logs so) and libsigil exports its own spans and metrics over OTLP.
 	Tracer any
 	Meter  any
+
+	// PricesFile is a JSON price table whose entries add to and replace the
+	// built-in ones (docs/cost.md); "" leaves SIGIL_PRICES_FILE in charge. A
+	// bad table makes NewClient fail with CodeConfig.
+	PricesFile string
+	// TokenEstimates turns the token estimates for generations without usage
+	// on or off (nil: SIGIL_TOKEN_ESTIMATES, else on).
+	TokenEstimates *bool
+	// ContentSampleRate is the share of traces whose generations keep their
+	// content, 0 to 1 (nil: SIGIL_CONTENT_SAMPLE_RATE, else 1); outside it a
+	// generation is exported metadata-only (docs/sampling.md).
+	ContentSampleRate *float64
+	// ExportSampleRate is the share of traces whose generations are exported,
+	// 0 to 1 (nil: SIGIL_EXPORT_SAMPLE_RATE, else 1); outside it a generation
+	// is not exported, and its span and metrics are still recorded.
+	ExportSampleRate *float64
 }
 
 // TelemetryConfig configures OTLP/HTTP export of spans and metrics. Empty

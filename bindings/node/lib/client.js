@@ -173,6 +173,18 @@ function optionOps(config) {
   text('service_name', otlp.serviceName);
   pairs('resource_attribute', otlp.resourceAttributes);
   count('metric_export_interval_ms', otlp.metricExportIntervalMs);
+
+  // Cost, token estimates and sampling (docs/cost.md, docs/sampling.md).
+  text('prices_file', c.pricesFile);
+  if (c.tokenEstimates !== undefined) ops.push(['token_estimates', Boolean(c.tokenEstimates)]);
+  for (const [name, key] of [['content_sample_rate', 'contentSampleRate'], ['export_sample_rate', 'exportSampleRate']]) {
+    const rate = c[key];
+    if (rate === undefined) continue;
+    if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) {
+      throw new ConfigError(`sigil: ${key} must be a number from 0 to 1`, 8);
+    }
+    ops.push([name, rate]);
+  }
   return ops;
 }
 

@@ -187,6 +187,23 @@ export interface SigilSdkConfigInput {
   maxFieldBytes?: number;
   /** Extension: keep undeliverable generations on disk and replay them (env SIGIL_SPOOL_*). */
   spool?: SpoolConfig;
+  /**
+   * Extension: a JSON price table whose entries add to and replace the built-in ones (env
+   * SIGIL_PRICES_FILE; docs/cost.md). A bad table makes the constructor throw a ConfigError.
+   */
+  pricesFile?: string;
+  /** Extension: token estimates for generations without usage (env SIGIL_TOKEN_ESTIMATES; default on). */
+  tokenEstimates?: boolean;
+  /**
+   * Extension: share of traces whose generations keep their content, 0 to 1 (env
+   * SIGIL_CONTENT_SAMPLE_RATE; default 1). Outside it a generation is exported metadata-only.
+   */
+  contentSampleRate?: number;
+  /**
+   * Extension: share of traces whose generations are exported, 0 to 1 (env SIGIL_EXPORT_SAMPLE_RATE;
+   * default 1). Outside it nothing is exported; spans and metrics still count it.
+   */
+  exportSampleRate?: number;
 }
 
 /** Extension: the disk spool (see the Spool section of sigil.h). */
@@ -819,6 +836,12 @@ export interface SigilStats {
   scoresDropped: number;
   scoreExportAttempts: number;
   scoreExportRetries: number;
+  /** Generations with usage (or an estimate) whose model has no price. */
+  generationsUnpriced: number;
+  /** Generations not exported: outside the export sample. */
+  generationsExportSampledOut: number;
+  /** Generations exported metadata-only: outside the content sample. */
+  generationsContentSampledOut: number;
 }
 
 export declare class SigilClient {

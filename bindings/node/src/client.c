@@ -107,7 +107,7 @@ void env_data_free(napi_env env, void *data, void *hint) {
 }
 
 /* Option setters by name (lib/native.js builds the list). */
-typedef enum { K_STR, K_STR2, K_U32, K_U64, K_INT, K_VOID, K_EMBED } kind_t;
+typedef enum { K_STR, K_STR2, K_U32, K_U64, K_INT, K_VOID, K_EMBED, K_DOUBLE } kind_t;
 
 typedef struct {
   const char *name;
@@ -170,6 +170,10 @@ static const option_t kOptions[] = {
     {"keep_last_generation", K_INT, (void *)sigil_options_set_keep_last_generation},
     {"telemetry_pipeline", K_U32, (void *)sigil_options_set_telemetry_pipeline},
     {"host_callbacks", K_VOID, (void *)host_set_callbacks},
+    {"prices_file", K_STR, (void *)sigil_options_set_prices_file},
+    {"token_estimates", K_INT, (void *)sigil_options_set_token_estimates},
+    {"content_sample_rate", K_DOUBLE, (void *)sigil_options_set_content_sample_rate},
+    {"export_sample_rate", K_DOUBLE, (void *)sigil_options_set_export_sample_rate},
 };
 
 typedef sigil_status_t (*set_str_fn)(sigil_options_t *, const char *);
@@ -179,6 +183,7 @@ typedef sigil_status_t (*set_u64_fn)(sigil_options_t *, uint64_t);
 typedef sigil_status_t (*set_int_fn)(sigil_options_t *, int);
 typedef sigil_status_t (*set_void_fn)(sigil_options_t *);
 typedef sigil_status_t (*set_embed_fn)(sigil_options_t *, int, uint32_t, uint32_t);
+typedef sigil_status_t (*set_double_fn)(sigil_options_t *, double);
 
 static uint32_t clamp_u32(double d) {
   if (!(d > 0)) return 0;
@@ -236,6 +241,9 @@ static sigil_status_t apply_option(napi_env env, sigil_options_t *o, napi_value 
     }
     case K_VOID:
       st = ((set_void_fn)opt->fn)(o);
+      break;
+    case K_DOUBLE:
+      if (n >= 2 && opt_double(env, a[1], &d1)) st = ((set_double_fn)opt->fn)(o, d1);
       break;
     case K_EMBED: {
       int b = 0;
@@ -413,6 +421,9 @@ napi_value client_stats(napi_env env, napi_callback_info info) {
   STAT("scoresDropped", scores_dropped);
   STAT("scoreExportAttempts", score_export_attempts);
   STAT("scoreExportRetries", score_export_retries);
+  STAT("generationsUnpriced", generations_unpriced);
+  STAT("generationsExportSampledOut", generations_export_sampled_out);
+  STAT("generationsContentSampledOut", generations_content_sampled_out);
 #undef STAT
   return o;
 }

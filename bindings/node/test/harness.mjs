@@ -38,6 +38,17 @@ export class Harness {
   get apiEndpoint() { return `http://127.0.0.1:${this.ports.api}`; }
   get otlpEndpoint() { return `http://127.0.0.1:${this.ports.otlp}`; }
 
+  /** A client configuration exporting over HTTP to these servers, environment ignored, with `extra` on top. */
+  clientConfig(extra) {
+    return {
+      useEnvironment: false,
+      api: { endpoint: this.apiEndpoint },
+      otlp: { endpoint: this.otlpEndpoint },
+      ...extra,
+      generationExport: { protocol: 'http', endpoint: this.httpEndpoint, ...extra?.generationExport },
+    };
+  }
+
   async #control(method, path, body) {
     const res = await fetch(`http://127.0.0.1:${this.ports.control}${path}`, {
       method,

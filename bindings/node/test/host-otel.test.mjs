@@ -243,7 +243,7 @@ test("metrics go through the host meter with the engine's attributes", async () 
   await client.shutdown();
   const points = await host.points();
   assert.deepEqual(Object.keys(points).sort(), ['gen_ai.client.operation.duration', 'gen_ai.client.token.usage',
-    'gen_ai.client.tool_calls_per_operation']);
+    'gen_ai.client.tool_calls_per_operation', 'sigil.gen_ai.client.cost']);
   assert.deepEqual(points['gen_ai.client.operation.duration'][0].attributes, {
     'gen_ai.operation.name': 'generateText', 'gen_ai.provider.name': 'openai',
     'gen_ai.request.model': 'gpt-4o', 'gen_ai.agent.name': 'planner',

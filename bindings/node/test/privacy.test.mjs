@@ -18,13 +18,7 @@ const MODEL = { provider: 'openai', name: 'gpt-5' };
 const TEXT = 'Paris is lovely. Write to bob@example.com.';
 
 function newClient(extra) {
-  return new SigilClient({
-    useEnvironment: false,
-    api: { endpoint: h.apiEndpoint },
-    otlp: { endpoint: h.otlpEndpoint },
-    ...extra,
-    generationExport: { protocol: 'http', endpoint: h.httpEndpoint, ...extra?.generationExport },
-  });
+  return new SigilClient(h.clientConfig(extra));
 }
 
 function record(c, id, start = {}) {

@@ -282,6 +282,11 @@ _opt = {
     "redaction": (c_uint32,),
     "sanitizer": (SANITIZER_FN, c_void_p),
     "max_field_bytes": (c_uint64,),
+    # Cost, token estimates and sampling (sigil.h, "Cost, token estimates and sampling").
+    "prices_file": (c_char_p,),
+    "token_estimates": (c_int,),
+    "content_sample_rate": (c_double,),
+    "export_sample_rate": (c_double,),
 }
 options_set = {k: _fn(f"sigil_options_set_{k}", c_uint32, P, *a) for k, a in _opt.items()}
 sigil_export_results_add = _fn(
@@ -329,11 +334,14 @@ class Stats(Structure):
             "scores_dropped",
             "score_export_attempts",
             "score_export_retries",
+            "generations_unpriced",
+            "generations_export_sampled_out",
+            "generations_content_sampled_out",
         )
     ]
 
 
-STATS_VERSION = 5
+STATS_VERSION = 6
 E = POINTER(c_void_p)  # sigil_error_t ** out-parameter
 sigil_client_new = _fn("sigil_client_new", c_uint32, P, POINTER(c_void_p), E)
 sigil_client_flush = _fn("sigil_client_flush", c_uint32, P, c_uint32, E)

@@ -961,6 +961,14 @@ def _apply_config(opts: c_void_p, cfg: ClientConfig, log_cb) -> None:
     for key, value in (cfg.resource_attributes or {}).items():
         what = f"resource attribute {key!r}"
         check(S["resource_attribute"](opts, enc.cstr(key, "resource attribute key"), enc.cstr(str(value), what)), what)
+    # Cost, token estimates and sampling (docs/cost.md, docs/sampling.md).
+    text("prices_file", _path(cfg.prices_file), "prices file")
+    if cfg.token_estimates is not None:
+        check(S["token_estimates"](opts, 1 if cfg.token_estimates else 0), "token estimates")
+    for name in ("content_sample_rate", "export_sample_rate"):
+        rate = getattr(cfg, name)
+        if rate is not None:
+            check(S[name](opts, float(rate)), name.replace("_", " ") + " (from 0 to 1)")
 
 
 def _path(value: Any) -> Optional[str]:

@@ -176,6 +176,19 @@ class ClientConfig:
     # least 64). Cut fields end in "…[truncated N bytes]"; JSON fields stay valid JSON.
     max_field_bytes: Optional[int] = None
 
+    # Cost, token estimates and sampling (docs/cost.md, docs/sampling.md).
+    # A JSON price table whose entries add to and replace the built-in ones (None:
+    # SIGIL_PRICES_FILE; "" the built-in table only). A bad table raises ConfigError.
+    prices_file: Optional[Any] = None
+    # Token estimates for generations without usage (None: SIGIL_TOKEN_ESTIMATES, else on).
+    token_estimates: Optional[bool] = None
+    # Share of traces whose generations keep their content (0..1; None:
+    # SIGIL_CONTENT_SAMPLE_RATE, else 1). Outside it a generation is exported metadata-only.
+    content_sample_rate: Optional[float] = None
+    # Share of traces whose generations are exported (0..1; None: SIGIL_EXPORT_SAMPLE_RATE,
+    # else 1). Outside it nothing is exported; spans and metrics still count it.
+    export_sample_rate: Optional[float] = None
+
 
 def default_config() -> ClientConfig:
     """A configuration with nothing set: environment variables and engine defaults apply."""

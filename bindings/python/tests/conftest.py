@@ -37,6 +37,14 @@ def config_for(h, protocol: str = "http", **export: object) -> sigil.ClientConfi
     )
 
 
+def client_for(h, **fields: object) -> sigil.Client:
+    """A client over HTTP to the harness with `fields` set on its ClientConfig."""
+    cfg = config_for(h)
+    for key, value in fields.items():
+        setattr(cfg, key, value)
+    return sigil.Client(cfg)
+
+
 @pytest.fixture
 def make_client(harness):
     """make_client(protocol="http", **GenerationExportConfig fields) -> Client, shut down after the test."""

@@ -225,7 +225,7 @@ def test_metrics_go_through_the_host_meter_with_the_engines_attributes(harness, 
         snapshot = client.metrics_snapshot()
     points = host.points()
     assert set(points) == {"gen_ai.client.operation.duration", "gen_ai.client.token.usage",
-                           "gen_ai.client.tool_calls_per_operation"}
+                           "gen_ai.client.tool_calls_per_operation", "sigil.gen_ai.client.cost"}
     (duration,) = points["gen_ai.client.operation.duration"]
     assert dict(duration.attributes) == {"gen_ai.operation.name": "generateText", "gen_ai.provider.name": "openai",
                                          "gen_ai.request.model": "gpt-4o", "gen_ai.agent.name": "planner"}

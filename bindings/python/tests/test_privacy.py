@@ -10,7 +10,7 @@ import pytest
 import sigil_sdk as sigil
 from sigil_sdk import ContentCaptureMode, Generation, GenerationStart, ModelRef
 
-from conftest import config_for, generations, spans
+from conftest import client_for as make, config_for, generations, spans
 
 SECRET = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -24,13 +24,6 @@ def record(client: sigil.Client, **start: object) -> None:
                               output=[sigil.assistant_text_message("Sure.")]))
     rec.end()
     assert rec.err() is None
-
-
-def make(harness, **privacy: object) -> sigil.Client:
-    cfg = config_for(harness)
-    for key, value in privacy.items():
-        setattr(cfg, key, value)
-    return sigil.Client(cfg)
 
 
 def test_metadata_only_strips_content(harness):

@@ -163,9 +163,12 @@ pub struct sigil_stats_t {
     pub scores_dropped: u64,
     pub score_export_attempts: u64,
     pub score_export_retries: u64,
+    pub generations_unpriced: u64,
+    pub generations_export_sampled_out: u64,
+    pub generations_content_sampled_out: u64,
 }
 
-pub const SIGIL_STATS_VERSION: u32 = 5;
+pub const SIGIL_STATS_VERSION: u32 = 6;
 
 // ---------------------------------------------------------------------------
 // Generations
@@ -1147,4 +1150,15 @@ extern "C" {
         error: *mut *mut sigil_error_t,
     ) -> sigil_status_t;
     pub fn sigil_string_free(str: *mut c_char);
+}
+
+// ---------------------------------------------------------------------------
+// Cost, token estimates and sampling
+// ---------------------------------------------------------------------------
+
+extern "C" {
+    pub fn sigil_options_set_prices_file(options: *mut sigil_options_t, path: *const c_char) -> sigil_status_t;
+    pub fn sigil_options_set_token_estimates(options: *mut sigil_options_t, enabled: c_int) -> sigil_status_t;
+    pub fn sigil_options_set_content_sample_rate(options: *mut sigil_options_t, rate: f64) -> sigil_status_t;
+    pub fn sigil_options_set_export_sample_rate(options: *mut sigil_options_t, rate: f64) -> sigil_status_t;
 }

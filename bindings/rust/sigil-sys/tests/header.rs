@@ -403,7 +403,8 @@ fn struct_layouts_match_the_c_compiler() {
             queue_bytes, dropped_spool_full, dropped_total, generations_spooled, generations_replayed,
             spans_exported, spans_dropped, metric_exports_failed, spans_spooled, spans_replayed,
             metric_exports_spooled, metric_exports_replayed, scores_enqueued, scores_exported, scores_rejected,
-            scores_dropped, score_export_attempts, score_export_retries }
+            scores_dropped, score_export_attempts, score_export_retries, generations_unpriced,
+            generations_export_sampled_out, generations_content_sampled_out }
         sigil_generation_start_t { version, id, conversation_id, conversation_title, user_id, agent_name,
             agent_version, operation_name, model_provider, model_name, system_prompt, has_max_tokens, max_tokens,
             has_temperature, temperature, has_top_p, top_p, tool_choice, has_thinking_enabled, thinking_enabled,

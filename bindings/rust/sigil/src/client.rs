@@ -206,6 +206,12 @@ pub struct Stats {
     pub scores_dropped: u64,
     pub score_export_attempts: u64,
     pub score_export_retries: u64,
+    /// Generations with usage (or an estimate) whose model has no price.
+    pub generations_unpriced: u64,
+    /// Generations not exported: outside the export sample.
+    pub generations_export_sampled_out: u64,
+    /// Generations exported metadata-only: outside the content sample.
+    pub generations_content_sampled_out: u64,
 }
 
 impl Stats {
@@ -399,6 +405,9 @@ impl Client {
             scores_dropped: s.scores_dropped,
             score_export_attempts: s.score_export_attempts,
             score_export_retries: s.score_export_retries,
+            generations_unpriced: s.generations_unpriced,
+            generations_export_sampled_out: s.generations_export_sampled_out,
+            generations_content_sampled_out: s.generations_content_sampled_out,
         }
     }
 

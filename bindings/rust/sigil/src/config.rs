@@ -136,6 +136,10 @@ pub struct Config {
     pub(crate) content_capture: Option<ContentCaptureMode>,
     pub(crate) redaction: Option<Redaction>,
     pub(crate) max_field_bytes: Option<u64>,
+    pub(crate) prices_file: Option<std::path::PathBuf>,
+    pub(crate) token_estimates: Option<bool>,
+    pub(crate) content_sample_rate: Option<f64>,
+    pub(crate) export_sample_rate: Option<f64>,
     pub(crate) spool_dir: Option<std::path::PathBuf>,
     pub(crate) spool_max_bytes: Option<u64>,
     pub(crate) spool_max_age: Option<Duration>,
@@ -265,6 +269,26 @@ impl ConfigBuilder {
         spool_sync: SpoolSync;
         /// Which generations go through the spool. Env: `SIGIL_SPOOL_MODE`.
         spool_mode: SpoolMode;
+        /// Token estimates for generations without usage, marked
+        /// `sigil.usage.estimated` (default on). Env: `SIGIL_TOKEN_ESTIMATES`.
+        token_estimates: bool;
+        /// Share of traces whose generations keep their content, 0 to 1
+        /// (default 1); outside it a generation is exported metadata-only.
+        /// Env: `SIGIL_CONTENT_SAMPLE_RATE`.
+        content_sample_rate: f64;
+        /// Share of traces whose generations are exported, 0 to 1 (default 1);
+        /// outside it nothing is exported, spans and metrics still count it.
+        /// Env: `SIGIL_EXPORT_SAMPLE_RATE`.
+        export_sample_rate: f64;
+    }
+
+    /// A JSON price table whose entries add to and replace the built-in ones
+    /// (docs/cost.md). A file that cannot be read or is not a valid table
+    /// makes [`Client::new`](crate::Client::new) fail with a configuration
+    /// error. Env: `SIGIL_PRICES_FILE`.
+    pub fn prices_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.0.prices_file = Some(path.into());
+        self
     }
 
     /// A spool directory: generations that cannot be delivered (retries
@@ -465,6 +489,10 @@ impl fmt::Debug for Config {
             .field("content_capture", &self.content_capture)
             .field("redaction", &self.redaction)
             .field("max_field_bytes", &self.max_field_bytes)
+            .field("prices_file", &self.prices_file)
+            .field("token_estimates", &self.token_estimates)
+            .field("content_sample_rate", &self.content_sample_rate)
+            .field("export_sample_rate", &self.export_sample_rate)
             .field("spool_dir", &self.spool_dir)
             .field("spool_max_bytes", &self.spool_max_bytes)
             .field("spool_max_age", &self.spool_max_age)
@@ -637,6 +665,24 @@ impl Options {
         }
         if let Some(n) = config.max_field_bytes {
             setter.status("max field bytes", unsafe { sys::sigil_options_set_max_field_bytes(o, n) });
+        }
+        if let Some(path) = &config.prices_file {
+            match path.to_str() {
+                Some(p) => setter.string("prices file", p, |s| unsafe { sys::sigil_options_set_prices_file(o, s) }),
+                None => setter.fail("prices file is not valid UTF-8"),
+            }
+        }
+        if let Some(v) = config.token_estimates {
+            setter.status("token estimates", unsafe { sys::sigil_options_set_token_estimates(o, v.into()) });
+        }
+        if let Some(r) = config.content_sample_rate {
+            setter.status("content sample rate (from 0 to 1)", unsafe {
+                sys::sigil_options_set_content_sample_rate(o, r)
+            });
+        }
+        if let Some(r) = config.export_sample_rate {
+            setter
+                .status("export sample rate (from 0 to 1)", unsafe { sys::sigil_options_set_export_sample_rate(o, r) });
         }
         if let Some(dir) = &config.spool_dir {
             match dir.to_str() {
