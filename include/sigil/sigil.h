@@ -2088,6 +2088,8 @@ SIGIL_API sigil_status_t sigil_client_submit_score(sigil_client_t *client, const
 
 /** Frees a string returned by sigil_client_submit_score. NULL is a no-op. */
 SIGIL_API void sigil_string_free(char *str);
+
+/* ===========================================================================
  * Cost, token estimates and sampling
  *
  * Every generation with usage is priced from a versioned price table shipped
