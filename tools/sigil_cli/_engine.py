@@ -69,6 +69,12 @@ STATS_FIELDS = ("generations_enqueued", "generations_exported", "generations_rej
                 "spans_spooled", "spans_replayed", "metric_exports_spooled", "metric_exports_replayed")
 
 
+# The sigil_stats_t version whose fields STATS_FIELDS are: the engine writes
+# only that version's fields, so the struct must say so (never the engine's
+# own newest version, which sigil_stats_init would set, with more fields).
+STATS_VERSION = 4
+
+
 class _Stats(ctypes.Structure):
     _fields_ = [("version", c_uint32)] + [(name, c_uint64) for name in STATS_FIELDS]
 
@@ -93,7 +99,6 @@ _SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {
     "sigil_client_flush": (c_uint32, (c_void_p, c_uint32, POINTER(c_void_p))),
     "sigil_client_shutdown": (c_uint32, (c_void_p, c_uint32, POINTER(c_void_p))),
     "sigil_client_free": (None, (c_void_p,)),
-    "sigil_stats_init": (c_uint32, (POINTER(_Stats),)),
     "sigil_client_stats": (c_uint32, (c_void_p, POINTER(_Stats))),
     "sigil_generation_start_init": (c_uint32, (POINTER(_StartPrefix),)),
     "sigil_generation_start": (c_uint32, (c_void_p, POINTER(_StartPrefix), POINTER(c_void_p))),
@@ -245,8 +250,7 @@ class Client:
         _check(self._lib, self._lib.sigil_client_flush(self._handle, timeout_ms, byref(error)), error)
 
     def stats(self) -> dict[str, int]:
-        stats = _Stats()
-        self._lib.sigil_stats_init(byref(stats))
+        stats = _Stats(version=STATS_VERSION)
         _check(self._lib, self._lib.sigil_client_stats(self._handle, byref(stats)))
         return {name: int(getattr(stats, name)) for name in STATS_FIELDS}
 
