@@ -116,7 +116,7 @@ test-cli: build
 WHEEL_WORK = $(abspath $(BUILD))/wheel
 WHEEL_DIR  = $(WHEEL_WORK)/dist
 PY_PACKAGE_FILES := $(shell git ls-files bindings/python/pyproject.toml bindings/python/setup.py \
-	bindings/python/README.md bindings/python/build_wheel.py 'bindings/python/sigil_sdk*' 2>/dev/null)
+	bindings/python/README.md bindings/python/build_wheel.py 'bindings/python/sigil_sdk*' tools/sigil_cli 2>/dev/null)
 $(WHEEL_WORK)/stamp: $(BUILD)/libsigil.so $(PY_PACKAGE_FILES)
 	$(PYTHON) bindings/python/build_wheel.py --library $(BUILD)/libsigil.so --out $(WHEEL_WORK)
 	@touch $@

@@ -48,7 +48,9 @@ def main() -> int:
     for package in sorted(p for p in HERE.iterdir() if p.is_dir() and (p / "__init__.py").is_file()):
         shutil.copytree(package, src / package.name, ignore=SKIP)
 
-    env = {**os.environ, "SIGIL_LIBRARY": str(library)}
+    # setup.py also bundles tools/sigil_cli (the `sigil` command) from the source tree, which it
+    # cannot find relative to the copy.
+    env = {**os.environ, "SIGIL_LIBRARY": str(library), "SIGIL_SOURCE_DIR": str(HERE.parent.parent)}
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
                     "--disable-pip-version-check", "-w", str(raw), str(src)], env=env, check=True)
     (built,) = raw.glob("*.whl")

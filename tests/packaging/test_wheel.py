@@ -6,6 +6,7 @@ SIGIL_WHEEL_DIR names the directory holding the one repaired wheel (the Makefile
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -147,3 +148,17 @@ def test_records_a_generation_without_the_build_tree(site, tmp_path):
 def _gen_dir() -> Path | None:
     gen_dir = os.environ.get("SIGIL_HARNESS_GEN_DIR")
     return Path(gen_dir) if gen_dir else None
+
+
+def test_the_sigil_command_runs_from_the_wheel(site, tmp_path):
+    """The console script the wheel installs resolves the configuration through the bundled engine."""
+    sigil = site.parents[2] / "bin" / "sigil"
+    assert sigil.is_file(), "the wheel installs no `sigil` console script"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8", "SIGIL_PROTOCOL": "http",
+           "SIGIL_ENDPOINT": "http://127.0.0.1:9/"}
+    proc = subprocess.run([str(sigil), "doctor", "--json", "--no-send"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 1, proc.stderr  # nothing listens on port 9: a failed check, not a crash
+    library = Path(report["library"]).resolve()
+    assert library.is_relative_to(site.resolve()), library
