@@ -1141,6 +1141,20 @@ extern "C" {
     ) -> sigil_status_t;
     pub fn sigil_json_free(json: *mut c_char);
 
+    // Tools: the resolved configuration and a spool's contents, as JSON (free with sigil_json_free)
+    pub fn sigil_options_describe(
+        options: *const sigil_options_t,
+        json_out: *mut *mut c_char,
+        json_len: *mut usize,
+        error: *mut *mut sigil_error_t,
+    ) -> sigil_status_t;
+    pub fn sigil_spool_inspect(
+        dir: *const c_char,
+        json_out: *mut *mut c_char,
+        json_len: *mut usize,
+        error: *mut *mut sigil_error_t,
+    ) -> sigil_status_t;
+
     // Scores
     pub fn sigil_score_init(score: *mut sigil_score_t) -> sigil_status_t;
     pub fn sigil_client_submit_score(
